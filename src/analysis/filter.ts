@@ -1,0 +1,87 @@
+import type { TaskRecord } from './tasks.js';
+import { UsageError } from '../model/errors.js';
+import { ServiceResponse } from '../model/events.js';
+import { cdbServiceAction } from './cdb-keys.js';
+
+/** Which tasks `decode` (and others) keep. Parsed from CLI options; pure predicate. */
+export interface TaskFilter {
+  luns?: Set<number>;
+  /** Opcode, or opcode << 16 | service action, as keys. */
+  opcodes?: Set<number>;
+  statuses?: Set<StatusClass | number>;
+  sinceNs?: number;
+  untilNs?: number;
+}
+
+export type StatusClass = 'good' | 'check' | 'failed' | 'incomplete';
+const STATUS_CLASSES: ReadonlySet<string> = new Set(['good', 'check', 'failed', 'incomplete']);
+
+export function parseFilter(o: { lun?: string[]; opcode?: string[]; status?: string[]; since?: string; until?: string }): TaskFilter {
+  const f: TaskFilter = {};
+  if (o.lun?.length) f.luns = new Set(o.lun.flatMap(splitList).map((x) => parseIntStrict(x, '--lun')));
+  if (o.opcode?.length) {
+    f.opcodes = new Set(
+      o.opcode.flatMap(splitList).map((x) => {
+        const [op, sa] = x.split('/');
+        const code = parseIntStrict(op!, '--opcode');
+        if (code > 0xff) throw new UsageError(`--opcode ${x}: opcode above 0xff`);
+        return sa === undefined ? code : (code << 16) | parseIntStrict(sa, '--opcode service action') | 0x100_0000;
+      }),
+    );
+  }
+  if (o.status?.length) {
+    f.statuses = new Set(
+      o.status.flatMap(splitList).map((x) => {
+        const lower = x.toLowerCase();
+        if (STATUS_CLASSES.has(lower)) return lower as StatusClass;
+        return parseIntStrict(x, '--status');
+      }),
+    );
+  }
+  if (o.since !== undefined) f.sinceNs = parseSeconds(o.since, '--since');
+  if (o.until !== undefined) f.untilNs = parseSeconds(o.until, '--until');
+  return f;
+}
+
+export function matchesFilter(f: TaskFilter, t: TaskRecord): boolean {
+  const s = t.submit;
+  if (f.luns && !f.luns.has(s.lun)) return false;
+  if (f.sinceNs !== undefined && s.timeNs < f.sinceNs) return false;
+  if (f.untilNs !== undefined && s.timeNs > f.untilNs) return false;
+  if (f.opcodes) {
+    const op = s.cdb[0]!;
+    const sa = cdbServiceAction(s.cdb);
+    if (!f.opcodes.has(op) && !(sa !== undefined && f.opcodes.has((op << 16) | sa | 0x100_0000))) return false;
+  }
+  if (f.statuses) {
+    const c = t.complete;
+    const cls: StatusClass = !c
+      ? 'incomplete'
+      : c.serviceResponse !== ServiceResponse.TaskComplete
+        ? 'failed'
+        : c.status === 0x02
+          ? 'check'
+          : c.status === 0 || c.status === 0x04
+            ? 'good'
+            : 'failed';
+    if (!f.statuses.has(cls) && !(c && c.serviceResponse === ServiceResponse.TaskComplete && f.statuses.has(c.status))) return false;
+  }
+  return true;
+}
+
+function splitList(s: string): string[] {
+  return s.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+function parseIntStrict(s: string, what: string): number {
+  const t = s.trim().toLowerCase();
+  const n = /^0x[0-9a-f]+$/.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? parseInt(t, 10) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${what}: "${s}" is not a number (decimal or 0x hex)`);
+  return n;
+}
+
+function parseSeconds(s: string, what: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || s.trim() === '') throw new UsageError(`${what}: "${s}" is not a time in seconds`);
+  return n * 1e9;
+}

@@ -1,0 +1,105 @@
+import { Command, Option } from 'commander';
+import { TaskMatcher, type TaskRecord } from '../../analysis/tasks.js';
+import { matchesFilter, parseFilter } from '../../analysis/filter.js';
+import { decodeRenderers } from '../../report/decode.js';
+import { UsageError } from '../../model/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { diagnosticLines, readInputs } from '../input.js';
+import { LineOutput, paint, useColor } from '../output.js';
+import { inputOptions, type CliContext } from '../context.js';
+
+interface DecodeOptions {
+  format: 'text' | 'json';
+  lun?: string[];
+  opcode?: string[];
+  status?: string[];
+  since?: string;
+  until?: string;
+  limit?: string;
+  inputFormat?: string;
+  iscsiPort?: string;
+}
+
+export function decodeCommand(ctx: CliContext): Command {
+  return new Command('decode')
+    .description('decode every task: time, latency, target:LUN, tag, command, status and sense')
+    .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--lun <n...>', 'only these LUNs (comma-separated or repeated)')
+    .option('--opcode <op...>', 'only these opcodes, hex or decimal; opcode/service-action as 0x9e/0x10')
+    .option('--status <s...>', 'only these outcomes: good, check, failed, incomplete, or a SAM status code')
+    .option('--since <seconds>', 'only tasks submitted at or after this time since capture start')
+    .option('--until <seconds>', 'only tasks submitted at or before this time since capture start')
+    .option('--limit <n>', 'stop after this many tasks')
+    .addOption(inputOptions.inputFormat())
+    .addOption(inputOptions.iscsiPort())
+    .addHelpText(
+      'after',
+      `
+Tasks are printed as they complete (completion order); tasks still in flight at the end of
+a trace are printed last, marked NEVER COMPLETED. JSON output is one object per line; its
+fields are listed in README.md.
+
+Examples:
+  $ scsitrace decode traces/healthy-copy.sct
+  $ scsitrace decode --opcode 0x35,0x91 --format json traces/lsi3108-buffered-copy.sct
+  $ scsitrace decode --status check,failed --limit 20 capture.pcapng`,
+    )
+    .action(async (paths: string[], o: DecodeOptions) => {
+      ctx.exitCode = await runDecode(paths, o, ctx);
+    });
+}
+
+async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Promise<number> {
+  const filter = parseFilter(o);
+  const limit = o.limit === undefined ? Infinity : Number(o.limit);
+  if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
+  const render = decodeRenderers[o.format];
+  const colors = paint(o.format === 'text' && useColor(ctx.stdout));
+  const out = new LineOutput(ctx.stdout);
+  let printed = 0;
+  let matcher = new TaskMatcher();
+
+  const emit = (t: TaskRecord): Promise<void> | undefined => {
+    if (printed >= limit || !matchesFilter(filter, t)) return undefined;
+    printed++;
+    return out.line(render(t, colors));
+  };
+
+  const result = await readInputs(
+    paths,
+    ctx.openOptions(o),
+    async (batch) => {
+      for (const ev of batch) {
+        if (ev.kind === 'submit') {
+          const r = matcher.submit(ev);
+          if (r?.kind === 'reused') {
+            const w = emit({ submit: r.previous });
+            if (w) await w;
+          }
+        } else if (ev.kind === 'complete') {
+          const r = matcher.complete(ev);
+          if (r.kind === 'task') {
+            const w = emit(r.task);
+            if (w) await w;
+          } else if (r.kind === 'orphan') {
+            ctx.warn(`at byte 0x${ev.offset.toString(16)} (record ${ev.index}): completion for unknown task id ${ev.taskId}${r.alreadyCompleted ? ' (already completed)' : ''}`);
+          }
+        }
+      }
+    },
+    () => {
+      matcher = new TaskMatcher();
+    },
+    async () => {
+      for (const t of matcher.drain()) {
+        const w = emit(t);
+        if (w) await w;
+      }
+    },
+  );
+  await out.flush();
+  const problems = diagnosticLines(result);
+  for (const line of problems) ctx.error(line);
+  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+}

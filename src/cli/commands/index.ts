@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { decodeCommand } from './decode.js';
+
+/** Every subcommand, in the order `--help` lists them. Adding a command is adding a line. */
+export const commandFactories: ReadonlyArray<(ctx: CliContext) => Command> = [decodeCommand];

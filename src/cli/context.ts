@@ -1,0 +1,46 @@
+import { Option } from 'commander';
+import type { Writable } from 'node:stream';
+import type { OpenOptions } from '../formats/open.js';
+import { UsageError } from '../model/errors.js';
+
+/** What commands need from the outside world; tests pass their own streams. */
+export interface CliContext {
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable & { isTTY?: boolean };
+  exitCode: number;
+  debug: boolean;
+  /** Progress bars allowed (global --no-progress turns them off; they show only on a TTY stderr). */
+  progress: boolean;
+  error(line: string): void;
+  warn(line: string): void;
+  openOptions(o: { inputFormat?: string; iscsiPort?: string }): OpenOptions;
+}
+
+export function createContext(stdout: CliContext['stdout'], stderr: CliContext['stderr']): CliContext {
+  const ctx: CliContext = {
+    stdout,
+    stderr,
+    exitCode: 0,
+    debug: false,
+    progress: true,
+    error: (line) => void stderr.write(`scsitrace: ${line}\n`),
+    warn: (line) => void stderr.write(`scsitrace: warning: ${line}\n`),
+    openOptions: (o) => {
+      const options: OpenOptions = {};
+      if (o.inputFormat) options.inputFormat = o.inputFormat;
+      if (o.iscsiPort !== undefined) {
+        const port = Number(o.iscsiPort);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--iscsi-port: "${o.iscsiPort}" is not a TCP port`);
+        options.iscsiPort = port;
+      }
+      return options;
+    },
+  };
+  return ctx;
+}
+
+/** Options every trace-reading command shares. */
+export const inputOptions = {
+  inputFormat: () => new Option('--input-format <id>', 'input format instead of detecting it from content (native, pcap, ...)'),
+  iscsiPort: () => new Option('--iscsi-port <port>', 'TCP port carrying iSCSI in captures (default: detect by content)'),
+};

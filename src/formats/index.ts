@@ -1,0 +1,15 @@
+import { nativeFormat } from './native/index.js';
+import type { TraceFormat } from './registry.js';
+
+export type { ReadOptions, TraceFormat } from './registry.js';
+
+/** Every input format, in sniffing order (most specific magic first). */
+export const formats: readonly TraceFormat[] = [nativeFormat];
+
+export function formatById(id: string): TraceFormat | undefined {
+  return formats.find((f) => f.id === id);
+}
+
+export function sniffFormat(head: Uint8Array): TraceFormat | undefined {
+  return formats.find((f) => f.sniff(head));
+}

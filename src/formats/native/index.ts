@@ -1,0 +1,10 @@
+import type { TraceFormat } from '../registry.js';
+import { MAGIC } from './layout.js';
+import { readNative } from './reader.js';
+
+export const nativeFormat: TraceFormat = {
+  id: 'native',
+  description: 'scsitrace native binary trace (.sct), docs/FORMAT.md',
+  sniff: (head) => head.length >= 4 && MAGIC.subarray(0, Math.min(head.length, MAGIC.length)).every((b, i) => head[i] === b),
+  read: (chunks, stats) => readNative(chunks, stats),
+};

@@ -1,0 +1,40 @@
+/** CRC32C (Castagnoli, reflected polynomial 0x82F63B78), as iSCSI (RFC 7143) and ext4 use. */
+const TABLE = (() => {
+  const t = new Uint32Array(256 * 8);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  // Slicing-by-8 tables.
+  for (let n = 0; n < 256; n++) {
+    let c = t[n]!;
+    for (let s = 1; s < 8; s++) {
+      c = t[c & 0xff]! ^ (c >>> 8);
+      t[s * 256 + n] = c >>> 0;
+    }
+  }
+  return t;
+})();
+
+/** CRC32C of bytes[start, end), continuing from a previous value when given. */
+export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, previous = 0): number {
+  let crc = ~previous >>> 0;
+  let i = start;
+  const t = TABLE;
+  while (end - i >= 8) {
+    const a = (crc ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))) >>> 0;
+    crc =
+      t[7 * 256 + (a & 0xff)]! ^
+      t[6 * 256 + ((a >>> 8) & 0xff)]! ^
+      t[5 * 256 + ((a >>> 16) & 0xff)]! ^
+      t[4 * 256 + (a >>> 24)]! ^
+      t[3 * 256 + bytes[i + 4]!]! ^
+      t[2 * 256 + bytes[i + 5]!]! ^
+      t[1 * 256 + bytes[i + 6]!]! ^
+      t[bytes[i + 7]!]!;
+    i += 8;
+  }
+  while (i < end) crc = t[(crc ^ bytes[i++]!) & 0xff]! ^ (crc >>> 8);
+  return ~crc >>> 0;
+}

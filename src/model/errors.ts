@@ -1,0 +1,24 @@
+/**
+ * The one error family for bad input. The message always names the byte offset, so a user
+ * can find the damage with a hex viewer: `at byte 0x1f40 (record 812): ...`.
+ */
+export class TraceFormatError extends Error {
+  override readonly name = 'TraceFormatError';
+  constructor(
+    readonly offset: number,
+    readonly detail: string,
+    readonly recordIndex?: number,
+  ) {
+    super(`${describeOffset(offset, recordIndex)}: ${detail}`);
+  }
+}
+
+/** Bad usage or a bad config: not about a byte offset. Exit code 2 as well. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function describeOffset(offset: number, recordIndex?: number): string {
+  const at = `at byte 0x${offset.toString(16)}`;
+  return recordIndex === undefined ? at : `${at} (record ${recordIndex})`;
+}

@@ -1,0 +1,217 @@
+/**
+ * The normalized event model. Every input format (native .sct, pcap/pcapng, ftrace text,
+ * os_log text, JSON Lines) ends in these events; nothing downstream knows which format
+ * produced them. Plain types and enum values only; no logic beyond tiny constructors.
+ */
+
+/** Task attribute, values as DriverKit's SCSITaskAttribute (SAM-6 task attributes). */
+export const TaskAttribute = {
+  Simple: 0,
+  Ordered: 1,
+  HeadOfQueue: 2,
+  ACA: 3,
+} as const;
+export type TaskAttribute = (typeof TaskAttribute)[keyof typeof TaskAttribute];
+
+/** Data transfer direction, values as DriverKit's kSCSIDataTransfer_*. */
+export const DataDirection = {
+  None: 0,
+  ToDevice: 1,
+  FromDevice: 2,
+  /** Bidirectional (iSCSI R+W); DriverKit has no such value. */
+  Bidirectional: 3,
+} as const;
+export type DataDirection = (typeof DataDirection)[keyof typeof DataDirection];
+
+/** SCSIServiceResponse values as DriverKit defines them (SAM service responses). */
+export const ServiceResponse = {
+  RequestInProcess: 0,
+  ServiceDeliveryOrTargetFailure: 1,
+  TaskComplete: 2,
+  LinkedCommandComplete: 3,
+  FunctionComplete: 4,
+  FunctionRejected: 5,
+} as const;
+export type ServiceResponse = (typeof ServiceResponse)[keyof typeof ServiceResponse];
+
+/** SAM-6 status codes, meaningful when the service response is TASK_COMPLETE. */
+export const SamStatus = {
+  Good: 0x00,
+  CheckCondition: 0x02,
+  ConditionMet: 0x04,
+  Busy: 0x08,
+  Intermediate: 0x10,
+  IntermediateConditionMet: 0x14,
+  ReservationConflict: 0x18,
+  CommandTerminated: 0x22,
+  TaskSetFull: 0x28,
+  AcaActive: 0x30,
+  TaskAborted: 0x40,
+} as const;
+
+/**
+ * DriverKit's delivery-failure statuses (kSCSITaskStatus_*), meaningful when the service
+ * response is SERVICE_DELIVERY_OR_TARGET_FAILURE. Note 0x02 and 0x04 collide with SAM codes.
+ */
+export const DeliveryStatus = {
+  TaskTimeoutOccurred: 0x01,
+  ProtocolTimeoutOccurred: 0x02,
+  DeviceNotResponding: 0x03,
+  DeviceNotPresent: 0x04,
+  DeliveryFailure: 0x05,
+  NoStatus: 0xff,
+} as const;
+
+/** Kinds of HBA-level events a driver records. */
+export const HbaEventKind = {
+  ControllerCacheFlush: 1,
+  PowerStateChange: 2,
+  BusReset: 3,
+  TargetReset: 4,
+  LogicalUnitReset: 5,
+  TaskAbort: 6,
+  DriverTimeout: 7,
+  HardwareCommand: 8,
+} as const;
+export type HbaEventKind = (typeof HbaEventKind)[keyof typeof HbaEventKind];
+
+/** Whether an HBA event marks a point, the start, or the end of a hardware operation. */
+export const HbaEventPhase = {
+  Instant: 0,
+  Issued: 1,
+  Completed: 2,
+} as const;
+export type HbaEventPhase = (typeof HbaEventPhase)[keyof typeof HbaEventPhase];
+
+/** Residual flags on a completion (iSCSI U/O bits; a driver may set them too). */
+export const ResidualFlag = {
+  Underflow: 0x01,
+  Overflow: 0x02,
+} as const;
+
+/** Where an event came from in its source: what a user needs to find the record. */
+export interface EventOrigin {
+  /** Byte offset of the record (or packet, or line) in the input file. */
+  offset: number;
+  /** Zero-based index of the record in the input. */
+  index: number;
+  /** Time since the start of the capture, in nanoseconds. */
+  timeNs: number;
+}
+
+/**
+ * A scatter/gather list kept as packed little-endian (u64 address, u64 length) pairs so
+ * that million-task traces do not allocate an object per segment.
+ */
+export interface SegmentList {
+  readonly count: number;
+  /** Segment address, exact. */
+  address(i: number): bigint;
+  /** Segment length in bytes. */
+  length(i: number): number;
+  /** High and low 32 bits of the address, for fast limit checks without bigint. */
+  addressHigh(i: number): number;
+  addressLow(i: number): number;
+  /** Sum of all lengths. */
+  totalBytes(): number;
+}
+
+export interface TraceHeader extends EventOrigin {
+  kind: 'header';
+  format: string;
+  version: string;
+  /** Wall-clock time of timeNs 0, nanoseconds since the Unix epoch (0 when unknown). */
+  startWallNs: bigint;
+  producer: string;
+}
+
+export interface TaskSubmitted extends EventOrigin {
+  kind: 'submit';
+  taskId: bigint;
+  targetId: bigint;
+  /** SAM LUN, first level decoded (peripheral or flat addressing). */
+  lun: number;
+  tag: bigint;
+  attribute: TaskAttribute;
+  direction: DataDirection;
+  requestedBytes: number;
+  /** Timeout the framework gave the task, in milliseconds (0 = none). */
+  timeoutMs: number;
+  cdb: Uint8Array;
+  segments: SegmentList;
+  /** Bundled-task slot index, when the task came in a bundle. */
+  bundleSlot?: number;
+}
+
+export interface TaskCompleted extends EventOrigin {
+  kind: 'complete';
+  taskId: bigint;
+  serviceResponse: number;
+  status: number;
+  bytesTransferred: number;
+  /** Residual count, meaningful when residualFlags is non-zero. */
+  residual: number;
+  residualFlags: number;
+  sense: Uint8Array;
+}
+
+export type ConstraintValue = number | string | boolean;
+
+export interface HbaConstraints extends EventOrigin {
+  kind: 'constraints';
+  entries: Record<string, ConstraintValue>;
+}
+
+export interface HbaEvent extends EventOrigin {
+  kind: 'hba';
+  hbaKind: HbaEventKind | number;
+  phase: HbaEventPhase | number;
+  taskId?: bigint;
+  /** 0 = success; otherwise the driver's status (e.g. a kern_return_t). */
+  status: number;
+  durationNs: number;
+  /** Meaning by kind: power from/to state, target id and LUN for resets, hardware opcode. */
+  arg0: bigint;
+  arg1: bigint;
+  detail: string;
+}
+
+export interface DataDigest extends EventOrigin {
+  kind: 'digest';
+  taskId: bigint;
+  /** First LBA the data belongs to (undefined when unknown). */
+  lba?: bigint;
+  byteCount: number;
+  direction: DataDirection;
+  /** CRC32C of all the data the task moved. */
+  crc32c: number;
+  /** Bytes per chunk digest; 0 when only the whole-transfer digest is present. */
+  chunkBytes: number;
+  chunkDigests: Uint32Array;
+}
+
+export interface Note extends EventOrigin {
+  kind: 'note';
+  taskId?: bigint;
+  text: string;
+}
+
+/** A damaged or unreadable stretch of input; reading went on after it where framing allowed. */
+export interface Diagnostic extends EventOrigin {
+  kind: 'diagnostic';
+  message: string;
+  skippedBytes: number;
+  skippedRecords: number;
+  /** True when nothing after it could be read (truncation, or not a trace at all). */
+  fatal: boolean;
+}
+
+export type TraceEvent =
+  | TraceHeader
+  | TaskSubmitted
+  | TaskCompleted
+  | HbaConstraints
+  | HbaEvent
+  | DataDigest
+  | Note
+  | Diagnostic;

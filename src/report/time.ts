@@ -1,0 +1,27 @@
+/** Seconds since capture start with ns precision: `12.000345678`. */
+export function formatTimestamp(ns: number): string {
+  const s = Math.floor(ns / 1e9);
+  const frac = Math.round(ns - s * 1e9);
+  return `${s}.${String(frac).padStart(9, '0')}`;
+}
+
+/** A duration in the unit a person reads fastest: 850ns, 45.2µs, 3.10ms, 21.4s. */
+export function formatDuration(ns: number): string {
+  const a = Math.abs(ns);
+  if (a < 1e3) return `${Math.round(ns)}ns`;
+  if (a < 1e6) return `${(ns / 1e3).toFixed(1)}µs`;
+  if (a < 1e9) return `${(ns / 1e6).toFixed(2)}ms`;
+  return `${(ns / 1e9).toFixed(2)}s`;
+}
+
+/** Byte counts in binary units: 512 B, 4.0 KiB, 256.0 MiB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
