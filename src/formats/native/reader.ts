@@ -110,7 +110,19 @@ export class NativeDecoder {
   /** Time of the last good record, for diagnostics. */
   private lastTimeNs = 0;
 
-  constructor(readonly stats: ReadStats = newReadStats()) {}
+  /**
+   * `headerless` decodes bare records (no file header), as carried one per line in os_log
+   * exports; `tickNs` is then the timestamp unit.
+   */
+  constructor(
+    readonly stats: ReadStats = newReadStats(),
+    options: { headerless?: boolean; tickNs?: number } = {},
+  ) {
+    if (options.headerless) {
+      this.state = 'records';
+      this.tickNs = options.tickNs ?? 1;
+    }
+  }
 
   push(chunk: Uint8Array, out: TraceEvent[] = []): TraceEvent[] {
     this.stats.bytesRead += chunk.length;
