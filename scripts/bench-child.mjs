@@ -1,0 +1,15 @@
+// Runs one scsitrace CLI invocation in this process, with stdout to /dev/null, and reports
+// wall time and peak RSS as one JSON line on stderr. Used by scripts/bench.mjs.
+import { createWriteStream } from 'node:fs';
+import { runCli } from '../dist/cli/program.js';
+import { createContext } from '../dist/cli/context.js';
+
+const args = process.argv.slice(2);
+const devnull = createWriteStream('/dev/null');
+const errors = [];
+const ctx = createContext(devnull, { write: (s) => (errors.push(String(s)), true) });
+const t0 = process.hrtime.bigint();
+const code = await runCli(args, ctx);
+await new Promise((r) => devnull.end(r));
+const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+process.stderr.write(JSON.stringify({ code, ms, maxRssKB: process.resourceUsage().maxRSS, errors: errors.slice(0, 3) }) + '\n');
