@@ -8,6 +8,9 @@ import { diagnosticLines, readInputs } from '../input.js';
 import { LineOutput, paint, useColor } from '../output.js';
 import { inputOptions, type CliContext } from '../context.js';
 
+/** Completions without a submission are worth a warning each, up to a point. */
+const MAX_ORPHAN_WARNINGS = 10;
+
 interface DecodeOptions {
   format: 'text' | 'json';
   lun?: string[];
@@ -58,6 +61,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const colors = paint(o.format === 'text' && useColor(ctx.stdout));
   const out = new LineOutput(ctx.stdout);
   let printed = 0;
+  let orphans = 0;
   let matcher = new TaskMatcher();
 
   const emit = (t: TaskRecord): Promise<void> | undefined => {
@@ -82,7 +86,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
           if (r.kind === 'task') {
             const w = emit(r.task);
             if (w) await w;
-          } else if (r.kind === 'orphan') {
+          } else if (r.kind === 'orphan' && ++orphans <= MAX_ORPHAN_WARNINGS) {
             ctx.warn(`at byte 0x${ev.offset.toString(16)} (record ${ev.index}): completion for unknown task id ${ev.taskId}${r.alreadyCompleted ? ' (already completed)' : ''}`);
           }
         }
@@ -99,6 +103,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
     },
   );
   await out.flush();
+  if (orphans > MAX_ORPHAN_WARNINGS) ctx.warn(`${orphans} completions for unknown task ids in all (first ${MAX_ORPHAN_WARNINGS} shown)`);
   const problems = diagnosticLines(result);
   for (const line of problems) ctx.error(line);
   return problems.length ? ExitCode.BadInput : ExitCode.Ok;

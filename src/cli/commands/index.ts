@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { decodeCommand } from './decode.js';
+import { cdbCommand, senseCommand } from './cdb.js';
 
 /** Every subcommand, in the order `--help` lists them. Adding a command is adding a line. */
-export const commandFactories: ReadonlyArray<(ctx: CliContext) => Command> = [decodeCommand];
+export const commandFactories: ReadonlyArray<(ctx: CliContext) => Command> = [
+  decodeCommand,
+  cdbCommand,
+  senseCommand,
+];
