@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Capture USB mass storage traffic (Bulk-Only Transport and USB Attached SCSI) from the
+# host's Debian kernel (usb-storage / uas drivers over xhci) under QEMU, using QEMU's
+# per-device pcap= property (usbmon-style pcap, see docs/captures.md). Writes, per mode:
+#   traces/usb-<mode>.pcap                          the device's USB traffic
+#   traces/linux-ftrace-<kver>-usb-<mode>.txt       the guest's scsi:* tracepoints, same run
+# Both modes use one USB device with two LUNs: LUN 0 a 32 MiB raw image, LUN 1 a null-co
+# disk with 3 s latency (timeouts, aborts, resets).
+# usage: scripts/capture-usb-qemu.sh [bot|uas|all] [OUTDIR]
+# Needs root (to read /boot/vmlinuz-*), qemu-system-x86, busybox-static, sg3-utils, cpio.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+modes=${1:-all}; [ "$modes" = all ] && modes="bot uas"
+outdir=$(realpath -m "${2:-$here/../traces}")
+KVER=${KVER:-$(ls /boot/vmlinuz-* | sort -V | tail -1 | sed 's|/boot/vmlinuz-||')}
+export KVER
+work=$(mktemp -d /tmp/scsitrace-usb.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$outdir"
+
+"$here/qemu/build-initramfs.sh" "$work/initrd.gz" "$here/qemu/workload-usb.sh" \
+  xhci_pci usb_storage uas sd_mod sg
+
+for mode in $modes; do
+  case $mode in
+    bot) usbdev=usb-bot ;;   # QEMU's BOT device with its own SCSI bus (usb-storage is usb-bot + one built-in disk)
+    uas) usbdev=usb-uas ;;
+    *) echo "unknown mode $mode (bot|uas|all)" >&2; exit 2 ;;
+  esac
+  truncate -s 0 "$work/disk-$mode.img"; truncate -s 32M "$work/disk-$mode.img"
+  rm -f "$work/usb-$mode.pcap"
+  "$here/qemu/run.sh" "$work/initrd.gz" "$work/serial-$mode.log" \
+    -device qemu-xhci,id=xhci \
+    -device $usbdev,id=msd,bus=xhci.0,pcap="$work/usb-$mode.pcap" \
+    -blockdev driver=file,filename="$work/disk-$mode.img",node-name=file0,discard=unmap \
+    -blockdev driver=raw,file=file0,node-name=disk0,discard=unmap \
+    -device scsi-hd,bus=msd.0,scsi-id=0,lun=0,drive=disk0,product=ST-FILE,serial=STFILE0001 \
+    -blockdev driver=null-co,node-name=slow0,size=8388608,latency-ns=3000000000,read-zeroes=on \
+    -device scsi-hd,bus=msd.0,scsi-id=0,lun=1,drive=slow0,product=ST-SLOW,serial=STSLOW0001
+  cp "$work/usb-$mode.pcap" "$outdir/usb-$mode.pcap"
+  "$here/qemu/extract-section.sh" "$work/serial-$mode.log" trace > "$outdir/linux-ftrace-$KVER-usb-$mode.txt"
+  [ -n "${SERIAL_LOG_DIR:-}" ] && cp "$work/serial-$mode.log" "$SERIAL_LOG_DIR/"
+  echo "usb-$mode.pcap: $(stat -c %s "$outdir/usb-$mode.pcap") bytes;" \
+       "ftrace: $(grep -c scsi_dispatch_cmd_start "$outdir/linux-ftrace-$KVER-usb-$mode.txt") dispatch starts"
+done

@@ -1,0 +1,63 @@
+#!/bin/sh
+# /init of the scsitrace capture initramfs (see build-initramfs.sh).
+# Loads /modules/* in /modules.order, turns on the scsi:* tracepoints as soon as
+# scsi_mod is in (so the kernel's own scan commands are traced too), waits for
+# the disks, runs /workload.sh, prints the trace between markers on the serial
+# console, and powers off.
+export PATH=/bin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tracefs tracefs /sys/kernel/tracing
+dmesg -n 1
+T=/sys/kernel/tracing
+# the serial tty must not turn \n into \r\n inside the dump
+stty -onlcr 2>/dev/null
+
+mark() { echo "$*" > $T/trace_marker 2>/dev/null; echo "### $*"; }
+# step DESCRIPTION COMMAND...: note the step in the trace, run it, report its exit code
+step() {
+  d=$1; shift
+  mark "step: $d: $*"
+  "$@"
+  echo "### rc=$? ($d)"
+}
+# sg node of a block device, e.g. sg_of sda -> /dev/sg0
+sg_of() { echo /dev/$(ls /sys/block/$1/device/scsi_generic/); }
+
+traced=0
+for m in $(cat /modules.order); do
+  insmod /modules/$m || echo "### insmod $m failed"
+  if [ $traced = 0 ] && [ -d $T/events/scsi ]; then
+    echo 16384 > $T/buffer_size_kb
+    echo 1 > $T/events/scsi/enable
+    echo 1 > $T/tracing_on
+    traced=1
+    echo "### kernel $(uname -r): tracing scsi events: $(ls $T/events/scsi | tr '\n' ' ')"
+  fi
+done
+
+# workload contract: set WANT_DISKS, define run_workload
+. /workload.sh
+i=0
+while [ $(ls /sys/block | grep -c '^sd') -lt ${WANT_DISKS:-1} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+sleep 1
+echo "### disks: $(ls /sys/block | tr '\n' ' ')"
+for b in /sys/block/sd*; do
+  [ -e "$b" ] && echo "### $(basename $b): $(cat $b/device/vendor) $(cat $b/device/model) size=$(cat $b/size) sg=$(ls $b/device/scsi_generic/) hctl=$(basename $(readlink $b/device))"
+done
+
+run_workload
+
+echo 0 > $T/tracing_on
+echo "@@@SCSITRACE-BEGIN trace@@@"
+cat $T/trace
+echo "@@@SCSITRACE-END trace@@@"
+# the same events again, drained through trace_pipe with the irq-info columns off
+echo 0 > $T/options/irq-info
+echo "@@@SCSITRACE-BEGIN trace_pipe@@@"
+timeout 5 cat $T/trace_pipe
+echo "@@@SCSITRACE-END trace_pipe@@@"
+echo "### dropped/overrun: $(grep -E 'overrun|dropped' $T/per_cpu/cpu0/stats | tr '\n' ' ')"
+sync
+poweroff -f
