@@ -1,0 +1,3 @@
+export { LogHistogram, bucketIndex, bucketLow, bucketHigh, powerOfTwoEdges, type HistogramBin } from './histogram.js';
+export { TimeSeries, IntervalPeak, type ChannelKind } from './timeseries.js';
+export { QueueDepth } from './queue-depth.js';
