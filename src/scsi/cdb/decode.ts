@@ -1,0 +1,129 @@
+/**
+ * decodeCdb: names a CDB and decodes every field, dispatching to the command sets' tables
+ * (SPC, SBC, SAT, ZBC). Unknown commands still get their name and raw bytes; nothing throws.
+ */
+import { hex } from '../hex.js';
+import { cdbLength, cdbServiceAction, commandName, hasServiceActionName } from '../names.js';
+import type { DecodedCdb } from '../types.js';
+import { CdbReader, type CommandDecoder } from './reader.js';
+import { SAT_COMMANDS } from './sat.js';
+import { SBC_COMMANDS } from './sbc.js';
+import { SPC_COMMANDS } from './spc.js';
+import { ZBC_COMMANDS } from './zbc.js';
+
+const COMMAND_SETS: ReadonlyArray<readonly CommandDecoder[]> = [SPC_COMMANDS, SBC_COMMANDS, SAT_COMMANDS, ZBC_COMMANDS];
+
+/** Decoders of commands named by opcode alone, indexed by opcode. */
+const BY_OPCODE: Array<CommandDecoder | undefined> = new Array(256).fill(undefined);
+/** Decoders of commands named by service action, keyed opcode * 0x10000 + service action. */
+const BY_SERVICE_ACTION = new Map<number, CommandDecoder>();
+
+for (const set of COMMAND_SETS) {
+  for (const row of set) {
+    if (row.serviceAction === undefined) {
+      if (BY_OPCODE[row.opcode]) throw new Error(`two decoders for opcode ${hex(row.opcode)}`);
+      BY_OPCODE[row.opcode] = row;
+    } else {
+      const key = row.opcode * 0x10000 + row.serviceAction;
+      if (BY_SERVICE_ACTION.has(key)) throw new Error(`two decoders for ${hex(row.opcode)}/${hex(row.serviceAction)}`);
+      BY_SERVICE_ACTION.set(key, row);
+    }
+  }
+}
+
+/** The decoder for a CDB, if any command set has one. */
+function findDecoder(opcode: number, serviceAction: number | undefined): CommandDecoder | undefined {
+  if (hasServiceActionName(opcode)) {
+    return serviceAction === undefined ? undefined : BY_SERVICE_ACTION.get(opcode * 0x10000 + serviceAction);
+  }
+  return BY_OPCODE[opcode];
+}
+
+/** Commands with a decoder, as [opcode, service action] pairs (for tests and documentation). */
+export function decodedCommands(): Array<[number, number | undefined]> {
+  const list: Array<[number, number | undefined]> = [];
+  BY_OPCODE.forEach((row, op) => row && list.push([op, undefined]));
+  for (const row of BY_SERVICE_ACTION.values()) list.push([row.opcode, row.serviceAction]);
+  return list;
+}
+
+/** Fields of a command without a decoder: SERVICE ACTION when it names the command, raw bytes, CONTROL. */
+function decodeGeneric(r: CdbReader, expectedLength: number | undefined): void {
+  const opcode = r.byte(0);
+  const controlAt = expectedLength !== undefined && r.cdb.length >= expectedLength ? expectedLength - 1 : undefined;
+  if (opcode === 0x7f) {
+    r.control(1);
+    r.raw('RESERVED', 2, 6);
+    r.bits('GROUP NUMBER', 6, 0, 6);
+    r.uint('ADDITIONAL CDB LENGTH', 7, 1);
+    r.uint('SERVICE ACTION', 8, 2, { hex: true, text: r.name });
+    r.raw('UNDECODED BYTES', 10, r.cdb.length);
+    return;
+  }
+  let next = 1;
+  if (hasServiceActionName(opcode) && r.has(1)) {
+    if (r.byte(1) & 0xe0) r.bits('BYTE 1 BITS 7:5', 1, 5, 3, { hex: true });
+    r.bits('SERVICE ACTION', 1, 0, 5, { hex: true, text: r.name });
+    next = 2;
+  }
+  r.raw('UNDECODED BYTES', next, controlAt ?? r.cdb.length);
+  if (controlAt !== undefined) r.control(controlAt);
+}
+
+function emptyCdb(): DecodedCdb {
+  return {
+    opcode: 0,
+    name: 'EMPTY CDB',
+    group: 0,
+    fields: [],
+    vendorSpecific: false,
+    problems: ['CDB is empty'],
+    summary: 'EMPTY CDB',
+  };
+}
+
+/**
+ * Decodes a CDB: T10 name, every field in CDB order, LBA and transfer length where the command
+ * has them, and what is wrong with it. Never throws.
+ */
+export function decodeCdb(cdb: Uint8Array): DecodedCdb {
+  if (cdb.length === 0) return emptyCdb();
+  const opcode = cdb[0]!;
+  const name = commandName(cdb);
+  const serviceAction = cdbServiceAction(cdb);
+  const decoder = findDecoder(opcode, serviceAction);
+  const expectedLength = decoder?.length ?? cdbLength(opcode, cdb);
+  const r = new CdbReader(cdb, name);
+
+  if (expectedLength !== undefined && cdb.length < expectedLength) {
+    r.problem(`CDB is ${cdb.length} bytes; ${name} needs ${expectedLength}`);
+  }
+  r.uint('OPERATION CODE', 0, 1, { hex: true, text: name });
+  if (decoder) decoder.decode(r);
+  else decodeGeneric(r, expectedLength);
+
+  if (expectedLength !== undefined && cdb.length > expectedLength) {
+    // DriverKit and many HBAs carry CDBs in a fixed 16- or 32-byte array: zero padding is normal.
+    const extra = cdb.subarray(expectedLength);
+    if (extra.some((b) => b !== 0)) {
+      r.problem(`CDB has ${extra.length} bytes after the ${expectedLength} ${name} uses, not all zero`);
+    }
+  }
+
+  const decoded: DecodedCdb = {
+    opcode,
+    name,
+    group: opcode >> 5,
+    fields: r.fields,
+    vendorSpecific: opcode >= 0xc0,
+    problems: r.problems,
+    summary: r.summary.length ? `${name} ${r.summary.join(' ')}` : name,
+  };
+  if (serviceAction !== undefined) decoded.serviceAction = serviceAction;
+  if (r.lba !== undefined) decoded.lba = r.lba;
+  if (r.transferLength !== undefined) decoded.transferLength = r.transferLength;
+  if (r.transferUnit !== undefined) decoded.transferUnit = r.transferUnit;
+  if (r.blockCount !== undefined) decoded.blockCount = r.blockCount;
+  if (r.direction !== undefined) decoded.direction = r.direction;
+  return decoded;
+}

@@ -1,0 +1,36 @@
+/**
+ * The SCSI knowledge base: T10 names for opcodes, service actions, statuses, sense keys and
+ * ASC/ASCQ; CDB and sense data decoders; hex text in and out.
+ */
+export type {
+  CdbField,
+  DataTransferDirection,
+  DecodedCdb,
+  DecodedSense,
+  SenseDescriptor,
+  SenseKeySpecific,
+} from './types.js';
+export { decodeCdb, decodedCommands } from './cdb/decode.js';
+export {
+  ascName,
+  cdbLength,
+  cdbServiceAction,
+  commandName,
+  hasServiceActionName,
+  isKnownAsc,
+  opcodeName,
+  serviceActionName,
+} from './names.js';
+export { decodeSense, decodeSenseKeySpecific, quickSense, senseDescriptorName } from './sense.js';
+export {
+  DELIVERY_STATUS_NAMES,
+  deliveryStatusName,
+  SAM_STATUS_NAMES,
+  samStatusName,
+  SENSE_KEY_NAMES,
+  senseKeyName,
+  SERVICE_RESPONSE_NAMES,
+  serviceResponseName,
+  taskStatusName,
+} from './status.js';
+export { formatCdbHex, formatFieldValue, MAX_HEX_BYTES, parseHexBytes, renderDecodedCdb, renderDecodedSense } from './format.js';
