@@ -1,0 +1,408 @@
+/**
+ * Turns the accumulator's counters into the Summary data (model.ts): names looked up once per
+ * distinct command, percentiles read from the histograms, limits from the trace's constraints.
+ */
+import { LogHistogram } from '../../analysis/stats/histogram.js';
+import { HbaEventKind } from '../../model/events.js';
+import { ascName, commandName, senseKeyName, serviceResponseName, taskStatusName } from '../../scsi/index.js';
+import { jsonInteger } from '../task-view.js';
+import {
+  SUMMARY_SCHEMA,
+  type CommandClass,
+  type CommandSummary,
+  type FindingsSummary,
+  type LatencyFigures,
+  type LatencyHistogram,
+  type LunSummary,
+  type SizeBin,
+  type SizeHistogram,
+  type Summary,
+  type Timeline,
+  type TraceInfo,
+} from './model.js';
+import {
+  PEAK_CANDIDATES_NS,
+  TL_COMPLETIONS,
+  TL_ERRORS,
+  TL_QD_MAX,
+  TL_QD_SUM,
+  TL_READ,
+  TL_WRITE,
+  type FinishOptions,
+  type FindingsInput,
+  type LunAcc,
+  type SummaryAccumulator,
+} from './summarizer.js';
+
+export function latencyFigures(h: LogHistogram): LatencyFigures {
+  if (h.count === 0) return { count: 0, minNs: null, meanNs: null, p50Ns: null, p90Ns: null, p99Ns: null, p999Ns: null, maxNs: null };
+  return {
+    count: h.count,
+    minNs: h.min,
+    meanNs: Math.round(h.mean),
+    p50Ns: h.percentile(50),
+    p90Ns: h.percentile(90),
+    p99Ns: h.percentile(99),
+    p999Ns: h.percentile(99.9),
+    maxNs: h.max,
+  };
+}
+
+/** Command classes for the latency charts, by opcode (SBC-5 names). */
+const READ_OPS = new Set([0x08, 0x28, 0xa8, 0x88]);
+const WRITE_OPS = new Set([0x0a, 0x2a, 0xaa, 0x8a, 0x2e, 0xae, 0x8e, 0x41, 0x93, 0x89]);
+const FLUSH_OPS = new Set([0x35, 0x91]);
+/** 0x7F service actions (SBC-5 variable-length CDBs): READ(32) 0x9, WRITE(32) 0xB, WRITE AND VERIFY(32) 0xC, WRITE SAME(32) 0xD. */
+const READ_SA_7F = new Set([0x0009]);
+const WRITE_SA_7F = new Set([0x000b, 0x000c, 0x000d]);
+
+export function commandClass(key: number): CommandClass {
+  if (key < 0x100) {
+    if (READ_OPS.has(key)) return 'read';
+    if (WRITE_OPS.has(key)) return 'write';
+    if (FLUSH_OPS.has(key)) return 'flush';
+    return 'other';
+  }
+  const op = (key >> 16) & 0xff;
+  const sa = key & 0xffff;
+  if (op === 0x7f && READ_SA_7F.has(sa)) return 'read';
+  if (op === 0x7f && WRITE_SA_7F.has(sa)) return 'write';
+  return 'other';
+}
+
+const HBA_KIND_NAMES: Record<number, string> = {
+  [HbaEventKind.ControllerCacheFlush]: 'controller cache flush',
+  [HbaEventKind.PowerStateChange]: 'power state change',
+  [HbaEventKind.BusReset]: 'bus reset',
+  [HbaEventKind.TargetReset]: 'target reset',
+  [HbaEventKind.LogicalUnitReset]: 'logical unit reset',
+  [HbaEventKind.TaskAbort]: 'task abort',
+  [HbaEventKind.DriverTimeout]: 'driver timeout',
+  [HbaEventKind.HardwareCommand]: 'hardware command',
+};
+
+export function hbaKindName(kind: number): string {
+  return HBA_KIND_NAMES[kind] ?? `HBA event kind ${kind}`;
+}
+
+/** The constraint keys whose limits the transfer histograms mark, with their C constant aliases. */
+export const LIMIT_KEYS = {
+  readBytes: 'IOMaximumByteCountRead',
+  writeBytes: 'IOMaximumByteCountWrite',
+  readSegments: 'IOMaximumSegmentCountRead',
+  writeSegments: 'IOMaximumSegmentCountWrite',
+} as const;
+
+function limitValue(values: Record<string, unknown>, key: string): number | undefined {
+  for (const k of [key, `k${key}Key`]) {
+    const v = values[k];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
+    if (typeof v === 'string') {
+      const t = v.trim().toLowerCase();
+      const n = /^0x[0-9a-f]+$/.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+      if (Number.isSafeInteger(n) && n > 0) return n;
+    }
+  }
+  return undefined;
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function sizeHistogram(h: LogHistogram, edgesFromExp: number, limit: number | undefined, limitKey: string): SizeHistogram {
+  const base: SizeHistogram = {
+    count: h.count,
+    min: h.count ? h.min : null,
+    max: h.count ? h.max : null,
+    limit: limit ?? null,
+    limitKey: limit !== undefined ? limitKey : null,
+    overLimit: limit !== undefined ? h.countBetween(limit + 1, 2 ** 53) : 0,
+    bins: [],
+  };
+  if (h.count === 0) return base;
+  // Bins (moreThan, atMost] at powers of two, split at the limit so that it is a bin edge.
+  const edges = new Set<number>();
+  let e = 2 ** edgesFromExp;
+  edges.add(e);
+  while (e < h.max) edges.add((e *= 2));
+  if (limit !== undefined) edges.add(limit);
+  const sorted = [...edges].sort((a, b) => a - b);
+  const bins: SizeBin[] = [];
+  let prev = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const atMost = sorted[i]!;
+    // The first bin also holds zero-length requests.
+    const count = h.countBetween(i === 0 ? 0 : prev + 1, atMost + 1);
+    bins.push({ moreThan: prev, atMost, count, overLimit: limit !== undefined && prev >= limit });
+    prev = atMost;
+  }
+  const rest = h.countBetween(prev + 1, 2 ** 53);
+  if (rest) bins.push({ moreThan: prev, atMost: null, count: rest, overLimit: limit !== undefined && prev >= limit });
+  let first = bins.findIndex((b) => b.count > 0);
+  let last = bins.length - 1;
+  while (last > first && bins[last]!.count === 0) last--;
+  if (first < 0) first = 0;
+  base.bins = bins.slice(first, last + 1);
+  return base;
+}
+
+function latencyHistogram(cls: CommandClass, h: LogHistogram): LatencyHistogram {
+  const out: LatencyHistogram = { class: cls, count: h.count, bins: [] };
+  if (h.count === 0) return out;
+  // Four bins per decade from the decade below the minimum to the one above the maximum.
+  const lo = Math.floor(Math.log10(Math.max(1, h.min)) * 4);
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(1, h.max) + 1) * 4));
+  for (let k = lo; k < hi; k++) {
+    const lowNs = Math.round(10 ** (k / 4));
+    const highNs = Math.round(10 ** ((k + 1) / 4));
+    out.bins.push({ lowNs, highNs, count: h.countBetween(k === lo ? 0 : lowNs, k === hi - 1 ? 2 ** 53 : highNs) });
+  }
+  return out;
+}
+
+function lunSummary(l: LunAcc, spanSec: number): LunSummary {
+  const spanNs = spanSec * 1e9;
+  return {
+    target: l.target === null ? 'other' : jsonInteger(l.target),
+    lun: l.lun,
+    submitted: l.submitted,
+    completed: l.completed,
+    errors: l.errors,
+    neverCompleted: l.neverCompleted,
+    bytesRead: l.bytesRead,
+    bytesWritten: l.bytesWritten,
+    iopsMean: spanSec > 0 ? round(l.completed / spanSec, 1) : 0,
+    readBytesPerSec: spanSec > 0 ? Math.round(l.bytesRead / spanSec) : 0,
+    writeBytesPerSec: spanSec > 0 ? Math.round(l.bytesWritten / spanSec) : 0,
+    latency: latencyFigures(l.latency),
+    queueDepth: { mean: spanNs > 0 ? round(l.qd.integral / spanNs) : 0, max: l.qd.max },
+  };
+}
+
+function findingsSummary(f: FindingsInput, timeBase: (file: string | undefined) => number): FindingsSummary {
+  return {
+    counts: { error: f.counts.error, warning: f.counts.warning, info: f.counts.info },
+    rules: f.groups.map((g) => ({
+      ruleId: g.ruleId,
+      severity: g.severity === 'error' || g.severity === 'warning' ? g.severity : 'info',
+      subject: g.subject ?? null,
+      count: g.count,
+      examples: g.examples.map((x) => ({
+        message: x.message,
+        timeNs: x.timeNs,
+        timelineNs: x.timeNs + timeBase(x.file),
+        file: x.file ?? null,
+        command: x.command ?? null,
+        taskId: x.taskId === undefined ? null : typeof x.taskId === 'bigint' ? jsonInteger(x.taskId) : x.taskId,
+        recordIndex: x.recordIndex,
+        offset: x.offset,
+      })),
+    })),
+  };
+}
+
+function timeline(a: SummaryAccumulator): Timeline {
+  const ts = a.timeline;
+  const w = ts.widthNs;
+  const start = ts.used ? ts.originNs : a.startNs === Infinity ? 0 : a.startNs;
+  const qdSum = ts.channel(TL_QD_SUM);
+  const end = a.endNs;
+  const qdMean = qdSum.map((sum, i) => {
+    // The last slot ends at the end of the capture, not at its full width.
+    const covered = Math.min(w, end - (start + i * w));
+    return covered > 0 ? round(sum / covered) : 0;
+  });
+  return {
+    startNs: start,
+    slotNs: w,
+    completions: ts.channel(TL_COMPLETIONS),
+    readBytes: ts.channel(TL_READ),
+    writeBytes: ts.channel(TL_WRITE),
+    errors: ts.channel(TL_ERRORS),
+    queueDepthMean: qdMean,
+    queueDepthMax: ts.channel(TL_QD_MAX),
+  };
+}
+
+export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Summary {
+  const startNs = a.startNs === Infinity ? null : a.startNs;
+  const endNs = a.endNs === -Infinity ? null : a.endNs;
+  const spanNs = startNs === null || endNs === null ? 0 : endNs - startNs;
+  const spanSec = spanNs / 1e9;
+
+  // Peak interval: the caller's, else the largest candidate that fits 20 times in the span.
+  let peakIndex = 0;
+  if (a.options.intervalNs === undefined) {
+    for (let k = 0; k < PEAK_CANDIDATES_NS.length; k++) if (PEAK_CANDIDATES_NS[k]! * 20 <= spanNs) peakIndex = k;
+  }
+  const peak = a.peaks[peakIndex]!;
+  const peaks = peak.finish();
+  const intervalSec = peak.intervalNs / 1e9;
+  const mean = (n: number) => (spanSec > 0 ? n / spanSec : 0);
+  // A capture shorter than one interval still has a peak no lower than its mean.
+  const peakRate = (n: number, total: number) => Math.max(n / intervalSec, mean(total));
+
+  const all = new LogHistogram();
+  const byClass = new Map<CommandClass, LogHistogram>();
+  let busyTotal = 0;
+  for (const c of a.commands.values()) {
+    all.merge(c.latency);
+    busyTotal += c.busyNs;
+    const cls = commandClass(c.key);
+    let h = byClass.get(cls);
+    if (!h) byClass.set(cls, (h = new LogHistogram()));
+    h.merge(c.latency);
+  }
+  const names = new Map<number, string>();
+  const nameOf = (key: number) => names.get(key) ?? '?';
+  const commands: CommandSummary[] = [...a.commands.values()].map((c) => {
+    const name = commandName(c.sampleCdb);
+    names.set(c.key, name);
+    return {
+      name,
+      opcode: c.key < 0x100 ? c.key : (c.key >> 16) & 0xff,
+      serviceAction: c.key < 0x100 ? null : c.key & 0xffff,
+      class: commandClass(c.key),
+      submitted: c.submitted,
+      completed: c.completed,
+      bytes: c.bytes,
+      timeShare: busyTotal > 0 ? round(c.busyNs / busyTotal, 4) : 0,
+      latency: latencyFigures(c.latency),
+      errors: c.errors,
+      checkConditions: c.checkConditions,
+      neverCompleted: c.neverCompleted,
+    };
+  });
+  commands.sort((x, y) => y.submitted - x.submitted || x.opcode - y.opcode || (x.serviceAction ?? -1) - (y.serviceAction ?? -1));
+
+  const statuses: Summary['completions']['statuses'] = [];
+  const statusRow = (sr: number, st: number, count: number) =>
+    statuses.push({ serviceResponse: serviceResponseName(sr), serviceResponseCode: sr, status: taskStatusName(sr, st), statusCode: st, count });
+  if (a.goodCount) statusRow(2, 0, a.goodCount);
+  if (a.conditionMetCount) statusRow(2, 4, a.conditionMetCount);
+  for (const [key, count] of [...a.statuses].sort((x, y) => y[1] - x[1] || x[0] - y[0])) statusRow(Math.floor(key / 256), key % 256, count);
+
+  const checkConditions = [...a.senses.values()]
+    .sort((x, y) => y.count - x.count || x.key - y.key || x.asc - y.asc || x.ascq - y.ascq)
+    .map((s) => ({
+      senseKey: s.key,
+      senseKeyName: senseKeyName(s.key),
+      asc: s.asc,
+      ascq: s.ascq,
+      ascName: ascName(s.asc, s.ascq),
+      count: s.count,
+      commands: [...s.commands]
+        .sort((x, y) => y[1] - x[1] || x[0] - y[0])
+        .map(([key, count]) => ({ name: nameOf(key), count })),
+    }));
+
+  const lunRows: LunSummary[] = [];
+  const targets = [...a.luns.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  for (const t of targets) {
+    const m = a.luns.get(t)!;
+    for (const lun of [...m.keys()].sort((x, y) => x - y)) lunRows.push(lunSummary(m.get(lun)!, spanSec));
+  }
+  if (a.otherLuns) lunRows.push(lunSummary(a.otherLuns, spanSec));
+
+  const limitSource: Record<string, unknown> = { ...a.constraintValues, ...(a.options.limits ?? {}) };
+  const limits: Record<string, number> = {};
+  for (const key of Object.values(LIMIT_KEYS)) {
+    const v = limitValue(limitSource, key);
+    if (v !== undefined) limits[key] = v;
+  }
+
+  const hbaEvents = [...a.hba.values()]
+    .sort((x, y) => x.kind - y.kind)
+    .map((h) => ({
+      kind: h.kind,
+      name: hbaKindName(h.kind),
+      count: h.instant + Math.max(h.issued, h.completed),
+      issued: h.issued,
+      completed: h.completed,
+      failed: h.failed,
+      duration: latencyFigures(h.durations),
+    }));
+  const powerTransitions = [...a.power.values()]
+    .sort((x, y) => x.from - y.from || x.to - y.to)
+    .map((p) => ({ from: p.from, to: p.to, count: p.count, failed: p.failed, duration: latencyFigures(p.durations) }));
+
+  const classes: CommandClass[] = ['read', 'write', 'flush', 'other'];
+  const latencyHistograms = classes.filter((c) => byClass.get(c)?.count).map((c) => latencyHistogram(c, byClass.get(c)!));
+
+  const files = options.files ?? [];
+  const traces: TraceInfo[] = a.traces.map((t, i) => {
+    const f = files[i] ?? {};
+    const h = t.header;
+    return {
+      path: f.path ?? null,
+      format: h?.format ?? 'unknown',
+      formatVersion: h?.version ?? '',
+      producer: h?.producer ?? '',
+      startWall: h && h.startWallNs > 0n ? new Date(Number(h.startWallNs / 1_000_000n)).toISOString() : null,
+      sizeBytes: f.sizeBytes ?? null,
+      records: f.records ?? null,
+      unknownRecords: f.unknownRecords ?? null,
+      skippedBytes: f.skippedBytes ?? null,
+      skippedRecords: f.skippedRecords ?? null,
+      damagedRegions: f.damagedRegions ?? null,
+      timeBaseNs: t.timeBaseNs,
+    };
+  });
+
+  return {
+    schema: SUMMARY_SCHEMA,
+    traces,
+    overview: {
+      startNs,
+      endNs,
+      spanNs,
+      tasks: {
+        submitted: a.submitted,
+        completed: a.completed,
+        good: a.goodCount + a.conditionMetCount,
+        failed: a.failed,
+        checkCondition: a.checkConditions,
+        neverCompleted: a.neverCompleted,
+        orphanCompletions: a.orphans,
+        reusedTaskIds: a.reused,
+      },
+      bytes: { read: a.bytesRead, written: a.bytesWritten },
+      intervalNs: peak.intervalNs,
+      iops: { mean: round(mean(a.completed), 1), peak: round(peakRate(peaks[0]!, a.completed), 1) },
+      throughput: {
+        readBytesPerSec: { mean: Math.round(mean(a.bytesRead)), peak: Math.round(peakRate(peaks[1]!, a.bytesRead)) },
+        writeBytesPerSec: { mean: Math.round(mean(a.bytesWritten)), peak: Math.round(peakRate(peaks[2]!, a.bytesWritten)) },
+      },
+      queueDepth: { mean: spanNs > 0 ? round(a.qd.integral / spanNs) : 0, max: a.qd.max },
+      latency: latencyFigures(all),
+    },
+    findings: options.findings
+      ? findingsSummary(options.findings, (file) => {
+          const i = file === undefined ? -1 : traces.findIndex((t) => t.path === file);
+          return i >= 0 ? traces[i]!.timeBaseNs : 0;
+        })
+      : null,
+    commands,
+    completions: {
+      statuses,
+      checkConditions,
+      checkConditionsWithoutSense: a.checkConditionsWithoutSense,
+      unreadableSense: a.unreadableSense,
+    },
+    luns: lunRows,
+    limits,
+    transfers: {
+      readBytes: sizeHistogram(a.readBytesHist, 9, limits[LIMIT_KEYS.readBytes], LIMIT_KEYS.readBytes),
+      writeBytes: sizeHistogram(a.writeBytesHist, 9, limits[LIMIT_KEYS.writeBytes], LIMIT_KEYS.writeBytes),
+      readSegments: sizeHistogram(a.readSegHist, 0, limits[LIMIT_KEYS.readSegments], LIMIT_KEYS.readSegments),
+      writeSegments: sizeHistogram(a.writeSegHist, 0, limits[LIMIT_KEYS.writeSegments], LIMIT_KEYS.writeSegments),
+    },
+    hbaEvents,
+    powerTransitions,
+    latencyHistograms,
+    timeline: timeline(a),
+    input: { diagnostics: a.diagnostics, messages: [...a.diagnosticMessages] },
+  };
+}

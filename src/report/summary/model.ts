@@ -1,0 +1,257 @@
+/**
+ * The summary as data: what `summary --format json` prints (schema "scsitrace.summary/1",
+ * documented in README.md) and what the text and HTML renderers draw from. Plain JSON values
+ * only: times in ns, sizes in bytes, rates per second; null where a figure has no samples.
+ * Fields are only ever added within a schema version.
+ */
+
+export const SUMMARY_SCHEMA = 'scsitrace.summary/1';
+
+export interface LatencyFigures {
+  count: number;
+  minNs: number | null;
+  meanNs: number | null;
+  p50Ns: number | null;
+  p90Ns: number | null;
+  p99Ns: number | null;
+  p999Ns: number | null;
+  maxNs: number | null;
+}
+
+export interface TraceInfo {
+  /** File path (set by the CLI; null for in-memory input). */
+  path: string | null;
+  format: string;
+  formatVersion: string;
+  producer: string;
+  /** Wall-clock start, ISO 8601, or null when the trace does not say. */
+  startWall: string | null;
+  sizeBytes: number | null;
+  records: number | null;
+  unknownRecords: number | null;
+  skippedBytes: number | null;
+  skippedRecords: number | null;
+  damagedRegions: number | null;
+  /** Where this trace's time 0 sits on the summary's timeline (traces are laid end to end). */
+  timeBaseNs: number;
+}
+
+export interface Overview {
+  startNs: number | null;
+  endNs: number | null;
+  spanNs: number;
+  tasks: {
+    submitted: number;
+    completed: number;
+    good: number;
+    /** Completed but not GOOD/CONDITION MET: CHECK CONDITION, BUSY, delivery failures, ... */
+    failed: number;
+    checkCondition: number;
+    neverCompleted: number;
+    /** Completions whose task id was not in flight. */
+    orphanCompletions: number;
+    /** Task ids submitted again while in flight (the earlier task counts as never completed). */
+    reusedTaskIds: number;
+  };
+  bytes: { read: number; written: number };
+  /** Peaks are the busiest `intervalNs` of the capture. */
+  intervalNs: number;
+  iops: { mean: number; peak: number };
+  throughput: {
+    readBytesPerSec: { mean: number; peak: number };
+    writeBytesPerSec: { mean: number; peak: number };
+  };
+  queueDepth: { mean: number; max: number };
+  latency: LatencyFigures;
+}
+
+export interface CommandSummary {
+  /** Command name as T10 writes it ("READ(10)", "READ CAPACITY(16)"). */
+  name: string;
+  opcode: number;
+  serviceAction: number | null;
+  /** read | write | flush | other: the class its latency histogram is drawn in. */
+  class: CommandClass;
+  submitted: number;
+  completed: number;
+  bytes: number;
+  /** This command's share of the summed latency of all completed tasks (0–1). */
+  timeShare: number;
+  latency: LatencyFigures;
+  /** Completed with anything but GOOD / CONDITION MET. */
+  errors: number;
+  checkConditions: number;
+  neverCompleted: number;
+}
+
+export type CommandClass = 'read' | 'write' | 'flush' | 'other';
+
+export interface StatusCount {
+  serviceResponse: string;
+  serviceResponseCode: number;
+  status: string;
+  statusCode: number;
+  count: number;
+}
+
+export interface SenseCount {
+  senseKey: number;
+  senseKeyName: string;
+  asc: number;
+  ascq: number;
+  ascName: string;
+  count: number;
+  /** Commands it was returned for, most frequent first. */
+  commands: Array<{ name: string; count: number }>;
+}
+
+export interface Completions {
+  statuses: StatusCount[];
+  checkConditions: SenseCount[];
+  /** CHECK CONDITION with no sense data, or sense in no format we can read. */
+  checkConditionsWithoutSense: number;
+  unreadableSense: number;
+}
+
+export interface LunSummary {
+  /** Decimal string when beyond 2^53; otherwise a number. */
+  target: number | string;
+  lun: number;
+  submitted: number;
+  completed: number;
+  errors: number;
+  neverCompleted: number;
+  bytesRead: number;
+  bytesWritten: number;
+  iopsMean: number;
+  readBytesPerSec: number;
+  writeBytesPerSec: number;
+  latency: LatencyFigures;
+  queueDepth: { mean: number; max: number };
+}
+
+/** One bar of a size or count histogram: moreThan < value ≤ atMost. */
+export interface SizeBin {
+  moreThan: number;
+  /** null: no upper bound. */
+  atMost: number | null;
+  count: number;
+  /** True when every value in the bin is above the configured limit. */
+  overLimit: boolean;
+}
+
+export interface SizeHistogram {
+  count: number;
+  min: number | null;
+  max: number | null;
+  /** The HBA's limit for this direction, when the trace or the caller stated one. */
+  limit: number | null;
+  /** Constraint key the limit came from. */
+  limitKey: string | null;
+  overLimit: number;
+  bins: SizeBin[];
+}
+
+export interface Transfers {
+  /** Requested transfer bytes per submitted task, by direction. */
+  readBytes: SizeHistogram;
+  writeBytes: SizeHistogram;
+  /** Scatter/gather segment counts per submitted task, by direction. */
+  readSegments: SizeHistogram;
+  writeSegments: SizeHistogram;
+}
+
+export interface HbaEventSummary {
+  kind: number;
+  name: string;
+  /** Operations (instant events, plus issued/completed pairs counted once). */
+  count: number;
+  issued: number;
+  completed: number;
+  failed: number;
+  duration: LatencyFigures;
+}
+
+export interface PowerTransition {
+  from: number;
+  to: number;
+  count: number;
+  failed: number;
+  duration: LatencyFigures;
+}
+
+export interface LatencyBin {
+  lowNs: number;
+  highNs: number;
+  count: number;
+}
+
+export interface LatencyHistogram {
+  class: CommandClass;
+  count: number;
+  bins: LatencyBin[];
+}
+
+/** Fixed-size series over the capture: slot i covers [startNs + i·slotNs, startNs + (i+1)·slotNs). */
+export interface Timeline {
+  startNs: number;
+  slotNs: number;
+  completions: number[];
+  readBytes: number[];
+  writeBytes: number[];
+  errors: number[];
+  queueDepthMean: number[];
+  queueDepthMax: number[];
+}
+
+export interface FindingExample {
+  message: string;
+  /** Time in the trace the finding is from. */
+  timeNs: number;
+  /** The same time on the summary's timeline (differs from timeNs for the second and later traces). */
+  timelineNs: number;
+  file: string | null;
+  command: string | null;
+  taskId: number | string | null;
+  recordIndex: number;
+  offset: number;
+}
+
+export interface FindingGroup {
+  ruleId: string;
+  severity: 'error' | 'warning' | 'info';
+  /** Finer grouping within the rule (e.g. the rejected command), when the checker gives one. */
+  subject: string | null;
+  count: number;
+  examples: FindingExample[];
+}
+
+export interface FindingsSummary {
+  counts: { error: number; warning: number; info: number };
+  rules: FindingGroup[];
+}
+
+export interface InputProblems {
+  diagnostics: number;
+  /** First messages (at most 20). */
+  messages: string[];
+}
+
+export interface Summary {
+  schema: typeof SUMMARY_SCHEMA;
+  traces: TraceInfo[];
+  overview: Overview;
+  /** null when checks were not run (--no-check). */
+  findings: FindingsSummary | null;
+  commands: CommandSummary[];
+  completions: Completions;
+  /** By target, then LUN. LUNs beyond the tracked maximum (1024) share a last row with target "other". */
+  luns: LunSummary[];
+  limits: Record<string, number>;
+  transfers: Transfers;
+  hbaEvents: HbaEventSummary[];
+  powerTransitions: PowerTransition[];
+  latencyHistograms: LatencyHistogram[];
+  timeline: Timeline;
+  input: InputProblems;
+}

@@ -1,0 +1,523 @@
+/**
+ * The summary aggregator: one streaming pass over trace events into bounded-memory counters,
+ * histograms and time series. Memory is bounded by the tasks in flight, the distinct commands
+ * and LUNs (LUNs capped at `maxLuns`) and fixed-size structures — never by the trace's length.
+ * Per task the work is a few map probes and array increments; names are looked up only once per
+ * distinct command, in finish().
+ */
+import { commandKey } from '../../analysis/cdb-keys.js';
+import { LogHistogram } from '../../analysis/stats/histogram.js';
+import { QueueDepth } from '../../analysis/stats/queue-depth.js';
+import { IntervalPeak, TimeSeries } from '../../analysis/stats/timeseries.js';
+import {
+  DataDirection,
+  HbaEventPhase,
+  ServiceResponse,
+  SamStatus,
+  type HbaEvent,
+  type TaskCompleted,
+  type TaskSubmitted,
+  type TraceEvent,
+  type TraceHeader,
+} from '../../model/events.js';
+import { quickSense } from '../../scsi/index.js';
+import { buildSummary } from './build.js';
+import type { Summary } from './model.js';
+
+export interface SummarizerOptions {
+  /** Interval for peak IOPS/throughput; default: picked from the capture span (1 ms … 10 s). */
+  intervalNs?: number;
+  /** Slots in the timeline (charts); default 512. */
+  timelineSlots?: number;
+  /** Distinct target:LUN pairs tracked one by one; the rest share one row. Default 1024. */
+  maxLuns?: number;
+  /** Transfer limits to mark, overriding the trace's constraints record (IOKit key → value). */
+  limits?: Record<string, number>;
+}
+
+/** What the checker's CheckResult provides; the summary needs only this much of it. */
+export interface FindingsInput {
+  counts: { error: number; warning: number; info: number };
+  groups: ReadonlyArray<{
+    ruleId: string;
+    severity: string;
+    count: number;
+    subject?: string;
+    examples: ReadonlyArray<{
+      message: string;
+      timeNs: number;
+      taskId?: bigint | number | string;
+      recordIndex: number;
+      offset: number;
+      file?: string;
+      command?: string;
+    }>;
+  }>;
+}
+
+/** Per-file facts only the caller knows (path, size, reader statistics). */
+export interface TraceFileInfo {
+  path?: string;
+  sizeBytes?: number;
+  records?: number;
+  unknownRecords?: number;
+  skippedBytes?: number;
+  skippedRecords?: number;
+  damagedRegions?: number;
+}
+
+export interface FinishOptions {
+  findings?: FindingsInput;
+  /** Per trace, in the order pushed. */
+  files?: TraceFileInfo[];
+}
+
+export interface Summarizer {
+  push(events: readonly TraceEvent[]): void;
+  /** Marks the end of one trace file (tasks still in flight never completed). Optional: a new header does it too. */
+  endTrace(): void;
+  finish(options?: FinishOptions): Summary;
+}
+
+/** @internal accumulators, read by build.ts */
+export interface CommandAcc {
+  key: number;
+  sampleCdb: Uint8Array;
+  submitted: number;
+  completed: number;
+  bytes: number;
+  busyNs: number;
+  errors: number;
+  checkConditions: number;
+  neverCompleted: number;
+  latency: LogHistogram;
+}
+
+export interface LunAcc {
+  target: bigint | null;
+  lun: number;
+  submitted: number;
+  completed: number;
+  errors: number;
+  neverCompleted: number;
+  bytesRead: number;
+  bytesWritten: number;
+  latency: LogHistogram;
+  qd: QueueDepth;
+}
+
+export interface SenseAcc {
+  key: number;
+  asc: number;
+  ascq: number;
+  count: number;
+  commands: Map<number, number>;
+}
+
+export interface HbaAcc {
+  kind: number;
+  issued: number;
+  completed: number;
+  instant: number;
+  failed: number;
+  durations: LogHistogram;
+}
+
+export interface PowerAcc {
+  from: number;
+  to: number;
+  count: number;
+  failed: number;
+  durations: LogHistogram;
+}
+
+export interface TraceAcc {
+  header: TraceHeader | undefined;
+  timeBaseNs: number;
+}
+
+/** Channels of the timeline. */
+export const TL_COMPLETIONS = 0;
+export const TL_READ = 1;
+export const TL_WRITE = 2;
+export const TL_ERRORS = 3;
+export const TL_QD_SUM = 4;
+export const TL_QD_MAX = 5;
+
+/** Candidate peak intervals: 1 ms … 10 s; finish() picks the largest ≤ span / 20. */
+export const PEAK_CANDIDATES_NS = [1e6, 1e7, 1e8, 1e9, 1e10];
+
+const MAX_KEPT_DIAGNOSTICS = 20;
+
+export class SummaryAccumulator implements Summarizer {
+  readonly options: Required<Omit<SummarizerOptions, 'intervalNs' | 'limits'>> & Pick<SummarizerOptions, 'intervalNs' | 'limits'>;
+  readonly inFlight = new Map<bigint, TaskSubmitted>();
+  readonly commands = new Map<number, CommandAcc>();
+  readonly luns = new Map<bigint, Map<number, LunAcc>>();
+  lunCount = 0;
+  otherLuns: LunAcc | undefined;
+  readonly statuses = new Map<number, number>();
+  goodCount = 0;
+  conditionMetCount = 0;
+  readonly senses = new Map<number, SenseAcc>();
+  checkConditionsWithoutSense = 0;
+  unreadableSense = 0;
+  readonly hba = new Map<number, HbaAcc>();
+  readonly power = new Map<number, PowerAcc>();
+  readonly readBytesHist = new LogHistogram();
+  readonly writeBytesHist = new LogHistogram();
+  readonly readSegHist = new LogHistogram();
+  readonly writeSegHist = new LogHistogram();
+  readonly qd = new QueueDepth();
+  readonly timeline: TimeSeries;
+  readonly peaks: IntervalPeak[];
+  readonly traces: TraceAcc[] = [];
+  constraintValues: Record<string, unknown> = {};
+  diagnostics = 0;
+  readonly diagnosticMessages: string[] = [];
+
+  submitted = 0;
+  completed = 0;
+  failed = 0;
+  checkConditions = 0;
+  neverCompleted = 0;
+  orphans = 0;
+  reused = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  startNs = Infinity;
+  endNs = -Infinity;
+
+  /** Offset added to the current trace's times; traces are laid end to end. */
+  private timeBase = 0;
+  private traceEndNs = -Infinity;
+  private sawEventsInTrace = false;
+  private traceOpen = false;
+  private lastCmdKey = -1;
+  private lastCmd: CommandAcc | undefined;
+  private lastTarget: bigint | undefined;
+  private lastLunNumber = -1;
+  private lastLun: LunAcc | undefined;
+  private finished = false;
+
+  constructor(options: SummarizerOptions = {}) {
+    this.options = {
+      timelineSlots: options.timelineSlots ?? 512,
+      maxLuns: options.maxLuns ?? 1024,
+      intervalNs: options.intervalNs,
+      limits: options.limits,
+    };
+    // 1 µs initial slots; the series doubles its slot width as the capture goes on.
+    this.timeline = new TimeSeries(this.options.timelineSlots, 1000, ['sum', 'sum', 'sum', 'sum', 'sum', 'max']);
+    const intervals = options.intervalNs !== undefined ? [options.intervalNs] : PEAK_CANDIDATES_NS;
+    this.peaks = intervals.map((ns) => new IntervalPeak(ns, 3));
+  }
+
+  push(events: readonly TraceEvent[]): void {
+    if (this.finished) throw new Error('summarizer already finished');
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      switch (ev.kind) {
+        case 'submit':
+          this.onSubmit(ev);
+          break;
+        case 'complete':
+          this.onComplete(ev);
+          break;
+        case 'header':
+          this.onHeader(ev);
+          break;
+        case 'hba':
+          this.onHba(ev);
+          break;
+        case 'constraints':
+          this.touch(ev.timeNs + this.timeBase);
+          Object.assign(this.constraintValues, ev.entries);
+          break;
+        case 'diagnostic':
+          this.diagnostics++;
+          if (this.diagnosticMessages.length < MAX_KEPT_DIAGNOSTICS) this.diagnosticMessages.push(`at byte 0x${ev.offset.toString(16)}: ${ev.message}`);
+          break;
+        default:
+          this.touch(ev.timeNs + this.timeBase);
+      }
+    }
+  }
+
+  /** A header starts a trace; a second one (concatenated input) ends the one before. */
+  private onHeader(h: TraceHeader): void {
+    const current = this.traces[this.traces.length - 1];
+    if (this.traceOpen && (this.sawEventsInTrace || current!.header)) this.endTrace();
+    if (this.traceOpen) current!.header = h;
+    else this.openTrace(h);
+  }
+
+  private openTrace(header: TraceHeader | undefined): void {
+    this.traces.push({ header, timeBaseNs: this.timeBase });
+    this.traceOpen = true;
+  }
+
+  endTrace(): void {
+    if (!this.traceOpen) return;
+    this.traceOpen = false;
+    if (!this.sawEventsInTrace) return;
+    const end = this.traceEndNs;
+    for (const s of this.inFlight.values()) this.neverCompletedTask(s);
+    this.inFlight.clear();
+    this.qdTo(end);
+    this.qd.reset(end);
+    for (const m of this.luns.values()) for (const l of m.values()) l.qd.reset(end);
+    if (this.otherLuns) this.otherLuns.qd.reset(end);
+    this.timeBase = end;
+    this.traceEndNs = -Infinity;
+    this.sawEventsInTrace = false;
+    this.lastTarget = undefined;
+    this.lastLun = undefined;
+  }
+
+  private touch(t: number): void {
+    if (!this.sawEventsInTrace) {
+      if (!this.traceOpen) this.openTrace(undefined);
+      this.sawEventsInTrace = true;
+    }
+    if (t < this.startNs) this.startNs = t;
+    if (t > this.endNs) this.endNs = t;
+    if (t > this.traceEndNs) this.traceEndNs = t;
+  }
+
+  /** Accumulates the global queue depth held up to t into the timeline. */
+  private qdTo(t: number): void {
+    const q = this.qd;
+    if (q.lastNs === q.lastNs && t > q.lastNs && q.depth > 0) {
+      this.timeline.spread(TL_QD_SUM, q.lastNs, t, q.depth, TL_QD_MAX, q.depth);
+    }
+  }
+
+  private command(cdb: Uint8Array): CommandAcc {
+    const key = commandKey(cdb);
+    if (key === this.lastCmdKey) return this.lastCmd!;
+    let acc = this.commands.get(key);
+    if (!acc) {
+      acc = {
+        key,
+        sampleCdb: cdb.slice(),
+        submitted: 0,
+        completed: 0,
+        bytes: 0,
+        busyNs: 0,
+        errors: 0,
+        checkConditions: 0,
+        neverCompleted: 0,
+        latency: new LogHistogram(),
+      };
+      this.commands.set(key, acc);
+    }
+    this.lastCmdKey = key;
+    this.lastCmd = acc;
+    return acc;
+  }
+
+  private lun(target: bigint, lun: number): LunAcc {
+    if (lun === this.lastLunNumber && target === this.lastTarget) return this.lastLun!;
+    let byLun = this.luns.get(target);
+    let acc = byLun?.get(lun);
+    if (!acc) {
+      if (this.lunCount >= this.options.maxLuns) {
+        if (!this.otherLuns) this.otherLuns = newLun(null, 0);
+        acc = this.otherLuns;
+      } else {
+        acc = newLun(target, lun);
+        if (!byLun) this.luns.set(target, (byLun = new Map()));
+        byLun.set(lun, acc);
+        this.lunCount++;
+      }
+    }
+    this.lastTarget = target;
+    this.lastLunNumber = lun;
+    this.lastLun = acc;
+    return acc;
+  }
+
+  private onSubmit(s: TaskSubmitted): void {
+    const t = s.timeNs + this.timeBase;
+    this.touch(t);
+    this.submitted++;
+    const previous = this.inFlight.get(s.taskId);
+    if (previous) {
+      this.reused++;
+      this.neverCompletedTask(previous);
+      this.taskLeft(previous, t);
+    }
+    this.inFlight.set(s.taskId, s);
+    this.command(s.cdb).submitted++;
+    const l = this.lun(s.targetId, s.lun);
+    l.submitted++;
+    l.qd.increment(t);
+    this.qdTo(t);
+    this.qd.increment(t);
+    this.timeline.max(TL_QD_MAX, t, this.qd.depth);
+    const dir = s.direction;
+    if (dir === DataDirection.FromDevice) {
+      this.readBytesHist.record(s.requestedBytes);
+      this.readSegHist.record(s.segments.count);
+    } else if (dir === DataDirection.ToDevice || dir === DataDirection.Bidirectional) {
+      this.writeBytesHist.record(s.requestedBytes);
+      this.writeSegHist.record(s.segments.count);
+    }
+  }
+
+  /** A task leaves the in-flight set at t (completion, or replaced by a reused id). */
+  private taskLeft(s: TaskSubmitted, t: number): void {
+    this.lun(s.targetId, s.lun).qd.decrement(t);
+    this.qdTo(t);
+    this.qd.decrement(t);
+  }
+
+  private neverCompletedTask(s: TaskSubmitted): void {
+    this.neverCompleted++;
+    this.command(s.cdb).neverCompleted++;
+    this.lun(s.targetId, s.lun).neverCompleted++;
+  }
+
+  private onComplete(c: TaskCompleted): void {
+    const t = c.timeNs + this.timeBase;
+    this.touch(t);
+    const s = this.inFlight.get(c.taskId);
+    if (!s) {
+      this.orphans++;
+      return;
+    }
+    this.inFlight.delete(c.taskId);
+    this.taskLeft(s, t);
+    this.completed++;
+    const latency = t - (s.timeNs + this.timeBase);
+    const cmd = this.command(s.cdb);
+    const l = this.lun(s.targetId, s.lun);
+    cmd.completed++;
+    cmd.latency.record(latency);
+    cmd.busyNs += latency > 0 ? latency : 0;
+    l.completed++;
+    l.latency.record(latency);
+    const bytes = c.bytesTransferred;
+    cmd.bytes += bytes;
+    let read = 0;
+    let written = 0;
+    if (s.direction === DataDirection.FromDevice) read = bytes;
+    else if (s.direction === DataDirection.ToDevice || s.direction === DataDirection.Bidirectional) written = bytes;
+    this.bytesRead += read;
+    this.bytesWritten += written;
+    l.bytesRead += read;
+    l.bytesWritten += written;
+    const tl = this.timeline;
+    const slot = tl.slot(t) * tl.channels;
+    tl.data[slot + TL_COMPLETIONS]!++;
+    tl.data[slot + TL_READ]! += read;
+    tl.data[slot + TL_WRITE]! += written;
+    const peaks = this.peaks;
+    for (let k = 0; k < peaks.length; k++) peaks[k]!.add3(t, 1, read, written);
+
+    const sr = c.serviceResponse;
+    const st = c.status;
+    if (sr === ServiceResponse.TaskComplete && st === SamStatus.Good) {
+      this.goodCount++;
+      return;
+    }
+    if (sr === ServiceResponse.TaskComplete && st === SamStatus.ConditionMet) {
+      this.conditionMetCount++;
+      return;
+    }
+    this.failed++;
+    cmd.errors++;
+    l.errors++;
+    tl.data[slot + TL_ERRORS]!++;
+    const statusKey = sr * 256 + st;
+    this.statuses.set(statusKey, (this.statuses.get(statusKey) ?? 0) + 1);
+    if (sr === ServiceResponse.TaskComplete && st === SamStatus.CheckCondition) {
+      this.checkConditions++;
+      cmd.checkConditions++;
+      if (c.sense.length === 0) {
+        this.checkConditionsWithoutSense++;
+        return;
+      }
+      const q = quickSense(c.sense);
+      if (!q) {
+        this.unreadableSense++;
+        this.checkConditionsWithoutSense++;
+        return;
+      }
+      const senseKey = (q.key << 16) | (q.asc << 8) | q.ascq;
+      let acc = this.senses.get(senseKey);
+      if (!acc) this.senses.set(senseKey, (acc = { key: q.key, asc: q.asc, ascq: q.ascq, count: 0, commands: new Map() }));
+      acc.count++;
+      acc.commands.set(cmd.key, (acc.commands.get(cmd.key) ?? 0) + 1);
+    }
+  }
+
+  private onHba(e: HbaEvent): void {
+    this.touch(e.timeNs + this.timeBase);
+    let acc = this.hba.get(e.hbaKind);
+    if (!acc) this.hba.set(e.hbaKind, (acc = { kind: e.hbaKind, issued: 0, completed: 0, instant: 0, failed: 0, durations: new LogHistogram() }));
+    if (e.phase === HbaEventPhase.Issued) acc.issued++;
+    else if (e.phase === HbaEventPhase.Completed) acc.completed++;
+    else acc.instant++;
+    if (e.status !== 0) acc.failed++;
+    const hasDuration = e.phase !== HbaEventPhase.Issued && e.durationNs > 0;
+    if (hasDuration) acc.durations.record(e.durationNs);
+    if (e.hbaKind === 2 /* PowerStateChange */ && e.phase !== HbaEventPhase.Issued) {
+      const from = Number(e.arg0 & 0xffffn);
+      const to = Number(e.arg1 & 0xffffn);
+      const key = from * 0x10000 + to;
+      let p = this.power.get(key);
+      if (!p) this.power.set(key, (p = { from, to, count: 0, failed: 0, durations: new LogHistogram() }));
+      p.count++;
+      if (e.status !== 0) p.failed++;
+      if (hasDuration) p.durations.record(e.durationNs);
+    }
+  }
+
+  finish(options: FinishOptions = {}): Summary {
+    if (!this.finished) {
+      this.endTrace();
+      this.finished = true;
+    }
+    return buildSummary(this, options);
+  }
+}
+
+function newLun(target: bigint | null, lun: number): LunAcc {
+  return {
+    target,
+    lun,
+    submitted: 0,
+    completed: 0,
+    errors: 0,
+    neverCompleted: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    latency: new LogHistogram(),
+    qd: new QueueDepth(),
+  };
+}
+
+/** A summarizer to push event batches into, then finish(). */
+export function createSummarizer(options?: SummarizerOptions): Summarizer {
+  return new SummaryAccumulator(options);
+}
+
+/** Summarises a whole trace's events (an array, or an async stream of batches as readers yield them). */
+export function summarizeTrace(events: readonly TraceEvent[], options?: SummarizerOptions & FinishOptions): Summary;
+export function summarizeTrace(events: AsyncIterable<readonly TraceEvent[]>, options?: SummarizerOptions & FinishOptions): Promise<Summary>;
+export function summarizeTrace(
+  events: readonly TraceEvent[] | AsyncIterable<readonly TraceEvent[]>,
+  options: SummarizerOptions & FinishOptions = {},
+): Summary | Promise<Summary> {
+  const s = createSummarizer(options);
+  if (Array.isArray(events)) {
+    s.push(events as readonly TraceEvent[]);
+    return s.finish(options);
+  }
+  return (async () => {
+    for await (const batch of events as AsyncIterable<readonly TraceEvent[]>) s.push(batch);
+    return s.finish(options);
+  })();
+}

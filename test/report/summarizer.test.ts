@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { buildTraceEvents, rw10, DataDirection } from '../helpers/trace.js';
+import { summarizeTrace, createSummarizer } from '../../src/report/summary/summarizer.js';
+import { HbaEventKind, HbaEventPhase, ServiceResponse } from '../../src/model/events.js';
+
+const MS = 1_000_000;
+/** Fixed-format sense: ILLEGAL REQUEST, INVALID FIELD IN CDB (24/00). */
+const SENSE_24_00 = [0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0x00, 0, 0, 0, 0];
+
+describe('summarizeTrace', () => {
+  it('counts tasks, outcomes, bytes and per-command latency', () => {
+    const events = buildTraceEvents((b) => {
+      for (let i = 0; i < 10; i++) {
+        b.task({ cdb: rw10(false, i * 8, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, (i + 1) * 100_000);
+        b.wait(MS);
+      }
+      for (let i = 0; i < 4; i++) b.task({ cdb: rw10(true, i * 8, 8), direction: DataDirection.ToDevice, requestedBytes: 4096 }, {}, 1 * MS);
+      b.task({ cdb: [0x12, 0, 0, 0, 36, 0] }, { status: 2, sense: SENSE_24_00 });
+      b.task({ cdb: [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0] }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: 0x01 });
+      b.submit({ cdb: rw10(true, 100, 8), direction: DataDirection.ToDevice, requestedBytes: 4096 });
+    });
+    const s = summarizeTrace(events);
+    expect(s.overview.tasks).toEqual({
+      submitted: 17,
+      completed: 16,
+      good: 14,
+      failed: 2,
+      checkCondition: 1,
+      neverCompleted: 1,
+      orphanCompletions: 0,
+      reusedTaskIds: 0,
+    });
+    expect(s.overview.bytes).toEqual({ read: 40960, written: 16384 });
+    const read = s.commands.find((c) => c.name === 'READ(10)')!;
+    expect(read.submitted).toBe(10);
+    expect(read.latency.minNs).toBe(100_000);
+    expect(read.latency.maxNs).toBe(1_000_000);
+    expect(read.latency.p50Ns! / 500_000).toBeCloseTo(1, 2);
+    expect(read.class).toBe('read');
+    const write = s.commands.find((c) => c.name === 'WRITE(10)')!;
+    expect(write.neverCompleted).toBe(1);
+    expect(write.submitted).toBe(5);
+    // Time share: reads 5.5 ms, writes 4 ms, inquiry and flush 10 µs each.
+    expect(read.timeShare + write.timeShare).toBeGreaterThan(0.99);
+    expect(s.completions.checkConditions).toEqual([
+      expect.objectContaining({ senseKey: 5, senseKeyName: 'ILLEGAL REQUEST', asc: 0x24, ascq: 0, count: 1, commands: [{ name: 'INQUIRY', count: 1 }] }),
+    ]);
+    expect(s.completions.statuses.map((x) => [x.status, x.count])).toEqual([
+      ['GOOD', 14],
+      // Ties in count go by service response, then status code.
+      ['TASK TIMEOUT', 1],
+      ['CHECK CONDITION', 1],
+    ]);
+    expect(s.commands.find((c) => c.name.startsWith('SYNCHRONIZE CACHE'))!.errors).toBe(1);
+  });
+
+  it('tracks queue depth and peaks, and marks the HBA limits from the constraints record', () => {
+    const events = buildTraceEvents((b) => {
+      b.w.constraints(0, { IOMaximumSegmentCountWrite: 129, IOMaximumByteCountWrite: '0x80000' });
+      // Four writes in flight at once, each 1 ms; the 129-segment one is at the limit, 200 over.
+      const ids = [1, 129, 200, 8].map((segs) =>
+        b.submit({
+          cdb: rw10(true, 0, 8),
+          direction: DataDirection.ToDevice,
+          requestedBytes: segs * 4096,
+          segments: Array.from({ length: segs }, (_, k) => ({ address: 0x1000 * k, length: 4096 })),
+        }),
+      );
+      b.wait(MS);
+      for (const id of ids) b.complete(id, { bytesTransferred: 4096 });
+      b.wait(MS);
+    });
+    const s = summarizeTrace(events);
+    expect(s.overview.queueDepth.max).toBe(4);
+    expect(s.overview.queueDepth.mean).toBeCloseTo(4, 1); // 4 deep for the whole 1 ms span
+    expect(s.limits).toEqual({ IOMaximumByteCountWrite: 0x80000, IOMaximumSegmentCountWrite: 129 });
+    const segs = s.transfers.writeSegments;
+    expect(segs.limit).toBe(129);
+    expect(segs.overLimit).toBe(1);
+    expect(segs.bins.find((b) => b.atMost === 129)).toEqual({ moreThan: 128, atMost: 129, count: 1, overLimit: false });
+    expect(segs.bins.find((b) => b.moreThan === 129)).toEqual({ moreThan: 129, atMost: 256, count: 1, overLimit: true });
+    expect(s.transfers.writeBytes.overLimit).toBe(2); // 129 and 200 pages are over 512 KiB
+    expect(s.overview.iops.peak).toBeGreaterThanOrEqual(s.overview.iops.mean);
+  });
+
+  it('summarises HBA events and power transitions with durations', () => {
+    const events = buildTraceEvents((b) => {
+      b.w.hba({ timeNs: 0, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Issued });
+      b.w.hba({ timeNs: 2 * MS, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, durationNs: 2 * MS });
+      b.w.hba({ timeNs: 3 * MS, kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 12_000 * MS });
+      b.w.hba({ timeNs: 4 * MS, kind: HbaEventKind.BusReset, status: 5 });
+    });
+    const s = summarizeTrace(events);
+    expect(s.hbaEvents.map((e) => [e.name, e.count, e.failed])).toEqual([
+      ['controller cache flush', 1, 0],
+      ['power state change', 1, 0],
+      ['bus reset', 1, 1],
+    ]);
+    expect(s.hbaEvents[0]!.duration.maxNs).toBe(2 * MS);
+    expect(s.powerTransitions).toEqual([expect.objectContaining({ from: 0, to: 2, count: 1 })]);
+    expect(s.powerTransitions[0]!.duration.maxNs).toBe(12_000 * MS);
+  });
+
+  it('lays several traces end to end and counts each trace\'s leftovers as never completed', () => {
+    const one = buildTraceEvents((b) => {
+      b.task({ cdb: rw10(false, 0, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 5 * MS);
+      b.submit({ cdb: [0, 0, 0, 0, 0, 0] });
+    });
+    const s2 = createSummarizer();
+    s2.push(one);
+    s2.push(one); // the second header starts a second trace
+    const s = s2.finish();
+    expect(s.traces).toHaveLength(2);
+    expect(s.traces[1]!.timeBaseNs).toBe(5 * MS);
+    expect(s.overview.spanNs).toBe(10 * MS);
+    expect(s.overview.tasks.neverCompleted).toBe(2);
+    expect(s.overview.tasks.completed).toBe(2);
+  });
+
+  it('counts reused task ids and orphan completions', () => {
+    const events = buildTraceEvents((b) => {
+      b.submit({ cdb: [0, 0, 0, 0, 0, 0], taskId: 7 });
+      b.submit({ cdb: [0, 0, 0, 0, 0, 0], taskId: 7 });
+      b.complete(7);
+      b.complete(7);
+      b.complete(99);
+    });
+    const s = summarizeTrace(events);
+    expect(s.overview.tasks).toMatchObject({ submitted: 2, completed: 1, neverCompleted: 1, reusedTaskIds: 1, orphanCompletions: 2 });
+    expect(s.overview.queueDepth.max).toBe(1);
+  });
+
+  it('folds LUNs beyond the maximum into one row', () => {
+    const events = buildTraceEvents((b) => {
+      for (let lun = 0; lun < 6; lun++) b.task({ cdb: [0, 0, 0, 0, 0, 0], lun });
+    });
+    const s = summarizeTrace(events, { maxLuns: 4 });
+    expect(s.luns.map((l) => `${l.target}:${l.lun}`)).toEqual(['0:0', '0:1', '0:2', '0:3', 'other:0']);
+    expect(s.luns[4]!.submitted).toBe(2);
+  });
+});
