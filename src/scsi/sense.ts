@@ -200,10 +200,12 @@ function decodeFixed(s: SenseBuilder): void {
     field(s.fields, 'COMMAND-SPECIFIC INFORMATION', specific, { hex: true });
     if (specific !== 0n) s.commandSpecific = specific;
   }
-  if (n >= 14) {
+  if (n >= 13) {
     s.asc = b[12]!;
-    s.ascq = b[13]!;
     field(s.fields, 'ADDITIONAL SENSE CODE', s.asc, { hex: true });
+  }
+  if (n >= 14) {
+    s.ascq = b[13]!;
     field(s.fields, 'ADDITIONAL SENSE CODE QUALIFIER', s.ascq, { hex: true, text: ascName(s.asc, s.ascq) });
   } else if (n >= 3) {
     s.problems.push(`fixed format sense data is ${n} bytes; ASC and ASCQ are in bytes 12 and 13`);
@@ -376,10 +378,12 @@ function decodeDescriptorFormat(s: SenseBuilder): void {
   if (n < 8) s.problems.push(`descriptor format sense data is ${n} bytes; its header needs 8`);
   s.senseKey = b[1]! & 0x0f;
   field(s.fields, 'SENSE KEY', s.senseKey, { hex: true, text: senseKeyName(s.senseKey) });
-  if (n >= 4) {
+  if (n >= 3) {
     s.asc = b[2]!;
-    s.ascq = b[3]!;
     field(s.fields, 'ADDITIONAL SENSE CODE', s.asc, { hex: true });
+  }
+  if (n >= 4) {
+    s.ascq = b[3]!;
     field(s.fields, 'ADDITIONAL SENSE CODE QUALIFIER', s.ascq, { hex: true, text: ascName(s.asc, s.ascq) });
   }
   if (n >= 5) {
