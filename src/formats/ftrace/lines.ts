@@ -1,0 +1,108 @@
+/**
+ * Splits a byte stream into text lines, remembering each line's byte offset in the input.
+ * Shared by the text formats (ftrace, os_log). Memory is bounded by the longest line we
+ * accept: a longer "line" (a binary file, a runaway log) is reported once and skipped.
+ */
+
+export const MAX_LINE_BYTES = 1 << 20;
+
+export interface LineSink {
+  line(text: string, offset: number): void;
+  /** A line longer than the limit, skipped; offset is where it began. */
+  overlong(offset: number, bytes: number): void;
+}
+
+export class LineSplitter {
+  /** Bytes of an unfinished line carried over from earlier chunks. */
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** Absolute offset of the first byte of the unfinished line. */
+  private lineStart = 0;
+  /** Absolute offset of the next byte pushed. */
+  private position = 0;
+  /** Inside an over-long line: drop bytes until the next newline. */
+  private skipping = false;
+
+  constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
+
+  push(chunk: Uint8Array, sink: LineSink): void {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const base = this.position;
+    this.position += buf.length;
+    let from = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, from);
+      if (nl < 0) break;
+      if (this.skipping) {
+        this.finishOverlong(base + nl + 1 - this.lineStart, sink);
+      } else if (this.carryBytes + nl - from > this.maxLineBytes) {
+        this.finishOverlong(base + nl + 1 - this.lineStart, sink);
+      } else {
+        let text: string;
+        if (this.carryBytes) {
+          this.carry.push(buf.subarray(from, nl));
+          text = Buffer.concat(this.carry).toString('utf8');
+          this.carry = [];
+          this.carryBytes = 0;
+        } else {
+          text = buf.toString('utf8', from, nl);
+        }
+        sink.line(stripCr(text), this.lineStart);
+      }
+      from = nl + 1;
+      this.lineStart = base + from;
+    }
+    if (from < buf.length && !this.skipping) {
+      const rest = buf.length - from;
+      if (this.carryBytes + rest > this.maxLineBytes) {
+        this.skipping = true;
+        this.carry = [];
+        this.carryBytes = 0;
+      } else {
+        // Copy: the caller may reuse the chunk's memory.
+        this.carry.push(Buffer.from(buf.subarray(from)));
+        this.carryBytes += rest;
+      }
+    }
+  }
+
+  /** At end of input: the last line when it has no newline. */
+  end(sink: LineSink): void {
+    if (this.skipping) {
+      this.finishOverlong(this.position - this.lineStart, sink);
+    } else if (this.carryBytes) {
+      sink.line(stripCr(Buffer.concat(this.carry).toString('utf8')), this.lineStart);
+    }
+    this.carry = [];
+    this.carryBytes = 0;
+    this.lineStart = this.position;
+  }
+
+  private finishOverlong(bytes: number, sink: LineSink): void {
+    sink.overlong(this.lineStart, bytes);
+    this.skipping = false;
+    this.carry = [];
+    this.carryBytes = 0;
+  }
+}
+
+function stripCr(s: string): string {
+  return s.endsWith('\r') ? s.slice(0, -1) : s;
+}
+
+/** True when the bytes look like text (no NULs, few control characters): sniffing helper. */
+export function looksLikeText(head: Uint8Array): boolean {
+  const n = Math.min(head.length, 4096);
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const b = head[i]!;
+    if (b === 0) return false;
+    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13) odd++;
+  }
+  return odd * 100 <= n;
+}
+
+/** The sniffing window as a string (latin1: every byte one character, offsets kept). */
+export function headText(head: Uint8Array): string {
+  return Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
+}

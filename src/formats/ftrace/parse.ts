@@ -1,0 +1,238 @@
+import { MAX_CDB_LENGTH } from '../native/layout.js';
+import { DRIVER_BYTE, HOST_BYTE, STATUS_BYTE, parseSymbol } from './names.js';
+
+/**
+ * One line of Linux SCSI tracepoint text, parsed. The line may come from
+ * /sys/kernel/tracing/trace (or trace_pipe), `trace-cmd report` or `perf script`; all three
+ * print "<timestamp>: [scsi:]<event>: <fields>" after a task/pid/cpu prefix that differs.
+ *
+ * Field layouts by kernel (include/trace/events/scsi.h TP_printk):
+ * - 2.6.36..5.13: host_no channel id lun data_sgl prot_sgl prot_op cmnd=(NAME DECODED raw=HEX),
+ *   done/timeout add result=(driver=DRIVER_* host=DID_* message=MSG status=SAM_STAT_*).
+ * - 5.14..5.19: the same, but driver= and message= are the literals DRIVER_OK / COMMAND_COMPLETE.
+ * - 6.0..6.4: driver_tag= and scheduler_tag= after prot_op.
+ * - 6.5 on: done/timeout add sense=(key=%#x asc=%#x ascq=%#x).
+ * libtraceevent without its scsi plugin prints raw fields instead ("[FAILED TO PARSE]",
+ * cmnd=ARRAY[2a, 00, ...], result=<decimal int>); that form is read too.
+ */
+
+export type ScsiTraceEventKind = 'start' | 'done' | 'error' | 'timeout' | 'eh_wakeup';
+
+export interface ScsiResult {
+  driverByte: number;
+  hostByte: number;
+  status: number;
+}
+
+export interface ScsiTraceLine {
+  kind: ScsiTraceEventKind;
+  /** The tracer's timestamp in nanoseconds (seconds since boot for the default clocks). */
+  timestampNs: bigint;
+  host: number;
+  channel: number;
+  id: number;
+  lun: number;
+  /** blk-mq tags (Linux 6.0 on); -1 when the request had none. */
+  driverTag?: number;
+  schedulerTag?: number;
+  dataSgl?: number;
+  protSgl?: number;
+  protOp?: string;
+  /** The name Linux gives the opcode ("READ_10", or "0xc1" for ones it does not name). */
+  opcodeName?: string;
+  cdb?: Uint8Array;
+  result?: ScsiResult;
+  sense?: { key: number; asc: number; ascq: number };
+  /** queuecommand()'s return value (scsi_dispatch_cmd_error). */
+  rtn?: number;
+}
+
+const EVENTS: Readonly<Record<string, ScsiTraceEventKind>> = {
+  scsi_dispatch_cmd_start: 'start',
+  scsi_dispatch_cmd_done: 'done',
+  scsi_dispatch_cmd_error: 'error',
+  scsi_dispatch_cmd_timeout: 'timeout',
+  scsi_eh_wakeup: 'eh_wakeup',
+};
+
+/** "<ts>: [scsi:]scsi_<event>: <fields>"; the timestamp is seconds[.fraction] or a raw counter. */
+const EVENT_LINE =
+  /(?:^|\s)(\d+)(?:\.(\d{1,9}))?:\s+(?:scsi:)?(scsi_dispatch_cmd_start|scsi_dispatch_cmd_done|scsi_dispatch_cmd_error|scsi_dispatch_cmd_timeout|scsi_eh_wakeup):\s?(.*)$/;
+
+/**
+ * Parses one line. Returns undefined for lines that are not SCSI tracepoints (headers, other
+ * events), and a message for SCSI tracepoint lines that cannot be read.
+ */
+export function parseScsiTraceLine(line: string): ScsiTraceLine | string | undefined {
+  if (!line.includes('scsi_')) return undefined;
+  const m = EVENT_LINE.exec(line);
+  if (!m) return undefined;
+  const [, secs, frac, eventName, body] = m as unknown as [string, string, string | undefined, string, string];
+  const kind = EVENTS[eventName]!;
+  const timestampNs = frac === undefined ? BigInt(secs) : BigInt(secs) * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
+  const fields = splitFields(body);
+  const num = (name: string): number | undefined => {
+    const v = fields.get(name);
+    if (v === undefined || !/^-?\d+$/.test(v)) return undefined;
+    return Number(v);
+  };
+  const host = num('host_no');
+  if (host === undefined) return `${eventName} without host_no=`;
+  if (kind === 'eh_wakeup') return { kind, timestampNs, host, channel: 0, id: 0, lun: 0 };
+  const channel = num('channel');
+  const id = num('id');
+  const lun = num('lun');
+  if (channel === undefined || id === undefined || lun === undefined) return `${eventName} without channel=, id= or lun=`;
+  const out: ScsiTraceLine = { kind, timestampNs, host, channel, id, lun };
+  const driverTag = num('driver_tag');
+  if (driverTag !== undefined) out.driverTag = driverTag;
+  const schedulerTag = num('scheduler_tag');
+  if (schedulerTag !== undefined) out.schedulerTag = schedulerTag;
+  const dataSgl = num('data_sgl') ?? num('data_sglen');
+  if (dataSgl !== undefined) out.dataSgl = dataSgl;
+  const protSgl = num('prot_sgl') ?? num('prot_sglen');
+  if (protSgl !== undefined) out.protSgl = protSgl;
+  const protOp = fields.get('prot_op');
+  if (protOp !== undefined) out.protOp = protOp;
+
+  const cmnd = fields.get('cmnd');
+  if (cmnd === undefined) return `${eventName} without cmnd=`;
+  const cdb = parseCmnd(cmnd, out);
+  if (typeof cdb === 'string') return `${eventName}: ${cdb}`;
+  out.cdb = cdb;
+  const cmdLen = num('cmd_len');
+  if (cmdLen !== undefined && cmdLen !== cdb.length) return `${eventName}: cmd_len=${cmdLen} but the CDB has ${cdb.length} bytes`;
+
+  if (kind === 'done' || kind === 'timeout') {
+    const result = fields.get('result');
+    if (result === undefined) return `${eventName} without result=`;
+    const r = parseResult(result);
+    if (typeof r === 'string') return `${eventName}: ${r}`;
+    out.result = r;
+    const sense = fields.get('sense');
+    if (sense !== undefined) {
+      const s = parseSense(sense);
+      if (typeof s === 'string') return `${eventName}: ${s}`;
+      out.sense = s;
+    } else if (fields.has('sense_key')) {
+      // libtraceevent raw fields (6.5 on): sense_key=5 asc=36 ascq=0, decimal.
+      const key = num('sense_key');
+      const asc = num('asc');
+      const ascq = num('ascq');
+      if (key !== undefined && asc !== undefined && ascq !== undefined) out.sense = { key, asc, ascq };
+    }
+  } else if (kind === 'error') {
+    const rtn = num('rtn');
+    if (rtn === undefined) return `${eventName} without rtn=`;
+    out.rtn = rtn;
+  }
+  return out;
+}
+
+/**
+ * Splits "a=1 b=(x y) c=ARRAY[1, 2] d=z" into a map. A value runs to the next space, or to the
+ * bracket matching an opening "(" or "[" directly after "=".
+ */
+export function splitFields(body: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  let i = 0;
+  const n = body.length;
+  while (i < n) {
+    while (i < n && body.charCodeAt(i) === 32) i++;
+    const eq = body.indexOf('=', i);
+    if (eq < 0) break;
+    const key = body.slice(i, eq);
+    if (key.includes(' ')) {
+      // Not a key (e.g. "[FAILED TO PARSE]"): skip one word.
+      const sp = body.indexOf(' ', i);
+      i = sp < 0 ? n : sp + 1;
+      continue;
+    }
+    const j = eq + 1;
+    const open = body[j];
+    const close = open === '(' ? ')' : open === '[' ? ']' : undefined;
+    const arrayOpen = body.startsWith('ARRAY[', j);
+    if (close || arrayOpen) {
+      const o = arrayOpen ? '[' : open!;
+      const c = arrayOpen ? ']' : close!;
+      let depth = 0;
+      let k = arrayOpen ? j + 5 : j;
+      for (; k < n; k++) {
+        const ch = body[k];
+        if (ch === o) depth++;
+        else if (ch === c && --depth === 0) break;
+      }
+      const start = arrayOpen ? j : j + 1;
+      fields.set(key, body.slice(start, k));
+      i = k + 1;
+    } else {
+      const sp = body.indexOf(' ', j);
+      const end = sp < 0 ? n : sp;
+      fields.set(key, body.slice(j, end));
+      i = end;
+    }
+  }
+  return fields;
+}
+
+/** "READ_10 lba=2048 txlen=8 protect=0 raw=28 00 ..." or "ARRAY[28, 00, ...]". */
+function parseCmnd(cmnd: string, out: ScsiTraceLine): Uint8Array | string {
+  if (cmnd.startsWith('ARRAY[')) {
+    const inner = cmnd.slice(6, cmnd.endsWith(']') ? -1 : undefined);
+    return parseHexBytes(inner.replace(/,/g, ' '));
+  }
+  const sp = cmnd.indexOf(' ');
+  out.opcodeName = sp < 0 ? cmnd : cmnd.slice(0, sp);
+  const raw = cmnd.lastIndexOf('raw=');
+  if (raw < 0) return 'cmnd=( ) has no raw= CDB bytes';
+  return parseHexBytes(cmnd.slice(raw + 4));
+}
+
+/** "28 00 00 08" (ftrace, 16-byte chunks joined by spaces) or "28000008" (hex string). */
+export function parseHexBytes(text: string): Uint8Array | string {
+  const t = text.trim();
+  const parts = t.includes(' ') ? t.split(/\s+/) : t.length % 2 === 0 ? t.match(/../g) ?? [] : [t];
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) return 'empty CDB';
+  if (parts.length > MAX_CDB_LENGTH) return `CDB of ${parts.length} bytes exceeds ${MAX_CDB_LENGTH}`;
+  const bytes = new Uint8Array(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return `"${p}" in the CDB is not a hex byte`;
+    bytes[i] = parseInt(p, 16);
+  }
+  return bytes;
+}
+
+/** "(driver=DRIVER_OK host=DID_OK message=COMMAND_COMPLETE status=SAM_STAT_GOOD)" or a decimal int. */
+function parseResult(text: string): ScsiResult | string {
+  if (/^-?\d+$/.test(text)) {
+    const r = Number(text) >>> 0;
+    return { driverByte: r >>> 24, hostByte: (r >>> 16) & 0xff, status: r & 0xff };
+  }
+  const f = splitFields(text);
+  const hostText = f.get('host');
+  const statusText = f.get('status');
+  if (hostText === undefined || statusText === undefined) return `result=(${text}) lacks host= or status=`;
+  const hostByte = parseSymbol(HOST_BYTE, hostText);
+  const status = parseSymbol(STATUS_BYTE, statusText);
+  if (hostByte === undefined) return `unknown host byte "${hostText}"`;
+  if (status === undefined) return `unknown status "${statusText}"`;
+  const driverText = f.get('driver') ?? 'DRIVER_OK';
+  const driverByte = parseSymbol(DRIVER_BYTE, driverText);
+  if (driverByte === undefined) return `unknown driver byte "${driverText}"`;
+  return { driverByte, hostByte, status };
+}
+
+/** "(key=0x5 asc=0x24 ascq=0)": %#x prints 0 as "0". */
+function parseSense(text: string): { key: number; asc: number; ascq: number } | string {
+  const f = splitFields(text);
+  const v = (k: string) => {
+    const s = f.get(k);
+    return s !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : undefined;
+  };
+  const key = v('key');
+  const asc = v('asc');
+  const ascq = v('ascq');
+  if (key === undefined || asc === undefined || ascq === undefined) return `cannot read sense=(${text})`;
+  return { key, asc, ascq };
+}

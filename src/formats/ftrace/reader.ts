@@ -1,0 +1,308 @@
+import {
+  DataDirection,
+  DeliveryStatus,
+  SamStatus,
+  ServiceResponse,
+  TaskAttribute,
+  type Diagnostic,
+  type TaskCompleted,
+  type TraceEvent,
+} from '../../model/events.js';
+import { describeOffset } from '../../model/errors.js';
+import { EMPTY_SEGMENTS } from '../../model/segments.js';
+import { newReadStats, type ReadStats } from '../../model/stats.js';
+import { decodeCdb } from '../../scsi/cdb/decode.js';
+import { LineSplitter, type LineSink } from './lines.js';
+import { DRIVER_BYTE, HOST_BYTE, QUEUECOMMAND_RETURN } from './names.js';
+import { parseScsiTraceLine, type ScsiResult, type ScsiTraceLine } from './parse.js';
+
+/** Commands dispatched and not yet done, per device; beyond this the oldest is given up. */
+const MAX_PENDING_PER_DEVICE = 4096;
+/** Timed-out commands remembered per device, so a late completion is recognised. */
+const MAX_TIMED_OUT_PER_DEVICE = 64;
+
+interface Pending {
+  taskId: bigint;
+  /** driver_tag, or -1 when the kernel printed none. */
+  tag: number;
+  cdbKey: string;
+}
+
+interface Device {
+  name: string;
+  targetId: bigint;
+  lun: number;
+  pending: Pending[];
+  timedOut: Pending[];
+}
+
+const DIRECTION: Readonly<Record<string, DataDirection>> = {
+  none: DataDirection.None,
+  'to-device': DataDirection.ToDevice,
+  'from-device': DataDirection.FromDevice,
+};
+
+/**
+ * Turns SCSI tracepoint lines into the event model. Each scsi_dispatch_cmd_start becomes a
+ * submitted task; scsi_dispatch_cmd_done / _error / _timeout complete the in-flight command on
+ * the same host:channel:id:lun with the same CDB bytes and, when the kernel prints tags, the
+ * same driver_tag (oldest first when several qualify).
+ *
+ * What the tracepoints do not say stays empty: data length, segment addresses and timeouts
+ * are 0; requested and transferred bytes are 0 (unknown). The target id packs Linux's
+ * host, channel and id as host << 32 | channel << 16 | id, so distinct HBAs stay distinct; a
+ * note names each device once.
+ */
+export class FtraceDecoder implements LineSink {
+  private readonly splitter = new LineSplitter();
+  private readonly devices = new Map<string, Device>();
+  private out: TraceEvent[] = [];
+  private baseNs: bigint | undefined;
+  private lastTimeNs = 0;
+  private nextTaskId = 1n;
+  private scsiLines = 0;
+
+  constructor(readonly stats: ReadStats = newReadStats()) {}
+
+  push(chunk: Uint8Array, out: TraceEvent[] = []): TraceEvent[] {
+    this.stats.bytesRead += chunk.length;
+    this.out = out;
+    this.splitter.push(chunk, this);
+    return out;
+  }
+
+  end(out: TraceEvent[] = []): TraceEvent[] {
+    this.out = out;
+    this.splitter.end(this);
+    if (this.scsiLines === 0) {
+      out.push(this.diag(0, 'no SCSI tracepoint lines (scsi:scsi_dispatch_cmd_*) found; were the scsi events enabled?', 0));
+    }
+    return out;
+  }
+
+  overlong(offset: number, bytes: number): void {
+    this.stats.damagedRegions++;
+    this.stats.skippedBytes += bytes;
+    this.out.push(this.diag(offset, `line of ${bytes} bytes is too long for a trace line; skipped`, bytes));
+  }
+
+  line(text: string, offset: number): void {
+    const parsed = parseScsiTraceLine(text);
+    if (parsed === undefined) return;
+    const index = this.scsiLines++;
+    if (typeof parsed === 'string') {
+      this.stats.skippedRecords++;
+      this.stats.skippedBytes += text.length;
+      this.stats.damagedRegions++;
+      this.out.push(this.diag(offset, `${parsed}; line skipped`, text.length, index, 1));
+      return;
+    }
+    this.stats.records++;
+    if (this.baseNs === undefined) {
+      this.baseNs = parsed.timestampNs;
+      this.out.push({
+        kind: 'header',
+        offset: 0,
+        index: -1,
+        timeNs: 0,
+        format: 'ftrace',
+        version: variantOf(parsed),
+        startWallNs: 0n,
+        producer: `Linux SCSI tracepoints; time 0 is ${formatSeconds(parsed.timestampNs)} s on the trace clock`,
+      });
+    }
+    const timeNs = Number(parsed.timestampNs - this.baseNs);
+    this.lastTimeNs = timeNs;
+    const at = { offset, index, timeNs };
+    if (parsed.kind === 'eh_wakeup') {
+      this.out.push({ kind: 'note', ...at, text: `scsi_eh_wakeup: error handler woken on host ${parsed.host}` });
+      return;
+    }
+    const dev = this.device(parsed, at);
+    const cdb = parsed.cdb!;
+    const tag = parsed.driverTag !== undefined && parsed.driverTag >= 0 ? parsed.driverTag : -1;
+    const cdbKey = Buffer.from(cdb).toString('hex');
+    if (parsed.kind === 'start') {
+      const taskId = this.nextTaskId++;
+      dev.pending.push({ taskId, tag, cdbKey });
+      if (dev.pending.length > MAX_PENDING_PER_DEVICE) dev.pending.shift();
+      const decoded = decodeCdb(cdb);
+      this.out.push({
+        kind: 'submit',
+        ...at,
+        taskId,
+        targetId: dev.targetId,
+        lun: dev.lun,
+        tag: tag >= 0 ? BigInt(tag) : taskId,
+        attribute: TaskAttribute.Simple,
+        direction: decoded.direction ? DIRECTION[decoded.direction]! : DataDirection.None,
+        requestedBytes: 0,
+        timeoutMs: 0,
+        cdb,
+        segments: EMPTY_SEGMENTS,
+      });
+      return;
+    }
+    const what = `${eventName(parsed)} for ${dev.name} ${parsed.opcodeName ?? `opcode 0x${cdb[0]!.toString(16)}`}${tag >= 0 ? ` tag ${tag}` : ''}`;
+    const match = take(dev.pending, tag, cdbKey);
+    if (!match) {
+      const late = take(dev.timedOut, tag, cdbKey);
+      const result = parsed.result ? ` (${describeResult(parsed.result)})` : '';
+      this.out.push(
+        late
+          ? { kind: 'note', ...at, taskId: late.taskId, text: `${what} after the command timed out${result}` }
+          : { kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)${result}` },
+      );
+      return;
+    }
+    if (parsed.kind === 'error') {
+      const rtn = parsed.rtn!;
+      this.out.push(this.completion(at, match.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure));
+      this.out.push({
+        kind: 'note',
+        ...at,
+        taskId: match.taskId,
+        text: `queuecommand refused the command: rtn=0x${rtn.toString(16)}${QUEUECOMMAND_RETURN[rtn] ? ` (${QUEUECOMMAND_RETURN[rtn]})` : ''}; the midlayer requeues it`,
+      });
+      return;
+    }
+    if (parsed.kind === 'timeout') {
+      dev.timedOut.push(match);
+      if (dev.timedOut.length > MAX_TIMED_OUT_PER_DEVICE) dev.timedOut.shift();
+      this.out.push(this.completion(at, match.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.TaskTimeoutOccurred));
+      return;
+    }
+    const { serviceResponse, status } = completionOf(parsed.result!);
+    const c = this.completion(at, match.taskId, serviceResponse, status);
+    const s = parsed.sense;
+    if (s && serviceResponse === ServiceResponse.TaskComplete && status === SamStatus.CheckCondition && (s.key | s.asc | s.ascq) !== 0) {
+      c.sense = fixedSense(s.key, s.asc, s.ascq);
+    }
+    this.out.push(c);
+  }
+
+  private completion(at: { offset: number; index: number; timeNs: number }, taskId: bigint, serviceResponse: number, status: number): TaskCompleted {
+    return { kind: 'complete', ...at, taskId, serviceResponse, status, bytesTransferred: 0, residual: 0, residualFlags: 0, sense: new Uint8Array(0) };
+  }
+
+  private device(l: ScsiTraceLine, at: { offset: number; index: number; timeNs: number }): Device {
+    const name = `${l.host}:${l.channel}:${l.id}:${l.lun}`;
+    let dev = this.devices.get(name);
+    if (!dev) {
+      const targetId = (BigInt(l.host) << 32n) | (BigInt(l.channel) << 16n) | BigInt(l.id);
+      dev = { name, targetId, lun: l.lun, pending: [], timedOut: [] };
+      this.devices.set(name, dev);
+      this.out.push({
+        kind: 'note',
+        ...at,
+        text: `scsi device ${name} (host ${l.host}, channel ${l.channel}, id ${l.id}, lun ${l.lun}) is target ${targetId} LUN ${l.lun}`,
+      });
+    }
+    return dev;
+  }
+
+  private diag(offset: number, what: string, skippedBytes: number, index = this.scsiLines, skippedRecords = 0): Diagnostic {
+    return {
+      kind: 'diagnostic',
+      offset,
+      index,
+      timeNs: this.lastTimeNs,
+      message: `${describeOffset(offset)}: ${what}`,
+      skippedBytes,
+      skippedRecords,
+      fatal: false,
+    };
+  }
+}
+
+/** Removes and returns the oldest pending command with the same CDB and, if both have one, the same tag. */
+function take(list: Pending[], tag: number, cdbKey: string): Pending | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    if (p.cdbKey === cdbKey && (tag < 0 || p.tag < 0 || p.tag === tag)) {
+      list.splice(i, 1);
+      return p;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Linux result → DriverKit service response and status. A host byte other than DID_OK means
+ * the command was not delivered or not answered (SERVICE_DELIVERY_OR_TARGET_FAILURE with the
+ * nearest DriverKit delivery status); otherwise the SAM status byte is the answer. The driver
+ * byte (Linux before 5.14) only matters when it reports a timeout or a hard error.
+ */
+export function completionOf(r: ScsiResult): { serviceResponse: number; status: number } {
+  const failure = (status: number) => ({ serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status });
+  switch (r.hostByte) {
+    case HOST_BYTE.DID_OK:
+      if (r.driverByte === DRIVER_BYTE.DRIVER_TIMEOUT) return failure(DeliveryStatus.TaskTimeoutOccurred);
+      if (r.status === SamStatus.Good && (r.driverByte === DRIVER_BYTE.DRIVER_ERROR || r.driverByte === DRIVER_BYTE.DRIVER_HARD || r.driverByte === DRIVER_BYTE.DRIVER_INVALID)) {
+        return failure(DeliveryStatus.DeliveryFailure);
+      }
+      return { serviceResponse: ServiceResponse.TaskComplete, status: r.status };
+    case HOST_BYTE.DID_TIME_OUT:
+      return failure(DeliveryStatus.TaskTimeoutOccurred);
+    case HOST_BYTE.DID_NO_CONNECT:
+    case HOST_BYTE.DID_BAD_TARGET:
+      return failure(DeliveryStatus.DeviceNotPresent);
+    case HOST_BYTE.DID_TRANSPORT_DISRUPTED:
+    case HOST_BYTE.DID_TRANSPORT_FAILFAST:
+      return failure(DeliveryStatus.DeviceNotResponding);
+    default:
+      return failure(DeliveryStatus.DeliveryFailure);
+  }
+}
+
+const HOST_NAMES = new Map(Object.entries(HOST_BYTE).map(([k, v]) => [v, k]));
+
+function describeResult(r: ScsiResult): string {
+  return `host=${HOST_NAMES.get(r.hostByte) ?? `0x${r.hostByte.toString(16)}`} status=0x${r.status.toString(16).padStart(2, '0')}`;
+}
+
+/** SPC-6 4.4.3 fixed-format sense (current error) carrying only what the tracepoint prints. */
+export function fixedSense(key: number, asc: number, ascq: number): Uint8Array {
+  const s = new Uint8Array(18);
+  s[0] = 0x70;
+  s[2] = key & 0x0f;
+  s[7] = 10; // additional sense length
+  s[12] = asc;
+  s[13] = ascq;
+  return s;
+}
+
+function eventName(l: ScsiTraceLine): string {
+  return l.kind === 'done' ? 'scsi_dispatch_cmd_done' : l.kind === 'error' ? 'scsi_dispatch_cmd_error' : 'scsi_dispatch_cmd_timeout';
+}
+
+/** Which kernels print the first line's field layout (include/trace/events/scsi.h history); start lines never show sense=(). */
+function variantOf(l: ScsiTraceLine): string {
+  if (l.sense) return 'linux-6.5+';
+  if (l.driverTag !== undefined) return 'linux-6.0+';
+  return 'linux-2.6.36..5.19';
+}
+
+function formatSeconds(ns: bigint): string {
+  const s = ns / 1_000_000_000n;
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  return `${s}.${frac}`;
+}
+
+/** Reads SCSI tracepoint text from a stream of chunks. */
+export async function* readFtrace(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
+  const dec = new FtraceDecoder(stats);
+  for await (const chunk of chunks) {
+    const batch = dec.push(chunk);
+    if (batch.length) yield batch;
+  }
+  const last = dec.end();
+  if (last.length) yield last;
+}
+
+/** Decodes SCSI tracepoint text held in memory (tests, small tools). */
+export function decodeFtrace(text: string | Uint8Array, stats: ReadStats = newReadStats()): TraceEvent[] {
+  const dec = new FtraceDecoder(stats);
+  const out = dec.push(typeof text === 'string' ? new TextEncoder().encode(text) : text);
+  return dec.end(out);
+}
