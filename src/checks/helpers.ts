@@ -1,0 +1,84 @@
+/** Small predicates and formatters the rules share. */
+import { DataDirection, SamStatus, ServiceResponse, type TaskCompleted, type TaskSubmitted } from '../model/events.js';
+import { quickSense } from '../scsi/index.js';
+import type { Limits } from './constraints.js';
+
+/** TASK COMPLETE with GOOD or CONDITION MET (SAM-6 5.3). */
+export function completedGood(c: TaskCompleted): boolean {
+  return c.serviceResponse === ServiceResponse.TaskComplete && (c.status === SamStatus.Good || c.status === SamStatus.ConditionMet);
+}
+
+/** TASK COMPLETE with CHECK CONDITION (not DriverKit's PROTOCOL TIMEOUT, which reuses 0x02). */
+export function checkCondition(c: TaskCompleted): boolean {
+  return c.serviceResponse === ServiceResponse.TaskComplete && c.status === SamStatus.CheckCondition;
+}
+
+/** Sense key / ASC / ASCQ of a CHECK CONDITION, when the sense data can be read. */
+export function senseOf(c: TaskCompleted): { key: number; asc: number; ascq: number } | undefined {
+  return c.sense.length ? quickSense(c.sense) : undefined;
+}
+
+/** Hex with 0x and no padding, for addresses and codes. */
+export function hex(n: number | bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
+/** Two-digit hex byte pair as T10 writes ASC/ASCQ: "20/00". */
+export function ascText(asc: number, ascq: number): string {
+  return `${asc.toString(16).padStart(2, '0').toUpperCase()}/${ascq.toString(16).padStart(2, '0').toUpperCase()}`;
+}
+
+export function directionWord(s: TaskSubmitted): 'read' | 'write' | 'bidirectional' | 'no-data' {
+  return s.direction === DataDirection.ToDevice ? 'write' : s.direction === DataDirection.FromDevice ? 'read' : s.direction === DataDirection.Bidirectional ? 'bidirectional' : 'no-data';
+}
+
+type DirectionalLimit = 'maxSegmentCount' | 'maxSegmentByteCount' | 'maxByteCount' | 'maxBlockCount';
+
+/**
+ * The limit that applies to a task by its transfer direction: write limits for data to the
+ * device, read limits for data from it, the smaller of both otherwise.
+ */
+export function limitFor(limits: Limits, s: TaskSubmitted, name: DirectionalLimit): number {
+  const read = limits[`${name}Read`];
+  const write = limits[`${name}Write`];
+  return s.direction === DataDirection.ToDevice ? write : s.direction === DataDirection.FromDevice ? read : Math.min(read, write);
+}
+
+/** The IOKit key behind a directional limit, for messages. */
+export function limitKey(s: TaskSubmitted, name: DirectionalLimit): string {
+  const suffix = s.direction === DataDirection.FromDevice ? 'Read' : 'Write';
+  return `IOMaximum${name.slice(3)}${suffix}`;
+}
+
+/** Segment i as evidence fields. */
+export function segmentEvidence(s: TaskSubmitted, i: number): Record<string, string | number> {
+  return { segment: i, address: hex(s.segments.address(i)), length: s.segments.length(i), segments: s.segments.count };
+}
+
+/** A number of nanoseconds as milliseconds with up to 3 decimals. */
+export function ms(ns: number): string {
+  return `${+(ns / 1e6).toFixed(3)} ms`;
+}
+
+/** Bytes in binary units for messages. */
+export function bytesText(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${+v.toFixed(2)} ${units[u]}`;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

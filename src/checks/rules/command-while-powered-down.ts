@@ -1,0 +1,47 @@
+/**
+ * Commands issued while the HBA is powered down (power state 0) or still coming out of it:
+ * the controller cannot run them, and a driver that accepts them hangs or loses them.
+ */
+import { HbaEventKind, HbaEventPhase } from '../../model/events.js';
+import { defineRule } from '../rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'command-while-powered-down',
+    category: 'power',
+    severity: 'error',
+    description: 'Commands issued while the HBA was powered down (power state 0) or still powering up',
+    messages: {
+      down: 'submitted while the HBA was in power state 0 (since {since} s)',
+      poweringUp: 'submitted while the HBA was still powering up from state 0 (transition to {to} started {since} s)',
+    },
+  },
+  create({ report }) {
+    let down = false;
+    let poweringUp = false;
+    let since = 0;
+    let target = 0n;
+    return {
+      hba(e) {
+        if (e.hbaKind !== HbaEventKind.PowerStateChange) return;
+        if (e.phase === HbaEventPhase.Issued) {
+          if (e.arg0 === 0n && e.arg1 !== 0n) {
+            poweringUp = true;
+            target = e.arg1;
+            since = e.timeNs;
+          }
+          return;
+        }
+        poweringUp = false;
+        down = e.arg1 === 0n;
+        if (down) since = e.timeNs;
+      },
+      submit(s) {
+        if (!down && !poweringUp) return;
+        const sec = +(since / 1e9).toFixed(6);
+        if (down) report({ messageId: 'down', data: { since: sec }, at: s, task: s, evidence: { powerState: 0, sinceNs: since } });
+        else report({ messageId: 'poweringUp', data: { to: target, since: sec }, at: s, task: s, evidence: { powerState: 0, toState: target, sinceNs: since } });
+      },
+    };
+  },
+});

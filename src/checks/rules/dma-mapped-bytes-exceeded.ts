@@ -1,0 +1,61 @@
+/**
+ * More bytes mapped for DMA by the tasks in flight than the limit (DriverKit caps a driver's
+ * total mapped memory; 2 GiB by default). Reported once per excursion above the limit.
+ */
+import type { TaskSubmitted } from '../../model/events.js';
+import { bytesText } from '../helpers.js';
+import { defineRule } from '../rule.js';
+
+interface Excursion {
+  /** The submission that took the total over the limit. */
+  at: TaskSubmitted;
+  firstBytes: number;
+  firstTasks: number;
+  peakBytes: number;
+  peakTasks: number;
+}
+
+export default defineRule({
+  meta: {
+    id: 'dma-mapped-bytes-exceeded',
+    category: 'dma',
+    severity: 'error',
+    description: 'Total bytes mapped by tasks in flight exceed the DMA mapping limit (default 2 GiB)',
+    messages: {
+      exceeded: '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks)',
+    },
+  },
+  create({ state, report }) {
+    let over: Excursion | undefined;
+    const close = (): void => {
+      if (!over) return;
+      const limit = state.limits.maxMappedDmaBytes;
+      report({
+        messageId: 'exceeded',
+        data: { tasks: over.firstTasks, bytes: bytesText(over.firstBytes), limit: bytesText(limit), peak: bytesText(over.peakBytes), peakTasks: over.peakTasks },
+        at: over.at,
+        task: over.at,
+        evidence: { inFlightBytes: over.firstBytes, inFlightTasks: over.firstTasks, peakBytes: over.peakBytes, peakTasks: over.peakTasks, limit },
+      });
+      over = undefined;
+    };
+    return {
+      submit(s) {
+        const bytes = state.matcher.inFlightBytes;
+        if (bytes <= state.limits.maxMappedDmaBytes) return;
+        const tasks = state.matcher.inFlight.size;
+        if (!over) over = { at: s, firstBytes: bytes, firstTasks: tasks, peakBytes: bytes, peakTasks: tasks };
+        else if (bytes > over.peakBytes) {
+          over.peakBytes = bytes;
+          over.peakTasks = tasks;
+        }
+      },
+      complete() {
+        if (over && state.matcher.inFlightBytes <= state.limits.maxMappedDmaBytes) close();
+      },
+      end() {
+        close();
+      },
+    };
+  },
+});

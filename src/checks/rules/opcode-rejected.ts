@@ -1,0 +1,49 @@
+/**
+ * Commands the device or driver refused as unsupported or malformed: ILLEGAL REQUEST with
+ * INVALID COMMAND OPERATION CODE (20/00) or INVALID FIELD IN CDB (24/00), SPC-6 4.4.
+ */
+import { commandName } from '../../scsi/index.js';
+import { checkCondition, senseOf } from '../helpers.js';
+import { defineRule } from '../rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'opcode-rejected',
+    category: 'commands',
+    severity: 'warning',
+    description: 'Commands rejected with ILLEGAL REQUEST / INVALID COMMAND OPERATION CODE (20/00) or INVALID FIELD IN CDB (24/00), grouped per command',
+    messages: {
+      invalidOpcode: '{command} rejected: ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (20/00): the device or driver does not implement it',
+      invalidField: '{command} rejected: ILLEGAL REQUEST, INVALID FIELD IN CDB (24/00){pointer}',
+    },
+  },
+  create({ report }) {
+    return {
+      complete(t) {
+        const c = t.complete;
+        if (!checkCondition(c)) return;
+        const q = senseOf(c);
+        if (!q || q.key !== 0x05 || q.ascq !== 0x00 || (q.asc !== 0x20 && q.asc !== 0x24)) return;
+        const command = commandName(t.submit.cdb);
+        const cdb = t.submit.cdb;
+        const evidence: Record<string, string | number> = { opcode: `0x${cdb[0]!.toString(16).padStart(2, '0')}`, asc: q.asc, ascq: q.ascq };
+        let pointer = '';
+        // SPC-6 4.4.1.2 fixed format: sense-key specific field pointer in bytes 15-17 (SKSV, C/D).
+        const s = c.sense;
+        if ((s[0]! & 0x7e) === 0x70 && s.length >= 18 && s[15]! & 0x80 && s[15]! & 0x40) {
+          const byte = (s[16]! << 8) | s[17]!;
+          pointer = `, field pointer: CDB byte ${byte}${s[15]! & 0x08 ? ` bit ${s[15]! & 0x07}` : ''}`;
+          evidence['fieldPointer'] = byte;
+        }
+        report({
+          messageId: q.asc === 0x20 ? 'invalidOpcode' : 'invalidField',
+          data: { command, pointer },
+          at: c,
+          task: t.submit,
+          subject: command,
+          evidence,
+        });
+      },
+    };
+  },
+});

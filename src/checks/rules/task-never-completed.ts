@@ -1,0 +1,33 @@
+/** Tasks still in flight at the end of the trace: the driver lost them or never answered. */
+import { defineRule } from '../rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'task-never-completed',
+    category: 'lifecycle',
+    severity: 'error',
+    description: 'Tasks submitted but never completed by the end of the trace',
+    messages: {
+      pending: 'never completed: submitted {age} before the end of the trace{timeout}',
+      pendingShort: 'no completion by the end of the trace ({age} after submission, within its {timeoutMs} ms timeout)',
+    },
+  },
+  create({ report }) {
+    return {
+      end(left, at) {
+        for (const t of left) {
+          const s = t.submit;
+          const ageNs = at.timeNs - s.timeNs;
+          const age = `${+(ageNs / 1e6).toFixed(3)} ms`;
+          const evidence = { submittedNs: s.timeNs, traceEndNs: at.timeNs, timeoutMs: s.timeoutMs };
+          // A task younger than its own timeout may simply have been cut off by the capture's end.
+          if (s.timeoutMs > 0 && ageNs < s.timeoutMs * 1e6) {
+            report({ messageId: 'pendingShort', severity: 'warning', data: { age, timeoutMs: s.timeoutMs }, at: s, task: s, evidence });
+          } else {
+            report({ messageId: 'pending', data: { age, timeout: s.timeoutMs > 0 ? `, past its ${s.timeoutMs} ms timeout` : '' }, at: s, task: s, evidence });
+          }
+        }
+      },
+    };
+  },
+});
