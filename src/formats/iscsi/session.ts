@@ -1,0 +1,469 @@
+/**
+ * iSCSI connections over TCP (RFC 7143): which flows carry iSCSI, PDUs to normalized events.
+ * Tasks are matched by ITT within a connection; taskId = connection index << 32 | ITT, so
+ * ITTs reused on other connections stay distinct.
+ */
+import {
+  DataDirection,
+  DeliveryStatus,
+  HbaEventKind,
+  HbaEventPhase,
+  ResidualFlag,
+  ServiceResponse,
+  TaskAttribute,
+  type TraceEvent,
+} from '../../model/events.js';
+import { decodeLun } from '../../model/lun.js';
+import { EMPTY_SEGMENTS } from '../../model/segments.js';
+import type { ReadStats } from '../../model/stats.js';
+import { cdbLength } from '../../scsi/names.js';
+import { TcpFlag, type TcpSegment } from '../pcap/link.js';
+import { BHS_LENGTH, Op, PduFramer, u32, type Digests, type Pdu, type PduHandler } from './pdu.js';
+import { TcpHalfStream, type PacketRef, type StreamConsumer } from './tcp.js';
+
+export const ISCSI_DEFAULT_PORT = 3260;
+
+/** iSCSI ATTR (RFC 7143 11.3.1) to SAM task attribute; untagged is treated as SIMPLE. */
+const ATTRIBUTES: readonly TaskAttribute[] = [TaskAttribute.Simple, TaskAttribute.Simple, TaskAttribute.Ordered, TaskAttribute.HeadOfQueue, TaskAttribute.ACA];
+
+/** RFC 7143 11.5.1 task management function codes, with the HBA event kind each maps to. */
+const TMF: Record<number, { name: string; kind: HbaEventKind }> = {
+  1: { name: 'ABORT TASK', kind: HbaEventKind.TaskAbort },
+  2: { name: 'ABORT TASK SET', kind: HbaEventKind.TaskAbort },
+  3: { name: 'CLEAR ACA', kind: HbaEventKind.HardwareCommand },
+  4: { name: 'CLEAR TASK SET', kind: HbaEventKind.TaskAbort },
+  5: { name: 'LOGICAL UNIT RESET', kind: HbaEventKind.LogicalUnitReset },
+  6: { name: 'TARGET WARM RESET', kind: HbaEventKind.TargetReset },
+  7: { name: 'TARGET COLD RESET', kind: HbaEventKind.TargetReset },
+  8: { name: 'TASK REASSIGN', kind: HbaEventKind.HardwareCommand },
+};
+
+/** RFC 7143 11.6.1 task management response codes. */
+const TMF_RESPONSES: Record<number, string> = {
+  0: 'function complete',
+  1: 'task does not exist',
+  2: 'LUN does not exist',
+  3: 'task still allegiant',
+  4: 'task allegiance reassignment not supported',
+  5: 'task management function not supported',
+  6: 'function authorization failed',
+  255: 'function rejected',
+};
+
+/** Bytes scanned on a flow of unknown content before deciding it is not iSCSI. */
+const PROBE_BYTES = 64 * 1024;
+
+interface TaskState {
+  taskId: bigint;
+  lun: number;
+  dataBytes: number;
+}
+
+interface PendingTmf {
+  timeNs: number;
+  kind: HbaEventKind;
+  taskId?: bigint;
+  lun: number;
+  name: string;
+}
+
+export interface IscsiOptions {
+  /** Only flows to or from this port are iSCSI; otherwise 3260 plus content detection. */
+  port?: number;
+}
+
+type Emit = (e: TraceEvent) => void;
+
+class Half implements StreamConsumer, PduHandler {
+  readonly tcp: TcpHalfStream;
+  readonly framer: PduFramer;
+  sawSyn = false;
+  finSeen = false;
+
+  constructor(
+    readonly conn: Connection,
+    readonly src: string,
+    readonly dst: string,
+    digests: Digests,
+  ) {
+    this.tcp = new TcpHalfStream(this);
+    this.framer = new PduFramer(this, digests, false);
+  }
+
+  bytes(data: Uint8Array, at: PacketRef): void {
+    this.framer.bytes(data, at);
+  }
+  gap(length: number, at: PacketRef, why: string): void {
+    this.conn.gapSeen(this, length, at, why);
+    this.framer.gap(length, at, why);
+  }
+  pdu(pdu: Pdu, at: PacketRef): void {
+    this.conn.pdu(this, pdu, at);
+  }
+  lost(skipped: number, at: PacketRef, why: string): void {
+    this.conn.lost(this, skipped, at, why);
+  }
+}
+
+class Connection {
+  readonly digests: Digests = { header: false, data: false };
+  readonly halves = new Map<string, Half>();
+  /** Assigned when the first PDU shows this is iSCSI. */
+  index = -1;
+  targetId = 0n;
+  private readonly tasks = new Map<number, TaskState>();
+  private readonly tmfs = new Map<number, PendingTmf>();
+  /** Login response keys seen so far (only the two digest keys are kept). */
+  private headerDigestKey = '';
+  private dataDigestKey = '';
+  probing: boolean;
+  abandoned = false;
+
+  constructor(
+    readonly demux: IscsiDemux,
+    readonly label: string,
+    probing: boolean,
+  ) {
+    this.probing = probing;
+  }
+
+  half(src: string, dst: string): Half {
+    let h = this.halves.get(src);
+    if (!h) {
+      h = new Half(this, src, dst, this.digests);
+      this.halves.set(src, h);
+    }
+    return h;
+  }
+
+  private confirm(): void {
+    if (this.index >= 0) return;
+    this.index = this.demux.allocateIndex();
+    this.demux.connectionCount++;
+    this.probing = false;
+  }
+
+  gapSeen(half: Half, length: number, at: PacketRef, why: string): void {
+    if (this.index < 0) return;
+    this.demux.diagnostic(at, `iSCSI ${half.src} → ${half.dst}: ${why}`, length);
+  }
+
+  /**
+   * The framer skipped bytes to find a PDU. With a reason, the stream itself was bad (a
+   * diagnostic); without, it is the known consequence of joining mid-stream or of a gap
+   * already reported (a note).
+   */
+  lost(half: Half, skipped: number, at: PacketRef, why: string): void {
+    if (why) {
+      this.demux.diagnostic(at, `iSCSI ${half.src} → ${half.dst}: ${why}; skipped ${skipped} bytes to the next PDU`, skipped);
+      return;
+    }
+    const start = half.framer.pdus === 0 && !half.sawSyn;
+    this.demux.note(at, `iSCSI ${half.src} → ${half.dst}: ${start ? 'capture starts inside the stream' : 'after missing bytes'}; skipped ${skipped} bytes to the next PDU`);
+  }
+
+  /** Segment for this connection; returns false when the flow turned out not to be iSCSI. */
+  segment(seg: TcpSegment, at: PacketRef): boolean {
+    const h = this.half(seg.src, seg.dst);
+    if (seg.flags & TcpFlag.SYN) {
+      h.sawSyn = true;
+      h.tcp.syn(seg.seq);
+      // From a SYN we know exactly where the first PDU starts.
+      h.framer.streamStart();
+    }
+    if (seg.payloadLength > 0) h.tcp.segment(seg.flags & TcpFlag.SYN ? (seg.seq + 1) >>> 0 : seg.seq, seg.payload, seg.payloadLength, at);
+    if (this.probing && this.index < 0 && h.framer.pendingSkipped() + h.tcp.delivered > PROBE_BYTES && h.framer.pdus === 0) {
+      this.abandoned = true;
+      return false;
+    }
+    if (seg.flags & TcpFlag.FIN) h.finSeen = true;
+    return true;
+  }
+
+  flush(at: PacketRef): void {
+    for (const h of this.halves.values()) h.tcp.flush(at);
+  }
+
+  pdu(half: Half, pdu: Pdu, at: PacketRef): void {
+    this.confirm();
+    const h = pdu.header;
+    const op = h[0]! & 0x3f;
+    const itt = u32(h, 16);
+    const d = this.demux;
+    switch (op) {
+      case Op.ScsiCommand: {
+        if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dst);
+        const flags = h[1]!;
+        const read = (flags & 0x40) !== 0;
+        const write = (flags & 0x20) !== 0;
+        const cdb = commandCdb(h);
+        const taskId = (BigInt(this.index) << 32n) | BigInt(itt);
+        const lun = decodeLun(h, 8);
+        this.tasks.set(itt, { taskId, lun, dataBytes: pdu.dataLength });
+        d.emit({
+          kind: 'submit',
+          offset: at.offset,
+          index: at.index,
+          timeNs: at.timeNs,
+          taskId,
+          targetId: this.targetId,
+          lun,
+          tag: BigInt(itt),
+          attribute: ATTRIBUTES[flags & 0x07] ?? TaskAttribute.Simple,
+          direction: read && write ? DataDirection.Bidirectional : read ? DataDirection.FromDevice : write ? DataDirection.ToDevice : DataDirection.None,
+          requestedBytes: u32(h, 20),
+          timeoutMs: 0,
+          cdb,
+          segments: EMPTY_SEGMENTS,
+        });
+        return;
+      }
+      case Op.DataOut: {
+        const t = this.tasks.get(itt);
+        if (t) t.dataBytes += pdu.dataLength;
+        return;
+      }
+      case Op.DataIn: {
+        const t = this.tasks.get(itt);
+        if (!t) return;
+        t.dataBytes += pdu.dataLength;
+        const flags = h[1]!;
+        if (flags & 0x01) {
+          // S bit: status carried in the final Data-In (RFC 7143 11.7.4).
+          this.complete(t, itt, at, ServiceResponse.TaskComplete, h[3]!, flags, u32(h, 44), EMPTY);
+        }
+        return;
+      }
+      case Op.ScsiResponse: {
+        const t = this.tasks.get(itt);
+        if (!t) {
+          d.orphanResponse(at, this.label, itt);
+          return;
+        }
+        const response = h[2]!;
+        // Data segment: SenseLength (2 bytes) then sense data (RFC 7143 11.4.7.2).
+        let sense = EMPTY;
+        if (pdu.data.length >= 2) {
+          const senseLength = (pdu.data[0]! << 8) | pdu.data[1]!;
+          sense = pdu.data.slice(2, 2 + Math.min(senseLength, 255, pdu.data.length - 2));
+        }
+        if (response === 0) this.complete(t, itt, at, ServiceResponse.TaskComplete, h[3]!, h[1]!, u32(h, 44), sense);
+        else this.complete(t, itt, at, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure, h[1]!, u32(h, 44), sense);
+        return;
+      }
+      case Op.TaskMgmtRequest: {
+        const fn = h[1]! & 0x7f;
+        const info = TMF[fn] ?? { name: `function ${fn}`, kind: HbaEventKind.HardwareCommand };
+        const lun = decodeLun(h, 8);
+        const rtt = u32(h, 20);
+        const referenced = fn === 1 || fn === 8 ? this.tasks.get(rtt)?.taskId ?? (BigInt(this.index) << 32n) | BigInt(rtt) : undefined;
+        if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dst);
+        const pending: PendingTmf = { timeNs: at.timeNs, kind: info.kind, lun, name: info.name };
+        if (referenced !== undefined) pending.taskId = referenced;
+        if (this.tmfs.size < 4096) this.tmfs.set(itt, pending);
+        d.emit({
+          kind: 'hba',
+          offset: at.offset,
+          index: at.index,
+          timeNs: at.timeNs,
+          hbaKind: info.kind,
+          phase: HbaEventPhase.Issued,
+          ...(referenced !== undefined ? { taskId: referenced } : {}),
+          status: 0,
+          durationNs: 0,
+          arg0: this.targetId,
+          arg1: BigInt(lun),
+          detail: `iSCSI ${info.name} LUN ${lun} (ITT 0x${itt.toString(16)}${referenced !== undefined ? `, referenced task 0x${rtt.toString(16)}` : ''})`,
+        });
+        return;
+      }
+      case Op.TaskMgmtResponse: {
+        const p = this.tmfs.get(itt);
+        if (!p) return;
+        this.tmfs.delete(itt);
+        const response = h[2]!;
+        d.emit({
+          kind: 'hba',
+          offset: at.offset,
+          index: at.index,
+          timeNs: at.timeNs,
+          hbaKind: p.kind,
+          phase: HbaEventPhase.Completed,
+          ...(p.taskId !== undefined ? { taskId: p.taskId } : {}),
+          status: response,
+          durationNs: at.timeNs - p.timeNs,
+          arg0: this.targetId,
+          arg1: BigInt(p.lun),
+          detail: `iSCSI ${p.name} LUN ${p.lun}: ${TMF_RESPONSES[response] ?? `response ${response}`}`,
+        });
+        return;
+      }
+      case Op.LoginResponse: {
+        this.readLoginKeys(pdu.data);
+        const flags = h[1]!;
+        const statusClass = h[36]!;
+        if (statusClass !== 0) {
+          d.note(at, `iSCSI login on ${this.label} failed: status class ${statusClass}, detail ${h[37]}`);
+        } else if (flags & 0x80 && (flags & 0x03) === 3) {
+          // Final login response moving to Full Feature Phase: negotiated digests apply from
+          // the next PDU in each direction (RFC 7143 6.2, 13.1).
+          this.digests.header = /^crc32c$/i.test(this.headerDigestKey);
+          this.digests.data = /^crc32c$/i.test(this.dataDigestKey);
+        }
+        return;
+      }
+      case Op.Reject: {
+        const reason = h[2]!;
+        const rejected = pdu.data.length >= BHS_LENGTH ? pdu.data : undefined;
+        const rejectedOp = rejected ? rejected[0]! & 0x3f : -1;
+        d.note(at, `iSCSI Reject on ${this.label}: reason 0x${reason.toString(16)}${rejected ? ` for a PDU with opcode 0x${rejectedOp.toString(16)}` : ''}`);
+        if (rejected && rejectedOp === Op.ScsiCommand) {
+          const ritt = u32(rejected, 16);
+          const t = this.tasks.get(ritt);
+          if (t) this.complete(t, ritt, at, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure, 0, 0, EMPTY);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private complete(t: TaskState, itt: number, at: PacketRef, serviceResponse: number, status: number, flags: number, residual: number, sense: Uint8Array): void {
+    this.tasks.delete(itt);
+    const residualFlags = (flags & 0x02 ? ResidualFlag.Underflow : 0) | (flags & 0x04 ? ResidualFlag.Overflow : 0);
+    this.demux.emit({
+      kind: 'complete',
+      offset: at.offset,
+      index: at.index,
+      timeNs: at.timeNs,
+      taskId: t.taskId,
+      serviceResponse,
+      status,
+      bytesTransferred: t.dataBytes,
+      residual: residualFlags ? residual : 0,
+      residualFlags,
+      sense,
+    });
+  }
+
+  private readLoginKeys(data: Uint8Array): void {
+    if (data.length === 0) return;
+    const text = new TextDecoder('latin1').decode(data);
+    for (const pair of text.split('\0')) {
+      const eq = pair.indexOf('=');
+      if (eq < 0) continue;
+      const key = pair.slice(0, eq);
+      if (key === 'HeaderDigest') this.headerDigestKey = pair.slice(eq + 1);
+      else if (key === 'DataDigest') this.dataDigestKey = pair.slice(eq + 1);
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The CDB of a SCSI Command PDU: 16 BHS bytes plus an Extended CDB AHS, cut to its length. */
+export function commandCdb(h: Uint8Array): Uint8Array {
+  let full = h.subarray(32, 48);
+  // AHS entries (RFC 7143 11.2.2): length u16, type u8, then data; type 1 = Extended CDB.
+  let o = BHS_LENGTH;
+  while (o + 4 <= h.length) {
+    const len = (h[o]! << 8) | h[o + 1]!;
+    const type = h[o + 2]!;
+    if (type === 1 && len >= 1 && o + 3 + len <= h.length) {
+      const joined = new Uint8Array(16 + len - 1);
+      joined.set(full, 0);
+      joined.set(h.subarray(o + 4, o + 3 + len), 16);
+      full = joined;
+    }
+    o += 4 + ((len - 1 + 3) & ~3) + (len > 0 ? 0 : 0);
+    if (len === 0) break;
+  }
+  const n = cdbLength(full[0]!, full);
+  return full.slice(0, n !== undefined && n <= full.length ? n : full.length);
+}
+
+/** Routes TCP segments to iSCSI connections and collects their events. */
+export class IscsiDemux {
+  connectionCount = 0;
+  private readonly connections = new Map<string, Connection>();
+  private readonly notIscsi = new Set<string>();
+  private readonly targets = new Map<string, bigint>();
+  private orphanCount = 0;
+
+  constructor(
+    readonly emit: Emit,
+    private readonly stats: ReadStats,
+    private readonly options: IscsiOptions,
+    /** Gives each connection a number unique within the capture (shared with USB devices). */
+    readonly allocateIndex: () => number,
+  ) {}
+
+  targetIndex(endpoint: string): bigint {
+    let t = this.targets.get(endpoint);
+    if (t === undefined) {
+      t = BigInt(this.targets.size);
+      if (this.targets.size < 65536) this.targets.set(endpoint, t);
+    }
+    return t;
+  }
+
+  note(at: PacketRef, text: string): void {
+    this.emit({ kind: 'note', offset: at.offset, index: at.index, timeNs: at.timeNs, text });
+  }
+
+  diagnostic(at: PacketRef, message: string, skipped: number): void {
+    this.stats.damagedRegions++;
+    this.emit({ kind: 'diagnostic', offset: at.offset, index: at.index, timeNs: at.timeNs, message: `at byte 0x${at.offset.toString(16)} (packet ${at.index + 1}): ${message}`, skippedBytes: skipped, skippedRecords: 0, fatal: false });
+  }
+
+  orphanResponse(at: PacketRef, label: string, itt: number): void {
+    if (this.orphanCount++ < 1) this.note(at, `iSCSI ${label}: response for ITT 0x${itt.toString(16)} whose command is not in the capture`);
+  }
+
+  segment(seg: TcpSegment, at: PacketRef): void {
+    const key = seg.src < seg.dst ? `${seg.src} ${seg.dst}` : `${seg.dst} ${seg.src}`;
+    let conn = this.connections.get(key);
+    const port = this.options.port;
+    if (!conn) {
+      if (this.notIscsi.has(key)) return;
+      let probing: boolean;
+      if (port !== undefined) {
+        if (seg.srcPort !== port && seg.dstPort !== port) return;
+        probing = false;
+      } else {
+        probing = seg.srcPort !== ISCSI_DEFAULT_PORT && seg.dstPort !== ISCSI_DEFAULT_PORT;
+      }
+      if (seg.payloadLength === 0 && !(seg.flags & TcpFlag.SYN)) return;
+      conn = new Connection(this, `${seg.src} ↔ ${seg.dst}`, probing);
+      this.connections.set(key, conn);
+    } else if (seg.flags & TcpFlag.SYN && !(seg.flags & TcpFlag.ACK) && conn.halves.get(seg.src)?.tcp.started && conn.halves.get(seg.src)!.tcp.delivered > 0) {
+      // A new connection on the same addresses and ports.
+      conn.flush(at);
+      conn = new Connection(this, conn.label, conn.probing && conn.index < 0);
+      this.connections.set(key, conn);
+    }
+    if (!conn.segment(seg, at)) {
+      this.connections.delete(key);
+      if (this.notIscsi.size < 100_000) this.notIscsi.add(key);
+      return;
+    }
+    if (seg.flags & TcpFlag.RST) {
+      conn.flush(at);
+      this.connections.delete(key);
+    } else if (seg.flags & TcpFlag.FIN) {
+      let allFin = true;
+      for (const h of conn.halves.values()) allFin &&= h.finSeen;
+      if (allFin && conn.halves.size === 2) {
+        conn.flush(at);
+        this.connections.delete(key);
+      }
+    }
+  }
+
+  /** End of capture: hand on whatever out-of-order data is still held. */
+  end(at: PacketRef): void {
+    for (const c of this.connections.values()) c.flush(at);
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * TCP reassembly for one direction of one connection: hands on the byte stream in sequence
+ * order, once. Retransmitted and overlapping bytes are dropped, out-of-order segments wait
+ * (bounded) until the hole before them is filled, and a hole that never fills is reported as
+ * a gap so the consumer can resynchronise.
+ */
+
+/** The packet that made bytes available: what events built from them are stamped with. */
+export interface PacketRef {
+  timeNs: number;
+  offset: number;
+  index: number;
+}
+
+export interface StreamConsumer {
+  /** In-order bytes. `data` is only valid during the call. */
+  bytes(data: Uint8Array, at: PacketRef): void;
+  /** `length` bytes are missing from the capture before the next bytes(). */
+  gap(length: number, at: PacketRef, why: string): void;
+}
+
+interface Held {
+  /** Sequence offset relative to nextSeq at the time it was stored is not stable; keep seq. */
+  seq: number;
+  data: Uint8Array;
+  /** Bytes the segment claimed beyond what was captured (snap length). */
+  missing: number;
+  at: PacketRef;
+}
+
+/** Out-of-order segments kept at most; beyond either bound the oldest hole is given up. */
+const MAX_HELD_SEGMENTS = 1024;
+const MAX_HELD_BYTES = 8 * 1024 * 1024;
+
+/** Signed distance a - b in 32-bit sequence space. */
+function seqDiff(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+export class TcpHalfStream {
+  /** Next sequence number expected; undefined until the first segment. */
+  private nextSeq: number | undefined;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  /** Total payload bytes handed on (for statistics). */
+  delivered = 0;
+
+  constructor(private readonly consumer: StreamConsumer) {}
+
+  /** SYN seen: the stream starts at isn + 1. */
+  syn(isn: number): void {
+    this.nextSeq = (isn + 1) >>> 0;
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  get started(): boolean {
+    return this.nextSeq !== undefined;
+  }
+
+  segment(seq: number, data: Uint8Array, claimedLength: number, at: PacketRef): void {
+    if (claimedLength === 0) return;
+    if (this.nextSeq === undefined) this.nextSeq = seq; // capture began mid-stream
+    const missing = claimedLength - data.length;
+    const d = seqDiff(seq, this.nextSeq);
+    if (d + claimedLength <= 0) return; // entirely old: a retransmission
+    if (d > 0) {
+      this.hold(seq, data, missing, at);
+      return;
+    }
+    // Overlaps what we have: keep only the new part.
+    const skip = -d;
+    this.deliver(skip < data.length ? data.subarray(skip) : new Uint8Array(0), Math.max(0, missing - Math.max(0, skip - data.length)), at);
+    this.drainHeld(at);
+  }
+
+  /** End of input (or connection): give up every hole and hand on what is held. */
+  flush(at: PacketRef): void {
+    while (this.held.length) this.skipToHeld(at, 'never filled before the end of the capture');
+  }
+
+  private deliver(data: Uint8Array, missing: number, at: PacketRef): void {
+    if (data.length) {
+      this.delivered += data.length;
+      this.consumer.bytes(data, at);
+    }
+    this.nextSeq = (this.nextSeq! + data.length + missing) >>> 0;
+    if (missing > 0) this.consumer.gap(missing, at, `${missing} bytes cut by the capture's snap length`);
+  }
+
+  private hold(seq: number, data: Uint8Array, missing: number, at: PacketRef): void {
+    // Keep a copy: the packet buffer belongs to the reader.
+    const copy = data.slice();
+    let i = this.held.length;
+    while (i > 0 && seqDiff(this.held[i - 1]!.seq, seq) > 0) i--;
+    if (i > 0 && this.held[i - 1]!.seq === seq && this.held[i - 1]!.data.length >= copy.length) return; // duplicate
+    this.held.splice(i, 0, { seq, data: copy, missing, at });
+    this.heldBytes += copy.length;
+    while (this.held.length > MAX_HELD_SEGMENTS || this.heldBytes > MAX_HELD_BYTES) {
+      this.skipToHeld(at, 'lost from the capture (the hole was never filled)');
+    }
+  }
+
+  /**
+   * Hands on held segments that are now in order. When a hole was just filled, they become
+   * readable with the packet that filled it (as Wireshark reports them); when a hole was given
+   * up, each is stamped with its own packet.
+   */
+  private drainHeld(at: PacketRef | undefined): void {
+    while (this.held.length) {
+      const h = this.held[0]!;
+      const d = seqDiff(h.seq, this.nextSeq!);
+      if (d > 0) return;
+      this.held.shift();
+      this.heldBytes -= h.data.length;
+      const end = d + h.data.length + h.missing;
+      if (end <= 0) continue;
+      const skip = -d;
+      this.deliver(skip < h.data.length ? h.data.subarray(skip) : new Uint8Array(0), Math.max(0, h.missing - Math.max(0, skip - h.data.length)), at ?? h.at);
+    }
+  }
+
+  private skipToHeld(at: PacketRef, why: string): void {
+    const h = this.held[0]!;
+    const hole = seqDiff(h.seq, this.nextSeq!);
+    if (hole > 0) {
+      this.consumer.gap(hole, h.at, `${hole} bytes ${why}`);
+      this.nextSeq = h.seq;
+    }
+    this.drainHeld(undefined);
+    void at;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * pcap and pcapng captures: container framing → link layer → iSCSI over TCP or USB mass
+ * storage → normalized events. One pass, events in packet order.
+ */
+import type { TraceEvent } from '../../model/events.js';
+import { newReadStats, type ReadStats } from '../../model/stats.js';
+import type { ReadOptions, TraceFormat } from '../registry.js';
+import { IscsiDemux } from '../iscsi/session.js';
+import { UsbMassStorageDecoder } from '../usb/mass-storage.js';
+import { PacketContainerReader, sniffPcap, sniffPcapng, type CapturedPacket, type ContainerInfo, type PacketSink } from './container.js';
+import { LINK_TYPE_NAMES, LinkType, ipOffset, isUsbLinkType, parseTcp, parseUsbPcap, parseUsbmon } from './link.js';
+import type { PacketRef } from '../iscsi/tcp.js';
+
+/** Decodes a whole capture pushed in chunks; events collect in `out` between pulls. */
+export class CaptureDecoder implements PacketSink {
+  out: TraceEvent[] = [];
+  private readonly container: PacketContainerReader;
+  private readonly iscsi: IscsiDemux;
+  private readonly usb: UsbMassStorageDecoder;
+  private nextIndex = 0;
+  private readonly unsupported = new Set<number>();
+  private last: PacketRef = { timeNs: 0, offset: 0, index: -1 };
+
+  constructor(
+    readonly stats: ReadStats = newReadStats(),
+    options: ReadOptions = {},
+  ) {
+    this.container = new PacketContainerReader(this, stats);
+    const emit = (e: TraceEvent) => void this.out.push(e);
+    const allocate = () => this.nextIndex++;
+    this.iscsi = new IscsiDemux(emit, stats, options.iscsiPort !== undefined ? { port: options.iscsiPort } : {}, allocate);
+    this.usb = new UsbMassStorageDecoder(emit, allocate);
+  }
+
+  push(chunk: Uint8Array): TraceEvent[] {
+    this.container.push(chunk);
+    return this.take();
+  }
+
+  end(): TraceEvent[] {
+    this.container.end();
+    this.iscsi.end(this.last);
+    this.usb.end();
+    return this.take();
+  }
+
+  private take(): TraceEvent[] {
+    const batch = this.out;
+    this.out = [];
+    return batch;
+  }
+
+  start(info: ContainerInfo): void {
+    this.out.push({ kind: 'header', offset: 0, index: -1, timeNs: 0, format: info.format, version: info.version, startWallNs: info.startWallNs, producer: info.producer });
+  }
+
+  event(e: TraceEvent): void {
+    this.out.push(e);
+  }
+
+  packet(p: CapturedPacket): void {
+    const at: PacketRef = { timeNs: p.timeNs, offset: p.offset, index: p.index };
+    this.last = at;
+    const lt = p.linkType;
+    if (isUsbLinkType(lt)) {
+      const urb = lt === LinkType.UsbPcap ? parseUsbPcap(p.data) : parseUsbmon(p.data, lt === LinkType.UsbLinuxMmapped);
+      if (urb) this.usb.urb(urb, at);
+      return;
+    }
+    const o = ipOffset(lt, p.data);
+    if (o < 0) {
+      if (!(lt in LINK_TYPE_NAMES) && !this.unsupported.has(lt)) {
+        this.unsupported.add(lt);
+        this.out.push({ kind: 'note', offset: p.offset, index: p.index, timeNs: p.timeNs, text: `link type ${lt} is not supported; its packets are skipped` });
+      }
+      if (!(lt in LINK_TYPE_NAMES)) {
+        const key = `link type ${lt}`;
+        this.stats.unknownRecords++;
+        this.stats.unknownTypes.set(key, (this.stats.unknownTypes.get(key) ?? 0) + 1);
+      }
+      return;
+    }
+    const seg = parseTcp(p.data, o);
+    if (seg) this.iscsi.segment(seg, at);
+  }
+}
+
+async function* readCapture(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncGenerator<TraceEvent[]> {
+  const dec = new CaptureDecoder(stats, options);
+  for await (const chunk of chunks) {
+    const batch = dec.push(chunk);
+    if (batch.length) yield batch;
+  }
+  const last = dec.end();
+  if (last.length) yield last;
+}
+
+/** Decodes a whole in-memory capture (tests, small tools). */
+export function decodeCapture(bytes: Uint8Array, options: ReadOptions = {}, stats: ReadStats = newReadStats()): TraceEvent[] {
+  const dec = new CaptureDecoder(stats, options);
+  return [...dec.push(bytes), ...dec.end()];
+}
+
+const DESCRIPTION_TAIL = 'iSCSI over TCP (Ethernet/VLAN, SLL, SLL2, raw IP, loopback) and USB mass storage BOT/UAS (usbmon, USBPcap)';
+
+export const pcapFormat: TraceFormat = {
+  id: 'pcap',
+  description: `libpcap capture: ${DESCRIPTION_TAIL}`,
+  sniff: sniffPcap,
+  read: readCapture,
+};
+
+export const pcapngFormat: TraceFormat = {
+  id: 'pcapng',
+  description: `pcapng capture: ${DESCRIPTION_TAIL}`,
+  sniff: sniffPcapng,
+  read: readCapture,
+};

@@ -1,0 +1,246 @@
+/**
+ * Link, network and transport headers: from a captured frame to a TCP segment or a USB URB
+ * event. Pure functions over the packet bytes; nothing here allocates beyond the result.
+ */
+
+/** LINKTYPE_* values (tcpdump.org link-layer header types). */
+export const LinkType = {
+  Null: 0,
+  Ethernet: 1,
+  RawOpenBsd: 12,
+  RawBsd: 14,
+  Raw: 101,
+  Loop: 108,
+  LinuxSll: 113,
+  UsbLinux: 189,
+  UsbLinuxMmapped: 220,
+  Ipv4: 228,
+  Ipv6: 229,
+  UsbPcap: 249,
+  LinuxSll2: 276,
+} as const;
+
+export const LINK_TYPE_NAMES: Record<number, string> = {
+  0: 'null/loopback',
+  1: 'Ethernet',
+  12: 'raw IP',
+  14: 'raw IP',
+  101: 'raw IP',
+  108: 'OpenBSD loopback',
+  113: 'Linux cooked (SLL)',
+  189: 'USB Linux (usbmon)',
+  220: 'USB Linux mmapped (usbmon)',
+  228: 'raw IPv4',
+  229: 'raw IPv6',
+  249: 'USBPcap',
+  276: 'Linux cooked v2 (SLL2)',
+};
+
+export function isUsbLinkType(t: number): boolean {
+  return t === LinkType.UsbLinux || t === LinkType.UsbLinuxMmapped || t === LinkType.UsbPcap;
+}
+
+export function isIpLinkType(t: number): boolean {
+  return t in LINK_TYPE_NAMES && !isUsbLinkType(t);
+}
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const ETH_VLAN = new Set([0x8100, 0x88a8, 0x9100]);
+
+/** Where the IP header starts in a frame of this link type, or -1 when it carries no IP. */
+export function ipOffset(linkType: number, d: Uint8Array): number {
+  switch (linkType) {
+    case LinkType.Ethernet: {
+      let o = 12;
+      let type = d.length >= 14 ? (d[12]! << 8) | d[13]! : 0;
+      // 802.1Q / 802.1ad tags, possibly stacked (QinQ).
+      while (ETH_VLAN.has(type) && o + 6 <= d.length) {
+        o += 4;
+        type = (d[o]! << 8) | d[o + 1]!;
+      }
+      return type === ETH_IPV4 || type === ETH_IPV6 ? o + 2 : -1;
+    }
+    case LinkType.LinuxSll: {
+      if (d.length < 16) return -1;
+      const type = (d[14]! << 8) | d[15]!;
+      return type === ETH_IPV4 || type === ETH_IPV6 ? 16 : -1;
+    }
+    case LinkType.LinuxSll2: {
+      if (d.length < 20) return -1;
+      const type = (d[0]! << 8) | d[1]!;
+      return type === ETH_IPV4 || type === ETH_IPV6 ? 20 : -1;
+    }
+    case LinkType.Raw:
+    case LinkType.RawBsd:
+    case LinkType.RawOpenBsd:
+    case LinkType.Ipv4:
+    case LinkType.Ipv6:
+      return 0;
+    case LinkType.Null:
+    case LinkType.Loop: {
+      if (d.length < 4) return -1;
+      // The address family is in the writer's byte order (Null) or network order (Loop);
+      // families are small numbers, so whichever end is non-zero tells.
+      const family = d[0] === 0 && d[1] === 0 ? (d[2]! << 8) | d[3]! : d[0]! | (d[1]! << 8);
+      return family === 2 || family === 24 || family === 28 || family === 30 ? 4 : -1;
+    }
+    default:
+      return -1;
+  }
+}
+
+/** A TCP segment; payload may be shorter than payloadLength when the snap length cut it. */
+export interface TcpSegment {
+  /** "addr:port" of each end. */
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  flags: number;
+  payload: Uint8Array;
+  /** Payload length according to the IP header. */
+  payloadLength: number;
+}
+
+export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 } as const;
+
+/** Parses IPv4/IPv6 + TCP at offset o; undefined for anything else (UDP, fragments, ...). */
+export function parseTcp(d: Uint8Array, o: number): TcpSegment | undefined {
+  if (o + 20 > d.length) return undefined;
+  const version = d[o]! >> 4;
+  let proto: number;
+  let tcp: number;
+  let end: number;
+  let src: string;
+  let dst: string;
+  if (version === 4) {
+    const ihl = (d[o]! & 0x0f) * 4;
+    if (ihl < 20) return undefined;
+    const totalLength = (d[o + 2]! << 8) | d[o + 3]!;
+    const fragment = ((d[o + 6]! & 0x3f) << 8) | d[o + 7]!; // MF flag and offset
+    if (fragment !== 0) return undefined;
+    proto = d[o + 9]!;
+    tcp = o + ihl;
+    end = o + Math.max(totalLength, ihl);
+    src = `${d[o + 12]}.${d[o + 13]}.${d[o + 14]}.${d[o + 15]}`;
+    dst = `${d[o + 16]}.${d[o + 17]}.${d[o + 18]}.${d[o + 19]}`;
+  } else if (version === 6) {
+    if (o + 40 > d.length) return undefined;
+    const payloadLength = (d[o + 4]! << 8) | d[o + 5]!;
+    proto = d[o + 6]!;
+    tcp = o + 40;
+    end = tcp + payloadLength;
+    // Skip extension headers; a fragment header (44) means we cannot see a whole segment.
+    while (proto === 0 || proto === 43 || proto === 60) {
+      if (tcp + 8 > d.length) return undefined;
+      const next = d[tcp]!;
+      tcp += (d[tcp + 1]! + 1) * 8;
+      proto = next;
+    }
+    src = ipv6Text(d, o + 8);
+    dst = ipv6Text(d, o + 24);
+  } else return undefined;
+  if (proto !== 6 || tcp + 20 > d.length) return undefined;
+  const dataOffset = (d[tcp + 12]! >> 4) * 4;
+  if (dataOffset < 20) return undefined;
+  const srcPort = (d[tcp]! << 8) | d[tcp + 1]!;
+  const dstPort = (d[tcp + 2]! << 8) | d[tcp + 3]!;
+  const seq = ((d[tcp + 4]! << 24) | (d[tcp + 5]! << 16) | (d[tcp + 6]! << 8) | d[tcp + 7]!) >>> 0;
+  const flags = d[tcp + 13]!;
+  const start = tcp + dataOffset;
+  const payloadLength = Math.max(0, end - start);
+  const payload = d.subarray(Math.min(start, d.length), Math.min(end, d.length));
+  return { src: `${src}:${srcPort}`, dst: `${dst}:${dstPort}`, srcPort, dstPort, seq, flags, payload, payloadLength };
+}
+
+function ipv6Text(d: Uint8Array, o: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i += 2) s += (i ? ':' : '') + ((d[o + i]! << 8) | d[o + i + 1]!).toString(16);
+  return `[${s}]`;
+}
+
+/** USB transfer types as usbmon and USBPcap number them. */
+export const UsbTransfer = { Isochronous: 0, Interrupt: 1, Control: 2, Bulk: 3 } as const;
+
+/** One URB event: a submission (host → HCD) or a completion (HCD → host). */
+export interface UrbEvent {
+  /** Identifies the URB so a completion finds its submission. */
+  urbId: bigint;
+  submit: boolean;
+  bus: number;
+  device: number;
+  /** Endpoint number with the direction bit (0x80 = IN). */
+  endpoint: number;
+  transfer: number;
+  /** 0 on success; negative errno (usbmon) or USBD_STATUS (USBPcap) otherwise. */
+  status: number;
+  /** Bytes requested (submission) or actually transferred (completion). */
+  length: number;
+  /** Setup packet of a control submission (8 bytes), when present. */
+  setup?: Uint8Array;
+  data: Uint8Array;
+}
+
+/**
+ * Linux usbmon binary header (Documentation/usb/usbmon.rst, "binary interface"): 48 bytes,
+ * 64 for the mmapped variant, in the capturing host's byte order (little-endian on every
+ * host Linux runs USB captures on in practice; a big-endian file is detected by its id/type).
+ */
+export function parseUsbmon(d: Uint8Array, mmapped: boolean): UrbEvent | undefined {
+  const headerLength = mmapped ? 64 : 48;
+  if (d.length < headerLength) return undefined;
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const type = d[8]!;
+  if (type !== 0x53 && type !== 0x43) return undefined; // 'S' submit, 'C' complete ('E' error ignored)
+  const le = true;
+  let dataStart = headerLength;
+  if (mmapped && d[9] === UsbTransfer.Isochronous) dataStart += v.getUint32(60, le) * 16;
+  const flagSetup = d[14]!;
+  const event: UrbEvent = {
+    urbId: v.getBigUint64(0, le),
+    submit: type === 0x53,
+    transfer: d[9]!,
+    endpoint: d[10]!,
+    device: d[11]!,
+    bus: v.getUint16(12, le),
+    status: v.getInt32(28, le),
+    length: v.getUint32(32, le),
+    data: d.subarray(Math.min(dataStart, d.length), Math.min(dataStart + v.getUint32(36, le), d.length)),
+  };
+  if (flagSetup === 0) event.setup = d.subarray(40, 48);
+  return event;
+}
+
+/**
+ * USBPcap packet header (USBPcap "USBPCAP_BUFFER_PACKET_HEADER"), little-endian: header
+ * length u16, IRP id u64, USBD status u32, URB function u16, info u8 (bit 0: PDO→FDO, i.e.
+ * completion), bus u16, device u16, endpoint u8, transfer u8, data length u32.
+ */
+export function parseUsbPcap(d: Uint8Array): UrbEvent | undefined {
+  if (d.length < 27) return undefined;
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const headerLength = v.getUint16(0, true);
+  if (headerLength < 27 || headerLength > d.length) return undefined;
+  const dataLength = v.getUint32(23, true);
+  const transfer = d[22]!;
+  const event: UrbEvent = {
+    urbId: v.getBigUint64(2, true),
+    submit: (d[16]! & 1) === 0,
+    status: v.getUint32(10, true),
+    bus: v.getUint16(17, true),
+    device: v.getUint16(19, true),
+    endpoint: d[21]!,
+    transfer: transfer === 0xff ? UsbTransfer.Bulk : transfer,
+    length: dataLength,
+    data: d.subarray(headerLength, Math.min(headerLength + dataLength, d.length)),
+  };
+  // Control transfers: a stage byte follows (0 setup, 1 data, 2 status); the setup stage
+  // carries the 8-byte setup packet as its data.
+  if (transfer === UsbTransfer.Control && headerLength >= 28 && d[27] === 0 && event.data.length >= 8) {
+    event.setup = event.data.subarray(0, 8);
+    event.data = event.data.subarray(8);
+  }
+  return event;
+}

@@ -1,0 +1,420 @@
+/**
+ * USB mass storage in URB captures (usbmon, USBPcap): Bulk-Only Transport (USB MSC BOT 1.0)
+ * and USB Attached SCSI (UAS r4 / T10 UAS-2), turned into normalized task events. Devices are
+ * told apart by bus and address; taskId = device index << 32 | tag.
+ */
+import {
+  DataDirection,
+  DeliveryStatus,
+  HbaEventKind,
+  HbaEventPhase,
+  ResidualFlag,
+  SamStatus,
+  ServiceResponse,
+  TaskAttribute,
+  type TaskCompleted,
+  type TraceEvent,
+} from '../../model/events.js';
+import { decodeLun } from '../../model/lun.js';
+import { EMPTY_SEGMENTS } from '../../model/segments.js';
+import { cdbLength } from '../../scsi/names.js';
+import { decodeCdb } from '../../scsi/index.js';
+import { UsbTransfer, type UrbEvent } from '../pcap/link.js';
+import type { PacketRef } from '../iscsi/tcp.js';
+
+/** BOT 5.1 and 5.2: the wrappers' signatures, little-endian "USBC" and "USBS". */
+const CBW_SIGNATURE = 0x43425355;
+const CSW_SIGNATURE = 0x53425355;
+const CBW_LENGTH = 31;
+const CSW_LENGTH = 13;
+
+/** UAS IU identifiers (UAS-2 6.2). */
+const Iu = { Command: 0x01, Sense: 0x03, Response: 0x04, TaskManagement: 0x05, ReadReady: 0x06, WriteReady: 0x07 } as const;
+
+/** UAS task attribute (UAS-2 6.2.2) to SAM. */
+const UAS_ATTRIBUTES: Record<number, TaskAttribute> = { 0: TaskAttribute.Simple, 1: TaskAttribute.HeadOfQueue, 2: TaskAttribute.Ordered, 4: TaskAttribute.ACA };
+
+/** UAS task management functions (UAS-2 6.2.4) with the HBA event kind each maps to. */
+const UAS_TMF: Record<number, { name: string; kind: HbaEventKind }> = {
+  0x01: { name: 'ABORT TASK', kind: HbaEventKind.TaskAbort },
+  0x02: { name: 'ABORT TASK SET', kind: HbaEventKind.TaskAbort },
+  0x04: { name: 'CLEAR TASK SET', kind: HbaEventKind.TaskAbort },
+  0x08: { name: 'LOGICAL UNIT RESET', kind: HbaEventKind.LogicalUnitReset },
+  0x10: { name: 'I_T NEXUS RESET', kind: HbaEventKind.TargetReset },
+  0x40: { name: 'CLEAR ACA', kind: HbaEventKind.HardwareCommand },
+  0x80: { name: 'QUERY TASK', kind: HbaEventKind.HardwareCommand },
+  0x81: { name: 'QUERY TASK SET', kind: HbaEventKind.HardwareCommand },
+  0x82: { name: 'QUERY ASYNCHRONOUS EVENT', kind: HbaEventKind.HardwareCommand },
+};
+
+const REQUEST_SENSE = 0x03;
+/** Most a REQUEST SENSE can return (allocation length is one byte). */
+const MAX_SENSE = 252;
+const MAX_TASKS_PER_DEVICE = 65536;
+
+interface UsbTask {
+  taskId: bigint;
+  tag: number;
+  opcode: number;
+  startNs: number;
+  dataBytes: number;
+  /** Data returned by a REQUEST SENSE, kept to attach to the command that failed before it. */
+  senseData?: Uint8Array;
+}
+
+interface Device {
+  key: string;
+  index: number;
+  protocol: 'unknown' | 'bot' | 'uas';
+  // BOT: one command at a time.
+  bot?: UsbTask;
+  /** URB ids of CBW submissions, so their completions are not counted as data. */
+  cbwUrbs: Set<bigint>;
+  /** A failed BOT command waiting for the REQUEST SENSE that follows it. */
+  heldFailure?: TaskCompleted;
+  // UAS
+  tasks: Map<number, UsbTask>;
+  tmfs: Map<number, { name: string; kind: HbaEventKind; timeNs: number; taskId?: bigint; lun: number }>;
+  statusEndpoint: number;
+  commandUrbs: Set<bigint>;
+  dataInTag: number;
+  dataOutTag: number;
+}
+
+function le32(d: Uint8Array, o: number): number {
+  return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
+}
+
+/** Fixed- or descriptor-format sense is as long as its header says (SPC-6 4.4). */
+function senseLength(s: Uint8Array): number {
+  if (s.length < 8) return s.length;
+  const code = s[0]! & 0x7f;
+  if (code === 0x70 || code === 0x71 || code === 0x72 || code === 0x73) return Math.min(s.length, 8 + s[7]!);
+  return s.length;
+}
+
+export class UsbMassStorageDecoder {
+  private readonly devices = new Map<string, Device>();
+  deviceCount = 0;
+
+  constructor(
+    private readonly emit: (e: TraceEvent) => void,
+    private readonly allocateIndex: () => number,
+  ) {}
+
+  private device(urb: UrbEvent): Device {
+    const key = `${urb.bus}.${urb.device}`;
+    let d = this.devices.get(key);
+    if (!d) {
+      d = { key, index: -1, protocol: 'unknown', cbwUrbs: new Set(), tasks: new Map(), tmfs: new Map(), statusEndpoint: -1, commandUrbs: new Set(), dataInTag: -1, dataOutTag: -1 };
+      if (this.devices.size < 4096) this.devices.set(key, d);
+    }
+    return d;
+  }
+
+  private claim(d: Device, protocol: 'bot' | 'uas'): void {
+    if (d.index < 0) {
+      d.index = this.allocateIndex();
+      this.deviceCount++;
+    }
+    d.protocol = protocol;
+  }
+
+  urb(urb: UrbEvent, at: PacketRef): void {
+    if (urb.transfer !== UsbTransfer.Bulk) return;
+    const d = this.device(urb);
+    const out = (urb.endpoint & 0x80) === 0;
+    if (out && urb.submit) {
+      const data = urb.data;
+      if (data.length === CBW_LENGTH && le32(data, 0) === CBW_SIGNATURE && d.protocol !== 'uas') {
+        this.cbw(d, urb, at);
+        return;
+      }
+      if (data.length >= 32 && data[0] === Iu.Command && data[1] === 0 && d.protocol !== 'bot') {
+        this.uasCommand(d, urb, at);
+        return;
+      }
+      if (data.length >= 16 && data[0] === Iu.TaskManagement && d.protocol === 'uas') {
+        this.uasTaskManagement(d, urb, at);
+        return;
+      }
+      return;
+    }
+    if (d.protocol === 'bot') this.botTransfer(d, urb, out, at);
+    else if (d.protocol === 'uas') this.uasTransfer(d, urb, out, at);
+  }
+
+  /** End of capture: a failed command still waiting for its sense completes without it. */
+  end(): void {
+    for (const d of this.devices.values()) this.releaseHeld(d);
+  }
+
+  // ---- BOT ----------------------------------------------------------------------------------
+
+  /** BOT 5.1 Command Block Wrapper. */
+  private cbw(d: Device, urb: UrbEvent, at: PacketRef): void {
+    this.claim(d, 'bot');
+    const c = urb.data;
+    const tag = le32(c, 4);
+    const transferLength = le32(c, 8);
+    const dirIn = (c[12]! & 0x80) !== 0;
+    const lun = c[13]! & 0x0f;
+    const cbLength = Math.min(Math.max(c[14]! & 0x1f, 1), 16);
+    const cdb = c.slice(15, 15 + cbLength);
+    if (d.cbwUrbs.size > 64) d.cbwUrbs.clear();
+    d.cbwUrbs.add(urb.urbId);
+    // A failed command is followed by REQUEST SENSE only when the host wants its sense.
+    if (d.heldFailure && cdb[0] !== REQUEST_SENSE) this.releaseHeld(d);
+    const taskId = (BigInt(d.index) << 32n) | BigInt(tag);
+    d.bot = { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 };
+    this.emit({
+      kind: 'submit',
+      offset: at.offset,
+      index: at.index,
+      timeNs: at.timeNs,
+      taskId,
+      targetId: BigInt(d.index),
+      lun,
+      tag: BigInt(tag),
+      attribute: TaskAttribute.Simple,
+      direction: transferLength === 0 ? DataDirection.None : dirIn ? DataDirection.FromDevice : DataDirection.ToDevice,
+      requestedBytes: transferLength,
+      timeoutMs: 0,
+      cdb,
+      segments: EMPTY_SEGMENTS,
+    });
+  }
+
+  private botTransfer(d: Device, urb: UrbEvent, out: boolean, at: PacketRef): void {
+    const t = d.bot;
+    if (out) {
+      // Data-out completes with the actual length; the CBW's own completion is not data.
+      if (!urb.submit && t && !d.cbwUrbs.delete(urb.urbId) && urb.status === 0) t.dataBytes += urb.length;
+      return;
+    }
+    if (urb.submit) return;
+    const data = urb.data;
+    if (data.length === CSW_LENGTH && le32(data, 0) === CSW_SIGNATURE && t && le32(data, 4) === t.tag) {
+      this.csw(d, t, data, at);
+      return;
+    }
+    if (!t) return;
+    if (t.opcode === REQUEST_SENSE && !t.senseData && data.length > 0) t.senseData = data.slice(0, MAX_SENSE);
+    t.dataBytes += urb.length;
+  }
+
+  /** BOT 5.2 Command Status Wrapper: status 0 passed, 1 failed, 2 phase error. */
+  private csw(d: Device, t: UsbTask, c: Uint8Array, at: PacketRef): void {
+    d.bot = undefined;
+    const residue = le32(c, 8);
+    const status = c[12]!;
+    const completion: TaskCompleted = {
+      kind: 'complete',
+      offset: at.offset,
+      index: at.index,
+      timeNs: at.timeNs,
+      taskId: t.taskId,
+      serviceResponse: status === 2 ? ServiceResponse.ServiceDeliveryOrTargetFailure : ServiceResponse.TaskComplete,
+      status: status === 0 ? SamStatus.Good : status === 1 ? SamStatus.CheckCondition : DeliveryStatus.DeliveryFailure,
+      bytesTransferred: t.dataBytes,
+      residual: residue,
+      residualFlags: residue > 0 ? ResidualFlag.Underflow : 0,
+      sense: EMPTY,
+    };
+    if (status === 1 && t.opcode !== REQUEST_SENSE) {
+      // Hold it: BOT has no autosense, so the sense comes with the REQUEST SENSE the host
+      // sends next, and it is the failed command that the sense describes.
+      this.releaseHeld(d);
+      d.heldFailure = completion;
+      return;
+    }
+    this.emit(completion);
+    if (t.opcode === REQUEST_SENSE && d.heldFailure) {
+      const held = d.heldFailure;
+      d.heldFailure = undefined;
+      if (status === 0 && t.senseData) held.sense = t.senseData.slice(0, senseLength(t.senseData));
+      this.emit(held);
+    }
+  }
+
+  private releaseHeld(d: Device): void {
+    if (!d.heldFailure) return;
+    this.emit(d.heldFailure);
+    d.heldFailure = undefined;
+  }
+
+  // ---- UAS ----------------------------------------------------------------------------------
+
+  /** UAS-2 6.2.2 Command IU. */
+  private uasCommand(d: Device, urb: UrbEvent, at: PacketRef): void {
+    this.claim(d, 'uas');
+    const c = urb.data;
+    const tag = (c[2]! << 8) | c[3]!;
+    const additional = (c[6]! >> 2) * 4;
+    const full = c.subarray(16, Math.min(c.length, 32 + additional));
+    const n = cdbLength(full[0]!, full);
+    const cdb = full.slice(0, n !== undefined && n <= full.length ? n : full.length);
+    const lun = decodeLun(c, 8);
+    d.commandUrbs.add(urb.urbId);
+    if (d.commandUrbs.size > 1024) d.commandUrbs.clear();
+    const taskId = (BigInt(d.index) << 32n) | BigInt(tag);
+    if (d.tasks.size < MAX_TASKS_PER_DEVICE) d.tasks.set(tag, { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 });
+    // The Command IU carries no direction or length; the CDB tells the direction.
+    const dir = decodeCdb(cdb).direction;
+    this.emit({
+      kind: 'submit',
+      offset: at.offset,
+      index: at.index,
+      timeNs: at.timeNs,
+      taskId,
+      targetId: BigInt(d.index),
+      lun,
+      tag: BigInt(tag),
+      attribute: UAS_ATTRIBUTES[c[4]! & 0x07] ?? TaskAttribute.Simple,
+      direction: dir === 'from-device' ? DataDirection.FromDevice : dir === 'to-device' ? DataDirection.ToDevice : DataDirection.None,
+      requestedBytes: 0,
+      timeoutMs: 0,
+      cdb,
+      segments: EMPTY_SEGMENTS,
+    });
+  }
+
+  /** UAS-2 6.2.3 Task Management IU. */
+  private uasTaskManagement(d: Device, urb: UrbEvent, at: PacketRef): void {
+    const c = urb.data;
+    const tag = (c[2]! << 8) | c[3]!;
+    const fn = c[4]!;
+    const managed = (c[6]! << 8) | c[7]!;
+    const lun = decodeLun(c, 8);
+    const info = UAS_TMF[fn] ?? { name: `function 0x${fn.toString(16)}`, kind: HbaEventKind.HardwareCommand };
+    const taskId = fn === 0x01 || fn === 0x80 ? d.tasks.get(managed)?.taskId : undefined;
+    d.commandUrbs.add(urb.urbId);
+    if (d.tmfs.size < 1024) d.tmfs.set(tag, { name: info.name, kind: info.kind, timeNs: at.timeNs, lun, ...(taskId !== undefined ? { taskId } : {}) });
+    this.emit({
+      kind: 'hba',
+      offset: at.offset,
+      index: at.index,
+      timeNs: at.timeNs,
+      hbaKind: info.kind,
+      phase: HbaEventPhase.Issued,
+      ...(taskId !== undefined ? { taskId } : {}),
+      status: 0,
+      durationNs: 0,
+      arg0: BigInt(d.index),
+      arg1: BigInt(lun),
+      detail: `UAS ${info.name} LUN ${lun} (tag 0x${tag.toString(16)}${fn === 0x01 ? `, task 0x${managed.toString(16)}` : ''})`,
+    });
+  }
+
+  /** Whether an IN completion is a status-pipe IU for a known tag (UAS-2 6.2.5-6.2.8). */
+  private looksLikeIu(d: Device, data: Uint8Array, length: number): boolean {
+    if (data.length < 4 || data[1] !== 0) return false;
+    const tag = (data[2]! << 8) | data[3]!;
+    if (!d.tasks.has(tag) && !d.tmfs.has(tag)) return false;
+    switch (data[0]) {
+      case Iu.ReadReady:
+      case Iu.WriteReady:
+        return length === 4;
+      case Iu.Response:
+        return length === 8;
+      case Iu.Sense:
+        return data.length >= 16 && length === 16 + ((data[14]! << 8) | data[15]!);
+      default:
+        return false;
+    }
+  }
+
+  private uasTransfer(d: Device, urb: UrbEvent, out: boolean, at: PacketRef): void {
+    if (urb.submit) return;
+    if (out) {
+      if (d.commandUrbs.delete(urb.urbId) || urb.status !== 0) return;
+      const t = d.tasks.get(d.dataOutTag) ?? (d.tasks.size === 1 ? d.tasks.values().next().value : undefined);
+      if (t) t.dataBytes += urb.length;
+      return;
+    }
+    const data = urb.data;
+    const isStatus = d.statusEndpoint === urb.endpoint ? urb.length > 0 : d.statusEndpoint < 0 && this.looksLikeIu(d, data, urb.length);
+    if (!isStatus) {
+      if (urb.status !== 0) return;
+      const t = d.tasks.get(d.dataInTag) ?? (d.tasks.size === 1 ? d.tasks.values().next().value : undefined);
+      if (t) t.dataBytes += urb.length;
+      return;
+    }
+    if (d.statusEndpoint < 0) d.statusEndpoint = urb.endpoint;
+    if (data.length < 4) return;
+    const tag = (data[2]! << 8) | data[3]!;
+    switch (data[0]) {
+      case Iu.ReadReady:
+        d.dataInTag = tag;
+        return;
+      case Iu.WriteReady:
+        d.dataOutTag = tag;
+        return;
+      case Iu.Sense: {
+        const t = d.tasks.get(tag);
+        if (!t || data.length < 16) return;
+        d.tasks.delete(tag);
+        const length = Math.min((data[14]! << 8) | data[15]!, 255, data.length - 16);
+        this.emit({
+          kind: 'complete',
+          offset: at.offset,
+          index: at.index,
+          timeNs: at.timeNs,
+          taskId: t.taskId,
+          serviceResponse: ServiceResponse.TaskComplete,
+          status: data[6]!,
+          bytesTransferred: t.dataBytes,
+          residual: 0,
+          residualFlags: 0,
+          sense: data.slice(16, 16 + length),
+        });
+        return;
+      }
+      case Iu.Response: {
+        const code = data.length >= 8 ? data[7]! : 0xff;
+        const tmf = d.tmfs.get(tag);
+        if (tmf) {
+          d.tmfs.delete(tag);
+          this.emit({
+            kind: 'hba',
+            offset: at.offset,
+            index: at.index,
+            timeNs: at.timeNs,
+            hbaKind: tmf.kind,
+            phase: HbaEventPhase.Completed,
+            ...(tmf.taskId !== undefined ? { taskId: tmf.taskId } : {}),
+            status: code,
+            durationNs: at.timeNs - tmf.timeNs,
+            arg0: BigInt(d.index),
+            arg1: BigInt(tmf.lun),
+            detail: `UAS ${tmf.name} LUN ${tmf.lun}: response code 0x${code.toString(16)}`,
+          });
+          return;
+        }
+        const t = d.tasks.get(tag);
+        if (!t) return;
+        // A Response IU for a command means the device did not run it (e.g. INVALID IU,
+        // OVERLAPPED TAG): a delivery failure, not a SCSI status.
+        d.tasks.delete(tag);
+        this.emit({
+          kind: 'complete',
+          offset: at.offset,
+          index: at.index,
+          timeNs: at.timeNs,
+          taskId: t.taskId,
+          serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure,
+          status: DeliveryStatus.DeliveryFailure,
+          bytesTransferred: t.dataBytes,
+          residual: 0,
+          residualFlags: 0,
+          sense: EMPTY,
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
