@@ -28,8 +28,8 @@ export function protect(r: CdbReader, name: string, index: number): number {
 
 /** DPO (bit 4) and FUA (bit 3) of byte `index`. */
 export function dpoFua(r: CdbReader, index: number): void {
-  if (r.flag('DPO', index, 4, 'disable page out')) r.note('DPO');
-  if (r.flag('FUA', index, 3, 'force unit access')) r.note('FUA');
+  r.noteFlag('DPO', index, 4, 'disable page out');
+  r.noteFlag('FUA', index, 3, 'force unit access');
 }
 
 /** LOGICAL BLOCK ADDRESS of 4 or 8 bytes, shown as "LBA". */

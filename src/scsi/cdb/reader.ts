@@ -88,6 +88,13 @@ export class CdbReader {
     return value;
   }
 
+  /** A flag that, when set, also goes into the summary under its own name. */
+  noteFlag(name: string, index: number, bit: number, text?: string): boolean {
+    const value = this.flag(name, index, bit, text);
+    if (value) this.note(name);
+    return value;
+  }
+
   /** Bytes [start, end) as a hex string field (undecoded or opaque data). */
   raw(name: string, start: number, end: number): void {
     const stop = Math.min(end, this.cdb.length);

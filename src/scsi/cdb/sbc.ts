@@ -62,6 +62,17 @@ const RW10: RwLayout = { lbaSize: 4, lengthAt: 7, lengthSize: 2, groupAt: 6, con
 const RW12: RwLayout = { lbaSize: 4, lengthAt: 6, lengthSize: 4, groupAt: 10, control: 11 };
 const RW16: RwLayout = { lbaSize: 8, lengthAt: 10, lengthSize: 4, groupAt: 14, control: 15, dld: true };
 
+/** LBA, then GROUP NUMBER and the length (read by `length`) in the layout's order, then CONTROL. */
+function addressedRange(r: CdbReader, layout: RwLayout, length: () => void): void {
+  lba(r, 2, layout.lbaSize);
+  // The 10-byte CDBs have GROUP NUMBER (byte 6) before the length; 12 and 16 after it.
+  if (layout.groupAt < layout.lengthAt) groupNumber(r, layout.groupAt);
+  length();
+  if (layout.groupAt > layout.lengthAt) groupNumber(r, layout.groupAt);
+  r.control(layout.control);
+}
+
+/** SBC-5 READ(16)/WRITE(16): DLD2 (byte 1) with DLD1 and DLD0 (group byte) pick a duration limit descriptor. */
 function durationLimit(r: CdbReader, dld2: boolean, groupAt: number): void {
   const dld1 = r.flag('DLD1', groupAt, 7);
   const dld0 = r.flag('DLD0', groupAt, 6);
@@ -77,95 +88,87 @@ function rw(kind: 'read' | 'write', layout: RwLayout) {
   return (r: CdbReader): void => {
     protect(r, kind === 'read' ? 'RDPROTECT' : 'WRPROTECT', 1);
     dpoFua(r, 1);
-    if (kind === 'read' && r.flag('RARC', 1, 2, 'rebuild assist recovery control')) r.note('RARC');
+    if (kind === 'read') r.noteFlag('RARC', 1, 2, 'rebuild assist recovery control');
     const dld2 = layout.dld ? r.flag('DLD2', 1, 0) : false;
-    lba(r, 2, layout.lbaSize);
-    // CDB order: the 10-byte CDBs have GROUP NUMBER (byte 6) before TRANSFER LENGTH; 12 and 16 after.
-    if (layout.groupAt < layout.lengthAt) groupNumber(r, layout.groupAt);
-    blocks(r, layout.lengthAt, layout.lengthSize, kind === 'read' ? 'from-device' : 'to-device');
-    if (layout.groupAt > layout.lengthAt) {
+    addressedRange(r, layout, () => {
+      blocks(r, layout.lengthAt, layout.lengthSize, kind === 'read' ? 'from-device' : 'to-device');
       if (layout.dld) durationLimit(r, dld2, layout.groupAt);
-      groupNumber(r, layout.groupAt);
-    }
-    r.control(layout.control);
+    });
   };
+}
+
+/**
+ * VERIFICATION LENGTH of the VERIFY commands. What is transferred depends on BYTCHK: 00b the
+ * medium alone is checked; 01b the blocks are compared with as many blocks of data-out; 11b
+ * each block is compared with one block of data-out.
+ */
+function verificationLength(r: CdbReader, start: number, size: number, bytchk: number): void {
+  if (!r.has(start, size)) return;
+  const count = r.uint('VERIFICATION LENGTH', start, size, {
+    unit: 'blocks',
+    text: (v) => (v === 0 ? 'no blocks verified' : undefined),
+  });
+  r.blockCount = count;
+  r.note(`len ${count}`);
+  if (bytchk === 1) r.transfer(count, 'blocks', 'to-device');
+  else if (bytchk === 3) r.transfer(count === 0 ? 0 : 1, 'blocks', 'to-device');
+  else r.noData();
 }
 
 /** SBC-5 VERIFY(10/16) and WRITE AND VERIFY(10/16): BYTCHK decides what is transferred. */
 function verify(kind: 'verify' | 'write-and-verify', layout: RwLayout) {
   return (r: CdbReader): void => {
     protect(r, kind === 'verify' ? 'VRPROTECT' : 'WRPROTECT', 1);
-    if (r.flag('DPO', 1, 4, 'disable page out')) r.note('DPO');
+    r.noteFlag('DPO', 1, 4, 'disable page out');
     const bytchk = r.bits('BYTCHK', 1, 1, 2, {
       text: nameOf(kind === 'verify' ? BYTCHK : WRITE_AND_VERIFY_BYTCHK),
     });
     if (bytchk !== 0) r.note(`BYTCHK ${bytchk}`);
-    lba(r, 2, layout.lbaSize);
-    if (layout.groupAt < layout.lengthAt) groupNumber(r, layout.groupAt);
-    const name = kind === 'verify' ? 'VERIFICATION LENGTH' : 'TRANSFER LENGTH';
-    if (kind === 'write-and-verify') {
-      blocks(r, layout.lengthAt, layout.lengthSize, 'to-device', name);
-    } else if (r.has(layout.lengthAt, layout.lengthSize)) {
-      const count = r.uint(name, layout.lengthAt, layout.lengthSize, {
-        unit: 'blocks',
-        text: (v) => (v === 0 ? 'no blocks verified' : undefined),
-      });
-      r.blockCount = count;
-      r.note(`len ${count}`);
-      // BYTCHK 00: medium only; 01: N blocks compared; 11: one block compared against each.
-      if (bytchk === 1) r.transfer(count, 'blocks', 'to-device');
-      else if (bytchk === 3) r.transfer(count === 0 ? 0 : 1, 'blocks', 'to-device');
-      else r.noData();
-      if (bytchk === 2) r.problem('BYTCHK 10b is reserved');
+    if (r.has(1) && bytchk === 2) r.problem('BYTCHK 10b is reserved');
+    addressedRange(r, layout, () => {
+      if (kind === 'write-and-verify') blocks(r, layout.lengthAt, layout.lengthSize, 'to-device');
+      else verificationLength(r, layout.lengthAt, layout.lengthSize, bytchk);
+    });
+  };
+}
+
+/**
+ * SBC-5 SYNCHRONIZE CACHE(10/16) (SYNC_NV, obsolete; IMMED; NUMBER OF LOGICAL BLOCKS) and
+ * PRE-FETCH(10/16) (IMMED; PREFETCH LENGTH): a block range and no data.
+ */
+function cacheRange(layout: RwLayout, command: 'synchronize-cache' | 'pre-fetch') {
+  return (r: CdbReader): void => {
+    if (command === 'synchronize-cache') {
+      r.noteFlag('SYNC_NV', 1, 2, 'obsolete in SBC-4');
+      r.noteFlag('IMMED', 1, 1, 'return before the cache is flushed');
+    } else {
+      r.noteFlag('IMMED', 1, 1, 'return before the blocks are read');
     }
-    if (layout.groupAt > layout.lengthAt) groupNumber(r, layout.groupAt);
-    r.control(layout.control);
+    const lengthName = command === 'synchronize-cache' ? 'NUMBER OF LOGICAL BLOCKS' : 'PREFETCH LENGTH';
+    addressedRange(r, layout, () =>
+      blockRange(r, layout.lengthAt, layout.lengthSize, lengthName, 'all blocks from LBA to the end'),
+    );
+    r.noData();
   };
 }
 
-/** SBC-5 SYNCHRONIZE CACHE(10/16): SYNC_NV (obsolete), IMMED, LBA, NUMBER OF LOGICAL BLOCKS. */
-function synchronizeCache(layout: RwLayout) {
-  return (r: CdbReader): void => {
-    if (r.flag('SYNC_NV', 1, 2, 'obsolete in SBC-4')) r.note('SYNC_NV');
-    if (r.flag('IMMED', 1, 1, 'return before the cache is flushed')) r.note('IMMED');
-    lba(r, 2, layout.lbaSize);
-    if (layout.groupAt < layout.lengthAt) groupNumber(r, layout.groupAt);
-    blockRange(r, layout.lengthAt, layout.lengthSize, 'NUMBER OF LOGICAL BLOCKS', 'all blocks from LBA to the end');
-    if (layout.groupAt > layout.lengthAt) groupNumber(r, layout.groupAt);
-    r.noData();
-    r.control(layout.control);
-  };
-}
-
-/** SBC-5 PRE-FETCH(10/16): IMMED, LBA, PREFETCH LENGTH. */
-function preFetch(layout: RwLayout) {
-  return (r: CdbReader): void => {
-    if (r.flag('IMMED', 1, 1)) r.note('IMMED');
-    lba(r, 2, layout.lbaSize);
-    if (layout.groupAt < layout.lengthAt) groupNumber(r, layout.groupAt);
-    blockRange(r, layout.lengthAt, layout.lengthSize, 'PREFETCH LENGTH', 'all blocks from LBA to the end');
-    if (layout.groupAt > layout.lengthAt) groupNumber(r, layout.groupAt);
-    r.noData();
-    r.control(layout.control);
-  };
-}
+/** WRITE SAME: 0 blocks means to the end of the medium, unless the device reports WSNZ. */
+const WRITE_SAME_ZERO = 'all blocks from LBA to the end, or none (see WSNZ)';
 
 /** SBC-5 WRITE SAME(10/16): one block of data-out (none with NDOB) written to a range. */
 function writeSame(layout: RwLayout, ndob: boolean) {
   return (r: CdbReader): void => {
     protect(r, 'WRPROTECT', 1);
-    if (r.flag('ANCHOR', 1, 4)) r.note('ANCHOR');
+    r.noteFlag('ANCHOR', 1, 4);
     const unmap = r.flag('UNMAP', 1, 3, 'deallocate the blocks if possible');
     if (unmap) r.note('UNMAP');
     const noData = ndob ? r.flag('NDOB', 1, 0, 'no data-out buffer: write zeros') : false;
     if (noData) r.note('NDOB');
-    lba(r, 2, layout.lbaSize);
-    if (layout.groupAt < layout.lengthAt) groupNumber(r, layout.groupAt);
-    blockRange(r, layout.lengthAt, layout.lengthSize, 'NUMBER OF LOGICAL BLOCKS', 'all blocks from LBA to the end, or none (see WSNZ)');
-    if (layout.groupAt > layout.lengthAt) groupNumber(r, layout.groupAt);
+    addressedRange(r, layout, () =>
+      blockRange(r, layout.lengthAt, layout.lengthSize, 'NUMBER OF LOGICAL BLOCKS', WRITE_SAME_ZERO),
+    );
     if (noData) r.noData();
     else r.transfer(1, 'blocks', 'to-device');
-    r.control(layout.control);
   };
 }
 
@@ -190,7 +193,7 @@ function readCapacity16(r: CdbReader): void {
 
 /** SBC-5 UNMAP: ANCHOR, GROUP NUMBER, PARAMETER LIST LENGTH. */
 function unmap(r: CdbReader): void {
-  if (r.flag('ANCHOR', 1, 0)) r.note('ANCHOR');
+  r.noteFlag('ANCHOR', 1, 0);
   groupNumber(r, 6);
   parameterListLength(r, 7, 2);
   r.control(9);
@@ -233,10 +236,10 @@ function formatUnit(r: CdbReader): void {
 
 /** SBC-5 START STOP UNIT. */
 function startStopUnit(r: CdbReader): void {
-  if (r.flag('IMMED', 1, 0)) r.note('IMMED');
+  r.noteFlag('IMMED', 1, 0);
   r.bits('POWER CONDITION MODIFIER', 3, 0, 4);
   const condition = r.bits('POWER CONDITION', 4, 4, 4, { text: (v) => POWER_CONDITIONS.get(v) ?? 'reserved' });
-  if (r.flag('NO_FLUSH', 4, 2, 'do not flush the cache before stopping')) r.note('NO_FLUSH');
+  r.noteFlag('NO_FLUSH', 4, 2, 'do not flush the cache before stopping');
   const loej = r.flag('LOEJ', 4, 1, 'load or eject the medium');
   const start = r.flag('START', 4, 0);
   if (r.has(4)) {
@@ -256,34 +259,28 @@ function getLbaStatus(r: CdbReader): void {
   r.control(15);
 }
 
-/** SBC-5 WRITE ATOMIC(16): ATOMIC BOUNDARY, then a 16-bit TRANSFER LENGTH. */
-function writeAtomic16(r: CdbReader): void {
-  protect(r, 'WRPROTECT', 1);
-  dpoFua(r, 1);
-  lba(r, 2, 8);
-  r.uint('ATOMIC BOUNDARY', 10, 2, { unit: 'blocks' });
-  blocks(r, 12, 2, 'to-device');
-  groupNumber(r, 14);
-  r.control(15);
-}
-
-/** SBC-5 WRITE STREAM(16): STR_ID, then a 16-bit TRANSFER LENGTH. */
-function writeStream16(r: CdbReader): void {
-  protect(r, 'WRPROTECT', 1);
-  dpoFua(r, 1);
-  lba(r, 2, 8);
-  const stream = r.uint('STR_ID', 10, 2);
-  if (r.has(10, 2)) r.note(`stream ${stream}`);
-  blocks(r, 12, 2, 'to-device');
-  groupNumber(r, 14);
-  r.control(15);
+/**
+ * SBC-5 WRITE ATOMIC(16) (ATOMIC BOUNDARY) and WRITE STREAM(16) (STR_ID): a 16-bit field in
+ * bytes 10-11, then a 16-bit TRANSFER LENGTH.
+ */
+function write16ShortLength(fieldName: 'ATOMIC BOUNDARY' | 'STR_ID') {
+  return (r: CdbReader): void => {
+    protect(r, 'WRPROTECT', 1);
+    dpoFua(r, 1);
+    lba(r, 2, 8);
+    const value = r.uint(fieldName, 10, 2, fieldName === 'ATOMIC BOUNDARY' ? { unit: 'blocks' } : undefined);
+    if (r.has(10, 2) && fieldName === 'STR_ID') r.note(`stream ${value}`);
+    blocks(r, 12, 2, 'to-device');
+    groupNumber(r, 14);
+    r.control(15);
+  };
 }
 
 /** SBC-5 SANITIZE: IMMED, ZNR, AUSE, SERVICE ACTION, PARAMETER LIST LENGTH. */
 function sanitize(r: CdbReader): void {
-  if (r.flag('IMMED', 1, 7)) r.note('IMMED');
-  if (r.flag('ZNR', 1, 6, 'zone no reset')) r.note('ZNR');
-  if (r.flag('AUSE', 1, 5, 'allow unrestricted sanitize exit')) r.note('AUSE');
+  r.noteFlag('IMMED', 1, 7);
+  r.noteFlag('ZNR', 1, 6, 'zone no reset');
+  r.noteFlag('AUSE', 1, 5, 'allow unrestricted sanitize exit');
   const action = serviceAction5(r);
   if (r.has(1)) r.note(r.fields[r.fields.length - 1]!.text ?? `SA ${action}`);
   const length = parameterListLength(r, 7, 2);
@@ -311,14 +308,14 @@ function variable32(kind: 'read' | 'write' | 'verify' | 'write-and-verify' | 'wr
     let bytchk = 0;
     let noData = false;
     if (kind === 'write-same') {
-      if (r.flag('ANCHOR', 10, 4)) r.note('ANCHOR');
-      if (r.flag('UNMAP', 10, 3)) r.note('UNMAP');
+      r.noteFlag('ANCHOR', 10, 4);
+      r.noteFlag('UNMAP', 10, 3);
       noData = r.flag('NDOB', 10, 0, 'no data-out buffer: write zeros');
       if (noData) r.note('NDOB');
     } else {
-      if (r.flag('DPO', 10, 4, 'disable page out')) r.note('DPO');
+      r.noteFlag('DPO', 10, 4, 'disable page out');
       if (kind === 'read' || kind === 'write') {
-        if (r.flag('FUA', 10, 3, 'force unit access')) r.note('FUA');
+        r.noteFlag('FUA', 10, 3, 'force unit access');
       } else {
         bytchk = r.bits('BYTCHK', 10, 1, 2, { text: nameOf(BYTCHK) });
       }
@@ -330,16 +327,11 @@ function variable32(kind: 'read' | 'write' | 'verify' | 'write-and-verify' | 'wr
     if (kind === 'read') blocks(r, 28, 4, 'from-device');
     else if (kind === 'write' || kind === 'write-and-verify') blocks(r, 28, 4, 'to-device');
     else if (kind === 'write-same') {
-      blockRange(r, 28, 4, 'NUMBER OF LOGICAL BLOCKS', 'all blocks from LBA to the end, or none (see WSNZ)');
+      blockRange(r, 28, 4, 'NUMBER OF LOGICAL BLOCKS', WRITE_SAME_ZERO);
       if (noData) r.noData();
       else r.transfer(1, 'blocks', 'to-device');
-    } else if (r.has(28, 4)) {
-      const count = r.uint('VERIFICATION LENGTH', 28, 4, { unit: 'blocks' });
-      r.blockCount = count;
-      r.note(`len ${count}`);
-      if (bytchk === 1) r.transfer(count, 'blocks', 'to-device');
-      else if (bytchk === 3) r.transfer(count === 0 ? 0 : 1, 'blocks', 'to-device');
-      else r.noData();
+    } else {
+      verificationLength(r, 28, 4, bytchk);
     }
   };
 }
@@ -355,8 +347,8 @@ export const SBC_COMMANDS: readonly CommandDecoder[] = [
   { opcode: 0x2a, length: 10, decode: rw('write', RW10) },
   { opcode: 0x2e, length: 10, decode: verify('write-and-verify', RW10) },
   { opcode: 0x2f, length: 10, decode: verify('verify', RW10) },
-  { opcode: 0x34, length: 10, decode: preFetch(RW10) },
-  { opcode: 0x35, length: 10, decode: synchronizeCache(RW10) },
+  { opcode: 0x34, length: 10, decode: cacheRange(RW10, 'pre-fetch') },
+  { opcode: 0x35, length: 10, decode: cacheRange(RW10, 'synchronize-cache') },
   { opcode: 0x41, length: 10, decode: writeSame(RW10, false) },
   { opcode: 0x42, length: 10, decode: unmap },
   { opcode: 0x48, length: 10, decode: sanitize },
@@ -365,11 +357,11 @@ export const SBC_COMMANDS: readonly CommandDecoder[] = [
   { opcode: 0x8a, length: 16, decode: rw('write', RW16) },
   { opcode: 0x8e, length: 16, decode: verify('write-and-verify', RW16) },
   { opcode: 0x8f, length: 16, decode: verify('verify', RW16) },
-  { opcode: 0x90, length: 16, decode: preFetch(RW16) },
-  { opcode: 0x91, length: 16, decode: synchronizeCache(RW16) },
+  { opcode: 0x90, length: 16, decode: cacheRange(RW16, 'pre-fetch') },
+  { opcode: 0x91, length: 16, decode: cacheRange(RW16, 'synchronize-cache') },
   { opcode: 0x93, length: 16, decode: writeSame(RW16, true) },
-  { opcode: 0x9a, length: 16, decode: writeStream16 },
-  { opcode: 0x9c, length: 16, decode: writeAtomic16 },
+  { opcode: 0x9a, length: 16, decode: write16ShortLength('STR_ID') },
+  { opcode: 0x9c, length: 16, decode: write16ShortLength('ATOMIC BOUNDARY') },
   { opcode: 0x9e, serviceAction: 0x10, length: 16, decode: readCapacity16 },
   { opcode: 0x9e, serviceAction: 0x12, length: 16, decode: getLbaStatus },
   { opcode: 0xa8, length: 12, decode: rw('read', RW12) },

@@ -33,7 +33,7 @@ function testUnitReady(r: CdbReader): void {
 
 /** SPC-6 REQUEST SENSE: DESC (descriptor format wanted), ALLOCATION LENGTH. */
 function requestSense(r: CdbReader): void {
-  if (r.flag('DESC', 1, 0, 'descriptor format sense data wanted')) r.note('DESC');
+  r.noteFlag('DESC', 1, 0, 'descriptor format sense data wanted');
   allocationLength(r, 4, 1);
   r.control(5);
 }
@@ -75,7 +75,7 @@ function pageAndSubpage(
 
 /** SPC-6 MODE SENSE(6): DBD, PC, PAGE CODE, SUBPAGE CODE, ALLOCATION LENGTH. */
 function modeSense6(r: CdbReader): void {
-  if (r.flag('DBD', 1, 3, 'disable block descriptors')) r.note('DBD');
+  r.noteFlag('DBD', 1, 3, 'disable block descriptors');
   pageAndSubpage(r, MODE_PAGE_CONTROL, modePageName);
   allocationLength(r, 4, 1);
   r.control(5);
@@ -83,8 +83,8 @@ function modeSense6(r: CdbReader): void {
 
 /** SPC-6 MODE SENSE(10): LLBAA, DBD, PC, PAGE CODE, SUBPAGE CODE, ALLOCATION LENGTH. */
 function modeSense10(r: CdbReader): void {
-  if (r.flag('LLBAA', 1, 4, 'long LBA block descriptors accepted')) r.note('LLBAA');
-  if (r.flag('DBD', 1, 3, 'disable block descriptors')) r.note('DBD');
+  r.noteFlag('LLBAA', 1, 4, 'long LBA block descriptors accepted');
+  r.noteFlag('DBD', 1, 3, 'disable block descriptors');
   pageAndSubpage(r, MODE_PAGE_CONTROL, modePageName);
   allocationLength(r, 7, 2);
   r.control(9);
@@ -92,9 +92,9 @@ function modeSense10(r: CdbReader): void {
 
 /** PF, RTD and SP of MODE SELECT(6/10). */
 function modeSelectFlags(r: CdbReader): void {
-  if (r.flag('PF', 1, 4, 'page format')) r.note('PF');
-  if (r.flag('RTD', 1, 1, 'revert to defaults')) r.note('RTD');
-  if (r.flag('SP', 1, 0, 'save pages')) r.note('SP');
+  r.noteFlag('PF', 1, 4, 'page format');
+  r.noteFlag('RTD', 1, 1, 'revert to defaults');
+  r.noteFlag('SP', 1, 0, 'save pages');
 }
 
 /** SPC-6 MODE SELECT(6). */
@@ -113,8 +113,8 @@ function modeSelect10(r: CdbReader): void {
 
 /** SPC-6 LOG SELECT: PCR, SP, PC, PAGE CODE, SUBPAGE CODE, PARAMETER LIST LENGTH. */
 function logSelect(r: CdbReader): void {
-  if (r.flag('PCR', 1, 1, 'parameter code reset')) r.note('PCR');
-  if (r.flag('SP', 1, 0, 'save parameters')) r.note('SP');
+  r.noteFlag('PCR', 1, 1, 'parameter code reset');
+  r.noteFlag('SP', 1, 0, 'save parameters');
   pageAndSubpage(r, LOG_PAGE_CONTROL, logPageName);
   parameterListLength(r, 7, 2);
   r.control(9);
@@ -123,7 +123,7 @@ function logSelect(r: CdbReader): void {
 /** SPC-6 LOG SENSE: SP, PC, PAGE CODE, SUBPAGE CODE, PARAMETER POINTER, ALLOCATION LENGTH. */
 function logSense(r: CdbReader): void {
   r.flag('PPC', 1, 1, 'obsolete');
-  if (r.flag('SP', 1, 0, 'save parameters')) r.note('SP');
+  r.noteFlag('SP', 1, 0, 'save parameters');
   pageAndSubpage(r, LOG_PAGE_CONTROL, logPageName);
   r.uint('PARAMETER POINTER', 5, 2, { hex: true });
   allocationLength(r, 7, 2);
@@ -202,7 +202,7 @@ function reportLuns(r: CdbReader): void {
 /** SPC-6 REPORT SUPPORTED OPERATION CODES (MAINTENANCE IN 0Ch). */
 function reportSupportedOpcodes(r: CdbReader): void {
   serviceAction5(r);
-  if (r.flag('RCTD', 2, 7, 'return command timeouts descriptor')) r.note('RCTD');
+  r.noteFlag('RCTD', 2, 7, 'return command timeouts descriptor');
   const options = r.bits('REPORTING OPTIONS', 2, 0, 3, { text: (v) => REPORTING_OPTIONS.get(v) ?? 'reserved' });
   const withSa = options === 2 || options === 3;
   const requestedSa = (r.byte(4) << 8) | r.byte(5);

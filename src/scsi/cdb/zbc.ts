@@ -10,7 +10,7 @@ function zbcIn(r: CdbReader): void {
   serviceAction5(r);
   lba(r, 2, 8, r.byte(1) === 0 ? 'ZONE START LBA' : 'LBA');
   allocationLength(r, 10, 4);
-  if (r.flag('PARTIAL', 14, 7)) r.note('PARTIAL');
+  r.noteFlag('PARTIAL', 14, 7);
   const options = r.bits('REPORTING OPTIONS', 14, 0, 6, {
     hex: true,
     text: (v) => ((r.byte(1) & 0x1f) === 0 ? ZONE_REPORTING_OPTIONS.get(v) : undefined),
@@ -25,7 +25,7 @@ function zbcOut(r: CdbReader): void {
   lba(r, 2, 8, 'ZONE ID');
   const count = r.uint('ZONE COUNT', 12, 2);
   if (r.has(12, 2) && count > 1) r.note(`zones ${count}`);
-  if (r.flag('ALL', 14, 0, 'every zone')) r.note('ALL');
+  r.noteFlag('ALL', 14, 0, 'every zone');
   r.noData();
   r.control(15);
 }
