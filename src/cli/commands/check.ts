@@ -1,0 +1,95 @@
+import { Command, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { createChecker, failsAt } from '../../checks/engine.js';
+import { loadConstraintFile } from '../../checks/constraints.js';
+import { SEVERITIES, type Severity } from '../../checks/rule.js';
+import { UsageError } from '../../model/errors.js';
+import { findingsRenderers, type FindingsFormat } from '../../report/findings/index.js';
+import { ExitCode } from '../exit-codes.js';
+import { diagnosticLines, readInputs } from '../input.js';
+import { paint, useColor } from '../output.js';
+import { inputOptions, type CliContext } from '../context.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../../package.json') as { version: string };
+
+interface CheckCliOptions {
+  constraints?: string;
+  rule?: string[];
+  disable?: string[];
+  failOn: Severity;
+  format: FindingsFormat;
+  maxExamples: string;
+  inputFormat?: string;
+  iscsiPort?: string;
+}
+
+/** Repeated options accumulate: `--rule a,b --rule c`. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `--rule a,b --rule c` → [a, b, c]. */
+function ids(values: string[] | undefined): string[] | undefined {
+  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+export function checkCommand(ctx: CliContext): Command {
+  return new Command('check')
+    .description('check traces against HBA constraints and the rules a driver must keep')
+    .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
+    .option('-c, --constraints <file>', "constraints JSON file; overrides the trace's own constraints record (see docs/constraints.md)")
+    .option('--rule <ids>', 'run only these rules (comma-separated or repeated)', collect)
+    .option('--disable <ids>', 'do not run these rules (comma-separated or repeated)', collect)
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found').choices([...SEVERITIES]).default('error'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(findingsRenderers)).default('text'))
+    .option('--max-examples <n>', 'examples shown per finding group', '3')
+    .addOption(inputOptions.inputFormat())
+    .addOption(inputOptions.iscsiPort())
+    .addHelpText(
+      'after',
+      `
+Findings are grouped per rule (and per command where that helps) with a count and the first
+examples: time, task, decoded CDB, message, byte offset and evidence. \`scsitrace rules\` lists
+the rules; \`scsitrace rules <id>\` explains one.
+
+Exit status: 0 when nothing at or above --fail-on was found, 1 when something was, 2 on bad
+usage, a bad constraints file, or unreadable or damaged input.
+
+Examples:
+  $ scsitrace check traces/healthy-copy.sct
+  $ scsitrace check -c traces/lsi3108.constraints.json traces/lsi3108-buffered-copy.sct
+  $ scsitrace check --format sarif --fail-on warning capture.sct > scsitrace.sarif
+  $ scsitrace check --rule segment-above-address-limit,segment-count-exceeded big.sct`,
+    )
+    .action(async (paths: string[], o: CheckCliOptions) => {
+      ctx.exitCode = await runCheck(paths, o, ctx);
+    });
+}
+
+async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): Promise<number> {
+  const maxExamples = Number(o.maxExamples);
+  if (!Number.isInteger(maxExamples) || maxExamples < 0) throw new UsageError(`--max-examples: "${o.maxExamples}" is not a whole number`);
+  const constraints = o.constraints ? loadConstraintFile(o.constraints) : undefined;
+  const enable = ids(o.rule);
+  const disable = ids(o.disable);
+  const checker = createChecker({
+    ...(constraints ? { constraints } : {}),
+    ...(enable ? { enable } : {}),
+    ...(disable ? { disable } : {}),
+    maxExamples,
+  });
+  const input = await readInputs(
+    paths,
+    ctx.openOptions(o),
+    (batch) => checker.push(batch),
+    (trace) => checker.startFile(trace.path),
+  );
+  const result = checker.finish();
+  const colors = paint(o.format === 'text' && useColor(ctx.stdout));
+  ctx.stdout.write(findingsRenderers[o.format](result, { failOn: o.failOn, paint: colors, version }));
+  const problems = diagnosticLines(input);
+  for (const line of problems) ctx.error(line);
+  if (problems.length) return ExitCode.BadInput;
+  return failsAt(result, o.failOn) ? ExitCode.Findings : ExitCode.Ok;
+}

@@ -1,0 +1,39 @@
+/** What every findings renderer gets besides the result. */
+import type { CheckResult, Finding } from '../../checks/engine.js';
+import type { Severity } from '../../checks/rule.js';
+import type { Paint } from '../../cli/output.js';
+import { jsonInteger } from '../task-view.js';
+
+export interface FindingsRenderOptions {
+  failOn: Severity;
+  paint: Paint;
+  /** Tool version for SARIF. */
+  version: string;
+}
+
+export type FindingsRenderer = (result: CheckResult, options: FindingsRenderOptions) => string;
+
+/** A finding as the stable JSON object of `check --format json` (README.md documents it). */
+export function findingJson(f: Finding): Record<string, unknown> {
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    messageId: f.messageId,
+    message: f.message,
+    file: f.file ?? null,
+    taskId: f.taskId === undefined ? null : jsonInteger(f.taskId),
+    command: f.command ?? null,
+    timeNs: f.timeNs,
+    offset: f.offset,
+    record: f.recordIndex,
+    evidence: f.evidence,
+  };
+}
+
+export function verdictWords(result: CheckResult, failOn: Severity, fails: boolean): string {
+  const c = result.counts;
+  const total = c.error + c.warning + c.info;
+  const tally = `${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info`;
+  if (total === 0) return `PASS: no findings in ${result.tasks} tasks`;
+  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${result.tasks} tasks (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})`;
+}
