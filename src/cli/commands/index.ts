@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { decodeCommand } from './decode.js';
+import { checkCommand } from './check.js';
+import { constraintsCommand } from './constraints.js';
+import { rulesCommand } from './rules.js';
 import { cdbCommand, senseCommand } from './cdb.js';
 
 /** Every subcommand, in the order `--help` lists them. Adding a command is adding a line. */
 export const commandFactories: ReadonlyArray<(ctx: CliContext) => Command> = [
   decodeCommand,
+  checkCommand,
+  constraintsCommand,
+  rulesCommand,
   cdbCommand,
   senseCommand,
 ];
