@@ -23,14 +23,19 @@ interface DecodeOptions {
   iscsiPort?: string;
 }
 
+/** Repeatable options accumulate (variadic ones would swallow the trace paths after them). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function decodeCommand(ctx: CliContext): Command {
   return new Command('decode')
     .description('decode every task: time, latency, target:LUN, tag, command, status and sense')
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--lun <n...>', 'only these LUNs (comma-separated or repeated)')
-    .option('--opcode <op...>', 'only these opcodes, hex or decimal; opcode/service-action as 0x9e/0x10')
-    .option('--status <s...>', 'only these outcomes: good, check, failed, incomplete, or a SAM status code')
+    .option('--lun <n>', 'only these LUNs (comma-separated or repeated)', collect)
+    .option('--opcode <op>', 'only these opcodes, hex or decimal; opcode/service-action as 0x9e/0x10 (comma-separated or repeated)', collect)
+    .option('--status <s>', 'only these outcomes: good, check, failed, incomplete, or a SAM status code (comma-separated or repeated)', collect)
     .option('--since <seconds>', 'only tasks submitted at or after this time since capture start')
     .option('--until <seconds>', 'only tasks submitted at or before this time since capture start')
     .option('--limit <n>', 'stop after this many tasks')
