@@ -225,10 +225,43 @@ function decodeFixed(s: SenseBuilder): void {
       });
     }
   }
+  if (s.asc === 0x00 && s.ascq === 0x1d && n >= 12) ataFixedRegisters(s);
   if (s.length > 18) {
     const extra = Array.from(b.subarray(18, s.length), (x) => hexByte(x).toLowerCase()).join(' ');
     field(s.fields, 'ADDITIONAL SENSE BYTES', extra, { text: `bytes 18-${s.length - 1}` });
   }
+}
+
+/**
+ * SAT-5 fixed format sense for ATA PASS-THROUGH (ASC/ASCQ 00/1D): the ATA registers are packed
+ * into the INFORMATION (ERROR, STATUS, DEVICE, COUNT 7:0) and COMMAND-SPECIFIC INFORMATION
+ * (EXTEND, upper-bytes-nonzero flags, LOG INDEX, LBA 7:0, 15:8, 23:16) fields.
+ */
+function ataFixedRegisters(s: SenseBuilder): void {
+  const b = s.bytes;
+  field(s.fields, 'ATA ERROR', b[3]!, { hex: true });
+  field(s.fields, 'ATA STATUS', b[4]!, { hex: true, ...ataStatusText(b[4]!) });
+  field(s.fields, 'ATA DEVICE', b[5]!, { hex: true });
+  field(s.fields, 'ATA COUNT (7:0)', b[6]!);
+  field(s.fields, 'EXTEND', (b[8]! & 0x80) !== 0);
+  field(s.fields, 'COUNT UPPER NONZERO', (b[8]! & 0x40) !== 0);
+  field(s.fields, 'LBA UPPER NONZERO', (b[8]! & 0x20) !== 0);
+  field(s.fields, 'LOG INDEX', b[8]! & 0x0f);
+  field(s.fields, 'ATA LBA (23:0)', (b[11]! << 16) | (b[10]! << 8) | b[9]!, { hex: true });
+}
+
+/** Names of the ATA STATUS bits that matter to a driver (ACS-5). */
+function ataStatusText(status: number): { text?: string } {
+  const bits = [
+    status & 0x80 ? 'BSY' : '',
+    status & 0x40 ? 'DRDY' : '',
+    status & 0x20 ? 'DF' : '',
+    status & 0x08 ? 'DRQ' : '',
+    status & 0x01 ? 'ERR' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return bits ? { text: bits } : {};
 }
 
 /** One descriptor's fields; sets the top-level values it carries. */
@@ -310,11 +343,7 @@ function decodeDescriptor(s: SenseBuilder, d: Uint8Array, offset: number): Sense
         field(fields, 'COUNT', count);
         field(fields, 'LBA', BigInt(lba), { hex: true });
         field(fields, 'DEVICE', d[12]!, { hex: true });
-        const status = d[13]!;
-        const bits = [status & 0x80 ? 'BSY' : '', status & 0x40 ? 'DRDY' : '', status & 0x20 ? 'DF' : '', status & 0x08 ? 'DRQ' : '', status & 0x01 ? 'ERR' : '']
-          .filter(Boolean)
-          .join(' ');
-        field(fields, 'STATUS', status, { hex: true, ...(bits ? { text: bits } : {}) });
+        field(fields, 'STATUS', d[13]!, { hex: true, ...ataStatusText(d[13]!) });
       }
       break;
     case 0x0a: // Another progress indication
@@ -376,8 +405,10 @@ function decodeDescriptorFormat(s: SenseBuilder): void {
   const b = s.bytes;
   const n = b.length;
   if (n < 8) s.problems.push(`descriptor format sense data is ${n} bytes; its header needs 8`);
-  s.senseKey = b[1]! & 0x0f;
-  field(s.fields, 'SENSE KEY', s.senseKey, { hex: true, text: senseKeyName(s.senseKey) });
+  if (n >= 2) {
+    s.senseKey = b[1]! & 0x0f;
+    field(s.fields, 'SENSE KEY', s.senseKey, { hex: true, text: senseKeyName(s.senseKey) });
+  }
   if (n >= 3) {
     s.asc = b[2]!;
     field(s.fields, 'ADDITIONAL SENSE CODE', s.asc, { hex: true });
@@ -459,9 +490,12 @@ export function decodeSense(sense: Uint8Array): DecodedSense {
   const known = format === 'fixed' || format === 'descriptor';
   const keyName = senseKeyName(s.senseKey);
   const name = ascName(s.asc, s.ascq);
+  // Fixed format has its sense key in byte 2, descriptor format in byte 1.
+  const keyPresent = sense.length > (format === 'fixed' ? 2 : 1);
   let summary: string;
   if (format === 'empty') summary = 'no sense data';
   else if (!known) summary = `unrecognised sense data (RESPONSE CODE ${hex(responseCode)})`;
+  else if (!keyPresent) summary = `truncated sense data (${sense.length} byte${sense.length === 1 ? '' : 's'})`;
   else summary = `${keyName}: ${name} (${hexByte(s.asc)}/${hexByte(s.ascq)})${deferred ? ' [deferred]' : ''}`;
 
   const decoded: DecodedSense = {

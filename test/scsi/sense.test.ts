@@ -257,3 +257,26 @@ describe('quickSense', () => {
     expect(quickSense(hex`7f 00 05`)).toBeUndefined();
   });
 });
+
+describe('ATA PASS-THROUGH results in fixed format (SAT-5)', () => {
+  it('unpacks the ATA registers from INFORMATION and COMMAND-SPECIFIC INFORMATION', () => {
+    // 70 | obs | key 1 | ERROR STATUS DEVICE COUNT | add len | EXTEND flags | LBA 7:0 15:8 23:16 | 00/1D
+    const d = decodeSense(hex`70 | 00 | 01 | 04 51 e0 08 | 0a | a0 | 10 20 30 | 00 1d | 00 00 00 00`);
+    expect(d.summary).toBe('RECOVERED ERROR: ATA PASS THROUGH INFORMATION AVAILABLE (00/1D)');
+    expect(fieldValue(d, 'ATA ERROR')).toBe(0x04);
+    expect(fieldValue(d, 'ATA STATUS')).toBe(0x51);
+    expect(fieldText(d, 'ATA STATUS')).toBe('DRDY ERR');
+    expect(fieldValue(d, 'ATA COUNT (7:0)')).toBe(8);
+    expect(fieldValue(d, 'EXTEND')).toBe(true);
+    expect(fieldValue(d, 'LBA UPPER NONZERO')).toBe(true);
+    expect(fieldValue(d, 'ATA LBA (23:0)')).toBe(0x302010);
+  });
+});
+
+describe('truncated sense data', () => {
+  it('does not claim NO SENSE when the sense key is missing', () => {
+    expect(decodeSense(hex`70 00`).summary).toBe('truncated sense data (2 bytes)');
+    expect(decodeSense(hex`72`).summary).toBe('truncated sense data (1 byte)');
+    expect(decodeSense(hex`72 05`).summary).toBe('ILLEGAL REQUEST: NO ADDITIONAL SENSE INFORMATION (00/00)');
+  });
+});
