@@ -145,7 +145,7 @@ class Connection {
 
   gapSeen(half: Half, length: number, at: PacketRef, why: string): void {
     if (this.index < 0) return;
-    this.demux.diagnostic(at, `iSCSI ${half.src} → ${half.dst}: ${why}`, length);
+    this.demux.diagnostic(at, `iSCSI connection ${this.index} ${half.src} → ${half.dst}: ${why}`, length);
   }
 
   /**
@@ -155,7 +155,7 @@ class Connection {
    */
   lost(half: Half, skipped: number, at: PacketRef, why: string): void {
     if (why) {
-      this.demux.diagnostic(at, `iSCSI ${half.src} → ${half.dst}: ${why}; skipped ${skipped} bytes to the next PDU`, skipped);
+      this.demux.diagnostic(at, `iSCSI connection ${this.index} ${half.src} → ${half.dst}: ${why}; skipped ${skipped} bytes to the next PDU`, skipped);
       return;
     }
     const start = half.framer.pdus === 0 && !half.sawSyn;
@@ -177,6 +177,7 @@ class Connection {
       return false;
     }
     if (seg.flags & TcpFlag.FIN) h.finSeen = true;
+    if (seg.flags & TcpFlag.ACK) this.halves.get(seg.dst)?.tcp.acked(seg.ack, at);
     return true;
   }
 

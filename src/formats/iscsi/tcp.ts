@@ -42,6 +42,8 @@ export class TcpHalfStream {
   private nextSeq: number | undefined;
   private held: Held[] = [];
   private heldBytes = 0;
+  /** Highest sequence number the peer acknowledged; bytes below it will not come again. */
+  private ackedTo: number | undefined;
   /** Total payload bytes handed on (for statistics). */
   delivered = 0;
 
@@ -74,6 +76,18 @@ export class TcpHalfStream {
     this.drainHeld(at);
   }
 
+  /**
+   * The peer acknowledged up to `ack`. Any hole below it was received by the peer, so it will
+   * never be retransmitted: the capture lost it. Give it up now rather than at the end.
+   */
+  acked(ack: number, at: PacketRef): void {
+    if (this.nextSeq === undefined) return;
+    if (this.ackedTo === undefined || seqDiff(ack, this.ackedTo) > 0) this.ackedTo = ack;
+    while (this.held.length && seqDiff(ack, this.nextSeq!) > 0 && seqDiff(this.held[0]!.seq, ack) <= 0) {
+      this.skipToHeld(at, 'acknowledged by the peer but missing from the capture');
+    }
+  }
+
   /** End of input (or connection): give up every hole and hand on what is held. */
   flush(at: PacketRef): void {
     while (this.held.length) this.skipToHeld(at, 'never filled before the end of the capture');
@@ -96,6 +110,9 @@ export class TcpHalfStream {
     if (i > 0 && this.held[i - 1]!.seq === seq && this.held[i - 1]!.data.length >= copy.length) return; // duplicate
     this.held.splice(i, 0, { seq, data: copy, missing, at });
     this.heldBytes += copy.length;
+    while (this.held.length && this.ackedTo !== undefined && seqDiff(this.ackedTo, this.nextSeq!) > 0 && seqDiff(this.held[0]!.seq, this.ackedTo) <= 0) {
+      this.skipToHeld(at, 'acknowledged by the peer but missing from the capture');
+    }
     while (this.held.length > MAX_HELD_SEGMENTS || this.heldBytes > MAX_HELD_BYTES) {
       this.skipToHeld(at, 'lost from the capture (the hole was never filled)');
     }

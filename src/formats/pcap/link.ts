@@ -98,6 +98,8 @@ export interface TcpSegment {
   srcPort: number;
   dstPort: number;
   seq: number;
+  /** Acknowledgement number (meaningful when flags has ACK). */
+  ack: number;
   flags: number;
   payload: Uint8Array;
   /** Payload length according to the IP header. */
@@ -148,11 +150,12 @@ export function parseTcp(d: Uint8Array, o: number): TcpSegment | undefined {
   const srcPort = (d[tcp]! << 8) | d[tcp + 1]!;
   const dstPort = (d[tcp + 2]! << 8) | d[tcp + 3]!;
   const seq = ((d[tcp + 4]! << 24) | (d[tcp + 5]! << 16) | (d[tcp + 6]! << 8) | d[tcp + 7]!) >>> 0;
+  const ack = ((d[tcp + 8]! << 24) | (d[tcp + 9]! << 16) | (d[tcp + 10]! << 8) | d[tcp + 11]!) >>> 0;
   const flags = d[tcp + 13]!;
   const start = tcp + dataOffset;
   const payloadLength = Math.max(0, end - start);
   const payload = d.subarray(Math.min(start, d.length), Math.min(end, d.length));
-  return { src: `${src}:${srcPort}`, dst: `${dst}:${dstPort}`, srcPort, dstPort, seq, flags, payload, payloadLength };
+  return { src: `${src}:${srcPort}`, dst: `${dst}:${dstPort}`, srcPort, dstPort, seq, ack, flags, payload, payloadLength };
 }
 
 function ipv6Text(d: Uint8Array, o: number): string {
