@@ -1,0 +1,164 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { createTraceFileWriter, type TraceWriter } from '../../formats/native/writer.js';
+import { eventToJson } from '../../formats/jsonl/codec.js';
+import type { TraceEvent } from '../../model/events.js';
+import { PackedSegmentList } from '../../model/segments.js';
+import { UsageError } from '../../model/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { diagnosticLines, readInputs } from '../input.js';
+import { inputOptions, type CliContext } from '../context.js';
+
+interface ConvertOptions {
+  output: string;
+  format: 'sct' | 'jsonl';
+  inputFormat?: string;
+  iscsiPort?: string;
+}
+
+/** Where converted events go: the native writer or JSON Lines. */
+interface EventSink {
+  write(e: TraceEvent): void;
+  close(): void;
+}
+
+export function convertCommand(ctx: CliContext): Command {
+  return new Command('convert')
+    .description('convert any supported trace or capture to the native format (or JSON Lines)')
+    .argument('<input>', 'trace or capture (format detected from content)')
+    .requiredOption('-o, --output <file>', 'file to write')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['sct', 'jsonl']).default('sct'))
+    .addOption(inputOptions.inputFormat())
+    .addOption(inputOptions.iscsiPort())
+    .addHelpText(
+      'after',
+      `
+Every event the input yields is written: tasks, completions, HBA events (iSCSI and UAS task
+management), constraints, digests and notes. Damage in the input is reported on stderr (exit
+2) and the intact events are still written. Decoding the output gives the same tasks as
+decoding the input.
+
+Examples:
+  $ scsitrace convert traces/iscsi-libiscsi.pcapng -o iscsi.sct
+  $ scsitrace convert --format jsonl traces/usb-bot.pcap -o usb-bot.jsonl
+  $ scsitrace convert --iscsi-port 13260 capture.pcap -o capture.sct`,
+    )
+    .action(async (input: string, o: ConvertOptions) => {
+      ctx.exitCode = await runConvert(input, o, ctx);
+    });
+}
+
+async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
+  if (!o.output) throw new UsageError('convert: -o/--output is required');
+  let sink: EventSink | undefined;
+  let written = 0;
+  const open = (first: TraceEvent | undefined): EventSink => {
+    if (o.format === 'jsonl') return jsonlSink(o.output);
+    const header = first?.kind === 'header' ? first : undefined;
+    const w = createTraceFileWriter(o.output, {
+      producer: header ? `scsitrace convert (${header.format}${header.producer ? `: ${header.producer}` : ''})` : 'scsitrace convert',
+      startWallNs: header?.startWallNs ?? 0n,
+    });
+    return nativeSink(w);
+  };
+  const result = await readInputs([input], ctx.openOptions(o), (batch) => {
+    if (!sink) sink = open(batch[0]);
+    for (const e of batch) {
+      if (e.kind === 'diagnostic') continue;
+      sink.write(e);
+      written++;
+    }
+  });
+  if (!sink) sink = open(undefined);
+  sink.close();
+  const problems = diagnosticLines(result);
+  for (const line of problems) ctx.error(line);
+  if (written === 0 && problems.length === 0) ctx.warn(`${input}: no events to convert`);
+  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+}
+
+function nativeSink(w: TraceWriter & { close(): void }): EventSink {
+  let headerSeen = false;
+  return {
+    write(e) {
+      switch (e.kind) {
+        case 'header':
+          // The first header became the file header; later ones (several inputs) are noted.
+          if (headerSeen) w.note(e.timeNs, `input header: ${e.format} ${e.version} ${e.producer}`);
+          headerSeen = true;
+          return;
+        case 'submit':
+          w.submit({
+            timeNs: e.timeNs,
+            taskId: e.taskId,
+            targetId: e.targetId,
+            lun: e.lun,
+            tag: e.tag,
+            attribute: e.attribute,
+            direction: e.direction,
+            requestedBytes: e.requestedBytes,
+            timeoutMs: e.timeoutMs,
+            cdb: e.cdb,
+            segments: e.segments instanceof PackedSegmentList ? e.segments.bytes : Array.from({ length: e.segments.count }, (_, i) => ({ address: e.segments.address(i), length: e.segments.length(i) })),
+            ...(e.bundleSlot !== undefined ? { bundleSlot: e.bundleSlot } : {}),
+          });
+          return;
+        case 'complete':
+          w.complete({
+            timeNs: e.timeNs,
+            taskId: e.taskId,
+            serviceResponse: e.serviceResponse,
+            status: e.status,
+            bytesTransferred: e.bytesTransferred,
+            residual: e.residual,
+            residualFlags: e.residualFlags,
+            sense: e.sense,
+          });
+          return;
+        case 'constraints':
+          w.constraints(e.timeNs, e.entries);
+          return;
+        case 'hba':
+          w.hba({ timeNs: e.timeNs, kind: e.hbaKind, phase: e.phase, ...(e.taskId !== undefined ? { taskId: e.taskId } : {}), status: e.status, durationNs: e.durationNs, arg0: e.arg0, arg1: e.arg1, detail: e.detail });
+          return;
+        case 'digest':
+          w.digest({ timeNs: e.timeNs, taskId: e.taskId, ...(e.lba !== undefined ? { lba: e.lba } : {}), byteCount: e.byteCount, direction: e.direction, crc32c: e.crc32c, chunkBytes: e.chunkBytes, chunkDigests: e.chunkDigests });
+          return;
+        case 'note':
+          w.note(e.timeNs, e.text, e.taskId);
+          return;
+        case 'diagnostic':
+          return;
+      }
+    },
+    close: () => w.close(),
+  };
+}
+
+function jsonlSink(path: string): EventSink {
+  const fd = openSync(path, 'w');
+  let parts: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (!parts.length) return;
+    const b = Buffer.from(parts.join(''));
+    let off = 0;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    parts = [];
+    size = 0;
+  };
+  return {
+    write(e) {
+      const j = eventToJson(e);
+      if (!j) return;
+      const line = `${JSON.stringify(j)}\n`;
+      parts.push(line);
+      size += line.length;
+      if (size > 1 << 20) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
