@@ -26,6 +26,7 @@ export default defineRule({
         if (e.hbaKind !== HbaEventKind.PowerStateChange) return;
         if (e.phase === HbaEventPhase.Issued) {
           if (e.arg0 === 0n && e.arg1 !== 0n) {
+            down = false;
             poweringUp = true;
             target = e.arg1;
             since = e.timeNs;

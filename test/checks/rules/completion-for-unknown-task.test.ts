@@ -1,0 +1,13 @@
+import rule from '../../../src/checks/rules/completion-for-unknown-task.js';
+import { testRule } from '../../helpers/rule-tester.js';
+import { TUR } from '../fixtures.js';
+
+testRule(rule, {
+  valid: [
+    { name: 'matched completion', build: (b) => void b.task({ cdb: TUR }) },
+    { name: 'second completion is duplicate-completion, not this rule', build: (b) => { const id = b.task({ cdb: TUR }); b.complete(id); } },
+  ],
+  invalid: [
+    { name: 'completion for a never-submitted id', build: (b) => (b.task({ cdb: TUR }), b.complete(4242)), errors: [{ messageId: 'unknown', message: 'task id 4242' }] },
+  ],
+});

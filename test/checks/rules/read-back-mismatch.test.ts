@@ -1,0 +1,35 @@
+import rule from '../../../src/checks/rules/read-back-mismatch.js';
+import { testRule } from '../../helpers/rule-tester.js';
+import type { TraceBuilder } from '../../helpers/trace.js';
+import { DataDirection, readTask, writeTask } from '../fixtures.js';
+
+function write(b: TraceBuilder, lba: number, blocks: number, crc: number, chunks?: number[]): void {
+  const id = writeTask(b, lba, blocks);
+  b.w.digest({ timeNs: b.timeNs, taskId: id, lba, byteCount: blocks * 512, direction: DataDirection.ToDevice, crc32c: crc, ...(chunks ? { chunkBytes: 512, chunkDigests: chunks } : {}) });
+}
+function read(b: TraceBuilder, lba: number, blocks: number, crc: number, chunks?: number[]): void {
+  const id = readTask(b, lba, blocks);
+  b.w.digest({ timeNs: b.timeNs, taskId: id, lba, byteCount: blocks * 512, direction: DataDirection.FromDevice, crc32c: crc, ...(chunks ? { chunkBytes: 512, chunkDigests: chunks } : {}) });
+}
+
+testRule(rule, {
+  valid: [
+    { name: 'read back what was written', build: (b) => (write(b, 100, 8, 0x1234), read(b, 100, 8, 0x1234)) },
+    { name: 'read of a range never written in the trace', build: (b) => read(b, 100, 8, 0x9999) },
+    { name: 'rewritten before the read: the newer digest counts', build: (b) => (write(b, 100, 8, 1), write(b, 100, 8, 2), read(b, 100, 8, 2)) },
+    { name: 'partly overwritten by a write starting elsewhere: no claim', build: (b) => (write(b, 100, 8, 1), write(b, 104, 8, 7), read(b, 100, 8, 3)) },
+    { name: 'different length read: no claim', build: (b) => (write(b, 100, 8, 1), read(b, 100, 4, 5)) },
+  ],
+  invalid: [
+    {
+      name: 'read back different data',
+      build: (b) => (write(b, 100, 8, 0x1111), read(b, 100, 8, 0x2222)),
+      errors: [{ messageId: 'mismatch', evidence: { lba: 100, byteCount: 4096, readCrc32c: '0x00002222', writtenCrc32c: '0x00001111' } }],
+    },
+    {
+      name: 'chunk digests locate the first bad chunk',
+      build: (b) => (write(b, 0, 2, 0xa, [1, 2]), read(b, 0, 2, 0xb, [1, 3])),
+      errors: [{ messageId: 'mismatch', message: 'first differing chunk 1 (bytes 512-1023)', evidence: { firstDifferingChunk: 1 } }],
+    },
+  ],
+});

@@ -1,0 +1,15 @@
+import rule from '../../../src/checks/rules/task-timeout-exceeded.js';
+import { testRule } from '../../helpers/rule-tester.js';
+import { TUR } from '../fixtures.js';
+
+testRule(rule, {
+  valid: [
+    { name: 'within its timeout', build: (b) => void b.task({ cdb: TUR, timeoutMs: 10 }, {}, 9_000_000) },
+    { name: 'no timeout, no limit', build: (b) => void b.task({ cdb: TUR }, {}, 90e9) },
+    { name: 'within the configured limit', constraints: { taskTimeoutMs: 1000 }, build: (b) => void b.task({ cdb: TUR }, {}, 999_000_000) },
+  ],
+  invalid: [
+    { name: 'longer than its own timeout', build: (b) => void b.task({ cdb: TUR, timeoutMs: 10 }, {}, 25_000_000), errors: [{ messageId: 'ownTimeout', evidence: { latencyNs: 25_000_000, timeoutMs: 10 } }] },
+    { name: 'longer than the configured limit', constraints: { taskTimeoutMs: 100 }, build: (b) => void b.task({ cdb: TUR }, {}, 150_000_000), errors: [{ messageId: 'configured', message: '150 ms' }] },
+  ],
+});

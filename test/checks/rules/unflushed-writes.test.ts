@@ -1,0 +1,96 @@
+import rule from '../../../src/checks/rules/unflushed-writes.js';
+import { testRule } from '../../helpers/rule-tester.js';
+import { DataDirection, HbaEventKind, SYNC10, hba, rw10, writeTask } from '../fixtures.js';
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'writes then a GOOD SYNCHRONIZE CACHE (host sends sync: cache assumed on)',
+      build: (b) => {
+        writeTask(b, 0, 8);
+        writeTask(b, 8, 8);
+        b.task({ cdb: SYNC10 }, {}, 1_000_000);
+      },
+    },
+    {
+      name: 'no SYNCHRONIZE CACHE ever and write cache not known: nothing assumed',
+      build: (b) => {
+        writeTask(b, 0, 8);
+      },
+    },
+    {
+      name: 'write cache configured off',
+      constraints: { writeCacheEnabled: false },
+      build: (b) => {
+        writeTask(b, 0, 8);
+      },
+    },
+    {
+      name: 'FUA writes are durable when acknowledged',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        b.task({ cdb: rw10(true, 0, 8, 0x08), direction: DataDirection.ToDevice, requestedBytes: 4096 });
+      },
+    },
+    {
+      name: 'write cache learned off from a lun-info note',
+      constraints: {},
+      build: (b) => {
+        b.w.note(0, 'lun-info target=0 lun=0 write-cache=off');
+        b.task({ cdb: SYNC10 });
+        writeTask(b, 0, 8);
+      },
+    },
+    {
+      name: 'HBA events recorded and the controller flushed',
+      build: (b) => {
+        writeTask(b, 0, 8);
+        const id = b.submit({ cdb: SYNC10 });
+        hba(b, { kind: HbaEventKind.ControllerCacheFlush, taskId: id });
+        b.complete(id);
+      },
+    },
+  ],
+  invalid: [
+    {
+      name: 'writes after the last flush, end of trace (configured cache on)',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        writeTask(b, 0, 8);
+        b.task({ cdb: SYNC10 }, {}, 1_000_000);
+        writeTask(b, 100, 8);
+        writeTask(b, 108, 8);
+        writeTask(b, 500, 1);
+      },
+      errors: [{ messageId: 'atEnd', severity: 'warning', message: 'LBAs at risk: 100-115, 500', evidence: { writes: 3, bytes: 8704 } }],
+    },
+    {
+      name: 'bus reset with unflushed writes (cache assumed on: host sent SYNCHRONIZE CACHE)',
+      build: (b) => {
+        b.task({ cdb: SYNC10 });
+        writeTask(b, 0, 8);
+        hba(b, { kind: HbaEventKind.BusReset });
+      },
+      errors: [{ messageId: 'atReset', severity: 'error', message: 'bus reset' }],
+    },
+    {
+      name: 'power-down to state 0 with unflushed writes',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        writeTask(b, 0, 8);
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0, durationNs: 1000 });
+      },
+      errors: [{ messageId: 'atReset', message: 'power-down' }],
+    },
+    {
+      name: 'HBA events recorded: GOOD SYNCHRONIZE CACHE without a controller flush does not count',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2 });
+        writeTask(b, 0, 8);
+        b.task({ cdb: SYNC10 });
+      },
+      errors: [{ messageId: 'atEnd' }],
+    },
+  ],
+});
