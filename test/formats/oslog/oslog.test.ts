@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeNative } from '../../../src/formats/native/reader.js';
+import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
+import { encodeUnitLines, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
+import { oslogFormat } from '../../../src/formats/oslog/index.js';
+import { decodeOslog, OslogDecoder } from '../../../src/formats/oslog/reader.js';
+import { DataDirection, type TraceEvent } from '../../../src/model/events.js';
+import { newReadStats } from '../../../src/model/stats.js';
+import { rw10 } from '../../helpers/trace.js';
+import { wrapInLogStyle } from './styles.js';
+
+/** A native trace cut into units: the file header, then one unit per record. */
+function units(build: Parameters<typeof writeTraceToBytes>[1], tickNs = 1, producer = 'MyHBA 1.0', startWallNs = 1_000n): Uint8Array[] {
+  const bytes = writeTraceToBytes({ producer, tickNs, startWallNs }, build);
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const headerLength = view.getUint32(12, true);
+  const out = [bytes.subarray(0, headerLength)];
+  for (let p = headerLength; p < bytes.length; p += 16 + view.getUint32(p + 8, true)) out.push(bytes.subarray(p, p + 16 + view.getUint32(p + 8, true)));
+  return out;
+}
+
+const bigWrite = (w: Parameters<Parameters<typeof writeTraceToBytes>[1]>[0], id: number, time: number) => {
+  w.submit({ timeNs: time, taskId: id, direction: DataDirection.ToDevice, requestedBytes: 65536, cdb: rw10(true, id * 128, 128), segments: Array.from({ length: 40 }, (_, i) => ({ address: 0x10000 * (i + 1), length: 1638 })) });
+  w.complete({ timeNs: time + 500, taskId: id, bytesTransferred: 65536 });
+};
+
+const kinds = (evs: TraceEvent[]) => evs.map((e) => e.kind);
+
+describe('os_log SCT1 lines', () => {
+  it('parses the marker anywhere in a message, and nowhere inside another payload', () => {
+    expect(parseLine('2026-01-05 10:20:30.1 Df MyHBA[1:2] SCT1B 0000000a 2/3 AAEC')).toMatchObject({ encoding: 'base64', seq: 10, part: 2, parts: 3, payload: Uint8Array.of(0, 1, 2) });
+    expect(parseLine('x: SCT1X FFFFFFFF 1/1 00ff"')).toMatchObject({ encoding: 'hex', seq: 0xffffffff, payload: Uint8Array.of(0, 255) });
+    expect(parseLine('abcSCT1B 0000000a 1/1 AAEC')).toBeUndefined();
+    expect(parseLine('+SCT1B 0000000a 1/1 AAEC')).toBeUndefined();
+    expect(parseLine('<private>')).toBeUndefined();
+    expect(parseLine('SCT1B 0000000a 1/1 AAE')).toBe('SCT1B line: payload is not padded base64');
+    expect(parseLine('SCT1X 0000000a 1/1 0g')).toBe('SCT1X line: payload is not an even number of hex digits');
+    expect(parseLine('SCT1B 0000000a 3/2 AAEC')).toBe('SCT1 line: part 3 of 2');
+    expect(parseLine('SCT1B 0000000a 1/5000 AAEC')).toBe('SCT1 line: 5000 parts is outside 1..4096');
+  });
+
+  it('takes the message of ndjson/json lines, undoing Apple\'s "\\/" escapes', () => {
+    expect(messageOf('{"eventMessage":"SCT1B 00000001 1\\/1 ab\\/c=","x":1}')).toBe('SCT1B 00000001 1/1 ab/c=');
+    expect(messageOf('  "eventMessage" : "SCT1X 00000002 1\\/1 00",')).toBe('SCT1X 00000002 1/1 00');
+    expect(messageOf('plain line')).toBe('plain line');
+  });
+
+  it('reassembles fragments of interleaved units, ignores identical repeats, and keeps the header clock', () => {
+    const u = units((w) => {
+      bigWrite(w, 1, 100);
+      bigWrite(w, 2, 200);
+    }, 40, 'slow clock');
+    const [header, s1, c1, s2, c2] = u as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    const a = encodeUnitLines(s1, 1, 'base64', 100);
+    const b = encodeUnitLines(s2, 3, 'hex', 100);
+    expect(a.length).toBeGreaterThan(3);
+    // Two threads logging at once: fragments alternate; one line is logged twice.
+    const mixed = [...encodeUnitLines(header, 0), ...a.flatMap((l, i) => [l, b[i]!]).filter(Boolean), a[1]!, ...encodeUnitLines(c1, 2), ...encodeUnitLines(c2, 4), ...encodeUnitLines(header, 5)];
+    const evs = decodeOslog(wrapInLogStyle(mixed, 'show-compact'));
+    expect(kinds(evs)).toEqual(['header', 'submit', 'submit', 'complete', 'complete']);
+    expect(evs[0]).toMatchObject({ format: 'oslog', producer: 'slow clock' });
+    const native = decodeNative(writeTraceToBytes({ producer: 'slow clock', tickNs: 40, startWallNs: 1_000n }, (w) => {
+      bigWrite(w, 1, 100);
+      bigWrite(w, 2, 200);
+    }));
+    // Times in ticks of 40 ns, as the header says (the log order differs from the file's).
+    expect(evs.map((e) => e.timeNs).sort((x, y) => x - y)).toEqual(native.map((e) => e.timeNs).sort((x, y) => x - y));
+    expect(evs.map((e) => e.timeNs)).toEqual([0, 120, 200, 600, 720]);
+    expect(evs.find((e) => e.kind === 'submit' && e.taskId === 2n)).toMatchObject({ requestedBytes: 65536 });
+  });
+
+  it('reads records before any header with a 1 ns clock, and starts a new session on a different header', () => {
+    const first = units((w) => w.note(5, 'before'), 1, 'A');
+    const second = units((w) => w.note(5000, 'after'), 1000, 'B');
+    const lines = [...encodeUnitLines(first[1]!, 1), ...encodeUnitLines(first[0]!, 2), ...encodeUnitLines(second[0]!, 3), ...encodeUnitLines(second[1]!, 4)];
+    const evs = decodeOslog(lines.join('\n'));
+    expect(evs.map((e) => [e.kind, e.timeNs])).toEqual([['header', 0], ['note', 5], ['header', 0], ['header', 0], ['note', 5000]]);
+    expect(evs[0]).toMatchObject({ producer: 'os_log export without a header line (timestamps read as ns)' });
+  });
+
+  it('reports damage with the byte offset of the line and reads on', () => {
+    const u = units((w) => {
+      w.note(1, 'one');
+      w.note(2, 'two');
+      w.note(3, 'three');
+      bigWrite(w, 9, 10);
+    });
+    const good = encodeUnitLines(u[1]!, 1);
+    const crcBroken = Buffer.from(u[2]!);
+    crcBroken[20] ^= 1;
+    const lines = [
+      'Timestamp               Ty Process[PID:TID]',
+      ...good,
+      encodeUnitLines(crcBroken, 2)[0]!,
+      'SCT1B 00000003 1/1 %%%%',
+      encodeUnitLines(Uint8Array.of(1, 2, 3, 4), 4)[0]!,
+      ...encodeUnitLines(u[3]!, 5),
+      ...encodeUnitLines(u[4]!, 6, 'base64', 100).slice(0, 2),
+    ];
+    const text = lines.join('\n') + '\n';
+    const stats = newReadStats();
+    const evs = decodeOslog(text, stats);
+    const at = (i: number) => `at byte 0x${Buffer.byteLength(lines.slice(0, i).join('\n') + '\n').toString(16)}`;
+    expect(evs.filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message)).toEqual([
+      `${at(2)}: record CRC32C mismatch (type 6); skipped`,
+      `${at(3)}: SCT1B line: payload is not padded base64; line skipped`,
+      `${at(4)}: SCT1 unit is neither a record (A5 5A C3 3C) nor a file header; skipped`,
+      `${at(6)}: unit 0x6 incomplete: the export ends before its 8 parts all arrived (2 did); skipped`,
+    ]);
+    expect(evs.filter((e) => e.kind === 'note').map((e) => (e as { text: string }).text)).toEqual(['one', 'three']);
+    expect(stats.skippedRecords).toBe(4);
+    expect(stats.records).toBe(2);
+  });
+
+  it('gives the same events whatever the chunk size', () => {
+    const u = units((w) => {
+      bigWrite(w, 1, 100);
+      w.note(3, 'ünïcödé → ok');
+    });
+    const text = Buffer.from(wrapInLogStyle(u.flatMap((x, i) => encodeUnitLines(x, i, 'base64', 64)), 'show-ndjson'));
+    const whole = decodeOslog(text);
+    expect(kinds(whole)).toEqual(['header', 'submit', 'complete', 'note']);
+    for (const size of [1, 5, 333]) {
+      const dec = new OslogDecoder();
+      const out: TraceEvent[] = [];
+      for (let i = 0; i < text.length; i += size) dec.push(text.subarray(i, i + size), out);
+      dec.end(out);
+      expect(out).toEqual(whole);
+    }
+  });
+
+  it('says so when an export has no SCT1 lines (e.g. a %s logged without {public})', () => {
+    const evs = decodeOslog(wrapInLogStyle(['<private>', '<private>'], 'show-default'));
+    expect(evs).toHaveLength(1);
+    expect(evs[0]).toMatchObject({ kind: 'diagnostic', fatal: false });
+  });
+
+  it('is detected from content', () => {
+    const u = units((w) => w.note(1, 'x'));
+    const lines = u.flatMap((x, i) => encodeUnitLines(x, i));
+    for (const style of ['show-default', 'show-compact', 'show-ndjson', 'show-json'] as const) expect(oslogFormat.sniff(Buffer.from(wrapInLogStyle(lines, style)))).toBe(true);
+    expect(oslogFormat.sniff(Buffer.from(lines.join('\n')))).toBe(true);
+    expect(oslogFormat.sniff(readFileSync(new URL('../../../traces/linux-ftrace-fixture-6.1-perf.txt', import.meta.url)))).toBe(false);
+    expect(oslogFormat.sniff(writeTraceToBytes({}, (w) => w.note(1, 'SCT1B 00000000 1/1 AAAA')))).toBe(false);
+  });
+
+  it('decodes the example in docs/format-oslog.md as the text says', () => {
+    const doc = readFileSync(new URL('../../../docs/format-oslog.md', import.meta.url), 'utf8');
+    const lines = doc.split('\n').filter((l) => /^SCT1[BX] /.test(l));
+    expect(lines).toHaveLength(3);
+    const evs = decodeOslog(lines.join('\n'));
+    expect(evs.map((e) => e.kind)).toEqual(['header', 'note', 'note']);
+    expect(evs[0]).toMatchObject({ producer: 'MyHBA 1.0' });
+    for (const n of evs.slice(1)) expect(n).toMatchObject({ text: 'hello', taskId: 7n, timeNs: 1000 });
+    const u = units((w) => w.note(1000, 'hello', 7), 1, 'MyHBA 1.0', 0n);
+    expect(lines).toEqual([encodeUnitLines(u[0]!, 2)[0], encodeUnitLines(u[1]!, 3)[0], encodeUnitLines(u[1]!, 3, 'hex')[0]]);
+  });
+});
