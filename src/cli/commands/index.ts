@@ -4,6 +4,7 @@ import { decodeCommand } from './decode.js';
 import { checkCommand } from './check.js';
 import { constraintsCommand } from './constraints.js';
 import { rulesCommand } from './rules.js';
+import { synthCommand } from './synth.js';
 import { cdbCommand, senseCommand } from './cdb.js';
 
 /** Every subcommand, in the order `--help` lists them. Adding a command is adding a line. */
@@ -14,4 +15,5 @@ export const commandFactories: ReadonlyArray<(ctx: CliContext) => Command> = [
   rulesCommand,
   cdbCommand,
   senseCommand,
+  synthCommand,
 ];

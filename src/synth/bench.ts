@@ -1,0 +1,181 @@
+import { createTraceFileWriter, type SubmitInput } from '../formats/native/writer.js';
+import { DataDirection, HbaEventKind, HbaEventPhase, TaskAttribute } from '../model/events.js';
+import { Dcmd, FLUSH_CTRL_AND_DISK } from './megaraid.js';
+import { Prng } from './prng.js';
+import { START_WALL_NS } from './scenario.js';
+import { HEALTHY_CONSTRAINTS } from './scenarios/healthy-copy.js';
+
+const QUEUE_DEPTH = 32;
+const MAX_SEGMENTS = 257;
+const PAGE = 4096;
+const MAX_SEGMENT_BYTES = 0x10000;
+const CAPACITY_BLOCKS = 0x1_d1c0_0000;
+const STREAMS = 8;
+
+/** Transfer sizes in 4 KiB pages and their weights: small random I/O plus large sequential. */
+const SIZE_TABLE: ReadonlyArray<readonly [number, number]> = [
+  [1, 22], [2, 10], [4, 10], [8, 9], [16, 9], [32, 12], [64, 10], [128, 10], [256, 8],
+];
+const SIZE_TOTAL = SIZE_TABLE.reduce((n, [, w]) => n + w, 0);
+
+/**
+ * Writes a benchmark trace of `tasks` tasks: a mixed read/write workload at queue depth 32
+ * (4 KiB-1 MiB, 8 sequential streams plus random I/O, page-scattered segment lists with
+ * merged contiguous runs, SYNCHRONIZE CACHE with a linked controller flush now and then).
+ * Streams to the file in flat memory, reusing its scratch buffers: 10 million tasks is a
+ * matter of seconds of CPU per million, bounded by the CRC and the disk.
+ */
+export function writeBenchTrace(path: string, tasks: number, seed: number): void {
+  const rng = new Prng(seed);
+  const w = createTraceFileWriter(path, { producer: `scsitrace bench tasks=${tasks} seed=${seed} (synthetic)`, startWallNs: START_WALL_NS });
+  w.constraints(0, HEALTHY_CONSTRAINTS);
+
+  const segBytes = new Uint8Array(MAX_SEGMENTS * 16);
+  const segView = new DataView(segBytes.buffer);
+  const segViews = Array.from({ length: MAX_SEGMENTS + 1 }, (_, n) => segBytes.subarray(0, n * 16));
+  const cdb10 = new Uint8Array(10);
+  const cdb16 = new Uint8Array(16);
+  const cdbView10 = new DataView(cdb10.buffer);
+  const cdbView16 = new DataView(cdb16.buffer);
+  const sync10 = Uint8Array.of(0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+  const slotDue = new Float64Array(QUEUE_DEPTH);
+  const slotTask = new Float64Array(QUEUE_DEPTH);
+  const slotBytes = new Float64Array(QUEUE_DEPTH);
+  const slotBusy = new Uint8Array(QUEUE_DEPTH);
+  /** For a SYNCHRONIZE CACHE in flight: when its controller flush completes (0 = logged). */
+  const slotFlushAt = new Float64Array(QUEUE_DEPTH);
+  const slotFlushNs = new Float64Array(QUEUE_DEPTH);
+  const streamLba = new Float64Array(STREAMS);
+  for (let s = 0; s < STREAMS; s++) streamLba[s] = rng.below(CAPACITY_BLOCKS / 8 - 1_000_000) * 8;
+  let busy = 0;
+  let now = 1_000_000;
+
+  const complete = { timeNs: 0, taskId: 0, serviceResponse: 2, status: 0, bytesTransferred: 0 };
+  const submit: SubmitInput = { timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, attribute: TaskAttribute.Simple, direction: DataDirection.None, requestedBytes: 0, timeoutMs: 30_000, cdb: cdb10 };
+
+  const nextAt = (slot: number): number => (slotFlushAt[slot]! > 0 ? slotFlushAt[slot]! : slotDue[slot]!);
+  /** Logs the earliest pending event of the queue: a flush completion or a task completion. */
+  const runEarliest = (limit: number): boolean => {
+    let m = -1;
+    for (let s = 0; s < QUEUE_DEPTH; s++) if (slotBusy[s] && (m < 0 || nextAt(s) < nextAt(m))) m = s;
+    if (m < 0 || nextAt(m) > limit) return false;
+    const at = nextAt(m);
+    if (at > now) now = at;
+    if (slotFlushAt[m]! > 0) {
+      w.hba({ timeNs: at, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, taskId: slotTask[m]!, durationNs: slotFlushNs[m]!, arg0: Dcmd.CtrlCacheFlush, arg1: FLUSH_CTRL_AND_DISK });
+      slotFlushAt[m] = 0;
+      return true;
+    }
+    complete.timeNs = at;
+    complete.taskId = slotTask[m]!;
+    complete.bytesTransferred = slotBytes[m]!;
+    w.complete(complete);
+    slotBusy[m] = 0;
+    busy--;
+    return true;
+  };
+
+  try {
+    for (let taskId = 1; taskId <= tasks; taskId++) {
+      now += 1_000 + rng.below(12_000);
+      // Log everything due by now (earliest first); when the queue is full, wait for a slot.
+      while (runEarliest(now)) {
+        /* logged */
+      }
+      while (busy === QUEUE_DEPTH) runEarliest(Infinity);
+      let slot = 0;
+      while (slotBusy[slot]) slot++;
+
+      submit.timeNs = now;
+      submit.taskId = taskId;
+      submit.tag = slot;
+      let bytes = 0;
+      if (rng.below(400) === 0) {
+        // SYNCHRONIZE CACHE(10), answered after the controller flushed its cache.
+        submit.cdb = sync10;
+        submit.direction = DataDirection.None;
+        submit.requestedBytes = 0;
+        submit.timeoutMs = 60_000;
+        delete submit.segments;
+        w.submit(submit);
+        // The driver issues the flush right away; its completion is logged when the clock gets there.
+        const flushNs = 800_000 + rng.below(4_000_000);
+        w.hba({ timeNs: now, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Issued, taskId, arg0: Dcmd.CtrlCacheFlush, arg1: FLUSH_CTRL_AND_DISK });
+        slotFlushAt[slot] = now + flushNs;
+        slotFlushNs[slot] = flushNs;
+        slotDue[slot] = now + flushNs + 15_000;
+      } else {
+        const write = rng.below(10) < 4;
+        let r = rng.below(SIZE_TOTAL);
+        let pages = 1;
+        for (const [p, weight] of SIZE_TABLE) {
+          r -= weight;
+          if (r < 0) {
+            pages = p;
+            break;
+          }
+        }
+        bytes = pages * PAGE;
+        const blocks = bytes / 512;
+        let lba: number;
+        if (rng.below(10) < 7) {
+          const s = rng.below(STREAMS);
+          lba = streamLba[s]!;
+          streamLba[s] = lba + blocks >= CAPACITY_BLOCKS ? 0 : lba + blocks;
+        } else {
+          lba = rng.below((CAPACITY_BLOCKS - blocks) / 8) * 8;
+        }
+        if (lba + blocks <= 0x1_0000_0000) {
+          cdb10[0] = write ? 0x2a : 0x28;
+          cdbView10.setUint32(2, lba, false);
+          cdbView10.setUint16(7, blocks, false);
+          submit.cdb = cdb10;
+        } else {
+          cdb16[0] = write ? 0x8a : 0x88;
+          cdbView16.setUint32(2, Math.floor(lba / 0x1_0000_0000), false);
+          cdbView16.setUint32(6, lba % 0x1_0000_0000, false);
+          cdbView16.setUint32(10, blocks, false);
+          submit.cdb = cdb16;
+        }
+        // Page-scattered list: each page continues the previous run (merged, up to 64 KiB)
+        // or starts a new run further up in memory, so segments never overlap.
+        let n = 0;
+        let address = 16 * 1024 * 1024 + rng.below(4 * 1024 * 1024) * PAGE; // below 16 GiB
+        let runBytes = 0;
+        for (let p = 0; p < pages; p++) {
+          if (n > 0 && runBytes < MAX_SEGMENT_BYTES && rng.below(100) < 30) {
+            runBytes += PAGE;
+          } else {
+            if (n > 0) {
+              segView.setUint32((n - 1) * 16 + 8, runBytes, true);
+              address += runBytes + PAGE * (1 + rng.below(16_384));
+            }
+            segView.setUint32(n * 16, address % 0x1_0000_0000, true);
+            segView.setUint32(n * 16 + 4, Math.floor(address / 0x1_0000_0000), true);
+            segView.setUint32(n * 16 + 12, 0, true);
+            n++;
+            runBytes = PAGE;
+          }
+        }
+        segView.setUint32((n - 1) * 16 + 8, runBytes, true);
+        submit.direction = write ? DataDirection.ToDevice : DataDirection.FromDevice;
+        submit.requestedBytes = bytes;
+        submit.timeoutMs = 30_000;
+        submit.segments = segViews[n]!;
+        w.submit(submit);
+        slotDue[slot] = now + (write ? 45_000 : 70_000) + rng.below(60_000) + bytes / (write ? 2.6 : 2.1) + busy * 3_000;
+      }
+      slotTask[slot] = taskId;
+      slotBytes[slot] = bytes;
+      slotBusy[slot] = 1;
+      busy++;
+    }
+    while (runEarliest(Infinity)) {
+      /* drain */
+    }
+  } finally {
+    w.close();
+  }
+}
+

@@ -1,0 +1,55 @@
+/**
+ * The sample traces committed in traces/: which scenario, seed and size make each file.
+ * scripts/gen-traces.mjs regenerates them from this list, and a test checks that the
+ * committed bytes are exactly what synthesis gives.
+ */
+export interface SampleTrace {
+  file: string;
+  scenario: string;
+  seed: number;
+  size?: number;
+  /** The traces/README.md line's description. */
+  shows: string;
+}
+
+const MiB = 1024 * 1024;
+
+export const SAMPLE_TRACES: readonly SampleTrace[] = [
+  {
+    file: 'healthy-copy.sct',
+    scenario: 'healthy-copy',
+    seed: 1,
+    shows: 'a 16 MiB buffered file copy through a correct RAID driver: scattered 4 KiB pages, flushes answered after a controller cache flush, verified read-back; `check` finds nothing',
+  },
+  {
+    file: 'lsi3108-buffered-copy.sct',
+    scenario: 'lsi3108-buffered-copy',
+    seed: 1,
+    size: 64 * MiB,
+    shows: 'LSI 3108 DEXT copying 64 MiB: write pages above 4 GiB (and straddling it) on a 32-bit HBA, SYNCHRONIZE CACHE(10/16) GOOD without a controller flush, read-back digests that differ for those pages',
+  },
+  {
+    file: 'vendor-cdb-rejected.sct',
+    scenario: 'vendor-cdb-rejected',
+    seed: 1,
+    shows: 'vendor-specific CDBs (0xC0-0xFF) refused by DriverKit UserSendCDB (delivery failure + kIOReturnNotPrivileged note) while INQUIRY and TEST UNIT READY work',
+  },
+  {
+    file: 'dma-over-2gib.sct',
+    scenario: 'dma-over-2gib',
+    seed: 1,
+    shows: 'a burst of 32 MiB writes with more than 2 GiB mapped for DMA in flight, then PrepareForDMA failures (kIOReturnNoMemory) and retries',
+  },
+  {
+    file: 'slow-power-transition.sct',
+    scenario: 'slow-power-transition',
+    seed: 1,
+    shows: 'sleep/wake where the HBA takes ~21.4 s from power state 0 to 2, with commands submitted while it is powered down',
+  },
+  {
+    file: 'mixed-workload.sct',
+    scenario: 'mixed-workload',
+    seed: 1,
+    shows: 'shared array LUN: UNIT ATTENTION 29/00 and 2A/09, RESERVATION CONFLICT, ILLEGAL REQUEST 20/00 and 24/00 (field pointer), TASK SET FULL, BUSY, a timeout with task abort, a command never completed',
+  },
+];
