@@ -2,7 +2,23 @@
  * Test helpers: a small pcap/pcapng writer, Ethernet/IP/TCP framing, iSCSI PDU builders
  * (RFC 7143 11) and usbmon/USBPcap URB builders, so tests state only what they are about.
  */
+import { TaskMatcher, type TaskRecord } from '../../src/analysis/tasks.js';
 import { crc32c } from '../../src/model/crc32c.js';
+import type { TraceEvent } from '../../src/model/events.js';
+
+/** Pairs submissions and completions: completed tasks in completion order, then the rest. */
+export function tasksOf(events: TraceEvent[]): TaskRecord[] {
+  const m = new TaskMatcher();
+  const done: TaskRecord[] = [];
+  for (const e of events) {
+    if (e.kind === 'submit') m.submit(e);
+    else if (e.kind === 'complete') {
+      const r = m.complete(e);
+      if (r.kind === 'task') done.push(r.task);
+    }
+  }
+  return [...done, ...m.drain()];
+}
 
 export interface Packet {
   timeNs: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TaskMatcher, type TaskRecord } from '../../../src/analysis/tasks.js';
+import type { TaskRecord } from '../../../src/analysis/tasks.js';
 import { decodeCapture } from '../../../src/formats/pcap/index.js';
-import { HbaEventKind, HbaEventPhase, type TraceEvent } from '../../../src/model/events.js';
+import { HbaEventKind, HbaEventPhase } from '../../../src/model/events.js';
 import { taskJson } from '../../../src/report/task-view.js';
 import {
   Conversation,
@@ -18,25 +18,13 @@ import {
   scsiResponse,
   tmfRequest,
   tmfResponse,
+  tasksOf,
   type PduOptions,
 } from '../../helpers/pcap.js';
 
 const READ10 = (lba: number, n: number) => [0x28, 0, lba >>> 24, (lba >> 16) & 255, (lba >> 8) & 255, lba & 255, 0, n >> 8, n & 255, 0];
 const WRITE10 = (lba: number, n: number) => [0x2a, 0, lba >>> 24, (lba >> 16) & 255, (lba >> 8) & 255, lba & 255, 0, n >> 8, n & 255, 0];
 const TUR = [0, 0, 0, 0, 0, 0];
-
-export function tasksOf(events: TraceEvent[]): TaskRecord[] {
-  const m = new TaskMatcher();
-  const done: TaskRecord[] = [];
-  for (const e of events) {
-    if (e.kind === 'submit') m.submit(e);
-    else if (e.kind === 'complete') {
-      const r = m.complete(e);
-      if (r.kind === 'task') done.push(r.task);
-    }
-  }
-  return [...done, ...m.drain()];
-}
 
 function login(c: Conversation, digests?: { header?: boolean; data?: boolean }): void {
   c.send(true, loginRequest({ keys: { InitiatorName: 'iqn.test:i', HeaderDigest: 'CRC32C,None', DataDigest: 'CRC32C,None' } }));
