@@ -19,23 +19,32 @@ export type MatchResult =
  * plus a small ring of recently completed ids so that a second completion can be told apart
  * from a completion for a task that never existed.
  */
+/**
+ * Map keys: task ids as numbers when exact (V8 hashes BigInt keys several times slower than
+ * numbers, and this is per task), as bigints past 2^53.
+ */
+export type TaskKey = number | bigint;
+export function taskKey(id: bigint): TaskKey {
+  return id <= 0x1f_ffff_ffff_ffffn ? Number(id) : id;
+}
+
 export class TaskMatcher {
-  readonly inFlight = new Map<bigint, TaskSubmitted>();
-  private readonly recent: bigint[];
-  private readonly recentSet = new Set<bigint>();
+  readonly inFlight = new Map<TaskKey, TaskSubmitted>();
+  /** Ring of recently completed ids; searched only when an orphan completion turns up. */
+  private readonly recent: TaskKey[];
   private recentAt = 0;
   /** Sum of requested bytes of tasks in flight. */
   inFlightBytes = 0;
 
-  constructor(recentWindow = 4096) {
-    this.recent = new Array<bigint>(recentWindow);
+  constructor(recentWindow = 1024) {
+    this.recent = new Array<TaskKey>(recentWindow).fill(-1);
   }
 
   submit(s: TaskSubmitted): MatchResult | undefined {
-    const previous = this.inFlight.get(s.taskId);
-    this.inFlight.set(s.taskId, s);
+    const key = taskKey(s.taskId);
+    const previous = this.inFlight.get(key);
+    this.inFlight.set(key, s);
     this.inFlightBytes += s.requestedBytes;
-    this.recentSet.delete(s.taskId);
     if (previous) {
       this.inFlightBytes -= previous.requestedBytes;
       return { kind: 'reused', previous, next: s };
@@ -44,11 +53,12 @@ export class TaskMatcher {
   }
 
   complete(c: TaskCompleted): MatchResult {
-    const submit = this.inFlight.get(c.taskId);
-    if (!submit) return { kind: 'orphan', complete: c, alreadyCompleted: this.recentSet.has(c.taskId) };
-    this.inFlight.delete(c.taskId);
+    const key = taskKey(c.taskId);
+    const submit = this.inFlight.get(key);
+    if (!submit) return { kind: 'orphan', complete: c, alreadyCompleted: this.recent.includes(key) };
+    this.inFlight.delete(key);
     this.inFlightBytes -= submit.requestedBytes;
-    this.remember(c.taskId);
+    this.remember(key);
     return { kind: 'task', task: { submit, complete: c, latencyNs: c.timeNs - submit.timeNs } };
   }
 
@@ -60,11 +70,8 @@ export class TaskMatcher {
     return left;
   }
 
-  private remember(id: bigint): void {
-    const old = this.recent[this.recentAt];
-    if (old !== undefined) this.recentSet.delete(old);
+  private remember(id: TaskKey): void {
     this.recent[this.recentAt] = id;
-    this.recentSet.add(id);
-    this.recentAt = (this.recentAt + 1) % this.recent.length;
+    this.recentAt = this.recentAt + 1 === this.recent.length ? 0 : this.recentAt + 1;
   }
 }

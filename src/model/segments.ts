@@ -3,14 +3,19 @@ import type { SegmentList } from './events.js';
 /** Bytes one segment takes in the packed form: u64 address, u64 length, little-endian. */
 export const SEGMENT_BYTES = 16;
 
-/** A SegmentList over packed (u64 address, u64 length) little-endian pairs. */
+function u32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+/**
+ * A SegmentList over packed (u64 address, u64 length) little-endian pairs. Reads bytes
+ * directly (no DataView) so that creating one per task costs one small object.
+ */
 export class PackedSegmentList implements SegmentList {
-  private readonly view: DataView;
   readonly count: number;
 
   constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.count = Math.floor(bytes.byteLength / SEGMENT_BYTES);
+    this.count = (bytes.length / SEGMENT_BYTES) | 0;
   }
 
   static from(segments: ReadonlyArray<{ address: bigint | number; length: number }>): PackedSegmentList {
@@ -24,17 +29,17 @@ export class PackedSegmentList implements SegmentList {
   }
 
   address(i: number): bigint {
-    return this.view.getBigUint64(i * SEGMENT_BYTES, true);
+    return (BigInt(this.addressHigh(i)) << 32n) | BigInt(this.addressLow(i));
   }
   addressLow(i: number): number {
-    return this.view.getUint32(i * SEGMENT_BYTES, true);
+    return u32(this.bytes, i * SEGMENT_BYTES);
   }
   addressHigh(i: number): number {
-    return this.view.getUint32(i * SEGMENT_BYTES + 4, true);
+    return u32(this.bytes, i * SEGMENT_BYTES + 4);
   }
   length(i: number): number {
     const o = i * SEGMENT_BYTES + 8;
-    return this.view.getUint32(o, true) + this.view.getUint32(o + 4, true) * 0x1_0000_0000;
+    return u32(this.bytes, o) + u32(this.bytes, o + 4) * 0x1_0000_0000;
   }
   totalBytes(): number {
     let total = 0;

@@ -1,6 +1,6 @@
 import type { TaskRecord } from '../analysis/tasks.js';
 import { ServiceResponse } from '../model/events.js';
-import { decodeCdb, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
+import { cdbSummary, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
 import type { Paint } from '../cli/output.js';
 import { taskJson } from './task-view.js';
 import { formatDuration, formatTimestamp } from './time.js';
@@ -17,7 +17,7 @@ function textLine(t: TaskRecord, p: Paint): string {
   const c = t.complete;
   const where = `${s.targetId}:${s.lun}`;
   const latency = c ? `+${formatDuration(c.timeNs - s.timeNs)}` : '+?';
-  let line = `${formatTimestamp(s.timeNs)} ${latency.padStart(9)} ${where} #${s.tag} ${decodeCdb(s.cdb).summary}`;
+  let line = `${formatTimestamp(s.timeNs)} ${latency.padStart(9)} ${where} #${s.tag} ${cdbSummary(s.cdb)}`;
   if (!c) return `${line} → ${p.yellow('NEVER COMPLETED')}`;
   const status = taskStatusName(c.serviceResponse, c.status);
   const good = c.serviceResponse === ServiceResponse.TaskComplete && (c.status === 0 || c.status === 0x04);

@@ -1,6 +1,6 @@
 import type { TaskRecord } from '../analysis/tasks.js';
 import { DataDirection, ServiceResponse, TaskAttribute } from '../model/events.js';
-import { decodeCdb, decodeSense, taskStatusName, serviceResponseName } from '../scsi/index.js';
+import { cdbHeadline, decodeSense, taskStatusName, serviceResponseName } from '../scsi/index.js';
 
 const ATTRIBUTE_NAMES: Record<number, string> = {
   [TaskAttribute.Simple]: 'SIMPLE',
@@ -75,7 +75,7 @@ export interface TaskJson {
 export function taskJson(t: TaskRecord): TaskJson {
   const s = t.submit;
   const c = t.complete;
-  const d = decodeCdb(s.cdb);
+  const d = cdbHeadline(s.cdb);
   const sense = c && c.sense.length ? decodeSense(c.sense) : undefined;
   return {
     taskId: jsonInteger(s.taskId),

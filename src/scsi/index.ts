@@ -11,6 +11,7 @@ export type {
   SenseKeySpecific,
 } from './types.js';
 export { decodeCdb, decodedCommands } from './cdb/decode.js';
+export { cdbHeadline, cdbSummary, type CdbHeadline } from './quick.js';
 export {
   ascName,
   cdbLength,

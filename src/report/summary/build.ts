@@ -3,8 +3,10 @@
  * distinct command, percentiles read from the histograms, limits from the trace's constraints.
  */
 import { LogHistogram } from '../../analysis/stats/histogram.js';
+import type { SizeCounts } from '../../analysis/stats/size-histogram.js';
 import { HbaEventKind } from '../../model/events.js';
-import { ascName, commandName, senseKeyName, serviceResponseName, taskStatusName } from '../../scsi/index.js';
+import { ascName, commandName, hasServiceActionName, senseKeyName, serviceActionName, serviceResponseName, taskStatusName } from '../../scsi/index.js';
+import { lookupConstraintKey, parseConstraintValue } from '../../checks/constraints.js';
 import { jsonInteger } from '../task-view.js';
 import {
   SUMMARY_SCHEMA,
@@ -17,6 +19,7 @@ import {
   type SizeBin,
   type SizeHistogram,
   type Summary,
+  type TargetSummary,
   type Timeline,
   type TraceInfo,
 } from './model.js';
@@ -29,6 +32,7 @@ import {
   TL_READ,
   TL_WRITE,
   type FinishOptions,
+  type CommandAcc,
   type FindingsInput,
   type LunAcc,
   type SummaryAccumulator,
@@ -93,17 +97,17 @@ export const LIMIT_KEYS = {
   writeSegments: 'IOMaximumSegmentCountWrite',
 } as const;
 
-function limitValue(values: Record<string, unknown>, key: string): number | undefined {
-  for (const k of [key, `k${key}Key`]) {
-    const v = values[k];
-    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
-    if (typeof v === 'string') {
-      const t = v.trim().toLowerCase();
-      const n = /^0x[0-9a-f]+$/.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-      if (Number.isSafeInteger(n) && n > 0) return n;
-    }
+/** A limit from constraint entries in any spelling the checker accepts (IOKit key, C constant, friendly id). */
+function limitValue(values: Record<string, unknown>, iokitKey: string): number | undefined {
+  let found: number | undefined;
+  for (const [k, raw] of Object.entries(values)) {
+    const def = lookupConstraintKey(k);
+    if (!def || def.iokitKey !== iokitKey) continue;
+    const { value } = parseConstraintValue(def, typeof raw === 'bigint' ? raw.toString() : raw);
+    const n = typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : undefined;
+    if (n !== undefined && Number.isFinite(n) && n > 0) found = n;
   }
-  return undefined;
+  return found;
 }
 
 function round(x: number, digits = 3): number {
@@ -111,14 +115,14 @@ function round(x: number, digits = 3): number {
   return Math.round(x * f) / f;
 }
 
-function sizeHistogram(h: LogHistogram, edgesFromExp: number, limit: number | undefined, limitKey: string): SizeHistogram {
+function sizeHistogram(h: SizeCounts, edgesFromExp: number, limit: number | undefined, limitKey: string): SizeHistogram {
   const base: SizeHistogram = {
     count: h.count,
     min: h.count ? h.min : null,
     max: h.count ? h.max : null,
     limit: limit ?? null,
     limitKey: limit !== undefined ? limitKey : null,
-    overLimit: limit !== undefined ? h.countBetween(limit + 1, 2 ** 53) : 0,
+    overLimit: limit !== undefined ? h.countIn(limit, Infinity) : 0,
     bins: [],
   };
   if (h.count === 0) return base;
@@ -134,12 +138,10 @@ function sizeHistogram(h: LogHistogram, edgesFromExp: number, limit: number | un
   for (let i = 0; i < sorted.length; i++) {
     const atMost = sorted[i]!;
     // The first bin also holds zero-length requests.
-    const count = h.countBetween(i === 0 ? 0 : prev + 1, atMost + 1);
+    const count = h.countIn(i === 0 ? -1 : prev, atMost);
     bins.push({ moreThan: prev, atMost, count, overLimit: limit !== undefined && prev >= limit });
     prev = atMost;
   }
-  const rest = h.countBetween(prev + 1, 2 ** 53);
-  if (rest) bins.push({ moreThan: prev, atMost: null, count: rest, overLimit: limit !== undefined && prev >= limit });
   let first = bins.findIndex((b) => b.count > 0);
   let last = bins.length - 1;
   while (last > first && bins[last]!.count === 0) last--;
@@ -160,6 +162,33 @@ function latencyHistogram(cls: CommandClass, h: LogHistogram): LatencyHistogram 
     out.bins.push({ lowNs, highNs, count: h.countBetween(k === lo ? 0 : lowNs, k === hi - 1 ? 2 ** 53 : highNs) });
   }
   return out;
+}
+
+function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): TargetSummary {
+  const merged: LunAcc = {
+    target,
+    targetQd: accs[0]!.targetQd,
+    lun: 0,
+    submitted: 0,
+    completed: 0,
+    errors: 0,
+    neverCompleted: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    latency: new LogHistogram(),
+    qd: accs[0]!.targetQd,
+  };
+  for (const l of accs) {
+    merged.submitted += l.submitted;
+    merged.completed += l.completed;
+    merged.errors += l.errors;
+    merged.neverCompleted += l.neverCompleted;
+    merged.bytesRead += l.bytesRead;
+    merged.bytesWritten += l.bytesWritten;
+    merged.latency.merge(l.latency);
+  }
+  const { lun: _lun, ...rest } = lunSummary(merged, spanSec);
+  return { ...rest, luns: accs.length };
 }
 
 function lunSummary(l: LunAcc, spanSec: number): LunSummary {
@@ -226,6 +255,34 @@ function timeline(a: SummaryAccumulator): Timeline {
   };
 }
 
+/**
+ * Opcodes whose byte 1 commandKey reads as a service action but which, on block devices, hold
+ * flags (PRE-FETCH(10) IMMED; the same opcode is READ POSITION on tape).
+ */
+const BYTE1_IS_FLAGS = new Set([0x34]);
+
+/** The command's T10 name, with the service action's name when the opcode's own name does not tell it. */
+function displayName(key: number, cdb: Uint8Array): string {
+  const name = commandName(cdb);
+  if (key < 0x100) return name;
+  const op = (key >> 16) & 0xff;
+  if (hasServiceActionName(op) || BYTE1_IS_FLAGS.has(op)) return name;
+  const action = serviceActionName(op, key & 0xffff);
+  return action && !name.includes(action) ? `${name} ${action}` : name;
+}
+
+function copyHistogram(h: LogHistogram): LogHistogram {
+  const c = new LogHistogram();
+  c.merge(h);
+  return c;
+}
+
+function mergeByName(list: Array<{ name: string; count: number }>): Array<{ name: string; count: number }> {
+  const m = new Map<string, number>();
+  for (const x of list) m.set(x.name, (m.get(x.name) ?? 0) + x.count);
+  return [...m].map(([name, count]) => ({ name, count })).sort((x, y) => y.count - x.count || (x.name < y.name ? -1 : 1));
+}
+
 export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Summary {
   const startNs = a.startNs === Infinity ? null : a.startNs;
   const endNs = a.endNs === -Infinity ? null : a.endNs;
@@ -255,16 +312,41 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     if (!h) byClass.set(cls, (h = new LogHistogram()));
     h.merge(c.latency);
   }
+  // One row per command name: keys that name the same command (PRE-FETCH(10) with and without
+  // IMMED, which commandKey keeps apart) are merged; service actions that name a distinct
+  // operation (PERSISTENT RESERVE OUT REGISTER) are kept apart.
   const names = new Map<number, string>();
   const nameOf = (key: number) => names.get(key) ?? '?';
-  const commands: CommandSummary[] = [...a.commands.values()].map((c) => {
-    const name = commandName(c.sampleCdb);
+  const rows = new Map<string, { keys: number[]; acc: CommandAcc }>();
+  for (const c of [...a.commands.values()].sort((x, y) => x.key - y.key)) {
+    const name = displayName(c.key, c.sampleCdb);
     names.set(c.key, name);
+    const row = rows.get(name);
+    if (!row) {
+      rows.set(name, { keys: [c.key], acc: { ...c, latency: c.latency } });
+      continue;
+    }
+    row.keys.push(c.key);
+    const m = row.acc;
+    if (m.latency === c.latency || m === c) continue;
+    if (row.keys.length === 2) m.latency = copyHistogram(m.latency);
+    m.submitted += c.submitted;
+    m.completed += c.completed;
+    m.bytes += c.bytes;
+    m.busyNs += c.busyNs;
+    m.errors += c.errors;
+    m.checkConditions += c.checkConditions;
+    m.neverCompleted += c.neverCompleted;
+    m.latency.merge(c.latency);
+  }
+  const commands: CommandSummary[] = [...rows].map(([name, { keys, acc: c }]) => {
+    const key = keys[0]!;
+    const sameAction = keys.every((k) => k === key);
     return {
       name,
-      opcode: c.key < 0x100 ? c.key : (c.key >> 16) & 0xff,
-      serviceAction: c.key < 0x100 ? null : c.key & 0xffff,
-      class: commandClass(c.key),
+      opcode: key < 0x100 ? key : (key >> 16) & 0xff,
+      serviceAction: key < 0x100 || !sameAction ? null : key & 0xffff,
+      class: commandClass(key),
       submitted: c.submitted,
       completed: c.completed,
       bytes: c.bytes,
@@ -275,7 +357,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
       neverCompleted: c.neverCompleted,
     };
   });
-  commands.sort((x, y) => y.submitted - x.submitted || x.opcode - y.opcode || (x.serviceAction ?? -1) - (y.serviceAction ?? -1));
+  commands.sort((x, y) => y.submitted - x.submitted || x.opcode - y.opcode || (x.serviceAction ?? -1) - (y.serviceAction ?? -1) || (x.name < y.name ? -1 : 1));
 
   const statuses: Summary['completions']['statuses'] = [];
   const statusRow = (sr: number, st: number, count: number) =>
@@ -293,16 +375,17 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
       ascq: s.ascq,
       ascName: ascName(s.asc, s.ascq),
       count: s.count,
-      commands: [...s.commands]
-        .sort((x, y) => y[1] - x[1] || x[0] - y[0])
-        .map(([key, count]) => ({ name: nameOf(key), count })),
+      commands: mergeByName([...s.commands].map(([key, count]) => ({ name: nameOf(key), count }))),
     }));
 
   const lunRows: LunSummary[] = [];
+  const targetRows: TargetSummary[] = [];
   const targets = [...a.luns.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   for (const t of targets) {
     const m = a.luns.get(t)!;
-    for (const lun of [...m.keys()].sort((x, y) => x - y)) lunRows.push(lunSummary(m.get(lun)!, spanSec));
+    const accs = [...m.keys()].sort((x, y) => x - y).map((lun) => m.get(lun)!);
+    for (const l of accs) lunRows.push(lunSummary(l, spanSec));
+    targetRows.push(targetSummary(t, accs, spanSec));
   }
   if (a.otherLuns) lunRows.push(lunSummary(a.otherLuns, spanSec));
 
@@ -392,6 +475,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
       unreadableSense: a.unreadableSense,
     },
     luns: lunRows,
+    targets: targetRows,
     limits,
     transfers: {
       readBytes: sizeHistogram(a.readBytesHist, 9, limits[LIMIT_KEYS.readBytes], LIMIT_KEYS.readBytes),

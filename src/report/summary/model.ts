@@ -7,6 +7,9 @@
 
 export const SUMMARY_SCHEMA = 'scsitrace.summary/1';
 
+/** Breakdown tables the text and HTML renderers can show (`--by`). */
+export type Breakdown = 'opcode' | 'lun' | 'target';
+
 export interface LatencyFigures {
   count: number;
   minNs: number | null;
@@ -130,6 +133,9 @@ export interface LunSummary {
   queueDepth: { mean: number; max: number };
 }
 
+/** The same figures for a whole target (all its LUNs). */
+export type TargetSummary = Omit<LunSummary, 'lun'> & { luns: number };
+
 /** One bar of a size or count histogram: moreThan < value ≤ atMost. */
 export interface SizeBin {
   moreThan: number;
@@ -247,6 +253,8 @@ export interface Summary {
   completions: Completions;
   /** By target, then LUN. LUNs beyond the tracked maximum (1024) share a last row with target "other". */
   luns: LunSummary[];
+  /** By target; LUNs folded into "other" are not included. */
+  targets: TargetSummary[];
   limits: Record<string, number>;
   transfers: Transfers;
   hbaEvents: HbaEventSummary[];

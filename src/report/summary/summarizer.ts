@@ -8,6 +8,7 @@
 import { commandKey } from '../../analysis/cdb-keys.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import { QueueDepth } from '../../analysis/stats/queue-depth.js';
+import { SizeCounts } from '../../analysis/stats/size-histogram.js';
 import { IntervalPeak, TimeSeries } from '../../analysis/stats/timeseries.js';
 import {
   DataDirection,
@@ -74,7 +75,12 @@ export interface FinishOptions {
 
 export interface Summarizer {
   push(events: readonly TraceEvent[]): void;
-  /** Marks the end of one trace file (tasks still in flight never completed). Optional: a new header does it too. */
+  /**
+   * Starts the next trace file: ends the current one (its tasks still in flight never completed)
+   * and lays the new one after it on the timeline. Optional: a new header event does the same.
+   */
+  startTrace(): void;
+  /** Ends the current trace file. */
   endTrace(): void;
   finish(options?: FinishOptions): Summary;
 }
@@ -95,6 +101,8 @@ export interface CommandAcc {
 
 export interface LunAcc {
   target: bigint | null;
+  /** Queue depth of the whole target, shared by its LUNs. */
+  targetQd: QueueDepth;
   lun: number;
   submitted: number;
   completed: number;
@@ -154,6 +162,7 @@ export class SummaryAccumulator implements Summarizer {
   readonly inFlight = new Map<bigint, TaskSubmitted>();
   readonly commands = new Map<number, CommandAcc>();
   readonly luns = new Map<bigint, Map<number, LunAcc>>();
+  readonly targetQd = new Map<bigint, QueueDepth>();
   lunCount = 0;
   otherLuns: LunAcc | undefined;
   readonly statuses = new Map<number, number>();
@@ -164,10 +173,10 @@ export class SummaryAccumulator implements Summarizer {
   unreadableSense = 0;
   readonly hba = new Map<number, HbaAcc>();
   readonly power = new Map<number, PowerAcc>();
-  readonly readBytesHist = new LogHistogram();
-  readonly writeBytesHist = new LogHistogram();
-  readonly readSegHist = new LogHistogram();
-  readonly writeSegHist = new LogHistogram();
+  readonly readBytesHist = new SizeCounts();
+  readonly writeBytesHist = new SizeCounts();
+  readonly readSegHist = new SizeCounts();
+  readonly writeSegHist = new SizeCounts();
   readonly qd = new QueueDepth();
   readonly timeline: TimeSeries;
   readonly peaks: IntervalPeak[];
@@ -252,6 +261,11 @@ export class SummaryAccumulator implements Summarizer {
     else this.openTrace(h);
   }
 
+  startTrace(): void {
+    this.endTrace();
+    this.openTrace(undefined);
+  }
+
   private openTrace(header: TraceHeader | undefined): void {
     this.traces.push({ header, timeBaseNs: this.timeBase });
     this.traceOpen = true;
@@ -267,6 +281,7 @@ export class SummaryAccumulator implements Summarizer {
     this.qdTo(end);
     this.qd.reset(end);
     for (const m of this.luns.values()) for (const l of m.values()) l.qd.reset(end);
+    for (const q of this.targetQd.values()) q.reset(end);
     if (this.otherLuns) this.otherLuns.qd.reset(end);
     this.timeBase = end;
     this.traceEndNs = -Infinity;
@@ -323,10 +338,12 @@ export class SummaryAccumulator implements Summarizer {
     let acc = byLun?.get(lun);
     if (!acc) {
       if (this.lunCount >= this.options.maxLuns) {
-        if (!this.otherLuns) this.otherLuns = newLun(null, 0);
+        if (!this.otherLuns) this.otherLuns = newLun(null, 0, new QueueDepth());
         acc = this.otherLuns;
       } else {
-        acc = newLun(target, lun);
+        let tqd = this.targetQd.get(target);
+        if (!tqd) this.targetQd.set(target, (tqd = new QueueDepth()));
+        acc = newLun(target, lun, tqd);
         if (!byLun) this.luns.set(target, (byLun = new Map()));
         byLun.set(lun, acc);
         this.lunCount++;
@@ -353,6 +370,7 @@ export class SummaryAccumulator implements Summarizer {
     const l = this.lun(s.targetId, s.lun);
     l.submitted++;
     l.qd.increment(t);
+    l.targetQd.increment(t);
     this.qdTo(t);
     this.qd.increment(t);
     this.timeline.max(TL_QD_MAX, t, this.qd.depth);
@@ -368,7 +386,9 @@ export class SummaryAccumulator implements Summarizer {
 
   /** A task leaves the in-flight set at t (completion, or replaced by a reused id). */
   private taskLeft(s: TaskSubmitted, t: number): void {
-    this.lun(s.targetId, s.lun).qd.decrement(t);
+    const l = this.lun(s.targetId, s.lun);
+    l.qd.decrement(t);
+    l.targetQd.decrement(t);
     this.qdTo(t);
     this.qd.decrement(t);
   }
@@ -484,9 +504,10 @@ export class SummaryAccumulator implements Summarizer {
   }
 }
 
-function newLun(target: bigint | null, lun: number): LunAcc {
+function newLun(target: bigint | null, lun: number, targetQd: QueueDepth): LunAcc {
   return {
     target,
+    targetQd,
     lun,
     submitted: 0,
     completed: 0,
