@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openTrace } from '../../../src/formats/open.js';
 import { describe, expect, it } from 'vitest';
 import { TaskMatcher, type TaskRecord } from '../../../src/analysis/tasks.js';
 import { ftraceFormat } from '../../../src/formats/ftrace/index.js';
@@ -221,5 +223,17 @@ describe('Linux SCSI tracepoint text: damage and detection', () => {
     expect(ftraceFormat.sniff(buildTraceBytes((b) => b.task({ cdb: rw10(false, 0, 1) })))).toBe(false);
     expect(ftraceFormat.sniff(Buffer.from('hello\nworld\nscsi_dispatch_cmd_start is a tracepoint\n'))).toBe(false);
     expect(ftraceFormat.sniff(Buffer.from('{"eventMessage":"x"}\n'))).toBe(false);
+  });
+
+  it('is what openTrace picks for each fixture, with the same events as decodeFtrace', async () => {
+    for (const name of ['3.10-tracefs', '5.10-trace-cmd', '6.1-perf', '6.6-tracefs']) {
+      const url = new URL(`../../../traces/linux-ftrace-fixture-${name}.txt`, import.meta.url);
+      const opened = await openTrace(fileURLToPath(url));
+      expect(opened.format.id).toBe('ftrace');
+      const evs: TraceEvent[] = [];
+      for await (const batch of opened.events) evs.push(...batch);
+      expect(evs).toEqual(decodeFtrace(fixture(name)));
+      expect(opened.stats.records).toBe(fixture(name).toString().split('\n').filter((l) => /: (scsi:)?scsi_(dispatch_cmd_\w+|eh_wakeup):/.test(l)).length);
+    }
   });
 });

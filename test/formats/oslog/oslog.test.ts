@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openTrace } from '../../../src/formats/open.js';
 import { describe, expect, it } from 'vitest';
 import { decodeNative } from '../../../src/formats/native/reader.js';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
@@ -155,5 +158,25 @@ describe('os_log SCT1 lines', () => {
     for (const n of evs.slice(1)) expect(n).toMatchObject({ text: 'hello', taskId: 7n, timeNs: 1000 });
     const u = units((w) => w.note(1000, 'hello', 7), 1, 'MyHBA 1.0', 0n);
     expect(lines).toEqual([encodeUnitLines(u[0]!, 2)[0], encodeUnitLines(u[1]!, 3)[0], encodeUnitLines(u[1]!, 3, 'hex')[0]]);
+  });
+
+  it('is what openTrace picks for an export in each style', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scsitrace-oslog-'));
+    try {
+      const u = units((w) => bigWrite(w, 4, 10));
+      const lines = u.flatMap((x, i) => encodeUnitLines(x, i));
+      for (const style of ['show-default', 'show-compact', 'show-ndjson', 'show-json', 'stream-default'] as const) {
+        const path = join(dir, `${style}.log`);
+        writeFileSync(path, wrapInLogStyle(lines, style));
+        const opened = await openTrace(path);
+        expect(opened.format.id).toBe('oslog');
+        const evs: TraceEvent[] = [];
+        for await (const batch of opened.events) evs.push(...batch);
+        expect(kinds(evs)).toEqual(['header', 'submit', 'complete']);
+        expect(opened.stats.bytesRead).toBe(readFileSync(path).length);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
