@@ -1,26 +1,23 @@
 import type { Writable } from 'node:stream';
 
 /**
- * Buffered line output that respects back-pressure: callers `await out.line(...)` rarely
- * (only when the buffer is large), so a million lines cost a few hundred writes.
+ * Buffered line output that respects back-pressure: callers await only when `line` returns a
+ * promise (once per MiB), so a million lines cost a few dozen writes.
  */
 export class LineOutput {
-  private parts: string[] = [];
-  private size = 0;
-  constructor(private readonly stream: Writable = process.stdout, private readonly limit = 1 << 16) {}
+  private pending = '';
+  constructor(private readonly stream: Writable = process.stdout, private readonly limit = 1 << 20) {}
 
   /** Adds a line; returns a promise only when the buffer was handed to the stream. */
   line(text: string): Promise<void> | undefined {
-    this.parts.push(text);
-    this.size += text.length + 1;
-    return this.size >= this.limit ? this.flush() : undefined;
+    this.pending += text + '\n';
+    return this.pending.length >= this.limit ? this.flush() : undefined;
   }
 
   flush(): Promise<void> {
-    if (this.parts.length === 0) return Promise.resolve();
-    const text = this.parts.join('\n') + '\n';
-    this.parts = [];
-    this.size = 0;
+    if (this.pending.length === 0) return Promise.resolve();
+    const text = this.pending;
+    this.pending = '';
     return new Promise((resolve, reject) => {
       const ok = this.stream.write(text, (err) => (err ? reject(err) : undefined));
       if (ok) resolve();
