@@ -4,13 +4,16 @@
 # per-device pcap= property (usbmon-style pcap, see docs/captures.md). Writes, per mode:
 #   traces/usb-<mode>.pcap                          the device's USB traffic
 #   traces/linux-ftrace-<kver>-usb-<mode>.txt       the guest's scsi:* tracepoints, same run
-# Both modes use one USB device with two LUNs: LUN 0 a 32 MiB raw image, LUN 1 a null-co
+# Every mode uses one USB device with two LUNs: LUN 0 a 32 MiB raw image, LUN 1 a null-co
 # disk with 3 s latency (timeouts, aborts, resets).
-# usage: scripts/capture-usb-qemu.sh [bot|uas|all] [OUTDIR]
+# Modes: bot  = QEMU usb-bot on xHCI (SuperSpeed), Linux usb-storage driver
+#        uas  = QEMU usb-uas on xHCI (SuperSpeed, USB 3 streams), Linux uas driver
+#        uas-hs = QEMU usb-uas on EHCI (high speed: no streams, READ/WRITE READY IUs)
+# usage: scripts/capture-usb-qemu.sh [bot|uas|uas-hs|all] [OUTDIR]
 # Needs root (to read /boot/vmlinuz-*), qemu-system-x86, busybox-static, sg3-utils, cpio.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-modes=${1:-all}; [ "$modes" = all ] && modes="bot uas"
+modes=${1:-all}; [ "$modes" = all ] && modes="bot uas uas-hs"
 outdir=$(realpath -m "${2:-$here/../traces}")
 KVER=${KVER:-$(ls /boot/vmlinuz-* | sort -V | tail -1 | sed 's|/boot/vmlinuz-||')}
 export KVER
@@ -19,19 +22,21 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$outdir"
 
 "$here/qemu/build-initramfs.sh" "$work/initrd.gz" "$here/qemu/workload-usb.sh" \
-  xhci_pci usb_storage uas sd_mod sg
+  xhci_pci ehci_pci usb_storage uas sd_mod sg
 
 for mode in $modes; do
   case $mode in
-    bot) usbdev=usb-bot ;;   # QEMU's BOT device with its own SCSI bus (usb-storage is usb-bot + one built-in disk)
-    uas) usbdev=usb-uas ;;
-    *) echo "unknown mode $mode (bot|uas|all)" >&2; exit 2 ;;
+    # usb-bot is QEMU's BOT device with its own SCSI bus (usb-storage = usb-bot + one built-in disk)
+    bot) usbdev=usb-bot; hcd="qemu-xhci,id=hc" ;;
+    uas) usbdev=usb-uas; hcd="qemu-xhci,id=hc" ;;
+    uas-hs) usbdev=usb-uas; hcd="usb-ehci,id=hc" ;;
+    *) echo "unknown mode $mode (bot|uas|uas-hs|all)" >&2; exit 2 ;;
   esac
   truncate -s 0 "$work/disk-$mode.img"; truncate -s 32M "$work/disk-$mode.img"
   rm -f "$work/usb-$mode.pcap"
   "$here/qemu/run.sh" "$work/initrd.gz" "$work/serial-$mode.log" \
-    -device qemu-xhci,id=xhci \
-    -device $usbdev,id=msd,bus=xhci.0,pcap="$work/usb-$mode.pcap" \
+    -device $hcd \
+    -device $usbdev,id=msd,bus=hc.0,pcap="$work/usb-$mode.pcap" \
     -blockdev driver=file,filename="$work/disk-$mode.img",node-name=file0,discard=unmap \
     -blockdev driver=raw,file=file0,node-name=disk0,discard=unmap \
     -device scsi-hd,bus=msd.0,scsi-id=0,lun=0,drive=disk0,product=ST-FILE,serial=STFILE0001 \

@@ -41,7 +41,17 @@ done
 . /workload.sh
 i=0
 while [ $(ls /sys/block | grep -c '^sd') -lt ${WANT_DISKS:-1} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
-sleep 1
+# let the kernel's own probing (partition scan) finish first: no command in flight on any
+# disk for 4 consecutive seconds (a slow disk holds each read for seconds), at most 180 s
+idle=0; i=0
+while [ $idle -lt 4 ] && [ $i -lt 180 ]; do
+  busy=0
+  for f in /sys/block/sd*/inflight; do
+    [ "$(tr -s ' ' < $f | sed 's/^ //')" = "0 0" ] || busy=1
+  done
+  if [ $busy = 0 ]; then idle=$((idle+1)); else idle=0; fi
+  sleep 1; i=$((i+1))
+done
 echo "### disks: $(ls /sys/block | tr '\n' ' ')"
 for b in /sys/block/sd*; do
   [ -e "$b" ] && echo "### $(basename $b): $(cat $b/device/vendor) $(cat $b/device/model) size=$(cat $b/size) sg=$(ls $b/device/scsi_generic/) hctl=$(basename $(readlink $b/device))"
@@ -56,7 +66,8 @@ echo "@@@SCSITRACE-END trace@@@"
 # the same events again, drained through trace_pipe with the irq-info columns off
 echo 0 > $T/options/irq-info
 echo "@@@SCSITRACE-BEGIN trace_pipe@@@"
-timeout 5 cat $T/trace_pipe
+entries=$(sed -n 's|^# entries-in-buffer/entries-written: \([0-9]*\)/.*|\1|p' $T/trace)
+timeout 300 head -n "$entries" $T/trace_pipe
 echo "@@@SCSITRACE-END trace_pipe@@@"
 echo "### dropped/overrun: $(grep -E 'overrun|dropped' $T/per_cpu/cpu0/stats | tr '\n' ' ')"
 sync
