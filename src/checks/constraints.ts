@@ -162,9 +162,9 @@ export function parseConstraintValue(def: ConstraintDef, raw: unknown): { value?
   }
   if (big > BigInt(Number.MAX_SAFE_INTEGER)) return { error: `0x${big.toString(16)} is larger than the checker can use exactly` };
   const n = Number(big);
+  if (def.kind === 'bits' && (n < 32 || n > 64)) return { error: `${n} address bits is outside 32-64` };
   if (def.min !== undefined && n < def.min) return { error: `${n} is below the minimum of ${def.min}` };
   if (def.max !== undefined && n > def.max) return { error: `${n} is above the maximum of ${def.max}` };
-  if (def.kind === 'bits' && (n < 32 || n > 64)) return { error: `${n} address bits is outside 32-64` };
   if (def.kind === 'alignment' && (n & (n - 1)) !== 0) return { error: `${n} is not a power of two` };
   return { value: n };
 }
@@ -510,9 +510,6 @@ export function explainConstraints(limits: Limits): Explanation {
   });
   const notes: string[] = [];
   const addressLimitBytes = limits.addressBits < 64 ? 2 ** limits.addressBits : undefined;
-  if (addressLimitBytes !== undefined) {
-    notes.push(`buffers whose physical pages lie at or above 0x${addressLimitBytes.toString(16)} must be bounced (copied) or remapped by the DMA mapper before the HBA sees them; the checker flags any segment that ends above it`);
-  }
   for (const d of directions) {
     if (d.worstCaseExceedsSegments) {
       notes.push(`a worst-case ${d.direction} of ${d.largestTransferBytes} bytes scattered over 4 KiB pages needs ${d.worstCaseSegments4k} segments but the HBA takes ${d.maxSegments}: the OS must split or copy such buffers; set IOMaximumByteCount${d.direction === 'read' ? 'Read' : 'Write'} to at most ${(d.maxSegments! - 1) * PAGE_4K} so every buffer fits`);

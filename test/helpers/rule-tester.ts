@@ -43,34 +43,37 @@ export function runRule(rule: Rule, events: TraceEvent[], constraints?: Record<s
   return all.sort((a, b) => a.recordIndex - b.recordIndex || a.offset - b.offset);
 }
 
+/** Checks one valid case: throws when the rule finds anything. */
+export function checkValidCase(rule: Rule, c: RuleCase): void {
+  const found = runRule(rule, buildTraceEvents(c.build), c.constraints);
+  expect(found.map((f) => `${f.messageId}: ${f.message}`), 'findings on a valid case').toEqual([]);
+}
+
+/** Checks one invalid case: throws on an unknown message id, a wrong count, or a mismatch. */
+export function checkInvalidCase(rule: Rule, c: InvalidCase): void {
+  for (const e of c.errors) {
+    if (!(e.messageId in rule.meta.messages)) throw new Error(`unknown message id "${e.messageId}" for rule ${rule.meta.id}`);
+  }
+  if (c.errors.length === 0) throw new Error(`invalid case "${c.name}" lists no findings`);
+  const found = runRule(rule, buildTraceEvents(c.build), c.constraints);
+  expect(found.map((f) => f.messageId), 'message ids in trace order').toEqual(c.errors.map((e) => e.messageId));
+  found.forEach((f, i) => {
+    const e = c.errors[i]!;
+    expect(f.ruleId).toBe(rule.meta.id);
+    expect(f.message, 'every placeholder filled').not.toMatch(/\{\w+\}/);
+    if (e.severity) expect(f.severity).toBe(e.severity);
+    if (e.message) expect(f.message).toContain(e.message);
+    if (e.evidence) expect(f.evidence).toMatchObject(e.evidence);
+  });
+}
+
 export function testRule(rule: Rule, cases: { valid: RuleCase[]; invalid: InvalidCase[] }): void {
   describe(rule.meta.id, () => {
     it('has valid and invalid cases', () => {
       expect(cases.valid.length).toBeGreaterThan(0);
       expect(cases.invalid.length).toBeGreaterThan(0);
     });
-    for (const c of cases.valid) {
-      it(`valid: ${c.name}`, () => {
-        const found = runRule(rule, buildTraceEvents(c.build), c.constraints);
-        expect(found.map((f) => `${f.messageId}: ${f.message}`)).toEqual([]);
-      });
-    }
-    for (const c of cases.invalid) {
-      it(`invalid: ${c.name}`, () => {
-        for (const e of c.errors) {
-          if (!(e.messageId in rule.meta.messages)) throw new Error(`unknown message id "${e.messageId}" for rule ${rule.meta.id}`);
-        }
-        const found = runRule(rule, buildTraceEvents(c.build), c.constraints);
-        expect(found.map((f) => f.messageId), 'message ids in trace order').toEqual(c.errors.map((e) => e.messageId));
-        found.forEach((f, i) => {
-          const e = c.errors[i]!;
-          expect(f.ruleId).toBe(rule.meta.id);
-          expect(f.message, 'every placeholder filled').not.toMatch(/\{\w+\}/);
-          if (e.severity) expect(f.severity).toBe(e.severity);
-          if (e.message) expect(f.message).toContain(e.message);
-          if (e.evidence) expect(f.evidence).toMatchObject(e.evidence);
-        });
-      });
-    }
+    for (const c of cases.valid) it(`valid: ${c.name}`, () => checkValidCase(rule, c));
+    for (const c of cases.invalid) it(`invalid: ${c.name}`, () => checkInvalidCase(rule, c));
   });
 }

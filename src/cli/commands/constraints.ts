@@ -139,7 +139,7 @@ function explainText(
   }
   lines.push(
     x.addressLimitBytes !== undefined
-      ? `Addressing: ${x.addressBits}-bit DMA; any segment ending above 0x${x.addressLimitBytes.toString(16)} (${bytesText(x.addressLimitBytes)}) needs bouncing or remapping`
+      ? `Addressing: ${x.addressBits}-bit DMA; any segment ending above 0x${x.addressLimitBytes.toString(16)} (${bytesText(x.addressLimitBytes)}) must be bounced (copied) or remapped by the DMA mapper before the HBA sees it; the checker flags any it finds`
       : 'Addressing: 64-bit DMA; no bouncing needed',
   );
   lines.push(`Alignment: ${x.minSegmentAlignment > 1 ? `segment addresses and lengths must be multiples of ${x.minSegmentAlignment} bytes` : 'none required'}`);
