@@ -11,6 +11,8 @@ import { messageOf, parseLine } from './encoding.js';
 const MAX_UNIT_BYTES = RECORD_HEADER + MAX_BODY_LENGTH + RECORD_TRAILER;
 /** Units being reassembled at once; past this the oldest is given up. */
 const MAX_OPEN_UNITS = 256;
+/** Bytes held by incomplete units at once; past this the oldest are given up (bounds memory). */
+const MAX_OPEN_BYTES = 16 * 1024 * 1024;
 /** Multi-part units remembered after decoding, so a repeated fragment is not a new unit. */
 const RECENTLY_DONE = 64;
 
@@ -32,6 +34,7 @@ export class OslogDecoder implements LineSink {
   private readonly splitter = new LineSplitter();
   private readonly open = new Map<number, Assembly>();
   private readonly recentlyDone = new Map<number, number>();
+  private openBytes = 0;
   private out: TraceEvent[] = [];
   private decoder: NativeDecoder | undefined;
   private headerKey = '';
@@ -98,18 +101,25 @@ export class OslogDecoder implements LineSink {
       if (!Buffer.from(previous).equals(Buffer.from(payload))) this.damage(offset, `part ${part}/${parts} of unit 0x${seq.toString(16)} seen twice with different bytes; second skipped`, text.length);
       return;
     }
-    a.bytes += payload.length;
-    if (a.bytes > MAX_UNIT_BYTES) {
+    if (a.bytes + payload.length > MAX_UNIT_BYTES) {
       this.abandon(seq, a, `it grew past ${MAX_UNIT_BYTES} bytes before`);
       return;
     }
     a.fragments[part - 1] = payload;
     a.received++;
+    a.bytes += payload.length;
+    this.openBytes += payload.length;
     if (a.received === parts) {
       this.open.delete(seq);
+      this.openBytes -= a.bytes;
       this.recentlyDone.set(seq, parts);
       if (this.recentlyDone.size > RECENTLY_DONE) this.recentlyDone.delete(this.recentlyDone.keys().next().value as number);
       this.unit(new Uint8Array(Buffer.concat(a.fragments as Uint8Array[])), a.offset);
+      return;
+    }
+    while (this.openBytes > MAX_OPEN_BYTES) {
+      const [oldSeq, oldest] = this.open.entries().next().value as [number, Assembly];
+      this.abandon(oldSeq, oldest, `more than ${MAX_OPEN_BYTES} bytes of incomplete units were held before`);
     }
   }
 
@@ -186,6 +196,7 @@ export class OslogDecoder implements LineSink {
 
   private abandon(seq: number, a: Assembly, why: string): void {
     this.open.delete(seq);
+    this.openBytes -= a.bytes;
     this.damage(a.offset, `unit 0x${seq.toString(16)} incomplete: ${why} its ${a.parts} parts all arrived (${a.received} did); skipped`, a.bytes);
   }
 

@@ -179,4 +179,16 @@ describe('os_log SCT1 lines', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('holds at most 16 MiB of incomplete units, giving up the oldest first', () => {
+    const fragment = Buffer.alloc(200_000, 0x41).toString('base64');
+    const lines: string[] = [];
+    for (let seq = 0; seq < 30; seq++) for (let part = 1; part <= 3; part++) lines.push(`SCT1B ${seq.toString(16).padStart(8, '0')} ${part}/4 ${fragment}`);
+    const evs = decodeOslog(lines.join('\n'));
+    const messages = evs.filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
+    // 83 fragments fit in 16 MiB: the oldest units go as the 84th and later arrive, the rest at the end.
+    expect(messages.filter((m) => m.includes('more than 16777216 bytes of incomplete units'))).toHaveLength(3);
+    expect(messages.filter((m) => m.includes('the export ends before'))).toHaveLength(27);
+    expect(messages[0]).toMatch(/^at byte 0x0: unit 0x0 incomplete/);
+  });
 });
