@@ -1,5 +1,7 @@
 import type { Diagnostic, TraceEvent } from '../model/events.js';
+import { statSync } from 'node:fs';
 import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.js';
+import { createProgress, noProgress, type ProgressHost } from './progress.js';
 
 export interface InputResult {
   diagnostics: Diagnostic[];
@@ -12,6 +14,7 @@ const MAX_KEPT_DIAGNOSTICS = 20;
 /**
  * Reads each trace front to back and hands every event batch to `onBatch`. Diagnostics are
  * passed on too (so analyses can note damage) and collected for the caller to report.
+ * Given `progress` (the CLI context), long reads show a progress bar on a terminal's stderr.
  */
 export async function readInputs(
   paths: string[],
@@ -19,28 +22,57 @@ export async function readInputs(
   onBatch: (events: TraceEvent[], trace: OpenedTrace) => void | Promise<void>,
   onTraceStart?: (trace: OpenedTrace) => void,
   onTraceEnd?: (trace: OpenedTrace) => void | Promise<void>,
+  progress?: ProgressHost,
 ): Promise<InputResult & { diagnosticCount: number }> {
   const diagnostics: Diagnostic[] = [];
   let diagnosticCount = 0;
   const traces: OpenedTrace[] = [];
-  for (const path of paths) {
-    const trace = await openTrace(path, options);
-    traces.push(trace);
-    onTraceStart?.(trace);
-    for await (const batch of trace.events) {
-      for (const ev of batch) {
-        if (ev.kind === 'diagnostic') {
-          diagnosticCount++;
-          if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push({ ...ev, message: `${path}: ${ev.message}` });
-        }
+  const bar = progress ? createProgress(progress, { totalBytes: totalSize(paths) }) : noProgress;
+  const openOptions: OpenOptions = bar.enabled
+    ? {
+        ...options,
+        onBytes: (n) => {
+          options.onBytes?.(n);
+          bar.bytes(n);
+        },
       }
-      const r = onBatch(batch, trace);
+    : options;
+  try {
+    for (const path of paths) {
+      const trace = await openTrace(path, openOptions);
+      traces.push(trace);
+      bar.file(() => trace.stats.records);
+      onTraceStart?.(trace);
+      for await (const batch of trace.events) {
+        for (const ev of batch) {
+          if (ev.kind === 'diagnostic') {
+            diagnosticCount++;
+            if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push({ ...ev, message: `${path}: ${ev.message}` });
+          }
+        }
+        const r = onBatch(batch, trace);
+        if (r) await r;
+      }
+      const r = onTraceEnd?.(trace);
       if (r) await r;
     }
-    const r = onTraceEnd?.(trace);
-    if (r) await r;
+  } finally {
+    bar.done();
   }
   return { diagnostics, diagnosticCount, traces };
+}
+
+/** Sum of the inputs' sizes for the progress bar (unreadable paths count 0; opening reports them). */
+function totalSize(paths: string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    try {
+      total += statSync(p).size;
+    } catch {
+      // openTrace gives the error a user sees.
+    }
+  }
+  return total;
 }
 
 /** The stderr lines for damaged input: each diagnostic, then the totals. */

@@ -138,7 +138,7 @@ function latencyCharts(s: Summary): string {
 }
 
 function sizeChart(id: string, title: string, h: SizeHistogram, bytes: boolean, cls: string): string {
-  if (h.count === 0) return '';
+  if (h.count === 0 || (!bytes && h.max === 0)) return '';
   const markerIndex = h.limit === null ? -1 : h.bins.findIndex((b) => b.atMost === h.limit);
   const limitText = h.limit === null ? '' : `${limitWord(h.limitKey)} ${bytes ? size(h.limit) : count(h.limit)}`;
   const svg = barChart({
@@ -329,7 +329,7 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
         ['Segments per task, writes', tr.writeSegments, false],
       ] as Array<[string, SizeHistogram, boolean]>
     )
-      .filter(([, h]) => h.count)
+      .filter(([, h, bytes]) => h.count && (bytes || h.max !== 0))
       .map(([title, h, bytes]) => `<h3>${esc(title)}</h3>${sizeTable(h, bytes)}`)
       .join('');
     parts.push(section('transfers', 'Transfer sizes and segment counts', `<div class="grid2">${sizeParts.join('')}</div>${tables}`));

@@ -328,7 +328,6 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     }
     row.keys.push(c.key);
     const m = row.acc;
-    if (m.latency === c.latency || m === c) continue;
     if (row.keys.length === 2) m.latency = copyHistogram(m.latency);
     m.submitted += c.submitted;
     m.completed += c.completed;

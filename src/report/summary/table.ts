@@ -12,13 +12,25 @@ export interface TableSpec {
   rows: Array<Array<string | number>>;
   /** Per column; default left for the first, right for the rest. */
   align?: Align[];
-  /** The column that shrinks (and wraps) to fit; default the widest. */
-  flex?: number;
+  /** The column(s) that shrink (and wrap) to fit, widest first; default the widest column. */
+  flex?: number | number[];
   width: number;
 }
 
 /** Narrowest a flexible column gets before the table is allowed to overflow. */
 const MIN_FLEX = 12;
+
+/** Takes up to `excess` columns from the widest of `which`, none below `floor`; returns what is left. */
+function shrink(widths: number[], which: number[], excess: number, floor: number): number {
+  while (excess > 0) {
+    let widest = -1;
+    for (const i of which) if (widths[i]! > floor && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+    if (widest < 0) break;
+    widths[widest]!--;
+    excess--;
+  }
+  return excess;
+}
 
 function textWidth(s: string): number {
   let w = 0;
@@ -36,17 +48,13 @@ export function renderTable(spec: TableSpec): string {
   const widths = [...natural];
   let wrap = false;
   if (total > spec.width) {
-    const flex = spec.flex ?? natural.indexOf(Math.max(...natural));
-    widths[flex] = Math.max(Math.min(MIN_FLEX, natural[flex]!), natural[flex]! - (total - spec.width));
     wrap = true;
+    const flex = spec.flex === undefined ? [natural.indexOf(Math.max(...natural))] : typeof spec.flex === 'number' ? [spec.flex] : spec.flex;
+    let excess = total - spec.width;
+    // Narrow the widest flexible column one step at a time, so that they end up even.
+    excess = shrink(widths, flex, excess, MIN_FLEX);
     // Still too wide (a narrow terminal): take the rest from the widest columns, down to 6.
-    let excess = widths.reduce((a, b) => a + b, 0) + cols + 1 - spec.width;
-    while (excess > 0) {
-      const widest = widths.indexOf(Math.max(...widths));
-      if (widths[widest]! <= 6) break;
-      widths[widest]!--;
-      excess--;
-    }
+    shrink(widths, widths.map((_, i) => i), excess, 6);
   }
   const table = new Table({
     head: spec.head,

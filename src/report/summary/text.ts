@@ -13,6 +13,12 @@ export interface TextOptions {
 }
 
 const BAR_WIDTH = 20;
+/** Finding examples are clipped here: `scsitrace check` prints them in full. */
+const EXAMPLE_CHARS = 160;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
 
 function section(title: string, body: string): string {
   return `${title}\n${body}\n`;
@@ -95,13 +101,13 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     const rows = s.findings.rules.map((g) => {
       const x = g.examples[0];
       return [
-        g.subject ? `${g.ruleId} (${g.subject})` : g.ruleId,
+        g.subject ? `${g.ruleId}\n(${g.subject})` : g.ruleId,
         g.severity,
         count(g.count),
-        x ? `${seconds(x.timeNs)}: ${x.message}` : '',
+        x ? clip(`${seconds(x.timeNs)}: ${x.message}`, EXAMPLE_CHARS) : '',
       ];
     });
-    out.push(section('Findings', renderTable({ head: ['rule', 'severity', 'count', 'first example'], rows, align: ['left', 'left', 'right', 'left'], flex: 3, width })));
+    out.push(section('Findings', renderTable({ head: ['rule', 'severity', 'count', 'first example'], rows, align: ['left', 'left', 'right', 'left'], flex: [0, 3], width })));
   }
 
   if (by.has('opcode') && s.commands.length) {
@@ -164,7 +170,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
       x.senseKeyName,
       `${hex2(x.asc)}/${hex2(x.ascq)} ${x.ascName}`,
       count(x.count),
-      x.commands.slice(0, 4).map((k) => `${k.name} ×${count(k.count)}`).join(', ') + (x.commands.length > 4 ? ', …' : ''),
+      x.commands.slice(0, 3).map((k) => `${k.name} ×${count(k.count)}`).join(', ') + (x.commands.length > 3 ? `, ${x.commands.length - 3} more` : ''),
     ]);
     if (c.checkConditionsWithoutSense) {
       rows.push(['(no sense data)', c.unreadableSense ? `${count(c.unreadableSense)} with sense in no known format` : '', count(c.checkConditionsWithoutSense), '']);
@@ -172,7 +178,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     out.push(
       section(
         'CHECK CONDITION by sense',
-        renderTable({ head: ['sense key', 'ASC/ASCQ', 'tasks', 'commands'], rows, align: ['left', 'left', 'right', 'left'], flex: 1, width }),
+        renderTable({ head: ['sense key', 'ASC/ASCQ', 'tasks', 'commands'], rows, align: ['left', 'left', 'right', 'left'], flex: [1, 3], width }),
       ),
     );
   }
@@ -187,15 +193,14 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
       size(l.bytesWritten),
       perSec(l.iopsMean),
       `${l.queueDepth.mean.toFixed(2)} / ${l.queueDepth.max}`,
-      duration(l.latency.p50Ns),
       duration(l.latency.p99Ns),
     ]);
-    if (all.length > maxRows) rows.push([`${all.length - maxRows} more`, '', '', '', '', '', '', '', '', '']);
+    if (all.length > maxRows) rows.push([`${all.length - maxRows} more`, '', '', '', '', '', '', '', '']);
     out.push(
       section(
         title,
         renderTable({
-          head: [first, 'tasks', 'errors', 'never\ndone', 'read', 'written', 'IOPS', 'QD\nmean / max', 'p50', 'p99'],
+          head: [first, 'tasks', 'errors', 'never\ndone', 'read', 'written', 'IOPS', 'QD\nmean / max', 'p99\nlatency'],
           rows,
           flex: 0,
           width,
@@ -214,7 +219,8 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     ['Segments per task, writes', tr.writeSegments, false],
   ];
   for (const [title, h, bytes] of hist) {
-    if (h.count === 0) continue;
+    // Formats without scatter/gather lists (captures) have no segments to show.
+    if (h.count === 0 || (!bytes && h.max === 0)) continue;
     out.push(section(`${title}: ${histogramCaption(h, bytes)}`, histogramTable(h, bytes, width)));
   }
 
