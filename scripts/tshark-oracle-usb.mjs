@@ -30,7 +30,7 @@ if (!capture) {
 const LBA_FIELDS = [
   'scsi_sbc.rdwr6.lba', 'scsi_sbc.rdwr10.lba', 'scsi_sbc.rdwr16.lba',
   'scsi_sbc.verify.lba', 'scsi_sbc.verify.lba64', 'scsi_sbc.wrverify.lba',
-  'scsi_sbc.wrverify.lba64', 'scsi_sbc.get_lba_status.start_lba',
+  'scsi_sbc.wrverify.lba64', 'scsi_sbc.lba64_add', 'scsi_sbc.get_lba_status.start_lba',
 ];
 const LENGTH_FIELDS = [
   'scsi_sbc.rdwr6.xferlen', 'scsi_sbc.rdwr10.xferlen', 'scsi_sbc.rdwr12.xferlen',
@@ -38,7 +38,10 @@ const LENGTH_FIELDS = [
   'scsi_sbc.wrverify.xferlen32',
 ];
 const WRITE_SAME_10 = 0x41;
-const SERVICE_ACTION_FIELDS = ['scsi_sbc.sa', 'scsi.mpi.service_action', 'scsi.persresvin.svcaction'];
+const SERVICE_ACTION_FIELDS = [
+  'scsi_sbc.sa', 'scsi.mpi.service_action', 'scsi.persresvin.svcaction', 'scsi.persresvout.svcaction',
+  'scsi.extcopy.service_action', 'scsi.recv_copy.service_action', 'scsi.spc.svcaction',
+];
 const OPCODE_FIELDS = ['scsi_sbc.opcode', 'scsi.spc.opcode'];
 
 const FIELDS = [
