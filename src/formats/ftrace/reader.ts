@@ -1,6 +1,8 @@
 import {
   DataDirection,
   DeliveryStatus,
+  HbaEventKind,
+  HbaEventPhase,
   SamStatus,
   ServiceResponse,
   TaskAttribute,
@@ -18,14 +20,20 @@ import { parseScsiTraceLine, type ScsiResult, type ScsiTraceLine } from './parse
 
 /** Commands dispatched and not yet done, per device; beyond this the oldest is given up. */
 const MAX_PENDING_PER_DEVICE = 4096;
-/** Timed-out commands remembered per device, so a late completion is recognised. */
-const MAX_TIMED_OUT_PER_DEVICE = 64;
+
+interface At {
+  offset: number;
+  index: number;
+  timeNs: number;
+}
 
 interface Pending {
   taskId: bigint;
   /** driver_tag, or -1 when the kernel printed none. */
   tag: number;
   cdbKey: string;
+  /** Where scsi_dispatch_cmd_timeout fired for it, if it did. */
+  timedOut?: At;
 }
 
 interface Device {
@@ -33,7 +41,6 @@ interface Device {
   targetId: bigint;
   lun: number;
   pending: Pending[];
-  timedOut: Pending[];
 }
 
 const DIRECTION: Readonly<Record<string, DataDirection>> = {
@@ -74,6 +81,9 @@ export class FtraceDecoder implements LineSink {
   end(out: TraceEvent[] = []): TraceEvent[] {
     this.out = out;
     this.splitter.end(this);
+    for (const dev of this.devices.values()) {
+      for (const p of dev.pending.filter((x) => x.timedOut)) this.closeTimedOut(dev, p);
+    }
     if (this.scsiLines === 0) {
       out.push(this.diag(0, 'no SCSI tracepoint lines (scsi:scsi_dispatch_cmd_*) found; were the scsi events enabled?', 0));
     }
@@ -123,6 +133,10 @@ export class FtraceDecoder implements LineSink {
     const tag = parsed.driverTag !== undefined && parsed.driverTag >= 0 ? parsed.driverTag : -1;
     const cdbKey = Buffer.from(cdb).toString('hex');
     if (parsed.kind === 'start') {
+      // The same command dispatched again after it timed out: the error handler took the
+      // first attempt back without a completion tracepoint (usb-storage, for one).
+      const retried = findPending(dev.pending, tag, cdbKey, true);
+      if (retried) this.closeTimedOut(dev, retried);
       const taskId = this.nextTaskId++;
       dev.pending.push({ taskId, tag, cdbKey });
       if (dev.pending.length > MAX_PENDING_PER_DEVICE) dev.pending.shift();
@@ -144,17 +158,36 @@ export class FtraceDecoder implements LineSink {
       return;
     }
     const what = `${eventName(parsed)} for ${dev.name} ${parsed.opcodeName ?? `opcode 0x${cdb[0]!.toString(16)}`}${tag >= 0 ? ` tag ${tag}` : ''}`;
-    const match = take(dev.pending, tag, cdbKey);
-    if (!match) {
-      const late = take(dev.timedOut, tag, cdbKey);
-      const result = parsed.result ? ` (${describeResult(parsed.result)})` : '';
-      this.out.push(
-        late
-          ? { kind: 'note', ...at, taskId: late.taskId, text: `${what} after the command timed out${result}` }
-          : { kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)${result}` },
-      );
+    if (parsed.kind === 'timeout') {
+      // The midlayer's timer fired. The command may still complete (virtio-scsi resets the
+      // timer) or be taken back by the error handler; which one, later lines tell.
+      const p = findPending(dev.pending, tag, cdbKey, false);
+      if (!p) {
+        this.out.push({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)` });
+        return;
+      }
+      p.timedOut ??= at;
+      this.out.push({
+        kind: 'hba',
+        ...at,
+        hbaKind: HbaEventKind.DriverTimeout,
+        phase: HbaEventPhase.Instant,
+        taskId: p.taskId,
+        status: 0,
+        durationNs: 0,
+        arg0: 0n,
+        arg1: 0n,
+        detail: 'scsi_dispatch_cmd_timeout: the SCSI midlayer timer fired',
+      });
       return;
     }
+    const match = findPending(dev.pending, tag, cdbKey, false);
+    if (!match) {
+      const result = parsed.result ? ` (${describeResult(parsed.result)})` : '';
+      this.out.push({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)${result}` });
+      return;
+    }
+    dev.pending.splice(dev.pending.indexOf(match), 1);
     if (parsed.kind === 'error') {
       const rtn = parsed.rtn!;
       this.out.push(this.completion(at, match.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure));
@@ -166,12 +199,6 @@ export class FtraceDecoder implements LineSink {
       });
       return;
     }
-    if (parsed.kind === 'timeout') {
-      dev.timedOut.push(match);
-      if (dev.timedOut.length > MAX_TIMED_OUT_PER_DEVICE) dev.timedOut.shift();
-      this.out.push(this.completion(at, match.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.TaskTimeoutOccurred));
-      return;
-    }
     const { serviceResponse, status } = completionOf(parsed.result!);
     const c = this.completion(at, match.taskId, serviceResponse, status);
     const s = parsed.sense;
@@ -179,6 +206,15 @@ export class FtraceDecoder implements LineSink {
       c.sense = fixedSense(s.key, s.asc, s.ascq);
     }
     this.out.push(c);
+  }
+
+  /**
+   * Ends a timed-out command that will get no completion line: TASK TIMEOUT at the time and
+   * line of its timeout (so this completion comes after later events in the stream).
+   */
+  private closeTimedOut(dev: Device, p: Pending): void {
+    dev.pending.splice(dev.pending.indexOf(p), 1);
+    this.out.push(this.completion(p.timedOut!, p.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.TaskTimeoutOccurred));
   }
 
   private completion(at: { offset: number; index: number; timeNs: number }, taskId: bigint, serviceResponse: number, status: number): TaskCompleted {
@@ -190,7 +226,7 @@ export class FtraceDecoder implements LineSink {
     let dev = this.devices.get(name);
     if (!dev) {
       const targetId = (BigInt(l.host) << 32n) | (BigInt(l.channel) << 16n) | BigInt(l.id);
-      dev = { name, targetId, lun: l.lun, pending: [], timedOut: [] };
+      dev = { name, targetId, lun: l.lun, pending: [] };
       this.devices.set(name, dev);
       this.out.push({
         kind: 'note',
@@ -215,14 +251,13 @@ export class FtraceDecoder implements LineSink {
   }
 }
 
-/** Removes and returns the oldest pending command with the same CDB and, if both have one, the same tag. */
-function take(list: Pending[], tag: number, cdbKey: string): Pending | undefined {
-  for (let i = 0; i < list.length; i++) {
-    const p = list[i]!;
-    if (p.cdbKey === cdbKey && (tag < 0 || p.tag < 0 || p.tag === tag)) {
-      list.splice(i, 1);
-      return p;
-    }
+/**
+ * The oldest pending command with the same CDB and, if both have one, the same tag;
+ * `timedOutOnly` restricts the search to commands whose timeout fired.
+ */
+function findPending(list: Pending[], tag: number, cdbKey: string, timedOutOnly: boolean): Pending | undefined {
+  for (const p of list) {
+    if (p.cdbKey === cdbKey && (tag < 0 || p.tag < 0 || p.tag === tag) && (!timedOutOnly || p.timedOut)) return p;
   }
   return undefined;
 }

@@ -57,7 +57,11 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
     expect(done.at(-1)!.complete).toMatchObject({ serviceResponse: 1, status: DeliveryStatus.DeviceNotPresent });
     expect(done.at(-1)!.submit.lun).toBe(1);
     expect(notes(evs)).toContain('queuecommand refused the command: rtn=0x1055 (SCSI_MLQUEUE_HOST_BUSY); the midlayer requeues it');
-    expect(notes(evs)).toContain('scsi_dispatch_cmd_done for 6:0:0:0 WRITE_10 after the command timed out (host=DID_TIME_OUT status=0x00)');
+    // The timeout is an HBA event on the task; the completion with DID_TIME_OUT ends it.
+    const timeout = evs.find((e) => e.kind === 'hba')!;
+    const timedOut = done.find((t) => t.submit.taskId === (timeout as { taskId: bigint }).taskId)!;
+    expect(timeout).toMatchObject({ hbaKind: 7, timeNs: 45_001_234_000 - 12_000_101_000 });
+    expect(timedOut.complete).toMatchObject({ serviceResponse: 1, status: DeliveryStatus.TaskTimeoutOccurred, timeNs: 45_210_000_000 - 12_000_101_000 });
     // host 6 stays distinct from host 0 in the target id.
     expect(done[0]!.submit.targetId).toBe(6n << 32n);
   });
@@ -114,7 +118,7 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
     expect(sense[2]).toBe('700003000000000a00000000110000000000');
     expect(sense.slice(3)).toEqual(['', '', '']);
     expect(done[5]!.complete).toMatchObject({ serviceResponse: 1, status: DeliveryStatus.TaskTimeoutOccurred });
-    expect(done[5]!.latencyNs).toBe(30_004_000_000);
+    expect(done[5]!.latencyNs).toBe(30_300_000_000);
     expect(done[3]!.submit.cdb).toEqual(Uint8Array.of(0x08, 0, 0, 0, 0, 0));
   });
 
@@ -235,5 +239,20 @@ describe('Linux SCSI tracepoint text: damage and detection', () => {
       expect(evs).toEqual(decodeFtrace(fixture(name)));
       expect(opened.stats.records).toBe(fixture(name).toString().split('\n').filter((l) => /: (scsi:)?scsi_(dispatch_cmd_\w+|eh_wakeup):/.test(l)).length);
     }
+  });
+
+  it('a timeout the driver recovers from ends with the real completion; one the error handler takes back ends at the timeout', () => {
+    const line = (t: string, ev: string, tail = '') =>
+      `  kworker/0:1H-37  [000] .....  ${t}: scsi_dispatch_cmd_${ev}: host_no=0 channel=0 id=0 lun=1 data_sgl=1 prot_sgl=0 prot_op=SCSI_PROT_NORMAL driver_tag=3 scheduler_tag=1 cmnd=(READ_10 lba=64 txlen=8 protect=0 raw=28 00 00 00 00 40 00 00 08 00)${tail}`;
+    const good = ' result=(driver=DRIVER_OK host=DID_OK message=COMMAND_COMPLETE status=SAM_STAT_GOOD)';
+    // virtio-scsi resets the timer: the command completes GOOD after its timeout.
+    const recovered = decodeFtrace([line('10.000000', 'start'), line('12.000000', 'timeout', good), line('13.000000', 'done', good)].join('\n'));
+    expect(recovered.map((e) => e.kind)).toEqual(['header', 'note', 'submit', 'hba', 'complete']);
+    expect(tasksOf(recovered).done.map((t) => [t.complete!.serviceResponse, t.complete!.status, t.latencyNs])).toEqual([[2, 0, 3_000_000_000]]);
+    // usb-storage: the error handler aborts and dispatches again; the first attempt has no done line.
+    const retried = decodeFtrace([line('10.000000', 'start'), line('12.000000', 'timeout', good), line('20.000000', 'start'), line('22.000000', 'timeout', good)].join('\n'));
+    const t = tasksOf(retried);
+    expect(t.done.map((x) => [x.complete!.status, x.latencyNs])).toEqual([[DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000], [DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000]]);
+    expect(t.open).toEqual([]);
   });
 });
