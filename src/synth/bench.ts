@@ -14,7 +14,7 @@ const STREAMS = 8;
 
 /** Transfer sizes in 4 KiB pages and their weights: small random I/O plus large sequential. */
 const SIZE_TABLE: ReadonlyArray<readonly [number, number]> = [
-  [1, 22], [2, 10], [4, 10], [8, 9], [16, 9], [32, 12], [64, 10], [128, 10], [256, 8],
+  [1, 25], [2, 12], [4, 14], [8, 12], [16, 10], [32, 10], [64, 8], [128, 5], [256, 4],
 ];
 const SIZE_TOTAL = SIZE_TABLE.reduce((n, [, w]) => n + w, 0);
 
@@ -144,7 +144,7 @@ export function writeBenchTrace(path: string, tasks: number, seed: number): void
         let address = 16 * 1024 * 1024 + rng.below(4 * 1024 * 1024) * PAGE; // below 16 GiB
         let runBytes = 0;
         for (let p = 0; p < pages; p++) {
-          if (n > 0 && runBytes < MAX_SEGMENT_BYTES && rng.below(100) < 30) {
+          if (n > 0 && runBytes < MAX_SEGMENT_BYTES && rng.below(100) < 55) {
             runBytes += PAGE;
           } else {
             if (n > 0) {

@@ -19,7 +19,7 @@ export const SAMPLE_TRACES: readonly SampleTrace[] = [
     file: 'healthy-copy.sct',
     scenario: 'healthy-copy',
     seed: 1,
-    shows: 'a 16 MiB buffered file copy through a correct RAID driver: scattered 4 KiB pages, flushes answered after a controller cache flush, verified read-back; `check` finds nothing',
+    shows: 'a 32 MiB buffered file copy through a correct RAID driver: scattered 4 KiB pages, flushes answered after a controller cache flush, verified read-back; `check` finds nothing',
   },
   {
     file: 'lsi3108-buffered-copy.sct',
@@ -44,7 +44,7 @@ export const SAMPLE_TRACES: readonly SampleTrace[] = [
     file: 'slow-power-transition.sct',
     scenario: 'slow-power-transition',
     seed: 1,
-    shows: 'sleep/wake where the HBA takes ~21.4 s from power state 0 to 2, with commands submitted while it is powered down',
+    shows: 'sleep/wake where the HBA takes over 21 s from power state 0 to 2, with commands submitted while it is powered down',
   },
   {
     file: 'mixed-workload.sct',

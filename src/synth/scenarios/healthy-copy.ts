@@ -37,7 +37,7 @@ export const healthyCopy: Scenario = {
     'after a controller flush (ControllerCacheFlush Issued/Completed linked to the task).',
     'Verify pass reads the destination back; read digests equal the written ones.',
   ],
-  size: { meaning: 'bytes copied', default: 16 * MiB, min: 64 * 1024, max: 64 * 1024 * MiB },
+  size: { meaning: 'bytes copied', default: 32 * MiB, min: 64 * 1024, max: 64 * 1024 * MiB },
   generate(w, o) {
     const rng = new Prng(o.seed);
     const sim = new Sim(w, rng, { startNs: 1_000_000 });
@@ -48,7 +48,7 @@ export const healthyCopy: Scenario = {
     sim.wait(rng.int(5_000_000, 20_000_000));
     const policy = () => ({ highProbability: 0.7, straddleProbability: 0.01, memoryTop: 32 * 1024 * MiB });
     runCopy(sim, {
-      bytes: o.size ?? 16 * MiB,
+      bytes: o.size ?? 32 * MiB,
       disk: RAID_VOLUME,
       media: new Media(o.seed, RAID_VOLUME.blockBytes),
       seed: o.seed,

@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScsitrace } from '../helpers/cli.js';
+
+const traces = join(import.meta.dirname, '..', '..', 'traces');
+
+/** What each committed sample is for: the rules that must fire on it (the healthy one: none). */
+const EXPECTED: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['healthy-copy.sct', []],
+  ['lsi3108-buffered-copy.sct', ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush']],
+  ['vendor-cdb-rejected.sct', ['vendor-specific-cdb']],
+  ['dma-over-2gib.sct', ['dma-mapped-bytes-exceeded']],
+  ['slow-power-transition.sct', ['slow-power-transition', 'command-while-powered-down']],
+  ['mixed-workload.sct', ['opcode-rejected', 'task-never-completed']],
+];
+
+describe('check on the sample traces', () => {
+  it.each(EXPECTED)('%s triggers %j', async (file, rules) => {
+    const r = await runScsitrace('check', '--format', 'json', '--fail-on', 'info', join(traces, file));
+    const report = JSON.parse(r.stdout) as { groups: Array<{ ruleId: string; count: number }> };
+    const fired = report.groups.map((g) => g.ruleId);
+    if (rules.length === 0) {
+      expect(fired).toEqual([]);
+      expect(r.code).toBe(0);
+    } else {
+      expect(fired).toEqual(expect.arrayContaining([...rules]));
+      expect(r.code).toBe(1);
+    }
+  });
+});

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SAMPLE_TRACES, scenarios } from '../../src/synth/index.js';
+import { sample } from './helpers.js';
+
+const traces = join(import.meta.dirname, '..', '..', 'traces');
+
+describe('committed sample traces', () => {
+  it('cover every scenario once', () => {
+    expect(SAMPLE_TRACES.map((s) => s.scenario).sort()).toEqual(scenarios.map((s) => s.name).sort());
+  });
+
+  it.each(SAMPLE_TRACES.map((s) => [s.file, s] as const))('%s is byte-identical to what synth gives for its seed (run scripts/gen-traces.mjs after changing a generator)', (file, s) => {
+    const committed = readFileSync(join(traces, file));
+    expect(committed.length).toBeLessThanOrEqual(1024 * 1024);
+    const fresh = sample(s.scenario).bytes;
+    expect(committed.length).toBe(fresh.length);
+    expect(Buffer.compare(committed, Buffer.from(fresh))).toBe(0);
+  });
+
+  it('each have their line in traces/README.md', () => {
+    const readme = readFileSync(join(traces, 'README.md'), 'utf8');
+    for (const s of SAMPLE_TRACES) expect(readme).toContain(`- \`${s.file}\` — ${s.shows}`);
+  });
+});

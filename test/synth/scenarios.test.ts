@@ -1,0 +1,385 @@
+import { describe, expect, it } from 'vitest';
+import { DataDirection, DeliveryStatus, HbaEventKind, HbaEventPhase, SamStatus, ServiceResponse, type DataDigest, type TaskSubmitted } from '../../src/model/events.js';
+import { decodeCdb } from '../../src/scsi/index.js';
+import { decodeSense } from '../../src/scsi/sense.js';
+import { scenarios, synthesize } from '../../src/synth/index.js';
+import { decode, isRw, isSync, sample } from './helpers.js';
+
+const FOUR_GIB = 0x1_0000_0000;
+const names = scenarios.map((s) => s.name);
+
+describe('every scenario', () => {
+  it.each(names)('%s decodes with no diagnostics, unknown records or skipped bytes', (name) => {
+    const d = sample(name);
+    expect(d.events.filter((e) => e.kind === 'diagnostic')).toEqual([]);
+    expect(d.stats).toMatchObject({ unknownRecords: 0, damagedRegions: 0, skippedBytes: 0, skippedRecords: 0 });
+    expect(d.submits.size).toBeGreaterThan(10);
+  });
+
+  it.each(names)('%s is written in time order, completes only submitted tasks once, never reuses an in-flight tag', (name) => {
+    const d = sample(name);
+    let last = 0;
+    const inFlightTags = new Map<bigint, bigint>();
+    const completed = new Set<bigint>();
+    for (const e of d.events) {
+      expect(e.timeNs).toBeGreaterThanOrEqual(last);
+      last = e.timeNs;
+      if (e.kind === 'submit') {
+        expect([...inFlightTags.values()]).not.toContain(e.tag);
+        inFlightTags.set(e.taskId, e.tag);
+      } else if (e.kind === 'complete') {
+        expect(inFlightTags.has(e.taskId)).toBe(true);
+        expect(completed.has(e.taskId)).toBe(false);
+        inFlightTags.delete(e.taskId);
+        completed.add(e.taskId);
+      }
+    }
+  });
+
+  it.each(names)('%s has CDBs that decode cleanly and agree with the requested transfer', (name) => {
+    const d = sample(name);
+    for (const s of d.submits.values()) {
+      const c = decodeCdb(s.cdb);
+      expect(c.problems, c.summary).toEqual([]);
+      if (isRw(s)) {
+        expect(c.transferLength! * 512).toBe(s.requestedBytes);
+        expect(s.segments.totalBytes()).toBe(s.requestedBytes);
+        expect(s.direction).toBe(s.cdb[0] === 0x2a || s.cdb[0] === 0x8a ? DataDirection.ToDevice : DataDirection.FromDevice);
+      }
+    }
+  });
+
+  it.each(names)('%s has no overlapping segments within a task, all 4 KiB pages', (name) => {
+    for (const s of sample(name).submits.values()) {
+      const ranges: Array<[number, number]> = [];
+      for (let i = 0; i < s.segments.count; i++) {
+        const a = Number(s.segments.address(i));
+        expect(a % 4096).toBe(0);
+        expect(s.segments.length(i) % 4096).toBe(0);
+        ranges.push([a, a + s.segments.length(i)]);
+      }
+      ranges.sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
+    }
+  });
+
+  it.each(names)('%s returns well-formed fixed-format sense with CHECK CONDITION only', (name) => {
+    for (const c of sample(name).completions.values()) {
+      if (c.sense.length === 0) {
+        expect(c.serviceResponse === ServiceResponse.TaskComplete && c.status === SamStatus.CheckCondition).toBe(false);
+        continue;
+      }
+      expect(c.status).toBe(SamStatus.CheckCondition);
+      expect(c.sense[0]! & 0x7f).toBe(0x70);
+      expect(c.sense[7]).toBe(c.sense.length - 8);
+      expect(decodeSense(c.sense).problems).toEqual([]);
+    }
+  });
+
+  it.each(names)('%s gives the same bytes for the same seed and different bytes for another', (name) => {
+    const s = scenarios.find((x) => x.name === name)!;
+    const o = s.size ? { size: s.size.min } : {};
+    const a = synthesize(name, { seed: 42, ...o });
+    expect(Buffer.compare(Buffer.from(a), Buffer.from(synthesize(name, { seed: 42, ...o })))).toBe(0);
+    expect(Buffer.compare(Buffer.from(a), Buffer.from(synthesize(name, { seed: 43, ...o })))).not.toBe(0);
+  });
+});
+
+/** Digests by (LBA, byte count), last one wins: what a read-back is compared against. */
+function writeDigests(events: ReturnType<typeof sample>['events']): { writes: Map<string, DataDigest>; reads: Array<{ read: DataDigest; write: DataDigest }> } {
+  const writes = new Map<string, DataDigest>();
+  const reads: Array<{ read: DataDigest; write: DataDigest }> = [];
+  for (const e of events) {
+    if (e.kind !== 'digest') continue;
+    const key = `${e.lba}/${e.byteCount}`;
+    if (e.direction === DataDirection.ToDevice) writes.set(key, e);
+    else if (writes.has(key)) reads.push({ read: e, write: writes.get(key)! });
+  }
+  return { writes, reads };
+}
+
+function flushEvents(d: ReturnType<typeof sample>, taskId: bigint) {
+  return d.hba.filter((h) => h.hbaKind === HbaEventKind.ControllerCacheFlush && h.taskId === taskId);
+}
+
+describe('healthy-copy', () => {
+  const d = sample('healthy-copy');
+  const submits = [...d.submits.values()];
+  const constraints = d.events.find((e) => e.kind === 'constraints');
+
+  it('starts with the constraints record and the enumeration commands', () => {
+    expect(d.events.findIndex((e) => e.kind === 'constraints')).toBeLessThan(d.events.findIndex((e) => e.kind === 'submit'));
+    const firstOps = submits.slice(0, 10).map((s) => s.cdb[0]);
+    expect(firstOps).toEqual(expect.arrayContaining([0xa0, 0x12, 0x00, 0x25, 0x9e, 0x5a]));
+  });
+
+  it('uses READ/WRITE(10) below 2 TiB and READ/WRITE(16) above, with page-scattered lists within the limits', () => {
+    const ops = new Set(submits.filter(isRw).map((s) => s.cdb[0]));
+    expect([...ops].sort((a, b) => a! - b!)).toEqual([0x28, 0x2a, 0x88, 0x8a]);
+    const entries = (constraints as { entries: Record<string, number> }).entries;
+    let merged = 0;
+    let scattered = 0;
+    for (const s of submits.filter(isRw)) {
+      const write = s.direction === DataDirection.ToDevice;
+      expect(s.segments.count).toBeLessThanOrEqual(entries[write ? 'IOMaximumSegmentCountWrite' : 'IOMaximumSegmentCountRead']!);
+      expect(s.requestedBytes).toBeLessThanOrEqual(entries[write ? 'IOMaximumByteCountWrite' : 'IOMaximumByteCountRead']!);
+      for (let i = 0; i < s.segments.count; i++) {
+        expect(s.segments.length(i)).toBeLessThanOrEqual(entries['IOMaximumSegmentByteCountWrite']!);
+        if (s.segments.length(i) > 4096) merged++;
+        else scattered++;
+      }
+    }
+    expect(merged).toBeGreaterThan(20);
+    expect(scattered).toBeGreaterThan(merged);
+  });
+
+  it('answers every SYNCHRONIZE CACHE(10) GOOD only after a linked controller flush Issued then Completed', () => {
+    const syncs = submits.filter(isSync);
+    expect(syncs.length).toBeGreaterThanOrEqual(3);
+    for (const s of syncs) {
+      expect(s.cdb[0]).toBe(0x35);
+      const [issued, done, ...rest] = flushEvents(d, s.taskId);
+      expect(rest).toEqual([]);
+      const c = d.completions.get(s.taskId)!;
+      expect(issued!.phase).toBe(HbaEventPhase.Issued);
+      expect(done!.phase).toBe(HbaEventPhase.Completed);
+      expect(done!.durationNs).toBe(done!.timeNs - issued!.timeNs);
+      expect(s.timeNs).toBeLessThan(issued!.timeNs);
+      expect(done!.timeNs).toBeLessThan(c.timeNs);
+      expect(c.status).toBe(SamStatus.Good);
+      expect(c.timeNs - s.timeNs).toBeGreaterThan(1_000_000); // a real flush takes milliseconds
+    }
+  });
+
+  it('flushes after the last write, and reads back exactly the digests it wrote', () => {
+    const lastWrite = Math.max(...submits.filter((s) => s.direction === DataDirection.ToDevice).map((s) => s.taskId).map(Number));
+    const lastSync = Math.max(...submits.filter(isSync).map((s) => Number(s.taskId)));
+    expect(lastSync).toBeGreaterThan(lastWrite);
+    const { reads } = writeDigests(d.events);
+    expect(reads.length).toBeGreaterThanOrEqual(16);
+    for (const { read, write } of reads) {
+      expect(read.crc32c).toBe(write.crc32c);
+      expect(Array.from(read.chunkDigests)).toEqual(Array.from(write.chunkDigests));
+    }
+  });
+
+  it('completes every task GOOD with the bytes requested, or reports the residual of a short transfer', () => {
+    for (const [id, c] of d.completions) {
+      expect(c.status).toBe(SamStatus.Good);
+      const s = d.submits.get(id)!;
+      expect(c.bytesTransferred + c.residual).toBe(s.requestedBytes);
+      if (c.bytesTransferred < s.requestedBytes) expect(c.residualFlags).toBe(1);
+    }
+    expect(d.completions.size).toBe(d.submits.size);
+  });
+});
+
+describe('lsi3108-buffered-copy', () => {
+  const d = sample('lsi3108-buffered-copy');
+  const submits = [...d.submits.values()];
+
+  it('reports the LSI 3108 DEXT constraints', () => {
+    const c = d.events.find((e) => e.kind === 'constraints')!;
+    expect(c.kind === 'constraints' && c.entries).toMatchObject({
+      IOMaximumSegmentAddressableBitCount: 32,
+      IOMaximumSegmentCountWrite: 129,
+      IOMaximumByteCountWrite: 0x80000,
+    });
+  });
+
+  it('hands the 32-bit HBA write segments above 4 GiB, some straddling the boundary, and keeps other limits', () => {
+    let above = 0;
+    let straddle = 0;
+    for (const s of submits) {
+      if (s.direction === DataDirection.ToDevice) {
+        expect(s.segments.count).toBeLessThanOrEqual(129);
+        expect(s.requestedBytes).toBeLessThanOrEqual(0x80000);
+      }
+      for (let i = 0; i < s.segments.count; i++) {
+        const end = Number(s.segments.address(i)) + s.segments.length(i);
+        if (s.segments.addressHigh(i) > 0) {
+          expect(s.direction).toBe(DataDirection.ToDevice);
+          above++;
+        } else if (end > FOUR_GIB) straddle++;
+      }
+    }
+    expect(above).toBeGreaterThan(100);
+    expect(straddle).toBeGreaterThan(0);
+  });
+
+  it('completes SYNCHRONIZE CACHE (10 and 16) GOOD within microseconds with no linked controller flush, though the trace has HBA events', () => {
+    const syncs = submits.filter(isSync);
+    expect(new Set(syncs.map((s) => s.cdb[0]))).toEqual(new Set([0x35, 0x91]));
+    expect(d.hba.length).toBeGreaterThan(0);
+    expect(d.hba.some((h) => h.hbaKind === HbaEventKind.ControllerCacheFlush)).toBe(false);
+    for (const s of syncs) {
+      const c = d.completions.get(s.taskId)!;
+      expect(c.status).toBe(SamStatus.Good);
+      expect(c.timeNs - s.timeNs).toBeLessThan(50_000);
+    }
+  });
+
+  it('reads back digests that differ exactly in the 4 KiB chunks written from pages at or above 4 GiB', () => {
+    // Page address of every chunk a write moved, in transfer order.
+    const pagesOf = (s: TaskSubmitted): number[] => {
+      const pages: number[] = [];
+      for (let i = 0; i < s.segments.count; i++) for (let o = 0; o < s.segments.length(i); o += 4096) pages.push(Number(s.segments.address(i)) + o);
+      return pages;
+    };
+    const { reads } = writeDigests(d.events);
+    expect(reads.length).toBeGreaterThan(100);
+    let bad = 0;
+    let good = 0;
+    for (const { read, write } of reads) {
+      const pages = pagesOf(d.submits.get(write.taskId)!);
+      for (let i = 0; i < read.chunkDigests.length; i++) {
+        const corrupt = pages[i]! >= FOUR_GIB;
+        expect(read.chunkDigests[i] !== write.chunkDigests[i]).toBe(corrupt);
+        if (corrupt) bad++;
+        else good++;
+      }
+      expect(read.crc32c === write.crc32c).toBe(pages.every((p) => p < FOUR_GIB));
+    }
+    expect(bad).toBeGreaterThan(100);
+    expect(good).toBeGreaterThan(bad);
+  });
+
+  it('scales with --size: 256 MiB by default', () => {
+    expect(scenarios.find((s) => s.name === 'lsi3108-buffered-copy')!.size!.default).toBe(256 * 1024 * 1024);
+    const small = decode(synthesize('lsi3108-buffered-copy', { seed: 1, size: 8 * 1024 * 1024 }));
+    const written = [...small.submits.values()].filter((s) => s.direction === DataDirection.ToDevice && s.cdb[0] === 0x8a).reduce((n, s) => n + s.requestedBytes, 0);
+    expect(written).toBe(8 * 1024 * 1024);
+  });
+});
+
+describe('vendor-cdb-rejected', () => {
+  const d = sample('vendor-cdb-rejected');
+  const submits = [...d.submits.values()];
+  const notes = d.events.filter((e) => e.kind === 'note');
+
+  it('refuses every vendor-specific CDB with a delivery failure and a kIOReturnNotPrivileged note', () => {
+    const vendor = submits.filter((s) => s.cdb[0]! >= 0xc0);
+    expect(new Set(vendor.map((s) => s.cdb[0]))).toEqual(new Set([0xe0, 0xe4, 0xc0, 0xd8, 0xff]));
+    for (const s of vendor) {
+      expect(s.cdb.length).toBe(16);
+      expect(d.completions.get(s.taskId)).toMatchObject({ serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeliveryFailure, bytesTransferred: 0 });
+      const note = notes.find((n) => n.kind === 'note' && n.taskId === s.taskId);
+      expect(note && note.kind === 'note' && note.text).toMatch(/0xe00002c1 \(kIOReturnNotPrivileged\)/);
+    }
+  });
+
+  it('answers INQUIRY and TEST UNIT READY normally', () => {
+    const standard = submits.filter((s) => s.cdb[0] === 0x12 || s.cdb[0] === 0x00);
+    expect(standard.length).toBeGreaterThanOrEqual(5);
+    for (const s of standard) expect(d.completions.get(s.taskId)).toMatchObject({ serviceResponse: ServiceResponse.TaskComplete, status: SamStatus.Good });
+  });
+});
+
+describe('dma-over-2gib', () => {
+  const d = sample('dma-over-2gib');
+
+  it('maps more than 2 GiB in flight, then fails mappings with a note, and retries them', () => {
+    let inFlight = 0;
+    let peak = 0;
+    const open = new Map<bigint, number>();
+    let failuresAfterPeak = 0;
+    for (const e of d.events) {
+      if (e.kind === 'submit') {
+        open.set(e.taskId, e.requestedBytes);
+        inFlight += e.requestedBytes;
+        peak = Math.max(peak, inFlight);
+      } else if (e.kind === 'complete') {
+        inFlight -= open.get(e.taskId)!;
+        open.delete(e.taskId);
+        if (e.serviceResponse === ServiceResponse.ServiceDeliveryOrTargetFailure) {
+          expect(peak).toBeGreaterThan(2 * 1024 ** 3);
+          failuresAfterPeak++;
+        }
+      }
+    }
+    expect(peak).toBeGreaterThan(2 * 1024 ** 3);
+    expect(failuresAfterPeak).toBeGreaterThan(0);
+    const failedNotes = d.events.filter((e) => e.kind === 'note' && /PrepareForDMA failed: 0xe00002bd/.test(e.text));
+    expect(failedNotes.length).toBe(failuresAfterPeak);
+    // Every LBA range written ends up written GOOD once.
+    const good = new Set<string>();
+    const all = new Set<string>();
+    for (const s of d.submits.values()) {
+      if (s.direction !== DataDirection.ToDevice) continue;
+      const lba = decodeCdb(s.cdb).lba!.toString();
+      all.add(lba);
+      if (d.completions.get(s.taskId)!.status === SamStatus.Good && d.completions.get(s.taskId)!.serviceResponse === ServiceResponse.TaskComplete) good.add(lba);
+    }
+    expect(good).toEqual(all);
+  });
+});
+
+describe('slow-power-transition', () => {
+  const d = sample('slow-power-transition');
+  const power = d.hba.filter((h) => h.hbaKind === HbaEventKind.PowerStateChange);
+
+  it('takes about 21 s from power state 0 to 2, and goes 2 to 0 quickly before', () => {
+    const done = power.filter((h) => h.phase === HbaEventPhase.Completed);
+    expect(done.map((h) => [Number(h.arg0), Number(h.arg1)])).toEqual([[2, 0], [0, 2]]);
+    expect(done[0]!.durationNs).toBeLessThan(1e9);
+    expect(done[1]!.durationNs).toBeGreaterThan(21e9);
+    expect(done[1]!.durationNs).toBeLessThan(22e9);
+  });
+
+  it('submits commands while powered down, and the first answer after the wake is UNIT ATTENTION 29/00', () => {
+    const offAt = power.find((h) => h.phase === HbaEventPhase.Completed && h.arg1 === 0n)!.timeNs;
+    const onAt = power.find((h) => h.phase === HbaEventPhase.Completed && h.arg1 === 2n)!.timeNs;
+    const whileOff = [...d.submits.values()].filter((s) => s.timeNs > offAt && s.timeNs < onAt);
+    expect(whileOff.length).toBeGreaterThanOrEqual(3);
+    const firstAfter = d.events.find((e) => e.kind === 'complete' && e.timeNs > onAt);
+    expect(firstAfter?.kind === 'complete' && Array.from(firstAfter.sense.subarray(12, 14))).toEqual([0x29, 0x00]);
+    // A flush linked to a SYNCHRONIZE CACHE preceded the power-down.
+    const syncBefore = [...d.submits.values()].filter((s) => isSync(s) && s.timeNs < offAt);
+    expect(syncBefore.length).toBe(1);
+    expect(flushEvents(d, syncBefore[0]!.taskId).length).toBe(2);
+  });
+});
+
+describe('mixed-workload', () => {
+  const d = sample('mixed-workload');
+  const completions = [...d.completions.values()];
+  const senseOf = (asc: number, ascq: number) => completions.filter((c) => c.sense[12] === asc && c.sense[13] === ascq);
+
+  it('has UNIT ATTENTION 29/00 and 2A/09, ILLEGAL REQUEST 20/00 and 24/00 with a CDB field pointer', () => {
+    expect(senseOf(0x29, 0x00).map((c) => c.sense[2])).toEqual([0x06]);
+    expect(senseOf(0x2a, 0x09).map((c) => c.sense[2])).toEqual([0x06]);
+    const invalidOpcode = senseOf(0x20, 0x00);
+    expect(invalidOpcode.map((c) => d.submits.get(c.taskId)!.cdb[0])).toEqual([0xa3]);
+    const [field] = senseOf(0x24, 0x00);
+    expect(field!.sense[2]).toBe(0x05);
+    expect(field!.sense[15]! & 0xc0).toBe(0xc0); // SKSV, C/D = CDB
+    expect((field!.sense[16]! << 8) | field!.sense[17]!).toBe(2); // the VPD page code byte
+  });
+
+  it('has RESERVATION CONFLICT, TASK SET FULL and BUSY completions, each retried', () => {
+    const by = (status: number) => completions.filter((c) => c.serviceResponse === ServiceResponse.TaskComplete && c.status === status);
+    expect(by(SamStatus.ReservationConflict).length).toBe(3);
+    expect(by(SamStatus.TaskSetFull).length).toBeGreaterThan(0);
+    expect(by(SamStatus.Busy).length).toBe(2);
+    for (const c of [...by(SamStatus.TaskSetFull), ...by(SamStatus.Busy)]) {
+      const cdb = Buffer.from(d.submits.get(c.taskId)!.cdb).toString('hex');
+      const retried = [...d.submits.values()].some((s) => s.taskId > c.taskId && Buffer.from(s.cdb).toString('hex') === cdb && d.completions.get(s.taskId)?.status === SamStatus.Good);
+      expect(retried).toBe(true);
+    }
+  });
+
+  it('times a task out after 30 s with DriverTimeout and a TaskAbort pair linked to it', () => {
+    const [timedOut, ...more] = completions.filter((c) => c.serviceResponse === ServiceResponse.ServiceDeliveryOrTargetFailure && c.status === DeliveryStatus.TaskTimeoutOccurred);
+    expect(more).toEqual([]);
+    const s = d.submits.get(timedOut!.taskId)!;
+    const kinds = d.hba.filter((h) => h.taskId === s.taskId).map((h) => [h.hbaKind, h.phase]);
+    expect(kinds).toEqual([[HbaEventKind.DriverTimeout, HbaEventPhase.Instant], [HbaEventKind.TaskAbort, HbaEventPhase.Issued], [HbaEventKind.TaskAbort, HbaEventPhase.Completed]]);
+    expect(timedOut!.timeNs - s.timeNs).toBeGreaterThan(s.timeoutMs * 1e6);
+  });
+
+  it('leaves exactly one task never completed', () => {
+    const never = [...d.submits.values()].filter((s) => !d.completions.has(s.taskId));
+    expect(never.length).toBe(1);
+    expect(never[0]!.cdb[0]).toBe(0x28);
+  });
+});
