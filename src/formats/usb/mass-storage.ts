@@ -1,7 +1,8 @@
 /**
  * USB mass storage in URB captures (usbmon, USBPcap): Bulk-Only Transport (USB MSC BOT 1.0)
  * and USB Attached SCSI (UAS r4 / T10 UAS-2), turned into normalized task events. Devices are
- * told apart by bus and address; taskId = device index << 32 | tag.
+ * told apart by bus and address; taskId = device index << 32 | tag (UAS) or command number
+ * (BOT, whose tags may repeat).
  */
 import {
   DataDirection,
@@ -68,17 +69,47 @@ interface Device {
   protocol: 'unknown' | 'bot' | 'uas';
   // BOT: one command at a time.
   bot?: UsbTask;
-  /** URB ids of CBW submissions, so their completions are not counted as data. */
-  cbwUrbs: Set<bigint>;
+  /**
+   * BOT commands numbered per device: tags need not be unique (SeaBIOS sends every CBW with
+   * tag 999), so taskId = device index << 32 | this number, and the tag is kept as the tag.
+   */
+  botSequence: number;
+  /** CBW URBs (urbKey), so their completions are not counted as data. */
+  cbwUrbs: Set<string>;
+  /** Bytes offered by bulk-out submissions: QEMU's pcap records their completions as 0 bytes. */
+  outLengths: Map<string, number>;
   /** A failed BOT command waiting for the REQUEST SENSE that follows it. */
   heldFailure?: TaskCompleted;
   // UAS
   tasks: Map<number, UsbTask>;
   tmfs: Map<number, { name: string; kind: HbaEventKind; timeNs: number; taskId?: bigint; lun: number }>;
   statusEndpoint: number;
-  commandUrbs: Set<bigint>;
+  commandEndpoint: number;
+  commandUrbs: Set<string>;
+  /** Data URBs submitted and the task each belongs to. */
+  urbTask: Map<string, UsbTask>;
+  /**
+   * Data URBs submitted before their Command IU. With USB 3 streams, Linux uas submits a
+   * command's sense and data URBs first, then the Command IU; usbmon records no stream id, so
+   * this order is what ties data to a command.
+   */
+  pendingData: string[];
+  /** Read/Write Ready IUs seen: no streams, data follows the Ready IU of its tag (UAS-2 5.3). */
+  usesReady: boolean;
   dataInTag: number;
   dataOutTag: number;
+}
+
+/** URB ids are only unique per endpoint in some captures (QEMU reuses them). */
+function urbKey(urb: UrbEvent): string {
+  return `${urb.endpoint}:${urb.urbId}`;
+}
+
+const MAX_TRACKED_URBS = 4096;
+
+function track<K, V>(m: Map<K, V>, k: K, v: V): void {
+  if (m.size >= MAX_TRACKED_URBS) m.clear();
+  m.set(k, v);
 }
 
 function le32(d: Uint8Array, o: number): number {
@@ -106,7 +137,10 @@ export class UsbMassStorageDecoder {
     const key = `${urb.bus}.${urb.device}`;
     let d = this.devices.get(key);
     if (!d) {
-      d = { key, index: -1, protocol: 'unknown', cbwUrbs: new Set(), tasks: new Map(), tmfs: new Map(), statusEndpoint: -1, commandUrbs: new Set(), dataInTag: -1, dataOutTag: -1 };
+      d = {
+        key, index: -1, protocol: 'unknown', botSequence: 0, cbwUrbs: new Set(), outLengths: new Map(), tasks: new Map(), tmfs: new Map(),
+        statusEndpoint: -1, commandEndpoint: -1, commandUrbs: new Set(), urbTask: new Map(), pendingData: [], usesReady: false, dataInTag: -1, dataOutTag: -1,
+      };
       if (this.devices.size < 4096) this.devices.set(key, d);
     }
     return d;
@@ -138,10 +172,15 @@ export class UsbMassStorageDecoder {
         this.uasTaskManagement(d, urb, at);
         return;
       }
-      return;
     }
     if (d.protocol === 'bot') this.botTransfer(d, urb, out, at);
     else if (d.protocol === 'uas') this.uasTransfer(d, urb, out, at);
+    else if (urb.submit && d.pendingData.length < 16) {
+      // Before a device's first command we cannot tell BOT from UAS; a UAS host submits the
+      // first command's data URBs before its Command IU, so remember them.
+      d.pendingData.push(urbKey(urb));
+      if (out) track(d.outLengths, urbKey(urb), urb.length);
+    }
   }
 
   /** End of capture: a failed command still waiting for its sense completes without it. */
@@ -162,10 +201,10 @@ export class UsbMassStorageDecoder {
     const cbLength = Math.min(Math.max(c[14]! & 0x1f, 1), 16);
     const cdb = c.slice(15, 15 + cbLength);
     if (d.cbwUrbs.size > 64) d.cbwUrbs.clear();
-    d.cbwUrbs.add(urb.urbId);
+    d.cbwUrbs.add(urbKey(urb));
     // A failed command is followed by REQUEST SENSE only when the host wants its sense.
     if (d.heldFailure && cdb[0] !== REQUEST_SENSE) this.releaseHeld(d);
-    const taskId = (BigInt(d.index) << 32n) | BigInt(tag);
+    const taskId = (BigInt(d.index) << 32n) | BigInt(d.botSequence++ >>> 0);
     d.bot = { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 };
     this.emit({
       kind: 'submit',
@@ -188,8 +227,7 @@ export class UsbMassStorageDecoder {
   private botTransfer(d: Device, urb: UrbEvent, out: boolean, at: PacketRef): void {
     const t = d.bot;
     if (out) {
-      // Data-out completes with the actual length; the CBW's own completion is not data.
-      if (!urb.submit && t && !d.cbwUrbs.delete(urb.urbId) && urb.status === 0) t.dataBytes += urb.length;
+      this.dataOut(d, urb, t);
       return;
     }
     if (urb.submit) return;
@@ -201,6 +239,21 @@ export class UsbMassStorageDecoder {
     if (!t) return;
     if (t.opcode === REQUEST_SENSE && !t.senseData && data.length > 0) t.senseData = data.slice(0, MAX_SENSE);
     t.dataBytes += urb.length;
+  }
+
+  /** Bulk-out data: counted when it completes without error (the CBW/Command IU is not data). */
+  private dataOut(d: Device, urb: UrbEvent, t: UsbTask | undefined): void {
+    const k = urbKey(urb);
+    if (urb.submit) {
+      track(d.outLengths, k, urb.length);
+      return;
+    }
+    const offered = d.outLengths.get(k) ?? 0;
+    d.outLengths.delete(k);
+    if (d.cbwUrbs.delete(k) || d.commandUrbs.delete(k)) return;
+    // usbmon completions carry the actual length; QEMU's pcap writes 0, so fall back to the
+    // submitted length (a bulk-out transfer that succeeds moves all of it).
+    if (t && urb.status === 0) t.dataBytes += urb.length || offered;
   }
 
   /** BOT 5.2 Command Status Wrapper: status 0 passed, 1 failed, 2 phase error. */
@@ -255,10 +308,14 @@ export class UsbMassStorageDecoder {
     const n = cdbLength(full[0]!, full);
     const cdb = full.slice(0, n !== undefined && n <= full.length ? n : full.length);
     const lun = decodeLun(c, 8);
-    d.commandUrbs.add(urb.urbId);
     if (d.commandUrbs.size > 1024) d.commandUrbs.clear();
+    d.commandUrbs.add(urbKey(urb));
+    d.commandEndpoint = urb.endpoint;
     const taskId = (BigInt(d.index) << 32n) | BigInt(tag);
-    if (d.tasks.size < MAX_TASKS_PER_DEVICE) d.tasks.set(tag, { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 });
+    const task: UsbTask = { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 };
+    if (d.tasks.size < MAX_TASKS_PER_DEVICE) d.tasks.set(tag, task);
+    for (const k of d.pendingData) track(d.urbTask, k, task);
+    d.pendingData = [];
     // The Command IU carries no direction or length; the CDB tells the direction.
     const dir = decodeCdb(cdb).direction;
     this.emit({
@@ -288,7 +345,7 @@ export class UsbMassStorageDecoder {
     const lun = decodeLun(c, 8);
     const info = UAS_TMF[fn] ?? { name: `function 0x${fn.toString(16)}`, kind: HbaEventKind.HardwareCommand };
     const taskId = fn === 0x01 || fn === 0x80 ? d.tasks.get(managed)?.taskId : undefined;
-    d.commandUrbs.add(urb.urbId);
+    d.commandUrbs.add(urbKey(urb));
     if (d.tmfs.size < 1024) d.tmfs.set(tag, { name: info.name, kind: info.kind, timeNs: at.timeNs, lun, ...(taskId !== undefined ? { taskId } : {}) });
     this.emit({
       kind: 'hba',
@@ -325,19 +382,27 @@ export class UsbMassStorageDecoder {
   }
 
   private uasTransfer(d: Device, urb: UrbEvent, out: boolean, at: PacketRef): void {
-    if (urb.submit) return;
-    if (out) {
-      if (d.commandUrbs.delete(urb.urbId) || urb.status !== 0) return;
-      const t = d.tasks.get(d.dataOutTag) ?? (d.tasks.size === 1 ? d.tasks.values().next().value : undefined);
-      if (t) t.dataBytes += urb.length;
+    const k = urbKey(urb);
+    if (urb.submit) {
+      if (urb.endpoint === d.statusEndpoint || urb.endpoint === d.commandEndpoint) return;
+      if (out) track(d.outLengths, k, urb.length);
+      if (d.usesReady) {
+        const t = d.tasks.get(out ? d.dataOutTag : d.dataInTag);
+        if (t) track(d.urbTask, k, t);
+      } else if (d.pendingData.length < 16) d.pendingData.push(k);
       return;
     }
     const data = urb.data;
-    const isStatus = d.statusEndpoint === urb.endpoint ? urb.length > 0 : d.statusEndpoint < 0 && this.looksLikeIu(d, data, urb.length);
+    const isStatus = !out && (d.statusEndpoint === urb.endpoint ? urb.length > 0 : d.statusEndpoint < 0 && this.looksLikeIu(d, data, urb.length));
     if (!isStatus) {
+      const offered = d.outLengths.get(k) ?? 0;
+      d.outLengths.delete(k);
+      if (out && d.commandUrbs.delete(k)) return;
+      const bound = d.urbTask.get(k);
+      d.urbTask.delete(k);
       if (urb.status !== 0) return;
-      const t = d.tasks.get(d.dataInTag) ?? (d.tasks.size === 1 ? d.tasks.values().next().value : undefined);
-      if (t) t.dataBytes += urb.length;
+      const t = bound ?? d.tasks.get(out ? d.dataOutTag : d.dataInTag) ?? (d.tasks.size === 1 ? d.tasks.values().next().value : undefined);
+      if (t) t.dataBytes += urb.length || (out ? offered : 0);
       return;
     }
     if (d.statusEndpoint < 0) d.statusEndpoint = urb.endpoint;
@@ -345,9 +410,11 @@ export class UsbMassStorageDecoder {
     const tag = (data[2]! << 8) | data[3]!;
     switch (data[0]) {
       case Iu.ReadReady:
+        d.usesReady = true;
         d.dataInTag = tag;
         return;
       case Iu.WriteReady:
+        d.usesReady = true;
         d.dataOutTag = tag;
         return;
       case Iu.Sense: {
