@@ -106,3 +106,24 @@ export function looksLikeText(head: Uint8Array): boolean {
 export function headText(head: Uint8Array): string {
   return Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
 }
+
+/** A decoder fed chunk by chunk (the text readers here, like the native one). */
+export interface ChunkDecoder<E> {
+  push(chunk: Uint8Array, out?: E[]): E[];
+  end(out?: E[]): E[];
+}
+
+/** Streams a decoder over chunks, one batch of events per chunk that produced any. */
+export async function* decodeChunks<E>(dec: ChunkDecoder<E>, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<E[]> {
+  for await (const chunk of chunks) {
+    const batch = dec.push(chunk);
+    if (batch.length) yield batch;
+  }
+  const last = dec.end();
+  if (last.length) yield last;
+}
+
+/** Decodes text held in memory in one go. */
+export function decodeWhole<E>(dec: ChunkDecoder<E>, text: string | Uint8Array): E[] {
+  return dec.end(dec.push(typeof text === 'string' ? new TextEncoder().encode(text) : text));
+}

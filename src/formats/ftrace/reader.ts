@@ -14,7 +14,7 @@ import { describeOffset } from '../../model/errors.js';
 import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import { decodeCdb } from '../../scsi/cdb/decode.js';
-import { LineSplitter, type LineSink } from './lines.js';
+import { decodeChunks, decodeWhole, LineSplitter, type LineSink } from './lines.js';
 import { DRIVER_BYTE, HOST_BYTE, QUEUECOMMAND_RETURN } from './names.js';
 import { parseScsiTraceLine, type ScsiResult, type ScsiTraceLine } from './parse.js';
 
@@ -325,19 +325,11 @@ function formatSeconds(ns: bigint): string {
 }
 
 /** Reads SCSI tracepoint text from a stream of chunks. */
-export async function* readFtrace(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
-  const dec = new FtraceDecoder(stats);
-  for await (const chunk of chunks) {
-    const batch = dec.push(chunk);
-    if (batch.length) yield batch;
-  }
-  const last = dec.end();
-  if (last.length) yield last;
+export function readFtrace(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
+  return decodeChunks(new FtraceDecoder(stats), chunks);
 }
 
 /** Decodes SCSI tracepoint text held in memory (tests, small tools). */
 export function decodeFtrace(text: string | Uint8Array, stats: ReadStats = newReadStats()): TraceEvent[] {
-  const dec = new FtraceDecoder(stats);
-  const out = dec.push(typeof text === 'string' ? new TextEncoder().encode(text) : text);
-  return dec.end(out);
+  return decodeWhole(new FtraceDecoder(stats), text);
 }

@@ -4,7 +4,7 @@ import { describeOffset } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import { MAGIC, MAX_BODY_LENGTH, RECORD_HEADER, RECORD_TRAILER, SYNC_BYTES } from '../native/layout.js';
 import { NativeDecoder } from '../native/reader.js';
-import { LineSplitter, type LineSink } from '../ftrace/lines.js';
+import { decodeChunks, decodeWhole, LineSplitter, type LineSink } from '../ftrace/lines.js';
 import { messageOf, parseLine } from './encoding.js';
 
 /** Largest unit: a record of the largest body a reader accepts. */
@@ -219,19 +219,11 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 }
 
 /** Reads an os_log export from a stream of chunks. */
-export async function* readOslog(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
-  const dec = new OslogDecoder(stats);
-  for await (const chunk of chunks) {
-    const batch = dec.push(chunk);
-    if (batch.length) yield batch;
-  }
-  const last = dec.end();
-  if (last.length) yield last;
+export function readOslog(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
+  return decodeChunks(new OslogDecoder(stats), chunks);
 }
 
 /** Decodes an os_log export held in memory (tests, small tools). */
 export function decodeOslog(text: string | Uint8Array, stats: ReadStats = newReadStats()): TraceEvent[] {
-  const dec = new OslogDecoder(stats);
-  const out = dec.push(typeof text === 'string' ? new TextEncoder().encode(text) : text);
-  return dec.end(out);
+  return decodeWhole(new OslogDecoder(stats), text);
 }

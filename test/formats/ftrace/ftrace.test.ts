@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openTrace } from '../../../src/formats/open.js';
 import { describe, expect, it } from 'vitest';
-import { TaskMatcher, type TaskRecord } from '../../../src/analysis/tasks.js';
+import type { TaskRecord } from '../../../src/analysis/tasks.js';
+import { tasksOf } from './tasks.js';
 import { ftraceFormat } from '../../../src/formats/ftrace/index.js';
 import { parseHexBytes, parseScsiTraceLine, type ScsiTraceLine } from '../../../src/formats/ftrace/parse.js';
 import { completionOf, decodeFtrace, FtraceDecoder } from '../../../src/formats/ftrace/reader.js';
@@ -12,21 +13,6 @@ import { buildTraceBytes, rw10 } from '../../helpers/trace.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../traces/linux-ftrace-fixture-${name}.txt`, import.meta.url));
 
-/** Pairs the events the way `decode` does: completed tasks in completion order, then the rest. */
-function tasksOf(evs: TraceEvent[]): { done: TaskRecord[]; open: TaskRecord[]; orphans: number } {
-  const m = new TaskMatcher();
-  const done: TaskRecord[] = [];
-  let orphans = 0;
-  for (const e of evs) {
-    if (e.kind === 'submit') m.submit(e);
-    else if (e.kind === 'complete') {
-      const r = m.complete(e);
-      if (r.kind === 'task') done.push(r.task);
-      else orphans++;
-    }
-  }
-  return { done, open: m.drain(), orphans };
-}
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const outcome = (t: TaskRecord) => `${hexOf(t.submit.cdb).slice(0, 4)} ${t.complete!.serviceResponse}/${t.complete!.status}`;
 const notes = (evs: TraceEvent[]) => evs.filter((e): e is Note => e.kind === 'note').map((n) => n.text);

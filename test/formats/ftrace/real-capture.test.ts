@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TaskMatcher, type TaskRecord } from '../../../src/analysis/tasks.js';
+import type { TaskRecord } from '../../../src/analysis/tasks.js';
+import { tasksOf } from './tasks.js';
 import { decodeFtrace } from '../../../src/formats/ftrace/reader.js';
 import { STATUS_BYTE } from '../../../src/formats/ftrace/names.js';
 import { DeliveryStatus, ServiceResponse, type TraceEvent } from '../../../src/model/events.js';
@@ -17,21 +18,6 @@ const CAPTURES = [
   'linux-ftrace-6.1.0-56-amd64-usb-uas.txt',
   'linux-ftrace-6.1.0-56-amd64-usb-uas-hs.txt',
 ];
-
-function tasksOf(evs: TraceEvent[]): { done: TaskRecord[]; open: TaskRecord[]; orphans: number } {
-  const m = new TaskMatcher();
-  const done: TaskRecord[] = [];
-  let orphans = 0;
-  for (const e of evs) {
-    if (e.kind === 'submit') m.submit(e);
-    else if (e.kind === 'complete') {
-      const r = m.complete(e);
-      if (r.kind === 'task') done.push(r.task);
-      else orphans++;
-    }
-  }
-  return { done, open: m.drain(), orphans };
-}
 
 /**
  * An independent reading: each done line closes the last start with the same
