@@ -11,7 +11,7 @@ import { decodeCdb } from '../scsi/index.js';
 import { resolveConstraints, type ConstraintConfig, type ResolvedConstraints } from './constraints.js';
 import { formatMessage, SEVERITY_RANK, type EvidenceValue, type Report, type Rule, type RuleContext, type RuleHandlers, type Severity } from './rule.js';
 import { allRules, findRule, suggestRule } from './rules/index.js';
-import { CommandKind, fillCdbFacts, newFacts, newScan, scanSegments, type CheckState, type FactSource, type LunInfo, type SegmentScan, type TaskFacts } from './state.js';
+import { CommandKind, directionLimits, fillCdbFacts, newFacts, newScan, scanSegments, type CheckState, type FactSource, type LunInfo, type SegmentScan, type TaskFacts } from './state.js';
 
 export type { Severity } from './rule.js';
 
@@ -215,6 +215,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
     traceEntries = undefined;
     state = {
       limits: undefined as never,
+      byDirection: [],
       resolved: resolveConstraints(config),
       matcher: new TaskMatcher(),
       hbaEventsSeen: false,
@@ -224,6 +225,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       luns: () => luns.values(),
     };
     state.limits = state.resolved.limits;
+    state.byDirection = directionLimits(state.limits);
     facts = newFacts({ targetId: -1n, lun: -1, blockSize: 0, capacityBlocks: 0, writeCache: undefined });
     handlers = rules.map((rule) => {
       const ctx: RuleContext = { state, report: (r) => report(rule, r) };
@@ -309,7 +311,8 @@ export function createChecker(options: CheckOptions = {}): Checker {
             const s = r.task.submit;
             facts.lunInfo = lunInfo(s.targetId, s.lun);
             fillCdbFacts(s.cdb, facts);
-            const t = { submit: s, complete: ev, latencyNs: ev.timeNs - s.timeNs };
+            // The matcher's record has submit, complete and latency: hand it on as is.
+            const t = r.task as Parameters<NonNullable<RuleHandlers['complete']>>[0];
             for (const h of onComplete) h!(t, facts);
           } else if (r.kind === 'orphan') {
             for (const h of onOrphan) h!(ev, r.alreadyCompleted);
@@ -336,6 +339,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
           traceEntries = { ...traceEntries, ...ev.entries };
           state.resolved = resolveConstraints(config, traceEntries);
           state.limits = state.resolved.limits;
+          state.byDirection = directionLimits(state.limits);
           for (const info of luns.values()) applyLimitsToLun(info);
           for (const h of onConstraints) h!(state.resolved);
           break;

@@ -1,7 +1,7 @@
 /** Small predicates and formatters the rules share. */
 import { DataDirection, SamStatus, ServiceResponse, type TaskCompleted, type TaskSubmitted } from '../model/events.js';
 import { quickSense } from '../scsi/index.js';
-import type { Limits } from './constraints.js';
+import type { CheckState, DirectionLimits } from './state.js';
 
 /** TASK COMPLETE with GOOD or CONDITION MET (SAM-6 5.3). */
 export function completedGood(c: TaskCompleted): boolean {
@@ -32,22 +32,14 @@ export function directionWord(s: TaskSubmitted): 'read' | 'write' | 'bidirection
   return s.direction === DataDirection.ToDevice ? 'write' : s.direction === DataDirection.FromDevice ? 'read' : s.direction === DataDirection.Bidirectional ? 'bidirectional' : 'no-data';
 }
 
-type DirectionalLimit = 'maxSegmentCount' | 'maxSegmentByteCount' | 'maxByteCount' | 'maxBlockCount';
-
-/**
- * The limit that applies to a task by its transfer direction: write limits for data to the
- * device, read limits for data from it, the smaller of both otherwise.
- */
-export function limitFor(limits: Limits, s: TaskSubmitted, name: DirectionalLimit): number {
-  const read = limits[`${name}Read`];
-  const write = limits[`${name}Write`];
-  return s.direction === DataDirection.ToDevice ? write : s.direction === DataDirection.FromDevice ? read : Math.min(read, write);
+/** Limits for a task's direction: write limits for data to the device, read limits for data from it, the smaller of both otherwise. */
+export function limitsFor(state: CheckState, s: TaskSubmitted): DirectionLimits {
+  return state.byDirection[s.direction & 3]!;
 }
 
-/** The IOKit key behind a directional limit, for messages. */
-export function limitKey(s: TaskSubmitted, name: DirectionalLimit): string {
-  const suffix = s.direction === DataDirection.FromDevice ? 'Read' : 'Write';
-  return `IOMaximum${name.slice(3)}${suffix}`;
+/** The IOKit key behind a directional limit, for messages: `IOMaximumSegmentCountWrite`. */
+export function limitKey(d: DirectionLimits, name: 'SegmentCount' | 'SegmentByteCount' | 'ByteCount' | 'BlockCount'): string {
+  return `IOMaximum${name}${d.keySuffix}`;
 }
 
 /** Segment i as evidence fields. */

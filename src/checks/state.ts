@@ -76,8 +76,34 @@ export interface SegmentScan {
   overlapB: number;
 }
 
+/** The limits for one transfer direction, precomputed so rules read plain fields per task. */
+export interface DirectionLimits {
+  maxSegmentCount: number;
+  maxSegmentByteCount: number;
+  maxByteCount: number;
+  maxBlockCount: number;
+  /** 'Read' or 'Write': which IOKit keys apply (for messages). */
+  keySuffix: 'Read' | 'Write';
+}
+
+/** Index by DataDirection: none and bidirectional get the smaller of both. */
+export function directionLimits(l: Limits): DirectionLimits[] {
+  const read: DirectionLimits = { maxSegmentCount: l.maxSegmentCountRead, maxSegmentByteCount: l.maxSegmentByteCountRead, maxByteCount: l.maxByteCountRead, maxBlockCount: l.maxBlockCountRead, keySuffix: 'Read' };
+  const write: DirectionLimits = { maxSegmentCount: l.maxSegmentCountWrite, maxSegmentByteCount: l.maxSegmentByteCountWrite, maxByteCount: l.maxByteCountWrite, maxBlockCount: l.maxBlockCountWrite, keySuffix: 'Write' };
+  const both: DirectionLimits = {
+    maxSegmentCount: Math.min(read.maxSegmentCount, write.maxSegmentCount),
+    maxSegmentByteCount: Math.min(read.maxSegmentByteCount, write.maxSegmentByteCount),
+    maxByteCount: Math.min(read.maxByteCount, write.maxByteCount),
+    maxBlockCount: Math.min(read.maxBlockCount, write.maxBlockCount),
+    keySuffix: 'Write',
+  };
+  return [both, write, read, both];
+}
+
 export interface CheckState {
   limits: Limits;
+  /** Limits by DataDirection (0 none, 1 to device, 2 from device, 3 bidirectional). */
+  byDirection: DirectionLimits[];
   resolved: ResolvedConstraints;
   matcher: TaskMatcher;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */

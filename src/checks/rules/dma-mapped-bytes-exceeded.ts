@@ -1,6 +1,8 @@
 /**
  * More bytes mapped for DMA by the tasks in flight than the limit (DriverKit caps a driver's
- * total mapped memory; 2 GiB by default). Reported once per excursion above the limit.
+ * total mapped memory; 2 GiB by default). Reported once per excursion above the limit; an
+ * excursion ends when the total falls to three quarters of the limit, so a total hovering at
+ * the limit is one finding, not one per task.
  */
 import type { TaskSubmitted } from '../../model/events.js';
 import { bytesText } from '../helpers.js';
@@ -13,6 +15,9 @@ interface Excursion {
   firstTasks: number;
   peakBytes: number;
   peakTasks: number;
+  /** Times the total went from at-or-below the limit to above it during the excursion. */
+  crossings: number;
+  above: boolean;
 }
 
 export default defineRule({
@@ -22,7 +27,7 @@ export default defineRule({
     severity: 'error',
     description: 'Total bytes mapped by tasks in flight exceed the DMA mapping limit (default 2 GiB)',
     messages: {
-      exceeded: '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks)',
+      exceeded: '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks; crossed the limit {crossings} times before falling back)',
     },
   },
   create({ state, report }) {
@@ -32,10 +37,10 @@ export default defineRule({
       const limit = state.limits.maxMappedDmaBytes;
       report({
         messageId: 'exceeded',
-        data: { tasks: over.firstTasks, bytes: bytesText(over.firstBytes), limit: bytesText(limit), peak: bytesText(over.peakBytes), peakTasks: over.peakTasks },
+        data: { tasks: over.firstTasks, bytes: bytesText(over.firstBytes), limit: bytesText(limit), peak: bytesText(over.peakBytes), peakTasks: over.peakTasks, crossings: over.crossings },
         at: over.at,
         task: over.at,
-        evidence: { inFlightBytes: over.firstBytes, inFlightTasks: over.firstTasks, peakBytes: over.peakBytes, peakTasks: over.peakTasks, limit },
+        evidence: { inFlightBytes: over.firstBytes, inFlightTasks: over.firstTasks, peakBytes: over.peakBytes, peakTasks: over.peakTasks, crossings: over.crossings, limit },
       });
       over = undefined;
     };
@@ -44,14 +49,25 @@ export default defineRule({
         const bytes = state.matcher.inFlightBytes;
         if (bytes <= state.limits.maxMappedDmaBytes) return;
         const tasks = state.matcher.inFlight.size;
-        if (!over) over = { at: s, firstBytes: bytes, firstTasks: tasks, peakBytes: bytes, peakTasks: tasks };
-        else if (bytes > over.peakBytes) {
+        if (!over) {
+          over = { at: s, firstBytes: bytes, firstTasks: tasks, peakBytes: bytes, peakTasks: tasks, crossings: 1, above: true };
+          return;
+        }
+        if (!over.above) {
+          over.above = true;
+          over.crossings++;
+        }
+        if (bytes > over.peakBytes) {
           over.peakBytes = bytes;
           over.peakTasks = tasks;
         }
       },
       complete() {
-        if (over && state.matcher.inFlightBytes <= state.limits.maxMappedDmaBytes) close();
+        if (!over) return;
+        const bytes = state.matcher.inFlightBytes;
+        const limit = state.limits.maxMappedDmaBytes;
+        if (bytes <= limit) over.above = false;
+        if (bytes <= limit * 0.75) close();
       },
       end() {
         close();

@@ -1,5 +1,5 @@
 /** More scatter/gather segments than the HBA reported it takes (IOMaximumSegmentCountRead/Write). */
-import { directionWord, limitFor, limitKey } from '../helpers.js';
+import { directionWord, limitKey, limitsFor } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -17,9 +17,10 @@ export default defineRule({
     return {
       submit(s, _f, scan) {
         if (!scan) return;
-        const max = limitFor(state.limits, s, 'maxSegmentCount');
+        const d = limitsFor(state, s);
+        const max = d.maxSegmentCount;
         if (scan.count <= max) return;
-        const key = limitKey(s, 'maxSegmentCount');
+        const key = limitKey(d, 'SegmentCount');
         report({ messageId: 'tooMany', data: { direction: directionWord(s), count: scan.count, max, key }, at: s, task: s, evidence: { segments: scan.count, limit: max, key, requestedBytes: s.requestedBytes } });
       },
     };

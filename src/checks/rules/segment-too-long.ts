@@ -1,5 +1,5 @@
 /** A segment longer than IOMaximumSegmentByteCountRead/Write. */
-import { directionWord, limitFor, limitKey, segmentEvidence } from '../helpers.js';
+import { directionWord, limitKey, limitsFor, segmentEvidence } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -17,9 +17,10 @@ export default defineRule({
     return {
       submit(s, _f, scan) {
         if (!scan) return;
-        const max = limitFor(state.limits, s, 'maxSegmentByteCount');
+        const d = limitsFor(state, s);
+        const max = d.maxSegmentByteCount;
         if (scan.longestBytes <= max) return;
-        const key = limitKey(s, 'maxSegmentByteCount');
+        const key = limitKey(d, 'SegmentByteCount');
         report({
           messageId: 'tooLong',
           data: { direction: directionWord(s), index: scan.longestIndex, length: scan.longestBytes, max, key },

@@ -1,5 +1,5 @@
 /** A transfer above IOMaximumByteCountRead/Write or IOMaximumBlockCountRead/Write. */
-import { directionWord, limitFor, limitKey } from '../helpers.js';
+import { directionWord, limitKey, limitsFor } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -16,16 +16,17 @@ export default defineRule({
   create({ state, report }) {
     return {
       submit(s, f) {
-        const maxBytes = limitFor(state.limits, s, 'maxByteCount');
+        const d = limitsFor(state, s);
+        const maxBytes = d.maxByteCount;
         if (s.requestedBytes > maxBytes) {
-          const key = limitKey(s, 'maxByteCount');
+          const key = limitKey(d, 'ByteCount');
           report({ messageId: 'bytes', data: { direction: directionWord(s), bytes: s.requestedBytes, max: maxBytes, key }, at: s, task: s, evidence: { requestedBytes: s.requestedBytes, limit: maxBytes, key } });
           return;
         }
         if (f.dataBlocks <= 0) return;
-        const maxBlocks = limitFor(state.limits, s, 'maxBlockCount');
+        const maxBlocks = d.maxBlockCount;
         if (f.dataBlocks > maxBlocks) {
-          const key = limitKey(s, 'maxBlockCount');
+          const key = limitKey(d, 'BlockCount');
           report({ messageId: 'blocks', data: { direction: directionWord(s), blocks: f.dataBlocks, max: maxBlocks, key }, at: s, task: s, evidence: { blocks: f.dataBlocks, limit: maxBlocks, key } });
         }
       },

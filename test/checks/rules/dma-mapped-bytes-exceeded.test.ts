@@ -24,9 +24,21 @@ testRule(rule, {
         second.forEach((id) => b.complete(id));
       },
       errors: [
-        { messageId: 'exceeded', evidence: { inFlightBytes: 9 * 256 * MiB, peakBytes: 10 * 256 * MiB, peakTasks: 10, limit: 2048 * MiB } },
+        { messageId: 'exceeded', evidence: { inFlightBytes: 9 * 256 * MiB, peakBytes: 10 * 256 * MiB, peakTasks: 10, limit: 2048 * MiB, crossings: 1 } },
         { messageId: 'exceeded', evidence: { peakTasks: 9 } },
       ],
+    },
+    {
+      name: 'hovering at the limit is one excursion with several crossings',
+      build: (b) => {
+        const ids = burst(b, 9);
+        for (let i = 0; i < 3; i++) {
+          b.complete(ids.shift()!);
+          ids.push(...burst(b, 1));
+        }
+        ids.forEach((id) => b.complete(id));
+      },
+      errors: [{ messageId: 'exceeded', evidence: { crossings: 4, peakTasks: 9 } }],
     },
   ],
 });

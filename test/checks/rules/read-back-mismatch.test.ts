@@ -19,6 +19,7 @@ testRule(rule, {
     { name: 'rewritten before the read: the newer digest counts', build: (b) => (write(b, 100, 8, 1), write(b, 100, 8, 2), read(b, 100, 8, 2)) },
     { name: 'partly overwritten by a write starting elsewhere: no claim', build: (b) => (write(b, 100, 8, 1), write(b, 104, 8, 7), read(b, 100, 8, 3)) },
     { name: 'different length read: no claim', build: (b) => (write(b, 100, 8, 1), read(b, 100, 4, 5)) },
+    { name: 'overwritten by a larger write starting before it: no claim', build: (b) => (write(b, 100, 8, 1), write(b, 96, 32, 7), read(b, 100, 8, 3)) },
   ],
   invalid: [
     {
@@ -29,7 +30,19 @@ testRule(rule, {
     {
       name: 'chunk digests locate the first bad chunk',
       build: (b) => (write(b, 0, 2, 0xa, [1, 2]), read(b, 0, 2, 0xb, [1, 3])),
-      errors: [{ messageId: 'mismatch', message: 'first differing chunk 1 (bytes 512-1023)', evidence: { firstDifferingChunk: 1 } }],
+      errors: [{ messageId: 'mismatch', message: '1 of 2 chunks differ, first chunk 1 (bytes 512-1023)', evidence: { firstDifferingChunk: 1, differingChunks: 1 } }],
+    },
+    {
+      name: 'sequential writes in the same area do not hide a mismatch',
+      build: (b) => {
+        write(b, 0, 1024, 0x10);
+        write(b, 1024, 1024, 0x11);
+        write(b, 2048, 1024, 0x12);
+        read(b, 0, 1024, 0x10);
+        read(b, 1024, 1024, 0xbad);
+        read(b, 2048, 1024, 0x12);
+      },
+      errors: [{ messageId: 'mismatch', evidence: { lba: 1024 } }],
     },
   ],
 });

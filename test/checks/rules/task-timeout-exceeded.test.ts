@@ -1,3 +1,4 @@
+import { DeliveryStatus, ServiceResponse } from '../../../src/model/events.js';
 import rule from '../../../src/checks/rules/task-timeout-exceeded.js';
 import { testRule } from '../../helpers/rule-tester.js';
 import { TUR } from '../fixtures.js';
@@ -6,6 +7,10 @@ testRule(rule, {
   valid: [
     { name: 'within its timeout', build: (b) => void b.task({ cdb: TUR, timeoutMs: 10 }, {}, 9_000_000) },
     { name: 'no timeout, no limit', build: (b) => void b.task({ cdb: TUR }, {}, 90e9) },
+    {
+      name: 'driver aborted it and reported TASK TIMEOUT',
+      build: (b) => void b.task({ cdb: TUR, timeoutMs: 10 }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.TaskTimeoutOccurred }, 10_500_000),
+    },
     { name: 'within the configured limit', constraints: { taskTimeoutMs: 1000 }, build: (b) => void b.task({ cdb: TUR }, {}, 999_000_000) },
   ],
   invalid: [
