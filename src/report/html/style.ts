@@ -5,13 +5,13 @@
 export const STYLE = `
 :root {
   --bg: #ffffff; --fg: #1b1f24; --muted: #57606a; --grid: #d8dee4; --panel: #f6f8fa; --border: #d0d7de;
-  --s1: #1f6feb; --s2: #c2410c; --s3: #1a7f37; --err: #cf222e; --warn: #9a6700; --info: #0969da;
+  --s1: #1f6feb; --s2: #8250df; --s3: #1a7f37; --err: #cf222e; --warn: #9a6700; --info: #0969da;
   --ok-bg: #dafbe1; --warn-bg: #fff8c5; --bad-bg: #ffebe9;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #0d1117; --fg: #e6edf3; --muted: #9da7b3; --grid: #30363d; --panel: #161b22; --border: #30363d;
-    --s1: #58a6ff; --s2: #ffa657; --s3: #56d364; --err: #ff7b72; --warn: #e3b341; --info: #79c0ff;
+    --s1: #58a6ff; --s2: #d2a8ff; --s3: #56d364; --err: #ff7b72; --warn: #e3b341; --info: #79c0ff;
     --ok-bg: #12261e; --warn-bg: #2e2a12; --bad-bg: #3a1d1d;
   }
 }
@@ -58,14 +58,15 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--grid
 th { font-size: 12px; color: var(--muted); font-weight: 600; border-bottom: 1px solid var(--border); }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tbody tr:hover { background: var(--panel); }
-.hbar { display: inline-block; height: 10px; min-width: 2px; background: var(--s1); border-radius: 2px; }
+.hbar { display: inline-block; height: 10px; background: var(--s1); border-radius: 2px; }
+td.barcell { width: 35%; }
 .hbar.over { background: var(--err); }
 .sev { font-weight: 600; text-transform: uppercase; font-size: 11px; }
 .sev.error { color: var(--err); } .sev.warning { color: var(--warn); } .sev.info { color: var(--info); }
 footer { margin-top: 32px; font-size: 12px; }
 @media print {
   :root { --bg: #fff; --fg: #000; --muted: #444; --grid: #ccc; --panel: #fff; --border: #999;
-    --s1: #1f6feb; --s2: #c2410c; --s3: #1a7f37; --err: #cf222e; --warn: #9a6700; --info: #0969da;
+    --s1: #1f6feb; --s2: #8250df; --s3: #1a7f37; --err: #cf222e; --warn: #9a6700; --info: #0969da;
     --ok-bg: #fff; --warn-bg: #fff; --bad-bg: #fff; }
   body { max-width: none; padding: 0; font-size: 11px; }
   .scroll { overflow: visible; }

@@ -14,7 +14,7 @@ export interface HtmlOptions {
   version?: string;
 }
 
-type Cell = string | number | { html: string };
+type Cell = string | number | { html: string; cls?: string };
 
 function table(head: string[], rows: Cell[][], numeric: boolean[] = head.map((_, i) => i > 0)): string {
   const th = head.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
@@ -22,7 +22,10 @@ function table(head: string[], rows: Cell[][], numeric: boolean[] = head.map((_,
     .map(
       (r) =>
         `<tr>${r
-          .map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${typeof c === 'object' ? c.html : esc(String(c))}</td>`)
+          .map((c, i) => {
+            const cls = [numeric[i] ? 'num' : '', typeof c === 'object' && c.cls ? c.cls : ''].filter(Boolean).join(' ');
+            return `<td${cls ? ` class="${cls}"` : ''}>${typeof c === 'object' ? c.html : esc(String(c))}</td>`;
+          })
           .join('')}</tr>`,
     )
     .join('\n');
@@ -50,9 +53,15 @@ function compact(v: number): string {
   return String(Math.round(v * 100) / 100);
 }
 
-function mib(v: number): string {
-  return `${compact(v / 1048576)}`;
+/** Axis labels for powers of ten of nanoseconds: 1µs, 10µs, 100µs, 1ms, ... */
+function decadeLabel(ns: number): string {
+  const units: Array<[number, string]> = [[1e9, 's'], [1e6, 'ms'], [1e3, 'µs'], [1, 'ns']];
+  for (const [div, unit] of units) if (ns >= div) return `${Math.round(ns / div)}${unit}`;
+  return `${ns}ns`;
 }
+
+/** Small-multiple charts sit two to a row: a narrower drawing keeps their text legible. */
+const SMALL = { width: 460, height: 220, left: 48 };
 
 const CLASS_TITLES: Record<string, string> = {
   read: 'Reads (READ 6/10/12/16/32)',
@@ -90,11 +99,11 @@ function timeCharts(s: Summary): string {
     title: 'Throughput over time',
     ...common,
     series: [
-      { name: 'read', cls: 's1', values: perSecond(tl.readBytes) },
-      { name: 'write', cls: 's2', values: perSecond(tl.writeBytes) },
+      { name: 'read', cls: 's1', values: perSecond(tl.readBytes).map((v) => v / 1048576) },
+      { name: 'write', cls: 's2', values: perSecond(tl.writeBytes).map((v) => v / 1048576) },
     ],
     yLabel: 'MiB/s',
-    yFormat: mib,
+    yFormat: compact,
   });
   const qd = lineChart({
     id: 'queue-depth',
@@ -119,7 +128,7 @@ function latencyCharts(s: Summary): string {
   return s.latencyHistograms
     .map((h) => {
       // Label the decade bins (1µs, 10µs, ...): every fourth bin starts at a power of ten.
-      const labels = h.bins.map((b) => duration(b.lowNs));
+      const labels = h.bins.map((b) => decadeLabel(b.lowNs));
       const decade = h.bins.map((b) => Math.abs(Math.log10(b.lowNs) % 1) < 1e-6);
       const svg = barChart({
         id: `latency-${h.class}`,
@@ -130,7 +139,7 @@ function latencyCharts(s: Summary): string {
         yLabel: 'tasks',
         yFormat: compact,
         xLabel: 'latency (log scale, 4 bins per decade)',
-        frame: { height: 200 },
+        frame: SMALL,
       });
       return figure(svg, `${CLASS_TITLES[h.class]}: ${count(h.count)} completed tasks by latency.`);
     })
@@ -151,7 +160,7 @@ function sizeChart(id: string, title: string, h: SizeHistogram, bytes: boolean, 
     xLabel: bytes ? 'requested bytes (bar = up to this size)' : 'segments per task',
     highlight: (i) => h.bins[i]!.overLimit,
     ...(markerIndex >= 0 ? { marker: { afterIndex: markerIndex, label: limitText } } : {}),
-    frame: { height: 200 },
+    frame: SMALL,
   });
   const over = h.limit === null ? '' : ` ${limitText} (${h.limitKey}): ${h.overLimit ? `${count(h.overLimit)} over the limit, drawn in red` : 'none over'}.`;
   return figure(svg, `${title}: ${count(h.count)} tasks, ${bytes ? size(h.min ?? 0) : count(h.min ?? 0)} to ${bytes ? size(h.max ?? 0) : count(h.max ?? 0)}.${over}`);
@@ -167,7 +176,8 @@ function findingsChart(s: Summary): string {
   if (!s.findings) return '';
   const start = s.overview.startNs ?? 0;
   const rows: TimelineRow[] = s.findings.rules.slice(0, 16).map((g) => ({
-    label: `${g.ruleId}${g.subject ? ` (${g.subject})` : ''} ×${count(g.count)}`,
+    label: `${g.ruleId}${g.subject ? ` (${g.subject})` : ''}`,
+    suffix: `×${count(g.count)}`,
     cls: g.severity === 'error' ? 'err' : g.severity === 'warning' ? 'warn' : 'info',
     points: g.examples.map((x) => (x.timelineNs - start) / 1e9),
   }));
@@ -199,7 +209,7 @@ function sizeTable(h: SizeHistogram, bytes: boolean): string {
       binLabel(b, bytes, b.moreThan === 0),
       count(b.count),
       percent(b.count / h.count),
-      { html: `<span class="hbar${b.overLimit ? ' over' : ''}" style="width:${Math.round((b.count / peak) * 100)}%"></span>` },
+      { html: b.count ? `<span class="hbar${b.overLimit ? ' over' : ''}" style="width:${Math.max(1, Math.round((b.count / peak) * 100))}%"></span>` : '', cls: 'barcell' },
       h.limit !== null && b.atMost === h.limit ? `◀ ${bytes ? size(h.limit) : count(h.limit)}: ${limitWord(h.limitKey)}` : b.overLimit && b.count ? 'OVER LIMIT' : '',
     ]),
     [false, true, true, false, false],
@@ -267,23 +277,23 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
         'commands',
         'Commands',
         table(
-          ['command', 'tasks', 'bytes', 'time share', 'errors', 'CHECK CONDITION', 'never completed', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max'],
-          s.commands.map((c) => [
-            c.name,
-            count(c.submitted),
-            size(c.bytes),
-            percent(c.timeShare),
-            count(c.errors),
-            count(c.checkConditions),
-            count(c.neverCompleted),
-            duration(c.latency.minNs),
-            duration(c.latency.p50Ns),
-            duration(c.latency.p90Ns),
-            duration(c.latency.p99Ns),
-            duration(c.latency.p999Ns),
-            duration(c.latency.maxNs),
-          ]),
-        ),
+          ['command', 'tasks', 'bytes', 'time share', 'errors', 'CHECK CONDITION', 'never completed'],
+          s.commands.map((c) => [c.name, count(c.submitted), size(c.bytes), percent(c.timeShare), count(c.errors), count(c.checkConditions), count(c.neverCompleted)]),
+        ) +
+          `<h3>Command latency</h3>` +
+          table(
+            ['command', 'completed', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+            s.commands.map((c) => [
+              c.name,
+              count(c.completed),
+              duration(c.latency.minNs),
+              duration(c.latency.p50Ns),
+              duration(c.latency.p90Ns),
+              duration(c.latency.p99Ns),
+              duration(c.latency.p999Ns),
+              duration(c.latency.maxNs),
+            ]),
+          ),
       ),
     );
   }

@@ -205,6 +205,8 @@ export function barChart(spec: BarChartSpec): string {
 
 export interface TimelineRow {
   label: string;
+  /** Shown after the label and never clipped ("×12"). */
+  suffix?: string;
   cls: string;
   /** Seconds from capture start. */
   points: number[];
@@ -212,7 +214,7 @@ export interface TimelineRow {
 
 export function dotTimeline(spec: { id: string; title: string; rows: TimelineRow[]; xMax: number; xFormat: (s: number) => string }): string {
   const rowH = 22;
-  const fr: Frame = { width: 760, height: 0, left: 250, right: 16, top: 12, bottom: 40 };
+  const fr: Frame = { width: 760, height: 0, left: 320, right: 16, top: 12, bottom: 40 };
   fr.height = fr.top + fr.bottom + Math.max(1, spec.rows.length) * rowH;
   if (spec.rows.length === 0) return noData(spec.id, spec.title, { ...fr, height: 80 }, 'no findings');
   const pw = fr.width - fr.left - fr.right;
@@ -228,8 +230,9 @@ export function dotTimeline(spec: { id: string; title: string; rows: TimelineRow
   out += `<text class="label" x="${fr.width - fr.right}" y="${fr.height - 6}" text-anchor="end">time since capture start</text></g>`;
   spec.rows.forEach((r, i) => {
     const y = fr.top + i * rowH + rowH / 2;
-    const label = r.label.length > 36 ? `${r.label.slice(0, 35)}…` : r.label;
-    out += `<text class="rowlabel" x="${fr.left - 8}" y="${f(y)}" dy="0.32em" text-anchor="end">${esc(label)}</text>`;
+    const room = 46 - (r.suffix ? r.suffix.length + 1 : 0);
+    const label = (r.label.length > room ? `${r.label.slice(0, room - 1)}…` : r.label) + (r.suffix ? ` ${r.suffix}` : '');
+    out += `<text class="rowlabel" x="${fr.left - 8}" y="${f(y)}" dy="0.32em" text-anchor="end"><title>${esc(`${r.label}${r.suffix ? ` ${r.suffix}` : ''}`)}</title>${esc(label)}</text>`;
     out += `<line class="grid" x1="${fr.left}" x2="${fr.width - fr.right}" y1="${f(y)}" y2="${f(y)}"/>`;
     for (const p of r.points) out += `<circle class="dot ${r.cls}" cx="${f(X(p))}" cy="${f(y)}" r="4"/>`;
   });

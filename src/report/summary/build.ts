@@ -153,9 +153,9 @@ function sizeHistogram(h: SizeCounts, edgesFromExp: number, limit: number | unde
 function latencyHistogram(cls: CommandClass, h: LogHistogram): LatencyHistogram {
   const out: LatencyHistogram = { class: cls, count: h.count, bins: [] };
   if (h.count === 0) return out;
-  // Four bins per decade from the decade below the minimum to the one above the maximum.
-  const lo = Math.floor(Math.log10(Math.max(1, h.min)) * 4);
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(1, h.max) + 1) * 4));
+  // Four bins per decade, whole decades from the one holding the minimum to the one holding the maximum.
+  const lo = 4 * Math.floor(Math.log10(Math.max(1, h.min)));
+  const hi = Math.max(lo + 4, 4 * Math.ceil(Math.log10(Math.max(1, h.max) + 1)));
   for (let k = lo; k < hi; k++) {
     const lowNs = Math.round(10 ** (k / 4));
     const highNs = Math.round(10 ** ((k + 1) / 4));
