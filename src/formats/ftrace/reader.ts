@@ -18,6 +18,8 @@ import { decodeChunks, decodeWhole, LineSplitter, type LineSink } from './lines.
 import { DRIVER_BYTE, HOST_BYTE, QUEUECOMMAND_RETURN } from './names.js';
 import { parseScsiTraceLine, type ScsiResult, type ScsiTraceLine } from './parse.js';
 
+/** Events held back until the header can name the kernel's layout. */
+const MAX_HELD_EVENTS = 4096;
 /** Commands dispatched and not yet done, per device; beyond this the oldest is given up. */
 const MAX_PENDING_PER_DEVICE = 4096;
 
@@ -65,6 +67,9 @@ export class FtraceDecoder implements LineSink {
   private readonly devices = new Map<string, Device>();
   private out: TraceEvent[] = [];
   private baseNs: bigint | undefined;
+  private firstLine: ScsiTraceLine | undefined;
+  /** Events waiting for the header (see line()). */
+  private held: TraceEvent[] | undefined;
   private lastTimeNs = 0;
   private nextTaskId = 1n;
   private scsiLines = 0;
@@ -81,6 +86,7 @@ export class FtraceDecoder implements LineSink {
   end(out: TraceEvent[] = []): TraceEvent[] {
     this.out = out;
     this.splitter.end(this);
+    this.releaseHeader(undefined);
     for (const dev of this.devices.values()) {
       for (const p of dev.pending.filter((x) => x.timedOut)) this.closeTimedOut(dev, p);
     }
@@ -93,7 +99,7 @@ export class FtraceDecoder implements LineSink {
   overlong(offset: number, bytes: number): void {
     this.stats.damagedRegions++;
     this.stats.skippedBytes += bytes;
-    this.out.push(this.diag(offset, `line of ${bytes} bytes is too long for a trace line; skipped`, bytes));
+    this.emit(this.diag(offset, `line of ${bytes} bytes is too long for a trace line; skipped`, bytes));
   }
 
   line(text: string, offset: number): void {
@@ -104,28 +110,25 @@ export class FtraceDecoder implements LineSink {
       this.stats.skippedRecords++;
       this.stats.skippedBytes += text.length;
       this.stats.damagedRegions++;
-      this.out.push(this.diag(offset, `${parsed}; line skipped`, text.length, index, 1));
+      this.emit(this.diag(offset, `${parsed}; line skipped`, text.length, index, 1));
       return;
     }
     this.stats.records++;
     if (this.baseNs === undefined) {
+      // The header names the kernel's field layout, which only a done line shows in full
+      // (sense=() is on done lines only): events wait for one, a bounded number of them.
       this.baseNs = parsed.timestampNs;
-      this.out.push({
-        kind: 'header',
-        offset: 0,
-        index: -1,
-        timeNs: 0,
-        format: 'ftrace',
-        version: variantOf(parsed),
-        startWallNs: 0n,
-        producer: `Linux SCSI tracepoints; time 0 is ${formatSeconds(parsed.timestampNs)} s on the trace clock`,
-      });
+      this.firstLine = parsed;
+      this.held = [];
+    }
+    if (this.held && (parsed.kind === 'done' || parsed.kind === 'timeout' || this.held.length >= MAX_HELD_EVENTS)) {
+      this.releaseHeader(parsed.kind === 'done' || parsed.kind === 'timeout' ? parsed : undefined);
     }
     const timeNs = Number(parsed.timestampNs - this.baseNs);
     this.lastTimeNs = timeNs;
     const at = { offset, index, timeNs };
     if (parsed.kind === 'eh_wakeup') {
-      this.out.push({ kind: 'note', ...at, text: `scsi_eh_wakeup: error handler woken on host ${parsed.host}` });
+      this.emit({ kind: 'note', ...at, text: `scsi_eh_wakeup: error handler woken on host ${parsed.host}` });
       return;
     }
     const dev = this.device(parsed, at);
@@ -141,7 +144,7 @@ export class FtraceDecoder implements LineSink {
       dev.pending.push({ taskId, tag, cdbKey });
       if (dev.pending.length > MAX_PENDING_PER_DEVICE) dev.pending.shift();
       const decoded = decodeCdb(cdb);
-      this.out.push({
+      this.emit({
         kind: 'submit',
         ...at,
         taskId,
@@ -163,11 +166,11 @@ export class FtraceDecoder implements LineSink {
       // timer) or be taken back by the error handler; which one, later lines tell.
       const p = findPending(dev.pending, tag, cdbKey, false);
       if (!p) {
-        this.out.push({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)` });
+        this.emit({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)` });
         return;
       }
       p.timedOut ??= at;
-      this.out.push({
+      this.emit({
         kind: 'hba',
         ...at,
         hbaKind: HbaEventKind.DriverTimeout,
@@ -184,14 +187,14 @@ export class FtraceDecoder implements LineSink {
     const match = findPending(dev.pending, tag, cdbKey, false);
     if (!match) {
       const result = parsed.result ? ` (${describeResult(parsed.result)})` : '';
-      this.out.push({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)${result}` });
+      this.emit({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)${result}` });
       return;
     }
     dev.pending.splice(dev.pending.indexOf(match), 1);
     if (parsed.kind === 'error') {
       const rtn = parsed.rtn!;
-      this.out.push(this.completion(at, match.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure));
-      this.out.push({
+      this.emit(this.completion(at, match.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure));
+      this.emit({
         kind: 'note',
         ...at,
         taskId: match.taskId,
@@ -205,7 +208,31 @@ export class FtraceDecoder implements LineSink {
     if (s && serviceResponse === ServiceResponse.TaskComplete && status === SamStatus.CheckCondition && (s.key | s.asc | s.ascq) !== 0) {
       c.sense = fixedSense(s.key, s.asc, s.ascq);
     }
-    this.out.push(c);
+    this.emit(c);
+  }
+
+  private emit(e: TraceEvent): void {
+    (this.held ?? this.out).push(e);
+  }
+
+  /** Emits the header, then the events held for it. `completion` is a done/timeout line, if one came. */
+  private releaseHeader(completion: ScsiTraceLine | undefined): void {
+    const held = this.held;
+    const first = this.firstLine;
+    if (!held || !first || this.baseNs === undefined) return;
+    this.held = undefined;
+    const layout = layoutOf(first, completion);
+    this.out.push({
+      kind: 'header',
+      offset: 0,
+      index: -1,
+      timeNs: 0,
+      format: 'ftrace',
+      version: layout.version,
+      startWallNs: 0n,
+      producer: `Linux SCSI tracepoints (${layout.what}); time 0 is ${formatSeconds(this.baseNs)} s on the trace clock`,
+    });
+    for (const e of held) this.out.push(e);
   }
 
   /**
@@ -214,7 +241,7 @@ export class FtraceDecoder implements LineSink {
    */
   private closeTimedOut(dev: Device, p: Pending): void {
     dev.pending.splice(dev.pending.indexOf(p), 1);
-    this.out.push(this.completion(p.timedOut!, p.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.TaskTimeoutOccurred));
+    this.emit(this.completion(p.timedOut!, p.taskId, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.TaskTimeoutOccurred));
   }
 
   private completion(at: { offset: number; index: number; timeNs: number }, taskId: bigint, serviceResponse: number, status: number): TaskCompleted {
@@ -228,7 +255,7 @@ export class FtraceDecoder implements LineSink {
       const targetId = (BigInt(l.host) << 32n) | (BigInt(l.channel) << 16n) | BigInt(l.id);
       dev = { name, targetId, lun: l.lun, pending: [] };
       this.devices.set(name, dev);
-      this.out.push({
+      this.emit({
         kind: 'note',
         ...at,
         text: `scsi device ${name} (host ${l.host}, channel ${l.channel}, id ${l.id}, lun ${l.lun}) is target ${targetId} LUN ${l.lun}`,
@@ -311,11 +338,20 @@ function eventName(l: ScsiTraceLine): string {
   return l.kind === 'done' ? 'scsi_dispatch_cmd_done' : l.kind === 'error' ? 'scsi_dispatch_cmd_error' : 'scsi_dispatch_cmd_timeout';
 }
 
-/** Which kernels print the first line's field layout (include/trace/events/scsi.h history); start lines never show sense=(). */
-function variantOf(l: ScsiTraceLine): string {
-  if (l.sense) return 'linux-6.5+';
-  if (l.driverTag !== undefined) return 'linux-6.0+';
-  return 'linux-2.6.36..5.19';
+/**
+ * Which kernels print this layout (include/trace/events/scsi.h history), and whether sense
+ * data is in the trace: only done/timeout lines of Linux 6.5 and later carry it.
+ */
+export function layoutOf(first: ScsiTraceLine, completion: ScsiTraceLine | undefined): { version: string; what: string } {
+  const tags = first.driverTag !== undefined;
+  if (!completion) {
+    return tags
+      ? { version: 'linux-6.0+', what: 'driver_tag; no completion seen, so whether sense is recorded is unknown' }
+      : { version: 'linux-2.6.36-5.19', what: 'no tags, no sense data' };
+  }
+  if (completion.sense) return { version: 'linux-6.5+', what: 'driver_tag, sense key and ASC/ASCQ' };
+  if (tags) return { version: 'linux-6.0-6.4', what: 'driver_tag, no sense data' };
+  return { version: 'linux-2.6.36-5.19', what: 'no tags, no sense data' };
 }
 
 function formatSeconds(ns: bigint): string {

@@ -25,7 +25,8 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
     expect(open).toEqual([]);
     expect(orphans).toBe(0);
     expect(done).toHaveLength(18);
-    expect(evs[0]).toMatchObject({ kind: 'header', format: 'ftrace', version: 'linux-2.6.36..5.19' });
+    expect(evs[0]).toMatchObject({ kind: 'header', format: 'ftrace', version: 'linux-2.6.36-5.19' });
+    expect((evs[0] as { producer: string }).producer).toBe('Linux SCSI tracepoints (no tags, no sense data); time 0 is 12.000101000 s on the trace clock');
     // TUR → CHECK CONDITION (DRIVER_SENSE), READ CAPACITY(16) rejected by the bridge, then the rest GOOD.
     expect(done.slice(0, 7).map(outcome)).toEqual(['1200 2/0', '0000 2/2', '0300 2/0', '0000 2/0', '9e10 2/2', '2500 2/0', '1a00 2/0']);
     // Two identical READ(10)s in flight: first dispatched, first done.
@@ -72,7 +73,7 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
 
   it('6.1 perf script (driver_tag): equal CDBs are told apart by tag, equal tags by LUN', () => {
     const evs = decodeFtrace(fixture('6.1-perf'));
-    expect(evs[0]).toMatchObject({ kind: 'header', version: 'linux-6.0+' });
+    expect(evs[0]).toMatchObject({ kind: 'header', version: 'linux-6.0-6.4' });
     const { done, open, orphans } = tasksOf(evs);
     expect(open).toEqual([]);
     expect(orphans).toBe(0);
@@ -93,8 +94,8 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
 
   it('6.6 tracefs (sense=()): CHECK CONDITION carries the sense key and ASC/ASCQ the kernel printed', () => {
     const evs = decodeFtrace(fixture('6.6-tracefs'));
-    // A start line cannot show sense=(), so the header names the layout its first line shows.
-    expect(evs[0]).toMatchObject({ kind: 'header', version: 'linux-6.0+' });
+    // sense=() is only on done lines: the header waits for the first one to name the layout.
+    expect(evs[0]).toMatchObject({ kind: 'header', version: 'linux-6.5+', producer: 'Linux SCSI tracepoints (driver_tag, sense key and ASC/ASCQ); time 0 is 7.500000000 s on the trace clock' });
     const { done, open } = tasksOf(evs);
     expect(open).toEqual([]);
     expect(done).toHaveLength(6);
@@ -240,5 +241,19 @@ describe('Linux SCSI tracepoint text: damage and detection', () => {
     const t = tasksOf(retried);
     expect(t.done.map((x) => [x.complete!.status, x.latencyNs])).toEqual([[DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000], [DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000]]);
     expect(t.open).toEqual([]);
+  });
+
+  it('names the layout from start lines alone when no completion comes soon, without holding more than 4096 events', () => {
+    const start = (i: number) =>
+      `  fio-1  [000] .....  ${(100 + i / 1000).toFixed(6)}: scsi_dispatch_cmd_start: host_no=0 channel=0 id=0 lun=0 data_sgl=1 prot_sgl=0 prot_op=SCSI_PROT_NORMAL driver_tag=${i % 64} scheduler_tag=-1 cmnd=(READ_10 lba=${i} txlen=8 protect=0 raw=28 00 00 00 ${(i >> 8).toString(16).padStart(2, '0')} ${(i & 255).toString(16).padStart(2, '0')} 00 00 08 00)`;
+    const lines = Array.from({ length: 5000 }, (_, i) => start(i));
+    const dec = new FtraceDecoder();
+    const first = dec.push(Buffer.from(lines.slice(0, 4200).join('\n') + '\n'));
+    // Header and the held events came out once 4096 were waiting.
+    expect(first[0]).toMatchObject({ kind: 'header', version: 'linux-6.0+' });
+    expect(first.filter((e) => e.kind === 'submit')).toHaveLength(4200);
+    const rest = dec.end(dec.push(Buffer.from(lines.slice(4200).join('\n'))));
+    expect(rest.filter((e) => e.kind === 'header')).toHaveLength(0);
+    expect(rest.filter((e) => e.kind === 'submit')).toHaveLength(800);
   });
 });
