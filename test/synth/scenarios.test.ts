@@ -19,21 +19,21 @@ describe('every scenario', () => {
   it.each(names)('%s is written in time order, completes only submitted tasks once, never reuses an in-flight tag', (name) => {
     const d = sample(name);
     let last = 0;
+    let backwards = 0;
+    let tagClashes = 0;
+    let strayCompletions = 0;
     const inFlightTags = new Map<bigint, bigint>();
-    const completed = new Set<bigint>();
     for (const e of d.events) {
-      expect(e.timeNs).toBeGreaterThanOrEqual(last);
+      if (e.timeNs < last) backwards++;
       last = e.timeNs;
       if (e.kind === 'submit') {
-        expect([...inFlightTags.values()]).not.toContain(e.tag);
+        if ([...inFlightTags.values()].includes(e.tag)) tagClashes++;
         inFlightTags.set(e.taskId, e.tag);
       } else if (e.kind === 'complete') {
-        expect(inFlightTags.has(e.taskId)).toBe(true);
-        expect(completed.has(e.taskId)).toBe(false);
-        inFlightTags.delete(e.taskId);
-        completed.add(e.taskId);
+        if (!inFlightTags.delete(e.taskId)) strayCompletions++;
       }
     }
+    expect({ backwards, tagClashes, strayCompletions }).toEqual({ backwards: 0, tagClashes: 0, strayCompletions: 0 });
   });
 
   it.each(names)('%s has CDBs that decode cleanly and agree with the requested transfer', (name) => {
@@ -50,17 +50,22 @@ describe('every scenario', () => {
   });
 
   it.each(names)('%s has no overlapping segments within a task, all 4 KiB pages', (name) => {
+    let unaligned = 0;
+    let overlapping = 0;
+    let segments = 0;
     for (const s of sample(name).submits.values()) {
       const ranges: Array<[number, number]> = [];
       for (let i = 0; i < s.segments.count; i++) {
         const a = Number(s.segments.address(i));
-        expect(a % 4096).toBe(0);
-        expect(s.segments.length(i) % 4096).toBe(0);
+        if (a % 4096 !== 0 || s.segments.length(i) % 4096 !== 0) unaligned++;
         ranges.push([a, a + s.segments.length(i)]);
+        segments++;
       }
       ranges.sort((x, y) => x[0] - y[0]);
-      for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
+      for (let i = 1; i < ranges.length; i++) if (ranges[i]![0] < ranges[i - 1]![1]) overlapping++;
     }
+    expect({ unaligned, overlapping }).toEqual({ unaligned: 0, overlapping: 0 });
+    expect(segments).toBeGreaterThan(0);
   });
 
   it.each(names)('%s returns well-formed fixed-format sense with CHECK CONDITION only', (name) => {

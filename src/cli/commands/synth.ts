@@ -67,7 +67,13 @@ Examples:
       const scenario = scenarioByName(name);
       const seed = parseSeed(o.seed);
       const size = o.size === undefined ? undefined : parseSize(o.size);
-      synthesizeToFile(scenario.name, o.output, { seed, ...(size !== undefined ? { size } : {}) });
+      try {
+        synthesizeToFile(scenario.name, o.output, { seed, ...(size !== undefined ? { size } : {}) });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (typeof err?.code === 'string' && err.syscall) throw new UsageError(`cannot write ${o.output}: ${err.code} (${err.syscall})`);
+        throw e;
+      }
       ctx.stdout.write(`wrote ${o.output}: ${scenario.name}, seed ${seed}, ${statSync(o.output).size} bytes\n`);
       ctx.exitCode = ExitCode.Ok;
     });
