@@ -100,14 +100,14 @@ export function plausibleBhs(h: Uint8Array, o: number): boolean {
 
 /** PDUs whose data segment the decoder reads; others have theirs skipped unread. */
 function keepsData(op: number): boolean {
-  return op === Op.ScsiResponse || op === Op.LoginRequest || op === Op.LoginResponse || op === Op.TextResponse || op === Op.Reject || op === Op.AsyncMessage || op === Op.DataIn;
+  return op === Op.ScsiResponse || op === Op.LoginRequest || op === Op.LoginResponse || op === Op.TextResponse || op === Op.Reject || op === Op.AsyncMessage;
 }
 
 /** Bytes of a data segment kept for the decoder (sense, login keys, Data-In for REQUEST SENSE). */
 export const MAX_KEPT_DATA = 64 * 1024;
 
 export interface Pdu {
-  /** BHS followed by the AHS (no digest). */
+  /** BHS followed by the AHS (no digest); only valid during PduHandler.pdu(). */
   header: Uint8Array;
   /** Start of the data segment (up to MAX_KEPT_DATA bytes), when the opcode needs it. */
   data: Uint8Array;
@@ -243,7 +243,8 @@ export class PduFramer {
   private finish(at: PacketRef): void {
     const headerLength = BHS_LENGTH + this.hdr[4]! * 4;
     const pdu: Pdu = {
-      header: this.hdr.slice(0, headerLength),
+      // Valid during the handler call only: the framer reuses its header buffer.
+      header: this.hdr.subarray(0, headerLength),
       data: this.data ? this.data.subarray(0, this.dataHave) : EMPTY,
       dataLength: this.dataLength,
     };

@@ -17,7 +17,7 @@ import { decodeLun } from '../../model/lun.js';
 import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import type { ReadStats } from '../../model/stats.js';
 import { cdbLength } from '../../scsi/names.js';
-import { TcpFlag, type TcpSegment } from '../pcap/link.js';
+import { TcpFlag, endpointText, type Endpoint, type TcpSegment } from '../pcap/link.js';
 import { BHS_LENGTH, Op, PduFramer, u32, type Digests, type Pdu, type PduHandler } from './pdu.js';
 import { TcpHalfStream, type PacketRef, type StreamConsumer } from './tcp.js';
 
@@ -82,12 +82,19 @@ class Half implements StreamConsumer, PduHandler {
 
   constructor(
     readonly conn: Connection,
-    readonly src: string,
-    readonly dst: string,
+    readonly srcKey: Endpoint,
+    readonly dstKey: Endpoint,
     digests: Digests,
   ) {
     this.tcp = new TcpHalfStream(this);
     this.framer = new PduFramer(this, digests, false);
+  }
+
+  get src(): string {
+    return endpointText(this.srcKey);
+  }
+  get dst(): string {
+    return endpointText(this.dstKey);
   }
 
   bytes(data: Uint8Array, at: PacketRef): void {
@@ -107,7 +114,7 @@ class Half implements StreamConsumer, PduHandler {
 
 class Connection {
   readonly digests: Digests = { header: false, data: false };
-  readonly halves = new Map<string, Half>();
+  readonly halves = new Map<Endpoint, Half>();
   /** Assigned when the first PDU shows this is iSCSI. */
   index = -1;
   targetId = 0n;
@@ -127,7 +134,7 @@ class Connection {
     this.probing = probing;
   }
 
-  half(src: string, dst: string): Half {
+  half(src: Endpoint, dst: Endpoint): Half {
     let h = this.halves.get(src);
     if (!h) {
       h = new Half(this, src, dst, this.digests);
@@ -193,7 +200,7 @@ class Connection {
     const d = this.demux;
     switch (op) {
       case Op.ScsiCommand: {
-        if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dst);
+        if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dstKey);
         const flags = h[1]!;
         const read = (flags & 0x40) !== 0;
         const write = (flags & 0x20) !== 0;
@@ -258,7 +265,7 @@ class Connection {
         const lun = decodeLun(h, 8);
         const rtt = u32(h, 20);
         const referenced = fn === 1 || fn === 8 ? this.tasks.get(rtt)?.taskId ?? (BigInt(this.index) << 32n) | BigInt(rtt) : undefined;
-        if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dst);
+        if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dstKey);
         const pending: PendingTmf = { timeNs: at.timeNs, kind: info.kind, lun, name: info.name };
         if (referenced !== undefined) pending.taskId = referenced;
         if (this.tmfs.size < 4096) this.tmfs.set(itt, pending);
@@ -387,9 +394,11 @@ export function commandCdb(h: Uint8Array): Uint8Array {
 /** Routes TCP segments to iSCSI connections and collects their events. */
 export class IscsiDemux {
   connectionCount = 0;
-  private readonly connections = new Map<string, Connection>();
+  /** Connections by their two endpoints, lower one first. */
+  private readonly connections = new Map<Endpoint, Map<Endpoint, Connection>>();
+  private connectionsOpen = 0;
   private readonly notIscsi = new Set<string>();
-  private readonly targets = new Map<string, bigint>();
+  private readonly targets = new Map<Endpoint, bigint>();
   private orphanCount = 0;
 
   constructor(
@@ -400,7 +409,7 @@ export class IscsiDemux {
     readonly allocateIndex: () => number,
   ) {}
 
-  targetIndex(endpoint: string): bigint {
+  targetIndex(endpoint: Endpoint): bigint {
     let t = this.targets.get(endpoint);
     if (t === undefined) {
       t = BigInt(this.targets.size);
@@ -422,12 +431,28 @@ export class IscsiDemux {
     if (this.orphanCount++ < 1) this.note(at, `iSCSI ${label}: response for ITT 0x${itt.toString(16)} whose command is not in the capture`);
   }
 
+  private lookup(lo: Endpoint, hi: Endpoint): Connection | undefined {
+    return this.connections.get(lo)?.get(hi);
+  }
+
+  private store(lo: Endpoint, hi: Endpoint, c: Connection | undefined): void {
+    let inner = this.connections.get(lo);
+    if (c) {
+      if (!inner) this.connections.set(lo, (inner = new Map()));
+      if (!inner.has(hi)) this.connectionsOpen++;
+      inner.set(hi, c);
+    } else if (inner?.delete(hi)) {
+      this.connectionsOpen--;
+      if (inner.size === 0) this.connections.delete(lo);
+    }
+  }
+
   segment(seg: TcpSegment, at: PacketRef): void {
-    const key = seg.src < seg.dst ? `${seg.src} ${seg.dst}` : `${seg.dst} ${seg.src}`;
-    let conn = this.connections.get(key);
+    const [lo, hi] = seg.src < seg.dst ? [seg.src, seg.dst] : [seg.dst, seg.src];
+    let conn = this.lookup(lo, hi);
     const port = this.options.port;
     if (!conn) {
-      if (this.notIscsi.has(key)) return;
+      if (this.notIscsi.size && this.notIscsi.has(`${lo} ${hi}`)) return;
       let probing: boolean;
       if (port !== undefined) {
         if (seg.srcPort !== port && seg.dstPort !== port) return;
@@ -436,35 +461,36 @@ export class IscsiDemux {
         probing = seg.srcPort !== ISCSI_DEFAULT_PORT && seg.dstPort !== ISCSI_DEFAULT_PORT;
       }
       if (seg.payloadLength === 0 && !(seg.flags & TcpFlag.SYN)) return;
-      conn = new Connection(this, `${seg.src} ↔ ${seg.dst}`, probing);
-      this.connections.set(key, conn);
+      conn = new Connection(this, `${endpointText(seg.src)} ↔ ${endpointText(seg.dst)}`, probing);
+      this.store(lo, hi, conn);
     } else if (seg.flags & TcpFlag.SYN && !(seg.flags & TcpFlag.ACK) && conn.halves.get(seg.src)?.tcp.started && conn.halves.get(seg.src)!.tcp.delivered > 0) {
       // A new connection on the same addresses and ports.
       conn.flush(at);
       conn = new Connection(this, conn.label, conn.probing && conn.index < 0);
-      this.connections.set(key, conn);
+      this.store(lo, hi, conn);
     }
     if (!conn.segment(seg, at)) {
-      this.connections.delete(key);
-      if (this.notIscsi.size < 100_000) this.notIscsi.add(key);
+      this.store(lo, hi, undefined);
+      if (this.notIscsi.size < 100_000) this.notIscsi.add(`${lo} ${hi}`);
       return;
     }
     if (seg.flags & TcpFlag.RST) {
       conn.flush(at);
-      this.connections.delete(key);
+      this.store(lo, hi, undefined);
     } else if (seg.flags & TcpFlag.FIN) {
       let allFin = true;
       for (const h of conn.halves.values()) allFin &&= h.finSeen;
       if (allFin && conn.halves.size === 2) {
         conn.flush(at);
-        this.connections.delete(key);
+        this.store(lo, hi, undefined);
       }
     }
   }
 
   /** End of capture: hand on whatever out-of-order data is still held. */
   end(at: PacketRef): void {
-    for (const c of this.connections.values()) c.flush(at);
+    for (const inner of this.connections.values()) for (const c of inner.values()) c.flush(at);
     this.connections.clear();
+    this.connectionsOpen = 0;
   }
 }

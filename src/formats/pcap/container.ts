@@ -118,7 +118,9 @@ export class PacketContainerReader {
     private readonly stats: ReadStats,
   ) {}
 
-  push(chunk: Uint8Array): void {
+  push(input: Uint8Array): void {
+    // A plain Uint8Array view: Buffer.subarray per packet costs more than it should.
+    const chunk = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.stats.bytesRead += chunk.length;
     if (this.pending.length === 0) this.pending = chunk;
     else {

@@ -90,11 +90,22 @@ export function ipOffset(linkType: number, d: Uint8Array): number {
   }
 }
 
+/**
+ * One end of a TCP connection, as a key cheap to hash: IPv4 address * 65536 + port (a
+ * number below 2^48), or "[v6 address]:port" text for IPv6. endpointText() makes it readable.
+ */
+export type Endpoint = number | string;
+
+export function endpointText(e: Endpoint): string {
+  if (typeof e === 'string') return e;
+  const ip = Math.floor(e / 65536);
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${e % 65536}`;
+}
+
 /** A TCP segment; payload may be shorter than payloadLength when the snap length cut it. */
 export interface TcpSegment {
-  /** "addr:port" of each end. */
-  src: string;
-  dst: string;
+  src: Endpoint;
+  dst: Endpoint;
   srcPort: number;
   dstPort: number;
   seq: number;
@@ -115,8 +126,8 @@ export function parseTcp(d: Uint8Array, o: number): TcpSegment | undefined {
   let proto: number;
   let tcp: number;
   let end: number;
-  let src: string;
-  let dst: string;
+  let src: number | string;
+  let dst: number | string;
   if (version === 4) {
     const ihl = (d[o]! & 0x0f) * 4;
     if (ihl < 20) return undefined;
@@ -126,8 +137,8 @@ export function parseTcp(d: Uint8Array, o: number): TcpSegment | undefined {
     proto = d[o + 9]!;
     tcp = o + ihl;
     end = o + Math.max(totalLength, ihl);
-    src = `${d[o + 12]}.${d[o + 13]}.${d[o + 14]}.${d[o + 15]}`;
-    dst = `${d[o + 16]}.${d[o + 17]}.${d[o + 18]}.${d[o + 19]}`;
+    src = ((d[o + 12]! << 24) | (d[o + 13]! << 16) | (d[o + 14]! << 8) | d[o + 15]!) >>> 0;
+    dst = ((d[o + 16]! << 24) | (d[o + 17]! << 16) | (d[o + 18]! << 8) | d[o + 19]!) >>> 0;
   } else if (version === 6) {
     if (o + 40 > d.length) return undefined;
     const payloadLength = (d[o + 4]! << 8) | d[o + 5]!;
@@ -155,7 +166,9 @@ export function parseTcp(d: Uint8Array, o: number): TcpSegment | undefined {
   const start = tcp + dataOffset;
   const payloadLength = Math.max(0, end - start);
   const payload = d.subarray(Math.min(start, d.length), Math.min(end, d.length));
-  return { src: `${src}:${srcPort}`, dst: `${dst}:${dstPort}`, srcPort, dstPort, seq, ack, flags, payload, payloadLength };
+  const srcEnd = typeof src === 'number' ? src * 65536 + srcPort : `${src}:${srcPort}`;
+  const dstEnd = typeof dst === 'number' ? dst * 65536 + dstPort : `${dst}:${dstPort}`;
+  return { src: srcEnd, dst: dstEnd, srcPort, dstPort, seq, ack, flags, payload, payloadLength };
 }
 
 function ipv6Text(d: Uint8Array, o: number): string {
