@@ -77,7 +77,8 @@ function mapRange(extents: readonly Extent[], offset: number, max: number, block
 }
 
 export function runCopy(sim: Sim, c: CopyConfig): void {
-  const { disk, media, rng } = { ...c, rng: sim.rng };
+  const { disk, media } = c;
+  const rng = sim.rng;
   const bs = disk.blockBytes;
   const bytes = Math.max(PAGE_BYTES, Math.ceil(c.bytes / PAGE_BYTES) * PAGE_BYTES);
   const scatter = new PageScatter(rng.fork(0x5ca7));

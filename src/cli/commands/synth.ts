@@ -28,13 +28,18 @@ function parseSeed(text: string): number {
   return n;
 }
 
+function binarySize(bytes: number): string {
+  for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes >= n && bytes % (n / 4) === 0) return `${bytes / n} ${unit}`;
+  return `${bytes} bytes`;
+}
+
 function listScenarios(): string {
   const lines: string[] = [];
   for (const s of scenarios) {
     lines.push(`${s.name}`);
     lines.push(`  ${s.summary}`);
     for (const d of s.details) lines.push(`    ${d}`);
-    if (s.size) lines.push(`    --size: ${s.size.meaning} (default ${s.size.default} bytes)`);
+    if (s.size) lines.push(`    --size: ${s.size.meaning} (default ${binarySize(s.size.default)}, ${s.size.default} bytes)`);
     lines.push('');
   }
   return lines.join('\n');
