@@ -1,8 +1,9 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runScsitrace } from '../helpers/cli.js';
 
-const traces = join(import.meta.dirname, '..', '..', 'traces');
+const traces = fileURLToPath(new URL('../../traces', import.meta.url));
 
 /** What each committed sample is for: the rules that must fire on it (the healthy one: none). */
 const EXPECTED: ReadonlyArray<readonly [string, readonly string[]]> = [

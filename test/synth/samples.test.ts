@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_TRACES, scenarios } from '../../src/synth/index.js';
 import { sample } from './helpers.js';
 
-const traces = join(import.meta.dirname, '..', '..', 'traces');
+const traces = fileURLToPath(new URL('../../traces', import.meta.url));
 
 describe('committed sample traces', () => {
   it('cover every scenario once', () => {
