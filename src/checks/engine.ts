@@ -218,6 +218,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       byDirection: [],
       resolved: resolveConstraints(config),
       matcher: new TaskMatcher(),
+      format: 'native',
       hbaEventsSeen: false,
       tasks: 0,
       lastTimeNs: 0,
@@ -342,6 +343,9 @@ export function createChecker(options: CheckOptions = {}): Checker {
           state.byDirection = directionLimits(state.limits);
           for (const info of luns.values()) applyLimitsToLun(info);
           for (const h of onConstraints) h!(state.resolved);
+          break;
+        case 'header':
+          state.format = ev.format;
           break;
         default:
           break;

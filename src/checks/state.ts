@@ -106,6 +106,8 @@ export interface CheckState {
   byDirection: DirectionLimits[];
   resolved: ResolvedConstraints;
   matcher: TaskMatcher;
+  /** Input format of the trace (from its header): 'native', 'pcap', 'ftrace', ... */
+  format: string;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */
   hbaEventsSeen: boolean;
   /** Submissions seen in this trace. */

@@ -1,7 +1,12 @@
 /**
  * CHECK CONDITION with no sense data (SAM-6 5.13: autosense delivers the sense data with the
  * status). Without it the host cannot tell a UNIT ATTENTION from a MEDIUM ERROR.
+ *
+ * Native traces record what the driver returned, sense included. Other captures may not carry
+ * sense at all (Linux tracepoints before 6.5 do not), so there a missing sense counts only
+ * once the same trace has shown a CHECK CONDITION with sense: until then findings are held.
  */
+import type { TaskCompleted, TaskSubmitted } from '../../model/events.js';
 import { checkCondition } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
@@ -16,16 +21,32 @@ export default defineRule({
       zeros: 'CHECK CONDITION with {length} bytes of all-zero sense data: the driver returned the buffer without filling it',
     },
   },
-  create({ report }) {
+  create({ state, report }) {
+    /** Whether this trace's capture is known to carry sense data. */
+    let senseCaptured: boolean | undefined;
+    const held: Array<{ c: TaskCompleted; s: TaskSubmitted }> = [];
+    const captures = (): boolean => (senseCaptured ??= state.format === 'native' || state.format === 'jsonl');
+    const emit = (c: TaskCompleted, s: TaskSubmitted): void => {
+      if (c.sense.length === 0) report({ messageId: 'missing', at: c, task: s, evidence: { senseLength: 0, format: state.format } });
+      else report({ messageId: 'zeros', data: { length: c.sense.length }, at: c, task: s, evidence: { senseLength: c.sense.length, format: state.format } });
+    };
     return {
       complete(t) {
         const c = t.complete;
         if (!checkCondition(c)) return;
-        if (c.sense.length === 0) {
-          report({ messageId: 'missing', at: c, task: t.submit, evidence: { senseLength: 0 } });
+        const missing = c.sense.length === 0 || c.sense.every((b) => b === 0);
+        if (!missing) {
+          if (!captures()) {
+            senseCaptured = true;
+            for (const h of held.splice(0)) emit(h.c, h.s);
+          }
           return;
         }
-        if (c.sense.every((b) => b === 0)) report({ messageId: 'zeros', data: { length: c.sense.length }, at: c, task: t.submit, evidence: { senseLength: c.sense.length } });
+        if (captures()) emit(c, t.submit);
+        else if (held.length < 1000) held.push({ c, s: t.submit });
+      },
+      end() {
+        held.length = 0;
       },
     };
   },

@@ -16,7 +16,7 @@ export default defineRule({
     messages: {
       noFlushEvent: 'SYNCHRONIZE CACHE completed GOOD after {latency} with no controller cache flush linked to it; {writes} acknowledged writes may still be in volatile cache',
       flushFailed: 'SYNCHRONIZE CACHE completed GOOD although the controller cache flush linked to it failed with status {status}',
-      tooFast: 'SYNCHRONIZE CACHE completed GOOD in {latency} after {writes} acknowledged writes ({bytes} bytes): too fast to have flushed (threshold {threshold}); the trace has no HBA events, so timing is the only evidence',
+      tooFast: 'SYNCHRONIZE CACHE completed GOOD in {latency} after {writes} acknowledged writes{bytes}: too fast to have flushed (threshold {threshold}); the trace has no HBA events, so timing is the only evidence',
     },
   },
   create({ state, report }) {
@@ -68,7 +68,7 @@ export default defineRule({
             report({
               messageId: 'tooFast',
               severity: 'warning',
-              data: { latency: ms(t.latencyNs), writes, bytes, threshold: ms(thresholdNs) },
+              data: { latency: ms(t.latencyNs), writes, bytes: bytes > 0 ? ` (${bytes} bytes)` : '', threshold: ms(thresholdNs) },
               at: c,
               task: t.submit,
               evidence: { ...evidenceBase, evidence: 'timing', thresholdNs },

@@ -19,6 +19,17 @@ interface Pending {
   first: TaskSubmitted;
 }
 
+/** Sorts the ranges and merges the ones that touch. */
+function compact(p: Pending): void {
+  const sorted = p.ranges.sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]![0] <= sorted[i - 1]![1]) {
+      sorted[i - 1]![1] = Math.max(sorted[i - 1]![1], sorted[i]![1]);
+      sorted.splice(i--, 1);
+    }
+  }
+}
+
 export default defineRule({
   meta: {
     id: 'unflushed-writes',
@@ -62,6 +73,7 @@ export default defineRule({
     const flushOne = (info: LunInfo, p: Pending, messageId: 'atEnd' | 'atReset', at: EventOrigin, event?: string): void => {
       const cache = cacheState(info);
       if (cache === undefined) return;
+      compact(p);
       const shown = p.ranges.slice(0, 4).map(([a, b]) => (b - a === 1 ? `${a}` : `${a}-${b - 1}`));
       const more = p.ranges.length - shown.length + p.unrecordedWrites;
       const ranges = shown.join(', ') + (more > 0 ? ` (+${more} more)` : '');
@@ -137,14 +149,15 @@ export default defineRule({
         if (f.lba < 0 || f.rangeBlocks <= 0) return;
         const start = f.lba;
         const end = f.lba + f.rangeBlocks;
-        const last = p.ranges[p.ranges.length - 1];
-        if (last && start <= last[1] && end >= last[0]) {
-          last[0] = Math.min(last[0], start);
-          last[1] = Math.max(last[1], end);
-        } else if (p.ranges.length < MAX_RANGES) {
-          p.ranges.push([start, end]);
+        // Writes complete out of order: merge with any range this one touches.
+        const near = p.ranges.find(([a, b]) => start <= b && end >= a);
+        if (near) {
+          near[0] = Math.min(near[0], start);
+          near[1] = Math.max(near[1], end);
         } else {
-          p.unrecordedWrites++;
+          if (p.ranges.length >= MAX_RANGES) compact(p);
+          if (p.ranges.length < MAX_RANGES) p.ranges.push([start, end]);
+          else p.unrecordedWrites++;
         }
       },
       end() {

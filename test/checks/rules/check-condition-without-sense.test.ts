@@ -1,6 +1,9 @@
 import { DeliveryStatus, ServiceResponse } from '../../../src/model/events.js';
 import rule from '../../../src/checks/rules/check-condition-without-sense.js';
-import { testRule } from '../../helpers/rule-tester.js';
+import { describe, expect, it } from 'vitest';
+import type { TraceEvent } from '../../../src/model/events.js';
+import { runRule, testRule } from '../../helpers/rule-tester.js';
+import { buildTraceEvents } from '../../helpers/trace.js';
 import { CHECK_CONDITION, TUR, sense } from '../fixtures.js';
 
 testRule(rule, {
@@ -16,4 +19,20 @@ testRule(rule, {
     { name: 'no sense bytes', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION }), errors: [{ messageId: 'missing' }] },
     { name: 'all-zero sense buffer', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: new Array(18).fill(0) }), errors: [{ messageId: 'zeros', evidence: { senseLength: 18 } }] },
   ],
+});
+
+describe('captures that may not carry sense (Linux tracepoints before 6.5)', () => {
+  const ftraceEvents = (withSenseLater: boolean): TraceEvent[] => {
+    const events = buildTraceEvents((b) => {
+      b.task({ cdb: TUR }, { status: CHECK_CONDITION });
+      if (withSenseLater) b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(6, 0x29, 0) });
+    });
+    return events.map((e) => (e.kind === 'header' ? { ...e, format: 'ftrace' } : e));
+  };
+  it('says nothing when the capture never shows sense data', () => {
+    expect(runRule(rule, ftraceEvents(false))).toEqual([]);
+  });
+  it('reports held findings once the capture has shown it carries sense', () => {
+    expect(runRule(rule, ftraceEvents(true)).map((f) => [f.messageId, f.taskId])).toEqual([['missing', 1n]]);
+  });
 });

@@ -1,0 +1,86 @@
+/**
+ * The sample traces in traces/ checked end to end: each has its expected `check` output as a
+ * golden file (text and JSON), the healthy copy has zero findings, and every scenario shows
+ * the finding it exists to show. UPDATE_GOLDEN=1 rewrites the golden files.
+ *
+ * When a sample is not in traces/ (a fresh checkout before `node scripts/gen-traces.mjs`), it
+ * is synthesized into a temporary directory: synthesis is deterministic and test/synth checks
+ * that the committed files are identical to it.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SAMPLE_TRACES, synthesizeToFile } from '../../src/synth/index.js';
+import { runScsitrace } from '../helpers/cli.js';
+
+const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
+const tmp = mkdtempSync(join(tmpdir(), 'scsitrace-golden-'));
+
+/** What each scenario exists to show: rule ids that must be found (and, for healthy, nothing). */
+const EXPECTED: Record<string, { rules: string[]; exit: number }> = {
+  'healthy-copy': { rules: [], exit: 0 },
+  'lsi3108-buffered-copy': { rules: ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush', 'unflushed-writes'], exit: 1 },
+  'vendor-cdb-rejected': { rules: ['vendor-specific-cdb'], exit: 0 },
+  'dma-over-2gib': { rules: ['dma-mapped-bytes-exceeded'], exit: 1 },
+  'slow-power-transition': { rules: ['command-while-powered-down', 'slow-power-transition'], exit: 1 },
+  'mixed-workload': { rules: ['opcode-rejected', 'task-never-completed'], exit: 0 },
+};
+
+/** The committed sample, or the same bytes synthesized into a temporary file. */
+function samplePath(file: string): string {
+  const committed = `traces/${file}`;
+  if (existsSync(committed)) return committed;
+  const s = SAMPLE_TRACES.find((x) => x.file === file)!;
+  const path = join(tmp, file);
+  if (!existsSync(path)) synthesizeToFile(s.scenario, path, { seed: s.seed, ...(s.size !== undefined ? { size: s.size } : {}) });
+  return path;
+}
+
+async function check(file: string, ...args: string[]) {
+  const path = samplePath(file);
+  const r = await runScsitrace('check', ...args, path);
+  // Golden files name the trace as it sits in the repository.
+  return { ...r, stdout: r.stdout.split(path).join(`traces/${file}`) };
+}
+
+function expectGolden(name: string, text: string): void {
+  const path = `traces/${name}`;
+  if (UPDATE) writeFileSync(path, text);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/checks/golden.test.ts`);
+  expect(text, `${path} (UPDATE_GOLDEN=1 rewrites it)`).toBe(readFileSync(path, 'utf8'));
+}
+
+describe('check on the sample traces', () => {
+  it('has an expectation for every sample trace', () => {
+    expect(SAMPLE_TRACES.map((s) => s.scenario).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  for (const sample of SAMPLE_TRACES) {
+    const base = sample.file.replace(/\.sct$/, '');
+    const expected = EXPECTED[sample.scenario]!;
+    describe(sample.file, () => {
+      it(`shows ${expected.rules.length ? expected.rules.join(', ') : 'no findings'} (text golden)`, async () => {
+        const r = await check(sample.file);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(expected.exit);
+        expectGolden(`${base}.check.txt`, r.stdout);
+      });
+      it('JSON golden, with the expected rules and nothing else', async () => {
+        const r = await check(sample.file, '--format', 'json');
+        expectGolden(`${base}.check.json`, r.stdout);
+        const j = JSON.parse(r.stdout) as { groups: Array<{ ruleId: string }>; counts: Record<string, number> };
+        expect([...new Set(j.groups.map((g) => g.ruleId))].sort()).toEqual(expected.rules);
+        if (!expected.rules.length) expect(j.counts).toEqual({ error: 0, warning: 0, info: 0 });
+      });
+    });
+  }
+
+  it('the LSI 3108 example config gives the same verdict and says the values came from the file', async () => {
+    const r = await check('lsi3108-buffered-copy.sct', '-c', 'traces/lsi3108.constraints.json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/IOMaximumSegmentAddressableBitCount\s+32\s+config \(traces\/lsi3108\.constraints\.json\)/);
+    expect(r.stdout).toContain('segment-above-address-limit');
+    expectGolden('lsi3108-buffered-copy.with-config.check.txt', r.stdout);
+  });
+});
