@@ -219,6 +219,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       resolved: resolveConstraints(config),
       matcher: new TaskMatcher(),
       format: 'native',
+      lastCompleted: undefined,
       hbaEventsSeen: false,
       tasks: 0,
       lastTimeNs: 0,
@@ -315,6 +316,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
             // The matcher's record has submit, complete and latency: hand it on as is.
             const t = r.task as Parameters<NonNullable<RuleHandlers['complete']>>[0];
             for (const h of onComplete) h!(t, facts);
+            state.lastCompleted = s;
           } else if (r.kind === 'orphan') {
             for (const h of onOrphan) h!(ev, r.alreadyCompleted);
           }

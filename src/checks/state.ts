@@ -110,6 +110,8 @@ export interface CheckState {
   format: string;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */
   hbaEventsSeen: boolean;
+  /** The task that completed last (digests and notes often follow their task's completion). */
+  lastCompleted: TaskSubmitted | undefined;
   /** Submissions seen in this trace. */
   tasks: number;
   /** Time of the latest event. */

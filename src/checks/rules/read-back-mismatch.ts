@@ -103,7 +103,7 @@ export default defineRule({
           if (firstBadChunk >= 0) chunk = `; ${badChunks} of ${d.chunkDigests.length} chunks differ, first chunk ${firstBadChunk} (bytes ${firstBadChunk * d.chunkBytes}-${(firstBadChunk + 1) * d.chunkBytes - 1})`;
         }
         const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-        const task = state.matcher.inFlight.get(d.taskId);
+        const task = state.matcher.inFlight.get(d.taskId) ?? (state.lastCompleted?.taskId === d.taskId ? state.lastCompleted : undefined);
         report({
           messageId: 'mismatch',
           data: { lba: d.lba, bytes: d.byteCount, readCrc: hex8(d.crc32c), writeCrc: hex8(w.crc32c), writeTask: w.taskId, chunk },

@@ -3,6 +3,8 @@
  * rules with their docs as help, each finding with the trace file as artifact and the record's
  * byte offset as its region.
  */
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CheckResult, Finding } from '../../checks/engine.js';
 import { readRuleDoc, ruleDocRelativePath, ruleDocSections } from '../../checks/docs.js';
 import type { Severity } from '../../checks/rule.js';
@@ -29,7 +31,6 @@ export function checkResultSarif(result: CheckResult, o: Pick<FindingsRenderOpti
           driver: {
             name: 'scsitrace',
             version: o.version,
-            informationUri: 'https://github.com/scsitrace/scsitrace',
             rules: rules.map((r) => {
               const doc = readRuleDoc(r.meta.id);
               const s = doc ? ruleDocSections(doc) : undefined;
@@ -39,9 +40,8 @@ export function checkResultSarif(result: CheckResult, o: Pick<FindingsRenderOpti
                 shortDescription: { text: r.meta.description },
                 fullDescription: { text: s?.what || r.meta.description },
                 ...(doc ? { help: { text: [s!.what, s!.why, s!.fix].filter(Boolean).join('\n\n'), markdown: doc } } : {}),
-                helpUri: ruleDocRelativePath(r.meta.id),
                 defaultConfiguration: { level: LEVEL[r.meta.severity] },
-                properties: { category: r.meta.category },
+                properties: { category: r.meta.category, doc: ruleDocRelativePath(r.meta.id) },
               };
             }),
           },
@@ -69,8 +69,9 @@ function sarifResult(f: Finding, ruleIndex: number, artifactIndex: Map<string, n
   };
 }
 
-/** SARIF wants URIs: relative paths stay relative (to the working directory), with forward slashes. */
+/** SARIF wants URIs: absolute paths become file: URLs; relative ones stay relative (to the working directory). */
 function toUri(path: string): string {
+  if (isAbsolute(path)) return pathToFileURL(path).href;
   return path.split(/[\\/]/).map(encodeURIComponent).join('/');
 }
 
