@@ -5,6 +5,7 @@
  * bulk data of Data-In/Data-Out), and finds PDU boundaries again after a gap or when a
  * capture starts mid-stream.
  */
+import { crc32c } from '../../model/crc32c.js';
 import type { PacketRef } from './tcp.js';
 
 export const BHS_LENGTH = 48;
@@ -148,6 +149,16 @@ export class PduFramer {
   private skipped = 0;
   private lostWhy = '';
   pdus = 0;
+  /** Run once before the next PDU header: how a login's end switches digests on. */
+  beforeNextHeader: (() => void) | undefined;
+  /**
+   * Whether the digest settings are known (a login was seen). When not, resynchronising tries
+   * the header digest too, recognised by its CRC32C (RFC 7143 12.1).
+   */
+  digestsKnown = false;
+  private triedDataDigest = false;
+  /** Data segment length of the last PDU: a data digest, if any, followed it. */
+  private lastDataLength = 0;
 
   constructor(
     private readonly handler: PduHandler,
@@ -203,12 +214,26 @@ export class PduFramer {
         if (this.rest === 0) this.finish(at);
         continue;
       }
+      if (this.hdrHave === 0 && this.beforeNextHeader) {
+        const f = this.beforeNextHeader;
+        this.beforeNextHeader = undefined;
+        f();
+      }
       const take = Math.min(this.hdrNeed - this.hdrHave, d.length - p);
       this.hdr.set(d.subarray(p, p + take), this.hdrHave);
       this.hdrHave += take;
       p += take;
       if (this.hdrHave < this.hdrNeed) continue;
       if (this.hdrNeed === BHS_LENGTH) {
+        if (!plausibleBhs(this.hdr, 0) && !this.digestsKnown && !this.digests.data && this.lastDataLength > 0 && !this.triedDataDigest) {
+          // Without the login we could not know about data digests; a PDU with data followed
+          // by four stray bytes is what one looks like. Take them as the digest, once.
+          this.triedDataDigest = true;
+          this.digests.data = true;
+          this.hdr.copyWithin(0, 4, BHS_LENGTH);
+          this.hdrHave = BHS_LENGTH - 4;
+          continue;
+        }
         if (!plausibleBhs(this.hdr, 0)) {
           // Framing is wrong (or the peer is broken): search again from the byte after.
           this.locked = false;
@@ -251,6 +276,7 @@ export class PduFramer {
     this.hdrHave = 0;
     this.hdrNeed = BHS_LENGTH;
     this.data = undefined;
+    this.lastDataLength = this.dataLength;
     this.pdus++;
     this.handler.pdu(pdu, at);
   }
@@ -272,7 +298,19 @@ export class PduFramer {
     const consumedAll = d.length;
     for (let q = 0; q + BHS_LENGTH <= joined.length; q++) {
       if (!plausibleBhs(joined, q)) continue;
-      const next = q + this.pduLength(joined, q);
+      if (!this.digestsKnown) {
+        // A header digest shows itself: the CRC32C of BHS + AHS follows them.
+        const h = q + BHS_LENGTH + joined[q + 4]! * 4;
+        this.digests.header = h + 4 <= joined.length && crc32c(joined, q, h) === (joined[h]! | (joined[h + 1]! << 8) | (joined[h + 2]! << 16) | (joined[h + 3]! << 24)) >>> 0;
+      }
+      let next = q + this.pduLength(joined, q);
+      if (!this.digestsKnown && next + BHS_LENGTH <= joined.length && !plausibleBhs(joined, next) && dataSegmentLength(joined, q) > 0) {
+        // Perhaps a data digest follows the data segment.
+        this.digests.data = !this.digests.data;
+        next = q + this.pduLength(joined, q);
+        if (!plausibleBhs(joined, next)) this.digests.data = !this.digests.data;
+        next = q + this.pduLength(joined, q);
+      }
       if (next + BHS_LENGTH <= joined.length) {
         if (!plausibleBhs(joined, next)) continue;
       } else if (next !== joined.length) {

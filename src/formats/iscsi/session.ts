@@ -18,7 +18,7 @@ import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import type { ReadStats } from '../../model/stats.js';
 import { cdbLength } from '../../scsi/names.js';
 import { TcpFlag, endpointText, type Endpoint, type TcpSegment } from '../pcap/link.js';
-import { BHS_LENGTH, Op, PduFramer, u32, type Digests, type Pdu, type PduHandler } from './pdu.js';
+import { BHS_LENGTH, Op, PduFramer, u32, type Pdu, type PduHandler } from './pdu.js';
 import { TcpHalfStream, type PacketRef, type StreamConsumer } from './tcp.js';
 
 export const ISCSI_DEFAULT_PORT = 3260;
@@ -56,7 +56,10 @@ const PROBE_BYTES = 64 * 1024;
 interface TaskState {
   taskId: bigint;
   lun: number;
+  /** Data-In/Data-Out (and immediate data) bytes seen for the task. */
   dataBytes: number;
+  /** Expected Data Transfer Length of the command. */
+  expected: number;
 }
 
 interface PendingTmf {
@@ -84,10 +87,11 @@ class Half implements StreamConsumer, PduHandler {
     readonly conn: Connection,
     readonly srcKey: Endpoint,
     readonly dstKey: Endpoint,
-    digests: Digests,
   ) {
     this.tcp = new TcpHalfStream(this);
-    this.framer = new PduFramer(this, digests, false);
+    // Each direction switches digests on at its own end of login (RFC 7143 6.2), so each has
+    // its own settings.
+    this.framer = new PduFramer(this, { header: false, data: false }, false);
   }
 
   get src(): string {
@@ -113,7 +117,6 @@ class Half implements StreamConsumer, PduHandler {
 }
 
 class Connection {
-  readonly digests: Digests = { header: false, data: false };
   readonly halves = new Map<Endpoint, Half>();
   /** Assigned when the first PDU shows this is iSCSI. */
   index = -1;
@@ -137,7 +140,7 @@ class Connection {
   half(src: Endpoint, dst: Endpoint): Half {
     let h = this.halves.get(src);
     if (!h) {
-      h = new Half(this, src, dst, this.digests);
+      h = new Half(this, src, dst);
       this.halves.set(src, h);
     }
     return h;
@@ -207,7 +210,7 @@ class Connection {
         const cdb = commandCdb(h);
         const taskId = (BigInt(this.index) << 32n) | BigInt(itt);
         const lun = decodeLun(h, 8);
-        this.tasks.set(itt, { taskId, lun, dataBytes: pdu.dataLength });
+        this.tasks.set(itt, { taskId, lun, dataBytes: pdu.dataLength, expected: u32(h, 20) });
         d.emit({
           kind: 'submit',
           offset: at.offset,
@@ -306,17 +309,26 @@ class Connection {
         });
         return;
       }
+      case Op.LoginRequest:
       case Op.LoginResponse: {
-        this.readLoginKeys(pdu.data);
         const flags = h[1]!;
-        const statusClass = h[36]!;
-        if (statusClass !== 0) {
-          d.note(at, `iSCSI login on ${this.label} failed: status class ${statusClass}, detail ${h[37]}`);
-        } else if (flags & 0x80 && (flags & 0x03) === 3) {
-          // Final login response moving to Full Feature Phase: negotiated digests apply from
-          // the next PDU in each direction (RFC 7143 6.2, 13.1).
-          this.digests.header = /^crc32c$/i.test(this.headerDigestKey);
-          this.digests.data = /^crc32c$/i.test(this.dataDigestKey);
+        if (op === Op.LoginResponse) {
+          this.readLoginKeys(pdu.data);
+          const statusClass = h[36]!;
+          if (statusClass !== 0) {
+            d.note(at, `iSCSI login on ${this.label} failed: status class ${statusClass}, detail ${h[37]}`);
+            return;
+          }
+        }
+        half.framer.digestsKnown = true;
+        if (flags & 0x80 && (flags & 0x03) === 3) {
+          // This direction's last login PDU (T bit, next stage Full Feature Phase): the digests
+          // the target accepted apply from its next PDU (RFC 7143 6.2, 13.1). Resolved then, so
+          // a request captured after its response still finds the answer.
+          half.framer.beforeNextHeader = () => {
+            half.framer.digests.header = /^crc32c$/i.test(this.headerDigestKey);
+            half.framer.digests.data = /^crc32c$/i.test(this.dataDigestKey);
+          };
         }
         return;
       }
@@ -340,6 +352,11 @@ class Connection {
   private complete(t: TaskState, itt: number, at: PacketRef, serviceResponse: number, status: number, flags: number, residual: number, sense: Uint8Array): void {
     this.tasks.delete(itt);
     const residualFlags = (flags & 0x02 ? ResidualFlag.Underflow : 0) | (flags & 0x04 ? ResidualFlag.Overflow : 0);
+    // The target's own account (RFC 7143 11.4.5.1): Expected Data Transfer Length less an
+    // underflow residual. Counting Data-In/Data-Out PDUs instead would depend on capture order
+    // (a Data-Out captured after its response) and on the capture keeping every segment.
+    const bytesTransferred =
+      serviceResponse === ServiceResponse.TaskComplete ? (flags & 0x02 ? Math.max(0, t.expected - residual) : t.expected) : t.dataBytes;
     this.demux.emit({
       kind: 'complete',
       offset: at.offset,
@@ -348,7 +365,7 @@ class Connection {
       taskId: t.taskId,
       serviceResponse,
       status,
-      bytesTransferred: t.dataBytes,
+      bytesTransferred,
       residual: residualFlags ? residual : 0,
       residualFlags,
       sense,

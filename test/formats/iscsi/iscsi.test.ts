@@ -113,6 +113,29 @@ describe('iSCSI over TCP', () => {
     expectSession(tasksOf(decodeCapture(pcapFile(c.packets))));
   });
 
+  it('finds header and data digests by themselves when the login is not in the capture', () => {
+    const c = new Conversation().handshake();
+    login(c, { header: true, data: true });
+    const o = { headerDigest: true, dataDigest: true };
+    c.send(true, nopOut(1, o));
+    c.send(false, dataIn({ itt: 99, data: new Uint8Array(3000) }, o), 1000);
+    const skip = c.packets.length - 2; // inside the Data-In, after the login
+    session(c, o);
+    const events = decodeCapture(pcapFile(c.packets.slice(skip)));
+    expect(events.filter((e) => e.kind === 'diagnostic')).toEqual([]);
+    expectSession(tasksOf(events));
+  });
+
+  it('switches digests on per direction, even when the login response is captured before the request', () => {
+    const c = new Conversation().handshake();
+    login(c, { header: true, data: false });
+    const o = { headerDigest: true };
+    session(c, o);
+    const p = [...c.packets];
+    [p[3], p[4]] = [p[4]!, p[3]!];
+    expectSession(tasksOf(decodeCapture(pcapFile(p))));
+  });
+
   it('reads a 32-byte CDB from the Extended CDB AHS', () => {
     const c = new Conversation().handshake();
     login(c);
