@@ -167,6 +167,7 @@ function latencyHistogram(cls: CommandClass, h: LogHistogram): LatencyHistogram 
 function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): TargetSummary {
   const merged: LunAcc = {
     target,
+    index: -1,
     targetQd: accs[0]!.targetQd,
     lun: 0,
     submitted: 0,
@@ -349,7 +350,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
       submitted: c.submitted,
       completed: c.completed,
       bytes: c.bytes,
-      timeShare: busyTotal > 0 ? round(c.busyNs / busyTotal, 4) : 0,
+      timeShare: busyTotal > 0 ? round(c.busyNs / busyTotal, 6) : 0,
       latency: latencyFigures(c.latency),
       errors: c.errors,
       checkConditions: c.checkConditions,

@@ -88,6 +88,8 @@ export interface Summarizer {
 /** @internal accumulators, read by build.ts */
 export interface CommandAcc {
   key: number;
+  /** Position in SummaryAccumulator.commandList (in-flight slots refer to it). */
+  index: number;
   sampleCdb: Uint8Array;
   submitted: number;
   completed: number;
@@ -101,6 +103,8 @@ export interface CommandAcc {
 
 export interface LunAcc {
   target: bigint | null;
+  /** Position in SummaryAccumulator.lunList. */
+  index: number;
   /** Queue depth of the whole target, shared by its LUNs. */
   targetQd: QueueDepth;
   lun: number;
@@ -159,8 +163,22 @@ const MAX_KEPT_DIAGNOSTICS = 20;
 
 export class SummaryAccumulator implements Summarizer {
   readonly options: Required<Omit<SummarizerOptions, 'intervalNs' | 'limits'>> & Pick<SummarizerOptions, 'intervalNs' | 'limits'>;
-  readonly inFlight = new Map<bigint, TaskSubmitted>();
+  /**
+   * Tasks in flight: task id (a number when it fits: far cheaper to hash than a bigint) → slot
+   * in the typed arrays below. Keeping a few numbers per task instead of the event object lets
+   * events die young, which keeps the garbage collector's work flat.
+   */
+  readonly inFlight = new Map<number | bigint, number>();
+  private slotTime = new Float64Array(64);
+  private slotCommand = new Int32Array(64);
+  private slotLun = new Int32Array(64);
+  private slotDirection = new Uint8Array(64);
+  private freeSlots = new Int32Array(64);
+  private freeCount = 0;
+  private slotsUsed = 0;
   readonly commands = new Map<number, CommandAcc>();
+  readonly commandList: CommandAcc[] = [];
+  readonly lunList: LunAcc[] = [];
   readonly luns = new Map<bigint, Map<number, LunAcc>>();
   readonly targetQd = new Map<bigint, QueueDepth>();
   lunCount = 0;
@@ -276,7 +294,10 @@ export class SummaryAccumulator implements Summarizer {
     this.traceOpen = false;
     if (!this.sawEventsInTrace) return;
     const end = this.traceEndNs;
-    for (const s of this.inFlight.values()) this.neverCompletedTask(s);
+    for (const slot of this.inFlight.values()) {
+      this.neverCompletedTask(slot);
+      this.releaseSlot(slot);
+    }
     this.inFlight.clear();
     this.qdTo(end);
     this.qd.reset(end);
@@ -315,6 +336,7 @@ export class SummaryAccumulator implements Summarizer {
     if (!acc) {
       acc = {
         key,
+        index: this.commandList.length,
         sampleCdb: cdb.slice(),
         submitted: 0,
         completed: 0,
@@ -326,6 +348,7 @@ export class SummaryAccumulator implements Summarizer {
         latency: new LogHistogram(),
       };
       this.commands.set(key, acc);
+      this.commandList.push(acc);
     }
     this.lastCmdKey = key;
     this.lastCmd = acc;
@@ -338,12 +361,16 @@ export class SummaryAccumulator implements Summarizer {
     let acc = byLun?.get(lun);
     if (!acc) {
       if (this.lunCount >= this.options.maxLuns) {
-        if (!this.otherLuns) this.otherLuns = newLun(null, 0, new QueueDepth());
+        if (!this.otherLuns) {
+          this.otherLuns = newLun(null, 0, new QueueDepth(), this.lunList.length);
+          this.lunList.push(this.otherLuns);
+        }
         acc = this.otherLuns;
       } else {
         let tqd = this.targetQd.get(target);
         if (!tqd) this.targetQd.set(target, (tqd = new QueueDepth()));
-        acc = newLun(target, lun, tqd);
+        acc = newLun(target, lun, tqd, this.lunList.length);
+        this.lunList.push(acc);
         if (!byLun) this.luns.set(target, (byLun = new Map()));
         byLun.set(lun, acc);
         this.lunCount++;
@@ -355,20 +382,46 @@ export class SummaryAccumulator implements Summarizer {
     return acc;
   }
 
+  private takeSlot(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
+    const slot = this.slotsUsed++;
+    if (slot >= this.slotTime.length) {
+      const size = this.slotTime.length * 2;
+      this.slotTime = grow(this.slotTime, new Float64Array(size));
+      this.slotCommand = grow(this.slotCommand, new Int32Array(size));
+      this.slotLun = grow(this.slotLun, new Int32Array(size));
+      this.slotDirection = grow(this.slotDirection, new Uint8Array(size));
+      this.freeSlots = grow(this.freeSlots, new Int32Array(size));
+    }
+    return slot;
+  }
+
+  private releaseSlot(slot: number): void {
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
   private onSubmit(s: TaskSubmitted): void {
     const t = s.timeNs + this.timeBase;
     this.touch(t);
     this.submitted++;
-    const previous = this.inFlight.get(s.taskId);
-    if (previous) {
+    const id = taskKey(s.taskId);
+    const previous = this.inFlight.get(id);
+    if (previous !== undefined) {
       this.reused++;
       this.neverCompletedTask(previous);
       this.taskLeft(previous, t);
+      this.releaseSlot(previous);
     }
-    this.inFlight.set(s.taskId, s);
-    this.command(s.cdb).submitted++;
+    const cmd = this.command(s.cdb);
+    cmd.submitted++;
     const l = this.lun(s.targetId, s.lun);
     l.submitted++;
+    const slot = this.takeSlot();
+    this.slotTime[slot] = t;
+    this.slotCommand[slot] = cmd.index;
+    this.slotLun[slot] = l.index;
+    this.slotDirection[slot] = s.direction;
+    this.inFlight.set(id, slot);
     l.qd.increment(t);
     l.targetQd.increment(t);
     this.qdTo(t);
@@ -385,34 +438,37 @@ export class SummaryAccumulator implements Summarizer {
   }
 
   /** A task leaves the in-flight set at t (completion, or replaced by a reused id). */
-  private taskLeft(s: TaskSubmitted, t: number): void {
-    const l = this.lun(s.targetId, s.lun);
+  private taskLeft(slot: number, t: number): void {
+    const l = this.lunList[this.slotLun[slot]!]!;
     l.qd.decrement(t);
     l.targetQd.decrement(t);
     this.qdTo(t);
     this.qd.decrement(t);
   }
 
-  private neverCompletedTask(s: TaskSubmitted): void {
+  private neverCompletedTask(slot: number): void {
     this.neverCompleted++;
-    this.command(s.cdb).neverCompleted++;
-    this.lun(s.targetId, s.lun).neverCompleted++;
+    this.commandList[this.slotCommand[slot]!]!.neverCompleted++;
+    this.lunList[this.slotLun[slot]!]!.neverCompleted++;
   }
 
   private onComplete(c: TaskCompleted): void {
     const t = c.timeNs + this.timeBase;
     this.touch(t);
-    const s = this.inFlight.get(c.taskId);
-    if (!s) {
+    const id = taskKey(c.taskId);
+    const slot = this.inFlight.get(id);
+    if (slot === undefined) {
       this.orphans++;
       return;
     }
-    this.inFlight.delete(c.taskId);
-    this.taskLeft(s, t);
+    this.inFlight.delete(id);
+    this.taskLeft(slot, t);
+    this.releaseSlot(slot);
     this.completed++;
-    const latency = t - (s.timeNs + this.timeBase);
-    const cmd = this.command(s.cdb);
-    const l = this.lun(s.targetId, s.lun);
+    const latency = t - this.slotTime[slot]!;
+    const cmd = this.commandList[this.slotCommand[slot]!]!;
+    const l = this.lunList[this.slotLun[slot]!]!;
+    const direction = this.slotDirection[slot]!;
     cmd.completed++;
     cmd.latency.record(latency);
     cmd.busyNs += latency > 0 ? latency : 0;
@@ -422,17 +478,17 @@ export class SummaryAccumulator implements Summarizer {
     cmd.bytes += bytes;
     let read = 0;
     let written = 0;
-    if (s.direction === DataDirection.FromDevice) read = bytes;
-    else if (s.direction === DataDirection.ToDevice || s.direction === DataDirection.Bidirectional) written = bytes;
+    if (direction === DataDirection.FromDevice) read = bytes;
+    else if (direction === DataDirection.ToDevice || direction === DataDirection.Bidirectional) written = bytes;
     this.bytesRead += read;
     this.bytesWritten += written;
     l.bytesRead += read;
     l.bytesWritten += written;
     const tl = this.timeline;
-    const slot = tl.slot(t) * tl.channels;
-    tl.data[slot + TL_COMPLETIONS]!++;
-    tl.data[slot + TL_READ]! += read;
-    tl.data[slot + TL_WRITE]! += written;
+    const tslot = tl.slot(t) * tl.channels;
+    tl.data[tslot + TL_COMPLETIONS]!++;
+    tl.data[tslot + TL_READ]! += read;
+    tl.data[tslot + TL_WRITE]! += written;
     const peaks = this.peaks;
     for (let k = 0; k < peaks.length; k++) peaks[k]!.add3(t, 1, read, written);
 
@@ -449,7 +505,7 @@ export class SummaryAccumulator implements Summarizer {
     this.failed++;
     cmd.errors++;
     l.errors++;
-    tl.data[slot + TL_ERRORS]!++;
+    tl.data[tslot + TL_ERRORS]!++;
     const statusKey = sr * 256 + st;
     this.statuses.set(statusKey, (this.statuses.get(statusKey) ?? 0) + 1);
     if (sr === ServiceResponse.TaskComplete && st === SamStatus.CheckCondition) {
@@ -504,9 +560,21 @@ export class SummaryAccumulator implements Summarizer {
   }
 }
 
-function newLun(target: bigint | null, lun: number, targetQd: QueueDepth): LunAcc {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+function taskKey(id: bigint): number | bigint {
+  return id <= MAX_SAFE ? Number(id) : id;
+}
+
+function newLun(target: bigint | null, lun: number, targetQd: QueueDepth, index: number): LunAcc {
   return {
     target,
+    index,
     targetQd,
     lun,
     submitted: 0,

@@ -24,6 +24,20 @@ function section(title: string, body: string): string {
   return `${title}\n${body}\n`;
 }
 
+/** Wraps prose at spaces to the width. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 function limitName(key: string | null): string {
   if (!key) return '';
   const dir = key.endsWith('Write') ? 'write' : 'read';
@@ -66,7 +80,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
 
   const names = s.traces.map((t) => t.path ?? `${t.format} trace`).join(', ');
   const producers = [...new Set(s.traces.map((t) => t.producer).filter(Boolean))];
-  out.push(`scsitrace summary of ${names || 'no input'}${producers.length ? ` (producer: ${producers.join('; ')})` : ''}\n`);
+  out.push(`${wrap(`scsitrace summary of ${names || 'no input'}${producers.length ? ` (producer: ${producers.join('; ')})` : ''}`, width)}\n`);
 
   const t = o.tasks;
   const overview: Array<[string, string]> = [
@@ -221,7 +235,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
   for (const [title, h, bytes] of hist) {
     // Formats without scatter/gather lists (captures) have no segments to show.
     if (h.count === 0 || (!bytes && h.max === 0)) continue;
-    out.push(section(`${title}: ${histogramCaption(h, bytes)}`, histogramTable(h, bytes, width)));
+    out.push(section(wrap(`${title}: ${histogramCaption(h, bytes)}`, width), histogramTable(h, bytes, width)));
   }
 
   if (s.hbaEvents.length) {
@@ -265,7 +279,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
   }
 
   if (s.input.diagnostics) {
-    const lines = s.input.messages.map((m) => `  ${m}`);
+    const lines = s.input.messages.map((m) => wrap(`  ${m}`, width));
     if (s.input.diagnostics > s.input.messages.length) lines.push(`  ... and ${count(s.input.diagnostics - s.input.messages.length)} more`);
     out.push(section('Input problems', lines.join('\n')));
   }
