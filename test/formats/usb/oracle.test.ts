@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { TaskJson } from '../../../src/report/task-view.js';
 import { compare, decodeJson, liveOracle, readOracle, summarise, tsharkAvailable, type Comparison, type Difference, type OracleRecord } from '../pcap/oracle.js';
 
-const DIR = process.env['DEV_USB_DIR'] ?? 'traces';
-const CAPTURES = ['usb-bot', 'usb-uas'] as const;
+const DIR = 'traces';
+const CAPTURES = ['usb-bot', 'usb-uas', 'usb-uas-hs'] as const;
 
 const REQUEST_SENSE = 0x03;
 
