@@ -67,7 +67,7 @@ export const QUEUECOMMAND_RETURN: Readonly<Record<number, string>> = {
 
 /** A __print_symbolic value: a known name, or the hex (or decimal) the kernel prints for others. */
 export function parseSymbol(table: Readonly<Record<string, number>>, text: string): number | undefined {
-  const known = table[text];
+  const known = Object.hasOwn(table, text) ? table[text] : undefined;
   if (known !== undefined) return known;
   if (/^0x[0-9a-f]+$/i.test(text)) return parseInt(text.slice(2), 16);
   if (/^\d+$/.test(text)) return Number(text);

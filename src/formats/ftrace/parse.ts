@@ -26,8 +26,12 @@ export interface ScsiResult {
 
 export interface ScsiTraceLine {
   kind: ScsiTraceEventKind;
-  /** The tracer's timestamp in nanoseconds (seconds since boot for the default clocks). */
-  timestampNs: bigint;
+  /**
+   * The tracer's timestamp (seconds since boot for the default clocks) as whole seconds and
+   * nanoseconds, kept apart so that no precision is lost in a double.
+   */
+  seconds: number;
+  nanos: number;
   host: number;
   channel: number;
   id: number;
@@ -40,7 +44,8 @@ export interface ScsiTraceLine {
   protOp?: string;
   /** The name Linux gives the opcode ("READ_10", or "0xc1" for ones it does not name). */
   opcodeName?: string;
-  cdb?: Uint8Array;
+  /** The CDB as lowercase hex without spaces: equal commands have equal text. */
+  cdbHex?: string;
   result?: ScsiResult;
   sense?: { key: number; asc: number; ascq: number };
   /** queuecommand()'s return value (scsi_dispatch_cmd_error). */
@@ -61,15 +66,19 @@ const EVENT_LINE =
 
 /**
  * Parses one line. Returns undefined for lines that are not SCSI tracepoints (headers, other
- * events), and a message for SCSI tracepoint lines that cannot be read.
+ * events), and a message for SCSI tracepoint lines that cannot be read. `fastPath: false`
+ * skips the one-expression reading of the usual layout (tests compare the two).
  */
-export function parseScsiTraceLine(line: string): ScsiTraceLine | string | undefined {
+export function parseScsiTraceLine(line: string, fastPath = true): ScsiTraceLine | string | undefined {
   if (!line.includes('scsi_')) return undefined;
   const m = EVENT_LINE.exec(line);
   if (!m) return undefined;
   const [, secs, frac, eventName, body] = m as unknown as [string, string, string | undefined, string, string];
   const kind = EVENTS[eventName]!;
-  const timestampNs = frac === undefined ? BigInt(secs) : BigInt(secs) * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
+  const seconds = Number(secs);
+  const nanos = frac === undefined ? 0 : Number(frac.padEnd(9, '0'));
+  const fast = kind === 'eh_wakeup' || !fastPath ? undefined : parseUsualBody(kind, seconds, nanos, body);
+  if (fast !== undefined) return typeof fast === 'string' ? `${eventName}: ${fast}` : fast;
   const fields = splitFields(body);
   const num = (name: string): number | undefined => {
     const v = fields.get(name);
@@ -78,12 +87,12 @@ export function parseScsiTraceLine(line: string): ScsiTraceLine | string | undef
   };
   const host = num('host_no');
   if (host === undefined) return `${eventName} without host_no=`;
-  if (kind === 'eh_wakeup') return { kind, timestampNs, host, channel: 0, id: 0, lun: 0 };
+  if (kind === 'eh_wakeup') return { kind, seconds, nanos, host, channel: 0, id: 0, lun: 0 };
   const channel = num('channel');
   const id = num('id');
   const lun = num('lun');
   if (channel === undefined || id === undefined || lun === undefined) return `${eventName} without channel=, id= or lun=`;
-  const out: ScsiTraceLine = { kind, timestampNs, host, channel, id, lun };
+  const out: ScsiTraceLine = { kind, seconds, nanos, host, channel, id, lun };
   const driverTag = num('driver_tag');
   if (driverTag !== undefined) out.driverTag = driverTag;
   const schedulerTag = num('scheduler_tag');
@@ -97,11 +106,11 @@ export function parseScsiTraceLine(line: string): ScsiTraceLine | string | undef
 
   const cmnd = fields.get('cmnd');
   if (cmnd === undefined) return `${eventName} without cmnd=`;
-  const cdb = parseCmnd(cmnd, out);
-  if (typeof cdb === 'string') return `${eventName}: ${cdb}`;
-  out.cdb = cdb;
+  const cdbHex = parseCmnd(cmnd, out);
+  if (cdbHex.startsWith('!')) return `${eventName}: ${cdbHex.slice(1)}`;
+  out.cdbHex = cdbHex;
   const cmdLen = num('cmd_len');
-  if (cmdLen !== undefined && cmdLen !== cdb.length) return `${eventName}: cmd_len=${cmdLen} but the CDB has ${cdb.length} bytes`;
+  if (cmdLen !== undefined && cmdLen * 2 !== cdbHex.length) return `${eventName}: cmd_len=${cmdLen} but the CDB has ${cdbHex.length / 2} bytes`;
 
   if (kind === 'done' || kind === 'timeout') {
     const result = fields.get('result');
@@ -175,32 +184,91 @@ export function splitFields(body: string): Map<string, string> {
   return fields;
 }
 
-/** "READ_10 lba=2048 txlen=8 protect=0 raw=28 00 ..." or "ARRAY[28, 00, ...]". */
-function parseCmnd(cmnd: string, out: ScsiTraceLine): Uint8Array | string {
+/** "READ_10 lba=2048 txlen=8 protect=0 raw=28 00 ..." or "ARRAY[28, 00, ...]": the CDB hex, or "!problem". */
+function parseCmnd(cmnd: string, out: ScsiTraceLine): string {
   if (cmnd.startsWith('ARRAY[')) {
     const inner = cmnd.slice(6, cmnd.endsWith(']') ? -1 : undefined);
-    return parseHexBytes(inner.replace(/,/g, ' '));
+    return cdbHexOf(inner.replace(/,/g, ' '));
   }
   const sp = cmnd.indexOf(' ');
   out.opcodeName = sp < 0 ? cmnd : cmnd.slice(0, sp);
   const raw = cmnd.lastIndexOf('raw=');
-  if (raw < 0) return 'cmnd=( ) has no raw= CDB bytes';
-  return parseHexBytes(cmnd.slice(raw + 4));
+  if (raw < 0) return '!cmnd=( ) has no raw= CDB bytes';
+  return cdbHexOf(cmnd.slice(raw + 4));
 }
 
-/** "28 00 00 08" (ftrace, 16-byte chunks joined by spaces) or "28000008" (hex string). */
-export function parseHexBytes(text: string): Uint8Array | string {
+/**
+ * "28 00 00 08" (ftrace prints 16-byte chunks joined by spaces) or "28000008" (a hex string)
+ * as lowercase hex without spaces, or "!problem".
+ */
+export function cdbHexOf(text: string): string {
   const t = text.trim();
-  const parts = t.includes(' ') ? t.split(/\s+/) : t.length % 2 === 0 ? t.match(/../g) ?? [] : [t];
-  if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) return 'empty CDB';
-  if (parts.length > MAX_CDB_LENGTH) return `CDB of ${parts.length} bytes exceeds ${MAX_CDB_LENGTH}`;
-  const bytes = new Uint8Array(parts.length);
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return `"${p}" in the CDB is not a hex byte`;
-    bytes[i] = parseInt(p, 16);
+  if (t === '') return '!empty CDB';
+  // The usual case, checked with one expression: "2a 00 00 ..." as the kernel prints it.
+  if (t.length <= MAX_CDB_LENGTH * 3 - 1 && SPACED_HEX.test(t)) return t.replace(/ /g, '').toLowerCase();
+  const parts = t.includes(' ') ? t.split(/\s+/) : t.length % 2 === 0 ? (t.match(/../g) as string[]) : [t];
+  if (parts.length > MAX_CDB_LENGTH) return `!CDB of ${parts.length} bytes exceeds ${MAX_CDB_LENGTH}`;
+  let hex = '';
+  for (const p of parts) {
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return `!"${p}" in the CDB is not a hex byte`;
+    hex += p.length === 1 ? `0${p}` : p;
   }
-  return bytes;
+  return hex.toLowerCase();
+}
+
+const SPACED_HEX = /^[0-9a-fA-F]{2}(?: [0-9a-fA-F]{2})*$/;
+
+/** The CDB bytes of printed hex (tests and tools); a message when it is not a CDB. */
+export function parseHexBytes(text: string): Uint8Array | string {
+  const hex = cdbHexOf(text);
+  return hex.startsWith('!') ? hex.slice(1) : Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+/**
+ * The layout every kernel since 2.6.36 prints, read with one expression: most lines of any
+ * trace take this path; anything else goes through the general field splitter.
+ */
+const USUAL_BODY =
+  /^host_no=(\d+) channel=(\d+) id=(\d+) lun=(\d+) data_sgl=(\d+) prot_sgl=(\d+) prot_op=(\S+)(?: driver_tag=(-?\d+) scheduler_tag=(-?\d+))? cmnd=\((\S+) [^()]*?raw=([0-9a-f ]+)\)(?: rtn=(-?\d+))?(?: result=\(driver=(\w+) host=(\w+) message=(\w+) status=(\w+)\))?(?: sense=\(key=(\w+) asc=(\w+) ascq=(\w+)\))?\s*$/;
+
+function parseUsualBody(kind: ScsiTraceEventKind, seconds: number, nanos: number, body: string): ScsiTraceLine | string | undefined {
+  const m = USUAL_BODY.exec(body);
+  if (!m) return undefined;
+  const out: ScsiTraceLine = {
+    kind,
+    seconds,
+    nanos,
+    host: Number(m[1]),
+    channel: Number(m[2]),
+    id: Number(m[3]),
+    lun: Number(m[4]),
+    dataSgl: Number(m[5]),
+    protSgl: Number(m[6]),
+    protOp: m[7]!,
+    opcodeName: m[10]!,
+  };
+  if (m[8] !== undefined) {
+    out.driverTag = Number(m[8]);
+    out.schedulerTag = Number(m[9]);
+  }
+  const cdbHex = cdbHexOf(m[11]!);
+  if (cdbHex.startsWith('!')) return cdbHex.slice(1);
+  out.cdbHex = cdbHex;
+  if (kind === 'error') {
+    if (m[12] === undefined) return undefined;
+    out.rtn = Number(m[12]);
+  } else if (kind === 'done' || kind === 'timeout') {
+    if (m[16] === undefined) return undefined;
+    const r = resultOf(m[13]!, m[14]!, m[16]!);
+    if (typeof r === 'string') return r;
+    out.result = r;
+    if (m[17] !== undefined) {
+      const s = senseOf(m[17], m[18]!, m[19]!);
+      if (s === undefined) return `cannot read sense=(key=${m[17]} asc=${m[18]} ascq=${m[19]})`;
+      out.sense = s;
+    }
+  }
+  return out;
 }
 
 /** "(driver=DRIVER_OK host=DID_OK message=COMMAND_COMPLETE status=SAM_STAT_GOOD)" or a decimal int. */
@@ -213,12 +281,15 @@ function parseResult(text: string): ScsiResult | string {
   const hostText = f.get('host');
   const statusText = f.get('status');
   if (hostText === undefined || statusText === undefined) return `result=(${text}) lacks host= or status=`;
+  return resultOf(f.get('driver') ?? 'DRIVER_OK', hostText, statusText);
+}
+
+function resultOf(driverText: string, hostText: string, statusText: string): ScsiResult | string {
   const hostByte = parseSymbol(HOST_BYTE, hostText);
   const status = parseSymbol(STATUS_BYTE, statusText);
+  const driverByte = parseSymbol(DRIVER_BYTE, driverText);
   if (hostByte === undefined) return `unknown host byte "${hostText}"`;
   if (status === undefined) return `unknown status "${statusText}"`;
-  const driverText = f.get('driver') ?? 'DRIVER_OK';
-  const driverByte = parseSymbol(DRIVER_BYTE, driverText);
   if (driverByte === undefined) return `unknown driver byte "${driverText}"`;
   return { driverByte, hostByte, status };
 }
@@ -226,13 +297,13 @@ function parseResult(text: string): ScsiResult | string {
 /** "(key=0x5 asc=0x24 ascq=0)": %#x prints 0 as "0". */
 function parseSense(text: string): { key: number; asc: number; ascq: number } | string {
   const f = splitFields(text);
-  const v = (k: string) => {
-    const s = f.get(k);
-    return s !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : undefined;
-  };
-  const key = v('key');
-  const asc = v('asc');
-  const ascq = v('ascq');
-  if (key === undefined || asc === undefined || ascq === undefined) return `cannot read sense=(${text})`;
-  return { key, asc, ascq };
+  return senseOf(f.get('key'), f.get('asc'), f.get('ascq')) ?? `cannot read sense=(${text})`;
+}
+
+function senseOf(key?: string, asc?: string, ascq?: string): { key: number; asc: number; ascq: number } | undefined {
+  const v = (s?: string) => (s !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : undefined);
+  const k = v(key);
+  const a = v(asc);
+  const q = v(ascq);
+  return k === undefined || a === undefined || q === undefined ? undefined : { key: k, asc: a, ascq: q };
 }

@@ -66,7 +66,9 @@ export class FtraceDecoder implements LineSink {
   private readonly splitter = new LineSplitter();
   private readonly devices = new Map<string, Device>();
   private out: TraceEvent[] = [];
-  private baseNs: bigint | undefined;
+  /** Trace-clock time of the first event, as seconds and nanoseconds. */
+  private baseSeconds: number | undefined;
+  private baseNanos = 0;
   private firstLine: ScsiTraceLine | undefined;
   /** Events waiting for the header (see line()). */
   private held: TraceEvent[] | undefined;
@@ -114,17 +116,18 @@ export class FtraceDecoder implements LineSink {
       return;
     }
     this.stats.records++;
-    if (this.baseNs === undefined) {
+    if (this.baseSeconds === undefined) {
       // The header names the kernel's field layout, which only a done line shows in full
       // (sense=() is on done lines only): events wait for one, a bounded number of them.
-      this.baseNs = parsed.timestampNs;
+      this.baseSeconds = parsed.seconds;
+      this.baseNanos = parsed.nanos;
       this.firstLine = parsed;
       this.held = [];
     }
     if (this.held && (parsed.kind === 'done' || parsed.kind === 'timeout' || this.held.length >= MAX_HELD_EVENTS)) {
       this.releaseHeader(parsed.kind === 'done' || parsed.kind === 'timeout' ? parsed : undefined);
     }
-    const timeNs = Number(parsed.timestampNs - this.baseNs);
+    const timeNs = (parsed.seconds - this.baseSeconds) * 1e9 + (parsed.nanos - this.baseNanos);
     this.lastTimeNs = timeNs;
     const at = { offset, index, timeNs };
     if (parsed.kind === 'eh_wakeup') {
@@ -132,9 +135,8 @@ export class FtraceDecoder implements LineSink {
       return;
     }
     const dev = this.device(parsed, at);
-    const cdb = parsed.cdb!;
+    const cdbKey = parsed.cdbHex!;
     const tag = parsed.driverTag !== undefined && parsed.driverTag >= 0 ? parsed.driverTag : -1;
-    const cdbKey = Buffer.from(cdb).toString('hex');
     if (parsed.kind === 'start') {
       // The same command dispatched again after it timed out: the error handler took the
       // first attempt back without a completion tracepoint (usb-storage, for one).
@@ -143,7 +145,7 @@ export class FtraceDecoder implements LineSink {
       const taskId = this.nextTaskId++;
       dev.pending.push({ taskId, tag, cdbKey });
       if (dev.pending.length > MAX_PENDING_PER_DEVICE) dev.pending.shift();
-      const decoded = decodeCdb(cdb);
+      const cdb = hexToBytes(cdbKey);
       this.emit({
         kind: 'submit',
         ...at,
@@ -152,7 +154,7 @@ export class FtraceDecoder implements LineSink {
         lun: dev.lun,
         tag: tag >= 0 ? BigInt(tag) : taskId,
         attribute: TaskAttribute.Simple,
-        direction: decoded.direction ? DIRECTION[decoded.direction]! : DataDirection.None,
+        direction: directionOf(cdb),
         requestedBytes: 0,
         timeoutMs: 0,
         cdb,
@@ -160,13 +162,12 @@ export class FtraceDecoder implements LineSink {
       });
       return;
     }
-    const what = `${eventName(parsed)} for ${dev.name} ${parsed.opcodeName ?? `opcode 0x${cdb[0]!.toString(16)}`}${tag >= 0 ? ` tag ${tag}` : ''}`;
     if (parsed.kind === 'timeout') {
       // The midlayer's timer fired. The command may still complete (virtio-scsi resets the
       // timer) or be taken back by the error handler; which one, later lines tell.
       const p = findPending(dev.pending, tag, cdbKey, false);
       if (!p) {
-        this.emit({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)` });
+        this.emit({ kind: 'note', ...at, text: `${describeLine(parsed, dev)} without a traced dispatch (tracing began while it was in flight?)` });
         return;
       }
       p.timedOut ??= at;
@@ -187,7 +188,7 @@ export class FtraceDecoder implements LineSink {
     const match = findPending(dev.pending, tag, cdbKey, false);
     if (!match) {
       const result = parsed.result ? ` (${describeResult(parsed.result)})` : '';
-      this.emit({ kind: 'note', ...at, text: `${what} without a traced dispatch (tracing began while it was in flight?)${result}` });
+      this.emit({ kind: 'note', ...at, text: `${describeLine(parsed, dev)} without a traced dispatch (tracing began while it was in flight?)${result}` });
       return;
     }
     dev.pending.splice(dev.pending.indexOf(match), 1);
@@ -219,7 +220,7 @@ export class FtraceDecoder implements LineSink {
   private releaseHeader(completion: ScsiTraceLine | undefined): void {
     const held = this.held;
     const first = this.firstLine;
-    if (!held || !first || this.baseNs === undefined) return;
+    if (!held || !first || this.baseSeconds === undefined) return;
     this.held = undefined;
     const layout = layoutOf(first, completion);
     this.out.push({
@@ -230,7 +231,7 @@ export class FtraceDecoder implements LineSink {
       format: 'ftrace',
       version: layout.version,
       startWallNs: 0n,
-      producer: `Linux SCSI tracepoints (${layout.what}); time 0 is ${formatSeconds(this.baseNs)} s on the trace clock`,
+      producer: `Linux SCSI tracepoints (${layout.what}); time 0 is ${this.baseSeconds}.${String(this.baseNanos).padStart(9, '0')} s on the trace clock`,
     });
     for (const e of held) this.out.push(e);
   }
@@ -334,8 +335,45 @@ export function fixedSense(key: number, asc: number, ascq: number): Uint8Array {
   return s;
 }
 
-function eventName(l: ScsiTraceLine): string {
-  return l.kind === 'done' ? 'scsi_dispatch_cmd_done' : l.kind === 'error' ? 'scsi_dispatch_cmd_error' : 'scsi_dispatch_cmd_timeout';
+/** "scsi_dispatch_cmd_done for 0:0:1:0 READ_10 tag 5", for notes. */
+function describeLine(l: ScsiTraceLine, dev: Device): string {
+  const event = l.kind === 'done' ? 'scsi_dispatch_cmd_done' : l.kind === 'error' ? 'scsi_dispatch_cmd_error' : 'scsi_dispatch_cmd_timeout';
+  const tag = l.driverTag !== undefined && l.driverTag >= 0 ? ` tag ${l.driverTag}` : '';
+  return `${event} for ${dev.name} ${l.opcodeName ?? `opcode 0x${l.cdbHex!.slice(0, 2)}`}${tag}`;
+}
+
+/** Lowercase hex (already checked) to bytes. */
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+  return out;
+}
+
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87; // '0'-'9', 'a'-'f'
+}
+
+/**
+ * READ/WRITE(10/12/16) are most of a trace: their direction follows from the opcode and the
+ * TRANSFER LENGTH (0 moves no data, SBC-5 5.16); anything else asks the CDB decoder.
+ */
+const RW_LENGTH: Readonly<Record<number, readonly [at: number, size: number, direction: DataDirection]>> = {
+  0x28: [7, 2, DataDirection.FromDevice],
+  0x2a: [7, 2, DataDirection.ToDevice],
+  0xa8: [6, 4, DataDirection.FromDevice],
+  0xaa: [6, 4, DataDirection.ToDevice],
+  0x88: [10, 4, DataDirection.FromDevice],
+  0x8a: [10, 4, DataDirection.ToDevice],
+};
+
+function directionOf(cdb: Uint8Array): DataDirection {
+  const rw = RW_LENGTH[cdb[0]!];
+  if (rw && cdb.length >= rw[0] + rw[1]) {
+    for (let i = rw[0]; i < rw[0] + rw[1]; i++) if (cdb[i] !== 0) return rw[2];
+    return DataDirection.None;
+  }
+  const d = decodeCdb(cdb).direction;
+  return d ? DIRECTION[d]! : DataDirection.None;
 }
 
 /**
@@ -352,12 +390,6 @@ export function layoutOf(first: ScsiTraceLine, completion: ScsiTraceLine | undef
   if (completion.sense) return { version: 'linux-6.5+', what: 'driver_tag, sense key and ASC/ASCQ' };
   if (tags) return { version: 'linux-6.0-6.4', what: 'driver_tag, no sense data' };
   return { version: 'linux-2.6.36-5.19', what: 'no tags, no sense data' };
-}
-
-function formatSeconds(ns: bigint): string {
-  const s = ns / 1_000_000_000n;
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
-  return `${s}.${frac}`;
 }
 
 /** Reads SCSI tracepoint text from a stream of chunks. */

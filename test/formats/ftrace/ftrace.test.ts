@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openTrace } from '../../../src/formats/open.js';
 import { describe, expect, it } from 'vitest';
@@ -138,8 +138,22 @@ describe('Linux SCSI tracepoint text: line parsing', () => {
 
   it('reads host, channel, id, lun, tags and the raw CDB', () => {
     const l = parseScsiTraceLine(start) as ScsiTraceLine;
-    expect(l).toMatchObject({ kind: 'start', timestampNs: 100_000_001_000n, host: 0, driverTag: 3, schedulerTag: -1, dataSgl: 1, protOp: 'SCSI_PROT_NORMAL', opcodeName: 'READ_10' });
-    expect(hexOf(l.cdb!)).toBe('28000000000800000800');
+    expect(l).toMatchObject({ kind: 'start', seconds: 100, nanos: 1_000, host: 0, driverTag: 3, schedulerTag: -1, dataSgl: 1, protOp: 'SCSI_PROT_NORMAL', opcodeName: 'READ_10' });
+    expect(l.cdbHex).toBe('28000000000800000800');
+  });
+
+  it('reads every fixture and capture line the same through the fast path and the general one', () => {
+    const dir = new URL('../../../traces/', import.meta.url);
+    let lines = 0;
+    for (const name of readdirSync(dir).filter((n) => n.startsWith('linux-ftrace-'))) {
+      for (const line of readFileSync(new URL(name, dir), 'utf8').split('\n')) {
+        const fast = parseScsiTraceLine(line);
+        if (fast === undefined) continue;
+        lines++;
+        expect(parseScsiTraceLine(line, false), line).toEqual(fast);
+      }
+    }
+    expect(lines).toBeGreaterThan(3000);
   });
 
   it('ignores lines that are not SCSI tracepoints', () => {
@@ -158,7 +172,7 @@ describe('Linux SCSI tracepoint text: line parsing', () => {
     const base = '  dd-1 [000]  5.000000000: scsi_dispatch_cmd_done: [FAILED TO PARSE] host_no=1 channel=0 id=2 lun=3 result=134217730 opcode=0 cmd_len=6 driver_tag=4 scheduler_tag=-1 data_sglen=0 prot_sglen=0 prot_op=0 cmnd=ARRAY[00, 00, 00, 00, 00, 00] sense_key=6 asc=41 ascq=0';
     const l = parseScsiTraceLine(base) as ScsiTraceLine;
     expect(l).toMatchObject({ kind: 'done', host: 1, id: 2, lun: 3, driverTag: 4, result: { driverByte: 8, hostByte: 0, status: 2 }, sense: { key: 6, asc: 41, ascq: 0 } });
-    expect(l.cdb).toEqual(new Uint8Array(6));
+    expect(l.cdbHex).toBe('000000000000');
     expect(parseScsiTraceLine(base.replace('cmd_len=6', 'cmd_len=10'))).toBe('scsi_dispatch_cmd_done: cmd_len=10 but the CDB has 6 bytes');
   });
 
