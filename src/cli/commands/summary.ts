@@ -31,7 +31,7 @@ export function summaryCommand(ctx: CliContext): Command {
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(summaryRenderers)).default('text'))
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
-    .option('--by <what...>', `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`)
+    .option('--by <list>', `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--interval <seconds>', 'interval for peak IOPS and throughput (default: 1 ms to 10 s, picked from the capture length)')
     .option('--no-check', 'do not run the checker (no findings in the report)')
     .option('-c, --constraints <file>', "constraints JSON file for the checker and the limits marked on the histograms (overrides the trace's own record)")
