@@ -213,9 +213,7 @@ class Connection {
         this.tasks.set(itt, { taskId, lun, dataBytes: pdu.dataLength, expected: u32(h, 20) });
         d.emit({
           kind: 'submit',
-          offset: at.offset,
-          index: at.index,
-          timeNs: at.timeNs,
+          ...at,
           taskId,
           targetId: this.targetId,
           lun,
@@ -274,9 +272,7 @@ class Connection {
         if (this.tmfs.size < 4096) this.tmfs.set(itt, pending);
         d.emit({
           kind: 'hba',
-          offset: at.offset,
-          index: at.index,
-          timeNs: at.timeNs,
+          ...at,
           hbaKind: info.kind,
           phase: HbaEventPhase.Issued,
           ...(referenced !== undefined ? { taskId: referenced } : {}),
@@ -295,9 +291,7 @@ class Connection {
         const response = h[2]!;
         d.emit({
           kind: 'hba',
-          offset: at.offset,
-          index: at.index,
-          timeNs: at.timeNs,
+          ...at,
           hbaKind: p.kind,
           phase: HbaEventPhase.Completed,
           ...(p.taskId !== undefined ? { taskId: p.taskId } : {}),
@@ -359,9 +353,7 @@ class Connection {
       serviceResponse === ServiceResponse.TaskComplete ? (flags & 0x02 ? Math.max(0, t.expected - residual) : t.expected) : t.dataBytes;
     this.demux.emit({
       kind: 'complete',
-      offset: at.offset,
-      index: at.index,
-      timeNs: at.timeNs,
+      ...at,
       taskId: t.taskId,
       serviceResponse,
       status,

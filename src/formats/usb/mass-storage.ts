@@ -208,9 +208,7 @@ export class UsbMassStorageDecoder {
     d.bot = { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 };
     this.emit({
       kind: 'submit',
-      offset: at.offset,
-      index: at.index,
-      timeNs: at.timeNs,
+      ...at,
       taskId,
       targetId: BigInt(d.index),
       lun,
@@ -263,9 +261,7 @@ export class UsbMassStorageDecoder {
     const status = c[12]!;
     const completion: TaskCompleted = {
       kind: 'complete',
-      offset: at.offset,
-      index: at.index,
-      timeNs: at.timeNs,
+      ...at,
       taskId: t.taskId,
       serviceResponse: status === 2 ? ServiceResponse.ServiceDeliveryOrTargetFailure : ServiceResponse.TaskComplete,
       status: status === 0 ? SamStatus.Good : status === 1 ? SamStatus.CheckCondition : DeliveryStatus.DeliveryFailure,
@@ -320,9 +316,7 @@ export class UsbMassStorageDecoder {
     const dir = decodeCdb(cdb).direction;
     this.emit({
       kind: 'submit',
-      offset: at.offset,
-      index: at.index,
-      timeNs: at.timeNs,
+      ...at,
       taskId,
       targetId: BigInt(d.index),
       lun,
@@ -349,9 +343,7 @@ export class UsbMassStorageDecoder {
     if (d.tmfs.size < 1024) d.tmfs.set(tag, { name: info.name, kind: info.kind, timeNs: at.timeNs, lun, ...(taskId !== undefined ? { taskId } : {}) });
     this.emit({
       kind: 'hba',
-      offset: at.offset,
-      index: at.index,
-      timeNs: at.timeNs,
+      ...at,
       hbaKind: info.kind,
       phase: HbaEventPhase.Issued,
       ...(taskId !== undefined ? { taskId } : {}),
@@ -424,9 +416,7 @@ export class UsbMassStorageDecoder {
         const length = Math.min((data[14]! << 8) | data[15]!, 255, data.length - 16);
         this.emit({
           kind: 'complete',
-          offset: at.offset,
-          index: at.index,
-          timeNs: at.timeNs,
+          ...at,
           taskId: t.taskId,
           serviceResponse: ServiceResponse.TaskComplete,
           status: data[6]!,
@@ -444,9 +434,7 @@ export class UsbMassStorageDecoder {
           d.tmfs.delete(tag);
           this.emit({
             kind: 'hba',
-            offset: at.offset,
-            index: at.index,
-            timeNs: at.timeNs,
+            ...at,
             hbaKind: tmf.kind,
             phase: HbaEventPhase.Completed,
             ...(tmf.taskId !== undefined ? { taskId: tmf.taskId } : {}),
@@ -465,9 +453,7 @@ export class UsbMassStorageDecoder {
         d.tasks.delete(tag);
         this.emit({
           kind: 'complete',
-          offset: at.offset,
-          index: at.index,
-          timeNs: at.timeNs,
+          ...at,
           taskId: t.taskId,
           serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure,
           status: DeliveryStatus.DeliveryFailure,
