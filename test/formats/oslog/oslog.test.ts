@@ -12,6 +12,7 @@ import { DataDirection, type TraceEvent } from '../../../src/model/events.js';
 import { newReadStats } from '../../../src/model/stats.js';
 import { rw10 } from '../../helpers/trace.js';
 import { wrapInLogStyle } from './styles.js';
+import { sampleScenario, writeScenario } from '../../emit/scenario.js';
 
 /** A native trace cut into units: the file header, then one unit per record. */
 function units(build: Parameters<typeof writeTraceToBytes>[1], tickNs = 1, producer = 'MyHBA 1.0', startWallNs = 1_000n): Uint8Array[] {
@@ -190,5 +191,15 @@ describe('os_log SCT1 lines', () => {
     expect(messages.filter((m) => m.includes('more than 16777216 bytes of incomplete units'))).toHaveLength(3);
     expect(messages.filter((m) => m.includes('the export ends before'))).toHaveLength(27);
     expect(messages[0]).toMatch(/^at byte 0x0: unit 0x0 incomplete/);
+  });
+
+  it('still decodes exports the C emitter wrote (fixtures): same tasks as the TypeScript writer\'s file', () => {
+    const s = sampleScenario();
+    const native = decodeNative(writeTraceToBytes({ producer: s.producer, startWallNs: s.startWallNs }, (w) => writeScenario(s, w)));
+    const strip = (evs: TraceEvent[]) => evs.map((e) => ({ ...e, offset: 0, index: 0, ...(e.kind === 'header' ? { format: '' } : {}) }));
+    for (const name of ['log-show-compact.log', 'log-show-ndjson-hex.log']) {
+      const evs = decodeOslog(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+      expect(strip(evs)).toEqual(strip(native));
+    }
   });
 });
