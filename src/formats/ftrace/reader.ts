@@ -53,9 +53,13 @@ const DIRECTION: Readonly<Record<string, DataDirection>> = {
 
 /**
  * Turns SCSI tracepoint lines into the event model. Each scsi_dispatch_cmd_start becomes a
- * submitted task; scsi_dispatch_cmd_done / _error / _timeout complete the in-flight command on
- * the same host:channel:id:lun with the same CDB bytes and, when the kernel prints tags, the
- * same driver_tag (oldest first when several qualify).
+ * submitted task; scsi_dispatch_cmd_done and _error complete the in-flight command on the same
+ * host:channel:id:lun with the same CDB bytes and, when the kernel prints tags, the same
+ * driver_tag (oldest first when several qualify). _error (queuecommand refused it) completes
+ * it as a delivery failure. _timeout is an HBA event (DRIVER_TIMEOUT) on the task: the task
+ * then ends with its done line, or, when the error handler takes it back and dispatches it
+ * again (or the trace ends), as TASK TIMEOUT at the time of the timeout. scsi_eh_wakeup is a
+ * note. Linux results map to DriverKit service responses and statuses (completionOf).
  *
  * What the tracepoints do not say stays empty: data length, segment addresses and timeouts
  * are 0; requested and transferred bytes are 0 (unknown). The target id packs Linux's
