@@ -63,6 +63,37 @@ describe('pcap and pcapng containers', () => {
     }
   });
 
+  it('reads simple packet blocks and skips statistics and name-resolution blocks', () => {
+    const c = session();
+    const block = (type: number, body: Uint8Array) => {
+      const b = new Uint8Array(12 + body.length);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, type, true);
+      v.setUint32(4, b.length, true);
+      b.set(body, 8);
+      v.setUint32(b.length - 4, b.length, true);
+      return b;
+    };
+    const spbs = c.packets.map((p) => {
+      const body = new Uint8Array(4 + ((p.data.length + 3) & ~3));
+      new DataView(body.buffer).setUint32(0, p.data.length, true);
+      body.set(p.data, 4);
+      return block(3, body);
+    });
+    const isb = block(5, new Uint8Array(12));
+    const nrb = block(4, new Uint8Array(4));
+    const bytes = pcapngFile([], { extraBlocks: [nrb, ...spbs, isb] });
+    const stats = newReadStats();
+    const events = decodeCapture(bytes, {}, stats);
+    expect(events.filter((e) => e.kind === 'diagnostic')).toEqual([]);
+    // Simple packet blocks carry no time: both commands are found, with zero latency.
+    expect(tasksOf(events).map((t) => [t.submit.cdb[0], t.complete?.status, t.latencyNs])).toEqual([
+      [0x28, 0, 0],
+      [0x00, 0, 0],
+    ]);
+    expect(stats.unknownRecords).toBe(0);
+  });
+
   it.each([
     ['Ethernet with stacked VLAN tags', (ip: Uint8Array) => ethernet(ip, { vlan: [100, 200] }), 1],
     ['Linux cooked (SLL)', (ip: Uint8Array) => concat([new Uint8Array(14), Uint8Array.of(0x08, 0x00), ip]), 113],
@@ -145,5 +176,27 @@ describe('pcap and pcapng containers', () => {
     const events = decodeCapture(new TextEncoder().encode('this is not a pcap file at all........'));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'diagnostic', fatal: true, message: 'at byte 0x0: not a pcap or pcapng capture (bad magic)' });
+  });
+});
+
+describe('captures through the CLI', () => {
+  it('decodes a capture by content, by --input-format, and on the port given by --iscsi-port', async () => {
+    const { runScsitrace } = await import('../../helpers/cli.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'scsitrace-pcap-'));
+    const c = new Conversation({ tport: 5000 }).handshake();
+    c.send(true, scsiCommand({ itt: 1, cdb: READ10, edtl: 512, read: true }));
+    c.send(false, dataIn({ itt: 1, data: new Uint8Array(512), status: 0 }));
+    const path = join(dir, 'capture.bin');
+    writeFileSync(path, pcapngFile(c.packets));
+    const auto = await runScsitrace('decode', path);
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toMatch(/READ\(10\) LBA 9/);
+    const forced = await runScsitrace('decode', '--input-format', 'pcapng', '--iscsi-port', '5000', '--format', 'json', path);
+    expect(JSON.parse(forced.stdout.trim())).toMatchObject({ opcode: 0x28, lba: 9, statusCode: 0, bytesTransferred: 512 });
+    const wrongPort = await runScsitrace('decode', '--iscsi-port', '3260', path);
+    expect(wrongPort.stdout).toBe('');
   });
 });
