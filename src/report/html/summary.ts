@@ -3,7 +3,7 @@
  * readable in light and dark mode (prefers-color-scheme) and printable.
  */
 import type { Breakdown, SizeHistogram, Summary, LunSummary, TargetSummary } from '../summary/model.js';
-import { binLabel, count, duration, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
+import { binLabel, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
 import { barChart, dotTimeline, esc, lineChart, type TimelineRow } from './svg.js';
 import { STYLE } from './style.js';
 
@@ -185,20 +185,8 @@ function findingsChart(s: Summary): string {
   return figure(svg, 'Where the first examples of each finding happened (red: error, amber: warning, blue: info). The checker keeps only the first examples of each rule.');
 }
 
-function lunRows(rows: Array<LunSummary | TargetSummary>, isLun: boolean): Cell[][] {
-  return rows.map((l) => [
-    isLun ? `${l.target}:${(l as LunSummary).lun}` : `${l.target}${'luns' in l ? ` (${l.luns} LUNs)` : ''}`,
-    count(l.submitted),
-    count(l.errors),
-    count(l.neverCompleted),
-    size(l.bytesRead),
-    size(l.bytesWritten),
-    perSec(l.iopsMean),
-    `${l.queueDepth.mean.toFixed(2)} / ${l.queueDepth.max}`,
-    duration(l.latency.p50Ns),
-    duration(l.latency.p99Ns),
-    duration(l.latency.maxNs),
-  ]);
+function lunRows(rows: Array<LunSummary | TargetSummary>): Cell[][] {
+  return rows.map((l) => [...headlineCells(l), duration(l.latency.p50Ns), duration(l.latency.p99Ns), duration(l.latency.maxNs)]);
 }
 
 function sizeTable(h: SizeHistogram, bytes: boolean): string {
@@ -320,8 +308,8 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
   }
 
   const lunHead = ['tasks', 'errors', 'never completed', 'read', 'written', 'IOPS', 'QD mean / max', 'p50', 'p99', 'max'];
-  if (by.has('lun') && s.luns.length) parts.push(section('luns', 'Per target:LUN', table(['target:LUN', ...lunHead], lunRows(s.luns, true))));
-  if (by.has('target') && s.targets.length) parts.push(section('targets', 'Per target', table(['target', ...lunHead], lunRows(s.targets, false))));
+  if (by.has('lun') && s.luns.length) parts.push(section('luns', 'Per target:LUN', table(['target:LUN', ...lunHead], lunRows(s.luns))));
+  if (by.has('target') && s.targets.length) parts.push(section('targets', 'Per target', table(['target', ...lunHead], lunRows(s.targets))));
 
   const tr = s.transfers;
   const sizeParts = [

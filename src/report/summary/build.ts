@@ -32,6 +32,7 @@ import {
   TL_READ,
   TL_WRITE,
   type FinishOptions,
+  newLun,
   type CommandAcc,
   type FindingsInput,
   type LunAcc,
@@ -165,20 +166,9 @@ function latencyHistogram(cls: CommandClass, h: LogHistogram): LatencyHistogram 
 }
 
 function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): TargetSummary {
-  const merged: LunAcc = {
-    target,
-    index: -1,
-    targetQd: accs[0]!.targetQd,
-    lun: 0,
-    submitted: 0,
-    completed: 0,
-    errors: 0,
-    neverCompleted: 0,
-    bytesRead: 0,
-    bytesWritten: 0,
-    latency: new LogHistogram(),
-    qd: accs[0]!.targetQd,
-  };
+  const merged = newLun(target, 0, accs[0]!.targetQd, -1);
+  // A target's queue depth is tracked as a whole (the sum of its LUNs' maxima would overstate it).
+  merged.qd = accs[0]!.targetQd;
   for (const l of accs) {
     merged.submitted += l.submitted;
     merged.completed += l.completed;

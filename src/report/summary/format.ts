@@ -1,6 +1,6 @@
 /** Number formatting shared by the text and HTML summaries (locale-independent, so goldens are stable). */
 import { formatDuration } from '../time.js';
-import type { LatencyFigures, SizeBin } from './model.js';
+import type { LatencyFigures, LunSummary, SizeBin, TargetSummary } from './model.js';
 
 /** 1234567 → "1,234,567". */
 export function count(n: number): string {
@@ -90,4 +90,23 @@ export function seconds(ns: number): string {
 /** Power state numbers as a transition: "0 → 2". */
 export function transition(from: number, to: number): string {
   return `${from} → ${to}`;
+}
+
+/** Row label of a LUN ("0:1") or a target ("0 (2 LUNs)"). */
+export function whereLabel(l: LunSummary | TargetSummary): string {
+  return 'lun' in l ? `${l.target}:${l.lun}` : `${l.target} (${l.luns} LUN${l.luns === 1 ? '' : 's'})`;
+}
+
+/** The headline figures of a LUN or target row, shared by the text and HTML breakdown tables. */
+export function headlineCells(l: LunSummary | TargetSummary): string[] {
+  return [
+    whereLabel(l),
+    count(l.submitted),
+    count(l.errors),
+    count(l.neverCompleted),
+    size(l.bytesRead),
+    size(l.bytesWritten),
+    perSec(l.iopsMean),
+    `${l.queueDepth.mean.toFixed(2)} / ${l.queueDepth.max}`,
+  ];
 }

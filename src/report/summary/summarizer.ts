@@ -571,7 +571,8 @@ function taskKey(id: bigint): number | bigint {
   return id <= MAX_SAFE ? Number(id) : id;
 }
 
-function newLun(target: bigint | null, lun: number, targetQd: QueueDepth, index: number): LunAcc {
+/** @internal */
+export function newLun(target: bigint | null, lun: number, targetQd: QueueDepth, index: number): LunAcc {
   return {
     target,
     index,

@@ -1,6 +1,6 @@
 /** The text summary: titled cli-table3 tables sized to the terminal. */
 import type { Breakdown, LunSummary, Summary, SizeHistogram, TargetSummary } from './model.js';
-import { binLabel, count, duration, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
+import { binLabel, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
 import { renderPairs, renderTable } from './table.js';
 
 export interface TextOptions {
@@ -197,18 +197,8 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     );
   }
 
-  const breakdown = (title: string, first: string, all: Array<LunSummary | TargetSummary>, name: (l: LunSummary | TargetSummary) => string) => {
-    const rows = all.slice(0, maxRows).map((l) => [
-      name(l),
-      count(l.submitted),
-      count(l.errors),
-      count(l.neverCompleted),
-      size(l.bytesRead),
-      size(l.bytesWritten),
-      perSec(l.iopsMean),
-      `${l.queueDepth.mean.toFixed(2)} / ${l.queueDepth.max}`,
-      duration(l.latency.p99Ns),
-    ]);
+  const breakdown = (title: string, first: string, all: Array<LunSummary | TargetSummary>) => {
+    const rows = all.slice(0, maxRows).map((l) => [...headlineCells(l), duration(l.latency.p99Ns)]);
     if (all.length > maxRows) rows.push([`${all.length - maxRows} more`, '', '', '', '', '', '', '', '']);
     out.push(
       section(
@@ -222,8 +212,8 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
       ),
     );
   };
-  if (by.has('lun') && s.luns.length) breakdown('Per target:LUN', 'target:LUN', s.luns, (l) => `${l.target}:${(l as LunSummary).lun}`);
-  if (by.has('target') && s.targets.length) breakdown('Per target', 'target', s.targets, (l) => `${l.target} (${(l as TargetSummary).luns} LUNs)`);
+  if (by.has('lun') && s.luns.length) breakdown('Per target:LUN', 'target:LUN', s.luns);
+  if (by.has('target') && s.targets.length) breakdown('Per target', 'target', s.targets);
 
   const tr = s.transfers;
   const hist: Array<[string, SizeHistogram, boolean]> = [

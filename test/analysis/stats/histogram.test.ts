@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LogHistogram, bucketHigh, bucketIndex, bucketLow, powerOfTwoEdges } from '../../../src/analysis/stats/histogram.js';
-
-/** A small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../report/fixtures/sample-traces.js';
 
 /** Nearest-rank percentile of sorted values: the definition LogHistogram promises. */
 function exactPercentile(sorted: Float64Array, p: number): number {
