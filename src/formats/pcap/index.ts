@@ -41,6 +41,9 @@ export class CaptureDecoder implements PacketSink {
     this.container.end();
     this.iscsi.end(this.last);
     this.usb.end();
+    if (this.iscsi.connectionCount === 0 && this.usb.deviceCount === 0 && this.last.index >= 0) {
+      this.out.push({ ...this.last, kind: 'note', text: `no iSCSI or USB mass-storage traffic in ${this.last.index + 1} packets (for iSCSI on an unusual port whose login is not in the capture, try --iscsi-port)` });
+    }
     return this.take();
   }
 
