@@ -149,8 +149,8 @@ describe('os_log SCT1 lines', () => {
     expect(oslogFormat.sniff(writeTraceToBytes({}, (w) => w.note(1, 'SCT1B 00000000 1/1 AAAA')))).toBe(false);
   });
 
-  it('decodes the example in docs/format-oslog.md as the text says', () => {
-    const doc = readFileSync(new URL('../../../docs/format-oslog.md', import.meta.url), 'utf8');
+  it('decodes the example in docs/FORMAT.md (SCT1 lines) as the text says', () => {
+    const doc = readFileSync(new URL('../../../docs/FORMAT.md', import.meta.url), 'utf8');
     const lines = doc.split('\n').filter((l) => /^SCT1[BX] /.test(l));
     expect(lines).toHaveLength(3);
     const evs = decodeOslog(lines.join('\n'));
