@@ -54,7 +54,7 @@ export function createProgress(host: ProgressHost, options: ProgressOptions): Pr
     const recs = doneRecords + records();
     const bytesPerSec = elapsed > 0 ? read / elapsed : 0;
     const total = options.totalBytes;
-    const width = Math.max(20, (host.stderr.columns ?? 80) - 1);
+    const width = Math.max(20, (host.stderr.columns || 80) - 1);
     const fraction = total > 0 ? Math.min(1, read / total) : 0;
     const eta = total > 0 && bytesPerSec > 0 ? (total - read) / bytesPerSec : NaN;
     const text =
