@@ -209,7 +209,8 @@ export class PacketContainerReader {
     const orig = v.getUint32(p + 12, this.little);
     if (frac >= (this.fracNs === 1 ? 1e9 : 1e6)) return false;
     if (incl > MAX_RECORD_BYTES || orig < incl || orig > MAX_RECORD_BYTES * 16) return false;
-    if (this.snaplen && incl > Math.max(this.snaplen, 65535)) return false;
+    // Loopback frames can exceed an old 65535 snap length (MTU 65536 plus link header).
+    if (this.snaplen && incl > Math.max(this.snaplen, 262144)) return false;
     if (!Number.isNaN(this.baseSec) && Math.abs(sec - this.lastSec) > 86400) return false;
     return true;
   }
