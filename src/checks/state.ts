@@ -314,8 +314,43 @@ export function scanSegments(segs: SegmentList, alignment: number, addressBits: 
   return scan;
 }
 
-/** Rare path: the list is not in ascending order, so sort a copy and look for shared bytes. */
+/** Scratch for unsorted lists, grown to the largest list seen (at most 65536 segments: 1 MiB). */
+let startScratch = new Float64Array(256);
+let endScratch = new Float64Array(256);
+
+/**
+ * The list is not in ascending order (page-scattered buffers rarely are). Sorting starts and
+ * ends separately (native numeric sort, no allocation per task) tells whether any two
+ * non-empty segments overlap: they are disjoint exactly when every sorted start is at or after
+ * the previous sorted end. Only then, rarely, find which pair.
+ */
 function findOverlap(segs: SegmentList, scan: SegmentScan): void {
+  const n = segs.count;
+  if (startScratch.length < n) {
+    startScratch = new Float64Array(n);
+    endScratch = new Float64Array(n);
+  }
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const len = segs.length(i);
+    if (len === 0) continue;
+    const start = segs.addressHigh(i) * TWO32 + segs.addressLow(i);
+    startScratch[k] = start;
+    endScratch[k] = start + len;
+    k++;
+  }
+  const starts = startScratch.subarray(0, k).sort();
+  const ends = endScratch.subarray(0, k).sort();
+  for (let i = 1; i < k; i++) {
+    if (starts[i]! < ends[i - 1]!) {
+      findOverlappingPair(segs, scan);
+      return;
+    }
+  }
+}
+
+/** Which two segments overlap: sorts objects, but runs only when an overlap exists. */
+function findOverlappingPair(segs: SegmentList, scan: SegmentScan): void {
   const order: Array<{ i: number; start: number; end: number }> = [];
   for (let i = 0; i < segs.count; i++) {
     const len = segs.length(i);

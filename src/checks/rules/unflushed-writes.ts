@@ -10,24 +10,89 @@ import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
 /** Ranges kept per logical unit; beyond this, further writes only add to the totals. */
 const MAX_RANGES = 32;
 
+/**
+ * [first LBA, end LBA) ranges of acknowledged writes in a fixed typed array: merged when they
+ * touch, no allocation per write. Past MAX_RANGES disjoint ranges, writes only count.
+ */
+class RangeSet {
+  private readonly r = new Float64Array(MAX_RANGES * 2);
+  count = 0;
+  /** Writes not recorded as ranges because the set was full of disjoint ranges. */
+  unrecorded = 0;
+
+  add(start: number, end: number): void {
+    const r = this.r;
+    // Sequential writes extend the last range; others may touch any.
+    for (let i = this.count - 1; i >= 0; i--) {
+      if (start <= r[2 * i + 1]! && end >= r[2 * i]!) {
+        if (start < r[2 * i]!) r[2 * i] = start;
+        if (end > r[2 * i + 1]!) r[2 * i + 1] = end;
+        return;
+      }
+    }
+    // Full: merge what touches (nearly sorted already, so the insertion sort is a single pass).
+    if (this.count === MAX_RANGES) this.compact();
+    if (this.count < MAX_RANGES) {
+      r[2 * this.count] = start;
+      r[2 * this.count + 1] = end;
+      this.count++;
+    } else {
+      this.unrecorded++;
+    }
+  }
+
+  /** Sorts by start (insertion sort: at most 32 ranges) and merges ranges that touch. */
+  compact(): void {
+    const r = this.r;
+    for (let i = 1; i < this.count; i++) {
+      const a = r[2 * i]!;
+      const b = r[2 * i + 1]!;
+      let j = i - 1;
+      while (j >= 0 && r[2 * j]! > a) {
+        r[2 * j + 2] = r[2 * j]!;
+        r[2 * j + 3] = r[2 * j + 1]!;
+        j--;
+      }
+      r[2 * j + 2] = a;
+      r[2 * j + 3] = b;
+    }
+    let out = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (out > 0 && r[2 * i]! <= r[2 * out - 1]!) {
+        if (r[2 * i + 1]! > r[2 * out - 1]!) r[2 * out - 1] = r[2 * i + 1]!;
+      } else {
+        r[2 * out] = r[2 * i]!;
+        r[2 * out + 1] = r[2 * i + 1]!;
+        out++;
+      }
+    }
+    this.count = out;
+  }
+
+  /** Drops the ranges wholly inside [start, end). */
+  removeWithin(start: number, end: number): void {
+    const r = this.r;
+    let out = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (r[2 * i]! >= start && r[2 * i + 1]! <= end) continue;
+      r[2 * out] = r[2 * i]!;
+      r[2 * out + 1] = r[2 * i + 1]!;
+      out++;
+    }
+    this.count = out;
+  }
+
+  list(): Array<[number, number]> {
+    this.compact();
+    return Array.from({ length: this.count }, (_, i) => [this.r[2 * i]!, this.r[2 * i + 1]!] as [number, number]);
+  }
+}
+
 interface Pending {
   writes: number;
   bytes: number;
-  /** [first LBA, end LBA) of acknowledged writes, merged when contiguous. */
-  ranges: Array<[number, number]>;
-  unrecordedWrites: number;
+  ranges: RangeSet;
   first: TaskSubmitted;
-}
-
-/** Sorts the ranges and merges the ones that touch. */
-function compact(p: Pending): void {
-  const sorted = p.ranges.sort((x, y) => x[0] - y[0]);
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]![0] <= sorted[i - 1]![1]) {
-      sorted[i - 1]![1] = Math.max(sorted[i - 1]![1], sorted[i]![1]);
-      sorted.splice(i--, 1);
-    }
-  }
 }
 
 export default defineRule({
@@ -64,18 +129,17 @@ export default defineRule({
           continue;
         }
         // A ranged flush clears the ranges wholly inside it (SBC-5: 0 blocks = to the end).
-        const end = blocks === 0 ? Infinity : lba + blocks;
-        p.ranges = p.ranges.filter(([a, b]) => !(a >= lba && b <= end));
-        if (!p.ranges.length && !p.unrecordedWrites) pending.delete(i);
+        p.ranges.removeWithin(lba, blocks === 0 ? Infinity : lba + blocks);
+        if (!p.ranges.count && !p.ranges.unrecorded) pending.delete(i);
       }
     };
 
     const flushOne = (info: LunInfo, p: Pending, messageId: 'atEnd' | 'atReset', at: EventOrigin, event?: string): void => {
       const cache = cacheState(info);
       if (cache === undefined) return;
-      compact(p);
-      const shown = p.ranges.slice(0, 4).map(([a, b]) => (b - a === 1 ? `${a}` : `${a}-${b - 1}`));
-      const more = p.ranges.length - shown.length + p.unrecordedWrites;
+      const list = p.ranges.list();
+      const shown = list.slice(0, 4).map(([a, b]) => (b - a === 1 ? `${a}` : `${a}-${b - 1}`));
+      const more = list.length - shown.length + p.ranges.unrecorded;
       const ranges = shown.join(', ') + (more > 0 ? ` (+${more} more)` : '');
       report({
         messageId,
@@ -83,7 +147,7 @@ export default defineRule({
         data: { writes: p.writes, bytes: bytesText(p.bytes), lun: `${info.targetId}:${info.lun}`, cache, ranges, event: event ?? '' },
         at,
         task: p.first,
-        evidence: { writes: p.writes, bytes: p.bytes, firstLba: p.ranges[0]?.[0] ?? -1, rangeCount: p.ranges.length, writeCache: cache },
+        evidence: { writes: p.writes, bytes: p.bytes, firstLba: list[0]?.[0] ?? -1, rangeCount: list.length, writeCache: cache },
       });
     };
 
@@ -141,24 +205,13 @@ export default defineRule({
         if (info.writeCache === false) return;
         let p = pending.get(info);
         if (!p) {
-          p = { writes: 0, bytes: 0, ranges: [], unrecordedWrites: 0, first: t.submit };
+          p = { writes: 0, bytes: 0, ranges: new RangeSet(), first: t.submit };
           pending.set(info, p);
         }
         p.writes++;
         p.bytes += t.submit.requestedBytes;
         if (f.lba < 0 || f.rangeBlocks <= 0) return;
-        const start = f.lba;
-        const end = f.lba + f.rangeBlocks;
-        // Writes complete out of order: merge with any range this one touches.
-        const near = p.ranges.find(([a, b]) => start <= b && end >= a);
-        if (near) {
-          near[0] = Math.min(near[0], start);
-          near[1] = Math.max(near[1], end);
-        } else {
-          if (p.ranges.length >= MAX_RANGES) compact(p);
-          if (p.ranges.length < MAX_RANGES) p.ranges.push([start, end]);
-          else p.unrecordedWrites++;
-        }
+        p.ranges.add(f.lba, f.lba + f.rangeBlocks);
       },
       end() {
         for (const [info, p] of pending) flushOne(info, p, 'atEnd', p.first);
