@@ -129,6 +129,11 @@ export interface TaskSubmitted extends EventOrigin {
   kind: 'submit';
   taskId: bigint;
   targetId: bigint;
+  /**
+   * How the source names the target, when not by a plain number: Linux `host:channel:id`
+   * for tracepoints. Renderers show it in place of targetId.
+   */
+  targetLabel?: string;
   /** SAM LUN, first level decoded (peripheral or flat addressing). */
   lun: number;
   tag: bigint;

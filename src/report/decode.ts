@@ -15,7 +15,7 @@ function jsonLine(t: TaskRecord): string {
 function textLine(t: TaskRecord, p: Paint): string {
   const s = t.submit;
   const c = t.complete;
-  const where = `${s.targetId}:${s.lun}`;
+  const where = `${s.targetLabel ?? s.targetId}:${s.lun}`;
   const latency = c ? `+${formatDuration(c.timeNs - s.timeNs)}` : '+?';
   let line = `${formatTimestamp(s.timeNs)} ${latency.padStart(9)} ${where} #${s.tag} ${cdbSummary(s.cdb)}`;
   if (!c) return `${line} → ${p.yellow('NEVER COMPLETED')}`;

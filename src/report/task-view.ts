@@ -40,6 +40,8 @@ export interface TaskJson {
   endNs: number | null;
   latencyNs: number | null;
   target: number | string;
+  /** The source's own name for the target (Linux host:channel:id), or null. */
+  targetLabel: string | null;
   lun: number;
   tag: number | string;
   attribute: string;
@@ -83,6 +85,7 @@ export function taskJson(t: TaskRecord): TaskJson {
     endNs: c ? c.timeNs : null,
     latencyNs: c ? c.timeNs - s.timeNs : null,
     target: jsonInteger(s.targetId),
+    targetLabel: s.targetLabel ?? null,
     lun: s.lun,
     tag: jsonInteger(s.tag),
     attribute: attributeName(s.attribute),

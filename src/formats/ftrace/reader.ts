@@ -41,6 +41,8 @@ interface Pending {
 interface Device {
   name: string;
   targetId: bigint;
+  /** Linux host:channel:id. */
+  label: string;
   lun: number;
   pending: Pending[];
 }
@@ -155,6 +157,7 @@ export class FtraceDecoder implements LineSink {
         ...at,
         taskId,
         targetId: dev.targetId,
+        targetLabel: dev.label,
         lun: dev.lun,
         tag: tag >= 0 ? BigInt(tag) : taskId,
         attribute: TaskAttribute.Simple,
@@ -258,7 +261,7 @@ export class FtraceDecoder implements LineSink {
     let dev = this.devices.get(name);
     if (!dev) {
       const targetId = (BigInt(l.host) << 32n) | (BigInt(l.channel) << 16n) | BigInt(l.id);
-      dev = { name, targetId, lun: l.lun, pending: [] };
+      dev = { name, targetId, label: `${l.host}:${l.channel}:${l.id}`, lun: l.lun, pending: [] };
       this.devices.set(name, dev);
       this.emit({
         kind: 'note',
