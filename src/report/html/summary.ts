@@ -2,7 +2,7 @@
  * The HTML summary: one self-contained file (inline CSS and SVG, no scripts, fonts or network),
  * readable in light and dark mode (prefers-color-scheme) and printable.
  */
-import type { Breakdown, SizeHistogram, Summary, LunSummary, TargetSummary } from '../summary/model.js';
+import type { Breakdown, SizeHistogram, Summary, SummaryLun, SummaryTarget } from '../summary/model.js';
 import { binLabel, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
 import { barChart, dotTimeline, esc, lineChart, type TimelineRow } from './svg.js';
 import { STYLE } from './style.js';
@@ -185,7 +185,7 @@ function findingsChart(s: Summary): string {
   return figure(svg, 'Where the first examples of each finding happened (red: error, amber: warning, blue: info). The checker keeps only the first examples of each rule.');
 }
 
-function lunRows(rows: Array<LunSummary | TargetSummary>): Cell[][] {
+function lunRows(rows: Array<SummaryLun | SummaryTarget>): Cell[][] {
   return rows.map((l) => [...headlineCells(l), duration(l.latency.p50Ns), duration(l.latency.p99Ns), duration(l.latency.maxNs)]);
 }
 

@@ -12,14 +12,14 @@ import {
   SUMMARY_SCHEMA,
   type CommandClass,
   type CommandSummary,
-  type FindingsSummary,
+  type SummaryFindings,
   type LatencyFigures,
   type LatencyHistogram,
-  type LunSummary,
+  type SummaryLun,
   type SizeBin,
   type SizeHistogram,
   type Summary,
-  type TargetSummary,
+  type SummaryTarget,
   type Timeline,
   type TraceInfo,
 } from './model.js';
@@ -165,7 +165,7 @@ function latencyHistogram(cls: CommandClass, h: LogHistogram): LatencyHistogram 
   return out;
 }
 
-function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): TargetSummary {
+function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): SummaryTarget {
   const merged = newLun(target, 0, accs[0]!.targetQd, -1);
   // A target's queue depth is tracked as a whole (the sum of its LUNs' maxima would overstate it).
   merged.qd = accs[0]!.targetQd;
@@ -182,7 +182,7 @@ function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): TargetS
   return { ...rest, luns: accs.length };
 }
 
-function lunSummary(l: LunAcc, spanSec: number): LunSummary {
+function lunSummary(l: LunAcc, spanSec: number): SummaryLun {
   const spanNs = spanSec * 1e9;
   return {
     target: l.target === null ? 'other' : jsonInteger(l.target),
@@ -201,7 +201,7 @@ function lunSummary(l: LunAcc, spanSec: number): LunSummary {
   };
 }
 
-function findingsSummary(f: FindingsInput, timeBase: (file: string | undefined) => number): FindingsSummary {
+function findingsSummary(f: FindingsInput, timeBase: (file: string | undefined) => number): SummaryFindings {
   return {
     counts: { error: f.counts.error, warning: f.counts.warning, info: f.counts.info },
     rules: f.groups.map((g) => ({
@@ -368,8 +368,8 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
       commands: mergeByName([...s.commands].map(([key, count]) => ({ name: nameOf(key), count }))),
     }));
 
-  const lunRows: LunSummary[] = [];
-  const targetRows: TargetSummary[] = [];
+  const lunRows: SummaryLun[] = [];
+  const targetRows: SummaryTarget[] = [];
   const targets = [...a.luns.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   for (const t of targets) {
     const m = a.luns.get(t)!;

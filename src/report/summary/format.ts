@@ -1,6 +1,6 @@
 /** Number formatting shared by the text and HTML summaries (locale-independent, so goldens are stable). */
 import { formatDuration } from '../time.js';
-import type { LatencyFigures, LunSummary, SizeBin, TargetSummary } from './model.js';
+import type { LatencyFigures, SummaryLun, SizeBin, SummaryTarget } from './model.js';
 
 /** 1234567 → "1,234,567". */
 export function count(n: number): string {
@@ -93,12 +93,12 @@ export function transition(from: number, to: number): string {
 }
 
 /** Row label of a LUN ("0:1") or a target ("0 (2 LUNs)"). */
-export function whereLabel(l: LunSummary | TargetSummary): string {
+export function whereLabel(l: SummaryLun | SummaryTarget): string {
   return 'lun' in l ? `${l.target}:${l.lun}` : `${l.target} (${l.luns} LUN${l.luns === 1 ? '' : 's'})`;
 }
 
 /** The headline figures of a LUN or target row, shared by the text and HTML breakdown tables. */
-export function headlineCells(l: LunSummary | TargetSummary): string[] {
+export function headlineCells(l: SummaryLun | SummaryTarget): string[] {
   return [
     whereLabel(l),
     count(l.submitted),

@@ -116,7 +116,7 @@ export interface Completions {
   unreadableSense: number;
 }
 
-export interface LunSummary {
+export interface SummaryLun {
   /** Decimal string when beyond 2^53; otherwise a number. */
   target: number | string;
   lun: number;
@@ -134,7 +134,7 @@ export interface LunSummary {
 }
 
 /** The same figures for a whole target (all its LUNs). */
-export type TargetSummary = Omit<LunSummary, 'lun'> & { luns: number };
+export type SummaryTarget = Omit<SummaryLun, 'lun'> & { luns: number };
 
 /** One bar of a size or count histogram: moreThan < value ≤ atMost. */
 export interface SizeBin {
@@ -210,7 +210,7 @@ export interface Timeline {
   queueDepthMax: number[];
 }
 
-export interface FindingExample {
+export interface SummaryFindingExample {
   message: string;
   /** Time in the trace the finding is from. */
   timeNs: number;
@@ -223,18 +223,18 @@ export interface FindingExample {
   offset: number;
 }
 
-export interface FindingGroup {
+export interface SummaryFindingGroup {
   ruleId: string;
   severity: 'error' | 'warning' | 'info';
   /** Finer grouping within the rule (e.g. the rejected command), when the checker gives one. */
   subject: string | null;
   count: number;
-  examples: FindingExample[];
+  examples: SummaryFindingExample[];
 }
 
-export interface FindingsSummary {
+export interface SummaryFindings {
   counts: { error: number; warning: number; info: number };
-  rules: FindingGroup[];
+  rules: SummaryFindingGroup[];
 }
 
 export interface InputProblems {
@@ -248,13 +248,13 @@ export interface Summary {
   traces: TraceInfo[];
   overview: Overview;
   /** null when checks were not run (--no-check). */
-  findings: FindingsSummary | null;
+  findings: SummaryFindings | null;
   commands: CommandSummary[];
   completions: Completions;
   /** By target, then LUN. LUNs beyond the tracked maximum (1024) share a last row with target "other". */
-  luns: LunSummary[];
+  luns: SummaryLun[];
   /** By target; LUNs folded into "other" are not included. */
-  targets: TargetSummary[];
+  targets: SummaryTarget[];
   limits: Record<string, number>;
   transfers: Transfers;
   hbaEvents: HbaEventSummary[];

@@ -1,5 +1,5 @@
 /** The text summary: titled cli-table3 tables sized to the terminal. */
-import type { Breakdown, LunSummary, Summary, SizeHistogram, TargetSummary } from './model.js';
+import type { Breakdown, SummaryLun, Summary, SizeHistogram, SummaryTarget } from './model.js';
 import { binLabel, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
 import { renderPairs, renderTable } from './table.js';
 
@@ -197,7 +197,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     );
   }
 
-  const breakdown = (title: string, first: string, all: Array<LunSummary | TargetSummary>) => {
+  const breakdown = (title: string, first: string, all: Array<SummaryLun | SummaryTarget>) => {
     const rows = all.slice(0, maxRows).map((l) => [...headlineCells(l), duration(l.latency.p99Ns)]);
     if (all.length > maxRows) rows.push([`${all.length - maxRows} more`, '', '', '', '', '', '', '', '']);
     out.push(
