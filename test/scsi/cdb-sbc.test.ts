@@ -317,3 +317,20 @@ describe('FORMAT UNIT, START STOP UNIT, SANITIZE', () => {
     expect(crypto.problems).toEqual([]);
   });
 });
+
+describe('12-byte verify commands and ORWRITE(16)', () => {
+  it('VERIFY(12): BYTCHK, LBA, verification length (SBC-5)', () => {
+    const d = decodeCdb(hex`af 02 | 00 00 10 00 | 00 00 00 08 | 00 | 00`);
+    expect(d).toMatchObject({ name: 'VERIFY(12)', lba: 4096n, blockCount: 8, transferLength: 8, transferUnit: 'blocks' });
+  });
+  it('WRITE AND VERIFY(12): data out of TRANSFER LENGTH blocks', () => {
+    const d = decodeCdb(hex`ae 00 | 00 00 10 00 | 00 00 00 08 | 00 | 00`);
+    expect(d).toMatchObject({ name: 'WRITE AND VERIFY(12)', lba: 4096n, transferLength: 8, direction: 'to-device' });
+  });
+  it('ORWRITE(16): ORPROTECT, FUA, LBA, length (SBC-4)', () => {
+    const d = decodeCdb(hex`8b 28 | 00 00 00 01 00 00 00 00 | 00 00 00 10 | 00 | 00`);
+    expect(d).toMatchObject({ name: 'ORWRITE(16)', lba: 0x1_0000_0000n, transferLength: 16, direction: 'to-device' });
+    expect(d.fields.find((f) => f.name === 'ORPROTECT')?.value).toBe(1);
+    expect(d.summary).toContain('FUA');
+  });
+});

@@ -84,9 +84,9 @@ function durationLimit(r: CdbReader, dld2: boolean, groupAt: number): void {
  * SBC-5 READ(10/12/16): RDPROTECT, DPO, FUA, RARC; LBA; TRANSFER LENGTH; GROUP NUMBER.
  * SBC-5 WRITE(10/12/16): the same with WRPROTECT and no RARC.
  */
-function rw(kind: 'read' | 'write', layout: RwLayout) {
+function rw(kind: 'read' | 'write', layout: RwLayout, protectName = kind === 'read' ? 'RDPROTECT' : 'WRPROTECT') {
   return (r: CdbReader): void => {
-    protect(r, kind === 'read' ? 'RDPROTECT' : 'WRPROTECT', 1);
+    protect(r, protectName, 1);
     dpoFua(r, 1);
     if (kind === 'read') r.noteFlag('RARC', 1, 2, 'rebuild assist recovery control');
     const dld2 = layout.dld ? r.flag('DLD2', 1, 0) : false;
@@ -354,6 +354,8 @@ export const SBC_COMMANDS: readonly CommandDecoder[] = [
   { opcode: 0x48, length: 10, decode: sanitize },
   { opcode: 0x88, length: 16, decode: rw('read', RW16) },
   { opcode: 0x89, length: 16, decode: compareAndWrite },
+  // SBC-4 ORWRITE(16): WRITE(16)'s layout with ORPROTECT, and no duration limit bits.
+  { opcode: 0x8b, length: 16, decode: rw('write', { ...RW16, dld: false }, 'ORPROTECT') },
   { opcode: 0x8a, length: 16, decode: rw('write', RW16) },
   { opcode: 0x8e, length: 16, decode: verify('write-and-verify', RW16) },
   { opcode: 0x8f, length: 16, decode: verify('verify', RW16) },
@@ -366,6 +368,8 @@ export const SBC_COMMANDS: readonly CommandDecoder[] = [
   { opcode: 0x9e, serviceAction: 0x12, length: 16, decode: getLbaStatus },
   { opcode: 0xa8, length: 12, decode: rw('read', RW12) },
   { opcode: 0xaa, length: 12, decode: rw('write', RW12) },
+  { opcode: 0xae, length: 12, decode: verify('write-and-verify', RW12) },
+  { opcode: 0xaf, length: 12, decode: verify('verify', RW12) },
   { opcode: 0x7f, serviceAction: 0x0009, length: 32, decode: variable32('read') },
   { opcode: 0x7f, serviceAction: 0x000a, length: 32, decode: variable32('verify') },
   { opcode: 0x7f, serviceAction: 0x000b, length: 32, decode: variable32('write') },
