@@ -139,3 +139,27 @@ describe('summarizeTrace', () => {
     expect(s.luns[4]!.submitted).toBe(2);
   });
 });
+
+describe('bounded by caps on distinct keys', () => {
+  it('folds command kinds, sense codes and HBA event kinds beyond the caps into "other" rows', () => {
+    const events = buildTraceEvents((b) => {
+      for (let sa = 0; sa < 4200; sa++) {
+        // Variable-length CDBs (0x7F) with 4,200 distinct service actions, each rejected with its own ASC/ASCQ.
+        const cdb = [0x7f, 0, 0, 0, 0, 0, 0, 0x18, sa >> 8, sa & 0xff, ...new Array(22).fill(0)];
+        const sense = [0x72, 0x05, 0x80 + (sa >> 8), sa & 0xff, 0, 0, 0, 0];
+        b.task({ cdb }, { status: 2, sense }, 1000);
+        b.w.hba({ timeNs: b.timeNs, kind: 100 + (sa % 300) });
+      }
+    });
+    const s = summarizeTrace(events);
+    expect(s.commands).toHaveLength(4097);
+    const other = s.commands.find((c) => c.opcode === -1)!;
+    expect(other.name).toBe('other commands (beyond 4096 kinds)');
+    expect(other.submitted).toBe(4200 - 4096);
+    expect(s.completions.checkConditions).toHaveLength(4097);
+    expect(s.completions.checkConditions.find((x) => x.senseKey === -1)!.count).toBe(4200 - 4096);
+    expect(s.hbaEvents).toHaveLength(257);
+    expect(s.hbaEvents.reduce((n, e) => n + e.count, 0)).toBe(4200);
+    expect(s.overview.tasks.checkCondition).toBe(4200);
+  });
+});

@@ -32,7 +32,9 @@ import {
   TL_READ,
   TL_WRITE,
   type FinishOptions,
+  LIMITS,
   newLun,
+  OTHER,
   type CommandAcc,
   type FindingsInput,
   type LunAcc,
@@ -62,6 +64,7 @@ const READ_SA_7F = new Set([0x0009]);
 const WRITE_SA_7F = new Set([0x000b, 0x000c, 0x000d]);
 
 export function commandClass(key: number): CommandClass {
+  if (key === OTHER) return 'other';
   if (key < 0x100) {
     if (READ_OPS.has(key)) return 'read';
     if (WRITE_OPS.has(key)) return 'write';
@@ -87,6 +90,7 @@ const HBA_KIND_NAMES: Record<number, string> = {
 };
 
 export function hbaKindName(kind: number): string {
+  if (kind === OTHER) return `other kinds (beyond ${LIMITS.hbaKinds})`;
   return HBA_KIND_NAMES[kind] ?? `HBA event kind ${kind}`;
 }
 
@@ -254,6 +258,7 @@ const BYTE1_IS_FLAGS = new Set([0x34]);
 
 /** The command's T10 name, with the service action's name when the opcode's own name does not tell it. */
 function displayName(key: number, cdb: Uint8Array): string {
+  if (key === OTHER) return `other commands (beyond ${LIMITS.commands} kinds)`;
   const name = commandName(cdb);
   if (key < 0x100) return name;
   const op = (key >> 16) & 0xff;
@@ -307,7 +312,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
   // IMMED, which commandKey keeps apart) are merged; service actions that name a distinct
   // operation (PERSISTENT RESERVE OUT REGISTER) are kept apart.
   const names = new Map<number, string>();
-  const nameOf = (key: number) => names.get(key) ?? '?';
+  const nameOf = (key: number) => names.get(key) ?? (key === OTHER ? 'other commands' : '?');
   const rows = new Map<string, { keys: number[]; acc: CommandAcc }>();
   for (const c of [...a.commands.values()].sort((x, y) => x.key - y.key)) {
     const name = displayName(c.key, c.sampleCdb);
@@ -334,7 +339,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     const sameAction = keys.every((k) => k === key);
     return {
       name,
-      opcode: key < 0x100 ? key : (key >> 16) & 0xff,
+      opcode: key === OTHER ? OTHER : key < 0x100 ? key : (key >> 16) & 0xff,
       serviceAction: key < 0x100 || !sameAction ? null : key & 0xffff,
       class: commandClass(key),
       submitted: c.submitted,
@@ -360,10 +365,10 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     .sort((x, y) => y.count - x.count || x.key - y.key || x.asc - y.asc || x.ascq - y.ascq)
     .map((s) => ({
       senseKey: s.key,
-      senseKeyName: senseKeyName(s.key),
+      senseKeyName: s.key === OTHER ? 'other' : senseKeyName(s.key),
       asc: s.asc,
       ascq: s.ascq,
-      ascName: ascName(s.asc, s.ascq),
+      ascName: s.key === OTHER ? `sense codes beyond the first ${LIMITS.senseCodes}` : ascName(s.asc, s.ascq),
       count: s.count,
       commands: mergeByName([...s.commands].map(([key, count]) => ({ name: nameOf(key), count }))),
     }));

@@ -71,6 +71,7 @@ export interface Overview {
 export interface CommandSummary {
   /** Command name as T10 writes it ("READ(10)", "READ CAPACITY(16)"). */
   name: string;
+  /** -1 for the row that collects command kinds beyond the first 4,096. */
   opcode: number;
   serviceAction: number | null;
   /** read | write | flush | other: the class its latency histogram is drawn in. */
@@ -98,6 +99,7 @@ export interface StatusCount {
 }
 
 export interface SenseCount {
+  /** -1 (with asc and ascq -1) for the row that collects sense codes beyond the first 4,096. */
   senseKey: number;
   senseKeyName: string;
   asc: number;

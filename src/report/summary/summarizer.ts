@@ -161,6 +161,15 @@ export const PEAK_CANDIDATES_NS = [1e6, 1e7, 1e8, 1e9, 1e10];
 
 const MAX_KEPT_DIAGNOSTICS = 20;
 
+/**
+ * Caps on distinct keys, so that damaged or hostile input (65,536 variable-length service
+ * actions, every sense code, every HBA event kind) cannot make memory grow without bound.
+ * What lies beyond a cap is counted in one "other" row (key OTHER).
+ */
+export const LIMITS = { commands: 4096, senseCodes: 4096, commandsPerSenseCode: 64, hbaKinds: 256, powerTransitions: 1024 } as const;
+/** Key of the row that collects what is beyond a cap. */
+export const OTHER = -1;
+
 export class SummaryAccumulator implements Summarizer {
   readonly options: Required<Omit<SummarizerOptions, 'intervalNs' | 'limits'>> & Pick<SummarizerOptions, 'intervalNs' | 'limits'>;
   /**
@@ -333,9 +342,11 @@ export class SummaryAccumulator implements Summarizer {
     const key = commandKey(cdb);
     if (key === this.lastCmdKey) return this.lastCmd!;
     let acc = this.commands.get(key);
+    if (!acc && this.commands.size >= LIMITS.commands) acc = this.commands.get(OTHER);
     if (!acc) {
+      const full = this.commands.size >= LIMITS.commands;
       acc = {
-        key,
+        key: full ? OTHER : key,
         index: this.commandList.length,
         sampleCdb: cdb.slice(),
         submitted: 0,
@@ -347,7 +358,7 @@ export class SummaryAccumulator implements Summarizer {
         neverCompleted: 0,
         latency: new LogHistogram(),
       };
-      this.commands.set(key, acc);
+      this.commands.set(acc.key, acc);
       this.commandList.push(acc);
     }
     this.lastCmdKey = key;
@@ -521,18 +532,25 @@ export class SummaryAccumulator implements Summarizer {
         this.checkConditionsWithoutSense++;
         return;
       }
-      const senseKey = (q.key << 16) | (q.asc << 8) | q.ascq;
+      let senseKey = (q.key << 16) | (q.asc << 8) | q.ascq;
       let acc = this.senses.get(senseKey);
-      if (!acc) this.senses.set(senseKey, (acc = { key: q.key, asc: q.asc, ascq: q.ascq, count: 0, commands: new Map() }));
+      if (!acc && this.senses.size >= LIMITS.senseCodes) acc = this.senses.get((senseKey = OTHER));
+      if (!acc) {
+        acc = senseKey === OTHER ? { key: OTHER, asc: OTHER, ascq: OTHER, count: 0, commands: new Map() } : { key: q.key, asc: q.asc, ascq: q.ascq, count: 0, commands: new Map() };
+        this.senses.set(senseKey, acc);
+      }
       acc.count++;
-      acc.commands.set(cmd.key, (acc.commands.get(cmd.key) ?? 0) + 1);
+      const k = acc.commands.has(cmd.key) || acc.commands.size < LIMITS.commandsPerSenseCode ? cmd.key : OTHER;
+      acc.commands.set(k, (acc.commands.get(k) ?? 0) + 1);
     }
   }
 
   private onHba(e: HbaEvent): void {
     this.touch(e.timeNs + this.timeBase);
-    let acc = this.hba.get(e.hbaKind);
-    if (!acc) this.hba.set(e.hbaKind, (acc = { kind: e.hbaKind, issued: 0, completed: 0, instant: 0, failed: 0, durations: new LogHistogram() }));
+    let kind = e.hbaKind;
+    if (!this.hba.has(kind) && this.hba.size >= LIMITS.hbaKinds) kind = OTHER;
+    let acc = this.hba.get(kind);
+    if (!acc) this.hba.set(kind, (acc = { kind, issued: 0, completed: 0, instant: 0, failed: 0, durations: new LogHistogram() }));
     if (e.phase === HbaEventPhase.Issued) acc.issued++;
     else if (e.phase === HbaEventPhase.Completed) acc.completed++;
     else acc.instant++;
@@ -540,9 +558,10 @@ export class SummaryAccumulator implements Summarizer {
     const hasDuration = e.phase !== HbaEventPhase.Issued && e.durationNs > 0;
     if (hasDuration) acc.durations.record(e.durationNs);
     if (e.hbaKind === 2 /* PowerStateChange */ && e.phase !== HbaEventPhase.Issued) {
-      const from = Number(e.arg0 & 0xffffn);
-      const to = Number(e.arg1 & 0xffffn);
-      const key = from * 0x10000 + to;
+      let from = Number(e.arg0 & 0xffffn);
+      let to = Number(e.arg1 & 0xffffn);
+      let key = from * 0x10000 + to;
+      if (!this.power.has(key) && this.power.size >= LIMITS.powerTransitions) key = from = to = OTHER;
       let p = this.power.get(key);
       if (!p) this.power.set(key, (p = { from, to, count: 0, failed: 0, durations: new LogHistogram() }));
       p.count++;
