@@ -152,10 +152,10 @@ describe('bounded by caps on distinct keys', () => {
       }
     });
     const s = summarizeTrace(events);
-    expect(s.commands).toHaveLength(4097);
+    expect(s.commands).toHaveLength(1025);
     const other = s.commands.find((c) => c.opcode === -1)!;
-    expect(other.name).toBe('other commands (beyond 4096 kinds)');
-    expect(other.submitted).toBe(4200 - 4096);
+    expect(other.name).toBe('other commands (beyond 1024 kinds)');
+    expect(other.submitted).toBe(4200 - 1024);
     expect(s.completions.checkConditions).toHaveLength(4097);
     expect(s.completions.checkConditions.find((x) => x.senseKey === -1)!.count).toBe(4200 - 4096);
     expect(s.hbaEvents).toHaveLength(257);

@@ -71,7 +71,7 @@ export interface Overview {
 export interface CommandSummary {
   /** Command name as T10 writes it ("READ(10)", "READ CAPACITY(16)"). */
   name: string;
-  /** -1 for the row that collects command kinds beyond the first 4,096. */
+  /** -1 for the row that collects command kinds beyond the first 1,024. */
   opcode: number;
   serviceAction: number | null;
   /** read | write | flush | other: the class its latency histogram is drawn in. */

@@ -166,7 +166,7 @@ const MAX_KEPT_DIAGNOSTICS = 20;
  * actions, every sense code, every HBA event kind) cannot make memory grow without bound.
  * What lies beyond a cap is counted in one "other" row (key OTHER).
  */
-export const LIMITS = { commands: 4096, senseCodes: 4096, commandsPerSenseCode: 64, hbaKinds: 256, powerTransitions: 1024 } as const;
+export const LIMITS = { commands: 1024, senseCodes: 4096, commandsPerSenseCode: 64, hbaKinds: 256, powerTransitions: 1024 } as const;
 /** Key of the row that collects what is beyond a cap. */
 export const OTHER = -1;
 
