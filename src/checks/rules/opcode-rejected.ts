@@ -5,6 +5,7 @@
 import { commandName } from '../../scsi/index.js';
 import { checkCondition, senseOf } from '../helpers.js';
 import { defineRule } from '../rule.js';
+import { CommandKind } from '../state.js';
 
 export default defineRule({
   meta: {
@@ -19,9 +20,11 @@ export default defineRule({
   },
   create({ report }) {
     return {
-      complete(t) {
+      complete(t, f) {
         const c = t.complete;
         if (!checkCondition(c)) return;
+        // SYNCHRONIZE CACHE and vendor-specific opcodes have rules of their own that explain more.
+        if (f.kind === CommandKind.SyncCache || f.vendorSpecific) return;
         const q = senseOf(c);
         if (!q || q.key !== 0x05 || q.ascq !== 0x00 || (q.asc !== 0x20 && q.asc !== 0x24)) return;
         const command = commandName(t.submit.cdb);

@@ -12,6 +12,8 @@ testRule(rule, {
   valid: [
     { name: 'GOOD', build: (b) => void b.task({ cdb: INQUIRY_36, requestedBytes: 36 }) },
     { name: 'ILLEGAL REQUEST for another reason (LBA out of range)', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(5, 0x21, 0) }) },
+    { name: 'SYNCHRONIZE CACHE rejected (sync-cache-rejected reports it)', build: (b) => void b.task({ cdb: [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) }) },
+    { name: 'vendor-specific opcode rejected (vendor-specific-cdb reports it)', build: (b) => void b.task({ cdb: [0xd9, 0, 0, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) }) },
     { name: 'NOT READY', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(2, 0x04, 0x01) }) },
   ],
   invalid: [
