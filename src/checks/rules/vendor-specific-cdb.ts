@@ -4,7 +4,7 @@
 import { ServiceResponse } from '../../model/events.js';
 import { commandName, taskStatusName } from '../../scsi/index.js';
 import { completedGood, senseOf } from '../helpers.js';
-import { defineRule } from '../rule.js';
+import { defineRule, type Report } from '../rule.js';
 
 export default defineRule({
   meta: {
@@ -19,9 +19,22 @@ export default defineRule({
     },
   },
   create({ report }) {
+    // A driver often logs why it refused the CDB in a note right after the completion: hold the
+    // finding until the next vendor command or the end, and add the note as evidence.
+    let held: Report | undefined;
+    const release = (): void => {
+      if (held) report(held);
+      held = undefined;
+    };
     return {
+      note(n) {
+        if (!held || n.taskId === undefined || n.taskId !== held.taskId) return;
+        held.evidence = { ...held.evidence, driverNote: n.text };
+        release();
+      },
       complete(t, f) {
         if (!f.vendorSpecific) return;
+        release();
         const c = t.complete;
         const command = commandName(t.submit.cdb);
         const evidence: Record<string, string | number> = { opcode: `0x${f.opcode.toString(16)}`, serviceResponse: c.serviceResponse, status: c.status };
@@ -32,9 +45,10 @@ export default defineRule({
         const q = senseOf(c);
         if (q) Object.assign(evidence, { senseKey: q.key, asc: q.asc, ascq: q.ascq });
         const status = taskStatusName(c.serviceResponse, c.status) + (c.serviceResponse === ServiceResponse.FunctionRejected ? ' (rejected before reaching the device)' : '');
-        report({ messageId: 'rejected', severity: 'warning', data: { command, status }, at: c, task: t.submit, subject: command, evidence });
+        held = { messageId: 'rejected', severity: 'warning', data: { command, status }, at: c, task: t.submit, taskId: c.taskId, subject: command, evidence };
       },
       end(left) {
+        release();
         for (const t of left) {
           if (t.submit.cdb[0]! < 0xc0) continue;
           const command = commandName(t.submit.cdb);

@@ -22,6 +22,18 @@ testRule(rule, {
       build: (b) => void b.task({ cdb: [0xff, 0, 0, 0, 0, 0] }, { serviceResponse: ServiceResponse.FunctionRejected, status: 0 }),
       errors: [{ messageId: 'rejected', message: 'rejected before reaching the device' }],
     },
+    {
+      name: "the driver's note about the refusal becomes evidence",
+      build: (b) => {
+        const id = b.task({ cdb: VENDOR_C5 }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: 0x05 });
+        b.w.note(b.timeNs, 'UserSendCDB returned 0xe00002c1 (kIOReturnNotPrivileged)', id);
+        b.task({ cdb: VENDOR_C5 }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: 0x05 });
+      },
+      errors: [
+        { messageId: 'rejected', evidence: { driverNote: 'UserSendCDB returned 0xe00002c1 (kIOReturnNotPrivileged)' } },
+        { messageId: 'rejected' },
+      ],
+    },
     { name: 'never completed', build: (b) => void b.submit({ cdb: VENDOR_C5 }), errors: [{ messageId: 'neverCompleted' }] },
   ],
 });
