@@ -140,6 +140,35 @@ describe('summarizeTrace', () => {
   });
 });
 
+describe('percentiles of a whole trace', () => {
+  it('are within 1% of the exact latencies of each command', () => {
+    const latencies = new Map<string, number[]>();
+    const events = buildTraceEvents((b) => {
+      let x = 12345;
+      for (let i = 0; i < 20_000; i++) {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        const write = i % 3 === 0;
+        // Heavy-tailed: mostly ~100 µs, sometimes tens of ms.
+        const latency = 20_000 + Math.floor((x / 2 ** 31) ** 4 * 50_000_000);
+        b.task({ cdb: rw10(write, i, 8), direction: write ? DataDirection.ToDevice : DataDirection.FromDevice, requestedBytes: 4096 }, {}, latency);
+        const name = write ? 'WRITE(10)' : 'READ(10)';
+        latencies.set(name, [...(latencies.get(name) ?? []), latency]);
+      }
+    });
+    const s = summarizeTrace(events);
+    for (const [name, values] of latencies) {
+      const sorted = values.sort((a, b) => a - b);
+      const exact = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
+      const l = s.commands.find((c) => c.name === name)!.latency;
+      for (const [p, got] of [[50, l.p50Ns], [90, l.p90Ns], [99, l.p99Ns], [99.9, l.p999Ns]] as const) {
+        expect(Math.abs(got! - exact(p)) / exact(p), `${name} p${p}: ${got} vs ${exact(p)}`).toBeLessThanOrEqual(0.01);
+      }
+      expect(l.minNs).toBe(sorted[0]);
+      expect(l.maxNs).toBe(sorted[sorted.length - 1]);
+    }
+  });
+});
+
 describe('bounded by caps on distinct keys', () => {
   it('folds command kinds, sense codes and HBA event kinds beyond the caps into "other" rows', () => {
     const events = buildTraceEvents((b) => {

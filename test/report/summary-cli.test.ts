@@ -73,6 +73,18 @@ describe('scsitrace summary', () => {
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 
+  it('marks the limits of a constraints file (-c) over the trace\'s own record', async () => {
+    const r = await runScsitrace('summary', '--no-check', '--format', 'json', '-c', 'traces/generic-64bit.constraints.json', mixed);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    // The trace says 129 segments and 512 KiB; the file says 256 and 1 MiB each way.
+    expect(s.limits).toEqual({ IOMaximumByteCountRead: 1048576, IOMaximumByteCountWrite: 1048576, IOMaximumSegmentCountRead: 256, IOMaximumSegmentCountWrite: 256 });
+    expect(s.transfers.writeSegments.overLimit).toBe(0);
+    const own = JSON.parse((await runScsitrace('summary', '--no-check', '--format', 'json', mixed)).stdout) as Summary;
+    expect(own.limits).toEqual({ IOMaximumByteCountWrite: 524288, IOMaximumSegmentCountWrite: 129 });
+    expect(own.transfers.writeSegments.overLimit).toBe(11); // the 132-page writes
+  });
+
   it('chooses breakdowns with --by', async () => {
     const r = await runScsitrace('summary', '--no-check', '--by', 'target', mixed);
     expect(r.stdout).toContain('Per target\n');
