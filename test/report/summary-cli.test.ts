@@ -85,6 +85,17 @@ describe('scsitrace summary', () => {
     expect(own.transfers.writeSegments.overLimit).toBe(11); // the 132-page writes
   });
 
+  it('escapes text from the trace in HTML', async () => {
+    const hostile = join(dir, 'hostile.sct');
+    writeFileSync(hostile, buildTraceBytes(buildHealthyRead, '<script>alert("x")</script> & <img src=x>'));
+    const out = join(dir, 'hostile.html');
+    const r = await runScsitrace('summary', '--no-check', '--format', 'html', '-o', out, hostile);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toMatch(/<script|<img/);
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x&gt;');
+  });
+
   it('chooses breakdowns with --by', async () => {
     const r = await runScsitrace('summary', '--no-check', '--by', 'target', mixed);
     expect(r.stdout).toContain('Per target\n');
