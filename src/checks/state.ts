@@ -133,6 +133,35 @@ function u64(c: Uint8Array, i: number): number {
   return u32(c, i) * TWO32 + u32(c, i + 4);
 }
 
+interface RwLayout {
+  kind: CommandKind;
+  cdbLength: number;
+  lbaBytes: 4 | 8;
+  lengthAt: number;
+  lengthBytes: 2 | 4;
+}
+
+/**
+ * SBC-5 READ/WRITE/WRITE AND VERIFY (10/12/16): LBA from byte 2, TRANSFER LENGTH after it,
+ * RDPROTECT/WRPROTECT and FUA in byte 1. Indexed by opcode.
+ */
+const RW_LAYOUT: ReadonlyArray<RwLayout | undefined> = (() => {
+  const table: Array<RwLayout | undefined> = new Array(256).fill(undefined);
+  const rows: Array<[number, CommandKind, number, 4 | 8, number, 2 | 4]> = [
+    [0x28, CommandKind.Read, 10, 4, 7, 2], // READ(10)
+    [0x2a, CommandKind.Write, 10, 4, 7, 2], // WRITE(10)
+    [0x2e, CommandKind.WriteAndVerify, 10, 4, 7, 2], // WRITE AND VERIFY(10)
+    [0xa8, CommandKind.Read, 12, 4, 6, 4], // READ(12)
+    [0xaa, CommandKind.Write, 12, 4, 6, 4], // WRITE(12)
+    [0xae, CommandKind.WriteAndVerify, 12, 4, 6, 4], // WRITE AND VERIFY(12)
+    [0x88, CommandKind.Read, 16, 8, 10, 4], // READ(16)
+    [0x8a, CommandKind.Write, 16, 8, 10, 4], // WRITE(16)
+    [0x8e, CommandKind.WriteAndVerify, 16, 8, 10, 4], // WRITE AND VERIFY(16)
+  ];
+  for (const [op, kind, cdbLength, lbaBytes, lengthAt, lengthBytes] of rows) table[op] = { kind, cdbLength, lbaBytes, lengthAt, lengthBytes };
+  return table;
+})();
+
 /**
  * Fills `f` from a CDB without allocating. Covers the commands the rules need numbers from:
  * READ/WRITE(6/10/12/16/32), WRITE AND VERIFY, WRITE SAME, COMPARE AND WRITE, VERIFY,
@@ -150,6 +179,15 @@ export function fillCdbFacts(cdb: Uint8Array, f: TaskFacts): void {
   f.durable = false;
   f.immediate = false;
   f.vendorSpecific = op >= 0xc0;
+  const rw = op >= 0 ? RW_LAYOUT[op] : undefined;
+  if (rw !== undefined) {
+    if (n < rw.cdbLength) return;
+    f.kind = rw.kind;
+    f.lba = rw.lbaBytes === 4 ? u32(cdb, 2) : u64(cdb, 2);
+    f.dataBlocks = f.rangeBlocks = rw.lengthBytes === 2 ? u16(cdb, rw.lengthAt) : u32(cdb, rw.lengthAt);
+    readFlags(cdb[1]!, f);
+    return;
+  }
   switch (op) {
     case 0x08: // SBC-5 READ(6)
     case 0x0a: // WRITE(6): LBA 21 bits, 0 blocks means 256
@@ -157,33 +195,6 @@ export function fillCdbFacts(cdb: Uint8Array, f: TaskFacts): void {
       f.kind = op === 0x08 ? CommandKind.Read : CommandKind.Write;
       f.lba = ((cdb[1]! & 0x1f) << 16) | u16(cdb, 2);
       f.dataBlocks = f.rangeBlocks = cdb[4] || 256;
-      return;
-    case 0x28: // READ(10)
-    case 0x2a: // WRITE(10)
-    case 0x2e: // WRITE AND VERIFY(10)
-      if (n < 10) return;
-      f.kind = op === 0x28 ? CommandKind.Read : op === 0x2a ? CommandKind.Write : CommandKind.WriteAndVerify;
-      f.lba = u32(cdb, 2);
-      f.dataBlocks = f.rangeBlocks = u16(cdb, 7);
-      readFlags(cdb[1]!, f);
-      return;
-    case 0xa8: // READ(12)
-    case 0xaa: // WRITE(12)
-    case 0xae: // WRITE AND VERIFY(12)
-      if (n < 12) return;
-      f.kind = op === 0xa8 ? CommandKind.Read : op === 0xaa ? CommandKind.Write : CommandKind.WriteAndVerify;
-      f.lba = u32(cdb, 2);
-      f.dataBlocks = f.rangeBlocks = u32(cdb, 6);
-      readFlags(cdb[1]!, f);
-      return;
-    case 0x88: // READ(16)
-    case 0x8a: // WRITE(16)
-    case 0x8e: // WRITE AND VERIFY(16)
-      if (n < 16) return;
-      f.kind = op === 0x88 ? CommandKind.Read : op === 0x8a ? CommandKind.Write : CommandKind.WriteAndVerify;
-      f.lba = u64(cdb, 2);
-      f.dataBlocks = f.rangeBlocks = u32(cdb, 10);
-      readFlags(cdb[1]!, f);
       return;
     case 0x7f: {
       // SBC-5 32-byte CDBs: service action in bytes 8-9, flags byte 10, LBA 12-19, length 28-31.
