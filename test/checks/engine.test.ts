@@ -99,3 +99,13 @@ describe('check engine', () => {
     expect(g.examples).toHaveLength(2);
   });
 });
+
+describe('checkTrace (library entry point)', () => {
+  it('checks files by path, like the CLI', async () => {
+    const { checkTrace } = await import('../../src/checks/check-trace.js');
+    const r = await checkTrace('traces/dma-over-2gib.sct');
+    expect(r.files).toEqual(['traces/dma-over-2gib.sct']);
+    expect(r.groups.map((g) => g.ruleId)).toEqual(['dma-mapped-bytes-exceeded']);
+    expect(r.diagnostics).toEqual([]);
+  });
+});
