@@ -120,7 +120,8 @@ export function createChecker(options: CheckOptions = {}): Checker {
 
   // Per-trace state, rebuilt by startTrace().
   let state!: CheckState;
-  let luns!: Map<string, LunInfo>;
+  /** Logical units by target id, then LUN (no string keys on the hot path). */
+  let luns!: Map<bigint, Map<number, LunInfo>>;
   let handlers!: Array<{ rule: Rule; h: RuleHandlers }>;
   let onSubmit!: RuleHandlers['submit'][];
   let onComplete!: RuleHandlers['complete'][];
@@ -159,12 +160,13 @@ export function createChecker(options: CheckOptions = {}): Checker {
 
   function lunInfo(targetId: bigint, lun: number): LunInfo {
     if (lastLun !== undefined && lastLun.targetId === targetId && lastLun.lun === lun) return lastLun;
-    const key = `${targetId}:${lun}`;
-    let info = luns.get(key);
+    let target = luns.get(targetId);
+    if (!target) luns.set(targetId, (target = new Map()));
+    let info = target.get(lun);
     if (!info) {
       info = { targetId, lun, blockSize: 0, capacityBlocks: 0, writeCache: undefined };
       applyLimitsToLun(info);
-      luns.set(key, info);
+      target.set(lun, info);
     }
     lastLun = info;
     return info;
@@ -224,7 +226,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       tasks: 0,
       lastTimeNs: 0,
       lunInfo,
-      luns: () => luns.values(),
+      luns: () => allLuns(),
     };
     state.limits = state.resolved.limits;
     state.byDirection = directionLimits(state.limits);
@@ -248,11 +250,15 @@ export function createChecker(options: CheckOptions = {}): Checker {
     started = true;
   }
 
+  function* allLuns(): IterableIterator<LunInfo> {
+    for (const target of luns.values()) yield* target.values();
+  }
+
   function endTrace(): void {
     if (!started) return;
     const left: TaskRecord[] = state.matcher.drain();
     for (const h of onEnd) h!(left, lastOrigin);
-    for (const info of luns.values()) {
+    for (const info of allLuns()) {
       if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined) continue;
       const s: LunSummary = { targetId: info.targetId, lun: info.lun };
       if (file !== undefined) s.file = file;
@@ -343,7 +349,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
           state.resolved = resolveConstraints(config, traceEntries);
           state.limits = state.resolved.limits;
           state.byDirection = directionLimits(state.limits);
-          for (const info of luns.values()) applyLimitsToLun(info);
+          for (const info of allLuns()) applyLimitsToLun(info);
           for (const h of onConstraints) h!(state.resolved);
           break;
         case 'header':
