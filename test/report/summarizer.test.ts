@@ -152,7 +152,8 @@ describe('percentiles of a whole trace', () => {
         const latency = 20_000 + Math.floor((x / 2 ** 31) ** 4 * 50_000_000);
         b.task({ cdb: rw10(write, i, 8), direction: write ? DataDirection.ToDevice : DataDirection.FromDevice, requestedBytes: 4096 }, {}, latency);
         const name = write ? 'WRITE(10)' : 'READ(10)';
-        latencies.set(name, [...(latencies.get(name) ?? []), latency]);
+        if (!latencies.has(name)) latencies.set(name, []);
+        latencies.get(name)!.push(latency);
       }
     });
     const s = summarizeTrace(events);
