@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildTraceEvents, rw10, DataDirection } from '../helpers/trace.js';
 import { summarizeTrace, createSummarizer } from '../../src/report/summary/summarizer.js';
 import { HbaEventKind, HbaEventPhase, ServiceResponse } from '../../src/model/events.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openTrace } from '../../src/formats/open.js';
+import { buildTraceBytes } from '../helpers/trace.js';
 
 const MS = 1_000_000;
 /** Fixed-format sense: ILLEGAL REQUEST, INVALID FIELD IN CDB (24/00). */
@@ -137,6 +142,26 @@ describe('summarizeTrace', () => {
     const s = summarizeTrace(events, { maxLuns: 4 });
     expect(s.luns.map((l) => `${l.target}:${l.lun}`)).toEqual(['0:0', '0:1', '0:2', '0:3', 'other:0']);
     expect(s.luns[4]!.submitted).toBe(2);
+  });
+});
+
+describe('library use', () => {
+  it('summarises the event stream of an opened trace file (async batches)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scsitrace-lib-'));
+    try {
+      const path = join(dir, 't.sct');
+      writeFileSync(path, buildTraceBytes((b) => {
+        for (let i = 0; i < 100; i++) b.task({ cdb: rw10(false, i, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 50_000);
+      }));
+      const trace = await openTrace(path);
+      const s = await summarizeTrace(trace.events, { files: [{ path, sizeBytes: trace.sizeBytes }] });
+      expect(s.overview.tasks.completed).toBe(100);
+      expect(s.overview.bytes.read).toBe(409_600);
+      expect(s.traces[0]).toMatchObject({ path, format: 'native' });
+      expect(s.commands[0]!.latency.p50Ns).toBe(50_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
