@@ -51,6 +51,9 @@ describe('scsitrace check', () => {
     expect((await runScsitrace('check', '--fail-on', 'warning', warnOnly)).code).toBe(1);
     expect((await runScsitrace('check', '--disable', 'check-condition-without-sense', broken)).code).toBe(0);
     expect((await runScsitrace('check', '--rule', 'opcode-rejected,task-never-completed', broken)).code).toBe(0);
+    const zero = await runScsitrace('check', '--exit-zero', broken);
+    expect(zero.code).toBe(0);
+    expect(zero.stdout).toContain('ERROR   check-condition-without-sense  ×2');
   });
 
   it('--max-examples limits the examples shown, not the count', async () => {

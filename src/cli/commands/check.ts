@@ -18,6 +18,7 @@ interface CheckCliOptions {
   rule?: string[];
   disable?: string[];
   failOn: Severity;
+  exitZero?: boolean;
   format: FindingsFormat;
   maxExamples: string;
   inputFormat?: string;
@@ -42,6 +43,7 @@ export function checkCommand(ctx: CliContext): Command {
     .option('--rule <ids>', 'run only these rules (comma-separated or repeated)', collect)
     .option('--disable <ids>', 'do not run these rules (comma-separated or repeated)', collect)
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found').choices([...SEVERITIES]).default('error'))
+    .option('--exit-zero', 'report findings but exit 0 (still 2 for bad usage or damaged input)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(findingsRenderers)).default('text'))
     .option('--max-examples <n>', 'examples shown per finding group', '3')
     .addOption(inputOptions.inputFormat())
@@ -53,8 +55,8 @@ Findings are grouped per rule (and per command where that helps) with a count an
 examples: time, task, decoded CDB, message, byte offset and evidence. \`scsitrace rules\` lists
 the rules; \`scsitrace rules <id>\` explains one.
 
-Exit status: 0 when nothing at or above --fail-on was found, 1 when something was, 2 on bad
-usage, a bad constraints file, or unreadable or damaged input.
+Exit status: 0 when nothing at or above --fail-on was found (or with --exit-zero), 1 when
+something was, 2 on bad usage, a bad constraints file, or unreadable or damaged input.
 
 Examples:
   $ scsitrace check traces/healthy-copy.sct
@@ -91,5 +93,5 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
   const problems = diagnosticLines(input);
   for (const line of problems) ctx.error(line);
   if (problems.length) return ExitCode.BadInput;
-  return failsAt(result, o.failOn) ? ExitCode.Findings : ExitCode.Ok;
+  return failsAt(result, o.failOn) && !o.exitZero ? ExitCode.Findings : ExitCode.Ok;
 }
