@@ -2,24 +2,50 @@ import type { Writable } from 'node:stream';
 
 /**
  * Buffered line output that respects back-pressure: callers await only when `line` returns a
- * promise (once per MiB), so a million lines cost a few dozen writes.
+ * promise (once per MiB). Lines are encoded straight into a byte buffer: appending to one big
+ * string built a rope of millions of pieces that cost more in GC and flattening than the
+ * formatting itself.
  */
 export class LineOutput {
-  private pending = '';
-  constructor(private readonly stream: Writable = process.stdout, private readonly limit = 1 << 20) {}
+  private buf: Buffer;
+  private pos = 0;
+  constructor(private readonly stream: Writable = process.stdout, private readonly size = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   /** Adds a line; returns a promise only when the buffer was handed to the stream. */
   line(text: string): Promise<void> | undefined {
-    this.pending += text + '\n';
-    return this.pending.length >= this.limit ? this.flush() : undefined;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.pos + text.length * 3 + 1 > this.size) {
+      if (text.length * 3 + 1 > this.size) {
+        const pending = this.flush();
+        return pending.then(() => this.writeOut(Buffer.from(text + '\n')));
+      }
+      const pending = this.flush();
+      this.append(text);
+      return pending;
+    }
+    this.append(text);
+    return undefined;
   }
 
   flush(): Promise<void> {
-    if (this.pending.length === 0) return Promise.resolve();
-    const text = this.pending;
-    this.pending = '';
+    if (this.pos === 0) return Promise.resolve();
+    const out = this.buf.subarray(0, this.pos);
+    // The stream may keep `out` until written, so the next lines go into a fresh buffer.
+    this.buf = Buffer.allocUnsafe(this.size);
+    this.pos = 0;
+    return this.writeOut(out);
+  }
+
+  private append(text: string): void {
+    this.pos += this.buf.write(text, this.pos);
+    this.buf[this.pos++] = 0x0a;
+  }
+
+  private writeOut(bytes: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ok = this.stream.write(text, (err) => (err ? reject(err) : undefined));
+      const ok = this.stream.write(bytes, (err) => (err ? reject(err) : undefined));
       if (ok) resolve();
       else this.stream.once('drain', resolve);
     });

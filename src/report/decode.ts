@@ -12,12 +12,17 @@ function jsonLine(t: TaskRecord): string {
   return JSON.stringify(taskJson(t));
 }
 
+/** BigInt#toString is several times slower than Number's; ids are almost always small. */
+function idText(v: bigint): string {
+  return v <= 0xffff_ffffn ? String(Number(v)) : v.toString();
+}
+
 function textLine(t: TaskRecord, p: Paint): string {
   const s = t.submit;
   const c = t.complete;
-  const where = `${s.targetLabel ?? s.targetId}:${s.lun}`;
+  const where = `${s.targetLabel ?? idText(s.targetId)}:${s.lun}`;
   const latency = c ? `+${formatDuration(c.timeNs - s.timeNs)}` : '+?';
-  let line = `${formatTimestamp(s.timeNs)} ${latency.padStart(9)} ${where} #${s.tag} ${cdbSummary(s.cdb)}`;
+  let line = `${formatTimestamp(s.timeNs)} ${latency.padStart(9)} ${where} #${idText(s.tag)} ${cdbSummary(s.cdb)}`;
   if (!c) return `${line} → ${p.yellow('NEVER COMPLETED')}`;
   const status = taskStatusName(c.serviceResponse, c.status);
   const good = c.serviceResponse === ServiceResponse.TaskComplete && (c.status === 0 || c.status === 0x04);

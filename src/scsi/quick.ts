@@ -54,7 +54,18 @@ export function cdbHeadline(cdb: Uint8Array): CdbHeadline {
   return h;
 }
 
-/** Just the one-line summary. */
+/** Just the one-line summary: the same as cdbHeadline's, without building the headline. */
 export function cdbSummary(cdb: Uint8Array): string {
-  return (plainRw(cdb) ?? decodeCdb(cdb)).summary;
+  const layout = RW[cdb[0]!];
+  if (layout) {
+    const [lbaAt, lbaSize, lenAt, lenSize, groupAt, length] = layout;
+    if (cdb.length === length && cdb[1] === 0 && cdb[groupAt] === 0 && cdb[length - 1] === 0) {
+      let lba = 0;
+      for (let i = 0; i < lbaSize; i++) lba = lba * 256 + cdb[lbaAt + i]!;
+      let len = 0;
+      for (let i = 0; i < lenSize; i++) len = len * 256 + cdb[lenAt + i]!;
+      if (Number.isSafeInteger(lba)) return `${commandName(cdb)} LBA ${lba} len ${len}`;
+    }
+  }
+  return decodeCdb(cdb).summary;
 }

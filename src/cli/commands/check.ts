@@ -86,6 +86,8 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     ctx.openOptions(o),
     (batch) => checker.push(batch),
     (trace) => checker.startFile(trace.path),
+    undefined,
+    ctx,
   );
   const result = checker.finish();
   const colors = paint(o.format === 'text' && useColor(ctx.stdout));

@@ -106,6 +106,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
         if (w) await w;
       }
     },
+    ctx,
   );
   await out.flush();
   if (orphans > MAX_ORPHAN_WARNINGS) ctx.warn(`${orphans} completions for unknown task ids in all (first ${MAX_ORPHAN_WARNINGS} shown)`);

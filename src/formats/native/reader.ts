@@ -129,7 +129,8 @@ export class NativeDecoder {
     if (this.pending.length === 0) {
       this.pending = chunk;
     } else {
-      const joined = new Uint8Array(this.pending.length + chunk.length);
+      // Uninitialised: every byte is overwritten just below, and zero-filling 1 MiB per chunk showed.
+      const joined: Uint8Array = Buffer.allocUnsafe(this.pending.length + chunk.length);
       joined.set(this.pending, 0);
       joined.set(chunk, this.pending.length);
       this.pending = joined;
@@ -335,7 +336,7 @@ export class NativeDecoder {
           index,
           timeNs: u64(v, b) * tick,
           taskId: v.getBigUint64(b + 8, true),
-          targetId: v.getBigUint64(b + 16, true),
+          targetId: smallU64(v, b + 16),
           lun: decodeLun(buf, b + 24),
           tag: v.getBigUint64(b + 32, true),
           requestedBytes: u64(v, b + 40),
@@ -362,7 +363,7 @@ export class NativeDecoder {
           serviceResponse: v.getUint8(b + 32),
           status: v.getUint8(b + 33),
           residualFlags: v.getUint8(b + 35),
-          sense: copyBytes(buf, b + COMPLETE_FIXED, b + COMPLETE_FIXED + senseLength),
+          sense: senseLength === 0 ? NO_SENSE : copyBytes(buf, b + COMPLETE_FIXED, b + COMPLETE_FIXED + senseLength),
         };
       }
       case RecordType.HbaConstraints: {
@@ -497,6 +498,19 @@ function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
 
 function need(len: number, fixed: number, name: string): void {
   if (len < fixed) throw new BadRecord(`${name} body of ${len} bytes is shorter than its fixed ${fixed}`);
+}
+
+/** Most completions carry no sense; they share one empty array. */
+const NO_SENSE = new Uint8Array(0);
+
+/** Target ids are small numbers in practice; reuse their BigInts instead of allocating one per task. */
+const SMALL_BIGINTS = Array.from({ length: 256 }, (_, i) => BigInt(i));
+function smallU64(v: DataView, at: number): bigint {
+  if (v.getUint32(at + 4, true) === 0) {
+    const lo = v.getUint32(at, true);
+    if (lo < 256) return SMALL_BIGINTS[lo]!;
+  }
+  return v.getBigUint64(at, true);
 }
 
 /** u64 little-endian as a number (exact below 2^53). */
