@@ -18,7 +18,8 @@ export { loadConstraintFile, constraintConfig, resolveConstraints, explainConstr
 export { defineRule, type Rule } from './checks/rule.js';
 export { allRules } from './checks/rules/index.js';
 export { findingsRenderers } from './report/findings/index.js';
-export { createSummarizer, summarizeTrace, summaryRenderers, renderSummaryText, renderSummaryHtml } from './report/summary/index.js';
+export * from './report/summary/index.js';
+export * from './analysis/stats/index.js';
 export { scenarios, synthesize, synthesizeToFile, writeBenchTrace, SAMPLE_TRACES } from './synth/index.js';
 export { decodeCapture, CaptureDecoder, pcapFormat, pcapngFormat } from './formats/pcap/index.js';
 export { JsonlDecoder, decodeJsonl, eventToJson, jsonToEvent, jsonlFormat } from './formats/jsonl/index.js';
