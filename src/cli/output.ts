@@ -2,14 +2,14 @@ import type { Writable } from 'node:stream';
 
 /**
  * Buffered line output that respects back-pressure: callers await only when `line` returns a
- * promise (once per MiB). Lines are encoded straight into a byte buffer: appending to one big
+ * promise (once per 256 KiB). Lines are encoded straight into a byte buffer: appending to one big
  * string built a rope of millions of pieces that cost more in GC and flattening than the
  * formatting itself.
  */
 export class LineOutput {
   private buf: Buffer;
   private pos = 0;
-  constructor(private readonly stream: Writable = process.stdout, private readonly size = 1 << 20) {
+  constructor(private readonly stream: Writable = process.stdout, private readonly size = 256 * 1024) {
     this.buf = Buffer.allocUnsafe(size);
   }
 

@@ -21,7 +21,8 @@ export interface OpenedTrace {
 }
 
 const SNIFF_BYTES = 64 * 1024;
-const CHUNK_BYTES = 1 << 20;
+/** 256 KiB reads: 1 MiB ones cost ~20 MB more peak RSS (buffers freed only at GC) and were no faster. */
+const CHUNK_BYTES = 256 * 1024;
 
 /** Opens a trace file, detecting its format from its content unless told. */
 export async function openTrace(path: string, options: OpenOptions = {}): Promise<OpenedTrace> {
