@@ -61,6 +61,8 @@ const path = generate(tasks);
 const size = statSync(path).size;
 const raw = await rawRead(path);
 report('raw read (1 MiB chunks)', tasks, size, { ...raw, maxRssKB: process.resourceUsage().maxRSS });
+// Reading, CRC checks, event building and task matching, with no output: the floor under every command.
+report('read + match (decode --limit 0)', tasks, size, runChild(['decode', '--limit', '0', path]));
 const decodeText = report('decode --format text', tasks, size, runChild(['decode', path]));
 report('decode --format json', tasks, size, runChild(['decode', '--format', 'json', path]), decodeText);
 if (known.has('check')) report('check (all rules)', tasks, size, runChild(['check', '--format', 'json', path]), decodeText);
