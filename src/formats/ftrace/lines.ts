@@ -3,6 +3,8 @@
  * Shared by the text formats (ftrace, os_log). Memory is bounded by the longest line we
  * accept: a longer "line" (a binary file, a runaway log) is reported once and skipped.
  */
+import type { TraceEvent } from '../../model/events.js';
+import { newReadStats, type ReadStats } from '../../model/stats.js';
 
 export const MAX_LINE_BYTES = 1 << 20;
 
@@ -111,6 +113,36 @@ export function headText(head: Uint8Array): string {
 export interface ChunkDecoder<E> {
   push(chunk: Uint8Array, out?: E[]): E[];
   end(out?: E[]): E[];
+}
+
+/**
+ * A text format's decoder: feeds chunks through a LineSplitter to line() and overlong(), which
+ * push events to `out`, the batch the current push() or end() call returns.
+ */
+export abstract class LineDecoder implements LineSink, ChunkDecoder<TraceEvent> {
+  private readonly splitter = new LineSplitter();
+  protected out: TraceEvent[] = [];
+
+  constructor(readonly stats: ReadStats = newReadStats()) {}
+
+  push(chunk: Uint8Array, out: TraceEvent[] = []): TraceEvent[] {
+    this.stats.bytesRead += chunk.length;
+    this.out = out;
+    this.splitter.push(chunk, this);
+    return out;
+  }
+
+  end(out: TraceEvent[] = []): TraceEvent[] {
+    this.out = out;
+    this.splitter.end(this);
+    this.finish(out);
+    return out;
+  }
+
+  abstract line(text: string, offset: number): void;
+  abstract overlong(offset: number, bytes: number): void;
+  /** After the last line: close what is still open and say what the input lacked. */
+  protected abstract finish(out: TraceEvent[]): void;
 }
 
 /** Streams a decoder over chunks, one batch of events per chunk that produced any. */

@@ -14,7 +14,7 @@ import { describeOffset } from '../../model/errors.js';
 import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import { decodeCdb } from '../../scsi/cdb/decode.js';
-import { decodeChunks, decodeWhole, LineSplitter, type LineSink } from './lines.js';
+import { decodeChunks, decodeWhole, LineDecoder } from './lines.js';
 import { DRIVER_BYTE, HOST_BYTE, QUEUECOMMAND_RETURN } from './names.js';
 import { parseScsiTraceLine, type ScsiResult, type ScsiTraceLine } from './parse.js';
 
@@ -68,10 +68,8 @@ const DIRECTION: Readonly<Record<string, DataDirection>> = {
  * host, channel and id as host << 32 | channel << 16 | id, so distinct HBAs stay distinct; a
  * note names each device once.
  */
-export class FtraceDecoder implements LineSink {
-  private readonly splitter = new LineSplitter();
+export class FtraceDecoder extends LineDecoder {
   private readonly devices = new Map<string, Device>();
-  private out: TraceEvent[] = [];
   /** Trace-clock time of the first event, as seconds and nanoseconds. */
   private baseSeconds: number | undefined;
   private baseNanos = 0;
@@ -82,18 +80,7 @@ export class FtraceDecoder implements LineSink {
   private nextTaskId = 1n;
   private scsiLines = 0;
 
-  constructor(readonly stats: ReadStats = newReadStats()) {}
-
-  push(chunk: Uint8Array, out: TraceEvent[] = []): TraceEvent[] {
-    this.stats.bytesRead += chunk.length;
-    this.out = out;
-    this.splitter.push(chunk, this);
-    return out;
-  }
-
-  end(out: TraceEvent[] = []): TraceEvent[] {
-    this.out = out;
-    this.splitter.end(this);
+  protected override finish(out: TraceEvent[]): void {
     this.releaseHeader(undefined);
     for (const dev of this.devices.values()) {
       for (const p of dev.pending.filter((x) => x.timedOut)) this.closeTimedOut(dev, p);
@@ -101,16 +88,15 @@ export class FtraceDecoder implements LineSink {
     if (this.scsiLines === 0) {
       out.push(this.diag(0, 'no SCSI tracepoint lines (scsi:scsi_dispatch_cmd_*) found; were the scsi events enabled?', 0));
     }
-    return out;
   }
 
-  overlong(offset: number, bytes: number): void {
+  override overlong(offset: number, bytes: number): void {
     this.stats.damagedRegions++;
     this.stats.skippedBytes += bytes;
     this.emit(this.diag(offset, `line of ${bytes} bytes is too long for a trace line; skipped`, bytes));
   }
 
-  line(text: string, offset: number): void {
+  override line(text: string, offset: number): void {
     const parsed = parseScsiTraceLine(text);
     if (parsed === undefined) return;
     const index = this.scsiLines++;

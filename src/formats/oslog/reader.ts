@@ -4,7 +4,7 @@ import { describeOffset } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import { MAGIC, MAX_BODY_LENGTH, RECORD_HEADER, RECORD_TRAILER, SYNC_BYTES } from '../native/layout.js';
 import { NativeDecoder } from '../native/reader.js';
-import { decodeChunks, decodeWhole, LineSplitter, type LineSink } from '../ftrace/lines.js';
+import { decodeChunks, decodeWhole, LineDecoder } from '../ftrace/lines.js';
 import { messageOf, parseLine } from './encoding.js';
 
 /** Largest unit: a record of the largest body a reader accepts. */
@@ -30,12 +30,10 @@ interface Assembly {
  * compact, json and ndjson styles) or any other text log, reassembles the units and decodes
  * them with the native decoder. Events carry the byte offset of the unit's first line.
  */
-export class OslogDecoder implements LineSink {
-  private readonly splitter = new LineSplitter();
+export class OslogDecoder extends LineDecoder {
   private readonly open = new Map<number, Assembly>();
   private readonly recentlyDone = new Map<number, number>();
   private openBytes = 0;
-  private out: TraceEvent[] = [];
   private decoder: NativeDecoder | undefined;
   private headerKey = '';
   /** The last header seen could not be used. */
@@ -44,31 +42,19 @@ export class OslogDecoder implements LineSink {
   private markers = 0;
   private lastTimeNs = 0;
 
-  constructor(readonly stats: ReadStats = newReadStats()) {}
-
-  push(chunk: Uint8Array, out: TraceEvent[] = []): TraceEvent[] {
-    this.stats.bytesRead += chunk.length;
-    this.out = out;
-    this.splitter.push(chunk, this);
-    return out;
-  }
-
-  end(out: TraceEvent[] = []): TraceEvent[] {
-    this.out = out;
-    this.splitter.end(this);
+  protected override finish(out: TraceEvent[]): void {
     for (const [seq, a] of this.open) this.abandon(seq, a, 'the export ends before');
     this.open.clear();
     if (this.markers === 0) {
       out.push(this.diag(0, 'no SCT1 lines found (a scsitrace os_log export has lines with SCT1B or SCT1X)', 0, 0));
     }
-    return out;
   }
 
-  overlong(offset: number, bytes: number): void {
+  override overlong(offset: number, bytes: number): void {
     this.damage(offset, `line of ${bytes} bytes is too long for a log line; skipped`, bytes);
   }
 
-  line(text: string, offset: number): void {
+  override line(text: string, offset: number): void {
     const parsed = parseLine(messageOf(text));
     if (parsed === undefined) return;
     this.markers++;
