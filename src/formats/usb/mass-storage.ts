@@ -206,20 +206,8 @@ export class UsbMassStorageDecoder {
     if (d.heldFailure && cdb[0] !== REQUEST_SENSE) this.releaseHeld(d);
     const taskId = (BigInt(d.index) << 32n) | BigInt(d.botSequence++ >>> 0);
     d.bot = { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 };
-    this.emit({
-      kind: 'submit',
-      ...at,
-      taskId,
-      targetId: BigInt(d.index),
-      lun,
-      tag: BigInt(tag),
-      attribute: TaskAttribute.Simple,
-      direction: transferLength === 0 ? DataDirection.None : dirIn ? DataDirection.FromDevice : DataDirection.ToDevice,
-      requestedBytes: transferLength,
-      timeoutMs: 0,
-      cdb,
-      segments: EMPTY_SEGMENTS,
-    });
+    const direction = transferLength === 0 ? DataDirection.None : dirIn ? DataDirection.FromDevice : DataDirection.ToDevice;
+    this.submit(d, d.bot, at, lun, cdb, TaskAttribute.Simple, direction, transferLength);
   }
 
   private botTransfer(d: Device, urb: UrbEvent, out: boolean, at: PacketRef): void {
@@ -286,6 +274,24 @@ export class UsbMassStorageDecoder {
     }
   }
 
+  /** A task submitted to a USB device, its target; USB carries no timeout or DMA segment list. */
+  private submit(d: Device, t: UsbTask, at: PacketRef, lun: number, cdb: Uint8Array, attribute: TaskAttribute, direction: DataDirection, requestedBytes: number): void {
+    this.emit({
+      kind: 'submit',
+      ...at,
+      taskId: t.taskId,
+      targetId: BigInt(d.index),
+      lun,
+      tag: BigInt(t.tag),
+      attribute,
+      direction,
+      requestedBytes,
+      timeoutMs: 0,
+      cdb,
+      segments: EMPTY_SEGMENTS,
+    });
+  }
+
   private releaseHeld(d: Device): void {
     if (!d.heldFailure) return;
     this.emit(d.heldFailure);
@@ -314,20 +320,8 @@ export class UsbMassStorageDecoder {
     d.pendingData = [];
     // The Command IU carries no direction or length; the CDB tells the direction.
     const dir = decodeCdb(cdb).direction;
-    this.emit({
-      kind: 'submit',
-      ...at,
-      taskId,
-      targetId: BigInt(d.index),
-      lun,
-      tag: BigInt(tag),
-      attribute: UAS_ATTRIBUTES[c[4]! & 0x07] ?? TaskAttribute.Simple,
-      direction: dir === 'from-device' ? DataDirection.FromDevice : dir === 'to-device' ? DataDirection.ToDevice : DataDirection.None,
-      requestedBytes: 0,
-      timeoutMs: 0,
-      cdb,
-      segments: EMPTY_SEGMENTS,
-    });
+    const direction = dir === 'from-device' ? DataDirection.FromDevice : dir === 'to-device' ? DataDirection.ToDevice : DataDirection.None;
+    this.submit(d, task, at, lun, cdb, UAS_ATTRIBUTES[c[4]! & 0x07] ?? TaskAttribute.Simple, direction, 0);
   }
 
   /** UAS-2 6.2.3 Task Management IU. */
