@@ -3,7 +3,7 @@
  * readable in light and dark mode (prefers-color-scheme) and printable.
  */
 import type { Breakdown, SizeHistogram, Summary, SummaryLun, SummaryTarget } from '../summary/model.js';
-import { binLabel, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
+import { binLabel, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
 import { barChart, dotTimeline, esc, lineChart, type TimelineRow } from './svg.js';
 import { STYLE } from './style.js';
 
@@ -266,21 +266,12 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
         'Commands',
         table(
           ['command', 'tasks', 'bytes', 'time share', 'errors', 'CHECK CONDITION', 'never completed'],
-          s.commands.map((c) => [c.name, count(c.submitted), size(c.bytes), percent(c.timeShare), count(c.errors), count(c.checkConditions), count(c.neverCompleted)]),
+          s.commands.map(commandCells),
         ) +
           `<h3>Command latency</h3>` +
           table(
             ['command', 'completed', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max'],
-            s.commands.map((c) => [
-              c.name,
-              count(c.completed),
-              duration(c.latency.minNs),
-              duration(c.latency.p50Ns),
-              duration(c.latency.p90Ns),
-              duration(c.latency.p99Ns),
-              duration(c.latency.p999Ns),
-              duration(c.latency.maxNs),
-            ]),
+            s.commands.map(commandLatencyCells),
           ),
       ),
     );

@@ -1,6 +1,6 @@
 /** Number formatting shared by the text and HTML summaries (locale-independent, so goldens are stable). */
 import { formatDuration } from '../time.js';
-import type { LatencyFigures, SummaryLun, SizeBin, SummaryTarget } from './model.js';
+import type { CommandSummary, LatencyFigures, SummaryLun, SizeBin, SummaryTarget } from './model.js';
 
 /** 1234567 → "1,234,567". */
 export function count(n: number): string {
@@ -109,4 +109,15 @@ export function headlineCells(l: SummaryLun | SummaryTarget): string[] {
     perSec(l.iopsMean),
     `${l.queueDepth.mean.toFixed(2)} / ${l.queueDepth.max}`,
   ];
+}
+
+/** A command's row in the Commands table (text and HTML): tasks, bytes, time share, errors. */
+export function commandCells(c: CommandSummary): string[] {
+  return [c.name, count(c.submitted), size(c.bytes), percent(c.timeShare), count(c.errors), count(c.checkConditions), count(c.neverCompleted)];
+}
+
+/** A command's row in the Command latency table (text and HTML): completed, then min to max. */
+export function commandLatencyCells(c: CommandSummary): string[] {
+  const l = c.latency;
+  return [c.name, count(c.completed), duration(l.minNs), duration(l.p50Ns), duration(l.p90Ns), duration(l.p99Ns), duration(l.p999Ns), duration(l.maxNs)];
 }

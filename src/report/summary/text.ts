@@ -1,6 +1,6 @@
 /** The text summary: titled cli-table3 tables sized to the terminal. */
 import type { Breakdown, SummaryLun, Summary, SizeHistogram, SummaryTarget } from './model.js';
-import { binLabel, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
+import { binLabel, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
 import { renderPairs, renderTable } from './table.js';
 
 export interface TextOptions {
@@ -127,15 +127,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
   if (by.has('opcode') && s.commands.length) {
     const shown = s.commands.slice(0, maxRows);
     const rest = s.commands.slice(maxRows);
-    const rows: Array<Array<string | number>> = shown.map((c) => [
-      c.name,
-      count(c.submitted),
-      size(c.bytes),
-      percent(c.timeShare),
-      count(c.errors),
-      count(c.checkConditions),
-      count(c.neverCompleted),
-    ]);
+    const rows: Array<Array<string | number>> = shown.map(commandCells);
     if (rest.length) {
       const sum = (f: (c: Summary['commands'][number]) => number) => count(rest.reduce((n, c) => n + f(c), 0));
       rows.push([`${rest.length} more commands`, sum((c) => c.submitted), size(rest.reduce((n, c) => n + c.bytes, 0)), '', sum((c) => c.errors), sum((c) => c.checkConditions), sum((c) => c.neverCompleted)]);
@@ -146,16 +138,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
         renderTable({ head: ['command', 'tasks', 'bytes', 'time\nshare', 'errors', 'CHECK\nCONDITION', 'never\ncompleted'], rows, flex: 0, width }),
       ),
     );
-    const latencyRows = shown.map((c) => [
-      c.name,
-      count(c.completed),
-      duration(c.latency.minNs),
-      duration(c.latency.p50Ns),
-      duration(c.latency.p90Ns),
-      duration(c.latency.p99Ns),
-      duration(c.latency.p999Ns),
-      duration(c.latency.maxNs),
-    ]);
+    const latencyRows = shown.map(commandLatencyCells);
     out.push(
       section(
         'Command latency',
