@@ -118,16 +118,20 @@ export interface Completions {
   unreadableSense: number;
 }
 
-export interface SummaryLun {
-  /** Decimal string when beyond 2^53; otherwise a number. */
-  target: number | string;
-  lun: number;
+/** The task and byte counts of a LUN or target, as the summarizer counts them. */
+export interface LunCounts {
   submitted: number;
   completed: number;
   errors: number;
   neverCompleted: number;
   bytesRead: number;
   bytesWritten: number;
+}
+
+export interface SummaryLun extends LunCounts {
+  /** Decimal string when beyond 2^53; otherwise a number. */
+  target: number | string;
+  lun: number;
   iopsMean: number;
   readBytesPerSec: number;
   writeBytesPerSec: number;

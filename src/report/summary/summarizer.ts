@@ -23,7 +23,7 @@ import {
 } from '../../model/events.js';
 import { quickSense } from '../../scsi/index.js';
 import { buildSummary } from './build.js';
-import type { Summary } from './model.js';
+import type { LunCounts, Summary } from './model.js';
 
 export interface SummarizerOptions {
   /** Interval for peak IOPS/throughput; default: picked from the capture span (1 ms … 10 s). */
@@ -101,19 +101,13 @@ export interface CommandAcc {
   latency: LogHistogram;
 }
 
-export interface LunAcc {
+export interface LunAcc extends LunCounts {
   target: bigint | null;
   /** Position in SummaryAccumulator.lunList. */
   index: number;
   /** Queue depth of the whole target, shared by its LUNs. */
   targetQd: QueueDepth;
   lun: number;
-  submitted: number;
-  completed: number;
-  errors: number;
-  neverCompleted: number;
-  bytesRead: number;
-  bytesWritten: number;
   latency: LogHistogram;
   qd: QueueDepth;
 }
