@@ -15,6 +15,7 @@ import {
   type SummaryFindings,
   type LatencyFigures,
   type LatencyHistogram,
+  type LunCounts,
   type SummaryLun,
   type SizeBin,
   type SizeHistogram,
@@ -169,19 +170,21 @@ function latencyHistogram(cls: CommandClass, h: LogHistogram): LatencyHistogram 
   return out;
 }
 
+const LUN_COUNTS: readonly (keyof LunCounts)[] = ['submitted', 'completed', 'errors', 'neverCompleted', 'bytesRead', 'bytesWritten'];
+const COMMAND_COUNTS = ['submitted', 'completed', 'bytes', 'busyNs', 'errors', 'checkConditions', 'neverCompleted'] as const;
+
+/** Merges one accumulator into another of its kind: the named counts add up, the latency histograms merge. */
+function addCounts<K extends string>(into: Record<K, number> & { latency: LogHistogram }, from: Record<K, number> & { latency: LogHistogram }, counts: readonly K[]): void {
+  const sums: Record<K, number> = into;
+  for (const k of counts) sums[k] += from[k];
+  into.latency.merge(from.latency);
+}
+
 function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): SummaryTarget {
   const merged = newLun(target, 0, accs[0]!.targetQd, -1);
   // A target's queue depth is tracked as a whole (the sum of its LUNs' maxima would overstate it).
   merged.qd = accs[0]!.targetQd;
-  for (const l of accs) {
-    merged.submitted += l.submitted;
-    merged.completed += l.completed;
-    merged.errors += l.errors;
-    merged.neverCompleted += l.neverCompleted;
-    merged.bytesRead += l.bytesRead;
-    merged.bytesWritten += l.bytesWritten;
-    merged.latency.merge(l.latency);
-  }
+  for (const l of accs) addCounts(merged, l, LUN_COUNTS);
   const { lun: _lun, ...rest } = lunSummary(merged, spanSec);
   return { ...rest, luns: accs.length };
 }
@@ -325,14 +328,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     row.keys.push(c.key);
     const m = row.acc;
     if (row.keys.length === 2) m.latency = copyHistogram(m.latency);
-    m.submitted += c.submitted;
-    m.completed += c.completed;
-    m.bytes += c.bytes;
-    m.busyNs += c.busyNs;
-    m.errors += c.errors;
-    m.checkConditions += c.checkConditions;
-    m.neverCompleted += c.neverCompleted;
-    m.latency.merge(c.latency);
+    addCounts(m, c, COMMAND_COUNTS);
   }
   const commands: CommandSummary[] = [...rows].map(([name, { keys, acc: c }]) => {
     const key = keys[0]!;
