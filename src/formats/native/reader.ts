@@ -128,15 +128,43 @@ export class NativeDecoder {
     this.stats.bytesRead += chunk.length;
     if (this.pending.length === 0) {
       this.pending = chunk;
+      this.run(false, out);
+      return out;
+    }
+    // A record straddles the chunk boundary. Copy only what it needs from the new chunk (not
+    // the whole chunk: that copy cost more than the CRC), decode it, then go on in the chunk
+    // itself.
+    const left = this.pending.length;
+    const take = Math.min(chunk.length, Math.max(this.bytesToFinishPending(), 4096));
+    const joined = new Uint8Array(left + take);
+    joined.set(this.pending, 0);
+    joined.set(chunk.subarray(0, take), left);
+    this.pending = joined;
+    this.run(false, out);
+    const consumed = joined.length - this.pending.length;
+    if (consumed >= left) {
+      // Everything not yet decoded lies in the chunk: continue there without copying.
+      this.pending = chunk.subarray(consumed - left);
+    } else if (take < chunk.length) {
+      // Still short of a whole record (a long one, or damage): fall back to joining it all.
+      const all = new Uint8Array(this.pending.length + chunk.length - take);
+      all.set(this.pending, 0);
+      all.set(chunk.subarray(take), this.pending.length);
+      this.pending = all;
     } else {
-      // Uninitialised: every byte is overwritten just below, and zero-filling 1 MiB per chunk showed.
-      const joined: Uint8Array = Buffer.allocUnsafe(this.pending.length + chunk.length);
-      joined.set(this.pending, 0);
-      joined.set(chunk, this.pending.length);
-      this.pending = joined;
+      return out;
     }
     this.run(false, out);
     return out;
+  }
+
+  /** Bytes the record starting the pending buffer still lacks (a guess when unknown). */
+  private bytesToFinishPending(): number {
+    const p = this.pending;
+    if (this.state !== 'records' || p.length < RECORD_HEADER) return RECORD_HEADER;
+    const bodyLength = (p[8]! | (p[9]! << 8) | (p[10]! << 16) | (p[11]! << 24)) >>> 0;
+    if (bodyLength > MAX_BODY_LENGTH) return RECORD_HEADER;
+    return RECORD_HEADER + bodyLength + RECORD_TRAILER - p.length;
   }
 
   /** Call at end of input: reports truncation and any damage still open. */
@@ -338,7 +366,7 @@ export class NativeDecoder {
           taskId: v.getBigUint64(b + 8, true),
           targetId: smallU64(v, b + 16),
           lun: decodeLun(buf, b + 24),
-          tag: v.getBigUint64(b + 32, true),
+          tag: smallU64(v, b + 32),
           requestedBytes: u64(v, b + 40),
           timeoutMs: v.getUint32(b + 48, true),
           attribute: v.getUint8(b + 52) as TaskAttribute,
@@ -503,7 +531,7 @@ function need(len: number, fixed: number, name: string): void {
 /** Most completions carry no sense; they share one empty array. */
 const NO_SENSE = new Uint8Array(0);
 
-/** Target ids are small numbers in practice; reuse their BigInts instead of allocating one per task. */
+/** Target ids and tags are small numbers in practice; reuse their BigInts instead of allocating one per task. */
 const SMALL_BIGINTS = Array.from({ length: 256 }, (_, i) => BigInt(i));
 function smallU64(v: DataView, at: number): bigint {
   if (v.getUint32(at + 4, true) === 0) {
