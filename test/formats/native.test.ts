@@ -156,6 +156,26 @@ describe('damaged input', () => {
     expect(stats.skippedBytes).toBe(whole[6]!.offset - victim.offset);
   });
 
+  it('reads damaged input the same whatever the chunking (records straddling chunk ends)', () => {
+    const bytes = tasks(30);
+    let rng = 777;
+    const rand = (n: number) => ((rng = (rng * 1103515245 + 12345) & 0x7fffffff), rng % n);
+    for (let iter = 0; iter < 300; iter++) {
+      const damaged = bytes.slice(0, MAGIC.length + rand(bytes.length));
+      for (let f = rand(4); f > 0; f--) damaged[rand(damaged.length)] ^= 1 << rand(8);
+      const whole = decodeNative(damaged);
+      const dec = new NativeDecoder();
+      const out: TraceEvent[] = [];
+      for (let i = 0; i < damaged.length; ) {
+        const size = 1 + rand(300);
+        dec.push(damaged.subarray(i, i + size), out);
+        i += size;
+      }
+      dec.end(out);
+      expect(out).toEqual(whole);
+    }
+  });
+
   it('bounds a huge length field instead of allocating it', () => {
     const bytes = tasks(2).slice();
     const first = decodeNative(bytes)[1]!;
