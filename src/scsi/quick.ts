@@ -17,28 +17,50 @@ export interface CdbHeadline {
   summary: string;
 }
 
-/** Layouts of the READ/WRITE family (SBC-5): LBA offset/size, length offset/size, group byte. */
-const RW: Record<number, [lbaAt: number, lbaSize: number, lenAt: number, lenSize: number, groupAt: number, cdbLength: number]> = {
-  0x28: [2, 4, 7, 2, 6, 10],
-  0x2a: [2, 4, 7, 2, 6, 10],
-  0xa8: [2, 4, 6, 4, 10, 12],
-  0xaa: [2, 4, 6, 4, 10, 12],
-  0x88: [2, 8, 10, 4, 14, 16],
-  0x8a: [2, 8, 10, 4, 14, 16],
-};
+/** Layouts of the READ/WRITE family (SBC-5): where the LBA, the length and the group byte are. */
+interface RwLayout {
+  lbaAt: number;
+  lbaSize: number;
+  lenAt: number;
+  lenSize: number;
+  groupAt: number;
+  cdbLength: number;
+}
+const RW10: RwLayout = { lbaAt: 2, lbaSize: 4, lenAt: 7, lenSize: 2, groupAt: 6, cdbLength: 10 };
+const RW12: RwLayout = { lbaAt: 2, lbaSize: 4, lenAt: 6, lenSize: 4, groupAt: 10, cdbLength: 12 };
+const RW16: RwLayout = { lbaAt: 2, lbaSize: 8, lenAt: 10, lenSize: 4, groupAt: 14, cdbLength: 16 };
+/** Indexed by opcode (an array, not an object: this is looked up once per task). */
+const RW: ReadonlyArray<RwLayout | undefined> = (() => {
+  const table = new Array<RwLayout | undefined>(256).fill(undefined);
+  table[0x28] = table[0x2a] = RW10;
+  table[0xa8] = table[0xaa] = RW12;
+  table[0x88] = table[0x8a] = RW16;
+  return table;
+})();
+
+/** Set by plainRange: module scope instead of a result object, as this runs once per task. */
+let rangeLba = 0;
+let rangeLen = 0;
+
+/** True for a plain READ/WRITE CDB (no flag bits, group 0, control 0); sets rangeLba/rangeLen. */
+function plainRange(cdb: Uint8Array, l: RwLayout | undefined): boolean {
+  if (l === undefined) return false;
+  const length = l.cdbLength;
+  if (cdb.length !== length || cdb[1] !== 0 || cdb[l.groupAt] !== 0 || cdb[length - 1] !== 0) return false;
+  let lba = 0;
+  for (let i = 0; i < l.lbaSize; i++) lba = lba * 256 + cdb[l.lbaAt + i]!;
+  if (!Number.isSafeInteger(lba)) return false;
+  let len = 0;
+  for (let i = 0; i < l.lenSize; i++) len = len * 256 + cdb[l.lenAt + i]!;
+  rangeLba = lba;
+  rangeLen = len;
+  return true;
+}
 
 function plainRw(cdb: Uint8Array): CdbHeadline | undefined {
-  const layout = RW[cdb[0]!];
-  if (!layout) return undefined;
-  const [lbaAt, lbaSize, lenAt, lenSize, groupAt, length] = layout;
-  if (cdb.length !== length || cdb[1] !== 0 || cdb[groupAt] !== 0 || cdb[length - 1] !== 0) return undefined;
-  let lba = 0;
-  for (let i = 0; i < lbaSize; i++) lba = lba * 256 + cdb[lbaAt + i]!;
-  if (!Number.isSafeInteger(lba)) return undefined;
-  let len = 0;
-  for (let i = 0; i < lenSize; i++) len = len * 256 + cdb[lenAt + i]!;
+  if (!plainRange(cdb, RW[cdb[0]!])) return undefined;
   const name = commandName(cdb);
-  return { opcode: cdb[0]!, name, lba: BigInt(lba), transferLength: len, transferUnit: 'blocks', summary: `${name} LBA ${lba} len ${len}` };
+  return { opcode: cdb[0]!, name, lba: BigInt(rangeLba), transferLength: rangeLen, transferUnit: 'blocks', summary: `${name} LBA ${rangeLba} len ${rangeLen}` };
 }
 
 /** Name, LBA, length and one-line summary of a CDB, as decodeCdb gives them. */
@@ -56,16 +78,5 @@ export function cdbHeadline(cdb: Uint8Array): CdbHeadline {
 
 /** Just the one-line summary: the same as cdbHeadline's, without building the headline. */
 export function cdbSummary(cdb: Uint8Array): string {
-  const layout = RW[cdb[0]!];
-  if (layout) {
-    const [lbaAt, lbaSize, lenAt, lenSize, groupAt, length] = layout;
-    if (cdb.length === length && cdb[1] === 0 && cdb[groupAt] === 0 && cdb[length - 1] === 0) {
-      let lba = 0;
-      for (let i = 0; i < lbaSize; i++) lba = lba * 256 + cdb[lbaAt + i]!;
-      let len = 0;
-      for (let i = 0; i < lenSize; i++) len = len * 256 + cdb[lenAt + i]!;
-      if (Number.isSafeInteger(lba)) return `${commandName(cdb)} LBA ${lba} len ${len}`;
-    }
-  }
-  return decodeCdb(cdb).summary;
+  return plainRange(cdb, RW[cdb[0]!]) ? `${commandName(cdb)} LBA ${rangeLba} len ${rangeLen}` : decodeCdb(cdb).summary;
 }
