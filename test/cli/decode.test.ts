@@ -95,6 +95,15 @@ describe('scsitrace decode', () => {
     expect(r.stderr).toMatch(/at byte 0x[0-9a-f]+ \(record \d+\): truncated record/);
   });
 
+  it('says so on stderr when a trace holds no task, quoting the reader\'s note', async () => {
+    const empty = join(dir, 'empty.sct');
+    writeFileSync(empty, buildTraceBytes((b) => b.w.note(0, 'capture started late')));
+    const r = await runScsitrace('decode', empty);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/empty\.sct: no SCSI tasks found \(read as native\): capture started late/);
+  });
+
   it('reports a missing file as usage error', async () => {
     const r = await runScsitrace('decode', join(dir, 'nope.sct'));
     expect(r.code).toBe(2);

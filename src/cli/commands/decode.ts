@@ -68,6 +68,10 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   let printed = 0;
   let orphans = 0;
   let matcher = new TaskMatcher();
+  // A trace with no task at all gets a word on stderr, with the reader's own note if it left one
+  // (e.g. a capture with no iSCSI or USB mass-storage traffic), instead of silent empty output.
+  let tasksInTrace = 0;
+  let firstNote: string | undefined;
 
   const emit = (t: TaskRecord): Promise<void> | undefined => {
     if (printed >= limit || !matchesFilter(filter, t)) return undefined;
@@ -81,6 +85,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
     async (batch) => {
       for (const ev of batch) {
         if (ev.kind === 'submit') {
+          tasksInTrace++;
           const r = matcher.submit(ev);
           if (r?.kind === 'reused') {
             const w = emit({ submit: r.previous });
@@ -94,13 +99,18 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
           } else if (r.kind === 'orphan' && ++orphans <= MAX_ORPHAN_WARNINGS) {
             ctx.warn(`at byte 0x${ev.offset.toString(16)} (record ${ev.index}): completion for unknown task id ${ev.taskId}${r.alreadyCompleted ? ' (already completed)' : ''}`);
           }
+        } else if (ev.kind === 'note' && ev.taskId === undefined && firstNote === undefined) {
+          firstNote = ev.text;
         }
       }
     },
     () => {
       matcher = new TaskMatcher();
+      tasksInTrace = 0;
+      firstNote = undefined;
     },
-    async () => {
+    async (trace) => {
+      if (tasksInTrace === 0) ctx.warn(`${trace.path}: no SCSI tasks found (read as ${trace.format.id})${firstNote ? `: ${firstNote}` : ''}`);
       for (const t of matcher.drain()) {
         const w = emit(t);
         if (w) await w;
