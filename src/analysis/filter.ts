@@ -1,7 +1,7 @@
 import type { TaskRecord } from './tasks.js';
 import { UsageError } from '../model/errors.js';
 import { ServiceResponse } from '../model/events.js';
-import { cdbServiceAction } from './cdb-keys.js';
+import { commandServiceAction } from './cdb-keys.js';
 
 /** Which tasks `decode` (and others) keep. Parsed from CLI options; pure predicate. */
 export interface TaskFilter {
@@ -50,7 +50,7 @@ export function matchesFilter(f: TaskFilter, t: TaskRecord): boolean {
   if (f.untilNs !== undefined && s.timeNs > f.untilNs) return false;
   if (f.opcodes) {
     const op = s.cdb[0]!;
-    const sa = cdbServiceAction(s.cdb);
+    const sa = commandServiceAction(s.cdb);
     if (!f.opcodes.has(op) && !(sa !== undefined && f.opcodes.has((op << 16) | sa | 0x100_0000))) return false;
   }
   if (f.statuses) {

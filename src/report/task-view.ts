@@ -1,5 +1,6 @@
 import type { TaskRecord } from '../analysis/tasks.js';
 import { DataDirection, ServiceResponse, TaskAttribute } from '../model/events.js';
+import { toHex } from '../model/hex.js';
 import { cdbHeadline, decodeSense, taskStatusName, serviceResponseName } from '../scsi/index.js';
 
 const ATTRIBUTE_NAMES: Record<number, string> = {
@@ -22,11 +23,6 @@ export function directionName(d: number): string {
   return DIRECTION_NAMES[d] ?? `direction ${d}`;
 }
 
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
-  return s;
-}
 
 /** A JSON number when exact, else a decimal string (64-bit values past 2^53). */
 export function jsonInteger(v: bigint): number | string {

@@ -6,6 +6,7 @@
  * 2^53. README.md ("JSON Lines input") documents it.
  */
 import type { SegmentList, TraceEvent } from '../../model/events.js';
+import { toHex } from '../../model/hex.js';
 import { PackedSegmentList } from '../../model/segments.js';
 
 export type JsonEvent = Record<string, unknown>;
@@ -14,11 +15,6 @@ function u64(v: bigint): number | string {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= 0n ? Number(v) : v.toString();
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
 
 function segmentsJson(s: SegmentList): Array<[number | string, number]> {
   const out: Array<[number | string, number]> = [];
@@ -43,7 +39,7 @@ export function eventToJson(e: TraceEvent): JsonEvent | undefined {
         direction: e.direction,
         requestedBytes: e.requestedBytes,
         timeoutMs: e.timeoutMs,
-        cdb: hex(e.cdb),
+        cdb: toHex(e.cdb),
         segments: segmentsJson(e.segments),
         ...(e.bundleSlot !== undefined ? { bundleSlot: e.bundleSlot } : {}),
       };
@@ -57,7 +53,7 @@ export function eventToJson(e: TraceEvent): JsonEvent | undefined {
         bytesTransferred: e.bytesTransferred,
         residual: e.residual,
         residualFlags: e.residualFlags,
-        sense: hex(e.sense),
+        sense: toHex(e.sense),
       };
     case 'constraints':
       return { kind: 'constraints', timeNs: e.timeNs, entries: e.entries };
