@@ -1,5 +1,5 @@
 import { Parser } from 'binary-parser';
-import { crc32c } from '../../model/crc32c.js';
+import { Crc32cWindow } from '../../model/crc32c.js';
 import type {
   ConstraintValue,
   DataDirection,
@@ -88,6 +88,12 @@ const constraintEntryParser = new Parser()
   .uint32('valueLength');
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** One CRC window for every decoder: run() loads and checks within one synchronous call. */
+let sharedCrc: Crc32cWindow | undefined;
+function crcWindow(): Crc32cWindow {
+  return (sharedCrc ??= new Crc32cWindow());
+}
 
 /** A record whose framing and CRC are fine but whose content contradicts itself. */
 class BadRecord extends Error {}
@@ -181,6 +187,8 @@ export class NativeDecoder {
     if (this.state !== 'records') return;
     const buf = this.pending;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const crc = crcWindow();
+    crc.load(buf);
     let p = 0;
     for (;;) {
       const avail = buf.length - p;
@@ -211,7 +219,7 @@ export class NativeDecoder {
       }
       const bodyStart = p + RECORD_HEADER;
       const stored = view.getUint32(bodyStart + bodyLength, true);
-      if (crc32c(buf, p + 4, bodyStart + bodyLength) !== stored) {
+      if (crc.crc(p + 4, bodyStart + bodyLength) !== stored) {
         p = this.damage(buf, p, eof, `record CRC32C mismatch (type ${type}, length ${bodyLength})`, out);
         if (p < 0) break;
         continue;

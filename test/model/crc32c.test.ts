@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Crc32cWindow, crc32c } from '../../src/model/crc32c.js';
+import { generate } from '../../scripts/gen-crc32c-wasm.mjs';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+describe('crc32c', () => {
+  it('gives the standard check values (RFC 3720 B.4 and the "123456789" check)', () => {
+    expect(crc32c(ascii('123456789'))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+    expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
+    expect(crc32c(Uint8Array.from({ length: 32 }, (_, i) => i))).toBe(0x46dd794e);
+  });
+
+  it('continues from a previous value', () => {
+    const b = ascii('123456789');
+    expect(crc32c(b, 4, 9, crc32c(b, 0, 4))).toBe(0xe3069283);
+  });
+});
+
+describe('Crc32cWindow (WebAssembly)', () => {
+  it('agrees with crc32c() on the standard check values', () => {
+    const w = new Crc32cWindow();
+    w.load(ascii('xx123456789'));
+    expect(w.crc(2, 11)).toBe(0xe3069283);
+    w.load(Uint8Array.from({ length: 32 }, (_, i) => i));
+    expect(w.crc(0, 32)).toBe(0x46dd794e);
+  });
+
+  it('agrees with crc32c() on any range of any buffer, at every alignment', () => {
+    const w = new Crc32cWindow();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = bytes.length ? a % (bytes.length + 1) : 0;
+        const end = start + (bytes.length - start ? b % (bytes.length - start + 1) : 0);
+        w.load(bytes);
+        expect(w.crc(start, end)).toBe(crc32c(bytes, start, end));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('grows its memory for a buffer larger than its first page', () => {
+    const w = new Crc32cWindow();
+    const big = Uint8Array.from({ length: 3 * 65536 + 17 }, (_, i) => (i * 2654435761) >>> 24);
+    w.load(big);
+    expect(w.crc(0, big.length)).toBe(crc32c(big));
+    expect(w.crc(65530, 2 * 65536 + 3)).toBe(crc32c(big, 65530, 2 * 65536 + 3));
+  });
+
+  it('is built from the committed crc32c.wat (run node scripts/gen-crc32c-wasm.mjs if not)', async () => {
+    expect(readFileSync(join(repoRoot, 'src/model/crc32c-wasm.ts'), 'utf8')).toBe(await generate());
+  });
+});
