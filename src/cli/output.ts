@@ -1,32 +1,108 @@
 import type { Writable } from 'node:stream';
 
 /**
- * Buffered line output that respects back-pressure: callers await only when `line` returns a
- * promise (once per 256 KiB). Lines are encoded straight into a byte buffer: appending to one big
- * string built a rope of millions of pieces that cost more in GC and flattening than the
- * formatting itself.
+ * Buffered line output that respects back-pressure: callers await only when `line` (or
+ * `begin`) returns a promise (once per 256 KiB). Lines are encoded straight into a byte buffer:
+ * appending to one big string built a rope of millions of pieces that cost more in GC and
+ * flattening than the formatting itself.
+ *
+ * Besides whole strings (`line`), a line can be written piece by piece as bytes: `begin(n)`
+ * makes room for up to n bytes, then `ascii`, `text`, `bytes`, `int` append, and `end` closes
+ * the line. This is how `decode` writes a task without building a string for it.
  */
 export class LineOutput {
   private buf: Buffer;
-  private pos = 0;
+  /** Write position in the buffer; public for the padding helpers' callers. */
+  pos = 0;
   constructor(private readonly stream: Writable = process.stdout, private readonly size = 256 * 1024) {
     this.buf = Buffer.allocUnsafe(size);
   }
 
   /** Adds a line; returns a promise only when the buffer was handed to the stream. */
   line(text: string): Promise<void> | undefined {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (this.pos + text.length * 3 + 1 > this.size) {
-      if (text.length * 3 + 1 > this.size) {
-        const pending = this.flush();
-        return pending.then(() => this.writeOut(Buffer.from(text + '\n')));
-      }
-      const pending = this.flush();
-      this.append(text);
-      return pending;
+    const pending = this.begin(text.length * 3 + 1); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    this.text(text);
+    this.end();
+    return pending;
+  }
+
+  /**
+   * Makes room for a line of at most `maxBytes` bytes (newline included). Returns a promise
+   * when a full buffer was handed to the stream; the line can still be written at once.
+   */
+  begin(maxBytes: number): Promise<void> | undefined {
+    if (this.pos + maxBytes <= this.buf.length) return undefined;
+    const pending = this.flush();
+    if (maxBytes > this.buf.length) this.buf = Buffer.allocUnsafe(maxBytes);
+    return pending;
+  }
+
+  /** Appends a string known to be ASCII (names, fixed words). */
+  ascii(s: string): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Appends any string as UTF-8. */
+  text(s: string): void {
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** Appends bytes as they are (pre-encoded text). */
+  bytes(src: Uint8Array): void {
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+  }
+
+  /** Appends an integer in decimal, as String(n) would write it. */
+  int(n: number): void {
+    if (n < 0 || n > 0xffff_ffff || n !== Math.floor(n)) {
+      this.ascii(String(n));
+      return;
     }
-    this.append(text);
-    return undefined;
+    const b = this.buf;
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    let x = n >>> 0;
+    do {
+      const q = (x / 10) >>> 0;
+      b[--p] = 48 + x - q * 10;
+      x = q;
+    } while (x > 0);
+  }
+
+  /** Appends `n` zero-padded to `width` digits (0 <= n < 10^width, width <= 9). */
+  zeroPadded(n: number, width: number): void {
+    const b = this.buf;
+    let p = this.pos + width;
+    this.pos = p;
+    let x = n >>> 0;
+    for (let i = 0; i < width; i++) {
+      const q = (x / 10) >>> 0;
+      b[--p] = 48 + x - q * 10;
+      x = q;
+    }
+  }
+
+  /**
+   * Right-aligns what was written since `start` in a field of `width` characters, where
+   * `chars` is its length in characters (UTF-16 units, as String#padStart counts).
+   */
+  padStart(start: number, width: number, chars: number): void {
+    const pad = width - chars;
+    if (pad <= 0) return;
+    this.buf.copyWithin(start + pad, start, this.pos);
+    this.buf.fill(0x20, start, start + pad);
+    this.pos += pad;
+  }
+
+  /** Ends the line. */
+  end(): void {
+    this.buf[this.pos++] = 0x0a;
   }
 
   flush(): Promise<void> {
@@ -36,11 +112,6 @@ export class LineOutput {
     this.buf = Buffer.allocUnsafe(this.size);
     this.pos = 0;
     return this.writeOut(out);
-  }
-
-  private append(text: string): void {
-    this.pos += this.buf.write(text, this.pos);
-    this.buf[this.pos++] = 0x0a;
   }
 
   private writeOut(bytes: Uint8Array): Promise<void> {

@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { TraceEvent } from '../model/events.js';
 import { TraceFormatError, UsageError } from '../model/errors.js';
 import { newReadStats, type ReadStats } from '../model/stats.js';
@@ -35,49 +36,84 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  // Gather enough bytes to sniff; formats see the same bytes again as their first chunk.
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let done = false;
-  while (headBytes < SNIFF_BYTES) {
-    const r = await iterator.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    headBytes += r.value.length;
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message}`);
   }
-  const first = Buffer.concat(head);
+  // Gather enough bytes to sniff; formats see the same bytes again as their first chunk.
+  let first: Uint8Array;
+  let atEnd = false;
+  try {
+    // Pipes and FIFOs may return short reads: read until the head is full or the input ends.
+    const head = Buffer.allocUnsafe(SNIFF_BYTES);
+    let got = 0;
+    while (got < SNIFF_BYTES) {
+      const { bytesRead } = await file.read(head, got, SNIFF_BYTES - got, null);
+      if (bytesRead === 0) {
+        atEnd = true;
+        break;
+      }
+      got += bytesRead;
+    }
+    first = head.subarray(0, got);
+  } catch (e) {
+    await file.close();
+    throw new UsageError(`${path}: ${(e as Error).message}`);
+  }
   let format: TraceFormat | undefined;
   if (options.inputFormat) {
     format = formatById(options.inputFormat);
-    if (!format) throw new UsageError(`unknown input format "${options.inputFormat}" (known: ${formats.map((f) => f.id).join(', ')})`);
   } else {
     format = sniffFormat(first.subarray(0, SNIFF_BYTES));
-    if (!format) {
-      stream.destroy();
-      if (first.length === 0) throw new TraceFormatError(0, `${path}: empty file, not a trace`);
-      throw new TraceFormatError(0, `${path}: not a trace in any known format (${formats.map((f) => f.id).join(', ')}); first bytes ${hexHead(first)}`);
-    }
+  }
+  if (!format) {
+    await file.close();
+    if (options.inputFormat) throw new UsageError(`unknown input format "${options.inputFormat}" (known: ${formats.map((f) => f.id).join(', ')})`);
+    if (first.length === 0) throw new TraceFormatError(0, `${path}: empty file, not a trace`);
+    throw new TraceFormatError(0, `${path}: not a trace in any known format (${formats.map((f) => f.id).join(', ')}); first bytes ${hexHead(first)}`);
   }
   const stats = newReadStats();
   const onBytes = options.onBytes;
+  // The next read is issued before a chunk is handed on, so the disk (or page cache) works while
+  // the chunk is decoded. A format that lets go of each chunk once it has the chunk after next
+  // gets three buffers in turn (the one it may still hold, the one it is decoding, the one being
+  // read); any other gets a fresh buffer per read, as it may keep views into them.
+  const pool = format.releasesChunks ? [0, 1, 2].map(() => Buffer.allocUnsafe(CHUNK_BYTES)) : undefined;
+  let turn = 0;
+  const readNext = () => {
+    const buf = pool ? pool[turn]! : Buffer.allocUnsafe(CHUNK_BYTES);
+    turn = (turn + 1) % 3;
+    return file.read(buf, 0, CHUNK_BYTES, null).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+  };
   async function* chunks(): AsyncGenerator<Uint8Array> {
-    let read = first.length;
-    if (first.length) {
+    let ahead: Promise<Uint8Array> | undefined;
+    try {
+      let read = first.length;
+      if (atEnd) {
+        if (first.length) {
+          onBytes?.(read);
+          yield first;
+        }
+        return;
+      }
+      ahead = readNext();
       onBytes?.(read);
       yield first;
-    }
-    if (done) return;
-    for (;;) {
-      const r = await iterator.next();
-      if (r.done) return;
-      read += r.value.length;
-      onBytes?.(read);
-      yield r.value;
+      for (;;) {
+        const chunk = await ahead;
+        ahead = undefined;
+        if (chunk.length === 0) return;
+        ahead = readNext();
+        read += chunk.length;
+        onBytes?.(read);
+        yield chunk;
+      }
+    } finally {
+      // A read still in flight (the consumer stopped early) must finish before the file closes.
+      if (ahead) await ahead.catch(() => undefined);
+      await file.close();
     }
   }
   return { path, format, sizeBytes, stats, events: format.read(chunks(), stats, options) };

@@ -13,6 +13,11 @@ export interface TraceFormat {
   description: string;
   /** True when the first bytes of a file (up to 64 KiB, may be fewer) look like this format. */
   sniff(head: Uint8Array): boolean;
+  /**
+   * True when read() keeps nothing of a chunk (no view into it) once it has asked for the chunk
+   * after next; the opener may then read into the same two buffers in turn.
+   */
+  releasesChunks?: boolean;
   /** Streams events in batches; damage becomes Diagnostic events, never exceptions. */
   read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TraceEvent[]>;
 }

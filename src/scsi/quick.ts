@@ -38,9 +38,12 @@ const RW: ReadonlyArray<RwLayout | undefined> = (() => {
   return table;
 })();
 
-/** Set by plainRange: module scope instead of a result object, as this runs once per task. */
-let rangeLba = 0;
-let rangeLen = 0;
+/**
+ * Set by plainRange (and so by isPlainReadWrite): module scope instead of a result object, as
+ * this runs once per task.
+ */
+export let rangeLba = 0;
+export let rangeLen = 0;
 
 /** True for a plain READ/WRITE CDB (no flag bits, group 0, control 0); sets rangeLba/rangeLen. */
 function plainRange(cdb: Uint8Array, l: RwLayout | undefined): boolean {
@@ -55,6 +58,14 @@ function plainRange(cdb: Uint8Array, l: RwLayout | undefined): boolean {
   rangeLba = lba;
   rangeLen = len;
   return true;
+}
+
+/**
+ * True for a plain READ/WRITE CDB, whose summary is then `<name> LBA <rangeLba> len <rangeLen>`
+ * (for writers that build that text themselves, byte by byte).
+ */
+export function isPlainReadWrite(cdb: Uint8Array): boolean {
+  return plainRange(cdb, RW[cdb[0]!]);
 }
 
 function plainRw(cdb: Uint8Array): CdbHeadline | undefined {

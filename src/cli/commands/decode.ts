@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { TaskMatcher, type TaskRecord } from '../../analysis/tasks.js';
 import { matchesFilter, parseFilter } from '../../analysis/filter.js';
-import { decodeRenderers } from '../../report/decode.js';
+import { jsonLine, newTaskLine, taskLineOf, writeTaskText } from '../../report/decode.js';
 import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { LineOutput, paint, useColor } from '../output.js';
+import { LineOutput, useColor } from '../output.js';
 import { inputOptions, type CliContext } from '../context.js';
 
 /** Completions without a submission are worth a warning each, up to a point. */
@@ -62,9 +62,9 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const filter = parseFilter(o);
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
   if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
-  const render = decodeRenderers[o.format];
-  const colors = paint(o.format === 'text' && useColor(ctx.stdout));
+  const colors = o.format === 'text' && useColor(ctx.stdout);
   const out = new LineOutput(ctx.stdout);
+  const line = newTaskLine();
   let printed = 0;
   let orphans = 0;
   let matcher = new TaskMatcher();
@@ -76,7 +76,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const emit = (t: TaskRecord): Promise<void> | undefined => {
     if (printed >= limit || !matchesFilter(filter, t)) return undefined;
     printed++;
-    return out.line(render(t, colors));
+    return o.format === 'json' ? out.line(jsonLine(t)) : writeTaskText(out, taskLineOf(t, line), colors);
   };
 
   const result = await readInputs(

@@ -6,5 +6,7 @@ export const nativeFormat: TraceFormat = {
   id: 'native',
   description: 'scsitrace native binary trace (.sct), docs/FORMAT.md',
   sniff: (head) => head.length >= 4 && MAGIC.subarray(0, Math.min(head.length, MAGIC.length)).every((b, i) => head[i] === b),
+  // NativeDecoder copies what it keeps (CDBs, segments, sense, a record cut by a chunk end).
+  releasesChunks: true,
   read: (chunks, stats) => readNative(chunks, stats),
 };
