@@ -4,6 +4,7 @@
  */
 import { DataDirection, type DataDigest } from '../../model/events.js';
 import { defineRule } from '../rule.js';
+import { taskKey } from '../../analysis/tasks.js';
 
 /** Written ranges remembered; beyond this the index starts over (memory stays bounded). */
 const MAX_REMEMBERED = 1 << 18;
@@ -103,7 +104,7 @@ export default defineRule({
           if (firstBadChunk >= 0) chunk = `; ${badChunks} of ${d.chunkDigests.length} chunks differ, first chunk ${firstBadChunk} (bytes ${firstBadChunk * d.chunkBytes}-${(firstBadChunk + 1) * d.chunkBytes - 1})`;
         }
         const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-        const task = state.matcher.inFlight.get(d.taskId) ?? (state.lastCompleted?.taskId === d.taskId ? state.lastCompleted : undefined);
+        const task = state.matcher.inFlight.get(taskKey(d.taskId)) ?? (state.lastCompleted?.taskId === d.taskId ? state.lastCompleted : undefined);
         report({
           messageId: 'mismatch',
           data: { lba: d.lba, bytes: d.byteCount, readCrc: hex8(d.crc32c), writeCrc: hex8(w.crc32c), writeTask: w.taskId, chunk },

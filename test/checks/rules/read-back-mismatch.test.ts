@@ -1,5 +1,7 @@
+import { describe, expect, it } from 'vitest';
 import rule from '../../../src/checks/rules/read-back-mismatch.js';
-import { testRule } from '../../helpers/rule-tester.js';
+import { runRule, testRule } from '../../helpers/rule-tester.js';
+import { buildTraceEvents, rw10 } from '../../helpers/trace.js';
 import type { TraceBuilder } from '../../helpers/trace.js';
 import { DataDirection, readTask, writeTask } from '../fixtures.js';
 
@@ -45,4 +47,19 @@ testRule(rule, {
       errors: [{ messageId: 'mismatch', evidence: { lba: 1024 } }],
     },
   ],
+});
+
+describe('a read digest logged while its task is still in flight', () => {
+  it('names that task\'s command (looked up by task id among the tasks in flight)', () => {
+    const events = buildTraceEvents((b) => {
+      write(b, 100, 8, 0x1111);
+      const id = b.submit({ cdb: rw10(false, 100, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 });
+      b.w.digest({ timeNs: b.timeNs, taskId: id, lba: 100, byteCount: 4096, direction: DataDirection.FromDevice, crc32c: 0x2222 });
+      b.wait(1000);
+      b.complete(id, { bytesTransferred: 4096 });
+    });
+    const found = runRule(rule, events);
+    expect(found.map((f) => f.messageId)).toEqual(['mismatch']);
+    expect(found[0]!.command).toBe('READ(10) LBA 100 len 8');
+  });
 });
