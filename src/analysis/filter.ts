@@ -1,4 +1,3 @@
-import type { TaskRecord } from './tasks.js';
 import { UsageError } from '../model/errors.js';
 import { ServiceResponse } from '../model/events.js';
 import { commandServiceAction } from './cdb-keys.js';
@@ -43,28 +42,37 @@ export function parseFilter(o: { lun?: string[]; opcode?: string[]; status?: str
   return f;
 }
 
-export function matchesFilter(f: TaskFilter, t: TaskRecord): boolean {
-  const s = t.submit;
-  if (f.luns && !f.luns.has(s.lun)) return false;
-  if (f.sinceNs !== undefined && s.timeNs < f.sinceNs) return false;
-  if (f.untilNs !== undefined && s.timeNs > f.untilNs) return false;
+/** What a filter looks at of a task (decode's TaskLine has these fields). */
+export interface FilterSubject {
+  lun: number;
+  timeNs: number;
+  cdb: Uint8Array;
+  completed: boolean;
+  serviceResponse: number;
+  status: number;
+}
+
+export function matchesFilter(f: TaskFilter, t: FilterSubject): boolean {
+  if (f.luns && !f.luns.has(t.lun)) return false;
+  if (f.sinceNs !== undefined && t.timeNs < f.sinceNs) return false;
+  if (f.untilNs !== undefined && t.timeNs > f.untilNs) return false;
   if (f.opcodes) {
-    const op = s.cdb[0]!;
-    const sa = commandServiceAction(s.cdb);
+    const op = t.cdb[0]!;
+    const sa = commandServiceAction(t.cdb);
     if (!f.opcodes.has(op) && !(sa !== undefined && f.opcodes.has((op << 16) | sa | 0x100_0000))) return false;
   }
   if (f.statuses) {
-    const c = t.complete;
-    const cls: StatusClass = !c
+    const complete = t.serviceResponse === ServiceResponse.TaskComplete;
+    const cls: StatusClass = !t.completed
       ? 'incomplete'
-      : c.serviceResponse !== ServiceResponse.TaskComplete
+      : !complete
         ? 'failed'
-        : c.status === 0x02
+        : t.status === 0x02
           ? 'check'
-          : c.status === 0 || c.status === 0x04
+          : t.status === 0 || t.status === 0x04
             ? 'good'
             : 'failed';
-    if (!f.statuses.has(cls) && !(c && c.serviceResponse === ServiceResponse.TaskComplete && f.statuses.has(c.status))) return false;
+    if (!f.statuses.has(cls) && !(t.completed && complete && f.statuses.has(t.status))) return false;
   }
   return true;
 }

@@ -27,9 +27,21 @@ export function taskKey(id: bigint): TaskKey {
  * Tasks in flight by task id, whatever a caller keeps per task (an event, a slot number).
  * Memory is bounded by the tasks in flight, plus a small ring of recently completed ids so
  * that a second completion can be told apart from a completion for a task that never existed.
+ *
+ * Number keys live in an open-addressing hash table of typed arrays (linear probing,
+ * backward-shift deletion): a JavaScript Map cost ~240 ns per submission here, as every task id
+ * is new and its deletions leave the table to be rebuilt over and over. Bigint keys (ids past
+ * 2^53) go to a Map. Submission order, for drain(), is kept as a sequence number per entry.
  */
 export class InFlightTable<T> {
-  readonly entries = new Map<TaskKey, T>();
+  private bits = 6;
+  private used = new Uint8Array(1 << 6);
+  private keys = new Float64Array(1 << 6);
+  private seqs = new Float64Array(1 << 6);
+  private values: Array<T | undefined> = new Array<T | undefined>(1 << 6).fill(undefined);
+  private count = 0;
+  private readonly big = new Map<bigint, { value: T; seq: number }>();
+  private nextSeq = 0;
   /** Ring of recently completed ids; searched only when an orphan completion turns up. */
   private readonly recent: TaskKey[];
   private recentAt = 0;
@@ -38,18 +50,61 @@ export class InFlightTable<T> {
     this.recent = new Array<TaskKey>(recentWindow).fill(-1);
   }
 
+  /** Tasks in flight. */
+  get size(): number {
+    return this.count + this.big.size;
+  }
+
+  /** The task in flight under this id, if any. */
+  get(key: TaskKey): T | undefined {
+    if (typeof key === 'bigint') return this.big.get(key)?.value;
+    const i = this.find(key);
+    return i < 0 ? undefined : this.values[i];
+  }
+
   /** Puts a submitted task in flight; returns what was in flight under the same id (reused id). */
   add(key: TaskKey, value: T): T | undefined {
-    const previous = this.entries.get(key);
-    this.entries.set(key, value);
-    return previous;
+    if (typeof key === 'bigint') {
+      const had = this.big.get(key);
+      if (had) {
+        const previous = had.value;
+        had.value = value; // keeps its place in submission order, as Map#set does
+        return previous;
+      }
+      this.big.set(key, { value, seq: this.nextSeq++ });
+      return undefined;
+    }
+    const mask = this.used.length - 1;
+    let i = this.slotOf(key);
+    while (this.used[i]) {
+      if (this.keys[i] === key) {
+        const previous = this.values[i];
+        this.values[i] = value;
+        return previous;
+      }
+      i = (i + 1) & mask;
+    }
+    this.used[i] = 1;
+    this.keys[i] = key;
+    this.values[i] = value;
+    this.seqs[i] = this.nextSeq++;
+    if (++this.count * 2 > this.used.length) this.resize(this.bits + 1);
+    return undefined;
   }
 
   /** Takes a completed task out of flight; undefined when no task has that id. */
   take(key: TaskKey): T | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
+    let value: T | undefined;
+    if (typeof key === 'bigint') {
+      value = this.big.get(key)?.value;
+      if (value === undefined) return undefined;
+      this.big.delete(key);
+    } else {
+      const i = this.find(key);
+      if (i < 0) return undefined;
+      value = this.values[i];
+      this.remove(i);
+    }
     this.recent[this.recentAt] = key;
     this.recentAt = this.recentAt + 1 === this.recent.length ? 0 : this.recentAt + 1;
     return value;
@@ -62,9 +117,66 @@ export class InFlightTable<T> {
 
   /** At end of input: what never completed, in submission order; the table is left empty. */
   drain(): T[] {
-    const left = [...this.entries.values()];
-    this.entries.clear();
-    return left;
+    const left: Array<{ value: T; seq: number }> = [...this.big.values()];
+    for (let i = 0; i < this.used.length; i++) if (this.used[i]) left.push({ value: this.values[i]!, seq: this.seqs[i]! });
+    left.sort((a, b) => a.seq - b.seq);
+    this.big.clear();
+    this.used = new Uint8Array(0);
+    this.resize(6);
+    return left.map((e) => e.value);
+  }
+
+  private slotOf(key: number): number {
+    const h = Math.imul((key >>> 0) ^ Math.imul(Math.floor(key / 0x1_0000_0000) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+    return h >>> (32 - this.bits);
+  }
+
+  private find(key: number): number {
+    const mask = this.used.length - 1;
+    for (let i = this.slotOf(key); this.used[i]; i = (i + 1) & mask) if (this.keys[i] === key) return i;
+    return -1;
+  }
+
+  /** Empties slot i, moving later entries of its probe run back so no lookup is cut short. */
+  private remove(i: number): void {
+    const mask = this.used.length - 1;
+    this.count--;
+    let hole = i;
+    for (let j = (i + 1) & mask; this.used[j]; j = (j + 1) & mask) {
+      const home = this.slotOf(this.keys[j]!);
+      // Move j into the hole unless its home lies cyclically within (hole, j].
+      if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
+        this.used[hole] = 1;
+        this.keys[hole] = this.keys[j]!;
+        this.values[hole] = this.values[j];
+        this.seqs[hole] = this.seqs[j]!;
+        hole = j;
+      }
+    }
+    this.used[hole] = 0;
+    this.values[hole] = undefined;
+  }
+
+  private resize(bits: number): void {
+    const { used, keys, values, seqs } = this;
+    this.bits = bits;
+    const n = 1 << bits;
+    this.used = new Uint8Array(n);
+    this.keys = new Float64Array(n);
+    this.seqs = new Float64Array(n);
+    this.values = new Array<T | undefined>(n).fill(undefined);
+    this.count = 0;
+    const mask = n - 1;
+    for (let j = 0; j < used.length; j++) {
+      if (!used[j]) continue;
+      let i = this.slotOf(keys[j]!);
+      while (this.used[i]) i = (i + 1) & mask;
+      this.used[i] = 1;
+      this.keys[i] = keys[j]!;
+      this.values[i] = values[j];
+      this.seqs[i] = seqs[j]!;
+      this.count++;
+    }
   }
 }
 
@@ -79,8 +191,8 @@ export class TaskMatcher {
   }
 
   /** The tasks in flight, by taskKey(task id). */
-  get inFlight(): ReadonlyMap<TaskKey, TaskSubmitted> {
-    return this.table.entries;
+  get inFlight(): Pick<InFlightTable<TaskSubmitted>, 'size' | 'get'> {
+    return this.table;
   }
 
   submit(s: TaskSubmitted): MatchResult | undefined {

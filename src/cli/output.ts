@@ -10,6 +10,9 @@ import type { Writable } from 'node:stream';
  * makes room for up to n bytes, then `ascii`, `text`, `bytes`, `int` append, and `end` closes
  * the line. This is how `decode` writes a task without building a string for it.
  */
+/** Output bytes a stream may hold before LineOutput waits for it to drain. */
+const MAX_QUEUED = 1024 * 1024;
+
 export class LineOutput {
   private buf: Buffer;
   /** Write position in the buffer; public for the padding helpers' callers. */
@@ -58,18 +61,28 @@ export class LineOutput {
 
   /** Appends an integer in decimal, as String(n) would write it. */
   int(n: number): void {
-    if (n < 0 || n > 0xffff_ffff || n !== Math.floor(n)) {
+    if (n >= 0 && n <= 0x7fff_ffff && (n | 0) === n) {
+      this.smallInt(n);
+    } else if (n > 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n) {
+      // Split in two so that each half is done in 31-bit integer arithmetic.
+      const high = Math.floor(n / 1e9);
+      this.int(high);
+      this.zeroPadded(n - high * 1e9, 9);
+    } else {
       this.ascii(String(n));
-      return;
     }
+  }
+
+  private smallInt(x: number): void {
+    const digits =
+      x < 1e5
+        ? x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 1e4 ? 4 : 5
+        : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10;
     const b = this.buf;
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
     let p = this.pos + digits;
     this.pos = p;
-    let x = n >>> 0;
     do {
-      const q = (x / 10) >>> 0;
+      const q = (x / 10) | 0;
       b[--p] = 48 + x - q * 10;
       x = q;
     } while (x > 0);
@@ -80,9 +93,9 @@ export class LineOutput {
     const b = this.buf;
     let p = this.pos + width;
     this.pos = p;
-    let x = n >>> 0;
+    let x = n | 0;
     for (let i = 0; i < width; i++) {
-      const q = (x / 10) >>> 0;
+      const q = (x / 10) | 0;
       b[--p] = 48 + x - q * 10;
       x = q;
     }
@@ -95,8 +108,9 @@ export class LineOutput {
   padStart(start: number, width: number, chars: number): void {
     const pad = width - chars;
     if (pad <= 0) return;
-    this.buf.copyWithin(start + pad, start, this.pos);
-    this.buf.fill(0x20, start, start + pad);
+    const b = this.buf;
+    for (let i = this.pos - 1; i >= start; i--) b[i + pad] = b[i]!;
+    for (let i = start; i < start + pad; i++) b[i] = 0x20;
     this.pos += pad;
   }
 
@@ -114,10 +128,15 @@ export class LineOutput {
     return this.writeOut(out);
   }
 
+  /**
+   * Hands bytes to the stream; waits for 'drain' only once the stream holds more than
+   * MAX_QUEUED bytes (its own high-water mark, 16 KiB for files, is smaller than one of our
+   * buffers, so waiting at every write would idle while the previous buffer is written).
+   */
   private writeOut(bytes: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
       const ok = this.stream.write(bytes, (err) => (err ? reject(err) : undefined));
-      if (ok) resolve();
+      if (ok || !(this.stream.writableLength > MAX_QUEUED)) resolve();
       else this.stream.once('drain', resolve);
     });
   }

@@ -1,10 +1,16 @@
 import type { TraceEvent } from '../model/events.js';
 import type { ReadStats } from '../model/stats.js';
+import type { TaskSink } from '../model/task-sink.js';
 
 /** Options a reader may honour; unknown ones are ignored. */
 export interface ReadOptions {
   /** TCP port to treat as iSCSI (pcap readers); content detection otherwise. */
   iscsiPort?: number;
+  /**
+   * Where task submissions and completions go instead of events, for readers that can (see
+   * TraceFormat.taskSink); others ignore it and send events as always.
+   */
+  taskSink?: TaskSink;
 }
 
 /** One input format: how to recognise it from its first bytes, and how to read it. */
@@ -18,6 +24,8 @@ export interface TraceFormat {
    * after next; the opener may then read into the same two buffers in turn.
    */
   releasesChunks?: boolean;
+  /** True when read() honours ReadOptions.taskSink. */
+  taskSink?: boolean;
   /** Streams events in batches; damage becomes Diagnostic events, never exceptions. */
   read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TraceEvent[]>;
 }

@@ -81,7 +81,7 @@ export function jsonLine(t: TaskRecord): string {
   return JSON.stringify(taskJson(t));
 }
 
-const ARROW = ' \u2192 ';
+const ARROW = new TextEncoder().encode(' \u2192 ');
 /** Room for everything on a line except the strings measured separately. */
 const FIXED_BYTES = 320;
 
@@ -128,7 +128,7 @@ export function writeTaskText(out: LineOutput, t: TaskLine, colors: boolean): Pr
   } else {
     out.text(summary);
   }
-  out.text(ARROW);
+  out.bytes(ARROW);
   if (!t.completed) {
     out.bytes(colors ? NEVER_COMPLETED_COLOR : NEVER_COMPLETED);
     out.end();

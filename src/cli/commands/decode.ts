@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { TaskMatcher, type TaskRecord } from '../../analysis/tasks.js';
 import { matchesFilter, parseFilter } from '../../analysis/filter.js';
-import { jsonLine, newTaskLine, taskLineOf, writeTaskText } from '../../report/decode.js';
+import { jsonLine, newTaskLine, taskLineOf, writeTaskText, type TaskLine } from '../../report/decode.js';
+import { TaskLineMatcher } from '../../report/task-lines.js';
+import type { TaskSink } from '../../model/task-sink.js';
 import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
@@ -62,27 +64,60 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const filter = parseFilter(o);
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
   if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
-  const colors = o.format === 'text' && useColor(ctx.stdout);
+  const text = o.format === 'text';
+  const colors = text && useColor(ctx.stdout);
   const out = new LineOutput(ctx.stdout);
-  const line = newTaskLine();
+  const scratch = newTaskLine();
   let printed = 0;
   let orphans = 0;
-  let matcher = new TaskMatcher();
   // A trace with no task at all gets a word on stderr, with the reader's own note if it left one
   // (e.g. a capture with no iSCSI or USB mass-storage traffic), instead of silent empty output.
   let tasksInTrace = 0;
   let firstNote: string | undefined;
+  /** Output flushes started while a reader's task sink was writing; awaited after each batch. */
+  const flushes: Array<Promise<void>> = [];
 
-  const emit = (t: TaskRecord): Promise<void> | undefined => {
-    if (printed >= limit || !matchesFilter(filter, t)) return undefined;
-    printed++;
-    return o.format === 'json' ? out.line(jsonLine(t)) : writeTaskText(out, taskLineOf(t, line), colors);
+  const orphan = (ev: { offset: number; index: number; taskId: bigint | number }, alreadyCompleted: boolean) => {
+    if (++orphans <= MAX_ORPHAN_WARNINGS) {
+      ctx.warn(`at byte 0x${ev.offset.toString(16)} (record ${ev.index}): completion for unknown task id ${ev.taskId}${alreadyCompleted ? ' (already completed)' : ''}`);
+    }
   };
+  const printLine = (line: TaskLine): Promise<void> | undefined => {
+    if (printed >= limit || !matchesFilter(filter, line)) return undefined;
+    printed++;
+    return writeTaskText(out, line, colors);
+  };
+  const emit = (t: TaskRecord): Promise<void> | undefined => {
+    if (text) return printLine(taskLineOf(t, scratch));
+    if (printed >= limit || !matchesFilter(filter, taskLineOf(t, scratch))) return undefined;
+    printed++;
+    return out.line(jsonLine(t));
+  };
+
+  // Text output from a reader that can hand tasks over without events (native traces) takes
+  // the lean path: tasks go from the record bytes to the output line with no object per task.
+  // Everything else goes through events and TaskMatcher; both print through writeTaskText.
+  let matcher = new TaskMatcher();
+  let lean = new TaskLineMatcher(() => undefined, orphan);
+  const newLean = () =>
+    new TaskLineMatcher((line) => {
+      const w = printLine(line);
+      if (w) flushes.push(w);
+    }, orphan);
+  const taskSink: TaskSink = {
+    submit: (f) => {
+      tasksInTrace++;
+      lean.submit(f);
+    },
+    complete: (f) => lean.complete(f),
+  };
+  const openOptions = text ? { ...ctx.openOptions(o), taskSink } : ctx.openOptions(o);
 
   const result = await readInputs(
     paths,
-    ctx.openOptions(o),
+    openOptions,
     async (batch) => {
+      while (flushes.length) await flushes.pop();
       for (const ev of batch) {
         if (ev.kind === 'submit') {
           tasksInTrace++;
@@ -96,8 +131,8 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
           if (r.kind === 'task') {
             const w = emit(r.task);
             if (w) await w;
-          } else if (r.kind === 'orphan' && ++orphans <= MAX_ORPHAN_WARNINGS) {
-            ctx.warn(`at byte 0x${ev.offset.toString(16)} (record ${ev.index}): completion for unknown task id ${ev.taskId}${r.alreadyCompleted ? ' (already completed)' : ''}`);
+          } else if (r.kind === 'orphan') {
+            orphan(ev, r.alreadyCompleted);
           }
         } else if (ev.kind === 'note' && ev.taskId === undefined && firstNote === undefined) {
           firstNote = ev.text;
@@ -106,15 +141,18 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
     },
     () => {
       matcher = new TaskMatcher();
+      lean = newLean();
       tasksInTrace = 0;
       firstNote = undefined;
     },
     async (trace) => {
       if (tasksInTrace === 0) ctx.warn(`${trace.path}: no SCSI tasks found (read as ${trace.format.id})${firstNote ? `: ${firstNote}` : ''}`);
+      lean.drain();
       for (const t of matcher.drain()) {
         const w = emit(t);
         if (w) await w;
       }
+      while (flushes.length) await flushes.pop();
     },
     ctx,
   );

@@ -9,6 +9,7 @@ import type {
 } from '../../model/events.js';
 import { describeOffset } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
+import type { CompleteFields, SubmitFields, TaskSink } from '../../model/task-sink.js';
 import { decodeLun } from '../../model/lun.js';
 import { PackedSegmentList, SEGMENT_BYTES } from '../../model/segments.js';
 import {
@@ -115,15 +116,22 @@ export class NativeDecoder {
   private damageBytes = 0;
   /** Time of the last good record, for diagnostics. */
   private lastTimeNs = 0;
+  private readonly sink: TaskSink | undefined;
+  private readonly submitFields: SubmitFields = { offset: 0, index: 0, timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, requestedBytes: 0, cdb: NO_SENSE, cdbAt: 0, cdbLength: 0 };
+  private readonly completeFields: CompleteFields = {
+    offset: 0, index: 0, timeNs: 0, taskId: 0, serviceResponse: 0, status: 0, bytesTransferred: 0, residual: 0, residualFlags: 0, sense: NO_SENSE, senseAt: 0, senseLength: 0,
+  };
 
   /**
    * `headerless` decodes bare records (no file header), as carried one per line in os_log
-   * exports; `tickNs` is then the timestamp unit.
+   * exports; `tickNs` is then the timestamp unit. Given a `taskSink`, task submissions and
+   * completions go to it (see TaskSink) instead of becoming events.
    */
   constructor(
     readonly stats: ReadStats = newReadStats(),
-    options: { headerless?: boolean; tickNs?: number } = {},
+    options: { headerless?: boolean; tickNs?: number; taskSink?: TaskSink } = {},
   ) {
+    this.sink = options.taskSink;
     if (options.headerless) {
       this.state = 'records';
       this.tickNs = options.tickNs ?? 1;
@@ -365,6 +373,22 @@ export class NativeDecoder {
         const segBytes = segCount * SEGMENT_BYTES;
         if (segStart + segBytes > b + len)
           throw new BadRecord(`segment count ${segCount} needs ${segStart - b + segBytes} body bytes, record has ${len}`);
+        if (this.sink) {
+          const f = this.submitFields;
+          f.offset = offset;
+          f.index = index;
+          f.timeNs = this.lastTimeNs = u64(v, b) * tick;
+          f.taskId = u64Key(v, b + 8);
+          f.targetId = u64Key(v, b + 16);
+          f.lun = decodeLun(buf, b + 24);
+          f.tag = u64Key(v, b + 32);
+          f.requestedBytes = u64(v, b + 40);
+          f.cdb = buf;
+          f.cdbAt = b + SUBMIT_FIXED;
+          f.cdbLength = cdbLength;
+          this.sink.submit(f);
+          return undefined;
+        }
         const slot = v.getUint16(b + 60, true);
         return {
           kind: 'submit',
@@ -388,6 +412,23 @@ export class NativeDecoder {
         need(len, COMPLETE_FIXED, 'TASK_COMPLETED');
         const senseLength = v.getUint8(b + 34);
         if (COMPLETE_FIXED + senseLength > len) throw new BadRecord(`sense length ${senseLength} overruns record of ${len} bytes`);
+        if (this.sink) {
+          const f = this.completeFields;
+          f.offset = offset;
+          f.index = index;
+          f.timeNs = this.lastTimeNs = u64(v, b) * tick;
+          f.taskId = u64Key(v, b + 8);
+          f.bytesTransferred = u64(v, b + 16);
+          f.residual = u64(v, b + 24);
+          f.serviceResponse = buf[b + 32]!;
+          f.status = buf[b + 33]!;
+          f.residualFlags = buf[b + 35]!;
+          f.sense = buf;
+          f.senseAt = b + COMPLETE_FIXED;
+          f.senseLength = senseLength;
+          this.sink.complete(f);
+          return undefined;
+        }
         return {
           kind: 'complete',
           offset,
@@ -549,6 +590,12 @@ function smallU64(v: DataView, at: number): bigint {
   return v.getBigUint64(at, true);
 }
 
+/** u64 little-endian as a map key (TaskKey): a number when exact, a bigint past 2^53. */
+function u64Key(v: DataView, at: number): number | bigint {
+  const hi = v.getUint32(at + 4, true);
+  return hi < 0x20_0000 ? v.getUint32(at, true) + hi * 0x1_0000_0000 : v.getBigUint64(at, true);
+}
+
 /** u64 little-endian as a number (exact below 2^53). */
 function u64(v: DataView, at: number): number {
   return v.getUint32(at, true) + v.getUint32(at + 4, true) * 0x1_0000_0000;
@@ -563,12 +610,16 @@ function indexOfSync(buf: Uint8Array, from: number): number {
   return -1;
 }
 
-/** Reads a native trace from a stream of chunks, yielding events in batches (one per chunk). */
-export async function* readNative(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
-  const dec = new NativeDecoder(stats);
+/**
+ * Reads a native trace from a stream of chunks, yielding events in batches (one per chunk).
+ * With a task sink, every chunk yields a batch, empty or not, so that the consumer gets its turn
+ * (to wait for its output) after each chunk's tasks went to the sink.
+ */
+export async function* readNative(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats(), taskSink?: TaskSink): AsyncGenerator<TraceEvent[]> {
+  const dec = new NativeDecoder(stats, taskSink ? { taskSink } : {});
   for await (const chunk of chunks) {
     const batch = dec.push(chunk);
-    if (batch.length) yield batch;
+    if (batch.length || taskSink) yield batch;
   }
   const last = dec.end();
   if (last.length) yield last;
