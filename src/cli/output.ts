@@ -10,6 +10,9 @@ import type { Writable } from 'node:stream';
  * makes room for up to n bytes, then `ascii`, `text`, `bytes`, `int` append, and `end` closes
  * the line. This is how `decode` writes a task without building a string for it.
  */
+/** "00" "01" ... "99" as ASCII byte pairs. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0));
+
 /** Output bytes a stream may hold before LineOutput waits for it to drain. */
 const MAX_QUEUED = 1024 * 1024;
 
@@ -40,6 +43,11 @@ export class LineOutput {
     return pending;
   }
 
+  /** Appends one byte (an ASCII character code). */
+  byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+
   /** Appends a string known to be ASCII (names, fixed words). */
   ascii(s: string): void {
     const b = this.buf;
@@ -55,8 +63,16 @@ export class LineOutput {
 
   /** Appends bytes as they are (pre-encoded text). */
   bytes(src: Uint8Array): void {
-    this.buf.set(src, this.pos);
-    this.pos += src.length;
+    const n = src.length;
+    if (n > 32) {
+      this.buf.set(src, this.pos);
+    } else {
+      // Short runs (names, status words) copy faster by hand than through TypedArray#set.
+      const b = this.buf;
+      const p = this.pos;
+      for (let i = 0; i < n; i++) b[p + i] = src[i]!;
+    }
+    this.pos += n;
   }
 
   /** Appends an integer in decimal, as String(n) would write it. */
@@ -81,11 +97,20 @@ export class LineOutput {
     const b = this.buf;
     let p = this.pos + digits;
     this.pos = p;
-    do {
-      const q = (x / 10) | 0;
-      b[--p] = 48 + x - q * 10;
+    // Two digits per division.
+    while (x >= 100) {
+      const q = (x / 100) | 0;
+      const r = (x - q * 100) * 2;
+      b[--p] = DIGIT_PAIRS[r + 1]!;
+      b[--p] = DIGIT_PAIRS[r]!;
       x = q;
-    } while (x > 0);
+    }
+    if (x >= 10) {
+      b[--p] = DIGIT_PAIRS[x * 2 + 1]!;
+      b[--p] = DIGIT_PAIRS[x * 2]!;
+    } else {
+      b[--p] = 48 + x;
+    }
   }
 
   /** Appends `n` zero-padded to `width` digits (0 <= n < 10^width, width <= 9). */

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { TraceEvent } from '../model/events.js';
 import { TraceFormatError, UsageError } from '../model/errors.js';
@@ -28,10 +28,12 @@ const CHUNK_BYTES = 256 * 1024;
 /** Opens a trace file, detecting its format from its content unless told. */
 export async function openTrace(path: string, options: OpenOptions = {}): Promise<OpenedTrace> {
   let sizeBytes: number;
+  let regularFile: boolean;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new UsageError(`${path}: is a directory`);
     sizeBytes = st.size;
+    regularFile = st.isFile();
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
@@ -76,15 +78,25 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
   }
   const stats = newReadStats();
   const onBytes = options.onBytes;
-  // The next read is issued before a chunk is handed on, so the disk (or page cache) works while
-  // the chunk is decoded. A format that lets go of each chunk once it has the chunk after next
-  // gets three buffers in turn (the one it may still hold, the one it is decoding, the one being
-  // read); any other gets a fresh buffer per read, as it may keep views into them.
+  // The next read is issued before a chunk is handed on. A format that lets go of each chunk
+  // once it has the chunk after next gets three buffers in turn (the one it may still hold, the
+  // one it is decoding, the one being read); any other gets a fresh buffer per read, as it may
+  // keep views into them. Regular files are read synchronously: from the page cache a read is a
+  // memory copy, cheaper than the thread-pool round trip of an asynchronous one (which measured
+  // ~100 µs per 256 KiB here, more than the copy), and the kernel reads ahead on its own. Pipes
+  // and devices are read asynchronously.
   const pool = format.releasesChunks ? [0, 1, 2].map(() => Buffer.allocUnsafe(CHUNK_BYTES)) : undefined;
   let turn = 0;
-  const readNext = () => {
+  const readNext = (): Promise<Uint8Array> => {
     const buf = pool ? pool[turn]! : Buffer.allocUnsafe(CHUNK_BYTES);
     turn = (turn + 1) % 3;
+    if (regularFile) {
+      try {
+        return Promise.resolve(buf.subarray(0, readSync(file.fd, buf, 0, CHUNK_BYTES, null)));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return file.read(buf, 0, CHUNK_BYTES, null).then(({ bytesRead }) => buf.subarray(0, bytesRead));
   };
   async function* chunks(): AsyncGenerator<Uint8Array> {

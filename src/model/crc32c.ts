@@ -1,17 +1,18 @@
 import { CRC32C_WASM_BASE64 } from './crc32c-wasm.js';
 
 /** CRC32C (Castagnoli, reflected polynomial 0x82F63B78), as iSCSI (RFC 7143) and ext4 use. */
+const SLICES = 16;
 const TABLE = (() => {
-  const t = new Uint32Array(256 * 8);
+  const t = new Uint32Array(256 * SLICES);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
     t[n] = c >>> 0;
   }
-  // Slicing-by-8 tables.
+  // Slicing tables: the JS loop below uses the first 8, the WebAssembly one all 16.
   for (let n = 0; n < 256; n++) {
     let c = t[n]!;
-    for (let s = 1; s < 8; s++) {
+    for (let s = 1; s < SLICES; s++) {
       c = t[c & 0xff]! ^ (c >>> 8);
       t[s * 256 + n] = c >>> 0;
     }
@@ -42,13 +43,13 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, previou
 }
 
 /** Where the WebAssembly module's tables end and the copied data begins (see crc32c.wat). */
-const WASM_DATA_AT = 8192;
+const WASM_DATA_AT = 256 * SLICES * 4;
 const WASM_PAGE = 65536;
 
 /**
  * CRC32C of many ranges of one buffer, for checking every record of a read chunk: the chunk is
- * copied once into WebAssembly memory, where the same slicing-by-8 loop runs about 2.4 times
- * faster than crc32c() above (unaligned 32-bit loads, no bounds checks per byte).
+ * copied once into WebAssembly memory, where a slicing-by-16 loop runs about 3 times faster than
+ * crc32c() above (unaligned 32-bit loads, no bounds checks per byte).
  */
 export class Crc32cWindow {
   private readonly crcAt: (start: number, end: number, previous: number) => number;
@@ -64,7 +65,7 @@ export class Crc32cWindow {
     this.memory = exports.memory;
     this.crcAt = exports.crc;
     const tables = new DataView(this.memory.buffer, 0, WASM_DATA_AT);
-    for (let i = 0; i < 256 * 8; i++) tables.setUint32(i * 4, TABLE[i]!, true);
+    for (let i = 0; i < 256 * SLICES; i++) tables.setUint32(i * 4, TABLE[i]!, true);
     this.bytes = new Uint8Array(this.memory.buffer);
   }
 

@@ -101,29 +101,29 @@ export function writeTaskText(out: LineOutput, t: TaskLine, colors: boolean): Pr
   const pending = out.begin(FIXED_BYTES + 3 * (summary.length + sense.length + label.length));
 
   writeTimestamp(out, t.timeNs);
-  out.ascii(' ');
+  out.byte(SPACE);
   const latencyAt = out.pos;
   let chars = 2;
   if (t.completed) {
-    out.ascii('+');
+    out.byte(PLUS);
     chars = 1 + writeDuration(out, t.endNs - t.timeNs);
   } else {
     out.ascii('+?');
   }
   out.padStart(latencyAt, 9, chars);
-  out.ascii(' ');
+  out.byte(SPACE);
   if (t.targetLabel !== undefined) out.text(label);
   else writeId(out, t.targetId);
-  out.ascii(':');
+  out.byte(COLON);
   out.int(t.lun);
-  out.ascii(' #');
+  out.bytes(SPACE_HASH);
   writeId(out, t.tag);
-  out.ascii(' ');
+  out.byte(SPACE);
   if (plain) {
     out.bytes(plainName(cdb));
-    out.ascii(' LBA ');
+    out.bytes(LBA_WORD);
     out.int(rangeLba);
-    out.ascii(' len ');
+    out.bytes(LEN_WORD);
     out.int(rangeLen);
   } else {
     out.text(summary);
@@ -138,7 +138,7 @@ export function writeTaskText(out: LineOutput, t: TaskLine, colors: boolean): Pr
   if (t.bytesTransferred !== t.requestedBytes) {
     out.ascii(' xfer ');
     out.int(t.bytesTransferred);
-    out.ascii('/');
+    out.byte(SLASH);
     out.int(t.requestedBytes);
     out.ascii(' B');
   }
@@ -149,7 +149,7 @@ export function writeTaskText(out: LineOutput, t: TaskLine, colors: boolean): Pr
     if (t.residualFlags & 2) out.ascii(' over');
   }
   if (sense) {
-    out.ascii(' ');
+    out.byte(SPACE);
     out.text(sense);
   }
   out.end();
@@ -175,11 +175,22 @@ function writeTimestamp(out: LineOutput, ns: number): void {
   }
   const s = Math.floor(ns / 1e9);
   out.int(s);
-  out.ascii('.');
+  out.byte(DOT);
   out.zeroPadded(ns - s * 1e9, 9);
 }
 
 const MICRO = Uint8Array.of(0xc2, 0xb5, 0x73); // "µs"
+const NS_UNIT = Uint8Array.of(0x6e, 0x73);
+const MS_UNIT = Uint8Array.of(0x6d, 0x73);
+const S_UNIT = 0x73;
+const SPACE = 0x20;
+const PLUS = 0x2b;
+const COLON = 0x3a;
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const SPACE_HASH = Uint8Array.of(0x20, 0x23);
+const LBA_WORD = new TextEncoder().encode(' LBA ');
+const LEN_WORD = new TextEncoder().encode(' len ');
 
 /**
  * formatDuration, written as bytes; returns its length in characters. toFixed rounds the exact
@@ -191,7 +202,7 @@ function writeDuration(out: LineOutput, ns: number): number {
     if (ns < 1e3) {
       const at = out.pos;
       out.int(ns);
-      out.ascii('ns');
+      out.bytes(NS_UNIT);
       return out.pos - at;
     }
     if (ns < 1e6) {
@@ -208,7 +219,7 @@ function writeDuration(out: LineOutput, ns: number): number {
       if (r !== 5000) {
         const at = out.pos;
         writeFixed(out, (ns - r) / 1e4 + (r > 5000 ? 1 : 0), 100, 2);
-        out.ascii('ms');
+        out.bytes(MS_UNIT);
         return out.pos - at;
       }
     } else if (ns < 1e20) {
@@ -216,7 +227,7 @@ function writeDuration(out: LineOutput, ns: number): number {
       if (r !== 5e6) {
         const at = out.pos;
         writeFixed(out, (ns - r) / 1e7 + (r > 5e6 ? 1 : 0), 100, 2);
-        out.ascii('s');
+        out.byte(S_UNIT);
         return out.pos - at;
       }
     }
@@ -230,7 +241,7 @@ function writeDuration(out: LineOutput, ns: number): number {
 function writeFixed(out: LineOutput, units: number, scale: number, decimals: number): void {
   const whole = Math.floor(units / scale);
   out.int(whole);
-  out.ascii('.');
+  out.byte(DOT);
   out.zeroPadded(units - whole * scale, decimals);
 }
 

@@ -237,7 +237,13 @@ export class NativeDecoder {
       const index = this.recordIndex++;
       this.stats.records++;
       try {
-        const ev = this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
+        // Tasks for a sink take short paths of their own (kept small so they inline).
+        const ev =
+          this.sink && type === RecordType.TaskSubmitted
+            ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index)
+            : this.sink && type === RecordType.TaskCompleted
+              ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index)
+              : this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
         if (ev) {
           out.push(ev);
           this.lastTimeNs = ev.timeNs;
@@ -352,6 +358,43 @@ export class NativeDecoder {
     return true;
   }
 
+  private sinkSubmit(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): undefined {
+    const cdbLength = checkSubmit(v, b, len);
+    const f = this.submitFields;
+    f.offset = offset;
+    f.index = index;
+    f.timeNs = this.lastTimeNs = u64(v, b) * this.tickNs;
+    f.taskId = u64Key(v, b + 8);
+    f.targetId = u64Key(v, b + 16);
+    f.lun = decodeLun(buf, b + 24);
+    f.tag = u64Key(v, b + 32);
+    f.requestedBytes = u64(v, b + 40);
+    f.cdb = buf;
+    f.cdbAt = b + SUBMIT_FIXED;
+    f.cdbLength = cdbLength;
+    this.sink!.submit(f);
+    return undefined;
+  }
+
+  private sinkComplete(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): undefined {
+    const senseLength = checkComplete(buf, b, len);
+    const f = this.completeFields;
+    f.offset = offset;
+    f.index = index;
+    f.timeNs = this.lastTimeNs = u64(v, b) * this.tickNs;
+    f.taskId = u64Key(v, b + 8);
+    f.bytesTransferred = u64(v, b + 16);
+    f.residual = u64(v, b + 24);
+    f.serviceResponse = buf[b + 32]!;
+    f.status = buf[b + 33]!;
+    f.residualFlags = buf[b + 35]!;
+    f.sense = buf;
+    f.senseAt = b + COMPLETE_FIXED;
+    f.senseLength = senseLength;
+    this.sink!.complete(f);
+    return undefined;
+  }
+
   private decodeBody(
     type: number,
     buf: Uint8Array,
@@ -364,31 +407,10 @@ export class NativeDecoder {
     const tick = this.tickNs;
     switch (type) {
       case RecordType.TaskSubmitted: {
-        need(len, SUBMIT_FIXED, 'TASK_SUBMITTED');
-        const cdbLength = v.getUint16(b + 54, true);
+        const cdbLength = checkSubmit(v, b, len);
         const segCount = v.getUint32(b + 56, true);
-        if (cdbLength < 1 || cdbLength > MAX_CDB_LENGTH) throw new BadRecord(`CDB length ${cdbLength} outside 1..${MAX_CDB_LENGTH}`);
-        if (segCount > MAX_SEGMENTS) throw new BadRecord(`segment count ${segCount} exceeds ${MAX_SEGMENTS}`);
         const segStart = b + SUBMIT_FIXED + pad8(cdbLength);
         const segBytes = segCount * SEGMENT_BYTES;
-        if (segStart + segBytes > b + len)
-          throw new BadRecord(`segment count ${segCount} needs ${segStart - b + segBytes} body bytes, record has ${len}`);
-        if (this.sink) {
-          const f = this.submitFields;
-          f.offset = offset;
-          f.index = index;
-          f.timeNs = this.lastTimeNs = u64(v, b) * tick;
-          f.taskId = u64Key(v, b + 8);
-          f.targetId = u64Key(v, b + 16);
-          f.lun = decodeLun(buf, b + 24);
-          f.tag = u64Key(v, b + 32);
-          f.requestedBytes = u64(v, b + 40);
-          f.cdb = buf;
-          f.cdbAt = b + SUBMIT_FIXED;
-          f.cdbLength = cdbLength;
-          this.sink.submit(f);
-          return undefined;
-        }
         const slot = v.getUint16(b + 60, true);
         return {
           kind: 'submit',
@@ -409,26 +431,7 @@ export class NativeDecoder {
         };
       }
       case RecordType.TaskCompleted: {
-        need(len, COMPLETE_FIXED, 'TASK_COMPLETED');
-        const senseLength = v.getUint8(b + 34);
-        if (COMPLETE_FIXED + senseLength > len) throw new BadRecord(`sense length ${senseLength} overruns record of ${len} bytes`);
-        if (this.sink) {
-          const f = this.completeFields;
-          f.offset = offset;
-          f.index = index;
-          f.timeNs = this.lastTimeNs = u64(v, b) * tick;
-          f.taskId = u64Key(v, b + 8);
-          f.bytesTransferred = u64(v, b + 16);
-          f.residual = u64(v, b + 24);
-          f.serviceResponse = buf[b + 32]!;
-          f.status = buf[b + 33]!;
-          f.residualFlags = buf[b + 35]!;
-          f.sense = buf;
-          f.senseAt = b + COMPLETE_FIXED;
-          f.senseLength = senseLength;
-          this.sink.complete(f);
-          return undefined;
-        }
+        const senseLength = checkComplete(buf, b, len);
         return {
           kind: 'complete',
           offset,
@@ -571,6 +574,26 @@ function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
   }
   slabAt += (n + 7) & ~7;
   return slab.subarray(at, at + n);
+}
+
+/** Checks a TASK_SUBMITTED body's lengths against each other; returns the CDB length. */
+function checkSubmit(v: DataView, b: number, len: number): number {
+  need(len, SUBMIT_FIXED, 'TASK_SUBMITTED');
+  const cdbLength = v.getUint16(b + 54, true);
+  const segCount = v.getUint32(b + 56, true);
+  if (cdbLength < 1 || cdbLength > MAX_CDB_LENGTH) throw new BadRecord(`CDB length ${cdbLength} outside 1..${MAX_CDB_LENGTH}`);
+  if (segCount > MAX_SEGMENTS) throw new BadRecord(`segment count ${segCount} exceeds ${MAX_SEGMENTS}`);
+  const needs = SUBMIT_FIXED + pad8(cdbLength) + segCount * SEGMENT_BYTES;
+  if (needs > len) throw new BadRecord(`segment count ${segCount} needs ${needs} body bytes, record has ${len}`);
+  return cdbLength;
+}
+
+/** Checks a TASK_COMPLETED body's sense length; returns it. */
+function checkComplete(buf: Uint8Array, b: number, len: number): number {
+  need(len, COMPLETE_FIXED, 'TASK_COMPLETED');
+  const senseLength = buf[b + 34]!;
+  if (COMPLETE_FIXED + senseLength > len) throw new BadRecord(`sense length ${senseLength} overruns record of ${len} bytes`);
+  return senseLength;
 }
 
 function need(len: number, fixed: number, name: string): void {
