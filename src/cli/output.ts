@@ -119,11 +119,15 @@ export class LineOutput {
     let p = this.pos + width;
     this.pos = p;
     let x = n | 0;
-    for (let i = 0; i < width; i++) {
-      const q = (x / 10) | 0;
-      b[--p] = 48 + x - q * 10;
+    let i = width;
+    for (; i >= 2; i -= 2) {
+      const q = (x / 100) | 0;
+      const r = (x - q * 100) * 2;
+      b[--p] = DIGIT_PAIRS[r + 1]!;
+      b[--p] = DIGIT_PAIRS[r]!;
       x = q;
     }
+    if (i) b[--p] = 48 + x;
   }
 
   /**

@@ -81,7 +81,7 @@ export function jsonLine(t: TaskRecord): string {
   return JSON.stringify(taskJson(t));
 }
 
-const ARROW = new TextEncoder().encode(' \u2192 ');
+const ARROW = ' \u2192 ';
 /** Room for everything on a line except the strings measured separately. */
 const FIXED_BYTES = 320;
 
@@ -118,17 +118,15 @@ export function writeTaskText(out: LineOutput, t: TaskLine, colors: boolean): Pr
   out.int(t.lun);
   out.bytes(SPACE_HASH);
   writeId(out, t.tag);
-  out.byte(SPACE);
   if (plain) {
-    out.bytes(plainName(cdb));
-    out.bytes(LBA_WORD);
+    out.bytes(plainName(cdb)); // " READ(10) LBA "
     out.int(rangeLba);
     out.bytes(LEN_WORD);
     out.int(rangeLen);
   } else {
+    out.byte(SPACE);
     out.text(summary);
   }
-  out.bytes(ARROW);
   if (!t.completed) {
     out.bytes(colors ? NEVER_COMPLETED_COLOR : NEVER_COMPLETED);
     out.end();
@@ -189,7 +187,6 @@ const COLON = 0x3a;
 const SLASH = 0x2f;
 const DOT = 0x2e;
 const SPACE_HASH = Uint8Array.of(0x20, 0x23);
-const LBA_WORD = new TextEncoder().encode(' LBA ');
 const LEN_WORD = new TextEncoder().encode(' len ');
 
 /**
@@ -246,16 +243,16 @@ function writeFixed(out: LineOutput, units: number, scale: number, decimals: num
 }
 
 const encoder = new TextEncoder();
-const NEVER_COMPLETED = encoder.encode('NEVER COMPLETED');
-const NEVER_COMPLETED_COLOR = encoder.encode('\x1b[33mNEVER COMPLETED\x1b[39m');
+const NEVER_COMPLETED = encoder.encode(`${ARROW}NEVER COMPLETED`);
+const NEVER_COMPLETED_COLOR = encoder.encode(`${ARROW}\x1b[33mNEVER COMPLETED\x1b[39m`);
 
-/** Encoded names of the plain READ/WRITE opcodes, by opcode. */
+/** " <name> LBA " of the plain READ/WRITE opcodes, encoded, by opcode. */
 const plainNames: Array<Uint8Array | undefined> = new Array(256).fill(undefined);
 function plainName(cdb: Uint8Array): Uint8Array {
-  return (plainNames[cdb[0]!] ??= encoder.encode(commandName(cdb)));
+  return (plainNames[cdb[0]!] ??= encoder.encode(` ${commandName(cdb)} LBA `));
 }
 
-/** Encoded status words (coloured green when good, red otherwise), by service response and status. */
+/** " → " and the status word (coloured green when good, red otherwise), encoded, by service response and status. */
 const statusCache = [new Map<number, Uint8Array>(), new Map<number, Uint8Array>()] as const;
 function statusBytes(serviceResponse: number, status: number, colors: boolean): Uint8Array {
   const cache = statusCache[colors ? 1 : 0];
@@ -264,7 +261,7 @@ function statusBytes(serviceResponse: number, status: number, colors: boolean): 
   if (bytes === undefined) {
     const name = taskStatusName(serviceResponse, status);
     const good = serviceResponse === ServiceResponse.TaskComplete && (status === 0 || status === 0x04);
-    bytes = encoder.encode(colors ? `\x1b[${good ? 32 : 31}m${name}\x1b[39m` : name);
+    bytes = encoder.encode(colors ? `${ARROW}\x1b[${good ? 32 : 31}m${name}\x1b[39m` : `${ARROW}${name}`);
     cache.set(key, bytes);
   }
   return bytes;
