@@ -1,17 +1,16 @@
-// Runs one scsitrace CLI invocation in this process, with stdout to /dev/null, and reports
-// wall time and peak RSS as one JSON line on stderr. Used by scripts/bench.mjs.
-import { createWriteStream } from 'node:fs';
+// Runs one scsitrace CLI invocation in this process and reports wall time, CPU time and peak
+// RSS as one JSON line on stderr. Used by scripts/bench.mjs, which starts it with stdout on
+// /dev/null: the output goes where `scsitrace decode trace > /dev/null` sends it.
 import { runCli } from '../dist/cli/program.js';
 import { createContext } from '../dist/cli/context.js';
 
 const args = process.argv.slice(2);
-const devnull = createWriteStream('/dev/null');
 const errors = [];
-const ctx = createContext(devnull, { write: (s) => (errors.push(String(s)), true) });
+const ctx = createContext(process.stdout, { write: (s) => (errors.push(String(s)), true) });
 const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();
 const code = await runCli(args, ctx);
-await new Promise((r) => devnull.end(r));
+await new Promise((r) => process.stdout.write('', r));
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;

@@ -37,7 +37,7 @@ async function rawRead(path) {
 }
 
 function runChild(args) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts/bench-child.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench-child.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'ignore', 'pipe'] });
   const last = r.stderr.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(last);

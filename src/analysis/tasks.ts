@@ -127,7 +127,8 @@ export class InFlightTable<T> {
   }
 
   private slotOf(key: number): number {
-    const h = Math.imul((key >>> 0) ^ Math.imul(Math.floor(key / 0x1_0000_0000) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+    const high = key > 0xffff_ffff ? Math.floor(key / 0x1_0000_0000) >>> 0 : 0;
+    const h = Math.imul((key >>> 0) ^ Math.imul(high, 0x27d4eb2d), 0x9e3779b1);
     return h >>> (32 - this.bits);
   }
 

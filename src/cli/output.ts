@@ -6,19 +6,21 @@ import type { Writable } from 'node:stream';
  * appending to one big string built a rope of millions of pieces that cost more in GC and
  * flattening than the formatting itself.
  *
- * Besides whole strings (`line`), a line can be written piece by piece as bytes: `begin(n)`
- * makes room for up to n bytes, then `ascii`, `text`, `bytes`, `int` append, and `end` closes
- * the line. This is how `decode` writes a task without building a string for it.
+ * Besides whole strings (`line`), a line can be written as bytes: `begin(n)` makes room for up
+ * to n bytes, the caller writes into `buffer` from `pos` (src/report/bytes.ts) and moves `pos`,
+ * and `end` closes the line. This is how `decode` writes a task without building a string.
  */
-/** "00" "01" ... "99" as ASCII byte pairs. */
-const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0));
+/** Written-out buffers kept for reuse. */
+const MAX_SPARE = 4;
 
 /** Output bytes a stream may hold before LineOutput waits for it to drain. */
 const MAX_QUEUED = 1024 * 1024;
 
 export class LineOutput {
   private buf: Buffer;
-  /** Write position in the buffer; public for the padding helpers' callers. */
+  /** Buffers the stream has written out, for reuse. */
+  private readonly spare: Buffer[] = [];
+  /** Write position in `buffer`. */
   pos = 0;
   constructor(private readonly stream: Writable = process.stdout, private readonly size = 256 * 1024) {
     this.buf = Buffer.allocUnsafe(size);
@@ -27,7 +29,7 @@ export class LineOutput {
   /** Adds a line; returns a promise only when the buffer was handed to the stream. */
   line(text: string): Promise<void> | undefined {
     const pending = this.begin(text.length * 3 + 1); // UTF-8 takes at most 3 bytes per UTF-16 unit
-    this.text(text);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
     this.end();
     return pending;
   }
@@ -43,104 +45,9 @@ export class LineOutput {
     return pending;
   }
 
-  /** Appends one byte (an ASCII character code). */
-  byte(c: number): void {
-    this.buf[this.pos++] = c;
-  }
-
-  /** Appends a string known to be ASCII (names, fixed words). */
-  ascii(s: string): void {
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
-    this.pos = p;
-  }
-
-  /** Appends any string as UTF-8. */
-  text(s: string): void {
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-
-  /** Appends bytes as they are (pre-encoded text). */
-  bytes(src: Uint8Array): void {
-    const n = src.length;
-    if (n > 32) {
-      this.buf.set(src, this.pos);
-    } else {
-      // Short runs (names, status words) copy faster by hand than through TypedArray#set.
-      const b = this.buf;
-      const p = this.pos;
-      for (let i = 0; i < n; i++) b[p + i] = src[i]!;
-    }
-    this.pos += n;
-  }
-
-  /** Appends an integer in decimal, as String(n) would write it. */
-  int(n: number): void {
-    if (n >= 0 && n <= 0x7fff_ffff && (n | 0) === n) {
-      this.smallInt(n);
-    } else if (n > 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n) {
-      // Split in two so that each half is done in 31-bit integer arithmetic.
-      const high = Math.floor(n / 1e9);
-      this.int(high);
-      this.zeroPadded(n - high * 1e9, 9);
-    } else {
-      this.ascii(String(n));
-    }
-  }
-
-  private smallInt(x: number): void {
-    const digits =
-      x < 1e5
-        ? x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 1e4 ? 4 : 5
-        : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10;
-    const b = this.buf;
-    let p = this.pos + digits;
-    this.pos = p;
-    // Two digits per division.
-    while (x >= 100) {
-      const q = (x / 100) | 0;
-      const r = (x - q * 100) * 2;
-      b[--p] = DIGIT_PAIRS[r + 1]!;
-      b[--p] = DIGIT_PAIRS[r]!;
-      x = q;
-    }
-    if (x >= 10) {
-      b[--p] = DIGIT_PAIRS[x * 2 + 1]!;
-      b[--p] = DIGIT_PAIRS[x * 2]!;
-    } else {
-      b[--p] = 48 + x;
-    }
-  }
-
-  /** Appends `n` zero-padded to `width` digits (0 <= n < 10^width, width <= 9). */
-  zeroPadded(n: number, width: number): void {
-    const b = this.buf;
-    let p = this.pos + width;
-    this.pos = p;
-    let x = n | 0;
-    let i = width;
-    for (; i >= 2; i -= 2) {
-      const q = (x / 100) | 0;
-      const r = (x - q * 100) * 2;
-      b[--p] = DIGIT_PAIRS[r + 1]!;
-      b[--p] = DIGIT_PAIRS[r]!;
-      x = q;
-    }
-    if (i) b[--p] = 48 + x;
-  }
-
-  /**
-   * Right-aligns what was written since `start` in a field of `width` characters, where
-   * `chars` is its length in characters (UTF-16 units, as String#padStart counts).
-   */
-  padStart(start: number, width: number, chars: number): void {
-    const pad = width - chars;
-    if (pad <= 0) return;
-    const b = this.buf;
-    for (let i = this.pos - 1; i >= start; i--) b[i + pad] = b[i]!;
-    for (let i = start; i < start + pad; i++) b[i] = 0x20;
-    this.pos += pad;
+  /** The buffer being filled; after begin(), write at `pos` and move `pos` on (see report/bytes). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   /** Ends the line. */
@@ -150,11 +57,14 @@ export class LineOutput {
 
   flush(): Promise<void> {
     if (this.pos === 0) return Promise.resolve();
-    const out = this.buf.subarray(0, this.pos);
-    // The stream may keep `out` until written, so the next lines go into a fresh buffer.
-    this.buf = Buffer.allocUnsafe(this.size);
+    const full = this.buf;
+    const out = full.subarray(0, this.pos);
+    // The stream keeps `out` until it has written it, so the next lines go into another buffer:
+    // a spare one the stream has finished with, or a new one. (A new buffer per flush cost page
+    // faults on first touch and GC of the old ones.)
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(this.size);
     this.pos = 0;
-    return this.writeOut(out);
+    return this.writeOut(out, full.length === this.size ? full : undefined);
   }
 
   /**
@@ -162,9 +72,12 @@ export class LineOutput {
    * MAX_QUEUED bytes (its own high-water mark, 16 KiB for files, is smaller than one of our
    * buffers, so waiting at every write would idle while the previous buffer is written).
    */
-  private writeOut(bytes: Uint8Array): Promise<void> {
+  private writeOut(bytes: Uint8Array, reusable?: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ok = this.stream.write(bytes, (err) => (err ? reject(err) : undefined));
+      const ok = this.stream.write(bytes, (err) => {
+        if (err) reject(err);
+        else if (reusable && this.spare.length < MAX_SPARE) this.spare.push(reusable);
+      });
       if (ok || !(this.stream.writableLength > MAX_QUEUED)) resolve();
       else this.stream.once('drain', resolve);
     });

@@ -113,10 +113,14 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
       ahead = readNext();
       onBytes?.(read);
       yield first;
-      for (;;) {
+      for (let n = 1; ; n++) {
         const chunk = await ahead;
         ahead = undefined;
         if (chunk.length === 0) return;
+        // Synchronous reads resolve at once, so the whole run could pass in one drain of the
+        // microtask queue, starving process.nextTick and I/O callbacks (output streams free
+        // written buffers there): every 16 chunks, give the event loop a turn.
+        if (regularFile && n % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
         ahead = readNext();
         read += chunk.length;
         onBytes?.(read);

@@ -3,6 +3,7 @@ import { ServiceResponse } from '../model/events.js';
 import { cdbSummary, commandName, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
 import { isPlainReadWrite, rangeLba, rangeLen } from '../scsi/quick.js';
 import type { LineOutput } from '../cli/output.js';
+import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from './bytes.js';
 import { taskJson } from './task-view.js';
 import { formatDuration, formatTimestamp } from './time.js';
 
@@ -96,60 +97,62 @@ export function writeTaskText(out: LineOutput, t: TaskLine, colors: boolean): Pr
   const cdb = t.cdb;
   const plain = isPlainReadWrite(cdb);
   const summary = plain ? '' : cdbSummary(cdb);
-  const sense = t.completed && t.sense.length ? senseText(t.sense) : '';
-  const label = t.targetLabel ?? '';
-  const pending = out.begin(FIXED_BYTES + 3 * (summary.length + sense.length + label.length));
-
-  writeTimestamp(out, t.timeNs);
-  out.byte(SPACE);
-  const latencyAt = out.pos;
+  const completed = t.completed;
+  const sense = completed && t.sense.length ? senseText(t.sense) : '';
+  const label = t.targetLabel;
+  const pending = out.begin(FIXED_BYTES + 3 * (summary.length + sense.length + (label?.length ?? 0)));
+  const b = out.buffer;
+  let p = putTimestamp(b, out.pos, t.timeNs);
+  b[p++] = SPACE;
+  const latencyAt = p;
+  b[p++] = PLUS;
   let chars = 2;
-  if (t.completed) {
-    out.byte(PLUS);
-    chars = 1 + writeDuration(out, t.endNs - t.timeNs);
+  if (completed) {
+    p = putDuration(b, p, t.endNs - t.timeNs);
+    chars = 1 + durationChars;
   } else {
-    out.ascii('+?');
+    b[p++] = QUESTION;
   }
-  out.padStart(latencyAt, 9, chars);
-  out.byte(SPACE);
-  if (t.targetLabel !== undefined) out.text(label);
-  else writeId(out, t.targetId);
-  out.byte(COLON);
-  out.int(t.lun);
-  out.bytes(SPACE_HASH);
-  writeId(out, t.tag);
+  p = padStartAt(b, latencyAt, p, 9, chars);
+  b[p++] = SPACE;
+  p = label !== undefined ? putText(b, p, label) : putId(b, p, t.targetId);
+  b[p++] = COLON;
+  p = putInt(b, p, t.lun);
+  b[p++] = SPACE;
+  b[p++] = HASH;
+  p = putId(b, p, t.tag);
   if (plain) {
-    out.bytes(plainName(cdb)); // " READ(10) LBA "
-    out.int(rangeLba);
-    out.bytes(LEN_WORD);
-    out.int(rangeLen);
+    p = putBytes(b, p, plainName(cdb)); // " READ(10) LBA "
+    p = putInt(b, p, rangeLba);
+    p = putBytes(b, p, LEN_WORD);
+    p = putInt(b, p, rangeLen);
   } else {
-    out.byte(SPACE);
-    out.text(summary);
+    b[p++] = SPACE;
+    p = putText(b, p, summary);
   }
-  if (!t.completed) {
-    out.bytes(colors ? NEVER_COMPLETED_COLOR : NEVER_COMPLETED);
-    out.end();
-    return pending;
+  if (!completed) {
+    p = putBytes(b, p, colors ? NEVER_COMPLETED_COLOR : NEVER_COMPLETED);
+  } else {
+    p = putBytes(b, p, statusBytes(t.serviceResponse, t.status, colors));
+    if (t.bytesTransferred !== t.requestedBytes) {
+      p = putAscii(b, p, ' xfer ');
+      p = putInt(b, p, t.bytesTransferred);
+      b[p++] = SLASH;
+      p = putInt(b, p, t.requestedBytes);
+      p = putAscii(b, p, ' B');
+    }
+    if (t.residualFlags) {
+      p = putAscii(b, p, ' residual ');
+      p = putInt(b, p, t.residual);
+      if (t.residualFlags & 1) p = putAscii(b, p, ' under');
+      if (t.residualFlags & 2) p = putAscii(b, p, ' over');
+    }
+    if (sense) {
+      b[p++] = SPACE;
+      p = putText(b, p, sense);
+    }
   }
-  out.bytes(statusBytes(t.serviceResponse, t.status, colors));
-  if (t.bytesTransferred !== t.requestedBytes) {
-    out.ascii(' xfer ');
-    out.int(t.bytesTransferred);
-    out.byte(SLASH);
-    out.int(t.requestedBytes);
-    out.ascii(' B');
-  }
-  if (t.residualFlags) {
-    out.ascii(' residual ');
-    out.int(t.residual);
-    if (t.residualFlags & 1) out.ascii(' under');
-    if (t.residualFlags & 2) out.ascii(' over');
-  }
-  if (sense) {
-    out.byte(SPACE);
-    out.text(sense);
-  }
+  out.pos = p;
   out.end();
   return pending;
 }
@@ -159,87 +162,86 @@ function senseText(sense: Uint8Array): string {
 }
 
 /** Ids print as decimal whether they came as numbers or as bigints. */
-function writeId(out: LineOutput, v: number | bigint): void {
-  if (typeof v === 'number') out.int(v);
-  else if (v <= 0xffff_ffffn) out.int(Number(v));
-  else out.ascii(v.toString());
+function putId(b: Buffer, p: number, v: number | bigint): number {
+  if (typeof v === 'number') return putInt(b, p, v);
+  return v <= 0xffff_ffffn ? putInt(b, p, Number(v)) : putAscii(b, p, v.toString());
 }
 
 /** formatTimestamp, written as bytes. */
-function writeTimestamp(out: LineOutput, ns: number): void {
-  if (!(ns >= 0 && ns <= Number.MAX_SAFE_INTEGER && Number.isInteger(ns))) {
-    out.ascii(formatTimestamp(ns));
-    return;
-  }
+function putTimestamp(b: Buffer, p: number, ns: number): number {
+  if (!(ns >= 0 && ns <= Number.MAX_SAFE_INTEGER && Number.isInteger(ns))) return putAscii(b, p, formatTimestamp(ns));
   const s = Math.floor(ns / 1e9);
-  out.int(s);
-  out.byte(DOT);
-  out.zeroPadded(ns - s * 1e9, 9);
+  p = putInt(b, p, s);
+  b[p++] = DOT;
+  return putZeroPadded(b, p, ns - s * 1e9, 9);
 }
 
 const MICRO = Uint8Array.of(0xc2, 0xb5, 0x73); // "µs"
-const NS_UNIT = Uint8Array.of(0x6e, 0x73);
-const MS_UNIT = Uint8Array.of(0x6d, 0x73);
-const S_UNIT = 0x73;
 const SPACE = 0x20;
 const PLUS = 0x2b;
+const QUESTION = 0x3f;
 const COLON = 0x3a;
+const HASH = 0x23;
 const SLASH = 0x2f;
 const DOT = 0x2e;
-const SPACE_HASH = Uint8Array.of(0x20, 0x23);
 const LEN_WORD = new TextEncoder().encode(' len ');
 
+/** Characters (UTF-16 units) putDuration wrote last: its bytes but one for the two-byte µ. */
+let durationChars = 0;
+
 /**
- * formatDuration, written as bytes; returns its length in characters. toFixed rounds the exact
- * value of the double ns/10^k, so a duration exactly halfway between two printed values (where
- * that double's own rounding decides) is left to formatDuration itself.
+ * formatDuration, written as bytes (see durationChars). toFixed rounds the exact value of the
+ * double ns/10^k, so a duration exactly halfway between two printed values (where that double's
+ * own rounding decides) is left to formatDuration itself.
  */
-function writeDuration(out: LineOutput, ns: number): number {
+function putDuration(b: Buffer, p: number, ns: number): number {
+  const start = p;
   if (ns >= 0 && ns <= Number.MAX_SAFE_INTEGER && Number.isInteger(ns)) {
     if (ns < 1e3) {
-      const at = out.pos;
-      out.int(ns);
-      out.bytes(NS_UNIT);
-      return out.pos - at;
+      p = putInt(b, p, ns);
+      b[p++] = 0x6e; // n
+      b[p++] = 0x73; // s
+      durationChars = p - start;
+      return p;
     }
     if (ns < 1e6) {
-      const r = ns % 100;
+      const r = (ns | 0) % 100;
       if (r !== 50) {
-        const tenths = (ns - r) / 100 + (r > 50 ? 1 : 0);
-        const at = out.pos;
-        writeFixed(out, tenths, 10, 1);
-        out.bytes(MICRO);
-        return out.pos - at - 1;
+        p = putFixed(b, p, (ns - r) / 100 + (r > 50 ? 1 : 0), 10, 1);
+        p = putBytes(b, p, MICRO);
+        durationChars = p - start - 1;
+        return p;
       }
     } else if (ns < 1e9) {
-      const r = ns % 1e4;
+      const r = (ns | 0) % 1e4;
       if (r !== 5000) {
-        const at = out.pos;
-        writeFixed(out, (ns - r) / 1e4 + (r > 5000 ? 1 : 0), 100, 2);
-        out.bytes(MS_UNIT);
-        return out.pos - at;
+        p = putFixed(b, p, (ns - r) / 1e4 + (r > 5000 ? 1 : 0), 100, 2);
+        b[p++] = 0x6d; // m
+        b[p++] = 0x73; // s
+        durationChars = p - start;
+        return p;
       }
     } else if (ns < 1e20) {
       const r = ns % 1e7;
       if (r !== 5e6) {
-        const at = out.pos;
-        writeFixed(out, (ns - r) / 1e7 + (r > 5e6 ? 1 : 0), 100, 2);
-        out.byte(S_UNIT);
-        return out.pos - at;
+        p = putFixed(b, p, (ns - r) / 1e7 + (r > 5e6 ? 1 : 0), 100, 2);
+        b[p++] = 0x73; // s
+        durationChars = p - start;
+        return p;
       }
     }
   }
   const text = formatDuration(ns);
-  out.text(text);
-  return text.length;
+  durationChars = text.length;
+  return putText(b, p, text);
 }
 
-/** Writes units/scale with `decimals` digits after the point (scale = 10^decimals). */
-function writeFixed(out: LineOutput, units: number, scale: number, decimals: number): void {
+/** units/scale with `decimals` digits after the point (scale = 10^decimals). */
+function putFixed(b: Buffer, p: number, units: number, scale: number, decimals: number): number {
   const whole = Math.floor(units / scale);
-  out.int(whole);
-  out.byte(DOT);
-  out.zeroPadded(units - whole * scale, decimals);
+  p = putInt(b, p, whole);
+  b[p++] = DOT;
+  return putZeroPadded(b, p, units - whole * scale, decimals);
 }
 
 const encoder = new TextEncoder();
@@ -253,16 +255,17 @@ function plainName(cdb: Uint8Array): Uint8Array {
 }
 
 /** " → " and the status word (coloured green when good, red otherwise), encoded, by service response and status. */
-const statusCache = [new Map<number, Uint8Array>(), new Map<number, Uint8Array>()] as const;
+const statusCache: [Array<Uint8Array | undefined>, Array<Uint8Array | undefined>] = [new Array(16 * 256).fill(undefined), new Array(16 * 256).fill(undefined)];
 function statusBytes(serviceResponse: number, status: number, colors: boolean): Uint8Array {
+  const cacheable = serviceResponse < 16 && status < 256;
   const cache = statusCache[colors ? 1 : 0];
-  const key = serviceResponse * 0x1_0000 + status;
-  let bytes = cache.get(key);
+  const key = serviceResponse * 256 + status;
+  let bytes = cacheable ? cache[key] : undefined;
   if (bytes === undefined) {
     const name = taskStatusName(serviceResponse, status);
     const good = serviceResponse === ServiceResponse.TaskComplete && (status === 0 || status === 0x04);
     bytes = encoder.encode(colors ? `${ARROW}\x1b[${good ? 32 : 31}m${name}\x1b[39m` : `${ARROW}${name}`);
-    cache.set(key, bytes);
+    if (cacheable) cache[key] = bytes;
   }
   return bytes;
 }

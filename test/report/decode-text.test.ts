@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LineOutput } from '../../src/cli/output.js';
+import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from '../../src/report/bytes.js';
 import { newTaskLine, writeTaskText } from '../../src/report/decode.js';
 import { formatDuration, formatTimestamp } from '../../src/report/time.js';
 import { ServiceResponse } from '../../src/model/events.js';
@@ -20,39 +21,42 @@ function capture(size = 4096) {
   };
 }
 
-async function one(write: (out: LineOutput) => void): Promise<string> {
-  const c = capture();
-  c.out.begin(512);
-  write(c.out);
-  c.out.end();
-  return (await c.text()).replace(/\n$/, '');
+/** Writes with one of the report/bytes functions into a fresh buffer and returns the text. */
+function put(write: (b: Buffer, p: number) => number): string {
+  const b = Buffer.alloc(256);
+  return b.toString('utf8', 0, write(b, 0));
 }
 
-describe('LineOutput byte writers', () => {
-  it('int writes what String() writes, for any number', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.nat(), fc.integer(), fc.maxSafeNat(), fc.double({ noNaN: false })), async (n) => {
-        expect(await one((o) => o.int(n))).toBe(String(n));
+describe('byte writers (report/bytes)', () => {
+  it('putInt writes what String() writes, for any number', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.nat(), fc.integer(), fc.maxSafeNat(), fc.double({ noNaN: false })), (n) => {
+        expect(put((b, p) => putInt(b, p, n))).toBe(String(n));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('putZeroPadded and padStartAt agree with String#padStart', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 999_999_999 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 14 }), (n, digits, width) => {
+        const m = n % 10 ** digits;
+        expect(put((b, p) => putZeroPadded(b, p, m, digits))).toBe(String(m).padStart(digits, '0'));
+        const s = `+${n}µs`;
+        expect(put((b, p) => padStartAt(b, p, putText(b, p, s), width, s.length))).toBe(s.padStart(width));
       }),
       { numRuns: 500 },
     );
   });
 
-  it('zeroPadded and padStart agree with String#padStart', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 999_999_999 }), fc.integer({ min: 0, max: 14 }), async (n, width) => {
-        expect(await one((o) => o.zeroPadded(n, 9))).toBe(String(n).padStart(9, '0'));
-        const s = `+${n}µs`;
-        expect(await one((o) => {
-          const at = o.pos;
-          o.text(s);
-          o.padStart(at, width, s.length);
-        })).toBe(s.padStart(width));
-      }),
-      { numRuns: 300 },
-    );
+  it('putBytes and putAscii copy short and long runs', () => {
+    const long = new TextEncoder().encode('x'.repeat(40) + 'y');
+    expect(put((b, p) => putBytes(b, putBytes(b, p, Uint8Array.of(0x61, 0x62)), long))).toBe('ab' + 'x'.repeat(40) + 'y');
+    expect(put((b, p) => putAscii(b, p, 'READ(10) LBA '))).toBe('READ(10) LBA ');
   });
+});
 
+describe('LineOutput', () => {
   it('hands a full buffer on and goes on in a fresh one; a line longer than the buffer still fits', async () => {
     const c = capture(64);
     const lines = Array.from({ length: 40 }, (_, i) => `line ${i} ${'x'.repeat(i)}`);

@@ -233,7 +233,7 @@ export class NativeDecoder {
         continue;
       }
       const offset = this.base + p;
-      this.closeDamage(offset, out);
+      if (this.damageStart >= 0) this.closeDamage(offset, out);
       const index = this.recordIndex++;
       this.stats.records++;
       try {
