@@ -42,8 +42,10 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, previou
   return ~crc >>> 0;
 }
 
-/** Where the WebAssembly module's tables end and the copied data begins (see crc32c.wat). */
-const WASM_DATA_AT = 256 * SLICES * 4;
+/** Layout of the WebAssembly module's memory (see crc32c.wat): tables, scan index, data. */
+const WASM_INDEX_AT = 256 * SLICES * 4;
+const WASM_INDEX_ENTRIES = 4096;
+const WASM_DATA_AT = WASM_INDEX_AT + WASM_INDEX_ENTRIES * 4;
 const WASM_PAGE = 65536;
 
 /**
@@ -53,6 +55,8 @@ const WASM_PAGE = 65536;
  */
 export class Crc32cWindow {
   private readonly crcAt: (start: number, end: number, previous: number) => number;
+  private readonly scanAt: (start: number, end: number, out: number, max: number) => number;
+  private index: Int32Array;
   private readonly memory: WebAssembly.Memory;
   private bytes: Uint8Array;
 
@@ -61,12 +65,15 @@ export class Crc32cWindow {
     const exports = new WebAssembly.Instance(module, {}).exports as {
       memory: WebAssembly.Memory;
       crc: (start: number, end: number, previous: number) => number;
+      scan: (start: number, end: number, out: number, max: number) => number;
     };
     this.memory = exports.memory;
     this.crcAt = exports.crc;
+    this.scanAt = exports.scan;
     const tables = new DataView(this.memory.buffer, 0, WASM_DATA_AT);
     for (let i = 0; i < 256 * SLICES; i++) tables.setUint32(i * 4, TABLE[i]!, true);
     this.bytes = new Uint8Array(this.memory.buffer);
+    this.index = new Int32Array(this.memory.buffer, WASM_INDEX_AT, WASM_INDEX_ENTRIES);
   }
 
   /** Copies `data` in; crc() then works on offsets into it. */
@@ -75,6 +82,7 @@ export class Crc32cWindow {
     if (need > this.bytes.length) {
       this.memory.grow(Math.ceil((need - this.bytes.length) / WASM_PAGE));
       this.bytes = new Uint8Array(this.memory.buffer);
+      this.index = new Int32Array(this.memory.buffer, WASM_INDEX_AT, WASM_INDEX_ENTRIES);
     }
     this.bytes.set(data, WASM_DATA_AT);
   }
@@ -82,5 +90,19 @@ export class Crc32cWindow {
   /** CRC32C of loaded[start, end). */
   crc(start: number, end: number): number {
     return this.crcAt(start + WASM_DATA_AT, end + WASM_DATA_AT, 0) >>> 0;
+  }
+
+  /**
+   * Walks the native-format records of loaded[start, end) while each is whole and sound (sync
+   * word, length, CRC32C; see scan in crc32c.wat), up to 4096 of them. Returns how many;
+   * recordAt(i) gives the i-th one's position. Whatever stops the walk is left to the caller.
+   */
+  scanRecords(start: number, end: number): number {
+    return this.scanAt(start + WASM_DATA_AT, end + WASM_DATA_AT, WASM_INDEX_AT, WASM_INDEX_ENTRIES);
+  }
+
+  /** Position in the loaded data of the i-th record the last scanRecords found. */
+  recordAt(i: number): number {
+    return this.index[i]! - WASM_DATA_AT;
   }
 }

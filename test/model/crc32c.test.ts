@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Crc32cWindow, crc32c } from '../../src/model/crc32c.js';
 import { generate } from '../../scripts/gen-crc32c-wasm.mjs';
+import { writeTraceToBytes } from '../../src/formats/native/writer.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -54,5 +55,43 @@ describe('Crc32cWindow (WebAssembly)', () => {
 
   it('is built from the committed crc32c.wat (run node scripts/gen-crc32c-wasm.mjs if not)', async () => {
     expect(readFileSync(join(repoRoot, 'src/model/crc32c-wasm.ts'), 'utf8')).toBe(await generate());
+  });
+});
+
+describe('Crc32cWindow.scanRecords (the native reader\'s fast path)', () => {
+  // 5000 small records: a header of 40 bytes, then NOTE records (type 6).
+  const bytes = writeTraceToBytes({}, (w) => {
+    for (let i = 0; i < 5000; i++) w.note(i, `n${i}`);
+  });
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
+  const recordStarts = (() => {
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    const starts: number[] = [];
+    for (let p = headerLength; p < bytes.length; p += 16 + v.getUint32(p + 8, true)) starts.push(p);
+    return starts;
+  })();
+
+  it('finds every whole record, at most 4096 a call', () => {
+    const w = new Crc32cWindow();
+    w.load(bytes);
+    expect(w.scanRecords(headerLength, bytes.length)).toBe(4096);
+    expect(Array.from({ length: 4096 }, (_, i) => w.recordAt(i))).toEqual(recordStarts.slice(0, 4096));
+    expect(w.scanRecords(recordStarts[4096]!, bytes.length)).toBe(5000 - 4096);
+    expect(w.recordAt(5000 - 4097)).toBe(recordStarts[4999]);
+  });
+
+  it('stops before a record with a bad CRC, a bad sync word, or one cut short', () => {
+    const w = new Crc32cWindow();
+    const flipped = Uint8Array.from(bytes);
+    flipped[recordStarts[10]! + 13]! ^= 1; // body byte of record 10
+    w.load(flipped);
+    expect(w.scanRecords(headerLength, flipped.length)).toBe(10);
+    const noSync = Uint8Array.from(bytes);
+    noSync[recordStarts[3]!] = 0;
+    w.load(noSync);
+    expect(w.scanRecords(headerLength, noSync.length)).toBe(3);
+    w.load(bytes);
+    expect(w.scanRecords(headerLength, recordStarts[7]! + 20)).toBe(7);
+    expect(w.scanRecords(recordStarts[7]!, recordStarts[7]!)).toBe(0);
   });
 });

@@ -199,6 +199,20 @@ export class NativeDecoder {
     crc.load(buf);
     let p = 0;
     for (;;) {
+      // The happy path: WebAssembly checks a run of whole, sound records (sync word, length,
+      // CRC) in one call; the checks below then see only where that run stopped.
+      if (this.damageStart < 0) {
+        const n = crc.scanRecords(p, buf.length);
+        if (n > 0) {
+          for (let i = 0; i < n; i++) {
+            const at = crc.recordAt(i);
+            this.record(buf, view, at, view.getUint16(at + 4, true), view.getUint32(at + 8, true), out);
+          }
+          const last = crc.recordAt(n - 1);
+          p = last + RECORD_HEADER + view.getUint32(last + 8, true) + RECORD_TRAILER;
+          continue;
+        }
+      }
       const avail = buf.length - p;
       if (avail === 0) break;
       if (avail < RECORD_HEADER) {
@@ -232,31 +246,38 @@ export class NativeDecoder {
         if (p < 0) break;
         continue;
       }
-      const offset = this.base + p;
-      if (this.damageStart >= 0) this.closeDamage(offset, out);
-      const index = this.recordIndex++;
-      this.stats.records++;
-      try {
-        // Tasks for a sink take short paths of their own (kept small so they inline).
-        const ev =
-          this.sink && type === RecordType.TaskSubmitted
-            ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index)
-            : this.sink && type === RecordType.TaskCompleted
-              ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index)
-              : this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
-        if (ev) {
-          out.push(ev);
-          this.lastTimeNs = ev.timeNs;
-        }
-      } catch (e) {
-        if (!(e instanceof BadRecord)) throw e;
-        this.stats.skippedRecords++;
-        this.stats.skippedBytes += total;
-        out.push(this.diag(offset, e.message, total, false, index, 1));
-      }
+      if (this.damageStart >= 0) this.closeDamage(this.base + p, out);
+      this.record(buf, view, p, type, bodyLength, out);
       p += total;
     }
     this.consume(p);
+  }
+
+  /** Decodes one whole record whose framing and CRC checked out. */
+  private record(buf: Uint8Array, view: DataView, p: number, type: number, bodyLength: number, out: TraceEvent[]): void {
+    const offset = this.base + p;
+    const index = this.recordIndex++;
+    const bodyStart = p + RECORD_HEADER;
+    this.stats.records++;
+    try {
+      // Tasks for a sink take short paths of their own (kept small so they inline).
+      const ev =
+        this.sink && type === RecordType.TaskSubmitted
+          ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index)
+          : this.sink && type === RecordType.TaskCompleted
+            ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index)
+            : this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
+      if (ev) {
+        out.push(ev);
+        this.lastTimeNs = ev.timeNs;
+      }
+    } catch (e) {
+      if (!(e instanceof BadRecord)) throw e;
+      const total = RECORD_HEADER + bodyLength + RECORD_TRAILER;
+      this.stats.skippedRecords++;
+      this.stats.skippedBytes += total;
+      out.push(this.diag(offset, e.message, total, false, index, 1));
+    }
   }
 
   /** Drops bytes before p from the pending buffer. */
