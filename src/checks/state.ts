@@ -281,6 +281,8 @@ export function newScan(): SegmentScan {
 export function scanSegments(segs: SegmentList, alignment: number, addressBits: number, scan: SegmentScan): SegmentScan {
   const count = segs.count;
   const alignMask = alignment > 1 ? alignment - 1 : 0;
+  // Power-of-two alignments (all real ones) divide 2^32, so the low 32 bits decide; others use %.
+  const alignPow2 = alignMask !== 0 && (alignment & alignMask) === 0;
   const limitHigh = addressBits >= 64 ? Infinity : 2 ** (addressBits - 32);
   let total = 0;
   let longest = -1;
@@ -299,9 +301,9 @@ export function scanSegments(segs: SegmentList, alignment: number, addressBits: 
       longestBytes = len;
       longest = i;
     }
-    if (misaligned < 0 && alignMask !== 0 && ((lo & alignMask) !== 0 || len % alignment !== 0)) misaligned = i;
-    if (above < 0 && limitHigh !== Infinity && len > 0) {
-      // High word of the segment's last byte.
+    if (misaligned < 0 && alignMask !== 0 && (alignPow2 ? ((lo | len) & alignMask) !== 0 : (hi * TWO32 + lo) % alignment !== 0 || len % alignment !== 0)) misaligned = i;
+    // The last byte's high word is below hi + 1 + len / 2^32: only near the limit is it worked out.
+    if (above < 0 && len > 0 && hi + 1 + len / TWO32 >= limitHigh) {
       const lastHigh = hi + Math.floor((lo + len - 1) / TWO32);
       if (lastHigh >= limitHigh) {
         above = i;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 /** The per-event facts every rule shares: CDB numbers and one pass over the segment list. */
 import { describe, expect, it } from 'vitest';
 import { CommandKind, fillCdbFacts, newFacts, newScan, scanSegments, type TaskFacts } from '../../src/checks/state.js';
@@ -62,5 +63,29 @@ describe('segment scan', () => {
     expect(scan([{ address: 0x9000, length: 0x1000 }, { address: 0x1000, length: 0x1000 }, { address: 0x5000, length: 0x1000 }]).overlapA).toBe(-1);
     expect(scan([{ address: 0x9000, length: 0x1000 }, { address: 0x1000, length: 0x1000 }, { address: 0x9fff, length: 0x10 }])).toMatchObject({ overlapA: 0, overlapB: 2 });
     expect(scan([{ address: 0x1000, length: 0x3000 }, { address: 0x2000, length: 0x10 }])).toMatchObject({ overlapA: 0, overlapB: 1 });
+  });
+});
+
+describe('scanSegments against a plain BigInt reading of the same segments', () => {
+  const segment = fc.record({
+    address: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 36n }), fc.bigInt({ min: 2n ** 32n - 2n ** 20n, max: 2n ** 32n + 2n ** 20n }), fc.bigInt({ min: 0n, max: 2n ** 52n })),
+    length: fc.oneof(fc.integer({ min: 0, max: 1 << 20 }), fc.constantFrom(4096, 512, 0x1_0000_0000, 0x1_0000_0200), fc.integer({ min: 0, max: 2 ** 40 })),
+  });
+  it('finds the same first misaligned and first above-limit segment, and the same totals', () => {
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 20 }), fc.constantFrom(1, 2, 512, 4096, 3, 24), fc.constantFrom(32, 36, 40, 64), (segs, alignment, bits) => {
+        const s = scanSegments(PackedSegmentList.from(segs), alignment, bits, newScan());
+        const a = BigInt(alignment);
+        const misaligned = alignment > 1 ? segs.findIndex((g) => BigInt(g.address) % a !== 0n || BigInt(g.length) % a !== 0n) : -1;
+        const limit = 2n ** BigInt(bits);
+        const above = bits >= 64 ? -1 : segs.findIndex((g) => g.length > 0 && BigInt(g.address) + BigInt(g.length) - 1n >= limit);
+        expect(s.misalignedIndex).toBe(misaligned);
+        expect(s.aboveLimitIndex).toBe(above);
+        if (above >= 0) expect(s.aboveLimitStraddles).toBe(BigInt(segs[above]!.address) < limit);
+        expect(s.totalBytes).toBe(segs.reduce((n, g) => n + g.length, 0));
+        expect(s.count).toBe(segs.length);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
