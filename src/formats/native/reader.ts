@@ -432,6 +432,7 @@ export class NativeDecoder {
         const segCount = v.getUint32(b + 56, true);
         const segStart = b + SUBMIT_FIXED + pad8(cdbLength);
         const segBytes = segCount * SEGMENT_BYTES;
+        let region: Uint8Array;
         const slot = v.getUint16(b + 60, true);
         return {
           kind: 'submit',
@@ -446,8 +447,9 @@ export class NativeDecoder {
           timeoutMs: v.getUint32(b + 48, true),
           attribute: v.getUint8(b + 52) as TaskAttribute,
           direction: v.getUint8(b + 53) as DataDirection,
-          cdb: copyBytes(buf, b + SUBMIT_FIXED, b + SUBMIT_FIXED + cdbLength),
-          segments: new PackedSegmentList(copyBytes(buf, segStart, segStart + segBytes)),
+          // CDB (padded to 8) and segments lie together in the record: one copy for both.
+          cdb: (region = copyBytes(buf, b + SUBMIT_FIXED, segStart + segBytes)).subarray(0, cdbLength),
+          segments: new PackedSegmentList(region.subarray(segStart - b - SUBMIT_FIXED)),
           bundleSlot: slot === NO_BUNDLE_SLOT ? undefined : slot,
         };
       }
