@@ -148,15 +148,19 @@ export interface TaskSubmitted extends EventOrigin {
   bundleSlot?: number;
 }
 
-export interface TaskCompleted extends EventOrigin {
-  kind: 'complete';
-  taskId: bigint;
+/** What a completion says of its task, wherever it comes from (an event, a reader's task sink). */
+export interface Completion extends EventOrigin {
   serviceResponse: number;
   status: number;
   bytesTransferred: number;
   /** Residual count, meaningful when residualFlags is non-zero. */
   residual: number;
   residualFlags: number;
+}
+
+export interface TaskCompleted extends Completion {
+  kind: 'complete';
+  taskId: bigint;
   sense: Uint8Array;
 }
 

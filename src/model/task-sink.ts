@@ -1,4 +1,4 @@
-import type { EventOrigin } from './events.js';
+import type { Completion, EventOrigin } from './events.js';
 
 /**
  * A lean way to receive tasks, for consumers that need only the fields below (decode's text
@@ -22,13 +22,8 @@ export interface SubmitFields extends EventOrigin {
   cdbLength: number;
 }
 
-export interface CompleteFields extends EventOrigin {
+export interface CompleteFields extends Completion {
   taskId: number | bigint;
-  serviceResponse: number;
-  status: number;
-  bytesTransferred: number;
-  residual: number;
-  residualFlags: number;
   sense: Uint8Array;
   senseAt: number;
   senseLength: number;

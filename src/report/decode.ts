@@ -1,5 +1,5 @@
 import type { TaskRecord } from '../analysis/tasks.js';
-import { ServiceResponse } from '../model/events.js';
+import { ServiceResponse, type Completion } from '../model/events.js';
 import { cdbSummary, commandName, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
 import { isPlainReadWrite, rangeLba, rangeLen } from '../scsi/quick.js';
 import type { LineOutput } from '../cli/output.js';
@@ -66,16 +66,20 @@ export function taskLineOf(t: TaskRecord, into: TaskLine): TaskLine {
   into.cdb = s.cdb;
   into.requestedBytes = s.requestedBytes;
   into.completed = c !== undefined;
-  if (c) {
-    into.endNs = c.timeNs;
-    into.serviceResponse = c.serviceResponse;
-    into.status = c.status;
-    into.bytesTransferred = c.bytesTransferred;
-    into.residual = c.residual;
-    into.residualFlags = c.residualFlags;
-    into.sense = c.sense;
-  }
+  if (c) setCompletion(into, c, c.sense);
   return into;
+}
+
+/** The completion's part of a line (from a TaskCompleted event or a sink's CompleteFields). */
+export function setCompletion(into: TaskLine, c: Completion, sense: Uint8Array): void {
+  into.completed = true;
+  into.endNs = c.timeNs;
+  into.serviceResponse = c.serviceResponse;
+  into.status = c.status;
+  into.bytesTransferred = c.bytesTransferred;
+  into.residual = c.residual;
+  into.residualFlags = c.residualFlags;
+  into.sense = sense;
 }
 
 export function jsonLine(t: TaskRecord): string {

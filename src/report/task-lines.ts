@@ -1,6 +1,6 @@
 import { InFlightTable } from '../analysis/tasks.js';
 import type { CompleteFields, SubmitFields, TaskSink } from '../model/task-sink.js';
-import { newTaskLine, type TaskLine } from './decode.js';
+import { newTaskLine, setCompletion, type TaskLine } from './decode.js';
 
 const NO_BYTES = new Uint8Array(0);
 /** CDB bytes kept inline per slot; longer CDBs (variable-length, up to 260) get their own copy. */
@@ -72,14 +72,7 @@ export class TaskLineMatcher implements TaskSink {
       return;
     }
     const line = this.fill(slot);
-    line.completed = true;
-    line.endNs = f.timeNs;
-    line.serviceResponse = f.serviceResponse;
-    line.status = f.status;
-    line.bytesTransferred = f.bytesTransferred;
-    line.residual = f.residual;
-    line.residualFlags = f.residualFlags;
-    line.sense = f.senseLength ? f.sense.subarray(f.senseAt, f.senseAt + f.senseLength) : NO_BYTES;
+    setCompletion(line, f, f.senseLength ? f.sense.subarray(f.senseAt, f.senseAt + f.senseLength) : NO_BYTES);
     this.onTask(line);
     this.freeSlots.push(slot);
   }
