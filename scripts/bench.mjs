@@ -69,10 +69,15 @@ if (known.has('check')) report('check (all rules)', tasks, size, runChild(['chec
 if (known.has('summary')) report('summary --no-check', tasks, size, runChild(['summary', '--no-check', '--format', 'json', path]), decodeText);
 if (known.has('summary')) report('summary (with checks)', tasks, size, runChild(['summary', '--format', 'json', path]), decodeText);
 
+console.log(`target: decode >= 1,000,000 tasks/s on one core: ${decodeText >= 1_000_000 ? 'met' : 'NOT met'} (${Math.round(decodeText).toLocaleString('en')} tasks/s)`);
+
 if (bigTasks > 0) {
   const big = generate(bigTasks);
   const bigSize = statSync(big).size;
-  report(`decode ${bigTasks.toLocaleString('en')} tasks`, bigTasks, bigSize, runChild(['decode', big]));
+  const res = runChild(['decode', big]);
+  report(`decode ${bigTasks.toLocaleString('en')} tasks`, bigTasks, bigSize, res);
+  const peakMB = res.maxRssKB / 1024;
+  console.log(`target: peak RSS < 150 MB decoding ${bigTasks.toLocaleString('en')} tasks: ${peakMB < 150 ? 'met' : 'NOT met'} (${peakMB.toFixed(0)} MB)`);
 }
 
 const capturesBench = join(root, 'scripts/bench-captures.mjs');
