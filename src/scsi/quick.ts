@@ -45,18 +45,25 @@ const RW: ReadonlyArray<RwLayout | undefined> = (() => {
 export let rangeLba = 0;
 export let rangeLen = 0;
 
+function u32be(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
 /** True for a plain READ/WRITE CDB (no flag bits, group 0, control 0); sets rangeLba/rangeLen. */
 function plainRange(cdb: Uint8Array, l: RwLayout | undefined): boolean {
   if (l === undefined) return false;
   const length = l.cdbLength;
   if (cdb.length !== length || cdb[1] !== 0 || cdb[l.groupAt] !== 0 || cdb[length - 1] !== 0) return false;
-  let lba = 0;
-  for (let i = 0; i < l.lbaSize; i++) lba = lba * 256 + cdb[l.lbaAt + i]!;
-  if (!Number.isSafeInteger(lba)) return false;
-  let len = 0;
-  for (let i = 0; i < l.lenSize; i++) len = len * 256 + cdb[l.lenAt + i]!;
-  rangeLba = lba;
-  rangeLen = len;
+  // Big-endian words read whole (the LBA always starts at byte 2).
+  const first = u32be(cdb, 2);
+  if (l.lbaSize === 8) {
+    if (first >= 0x20_0000) return false; // past 2^53: not exact as a number
+    rangeLba = first * 0x1_0000_0000 + u32be(cdb, 6);
+  } else {
+    rangeLba = first;
+  }
+  const at = l.lenAt;
+  rangeLen = l.lenSize === 2 ? (cdb[at]! << 8) | cdb[at + 1]! : u32be(cdb, at);
   return true;
 }
 
