@@ -2,6 +2,7 @@ import { readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { TraceEvent } from '../model/events.js';
 import { TraceFormatError, UsageError } from '../model/errors.js';
+import { Crc32cWindow } from '../model/crc32c.js';
 import { newReadStats, type ReadStats } from '../model/stats.js';
 import { formatById, formats, sniffFormat } from './index.js';
 import type { ReadOptions, TraceFormat } from './registry.js';
@@ -85,7 +86,10 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
   // memory copy, cheaper than the thread-pool round trip of an asynchronous one (which measured
   // ~100 µs per 256 KiB here, more than the copy), and the kernel reads ahead on its own. Pipes
   // and devices are read asynchronously.
-  const pool = format.releasesChunks ? [0, 1, 2].map(() => Buffer.allocUnsafe(CHUNK_BYTES)) : undefined;
+  // The three buffers lie in a CRC32C window's WebAssembly memory: the native reader checks
+  // record CRCs where the bytes were read instead of copying each chunk there first.
+  const window = format.releasesChunks ? new Crc32cWindow(3 * CHUNK_BYTES) : undefined;
+  const pool = window ? [0, 1, 2].map(() => window.reserve(CHUNK_BYTES)) : undefined;
   let turn = 0;
   const readNext = (): Promise<Uint8Array> => {
     const buf = pool ? pool[turn]! : Buffer.allocUnsafe(CHUNK_BYTES);

@@ -95,3 +95,26 @@ describe('Crc32cWindow.scanRecords (the native reader\'s fast path)', () => {
     expect(w.scanRecords(recordStarts[7]!, recordStarts[7]!)).toBe(0);
   });
 });
+
+describe('Crc32cWindow with reserved room (read buffers in WebAssembly memory)', () => {
+  it('checks data read into its own memory where it lies, and finds the window from the bytes', () => {
+    const w = new Crc32cWindow(3 * 4096);
+    const [a, b] = [w.reserve(4096), w.reserve(4096)];
+    a.set(ascii('xx123456789'));
+    b.set(ascii('123456789'));
+    expect(Crc32cWindow.holding(a.subarray(2, 11))).toBe(w);
+    expect(Crc32cWindow.holding(new Uint8Array(8))).toBeUndefined();
+    w.load(a.subarray(2, 11));
+    expect(w.crc(0, 9)).toBe(0xe3069283);
+    w.load(b.subarray(0, 9));
+    expect(w.crc(0, 9)).toBe(0xe3069283);
+    expect(a.length).toBe(4096); // nothing grew and detached the views
+  });
+
+  it('never grows once it has handed out room: more room, or foreign data, is refused', () => {
+    const w = new Crc32cWindow(4096);
+    w.reserve(4096);
+    expect(() => w.reserve(70_000)).toThrow(RangeError);
+    expect(() => w.load(new Uint8Array(10))).toThrow();
+  });
+});

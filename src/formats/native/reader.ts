@@ -195,7 +195,10 @@ export class NativeDecoder {
     if (this.state !== 'records') return;
     const buf = this.pending;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const crc = crcWindow();
+    // A chunk read straight into a window's memory (openTrace does that for this format) is
+    // checked where it lies; anything else (a record joined across chunks) is copied into the
+    // shared window.
+    const crc = Crc32cWindow.holding(buf) ?? crcWindow();
     crc.load(buf);
     let p = 0;
     for (;;) {
