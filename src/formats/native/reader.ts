@@ -450,9 +450,10 @@ export class NativeDecoder {
           timeoutMs: v.getUint32(b + 48, true),
           attribute: v.getUint8(b + 52) as TaskAttribute,
           direction: v.getUint8(b + 53) as DataDirection,
-          // CDB (padded to 8) and segments lie together in the record: one copy for both.
+          // CDB (padded to 8) and segments lie together in the record: one copy for both, and
+          // the segment list reads them where they lie (8-byte aligned words of the slab).
           cdb: (region = copyBytes(buf, b + SUBMIT_FIXED, segStart + segBytes)).subarray(0, cdbLength),
-          segments: new PackedSegmentList(region.subarray(segStart - b - SUBMIT_FIXED)),
+          segments: new PackedSegmentList(region, segStart - b - SUBMIT_FIXED, segCount, region.buffer === slab.buffer ? slabWords : undefined),
           bundleSlot: slot === NO_BUNDLE_SLOT ? undefined : slot,
         };
       }
@@ -583,6 +584,8 @@ export class NativeDecoder {
  */
 const SLAB_BYTES = 64 * 1024;
 let slab = new Uint8Array(SLAB_BYTES);
+/** The slab as 32-bit words, for segment lists to read whole words. */
+let slabWords = new Uint32Array(slab.buffer);
 let slabAt = 0;
 
 function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
@@ -590,6 +593,7 @@ function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
   if (n > SLAB_BYTES / 4) return new Uint8Array(buf.subarray(start, end));
   if (slabAt + n > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
+    slabWords = new Uint32Array(slab.buffer);
     slabAt = 0;
   }
   const at = slabAt;
