@@ -265,10 +265,14 @@ export class NativeDecoder {
     try {
       // Tasks for a sink take short paths of their own (kept small so they inline).
       const ev =
-        this.sink && type === RecordType.TaskSubmitted
-          ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index)
-          : this.sink && type === RecordType.TaskCompleted
-            ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index)
+        type === RecordType.TaskSubmitted
+          ? this.sink
+            ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index)
+            : this.submitEvent(buf, view, bodyStart, bodyLength, offset, index)
+          : type === RecordType.TaskCompleted
+            ? this.sink
+              ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index)
+              : this.completeEvent(buf, view, bodyStart, bodyLength, offset, index)
             : this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
       if (ev) {
         out.push(ev);
@@ -419,6 +423,55 @@ export class NativeDecoder {
     return undefined;
   }
 
+  /** A TASK_SUBMITTED record as an event (kept apart from decodeBody so that it inlines). */
+  private submitEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
+    const tick = this.tickNs;
+    const cdbLength = checkSubmit(v, b, len);
+    const segCount = v.getUint32(b + 56, true);
+    const segStart = b + SUBMIT_FIXED + pad8(cdbLength);
+    const segBytes = segCount * SEGMENT_BYTES;
+    let region: Uint8Array;
+    const slot = v.getUint16(b + 60, true);
+    return {
+      kind: 'submit',
+      offset,
+      index,
+      timeNs: u64(v, b) * tick,
+      taskId: v.getBigUint64(b + 8, true),
+      targetId: smallU64(v, b + 16),
+      lun: decodeLun(buf, b + 24),
+      tag: smallU64(v, b + 32),
+      requestedBytes: u64(v, b + 40),
+      timeoutMs: v.getUint32(b + 48, true),
+      attribute: v.getUint8(b + 52) as TaskAttribute,
+      direction: v.getUint8(b + 53) as DataDirection,
+      // CDB (padded to 8) and segments lie together in the record: one copy for both, and
+      // the segment list reads them where they lie (8-byte aligned words of the slab).
+      cdb: (region = copyBytes(buf, b + SUBMIT_FIXED, segStart + segBytes)).subarray(0, cdbLength),
+      segments: new PackedSegmentList(region, segStart - b - SUBMIT_FIXED, segCount, region.buffer === slab.buffer ? slabWords : undefined),
+      bundleSlot: slot === NO_BUNDLE_SLOT ? undefined : slot,
+    };
+  }
+
+  /** A TASK_COMPLETED record as an event. */
+  private completeEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
+    const tick = this.tickNs;
+    const senseLength = checkComplete(buf, b, len);
+    return {
+      kind: 'complete',
+      offset,
+      index,
+      timeNs: u64(v, b) * tick,
+      taskId: v.getBigUint64(b + 8, true),
+      bytesTransferred: u64(v, b + 16),
+      residual: u64(v, b + 24),
+      serviceResponse: v.getUint8(b + 32),
+      status: v.getUint8(b + 33),
+      residualFlags: v.getUint8(b + 35),
+      sense: senseLength === 0 ? NO_SENSE : copyBytes(buf, b + COMPLETE_FIXED, b + COMPLETE_FIXED + senseLength),
+    };
+  }
+
   private decodeBody(
     type: number,
     buf: Uint8Array,
@@ -430,49 +483,10 @@ export class NativeDecoder {
   ): TraceEvent | undefined {
     const tick = this.tickNs;
     switch (type) {
-      case RecordType.TaskSubmitted: {
-        const cdbLength = checkSubmit(v, b, len);
-        const segCount = v.getUint32(b + 56, true);
-        const segStart = b + SUBMIT_FIXED + pad8(cdbLength);
-        const segBytes = segCount * SEGMENT_BYTES;
-        let region: Uint8Array;
-        const slot = v.getUint16(b + 60, true);
-        return {
-          kind: 'submit',
-          offset,
-          index,
-          timeNs: u64(v, b) * tick,
-          taskId: v.getBigUint64(b + 8, true),
-          targetId: smallU64(v, b + 16),
-          lun: decodeLun(buf, b + 24),
-          tag: smallU64(v, b + 32),
-          requestedBytes: u64(v, b + 40),
-          timeoutMs: v.getUint32(b + 48, true),
-          attribute: v.getUint8(b + 52) as TaskAttribute,
-          direction: v.getUint8(b + 53) as DataDirection,
-          // CDB (padded to 8) and segments lie together in the record: one copy for both, and
-          // the segment list reads them where they lie (8-byte aligned words of the slab).
-          cdb: (region = copyBytes(buf, b + SUBMIT_FIXED, segStart + segBytes)).subarray(0, cdbLength),
-          segments: new PackedSegmentList(region, segStart - b - SUBMIT_FIXED, segCount, region.buffer === slab.buffer ? slabWords : undefined),
-          bundleSlot: slot === NO_BUNDLE_SLOT ? undefined : slot,
-        };
-      }
-      case RecordType.TaskCompleted: {
-        const senseLength = checkComplete(buf, b, len);
-        return {
-          kind: 'complete',
-          offset,
-          index,
-          timeNs: u64(v, b) * tick,
-          taskId: v.getBigUint64(b + 8, true),
-          bytesTransferred: u64(v, b + 16),
-          residual: u64(v, b + 24),
-          serviceResponse: v.getUint8(b + 32),
-          status: v.getUint8(b + 33),
-          residualFlags: v.getUint8(b + 35),
-          sense: senseLength === 0 ? NO_SENSE : copyBytes(buf, b + COMPLETE_FIXED, b + COMPLETE_FIXED + senseLength),
-        };
-      }
+      case RecordType.TaskSubmitted:
+        return this.submitEvent(buf, v, b, len, offset, index);
+      case RecordType.TaskCompleted:
+        return this.completeEvent(buf, v, b, len, offset, index);
       case RecordType.HbaConstraints: {
         need(len, CONSTRAINTS_FIXED, 'HBA_CONSTRAINTS');
         const h = constraintsParser.parse(buf.subarray(b, b + CONSTRAINTS_FIXED)) as { time: bigint; count: number };
