@@ -117,7 +117,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
     paths,
     openOptions,
     async (batch) => {
-      while (flushes.length) await flushes.pop();
+      if (flushes.length) await Promise.all(flushes.splice(0));
       for (const ev of batch) {
         if (ev.kind === 'submit') {
           tasksInTrace++;
@@ -152,7 +152,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
         const w = emit(t);
         if (w) await w;
       }
-      while (flushes.length) await flushes.pop();
+      if (flushes.length) await Promise.all(flushes.splice(0));
     },
     ctx,
   );
