@@ -6,6 +6,7 @@
  * distinct command, in finish().
  */
 import { commandKey } from '../../analysis/cdb-keys.js';
+import { InFlightTable, taskKey } from '../../analysis/tasks.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import { QueueDepth } from '../../analysis/stats/queue-depth.js';
 import { SizeCounts } from '../../analysis/stats/size-histogram.js';
@@ -171,7 +172,7 @@ export class SummaryAccumulator implements Summarizer {
    * in the typed arrays below. Keeping a few numbers per task instead of the event object lets
    * events die young, which keeps the garbage collector's work flat.
    */
-  readonly inFlight = new Map<number | bigint, number>();
+  readonly inFlight = new InFlightTable<number>();
   private slotTime = new Float64Array(64);
   private slotCommand = new Int32Array(64);
   private slotLun = new Int32Array(64);
@@ -297,11 +298,10 @@ export class SummaryAccumulator implements Summarizer {
     this.traceOpen = false;
     if (!this.sawEventsInTrace) return;
     const end = this.traceEndNs;
-    for (const slot of this.inFlight.values()) {
+    for (const slot of this.inFlight.drain()) {
       this.neverCompletedTask(slot);
       this.releaseSlot(slot);
     }
-    this.inFlight.clear();
     this.qdTo(end);
     this.qd.reset(end);
     for (const m of this.luns.values()) for (const l of m.values()) l.qd.reset(end);
@@ -426,7 +426,7 @@ export class SummaryAccumulator implements Summarizer {
     this.slotCommand[slot] = cmd.index;
     this.slotLun[slot] = l.index;
     this.slotDirection[slot] = s.direction;
-    this.inFlight.set(id, slot);
+    this.inFlight.add(id, slot);
     l.qd.increment(t);
     l.targetQd.increment(t);
     this.qdTo(t);
@@ -461,12 +461,11 @@ export class SummaryAccumulator implements Summarizer {
     const t = c.timeNs + this.timeBase;
     this.touch(t);
     const id = taskKey(c.taskId);
-    const slot = this.inFlight.get(id);
+    const slot = this.inFlight.take(id);
     if (slot === undefined) {
       this.orphans++;
       return;
     }
-    this.inFlight.delete(id);
     this.taskLeft(slot, t);
     this.releaseSlot(slot);
     this.completed++;
@@ -573,15 +572,10 @@ export class SummaryAccumulator implements Summarizer {
   }
 }
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
-}
-
-function taskKey(id: bigint): number | bigint {
-  return id <= MAX_SAFE ? Number(id) : id;
 }
 
 /** @internal */
