@@ -214,3 +214,24 @@ describe('damaged input', () => {
     }
   });
 });
+
+describe('long segment lists and CDBs (copied outside the shared slab)', () => {
+  it('reads back 3000 segments and a 40-byte CDB exactly, next to small tasks', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ address: 0x1_0000_0000n + BigInt(i) * 0x2000n, length: 4096 + (i % 3) * 512 }));
+    const cdb = Array.from({ length: 40 }, (_, i) => (i === 0 ? 0x7f : i));
+    const events = decodeNative(
+      writeTraceToBytes({}, (w) => {
+        w.submit({ timeNs: 1, taskId: 1, cdb: rw10(false, 8, 8), segments: [{ address: 0x1000, length: 4096 }] });
+        w.submit({ timeNs: 2, taskId: 2, cdb, segments: many });
+        w.submit({ timeNs: 3, taskId: 3, cdb: rw10(true, 16, 8), segments: [{ address: 0x9000, length: 4096 }] });
+      }),
+    ).filter((e) => e.kind === 'submit');
+    expect(events.map((e) => e.segments.count)).toEqual([1, 3000, 1]);
+    const big = events[1]!;
+    expect([...big.cdb]).toEqual(cdb);
+    expect(Array.from({ length: 3000 }, (_, i) => [big.segments.address(i), big.segments.length(i)])).toEqual(many.map((s) => [s.address, s.length]));
+    expect(events[0]!.segments.address(0)).toBe(0x1000n);
+    expect(events[2]!.segments.address(0)).toBe(0x9000n);
+    expect([...events[2]!.cdb]).toEqual(rw10(true, 16, 8));
+  });
+});

@@ -430,8 +430,12 @@ export class NativeDecoder {
     const segCount = v.getUint32(b + 56, true);
     const segStart = b + SUBMIT_FIXED + pad8(cdbLength);
     const segBytes = segCount * SEGMENT_BYTES;
-    let region: Uint8Array;
     const slot = v.getUint16(b + 60, true);
+    // CDB (padded to 8) and segments lie together in the record: one copy for both, viewed where
+    // they lie (the segment list reads the slab's 8-byte aligned words).
+    const at = copyToSlab(buf, b + SUBMIT_FIXED, segStart + segBytes);
+    const data = at < 0 ? bigCopy : slab;
+    const from = at < 0 ? 0 : at;
     return {
       kind: 'submit',
       offset,
@@ -445,10 +449,8 @@ export class NativeDecoder {
       timeoutMs: v.getUint32(b + 48, true),
       attribute: v.getUint8(b + 52) as TaskAttribute,
       direction: v.getUint8(b + 53) as DataDirection,
-      // CDB (padded to 8) and segments lie together in the record: one copy for both, and
-      // the segment list reads them where they lie (8-byte aligned words of the slab).
-      cdb: (region = copyBytes(buf, b + SUBMIT_FIXED, segStart + segBytes)).subarray(0, cdbLength),
-      segments: new PackedSegmentList(region, segStart - b - SUBMIT_FIXED, segCount, region.buffer === slab.buffer ? slabWords : undefined),
+      cdb: data.subarray(from, from + cdbLength),
+      segments: new PackedSegmentList(data, from + segStart - b - SUBMIT_FIXED, segCount, at < 0 ? undefined : slabWords),
       bundleSlot: slot === NO_BUNDLE_SLOT ? undefined : slot,
     };
   }
@@ -603,8 +605,24 @@ let slabWords = new Uint32Array(slab.buffer);
 let slabAt = 0;
 
 function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const at = copyToSlab(buf, start, end);
+  return at < 0 ? bigCopy : slab.subarray(at, at + end - start);
+}
+
+/** The copy copyToSlab made outside the slab (for a run too long for one). */
+let bigCopy = new Uint8Array(0);
+
+/**
+ * Copies bytes into the slab and returns where they start in `slab`, or -1 when they were too
+ * many for a slab and went to a copy of their own, `bigCopy`. No view is made: callers view
+ * only what they need.
+ */
+function copyToSlab(buf: Uint8Array, start: number, end: number): number {
   const n = end - start;
-  if (n > SLAB_BYTES / 4) return new Uint8Array(buf.subarray(start, end));
+  if (n > SLAB_BYTES / 4) {
+    bigCopy = buf.slice(start, end);
+    return -1;
+  }
   if (slabAt + n > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
     slabWords = new Uint32Array(slab.buffer);
@@ -617,7 +635,7 @@ function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
     slab.set(buf.subarray(start, end), at);
   }
   slabAt += (n + 7) & ~7;
-  return slab.subarray(at, at + n);
+  return at;
 }
 
 /** Checks a TASK_SUBMITTED body's lengths against each other; returns the CDB length. */
