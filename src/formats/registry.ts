@@ -7,8 +7,8 @@ export interface ReadOptions {
   /** TCP port to treat as iSCSI (pcap readers); content detection otherwise. */
   iscsiPort?: number;
   /**
-   * Where task submissions and completions go instead of events, for readers that can (see
-   * TraceFormat.taskSink); others ignore it and send events as always.
+   * Where task submissions and completions go instead of events, for readers that can (the
+   * native one); others ignore it and send events as always.
    */
   taskSink?: TaskSink;
 }
@@ -24,8 +24,6 @@ export interface TraceFormat {
    * after next; the opener may then read into the same two buffers in turn.
    */
   releasesChunks?: boolean;
-  /** True when read() honours ReadOptions.taskSink. */
-  taskSink?: boolean;
   /** Streams events in batches; damage becomes Diagnostic events, never exceptions. */
   read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TraceEvent[]>;
 }

@@ -1,6 +1,6 @@
 import type { TaskRecord } from '../analysis/tasks.js';
 import { ServiceResponse, type Completion } from '../model/events.js';
-import { cdbSummary, commandName, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
+import { commandName, decodeCdb, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
 import { isPlainReadWrite, rangeLba, rangeLen } from '../scsi/quick.js';
 import type { LineOutput } from '../cli/output.js';
 import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from './bytes.js';
@@ -100,7 +100,7 @@ const FIXED_BYTES = 320;
 export function writeTaskText(out: LineOutput, t: TaskLine, colors: boolean): Promise<void> | undefined {
   const cdb = t.cdb;
   const plain = isPlainReadWrite(cdb);
-  const summary = plain ? '' : cdbSummary(cdb);
+  const summary = plain ? '' : decodeCdb(cdb).summary; // what cdbSummary gives, without asking isPlainReadWrite again
   const completed = t.completed;
   const sense = completed && t.sense.length ? senseText(t.sense) : '';
   const label = t.targetLabel;

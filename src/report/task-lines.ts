@@ -37,11 +37,6 @@ export class TaskLineMatcher implements TaskSink {
     this.grow(64);
   }
 
-  /** Tasks now in flight. */
-  get inFlight(): number {
-    return this.table.size;
-  }
-
   submit(f: SubmitFields): void {
     const slot = this.freeSlots.length ? this.freeSlots.pop()! : this.newSlot();
     this.timeNs[slot] = f.timeNs;

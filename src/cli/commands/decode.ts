@@ -82,28 +82,30 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
       ctx.warn(`at byte 0x${ev.offset.toString(16)} (record ${ev.index}): completion for unknown task id ${ev.taskId}${alreadyCompleted ? ' (already completed)' : ''}`);
     }
   };
-  const printLine = (line: TaskLine): Promise<void> | undefined => {
-    if (printed >= limit || !matchesFilter(filter, line)) return undefined;
+  /** Whether a task passes the filters and the limit (and counts it when it does). */
+  const take = (line: TaskLine): boolean => {
+    if (printed >= limit || !matchesFilter(filter, line)) return false;
     printed++;
-    return writeTaskText(out, line, colors);
+    return true;
   };
   const emit = (t: TaskRecord): Promise<void> | undefined => {
-    if (text) return printLine(taskLineOf(t, scratch));
-    if (printed >= limit || !matchesFilter(filter, taskLineOf(t, scratch))) return undefined;
-    printed++;
-    return out.line(jsonLine(t));
+    const line = taskLineOf(t, scratch);
+    if (!take(line)) return undefined;
+    return text ? writeTaskText(out, line, colors) : out.line(jsonLine(t));
   };
 
   // Text output from a reader that can hand tasks over without events (native traces) takes
   // the lean path: tasks go from the record bytes to the output line with no object per task.
   // Everything else goes through events and TaskMatcher; both print through writeTaskText.
   let matcher = new TaskMatcher();
-  let lean = new TaskLineMatcher(() => undefined, orphan);
   const newLean = () =>
     new TaskLineMatcher((line) => {
-      const w = printLine(line);
-      if (w) flushes.push(w);
+      if (take(line)) {
+        const w = writeTaskText(out, line, colors);
+        if (w) flushes.push(w);
+      }
     }, orphan);
+  let lean = newLean();
   const taskSink: TaskSink = {
     submit: (f) => {
       tasksInTrace++;

@@ -8,6 +8,5 @@ export const nativeFormat: TraceFormat = {
   sniff: (head) => head.length >= 4 && MAGIC.subarray(0, Math.min(head.length, MAGIC.length)).every((b, i) => head[i] === b),
   // NativeDecoder copies what it keeps (CDBs, segments, sense, a record cut by a chunk end).
   releasesChunks: true,
-  taskSink: true,
   read: (chunks, stats, options) => readNative(chunks, stats, options.taskSink),
 };

@@ -263,17 +263,16 @@ export class NativeDecoder {
     const bodyStart = p + RECORD_HEADER;
     this.stats.records++;
     try {
-      // Tasks for a sink take short paths of their own (kept small so they inline).
-      const ev =
-        type === RecordType.TaskSubmitted
-          ? this.sink
-            ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index)
-            : this.submitEvent(buf, view, bodyStart, bodyLength, offset, index)
-          : type === RecordType.TaskCompleted
-            ? this.sink
-              ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index)
-              : this.completeEvent(buf, view, bodyStart, bodyLength, offset, index)
-            : this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
+      // Task records take short paths of their own (kept small so that they inline): to the
+      // sink when there is one, else to events; decodeBody handles the rare types.
+      let ev: TraceEvent | undefined;
+      if (type === RecordType.TaskSubmitted) {
+        ev = this.sink ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index) : this.submitEvent(buf, view, bodyStart, bodyLength, offset, index);
+      } else if (type === RecordType.TaskCompleted) {
+        ev = this.sink ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index) : this.completeEvent(buf, view, bodyStart, bodyLength, offset, index);
+      } else {
+        ev = this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
+      }
       if (ev) {
         out.push(ev);
         this.lastTimeNs = ev.timeNs;
@@ -474,6 +473,7 @@ export class NativeDecoder {
     };
   }
 
+  /** Records other than the two task records (see record()). */
   private decodeBody(
     type: number,
     buf: Uint8Array,
@@ -485,10 +485,6 @@ export class NativeDecoder {
   ): TraceEvent | undefined {
     const tick = this.tickNs;
     switch (type) {
-      case RecordType.TaskSubmitted:
-        return this.submitEvent(buf, v, b, len, offset, index);
-      case RecordType.TaskCompleted:
-        return this.completeEvent(buf, v, b, len, offset, index);
       case RecordType.HbaConstraints: {
         need(len, CONSTRAINTS_FIXED, 'HBA_CONSTRAINTS');
         const h = constraintsParser.parse(buf.subarray(b, b + CONSTRAINTS_FIXED)) as { time: bigint; count: number };
