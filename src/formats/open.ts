@@ -2,7 +2,6 @@ import { readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { TraceEvent } from '../model/events.js';
 import { TraceFormatError, UsageError } from '../model/errors.js';
-import { Crc32cWindow } from '../model/crc32c.js';
 import { newReadStats, type ReadStats } from '../model/stats.js';
 import { formatById, formats, sniffFormat } from './index.js';
 import type { ReadOptions, TraceFormat } from './registry.js';
@@ -25,6 +24,8 @@ export interface OpenedTrace {
 const SNIFF_BYTES = 64 * 1024;
 /** 256 KiB reads: 1 MiB ones cost ~20 MB more peak RSS (buffers freed only at GC) and were no faster. */
 const CHUNK_BYTES = 256 * 1024;
+/** Read buffers a format that offers them is asked for (see TraceFormat.readBuffers). */
+const READ_BUFFERS = 3;
 
 /** Opens a trace file, detecting its format from its content unless told. */
 export async function openTrace(path: string, options: OpenOptions = {}): Promise<OpenedTrace> {
@@ -79,21 +80,17 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
   }
   const stats = newReadStats();
   const onBytes = options.onBytes;
-  // The next read is issued before a chunk is handed on. A format that lets go of each chunk
-  // once it has the chunk after next gets three buffers in turn (the one it may still hold, the
-  // one it is decoding, the one being read); any other gets a fresh buffer per read, as it may
-  // keep views into them. Regular files are read synchronously: from the page cache a read is a
-  // memory copy, cheaper than the thread-pool round trip of an asynchronous one (which measured
-  // ~100 µs per 256 KiB here, more than the copy), and the kernel reads ahead on its own. Pipes
-  // and devices are read asynchronously.
-  // The three buffers lie in a CRC32C window's WebAssembly memory: the native reader checks
-  // record CRCs where the bytes were read instead of copying each chunk there first.
-  const window = format.releasesChunks ? new Crc32cWindow(3 * CHUNK_BYTES) : undefined;
-  const pool = window ? [0, 1, 2].map(() => window.reserve(CHUNK_BYTES)) : undefined;
+  // The next read is issued before a chunk is handed on. A format that offers read buffers gets
+  // its three in turn (see TraceFormat.readBuffers); any other gets a fresh buffer per read, as
+  // it may keep views into them. Regular files are read synchronously: from the page cache a
+  // read is a memory copy, cheaper than the thread-pool round trip of an asynchronous one
+  // (which measured ~100 µs per 256 KiB here, more than the copy), and the kernel reads ahead
+  // on its own. Pipes and devices are read asynchronously.
+  const pool = format.readBuffers?.(READ_BUFFERS, CHUNK_BYTES);
   let turn = 0;
   const readNext = (): Promise<Uint8Array> => {
     const buf = pool ? pool[turn]! : Buffer.allocUnsafe(CHUNK_BYTES);
-    turn = (turn + 1) % 3;
+    turn = (turn + 1) % READ_BUFFERS;
     if (regularFile) {
       try {
         return Promise.resolve(buf.subarray(0, readSync(file.fd, buf, 0, CHUNK_BYTES, null)));

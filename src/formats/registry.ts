@@ -20,10 +20,13 @@ export interface TraceFormat {
   /** True when the first bytes of a file (up to 64 KiB, may be fewer) look like this format. */
   sniff(head: Uint8Array): boolean;
   /**
-   * True when read() keeps nothing of a chunk (no view into it) once it has asked for the chunk
-   * after next; the opener may then read into the same two buffers in turn.
+   * Buffers of `bytes` each for the opener to read chunks into, in turn, instead of a fresh
+   * buffer per read. Only for a read() that keeps nothing of a chunk (no view into it) once it
+   * has been given the chunk after next: the opener asks for three (the chunk read() may still
+   * hold, the one it is decoding, the one being read). The native format gives views of a
+   * CRC32C window's WebAssembly memory, so that records are checked where they were read.
    */
-  releasesChunks?: boolean;
+  readBuffers?(count: number, bytes: number): Uint8Array[];
   /** Streams events in batches; damage becomes Diagnostic events, never exceptions. */
   read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TraceEvent[]>;
 }
