@@ -121,8 +121,7 @@ export class InFlightTable<T> {
     for (let i = 0; i < this.used.length; i++) if (this.used[i]) left.push({ value: this.values[i]!, seq: this.seqs[i]! });
     left.sort((a, b) => a.seq - b.seq);
     this.big.clear();
-    this.used = new Uint8Array(0);
-    this.resize(6);
+    this.resize(6, false);
     return left.map((e) => e.value);
   }
 
@@ -158,7 +157,8 @@ export class InFlightTable<T> {
     this.values[hole] = undefined;
   }
 
-  private resize(bits: number): void {
+  /** New arrays of 2^bits slots, with the entries moved over unless `keep` is false. */
+  private resize(bits: number, keep = true): void {
     const { used, keys, values, seqs } = this;
     this.bits = bits;
     const n = 1 << bits;
@@ -168,7 +168,7 @@ export class InFlightTable<T> {
     this.values = new Array<T | undefined>(n).fill(undefined);
     this.count = 0;
     const mask = n - 1;
-    for (let j = 0; j < used.length; j++) {
+    for (let j = 0; keep && j < used.length; j++) {
       if (!used[j]) continue;
       let i = this.slotOf(keys[j]!);
       while (this.used[i]) i = (i + 1) & mask;

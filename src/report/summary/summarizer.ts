@@ -409,8 +409,8 @@ export class SummaryAccumulator implements Summarizer {
     const t = s.timeNs + this.timeBase;
     this.touch(t);
     this.submitted++;
-    const id = taskKey(s.taskId);
-    const previous = this.inFlight.get(id);
+    const slot = this.takeSlot();
+    const previous = this.inFlight.add(taskKey(s.taskId), slot);
     if (previous !== undefined) {
       this.reused++;
       this.neverCompletedTask(previous);
@@ -421,12 +421,10 @@ export class SummaryAccumulator implements Summarizer {
     cmd.submitted++;
     const l = this.lun(s.targetId, s.lun);
     l.submitted++;
-    const slot = this.takeSlot();
     this.slotTime[slot] = t;
     this.slotCommand[slot] = cmd.index;
     this.slotLun[slot] = l.index;
     this.slotDirection[slot] = s.direction;
-    this.inFlight.add(id, slot);
     l.qd.increment(t);
     l.targetQd.increment(t);
     this.qdTo(t);
