@@ -143,9 +143,32 @@ export interface TaskSubmitted extends EventOrigin {
   /** Timeout the framework gave the task, in milliseconds (0 = none). */
   timeoutMs: number;
   cdb: Uint8Array;
+  /**
+   * The scatter/gather list the driver programmed into its hardware (IOVM / bus addresses).
+   * A DriverKit extension is never handed a list: it builds this one from `buffer`
+   * (SCSIControllerDriverKit's SCSIUserParallelTask carries only fBufferIOVMAddr). Empty when
+   * the source recorded none (see `sglRecorded`).
+   */
   segments: SegmentList;
+  /**
+   * Whether `segments` is a recorded list (possibly empty, for a task that moves no data), as
+   * opposed to "not recorded". Absent means: recorded when it has segments.
+   */
+  sglRecorded?: boolean;
+  /**
+   * The one data buffer the framework handed the driver: for DriverKit, the IOVM range
+   * fBufferIOVMAddr covering fRequestedTransferCount bytes. Absent when the source has none
+   * (pcap, ftrace, kext traces that record only the list).
+   */
+  buffer?: DataBuffer;
   /** Bundled-task slot index, when the task came in a bundle. */
   bundleSlot?: number;
+}
+
+/** One contiguous range of I/O virtual (or bus) addresses. */
+export interface DataBuffer {
+  address: bigint;
+  length: number;
 }
 
 /** What a completion says of its task, wherever it comes from (an event, a reader's task sink). */
@@ -205,6 +228,52 @@ export interface Note extends EventOrigin {
   text: string;
 }
 
+/** What a capture gap may have swallowed. */
+export const GapAffects = {
+  /** Anything: submissions, completions and HBA events alike (a lost log line, a ring overrun). */
+  All: 0,
+  /** Only what travels initiator → target (commands, data out): a TCP gap in that direction. */
+  Submissions: 1,
+  /** Only what travels target → initiator (responses, data in, sense). */
+  Completions: 2,
+} as const;
+export type GapAffects = (typeof GapAffects)[keyof typeof GapAffects];
+
+/** The unit a capture gap's `lost` count is in. */
+export const GapUnit = {
+  Unknown: 0,
+  /** Log lines (SCT1 lines: the sequence numbers that never arrived). */
+  Lines: 1,
+  /** Native records (a ring overrun counts the records it overwrote). */
+  Records: 2,
+  /** Packets or TCP segments. */
+  Packets: 3,
+  /** Bytes of a stream. */
+  Bytes: 4,
+} as const;
+export type GapUnit = (typeof GapUnit)[keyof typeof GapUnit];
+
+/**
+ * The capture lost something here: the input itself is intact, but the source that made it
+ * dropped data (the kernel log dropped messages, a ring buffer was overrun, packets were not
+ * captured). Not damage: rules consult gaps so that what a lost record would explain (a
+ * completion never seen, a completion for a task never seen) is not reported as a driver bug.
+ * `timeNs` is the time of the last thing seen before the loss.
+ */
+export interface CaptureGap extends EventOrigin {
+  kind: 'gap';
+  /** Time of the first thing seen after the loss (equal to timeNs when unknown). */
+  endNs: number;
+  /** How much was lost, in `unit`; 0 when unknown. */
+  lost: number;
+  unit: GapUnit;
+  affects: GapAffects;
+  /** The target the gap concerns (an iSCSI connection's target); undefined = all targets. */
+  targetId?: bigint;
+  /** One line for a person: what was lost, where (`SCT1 lines 0x1a..0x1f`, `TCP 10.0.0.1:3260 → …`). */
+  detail: string;
+}
+
 /** A damaged or unreadable stretch of input; reading went on after it where framing allowed. */
 export interface Diagnostic extends EventOrigin {
   kind: 'diagnostic';
@@ -223,4 +292,5 @@ export type TraceEvent =
   | HbaEvent
   | DataDigest
   | Note
+  | CaptureGap
   | Diagnostic;
