@@ -32,7 +32,9 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
         overrides: e.overrides ? { value: jsonSetting(e.overrides.value), source: e.overrides.source } : null,
       })),
       unknownTraceKeys: result.constraints.unknownTraceKeys,
+      unknownTraceKeyCount: result.constraints.unknownTraceKeyCount,
       traceProblems: result.constraints.traceProblems,
+      notes: result.constraints.notes,
     },
     luns: result.luns.map((l) => ({
       file: l.file ?? null,

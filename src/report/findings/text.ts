@@ -44,8 +44,10 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
     const over = e.overrides ? `; replaces ${formatSetting(def, e.overrides.value)} from the ${e.overrides.source}` : '';
     lines.push(`  ${e.key.padEnd(38)} ${formatSetting(def, e.value).padEnd(24)} ${source}${over}`);
   }
-  if (result.constraints.unknownTraceKeys.length) lines.push(`  (trace keys not used: ${result.constraints.unknownTraceKeys.join(', ')})`);
+  const unknown = result.constraints.unknownTraceKeys;
+  if (unknown.length) lines.push(`  (trace keys not used: ${unknown.join(', ')}${result.constraints.unknownTraceKeyCount > unknown.length ? ` and ${result.constraints.unknownTraceKeyCount - unknown.length} more` : ''})`);
   for (const problem of result.constraints.traceProblems) lines.push(`  (${problem})`);
+  for (const n of result.constraints.notes) lines.push(`  ${n.severity === 'contradiction' ? 'Contradiction' : 'Note'}: ${n.message}`);
   if (result.luns.length) {
     lines.push('Logical units:');
     for (const l of result.luns) {
