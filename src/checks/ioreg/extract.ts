@@ -190,12 +190,17 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
       if (typeof size === 'bigint' && size > 0n && size % block === 0n) set('capacityBlocks', size / block, 'Size', media);
     }
   } else if (wholeMedia.length > 1) {
-    notes.push(`${wholeMedia.length} logical units under the controller: block size and capacity are per unit and not taken from the dump (the checker learns them per unit from the trace)`);
+    const sizes = new Set(wholeMedia.map((m) => String(m.properties.get('Preferred Block Size'))));
+    const block = wholeMedia[0]!.properties.get('Preferred Block Size');
+    if (sizes.size === 1 && typeof block === 'bigint' && block > 0n) set('logicalBlockSize', block, 'Preferred Block Size', wholeMedia[0]!);
+    notes.push(
+      `${wholeMedia.length} logical units under the controller: ${sizes.size === 1 ? 'capacities differ' : 'capacities and block sizes differ'} per unit and are not taken from the dump (the checker learns them per unit from the trace)`,
+    );
   }
 
   const absent: string[] = [];
   if (kind === 'dext') absent.push('UserGetDMASpecification (dmaMaxTransferSize, dmaAlignment, dmaNumAddressBits)');
   absent.push('"HBA Data Alignment" (read by the kernel, never published)');
-  notes.push(`not in the registry: ${absent.join(' and ')}; give them in a JSON constraints file after this one (-c dump -c more.json) to have them used`);
+  notes.push(`not in the registry: ${absent.join(' and ')}; add what you know in a JSON constraints file given after this one (-c dump -c more.json)`);
   return { config, problems };
 }

@@ -140,7 +140,7 @@ function explainText(
   x: Explanation,
 ): string {
   const lines: string[] = [];
-  if (files.length) lines.push(`${files.join(', ')}: valid (${Object.keys(config!.values).length} values)`);
+  if (files.length) lines.push(`${files.join(', ')}: valid (${Object.keys(config!.values).length} keys)`);
   if (trace !== undefined) lines.push(`${trace}: constraints record with ${Object.keys(traceEntries ?? {}).length} keys${files.length ? ' (the files override it)' : ''}`);
   if (config?.description) lines.push(`  ${config.description}`);
   lines.push('', 'Values:');
@@ -195,7 +195,7 @@ function platformLine(x: Explanation): string {
 function transferLine(d: DirectionExplanation): string {
   const D = d.direction === 'read' ? 'Reads: ' : 'Writes:';
   if (d.largestTransferBytes === undefined) return `  ${D} no transfer size limit set`;
-  return `  ${D} up to ${d.largestTransferBytes} bytes (${bytesText(d.largestTransferBytes)}), set by ${d.limitedBy.join(' and ')}`;
+  return `  ${D} largest transfer ${d.largestTransferBytes} bytes (${bytesText(d.largestTransferBytes)}), set by ${d.limitedBy.join(' and ')}`;
 }
 
 function driverKitLines(x: Explanation, resolved: ResolvedConstraints): string[] {
