@@ -74,8 +74,7 @@ export function mergeConfigs(configs: readonly ConstraintConfig[]): ConstraintCo
       merged.values[id] = value;
       merged.spelled[id] = c.spelled[id] ?? displayKey(constraintDef(id));
       from[id] = c.source;
-      const origin = c.origin?.[id];
-      merged.origin![id] = origin ? `${c.source}: ${origin}` : c.source;
+      merged.origin![id] = c.origin?.[id] ?? c.source;
     }
   }
   if (descriptions.length) merged.description = descriptions.join(' + ');

@@ -406,6 +406,8 @@ export interface ResolvedConstraint {
   source: ConstraintSource;
   /** A value from a lower-priority source that this one replaced. */
   overrides?: { value: ConstraintSetting; source: ConstraintSource };
+  /** For config values: the file (and registry object) it came from, when the config says. */
+  origin?: string;
 }
 
 /**
@@ -510,6 +512,8 @@ export function resolveConstraints(config?: ConstraintConfig, trace?: Record<str
     if (!present.length) continue;
     const [source, value] = present[0]!;
     const entry: ResolvedConstraint = { id: def.id, key: displayKey(def), value, source };
+    const origin = source === 'config' ? config?.origin?.[def.id] : undefined;
+    if (origin !== undefined) entry.origin = origin;
     // Say what a file value replaced from the trace (defaults replaced are not news).
     const replaced = present[1];
     if (replaced && replaced[0] !== 'default' && replaced[1] !== value) entry.overrides = { value: replaced[1], source: replaced[0] };

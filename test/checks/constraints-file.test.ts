@@ -118,8 +118,8 @@ describe('ioreg -a (XML property list)', () => {
     const config = loadConstraintFile(PLIST);
     expect(config.values).toEqual(DEXT_VALUES);
     expect(config.description).toMatch(/LSI3108Controller \(IOUserSCSIParallelInterfaceController, id 0x100000a31, SCSI domain 2/);
-    expect(config.origin?.maxByteCountRead).toMatch(/^IOSCSIPeripheralDeviceType00 \(line \d+\)$/);
-    expect(config.origin?.maxSegmentCountRead).toBe('LSI3108Controller');
+    expect(config.origin?.maxByteCountRead).toMatch(/^traces\/lsi3108-dext\.ioreg\.plist: IOSCSIPeripheralDeviceType00 \(line \d+\)$/);
+    expect(config.origin?.maxSegmentCountRead).toBe(`${PLIST}: LSI3108Controller`);
     expect(config.notes!.join('\n')).toMatch(/not in the registry: UserGetDMASpecification.*"HBA Data Alignment"/);
   });
 

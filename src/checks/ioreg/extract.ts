@@ -124,7 +124,7 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
     }
     config.values[id] = parsed.value!;
     config.spelled[id] = key;
-    config.origin![id] = from === chosen ? `${chosen.name || chosen.className}` : `${from.name || from.className} (line ${from.line})`;
+    config.origin![id] = `${source}: ${from === chosen ? chosen.name || chosen.className : `${from.name || from.className} (line ${from.line})`}`;
   };
   const clippedNote = (key: string, o: RegistryObject): void => {
     notes.push(`"${key}" on ${o.name || o.className} (line ${o.line}) was clipped at the terminal width ('$'); rerun ioreg with -w0 or redirect it to a file`);
@@ -132,7 +132,7 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
 
   config.values.platform = kind;
   config.spelled.platform = 'platform';
-  config.origin!.platform = `class ${kind === 'dext' ? DEXT_CLASS : chosen.className || KEXT_BASE_CLASS}`;
+  config.origin!.platform = `${source}: class ${kind === 'dext' ? DEXT_CLASS : chosen.className || KEXT_BASE_CLASS}`;
 
   for (const [key, id] of CONTROLLER_KEYS) {
     for (const o of upward(chosen)) {

@@ -87,7 +87,7 @@ async function runConstraints(files: string[], o: ConstraintsCliOptions, ctx: Cl
             key: e.key,
             value: jsonSetting(e.value),
             source: e.source,
-            origin: config?.origin?.[e.id] ?? null,
+            origin: e.origin ?? null,
             overrides: e.overrides ? { value: jsonSetting(e.overrides.value), source: e.overrides.source } : null,
           })),
           unknownTraceKeys: resolved.unknownTraceKeys,
@@ -146,7 +146,7 @@ function explainText(
   lines.push('', 'Values:');
   for (const e of resolved.entries) {
     const def = constraintDef(e.id);
-    const origin = config?.origin?.[e.id];
+    const origin = e.origin;
     const spelled = config?.spelled[e.id];
     const src = e.source === 'config' ? (origin ? `from ${origin}` : `file${spelled && spelled !== e.key ? ` (as "${spelled}")` : ''}`) : e.source;
     const over = e.overrides ? `; replaces ${formatSetting(def, e.overrides.value)} from the ${e.overrides.source}` : '';

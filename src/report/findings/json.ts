@@ -30,6 +30,7 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
         value: jsonSetting(e.value),
         source: e.source,
         overrides: e.overrides ? { value: jsonSetting(e.overrides.value), source: e.overrides.source } : null,
+        origin: e.origin ?? null,
       })),
       unknownTraceKeys: result.constraints.unknownTraceKeys,
       unknownTraceKeyCount: result.constraints.unknownTraceKeyCount,

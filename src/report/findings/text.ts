@@ -40,7 +40,8 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
   lines.push(constraintsHeading(result));
   for (const e of result.constraints.entries) {
     const def = constraintDef(e.id);
-    const source = e.source === 'config' ? `config${result.constraints.configFile ? ` (${result.constraints.configFile})` : ''}` : e.source;
+    const file = e.origin ?? result.constraints.configFile;
+    const source = e.source === 'config' ? `config${file ? ` (${file})` : ''}` : e.source;
     const over = e.overrides ? `; replaces ${formatSetting(def, e.overrides.value)} from the ${e.overrides.source}` : '';
     lines.push(`  ${e.key.padEnd(38)} ${formatSetting(def, e.value).padEnd(24)} ${source}${over}`);
   }
