@@ -6,6 +6,7 @@ import {
   parseConstraintConfig,
   problemLines,
   resolveConstraints,
+  spellings,
   type ConstraintNote,
 } from '../../src/checks/constraints.js';
 import { explainConstraints } from '../../src/checks/constraints-explain.js';
@@ -159,6 +160,17 @@ describe('resolution', () => {
     expect(resolveConstraints().limits.writeCacheVolatile).toBeUndefined();
     expect(resolveConstraints(constraintConfig({ writeCacheVolatile: 'no' })).limits.writeCacheVolatile).toBe(false);
     expect(resolveConstraints(undefined, { writeCacheVolatile: true }).limits.writeCacheVolatile).toBe(true);
+  });
+
+  it('documents every key, every spelling and every Limits field in docs/constraints.md', () => {
+    const doc = readFileSync('docs/constraints.md', 'utf8');
+    for (const c of CONSTRAINTS) for (const name of spellings(c)) expect(doc, name).toContain(`\`${name}\``);
+    const limitsTable = doc.slice(doc.indexOf('| `Limits` field |'), doc.indexOf('A range is addressable'));
+    for (const field of Object.keys(resolveConstraints().limits)) {
+      const named = limitsTable.includes(`\`${field}\``) || (/^(maxSegmentCount|maxSegmentByteCount|maxByteCount|maxBlockCount)(Read|Write)$/.test(field) && limitsTable.includes(`\`${field.replace(/(Read|Write)$/, '')}{Read,Write}\``));
+      const other = /^(logicalBlockSize|capacityBlocks|taskTimeoutMs|powerTransition(Warn|Error)Ms|syncCacheFastThresholdUs)$/.test(field);
+      expect(named || other, field).toBe(true);
+    }
   });
 
   it('exports every table key to Limits (rules read them there)', () => {
