@@ -116,6 +116,11 @@ describe('check -c with ioreg dumps', () => {
     expect(values.find((v) => v.id === 'maxTasksInFlight')).toMatchObject({ value: 240 });
   });
 
+  it('summary takes the same files', async () => {
+    const r = await runScsitrace('summary', '--format', 'json', '-c', TEXT, '--controller', 'LSI3108Controller', 'traces/healthy-copy.sct');
+    expect(JSON.parse(r.stdout).limits).toMatchObject({ IOMaximumByteCountWrite: 524288, IOMaximumSegmentCountWrite: 129 });
+  });
+
   it('exits 2 naming the byte offset for a damaged dump', async () => {
     const cfg = join(dir, 'cut.plist');
     writeFileSync(cfg, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<array>\n\t<dict>\n\t\t<key>IOObjectClass</key>\n\t\t<string>IOUserSCSIParallelInterfaceController');

@@ -126,8 +126,17 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
     config.spelled[id] = key;
     config.origin![id] = `${source}: ${from === chosen ? chosen.name || chosen.className : `${from.name || from.className} (line ${from.line})`}`;
   };
-  const clippedNote = (key: string, o: RegistryObject): void => {
-    notes.push(`"${key}" on ${o.name || o.className} (line ${o.line}) was clipped at the terminal width ('$'); rerun ioreg with -w0 or redirect it to a file`);
+  /** The key's value as the kernel finds it: on `start`, else its nearest parent that has it (copyProperty with kIORegistryIterateParents). */
+  const lookUp = (start: RegistryObject, key: string): { value: RegistryValue; from: RegistryObject } | undefined => {
+    for (const o of upward(start)) {
+      if (o.clipped?.has(key)) {
+        notes.push(`"${key}" on ${o.name || o.className} (line ${o.line}) was clipped at the terminal width ('$'); rerun ioreg with -w0 or redirect it to a file`);
+        return undefined;
+      }
+      const value = o.properties.get(key);
+      if (value !== undefined) return { value, from: o };
+    }
+    return undefined;
   };
 
   config.values.platform = kind;
@@ -135,17 +144,8 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
   config.origin!.platform = `${source}: class ${kind === 'dext' ? DEXT_CLASS : chosen.className || KEXT_BASE_CLASS}`;
 
   for (const [key, id] of CONTROLLER_KEYS) {
-    for (const o of upward(chosen)) {
-      if (o.clipped?.has(key)) {
-        clippedNote(key, o);
-        break;
-      }
-      const raw = o.properties.get(key);
-      if (raw !== undefined) {
-        set(id, raw, key, o);
-        break;
-      }
-    }
+    const found = lookUp(chosen, key);
+    if (found) set(id, found.value, key, found.from);
   }
   if (config.values.maxTasksInFlight !== undefined) {
     notes.push('IOCommandPoolSize is the number of tasks the family allocated for UserReportMaximumTaskCount (unless the driver published its own IOCommandPoolSize): taken as the limit of tasks in flight');
@@ -156,20 +156,7 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
   const disks = storageDrivers.length ? storageDrivers : [...walk([chosen])].filter((o) => /^IOSCSIPeripheralDeviceType/.test(o.className));
   const starts = disks.length ? disks : [chosen];
   for (const [key, id] of TRANSFER_KEYS) {
-    const seen: Array<{ value: RegistryValue; from: RegistryObject }> = [];
-    for (const start of starts) {
-      for (const o of upward(start)) {
-        if (o.clipped?.has(key)) {
-          clippedNote(key, o);
-          break;
-        }
-        const raw = o.properties.get(key);
-        if (raw !== undefined) {
-          seen.push({ value: raw, from: o });
-          break;
-        }
-      }
-    }
+    const seen = starts.map((start) => lookUp(start, key)).filter((x) => x !== undefined);
     if (!seen.length) continue;
     const numeric = seen.filter((s) => typeof s.value === 'bigint');
     const smallest = numeric.length ? numeric.reduce((a, b) => ((b.value as bigint) < (a.value as bigint) ? b : a)) : seen[0]!;
@@ -202,5 +189,6 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
   if (kind === 'dext') absent.push('UserGetDMASpecification (dmaMaxTransferSize, dmaAlignment, dmaNumAddressBits)');
   absent.push('"HBA Data Alignment" (read by the kernel, never published)');
   notes.push(`not in the registry: ${absent.join(' and ')}; add what you know in a JSON constraints file given after this one (-c dump -c more.json)`);
+  config.notes = [...new Set(notes)];
   return { config, problems };
 }
