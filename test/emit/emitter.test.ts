@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,6 +251,16 @@ describe('emit/scsitrace.h', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("docs/FORMAT.md's SCT1 example lines are what the emitter writes", () => {
+    const doc = readFileSync(join(here, '../../docs/FORMAT.md'), 'utf8');
+    const section = doc.slice(doc.indexOf("Example: a session's file header"));
+    const documented = section.slice(section.indexOf('```') + 4, section.indexOf('```', section.indexOf('```') + 3)).trimEnd().split('\n');
+    const spec = `H 1 0 ${Buffer.from('MyHBA 1.0').toString('hex')}\nN 1000 7 ${Buffer.from('hello').toString('hex')}\n`;
+    const b64 = run(programs.c99, 'b64', spec, 2).toString().trimEnd().split('\n');
+    const hexLines = run(programs.c99, 'hex', spec, 2).toString().trimEnd().split('\n');
+    expect(documented).toEqual([b64[0], b64[1], hexLines[1]]);
   });
 
   for (const style of LOG_STYLES) {
