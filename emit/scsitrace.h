@@ -51,9 +51,12 @@ extern "C" {
 #define SCT_DIGEST_FIXED 48u
 #define SCT_NOTE_FIXED 24u
 #define SCT_TARGET_INFO_FIXED 24u
+#define SCT_MAX_TARGET_LABEL 1024u
 #define SCT_CAPTURE_GAP_FIXED 40u
 /* The 1.1 TASK_SUBMITTED extension after the segment list: buffer address, length, flags. */
 #define SCT_SUBMIT_EXTENSION 24u
+/* A buffer length is below 2^53 (docs/FORMAT.md, task extension). */
+#define SCT_MAX_BUFFER_LENGTH UINT64_C(0x20000000000000)
 #define SCT_MAX_CDB_LENGTH 260u
 /* The longest CDB a DriverKit controller is handed: kSCSICDBSize_Maximum (SCSIControllerDriverKit
  * SCSIDefinitions.h), the size of SCSIUserParallelTask's fCommandDescriptorBlock. */
@@ -125,12 +128,6 @@ enum {
 enum { SCT_PHASE_INSTANT = 0, SCT_PHASE_ISSUED = 1, SCT_PHASE_COMPLETED = 2 };
 /* Constraint value types. */
 enum { SCT_CONSTRAINT_UNSIGNED = 0, SCT_CONSTRAINT_STRING = 1, SCT_CONSTRAINT_BOOLEAN = 2 };
-/* Whether a submission's segment list is the SGL the driver programmed (sct_submit.sgl). */
-enum {
-    SCT_SGL_AUTO = 0,         /* recorded when segment_count > 0 (what a 1.0 record means) */
-    SCT_SGL_RECORDED = 1,     /* the list is the driver's SGL, also when it is empty */
-    SCT_SGL_NOT_RECORDED = 2  /* the driver's SGL was not recorded */
-};
 /* TASK_SUBMITTED 1.1 task flags. */
 #define SCT_TASK_FLAG_BUFFER 1u
 #define SCT_TASK_FLAG_SGL_RECORDED 2u
@@ -146,8 +143,8 @@ typedef struct sct_segment {
 /*
  * TASK_SUBMITTED: what SCSIUserParallelTask carries (SCSIControllerDriverKit
  * IOUserSCSIParallelInterfaceController.iig), plus the SGL the driver built from it.
- * Timestamps are in the file's ticks. A zeroed struct with has_buffer 0 and sgl SCT_SGL_AUTO
- * encodes a 1.0 body; a buffer or an explicit sgl adds the 1.1 extension.
+ * Timestamps are in the file's ticks. With has_buffer 0, and sgl_recorded 0 or segments, the body
+ * is a 1.0 body; a buffer, or an empty list marked recorded, adds the 1.1 extension.
  */
 typedef struct sct_submit {
     uint64_t time;
@@ -164,10 +161,11 @@ typedef struct sct_submit {
     uint16_t cdb_length;      /* fCommandSize; 1..260 */
     const sct_segment *segments; /* the SGL the driver programmed into its hardware */
     uint32_t segment_count;   /* 0..65536 */
-    uint8_t sgl;              /* SCT_SGL_*: whether segments is the driver's SGL */
+    uint8_t sgl_recorded;     /* 1: segments is the driver's SGL even when empty (a list with
+                                 segments always is); 0: recorded iff segment_count > 0 */
     uint8_t has_buffer;       /* 1: buffer_address/buffer_length are the framework's data buffer */
     uint64_t buffer_address;  /* fBufferIOVMAddr */
-    uint64_t buffer_length;   /* bytes the range covers: fRequestedTransferCount */
+    uint64_t buffer_length;   /* bytes the range covers: fRequestedTransferCount; below 2^53 */
 } sct_submit;
 
 /* TASK_COMPLETED: what SCSIUserParallelResponse carries. */
@@ -218,7 +216,7 @@ typedef struct sct_digest {
 /* CAPTURE_GAP: the capture lost something between two timestamps. */
 typedef struct sct_capture_gap {
     uint64_t time;      /* the last thing captured before the loss, ticks */
-    uint64_t end_time;  /* the first thing captured after it, ticks */
+    uint64_t end_time;  /* the first thing captured after it, ticks; >= time (= time when unknown) */
     uint64_t lost;      /* how much, in `unit`; 0 = unknown */
     uint64_t target_id; /* SCT_ALL_TARGETS unless the loss concerns one target */
     uint8_t unit;       /* SCT_GAP_UNKNOWN / _LINES / _RECORDS / _PACKETS / _BYTES */
@@ -360,7 +358,7 @@ static inline size_t sct_encode_file_header(uint8_t *buf, size_t capacity, const
  * (a 1.0 body means: no buffer, SGL recorded iff it has segments). */
 static inline uint32_t sct_submit_flags_(const sct_submit *t) {
     uint32_t flags = t->has_buffer ? SCT_TASK_FLAG_BUFFER : 0u;
-    if (t->sgl == SCT_SGL_RECORDED || (t->sgl == SCT_SGL_AUTO && t->segment_count > 0u)) flags |= SCT_TASK_FLAG_SGL_RECORDED;
+    if (t->sgl_recorded || t->segment_count > 0u) flags |= SCT_TASK_FLAG_SGL_RECORDED;
     return flags;
 }
 static inline int sct_submit_needs_extension_(const sct_submit *t) {
@@ -380,7 +378,7 @@ static inline size_t sct_encode_submit(uint8_t *buf, size_t capacity, const sct_
     uint8_t *b, *s;
     if (t->cdb_length < 1u || t->cdb_length > SCT_MAX_CDB_LENGTH || !t->cdb) return 0;
     if (t->segment_count > SCT_MAX_SEGMENTS || (t->segment_count && !t->segments)) return 0;
-    if (t->sgl > SCT_SGL_NOT_RECORDED || t->has_buffer > 1u) return 0;
+    if (t->sgl_recorded > 1u || t->has_buffer > 1u || (t->has_buffer && t->buffer_length >= SCT_MAX_BUFFER_LENGTH)) return 0;
     body_length = sct_submit_size(t) - SCT_RECORD_OVERHEAD;
     if (body_length > SCT_MAX_BODY_LENGTH || SCT_RECORD_OVERHEAD + body_length > capacity) return 0;
     b = sct_begin_record_(buf, SCT_RECORD_TASK_SUBMITTED, body_length);
@@ -526,14 +524,14 @@ static inline size_t sct_encode_note(uint8_t *buf, size_t capacity, uint64_t tim
 }
 
 /*
- * TARGET_INFO: from `time` on, tasks of target_id carry this label (e.g. Linux "host:channel:id").
- * `length` bytes of UTF-8 (need not be NUL-terminated), at most 65535.
+ * TARGET_INFO: from `time` on, tasks of target_id carry this label (e.g. Linux "host:channel:id");
+ * an empty label removes it. `length` bytes of UTF-8 (need not be NUL-terminated), at most 1024.
  */
 static inline size_t sct_encode_target_info(uint8_t *buf, size_t capacity, uint64_t time, uint64_t target_id,
                                             const char *label, size_t length) {
     size_t body_length = SCT_TARGET_INFO_FIXED + SCT_PAD8(length);
     uint8_t *b;
-    if ((length && !label) || length > 0xFFFFu || SCT_RECORD_OVERHEAD + body_length > capacity) return 0;
+    if ((length && !label) || length > SCT_MAX_TARGET_LABEL || SCT_RECORD_OVERHEAD + body_length > capacity) return 0;
     b = sct_begin_record_(buf, SCT_RECORD_TARGET_INFO, body_length);
     sct_zero_(b, body_length);
     sct_put64_(b, time);
@@ -543,12 +541,13 @@ static inline size_t sct_encode_target_info(uint8_t *buf, size_t capacity, uint6
     return sct_end_record_(buf, body_length);
 }
 
-/* CAPTURE_GAP: what the capture lost (a ring overrun, dropped log lines). */
+/* CAPTURE_GAP: what the capture lost (a ring overrun, dropped log lines). end_time must not be
+ * earlier than time (that would be a contradictory record). */
 static inline size_t sct_encode_capture_gap(uint8_t *buf, size_t capacity, const sct_capture_gap *g) {
     size_t d = sct_strlen_(g->detail);
     size_t body_length = SCT_CAPTURE_GAP_FIXED + SCT_PAD8(d);
     uint8_t *b;
-    if (d > 0xFFFFu || g->unit > SCT_GAP_BYTES || g->affects > SCT_GAP_AFFECTS_COMPLETIONS) return 0;
+    if (d > 0xFFFFu || g->unit > SCT_GAP_BYTES || g->affects > SCT_GAP_AFFECTS_COMPLETIONS || g->end_time < g->time) return 0;
     if (SCT_RECORD_OVERHEAD + body_length > capacity) return 0;
     b = sct_begin_record_(buf, SCT_RECORD_CAPTURE_GAP, body_length);
     sct_zero_(b, body_length);

@@ -324,8 +324,10 @@ static inline size_t sct_ring_gap_(sct_ring_reader *r, const char *what, uint64_
     n = sct_put_text_(detail, n, "..");
     n += sct_put_decimal_(detail + n, (size_t)last);
     detail[n] = '\0';
+    /* Records of different queues can be timestamped out of order; a gap never ends before it
+     * starts. */
     g.time = before;
-    g.end_time = after;
+    g.end_time = after < before ? before : after;
     g.lost = records;
     g.target_id = SCT_ALL_TARGETS;
     g.unit = SCT_GAP_RECORDS;

@@ -204,12 +204,12 @@ describe('emit/scsitrace.h', () => {
       slot: fc.integer({ min: 0, max: 0xffff }),
       cdb: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 16 }),
       segments: fc.array(fc.record({ address: u64, length: fc.integer({ min: 0, max: 2 ** 40 }) }), { maxLength: 40 }),
-      sgl: fc.constantFrom(0, 1, 2),
-      buffer: fc.option(fc.record({ address: u64, length: u64 }), { nil: undefined }),
+      sglRecorded: fc.constantFrom(0, 1),
+      buffer: fc.option(fc.record({ address: u64, length: fc.bigInt({ min: 0n, max: 2n ** 53n - 1n }) }), { nil: undefined }),
     });
     const gapArb = fc.record({
       time: fc.integer({ min: 0, max: 2 ** 40 }),
-      end: fc.integer({ min: 0, max: 2 ** 40 }),
+      length: fc.integer({ min: 0, max: 2 ** 40 }),
       lost: u64,
       target: u64,
       unit: fc.integer({ min: 0, max: 4 }),
@@ -226,7 +226,7 @@ describe('emit/scsitrace.h', () => {
         for (const x of records) {
           if (x.t === 'S') {
             const r = x.r;
-            const recorded = r.sgl === 1 || (r.sgl === 0 && r.segments.length > 0);
+            const recorded = r.sglRecorded === 1 || r.segments.length > 0; // a list with segments is the SGL
             const flags = (r.buffer ? 1 : 0) | (recorded ? 2 : 0);
             // The extension is written only when the 1.0 reading (no buffer, SGL iff N > 0) would be wrong.
             const extension = r.buffer || recorded !== r.segments.length > 0 ? { address: r.buffer?.address ?? 0n, length: r.buffer?.length ?? 0n, flags } : undefined;
@@ -235,10 +235,10 @@ describe('emit/scsitrace.h', () => {
             lines.push(
               `S ${r.time} ${r.task} ${r.target} ${r.lunNumber} ${r.tag} ${r.requested} ${r.timeoutMs} ${r.attribute} ${r.direction} ${r.slot} ${Buffer.from(r.cdb).toString('hex')} ${r.segments.length}` +
                 r.segments.map((g) => ` ${g.address} ${g.length}`).join('') +
-                ` ${r.sgl} ${r.buffer ? 1 : 0} ${r.buffer?.address ?? 0n} ${r.buffer?.length ?? 0n}`,
+                ` ${r.sglRecorded} ${r.buffer ? 1 : 0} ${r.buffer?.address ?? 0n} ${r.buffer?.length ?? 0n}`,
             );
           } else if (x.t === 'G') {
-            const g: Gap11 = x.r;
+            const g: Gap11 = { ...x.r, end: x.r.time + x.r.length }; // never ends before it starts
             expected.push(captureGap(g));
             lines.push(`G ${g.time} ${g.end} ${g.lost} ${g.target} ${g.unit} ${g.affects} ${hexOf(g.detail)}`);
           } else {

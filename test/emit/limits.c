@@ -44,20 +44,24 @@ int main(void) {
     memset(buf, 0xEE, sizeof buf);
     CHECK(sct_encode_submit(buf, n - 1, &t) == 0);
     CHECK(buf[0] == 0xEE);
-    /* A buffer adds the 24-byte extension; so does an SGL flag the 1.0 reading would get wrong. */
+    /* A buffer adds the 24-byte extension; so does an empty list marked recorded (a 1.0 body
+     * would read as "not recorded"); a list with segments needs no mark. */
     t.has_buffer = 1;
+    t.buffer_length = UINT64_C(0x1FFFFFFFFFFFFF);
     CHECK(sct_encode_submit(buf, sizeof buf, &t) == SCT_SUBMIT_MAX_BYTES(10, 2));
+    t.buffer_length = UINT64_C(0x20000000000000); /* 2^53: out of range */
+    CHECK(sct_encode_submit(buf, sizeof buf, &t) == 0);
     t.has_buffer = 0;
-    t.sgl = SCT_SGL_NOT_RECORDED;
-    CHECK(sct_submit_size(&t) == SCT_SUBMIT_MAX_BYTES(10, 2));
-    t.sgl = SCT_SGL_RECORDED;
+    t.sgl_recorded = 1;
     CHECK(sct_submit_size(&t) == SCT_SUBMIT_MAX_BYTES(10, 2) - SCT_SUBMIT_EXTENSION);
     t.segment_count = 0;
     CHECK(sct_submit_size(&t) == SCT_SUBMIT_MAX_BYTES(10, 0)); /* recorded and empty */
+    t.sgl_recorded = 0;
+    CHECK(sct_submit_size(&t) == SCT_SUBMIT_MAX_BYTES(10, 0) - SCT_SUBMIT_EXTENSION);
     t.segment_count = 2;
-    t.sgl = 3;
+    t.sgl_recorded = 2;
     CHECK(sct_encode_submit(buf, sizeof buf, &t) == 0);
-    t.sgl = SCT_SGL_AUTO;
+    t.sgl_recorded = 0;
     t.has_buffer = 2;
     CHECK(sct_encode_submit(buf, sizeof buf, &t) == 0);
     t.has_buffer = 0;
@@ -86,6 +90,9 @@ int main(void) {
     CHECK(sct_encode_target_info(buf, sizeof buf, 0, 1, NULL, 3) == 0);
     CHECK(sct_encode_target_info(buf, sizeof buf, 0, 1, "0:0:1", 5) == 16 + 24 + 8);
     CHECK(sct_encode_target_info(buf, 16 + 24 + 7, 0, 1, "0:0:1", 5) == 0);
+    CHECK(sct_encode_target_info(buf, sizeof buf, 0, 1, (const char *)cdb, 0) == 16 + 24); /* removes the label */
+    CHECK(sct_encode_target_info(big, sizeof big, 0, 1, (const char *)big, SCT_MAX_TARGET_LABEL) == 16 + 24 + SCT_MAX_TARGET_LABEL);
+    CHECK(sct_encode_target_info(big, sizeof big, 0, 1, (const char *)big, SCT_MAX_TARGET_LABEL + 1) == 0);
     memset(&g, 0, sizeof g);
     g.target_id = SCT_ALL_TARGETS;
     CHECK(sct_encode_capture_gap(buf, sizeof buf, &g) == 16 + 40);
@@ -94,6 +101,12 @@ int main(void) {
     g.unit = SCT_GAP_RECORDS;
     g.affects = SCT_GAP_AFFECTS_COMPLETIONS + 1;
     CHECK(sct_encode_capture_gap(buf, sizeof buf, &g) == 0);
+    g.affects = SCT_GAP_AFFECTS_ALL;
+    g.time = 10;
+    g.end_time = 9; /* ends before it starts: contradictory */
+    CHECK(sct_encode_capture_gap(buf, sizeof buf, &g) == 0);
+    g.end_time = 10;
+    CHECK(sct_encode_capture_gap(buf, sizeof buf, &g) == 16 + 40);
 
     /* Lines: 160 bytes take two base64 lines, 108 two hex lines; a too-small buffer is refused. */
     CHECK(sct_oslog_parts(159, SCT_OSLOG_BASE64) == 1);

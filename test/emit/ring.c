@@ -68,7 +68,7 @@ static size_t generate(uint64_t i, uint8_t *buf, size_t capacity) {
             s.has_buffer = 1;
             s.buffer_address = UINT64_C(0x100000000) + i * 0x10000u;
             s.buffer_length = s.requested_bytes;
-            s.sgl = SCT_SGL_RECORDED;
+            s.sgl_recorded = 1;
         }
         return sct_encode_submit(buf, capacity, &s);
     }

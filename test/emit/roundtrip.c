@@ -6,7 +6,7 @@
  * Input lines (numbers decimal, byte strings hex, "-" for empty):
  *   H tick wall producer
  *   S time task target lun tag requested timeout attribute direction slot cdb nseg [addr len]...
- *     [sgl has_buffer buffer_address buffer_length]   (the 1.1 fields; absent = a 1.0 record)
+ *     [sgl_recorded has_buffer buffer_address buffer_length]   (the 1.1 fields)
  *   C time task service_response status bytes residual residual_flags sense
  *   K time count [key type value]...        (value: decimal, or hex bytes for strings)
  *   E time task kind phase status duration arg0 arg1 detail
@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
             {
                 char *sgl = strtok(NULL, " \t\r\n");
                 if (sgl) {
-                    t.sgl = (uint8_t)strtoul(sgl, NULL, 10);
+                    t.sgl_recorded = (uint8_t)strtoul(sgl, NULL, 10);
                     t.has_buffer = (uint8_t)num();
                     t.buffer_address = num();
                     t.buffer_length = num();
