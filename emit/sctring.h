@@ -270,7 +270,7 @@ static inline int sct_ring_attach(sct_ring_reader *r, void *memory, size_t memor
         }
     }
     size = sct_get64_(base + SCT_RING_DATA_SIZE_AT);
-    if (sct_get32_(base + SCT_RING_MAJOR_AT) % 65536u != SCT_RING_VERSION_MAJOR) {
+    if (sct_get16_(base + SCT_RING_MAJOR_AT) != SCT_RING_VERSION_MAJOR) {
         r->error = "unsupported ring major version";
         return 0;
     }
