@@ -4,9 +4,10 @@
  * grouped per rule as they come (count plus the first examples), so memory stays bounded
  * however long the trace and however many findings.
  */
+import { addGapTotals, emptyGapTotals, GapLedger, type GapTotals } from '../analysis/gaps.js';
 import { TaskMatcher, type TaskRecord } from '../analysis/tasks.js';
 import { UsageError } from '../model/errors.js';
-import { DataDirection, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
+import { DataDirection, GapAffects, type CaptureGap, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
 import { decodeCdb } from '../scsi/index.js';
 import { resolveConstraints, type ConstraintConfig, type ResolvedConstraints } from './constraints.js';
 import { formatMessage, SEVERITY_RANK, type EvidenceValue, type Report, type Rule, type RuleContext, type RuleHandlers, type Severity } from './rule.js';
@@ -53,6 +54,24 @@ export interface CheckResult {
   files: string[];
   /** What is known about each logical unit at the end, and where it came from. */
   luns: LunSummary[];
+  /** Whether the capture is complete: what its sources said they lost, and the tasks that touches. */
+  capture: CaptureReport;
+}
+
+/**
+ * What the capture lost (CaptureGap events from the readers: dropped log lines, ring overruns,
+ * packets missing from a TCP stream), over all traces. A trace with gaps is incomplete: rules
+ * do not blame the driver for what a lost record would explain, and say so.
+ */
+export interface CaptureReport extends Omit<GapTotals, 'examples'> {
+  /** False when any gap was reported. */
+  complete: boolean;
+  /** Tasks still in flight at the end whose completion could have been in a gap ("completion not captured"). */
+  tasksWithoutCompletion: number;
+  /** Completions with no task in flight whose submission could have been in a gap. */
+  completionsWithoutSubmission: number;
+  /** The first gaps, with the file they are in. */
+  examples: Array<CaptureGap & { file?: string }>;
 }
 
 export interface LunSummary {
@@ -87,6 +106,8 @@ export interface Checker {
 
 /** Groups beyond this many (distinct rule/severity/subject) fold into one "other" subject per rule. */
 const MAX_GROUPS = 2000;
+/** Logical units whose facts are tracked per trace; past this, units share one untracked record. */
+const MAX_LUNS = 16384;
 
 /** Picks rules by --rule / --disable ids; unknown ids are a usage error with a suggestion. */
 export function selectRules(options: Pick<CheckOptions, 'enable' | 'disable' | 'rules'> = {}): Rule[] {
@@ -115,6 +136,10 @@ export function createChecker(options: CheckOptions = {}): Checker {
   const files: string[] = [];
   const lunSummaries: LunSummary[] = [];
   let totalTasks = 0;
+  const gapTotals = emptyGapTotals();
+  const gapExamples: CaptureReport['examples'] = [];
+  let tasksWithoutCompletion = 0;
+  let completionsWithoutSubmission = 0;
   let file: string | undefined;
   let traceEntries: Record<string, ConstraintValue> | undefined;
 
@@ -130,6 +155,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
   let onHba!: RuleHandlers['hba'][];
   let onDigest!: RuleHandlers['digest'][];
   let onNote!: RuleHandlers['note'][];
+  let onGap!: RuleHandlers['gap'][];
   let onConstraints!: RuleHandlers['constraints'][];
   let onEnd!: RuleHandlers['end'][];
   let lastOrigin: EventOrigin = { offset: 0, index: 0, timeNs: 0 };
@@ -137,6 +163,8 @@ export function createChecker(options: CheckOptions = {}): Checker {
 
   // Hot-path caches: the last logical unit looked up, and one facts/scan object reused per event.
   let lastLun: LunInfo | undefined;
+  let lunCount = 0;
+  let untrackedLun: LunInfo | undefined;
   let facts!: TaskFacts;
   const scan: SegmentScan = newScan();
 
@@ -161,12 +189,16 @@ export function createChecker(options: CheckOptions = {}): Checker {
   function lunInfo(targetId: bigint, lun: number): LunInfo {
     if (lastLun !== undefined && lastLun.targetId === targetId && lastLun.lun === lun) return lastLun;
     let target = luns.get(targetId);
-    if (!target) luns.set(targetId, (target = new Map()));
-    let info = target.get(lun);
+    let info = target?.get(lun);
     if (!info) {
+      // Target ids and LUNs come from the input: past the cap, further units share one record
+      // that learns nothing (rules that need a unit's facts skip it).
+      if (lunCount >= MAX_LUNS) return (untrackedLun ??= { targetId: -1n, lun: -1, blockSize: 0, capacityBlocks: 0, writeCache: undefined, untracked: true });
+      if (!target) luns.set(targetId, (target = new Map()));
       info = { targetId, lun, blockSize: 0, capacityBlocks: 0, writeCache: undefined };
       applyLimitsToLun(info);
       target.set(lun, info);
+      lunCount++;
     }
     lastLun = info;
     return info;
@@ -214,12 +246,15 @@ export function createChecker(options: CheckOptions = {}): Checker {
   function startTrace(): void {
     luns = new Map();
     lastLun = undefined;
+    lunCount = 0;
+    untrackedLun = undefined;
     traceEntries = undefined;
     state = {
       limits: undefined as never,
       byDirection: [],
       resolved: resolveConstraints(config),
       matcher: new TaskMatcher(),
+      gaps: new GapLedger(),
       format: 'native',
       lastCompleted: undefined,
       hbaEventsSeen: false,
@@ -244,6 +279,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
     onHba = pick('hba');
     onDigest = pick('digest');
     onNote = pick('note');
+    onGap = pick('gap');
     onConstraints = pick('constraints');
     onEnd = pick('end');
     lastOrigin = { offset: 0, index: 0, timeNs: 0 };
@@ -257,6 +293,13 @@ export function createChecker(options: CheckOptions = {}): Checker {
   function endTrace(): void {
     if (!started) return;
     const left: TaskRecord[] = state.matcher.drain();
+    const gaps = state.gaps;
+    if (gaps.count) {
+      for (const t of left) if (gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId)) tasksWithoutCompletion++;
+      const totals = gaps.totals();
+      for (const g of totals.examples) if (gapExamples.length < 10) gapExamples.push(file !== undefined ? { ...g, file } : g);
+      addGapTotals(gapTotals, totals);
+    }
     for (const h of onEnd) h!(left, lastOrigin);
     for (const info of allLuns()) {
       if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined) continue;
@@ -275,6 +318,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
     const learned = parseLunNote(n.text);
     if (!learned) return;
     const info = lunInfo(learned.targetId, learned.lun);
+    if (info.untracked) return;
     const fromConfig = (id: 'logicalBlockSize' | 'capacityBlocks' | 'writeCacheEnabled'): boolean => config?.values[id] !== undefined;
     if (learned.blockSize && !fromConfig('logicalBlockSize')) {
       info.blockSize = learned.blockSize;
@@ -303,7 +347,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
           const info = lunInfo(ev.targetId, ev.lun);
           facts.lunInfo = info;
           fillCdbFacts(ev.cdb, facts);
-          if (info.blockSize === 0) inferBlockSize(ev, facts, info);
+          if (info.blockSize === 0 && !info.untracked) inferBlockSize(ev, facts, info);
           let sc: SegmentScan | undefined;
           if (usesSegments && ev.segments.count > 0) sc = scanSegments(ev.segments, state.limits.minSegmentAlignment, state.limits.addressBits, scan);
           const r = matcher.submit(ev);
@@ -324,6 +368,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
             for (const h of onComplete) h!(t, facts);
             state.lastCompleted = s;
           } else if (r.kind === 'orphan') {
+            if (state.gaps.count && state.gaps.lostSince(-Infinity, GapAffects.Submissions)) completionsWithoutSubmission++;
             for (const h of onOrphan) h!(ev, r.alreadyCompleted);
           }
           break;
@@ -352,6 +397,11 @@ export function createChecker(options: CheckOptions = {}): Checker {
           for (const info of allLuns()) applyLimitsToLun(info);
           for (const h of onConstraints) h!(state.resolved);
           break;
+        case 'gap':
+          lastOrigin = ev;
+          state.gaps.add(ev);
+          for (const h of onGap) h!(ev);
+          break;
         case 'header':
           state.format = ev.format;
           break;
@@ -376,7 +426,9 @@ export function createChecker(options: CheckOptions = {}): Checker {
       const sorted = [...groups.values()].sort(
         (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId) || b.count - a.count || (a.subject ?? '').localeCompare(b.subject ?? ''),
       );
-      return { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries };
+      const { examples: _examples, ...totals } = gapTotals;
+      const capture: CaptureReport = { complete: gapTotals.gaps === 0, ...totals, tasksWithoutCompletion, completionsWithoutSubmission, examples: [...gapExamples] };
+      return { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture };
     },
   };
 }

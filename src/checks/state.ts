@@ -3,6 +3,7 @@
  * flight, what is known about each logical unit, and per-event facts computed once (the CDB's
  * LBA and length, a scan of the segment list) so that twenty rules do not each re-read them.
  */
+import type { GapLedger } from '../analysis/gaps.js';
 import type { TaskMatcher } from '../analysis/tasks.js';
 import type { SegmentList, TaskSubmitted } from '../model/events.js';
 import type { Limits, ResolvedConstraints } from './constraints.js';
@@ -33,6 +34,8 @@ export interface LunInfo {
   capacitySource?: FactSource;
   writeCache: boolean | undefined;
   writeCacheSource?: FactSource;
+  /** The shared record for units beyond the engine's cap: it learns no facts. */
+  untracked?: true;
 }
 
 /**
@@ -106,6 +109,8 @@ export interface CheckState {
   byDirection: DirectionLimits[];
   resolved: ResolvedConstraints;
   matcher: TaskMatcher;
+  /** What the capture lost so far in this trace (CaptureGap events): rules ask it before blaming the driver. */
+  gaps: GapLedger;
   /** Input format of the trace (from its header): 'native', 'pcap', 'ftrace', ... */
   format: string;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */
