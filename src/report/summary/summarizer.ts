@@ -6,6 +6,7 @@
  * distinct command, in finish().
  */
 import { commandKey } from '../../analysis/cdb-keys.js';
+import { HbaOperationPairer } from '../../analysis/hba-operations.js';
 import { InFlightTable, taskKey } from '../../analysis/tasks.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import { QueueDepth } from '../../analysis/stats/queue-depth.js';
@@ -194,6 +195,8 @@ export class SummaryAccumulator implements Summarizer {
   checkConditionsWithoutSense = 0;
   unreadableSense = 0;
   readonly hba = new Map<number, HbaAcc>();
+  /** Issued HBA operations awaiting their completed event (per trace). */
+  private readonly hbaOps = new HbaOperationPairer();
   readonly power = new Map<number, PowerAcc>();
   readonly readBytesHist = new SizeCounts();
   readonly writeBytesHist = new SizeCounts();
@@ -307,6 +310,7 @@ export class SummaryAccumulator implements Summarizer {
     for (const m of this.luns.values()) for (const l of m.values()) l.qd.reset(end);
     for (const q of this.targetQd.values()) q.reset(end);
     if (this.otherLuns) this.otherLuns.qd.reset(end);
+    this.hbaOps.drain();
     this.timeBase = end;
     this.traceEndNs = -Infinity;
     this.sawEventsInTrace = false;
@@ -546,9 +550,12 @@ export class SummaryAccumulator implements Summarizer {
     else if (e.phase === HbaEventPhase.Completed) acc.completed++;
     else acc.instant++;
     if (e.status !== 0) acc.failed++;
-    const hasDuration = e.phase !== HbaEventPhase.Issued && e.durationNs > 0;
-    if (hasDuration) acc.durations.record(e.durationNs);
-    if (e.hbaKind === 2 /* PowerStateChange */ && e.phase !== HbaEventPhase.Issued) {
+    // A pair is timed by its timestamps, an instant by its own duration (src/analysis/hba-operations.ts).
+    const op = this.hbaOps.push(e);
+    if (!op) return;
+    const hasDuration = op.source !== 'unknown';
+    if (hasDuration) acc.durations.record(op.durationNs);
+    if (e.hbaKind === 2 /* PowerStateChange */) {
       let from = Number(e.arg0 & 0xffffn);
       let to = Number(e.arg1 & 0xffffn);
       let key = from * 0x10000 + to;
@@ -557,7 +564,7 @@ export class SummaryAccumulator implements Summarizer {
       if (!p) this.power.set(key, (p = { from, to, count: 0, failed: 0, durations: new LogHistogram() }));
       p.count++;
       if (e.status !== 0) p.failed++;
-      if (hasDuration) p.durations.record(e.durationNs);
+      if (hasDuration) p.durations.record(op.durationNs);
     }
   }
 
