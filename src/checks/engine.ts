@@ -84,6 +84,8 @@ export interface LunSummary {
   capacitySource?: FactSource;
   writeCache?: boolean;
   writeCacheSource?: FactSource;
+  writeCacheVolatile?: boolean;
+  writeCacheVolatileSource?: FactSource;
 }
 
 export interface CheckOptions {
@@ -183,6 +185,11 @@ export function createChecker(options: CheckOptions = {}): Checker {
     if (l.writeCacheEnabled !== undefined && (info.writeCacheSource === undefined || src('writeCacheEnabled') === 'config')) {
       info.writeCache = l.writeCacheEnabled;
       info.writeCacheSource = src('writeCacheEnabled');
+    }
+    const vol = volatileSetting(state.resolved);
+    if (vol && (info.writeCacheVolatileSource === undefined || vol.source === 'config')) {
+      info.writeCacheVolatile = vol.value;
+      info.writeCacheVolatileSource = vol.source;
     }
   }
 
@@ -302,12 +309,13 @@ export function createChecker(options: CheckOptions = {}): Checker {
     }
     for (const h of onEnd) h!(left, lastOrigin);
     for (const info of allLuns()) {
-      if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined) continue;
+      if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined && info.writeCacheVolatile === undefined) continue;
       const s: LunSummary = { targetId: info.targetId, lun: info.lun };
       if (file !== undefined) s.file = file;
       if (info.blockSize) Object.assign(s, { blockSize: info.blockSize, blockSizeSource: info.blockSizeSource });
       if (info.capacityBlocks) Object.assign(s, { capacityBlocks: info.capacityBlocks, capacitySource: info.capacitySource });
       if (info.writeCache !== undefined) Object.assign(s, { writeCache: info.writeCache, writeCacheSource: info.writeCacheSource });
+      if (info.writeCacheVolatile !== undefined) Object.assign(s, { writeCacheVolatile: info.writeCacheVolatile, writeCacheVolatileSource: info.writeCacheVolatileSource });
       lunSummaries.push(s);
     }
     totalTasks += state.tasks;
@@ -331,6 +339,10 @@ export function createChecker(options: CheckOptions = {}): Checker {
     if (learned.writeCache !== undefined && !fromConfig('writeCacheEnabled')) {
       info.writeCache = learned.writeCache;
       info.writeCacheSource = 'note';
+    }
+    if (learned.writeCacheVolatile !== undefined && volatileSetting(state.resolved)?.source !== 'config') {
+      info.writeCacheVolatile = learned.writeCacheVolatile;
+      info.writeCacheVolatileSource = 'note';
     }
   }
 
@@ -434,6 +446,19 @@ export function createChecker(options: CheckOptions = {}): Checker {
 }
 
 /**
+ * `writeCacheVolatile` as the constraints resolved it (config file or the trace's record), with
+ * where it came from. Read by id from the resolved entries, so the checker needs nothing more
+ * than the constraints table to define the key.
+ */
+export function volatileSetting(resolved: ResolvedConstraints): { value: boolean; source: FactSource } | undefined {
+  for (const e of resolved.entries) {
+    if ((e.id as string) !== 'writeCacheVolatile' || typeof e.value !== 'boolean' || e.source === 'default') continue;
+    return { value: e.value, source: e.source === 'config' ? 'config' : 'trace constraints' };
+  }
+  return undefined;
+}
+
+/**
  * Without a configured block size, the first READ/WRITE whose requested bytes divide evenly
  * into its blocks (a power of two from 512 to 64 KiB) sets the logical unit's block size.
  */
@@ -451,9 +476,18 @@ function inferBlockSize(s: TaskSubmitted, f: TaskFacts, info: LunInfo): void {
  * Logical-unit facts a reader or driver may put in a note, since a trace carries no data
  * payloads (docs/constraints.md): `lun-info target=0 lun=0 block-size=512 capacity-blocks=2097152 write-cache=on`.
  */
-export function parseLunNote(text: string): { targetId: bigint; lun: number; blockSize?: number; capacityBlocks?: number; writeCache?: boolean } | undefined {
+export interface LunNote {
+  targetId: bigint;
+  lun: number;
+  blockSize?: number;
+  capacityBlocks?: number;
+  writeCache?: boolean;
+  writeCacheVolatile?: boolean;
+}
+
+export function parseLunNote(text: string): LunNote | undefined {
   if (!text.startsWith('lun-info ')) return undefined;
-  const out: { targetId: bigint; lun: number; blockSize?: number; capacityBlocks?: number; writeCache?: boolean } = { targetId: 0n, lun: 0 };
+  const out: LunNote = { targetId: 0n, lun: 0 };
   for (const part of text.slice(9).trim().split(/\s+/)) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
@@ -466,6 +500,7 @@ export function parseLunNote(text: string): { targetId: bigint; lun: number; blo
     else if (k === 'capacity-blocks' && n > 0) out.capacityBlocks = n;
     else if (k === 'last-lba' && n >= 0) out.capacityBlocks = n + 1;
     else if (k === 'write-cache' && /^(on|off|1|0|true|false)$/.test(v)) out.writeCache = v === 'on' || v === '1' || v === 'true';
+    else if (k === 'write-cache-volatile' && /^(yes|no|1|0|true|false)$/.test(v)) out.writeCacheVolatile = v === 'yes' || v === '1' || v === 'true';
   }
   return out;
 }

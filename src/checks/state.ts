@@ -34,6 +34,12 @@ export interface LunInfo {
   capacitySource?: FactSource;
   writeCache: boolean | undefined;
   writeCacheSource?: FactSource;
+  /**
+   * Whether that write cache loses its contents on power loss (false: battery- or flash-backed,
+   * where SBC lets SYNCHRONIZE CACHE answer GOOD without writing to the medium). Undefined = unknown.
+   */
+  writeCacheVolatile?: boolean;
+  writeCacheVolatileSource?: FactSource;
   /** The shared record for units beyond the engine's cap: it learns no facts. */
   untracked?: true;
 }

@@ -44,6 +44,8 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
       capacitySource: l.capacitySource ?? null,
       writeCache: l.writeCache ?? null,
       writeCacheSource: l.writeCacheSource ?? null,
+      writeCacheVolatile: l.writeCacheVolatile ?? null,
+      writeCacheVolatileSource: l.writeCacheVolatileSource ?? null,
     })),
   };
 }

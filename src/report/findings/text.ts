@@ -53,6 +53,7 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
       if (l.blockSize) parts.push(`block size ${l.blockSize} (${l.blockSizeSource})`);
       if (l.capacityBlocks) parts.push(`capacity ${l.capacityBlocks} blocks (${l.capacitySource})`);
       if (l.writeCache !== undefined) parts.push(`write cache ${l.writeCache ? 'on' : 'off'} (${l.writeCacheSource})`);
+      if (l.writeCacheVolatile !== undefined) parts.push(`write cache ${l.writeCacheVolatile ? 'volatile' : 'non-volatile'} (${l.writeCacheVolatileSource})`);
       lines.push(`  ${multiFile && l.file ? `${l.file} ` : ''}${l.targetId}:${l.lun}  ${parts.join(', ')}`);
     }
   }
