@@ -120,7 +120,7 @@ export class GapLedger {
       for (let a = 0; a < 3; a++) {
         if (a !== GapAffects.All && affects !== GapAffects.All && a !== affects) continue;
         const g = latest[a];
-        if (g !== undefined && g.endNs >= timeNs && (best === undefined || g.endNs > best.endNs)) best = g;
+        if (g !== undefined && coversAfter(g, timeNs) && (best === undefined || g.endNs > best.endNs)) best = g;
       }
     };
     if (targetId === undefined) consider(this.anyTarget);
@@ -135,6 +135,15 @@ export class GapLedger {
   totals(): GapTotals {
     return addGapTotals(emptyGapTotals(), this.sums);
   }
+}
+
+/**
+ * Whether a gap could hold something that happened after `timeNs`: its loss lies before its
+ * end (the first thing seen after it), or, when the end is not known (end = start), anywhere
+ * after its start.
+ */
+function coversAfter(g: CaptureGap, timeNs: number): boolean {
+  return g.endNs > timeNs || (g.endNs === g.timeNs && g.timeNs >= timeNs);
 }
 
 function keepLatest(latest: Latest, a: number, gap: CaptureGap): void {
