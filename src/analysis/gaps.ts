@@ -71,6 +71,42 @@ export function addGapTotals(into: GapTotals, from: GapTotals): GapTotals {
   return into;
 }
 
+/**
+ * What a capture lost, over all the traces of one report (check, summary): the ledger's totals
+ * plus the tasks the gaps touch. A trace with gaps is incomplete: rules do not blame the driver
+ * for what a lost record would explain, and say so.
+ */
+export interface CaptureReport extends Omit<GapTotals, 'examples'> {
+  /** False when any gap was reported. */
+  complete: boolean;
+  /** Tasks still in flight at the end whose completion could be in a gap ("completion not captured"). */
+  tasksWithoutCompletion: number;
+  /** Completions with no task in flight whose submission could be in a gap. */
+  completionsWithoutSubmission: number;
+  /** The first gaps, with the file each is in. */
+  examples: Array<CaptureGap & { file?: string }>;
+}
+
+export function newCaptureReport(): CaptureReport {
+  const { examples: _none, ...totals } = emptyGapTotals();
+  return { complete: true, ...totals, tasksWithoutCompletion: 0, completionsWithoutSubmission: 0, examples: [] };
+}
+
+/** Adds one trace's ledger to a report; `file` names the trace in the examples. */
+export function addLedgerToReport(report: CaptureReport, ledger: GapLedger, file?: string): void {
+  if (!ledger.count) return;
+  const t = ledger.totals();
+  report.complete = false;
+  report.gaps += t.gaps;
+  for (const k of Object.keys(report.lost) as Array<keyof GapLost>) report.lost[k] += t.lost[k];
+  report.unknownLoss += t.unknownLoss;
+  report.blindNs += t.blindNs;
+  report.byAffects.all += t.byAffects.all;
+  report.byAffects.submissions += t.byAffects.submissions;
+  report.byAffects.completions += t.byAffects.completions;
+  for (const g of t.examples) if (report.examples.length < MAX_EXAMPLES) report.examples.push(file !== undefined ? { ...g, file } : g);
+}
+
 /** Latest gap per GapAffects value (index 0 all, 1 submissions, 2 completions). */
 type Latest = [CaptureGap | undefined, CaptureGap | undefined, CaptureGap | undefined];
 

@@ -4,7 +4,8 @@
  * grouped per rule as they come (count plus the first examples), so memory stays bounded
  * however long the trace and however many findings.
  */
-import { addGapTotals, emptyGapTotals, GapLedger, type GapTotals } from '../analysis/gaps.js';
+import { addLedgerToReport, GapLedger, newCaptureReport, type CaptureReport } from '../analysis/gaps.js';
+export type { CaptureReport } from '../analysis/gaps.js';
 import { TaskMatcher, type TaskRecord } from '../analysis/tasks.js';
 import { UsageError } from '../model/errors.js';
 import { DataDirection, GapAffects, type CaptureGap, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
@@ -56,22 +57,6 @@ export interface CheckResult {
   luns: LunSummary[];
   /** Whether the capture is complete: what its sources said they lost, and the tasks that touches. */
   capture: CaptureReport;
-}
-
-/**
- * What the capture lost (CaptureGap events from the readers: dropped log lines, ring overruns,
- * packets missing from a TCP stream), over all traces. A trace with gaps is incomplete: rules
- * do not blame the driver for what a lost record would explain, and say so.
- */
-export interface CaptureReport extends Omit<GapTotals, 'examples'> {
-  /** False when any gap was reported. */
-  complete: boolean;
-  /** Tasks still in flight at the end whose completion could have been in a gap ("completion not captured"). */
-  tasksWithoutCompletion: number;
-  /** Completions with no task in flight whose submission could have been in a gap. */
-  completionsWithoutSubmission: number;
-  /** The first gaps, with the file they are in. */
-  examples: Array<CaptureGap & { file?: string }>;
 }
 
 export interface LunSummary {
@@ -138,10 +123,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
   const files: string[] = [];
   const lunSummaries: LunSummary[] = [];
   let totalTasks = 0;
-  const gapTotals = emptyGapTotals();
-  const gapExamples: CaptureReport['examples'] = [];
-  let tasksWithoutCompletion = 0;
-  let completionsWithoutSubmission = 0;
+  const capture = newCaptureReport();
   let file: string | undefined;
   let traceEntries: Record<string, ConstraintValue> | undefined;
 
@@ -302,10 +284,8 @@ export function createChecker(options: CheckOptions = {}): Checker {
     const left: TaskRecord[] = state.matcher.drain();
     const gaps = state.gaps;
     if (gaps.count) {
-      for (const t of left) if (gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId)) tasksWithoutCompletion++;
-      const totals = gaps.totals();
-      for (const g of totals.examples) if (gapExamples.length < 10) gapExamples.push(file !== undefined ? { ...g, file } : g);
-      addGapTotals(gapTotals, totals);
+      for (const t of left) if (gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId)) capture.tasksWithoutCompletion++;
+      addLedgerToReport(capture, gaps, file);
     }
     for (const h of onEnd) h!(left, lastOrigin);
     for (const info of allLuns()) {
@@ -380,7 +360,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
             for (const h of onComplete) h!(t, facts);
             state.lastCompleted = s;
           } else if (r.kind === 'orphan') {
-            if (state.gaps.count && state.gaps.lostSince(-Infinity, GapAffects.Submissions)) completionsWithoutSubmission++;
+            if (state.gaps.count && state.gaps.lostSince(-Infinity, GapAffects.Submissions)) capture.completionsWithoutSubmission++;
             for (const h of onOrphan) h!(ev, r.alreadyCompleted);
           }
           break;
@@ -438,9 +418,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       const sorted = [...groups.values()].sort(
         (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId) || b.count - a.count || (a.subject ?? '').localeCompare(b.subject ?? ''),
       );
-      const { examples: _examples, ...totals } = gapTotals;
-      const capture: CaptureReport = { complete: gapTotals.gaps === 0, ...totals, tasksWithoutCompletion, completionsWithoutSubmission, examples: [...gapExamples] };
-      return { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture };
+      return { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture: { ...capture, examples: [...capture.examples] } };
     },
   };
 }

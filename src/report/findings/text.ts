@@ -3,6 +3,7 @@ import { failsAt, type CheckResult, type Finding } from '../../checks/engine.js'
 import { constraintDef, formatSetting } from '../../checks/constraints.js';
 import { findRule } from '../../checks/rules/index.js';
 import type { Paint } from '../../cli/output.js';
+import { captureJson, captureTextLines } from '../capture.js';
 import { formatTimestamp } from '../time.js';
 import { verdictWords, type FindingsRenderOptions } from './common.js';
 
@@ -57,6 +58,8 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
       lines.push(`  ${multiFile && l.file ? `${l.file} ` : ''}${l.targetId}:${l.lun}  ${parts.join(', ')}`);
     }
   }
+  const capture = captureTextLines(captureJson(result.capture), multiFile);
+  if (capture.length) lines.push('', p.yellow(capture[0]!), ...capture.slice(1));
   lines.push('');
   const fails = failsAt(result, o.failOn);
   const verdict = verdictWords(result, o.failOn, fails);

@@ -6,6 +6,7 @@
  * distinct command, in finish().
  */
 import { commandKey } from '../../analysis/cdb-keys.js';
+import { addLedgerToReport, GapLedger, newCaptureReport } from '../../analysis/gaps.js';
 import { HbaOperationPairer } from '../../analysis/hba-operations.js';
 import { InFlightTable, taskKey } from '../../analysis/tasks.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
@@ -14,6 +15,7 @@ import { SizeCounts } from '../../analysis/stats/size-histogram.js';
 import { IntervalPeak, TimeSeries } from '../../analysis/stats/timeseries.js';
 import {
   DataDirection,
+  GapAffects,
   HbaEventPhase,
   ServiceResponse,
   SamStatus,
@@ -209,6 +211,12 @@ export class SummaryAccumulator implements Summarizer {
   constraintValues: Record<string, unknown> = {};
   diagnostics = 0;
   readonly diagnosticMessages: string[] = [];
+  /** What the capture lost (CaptureGap events), over all traces. */
+  readonly capture = newCaptureReport();
+  /** This trace's gaps, for asking whether a missing completion or submission fell into one. */
+  private gaps = new GapLedger();
+  /** For each capture example, the index of its trace (build.ts names the file). */
+  readonly captureExampleTrace: number[] = [];
 
   submitted = 0;
   completed = 0;
@@ -268,6 +276,10 @@ export class SummaryAccumulator implements Summarizer {
           this.touch(ev.timeNs + this.timeBase);
           Object.assign(this.constraintValues, ev.entries);
           break;
+        case 'gap':
+          this.touch(ev.timeNs + this.timeBase);
+          this.gaps.add(ev);
+          break;
         case 'diagnostic':
           this.diagnostics++;
           if (this.diagnosticMessages.length < MAX_KEPT_DIAGNOSTICS) this.diagnosticMessages.push(`at byte 0x${ev.offset.toString(16)}: ${ev.message}`);
@@ -296,15 +308,29 @@ export class SummaryAccumulator implements Summarizer {
     this.traceOpen = true;
   }
 
+  /** Adds this trace's gaps to the report and starts a new ledger. */
+  private closeGaps(): void {
+    const before = this.capture.examples.length;
+    addLedgerToReport(this.capture, this.gaps);
+    for (let i = before; i < this.capture.examples.length; i++) this.captureExampleTrace.push(this.traces.length - 1);
+    this.gaps = new GapLedger();
+  }
+
   endTrace(): void {
     if (!this.traceOpen) return;
     this.traceOpen = false;
-    if (!this.sawEventsInTrace) return;
+    if (!this.sawEventsInTrace) {
+      this.closeGaps();
+      return;
+    }
     const end = this.traceEndNs;
+    const gaps = this.gaps;
     for (const slot of this.inFlight.drain()) {
       this.neverCompletedTask(slot);
+      if (gaps.count && gaps.lostSince(this.slotTime[slot]! - this.timeBase, GapAffects.Completions, this.lunList[this.slotLun[slot]!]!.target ?? undefined)) this.capture.tasksWithoutCompletion++;
       this.releaseSlot(slot);
     }
+    this.closeGaps();
     this.qdTo(end);
     this.qd.reset(end);
     for (const m of this.luns.values()) for (const l of m.values()) l.qd.reset(end);
@@ -466,6 +492,7 @@ export class SummaryAccumulator implements Summarizer {
     const slot = this.inFlight.take(id);
     if (slot === undefined) {
       this.orphans++;
+      if (this.gaps.count && this.gaps.lostSince(-Infinity, GapAffects.Submissions)) this.capture.completionsWithoutSubmission++;
       return;
     }
     this.taskLeft(slot, t);
