@@ -244,7 +244,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       resolved: resolveConstraints(config),
       matcher: new TaskMatcher(),
       gaps: new GapLedger(),
-      format: 'native',
+      senseCaptured: undefined,
       lastCompleted: undefined,
       hbaEventsSeen: false,
       tasks: 0,
@@ -395,7 +395,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
           for (const h of onGap) h!(ev);
           break;
         case 'header':
-          state.format = ev.format;
+          state.senseCaptured = ev.senseCaptured;
           break;
         default:
           break;

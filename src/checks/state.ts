@@ -117,8 +117,8 @@ export interface CheckState {
   matcher: TaskMatcher;
   /** What the capture lost so far in this trace (CaptureGap events): rules ask it before blaming the driver. */
   gaps: GapLedger;
-  /** Input format of the trace (from its header): 'native', 'pcap', 'ftrace', ... */
-  format: string;
+  /** The trace's header says whether completions carry the sense data (undefined: not known). */
+  senseCaptured: boolean | undefined;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */
   hbaEventsSeen: boolean;
   /** The task that completed last (digests and notes often follow their task's completion). */
