@@ -18,7 +18,7 @@ export function senseOf(c: TaskCompleted): { key: number; asc: number; ascq: num
   return c.sense.length ? quickSense(c.sense) : undefined;
 }
 
-/** The CDB field an ILLEGAL REQUEST's sense-key-specific FIELD POINTER names (SPC-6 4.4.2.4.3). */
+/** The CDB field an ILLEGAL REQUEST's sense-key-specific FIELD POINTER names (SPC-6, sense-key specific data for ILLEGAL REQUEST). */
 export interface RefusedField {
   byte: number;
   /** BIT POINTER, when BPV was set. */

@@ -1,6 +1,6 @@
 /**
- * More bytes mapped for DMA by the tasks in flight than the limit (DriverKit caps a driver's
- * total mapped memory; 2 GiB by default). Reported once per excursion above the limit; an
+ * More bytes mapped for DMA by the tasks in flight than the configured limit (maxMappedDmaBytes:
+ * no Apple source sets one; docs/rules/dma-mapped-bytes-exceeded.md). Reported once per excursion above the limit; an
  * excursion ends when the total falls to three quarters of the limit, so a total hovering at
  * the limit is one finding, not one per task.
  */
@@ -26,7 +26,7 @@ export default defineRule({
     id: 'dma-mapped-bytes-exceeded',
     category: 'dma',
     severity: 'error',
-    description: 'Total bytes mapped by tasks in flight exceed the DMA mapping limit (default 2 GiB)',
+    description: 'Total bytes mapped by tasks in flight exceed the configured DMA mapping limit (maxMappedDmaBytes)',
     messages: {
       exceeded: '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks; crossed the limit {crossings} times before falling back)',
       exceededAfterGap: '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks); a {gap} before it may hold completions, so some of these tasks may have finished',

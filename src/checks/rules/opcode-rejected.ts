@@ -30,7 +30,7 @@ export default defineRule({
         const command = commandName(t.submit.cdb);
         const cdb = t.submit.cdb;
         const evidence: Record<string, string | number> = { opcode: `0x${cdb[0]!.toString(16).padStart(2, '0')}`, asc: q.asc, ascq: q.ascq };
-        // SPC-6 4.4.2.4.3: the sense-key specific FIELD POINTER names the refused field.
+        // SPC-6: the sense-key specific FIELD POINTER names the refused field.
         const refused = q.asc === 0x24 ? refusedCdbField(cdb, c.sense) : undefined;
         const pointer = refused ? `: the device refused ${refused.text}` : '';
         if (refused) {

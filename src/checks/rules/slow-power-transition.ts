@@ -14,7 +14,7 @@ export default defineRule({
     id: 'slow-power-transition',
     category: 'power',
     severity: 'warning',
-    description: 'A power-state transition slower than the limit (default warning 10 s, error 21 s)',
+    description: 'A power-state transition slower than the limits (powerTransitionWarnMs, powerTransitionErrorMs)',
     messages: {
       slow: 'power-state transition {from} → {to} took {seconds} s, over the {limitSeconds} s {level} limit{recorded}',
       unfinished: 'power-state transition {from} → {to} started {seconds} s before the end of the trace and never finished',

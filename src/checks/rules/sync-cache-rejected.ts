@@ -1,7 +1,7 @@
 /**
  * SYNCHRONIZE CACHE rejected, failed, or never answered: the host cannot make its writes
  * durable. An INVALID FIELD IN CDB rejection names the field the device server refused (the
- * sense-key-specific field pointer, SPC-6 4.4.2.4.3) instead of calling the command unsupported.
+ * sense-key-specific field pointer, SPC-6) instead of calling the command unsupported.
  */
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, ServiceResponse } from '../../model/events.js';

@@ -92,7 +92,7 @@ export interface CdbFieldAt {
 }
 
 /**
- * The CDB field at a byte (and bit) a sense-key-specific FIELD POINTER names (SPC-6 4.4.2.4.3:
+ * The CDB field at a byte (and bit) a sense-key-specific FIELD POINTER names (SPC-6 sense-key specific data:
  * the pointer gives the most significant byte of the field in error, the BIT POINTER its most
  * significant bit). Without a bit, every field starting in (or covering) that byte; an empty
  * list when the CDB layout of this command is not known there. Never throws.

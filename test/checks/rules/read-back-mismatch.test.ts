@@ -3,6 +3,7 @@ import rule, { WriteIndex } from '../../../src/checks/rules/read-back-mismatch.j
 import { runRule, testRule } from '../../helpers/rule-tester.js';
 import { buildTraceEvents, rw10 } from '../../helpers/trace.js';
 import type { TraceBuilder } from '../../helpers/trace.js';
+import { GapAffects } from '../../../src/model/events.js';
 import { DataDirection, readTask, writeTask } from '../fixtures.js';
 
 function write(b: TraceBuilder, lba: number, blocks: number, crc: number, chunks?: number[]): void {
@@ -58,6 +59,16 @@ testRule(rule, {
       name: 'a wide write (2^40 bytes) read back different: found without indexing every block',
       build: (b) => (digest(b, 0, 2 ** 40, DataDirection.ToDevice, 1), write(b, 2 ** 40, 8, 2), digest(b, 0, 2 ** 40, DataDirection.FromDevice, 3)),
       errors: [{ messageId: 'mismatch', evidence: { lba: 0, byteCount: 2 ** 40 } }],
+    },
+    {
+      name: 'a capture gap that may hold a later write of the range: a warning naming the gap',
+      build: (b) => (write(b, 100, 8, 0x1111), b.gap({ affects: GapAffects.Submissions, lost: 2 }), read(b, 100, 8, 0x2222)),
+      errors: [{ messageId: 'mismatchAfterGap', severity: 'warning', message: 'may have been lost in the capture gap' }],
+    },
+    {
+      name: 'a gap that lost only completions cannot hold a write',
+      build: (b) => (write(b, 100, 8, 0x1111), b.gap({ affects: GapAffects.Completions }), read(b, 100, 8, 0x2222)),
+      errors: [{ messageId: 'mismatch', severity: 'error' }],
     },
     {
       name: 'sequential writes in the same area do not hide a mismatch',
