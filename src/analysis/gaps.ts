@@ -58,8 +58,8 @@ export function emptyGapTotals(): GapTotals {
   return { gaps: 0, lost: { unknown: 0, lines: 0, records: 0, packets: 0, bytes: 0 }, unknownLoss: 0, blindNs: 0, byAffects: { all: 0, submissions: 0, completions: 0 }, examples: [] };
 }
 
-/** Adds `from` into `into` (several traces, one report); examples stay capped. */
-export function addGapTotals(into: GapTotals, from: GapTotals): GapTotals {
+/** Adds the counters of `from` into `into`. */
+function sumCounters(into: Omit<GapTotals, 'examples'>, from: Omit<GapTotals, 'examples'>): void {
   into.gaps += from.gaps;
   for (const k of Object.keys(into.lost) as Array<keyof GapLost>) into.lost[k] += from.lost[k];
   into.unknownLoss += from.unknownLoss;
@@ -67,6 +67,11 @@ export function addGapTotals(into: GapTotals, from: GapTotals): GapTotals {
   into.byAffects.all += from.byAffects.all;
   into.byAffects.submissions += from.byAffects.submissions;
   into.byAffects.completions += from.byAffects.completions;
+}
+
+/** Adds `from` into `into` (several traces, one report); examples stay capped. */
+export function addGapTotals(into: GapTotals, from: GapTotals): GapTotals {
+  sumCounters(into, from);
   for (const g of from.examples) if (into.examples.length < MAX_EXAMPLES) into.examples.push(g);
   return into;
 }
@@ -97,13 +102,7 @@ export function addLedgerToReport(report: CaptureReport, ledger: GapLedger, file
   if (!ledger.count) return;
   const t = ledger.totals();
   report.complete = false;
-  report.gaps += t.gaps;
-  for (const k of Object.keys(report.lost) as Array<keyof GapLost>) report.lost[k] += t.lost[k];
-  report.unknownLoss += t.unknownLoss;
-  report.blindNs += t.blindNs;
-  report.byAffects.all += t.byAffects.all;
-  report.byAffects.submissions += t.byAffects.submissions;
-  report.byAffects.completions += t.byAffects.completions;
+  sumCounters(report, t);
   for (const g of t.examples) if (report.examples.length < MAX_EXAMPLES) report.examples.push(file !== undefined ? { ...g, file } : g);
 }
 
