@@ -123,6 +123,12 @@ export interface TraceHeader extends EventOrigin {
   /** Wall-clock time of timeNs 0, nanoseconds since the Unix epoch (0 when unknown). */
   startWallNs: bigint;
   producer: string;
+  /**
+   * Whether completions carry the sense data the target returned (a CHECK CONDITION without
+   * sense then means there was none). Absent: not known from the source; the checker learns it
+   * from the trace (a completion with sense shows that sense is recorded).
+   */
+  senseCaptured?: boolean;
 }
 
 export interface TaskSubmitted extends EventOrigin {

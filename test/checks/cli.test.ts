@@ -100,7 +100,8 @@ describe('scsitrace check', () => {
   it('writes JSON with a stable schema', async () => {
     const r = await runScsitrace('check', '--format', 'json', broken);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['schema', 'files', 'tasks', 'rules', 'failOn', 'verdict', 'counts', 'groups', 'constraints', 'luns']);
+    expect(Object.keys(j)).toEqual(['schema', 'files', 'tasks', 'rules', 'failOn', 'verdict', 'counts', 'capture', 'groups', 'constraints', 'luns']);
+    expect(j.capture).toMatchObject({ complete: true, gaps: 0 });
     expect(j.schema).toBe('scsitrace-check/1');
     expect(j.verdict).toBe('fail');
     expect(j.groups[0]).toMatchObject({ ruleId: 'check-condition-without-sense', severity: 'error', subject: null, count: 2 });

@@ -1,8 +1,10 @@
 /**
  * Commands issued while the HBA is powered down (power state 0) or still coming out of it:
- * the controller cannot run them, and a driver that accepts them hangs or loses them.
+ * the controller cannot run them, and a driver that accepts them hangs or loses them. When a
+ * capture gap since the power-down could hold the power-up event, the state is not known.
  */
-import { HbaEventKind, HbaEventPhase } from '../../model/events.js';
+import { gapText } from '../../analysis/gaps.js';
+import { GapAffects, HbaEventKind, HbaEventPhase } from '../../model/events.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -14,9 +16,10 @@ export default defineRule({
     messages: {
       down: 'submitted while the HBA was in power state 0 (since {since} s)',
       poweringUp: 'submitted while the HBA was still powering up from state 0 (transition to {to} started {since} s)',
+      stateNotCaptured: 'submitted after the HBA went to power state 0 (at {since} s), but a {gap} since then may hold its power-up',
     },
   },
-  create({ report }) {
+  create({ state, report }) {
     let down = false;
     let poweringUp = false;
     let since = 0;
@@ -40,6 +43,12 @@ export default defineRule({
       submit(s) {
         if (!down && !poweringUp) return;
         const sec = +(since / 1e9).toFixed(6);
+        // The power-up is an HBA event: only a gap of every kind of record can hold it.
+        const gap = state.gaps.lostSince(since, GapAffects.All);
+        if (gap) {
+          report({ messageId: 'stateNotCaptured', severity: 'info', data: { since: sec, gap: gapText(gap) }, at: s, task: s, evidence: { powerState: 0, sinceNs: since, captureGapNs: gap.timeNs } });
+          return;
+        }
         if (down) report({ messageId: 'down', data: { since: sec }, at: s, task: s, evidence: { powerState: 0, sinceNs: since } });
         else report({ messageId: 'poweringUp', data: { to: target, since: sec }, at: s, task: s, evidence: { powerState: 0, toState: target, sinceNs: since } });
       },

@@ -26,7 +26,7 @@ function segmentsJson(s: SegmentList): Array<[number | string, number]> {
 export function eventToJson(e: TraceEvent): JsonEvent | undefined {
   switch (e.kind) {
     case 'header':
-      return { kind: 'header', format: e.format, version: e.version, startWallNs: e.startWallNs.toString(), producer: e.producer };
+      return { kind: 'header', format: e.format, version: e.version, startWallNs: e.startWallNs.toString(), producer: e.producer, ...(e.senseCaptured !== undefined ? { senseCaptured: e.senseCaptured } : {}) };
     case 'submit':
       return {
         kind: 'submit',
@@ -134,7 +134,15 @@ export function jsonToEvent(o: unknown, offset: number, index: number): TraceEve
   const at = { offset, index, timeNs: kind === 'header' ? 0 : num(j, 'timeNs') };
   switch (kind) {
     case 'header':
-      return { kind, ...at, format: String(j['format'] ?? 'jsonl'), version: String(j['version'] ?? ''), startWallNs: j['startWallNs'] === undefined ? 0n : BigInt(String(j['startWallNs']).match(/^-?\d{1,20}$/) ? String(j['startWallNs']) : '0'), producer: String(j['producer'] ?? '') };
+      return {
+        kind,
+        ...at,
+        format: String(j['format'] ?? 'jsonl'),
+        version: String(j['version'] ?? ''),
+        startWallNs: j['startWallNs'] === undefined ? 0n : BigInt(String(j['startWallNs']).match(/^-?\d{1,20}$/) ? String(j['startWallNs']) : '0'),
+        producer: String(j['producer'] ?? ''),
+        ...(typeof j['senseCaptured'] === 'boolean' ? { senseCaptured: j['senseCaptured'] } : {}),
+      };
     case 'submit': {
       const segs = j['segments'] ?? [];
       if (!Array.isArray(segs)) throw new BadEvent('"segments" must be an array of [address, length] pairs');

@@ -379,6 +379,8 @@ export class NativeDecoder {
       version: `${h.major}.${h.minor}`,
       startWallNs: h.startWallNs,
       producer: decoder.decode(buf.subarray(FILE_HEADER_FIXED, FILE_HEADER_FIXED + h.producerLength)),
+      // TASK_COMPLETED records the sense data the driver returned (FORMAT.md), none when none.
+      senseCaptured: true,
     });
     this.state = 'records';
     this.consume(h.headerLength);

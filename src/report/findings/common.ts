@@ -34,6 +34,7 @@ export function verdictWords(result: CheckResult, failOn: Severity, fails: boole
   const c = result.counts;
   const total = c.error + c.warning + c.info;
   const tally = `${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info`;
-  if (total === 0) return `PASS: no findings in ${result.tasks} tasks`;
-  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${result.tasks} tasks (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})`;
+  const incomplete = result.capture.complete ? '' : `; capture incomplete (${result.capture.gaps} ${result.capture.gaps === 1 ? 'gap' : 'gaps'})`;
+  if (total === 0) return `PASS: no findings in ${result.tasks} tasks${incomplete}`;
+  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${result.tasks} tasks (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})${incomplete}`;
 }

@@ -1,6 +1,7 @@
 /** Findings as one JSON document with a stable schema (README.md documents it). */
 import { failsAt, type CheckResult } from '../../checks/engine.js';
 import { jsonSetting } from '../../checks/constraints.js';
+import { captureJson } from '../capture.js';
 import { jsonInteger } from '../task-view.js';
 import { findingJson, type FindingsRenderOptions } from './common.js';
 
@@ -15,6 +16,7 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
     failOn: o.failOn,
     verdict: failsAt(result, o.failOn) ? 'fail' : 'pass',
     counts: result.counts,
+    capture: captureJson(result.capture),
     groups: result.groups.map((g) => ({
       ruleId: g.ruleId,
       severity: g.severity,
@@ -47,6 +49,8 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
       capacitySource: l.capacitySource ?? null,
       writeCache: l.writeCache ?? null,
       writeCacheSource: l.writeCacheSource ?? null,
+      writeCacheVolatile: l.writeCacheVolatile ?? null,
+      writeCacheVolatileSource: l.writeCacheVolatileSource ?? null,
     })),
   };
 }

@@ -9,6 +9,7 @@ import type { CheckResult, Finding } from '../../checks/engine.js';
 import { readRuleDoc, ruleDocRelativePath, ruleDocSections } from '../../checks/docs.js';
 import type { Severity } from '../../checks/rule.js';
 import { allRules } from '../../checks/rules/index.js';
+import { captureJson } from '../capture.js';
 import { findingJson, type FindingsRenderOptions } from './common.js';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -48,7 +49,17 @@ export function checkResultSarif(result: CheckResult, o: Pick<FindingsRenderOpti
         },
         artifacts: artifacts.map((uri) => ({ location: { uri: toUri(uri) }, mimeType: 'application/octet-stream' })),
         results,
-        properties: { tasks: result.tasks, counts: result.counts },
+        ...(result.capture.complete
+          ? {}
+          : {
+              invocations: [
+                {
+                  executionSuccessful: true,
+                  toolExecutionNotifications: [{ level: 'warning', message: { text: `capture incomplete: ${result.capture.gaps} gaps reported by the trace readers; findings a lost record would explain are notes` } }],
+                },
+              ],
+            }),
+        properties: { tasks: result.tasks, counts: result.counts, capture: captureJson(result.capture) },
       },
     ],
   };

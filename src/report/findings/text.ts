@@ -3,6 +3,7 @@ import { failsAt, type CheckResult, type Finding } from '../../checks/engine.js'
 import { constraintDef, formatSetting } from '../../checks/constraints.js';
 import { findRule } from '../../checks/rules/index.js';
 import type { Paint } from '../../cli/output.js';
+import { captureJson, captureTextLines } from '../capture.js';
 import { formatTimestamp } from '../time.js';
 import { verdictWords, type FindingsRenderOptions } from './common.js';
 
@@ -56,9 +57,12 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
       if (l.blockSize) parts.push(`block size ${l.blockSize} (${l.blockSizeSource})`);
       if (l.capacityBlocks) parts.push(`capacity ${l.capacityBlocks} blocks (${l.capacitySource})`);
       if (l.writeCache !== undefined) parts.push(`write cache ${l.writeCache ? 'on' : 'off'} (${l.writeCacheSource})`);
+      if (l.writeCacheVolatile !== undefined) parts.push(`write cache ${l.writeCacheVolatile ? 'volatile' : 'non-volatile'} (${l.writeCacheVolatileSource})`);
       lines.push(`  ${multiFile && l.file ? `${l.file} ` : ''}${l.targetId}:${l.lun}  ${parts.join(', ')}`);
     }
   }
+  const capture = captureTextLines(captureJson(result.capture), multiFile);
+  if (capture.length) lines.push('', p.yellow(capture[0]!), ...capture.slice(1));
   lines.push('');
   const fails = failsAt(result, o.failOn);
   const verdict = verdictWords(result, o.failOn, fails);

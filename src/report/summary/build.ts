@@ -5,6 +5,7 @@
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import type { SizeCounts } from '../../analysis/stats/size-histogram.js';
 import { HbaEventKind } from '../../model/events.js';
+import { captureJson } from '../capture.js';
 import { ascName, commandName, hasServiceActionName, senseKeyName, serviceActionName, serviceResponseName, taskStatusName } from '../../scsi/index.js';
 import { lookupConstraintKey, parseConstraintValue } from '../../checks/constraints.js';
 import { jsonInteger } from '../task-view.js';
@@ -479,5 +480,6 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     latencyHistograms,
     timeline: timeline(a),
     input: { diagnostics: a.diagnostics, messages: [...a.diagnosticMessages] },
+    capture: captureJson({ ...a.capture, examples: a.capture.examples.map((g, i) => ({ ...g, ...(files[a.captureExampleTrace[i]!]?.path !== undefined ? { file: files[a.captureExampleTrace[i]!]!.path! } : {}) })) }),
   };
 }

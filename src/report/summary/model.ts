@@ -5,6 +5,8 @@
  * Fields are only ever added within a schema version.
  */
 
+import type { CaptureJson } from '../capture.js';
+
 export const SUMMARY_SCHEMA = 'scsitrace.summary/1';
 
 /** Breakdown tables the text and HTML renderers can show (`--by`). */
@@ -243,6 +245,8 @@ export interface SummaryFindings {
   rules: SummaryFindingGroup[];
 }
 
+export type { CaptureJson, CaptureGapJson } from '../capture.js';
+
 export interface InputProblems {
   diagnostics: number;
   /** First messages (at most 20). */
@@ -268,4 +272,6 @@ export interface Summary {
   latencyHistograms: LatencyHistogram[];
   timeline: Timeline;
   input: InputProblems;
+  /** Whether the capture is complete: the gaps its readers reported and the tasks they touch. */
+  capture: CaptureJson;
 }

@@ -10,6 +10,15 @@ testRule(rule, {
   invalid: [
     { name: 'command while off', build: (b) => { hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0 }); b.wait(5e8); b.task({ cdb: TUR }); }, errors: [{ messageId: 'down', evidence: { powerState: 0 } }] },
     {
+      name: 'a capture gap since the power-down may hold the power-up',
+      build: (b) => {
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0 });
+        b.gap();
+        b.task({ cdb: TUR });
+      },
+      errors: [{ messageId: 'stateNotCaptured', severity: 'info' }],
+    },
+    {
       name: 'command while still powering up',
       build: (b) => {
         hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0 });

@@ -34,6 +34,14 @@ testRule(rule, {
       ],
     },
     {
+      name: 'after a capture gap that may hold completions: info',
+      build: (b) => {
+        b.gap();
+        burst(b, 10).forEach((id) => b.complete(id));
+      },
+      errors: [{ messageId: 'exceededAfterGap', severity: 'info' }],
+    },
+    {
       name: 'hovering at the limit is one excursion with several crossings',
       constraints: BUDGET,
       build: (b) => {
