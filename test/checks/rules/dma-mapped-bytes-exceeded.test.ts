@@ -35,6 +35,7 @@ testRule(rule, {
     },
     {
       name: 'after a capture gap that may hold completions: info',
+      constraints: BUDGET,
       build: (b) => {
         b.gap();
         burst(b, 10).forEach((id) => b.complete(id));
