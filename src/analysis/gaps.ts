@@ -149,12 +149,25 @@ function overlapping(list: GapInterval[], from: number, to: number): GapInterval
   return undefined;
 }
 
+/**
+ * Whether a task submitted at `submitNs` to `targetId` that never completed may have lost its
+ * completion to a capture gap: then it is "completion not captured", not a task the driver
+ * never completed (decode, check and summary all ask this).
+ */
+export function completionMayBeLost(ledger: GapLedger, submitNs: number, targetId?: bigint | number): boolean {
+  return ledger.lostSince(submitNs, GapAffects.Completions, targetId) !== undefined;
+}
+
 /** A gap's one-line description for a person: where, what was lost, and the source's detail. */
 export function describeGap(gap: CaptureGap): string {
-  const unit = UNIT_NAMES[gap.unit] ?? 'unit';
-  const what = gap.lost > 0 ? `${gap.lost} ${unit}${gap.lost === 1 ? '' : 's'} lost` : 'an unknown amount lost';
+  const what = gap.lost > 0 ? `${describeAmount(gap.lost, gap.unit)} lost` : 'an unknown amount lost';
   const affects = gap.affects === GapAffects.Submissions ? ' (commands)' : gap.affects === GapAffects.Completions ? ' (responses)' : '';
   return `capture gap: ${what}${affects}${gap.detail ? `: ${gap.detail}` : ''}`;
+}
+
+/** `12 lines`, `1 packet`: an amount in a gap's unit. */
+export function describeAmount(n: number, unit: GapUnit): string {
+  return `${n} ${UNIT_NAMES[unit] ?? 'unit'}${n === 1 ? '' : 's'}`;
 }
 
 const UNIT_NAMES: Record<number, string> = {

@@ -1,4 +1,4 @@
-import type { Completion, EventOrigin, TraceHeader } from './events.js';
+import type { CaptureGap, Completion, EventOrigin, TraceHeader } from './events.js';
 
 /**
  * A lean way to receive tasks, for consumers that need only the fields below (decode's text
@@ -37,6 +37,8 @@ export interface TaskSink {
    * their consumer only after the tasks of the same read chunk went to the sink).
    */
   header?(h: TraceHeader): void;
+  /** A capture gap, as it is read (also an event; see header). */
+  gap?(g: CaptureGap): void;
   submit(f: SubmitFields): void;
   complete(f: CompleteFields): void;
 }

@@ -12,7 +12,7 @@ import {
   type TraceEvent,
   type TraceHeader,
 } from '../../model/events.js';
-import { describeOffset } from '../../model/errors.js';
+import { describeOffset, quoteValue } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import type { CompleteFields, SubmitFields, TaskSink } from '../../model/task-sink.js';
 import { decodeLun } from '../../model/lun.js';
@@ -560,15 +560,15 @@ export class NativeDecoder {
           if (valueAt + valueLength > b + len) throw new BadRecord(`constraint entry ${i} of ${count} overruns the record`);
           const key = decoder.decode(buf.subarray(keyAt, valueAt));
           if (valueType === ConstraintType.Unsigned) {
-            if (valueLength !== 8) throw new BadRecord(`constraint "${clip(key)}": unsigned value of ${valueLength} bytes, expected 8`);
+            if (valueLength !== 8) throw new BadRecord(`constraint ${quoteValue(key)}: unsigned value of ${valueLength} bytes, expected 8`);
             entries[key] = u64(v, valueAt);
           } else if (valueType === ConstraintType.Boolean) {
-            if (valueLength !== 1) throw new BadRecord(`constraint "${clip(key)}": boolean value of ${valueLength} bytes, expected 1`);
+            if (valueLength !== 1) throw new BadRecord(`constraint ${quoteValue(key)}: boolean value of ${valueLength} bytes, expected 1`);
             entries[key] = buf[valueAt] !== 0;
           } else if (valueType === ConstraintType.String) {
             entries[key] = decoder.decode(buf.subarray(valueAt, valueAt + valueLength));
           } else {
-            throw new BadRecord(`constraint "${clip(key)}": unknown value type ${valueType}`);
+            throw new BadRecord(`constraint ${quoteValue(key)}: unknown value type ${valueType}`);
           }
           o += pad8(ConstraintEntry.FIXED + keyLength + valueLength);
         }
@@ -625,8 +625,11 @@ export class NativeDecoder {
         this.labels.set(target, decoder.decode(buf.subarray(b + TargetInfo.FIXED, b + TargetInfo.FIXED + labelLength)));
         return undefined;
       }
-      case RecordType.CaptureGap:
-        return this.captureGap(buf, v, b, len, offset, index);
+      case RecordType.CaptureGap: {
+        const gap = this.captureGap(buf, v, b, len, offset, index);
+        this.sink?.gap?.(gap);
+        return gap;
+      }
       default:
         this.stats.unknownRecords++;
         this.stats.unknownTypes.set(type, (this.stats.unknownTypes.get(type) ?? 0) + 1);
@@ -738,10 +741,6 @@ function readBuffer(v: DataView, at: number): DataBuffer {
   return { address: v.getBigUint64(at + SubmitExtension.bufferAddress, true), length: u64(v, at + SubmitExtension.bufferLength) };
 }
 
-/** A string from the input, cut short for a message. */
-function clip(s: string, max = 40): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…`;
-}
 
 /**
  * Copies of CDBs, segment lists and sense data are carved out of 64 KiB slabs: one allocation
