@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define SCT_FORMAT_MAJOR 1u
-#define SCT_FORMAT_MINOR 0u
+#define SCT_FORMAT_MINOR 1u
 
 /* Sizes from docs/FORMAT.md. */
 #define SCT_FILE_HEADER_FIXED 40u
