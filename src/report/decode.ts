@@ -199,9 +199,9 @@ function putId(b: Buffer, p: number, v: number | bigint): number {
 /** Tags print in hex, as protocols show them (an iSCSI initiator task tag, a USB CBW tag). */
 function putHexId(b: Buffer, p: number, v: number | bigint): number {
   if (typeof v === 'number' && v >= 0 && v <= 0xffff_ffff) {
-    let digits = 1;
-    while (digits < 8 && v >= 2 ** (4 * digits)) digits++;
-    for (let i = digits - 1; i >= 0; i--) b[p++] = HEX_DIGITS[(v >>> (4 * i)) & 0xf]!;
+    const x = v >>> 0;
+    const digits = x === 0 ? 1 : (35 - Math.clz32(x)) >> 2;
+    for (let i = digits - 1; i >= 0; i--) b[p++] = HEX_DIGITS[(x >>> (4 * i)) & 0xf]!;
     return p;
   }
   return putAscii(b, p, v.toString(16));
@@ -213,8 +213,16 @@ function putTimestamp(b: Buffer, p: number, ns: number, originSeconds: number): 
   const start = p;
   if (ns >= 0 && ns <= Number.MAX_SAFE_INTEGER && Number.isInteger(ns)) {
     const s = Math.floor(ns / 1e9);
-    p = putInt(b, p, originSeconds + s);
-    p = padStartAt(b, start, p, SECONDS_WIDTH, p - start);
+    const whole = originSeconds + s;
+    if (whole < 1e4) {
+      // The common case: pad first, then the digits (no shifting).
+      const digits = whole < 10 ? 1 : whole < 100 ? 2 : whole < 1000 ? 3 : 4;
+      for (let i = digits; i < SECONDS_WIDTH; i++) b[p++] = SPACE;
+      p = putInt(b, p, whole);
+    } else {
+      p = putInt(b, p, whole);
+      p = padStartAt(b, start, p, SECONDS_WIDTH, p - start);
+    }
     b[p++] = DOT;
     return putZeroPadded(b, p, ns - s * 1e9, 9);
   }

@@ -106,6 +106,8 @@ export class NativeDecoder {
   private tickBig = 1n;
   /** Event times are counted from here (ns after timestamp 0); see TraceHeader.timeOriginNs. */
   private origin = 0n;
+  /** origin !== 0n, as a plain boolean for the per-record check. */
+  private rebased = false;
   /** The header event, held back until the first record decides the time origin. */
   private heldHeader: TraceHeader | undefined;
   private recordIndex = 0;
@@ -307,7 +309,10 @@ export class NativeDecoder {
   /** A trace whose first timestamp is past 2^52 ns counts its times from that timestamp's whole second. */
   private chooseOrigin(firstTicks: bigint): void {
     const firstNs = firstTicks * this.tickBig;
-    if (this.exactTimes && firstNs > ORIGIN_THRESHOLD_NS) this.origin = firstNs - (firstNs % 1_000_000_000n);
+    if (this.exactTimes && firstNs > ORIGIN_THRESHOLD_NS) {
+      this.origin = firstNs - (firstNs % 1_000_000_000n);
+      this.rebased = true;
+    }
   }
 
   /** Sends the held header event (before anything else of the trace). */
@@ -315,14 +320,17 @@ export class NativeDecoder {
     const h = this.heldHeader;
     if (!h) return;
     this.heldHeader = undefined;
-    if (this.origin !== 0n) h.timeOriginNs = this.origin;
+    if (this.rebased) h.timeOriginNs = this.origin;
     out.push(h);
     this.sink?.header?.(h);
   }
 
   /** A timestamp field (u64 ticks) as ns since the time origin. */
   private time(v: DataView, at: number): number {
-    if (this.origin === 0n) return u64(v, at) * this.tickNs;
+    return this.rebased ? this.rebasedTime(v, at) : u64(v, at) * this.tickNs;
+  }
+
+  private rebasedTime(v: DataView, at: number): number {
     return Number(v.getBigUint64(at, true) * this.tickBig - this.origin);
   }
 
