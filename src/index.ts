@@ -12,7 +12,9 @@ export { openTrace, type OpenedTrace, type OpenOptions } from './formats/open.js
 export { formats, sniffFormat, formatById } from './formats/index.js';
 export { TaskMatcher, InFlightTable, taskKey, type TaskRecord, type TaskKey } from './analysis/tasks.js';
 export { TaskLineMatcher } from './report/task-lines.js';
-export { writeTaskText, taskLineOf, newTaskLine, type TaskLine } from './report/decode.js';
+export { writeTaskText, taskLineOf, newTaskLine, textStyle, type TaskLine, type TextStyle } from './report/decode.js';
+export { GapLedger, completionMayBeLost, describeGap } from './analysis/gaps.js';
+export { jsonInteger, jsonTime } from './model/json.js';
 export { taskJson, type TaskJson } from './report/task-view.js';
 export * from './scsi/index.js';
 export { createChecker, checkEvents, failsAt, selectRules, type Checker, type CheckOptions, type CheckResult, type Finding, type FindingGroup, type Severity } from './checks/engine.js';

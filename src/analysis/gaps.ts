@@ -110,6 +110,10 @@ export function addLedgerToReport(report: CaptureReport, ledger: GapLedger, file
 type Latest = [CaptureGap | undefined, CaptureGap | undefined, CaptureGap | undefined];
 
 export class GapLedger {
+  /** The first gap per GapAffects value that concerns every target / any target / one target. */
+  private readonly firstEveryTarget: Latest = [undefined, undefined, undefined];
+  private readonly firstAnyTarget: Latest = [undefined, undefined, undefined];
+  private readonly firstByTarget = new Map<bigint, Latest>();
   /** Gaps that concern every target. */
   private readonly everyTarget: Latest = [undefined, undefined, undefined];
   /** Gaps of any target, for questions that name none. */
@@ -122,6 +126,11 @@ export class GapLedger {
     return this.sums.gaps;
   }
 
+  /** Whether the ledger holds any gap. */
+  get any(): boolean {
+    return this.sums.gaps > 0;
+  }
+
   add(gap: CaptureGap): void {
     const s = this.sums;
     s.gaps++;
@@ -132,12 +141,43 @@ export class GapLedger {
     if (s.examples.length < MAX_EXAMPLES) s.examples.push(gap);
     const a = gap.affects === GapAffects.Submissions || gap.affects === GapAffects.Completions ? gap.affects : GapAffects.All;
     keepLatest(this.anyTarget, a, gap);
+    keepEarliest(this.firstAnyTarget, a, gap);
     let slot: Latest | undefined;
+    let first: Latest | undefined;
     if (gap.targetId !== undefined) {
       slot = this.byTarget.get(gap.targetId);
-      if (!slot && this.byTarget.size < MAX_TARGETS) this.byTarget.set(gap.targetId, (slot = [undefined, undefined, undefined]));
+      first = this.firstByTarget.get(gap.targetId);
+      if (!slot && this.byTarget.size < MAX_TARGETS) {
+        this.byTarget.set(gap.targetId, (slot = [undefined, undefined, undefined]));
+        this.firstByTarget.set(gap.targetId, (first = [undefined, undefined, undefined]));
+      }
     }
     keepLatest(slot ?? this.everyTarget, a, gap);
+    keepEarliest(first ?? this.firstEveryTarget, a, gap);
+  }
+
+  /**
+   * The gap (the one that began first) that could have swallowed a record of kind `affects`
+   * before `timeNs`, for `targetId` (undefined: any target): a completion at `timeNs` whose
+   * submission was never seen may have lost it to such a gap. Undefined when none could.
+   */
+  lostBefore(timeNs: number, affects: GapAffects, targetId?: bigint): CaptureGap | undefined {
+    if (this.sums.gaps === 0) return undefined;
+    let best: CaptureGap | undefined;
+    const consider = (firsts: Latest | undefined): void => {
+      if (!firsts) return;
+      for (let a = 0; a < 3; a++) {
+        if (a !== GapAffects.All && affects !== GapAffects.All && a !== affects) continue;
+        const g = firsts[a];
+        if (g !== undefined && g.timeNs < timeNs && (best === undefined || g.timeNs < best.timeNs)) best = g;
+      }
+    };
+    if (targetId === undefined) consider(this.firstAnyTarget);
+    else {
+      consider(this.firstEveryTarget);
+      consider(this.firstByTarget.get(targetId));
+    }
+    return best;
   }
 
   /**
@@ -184,6 +224,27 @@ function coversAfter(g: CaptureGap, timeNs: number): boolean {
 function keepLatest(latest: Latest, a: number, gap: CaptureGap): void {
   const had = latest[a];
   if (had === undefined || gap.endNs >= had.endNs) latest[a] = gap;
+}
+
+function keepEarliest(first: Latest, a: number, gap: CaptureGap): void {
+  const had = first[a];
+  if (had === undefined || gap.timeNs < had.timeNs) first[a] = gap;
+}
+
+/**
+ * Whether a task submitted at `submitNs` to `targetId` that never completed may have lost its
+ * completion to a capture gap: then it is "completion not captured", not a task the driver
+ * never completed (decode, check and summary all ask this).
+ */
+export function completionMayBeLost(ledger: GapLedger, submitNs: number, targetId?: bigint | number): boolean {
+  return ledger.lostSince(submitNs, GapAffects.Completions, targetId === undefined ? undefined : BigInt(targetId)) !== undefined;
+}
+
+/** A gap's one-line description for a person: what was lost, which direction, the source's detail. */
+export function describeGap(gap: CaptureGap): string {
+  const what = gap.lost > 0 ? lostText(gap.lost, gap.unit) : 'an unknown amount lost';
+  const affects = gap.affects === GapAffects.Submissions ? ' (commands)' : gap.affects === GapAffects.Completions ? ' (responses)' : '';
+  return `capture gap: ${what}${affects}${gap.detail ? `: ${clip(gap.detail)}` : ''}`;
 }
 
 /** One line for a gap, for messages: "capture gap at 1.5 s (12 lines lost: SCT1 lines 0x1a..0x25)". */

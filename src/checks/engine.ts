@@ -14,6 +14,7 @@ import { resolveConstraints, type ConstraintConfig, type ResolvedConstraints } f
 import { formatMessage, SEVERITY_RANK, type EvidenceValue, type Report, type Rule, type RuleContext, type RuleHandlers, type Severity } from './rule.js';
 import { allRules, findRule, suggestRule } from './rules/index.js';
 import { CommandKind, directionLimits, fillCdbFacts, newFacts, newScan, scanSegments, type CheckState, type FactSource, type LunInfo, type SegmentScan, type TaskFacts } from './state.js';
+import { jsonInteger } from '../model/json.js';
 
 export type { Severity } from './rule.js';
 
@@ -486,7 +487,7 @@ export function parseLunNote(text: string): LunNote | undefined {
 function plainEvidence(e: Record<string, EvidenceValue> | undefined): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   if (!e) return out;
-  for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v;
+  for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'bigint' ? jsonInteger(v) : v;
   return out;
 }
 

@@ -1,8 +1,11 @@
-/** Seconds since capture start with ns precision: `12.000345678`. */
-export function formatTimestamp(ns: number): string {
+/**
+ * Seconds since capture start with ns precision: `12.000345678`. `originSeconds` is added to the
+ * whole seconds (a trace whose times count from a time origin, TraceHeader.timeOriginNs).
+ */
+export function formatTimestamp(ns: number, originSeconds = 0): string {
   const s = Math.floor(ns / 1e9);
   // 1e9 + fraction has exactly ten digits; dropping the leading 1 zero-pads without padStart.
-  return `${s}.${String(1e9 + Math.round(ns - s * 1e9)).slice(1)}`;
+  return `${s + originSeconds}.${String(1e9 + Math.round(ns - s * 1e9)).slice(1)}`;
 }
 
 /** A duration in the unit a person reads fastest: 850ns, 45.2µs, 3.10ms, 21.4s. */

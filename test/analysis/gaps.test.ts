@@ -1,6 +1,6 @@
 /** The capture-gap ledger: which records a gap could have swallowed, in fixed memory. */
 import { describe, expect, it } from 'vitest';
-import { GapLedger, gapText, lostText } from '../../src/analysis/gaps.js';
+import { GapLedger, completionMayBeLost, describeGap, gapText, lostText } from '../../src/analysis/gaps.js';
 import { GapAffects, GapUnit, type CaptureGap } from '../../src/model/events.js';
 
 function gap(timeNs: number, endNs: number, extra: Partial<CaptureGap> = {}): CaptureGap {
@@ -63,5 +63,33 @@ describe('GapLedger totals', () => {
     expect(lostText(0, GapUnit.Bytes)).toBe('loss not counted');
     expect(gapText(gap(1.5e9, 2e9))).toBe('capture gap at 1.5 s (4 lines lost: SCT1 lines 0x10..0x13)');
     expect(gapText(gap(0, 1, { detail: 'x'.repeat(1000) })).length).toBeLessThan(200);
+  });
+});
+
+describe('GapLedger.lostBefore and the shared questions', () => {
+  const g = (start: number, end: number, affects: GapAffects = GapAffects.All, targetId?: bigint): CaptureGap => ({
+    kind: 'gap', offset: 0, index: 0, timeNs: start, endNs: end, lost: 3, unit: GapUnit.Lines, affects, detail: 'SCT1 lines 0x10..0x12', ...(targetId !== undefined ? { targetId } : {}),
+  });
+  it('a completion at t may have lost its submission to a gap that began before t, of its direction and target', () => {
+    const l = new GapLedger();
+    expect(l.any).toBe(false);
+    l.add(g(1000, 2000, GapAffects.Submissions, 7n));
+    expect(l.any).toBe(true);
+    expect(l.lostBefore(999, GapAffects.Submissions, 7n)).toBeUndefined();
+    expect(l.lostBefore(1500, GapAffects.Submissions, 7n)?.timeNs).toBe(1000);
+    expect(l.lostBefore(1500, GapAffects.Completions, 7n)).toBeUndefined();
+    expect(l.lostBefore(1500, GapAffects.Submissions, 8n)).toBeUndefined();
+    expect(l.lostBefore(1500, GapAffects.Submissions)?.timeNs).toBe(1000);
+  });
+  it('completionMayBeLost asks whether a completions gap ended after the submission', () => {
+    const l = new GapLedger();
+    l.add(g(5000, 6000, GapAffects.Completions));
+    expect(completionMayBeLost(l, 4000, 1n)).toBe(true);
+    expect(completionMayBeLost(l, 6000, 1n)).toBe(false);
+  });
+  it('describes a gap in one line', () => {
+    expect(describeGap(g(0, 1))).toBe('capture gap: 3 lines lost: SCT1 lines 0x10..0x12');
+    expect(describeGap({ ...g(0, 1, GapAffects.Completions), lost: 1, unit: GapUnit.Packets })).toBe('capture gap: 1 packet lost (responses): SCT1 lines 0x10..0x12');
+    expect(describeGap({ ...g(0, 1), lost: 0 })).toBe('capture gap: an unknown amount lost: SCT1 lines 0x10..0x12');
   });
 });

@@ -185,7 +185,9 @@ describe('shared-memory ring (emit/sctring.h)', () => {
     expect([gaps, inStream]).toEqual([1, 0]);
     // The CLI, as a user runs it (npm test builds dist/ first).
     const decoded = spawnSync(process.execPath, [join(root, 'bin/scsitrace.js'), 'decode', sct], { maxBuffer: 64 << 20 });
-    expect(decoded.stderr.toString()).toBe('');
+    // The overrun is a capture gap, not damage: decode warns about it and exits 0.
+    expect(decoded.stderr.toString()).toContain(`capture gap: ${produced.dropped} records lost`);
+    expect(decoded.stderr.toString()).not.toMatch(/CRC|damag|skipped/);
     expect(decoded.status).toBe(0);
     const completions = records.filter((x) => x.type === 2).length;
     expect(completions).toBeGreaterThan(50);

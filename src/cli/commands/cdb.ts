@@ -1,14 +1,11 @@
 import { Command, Option } from 'commander';
 import { decodeCdb, decodeSense, parseHexBytes, renderDecodedCdb, renderDecodedSense } from '../../scsi/index.js';
 import type { CliContext } from '../context.js';
+import { jsonReplacer } from '../../model/json.js';
 
-/** JSON for decoded structures: bigints become decimal strings, bytes become hex. */
+/** JSON for decoded structures: bigints as numbers when exact (else decimal strings), bytes as hex. */
 function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_k, v) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
-    2,
-  );
+  return JSON.stringify(value, jsonReplacer, 2);
 }
 
 export function cdbCommand(ctx: CliContext): Command {

@@ -183,6 +183,7 @@ function addCounts<K extends string>(into: Record<K, number> & { latency: LogHis
 
 function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): SummaryTarget {
   const merged = newLun(target, 0, accs[0]!.targetQd, -1);
+  merged.targetLabel = accs.find((l) => l.targetLabel !== undefined)?.targetLabel;
   // A target's queue depth is tracked as a whole (the sum of its LUNs' maxima would overstate it).
   merged.qd = accs[0]!.targetQd;
   for (const l of accs) addCounts(merged, l, LUN_COUNTS);
@@ -194,6 +195,7 @@ function lunSummary(l: LunAcc, spanSec: number): SummaryLun {
   const spanNs = spanSec * 1e9;
   return {
     target: l.target === null ? 'other' : jsonInteger(l.target),
+    targetLabel: l.targetLabel ?? null,
     lun: l.lun,
     submitted: l.submitted,
     completed: l.completed,

@@ -133,6 +133,8 @@ export interface LunCounts {
 export interface SummaryLun extends LunCounts {
   /** Decimal string when beyond 2^53; otherwise a number. */
   target: number | string;
+  /** How the source names the target (Linux host:channel:id), or null. */
+  targetLabel: string | null;
   lun: number;
   iopsMean: number;
   readBytesPerSec: number;

@@ -107,6 +107,8 @@ export interface CommandAcc {
 
 export interface LunAcc extends LunCounts {
   target: bigint | null;
+  /** How the source names the target (TaskSubmitted.targetLabel), when it does. */
+  targetLabel: string | undefined;
   /** Position in SummaryAccumulator.lunList. */
   index: number;
   /** Queue depth of the whole target, shared by its LUNs. */
@@ -450,6 +452,7 @@ export class SummaryAccumulator implements Summarizer {
     const cmd = this.command(s.cdb);
     cmd.submitted++;
     const l = this.lun(s.targetId, s.lun);
+    if (s.targetLabel !== undefined) l.targetLabel = s.targetLabel;
     l.submitted++;
     this.slotTime[slot] = t;
     this.slotCommand[slot] = cmd.index;
@@ -614,6 +617,7 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T):
 export function newLun(target: bigint | null, lun: number, targetQd: QueueDepth, index: number): LunAcc {
   return {
     target,
+    targetLabel: undefined,
     index,
     targetQd,
     lun,

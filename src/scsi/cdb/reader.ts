@@ -146,9 +146,10 @@ export class CdbReader {
     this.direction = length === 0 ? 'none' : direction;
   }
 
+  /** The command has no transfer length at all (TEST UNIT READY): it moves no data. */
   noData(): void {
-    this.transferLength = 0;
-    this.transferUnit = 'bytes';
+    this.transferLength = undefined;
+    this.transferUnit = undefined;
     this.direction = 'none';
   }
 }

@@ -48,7 +48,7 @@ function expectSession(tasks: TaskRecord[]): void {
   expect(j.map((t) => [t.command, t.lba, t.transferLength, t.statusCode, t.bytesTransferred, t.lun])).toEqual([
     ['READ(10)', 100, 8, 0, 4096, 1],
     ['WRITE(10)', 7, 2, 0, 1024, 1],
-    ["TEST UNIT READY", null, 0, 2, 0, 1],
+    ["TEST UNIT READY", null, null, 2, 0, 1],
   ]);
   expect(j[2]!.sense).toMatchObject({ key: 6, asc: 0x29, ascq: 0 });
   expect(j[0]!.latencyNs).toBeGreaterThan(0);

@@ -1,0 +1,131 @@
+/**
+ * Events and 64-bit values as JSON: the one place that decides how a bigint (or a time past
+ * 2^53 ns) is written, for every JSON output (decode lines, JSON Lines events, check findings,
+ * summaries, decoded CDBs). 64-bit integers are JSON numbers when exact and decimal strings
+ * beyond 2^53, as README.md promises.
+ */
+import type { SegmentList, TraceEvent } from './events.js';
+import { toHex } from './hex.js';
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A 64-bit integer: a JSON number when exact, else a decimal string. */
+export function jsonInteger(v: bigint | number): number | string {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : Number.isInteger(v) ? BigInt(v).toString() : v;
+  return v <= MAX_EXACT && v >= -MAX_EXACT ? Number(v) : v.toString();
+}
+
+/**
+ * A time in ns since timestamp 0, from an event's timeNs and its trace's time origin
+ * (TraceHeader.timeOriginNs): exact whatever its size.
+ */
+export function jsonTime(timeNs: number, originNs: bigint = 0n): number | string {
+  if (originNs === 0n) return jsonInteger(timeNs);
+  return jsonInteger(originNs + BigInt(Math.round(timeNs)));
+}
+
+/** For JSON.stringify: bigints as jsonInteger, byte arrays as hex. */
+export function jsonReplacer(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? jsonInteger(v) : v instanceof Uint8Array ? toHex(v) : v;
+}
+
+export type JsonEvent = Record<string, unknown>;
+
+function segmentsJson(s: SegmentList): Array<[number | string, number]> {
+  const out: Array<[number | string, number]> = [];
+  for (let i = 0; i < s.count; i++) out.push([jsonInteger(s.address(i)), s.length(i)]);
+  return out;
+}
+
+/**
+ * The JSON object for one event, as JSON Lines carries it (formats/jsonl reads it back) and as
+ * decode --with-events shows a task's events: field names of model/events.ts, enum values as
+ * numbers, bytes as lower-case hex. Diagnostics are not data and give undefined.
+ */
+export function eventToJson(e: TraceEvent): JsonEvent | undefined {
+  switch (e.kind) {
+    case 'header':
+      return {
+        kind: 'header',
+        format: e.format,
+        version: e.version,
+        startWallNs: e.startWallNs.toString(),
+        producer: e.producer,
+        ...(e.senseCaptured !== undefined ? { senseCaptured: e.senseCaptured } : {}),
+        ...(e.timeOriginNs !== undefined ? { timeOriginNs: e.timeOriginNs.toString() } : {}),
+      };
+    case 'submit':
+      return {
+        kind: 'submit',
+        timeNs: e.timeNs,
+        taskId: jsonInteger(e.taskId),
+        targetId: jsonInteger(e.targetId),
+        ...(e.targetLabel !== undefined ? { targetLabel: e.targetLabel } : {}),
+        lun: e.lun,
+        tag: jsonInteger(e.tag),
+        attribute: e.attribute,
+        direction: e.direction,
+        requestedBytes: e.requestedBytes,
+        timeoutMs: e.timeoutMs,
+        cdb: toHex(e.cdb),
+        segments: segmentsJson(e.segments),
+        ...(e.sglRecorded !== undefined ? { sglRecorded: e.sglRecorded } : {}),
+        ...(e.buffer !== undefined ? { buffer: [jsonInteger(e.buffer.address), e.buffer.length] } : {}),
+        ...(e.bundleSlot !== undefined ? { bundleSlot: e.bundleSlot } : {}),
+      };
+    case 'complete':
+      return {
+        kind: 'complete',
+        timeNs: e.timeNs,
+        taskId: jsonInteger(e.taskId),
+        serviceResponse: e.serviceResponse,
+        status: e.status,
+        bytesTransferred: e.bytesTransferred,
+        residual: e.residual,
+        residualFlags: e.residualFlags,
+        sense: toHex(e.sense),
+      };
+    case 'constraints':
+      return { kind: 'constraints', timeNs: e.timeNs, entries: e.entries };
+    case 'hba':
+      return {
+        kind: 'hba',
+        timeNs: e.timeNs,
+        hbaKind: e.hbaKind,
+        phase: e.phase,
+        ...(e.taskId !== undefined ? { taskId: jsonInteger(e.taskId) } : {}),
+        status: e.status,
+        durationNs: e.durationNs,
+        arg0: jsonInteger(e.arg0),
+        arg1: jsonInteger(e.arg1),
+        detail: e.detail,
+      };
+    case 'digest':
+      return {
+        kind: 'digest',
+        timeNs: e.timeNs,
+        taskId: jsonInteger(e.taskId),
+        ...(e.lba !== undefined ? { lba: jsonInteger(e.lba) } : {}),
+        byteCount: e.byteCount,
+        direction: e.direction,
+        crc32c: e.crc32c,
+        chunkBytes: e.chunkBytes,
+        chunkDigests: Array.from(e.chunkDigests),
+      };
+    case 'note':
+      return { kind: 'note', timeNs: e.timeNs, ...(e.taskId !== undefined ? { taskId: jsonInteger(e.taskId) } : {}), text: e.text };
+    case 'gap':
+      return {
+        kind: 'gap',
+        timeNs: e.timeNs,
+        endNs: e.endNs,
+        lost: e.lost,
+        unit: e.unit,
+        affects: e.affects,
+        ...(e.targetId !== undefined ? { targetId: jsonInteger(e.targetId) } : {}),
+        detail: e.detail,
+      };
+    case 'diagnostic':
+      return undefined;
+  }
+}
