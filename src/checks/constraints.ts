@@ -24,6 +24,8 @@ export type ConstraintOrigin =
   | 'UserReportMaximumTaskCount'
   /** What the device itself reports (READ CAPACITY, MODE SENSE, INQUIRY VPD). */
   | 'device'
+  /** What the controller's descriptor format allows, known to its driver but carried by no IOKit key or call. */
+  | 'hardware'
   /** A setting of the checker, not a fact about the HBA. */
   | 'scsitrace';
 
@@ -61,6 +63,7 @@ export const CONSTRAINT_IDS = [
   'maxBlockCountWrite',
   'minSegmentAlignment',
   'addressBits',
+  'segmentBoundary',
   'hbaDataAlignmentMask',
   'hierarchicalLunSupport',
   'maxTasksInFlight',
@@ -100,6 +103,7 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
   { id: 'maxBlockCountWrite', iokitKey: 'IOMaximumBlockCountWrite', constantName: 'kIOMaximumBlockCountWriteKey', kind: 'count', min: 1, origin: 'registry property', header: IOKIT_KEYS_H, appleDefault: '65535 blocks (kDefaultMaxBlocksPerIO)', description: 'largest write, in logical blocks' },
   { id: 'minSegmentAlignment', iokitKey: 'IOMinimumSegmentAlignmentByteCount', constantName: 'kIOMinimumSegmentAlignmentByteCountKey', kind: 'alignment', min: 1, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: '4', description: 'every element address and length must be a multiple of this (a power of two)' },
   { id: 'addressBits', iokitKey: 'IOMaximumSegmentAddressableBitCount', constantName: 'kIOMaximumSegmentAddressableBitCountKey', kind: 'bits', min: 32, max: 64, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: '32 (kext base class); a dext must report it', description: 'DMA address bits the HBA can drive (32 = below 4 GiB)' },
+  { id: 'segmentBoundary', aliases: ['segmentBoundaryBytes'], kind: 'alignment', min: 4096, origin: 'hardware', appleDefault: 'no such key: the framework hands one IOVM range and the dext splits it', description: 'no SGL element may cross an address that is a multiple of this (a power of two; 4294967296 for elements that cannot cross a 4 GiB boundary)' },
   { id: 'hbaDataAlignmentMask', iokitKey: 'HBA Data Alignment', constantName: 'kIOMinimumHBADataAlignmentMaskKey', kind: 'mask', origin: 'UserReportHBAConstraints', header: SPC_H, appleDefault: '0x00000000FFFFFFF0 (kext base class); a dext must report it or the system panics', description: 'address mask for per-task HBA data: addressable bits and minimum alignment (e.g. 0x0000FFFFFFFFFFFE); never published in the registry' },
   { id: 'hierarchicalLunSupport', iokitKey: 'SCSI Hierarchical Logical Unit Support', constantName: 'kIOHierarchicalLogicalUnitSupportKey', kind: 'boolean', origin: 'UserReportHBAConstraints', header: SPC_H, appleDefault: 'false (absent)', description: 'the HBA handles full 8-byte hierarchical LUNs' },
   { id: 'maxTasksInFlight', aliases: ['IOCommandPoolSize', 'kIOCommandPoolSizeKey'], kind: 'count', min: 1, origin: 'UserReportMaximumTaskCount', header: IOKIT_KEYS_H, appleDefault: 'none: the driver must report a count above 0', description: 'most tasks outstanding at once: the controller\'s task pool (UserReportMaximumTaskCount, published as IOCommandPoolSize)' },
@@ -427,6 +431,8 @@ export interface Limits {
   minSegmentAlignment: number;
   /** IOMaximumSegmentAddressableBitCount; 64 when not set. */
   addressBits: number;
+  /** No SGL element may cross a multiple of this; Infinity when not set. */
+  segmentBoundary: number;
   maxTasksInFlight: number;
   /** UserGetDMASpecification maxTransferSize; Infinity when not set or 0. */
   dmaMaxTransferSize: number;
@@ -548,6 +554,7 @@ function limitsOf(entries: ResolvedConstraint[]): Limits {
     maxBlockCountWrite: n('maxBlockCountWrite'),
     minSegmentAlignment: n('minSegmentAlignment', 1),
     addressBits: n('addressBits', 64),
+    segmentBoundary: n('segmentBoundary'),
     maxTasksInFlight: n('maxTasksInFlight'),
     // IODMACommand::setSpecification: a maximum transfer of 0 means none; an alignment of 0 means 1.
     dmaMaxTransferSize: n('dmaMaxTransferSize') || Infinity,

@@ -342,7 +342,8 @@ export function createChecker(options: CheckOptions = {}): Checker {
           fillCdbFacts(ev.cdb, facts);
           if (info.blockSize === 0 && !info.untracked) inferBlockSize(ev, facts, info);
           let sc: SegmentScan | undefined;
-          if (usesSegments && ev.segments.count > 0) sc = scanSegments(ev.segments, state.limits.minSegmentAlignment, state.limits.addressBits, scan);
+          // Segment rules judge a recorded list only (sglRecorded false: the source says it has none).
+          if (usesSegments && ev.segments.count > 0 && ev.sglRecorded !== false) sc = scanSegments(ev.segments, state.limits.minSegmentAlignment, state.limits.addressBits, scan);
           const r = matcher.submit(ev);
           if (r !== undefined && r.kind === 'reused') for (const h of onReused) h!(r.previous, r.next);
           for (const h of onSubmit) h!(ev, facts, sc);

@@ -57,3 +57,36 @@ export function hba(b: TraceBuilder, e: { kind: number; taskId?: number; phase?:
 export function constraints(b: TraceBuilder, entries: Record<string, number | string | boolean>): void {
   b.w.constraints(b.timeNs, entries);
 }
+
+/**
+ * The SGL a DriverKit driver builds from its one IOVM range: `bytes` from `address`, in elements
+ * of at most `elementBytes`, in order. `map` rewrites each element's address (a truncation, say).
+ */
+export function splitRange(address: number | bigint, bytes: number, elementBytes = 0x10000, map: (a: bigint) => bigint = (a) => a): Array<{ address: bigint; length: number }> {
+  const out: Array<{ address: bigint; length: number }> = [];
+  for (let done = 0; done < bytes; done += elementBytes) out.push({ address: map(BigInt(address) + BigInt(done)), length: Math.min(elementBytes, bytes - done) });
+  return out;
+}
+
+/** What a 32-bit descriptor field keeps of an address. */
+export const low32 = (a: bigint): bigint => a & 0xffff_ffffn;
+
+/**
+ * A DriverKit-style task: the IOVM range the framework handed (buffer: fBufferIOVMAddr,
+ * fRequestedTransferCount) and the SGL the driver recorded (by default the range split in 64 KiB
+ * elements). Writes unless `read`; WRITE(10)/READ(10) of `blocks` 512-byte blocks at `lba`.
+ */
+export function dextTask(
+  b: TraceBuilder,
+  o: { lba?: number; blocks: number; iova: number | bigint; sgl?: Array<{ address: number | bigint; length: number }>; read?: boolean; requestedBytes?: number; bufferLength?: number },
+): number {
+  const bytes = o.blocks * 512;
+  return b.task({
+    cdb: rw10(!o.read, o.lba ?? 0, o.blocks),
+    direction: o.read ? DataDirection.FromDevice : DataDirection.ToDevice,
+    requestedBytes: o.requestedBytes ?? bytes,
+    buffer: { address: BigInt(o.iova), length: o.bufferLength ?? bytes },
+    segments: o.sgl ?? splitRange(o.iova, bytes),
+    sglRecorded: true,
+  });
+}

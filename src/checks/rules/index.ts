@@ -15,10 +15,14 @@ import segmentCountExceeded from './segment-count-exceeded.js';
 import transferTooLarge from './transfer-too-large.js';
 import segmentTooLong from './segment-too-long.js';
 import segmentAboveAddressLimit from './segment-above-address-limit.js';
+import segmentCrossesBoundary from './segment-crosses-boundary.js';
 import segmentMisaligned from './segment-misaligned.js';
 import segmentTotalMismatch from './segment-total-mismatch.js';
 import cdbTransferLengthMismatch from './cdb-transfer-length-mismatch.js';
 import overlappingSegments from './overlapping-segments.js';
+import bufferAboveAddressLimit from './buffer-above-address-limit.js';
+import sglAddressTruncated from './sgl-address-truncated.js';
+import sglNotCoveringBuffer from './sgl-not-covering-buffer.js';
 import dmaMappedBytesExceeded from './dma-mapped-bytes-exceeded.js';
 import taskNeverCompleted from './task-never-completed.js';
 import taskTimeoutExceeded from './task-timeout-exceeded.js';
@@ -46,10 +50,14 @@ export const allRules: readonly Rule[] = [
   transferTooLarge,
   segmentTooLong,
   segmentAboveAddressLimit,
+  segmentCrossesBoundary,
   segmentMisaligned,
   segmentTotalMismatch,
   cdbTransferLengthMismatch,
   overlappingSegments,
+  bufferAboveAddressLimit,
+  sglAddressTruncated,
+  sglNotCoveringBuffer,
   dmaMappedBytesExceeded,
   taskNeverCompleted,
   taskTimeoutExceeded,

@@ -16,7 +16,8 @@ export default defineRule({
   create({ report }) {
     return {
       submit(s, _f, scan) {
-        if (!scan || scan.overlapA < 0) return;
+        // With the IOVM range recorded (DriverKit), sgl-not-covering-buffer reports the overlap, with where in the range.
+        if (!scan || scan.overlapA < 0 || s.buffer !== undefined) return;
         const a = scan.overlapA;
         const b = scan.overlapB;
         const seg = s.segments;

@@ -7,11 +7,22 @@
  * MAX_BUCKETS_PER_WRITE buckets, wider writes go to a short list of their own, and the whole
  * index starts over when it holds MAX_REMEMBERED writes, MAX_BUCKETS buckets or
  * MAX_RETAINED_DIGEST_BYTES of chunk digests. Forgetting only ever withholds a finding.
+ *
+ * The causal link: a write whose DMA went astray (its SGL carries truncated IOVM addresses, does
+ * not cover its IOVM range, or has a segment above the HBA's address limit: the facts the rules
+ * sgl-address-truncated, sgl-not-covering-buffer and segment-above-address-limit report) is
+ * remembered by task id until its digest arrives, then travels with the remembered write as an
+ * LBA range. A mismatch against that write names it as the likely cause. At most MAX_SUSPECTS
+ * such writes wait for their digest. The rule also says whether a missing cache flush can explain
+ * the mismatch: only a reset or power loss between the write and the read could.
  */
-import { GapAffects, DataDirection, type DataDigest } from '../../model/events.js';
+import { GapAffects, DataDirection, HbaEventKind, HbaEventPhase, type DataDigest, type TaskSubmitted } from '../../model/events.js';
 import { gapText } from '../../analysis/gaps.js';
+import { completedGood, hex, senseOf } from '../helpers.js';
 import { defineRule } from '../rule.js';
-import { taskKey } from '../../analysis/tasks.js';
+import { taskKey, type TaskKey } from '../../analysis/tasks.js';
+import { walkSgl } from '../sgl.js';
+import { CommandKind, isWriteKind, type SegmentScan, type TaskFacts } from '../state.js';
 
 /** Written ranges remembered; beyond this the index starts over. */
 const MAX_REMEMBERED = 1 << 18;
@@ -27,6 +38,47 @@ const MAX_BUCKETS = 1 << 16;
 const MAX_WIDE = 64;
 /** Chunk digests kept over all remembered writes (4 bytes each); beyond this the index starts over. */
 const MAX_RETAINED_DIGEST_BYTES = 64 << 20;
+/** Writes with a wrong DMA path waiting for their digest; past this the oldest is forgotten. */
+const MAX_SUSPECTS = 4096;
+/** SYNCHRONIZE CACHE tasks in flight watched for a controller flush; past this the oldest is forgotten. */
+const MAX_SYNCS = 1024;
+
+/** A write whose DMA went astray, as the rule that reports it would say. */
+export interface Suspect {
+  taskId: bigint;
+  timeNs: number;
+  offset: number;
+  index: number;
+  /** LBA range the write covers: [lbaStart, lbaEnd). */
+  lbaStart: number;
+  lbaEnd: number;
+  rule: 'sgl-address-truncated' | 'sgl-not-covering-buffer' | 'segment-above-address-limit';
+  /** What is wrong, in words that follow "through an SGL". */
+  what: string;
+  /** First byte of the transfer whose DMA went astray. */
+  fromByte: number;
+}
+
+/** The DMA fact that makes a write suspect, or undefined for a write whose list is sound (or not recorded). */
+export function suspectOf(s: TaskSubmitted, f: TaskFacts, scan: SegmentScan | undefined, hbaBits: number): Suspect | undefined {
+  if (!isWriteKind(f.kind) || f.lba < 0 || f.rangeBlocks <= 0) return undefined;
+  const base = { taskId: s.taskId, timeNs: s.timeNs, offset: s.offset, index: s.index, lbaStart: f.lba, lbaEnd: f.lba + f.rangeBlocks };
+  const w = walkSgl(s, hbaBits);
+  if (w && w.truncated > 0) {
+    const more = w.truncated > 1 ? ` (and ${w.truncated - 1} more)` : '';
+    return { ...base, rule: 'sgl-address-truncated', what: `whose element ${w.firstTruncated} holds IOVM address ${hex(w.firstTruncatedExpected)} cut to ${w.truncatedToBits} bits, ${hex(w.firstTruncatedAddress)}${more}`, fromByte: w.firstTruncatedOffset };
+  }
+  if (w && w.problem !== undefined) {
+    const words: Record<string, string> = { empty: 'with no element for its IOVM range', outside: 'that points outside its IOVM range', long: 'that runs past the end of its IOVM range', overlap: 'that covers bytes of its IOVM range twice', gap: 'that leaves a gap in its IOVM range', short: 'that stops short of the end of its IOVM range', outOfOrder: 'that walks its IOVM range out of order' };
+    return { ...base, rule: 'sgl-not-covering-buffer', what: words[w.problem]!, fromByte: Math.max(0, w.problemOffset) };
+  }
+  if (scan && scan.aboveLimitIndex >= 0 && hbaBits < 64) {
+    let fromByte = 0;
+    for (let i = 0; i < scan.aboveLimitIndex; i++) fromByte += s.segments.length(i);
+    return { ...base, rule: 'segment-above-address-limit', what: `whose segment ${scan.aboveLimitIndex} at ${hex(s.segments.address(scan.aboveLimitIndex))} lies above the HBA's ${hbaBits}-bit reach`, fromByte };
+  }
+  return undefined;
+}
 
 interface Written {
   start: number;
@@ -39,6 +91,8 @@ interface Written {
   timeNs: number;
   chunkBytes: number;
   chunkDigests: Uint32Array;
+  /** The write's DMA went astray: the likely cause of a mismatch against it. */
+  cause?: Suspect;
 }
 
 interface Bucket {
@@ -76,7 +130,7 @@ export class WriteIndex {
     this.retainedDigestBytes = 0;
   }
 
-  add(d: DataDigest, lba: number): void {
+  add(d: DataDigest, lba: number, cause?: Suspect): void {
     const [start, end] = span(lba, d.byteCount);
     const first = Math.floor(start / BUCKET_BLOCKS);
     const last = Math.floor((end - 1) / BUCKET_BLOCKS);
@@ -102,6 +156,7 @@ export class WriteIndex {
       timeNs: d.timeNs,
       chunkBytes: keepChunks ? d.chunkBytes : 0,
       chunkDigests: keepChunks ? d.chunkDigests : new Uint32Array(0),
+      ...(cause ? { cause } : {}),
     };
     if (keepChunks) this.retainedDigestBytes += digestBytes;
     this.byStart.set(lba, w);
@@ -147,27 +202,103 @@ export class WriteIndex {
   }
 }
 
+/** Seconds as the rules' messages give them (gapText's form). */
+function seconds(ns: number): string {
+  return `${+(ns / 1e9).toFixed(6)} s`;
+}
+
+const RESET_KINDS: Record<number, string> = {
+  [HbaEventKind.BusReset]: 'bus reset',
+  [HbaEventKind.TargetReset]: 'target reset',
+  [HbaEventKind.LogicalUnitReset]: 'logical unit reset',
+};
+
 export default defineRule({
   meta: {
     id: 'read-back-mismatch',
     category: 'cache',
     severity: 'error',
+    usesSegments: true,
     description: 'A READ returned data whose digest differs from the last WRITE of the same LBA range',
     messages: {
-      mismatch: 'data read from LBA {lba} ({bytes} bytes) has CRC32C {readCrc} but the last write of that range (task {writeTask}) had {writeCrc}: the data read back is not the data written{chunk}',
+      mismatch: 'data read from LBA {lba} ({bytes} bytes) has CRC32C {readCrc} but the last write of that range (task {writeTask}) had {writeCrc}: the data read back is not the data written{chunk}{cause}{flush}',
       mismatchAfterGap:
-        'data read from LBA {lba} ({bytes} bytes) has CRC32C {readCrc} but the last captured write of that range (task {writeTask}) had {writeCrc}{chunk}; a later write of the range may have been lost in the {gap}',
+        'data read from LBA {lba} ({bytes} bytes) has CRC32C {readCrc} but the last captured write of that range (task {writeTask}) had {writeCrc}{chunk}; a later write of the range may have been lost in the {gap}{cause}{flush}',
     },
   },
   create({ state, report }) {
     const index = new WriteIndex();
+    /** Writes with a wrong DMA path, by task id, until their digest arrives (insertion order = age). */
+    const suspects = new Map<TaskKey, Suspect>();
+    /** SYNCHRONIZE CACHE tasks in flight: whether a controller flush was seen for each. */
+    const syncs = new Map<TaskKey, { flushed: boolean }>();
+    /** A SYNCHRONIZE CACHE was answered GOOD with no controller flush seen (what sync-cache-without-flush reports). */
+    let unflushedSyncNs = -1;
+    /** The latest reset or power loss: events after which a volatile cache may have lost its contents. */
+    let resetNs = -1;
+    let resetWhat = '';
+
+    const resetAt = (timeNs: number, what: string): void => {
+      resetNs = timeNs;
+      resetWhat = what;
+    };
 
     return {
+      submit(s, f, scan) {
+        if (f.kind === CommandKind.SyncCache) {
+          if (syncs.size >= MAX_SYNCS) syncs.delete(syncs.keys().next().value!);
+          syncs.set(taskKey(s.taskId), { flushed: false });
+          return;
+        }
+        if (!isWriteKind(f.kind)) return;
+        const key = taskKey(s.taskId);
+        // A reused task id starts clean: only this submission's DMA counts for its digest.
+        suspects.delete(key);
+        const suspect = suspectOf(s, f, scan, state.limits.addressBits);
+        if (!suspect) return;
+        if (suspects.size >= MAX_SUSPECTS) suspects.delete(suspects.keys().next().value!);
+        suspects.set(key, suspect);
+      },
+      complete(t, f) {
+        const c = t.complete;
+        if (f.kind === CommandKind.SyncCache) {
+          const key = taskKey(c.taskId);
+          const sync = syncs.get(key);
+          syncs.delete(key);
+          // As sync-cache-without-flush sees it: a GOOD with no flush, on a cache not known to be off or non-volatile.
+          if (sync && !sync.flushed && completedGood(c) && f.lunInfo.writeCache !== false && f.lunInfo.writeCacheVolatile !== false) unflushedSyncNs = c.timeNs;
+          return;
+        }
+        // UNIT ATTENTION, ASC 29h: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED and its qualifiers (T10 asc-num.txt).
+        const sense = senseOf(c);
+        if (sense && sense.key === 0x6 && sense.asc === 0x29) resetAt(c.timeNs, `UNIT ATTENTION ${sense.asc.toString(16).toUpperCase()}/${sense.ascq.toString(16).padStart(2, '0').toUpperCase()} (power on or reset)`);
+      },
+      hba(e) {
+        if (e.hbaKind === HbaEventKind.ControllerCacheFlush && e.status === 0) {
+          if (e.taskId !== undefined) {
+            const sync = syncs.get(taskKey(e.taskId));
+            if (sync) sync.flushed = true;
+          } else for (const sync of syncs.values()) sync.flushed = true;
+          return;
+        }
+        if (e.phase === HbaEventPhase.Issued) return;
+        const reset = RESET_KINDS[e.hbaKind];
+        if (reset !== undefined) resetAt(e.timeNs, reset);
+        // A transition into power state 0: the controller (and its cache) lost power.
+        else if (e.hbaKind === HbaEventKind.PowerStateChange && e.arg1 === 0n && e.arg0 !== 0n) resetAt(e.timeNs, `power-state change ${e.arg0} → 0`);
+      },
       digest(d) {
         if (d.lba === undefined) return;
         const lba = Number(d.lba);
         if (d.direction === DataDirection.ToDevice) {
-          index.add(d, lba);
+          const key = taskKey(d.taskId);
+          const suspect = suspects.get(key);
+          let cause: Suspect | undefined;
+          if (suspect && suspect.timeNs <= d.timeNs && suspect.lbaStart <= lba && lba < suspect.lbaEnd) {
+            cause = suspect;
+            suspects.delete(key);
+          }
+          index.add(d, lba, cause);
           return;
         }
         if (d.direction !== DataDirection.FromDevice) return;
@@ -191,10 +322,40 @@ export default defineRule({
         // A write's data travels with its submission: a gap that may have lost one since the
         // write we remember could hold the write that explains what the read returned.
         const gap = state.gaps.lostSince(w.timeNs, GapAffects.Submissions);
+
+        const c = w.cause;
+        let cause = '';
+        const causeEvidence: Record<string, string | number | boolean> = {};
+        if (c) {
+          // Chunk digests say where the data differs: it should begin at or after the first misdirected byte.
+          const firstDiff = firstBadChunk >= 0 ? firstBadChunk * d.chunkBytes : -1;
+          const agrees = firstDiff < 0 ? undefined : firstDiff + d.chunkBytes > c.fromByte;
+          cause = `; likely cause: task ${c.taskId}, submitted at ${seconds(c.timeNs)} (record ${c.index}, byte ${hex(c.offset)}), wrote this range through an SGL ${c.what} (${c.rule}), from byte ${c.fromByte} of the transfer${agrees === undefined ? '' : agrees ? ', where the data begins to differ' : ', though the data differs earlier'}`;
+          Object.assign(causeEvidence, {
+            likelyCauseTaskId: c.taskId,
+            likelyCauseTimeNs: c.timeNs,
+            likelyCauseRecordOffset: c.offset,
+            likelyCauseRecordIndex: c.index,
+            likelyCauseRule: c.rule,
+            likelyCauseFromByte: c.fromByte,
+            ...(agrees !== undefined ? { likelyCauseAgreesWithChunks: agrees } : {}),
+          });
+        }
+        // The flush question, when the trace raises it: only a reset or power loss between the
+        // write and the read lets a volatile cache lose what the device acknowledged.
+        let flush = '';
+        if (unflushedSyncNs >= 0) {
+          const resetBetween = resetNs >= w.timeNs && resetNs <= d.timeNs;
+          flush = resetBetween
+            ? `; a ${resetWhat} at ${seconds(resetNs)} lies between this write and this read, and a SYNCHRONIZE CACHE was answered GOOD without a controller flush (sync-cache-without-flush): data still in a volatile cache may have been lost there`
+            : '; a SYNCHRONIZE CACHE was answered GOOD without a controller flush (sync-cache-without-flush), but no reset or power loss lies between this write and this read, so the missing flush does not explain the mismatch: until one, the device returns what it cached';
+          causeEvidence['flushCanExplain'] = resetBetween;
+          if (resetBetween) causeEvidence['resetBetweenNs'] = resetNs;
+        }
         report({
           messageId: gap ? 'mismatchAfterGap' : 'mismatch',
           ...(gap ? { severity: 'warning' as const } : {}),
-          data: { lba: d.lba, bytes: d.byteCount, readCrc: hex8(d.crc32c), writeCrc: hex8(w.crc32c), writeTask: w.taskId, chunk, ...(gap ? { gap: gapText(gap) } : {}) },
+          data: { lba: d.lba, bytes: d.byteCount, readCrc: hex8(d.crc32c), writeCrc: hex8(w.crc32c), writeTask: w.taskId, chunk, cause, flush, ...(gap ? { gap: gapText(gap) } : {}) },
           at: d,
           taskId: d.taskId,
           ...(task ? { task } : {}),
@@ -207,6 +368,7 @@ export default defineRule({
             writeRecordOffset: w.offset,
             ...(firstBadChunk >= 0 ? { firstDifferingChunk: firstBadChunk, differingChunks: badChunks } : {}),
             ...(gap ? { captureGapNs: gap.timeNs } : {}),
+            ...causeEvidence,
           },
         });
       },

@@ -16,8 +16,9 @@ export default defineRule({
   create({ report }) {
     return {
       submit(s, _f, scan) {
-        // Traces without segment lists (most captures) say nothing here.
-        if (!scan || scan.totalBytes === s.requestedBytes) return;
+        // Traces without segment lists (most captures) say nothing here. With the IOVM range
+        // recorded (DriverKit), sgl-not-covering-buffer judges the list against it instead.
+        if (!scan || s.buffer !== undefined || scan.totalBytes === s.requestedBytes) return;
         const evidence = { segments: scan.count, segmentBytes: scan.totalBytes, requestedBytes: s.requestedBytes };
         if (scan.totalBytes < s.requestedBytes) {
           report({ messageId: 'short', data: { count: scan.count, total: scan.totalBytes, requested: s.requestedBytes, missing: s.requestedBytes - scan.totalBytes }, at: s, task: s, evidence });
