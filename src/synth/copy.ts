@@ -1,10 +1,11 @@
 import { DataDirection } from '../model/events.js';
 import * as cdb from './cdb.js';
 import { ioLatency, Timeout, type DiskModel } from './device.js';
-import { CHUNK_BYTES, fileContent, type Media } from './media.js';
+import type { DmaPath, TaskDma } from './dma.js';
+import { CHUNK_BYTES, fileContent, staleContent, strayContent, type Digest, type Media } from './media.js';
 import { PageScatter, PAGE_BYTES, type AddressPolicy, type SegmentLimits } from './memory.js';
 import { mix32 } from './prng.js';
-import type { Sim } from './sim.js';
+import type { Sim, TaskPlan } from './sim.js';
 
 /**
  * A buffered file copy as the block layer sees it: cluster read-ahead of the source file,
@@ -12,13 +13,22 @@ import type { Sim } from './sim.js';
  * small journal writes, a cache flush every so often and at the end, then (optionally) a
  * verify pass that reads the destination back.
  */
-export interface DirectionConfig {
+/** One direction of the copy: page-scattered lists (`limits`, `policy`: a kext) or a DriverKit DMA path (`dma`). */
+export type DirectionConfig = {
   /** IOMaximumByteCount* */
   maxBytes: number;
-  limits: SegmentLimits;
-  /** Where buffer pages come from, by progress through the copy (0..1). */
-  policy: (progress: number) => AddressPolicy;
-}
+} & (
+  | {
+      limits: SegmentLimits;
+      /** Where buffer pages come from, by progress through the copy (0..1). */
+      policy: (progress: number) => AddressPolicy;
+      dma?: undefined;
+    }
+  | {
+      /** The task's DMA as a DriverKit extension sees it: one IOVM range, the driver's SGL. */
+      dma: DmaPath;
+    }
+);
 
 export interface CopyConfig {
   bytes: number;
@@ -32,11 +42,31 @@ export interface CopyConfig {
   flushEveryBytes: number;
   /** Issues the flush the scenario models and waits for it; gets the bytes written since the last. */
   flush: (sim: Sim, dirtyBytes: number, lastWriteLba: number) => void;
-  /** What reached the medium from a page at this DMA address, when not the page's own data. */
+  /** What reached the medium from a page at this DMA address, when not the page's own data (lists without `dma`). */
   landed?: (pageAddress: number) => number | undefined;
   /** Journal writes every this many bytes of file data (0: none). */
   journalEveryBytes: number;
   readBack: boolean;
+  /**
+   * Where the source file is read from: this volume (its reads are in the trace, the default),
+   * or another disk, read at `bytesPerNs`, whose reads this controller never sees; the buffer
+   * cache's write-behind pushes the copied data in batches of `batchBytes`.
+   */
+  source?: { otherDisk: true; bytesPerNs: number; batchBytes: number };
+  /** The verify pass's reads (default: `read`). */
+  verify?: DirectionConfig;
+  /** How digests are recorded (Sim's TaskPlan digest options). */
+  digest?: { at?: 'submit' | 'complete'; chunkPages?: number };
+}
+
+/** The page list or the DMA model of one direction, for one task: what the Sim records, and where each chunk's DMA went. */
+function mapTask(scatter: PageScatter, d: DirectionConfig, bytes: number, progress: number): { bytes: number; plan: Pick<TaskPlan, 'segments' | 'dma'>; astray: Array<number | undefined>; pages: number[] } {
+  if (d.dma !== undefined) {
+    const dma: TaskDma = d.dma.map(bytes, progress);
+    return { bytes: dma.bytes, plan: { dma }, astray: dma.astray, pages: [] };
+  }
+  const sg = scatter.build(bytes, d.limits, d.policy(progress));
+  return { bytes: sg.bytes, plan: { segments: sg.packed }, astray: [], pages: sg.pageAddresses };
 }
 
 interface Extent {
@@ -102,17 +132,31 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   let lastWriteLba = 0;
   const writes: Array<{ lba: number; bytes: number }> = [];
 
+  /** What reached the medium: the host's data, except where the DMA fetched from elsewhere. */
+  const landedData = (host: number[], sg: { astray: Array<number | undefined>; pages: number[] }): number[] =>
+    host.map((h, i) => {
+      const astray = sg.astray[i];
+      if (astray !== undefined && !c.landed) return strayContent(c.seed, astray);
+      return c.landed?.(sg.pages[i]!) ?? h;
+    });
+  /** What a read leaves in the buffer: the medium's data, except where the DMA went elsewhere and the buffer kept what it held. */
+  const readData = (lba: number, n: number, astray: Array<number | undefined>): Digest => {
+    const got = media.read(lba, n / CHUNK_BYTES);
+    if (!astray.some((a) => a !== undefined)) return got.digest;
+    return media.digest(got.contents.map((content, i) => (astray[i] === undefined ? content : staleContent(c.seed, astray[i]!))));
+  };
+
   const issueRead = (): void => {
     const r = mapRange(source, readIssued, Math.min(readAhead, c.read.maxBytes), bs);
-    const sg = scatter.build(r.bytes, c.read.limits, c.read.policy(readIssued / bytes));
+    const sg = mapTask(scatter, c.read, r.bytes, readIssued / bytes);
     const start = readIssued;
     const end = start + sg.bytes;
-    const data = media.read(r.lba, sg.bytes / CHUNK_BYTES).digest;
+    const data = readData(r.lba, sg.bytes, sg.astray);
     sim.submit({
       cdb: cdb.rw(false, r.lba, sg.bytes / bs),
       direction: DataDirection.FromDevice,
       requestedBytes: sg.bytes,
-      segments: sg.packed,
+      ...sg.plan,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, sg.bytes, false, sim.inFlight),
       digest: { lba: r.lba, data, chunked: false },
@@ -131,23 +175,18 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
 
   const issueWrite = (): void => {
     const r = mapRange(dest, written, Math.min(c.write.maxBytes, readDone - written), bs);
-    const sg = scatter.build(r.bytes, c.write.limits, c.write.policy(written / bytes));
+    const sg = mapTask(scatter, c.write, r.bytes, written / bytes);
     const first = written / CHUNK_BYTES;
     const host: number[] = [];
-    const landed: number[] = [];
-    for (let i = 0; i < sg.bytes / CHUNK_BYTES; i++) {
-      const content = fileContent(c.seed, SOURCE_FILE, first + i);
-      host.push(content);
-      landed.push(c.landed?.(sg.pageAddresses[i]!) ?? content);
-    }
+    for (let i = 0; i < sg.bytes / CHUNK_BYTES; i++) host.push(fileContent(c.seed, SOURCE_FILE, first + i));
     sim.submit({
       cdb: cdb.rw(true, r.lba, sg.bytes / bs),
       direction: DataDirection.ToDevice,
       requestedBytes: sg.bytes,
-      segments: sg.packed,
+      ...sg.plan,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, sg.bytes, true, sim.inFlight),
-      digest: { lba: r.lba, data: media.write(r.lba, host, landed) },
+      digest: { lba: r.lba, data: media.write(r.lba, host, landedData(host, sg)), ...c.digest },
     });
     writes.push({ lba: r.lba, bytes: sg.bytes });
     lastWriteLba = r.lba;
@@ -160,25 +199,33 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
     const pages = rng.int(1, 4);
     const lba = JOURNAL_LBA + journalAt;
     journalAt = (journalAt + pages * (PAGE_BYTES / bs)) % JOURNAL_BLOCKS;
-    const sg = scatter.build(pages * PAGE_BYTES, c.write.limits, c.write.policy(written / bytes));
+    const sg = mapTask(scatter, c.write, pages * PAGE_BYTES, written / bytes);
     const host = Array.from({ length: sg.bytes / CHUNK_BYTES }, () => mix32(c.seed, 0x10c, journalSeq++));
-    const landed = host.map((h, i) => c.landed?.(sg.pageAddresses[i]!) ?? h);
     sim.submit({
       cdb: cdb.rw(true, lba, sg.bytes / bs),
       direction: DataDirection.ToDevice,
       requestedBytes: sg.bytes,
-      segments: sg.packed,
+      ...sg.plan,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, sg.bytes, true, sim.inFlight),
-      digest: { lba, data: media.write(lba, host, landed) },
+      digest: { lba, data: media.write(lba, host, landedData(host, sg)), ...c.digest },
     });
     sinceFlush += sg.bytes;
     sinceJournal = 0;
   };
 
+  const copyStart = sim.now;
   while (written < bytes) {
     sim.waitForSlot(c.queueDepth);
     sim.wait(rng.int(2_000, 15_000));
+    if (c.source) {
+      // The source is another disk: its data is ready at its read rate, pushed in write-behind batches.
+      const want = written + Math.min(c.write.maxBytes, bytes - written);
+      const batchEnd = Math.min(bytes, Math.ceil(want / c.source.batchBytes) * c.source.batchBytes);
+      const readyAt = copyStart + Math.ceil(batchEnd / c.source.bytesPerNs);
+      if (sim.now < readyAt) sim.advanceTo(readyAt);
+      readDone = readIssued = want;
+    }
     const readyToWrite = readDone - written;
     if (readyToWrite >= Math.min(c.write.maxBytes, bytes - written)) {
       issueWrite();
@@ -201,10 +248,11 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   if (!c.readBack) return;
   // Verify pass: the caches were purged, the destination is read back range by range.
   sim.wait(rng.int(150_000_000, 400_000_000));
+  const verify = c.verify ?? c.read;
   for (const wr of writes) {
     sim.waitForSlot(c.queueDepth);
     sim.wait(rng.int(2_000, 15_000));
-    const sg = scatter.build(wr.bytes, c.read.limits, c.read.policy(1));
+    const sg = mapTask(scatter, verify, wr.bytes, 1);
     // Every write range fits the read limits too (at most one segment per page), so the
     // verify pass reads exactly the ranges written and the digests line up.
     if (sg.bytes !== wr.bytes) throw new RangeError(`read-back of ${wr.bytes} bytes does not fit the read segment limit`);
@@ -212,10 +260,10 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
       cdb: cdb.rw(false, wr.lba, wr.bytes / bs),
       direction: DataDirection.FromDevice,
       requestedBytes: wr.bytes,
-      segments: sg.packed,
+      ...sg.plan,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, wr.bytes, false, sim.inFlight),
-      digest: { lba: wr.lba, data: media.read(wr.lba, wr.bytes / CHUNK_BYTES).digest },
+      digest: { lba: wr.lba, data: readData(wr.lba, wr.bytes, sg.astray), ...(c.digest?.chunkPages ? { chunkPages: c.digest.chunkPages } : {}) },
     });
   }
   sim.waitIdle();

@@ -7,6 +7,7 @@ import { UsageError } from '../model/errors.js';
 import { writerOptions, type Scenario, type ScenarioOptions } from './scenario.js';
 import { healthyCopy } from './scenarios/healthy-copy.js';
 import { lsi3108BufferedCopy } from './scenarios/lsi3108-buffered-copy.js';
+import { lsi3108KextBufferedCopy } from './scenarios/lsi3108-kext-buffered-copy.js';
 import { vendorCdbRejected } from './scenarios/vendor-cdb-rejected.js';
 import { dmaOver2Gib } from './scenarios/dma-over-2gib.js';
 import { slowPowerTransition } from './scenarios/slow-power-transition.js';
@@ -20,6 +21,7 @@ export { SAMPLE_TRACES, type SampleTrace } from './samples.js';
 export const scenarios: readonly Scenario[] = [
   healthyCopy,
   lsi3108BufferedCopy,
+  lsi3108KextBufferedCopy,
   vendorCdbRejected,
   dmaOver2Gib,
   slowPowerTransition,

@@ -110,6 +110,25 @@ export function strayContent(seed: number, truncatedAddress: number): number {
   return mix32(seed, 0x5747, truncatedAddress);
 }
 
+/** What a buffer held before a read whose DMA went elsewhere left it untouched. */
+export function staleContent(seed: number, address: number): number {
+  return mix32(seed, 0x57a1e, address % 0x1_0000_0000, Math.floor(address / 0x1_0000_0000));
+}
+
+/**
+ * Chunk digests of `per` 4 KiB chunks each, from the 4 KiB ones (CRC32C of a concatenation from
+ * the parts' CRCs, as Media.digest builds the whole): a driver that digests per SGL element, say.
+ */
+export function coarserChunks(chunks: Uint32Array, per: number): Uint32Array {
+  const out = new Uint32Array(Math.ceil(chunks.length / per));
+  for (let g = 0; g < out.length; g++) {
+    let crc = chunks[g * per]!;
+    for (let i = g * per + 1; i < Math.min(chunks.length, (g + 1) * per); i++) crc = (multModP(APPEND_CHUNK, crc) ^ chunks[i]!) >>> 0;
+    out[g] = crc;
+  }
+  return out;
+}
+
 /** CRC32C polynomial, reflected. */
 const POLY = 0x82f63b78;
 

@@ -15,6 +15,12 @@ export interface Scenario {
   details: string[];
   /** What --size means for this scenario, and its default; absent when --size does not apply. */
   size?: { meaning: string; default: number; min: number; max: number };
+  /**
+   * Who made the capture, as its header's producer says it (driver, version, channel): a dext's
+   * ring reader or log export writes the name the dext gave. The file's producer adds that it
+   * was synthesized.
+   */
+  producer?: string;
   generate(w: TraceWriter, o: ScenarioOptions): void;
 }
 
@@ -23,7 +29,7 @@ export const START_WALL_NS = 1_736_935_200_000_000_000n;
 
 export function writerOptions(scenario: Scenario, o: ScenarioOptions): WriterOptions {
   return {
-    producer: `scsitrace synth ${scenario.name} seed=${o.seed}${o.size !== undefined ? ` size=${o.size}` : ''} (synthetic)`,
+    producer: `${scenario.producer ? `${scenario.producer}; ` : ''}scsitrace synth ${scenario.name} seed=${o.seed}${o.size !== undefined ? ` size=${o.size}` : ''} (synthetic)`,
     startWallNs: START_WALL_NS,
   };
 }

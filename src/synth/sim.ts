@@ -8,8 +8,9 @@ import {
   TaskAttribute,
   type HbaEventKind,
 } from '../model/events.js';
+import type { DmaPath, TaskDma } from './dma.js';
 import type { Digest } from './media.js';
-import { CHUNK_BYTES } from './media.js';
+import { CHUNK_BYTES, coarserChunks } from './media.js';
 import { Prng } from './prng.js';
 
 /** How a task ends. Defaults: TASK COMPLETE, GOOD, every requested byte moved. */
@@ -26,6 +27,8 @@ export interface TaskPlan {
   requestedBytes?: number;
   /** Packed (u64 address, u64 length) LE pairs. */
   segments?: Uint8Array;
+  /** The task's DMA as the driver records it (list, and for a dext the IOVM range); released at completion. */
+  dma?: TaskDma;
   timeoutMs: number;
   attribute?: TaskAttribute;
   lun?: number;
@@ -38,7 +41,20 @@ export interface TaskPlan {
    * Digest of the data: for writes recorded right after submission (the driver hashes the
    * buffer it was handed), for reads right after completion (the data has arrived).
    */
-  digest?: { lba: number; data: Digest; /** Include the per-4 KiB chunk digests (default true). */ chunked?: boolean };
+  digest?: {
+    lba: number;
+    data: Digest;
+    /** Include the chunk digests (default true). */
+    chunked?: boolean;
+    /** 4 KiB pages per chunk digest (default 1). */
+    chunkPages?: number;
+    /**
+     * When a write's digest is recorded: right after submission (a kext hashing the buffer it
+     * was handed), or after completion (a dext, which reaches the data only through
+     * UserGetDataBuffer, once the hardware's DMA no longer needs fBufferIOVMAddr). Reads: always after.
+     */
+    at?: 'submit' | 'complete';
+  };
   /** Called once the task is submitted, to schedule the HBA events that belong to it. */
   onSubmit?: (taskId: number, submittedNs: number, completesNs: number) => void;
   /** Called after the completion record (notes about returned parameter data, ...). */
@@ -57,6 +73,16 @@ interface Scheduled {
  * completions and HBA events are scheduled, and every record reaches the writer in time
  * order, as a driver logging from its own queue would write them.
  */
+/**
+ * Recording as a DriverKit extension does: every submission records its SGL (empty for no
+ * data), tasks moving data get an IOVM range from `dma` unless the plan brings its own, and task
+ * ids are the framework's fControllerTaskIdentifier values, which come back to the pool at
+ * completion and are handed out again.
+ */
+export interface DextRecording {
+  dma: DmaPath;
+}
+
 export class Sim {
   now = 0;
   /** Tasks submitted and not yet completed (never-completing ones included). */
@@ -67,16 +93,19 @@ export class Sim {
   private seq = 0;
   private nextTaskId: number;
   private readonly freeTags: number[] = [];
+  private readonly freeTaskIds: number[] = [];
   private nextTag = 0;
   private stuck = 0;
+  private readonly dext: DextRecording | undefined;
 
   constructor(
     readonly w: TraceWriter,
     readonly rng: Prng,
-    options: { firstTaskId?: number; startNs?: number } = {},
+    options: { firstTaskId?: number; startNs?: number; dext?: DextRecording } = {},
   ) {
     this.nextTaskId = options.firstTaskId ?? 1;
     this.now = options.startNs ?? 0;
+    this.dext = options.dext;
   }
 
   /** Schedules an action at an absolute time (not before now). */
@@ -134,10 +163,12 @@ export class Sim {
   /** Submits a task now; returns its controller task id. */
   submit(plan: TaskPlan): number {
     this.advanceTo(this.now);
-    const taskId = this.nextTaskId++;
+    const taskId = (this.dext && this.freeTaskIds.pop()) || this.nextTaskId++;
     const tag = this.freeTags.pop() ?? this.nextTag++;
     const requestedBytes = plan.requestedBytes ?? 0;
     const submittedNs = this.now;
+    const dma = plan.dma ?? (this.dext && requestedBytes > 0 && !plan.segments ? this.dext.dma.map(requestedBytes, 0) : undefined);
+    const segments = dma?.segments ?? plan.segments;
     this.w.submit({
       timeNs: submittedNs,
       taskId,
@@ -149,11 +180,14 @@ export class Sim {
       requestedBytes,
       timeoutMs: plan.timeoutMs,
       cdb: plan.cdb,
-      ...(plan.segments ? { segments: plan.segments } : {}),
+      ...(segments ? { segments } : {}),
+      ...(dma?.buffer ? { buffer: dma.buffer } : {}),
+      ...(this.dext ? { sglRecorded: true } : {}),
     });
     this.tasks++;
     this.inFlight++;
-    if (plan.digest && plan.direction === DataDirection.ToDevice) this.digest(taskId, plan.digest.lba, DataDirection.ToDevice, plan.digest.data, plan.digest.chunked ?? true);
+    const digest = plan.digest;
+    if (digest && plan.direction === DataDirection.ToDevice && digest.at !== 'complete') this.digest(taskId, DataDirection.ToDevice, digest);
     const completesNs = submittedNs + Math.max(1, Math.round(plan.latencyNs));
     plan.onSubmit?.(taskId, submittedNs, completesNs);
     if (plan.neverCompletes) {
@@ -177,7 +211,9 @@ export class Sim {
       });
       this.inFlight--;
       this.freeTags.push(tag);
-      if (plan.digest && plan.direction === DataDirection.FromDevice) this.digest(taskId, plan.digest.lba, DataDirection.FromDevice, plan.digest.data, plan.digest.chunked ?? true);
+      if (this.dext) this.freeTaskIds.push(taskId);
+      dma?.release();
+      if (digest && (plan.direction === DataDirection.FromDevice || digest.at === 'complete')) this.digest(taskId, plan.direction!, digest);
       plan.onComplete?.(taskId);
     });
     return taskId;
@@ -191,15 +227,18 @@ export class Sim {
     this.w.hba({ timeNs: this.now, kind, phase: e.phase ?? HbaEventPhase.Instant, ...e });
   }
 
-  private digest(taskId: number, lba: number, direction: DataDirection, d: Digest, chunked: boolean): void {
+  private digest(taskId: number, direction: DataDirection, p: NonNullable<TaskPlan['digest']>): void {
+    const d = p.data;
+    const per = p.chunkPages ?? 1;
+    const chunks = per > 1 ? coarserChunks(d.chunks, per) : d.chunks;
     this.w.digest({
       timeNs: this.now,
       taskId,
-      lba,
+      lba: p.lba,
       byteCount: d.chunks.length * CHUNK_BYTES,
       direction,
       crc32c: d.crc32c,
-      ...(chunked && d.chunks.length > 1 ? { chunkBytes: CHUNK_BYTES, chunkDigests: d.chunks } : {}),
+      ...((p.chunked ?? true) && chunks.length > 1 ? { chunkBytes: CHUNK_BYTES * per, chunkDigests: chunks } : {}),
     });
   }
 

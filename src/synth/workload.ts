@@ -1,5 +1,6 @@
 import { DataDirection } from '../model/events.js';
 import * as cdb from './cdb.js';
+import type { DmaPath } from './dma.js';
 import { Timeout } from './device.js';
 import { PageScatter, PAGE_BYTES, type AddressPolicy, type SegmentLimits } from './memory.js';
 import type { Outcome, Sim } from './sim.js';
@@ -24,6 +25,8 @@ export interface RandomIoOptions {
   sizes?: ReadonlyArray<readonly [number, number]>;
   /** Lets a scenario change one task's fate (nth task issued, 0-based). */
   outcome?: (n: number, write: boolean) => Outcome | undefined;
+  /** A DriverKit extension's DMA (one IOVM range, the driver's SGL) instead of page-scattered lists. */
+  dma?: DmaPath;
 }
 
 /** Random reads and writes at a queue depth: background activity around a scenario's event. */
@@ -35,17 +38,19 @@ export function randomIo(sim: Sim, scatter: PageScatter, o: RandomIoOptions): vo
     sim.wait(rng.int(o.think[0], o.think[1]));
     const write = !rng.chance(o.readFraction);
     const pages = rng.weighted(o.sizes ?? SMALL_IO_PAGES);
-    const sg = scatter.build(pages * PAGE_BYTES, o.limits, o.policy);
+    const dma = o.dma?.map(pages * PAGE_BYTES, n / o.count);
+    const list = dma ? undefined : scatter.build(pages * PAGE_BYTES, o.limits, o.policy);
+    const bytes = dma?.bytes ?? list!.bytes;
     const span = (o.lbaRange[1] - o.lbaRange[0]) / perPage - pages;
     const lba = o.lbaRange[0] + rng.below(span) * perPage;
     const outcome = o.outcome?.(n, write);
     sim.submit({
-      cdb: cdb.rw(write, lba, sg.bytes / o.blockBytes),
+      cdb: cdb.rw(write, lba, bytes / o.blockBytes),
       direction: write ? DataDirection.ToDevice : DataDirection.FromDevice,
-      requestedBytes: sg.bytes,
-      segments: sg.packed,
+      requestedBytes: bytes,
+      ...(dma ? { dma } : { segments: list!.packed }),
       timeoutMs: Timeout.io,
-      latencyNs: o.latency(sg.bytes, write),
+      latencyNs: o.latency(bytes, write),
       ...(outcome ? { outcome } : {}),
     });
   }

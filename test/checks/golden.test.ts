@@ -20,7 +20,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'scsitrace-golden-'));
 /** What each scenario exists to show: rule ids that must be found (and, for healthy, nothing). */
 const EXPECTED: Record<string, { rules: string[]; exit: number }> = {
   'healthy-copy': { rules: [], exit: 0 },
-  'lsi3108-buffered-copy': { rules: ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush', 'unflushed-writes'], exit: 1 },
+  // The seed case as a dext captures it: the range above 4 GiB, the truncated SGL, the read-back
+  // they explain (one straddling element also reaches past the 32-bit limit), the flush defect.
+  'lsi3108-buffered-copy': { rules: ['buffer-above-address-limit', 'read-back-mismatch', 'segment-above-address-limit', 'sgl-address-truncated', 'sync-cache-without-flush', 'unflushed-writes'], exit: 1 },
+  'lsi3108-kext-buffered-copy': { rules: ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush', 'unflushed-writes'], exit: 1 },
   'vendor-cdb-rejected': { rules: ['vendor-specific-cdb'], exit: 0 },
   // The mapped-bytes budget is opt-in (no Apple source sets one): without a config, no finding.
   'dma-over-2gib': { rules: [], exit: 0 },
@@ -81,7 +84,7 @@ describe('check on the sample traces', () => {
     const r = await check('lsi3108-buffered-copy.sct', '-c', 'traces/lsi3108.constraints.json');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/IOMaximumSegmentAddressableBitCount\s+32\s+config \(traces\/lsi3108\.constraints\.json\)/);
-    expect(r.stdout).toContain('segment-above-address-limit');
+    expect(r.stdout).toContain('sgl-address-truncated');
     expectGolden('lsi3108-buffered-copy.with-config.check.txt', r.stdout);
   });
 

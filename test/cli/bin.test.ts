@@ -24,7 +24,8 @@ describe('the scsitrace executable', () => {
     const args = first.replace(/^npm install && npx scsitrace /, '').split(' ');
     const r = run(...args);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/segment-above-address-limit/);
+    expect(r.stdout).toMatch(/sgl-address-truncated/);
+    expect(r.stdout).toMatch(/likely cause: task \d+/);
     expect(r.stdout).toMatch(/sync-cache-without-flush/);
   });
 

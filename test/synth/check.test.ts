@@ -8,7 +8,8 @@ const traces = fileURLToPath(new URL('../../traces', import.meta.url));
 /** What each committed sample is for: the rules that must fire on it (the healthy one: none), and the options it needs. */
 const EXPECTED: ReadonlyArray<readonly [string, readonly string[], (readonly string[])?]> = [
   ['healthy-copy.sct', []],
-  ['lsi3108-buffered-copy.sct', ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush']],
+  ['lsi3108-buffered-copy.sct', ['buffer-above-address-limit', 'read-back-mismatch', 'sgl-address-truncated', 'sync-cache-without-flush', 'unflushed-writes']],
+  ['lsi3108-kext-buffered-copy.sct', ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush']],
   ['vendor-cdb-rejected.sct', ['vendor-specific-cdb']],
   // The DMA mapping budget is opt-in (no Apple source sets one): the sample needs it configured.
   ['dma-over-2gib.sct', ['dma-mapped-bytes-exceeded'], ['-c', join(traces, 'dma-2gib-budget.constraints.json')]],

@@ -43,7 +43,7 @@ const MAX_SUSPECTS = 4096;
 /** SYNCHRONIZE CACHE tasks in flight watched for a controller flush; past this the oldest is forgotten. */
 const MAX_SYNCS = 1024;
 
-/** A write whose DMA went astray, as the rule that reports it would say. */
+/** A write whose DMA went astray, as the rules that report it would say. */
 export interface Suspect {
   taskId: bigint;
   timeNs: number;
@@ -52,32 +52,56 @@ export interface Suspect {
   /** LBA range the write covers: [lbaStart, lbaEnd). */
   lbaStart: number;
   lbaEnd: number;
-  rule: 'sgl-address-truncated' | 'sgl-not-covering-buffer' | 'segment-above-address-limit';
+  /** The rule whose defect sends the earliest byte astray, and the other rules that report this write. */
+  rule: string;
+  alsoRules: string[];
   /** What is wrong, in words that follow "through an SGL". */
   what: string;
   /** First byte of the transfer whose DMA went astray. */
   fromByte: number;
 }
 
-/** The DMA fact that makes a write suspect, or undefined for a write whose list is sound (or not recorded). */
+interface Defect {
+  rule: string;
+  what: string;
+  fromByte: number;
+}
+
+/** The DMA facts that make a write suspect, or undefined for a write whose list is sound (or not recorded). */
 export function suspectOf(s: TaskSubmitted, f: TaskFacts, scan: SegmentScan | undefined, hbaBits: number): Suspect | undefined {
   if (!isWriteKind(f.kind) || f.lba < 0 || f.rangeBlocks <= 0) return undefined;
-  const base = { taskId: s.taskId, timeNs: s.timeNs, offset: s.offset, index: s.index, lbaStart: f.lba, lbaEnd: f.lba + f.rangeBlocks };
+  const defects: Defect[] = [];
   const w = walkSgl(s, hbaBits);
   if (w && w.truncated > 0) {
-    const more = w.truncated > 1 ? ` (and ${w.truncated - 1} more)` : '';
-    return { ...base, rule: 'sgl-address-truncated', what: `whose element ${w.firstTruncated} holds IOVM address ${hex(w.firstTruncatedExpected)} cut to ${w.truncatedToBits} bits, ${hex(w.firstTruncatedAddress)}${more}`, fromByte: w.firstTruncatedOffset };
+    const cut = w.truncated > 1 ? ` (${w.truncated} of ${w.elements} elements cut)` : '';
+    defects.push({ rule: 'sgl-address-truncated', what: `whose element ${w.firstTruncated} holds ${hex(w.firstTruncatedAddress)}, IOVM address ${hex(w.firstTruncatedExpected)} cut to ${w.truncatedToBits} bits${cut}`, fromByte: w.firstTruncatedOffset });
   }
   if (w && w.problem !== undefined) {
     const words: Record<string, string> = { empty: 'with no element for its IOVM range', outside: 'that points outside its IOVM range', long: 'that runs past the end of its IOVM range', overlap: 'that covers bytes of its IOVM range twice', gap: 'that leaves a gap in its IOVM range', short: 'that stops short of the end of its IOVM range', outOfOrder: 'that walks its IOVM range out of order' };
-    return { ...base, rule: 'sgl-not-covering-buffer', what: words[w.problem]!, fromByte: Math.max(0, w.problemOffset) };
+    defects.push({ rule: 'sgl-not-covering-buffer', what: words[w.problem]!, fromByte: Math.max(0, w.problemOffset) });
   }
   if (scan && scan.aboveLimitIndex >= 0 && hbaBits < 64) {
+    const i = scan.aboveLimitIndex;
     let fromByte = 0;
-    for (let i = 0; i < scan.aboveLimitIndex; i++) fromByte += s.segments.length(i);
-    return { ...base, rule: 'segment-above-address-limit', what: `whose segment ${scan.aboveLimitIndex} at ${hex(s.segments.address(scan.aboveLimitIndex))} lies above the HBA's ${hbaBits}-bit reach`, fromByte };
+    for (let k = 0; k < i; k++) fromByte += s.segments.length(k);
+    // A segment that runs across the limit goes astray from where it crosses.
+    if (scan.aboveLimitStraddles) fromByte += Number((1n << BigInt(hbaBits)) - s.segments.address(i));
+    defects.push({ rule: 'segment-above-address-limit', what: `whose segment ${i} at ${hex(s.segments.address(i))} ${scan.aboveLimitStraddles ? 'runs across' : 'lies above'} the HBA's ${hbaBits}-bit reach`, fromByte });
   }
-  return undefined;
+  if (!defects.length) return undefined;
+  defects.sort((a, b) => a.fromByte - b.fromByte);
+  return {
+    taskId: s.taskId,
+    timeNs: s.timeNs,
+    offset: s.offset,
+    index: s.index,
+    lbaStart: f.lba,
+    lbaEnd: f.lba + f.rangeBlocks,
+    rule: defects[0]!.rule,
+    alsoRules: defects.slice(1).map((d) => d.rule),
+    what: defects.map((d) => `${d.what} (${d.rule})`).join(' and '),
+    fromByte: defects[0]!.fromByte,
+  };
 }
 
 interface Written {
@@ -330,13 +354,14 @@ export default defineRule({
           // Chunk digests say where the data differs: it should begin at or after the first misdirected byte.
           const firstDiff = firstBadChunk >= 0 ? firstBadChunk * d.chunkBytes : -1;
           const agrees = firstDiff < 0 ? undefined : firstDiff + d.chunkBytes > c.fromByte;
-          cause = `; likely cause: task ${c.taskId}, submitted at ${seconds(c.timeNs)} (record ${c.index}, byte ${hex(c.offset)}), wrote this range through an SGL ${c.what} (${c.rule}), from byte ${c.fromByte} of the transfer${agrees === undefined ? '' : agrees ? ', where the data begins to differ' : ', though the data differs earlier'}`;
+          cause = `; likely cause: task ${c.taskId}, submitted at ${seconds(c.timeNs)} (record ${c.index}, byte ${hex(c.offset)}), wrote this range through an SGL ${c.what}, from byte ${c.fromByte} of the transfer${agrees === undefined ? '' : agrees ? ', where the data begins to differ' : ', though the data differs earlier'}`;
           Object.assign(causeEvidence, {
             likelyCauseTaskId: c.taskId,
             likelyCauseTimeNs: c.timeNs,
             likelyCauseRecordOffset: c.offset,
             likelyCauseRecordIndex: c.index,
             likelyCauseRule: c.rule,
+            ...(c.alsoRules.length ? { likelyCauseAlsoRules: c.alsoRules.join(', ') } : {}),
             likelyCauseFromByte: c.fromByte,
             ...(agrees !== undefined ? { likelyCauseAgreesWithChunks: agrees } : {}),
           });

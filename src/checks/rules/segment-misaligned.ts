@@ -21,6 +21,9 @@ export default defineRule({
         const i = scan.misalignedIndex;
         const alignment = state.limits.minSegmentAlignment;
         const addressBad = (s.segments.addressLow(i) & (alignment - 1)) !== 0;
+        // A transfer whose length is not a multiple of the alignment (INQUIRY with allocation
+        // length 255) must end in a short element: that length is the command's, not the list's.
+        if (!addressBad && i === s.segments.count - 1 && s.requestedBytes % alignment !== 0) return;
         report({
           messageId: addressBad ? 'address' : 'length',
           data: { index: i, address: hex(s.segments.address(i)), length: s.segments.length(i), alignment },

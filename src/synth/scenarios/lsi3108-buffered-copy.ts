@@ -1,68 +1,75 @@
 import { DataDirection } from '../../model/events.js';
 import * as cdb from '../cdb.js';
 import { runCopy } from '../copy.js';
+import { dextModel, LSI3108_DEXT } from '../dext.js';
 import { enumerate, RAID_VOLUME, Timeout } from '../device.js';
 import { controllerInit } from '../megaraid.js';
-import { Media, strayContent } from '../media.js';
-import { FOUR_GIB, type AddressPolicy } from '../memory.js';
+import { Media } from '../media.js';
 import { Prng } from '../prng.js';
 import type { Scenario } from '../scenario.js';
-import { Sim } from '../sim.js';
 
 const MiB = 1024 * 1024;
 
-/** What the LSI 3108 DEXT reports (UserReportHBAConstraints). */
-export const LSI3108_CONSTRAINTS = {
-  IOMaximumSegmentCountRead: 129,
-  IOMaximumSegmentCountWrite: 129,
-  IOMaximumSegmentByteCountRead: 0x10000,
-  IOMaximumSegmentByteCountWrite: 0x10000,
-  IOMaximumByteCountRead: 0x80000,
-  IOMaximumByteCountWrite: 0x80000,
-  IOMaximumBlockCountRead: 1024,
-  IOMaximumBlockCountWrite: 1024,
-  IOMinimumSegmentAlignmentByteCount: 4,
-  IOMaximumSegmentAddressableBitCount: 32,
-} as const;
+/** Room below 4 GiB the mapper leaves this controller's tasks at the start (other mappings hold the rest). */
+const LOW_FREE_AT_START = 20 * MiB;
+/** Low IOVM space other mappings take per byte copied, as the copy's data piles up in the buffer cache. */
+const PRESSURE_PER_BYTE = 1 / 16;
+
+/** The trace's producer: the dext as it names itself to sct_ring_init, drained by sctring-drain. */
+export const LSI3108_DEXT_PRODUCER = 'MegaRAID3108 dext 1.4.2 (com.example.driver.MegaRAID3108), sctring-drain';
 
 export const lsi3108BufferedCopy: Scenario = {
   name: 'lsi3108-buffered-copy',
-  summary: 'LSI 3108 DEXT copying a file: pages above 4 GiB on a 32-bit HBA, flushes never reach the controller, corrupt read-back',
+  summary: 'LSI 3108 dext copying a file onto its RAID volume: IOVM ranges above 4 GiB cut into 32-bit SGL elements, flushes never reach the controller, corrupt read-back',
+  producer: LSI3108_DEXT_PRODUCER,
   details: [
-    'The DEXT reports IOMaximumSegmentAddressableBitCount 32, IOMaximumSegmentCountWrite 129,',
-    'IOMaximumByteCountWrite 0x80000, yet is handed write pages above 4 GiB once the copy has',
-    'filled low memory (from ~20% in), including runs that straddle the 4 GiB boundary.',
-    'The controller drops the high address bits, so those pages land on disk with whatever',
-    'sat at the truncated address: the verify pass reads back digests that differ from the',
-    'written ones exactly for those pages (per-4 KiB chunk digests show which).',
-    'SYNCHRONIZE CACHE(10) and (16) are completed GOOD within ~15-40 us with no controller',
-    'flush (no ControllerCacheFlush event; the trace has other HBA events).',
+    'A DriverKit capture, as the ring reader writes it: every task records the one IOVM range the',
+    'framework handed (fBufferIOVMAddr, fRequestedTransferCount) and the SGL the dext built from',
+    'it (64 KiB elements); task ids are the framework\'s pooled fControllerTaskIdentifier values.',
+    'The dext declares IOMaximumSegmentAddressableBitCount 32 and HBA Data Alignment',
+    '0x00000000FFFFFFFC to UserReportHBAConstraints but returns numAddressBits 64 (512 KiB, 4-byte',
+    'alignment) from UserGetDMASpecification; its constraints record says so, with platform dext.',
+    'After MR_DCMD_CTRL_GET_INFO it notes the controller cache is volatile (hw_present.bbu = 0):',
+    '"lun-info ... write-cache-volatile=yes". A file on another disk is copied onto the volume',
+    '(512 KiB WRITE(16)s, journal WRITE(10)s), then read back (READ(16)). Modelled mapper: the',
+    'IOVM space below 4 GiB left to this controller shrinks as the copy\'s data piles up (1 MiB per',
+    '16 MiB copied, from 20 MiB free); once a task does not fit there the mapper, allowed 64 bits,',
+    'maps it above 4 GiB, and the dext keeps only the low 32 bits of each SGL element address',
+    '(a 32-bit SGE). A copy up to ~192 MiB stays below 4 GiB and reads back intact; past that,',
+    'writes land with whatever the truncated addresses held, and the read-back (caches purged)',
+    'returns different digests for exactly those writes (per-64 KiB chunk digests, recorded once',
+    'the DMA is done, as a debug build with UserGetDataBuffer can). SYNCHRONIZE CACHE(10) and (16)',
+    'are completed GOOD in ~15-40 us without MR_DCMD_CTRL_CACHE_FLUSH.',
   ],
   size: { meaning: 'bytes copied', default: 256 * MiB, min: 1 * MiB, max: 64 * 1024 * MiB },
   generate(w, o) {
     const rng = new Prng(o.seed);
-    const sim = new Sim(w, rng, { startNs: 1_000_000 });
+    const bytes = o.size ?? 256 * MiB;
+    const d = LSI3108_DEXT;
+    const { sim, path, othersAtRest } = dextModel(w, rng, { declarations: d, sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: true }, lowFreeBytes: LOW_FREE_AT_START, straddleProbability: 0.03 });
     controllerInit(sim);
-    w.constraints(sim.now, LSI3108_CONSTRAINTS);
+    sim.note('MR_DCMD_CTRL_GET_INFO: hw_present.bbu=0 (no battery backup unit): the write-back cache of logical drive 0 is volatile');
+    sim.note('lun-info target=0 lun=0 write-cache=on write-cache-volatile=yes');
+    w.constraints(sim.now, { ...d });
     sim.wait(rng.int(200_000, 800_000));
     enumerate(sim, RAID_VOLUME);
     sim.wait(rng.int(5_000_000, 20_000_000));
-    const memoryTop = 64 * 1024 * MiB;
-    const low: AddressPolicy = { highProbability: 0, straddleProbability: 0, memoryTop };
-    // Low memory runs out as the destination's dirty pages pile up in the buffer cache.
-    const writePolicy = (progress: number): AddressPolicy =>
-      progress < 0.2 ? low : { highProbability: Math.min(0.5, (progress - 0.2) * 1.2), straddleProbability: 0.015, memoryTop };
+    // Low IOVM space taken by other mappings: grows with the data copied, drops when the caches are purged.
+    const copying = path((progress) => othersAtRest + progress * bytes * PRESSURE_PER_BYTE);
+    const atRest = path(() => othersAtRest);
     let flushes = 0;
     runCopy(sim, {
-      bytes: o.size ?? 256 * MiB,
+      bytes,
       disk: RAID_VOLUME,
       media: new Media(o.seed, RAID_VOLUME.blockBytes),
       seed: o.seed,
       queueDepth: 16,
-      read: { maxBytes: 0x80000, limits: { maxSegments: 129, maxSegmentBytes: 0x10000 }, policy: () => low },
-      write: { maxBytes: 0x80000, limits: { maxSegments: 129, maxSegmentBytes: 0x10000 }, policy: writePolicy },
+      source: { otherDisk: true, bytesPerNs: 1.6, batchBytes: 8 * MiB },
+      read: { maxBytes: d.IOMaximumByteCountRead, dma: atRest },
+      write: { maxBytes: d.IOMaximumByteCountWrite, dma: copying },
+      verify: { maxBytes: d.IOMaximumByteCountRead, dma: atRest },
       flushEveryBytes: 32 * MiB,
-      // The bug: the DEXT answers SYNCHRONIZE CACHE itself, without MR_DCMD_CTRL_CACHE_FLUSH.
+      // The bug: the dext answers SYNCHRONIZE CACHE itself, without MR_DCMD_CTRL_CACHE_FLUSH.
       flush: (s) => {
         const sixteen = flushes++ % 2 === 1;
         s.submit({
@@ -73,8 +80,7 @@ export const lsi3108BufferedCopy: Scenario = {
         });
         s.waitIdle();
       },
-      // A 32-bit SGE carries only the low 32 bits of the page address.
-      landed: (address) => (address >= FOUR_GIB ? strayContent(o.seed, address % FOUR_GIB) : undefined),
+      digest: { at: 'complete', chunkPages: 16 },
       journalEveryBytes: 8 * MiB,
       readBack: true,
     });

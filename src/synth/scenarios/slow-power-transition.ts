@@ -1,17 +1,17 @@
 import { DataDirection, HbaEventKind, HbaEventPhase, SamStatus } from '../../model/events.js';
 import * as cdb from '../cdb.js';
 import { controlLatency, enumerate, ioLatency, RAID_VOLUME, runOne, Timeout } from '../device.js';
+import { dextModel, HEALTHY_DEXT } from '../dext.js';
 import { controllerInit, syncWithControllerFlush } from '../megaraid.js';
 import { PageScatter, PAGE_BYTES } from '../memory.js';
 import { Prng } from '../prng.js';
 import type { Scenario } from '../scenario.js';
 import { Asc, fixedSense, SenseKey } from '../sense.js';
-import { Sim } from '../sim.js';
 import { randomIo } from '../workload.js';
-import { HEALTHY_CONSTRAINTS } from './healthy-copy.js';
+import { HEALTHY_DEXT_PRODUCER } from './healthy-copy.js';
 
 const SECOND = 1_000_000_000;
-/** IOService power states a DEXT's SetPowerState sees here: 0 off, 2 on. */
+/** IOService power states the dext's SetPowerState sees here: 0 off, 2 on. */
 const POWER_OFF = 0;
 const POWER_ON = 2;
 /** MR_DCMD_CTRL_SHUTDOWN: the firmware command a controller driver sends before power-off. */
@@ -19,26 +19,32 @@ const DCMD_CTRL_SHUTDOWN = 0x0105_0000;
 
 export const slowPowerTransition: Scenario = {
   name: 'slow-power-transition',
-  summary: 'system sleep and wake: the HBA takes ~21 s to go from power state 0 to 2, commands arrive while it is off',
+  summary: 'system sleep and wake: the HBA dext takes ~21 s to go from power state 0 to 2, commands arrive while it is off',
+  producer: HEALTHY_DEXT_PRODUCER,
   details: [
-    'A MegaRAID volume doing ordinary I/O; at sleep the cache is flushed (controller flush',
-    'linked to the SYNCHRONIZE CACHE), MR_DCMD_CTRL_SHUTDOWN is sent and the DEXT goes from',
+    'A DriverKit capture (IOVM range and SGL per task, pooled task ids, platform dext) of the',
+    'MegaRAID dext with a volume doing ordinary I/O; at sleep the cache is flushed (controller flush',
+    'linked to the SYNCHRONIZE CACHE), MR_DCMD_CTRL_SHUTDOWN is sent and the dext goes from',
     'power state 2 to 0 in ~0.3 s (HBA event PowerStateChange, arg0 = from, arg1 = to, phase',
     'Issued then Completed with durationNs).',
-    'On wake the 0 -> 2 transition takes ~21.4 s (firmware re-initialisation). A TEST UNIT',
+    'On wake the 0 -> 2 transition takes ~21.4 s (firmware re-initialisation), past the 20 s',
+    'IOUserServer gives a dext to acknowledge SetPowerState. A TEST UNIT',
     'READY and reads submitted while the HBA is still at state 0 (before and during the wake)',
     'are held and complete after it; the first answers UNIT ATTENTION 29/00 (power on, reset)',
     'and is retried. Normal I/O resumes afterwards.',
   ],
   generate(w, o) {
     const rng = new Prng(o.seed);
-    const sim = new Sim(w, rng, { startNs: 1_000_000 });
+    const d = HEALTHY_DEXT;
+    const { sim, path, othersAtRest } = dextModel(w, rng, { declarations: d, sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: false }, lowFreeBytes: 8 * 1024 * 1024 });
+    const dma = path(() => othersAtRest);
     const scatter = new PageScatter(rng.fork(0x5ca7));
     const disk = RAID_VOLUME;
-    const limits = { maxSegments: 257, maxSegmentBytes: 0x10000 };
+    const limits = { maxSegments: d.IOMaximumSegmentCountWrite, maxSegmentBytes: d.IOMaximumSegmentByteCountWrite };
     const policy = { highProbability: 0.7, straddleProbability: 0, memoryTop: 32 * 2 ** 30 };
     const io = (count: number) =>
       randomIo(sim, scatter, {
+        dma,
         count,
         queueDepth: 8,
         blockBytes: disk.blockBytes,
@@ -59,7 +65,8 @@ export const slowPowerTransition: Scenario = {
     };
 
     controllerInit(sim);
-    w.constraints(sim.now, HEALTHY_CONSTRAINTS);
+    sim.note('lun-info target=0 lun=0 write-cache=on write-cache-volatile=yes');
+    w.constraints(sim.now, { ...d });
     sim.wait(rng.int(200_000, 800_000));
     enumerate(sim, disk);
     io(60);
@@ -78,7 +85,7 @@ export const slowPowerTransition: Scenario = {
     });
 
     // Asleep. Shortly before the wake the system already sends a TEST UNIT READY: the HBA
-    // is off, the DEXT holds it until it is powered again. The first command the firmware
+    // is off, the dext holds it until it is powered again. The first command the firmware
     // answers after its reset reports UNIT ATTENTION 29/00.
     sim.wait(Math.round(rng.uniform(38, 46) * SECOND));
     const wakeStart = sim.now + Math.round(rng.uniform(1.5, 3) * SECOND);
@@ -96,13 +103,13 @@ export const slowPowerTransition: Scenario = {
       sim.wait(rng.int(300_000_000, 900_000_000));
       for (let i = 0; i < 4; i++) {
         const pages = rng.pick([1, 4, 8, 16]);
-        const sg = scatter.build(pages * PAGE_BYTES, limits, policy);
+        const sg = dma.map(pages * PAGE_BYTES, 0);
         const lba = 0x0010_0000 + rng.below(0x0800_0000) * 8;
         sim.submit({
           cdb: cdb.rw(false, lba, sg.bytes / disk.blockBytes),
           direction: DataDirection.FromDevice,
           requestedBytes: sg.bytes,
-          segments: sg.packed,
+          dma: sg,
           timeoutMs: Timeout.io,
           latencyNs: wakeEnd - sim.now + rng.int(400_000, 2_000_000),
         });

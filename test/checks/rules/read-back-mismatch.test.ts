@@ -108,7 +108,7 @@ testRule(rule, {
       errors: [
         {
           messageId: 'mismatch',
-          message: 'likely cause: task 1, submitted at 0 s (record 0, byte 0x30), wrote this range through an SGL whose element 0 holds IOVM address 0x123400000 cut to 32 bits, 0x23400000 (sgl-address-truncated), from byte 0 of the transfer',
+          message: 'likely cause: task 1, submitted at 0 s (record 0, byte 0x30), wrote this range through an SGL whose element 0 holds 0x23400000, IOVM address 0x123400000 cut to 32 bits (sgl-address-truncated), from byte 0 of the transfer',
           evidence: { likelyCauseTaskId: 1, likelyCauseTimeNs: 0, likelyCauseRecordIndex: 0, likelyCauseRule: 'sgl-address-truncated', likelyCauseFromByte: 0 },
         },
       ],
@@ -117,6 +117,18 @@ testRule(rule, {
       name: 'the cause names where the DMA went astray, and the chunk digests agree',
       build: (b) => (dextWrite(b, 100, 256, 0x1111, { iova: 0xffff_0000, chunks: Array.from({ length: 32 }, (_, i) => i) }), dextRead(b, 100, 256, 0x2222, Array.from({ length: 32 }, (_, i) => (i < 16 ? i : 100 + i)))),
       errors: [{ messageId: 'mismatch', message: 'from byte 65536 of the transfer, where the data begins to differ', evidence: { likelyCauseFromByte: 65536, likelyCauseAgreesWithChunks: true, firstDifferingChunk: 16 } }],
+    },
+    {
+      name: 'an element running across 4 GiB before the truncated ones: the earliest misdirected byte leads',
+      constraints: { IOMaximumSegmentAddressableBitCount: 32 },
+      build: (b) => (dextWrite(b, 100, 256, 0x1111, { iova: 0xffff_8000 }), dextRead(b, 100, 256, 0x2222)),
+      errors: [
+        {
+          messageId: 'mismatch',
+          message: 'through an SGL whose segment 0 at 0xffff8000 runs across the HBA\'s 32-bit reach (segment-above-address-limit) and whose element 1 holds 0x8000',
+          evidence: { likelyCauseRule: 'segment-above-address-limit', likelyCauseAlsoRules: 'sgl-address-truncated', likelyCauseFromByte: 32768 },
+        },
+      ],
     },
     {
       name: 'an SGL that does not cover its range',
