@@ -1,4 +1,4 @@
-import { FOUR_GIB, PAGE_BYTES, type AddressPolicy, type PageScatter, type SegmentLimits } from './memory.js';
+import { FOUR_GIB, packSegments, PAGE_BYTES, type AddressPolicy, type PageScatter, type SegmentLimits } from './memory.js';
 import type { Prng } from './prng.js';
 
 /**
@@ -29,17 +29,6 @@ export interface TaskDma {
 export interface DmaPath {
   /** Maps up to `bytes` (a multiple of 4 KiB) for one task; `progress` (0..1) is how far the workload is. */
   map(bytes: number, progress: number): TaskDma;
-}
-
-function pack(elements: ReadonlyArray<readonly [number, number]>): Uint8Array {
-  const packed = new Uint8Array(elements.length * 16);
-  const view = new DataView(packed.buffer);
-  elements.forEach(([address, length], i) => {
-    view.setUint32(i * 16, address % FOUR_GIB, true);
-    view.setUint32(i * 16 + 4, Math.floor(address / FOUR_GIB), true);
-    view.setUint32(i * 16 + 8, length, true);
-  });
-  return packed;
 }
 
 /** The OS hands a kext page-scattered physical pages; a `hbaBits`-bit DMA engine drops the bits above. */
@@ -164,6 +153,6 @@ export class DextDma implements DmaPath {
       const used = this.sgl.truncateTo32 ? programmed % FOUR_GIB : programmed;
       astray.push(used === iova + at ? undefined : used);
     }
-    return { bytes, segments: pack(elements), buffer: { address: iova, length: bytes }, astray, release: () => this.space.unmap(iova) };
+    return { bytes, segments: packSegments(elements), buffer: { address: iova, length: bytes }, astray, release: () => this.space.unmap(iova) };
   }
 }

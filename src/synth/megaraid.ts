@@ -58,3 +58,17 @@ export function syncWithControllerFlush(sim: Sim, dirtyBytes: number, c: Uint8Ar
   sim.waitIdle();
   return id;
 }
+
+/**
+ * The seed case's bug: the driver answers SYNCHRONIZE CACHE itself, without
+ * MR_DCMD_CTRL_CACHE_FLUSH, in ~15-40 us; (10) and (16) alternate by `n`.
+ */
+export function syncWithoutFlush(sim: Sim, n: number): void {
+  sim.submit({
+    cdb: n % 2 === 1 ? cdb.synchronizeCache16() : cdb.synchronizeCache10(),
+    direction: DataDirection.None,
+    timeoutMs: Timeout.sync,
+    latencyNs: sim.rng.int(14_000, 40_000),
+  });
+  sim.waitIdle();
+}

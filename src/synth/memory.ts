@@ -39,6 +39,18 @@ export interface ScatterList {
   pageAddresses: number[];
 }
 
+/** (address, length) pairs as the native format packs a segment list: u64 address, u64 length, little-endian. */
+export function packSegments(segs: ReadonlyArray<readonly [number, number]>): Uint8Array {
+  const packed = new Uint8Array(segs.length * 16);
+  const view = new DataView(packed.buffer);
+  segs.forEach(([address, length], i) => {
+    view.setUint32(i * 16, address % FOUR_GIB, true);
+    view.setUint32(i * 16 + 4, Math.floor(address / FOUR_GIB), true);
+    view.setUint32(i * 16 + 8, length, true);
+  });
+  return packed;
+}
+
 /** Low memory starts above the first 16 MiB and ends below the 3 GiB PCI hole. */
 const LOW_START = 16 * 1024 * 1024;
 const LOW_END = 3 * 1024 * 1024 * 1024;
@@ -74,14 +86,7 @@ export class PageScatter {
         pageAddresses.push(address);
       }
     }
-    const packed = new Uint8Array(segs.length * 16);
-    const view = new DataView(packed.buffer);
-    segs.forEach(([address, length], i) => {
-      view.setUint32(i * 16, address % FOUR_GIB, true);
-      view.setUint32(i * 16 + 4, Math.floor(address / FOUR_GIB), true);
-      view.setUint32(i * 16 + 8, length, true);
-    });
-    return { bytes: pageAddresses.length * PAGE_BYTES, packed, segmentCount: segs.length, pageAddresses };
+    return { bytes: pageAddresses.length * PAGE_BYTES, packed: packSegments(segs), segmentCount: segs.length, pageAddresses };
   }
 
   /** Contiguous pages in a run: mostly single pages, sometimes a few, rarely dozens. */

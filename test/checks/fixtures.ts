@@ -49,6 +49,12 @@ export function pages(base: number, bytes: number): Array<{ address: number; len
   return out;
 }
 
+/** A WRITE(10) task that moves exactly what its segments cover. */
+export function segmentWrite(segments: Array<{ address: number | bigint; length: number }>) {
+  const bytes = segments.reduce((a, s) => a + s.length, 0);
+  return { cdb: rw10(true, 0, bytes / 512), direction: DataDirection.ToDevice, requestedBytes: bytes, segments };
+}
+
 /** An HBA event at the builder's current time. */
 export function hba(b: TraceBuilder, e: { kind: number; taskId?: number; phase?: number; status?: number; durationNs?: number; arg0?: number; arg1?: number; detail?: string }): void {
   b.w.hba({ timeNs: b.timeNs, ...e });

@@ -3,22 +3,11 @@
  * (segmentBoundary: 4 GiB for descriptors that keep the high address word fixed within one
  * element). Only checked when segmentBoundary is set: no IOKit key carries it.
  */
+import { addressLimitText } from '../constraints.js';
 import { hex, segmentEvidence } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 const TWO32 = 0x1_0000_0000;
-
-/** "4 GiB", "64 KiB": a power-of-two boundary as people say it. */
-function sizeText(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let u = 0;
-  let v = bytes;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v} ${units[u]}`;
-}
 
 export default defineRule({
   meta: {
@@ -56,7 +45,7 @@ export default defineRule({
         const at = segs.address(first) + BigInt(firstOffset);
         report({
           messageId: 'crosses',
-          data: { index: first, address: hex(segs.address(first)), length: segs.length(first), boundary: sizeText(boundary), crossing: hex(at), more: crossing > 1 ? `; ${crossing} elements of this task cross one` : '' },
+          data: { index: first, address: hex(segs.address(first)), length: segs.length(first), boundary: addressLimitText(Math.log2(boundary)), crossing: hex(at), more: crossing > 1 ? `; ${crossing} elements of this task cross one` : '' },
           at: s,
           task: s,
           evidence: { ...segmentEvidence(s, first), boundary, crossingAt: hex(at), crossingElements: crossing },

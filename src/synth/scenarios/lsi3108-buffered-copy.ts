@@ -1,9 +1,7 @@
-import { DataDirection } from '../../model/events.js';
-import * as cdb from '../cdb.js';
 import { runCopy } from '../copy.js';
 import { dextModel, LSI3108_DEXT } from '../dext.js';
-import { enumerate, RAID_VOLUME, Timeout } from '../device.js';
-import { controllerInit } from '../megaraid.js';
+import { enumerate, RAID_VOLUME } from '../device.js';
+import { controllerInit, syncWithoutFlush } from '../megaraid.js';
 import { Media } from '../media.js';
 import { Prng } from '../prng.js';
 import type { Scenario } from '../scenario.js';
@@ -69,17 +67,8 @@ export const lsi3108BufferedCopy: Scenario = {
       write: { maxBytes: d.IOMaximumByteCountWrite, dma: copying },
       verify: { maxBytes: d.IOMaximumByteCountRead, dma: atRest },
       flushEveryBytes: 32 * MiB,
-      // The bug: the dext answers SYNCHRONIZE CACHE itself, without MR_DCMD_CTRL_CACHE_FLUSH.
-      flush: (s) => {
-        const sixteen = flushes++ % 2 === 1;
-        s.submit({
-          cdb: sixteen ? cdb.synchronizeCache16() : cdb.synchronizeCache10(),
-          direction: DataDirection.None,
-          timeoutMs: Timeout.sync,
-          latencyNs: s.rng.int(14_000, 40_000),
-        });
-        s.waitIdle();
-      },
+      // The bug: SYNCHRONIZE CACHE answered without MR_DCMD_CTRL_CACHE_FLUSH.
+      flush: (s) => syncWithoutFlush(s, flushes++),
       digest: { at: 'complete', chunkPages: 16 },
       journalEveryBytes: 8 * MiB,
       readBack: true,

@@ -1,8 +1,6 @@
-import { DataDirection } from '../../model/events.js';
-import * as cdb from '../cdb.js';
 import { runCopy } from '../copy.js';
-import { enumerate, RAID_VOLUME, Timeout } from '../device.js';
-import { controllerInit } from '../megaraid.js';
+import { enumerate, RAID_VOLUME } from '../device.js';
+import { controllerInit, syncWithoutFlush } from '../megaraid.js';
 import { Media, strayContent } from '../media.js';
 import { FOUR_GIB, type AddressPolicy } from '../memory.js';
 import { Prng } from '../prng.js';
@@ -65,17 +63,8 @@ export const lsi3108KextBufferedCopy: Scenario = {
       read: { maxBytes: 0x80000, limits: { maxSegments: 129, maxSegmentBytes: 0x10000 }, policy: () => low },
       write: { maxBytes: 0x80000, limits: { maxSegments: 129, maxSegmentBytes: 0x10000 }, policy: writePolicy },
       flushEveryBytes: 32 * MiB,
-      // The bug: the driver answers SYNCHRONIZE CACHE itself, without MR_DCMD_CTRL_CACHE_FLUSH.
-      flush: (s) => {
-        const sixteen = flushes++ % 2 === 1;
-        s.submit({
-          cdb: sixteen ? cdb.synchronizeCache16() : cdb.synchronizeCache10(),
-          direction: DataDirection.None,
-          timeoutMs: Timeout.sync,
-          latencyNs: s.rng.int(14_000, 40_000),
-        });
-        s.waitIdle();
-      },
+      // The bug: SYNCHRONIZE CACHE answered without MR_DCMD_CTRL_CACHE_FLUSH.
+      flush: (s) => syncWithoutFlush(s, flushes++),
       // A 32-bit SGE carries only the low 32 bits of the page address.
       landed: (address) => (address >= FOUR_GIB ? strayContent(o.seed, address % FOUR_GIB) : undefined),
       journalEveryBytes: 8 * MiB,

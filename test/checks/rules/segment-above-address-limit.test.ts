@@ -1,13 +1,6 @@
 import rule from '../../../src/checks/rules/segment-above-address-limit.js';
 import { testRule } from '../../helpers/rule-tester.js';
-import { DataDirection, constraints, rw10 } from '../fixtures.js';
-
-const write = (segments: Array<{ address: number | bigint; length: number }>) => ({
-  cdb: rw10(true, 0, segments.reduce((a, s) => a + s.length, 0) / 512),
-  direction: DataDirection.ToDevice,
-  requestedBytes: segments.reduce((a, s) => a + s.length, 0),
-  segments,
-});
+import { constraints, segmentWrite as write } from '../fixtures.js';
 
 testRule(rule, {
   valid: [

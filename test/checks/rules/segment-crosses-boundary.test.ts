@@ -1,15 +1,8 @@
 import rule from '../../../src/checks/rules/segment-crosses-boundary.js';
 import { testRule } from '../../helpers/rule-tester.js';
-import { constraints, dextTask, DataDirection, rw10, splitRange } from '../fixtures.js';
+import { constraints, dextTask, segmentWrite as write, splitRange } from '../fixtures.js';
 
 const FOUR_GIB = 0x1_0000_0000;
-const write = (segments: Array<{ address: number | bigint; length: number }>) => ({
-  cdb: rw10(true, 0, segments.reduce((a, s) => a + s.length, 0) / 512),
-  direction: DataDirection.ToDevice,
-  requestedBytes: segments.reduce((a, s) => a + s.length, 0),
-  segments,
-});
-
 testRule(rule, {
   valid: [
     { name: 'no boundary declared: elements may cross 4 GiB', build: (b) => void b.task(write([{ address: FOUR_GIB - 4096, length: 8192 }])) },
