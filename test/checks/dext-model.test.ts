@@ -3,11 +3,13 @@
  * when recorded, the SGL the driver built from it. Segment rules judge only a recorded list; the
  * range-and-SGL rules say each defect once.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkEvents } from '../../src/checks/engine.js';
+import { walkSgl } from '../../src/checks/sgl.js';
 import { constraintConfig } from '../../src/checks/constraints.js';
 import { PackedSegmentList } from '../../src/model/segments.js';
-import type { TraceEvent } from '../../src/model/events.js';
+import type { TaskSubmitted, TraceEvent } from '../../src/model/events.js';
 import { buildTraceEvents } from '../helpers/trace.js';
 import { DataDirection, dextTask, low32, rw10, splitRange } from './fixtures.js';
 
@@ -41,5 +43,71 @@ describe('DriverKit traces through every rule', () => {
       dextTask(b, { lba: 3072, blocks: 16, iova: 0x9100_0000, sgl: [{ address: 0x9100_0000, length: 8192 }, { address: 0x9100_0000, length: 0 }, { address: 0x9100_1000, length: 4096 }] }); // overlap + long
     });
     expect(rulesFound(events).sort()).toEqual(['buffer-above-address-limit:1', 'sgl-address-truncated:1', 'sgl-not-covering-buffer:2']);
+  });
+});
+
+describe('walking an SGL against its range', () => {
+  const submitWith = (address: bigint, length: number, sgl: Array<{ address: bigint; length: number }>): TaskSubmitted => ({
+    kind: 'submit',
+    offset: 0,
+    index: 0,
+    timeNs: 0,
+    taskId: 1n,
+    targetId: 0n,
+    lun: 0,
+    tag: 0n,
+    attribute: 0,
+    direction: DataDirection.ToDevice,
+    requestedBytes: length,
+    timeoutMs: 0,
+    cdb: new Uint8Array(10),
+    segments: PackedSegmentList.from(sgl),
+    sglRecorded: true,
+    buffer: { address, length },
+  });
+  /** The range split into elements of the given lengths (the last takes the rest). */
+  const split = (address: bigint, length: number, cuts: number[]) => {
+    const out: Array<{ address: bigint; length: number }> = [];
+    let at = 0;
+    for (const c of cuts) {
+      if (at >= length) break;
+      const n = Math.min(c, length - at);
+      out.push({ address: address + BigInt(at), length: n });
+      at += n;
+    }
+    if (at < length) out.push({ address: address + BigInt(at), length: length - at });
+    return out;
+  };
+  const range = fc.record({
+    address: fc.oneof(fc.bigInt({ min: 0n, max: 1n << 40n }), fc.bigInt({ min: 0xffff_0000n, max: 0x1_0001_0000n }), fc.bigInt({ min: (1n << 64n) - (1n << 30n), max: (1n << 64n) - (1n << 24n) })),
+    length: fc.integer({ min: 1, max: 1 << 24 }),
+    cuts: fc.array(fc.integer({ min: 1, max: 1 << 22 }), { maxLength: 40 }),
+  });
+
+  it('an SGL that walks its range covers it, whatever the element sizes; cut to 32 bits it is truncated exactly where the range lies past 4 GiB', () => {
+    fc.assert(
+      fc.property(range, ({ address, length, cuts }) => {
+        const sgl = split(address, length, cuts);
+        expect(walkSgl(submitWith(address, length, sgl))).toMatchObject({ truncated: 0, problem: undefined, totalBytes: length });
+        const cut = walkSgl(submitWith(address, length, sgl.map((e) => ({ ...e, address: e.address & 0xffff_ffffn }))))!;
+        expect(cut.problem).toBeUndefined();
+        expect(cut.truncated).toBe(sgl.filter((e) => e.address >= 1n << 32n).length);
+      }),
+      { numRuns: 300, seed: 20261205 },
+    );
+  });
+
+  it('two elements swapped are out of order; one dropped is a gap or a short list; one repeated is an overlap or a long list', () => {
+    fc.assert(
+      fc.property(range.filter((r) => r.cuts.length >= 2 && r.length > 2 * r.cuts[0]!), ({ address, length, cuts }) => {
+        const sgl = split(address, length, cuts);
+        fc.pre(sgl.length >= 3);
+        const swapped = [sgl[1]!, sgl[0]!, ...sgl.slice(2)];
+        expect(walkSgl(submitWith(address, length, swapped))!.problem).toBe('outOfOrder');
+        expect(['gap', 'short']).toContain(walkSgl(submitWith(address, length, [sgl[0]!, ...sgl.slice(2)]))!.problem);
+        expect(['overlap', 'long', 'outside']).toContain(walkSgl(submitWith(address, length, [sgl[0]!, sgl[0]!, ...sgl.slice(1)]))!.problem);
+      }),
+      { numRuns: 300, seed: 20261205 },
+    );
   });
 });

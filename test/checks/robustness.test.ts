@@ -24,6 +24,9 @@ const submit = fc.record({
     fc.constantFrom(0x28, 0x2a, 0x88, 0x8a, 0x35, 0x91, 0x41, 0x93, 0x89, 0x2f, 0x7f, 0x08, 0x0a, 0xc5).chain((op) => fc.uint8Array({ minLength: 5, maxLength: 32 }).map((rest) => Uint8Array.of(op, ...rest))),
   ),
   segments: fc.array(fc.record({ address: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), length: fc.integer({ min: 0, max: 1 << 20 }) }), { maxLength: 8 }),
+  // DriverKit's one IOVM range, anywhere in 64 bits, and whether the list is the recorded SGL.
+  buffer: fc.option(fc.record({ address: fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(0xffff_f000n, 0x1_0000_0000n, (1n << 64n) - 4096n)), length: fc.integer({ min: 0, max: 1 << 22 }) }), { nil: undefined }),
+  sglRecorded: fc.option(fc.boolean(), { nil: undefined }),
 }).map((s): TraceEvent => ({ kind: 'submit', ...origin, targetId: 0n, tag: s.taskId, attribute: 0, bundleSlot: undefined, ...s, segments: PackedSegmentList.from(s.segments) }) as TraceEvent);
 
 const complete = fc.record({
@@ -57,8 +60,8 @@ const digest = fc.record({
 const note = fc.oneof(fc.string(), fc.constantFrom('lun-info lun=0 block-size=4096 capacity-blocks=10 write-cache=on', 'lun-info target=x lun=-1 block-size=0')).map((text): TraceEvent => ({ kind: 'note', ...origin, text }));
 
 const constraintsRecord = fc.dictionary(
-  fc.constantFrom('IOMaximumSegmentCountWrite', 'IOMaximumSegmentAddressableBitCount', 'IOMinimumSegmentAlignmentByteCount', 'IOMaximumByteCountRead', 'HBA Data Alignment', 'Unknown Key'),
-  fc.oneof(fc.integer({ min: 0, max: 1 << 20 }), fc.constantFrom(32, 64, 3, '0x80000', 'junk', true)),
+  fc.constantFrom('IOMaximumSegmentCountWrite', 'IOMaximumSegmentAddressableBitCount', 'IOMinimumSegmentAlignmentByteCount', 'IOMaximumByteCountRead', 'HBA Data Alignment', 'dmaNumAddressBits', 'segmentBoundary', 'Unknown Key'),
+  fc.oneof(fc.integer({ min: 0, max: 1 << 20 }), fc.constantFrom(32, 36, 64, 3, 4096, 4294967296, '0x80000', 'junk', true)),
 ).map((entries): TraceEvent => ({ kind: 'constraints', ...origin, entries }));
 
 const events = fc.array(fc.oneof({ weight: 5, arbitrary: submit }, { weight: 5, arbitrary: complete }, hba, digest, note, constraintsRecord), { maxLength: 60 }).map((list) =>
