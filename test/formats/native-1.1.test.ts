@@ -151,7 +151,8 @@ describe('native 1.1: capture gaps (CAPTURE_GAP)', () => {
 describe('version 1.0 files stay readable', () => {
   it('a committed 1.0 trace gives exactly the events of the same trace written as 1.1 (header version aside)', () => {
     const v10 = readFileSync(new URL('fixtures/slow-power-transition-1.0.sct', import.meta.url));
-    const v11 = readFileSync(new URL('../../traces/slow-power-transition.sct', import.meta.url));
+    // The same kext-style trace as traces/slow-power-transition.sct was before the samples became DriverKit captures.
+    const v11 = readFileSync(new URL('fixtures/slow-power-transition-1.1.sct', import.meta.url));
     expect([v10[10], v11[10]]).toEqual([0, 1]); // minor versions
     const a = decodeNative(v10);
     const b = decodeNative(v11);
