@@ -1,0 +1,381 @@
+/**
+ * What the unit sequence numbers of SCT1 lines say about the log that carried them: which
+ * units it lost (capture gaps), which lines it delivered twice (ignored), which numbers were
+ * damaged on the way. docs/FORMAT.md, "Carrying records in a text log" → "Reading", states the
+ * rules implemented here; the constants below are the numbers it names.
+ *
+ * A *stream* is the run of numbers one writer's counter produces (one counter under a lock, or
+ * one per queue). Units of a stream settle in number order behind a frontier; a number still
+ * missing once REORDER_WINDOW later units of its stream have arrived was lost.
+ */
+
+/** A missing unit is given up once this many later units of its stream have arrived. */
+export const REORDER_WINDOW = 64;
+/** A number less than this far ahead of a stream's frontier continues the stream at once. */
+export const NEAR = 1024;
+/** A number up to this far ahead continues the stream after lost units, once a next one confirms it. */
+export const REACH = 1 << 24;
+/** A number up to this far behind a stream's frontier is a late unit of it. */
+export const BEHIND = 1024;
+/** Completed units remembered (with a CRC32C of each fragment) to recognise a line delivered again. */
+export const REMEMBERED = 1024;
+/** Fragment CRCs kept for those units at most (bounds memory for units of many parts). */
+const REMEMBERED_FRAGMENTS = 1 << 16;
+const MAX_STREAMS = 64;
+const MAX_TENTATIVE = 64;
+const MAX_LATE = 256;
+/** Recent arrivals kept to explain a missing unit by a damaged number (power of two). */
+const RECENT = 256;
+/** Most arrivals between a missing unit's neighbours that are searched for its damaged number. */
+const MATCH_SPAN = 16;
+/** Incomplete units named one by one in a gap's detail; the rest are counted. */
+const NAMED_INCOMPLETE = 3;
+
+type State = 'open' | 'done' | 'damaged';
+
+interface Entry {
+  seq: number;
+  /** Order of first arrival among all units. */
+  arrival: number;
+  /** Byte offset of the unit's first line. */
+  offset: number;
+  state: State;
+  /** Time of the unit's record, once decoded (none for a file header or damage). */
+  timeNs?: number;
+  /** The stream whose pending set holds it. */
+  stream?: Stream;
+  /** Waiting for a next number to confirm where it belongs. */
+  tentative?: { jumpOf?: Stream; collision: boolean };
+  /** Arrived behind its stream's frontier. */
+  late?: boolean;
+}
+
+interface Stream {
+  /** Lowest number not yet settled. */
+  next: number;
+  /** Units that arrived at or ahead of the frontier, by number. */
+  pending: Map<number, Entry>;
+  /** Time of the last settled unit that had one. */
+  lastTimeNs?: number;
+  /** Arrival of unit next - 1, when it arrived. */
+  lastArrival?: number;
+  lastActive: number;
+}
+
+/** A capture loss found in the numbers. */
+export interface GapReport {
+  /** The line where the loss became evident (the first unit after it, else the last one before). */
+  offset: number;
+  timeNs: number;
+  endNs: number;
+  /** Units lost: numbers that never arrived and units that arrived incomplete. */
+  lost: number;
+  detail: string;
+}
+
+/** What the tracker needs from the reader that holds the fragments. */
+export interface SequenceHost {
+  /** Gives up an incomplete unit the tracker has accounted for; what had arrived of it. */
+  dropIncomplete(seq: number): { received: number; parts: number } | undefined;
+  gap(report: GapReport): void;
+  /** A damaged sequence number (damage: the input is not what the writer wrote). */
+  damage(offset: number, message: string): void;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const ahead = (from: number, to: number) => (to - from) >>> 0;
+
+/** Numbers whose 8-digit hex forms differ in exactly one digit (one damaged character). */
+function oneDigitApart(a: number, b: number): boolean {
+  const x = (a ^ b) >>> 0;
+  if (x === 0) return false;
+  for (let shift = 0; shift < 32; shift += 4) if (((x >>> shift) & 0xf) !== 0) return x >>> shift <= 0xf;
+  return false;
+}
+
+/** Seconds for a person, exact to the nanosecond: 12.000431 s, 12.004 s, 0.000000003 s. */
+function seconds(ns: number): string {
+  const fraction = String(ns % 1e9).padStart(9, '0').replace(/0+$/, '');
+  return `${Math.floor(ns / 1e9)}${fraction ? `.${fraction}` : ''} s`;
+}
+
+export class SequenceTracker {
+  private readonly streams: Stream[] = [];
+  private readonly tentatives: Entry[] = [];
+  private readonly late = new Map<number, Entry>();
+  /** The unit being reassembled under each number (at most one at a time). */
+  private readonly open = new Map<number, Entry>();
+  /** Completed units: the CRC32C of each fragment, by number (oldest first). */
+  private readonly completed = new Map<number, Uint32Array>();
+  private completedFragments = 0;
+  private readonly recent: (Entry | undefined)[] = new Array(RECENT);
+  private arrivals = 0;
+  private lastTimeNs = 0;
+
+  constructor(private readonly host: SequenceHost) {}
+
+  /** True when this fragment is one of a unit already completed, delivered again. */
+  isRepeat(seq: number, part: number, parts: number, fragmentCrc: number): boolean {
+    const c = this.completed.get(seq);
+    return c !== undefined && c.length === parts && c[part - 1] === fragmentCrc;
+  }
+
+  /** The first fragment of a unit arrived (not a repeat). */
+  begin(seq: number, offset: number): void {
+    const e: Entry = { seq, arrival: ++this.arrivals, offset, state: 'open' };
+    this.recent[e.arrival % RECENT] = e;
+    // A number a different unit already carries: not a continuation of anything.
+    const collision = this.completed.has(seq) || this.late.has(seq) || this.streams.some((s) => s.pending.has(seq)) || this.tentatives.some((t) => t.seq === seq);
+    this.open.set(seq, e);
+    const near = collision ? undefined : this.nearest(seq);
+    if (near?.kind === 'ahead') return this.place(e, near.stream);
+    if (near?.kind === 'behind') {
+      e.late = true;
+      this.late.set(seq, e);
+      if (this.late.size > MAX_LATE) this.forgetLate(this.late.values().next().value as Entry);
+      return;
+    }
+    const confirmed = this.tentatives.find((t) => t.seq !== seq && ahead(t.seq, seq) < NEAR);
+    if (confirmed) return this.place(e, this.promote(confirmed));
+    e.tentative = { ...(near?.kind === 'jump' ? { jumpOf: near.stream } : {}), collision };
+    this.tentatives.push(e);
+    if (this.tentatives.length > MAX_TENTATIVE) this.resolve(this.tentatives[0]!);
+  }
+
+  /** A unit is complete: decoded (with the time of its record, if it has one) or found damaged. */
+  complete(seq: number, fragmentCrcs: Uint32Array, timeNs: number | undefined, damaged: boolean): void {
+    this.remember(seq, fragmentCrcs);
+    if (timeNs !== undefined) this.lastTimeNs = timeNs;
+    const e = this.open.get(seq);
+    if (!e) return;
+    this.open.delete(seq);
+    e.state = damaged ? 'damaged' : 'done';
+    if (timeNs !== undefined) e.timeNs = timeNs;
+    if (e.stream) this.advance(e.stream);
+  }
+
+  /** A line of this unit was damaged (already reported): the unit is accounted for, not lost. */
+  damagedLine(seq: number, offset: number): void {
+    if (this.completed.has(seq)) return;
+    if (!this.open.has(seq)) this.begin(seq, offset);
+    const e = this.open.get(seq)!;
+    this.open.delete(seq);
+    e.state = 'damaged';
+    if (e.stream) this.advance(e.stream);
+  }
+
+  /** End of input: every loss still pending is reported, every unconfirmed number resolved. */
+  end(): void {
+    for (const s of [...this.streams]) this.retire(s);
+    while (this.tentatives.length) this.resolve(this.tentatives[0]!);
+    for (const e of [...this.late.values()]) this.forgetLate(e);
+  }
+
+  /** A late unit leaves memory; if it is still incomplete, it was lost. */
+  private forgetLate(e: Entry): void {
+    this.late.delete(e.seq);
+    if (e.state === 'open') this.report(e.seq, 1, 0, [this.drop(e)], this.lastTimeNs, undefined, e.offset);
+  }
+
+  private nearest(seq: number): { stream: Stream; kind: 'ahead' | 'behind' | 'jump' } | undefined {
+    let best: { stream: Stream; kind: 'ahead' | 'behind' | 'jump' } | undefined;
+    let bestRank = Infinity;
+    for (const s of this.streams) {
+      const d = ahead(s.next, seq);
+      const b = ahead(seq, s.next);
+      // Continuations first, then late units, then jumps; nearest within each.
+      const [kind, rank] = d < NEAR ? (['ahead', d] as const) : b <= BEHIND ? (['behind', NEAR + b] as const) : d < REACH ? (['jump', 2 * NEAR + d] as const) : [undefined, Infinity];
+      if (kind && rank < bestRank) {
+        bestRank = rank;
+        best = { stream: s, kind };
+      }
+    }
+    return best;
+  }
+
+  /** A tentative unit was confirmed by a next number: the stream it continues or begins. */
+  private promote(t: Entry): Stream {
+    this.tentatives.splice(this.tentatives.indexOf(t), 1);
+    const { jumpOf, collision } = t.tentative!;
+    delete t.tentative;
+    let stream: Stream;
+    if (jumpOf && this.streams.includes(jumpOf)) {
+      stream = jumpOf;
+    } else {
+      // A stream that used these numbers recently: its writer restarted and counts again.
+      const own = this.completed.get(t.seq);
+      for (const s of [...this.streams]) if (ahead(t.seq, s.next) <= BEHIND || (collision && ahead(s.next, t.seq) < NEAR)) this.retire(s, true);
+      if (own && t.state !== 'open') this.remember(t.seq, own);
+      stream = { next: t.seq, pending: new Map(), lastActive: this.arrivals };
+      this.streams.push(stream);
+      if (this.streams.length > MAX_STREAMS) {
+        const idle = this.streams.reduce((a, b) => (b.lastActive < a.lastActive ? b : a));
+        this.retire(idle);
+      }
+    }
+    this.place(t, stream);
+    return stream;
+  }
+
+  private place(e: Entry, s: Stream): void {
+    e.stream = s;
+    s.pending.set(e.seq, e);
+    s.lastActive = this.arrivals;
+    this.advance(s);
+    while (s.pending.size > REORDER_WINDOW) this.forceSettle(s);
+  }
+
+  /** Settles the run of complete units at the frontier. */
+  private advance(s: Stream): void {
+    for (;;) {
+      const e = s.pending.get(s.next);
+      if (!e || e.state === 'open') return;
+      s.pending.delete(s.next);
+      if (e.timeNs !== undefined) s.lastTimeNs = e.timeNs;
+      s.lastArrival = e.arrival;
+      s.next = (s.next + 1) >>> 0;
+    }
+  }
+
+  /** The frontier waited long enough: what is missing or incomplete there was lost. */
+  private forceSettle(s: Stream): void {
+    let after: Entry | undefined;
+    let afterD = Infinity;
+    let lastOpenD = -1;
+    for (const e of s.pending.values()) {
+      const d = ahead(s.next, e.seq);
+      if (e.state === 'open') lastOpenD = Math.max(lastOpenD, d);
+      else if (d < afterD) {
+        afterD = d;
+        after = e;
+      }
+    }
+    const length = after ? afterD : lastOpenD + 1;
+    const opens = [...s.pending.values()].filter((e) => e.state === 'open' && ahead(s.next, e.seq) < length).sort((a, b) => ahead(s.next, a.seq) - ahead(s.next, b.seq));
+    let missing = length - opens.length;
+    // One unit missing between two that arrived: perhaps it did arrive, with a damaged number.
+    if (length === 1 && after && s.lastArrival !== undefined) {
+      const read = this.explainByDamagedNumber(s.next, s.lastArrival, after.arrival);
+      if (read && missing === 1) missing = 0;
+    }
+    const incomplete = opens.map((e) => {
+      s.pending.delete(e.seq);
+      return this.drop(e);
+    });
+    if (missing + incomplete.length > 0) {
+      const endNs = after ? this.timeFrom(s, after) : undefined;
+      const last = opens[opens.length - 1];
+      this.report(s.next, length, missing, incomplete, s.lastTimeNs, endNs, after?.offset ?? last!.offset);
+    }
+    s.next = (s.next + length) >>> 0;
+    if (!after) delete s.lastArrival;
+    this.advance(s);
+  }
+
+  /** Time of `from` or of the first unit after it (in number order) that has one. */
+  private timeFrom(s: Stream, from: Entry): number | undefined {
+    if (from.timeNs !== undefined) return from.timeNs;
+    let best: Entry | undefined;
+    for (const e of s.pending.values()) if (e.timeNs !== undefined && ahead(from.seq, e.seq) < ahead(from.seq, best?.seq ?? from.seq - 1)) best = e;
+    return best?.timeNs;
+  }
+
+  /**
+   * A unit that arrived between the neighbours of missing unit `seq`, whose number is one hex
+   * digit away from it and fits nowhere else, is that unit with a damaged number: reported as
+   * damage. True when its record was read (the number is then not missing).
+   */
+  private explainByDamagedNumber(seq: number, previousArrival: number, nextArrival: number): boolean {
+    if (nextArrival - previousArrival - 1 > MATCH_SPAN) return false;
+    for (let a = previousArrival + 1; a < nextArrival; a++) {
+      const c = this.recent[a % RECENT];
+      if (!c || c.arrival !== a || !oneDigitApart(c.seq, seq) || !this.isStray(c)) continue;
+      const fate = c.state === 'done' ? 'its record was read' : c.state === 'damaged' ? 'its unit was damaged as well' : 'its unit could not be reassembled';
+      this.host.damage(c.offset, `SCT1 line carries sequence number ${hex(c.seq)} where unit ${hex(seq)} was due (${hex(seq)} never arrived, its neighbours did): the number looks damaged; ${fate}`);
+      this.discard(c);
+      return c.state === 'done';
+    }
+    return false;
+  }
+
+  /** A unit no stream accounts for: unconfirmed, late, or alone far ahead of its stream. */
+  private isStray(c: Entry): boolean {
+    if (c.tentative) return this.tentatives.includes(c);
+    if (c.late) return this.late.get(c.seq) === c;
+    const stream = c.stream;
+    if (!stream || stream.pending.get(c.seq) !== c) return false;
+    const known = (n: number) => this.completed.has(n) || stream.pending.has(n);
+    return !known((c.seq - 1) >>> 0) && !known((c.seq + 1) >>> 0);
+  }
+
+  private discard(c: Entry): void {
+    if (c.tentative) this.tentatives.splice(this.tentatives.indexOf(c), 1);
+    if (c.late) this.late.delete(c.seq);
+    if (c.stream) c.stream.pending.delete(c.seq);
+    if (c.state === 'open') this.drop(c);
+  }
+
+  /** Gives up an incomplete unit; what had arrived of it. */
+  private drop(e: Entry): { seq: number; received: number; parts: number } {
+    if (this.open.get(e.seq) === e) this.open.delete(e.seq);
+    const got = this.host.dropIncomplete(e.seq);
+    return { seq: e.seq, received: got?.received ?? 0, parts: got?.parts ?? 0 };
+  }
+
+  /** Settles everything a stream still holds and forgets it (end of input, or its writer restarted). */
+  private retire(s: Stream, restarted = false): void {
+    while (s.pending.size) {
+      this.advance(s);
+      if (s.pending.size) this.forceSettle(s);
+    }
+    this.streams.splice(this.streams.indexOf(s), 1);
+    if (!restarted) return;
+    // Its numbers will be used again: forget the units that carried them.
+    for (const seq of [...this.completed.keys()]) {
+      if (ahead(seq, s.next) <= BEHIND + REORDER_WINDOW || ahead(s.next, seq) < NEAR) {
+        this.completedFragments -= this.completed.get(seq)!.length;
+        this.completed.delete(seq);
+      }
+    }
+    for (const e of [...this.late.values()]) if (ahead(e.seq, s.next) <= BEHIND + REORDER_WINDOW) this.forgetLate(e);
+  }
+
+  /** An unconfirmed unit is settled on its own: a lone unit, a lost one, or a damaged number. */
+  private resolve(t: Entry): void {
+    this.tentatives.splice(this.tentatives.indexOf(t), 1);
+    if (t.state === 'open') {
+      this.report(t.seq, 1, 0, [this.drop(t)], this.lastTimeNs, undefined, t.offset);
+    } else if (t.state === 'done' && t.tentative!.collision) {
+      this.host.damage(t.offset, `SCT1 unit ${hex(t.seq)} carries the sequence number of a different unit that arrived before it (a damaged number, or a writer that restarted and counts again without a file header); its record was read`);
+    }
+  }
+
+  private remember(seq: number, fragmentCrcs: Uint32Array): void {
+    const old = this.completed.get(seq);
+    if (old) {
+      this.completedFragments -= old.length;
+      this.completed.delete(seq);
+    }
+    this.completed.set(seq, fragmentCrcs);
+    this.completedFragments += fragmentCrcs.length;
+    while (this.completed.size > REMEMBERED || this.completedFragments > REMEMBERED_FRAGMENTS) {
+      const [oldest, crcs] = this.completed.entries().next().value as [number, Uint32Array];
+      this.completed.delete(oldest);
+      this.completedFragments -= crcs.length;
+    }
+  }
+
+  private report(first: number, length: number, missing: number, incomplete: { seq: number; received: number; parts: number }[], beforeNs: number | undefined, afterNs: number | undefined, offset: number): void {
+    const lost = missing + incomplete.length;
+    const range = length === 1 ? `SCT1 unit ${hex(first)}` : `SCT1 units ${hex(first)}..${hex((first + length - 1) >>> 0)}`;
+    const named = incomplete.slice(0, NAMED_INCOMPLETE).map((u) => `${length === 1 ? '' : `${hex(u.seq)} `}incomplete (${u.received} of ${u.parts} parts arrived)`);
+    if (incomplete.length > NAMED_INCOMPLETE) named.push(`${incomplete.length - NAMED_INCOMPLETE} more incomplete`);
+    let what: string;
+    if (incomplete.length === 0) what = length === 1 ? 'missing' : `missing (${missing} units)`;
+    else if (length === 1) what = named[0]!;
+    else what = `lost (${lost} units: ${[...(missing ? [`${missing} missing`] : []), ...named].join(', ')})`;
+    const when = beforeNs !== undefined && afterNs !== undefined ? ` between ${seconds(beforeNs)} and ${seconds(afterNs)}` : afterNs !== undefined ? ` before ${seconds(afterNs)}` : beforeNs !== undefined ? ` after ${seconds(beforeNs)}` : '';
+    const timeNs = beforeNs ?? afterNs ?? this.lastTimeNs;
+    this.host.gap({ offset, timeNs, endNs: afterNs ?? timeNs, lost, detail: `${range} ${what}${when}` });
+  }
+}
