@@ -6,7 +6,7 @@ import { MAGIC, MAX_BODY_LENGTH, RECORD_HEADER, RECORD_TRAILER, SYNC_BYTES } fro
 import { NativeDecoder } from '../native/reader.js';
 import { decodeChunks, decodeWhole, LineDecoder } from '../ftrace/lines.js';
 import { isProblem, messageOf, parseLine, TRUNCATED_BY_LOG } from './encoding.js';
-import { SequenceTracker } from './sequence.js';
+import { fragmentKey, SequenceTracker } from './sequence.js';
 
 /** Largest unit: a record of the largest body a reader accepts. */
 const MAX_UNIT_BYTES = RECORD_HEADER + MAX_BODY_LENGTH + RECORD_TRAILER;
@@ -18,8 +18,8 @@ const MAX_OPEN_BYTES = 16 * 1024 * 1024;
 interface Assembly {
   parts: number;
   fragments: (Uint8Array | undefined)[];
-  /** CRC32C of each fragment (to recognise a line the log delivers again). */
-  crcs: Uint32Array;
+  /** Key of each fragment (to recognise a line the log delivers again). */
+  keys: Float64Array;
   /** Byte offset of each fragment's line. */
   offsets: number[];
   received: number;
@@ -83,10 +83,10 @@ export class OslogDecoder extends LineDecoder {
       return;
     }
     const { seq, part, parts, payload } = parsed;
-    const crc = crc32c(payload, 0, payload.length);
+    const key = fragmentKey(payload);
     let a = this.open.get(seq);
     // The log delivered a line again: a fragment of a unit already read. Ignored.
-    if (!a && this.sequence.isRepeat(seq, part, parts, crc)) return;
+    if (!a && this.sequence.isRepeat(seq, part, parts, key)) return;
     if (a && a.parts !== parts) {
       this.abandon(seq, a, `a new unit with the same sequence number 0x${seq.toString(16)} began before`);
       a = undefined;
@@ -94,14 +94,14 @@ export class OslogDecoder extends LineDecoder {
     if (!a) {
       this.sequence.begin(seq, offset);
       if (parts === 1) {
-        this.unit(payload, offset, seq, Uint32Array.of(crc));
+        this.unit(payload, offset, seq, Float64Array.of(key));
         return;
       }
       if (this.open.size >= MAX_OPEN_UNITS) {
         const [oldSeq, oldest] = this.open.entries().next().value as [number, Assembly];
         this.abandon(oldSeq, oldest, `more than ${MAX_OPEN_UNITS} units were incomplete at once before`);
       }
-      a = { parts, fragments: new Array(parts), crcs: new Uint32Array(parts), offsets: new Array(parts), received: 0, bytes: 0, offset, damaged: false };
+      a = { parts, fragments: new Array(parts), keys: new Float64Array(parts), offsets: new Array(parts), received: 0, bytes: 0, offset, damaged: false };
       this.open.set(seq, a);
     }
     if (a.damaged) {
@@ -118,14 +118,14 @@ export class OslogDecoder extends LineDecoder {
       return;
     }
     a.fragments[part - 1] = payload;
-    a.crcs[part - 1] = crc;
+    a.keys[part - 1] = key;
     a.offsets[part - 1] = offset;
     a.received++;
     a.bytes += payload.length;
     this.openBytes += payload.length;
     if (a.received === parts) {
       this.forget(seq, a);
-      this.unit(new Uint8Array(Buffer.concat(a.fragments as Uint8Array[])), a.offset, seq, a.crcs, a);
+      this.unit(new Uint8Array(Buffer.concat(a.fragments as Uint8Array[])), a.offset, seq, a.keys, a);
       return;
     }
     while (this.openBytes > MAX_OPEN_BYTES) {
@@ -146,14 +146,14 @@ export class OslogDecoder extends LineDecoder {
       }
       if (++a.received >= a.parts) this.open.delete(seq);
     } else if (parts !== undefined && parts > 1) {
-      this.open.set(seq, { parts, fragments: [], crcs: new Uint32Array(0), offsets: [], received: 1, bytes: 0, offset, damaged: true });
+      this.open.set(seq, { parts, fragments: [], keys: new Float64Array(0), offsets: [], received: 1, bytes: 0, offset, damaged: true });
     }
     this.sequence.damagedLine(seq, offset);
   }
 
-  private unit(bytes: Uint8Array, offset: number, seq: number, crcs: Uint32Array, assembly?: Assembly): void {
+  private unit(bytes: Uint8Array, offset: number, seq: number, keys: Float64Array, assembly?: Assembly): void {
     const index = this.units++;
-    const done = (timeNs: number | undefined, damaged: boolean) => this.sequence.complete(seq, crcs, timeNs, damaged);
+    const done = (timeNs: number | undefined, damaged: boolean) => this.sequence.complete(seq, keys, timeNs, damaged);
     if (startsWith(bytes, MAGIC)) {
       const key = Buffer.from(bytes).toString('latin1');
       if (key === this.headerKey) return done(undefined, false);

@@ -17,9 +17,9 @@ export const NEAR = 1024;
 export const REACH = 1 << 24;
 /** A number up to this far behind a stream's frontier is a late unit of it. */
 export const BEHIND = 1024;
-/** Completed units remembered (with a CRC32C of each fragment) to recognise a line delivered again. */
+/** Completed units remembered (with a hash of each fragment) to recognise a line delivered again. */
 export const REMEMBERED = 1024;
-/** Fragment CRCs kept for those units at most (bounds memory for units of many parts). */
+/** Fragment hashes kept for those units at most (bounds memory for units of many parts). */
 const REMEMBERED_FRAGMENTS = 1 << 16;
 const MAX_STREAMS = 64;
 const MAX_TENTATIVE = 64;
@@ -82,6 +82,24 @@ export interface SequenceHost {
   damage(offset: number, message: string): void;
 }
 
+/**
+ * A 53-bit hash of a fragment's bytes, to recognise the same line again. Not a CRC32C: a record
+ * carries its own CRC32C, so the CRC32C of a whole-record fragment is the same for every record
+ * of that length.
+ */
+export function fragmentKey(bytes: Uint8Array): number {
+  let h1 = 0xdeadbeef ^ bytes.length;
+  let h2 = 0x41c6ce57 ^ bytes.length;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
 const hex = (n: number) => `0x${n.toString(16)}`;
 const ahead = (from: number, to: number) => (to - from) >>> 0;
 
@@ -105,8 +123,8 @@ export class SequenceTracker {
   private readonly late = new Map<number, Entry>();
   /** The unit being reassembled under each number (at most one at a time). */
   private readonly open = new Map<number, Entry>();
-  /** Completed units: the CRC32C of each fragment, by number (oldest first). */
-  private readonly completed = new Map<number, Uint32Array>();
+  /** Completed units: the key of each fragment, by number (oldest first). */
+  private readonly completed = new Map<number, Float64Array>();
   private completedFragments = 0;
   private readonly recent: (Entry | undefined)[] = new Array(RECENT);
   private arrivals = 0;
@@ -115,9 +133,9 @@ export class SequenceTracker {
   constructor(private readonly host: SequenceHost) {}
 
   /** True when this fragment is one of a unit already completed, delivered again. */
-  isRepeat(seq: number, part: number, parts: number, fragmentCrc: number): boolean {
+  isRepeat(seq: number, part: number, parts: number, key: number): boolean {
     const c = this.completed.get(seq);
-    return c !== undefined && c.length === parts && c[part - 1] === fragmentCrc;
+    return c !== undefined && c.length === parts && c[part - 1] === key;
   }
 
   /** The first fragment of a unit arrived (not a repeat). */
@@ -143,8 +161,8 @@ export class SequenceTracker {
   }
 
   /** A unit is complete: decoded (with the time of its record, if it has one) or found damaged. */
-  complete(seq: number, fragmentCrcs: Uint32Array, timeNs: number | undefined, damaged: boolean): void {
-    this.remember(seq, fragmentCrcs);
+  complete(seq: number, fragmentKeys: Float64Array, timeNs: number | undefined, damaged: boolean): void {
+    this.remember(seq, fragmentKeys);
     if (timeNs !== undefined) this.lastTimeNs = timeNs;
     const e = this.open.get(seq);
     if (!e) return;
@@ -208,6 +226,8 @@ export class SequenceTracker {
       if (own && t.state !== 'open') this.remember(t.seq, own);
       stream = { next: t.seq, pending: new Map(), lastActive: this.arrivals };
       this.streams.push(stream);
+      // Its first unit may have arrived just before, with a damaged number.
+      this.explainByDamagedNumber((t.seq - 1) >>> 0, t.arrival - MATCH_SPAN - 1, t.arrival);
       if (this.streams.length > MAX_STREAMS) {
         const idle = this.streams.reduce((a, b) => (b.lastActive < a.lastActive ? b : a));
         this.retire(idle);
@@ -253,9 +273,12 @@ export class SequenceTracker {
     const length = after ? afterD : lastOpenD + 1;
     const opens = [...s.pending.values()].filter((e) => e.state === 'open' && ahead(s.next, e.seq) < length).sort((a, b) => ahead(s.next, a.seq) - ahead(s.next, b.seq));
     let missing = length - opens.length;
-    // One unit missing between two that arrived: perhaps it did arrive, with a damaged number.
-    if (length === 1 && after && s.lastArrival !== undefined) {
-      const read = this.explainByDamagedNumber(s.next, s.lastArrival, after.arrival);
+    // One unit missing or incomplete: perhaps (a line of) it arrived with a damaged number,
+    // among the arrivals from its predecessor (or its own first line) to its successor.
+    if (length === 1) {
+      const seen = opens[0]?.arrival ?? after!.arrival;
+      const from = s.lastArrival ?? seen - MATCH_SPAN - 1;
+      const read = this.explainByDamagedNumber(s.next, from, after ? after.arrival : Math.max(from, seen) + MATCH_SPAN + 1);
       if (read && missing === 1) missing = 0;
     }
     const incomplete = opens.map((e) => {
@@ -286,12 +309,12 @@ export class SequenceTracker {
    * damage. True when its record was read (the number is then not missing).
    */
   private explainByDamagedNumber(seq: number, previousArrival: number, nextArrival: number): boolean {
-    if (nextArrival - previousArrival - 1 > MATCH_SPAN) return false;
-    for (let a = previousArrival + 1; a < nextArrival; a++) {
+    if (nextArrival - previousArrival - 1 > 2 * MATCH_SPAN) return false;
+    for (let a = Math.max(previousArrival + 1, 1); a < nextArrival; a++) {
       const c = this.recent[a % RECENT];
       if (!c || c.arrival !== a || !oneDigitApart(c.seq, seq) || !this.isStray(c)) continue;
       const fate = c.state === 'done' ? 'its record was read' : c.state === 'damaged' ? 'its unit was damaged as well' : 'its unit could not be reassembled';
-      this.host.damage(c.offset, `SCT1 line carries sequence number ${hex(c.seq)} where unit ${hex(seq)} was due (${hex(seq)} never arrived, its neighbours did): the number looks damaged; ${fate}`);
+      this.host.damage(c.offset, `SCT1 line carries sequence number ${hex(c.seq)} where unit ${hex(seq)} was due (and ${hex(seq)} is missing there): the number looks damaged; ${fate}`);
       this.discard(c);
       return c.state === 'done';
     }
@@ -304,14 +327,30 @@ export class SequenceTracker {
     if (c.late) return this.late.get(c.seq) === c;
     const stream = c.stream;
     if (!stream || stream.pending.get(c.seq) !== c) return false;
+    if (this.twin(c)) return true;
     const known = (n: number) => this.completed.has(n) || stream.pending.has(n);
     return !known((c.seq - 1) >>> 0) && !known((c.seq + 1) >>> 0);
+  }
+
+  /** A later unit with the same number, held back because this one took the number first. */
+  private twin(c: Entry): Entry | undefined {
+    return this.tentatives.find((t) => t.seq === c.seq && t.tentative!.collision);
   }
 
   private discard(c: Entry): void {
     if (c.tentative) this.tentatives.splice(this.tentatives.indexOf(c), 1);
     if (c.late) this.late.delete(c.seq);
-    if (c.stream) c.stream.pending.delete(c.seq);
+    if (c.stream) {
+      c.stream.pending.delete(c.seq);
+      // The unit that really carries this number takes its place.
+      const twin = this.twin(c);
+      if (twin) {
+        this.tentatives.splice(this.tentatives.indexOf(twin), 1);
+        delete twin.tentative;
+        twin.stream = c.stream;
+        c.stream.pending.set(twin.seq, twin);
+      }
+    }
     if (c.state === 'open') this.drop(c);
   }
 
@@ -328,6 +367,8 @@ export class SequenceTracker {
       this.advance(s);
       if (s.pending.size) this.forceSettle(s);
     }
+    // Its last unit may have arrived just after, with a damaged number.
+    if (!restarted && s.lastArrival !== undefined) this.explainByDamagedNumber(s.next, s.lastArrival, s.lastArrival + MATCH_SPAN + 1);
     this.streams.splice(this.streams.indexOf(s), 1);
     if (!restarted) return;
     // Its numbers will be used again: forget the units that carried them.
@@ -350,18 +391,18 @@ export class SequenceTracker {
     }
   }
 
-  private remember(seq: number, fragmentCrcs: Uint32Array): void {
+  private remember(seq: number, fragmentKeys: Float64Array): void {
     const old = this.completed.get(seq);
     if (old) {
       this.completedFragments -= old.length;
       this.completed.delete(seq);
     }
-    this.completed.set(seq, fragmentCrcs);
-    this.completedFragments += fragmentCrcs.length;
+    this.completed.set(seq, fragmentKeys);
+    this.completedFragments += fragmentKeys.length;
     while (this.completed.size > REMEMBERED || this.completedFragments > REMEMBERED_FRAGMENTS) {
-      const [oldest, crcs] = this.completed.entries().next().value as [number, Uint32Array];
+      const [oldest, keys] = this.completed.entries().next().value as [number, Float64Array];
       this.completed.delete(oldest);
-      this.completedFragments -= crcs.length;
+      this.completedFragments -= keys.length;
     }
   }
 
