@@ -22,6 +22,8 @@ export const DEXT_MESSAGE_MAX = 239;
  * payload, and not followed by one (so "SCT1Bx" in other text is not a marker).
  */
 const MARKER = /(?:^|[^A-Za-z0-9+/])SCT1([BX])(?![A-Za-z0-9+/=])/;
+/** A marker with a damaged encoding letter, still followed by a sequence number. */
+const DAMAGED_MARKER = /(?:^|[^A-Za-z0-9+/])SCT1(.) [0-9A-Fa-f]{8} \d/u;
 const SEQ = /^[0-9A-Fa-f]{1,8}$/;
 const PART = /^(\d{1,5})\/(\d{1,5})$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -58,7 +60,10 @@ function quote(text: string): string {
 export function parseLine(message: string): ParsedLine | LineProblem | undefined {
   if (!message.includes('SCT1')) return undefined;
   const m = MARKER.exec(message);
-  if (!m) return undefined;
+  if (!m) {
+    const d = DAMAGED_MARKER.exec(message);
+    return d ? { problem: `SCT1 line: unknown encoding ${quote(d[1]!)} after SCT1 (B for base64, X for hex)` } : undefined;
+  }
   const marker = `SCT1${m[1]}`;
   const start = m.index + m[0].length - marker.length;
   const fields = message.slice(start + marker.length);

@@ -113,6 +113,14 @@ export class OslogDecoder extends LineDecoder {
       if (!Buffer.from(previous).equals(Buffer.from(payload))) this.damage(offset, `part ${part}/${parts} of unit 0x${seq.toString(16)} seen twice with different bytes; second skipped`, text.length);
       return;
     }
+    if (part === 1 && parts > 1) {
+      const whole = declaredLength(payload);
+      if (whole !== undefined && whole <= payload.length) {
+        this.damage(offset, `SCT1 line (unit 0x${seq.toString(16)}, part 1/${parts}) holds a whole unit of ${whole} bytes, yet says the unit has ${parts} parts: the part count looks damaged; unit skipped`, text.length);
+        this.damagedLine(seq, parts, offset);
+        return;
+      }
+    }
     if (a.bytes + payload.length > MAX_UNIT_BYTES) {
       this.abandon(seq, a, `it grew past ${MAX_UNIT_BYTES} bytes before`);
       return;
@@ -265,6 +273,14 @@ function cutShort(have: number, declared: number, assembly: Assembly | undefined
     if (k > 0) which = ` (part ${k + 1}/${assembly.parts}, ${describeOffset(assembly.offsets[k]!)}, has ${assembly.fragments[k]!.length} bytes where part 1 has ${first})`;
   }
   return `: ${declared - have} bytes are missing${which}, so ${TRUNCATED_BY_LOG.replace(/^the line/, 'a line')}`;
+}
+
+/** The length a unit's first bytes declare (a record's framing, or a file header's length field). */
+function declaredLength(first: Uint8Array): number | undefined {
+  const view = new DataView(first.buffer, first.byteOffset, first.byteLength);
+  if (startsWith(first, SYNC_BYTES) && first.length >= RECORD_HEADER) return RECORD_HEADER + view.getUint32(8, true) + RECORD_TRAILER;
+  if (startsWith(first, MAGIC) && first.length >= 16) return view.getUint32(12, true);
+  return undefined;
 }
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
