@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTrace } from '../../../src/formats/open.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeNative } from '../../../src/formats/native/reader.js';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
-import { DEXT_MESSAGE_MAX, encodeUnitLines, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
+import { DEXT_MESSAGE_MAX, encodeUnitLines, MAX_PARTS, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
 import { oslogFormat } from '../../../src/formats/oslog/index.js';
 import { decodeOslog, OslogDecoder } from '../../../src/formats/oslog/reader.js';
 import { DataDirection, GapAffects, GapUnit, type TraceEvent } from '../../../src/model/events.js';
@@ -218,5 +219,67 @@ describe('os_log SCT1 lines', () => {
       }
     }
     expect(readFileSync(new URL('../../../traces/emitter-log-show-compact.log', import.meta.url), 'utf8').split('\n').filter((l) => l.includes('SCT1B ')).every((l) => / Df kernel\[0:[0-9a-f]+\] \(com\.example\.MyHBADriver\) SCT1B /.test(l))).toBe(true);
+  });
+});
+
+describe('SCT1 fragment sizes and lines cut by os_log', () => {
+  /** A session of random records: CDBs of 6 to 16 bytes, up to 300 segments, notes up to 3000 characters. */
+  const random = fc.record({
+    tasks: fc.array(fc.record({ cdb: fc.integer({ min: 6, max: 16 }), segments: fc.integer({ min: 0, max: 300 }), sense: fc.integer({ min: 0, max: 96 }) }), { minLength: 1, maxLength: 4 }),
+    note: fc.string({ maxLength: 3000 }),
+  });
+  const build = (s: { tasks: { cdb: number; segments: number; sense: number }[]; note: string }) =>
+    units((w) => {
+      s.tasks.forEach((t, i) => {
+        w.submit({ timeNs: 10 * i, taskId: i, cdb: [0x28, ...Array.from({ length: t.cdb - 1 }, (_, k) => k)], segments: Array.from({ length: t.segments }, (_, k) => ({ address: 0x1000 * k, length: 512 })) });
+        w.complete({ timeNs: 10 * i + 5, taskId: i, status: t.sense ? 2 : 0, sense: Array.from({ length: t.sense }, (_, k) => k) });
+      });
+      w.note(100, s.note);
+    });
+
+  it('reads units cut into fragments of any size the format allows, up to 4096 parts', () => {
+    fc.assert(
+      fc.property(random, fc.integer({ min: 1, max: 4000 }), fc.constantFrom<'base64' | 'hex'>('base64', 'hex'), (s, fragment, encoding) => {
+        const u = build(s);
+        const expected = decodeNative(Buffer.concat(u));
+        const strip = (evs: TraceEvent[]) => evs.map((e) => ({ ...e, offset: 0, index: 0, ...(e.kind === 'header' ? { format: '' } : {}) }));
+        const lines = u.flatMap((x, i) => encodeUnitLines(x, i, encoding, Math.max(fragment, Math.ceil(x.length / MAX_PARTS))));
+        const evs = decodeOslog(lines.join('\n'));
+        expect(strip(evs)).toEqual(strip(expected));
+      }),
+      { numRuns: 60 },
+    );
+    // The most parts a unit may have: one byte each.
+    const u = build({ tasks: [{ cdb: 16, segments: 250, sense: 0 }], note: '' });
+    const big = u[1]!;
+    expect(big.length).toBeGreaterThan(4000);
+    const lines = encodeUnitLines(big, 1, 'hex', Math.ceil(big.length / MAX_PARTS));
+    expect(lines.length).toBeLessThanOrEqual(MAX_PARTS);
+    expect(decodeOslog([...encodeUnitLines(u[0]!, 0), ...lines].join('\n')).filter((e) => e.kind === 'submit')).toHaveLength(1);
+  });
+
+  it('says a line cut by os_log (a fragment too long for a dext\'s 239 characters) looks truncated by the log', () => {
+    const u = units((w) => bigWrite(w, 1, 100));
+    for (const encoding of ['base64', 'hex'] as const) {
+      for (const seq of [7, 0x1234567, 0xfffffff]) {
+        // 384-byte fragments: lines of 500 characters and more, cut where a dext's os_log cuts.
+        const lines = [...encodeUnitLines(u[0]!, seq - 1, encoding), ...encodeUnitLines(u[1]!, seq, encoding, 384)];
+        const cut = lines.map((l) => l.slice(0, DEXT_MESSAGE_MAX));
+        const messages = decodeOslog(wrapInLogStyle(cut, 'stream-ndjson')).filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
+        expect(messages.length).toBeGreaterThan(0);
+        for (const m of messages) expect(m).toMatch(/looks truncated by the log \(a dext's os_log keeps 239 characters of a message/);
+      }
+    }
+    // A middle line cut at a whole number of base64 groups: the unit comes out short, and the
+    // message names the short part.
+    const lines = encodeUnitLines(u[1]!, 3, 'base64', 200);
+    expect(lines.length).toBeGreaterThan(2);
+    lines[1] = lines[1]!.slice(0, 19 + 100);
+    const text = [...encodeUnitLines(u[0]!, 2), ...lines];
+    const messages = decodeOslog(text.join('\n')).filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
+    const at = Buffer.byteLength(text.slice(0, 2).join('\n') + '\n');
+    expect(messages).toEqual([
+      `at byte 0x${Buffer.byteLength(text[0]! + '\n').toString(16)}: SCT1 unit 0x3 of ${u[1]!.length - 125} bytes holds a record whose length field says ${u[1]!.length}: 125 bytes are missing (part 2/${lines.length}, at byte 0x${at.toString(16)}, has 75 bytes where part 1 has 200), so a line looks truncated by the log (a dext's os_log keeps 239 characters of a message, so a line carrying a fragment too long for it loses its end); skipped`,
+    ]);
   });
 });
