@@ -6,7 +6,8 @@ import { REORDER_WINDOW } from '../../../src/formats/oslog/sequence.js';
 import { GapAffects, GapUnit, type CaptureGap, type Diagnostic, type TraceEvent } from '../../../src/model/events.js';
 import { rw10 } from '../../helpers/trace.js';
 import { runScsitrace } from '../../helpers/cli.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wrapInLogStyle } from './styles.js';
@@ -284,6 +285,22 @@ describe('SCT1 damaged sequence numbers and fields (each a one-line diagnostic a
       expect(found[0]).not.toContain('\n');
       expect(records(evs)).toEqual(records(whole));
     }
+  });
+
+  it('traces/oslog-dext-lost-lines.log: the two losses as gaps, the repeated and reordered lines read once, exit code 0', async () => {
+    const path = new URL('../../../traces/oslog-dext-lost-lines.log', import.meta.url);
+    const evs = decodeOslog(readFileSync(path));
+    expect(diagnostics(evs)).toEqual([]);
+    expect(gaps(evs).map((g) => [g.lost, g.detail])).toEqual([
+      [3, 'SCT1 units 0x11..0x13 missing (3 units) between 5.001072 s and 5.001367 s'],
+      [1, 'SCT1 unit 0x19 incomplete (3 of 4 parts arrived) between 5.00162 s and 5.001757 s'],
+    ]);
+    // 24 tasks (unit 2k+1 submits task k+1, unit 2k+2 completes it): units 0x11-0x13 and 0x19
+    // held 3 submissions and 1 completion.
+    expect(evs.filter((e) => e.kind === 'submit')).toHaveLength(21);
+    expect(evs.filter((e) => e.kind === 'complete')).toHaveLength(23);
+    const run = await runScsitrace('decode', fileURLToPath(path));
+    expect(run.code).toBe(0);
   });
 
   it('exit code 2 for a damaged number, 0 for an export that only lost lines', async () => {
