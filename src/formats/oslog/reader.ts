@@ -6,7 +6,7 @@ import { MAGIC, MAX_BODY_LENGTH, RECORD_HEADER, RECORD_TRAILER, SYNC_BYTES } fro
 import { NativeDecoder } from '../native/reader.js';
 import { decodeChunks, decodeWhole, LineDecoder } from '../ftrace/lines.js';
 import { isProblem, messageOf, parseLine, TRUNCATED_BY_LOG } from './encoding.js';
-import { fragmentKey, SequenceTracker } from './sequence.js';
+import { fragmentKey, SequenceTracker, type FragmentKeys } from './sequence.js';
 
 /** Largest unit: a record of the largest body a reader accepts. */
 const MAX_UNIT_BYTES = RECORD_HEADER + MAX_BODY_LENGTH + RECORD_TRAILER;
@@ -94,7 +94,7 @@ export class OslogDecoder extends LineDecoder {
     if (!a) {
       this.sequence.begin(seq, offset);
       if (parts === 1) {
-        this.unit(payload, offset, seq, Float64Array.of(key));
+        this.unit(payload, offset, seq, key);
         return;
       }
       if (this.open.size >= MAX_OPEN_UNITS) {
@@ -159,7 +159,7 @@ export class OslogDecoder extends LineDecoder {
     this.sequence.damagedLine(seq, offset);
   }
 
-  private unit(bytes: Uint8Array, offset: number, seq: number, keys: Float64Array, assembly?: Assembly): void {
+  private unit(bytes: Uint8Array, offset: number, seq: number, keys: FragmentKeys, assembly?: Assembly): void {
     const index = this.units++;
     const done = (timeNs: number | undefined, damaged: boolean) => this.sequence.complete(seq, keys, timeNs, damaged);
     if (startsWith(bytes, MAGIC)) {

@@ -33,22 +33,30 @@ const NAMED_INCOMPLETE = 3;
 
 type State = 'open' | 'done' | 'damaged';
 
-interface Entry {
-  seq: number;
-  /** Order of first arrival among all units. */
-  arrival: number;
-  /** Byte offset of the unit's first line. */
-  offset: number;
-  state: State;
+/** A unit from its first line until it settles (one object shape: it is made for every unit). */
+class Entry {
+  state: State = 'open';
   /** Time of the unit's record, once decoded (none for a file header or damage). */
-  timeNs?: number;
+  timeNs: number | undefined = undefined;
   /** The stream whose pending set holds it. */
-  stream?: Stream;
+  stream: Stream | undefined = undefined;
   /** Waiting for a next number to confirm where it belongs. */
-  tentative?: { jumpOf?: Stream; collision: boolean };
+  tentative: { jumpOf: Stream | undefined; collision: boolean } | undefined = undefined;
   /** Arrived behind its stream's frontier. */
-  late?: boolean;
+  late = false;
+
+  constructor(
+    readonly seq: number,
+    /** Order of first arrival among all units. */
+    readonly arrival: number,
+    /** Byte offset of the unit's first line. */
+    readonly offset: number,
+  ) {}
 }
+
+/** The keys of a completed unit's fragments: one number for a unit of one fragment. */
+export type FragmentKeys = number | Float64Array;
+const keyCount = (k: FragmentKeys) => (typeof k === 'number' ? 1 : k.length);
 
 interface Stream {
   /** Lowest number not yet settled. */
@@ -84,8 +92,8 @@ export interface SequenceHost {
 
 /**
  * A 53-bit hash of a fragment's bytes, to recognise the same line again. Not a CRC32C: a record
- * carries its own CRC32C, so the CRC32C of a whole-record fragment is the same for every record
- * of that length.
+ * carries its own CRC32C at its end, so the CRC32C of a fragment holding a whole record is the
+ * same for every record of that length (the CRC residue).
  */
 export function fragmentKey(bytes: Uint8Array): number {
   let h1 = 0xdeadbeef ^ bytes.length;
@@ -123,9 +131,14 @@ export class SequenceTracker {
   private readonly late = new Map<number, Entry>();
   /** The unit being reassembled under each number (at most one at a time). */
   private readonly open = new Map<number, Entry>();
-  /** Completed units: the key of each fragment, by number (oldest first). */
-  private readonly completed = new Map<number, Float64Array>();
+  /** Completed units: the key of each fragment, by number. */
+  private readonly completed = new Map<number, FragmentKeys>();
   private completedFragments = 0;
+  /** The numbers remembered, oldest first, in a ring (with the keys remembered for each). */
+  private readonly rememberedSeq = new Float64Array(REMEMBERED);
+  private readonly rememberedKeys: (FragmentKeys | undefined)[] = new Array(REMEMBERED);
+  private rememberedHead = 0;
+  private rememberedCount = 0;
   private readonly recent: (Entry | undefined)[] = new Array(RECENT);
   private arrivals = 0;
   private lastTimeNs = 0;
@@ -135,15 +148,16 @@ export class SequenceTracker {
   /** True when this fragment is one of a unit already completed, delivered again. */
   isRepeat(seq: number, part: number, parts: number, key: number): boolean {
     const c = this.completed.get(seq);
-    return c !== undefined && c.length === parts && c[part - 1] === key;
+    if (c === undefined) return false;
+    return typeof c === 'number' ? parts === 1 && c === key : c.length === parts && c[part - 1] === key;
   }
 
   /** The first fragment of a unit arrived (not a repeat). */
   begin(seq: number, offset: number): void {
-    const e: Entry = { seq, arrival: ++this.arrivals, offset, state: 'open' };
+    const e = new Entry(seq, ++this.arrivals, offset);
     this.recent[e.arrival % RECENT] = e;
     // A number a different unit already carries: not a continuation of anything.
-    const collision = this.completed.has(seq) || this.late.has(seq) || this.streams.some((s) => s.pending.has(seq)) || this.tentatives.some((t) => t.seq === seq);
+    const collision = this.completed.has(seq) || this.late.has(seq) || this.pendingAnywhere(seq);
     this.open.set(seq, e);
     const near = collision ? undefined : this.nearest(seq);
     if (near?.kind === 'ahead') return this.place(e, near.stream);
@@ -155,13 +169,13 @@ export class SequenceTracker {
     }
     const confirmed = this.tentatives.find((t) => t.seq !== seq && ahead(t.seq, seq) < NEAR);
     if (confirmed) return this.place(e, this.promote(confirmed));
-    e.tentative = { ...(near?.kind === 'jump' ? { jumpOf: near.stream } : {}), collision };
+    e.tentative = { jumpOf: near?.kind === 'jump' ? near.stream : undefined, collision };
     this.tentatives.push(e);
     if (this.tentatives.length > MAX_TENTATIVE) this.resolve(this.tentatives[0]!);
   }
 
   /** A unit is complete: decoded (with the time of its record, if it has one) or found damaged. */
-  complete(seq: number, fragmentKeys: Float64Array, timeNs: number | undefined, damaged: boolean): void {
+  complete(seq: number, fragmentKeys: FragmentKeys, timeNs: number | undefined, damaged: boolean): void {
     this.remember(seq, fragmentKeys);
     if (timeNs !== undefined) this.lastTimeNs = timeNs;
     const e = this.open.get(seq);
@@ -169,7 +183,11 @@ export class SequenceTracker {
     this.open.delete(seq);
     e.state = damaged ? 'damaged' : 'done';
     if (timeNs !== undefined) e.timeNs = timeNs;
-    if (e.stream) this.advance(e.stream);
+    const s = e.stream;
+    if (!s) return;
+    // Most units complete at the frontier, in order.
+    if (e.seq === s.next) this.settle(s, e);
+    if (s.pending.size) this.advance(s);
   }
 
   /** A line of this unit was damaged (already reported): the unit is accounted for, not lost. */
@@ -195,6 +213,12 @@ export class SequenceTracker {
     if (e.state === 'open') this.report(e.seq, 1, 0, [this.drop(e)], this.lastTimeNs, undefined, e.offset);
   }
 
+  private pendingAnywhere(seq: number): boolean {
+    for (const s of this.streams) if (s.pending.has(seq)) return true;
+    for (const t of this.tentatives) if (t.seq === seq) return true;
+    return false;
+  }
+
   private nearest(seq: number): { stream: Stream; kind: 'ahead' | 'behind' | 'jump' } | undefined {
     let best: { stream: Stream; kind: 'ahead' | 'behind' | 'jump' } | undefined;
     let bestRank = Infinity;
@@ -215,7 +239,7 @@ export class SequenceTracker {
   private promote(t: Entry): Stream {
     this.tentatives.splice(this.tentatives.indexOf(t), 1);
     const { jumpOf, collision } = t.tentative!;
-    delete t.tentative;
+    t.tentative = undefined;
     let stream: Stream;
     if (jumpOf && this.streams.includes(jumpOf)) {
       stream = jumpOf;
@@ -223,7 +247,7 @@ export class SequenceTracker {
       // A stream that used these numbers recently: its writer restarted and counts again.
       const own = this.completed.get(t.seq);
       for (const s of [...this.streams]) if (ahead(t.seq, s.next) <= BEHIND || (collision && ahead(s.next, t.seq) < NEAR)) this.retire(s, true);
-      if (own && t.state !== 'open') this.remember(t.seq, own);
+      if (own !== undefined && t.state !== 'open') this.remember(t.seq, own);
       stream = { next: t.seq, pending: new Map(), lastActive: this.arrivals };
       this.streams.push(stream);
       // Its first unit may have arrived just before, with a damaged number.
@@ -241,7 +265,7 @@ export class SequenceTracker {
     e.stream = s;
     s.pending.set(e.seq, e);
     s.lastActive = this.arrivals;
-    this.advance(s);
+    if (e.state !== 'open' || e.seq !== s.next) this.advance(s);
     while (s.pending.size > REORDER_WINDOW) this.forceSettle(s);
   }
 
@@ -250,11 +274,16 @@ export class SequenceTracker {
     for (;;) {
       const e = s.pending.get(s.next);
       if (!e || e.state === 'open') return;
-      s.pending.delete(s.next);
-      if (e.timeNs !== undefined) s.lastTimeNs = e.timeNs;
-      s.lastArrival = e.arrival;
-      s.next = (s.next + 1) >>> 0;
+      this.settle(s, e);
     }
+  }
+
+  /** The unit at the frontier is accounted for: the frontier moves past it. */
+  private settle(s: Stream, e: Entry): void {
+    s.pending.delete(e.seq);
+    if (e.timeNs !== undefined) s.lastTimeNs = e.timeNs;
+    s.lastArrival = e.arrival;
+    s.next = (e.seq + 1) >>> 0;
   }
 
   /** The frontier waited long enough: what is missing or incomplete there was lost. */
@@ -346,7 +375,7 @@ export class SequenceTracker {
       const twin = this.twin(c);
       if (twin) {
         this.tentatives.splice(this.tentatives.indexOf(twin), 1);
-        delete twin.tentative;
+        twin.tentative = undefined;
         twin.stream = c.stream;
         c.stream.pending.set(twin.seq, twin);
       }
@@ -374,7 +403,7 @@ export class SequenceTracker {
     // Its numbers will be used again: forget the units that carried them.
     for (const seq of [...this.completed.keys()]) {
       if (ahead(seq, s.next) <= BEHIND + REORDER_WINDOW || ahead(s.next, seq) < NEAR) {
-        this.completedFragments -= this.completed.get(seq)!.length;
+        this.completedFragments -= keyCount(this.completed.get(seq)!);
         this.completed.delete(seq);
       }
     }
@@ -391,18 +420,28 @@ export class SequenceTracker {
     }
   }
 
-  private remember(seq: number, fragmentKeys: Float64Array): void {
+  private remember(seq: number, fragmentKeys: FragmentKeys): void {
     const old = this.completed.get(seq);
-    if (old) {
-      this.completedFragments -= old.length;
-      this.completed.delete(seq);
-    }
+    if (old !== undefined) this.completedFragments -= keyCount(old);
     this.completed.set(seq, fragmentKeys);
-    this.completedFragments += fragmentKeys.length;
-    while (this.completed.size > REMEMBERED || this.completedFragments > REMEMBERED_FRAGMENTS) {
-      const [oldest, keys] = this.completed.entries().next().value as [number, Float64Array];
-      this.completed.delete(oldest);
-      this.completedFragments -= keys.length;
+    this.completedFragments += keyCount(fragmentKeys);
+    while (this.rememberedCount === REMEMBERED || (this.rememberedCount && this.completedFragments > REMEMBERED_FRAGMENTS)) this.forgetOldest();
+    const at = (this.rememberedHead + this.rememberedCount++) % REMEMBERED;
+    this.rememberedSeq[at] = seq;
+    this.rememberedKeys[at] = fragmentKeys;
+  }
+
+  private forgetOldest(): void {
+    const at = this.rememberedHead;
+    const seq = this.rememberedSeq[at]!;
+    const keys = this.rememberedKeys[at]!;
+    this.rememberedKeys[at] = undefined;
+    this.rememberedHead = (at + 1) % REMEMBERED;
+    this.rememberedCount--;
+    // Unless the number was remembered again since (a later unit under it).
+    if (this.completed.get(seq) === keys) {
+      this.completed.delete(seq);
+      this.completedFragments -= keyCount(keys);
     }
   }
 
