@@ -226,10 +226,10 @@ export class SequenceTracker {
       const d = ahead(s.next, seq);
       const b = ahead(seq, s.next);
       // Continuations first, then late units, then jumps; nearest within each.
-      const [kind, rank] = d < NEAR ? (['ahead', d] as const) : b <= BEHIND ? (['behind', NEAR + b] as const) : d < REACH ? (['jump', 2 * NEAR + d] as const) : [undefined, Infinity];
-      if (kind && rank < bestRank) {
+      const rank = d < NEAR ? d : b <= BEHIND ? NEAR + b : d < REACH ? 2 * NEAR + d : Infinity;
+      if (rank < bestRank) {
         bestRank = rank;
-        best = { stream: s, kind };
+        best = { stream: s, kind: d < NEAR ? 'ahead' : b <= BEHIND ? 'behind' : 'jump' };
       }
     }
     return best;
