@@ -7,8 +7,8 @@
  * "Reading", cites the sources). Column layouts follow published `log` output.
  */
 
-export type LogStyle = 'show-default' | 'show-compact' | 'show-syslog' | 'show-ndjson' | 'show-json' | 'stream-default' | 'stream-compact' | 'stream-syslog' | 'stream-ndjson';
-export const LOG_STYLES: readonly LogStyle[] = ['show-default', 'show-compact', 'show-syslog', 'show-ndjson', 'show-json', 'stream-default', 'stream-compact', 'stream-syslog', 'stream-ndjson'];
+export type LogStyle = 'show-default' | 'show-compact' | 'show-syslog' | 'show-ndjson' | 'show-json' | 'stream-default' | 'stream-compact' | 'stream-syslog' | 'stream-ndjson' | 'stream-json';
+export const LOG_STYLES: readonly LogStyle[] = ['show-default', 'show-compact', 'show-syslog', 'show-ndjson', 'show-json', 'stream-default', 'stream-compact', 'stream-syslog', 'stream-ndjson', 'stream-json'];
 
 /** The dext's executable: the sender log prints in parentheses. */
 const DEXT = 'com.example.MyHBADriver';
@@ -137,6 +137,8 @@ export function wrapInLogStyle(messages: readonly string[], style: LogStyle, { n
       lines.forEach((l, i) => out.push(appleJson(jsonObject(l, i))));
       break;
     case 'show-json':
+    case 'stream-json':
+      if (style === 'stream-json') out.push(filtering);
       out.push(`[${lines.map((l, i) => prettyJson(jsonObject(l, i), '')).join(',')}]`);
       break;
   }
