@@ -35,6 +35,9 @@ export interface PacketSink {
   event(e: TraceEvent): void;
 }
 
+/** 2200-01-01T00:00:00Z in ns: later first-packet times are taken as damage. */
+const LATEST_PLAUSIBLE_WALL_NS = 7_258_118_400n * 1_000_000_000n;
+
 /** Largest record or block accepted: bounds every allocation a length field can cause. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
@@ -192,11 +195,21 @@ export class PacketContainerReader {
     this.pending = p >= this.pending.length ? new Uint8Array(0) : this.pending.subarray(p);
   }
 
-  private startIfNeeded(absNs: bigint, format: 'pcap' | 'pcapng'): void {
+  /**
+   * The first packet fixes time 0 and the capture's wall clock. A first packet time outside
+   * 1970-2199 (a damaged timestamp, an absurd if_tsoffset) leaves the wall clock unknown and is
+   * reported; times stay relative to it.
+   */
+  private startIfNeeded(absNs: bigint, format: 'pcap' | 'pcapng', offset: number): void {
     if (this.started) return;
     this.started = true;
     this.firstAbsNs = absNs;
-    this.sink.start({ format, version: this.version, producer: this.producer, startWallNs: absNs });
+    const plausible = absNs >= 0n && absNs < LATEST_PLAUSIBLE_WALL_NS;
+    this.sink.start({ format, version: this.version, producer: this.producer, startWallNs: plausible ? absNs : 0n });
+    if (!plausible) {
+      this.stats.damagedRegions++;
+      this.sink.event({ kind: 'diagnostic', offset, index: this.packetIndex, timeNs: 0, message: `at byte 0x${offset.toString(16)}: packet time ${absNs / 1_000_000_000n} s since the Unix epoch is outside 1970-2199; the capture's wall-clock start is unknown, times are relative to this packet`, skippedBytes: 0, skippedRecords: 0, fatal: false });
+    }
   }
 
   // ---- pcap ---------------------------------------------------------------------------------
@@ -248,7 +261,7 @@ export class PacketContainerReader {
       if (Number.isNaN(this.baseSec)) {
         this.baseSec = sec;
         this.baseFrac = frac;
-        this.startIfNeeded(BigInt(sec) * 1_000_000_000n + BigInt(frac * this.fracNs), 'pcap');
+        this.startIfNeeded(BigInt(sec) * 1_000_000_000n + BigInt(frac * this.fracNs), 'pcap', offset);
       }
       this.lastSec = sec;
       const timeNs = (sec - this.baseSec) * 1e9 + (frac - this.baseFrac) * this.fracNs;
@@ -390,7 +403,7 @@ export class PacketContainerReader {
         const cap = v.getUint32(p + 20, le);
         const orig = v.getUint32(p + 24, le);
         if (28 + cap + 4 > total) return `packet block: captured length ${cap} overruns block length ${total}`;
-        this.emitPacket(iface.linkType, ifId, this.ifaceTime(iface, high, low), buf.subarray(p + 28, p + 28 + cap), orig, offset);
+        this.emitPacket(iface.linkType, ifId, this.ifaceTime(iface, high, low, offset), buf.subarray(p + 28, p + 28 + cap), orig, offset);
         return undefined;
       }
       case Block.SimplePacket: {
@@ -413,13 +426,13 @@ export class PacketContainerReader {
     }
   }
 
-  private ifaceTime(iface: Interface, high: number, low: number): number {
+  private ifaceTime(iface: Interface, high: number, low: number, offset: number): number {
     if (Number.isNaN(iface.baseOffsetNs)) {
       iface.baseHigh = high;
       iface.baseLow = low;
       const ticks = (BigInt(high) << 32n) | BigInt(low);
       const abs = (iface.nsPerTick ? ticks * BigInt(Math.round(iface.nsPerTick * 1000)) / 1000n : ticks * 1000n / BigInt(Math.round(iface.ticksPerNs * 1000))) + iface.tsOffsetSec * 1_000_000_000n;
-      this.startIfNeeded(abs, 'pcapng');
+      this.startIfNeeded(abs, 'pcapng', offset);
       iface.baseOffsetNs = Number(abs - this.firstAbsNs!);
     }
     const rel = (high - iface.baseHigh) * 4294967296 + (low - iface.baseLow);
