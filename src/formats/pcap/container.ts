@@ -28,11 +28,27 @@ export interface ContainerInfo {
   startWallNs: bigint;
 }
 
+/** Packets the capturing system says it dropped (pcapng epb_dropcount, isb_ifdrop + isb_osdrop). */
+export interface DroppedPackets {
+  linkType: number;
+  interfaceId: number;
+  count: number;
+  /** Time of the last thing captured before the loss, and of the first after it (ns since the first packet). */
+  fromNs: number;
+  toNs: number;
+  /** The block that says so. */
+  offset: number;
+  index: number;
+  /** Which statistic said so, for a person. */
+  source: string;
+}
+
 export interface PacketSink {
   /** Called once, just before the first packet. */
   start(info: ContainerInfo): void;
   packet(p: CapturedPacket): void;
   event(e: TraceEvent): void;
+  dropped(d: DroppedPackets): void;
 }
 
 /** 2200-01-01T00:00:00Z in ns: later first-packet times are taken as damage. */
@@ -85,6 +101,11 @@ interface Interface {
   /** ns from the file's first packet to this interface's first packet; NaN until set. */
   baseOffsetNs: number;
   tsOffsetSec: bigint;
+  /** Drops the last interface statistics block counted (cumulative), and when. */
+  droppedSoFar: number;
+  droppedAtNs: number;
+  /** Time of this interface's last packet. */
+  lastNs: number;
 }
 
 /**
@@ -369,7 +390,7 @@ export class PacketContainerReader {
       case Block.InterfaceDescription: {
         this.stats.records++;
         if (total < 20) return `interface description block too short (${total} bytes)`;
-        const iface: Interface = { linkType: v.getUint16(p + 8, le), nsPerTick: 1000, ticksPerNs: 0, baseHigh: 0, baseLow: 0, baseOffsetNs: NaN, tsOffsetSec: 0n };
+        const iface: Interface = { linkType: v.getUint16(p + 8, le), nsPerTick: 1000, ticksPerNs: 0, baseHigh: 0, baseLow: 0, baseOffsetNs: NaN, tsOffsetSec: 0n, droppedSoFar: 0, droppedAtNs: 0, lastNs: 0 };
         forEachOption(buf, v, p + 16, p + total - 4, le, (code, s, e) => {
           if (code === 9 && e > s) {
             // if_tsresol: 10^-n seconds, or 2^-n when the top bit is set.
@@ -403,7 +424,18 @@ export class PacketContainerReader {
         const cap = v.getUint32(p + 20, le);
         const orig = v.getUint32(p + 24, le);
         if (28 + cap + 4 > total) return `packet block: captured length ${cap} overruns block length ${total}`;
-        this.emitPacket(iface.linkType, ifId, this.ifaceTime(iface, high, low, offset), buf.subarray(p + 28, p + 28 + cap), orig, offset);
+        const timeNs = this.ifaceTime(iface, high, low, offset);
+        if (!obsolete) {
+          // epb_dropcount (option 4): packets lost between the previous packet and this one.
+          forEachOption(buf, v, p + 28 + ((cap + 3) & ~3), p + total - 4, le, (code, s, e) => {
+            if (code === 4 && e - s === 8) {
+              const n = Number(v.getBigUint64(s, le));
+              if (n > 0) this.sink.dropped({ linkType: iface.linkType, interfaceId: ifId, count: n, fromNs: iface.lastNs, toNs: timeNs, offset, index: this.packetIndex, source: 'epb_dropcount' });
+            }
+          });
+        }
+        iface.lastNs = timeNs;
+        this.emitPacket(iface.linkType, ifId, timeNs, buf.subarray(p + 28, p + 28 + cap), orig, offset);
         return undefined;
       }
       case Block.SimplePacket: {
@@ -414,6 +446,26 @@ export class PacketContainerReader {
         const cap = Math.min(orig, total - 16);
         // No timestamp: the packet is placed at the time of the one before it.
         this.emitPacket(iface.linkType, 0, this.lastTimeNs, buf.subarray(p + 12, p + 12 + cap), orig, offset);
+        return undefined;
+      }
+      case Block.InterfaceStatistics: {
+        this.stats.records++;
+        if (total < 24) return `interface statistics block too short (${total} bytes)`;
+        const ifId = v.getUint32(p + 8, le);
+        const iface = this.interfaces[ifId];
+        if (!iface) return `interface statistics block for interface ${ifId}, which no interface description block defined`;
+        // isb_ifdrop (5): dropped by the interface; isb_osdrop (7): by the OS. Both count from
+        // the start of the capture, so a rise between two blocks is what was lost between them.
+        let drops = -1;
+        forEachOption(buf, v, p + 20, p + total - 4, le, (code, s, e) => {
+          if ((code === 5 || code === 7) && e - s === 8) drops = Math.max(drops, 0) + Number(v.getBigUint64(s, le));
+        });
+        if (drops > iface.droppedSoFar) {
+          const atNs = Number.isNaN(iface.baseOffsetNs) ? iface.lastNs : Math.max(iface.lastNs, this.ifaceTime(iface, v.getUint32(p + 12, le), v.getUint32(p + 16, le), offset));
+          this.sink.dropped({ linkType: iface.linkType, interfaceId: ifId, count: drops - iface.droppedSoFar, fromNs: iface.droppedAtNs, toNs: atNs, offset, index: this.packetIndex, source: 'isb_ifdrop + isb_osdrop' });
+          iface.droppedSoFar = drops;
+          iface.droppedAtNs = atNs;
+        }
         return undefined;
       }
       default:
