@@ -158,8 +158,13 @@ const CONFIRMED = 2;
 /** Bytes held in order with the packet each run came from, so replayed PDUs keep their times. */
 class HeldBytes {
   buf = new Uint8Array(0);
-  /** Stream position of buf[0]: positions kept outside stay valid when the buffer compacts. */
+  /** Logical position of buf[0]: positions kept outside stay valid when the buffer compacts. */
   origin = 0;
+  /**
+   * Stream offset (bytes of the direction since the capture's first, gaps counted) minus logical
+   * position. Held bytes are always contiguous in the stream (never across a gap).
+   */
+  streamDelta = 0;
   start = 0;
   end = 0;
   /** Absolute positions in buf where a run from another packet begins. */
@@ -169,8 +174,9 @@ class HeldBytes {
     return this.end - this.start;
   }
 
-  append(d: Uint8Array, at: PacketRef): void {
+  append(d: Uint8Array, at: PacketRef, stream: number): void {
     if (d.length === 0) return;
+    if (this.end === this.start) this.streamDelta = stream - (this.origin + this.end);
     if (this.end + d.length > this.buf.length) {
       const live = this.end - this.start;
       const need = live + d.length;
@@ -202,13 +208,18 @@ class HeldBytes {
     if (i > 0) this.marks.splice(0, i);
   }
 
-  /** The runs from absolute position `from` on, each with its packet. */
-  runs(from: number): { bytes: Uint8Array; at: PacketRef }[] {
-    const out: { bytes: Uint8Array; at: PacketRef }[] = [];
+  /** Stream offset of buf[i]. */
+  streamAt(i: number): number {
+    return i + this.origin + this.streamDelta;
+  }
+
+  /** The runs from absolute position `from` on, each with its packet and stream offset. */
+  runs(from: number): { bytes: Uint8Array; at: PacketRef; stream: number }[] {
+    const out: { bytes: Uint8Array; at: PacketRef; stream: number }[] = [];
     for (let i = 0; i < this.marks.length; i++) {
       const s = Math.max(this.marks[i]!.pos, from);
       const e = i + 1 < this.marks.length ? this.marks[i + 1]!.pos : this.end;
-      if (e > s) out.push({ bytes: this.buf.subarray(s, e), at: this.marks[i]!.at });
+      if (e > s) out.push({ bytes: this.buf.subarray(s, e), at: this.marks[i]!.at, stream: this.streamAt(s) });
     }
     return out;
   }
@@ -276,6 +287,16 @@ export class PduFramer {
   private triedDataDigest = false;
   /** Data segment length of the last PDU: a data digest, if any, followed it. */
   private lastDataLength = 0;
+  /** Bytes of this direction so far (gaps counted): where the next byte lies in the stream. */
+  private streamPos = 0;
+  /** Stream offset of the header being read. */
+  private hdrStream = 0;
+  /**
+   * Every PDU is a whole number of 4-byte words (RFC 7143 11.2: BHS, AHS, digests, padded
+   * data), so all PDUs of a stream start at the same offset modulo 4; known once one PDU start
+   * is (TCP gives exact hole lengths, so it survives gaps). Candidates elsewhere are not PDUs.
+   */
+  private alignment: number | undefined;
 
   constructor(
     private readonly handler: PduHandler,
@@ -291,7 +312,23 @@ export class PduFramer {
 
   /** The stream's first byte is next (seen from its SYN): it starts with a BHS. */
   streamStart(): void {
-    if (this.pdus === 0 && this.scan.length === 0 && this.skipped === 0) this.locked = true;
+    if (this.pdus === 0 && this.scan.length === 0 && this.skipped === 0) {
+      this.locked = true;
+      this.alignment = this.streamPos % 4;
+    }
+  }
+
+  /**
+   * Between PDUs, when what follows cannot be framed from what is known (a login whose answer
+   * the capture lost: header digests may be on), find the next PDU by content instead, where the
+   * header digest shows itself. Not damage: nothing is reported.
+   */
+  searchFromHere(): void {
+    if (!this.locked || this.rest > 0 || this.hdrHave > 0) return;
+    this.locked = false;
+    this.scan.clear();
+    this.scanChecked = 0;
+    this.undecided = [];
   }
 
   /** The stream lost `length` bytes: finish nothing across it, find the next PDU by content. */
@@ -300,11 +337,13 @@ export class PduFramer {
       // The hole lies inside bulk data we skip anyway: framing survives (TCP says how much is
       // missing), but the kept bytes now have a hole and can never be searched again.
       this.rest -= length;
+      this.streamPos += length;
       this.retainable = false;
       this.retained.clear();
       if (this.rest === 0) this.finish(at);
       return;
     }
+    this.streamPos += length;
     if (this.lostWhy) this.reportLost(at, '; a capture gap followed before the next PDU was found');
     // Never join bytes across the hole: what was held before it is given up.
     this.skipped += this.scan.length + length;
@@ -322,10 +361,17 @@ export class PduFramer {
   }
 
   bytes(d: Uint8Array, at: PacketRef): void {
+    const stream = this.streamPos;
+    this.streamPos += d.length;
+    this.feed(d, at, stream);
+  }
+
+  /** Bytes whose first is at `stream` in the stream: new ones, or held ones found to be PDUs. */
+  private feed(d: Uint8Array, at: PacketRef, stream: number): void {
     let p = 0;
     while (p < d.length) {
       if (!this.locked) {
-        this.scan.append(d.subarray(p), at);
+        this.scan.append(d.subarray(p), at, stream + p);
         this.search(at, false);
         return;
       }
@@ -336,7 +382,7 @@ export class PduFramer {
           this.data.set(d.subarray(p, p + take), this.dataHave);
           this.dataHave += take;
         }
-        if (this.retainable) this.retained.append(d.subarray(p, p + n), at);
+        if (this.retainable) this.retained.append(d.subarray(p, p + n), at, stream + p);
         this.rest -= n;
         p += n;
         if (this.rest === 0) this.finish(at);
@@ -346,7 +392,9 @@ export class PduFramer {
         const f = this.beforeNextHeader;
         this.beforeNextHeader = undefined;
         f();
+        continue; // it may have set framing aside (see searchFromHere)
       }
+      if (this.hdrHave === 0) this.hdrStream = stream + p;
       const take = Math.min(this.hdrNeed - this.hdrHave, d.length - p);
       this.hdr.set(d.subarray(p, p + take), this.hdrHave);
       this.hdrHave += take;
@@ -360,6 +408,7 @@ export class PduFramer {
           this.digests.data = true;
           this.hdr.copyWithin(0, 4, BHS_LENGTH);
           this.hdrHave = BHS_LENGTH - 4;
+          this.hdrStream += 4;
           continue;
         }
         const op = this.hdr[0]! & 0x3f;
@@ -369,14 +418,14 @@ export class PduFramer {
             // Either this header is damaged or the PDU before it claimed the wrong length:
             // search again from the end of that PDU's header, through the bytes it claimed.
             this.unlock(prev.at, `no PDU header where the data segment of the PDU before it ends (that PDU: opcode 0x${hex(prev.op)}, data segment length ${prev.dataLength}; found bytes with opcode 0x${hex(op)})`);
-            for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at);
-            this.scan.append(this.hdr.subarray(0, BHS_LENGTH), at);
+            for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at, r.stream);
+            this.scan.append(this.hdr.subarray(0, BHS_LENGTH), at, this.hdrStream);
           } else {
             this.unlock(at, `implausible PDU header (opcode 0x${hex(op)})`);
             this.skipped += 1;
-            this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at);
+            this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at, this.hdrStream + 1);
           }
-          this.scan.append(d.subarray(p), at);
+          this.scan.append(d.subarray(p), at, stream + p);
           this.search(at, false);
           return;
         }
@@ -385,11 +434,12 @@ export class PduFramer {
         if (dsl > max) {
           this.unlock(at, `PDU header (opcode 0x${hex(op)}) claims a data segment of ${dsl} bytes, more than the ${max} that the receiver declared in MaxRecvDataSegmentLength at login (RFC 7143 13.12)`);
           this.skipped += 1;
-          this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at);
-          this.scan.append(d.subarray(p), at);
+          this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at, this.hdrStream + 1);
+          this.scan.append(d.subarray(p), at, stream + p);
           this.search(at, false);
           return;
         }
+        this.alignment = this.hdrStream % 4;
         const extra = this.hdr[4]! * 4 + (this.digests.header ? 4 : 0);
         if (extra > 0) {
           this.hdrNeed = BHS_LENGTH + extra;
@@ -419,7 +469,7 @@ export class PduFramer {
           const why = `PDU with opcode 0x${hex(cur.op)} claims a data segment of ${cur.dataLength} bytes, but the stream ${closed ? 'ends (FIN)' : 'ends'} ${this.rest} bytes short of it${replay ? ' and PDU headers lie inside it' : ''}`;
           if (replay) {
             this.unlock(cur.at, why);
-            for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at);
+            for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at, r.stream);
           } else {
             this.handler.lost(this.retained.length, cur.at, why);
           }
@@ -494,10 +544,11 @@ export class PduFramer {
 
   /**
    * Whether a PDU header can start at q of b[..end]: rejected, confirmed (the header its length
-   * points at is plausible too, or it ends exactly where the bytes so far end), or
+   * points at is plausible too; at the end of the stream, it ends exactly there), or
    * undecided until more bytes come. Learns digests on the way when no login said.
    */
-  private judge(b: Uint8Array, q: number, end: number, limit: number, atEnd: boolean): number {
+  private judge(b: Uint8Array, q: number, end: number, limit: number, atEnd: boolean, stream: number): number {
+    if (this.alignment !== undefined && stream % 4 !== this.alignment) return REJECT;
     if (!plausibleBhs(b, q) || dataSegmentLength(b, q) > limit) return REJECT;
     if (!this.digestsKnown) {
       // A header digest shows itself: the CRC32C of BHS + AHS follows them.
@@ -513,10 +564,11 @@ export class PduFramer {
       next = q + this.pduLength(b, q);
     }
     if (next + BHS_LENGTH <= end) return plausibleBhs(b, next) && dataSegmentLength(b, next) <= limit ? CONFIRMED : REJECT;
-    // Ending exactly where the bytes so far end (a packet boundary, as senders write PDUs)
-    // confirms too: waiting for the next header could put a command after its own response.
-    if (next === end) return CONFIRMED;
-    return atEnd || next - q > RESYNC_WINDOW ? REJECT : UNDECIDED;
+    // Ending exactly where the bytes so far end is no proof (bytes inside data do that by
+    // chance): wait for the next header, except at the end of the stream. Commands found late
+    // this way still get the answers read before them (Connection.holdEarly).
+    if (atEnd) return next === end ? CONFIRMED : REJECT;
+    return next - q > RESYNC_WINDOW ? REJECT : UNDECIDED;
   }
 
   /** Where the first confirmed header in `held` is, or -1 (a dry run: digest guesses restored). */
@@ -525,7 +577,7 @@ export class PduFramer {
     const limit = this.maxDataSegment ?? UNNEGOTIATED_MAX_DATA_SEGMENT;
     let found = -1;
     for (let q = held.start; q + BHS_LENGTH <= held.end; q++) {
-      if (this.judge(held.buf, q, held.end, limit, true) === CONFIRMED) {
+      if (this.judge(held.buf, q, held.end, limit, true, held.streamAt(q)) === CONFIRMED) {
         found = q;
         break;
       }
@@ -541,6 +593,12 @@ export class PduFramer {
    * search: it waits, bounded, while later candidates are tried, and the first confirmed wins.
    */
   private search(at: PacketRef, atEnd: boolean): void {
+    if (this.beforeNextHeader) {
+      // The login ended before the bytes searched: its digests and limits apply to them.
+      const f = this.beforeNextHeader;
+      this.beforeNextHeader = undefined;
+      f();
+    }
     const s = this.scan;
     const b = s.buf;
     const limit = this.maxDataSegment ?? UNNEGOTIATED_MAX_DATA_SEGMENT;
@@ -550,14 +608,14 @@ export class PduFramer {
     for (const u of this.undecided) {
       if (found >= 0) break;
       const q = u - o;
-      const v = this.judge(b, q, s.end, limit, atEnd);
+      const v = this.judge(b, q, s.end, limit, atEnd, s.streamAt(q));
       if (v === CONFIRMED) found = q;
       else if (v === UNDECIDED) still.push(q);
     }
     if (found < 0) {
       let q = Math.max(this.scanChecked - o, s.start);
       for (; q + BHS_LENGTH <= s.end; q++) {
-        const v = this.judge(b, q, s.end, limit, atEnd);
+        const v = this.judge(b, q, s.end, limit, atEnd, s.streamAt(q));
         if (v === CONFIRMED) {
           found = q;
           break;
@@ -587,7 +645,7 @@ export class PduFramer {
       this.hdrHave = 0;
       this.hdrNeed = BHS_LENGTH;
       this.rest = 0;
-      for (const r of runs) this.bytes(r.bytes, r.at);
+      for (const r of runs) this.feed(r.bytes, r.at, r.stream);
       return;
     }
     if (atEnd) {

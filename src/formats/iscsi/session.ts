@@ -87,6 +87,10 @@ class Half implements StreamConsumer, PduHandler {
   finSeen = false;
   /** Whether this direction runs initiator → target; undefined until a PDU or the port tells. */
   toTarget: boolean | undefined;
+  /** Login PDUs seen from this direction; its last one (T bit, FFP next) seen; a gap before that. */
+  loginSeen = false;
+  loginEnded = false;
+  loginLost = false;
 
   constructor(
     readonly conn: Connection,
@@ -110,6 +114,8 @@ class Half implements StreamConsumer, PduHandler {
     this.framer.bytes(data, at);
   }
   gap(hole: StreamHole): void {
+    // What this side declared at login may be in the bytes lost.
+    if (!this.loginEnded) this.loginLost = true;
     this.conn.gapSeen(this, hole);
     this.framer.gap(hole.length, hole.after);
   }
@@ -256,7 +262,10 @@ class Connection {
       this.abandoned = true;
       return false;
     }
-    if (seg.flags & TcpFlag.FIN) h.finSeen = true;
+    if (seg.flags & TcpFlag.FIN) {
+      h.finSeen = true;
+      h.tcp.fin((seg.seq + seg.payloadLength) >>> 0);
+    }
     if (seg.flags & TcpFlag.ACK) this.halves.get(seg.dst)?.tcp.acked(seg.ack, at);
     return true;
   }
@@ -402,18 +411,28 @@ class Connection {
             return;
           }
         }
+        // Login PDUs carry no digests (RFC 7143 6.2).
         half.framer.digestsKnown = true;
+        half.loginSeen = true;
         if (flags & 0x80 && (flags & 0x03) === 3) {
           // This direction's last login PDU (T bit, next stage Full Feature Phase): the digests
           // the target accepted apply from its next PDU (RFC 7143 6.2, 13.1). Resolved then, so
           // a request captured after its response still finds the answer.
+          half.loginEnded = true;
           half.framer.beforeNextHeader = () => {
-            half.framer.digests.header = /^crc32c$/i.test(this.headerDigestKey);
-            half.framer.digests.data = /^crc32c$/i.test(this.dataDigestKey);
+            const other = this.halves.get(half.dstKey);
+            // Only what the capture has whole is known: keys in a lost login PDU are not.
+            const whole = (side: Half | undefined) => side !== undefined && side.loginEnded && !side.loginLost;
+            const targetSide = op === Op.LoginRequest ? other : half;
+            half.framer.digestsKnown = whole(targetSide);
+            if (whole(targetSide)) {
+              half.framer.digests.header = /^crc32c$/i.test(this.headerDigestKey);
+              half.framer.digests.data = /^crc32c$/i.test(this.dataDigestKey);
+            } else half.framer.searchFromHere();
             // What this direction may send from now on: the other side's declared
             // MaxRecvDataSegmentLength, or the default when it declared none (RFC 7143 13.12).
             const declared = op === Op.LoginRequest ? this.targetMaxRecv : this.initiatorMaxRecv;
-            half.framer.maxDataSegment = declared ?? DEFAULT_MAX_RECV_DATA_SEGMENT;
+            half.framer.maxDataSegment = whole(other) ? (declared ?? DEFAULT_MAX_RECV_DATA_SEGMENT) : undefined;
           };
         }
         return;

@@ -45,6 +45,9 @@ interface Held {
 const MAX_HELD_SEGMENTS = 1024;
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
 
+/** A FIN further than this past the last byte seen is not believed (half the sequence space). */
+const MAX_FIN_HOLE = 2 ** 30;
+
 /** Signed distance a - b in 32-bit sequence space. */
 function seqDiff(a: number, b: number): number {
   return (a - b) | 0;
@@ -61,6 +64,7 @@ export class TcpHalfStream {
   delivered = 0;
   /** The packet whose bytes were handed on last. */
   private lastAt: PacketRef | undefined;
+  private finSeq: number | undefined;
 
   constructor(private readonly consumer: StreamConsumer) {}
 
@@ -103,9 +107,22 @@ export class TcpHalfStream {
     }
   }
 
+  /** The sender's FIN: its stream ends before `seq`. */
+  fin(seq: number): void {
+    this.finSeq = seq;
+  }
+
   /** End of input (or connection): give up every hole and hand on what is held. */
   flush(at: PacketRef): void {
     while (this.held.length) this.skipToHeld(at, 'never filled before the end of the capture');
+    // Bytes between the last ones captured and the FIN were sent, and lost by the capture.
+    if (this.finSeq !== undefined && this.nextSeq !== undefined) {
+      const missing = seqDiff(this.finSeq, this.nextSeq);
+      if (missing > 0 && missing < MAX_FIN_HOLE) {
+        this.consumer.gap({ seq: this.nextSeq, length: missing, before: this.lastAt, after: at, why: 'sent before the FIN but missing from the capture' });
+        this.nextSeq = this.finSeq;
+      }
+    }
   }
 
   private deliver(data: Uint8Array, missing: number, at: PacketRef): void {
