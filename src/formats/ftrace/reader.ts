@@ -473,9 +473,10 @@ const MAX_JOINED_LINES = 16;
 const MAX_JOINED_BYTES = 8192;
 
 function lineKind(text: string): 'blank' | 'lost' | 'head' | 'continuation' {
-  const t = text.trimStart();
-  if (t === '' || t.startsWith('#')) return 'blank';
-  if (t.startsWith('CPU:') && LOST.test(t)) return 'lost';
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  if (i === text.length || text.charCodeAt(i) === 35) return 'blank'; // '#'
+  if (text.startsWith('CPU:', i) && LOST.test(text.slice(i))) return 'lost';
   return HEAD.test(text) ? 'head' : 'continuation';
 }
 
@@ -494,6 +495,8 @@ function score(p: ScsiTraceLine | string | undefined): number {
 function readEvent(text: string): ScsiTraceLine | string | undefined {
   const parsed = parseScsiTraceLine(text);
   if (parsed === undefined) return parsed;
+  // Tracepoint text never nests parentheses: a line ending in one closed all it opened.
+  if (text.charCodeAt(text.length - 1) === 41) return parsed;
   if (/=\s*$/.test(text)) return 'the line ends inside a field (cut short?)';
   let depth = 0;
   for (let i = text.indexOf(': ') + 1; i < text.length; i++) {
