@@ -101,7 +101,7 @@ function sane(events: TraceEvent[], length: number, id: string, offsetsIn = true
     if (e.kind === 'diagnostic') {
       expect(e.message, id).toMatch(OFFSET_LINE);
       expect(e.message.includes('\n'), id).toBe(false);
-      expect(e.message.length, id).toBeLessThan(500);
+      expect(e.message.length, `${id}: ${e.message}`).toBeLessThan(500);
     } else if (e.kind === 'submit') {
       expect(e.cdb.length, id).toBeGreaterThan(0);
       expect(e.cdb.length, id).toBeLessThanOrEqual(260);
