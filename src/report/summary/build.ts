@@ -2,6 +2,7 @@
  * Turns the accumulator's counters into the Summary data (model.ts): names looked up once per
  * distinct command, percentiles read from the histograms, limits from the trace's constraints.
  */
+import { formatWallClock } from '../time.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import type { SizeCounts } from '../../analysis/stats/size-histogram.js';
 import { HbaEventKind } from '../../model/events.js';
@@ -417,7 +418,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
       format: h?.format ?? 'unknown',
       formatVersion: h?.version ?? '',
       producer: h?.producer ?? '',
-      startWall: h && h.startWallNs > 0n ? new Date(Number(h.startWallNs / 1_000_000n)).toISOString() : null,
+      startWall: h ? formatWallClock(h.startWallNs) : null,
       sizeBytes: f.sizeBytes ?? null,
       records: f.records ?? null,
       unknownRecords: f.unknownRecords ?? null,
