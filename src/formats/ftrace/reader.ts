@@ -99,12 +99,27 @@ export class FtraceDecoder extends LineDecoder {
   override line(text: string, offset: number): void {
     const parsed = parseScsiTraceLine(text);
     if (parsed === undefined) return;
+    this.event(parsed, offset, text.length);
+  }
+
+  /**
+   * SCSI tracepoint events that did not come as text (trace-cmd's binary trace.dat): each
+   * goes the way a parsed line goes. `bytes` is the record's size in the input.
+   */
+  events(records: Iterable<{ event: ScsiTraceLine | string; offset: number; bytes: number }>, out: TraceEvent[] = []): TraceEvent[] {
+    this.out = out;
+    for (const r of records) this.event(r.event, r.offset, r.bytes, 'record');
+    return out;
+  }
+
+  /** One SCSI tracepoint event, or why its line or record could not be read. */
+  private event(parsed: ScsiTraceLine | string, offset: number, bytes: number, unit = 'line'): void {
     const index = this.scsiLines++;
     if (typeof parsed === 'string') {
       this.stats.skippedRecords++;
-      this.stats.skippedBytes += text.length;
+      this.stats.skippedBytes += bytes;
       this.stats.damagedRegions++;
-      this.emit(this.diag(offset, `${parsed}; line skipped`, text.length, index, 1));
+      this.emit(this.diag(offset, `${parsed}; ${unit} skipped`, bytes, index, 1));
       return;
     }
     this.stats.records++;
