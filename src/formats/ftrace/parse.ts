@@ -52,7 +52,8 @@ export interface ScsiTraceLine {
   rtn?: number;
 }
 
-const EVENTS: Readonly<Record<string, ScsiTraceEventKind>> = {
+/** The SCSI tracepoints by name (include/trace/events/scsi.h), text and trace.dat alike. */
+export const SCSI_TRACE_EVENTS: Readonly<Record<string, ScsiTraceEventKind>> = {
   scsi_dispatch_cmd_start: 'start',
   scsi_dispatch_cmd_done: 'done',
   scsi_dispatch_cmd_error: 'error',
@@ -74,7 +75,7 @@ export function parseScsiTraceLine(line: string, fastPath = true): ScsiTraceLine
   const m = EVENT_LINE.exec(line);
   if (!m) return undefined;
   const [, secs, frac, eventName, body] = m as unknown as [string, string, string | undefined, string, string];
-  const kind = EVENTS[eventName]!;
+  const kind = SCSI_TRACE_EVENTS[eventName]!;
   const seconds = Number(secs);
   const nanos = frac === undefined ? 0 : Number(frac.padEnd(9, '0'));
   const fast = kind === 'eh_wakeup' || !fastPath ? undefined : parseUsualBody(kind, seconds, nanos, body);
@@ -273,15 +274,18 @@ function parseUsualBody(kind: ScsiTraceEventKind, seconds: number, nanos: number
 
 /** "(driver=DRIVER_OK host=DID_OK message=COMMAND_COMPLETE status=SAM_STAT_GOOD)" or a decimal int. */
 function parseResult(text: string): ScsiResult | string {
-  if (/^-?\d+$/.test(text)) {
-    const r = Number(text) >>> 0;
-    return { driverByte: r >>> 24, hostByte: (r >>> 16) & 0xff, status: r & 0xff };
-  }
+  if (/^-?\d+$/.test(text)) return resultOfInt(Number(text));
   const f = splitFields(text);
   const hostText = f.get('host');
   const statusText = f.get('status');
   if (hostText === undefined || statusText === undefined) return `result=(${text}) lacks host= or status=`;
   return resultOf(f.get('driver') ?? 'DRIVER_OK', hostText, statusText);
+}
+
+/** scsi_cmnd->result as the int the kernel records: driver, host, message and status bytes. */
+export function resultOfInt(result: number): ScsiResult {
+  const r = result >>> 0;
+  return { driverByte: r >>> 24, hostByte: (r >>> 16) & 0xff, status: r & 0xff };
 }
 
 function resultOf(driverText: string, hostText: string, statusText: string): ScsiResult | string {

@@ -80,11 +80,13 @@ function alignment(text: Command[], pcap: Command[]): number {
 const CAPTURES = [
   // SeaBIOS probes the BOT disk before Linux boots (usbmon cannot see it); Linux's sd sends
   // SYNCHRONIZE CACHE to both LUNs at power-off, after the guest stopped reading usbmon.
-  { name: 'bot', firmwareCommands: 14 },
-  { name: 'uas', firmwareCommands: 0 },
+  { name: 'bot', bus: 2, firmwareCommands: 14 },
+  { name: 'uas', bus: 2, firmwareCommands: 0 },
+  // EHCI (bus 1): high speed, READ READY / WRITE READY IUs; SeaBIOS probes the UAS disk here.
+  { name: 'uas-hs', bus: 1, firmwareCommands: 16 },
 ] as const;
 
-describe.each(CAPTURES)('usbmon-$name: usbmon text against the pcap of the same run', ({ name, firmwareCommands }) => {
+describe.each(CAPTURES)('usbmon-$name: usbmon text against the pcap of the same run', ({ name, bus, firmwareCommands }) => {
   const text = `traces/usbmon-${name}.0u.txt`;
   const pcap = `traces/usbmon-${name}.pcap`;
 
@@ -128,7 +130,7 @@ describe.each(CAPTURES)('usbmon-$name: usbmon text against the pcap of the same 
 
   it("reads the 't' file of the same bus to the same commands", () => {
     const u = commandsOf(decodeUsbmon(readFileSync(text)));
-    const t = commandsOf(decodeUsbmon(readFileSync(`traces/usbmon-${name}.2t.txt`)));
+    const t = commandsOf(decodeUsbmon(readFileSync(`traces/usbmon-${name}.${bus}t.txt`)));
     // The 't' reader started when the host controllers were in, before any mass-storage driver.
     expect(t.map(({ taskId: _, ...c }) => c)).toEqual(u.map(({ taskId: _, ...c }) => c));
   });
