@@ -238,7 +238,7 @@ export class TraceDatReader {
     const data = await this.need(csize, 'compressed section');
     const plain = this.decompress(data, usize);
     if (typeof plain === 'string') throw new Fatal(start, plain);
-    return ByteSource.of(plain, start);
+    return ByteSource.decompressed(plain, start);
   }
 
   private decompress(data: Uint8Array, size: number): Uint8Array | string {
@@ -366,7 +366,7 @@ export class TraceDatReader {
           this.diag(at, `${plain}; chunk of ${usize / this.pageSize} pages skipped`, false, csize);
           continue;
         }
-        yield* this.pages(ByteSource.of(plain, at), usize, start, at);
+        yield* this.pages(ByteSource.decompressed(plain, at), usize, start, at);
       }
     }
   }
@@ -384,7 +384,7 @@ export class TraceDatReader {
       }
       const where = (o: number) => fixedOffset ?? pageAt + o;
       const p = decodePage(page, layout);
-      if (p.damage) this.diag(where(p.damage.offset), `ring-buffer page: ${p.damage.message}; the rest of the page is skipped`, false, page.length - p.damage.offset);
+      for (const d of p.damage) this.diag(where(d.offset), `ring-buffer page: ${d.message}`, false, d.message.endsWith('skipped') ? page.length - d.offset : 0);
       if (p.lost !== 0) this.hold({ timestamp: p.timestamp, section, offset: where(0), bytes: 0, lost: p.lost });
       for (const e of p.events) {
         const type = this.records.number(e.record, this.commonType);

@@ -39,8 +39,8 @@ export interface DecodedPage {
   /** Events lost before this page: a count, -1 when the kernel did not store one, 0 when none. */
   lost: number;
   timestamp: bigint;
-  /** Why decoding stopped before the end of the data, if it did (offset within the page). */
-  damage?: { offset: number; message: string };
+  /** What was wrong with the page (offsets within the page); each message says what was skipped. */
+  damage: { offset: number; message: string }[];
 }
 
 const COMMIT_MASK = (1 << 27) - 1;
@@ -60,9 +60,9 @@ export function decodePage(page: Uint8Array, layout: PageLayout): DecodedPage {
   const base = layout.dataOffset;
   const room = page.length - base;
   let size = flags & COMMIT_MASK;
-  const out: DecodedPage = { events: [], lost: 0, timestamp };
+  const out: DecodedPage = { events: [], lost: 0, timestamp, damage: [] };
   if (size > room) {
-    out.damage = { offset: layout.commitOffset, message: `page commit says ${size} bytes of events, the page holds ${room}` };
+    out.damage.push({ offset: layout.commitOffset, message: `page commit says ${size} bytes of events, the page holds ${room}; events are read to the end of the page` });
     size = room;
   }
   if (flags & MISSING_EVENTS) {
@@ -100,7 +100,7 @@ export function decodePage(page: Uint8Array, layout: PageLayout): DecodedPage {
         if (i + 8 > size) return damaged(out, base + i, 'event length runs past the page data');
         const length = v.getUint32(base + i + 4, le) - 4;
         if (length < 0) return damaged(out, base + i, `event length ${length + 4} is shorter than its length word`);
-        next = i + 8 + ((length + 3) & ~3);
+        next = i + 8 + Math.ceil(length / 4) * 4;
         if (next > size) return damaged(out, base + i, `event of ${length} bytes runs past the page data`);
         timestamp += BigInt(delta);
         out.events.push({ timestamp, offset: base + i, record: new DataView(page.buffer, page.byteOffset + base + i + 8, length) });
@@ -120,6 +120,6 @@ export function decodePage(page: Uint8Array, layout: PageLayout): DecodedPage {
 }
 
 function damaged(out: DecodedPage, offset: number, message: string): DecodedPage {
-  out.damage = { offset, message };
+  out.damage.push({ offset, message: `${message}; the rest of the page is skipped` });
   return out;
 }

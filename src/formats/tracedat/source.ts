@@ -10,22 +10,36 @@ export class ByteSource {
   private chunk: Uint8Array = EMPTY;
   private pos = 0;
   private done = false;
-  /** Absolute offset of the next byte to be read. */
-  offset: number;
+  private consumed = 0;
 
-  constructor(chunks: AsyncIterable<Uint8Array>, baseOffset = 0, private readonly onBytes?: (n: number) => void) {
+  constructor(
+    chunks: AsyncIterable<Uint8Array>,
+    private readonly baseOffset = 0,
+    private readonly onBytes?: (n: number) => void,
+    /** Every byte is reported at baseOffset (bytes decompressed from what starts there). */
+    private readonly fixed = false,
+  ) {
     this.it = chunks[Symbol.asyncIterator]();
-    this.offset = baseOffset;
   }
 
-  /** A source over bytes held in memory (a decompressed section); offsets start at `baseOffset`. */
-  static of(bytes: Uint8Array, baseOffset = 0): ByteSource {
+  /**
+   * A source over bytes decompressed from the file at `fileOffset`: its bytes have no file
+   * offset of their own, so they all report that one.
+   */
+  static decompressed(bytes: Uint8Array, fileOffset: number): ByteSource {
     return new ByteSource(
       (async function* () {
         yield bytes;
       })(),
-      baseOffset,
+      fileOffset,
+      undefined,
+      true,
     );
+  }
+
+  /** Offset of the next byte in the file. */
+  get offset(): number {
+    return this.fixed ? this.baseOffset : this.baseOffset + this.consumed;
   }
 
   private async fill(): Promise<boolean> {
@@ -49,7 +63,7 @@ export class ByteSource {
     if (this.chunk.length - this.pos >= n) {
       const v = this.chunk.subarray(this.pos, this.pos + n);
       this.pos += n;
-      this.offset += n;
+      this.consumed += n;
       return v;
     }
     const out = new Uint8Array(n);
@@ -59,7 +73,7 @@ export class ByteSource {
       out.set(this.chunk.subarray(this.pos, this.pos + take), got);
       this.pos += take;
       got += take;
-      this.offset += take;
+      this.consumed += take;
     }
     return got === n ? out : out.subarray(0, got);
   }
@@ -70,7 +84,7 @@ export class ByteSource {
     while (left > 0 && (await this.fill())) {
       const take = Math.min(left, this.chunk.length - this.pos);
       this.pos += take;
-      this.offset += take;
+      this.consumed += take;
       left -= take;
     }
     return n - left;
@@ -82,7 +96,7 @@ export class ByteSource {
     while (parts.length <= max) {
       if (!(await this.fill())) return undefined;
       const b = this.chunk[this.pos++]!;
-      this.offset++;
+      this.consumed++;
       if (b === 0) return Buffer.from(parts).toString('latin1');
       parts.push(b);
     }
