@@ -45,8 +45,8 @@ const MAX_DIAGNOSTICS = 1000;
 /** Bounds on lengths read from the file. */
 const MAX_HEADER_TEXT = 64 * 1024;
 const MAX_FORMAT_TEXT = 1 << 20;
-const MAX_SECTION_BYTES = 256 * 1024 * 1024;
-const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+const MAX_SECTION_BYTES = 64 * 1024 * 1024;
+const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 const MAX_CPUS = 8192;
 const MAX_OPTION_BYTES = 16 * 1024 * 1024;
 const MAX_EVENT_NAMES = 100_000;
@@ -119,6 +119,8 @@ export class TraceDatReader {
   constructor(
     chunks: AsyncIterable<Uint8Array>,
     private readonly stats: ReadStats,
+    /** Events held for the merge across CPUs before merging in windows (tests lower it). */
+    private readonly maxHeld = MAX_HELD_EVENTS,
   ) {
     this.src = new ByteSource(chunks, 0, (n) => (stats.bytesRead += n));
     this.ftrace = new FtraceDecoder(stats);
@@ -415,9 +417,9 @@ export class TraceDatReader {
 
   private hold(h: Held): void {
     this.held.push(h);
-    if (this.held.length >= MAX_HELD_EVENTS) {
+    if (this.held.length >= this.maxHeld) {
       if (this.windows++ === 0) {
-        this.diag(h.offset, `more than ${MAX_HELD_EVENTS} SCSI events before the last CPU's: events are merged by time in windows of that many, so order across CPUs may be wrong at window edges`);
+        this.diag(h.offset, `more than ${this.maxHeld} SCSI events held to merge the CPUs by time: from here they are merged in windows of that many, so order across CPUs may be wrong at window edges`);
       }
       this.merge(this.held.length >> 1);
     }

@@ -56,6 +56,10 @@ export interface BuildOptions {
   /** Pages: each a list of events; `lost` marks a page after lost events (count stored). */
   pages: { events: EventSpec[]; lost?: number; absoluteFirst?: boolean }[];
   formats: FormatSpec[];
+  /** v6 options (id, data) before the data. */
+  options?: [number, Buffer][];
+  /** A latency trace: this text instead of flyrecord pages. */
+  latency?: string;
 }
 
 const PAGE = 4096;
@@ -95,7 +99,17 @@ export function buildTraceDat(o: BuildOptions): Uint8Array {
     for (const f of fs) parts.push(...sized8(layout(f).text));
   }
   parts.push(u32(0), u32(0), u64(0)); // kallsyms, printk, cmdlines
-  parts.push(u32(1), Buffer.from('flyrecord\0'));
+  parts.push(u32(1));
+  if (o.options) {
+    parts.push(Buffer.from('options  \0'));
+    for (const [id, data] of o.options) parts.push(u16(id), u32(data.length), data);
+    parts.push(u16(0));
+  }
+  if (o.latency !== undefined) {
+    parts.push(Buffer.from('latency  \0'), Buffer.from(o.latency));
+    return Buffer.concat(parts);
+  }
+  parts.push(Buffer.from('flyrecord\0'));
   const headerLength = parts.reduce((n, p) => n + p.length, 0) + 16;
   const dataOffset = Math.ceil(headerLength / PAGE) * PAGE;
   parts.push(u64(dataOffset), u64(o.pages.length * PAGE), Buffer.alloc(dataOffset - headerLength));
