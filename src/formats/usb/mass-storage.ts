@@ -16,6 +16,7 @@ import {
   type TaskCompleted,
   type TraceEvent,
 } from '../../model/events.js';
+import { captureCutNote, type CaptureCutPart } from '../../model/capture-cut.js';
 import { decodeLun } from '../../model/lun.js';
 import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import { cdbLength } from '../../scsi/names.js';
@@ -280,7 +281,7 @@ export class UsbMassStorageDecoder {
       if (status === 0 && t.senseData) {
         held.sense = t.senseData.slice(0, senseLength(t.senseData));
         const sent = Math.min(t.senseSent!, declaredSenseLength(t.senseData));
-        if (held.sense.length < sent) this.truncated(at, held.taskId, 'sense data (from the REQUEST SENSE that followed)', held.sense.length, sent);
+        if (held.sense.length < sent) this.truncated(at, held.taskId, 'sense data', held.sense.length, sent);
       }
       this.emit(held);
     }
@@ -338,8 +339,8 @@ export class UsbMassStorageDecoder {
   }
 
   /** The capture kept fewer bytes of a URB than it carried (usbmon text keeps 32, a pcap its snap length). */
-  private truncated(at: PacketRef, taskId: bigint, what: string, captured: number, sent: number): void {
-    this.emit({ kind: 'note', ...at, taskId, text: `${what}: only ${captured} of ${sent} bytes are in the capture` });
+  private truncated(at: PacketRef, taskId: bigint, part: CaptureCutPart, captured: number, sent: number): void {
+    this.emit({ kind: 'note', ...at, taskId, text: captureCutNote(part, captured, sent) });
   }
 
   /** UAS-2 6.2.3 Task Management IU. */
