@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { checkEvents } from '../../../src/checks/engine.js';
 import { decodeFtrace } from '../../../src/formats/ftrace/reader.js';
 import { sniffFormat } from '../../../src/formats/index.js';
 import { decodeTraceDat } from '../../../src/formats/tracedat/reader.js';
@@ -79,6 +80,9 @@ describe.each(CAPTURES)('$name', ({ name, versions, cpus }) => {
     expect(differences).toEqual([]);
     expect([ours.open, ours.orphans]).toEqual([theirs.open, theirs.orphans]);
     expect(ours.hba).toEqual(theirs.hba);
+    // check finds the same things in both.
+    const findings = (evs: TraceEvent[]) => checkEvents(evs).groups.map((g) => `${g.ruleId}${g.subject ? ` [${g.subject}]` : ''} ×${g.count}`);
+    expect(findings(dat)).toEqual(findings(text));
     const header = dat.find((e) => e.kind === 'header');
     expect(header).toMatchObject({ format: 'tracedat', version: `${version === 'v6.dat' ? 6 : 7}; linux-6.0-6.4` });
     console.log(`${name}.${version}: ${ours.rows.length - differences.length} of ${ours.rows.length} tasks agree with trace-cmd report (target, LUN, tag, CDB, response, status, sense, times within 1 µs); ${ours.hba.length} timeouts agree`);
