@@ -39,6 +39,16 @@ const isRecord = (e: TraceEvent) => e.kind !== 'diagnostic' && e.kind !== 'gap' 
 let rng = 20260105;
 const rand = (n: number) => ((rng = (rng * 1103515245 + 12345) & 0x7fffffff), rng % n);
 
+/** A capture gap comes before every record later than its start (TraceFormat.read's promise). */
+function gapsFirst(evs: TraceEvent[]): void {
+  let latestRecordNs = -Infinity;
+  for (const e of evs) {
+    if (e.kind === 'gap') {
+      expect(latestRecordNs, `a record at ${latestRecordNs} ns came before the gap "${e.detail}"`).toBeLessThanOrEqual(e.timeNs);
+    } else if (isRecord(e) && e.kind !== 'note') latestRecordNs = Math.max(latestRecordNs, e.timeNs);
+  }
+}
+
 /** The outcome is sane: known records, one-line diagnostics and gaps at offsets inside the input. */
 function sane(evs: TraceEvent[], length: number, known: Set<string> | undefined): void {
   for (const e of evs) {
@@ -139,6 +149,7 @@ describe('os_log export under damage', () => {
       const evs = decodeOslog(copy.join('\n'));
       expect(evs.filter((e) => e.kind === 'diagnostic')).toEqual([]);
       sane(evs, Infinity, known);
+      gapsFirst(evs);
       const read = evs.filter(isRecord).length;
       const wholeRecords = whole.filter(isRecord).length;
       if (!far) expect(read).toBe(wholeRecords);
@@ -153,6 +164,7 @@ describe('os_log export under damage', () => {
       const evs = decodeOslog(kept.join('\n'));
       expect(evs.filter((e) => e.kind === 'diagnostic')).toEqual([]);
       sane(evs, Infinity, known);
+      gapsFirst(evs);
       // Units some of whose lines were dropped; those after the first and before the last unit
       // that arrived whole can be told lost from the numbers.
       let first = Infinity;
