@@ -542,7 +542,8 @@ static inline size_t sct_encode_target_info(uint8_t *buf, size_t capacity, uint6
 }
 
 /* CAPTURE_GAP: what the capture lost (a ring overrun, dropped log lines). end_time must not be
- * earlier than time (that would be a contradictory record). */
+ * earlier than time (that would be a contradictory record). Write it where the loss happened:
+ * before the records captured after it (readers judge each record against the gaps before it). */
 static inline size_t sct_encode_capture_gap(uint8_t *buf, size_t capacity, const sct_capture_gap *g) {
     size_t d = sct_strlen_(g->detail);
     size_t body_length = SCT_CAPTURE_GAP_FIXED + SCT_PAD8(d);
