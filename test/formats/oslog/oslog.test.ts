@@ -137,7 +137,7 @@ describe('os_log SCT1 lines', () => {
     }
   });
 
-  it('says so when an export has no SCT1 lines (e.g. a %s logged without {public})', () => {
+  it('says so when an export has no SCT1 lines (e.g. every line redacted to <private>)', () => {
     const evs = decodeOslog(wrapInLogStyle(['<private>', '<private>'], 'show-default'));
     expect(evs).toHaveLength(1);
     expect(evs[0]).toMatchObject({ kind: 'diagnostic', fatal: false });
