@@ -10,10 +10,11 @@
  *
  * The tracker also keeps the reader's promise (TraceFormat.read): a capture gap comes before
  * every event captured after the loss. A decoded unit's events are held back until no gap can
- * come before them any more (every number before it in its stream arrived or was given up),
- * and a gap goes in before the first held unit of its stream numbered after the loss. Events
- * leave in the order their units were read, at most HOLD_UNITS units (HOLD_BYTES of records)
- * held at once.
+ * come before them any more: every number before it in its stream arrived or was given up, and
+ * every stream has settled a unit as late as its record. A gap goes in before the first held
+ * unit of its stream numbered after the loss, or before an earlier held record later than the
+ * loss's start. Events leave in the order their units were completed; at most HOLD_UNITS items
+ * (HOLD_BYTES of records) are held at once.
  */
 import type { TraceEvent } from '../../model/events.js';
 
@@ -39,9 +40,9 @@ const MATCH_SPAN = 16;
 /** Incomplete units named one by one in a gap's detail; the rest are counted. */
 const NAMED_INCOMPLETE = 3;
 /**
- * Units (and diagnostics between them) held back at most: past this the stream holding the
- * oldest back gives up what it misses before it at once, as if its window had passed. A
- * single stream holds at most REORDER_WINDOW + 1; this leaves room for 16 streams that
+ * Units (and diagnostics between them) held back at most: past this the oldest is let go, its
+ * stream giving up what it misses before it at once, as if its window had passed. One stream
+ * whose lines arrive in order holds at most its window; this leaves room for 16 streams that
  * interleave evenly, or a slow stream among busy ones.
  */
 export const HOLD_UNITS = 16 * REORDER_WINDOW;
