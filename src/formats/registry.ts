@@ -30,8 +30,8 @@ export interface TraceFormat {
   /**
    * Streams events in batches; damage becomes Diagnostic events, never exceptions.
    *
-   * Events come in capture order, capture gaps included: a CaptureGap comes before every event
-   * captured after the loss it reports. Consumers (the checker, decode, summary, convert) judge
+   * Events come in capture order as far as the input tells it, capture gaps included: a
+   * CaptureGap comes before every event captured after the loss it reports. Consumers (the checker, decode, summary, convert) judge
    * each event when it comes, against the gaps seen so far: a completion whose submission was
    * lost is "not captured" only if the gap came first. A reader that learns of a loss only
    * from what follows it (the os_log reader, from sequence numbers) holds those events back,
