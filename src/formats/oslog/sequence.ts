@@ -295,7 +295,11 @@ export class SequenceTracker {
         h.released = true;
         this.heldCount--;
         this.heldBytes -= h.bytes;
-        h = this.heldFirst = h.next;
+        // Nothing released stays reachable (entries are remembered a while after they settle).
+        if (h.entry) h.entry.item = undefined;
+        const next = h.next;
+        h.next = undefined;
+        h = this.heldFirst = next;
       }
       if (!h) {
         this.heldLast = undefined;
