@@ -247,7 +247,7 @@ export function describeGap(gap: CaptureGap): string {
   return `capture gap: ${what}${affects}${gap.detail ? `: ${clip(gap.detail)}` : ''}`;
 }
 
-/** One line for a gap, for messages: "capture gap at 1.5 s (12 lines lost: SCT1 lines 0x1a..0x25)". */
+/** One line for a gap, for messages: "capture gap at 1.5 s (6 records lost: SCT1 units 0x1a..0x1f missing …)". */
 export function gapText(g: CaptureGap): string {
   return `capture gap at ${+(g.timeNs / 1e9).toFixed(6)} s (${lostText(g.lost, g.unit)}${g.detail ? `: ${clip(g.detail)}` : ''})`;
 }

@@ -147,9 +147,9 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const orphan = (ev: { offset: number; index: number; timeNs: number; taskId: bigint | number }, alreadyCompleted: boolean) => {
     if (++orphans <= MAX_ORPHAN_WARNINGS) {
       const lost = !alreadyCompleted && st.gaps.lostBefore(ev.timeNs, GapAffects.Submissions) !== undefined;
-      ctx.warn(
-        `${describeOffset(ev.offset, ev.index)}: completion for unknown task id ${ev.taskId}${alreadyCompleted ? ' (already completed)' : ''}${lost ? ' (a capture gap before it may have lost its submission)' : ''}`,
-      );
+      // Not an orphan when a gap before it may hold its submission: the capture lost it.
+      const what = lost ? `completion for task id ${ev.taskId}, whose submission was not captured (a capture gap before it may have lost it)` : `completion for unknown task id ${ev.taskId}${alreadyCompleted ? ' (already completed)' : ''}`;
+      ctx.warn(`${describeOffset(ev.offset, ev.index)}: ${what}`);
     }
   };
   /** Marks a line that never completed whose completion a capture gap may have swallowed. */
