@@ -288,7 +288,10 @@ export function createChecker(options: CheckOptions = {}): Checker {
       for (const t of left) if (gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId)) capture.tasksWithoutCompletion++;
       addLedgerToReport(capture, gaps, file);
     }
-    for (const h of onEnd) h!(left, lastOrigin);
+    // The end of the trace is its latest time: a capture's events need not come in time order
+    // (iSCSI connections interleave; an answer can be read before its command).
+    const end = state.lastTimeNs > lastOrigin.timeNs ? { ...lastOrigin, timeNs: state.lastTimeNs } : lastOrigin;
+    for (const h of onEnd) h!(left, end);
     for (const info of allLuns()) {
       if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined && info.writeCacheVolatile === undefined) continue;
       const s: LunSummary = { targetId: info.targetId, lun: info.lun };
@@ -335,7 +338,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       switch (ev.kind) {
         case 'submit': {
           state.tasks++;
-          state.lastTimeNs = ev.timeNs;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
           lastOrigin = ev;
           const info = lunInfo(ev.targetId, ev.lun);
           facts.lunInfo = info;
@@ -349,7 +352,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
           break;
         }
         case 'complete': {
-          state.lastTimeNs = ev.timeNs;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
           lastOrigin = ev;
           const r = matcher.complete(ev);
           if (r.kind === 'task') {
@@ -368,7 +371,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
         }
         case 'hba':
           state.hbaEventsSeen = true;
-          state.lastTimeNs = ev.timeNs;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
           lastOrigin = ev;
           for (const h of onHba) h!(ev);
           break;
