@@ -2,7 +2,7 @@
  * Scenario traces: realistic, deterministic .sct files written through the library's own
  * writer, one generator per situation a driver developer meets.
  */
-import { createTraceFileWriter, writeTraceToBytes } from '../formats/native/writer.js';
+import { createTraceFileWriter, TraceWriter, writeTraceToBytes } from '../formats/native/writer.js';
 import { UsageError } from '../model/errors.js';
 import { writerOptions, type Scenario, type ScenarioOptions } from './scenario.js';
 import { healthyCopy } from './scenarios/healthy-copy.js';
@@ -46,6 +46,15 @@ export function synthesize(name: string, o: ScenarioOptions): Uint8Array {
   const s = scenarioByName(name);
   checkOptions(s, o);
   return writeTraceToBytes(writerOptions(s, o), (w) => s.generate(w, o));
+}
+
+/** Generates a scenario into a byte sink (a file, standard output), in flat memory. */
+export function synthesizeTo(name: string, sink: (bytes: Uint8Array) => void, o: ScenarioOptions): void {
+  const s = scenarioByName(name);
+  checkOptions(s, o);
+  const w = new TraceWriter(sink, writerOptions(s, o));
+  s.generate(w, o);
+  w.flush();
 }
 
 /** Generates a scenario straight into a file, in flat memory. */

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import {
   CONSTRAINTS,
   constraintDef,
@@ -16,7 +16,7 @@ import { bytesText } from '../../checks/helpers.js';
 import type { ConstraintValue } from '../../model/events.js';
 import { openTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { choiceOption, inputOptions, type CliContext } from '../context.js';
 
 interface ConstraintsCliOptions {
   trace?: string;
@@ -29,7 +29,7 @@ export function constraintsCommand(ctx: CliContext): Command {
     .description('validate an HBA constraints file and explain what it allows')
     .argument('[file]', 'constraints JSON file (IOKit keys, kIO… constant names or friendly names)')
     .option('-t, --trace <trace>', "also read this trace's own constraints record (the file overrides it)")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(choiceOption('-f, --format <format>', 'output format', ['text', 'json'], 'text'))
     .addOption(inputOptions.inputFormat())
     .addHelpText(
       'after',

@@ -7,7 +7,7 @@ import type { TaskSink } from '../../model/task-sink.js';
 import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { LineOutput, useColor } from '../output.js';
+import { LineOutput } from '../output.js';
 import { inputOptions, type CliContext } from '../context.js';
 
 /** Completions without a submission are worth a warning each, up to a point. */
@@ -65,7 +65,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
   if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
   const text = o.format === 'text';
-  const colors = text && useColor(ctx.stdout);
+  const colors = text && ctx.useColor(ctx.stdout);
   const out = new LineOutput(ctx.stdout);
   const scratch = newTaskLine();
   let printed = 0;

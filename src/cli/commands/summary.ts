@@ -1,5 +1,4 @@
-import { Command, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { createChecker, type Checker } from '../../checks/engine.js';
 import { constraintDef, loadConstraintFile, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
@@ -7,7 +6,8 @@ import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { choiceOption, inputOptions, type CliContext } from '../context.js';
+import { openOutput } from '../target.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -29,8 +29,8 @@ export function summaryCommand(ctx: CliContext): Command {
   return new Command('summary')
     .description('summarise traces: tasks, IOPS, throughput, latency percentiles, queue depth, errors, transfer sizes, HBA events')
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(summaryRenderers)).default('text'))
-    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .addOption(choiceOption('-f, --format <format>', 'output format', Object.keys(summaryRenderers), 'text'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output ("-" is standard output)')
     .option('--by <list>', `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--interval <seconds>', 'interval for peak IOPS and throughput (default: 1 ms to 10 s, picked from the capture length)')
     .option('--no-check', 'do not run the checker (no findings in the report)')
@@ -89,6 +89,8 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   const by = parseBy(o.by);
   const intervalNs = parseInterval(o.interval);
   const constraints = o.constraints ? loadConstraintFile(o.constraints) : undefined;
+  // Opened before reading, so a bad path is reported at once, not after a long read.
+  const target = openOutput(o.output ?? '-', ctx, paths);
   const summarizer = createSummarizer({
     ...(intervalNs !== undefined ? { intervalNs } : {}),
     ...(constraints ? { limits: limitsFrom(constraints) } : {}),
@@ -121,17 +123,9 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
       damagedRegions: t.stats.damagedRegions,
     })),
   });
-  const width = !o.output && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
-  const text = summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version });
-  if (o.output) {
-    try {
-      writeFileSync(o.output, text);
-    } catch (e) {
-      throw new UsageError(`${o.output}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  } else {
-    await new Promise<void>((resolve, reject) => ctx.stdout.write(text, (err) => (err ? reject(err) : resolve())));
-  }
+  const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
+  target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version }));
+  await target.close();
   const problems = diagnosticLines(input);
   for (const line of problems) ctx.error(line);
   return problems.length ? ExitCode.BadInput : ExitCode.Ok;
