@@ -46,8 +46,8 @@ export function formatRate(bytesPerSec: number): string {
 
 /**
  * A duration to three significant digits in the unit read fastest: "850 ns", "45.2 µs",
- * "452 µs", "3.10 ms", "54.7 s"; past 1,000 s in minutes ("16 min 40 s") or hours
- * ("2 h 05 min"). Trailing zeros are kept so that columns of durations line up.
+ * "452 µs", "3.1 ms", "54.7 s", "12 s"; past 1,000 s in minutes ("16 min 40 s") or hours
+ * ("2 h 05 min").
  */
 export function formatDuration(ns: number): string {
   const a = Math.abs(ns);
@@ -55,8 +55,7 @@ export function formatDuration(ns: number): string {
   if (a < 1e3) return `${Math.round(ns)} ns`;
   if (a < 999.5e9) {
     const [div, unit] = a < 999.5e3 ? [1e3, 'µs'] : a < 999.5e6 ? [1e6, 'ms'] : [1e9, 's'];
-    const v = a / (div as number);
-    return `${sign}${v.toFixed(v < 9.995 ? 2 : v < 99.95 ? 1 : 0)} ${unit}`;
+    return `${sign}${sig3(a / (div as number))} ${unit}`;
   }
   const s = Math.round(a / 1e9);
   if (s < 3600) return `${sign}${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;

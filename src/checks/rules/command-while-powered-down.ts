@@ -4,6 +4,7 @@
  */
 import { HbaEventKind, HbaEventPhase } from '../../model/events.js';
 import { defineRule } from '../rule.js';
+import { durationText } from '../helpers.js';
 
 export default defineRule({
   meta: {
@@ -12,8 +13,8 @@ export default defineRule({
     severity: 'error',
     description: 'Commands issued while the HBA was powered down (power state 0) or still powering up',
     messages: {
-      down: 'submitted while the HBA was in power state 0 (since {since} s)',
-      poweringUp: 'submitted while the HBA was still powering up from state 0 (transition to {to} started {since} s)',
+      down: 'submitted while the HBA was in power state 0 (for {since})',
+      poweringUp: 'submitted while the HBA was still powering up from state 0 (transition to {to} started {since} before)',
     },
   },
   create({ report }) {
@@ -39,7 +40,7 @@ export default defineRule({
       },
       submit(s) {
         if (!down && !poweringUp) return;
-        const sec = +(since / 1e9).toFixed(6);
+        const sec = durationText(since);
         if (down) report({ messageId: 'down', data: { since: sec }, at: s, task: s, evidence: { powerState: 0, sinceNs: since } });
         else report({ messageId: 'poweringUp', data: { to: target, since: sec }, at: s, task: s, evidence: { powerState: 0, toState: target, sinceNs: since } });
       },

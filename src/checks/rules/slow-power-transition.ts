@@ -4,6 +4,7 @@
  */
 import { HbaEventKind, HbaEventPhase, type HbaEvent } from '../../model/events.js';
 import { defineRule } from '../rule.js';
+import { durationText } from '../helpers.js';
 
 export default defineRule({
   meta: {
@@ -12,8 +13,8 @@ export default defineRule({
     severity: 'warning',
     description: 'A power-state transition slower than the limit (default warning 10 s, error 21 s)',
     messages: {
-      slow: 'power-state transition {from} → {to} took {seconds} s, over the {limitSeconds} s {level} limit',
-      unfinished: 'power-state transition {from} → {to} started {seconds} s before the end of the trace and never finished',
+      slow: 'power-state transition {from} → {to} took {duration}, over the {limitSeconds} s {level} limit',
+      unfinished: 'power-state transition {from} → {to} started {duration} before the end of the trace and never finished',
     },
   },
   create({ state, report }) {
@@ -26,7 +27,7 @@ export default defineRule({
       report({
         messageId,
         severity: level,
-        data: { from, to, seconds: +(durationMs / 1000).toFixed(3), limitSeconds: (level === 'error' ? errorMs : warnMs) / 1000, level },
+        data: { from, to, duration: durationText(durationNs), limitSeconds: (level === 'error' ? errorMs : warnMs) / 1000, level },
         at: e,
         evidence: { fromState: from, toState: to, durationNs, warnMs, errorMs },
       });

@@ -4,7 +4,7 @@
  */
 import { ServiceResponse } from '../../model/events.js';
 import { ascName, senseKeyName, taskStatusName } from '../../scsi/index.js';
-import { ascText, checkCondition, completedGood, senseOf } from '../helpers.js';
+import { ascText, checkCondition, completedGood, durationText, senseOf } from '../helpers.js';
 import { defineRule } from '../rule.js';
 import { CommandKind } from '../state.js';
 
@@ -45,7 +45,7 @@ export default defineRule({
         for (const t of left) {
           if (t.submit.cdb[0] !== 0x35 && t.submit.cdb[0] !== 0x91) continue;
           const ageNs = at.timeNs - t.submit.timeNs;
-          report({ messageId: 'neverCompleted', data: { age: `${+(ageNs / 1e6).toFixed(3)} ms` }, at: t.submit, task: t.submit, evidence: { submittedNs: t.submit.timeNs, traceEndNs: at.timeNs } });
+          report({ messageId: 'neverCompleted', data: { age: durationText(ageNs) }, at: t.submit, task: t.submit, evidence: { submittedNs: t.submit.timeNs, traceEndNs: at.timeNs } });
         }
       },
     };

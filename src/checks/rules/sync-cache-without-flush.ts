@@ -3,7 +3,7 @@
  * SBC-5 5.29/5.30: GOOD means the blocks are on non-volatile media.
  */
 import { HbaEventKind } from '../../model/events.js';
-import { completedGood, ms } from '../helpers.js';
+import { completedGood, durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
 import { CommandKind, isWriteKind } from '../state.js';
 
@@ -61,14 +61,14 @@ export default defineRule({
         if (p?.failedStatus !== undefined) {
           report({ messageId: 'flushFailed', data: { status: `0x${p.failedStatus.toString(16)}` }, at: c, task: t.submit, evidence: { ...evidenceBase, evidence: 'hba-events', flushStatus: p.failedStatus } });
         } else if (state.hbaEventsSeen) {
-          if (!p?.flushed) report({ messageId: 'noFlushEvent', data: { latency: ms(t.latencyNs), writes }, at: c, task: t.submit, evidence: { ...evidenceBase, evidence: 'hba-events' } });
+          if (!p?.flushed) report({ messageId: 'noFlushEvent', data: { latency: durationText(t.latencyNs), writes }, at: c, task: t.submit, evidence: { ...evidenceBase, evidence: 'hba-events' } });
         } else if (writes > 0 && !f.immediate) {
           const thresholdNs = state.limits.syncCacheFastThresholdUs * 1000;
           if (t.latencyNs < thresholdNs) {
             report({
               messageId: 'tooFast',
               severity: 'warning',
-              data: { latency: ms(t.latencyNs), writes, bytes: bytes > 0 ? ` (${bytes} bytes)` : '', threshold: ms(thresholdNs) },
+              data: { latency: durationText(t.latencyNs), writes, bytes: bytes > 0 ? ` (${bytes} bytes)` : '', threshold: durationText(thresholdNs) },
               at: c,
               task: t.submit,
               evidence: { ...evidenceBase, evidence: 'timing', thresholdNs },

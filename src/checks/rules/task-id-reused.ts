@@ -1,5 +1,5 @@
 /** A task id submitted again while the earlier task with that id is still in flight. */
-import { ms } from '../helpers.js';
+import { durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -17,7 +17,7 @@ export default defineRule({
       reused(previous, next) {
         report({
           messageId: 'reused',
-          data: { taskId: next.taskId, age: ms(next.timeNs - previous.timeNs), previousOffset: `0x${previous.offset.toString(16)}` },
+          data: { taskId: next.taskId, age: durationText(next.timeNs - previous.timeNs), previousOffset: `0x${previous.offset.toString(16)}` },
           at: next,
           task: next,
           evidence: { previousOffset: previous.offset, previousRecord: previous.index, previousSubmittedNs: previous.timeNs },

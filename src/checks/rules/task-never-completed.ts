@@ -1,5 +1,6 @@
 /** Tasks still in flight at the end of the trace: the driver lost them or never answered. */
 import { defineRule } from '../rule.js';
+import { durationText } from '../helpers.js';
 
 export default defineRule({
   meta: {
@@ -18,7 +19,7 @@ export default defineRule({
         for (const t of left) {
           const s = t.submit;
           const ageNs = at.timeNs - s.timeNs;
-          const age = `${+(ageNs / 1e6).toFixed(3)} ms`;
+          const age = durationText(ageNs);
           const evidence = { submittedNs: s.timeNs, traceEndNs: at.timeNs, timeoutMs: s.timeoutMs };
           // A task younger than its own timeout may simply have been cut off by the capture's end.
           if (s.timeoutMs > 0 && ageNs < s.timeoutMs * 1e6) {

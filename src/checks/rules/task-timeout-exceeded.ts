@@ -1,7 +1,7 @@
 /** Tasks that completed after their own timeout, or after the configured taskTimeoutMs. */
 import { DeliveryStatus, SamStatus, ServiceResponse, type TaskCompleted } from '../../model/events.js';
 import { taskStatusName } from '../../scsi/index.js';
-import { ms } from '../helpers.js';
+import { durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 /** The driver already reported the timeout (TASK TIMEOUT) or the abort (TASK ABORTED): the right outcome, not a finding. */
@@ -28,12 +28,12 @@ export default defineRule({
         const latency = t.latencyNs;
         if (endedByTimeoutHandling(t.complete)) return;
         if (s.timeoutMs > 0 && latency > s.timeoutMs * 1e6) {
-          report({ messageId: 'ownTimeout', data: { latency: ms(latency), timeoutMs: s.timeoutMs, status: taskStatusName(t.complete.serviceResponse, t.complete.status) }, at: t.complete, task: s, evidence: { latencyNs: latency, timeoutMs: s.timeoutMs } });
+          report({ messageId: 'ownTimeout', data: { latency: durationText(latency), timeoutMs: s.timeoutMs, status: taskStatusName(t.complete.serviceResponse, t.complete.status) }, at: t.complete, task: s, evidence: { latencyNs: latency, timeoutMs: s.timeoutMs } });
           return;
         }
         const limitMs = state.limits.taskTimeoutMs;
         if (latency > limitMs * 1e6) {
-          report({ messageId: 'configured', data: { latency: ms(latency), limitMs }, at: t.complete, task: s, evidence: { latencyNs: latency, limitMs } });
+          report({ messageId: 'configured', data: { latency: durationText(latency), limitMs }, at: t.complete, task: s, evidence: { latencyNs: latency, limitMs } });
         }
       },
     };
