@@ -14,6 +14,8 @@ export interface CliContext {
   debug: boolean;
   /** Progress bars allowed (global --no-progress turns them off; they show only on a TTY stderr). */
   progress: boolean;
+  /** Clock and delays for progress bars instead of the real ones (tests). */
+  progressTiming?: { now?: () => number; delayMs?: number; intervalMs?: number };
   /** Global --color: auto (the default), always or never. */
   color: ColorMode;
   /** The subcommand being run, for error messages (`scsitrace: check: ...`). */

@@ -32,6 +32,11 @@ export function scenarioByName(name: string): Scenario {
   return s;
 }
 
+/** Throws the usage error synthesis would, before anything is written. */
+export function checkScenarioOptions(name: string, o: ScenarioOptions): void {
+  checkOptions(scenarioByName(name), o);
+}
+
 function checkOptions(s: Scenario, o: ScenarioOptions): void {
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffff_ffff) throw new UsageError(`--seed: ${o.seed} is not a whole number from 0 to 4294967295`);
   if (o.size === undefined) return;

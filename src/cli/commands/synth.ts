@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
-import { scenarios, synthesizeTo, scenarioByName } from '../../synth/index.js';
+import { checkScenarioOptions, scenarios, synthesizeTo, scenarioByName } from '../../synth/index.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliContext } from '../context.js';
 import { openOutput } from '../target.js';
+import { createProgress, type Progress } from '../progress.js';
 
 interface SynthOptions {
   output?: string;
@@ -56,6 +57,9 @@ export function synthCommand(ctx: CliContext): Command {
     .addHelpText(
       'after',
       `
+Synthesis streams: the trace is written as it is generated, in flat memory, with a progress
+bar on a terminal (--no-progress turns it off). "-o -" writes the trace to standard output.
+
 Examples:
   $ scsitrace synth --list
   $ scsitrace synth healthy-copy -o healthy.sct
@@ -72,16 +76,27 @@ Examples:
       const scenario = scenarioByName(name);
       const seed = parseSeed(o.seed);
       const size = o.size === undefined ? undefined : parseSize(o.size);
+      checkScenarioOptions(scenario.name, { seed, ...(size !== undefined ? { size } : {}) });
       const target = openOutput(o.output, ctx);
       let bytes = 0;
-      synthesizeTo(
-        scenario.name,
-        (b) => {
-          bytes += b.length;
-          target.write(b);
-        },
-        { seed, ...(size !== undefined ? { size } : {}) },
-      );
+      // A progress bar on a terminal's stderr (see progress.ts), from the scenario's own count.
+      let bar: Progress | undefined;
+      const onProgress = (done: number, total: number) => {
+        bar ??= createProgress(ctx, { totalBytes: total, records: false });
+        bar.bytes(done);
+      };
+      try {
+        synthesizeTo(
+          scenario.name,
+          (b) => {
+            bytes += b.length;
+            target.write(b);
+          },
+          { seed, ...(size !== undefined ? { size } : {}), onProgress },
+        );
+      } finally {
+        bar?.done();
+      }
       await target.close();
       // With -o - the trace is the output: the note goes to stderr.
       const note = `wrote ${target.label}: ${scenario.name}, seed ${seed}, ${bytes} bytes\n`;

@@ -46,15 +46,34 @@ function textWidth(s: string): number {
   return w;
 }
 
+/** Stands in for the space between a number and its unit, which a line never breaks at. */
+const GLUE = '\u0000';
+
+/**
+ * "max 9.75 ms" stays on one line: the spaces between a statistic's name, its number and its
+ * unit become GLUE (put back by unglue).
+ */
+function glue(text: string): string {
+  return text
+    .replace(/(\d) (ns|µs|ms|s|min|h|B|KiB|MiB|GiB|TiB|PiB|EiB)(?=$|[\s,;)·/])/g, `$1${GLUE}$2`)
+    .replace(/\b(min|max|mean|peak|p\d+(?:\.\d+)?) (?=\d)/g, `$1${GLUE}`);
+}
+
+function unglue(text: string): string {
+  return text.split(GLUE).join(' ');
+}
+
 /** The pieces a line may break between: words, split again after hyphens and slashes. */
-function pieces(line: string): string[] {
-  return line.split(' ').flatMap((word) => word.match(/[^-/]*[-/]+|[^-/]+$/g) ?? [word]);
+function pieces(line: string, glued: boolean): string[] {
+  return (glued ? glue(line) : line)
+    .split(' ')
+    .flatMap((word) => word.match(/[^-/]*[-/]+|[^-/]+$/g) ?? [word]);
 }
 
 /** The widest piece of a cell: it cannot wrap narrower than this without cutting a word. */
-function longestPiece(s: string): number {
+function longestPiece(s: string, glued = true): number {
   let w = 0;
-  for (const line of s.split('\n')) for (const p of pieces(line)) w = Math.max(w, length(p));
+  for (const line of s.split('\n')) for (const p of pieces(line, glued)) w = Math.max(w, length(p));
   return w;
 }
 
@@ -62,11 +81,10 @@ function longestPiece(s: string): number {
  * Wraps a cell to `width` characters: at spaces (dropped) or after hyphens and slashes (kept).
  * Only a piece wider than the whole column is broken inside, and then nothing of it is lost.
  */
-export function wrapCell(text: string, width: number): string {
+export function wrapCell(text: string, width: number, glued = true): string {
   const out: string[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of (glued ? glue(text) : text).split('\n')) {
     let current = '';
-    // Tokens: pieces, each remembering whether a space preceded it.
     const words = line.split(' ');
     for (let w = 0; w < words.length; w++) {
       const parts = words[w]!.match(/[^-/]*[-/]+|[^-/]+$/g) ?? [words[w]!];
@@ -88,7 +106,7 @@ export function wrapCell(text: string, width: number): string {
     }
     out.push(current);
   }
-  return out.join('\n');
+  return unglue(out.join('\n'));
 }
 
 export function renderTable(spec: TableSpec): string {
@@ -99,27 +117,41 @@ export function renderTable(spec: TableSpec): string {
   // Borders: one per column plus one.
   const total = natural.reduce((a, b) => a + b, 0) + cols + 1;
   const widths = [...natural];
-  // No column narrower than its longest word.
-  const words = Array.from({ length: cols }, (_, i) =>
-    Math.max(longestPiece(spec.head[i] ?? ''), ...spec.rows.map((r) => longestPiece(String(r[i] ?? '')))) + PADDING,
-  );
+  const align = spec.align ?? natural.map((_, i) => (i === 0 ? 'left' : 'right'));
+  // No column narrower than its longest word (a number with its unit counts as one word).
+  const floor = (glued: boolean, pad: number[]) =>
+    Array.from({ length: cols }, (_, i) => Math.max(longestPiece(spec.head[i] ?? '', glued), ...spec.rows.map((r) => longestPiece(String(r[i] ?? ''), glued))) + pad[i]!);
+  let pad = natural.map(() => PADDING);
+  let glued = true;
   if (total > spec.width) {
     const flex = spec.flex === undefined ? [natural.indexOf(Math.max(...natural))] : typeof spec.flex === 'number' ? [spec.flex] : spec.flex;
     let excess = total - spec.width;
+    const words = floor(true, pad);
     // Narrow the widest flexible column one step at a time, so that they end up even.
     excess = shrink(widths, flex, excess, words.map((w) => Math.max(w, MIN_FLEX)));
     // Still too wide (a narrow terminal): take the rest from the widest columns, down to their longest word.
-    shrink(widths, widths.map((_, i) => i), excess, words);
+    excess = shrink(widths, widths.map((_, i) => i), excess, words);
+    // Then right-aligned columns give up their left padding (a full cell touches the border)...
+    if (excess > 0) {
+      pad = align.map((a) => (a === 'right' ? 1 : PADDING));
+      excess = shrink(widths, widths.map((_, i) => i), excess, floor(true, pad));
+    }
+    // ...and last, a unit may go on the line below its number.
+    if (excess > 0) {
+      glued = false;
+      shrink(widths, widths.map((_, i) => i), excess, floor(false, pad));
+    }
   }
-  const fit = (text: string, i: number) => (textWidth(text) + PADDING > widths[i]! ? wrapCell(text, widths[i]! - PADDING) : text);
+  const fit = (text: string, i: number) => (textWidth(text) + pad[i]! > widths[i]! ? wrapCell(text, widths[i]! - pad[i]!, glued) : text);
+  const cell = (text: string, i: number) => (pad[i] === PADDING ? fit(text, i) : { content: fit(text, i), style: { 'padding-left': 0 } });
   const table = new Table({
-    head: spec.head.map(fit),
+    head: spec.head.map(cell) as string[],
     colWidths: widths,
-    colAligns: spec.align ?? natural.map((_, i) => (i === 0 ? 'left' : 'right')),
+    colAligns: align,
     wordWrap: false,
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true },
   });
-  for (const r of spec.rows) table.push(r.map((c, i) => fit(String(c), i)));
+  for (const r of spec.rows) table.push(r.map((c, i) => cell(String(c), i)) as Table.HorizontalTableRow);
   return table.toString();
 }
 
