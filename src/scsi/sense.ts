@@ -178,7 +178,9 @@ class SenseBuilder {
 
 /** Adds a field; a clear flag drops its text, which explains what setting it means. */
 function field(fields: CdbField[], name: string, value: CdbField['value'], extra?: Omit<CdbField, 'name' | 'value'>): void {
-  fields.push(value === false || extra === undefined ? { name, value } : { name, value, ...extra });
+  const f: CdbField = value === false || extra === undefined ? { name, value } : { name, value, ...extra };
+  // A 64-bit field carries a bigint: JSON_READY lets JSON.stringify write it (a number when exact).
+  fields.push(typeof value === 'bigint' ? Object.assign(Object.create(JSON_READY) as object, f) : f);
 }
 
 /** SPC-6 fixed format sense data (response codes 70h, 71h). */

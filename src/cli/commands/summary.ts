@@ -8,6 +8,7 @@ import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 import { openOutput } from '../target.js';
+import { formatDuration } from '../../model/units.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -32,7 +33,7 @@ export function summaryCommand(ctx: CliContext): Command {
     .addOption(choiceOption('-f, --format <format>', 'output format', Object.keys(summaryRenderers), 'text'))
     .option('-o, --output <file>', 'write the report to this file instead of standard output ("-" is standard output)')
     .option('--by <list>', `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .option('--interval <seconds>', 'interval for peak IOPS and throughput (default: 1 ms to 10 s, picked from the capture length)')
+    .option('--interval <seconds>', 'interval rates are measured over, in the charts and for peaks (default: at least four median latencies, a round number of timeline slots)')
     .option('--no-check', 'do not run the checker (no findings in the report)')
     .option('-c, --constraints <file>', "constraints JSON file for the checker and the limits marked on the histograms (overrides the trace's own record)")
     .addOption(inputOptions.inputFormat())
@@ -41,7 +42,11 @@ export function summaryCommand(ctx: CliContext): Command {
       'after',
       `
 Statistics are streamed: memory stays flat however long the trace. Percentiles come from
-log-bucketed histograms and are within 1% of the exact value. Several traces are laid end to
+log-bucketed histograms and are within 1% of the exact value. Every rate (IOPS, throughput,
+the charts) is measured over one interval, the timeline's slots; a peak is the busiest slot.
+Bytes count while their task is in flight, so a burst of completions is not a burst of
+throughput. The "failed" columns count completions with a status other than GOOD or
+CONDITION MET; checker findings are counted under Findings. Several traces are laid end to
 end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", see README.md);
 HTML output is one self-contained file with charts, for a browser or a bug report.
 
@@ -123,6 +128,9 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
       damagedRegions: t.stats.damagedRegions,
     })),
   });
+  if (intervalNs !== undefined && summary.overview.intervalNs !== intervalNs) {
+    ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
+  }
   const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
   target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version }));
   await target.close();

@@ -4,6 +4,7 @@
  * already said the CDB is short.
  */
 import type { CdbField, DataTransferDirection } from '../types.js';
+import { JSON_READY } from '../../model/json.js';
 import { hex } from '../hex.js';
 
 export interface FieldOptions {
@@ -45,7 +46,8 @@ export class CdbReader {
   }
 
   private push(name: string, value: CdbField['value'], options: FieldOptions | undefined, numeric?: number): void {
-    const field: CdbField = { name, value };
+    // A 64-bit field carries a bigint: JSON_READY lets JSON.stringify write it (a number when exact).
+    const field: CdbField = typeof value === 'bigint' ? Object.assign(Object.create(JSON_READY) as object, { name, value }) : { name, value };
     if (options?.unit !== undefined) field.unit = options.unit;
     if (options?.hex) field.hex = true;
     const text = typeof options?.text === 'function' ? options.text(numeric ?? 0) : options?.text;
