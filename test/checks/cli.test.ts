@@ -36,7 +36,7 @@ describe('scsitrace check', () => {
   it('exits 0 and says PASS on a clean trace', async () => {
     const r = await runScsitrace('check', clean);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/PASS: no findings in 1 tasks\n$/);
+    expect(r.stdout).toMatch(/PASS: no findings in 1 task\n$/);
     expect(r.stderr).toBe('');
   });
 

@@ -23,7 +23,7 @@ describe('scsitrace synth', () => {
     const out = join(dir, 'lsi.sct');
     const r = await runScsitrace('synth', 'lsi3108-buffered-copy', '-o', out, '--seed', '9', '--size', '2MiB');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^wrote .*lsi\.sct: lsi3108-buffered-copy, seed 9, \d+ bytes\n$/);
+    expect(r.stdout).toMatch(/^wrote .*lsi\.sct: lsi3108-buffered-copy, seed 9, \d+ bytes \([\d.]+ [KM]iB\)\n$/);
     expect(Buffer.compare(readFileSync(out), Buffer.from(synthesize('lsi3108-buffered-copy', { seed: 9, size: 2 * 1024 * 1024 })))).toBe(0);
   });
 

@@ -4,6 +4,7 @@ import { checkScenarioOptions, scenarios, synthesizeTo, scenarioByName } from '.
 import { ExitCode } from '../exit-codes.js';
 import type { CliContext } from '../context.js';
 import { openOutput } from '../target.js';
+import { formatBytes } from '../../model/units.js';
 import { createProgress, type Progress } from '../progress.js';
 
 interface SynthOptions {
@@ -99,7 +100,7 @@ Examples:
       }
       await target.close();
       // With -o - the trace is the output: the note goes to stderr.
-      const note = `wrote ${target.label}: ${scenario.name}, seed ${seed}, ${bytes} bytes\n`;
+      const note = `wrote ${target.label}: ${scenario.name}, seed ${seed}, ${bytes} bytes (${formatBytes(bytes)})\n`;
       if (target.isStdout) ctx.stderr.write(note);
       else ctx.stdout.write(note);
       ctx.exitCode = ExitCode.Ok;

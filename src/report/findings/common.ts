@@ -37,6 +37,6 @@ export function verdictWords(result: CheckResult, failOn: Severity, fails: boole
   const c = result.counts;
   const total = c.error + c.warning + c.info;
   const tally = `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info`;
-  if (total === 0) return `PASS: no findings in ${result.tasks} tasks`;
-  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${result.tasks} tasks (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})`;
+  if (total === 0) return `PASS: no findings in ${plural(result.tasks, 'task')}`;
+  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${plural(result.tasks, 'task')} (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})`;
 }

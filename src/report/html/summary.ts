@@ -168,7 +168,7 @@ function sizeChart(id: string, title: string, h: SizeHistogram, bytes: boolean, 
     frame: SMALL,
   });
   const over = h.limit === null ? '' : ` ${limitText} (${h.limitKey}): ${h.overLimit ? `${count(h.overLimit)} over the limit, drawn in red` : 'none over'}.`;
-  return figure(svg, `${title}: ${count(h.count)} tasks, ${bytes ? size(h.min ?? 0) : count(h.min ?? 0)} to ${bytes ? size(h.max ?? 0) : count(h.max ?? 0)}.${over}`);
+  return figure(svg, `${title}: ${plural(h.count, 'task')}, ${bytes ? size(h.min ?? 0) : count(h.min ?? 0)} to ${bytes ? size(h.max ?? 0) : count(h.max ?? 0)}.${over}`);
 }
 
 function limitWord(key: string | null): string {

@@ -69,7 +69,7 @@ function histogramTable(h: SizeHistogram, bytes: boolean, width: number): string
 
 function histogramCaption(h: SizeHistogram, bytes: boolean): string {
   const fmt = bytes ? size : count;
-  let s = `${count(h.count)} tasks, ${fmt(h.min ?? 0)} to ${fmt(h.max ?? 0)}`;
+  let s = `${plural(h.count, 'task')}, ${fmt(h.min ?? 0)} to ${fmt(h.max ?? 0)}`;
   if (h.limit !== null) {
     s += `; ${limitName(h.limitKey)} ${fmt(h.limit)} (${h.limitKey}): ${h.overLimit ? `${count(h.overLimit)} over` : 'none over'}`;
   }
