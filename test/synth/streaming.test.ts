@@ -6,7 +6,6 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Writable } from 'node:stream';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { chunkBytes, CHUNK_BYTES, fileContent, Media } from '../../src/synth/med
 import { synthesizeTo } from '../../src/synth/index.js';
 import { runCli } from '../../src/cli/program.js';
 import { createContext } from '../../src/cli/context.js';
+import { Capture } from '../helpers/cli.js';
 
 const GiB = 2 ** 30;
 
@@ -103,22 +103,12 @@ describe('synthesis', () => {
   });
 });
 
-class Sink extends Writable {
-  text = '';
-  isTTY = false;
-  columns = 80;
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 describe('scsitrace synth progress', () => {
   it('draws a progress bar on a terminal and erases it; none with --no-progress or off a terminal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scsitrace-synth-progress-'));
     const run = async (tty: boolean, ...args: string[]) => {
-      const stdout = new Sink();
-      const stderr = new Sink();
+      const stdout = new Capture();
+      const stderr = new Capture();
       stderr.isTTY = tty;
       const ctx = createContext(stdout, stderr);
       ctx.progressTiming = { delayMs: 0, intervalMs: 0 };
