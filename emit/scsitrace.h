@@ -8,13 +8,16 @@
  * - Byte order is handled here (records are little-endian whatever the CPU).
  * - Compiles as C99 and as C++ (DriverKit drivers are C++): warning-free under
  *   -std=c99 -Wall -Wextra -pedantic and g++ -std=c++17 -Wall -Wextra (also -Wconversion).
- * - A DriverKit extension cannot write files: sct_oslog_emit() turns a record into the
- *   one-line "SCT1" text form (docs/FORMAT.md, "Carrying records in a text log") and hands each
+ * - A DriverKit extension cannot write files: sct_oslog_emit() turns a record into
+ *   "SCT1" text lines (docs/FORMAT.md, "Carrying records in a text log") of at most
+ *   SCT_OSLOG_LINE_MAX (239) characters, what a dext's os_log delivers uncut, and hands each
  *   line to a callback that logs it with os_log(OS_LOG_DEFAULT, "%{public}s", line).
+ *   emit/sctring.h is the lossless alternative: a shared-memory ring read through a user client.
  *
- * Usage (see emit/README.md for a DriverKit UserProcessParallelTask / completion example):
+ * Usage (see emit/README.md and docs/driverkit.md for a DriverKit UserProcessParallelTask /
+ * completion example):
  *
- *     uint8_t rec[SCT_SUBMIT_MAX_BYTES(16, 0)];
+ *     uint8_t rec[SCT_SUBMIT_MAX_BYTES(SCT_DRIVERKIT_CDB_MAX, 0)];
  *     sct_submit t = ...;                       // fields as the framework gave them
  *     size_t n = sct_encode_submit(rec, sizeof rec, &t);
  *     if (n) sct_oslog_emit(rec, n, &seq, SCT_OSLOG_BASE64, log_line, NULL);
@@ -30,7 +33,10 @@ extern "C" {
 #endif
 
 #define SCT_FORMAT_MAJOR 1u
-#define SCT_FORMAT_MINOR 0u
+#define SCT_FORMAT_MINOR 1u
+
+/* A compile-time check that works in C99 and C++ (a negative array size fails to compile). */
+#define SCT_STATIC_ASSERT_(name, condition) typedef char sct_static_assert_##name##_[(condition) ? 1 : -1]
 
 /* Sizes from docs/FORMAT.md. */
 #define SCT_FILE_HEADER_FIXED 40u
@@ -44,20 +50,32 @@ extern "C" {
 #define SCT_HBA_EVENT_FIXED 56u
 #define SCT_DIGEST_FIXED 48u
 #define SCT_NOTE_FIXED 24u
+#define SCT_TARGET_INFO_FIXED 24u
+#define SCT_MAX_TARGET_LABEL 1024u
+#define SCT_CAPTURE_GAP_FIXED 40u
+/* The 1.1 TASK_SUBMITTED extension after the segment list: buffer address, length, flags. */
+#define SCT_SUBMIT_EXTENSION 24u
+/* A buffer length is below 2^53 (docs/FORMAT.md, task extension). */
+#define SCT_MAX_BUFFER_LENGTH UINT64_C(0x20000000000000)
 #define SCT_MAX_CDB_LENGTH 260u
+/* The longest CDB a DriverKit controller is handed: kSCSICDBSize_Maximum (SCSIControllerDriverKit
+ * SCSIDefinitions.h), the size of SCSIUserParallelTask's fCommandDescriptorBlock. */
+#define SCT_DRIVERKIT_CDB_MAX 16u
 #define SCT_MAX_SEGMENTS 65536u
 #define SCT_MAX_BODY_LENGTH 2097152u
 #define SCT_MAX_HEADER_LENGTH 65536u
 #define SCT_SEGMENT_BYTES 16u
 
 #define SCT_PAD8(n) (((n) + 7u) & ~(size_t)7u)
-/* Bytes a record needs, for sizing buffers at compile time. */
+/* Bytes a record needs at most, for sizing buffers at compile time (a submission with the 1.1
+ * extension; sct_submit_size() gives the exact size of one). */
 #define SCT_SUBMIT_MAX_BYTES(cdb_length, segment_count) \
-    (SCT_RECORD_OVERHEAD + SCT_SUBMIT_FIXED + SCT_PAD8((size_t)(cdb_length)) + (size_t)(segment_count) * SCT_SEGMENT_BYTES)
+    (SCT_RECORD_OVERHEAD + SCT_SUBMIT_FIXED + SCT_PAD8((size_t)(cdb_length)) + (size_t)(segment_count) * SCT_SEGMENT_BYTES + SCT_SUBMIT_EXTENSION)
 #define SCT_COMPLETE_MAX_BYTES(sense_length) (SCT_RECORD_OVERHEAD + SCT_COMPLETE_FIXED + SCT_PAD8((size_t)(sense_length)))
 
-/* "No task" in HBA events, digests and notes; "unknown" LBA in digests. */
+/* "No task" in HBA events, digests and notes; "unknown" LBA in digests; "all targets" in gaps. */
 #define SCT_NO_TASK UINT64_C(0xFFFFFFFFFFFFFFFF)
+#define SCT_ALL_TARGETS UINT64_C(0xFFFFFFFFFFFFFFFF)
 #define SCT_NO_LBA UINT64_C(0xFFFFFFFFFFFFFFFF)
 #define SCT_NO_BUNDLE_SLOT 0xFFFFu
 
@@ -68,19 +86,22 @@ enum {
     SCT_RECORD_HBA_CONSTRAINTS = 3,
     SCT_RECORD_HBA_EVENT = 4,
     SCT_RECORD_DATA_DIGEST = 5,
-    SCT_RECORD_NOTE = 6
+    SCT_RECORD_NOTE = 6,
+    SCT_RECORD_TARGET_INFO = 7,
+    SCT_RECORD_CAPTURE_GAP = 8
 };
 
 /* Task attribute, as DriverKit's SCSITaskAttribute. */
 enum { SCT_ATTR_SIMPLE = 0, SCT_ATTR_ORDERED = 1, SCT_ATTR_HEAD_OF_QUEUE = 2, SCT_ATTR_ACA = 3 };
-/* Data direction, as DriverKit's kSCSIDataTransfer_*. */
+/* Data direction, as DriverKit's kSCSIDataTransfer_NoDataTransfer / _FromInitiatorToTarget /
+ * _FromTargetToInitiator (SCSIDefinitions.h); DriverKit has no bidirectional value. */
 enum { SCT_DIR_NONE = 0, SCT_DIR_TO_DEVICE = 1, SCT_DIR_FROM_DEVICE = 2, SCT_DIR_BIDIRECTIONAL = 3 };
-/* SCSIServiceResponse. */
+/* SCSIServiceResponse (SCSIDefinitions.h: kSCSIServiceResponse_*). */
 enum {
     SCT_SR_REQUEST_IN_PROCESS = 0,
     SCT_SR_SERVICE_DELIVERY_OR_TARGET_FAILURE = 1,
     SCT_SR_TASK_COMPLETE = 2,
-    SCT_SR_LINKED_COMMAND_COMPLETE = 3,
+    SCT_SR_LINK_COMMAND_COMPLETE = 3,
     SCT_SR_FUNCTION_COMPLETE = 4,
     SCT_SR_FUNCTION_REJECTED = 5
 };
@@ -107,41 +128,57 @@ enum {
 enum { SCT_PHASE_INSTANT = 0, SCT_PHASE_ISSUED = 1, SCT_PHASE_COMPLETED = 2 };
 /* Constraint value types. */
 enum { SCT_CONSTRAINT_UNSIGNED = 0, SCT_CONSTRAINT_STRING = 1, SCT_CONSTRAINT_BOOLEAN = 2 };
+/* TASK_SUBMITTED 1.1 task flags. */
+#define SCT_TASK_FLAG_BUFFER 1u
+#define SCT_TASK_FLAG_SGL_RECORDED 2u
+/* CAPTURE_GAP: the unit of `lost`, and what the loss may have swallowed. */
+enum { SCT_GAP_UNKNOWN = 0, SCT_GAP_LINES = 1, SCT_GAP_RECORDS = 2, SCT_GAP_PACKETS = 3, SCT_GAP_BYTES = 4 };
+enum { SCT_GAP_AFFECTS_ALL = 0, SCT_GAP_AFFECTS_SUBMISSIONS = 1, SCT_GAP_AFFECTS_COMPLETIONS = 2 };
 
 typedef struct sct_segment {
     uint64_t address;
     uint64_t length;
 } sct_segment;
 
-/* TASK_SUBMITTED: what SCSIUserParallelTask carries. Timestamps are in the file's ticks. */
+/*
+ * TASK_SUBMITTED: what SCSIUserParallelTask carries (SCSIControllerDriverKit
+ * IOUserSCSIParallelInterfaceController.iig), plus the SGL the driver built from it.
+ * Timestamps are in the file's ticks. With has_buffer 0, and sgl_recorded 0 or segments, the body
+ * is a 1.0 body; a buffer, or an empty list marked recorded, adds the 1.1 extension.
+ */
 typedef struct sct_submit {
     uint64_t time;
     uint64_t task_id;         /* fControllerTaskIdentifier */
     uint64_t target_id;       /* fTargetID */
     uint8_t lun[8];           /* the 8-byte SAM LUN (fLogicalUnitBytes), or sct_lun_from_number() */
-    uint64_t tag;             /* task tag; the task id when the transport has none */
+    uint64_t tag;             /* fTaskTagIdentifier; the task id when the transport has none */
     uint64_t requested_bytes; /* fRequestedTransferCount */
-    uint32_t timeout_ms;      /* fTimeoutDuration */
-    uint8_t attribute;        /* SCT_ATTR_* */
-    uint8_t direction;        /* SCT_DIR_* */
+    uint32_t timeout_ms;      /* fTimeoutInMilliSec; 0 = none */
+    uint8_t attribute;        /* SCT_ATTR_* (fTaskAttribute) */
+    uint8_t direction;        /* SCT_DIR_* (fTransferDirection) */
     uint16_t bundle_slot;     /* SCT_NO_BUNDLE_SLOT unless the task came in a bundle */
-    const uint8_t *cdb;       /* fCommandDescriptorBlock */
-    uint16_t cdb_length;      /* 1..260 */
-    const sct_segment *segments;
+    const uint8_t *cdb;       /* fCommandDescriptorBlock (DriverKit: at most 16 bytes) */
+    uint16_t cdb_length;      /* fCommandSize; 1..260 */
+    const sct_segment *segments; /* the SGL the driver programmed into its hardware */
     uint32_t segment_count;   /* 0..65536 */
+    uint8_t sgl_recorded;     /* 1: segments is the driver's SGL even when empty (a list with
+                                 segments always is); 0: recorded iff segment_count > 0 */
+    uint8_t has_buffer;       /* 1: buffer_address/buffer_length are the framework's data buffer */
+    uint64_t buffer_address;  /* fBufferIOVMAddr */
+    uint64_t buffer_length;   /* bytes the range covers: fRequestedTransferCount; below 2^53 */
 } sct_submit;
 
 /* TASK_COMPLETED: what SCSIUserParallelResponse carries. */
 typedef struct sct_complete {
     uint64_t time;
-    uint64_t task_id;
+    uint64_t task_id;           /* fControllerTaskIdentifier */
     uint64_t bytes_transferred; /* fBytesTransferred */
-    uint64_t residual;
+    uint64_t residual;          /* DriverKit's response has no residual field: the driver's own count, or 0 */
     uint8_t service_response;   /* SCT_SR_* (fServiceResponse) */
     uint8_t status;             /* SAM status, or SCT_STATUS_* under a delivery failure (fCompletionStatus) */
     uint8_t residual_flags;     /* bit 0 underflow, bit 1 overflow */
-    uint8_t sense_length;       /* 0..255 */
-    const uint8_t *sense;
+    uint8_t sense_length;       /* 0..255 (fSenseLength) */
+    const uint8_t *sense;       /* fSenseBuffer */
 } sct_complete;
 
 /* One HBA_CONSTRAINTS entry. key and string are NUL-terminated UTF-8. */
@@ -175,6 +212,17 @@ typedef struct sct_digest {
     const uint32_t *chunk_digests;
     uint32_t chunk_count;
 } sct_digest;
+
+/* CAPTURE_GAP: the capture lost something between two timestamps. */
+typedef struct sct_capture_gap {
+    uint64_t time;      /* the last thing captured before the loss, ticks */
+    uint64_t end_time;  /* the first thing captured after it, ticks; >= time (= time when unknown) */
+    uint64_t lost;      /* how much, in `unit`; 0 = unknown */
+    uint64_t target_id; /* SCT_ALL_TARGETS unless the loss concerns one target */
+    uint8_t unit;       /* SCT_GAP_UNKNOWN / _LINES / _RECORDS / _PACKETS / _BYTES */
+    uint8_t affects;    /* SCT_GAP_AFFECTS_* */
+    const char *detail; /* NUL-terminated UTF-8 for a person, or NULL */
+} sct_capture_gap;
 
 /* ---- internals ---------------------------------------------------------------------- */
 
@@ -306,8 +354,22 @@ static inline size_t sct_encode_file_header(uint8_t *buf, size_t capacity, const
     return length;
 }
 
+/* The 1.1 task flags of a submission, and whether its body needs the extension to say them
+ * (a 1.0 body means: no buffer, SGL recorded iff it has segments). */
+static inline uint32_t sct_submit_flags_(const sct_submit *t) {
+    uint32_t flags = t->has_buffer ? SCT_TASK_FLAG_BUFFER : 0u;
+    if (t->sgl_recorded || t->segment_count > 0u) flags |= SCT_TASK_FLAG_SGL_RECORDED;
+    return flags;
+}
+static inline int sct_submit_needs_extension_(const sct_submit *t) {
+    uint32_t flags = sct_submit_flags_(t);
+    return (flags & SCT_TASK_FLAG_BUFFER) != 0u || ((flags & SCT_TASK_FLAG_SGL_RECORDED) != 0u) != (t->segment_count > 0u);
+}
+
+/* Exact bytes sct_encode_submit() writes for t. */
 static inline size_t sct_submit_size(const sct_submit *t) {
-    return SCT_SUBMIT_MAX_BYTES(t->cdb_length, t->segment_count);
+    return SCT_RECORD_OVERHEAD + SCT_SUBMIT_FIXED + SCT_PAD8((size_t)t->cdb_length) + (size_t)t->segment_count * SCT_SEGMENT_BYTES +
+           (sct_submit_needs_extension_(t) ? SCT_SUBMIT_EXTENSION : 0u);
 }
 
 static inline size_t sct_encode_submit(uint8_t *buf, size_t capacity, const sct_submit *t) {
@@ -316,7 +378,8 @@ static inline size_t sct_encode_submit(uint8_t *buf, size_t capacity, const sct_
     uint8_t *b, *s;
     if (t->cdb_length < 1u || t->cdb_length > SCT_MAX_CDB_LENGTH || !t->cdb) return 0;
     if (t->segment_count > SCT_MAX_SEGMENTS || (t->segment_count && !t->segments)) return 0;
-    body_length = SCT_SUBMIT_FIXED + cdb_padded + (size_t)t->segment_count * SCT_SEGMENT_BYTES;
+    if (t->sgl_recorded > 1u || t->has_buffer > 1u || (t->has_buffer && t->buffer_length >= SCT_MAX_BUFFER_LENGTH)) return 0;
+    body_length = sct_submit_size(t) - SCT_RECORD_OVERHEAD;
     if (body_length > SCT_MAX_BODY_LENGTH || SCT_RECORD_OVERHEAD + body_length > capacity) return 0;
     b = sct_begin_record_(buf, SCT_RECORD_TASK_SUBMITTED, body_length);
     sct_put64_(b, t->time);
@@ -338,6 +401,13 @@ static inline size_t sct_encode_submit(uint8_t *buf, size_t capacity, const sct_
     for (i = 0; i < t->segment_count; i++) {
         sct_put64_(s + i * SCT_SEGMENT_BYTES, t->segments[i].address);
         sct_put64_(s + i * SCT_SEGMENT_BYTES + 8, t->segments[i].length);
+    }
+    if (sct_submit_needs_extension_(t)) {
+        uint8_t *x = s + (size_t)t->segment_count * SCT_SEGMENT_BYTES;
+        sct_put64_(x, t->has_buffer ? t->buffer_address : 0u);
+        sct_put64_(x + 8, t->has_buffer ? t->buffer_length : 0u);
+        sct_put32_(x + 16, sct_submit_flags_(t));
+        sct_put32_(x + 20, 0);
     }
     return sct_end_record_(buf, body_length);
 }
@@ -453,19 +523,83 @@ static inline size_t sct_encode_note(uint8_t *buf, size_t capacity, uint64_t tim
     return sct_end_record_(buf, body_length);
 }
 
+/*
+ * TARGET_INFO: from `time` on, tasks of target_id carry this label (e.g. Linux "host:channel:id");
+ * an empty label removes it. `length` bytes of UTF-8 (need not be NUL-terminated), at most 1024.
+ */
+static inline size_t sct_encode_target_info(uint8_t *buf, size_t capacity, uint64_t time, uint64_t target_id,
+                                            const char *label, size_t length) {
+    size_t body_length = SCT_TARGET_INFO_FIXED + SCT_PAD8(length);
+    uint8_t *b;
+    if ((length && !label) || length > SCT_MAX_TARGET_LABEL || SCT_RECORD_OVERHEAD + body_length > capacity) return 0;
+    b = sct_begin_record_(buf, SCT_RECORD_TARGET_INFO, body_length);
+    sct_zero_(b, body_length);
+    sct_put64_(b, time);
+    sct_put64_(b + 8, target_id);
+    sct_put16_(b + 16, (uint32_t)length);
+    sct_copy_(b + SCT_TARGET_INFO_FIXED, (const uint8_t *)label, length);
+    return sct_end_record_(buf, body_length);
+}
+
+/* CAPTURE_GAP: what the capture lost (a ring overrun, dropped log lines). end_time must not be
+ * earlier than time (that would be a contradictory record). */
+static inline size_t sct_encode_capture_gap(uint8_t *buf, size_t capacity, const sct_capture_gap *g) {
+    size_t d = sct_strlen_(g->detail);
+    size_t body_length = SCT_CAPTURE_GAP_FIXED + SCT_PAD8(d);
+    uint8_t *b;
+    if (d > 0xFFFFu || g->unit > SCT_GAP_BYTES || g->affects > SCT_GAP_AFFECTS_COMPLETIONS || g->end_time < g->time) return 0;
+    if (SCT_RECORD_OVERHEAD + body_length > capacity) return 0;
+    b = sct_begin_record_(buf, SCT_RECORD_CAPTURE_GAP, body_length);
+    sct_zero_(b, body_length);
+    sct_put64_(b, g->time);
+    sct_put64_(b + 8, g->end_time);
+    sct_put64_(b + 16, g->lost);
+    sct_put64_(b + 24, g->target_id);
+    b[32] = g->unit;
+    b[33] = g->affects;
+    sct_put16_(b + 34, (uint32_t)d);
+    sct_copy_(b + SCT_CAPTURE_GAP_FIXED, (const uint8_t *)g->detail, d);
+    return sct_end_record_(buf, body_length);
+}
+
 /* ---- SCT1 text lines for os_log -------------------------------------------------------- */
 
 #define SCT_OSLOG_BASE64 0
 #define SCT_OSLOG_HEX 1
-/* Bytes of a unit per line: a base64 line stays under 550 characters. */
-#define SCT_OSLOG_FRAGMENT_BYTES 384u
-#define SCT_OSLOG_MAX_PARTS 4096u
-/* Characters (with the NUL) of the longest line for a fragment size: "SCT1B ssssssss ppppp/nnnnn " + payload. */
-#define SCT_OSLOG_LINE_MAX(fragment_bytes) (27u + 2u * (size_t)(fragment_bytes) + 1u)
 
-static inline size_t sct_oslog_parts(size_t unit_length, size_t fragment_bytes) {
-    if (fragment_bytes == 0 || unit_length == 0) return 0;
-    return (unit_length + fragment_bytes - 1u) / fragment_bytes;
+/*
+ * The longest line, in characters without the NUL. A dext's os_log message reaches the unified
+ * log through the log_data syscall, which copies at most OS_LOG_DATA_MAX_SIZE bytes and makes
+ * the last one a NUL (xnu bsd/kern/sys_generic.c log_data(); libkern/os/log.h:
+ * OS_LOG_DATA_MAX_SIZE = OS_LOG_BUFFER_MAX_SIZE - 16 = 256 - 16 = 240). 239 characters and the
+ * NUL arrive whole; a longer line arrives cut and its unit fails its CRC.
+ */
+#define SCT_OSLOG_LINE_MAX 239u
+/* Most lines (fragments) one unit may take (docs/FORMAT.md: parts is 1 … 4096). */
+#define SCT_OSLOG_MAX_PARTS 4096u
+/* "SCT1B " + 8 seq digits + " " + part + "/" + parts + " ", with part and parts at most 4096. */
+#define SCT_OSLOG_PREFIX_MAX (6u + 8u + 1u + 4u + 1u + 4u + 1u)
+/* Unit bytes per line: the most that keeps the longest line within SCT_OSLOG_LINE_MAX. */
+#define SCT_OSLOG_FRAGMENT_BASE64 159u /* 4 * ceil(159 / 3) = 212 characters: lines of at most 237 */
+#define SCT_OSLOG_FRAGMENT_HEX 107u    /* 2 * 107 = 214 characters: lines of at most 239 */
+#define SCT_OSLOG_FRAGMENT_BYTES(encoding) ((encoding) == SCT_OSLOG_HEX ? SCT_OSLOG_FRAGMENT_HEX : SCT_OSLOG_FRAGMENT_BASE64)
+/* Payload characters for n bytes. */
+#define SCT_OSLOG_PAYLOAD_CHARS(encoding, n) \
+    ((encoding) == SCT_OSLOG_HEX ? 2u * (size_t)(n) : 4u * (((size_t)(n) + 2u) / 3u))
+/* The largest unit that can be logged: 4096 lines of a full fragment (651264 bytes in base64,
+ * 438272 in hex). A bigger record (a submission with tens of thousands of segments, a long
+ * note) is refused by sct_oslog_emit(); send it through the ring (emit/sctring.h). */
+#define SCT_OSLOG_MAX_UNIT(encoding) ((size_t)SCT_OSLOG_MAX_PARTS * SCT_OSLOG_FRAGMENT_BYTES(encoding))
+
+SCT_STATIC_ASSERT_(oslog_base64_line_fits, SCT_OSLOG_PREFIX_MAX + SCT_OSLOG_PAYLOAD_CHARS(SCT_OSLOG_BASE64, SCT_OSLOG_FRAGMENT_BASE64) <= SCT_OSLOG_LINE_MAX);
+SCT_STATIC_ASSERT_(oslog_hex_line_fits, SCT_OSLOG_PREFIX_MAX + SCT_OSLOG_PAYLOAD_CHARS(SCT_OSLOG_HEX, SCT_OSLOG_FRAGMENT_HEX) <= SCT_OSLOG_LINE_MAX);
+SCT_STATIC_ASSERT_(oslog_parts_fit_four_digits, SCT_OSLOG_MAX_PARTS <= 9999u);
+
+/* How many lines a unit takes (0 for an empty unit or an unknown encoding). */
+static inline size_t sct_oslog_parts(size_t unit_length, int encoding) {
+    size_t f = SCT_OSLOG_FRAGMENT_BYTES(encoding);
+    if (unit_length == 0 || (encoding != SCT_OSLOG_BASE64 && encoding != SCT_OSLOG_HEX)) return 0;
+    return (unit_length + f - 1u) / f;
 }
 
 static inline size_t sct_put_decimal_(char *out, size_t v) {
@@ -480,21 +614,23 @@ static inline size_t sct_put_decimal_(char *out, size_t v) {
 }
 
 /*
- * Formats line `part` (1-based) of a unit as a NUL-terminated string. Returns its length
- * without the NUL, or 0 when out is too small or the arguments are out of range.
+ * Formats line `part` (1-based) of a unit as a NUL-terminated string of at most
+ * SCT_OSLOG_LINE_MAX characters. Returns its length without the NUL, or 0 when out is too small
+ * (SCT_OSLOG_LINE_MAX + 1 always suffices), the unit needs more than SCT_OSLOG_MAX_PARTS lines,
+ * or the arguments are out of range.
  */
 static inline size_t sct_oslog_line(char *out, size_t capacity, const uint8_t *unit, size_t unit_length,
-                                    uint32_t seq, size_t part, size_t fragment_bytes, int encoding) {
+                                    uint32_t seq, size_t part, int encoding) {
     static const char hex[] = "0123456789abcdef";
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t parts = sct_oslog_parts(unit_length, fragment_bytes);
-    size_t start, length, need, n = 0, i;
+    size_t fragment_bytes = SCT_OSLOG_FRAGMENT_BYTES(encoding);
+    size_t parts = sct_oslog_parts(unit_length, encoding);
+    size_t start, length, n = 0, i;
     const uint8_t *f;
-    if (parts == 0 || parts > SCT_OSLOG_MAX_PARTS || part < 1u || part > parts) return 0;
+    if (parts == 0 || parts > SCT_OSLOG_MAX_PARTS || part < 1u || part > parts || !unit) return 0;
     start = (part - 1u) * fragment_bytes;
     length = unit_length - start < fragment_bytes ? unit_length - start : fragment_bytes;
-    need = 27u + (encoding == SCT_OSLOG_HEX ? 2u * length : 4u * ((length + 2u) / 3u)) + 1u;
-    if (need > capacity) return 0;
+    if (SCT_OSLOG_PREFIX_MAX + SCT_OSLOG_PAYLOAD_CHARS(encoding, length) + 1u > capacity) return 0;
     f = unit + start;
     out[n++] = 'S'; out[n++] = 'C'; out[n++] = 'T'; out[n++] = '1';
     out[n++] = encoding == SCT_OSLOG_HEX ? 'X' : 'B';
@@ -536,23 +672,25 @@ static inline size_t sct_oslog_line(char *out, size_t capacity, const uint8_t *u
     return n;
 }
 
-/* Receives one NUL-terminated line; a DriverKit driver logs it with os_log(..., "%{public}s", line). */
+/* Receives one NUL-terminated line; a DriverKit driver logs it with os_log(OS_LOG_DEFAULT, "%{public}s", line). */
 typedef void (*sct_line_fn)(void *context, const char *line);
 
 /*
- * Emits a unit (a record or the file header) as SCT1 lines of SCT_OSLOG_FRAGMENT_BYTES bytes each,
- * using *seq as its sequence number and then incrementing it. Uses a line buffer on the stack
- * (about 800 bytes), never the heap. Returns the number of lines emitted (0 on bad arguments).
+ * Emits a unit (a record or the file header) as SCT1 lines of at most SCT_OSLOG_LINE_MAX
+ * characters, using *seq as its sequence number and then incrementing it. Uses a
+ * SCT_OSLOG_LINE_MAX + 1 byte line buffer on the stack, never the heap. Returns the number of
+ * lines emitted; 0 (nothing emitted, *seq unchanged) on bad arguments or a unit larger than
+ * SCT_OSLOG_MAX_UNIT(encoding).
  * *seq must not be shared between threads without a lock: give each queue its own counter
  * starting at a different high nibble, or serialise the calls.
  */
 static inline size_t sct_oslog_emit(const uint8_t *unit, size_t unit_length, uint32_t *seq, int encoding,
                                     sct_line_fn emit_line, void *context) {
-    char line[SCT_OSLOG_LINE_MAX(SCT_OSLOG_FRAGMENT_BYTES)];
-    size_t parts = sct_oslog_parts(unit_length, SCT_OSLOG_FRAGMENT_BYTES), k;
-    if (parts == 0 || parts > SCT_OSLOG_MAX_PARTS || !emit_line || !seq) return 0;
+    char line[SCT_OSLOG_LINE_MAX + 1u];
+    size_t parts = sct_oslog_parts(unit_length, encoding), k;
+    if (parts == 0 || parts > SCT_OSLOG_MAX_PARTS || !emit_line || !seq || !unit) return 0;
     for (k = 1; k <= parts; k++) {
-        if (!sct_oslog_line(line, sizeof line, unit, unit_length, *seq, k, SCT_OSLOG_FRAGMENT_BYTES, encoding)) return k - 1u;
+        if (!sct_oslog_line(line, sizeof line, unit, unit_length, *seq, k, encoding)) return k - 1u;
         emit_line(context, line);
     }
     *seq += 1u;

@@ -12,12 +12,16 @@ export { openTrace, type OpenedTrace, type OpenOptions } from './formats/open.js
 export { formats, sniffFormat, formatById } from './formats/index.js';
 export { TaskMatcher, InFlightTable, taskKey, type TaskRecord, type TaskKey } from './analysis/tasks.js';
 export { TaskLineMatcher } from './report/task-lines.js';
-export { writeTaskText, taskLineOf, newTaskLine, type TaskLine } from './report/decode.js';
+export { writeTaskText, taskLineOf, newTaskLine, textStyle, type TaskLine, type TextStyle } from './report/decode.js';
+export { GapLedger, completionMayBeLost, describeGap } from './analysis/gaps.js';
+export { jsonInteger, jsonTime } from './model/json.js';
 export { taskJson, type TaskJson } from './report/task-view.js';
 export * from './scsi/index.js';
 export { createChecker, checkEvents, failsAt, selectRules, type Checker, type CheckOptions, type CheckResult, type Finding, type FindingGroup, type Severity } from './checks/engine.js';
 export { checkTrace, type CheckTraceResult } from './checks/check-trace.js';
-export { loadConstraintFile, constraintConfig, resolveConstraints, explainConstraints, CONSTRAINTS, type ConstraintConfig, type ResolvedConstraints } from './checks/constraints.js';
+export { constraintConfig, resolveConstraints, CONSTRAINTS, type ConstraintConfig, type ResolvedConstraints, type Limits } from './checks/constraints.js';
+export { loadConstraintFile, loadConstraintFiles } from './checks/constraints-file.js';
+export { explainConstraints } from './checks/constraints-explain.js';
 export { defineRule, type Rule } from './checks/rule.js';
 export { allRules } from './checks/rules/index.js';
 export { findingsRenderers } from './report/findings/index.js';

@@ -4,14 +4,17 @@
  * grouped per rule as they come (count plus the first examples), so memory stays bounded
  * however long the trace and however many findings.
  */
+import { addLedgerToReport, GapLedger, newCaptureReport, type CaptureReport } from '../analysis/gaps.js';
+export type { CaptureReport } from '../analysis/gaps.js';
 import { TaskMatcher, type TaskRecord } from '../analysis/tasks.js';
 import { UsageError } from '../model/errors.js';
-import { DataDirection, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
+import { DataDirection, GapAffects, type CaptureGap, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
 import { decodeCdb } from '../scsi/index.js';
 import { resolveConstraints, type ConstraintConfig, type ResolvedConstraints } from './constraints.js';
 import { formatMessage, SEVERITY_RANK, type EvidenceValue, type Report, type Rule, type RuleContext, type RuleHandlers, type Severity } from './rule.js';
 import { allRules, findRule, suggestRule } from './rules/index.js';
 import { CommandKind, directionLimits, fillCdbFacts, newFacts, newScan, scanSegments, type CheckState, type FactSource, type LunInfo, type SegmentScan, type TaskFacts } from './state.js';
+import { jsonInteger } from '../model/json.js';
 
 export type { Severity } from './rule.js';
 
@@ -55,6 +58,8 @@ export interface CheckResult {
   files: string[];
   /** What is known about each logical unit at the end, and where it came from. */
   luns: LunSummary[];
+  /** Whether the capture is complete: what its sources said they lost, and the tasks that touches. */
+  capture: CaptureReport;
   /** Every finding in the order found, when the checker was made with keepFindings. */
   findings?: Finding[];
 }
@@ -69,6 +74,8 @@ export interface LunSummary {
   capacitySource?: FactSource;
   writeCache?: boolean;
   writeCacheSource?: FactSource;
+  writeCacheVolatile?: boolean;
+  writeCacheVolatileSource?: FactSource;
 }
 
 export interface CheckOptions {
@@ -100,6 +107,8 @@ export interface Checker {
 
 /** Groups beyond this many (distinct rule/severity/subject) fold into one "other" subject per rule. */
 const MAX_GROUPS = 2000;
+/** Logical units whose facts are tracked per trace; past this, units share one untracked record. */
+const MAX_LUNS = 16384;
 
 /** Picks rules by --rule / --disable ids; unknown ids are a usage error with a suggestion. */
 export function selectRules(options: Pick<CheckOptions, 'enable' | 'disable' | 'rules'> = {}): Rule[] {
@@ -130,6 +139,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
   const files: string[] = [];
   const lunSummaries: LunSummary[] = [];
   let totalTasks = 0;
+  const capture = newCaptureReport();
   let file: string | undefined;
   let traceEntries: Record<string, ConstraintValue> | undefined;
 
@@ -145,6 +155,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
   let onHba!: RuleHandlers['hba'][];
   let onDigest!: RuleHandlers['digest'][];
   let onNote!: RuleHandlers['note'][];
+  let onGap!: RuleHandlers['gap'][];
   let onConstraints!: RuleHandlers['constraints'][];
   let onEnd!: RuleHandlers['end'][];
   let lastOrigin: EventOrigin = { offset: 0, index: 0, timeNs: 0 };
@@ -152,6 +163,8 @@ export function createChecker(options: CheckOptions = {}): Checker {
 
   // Hot-path caches: the last logical unit looked up, and one facts/scan object reused per event.
   let lastLun: LunInfo | undefined;
+  let lunCount = 0;
+  let untrackedLun: LunInfo | undefined;
   let facts!: TaskFacts;
   const scan: SegmentScan = newScan();
 
@@ -171,17 +184,26 @@ export function createChecker(options: CheckOptions = {}): Checker {
       info.writeCache = l.writeCacheEnabled;
       info.writeCacheSource = src('writeCacheEnabled');
     }
+    const vol = volatileSetting(state.resolved);
+    if (vol && (info.writeCacheVolatileSource === undefined || vol.source === 'config')) {
+      info.writeCacheVolatile = vol.value;
+      info.writeCacheVolatileSource = vol.source;
+    }
   }
 
   function lunInfo(targetId: bigint, lun: number): LunInfo {
     if (lastLun !== undefined && lastLun.targetId === targetId && lastLun.lun === lun) return lastLun;
     let target = luns.get(targetId);
-    if (!target) luns.set(targetId, (target = new Map()));
-    let info = target.get(lun);
+    let info = target?.get(lun);
     if (!info) {
+      // Target ids and LUNs come from the input: past the cap, further units share one record
+      // that learns nothing (rules that need a unit's facts skip it).
+      if (lunCount >= MAX_LUNS) return (untrackedLun ??= { targetId: -1n, lun: -1, blockSize: 0, capacityBlocks: 0, writeCache: undefined, untracked: true });
+      if (!target) luns.set(targetId, (target = new Map()));
       info = { targetId, lun, blockSize: 0, capacityBlocks: 0, writeCache: undefined };
       applyLimitsToLun(info);
       target.set(lun, info);
+      lunCount++;
     }
     lastLun = info;
     return info;
@@ -233,13 +255,16 @@ export function createChecker(options: CheckOptions = {}): Checker {
   function startTrace(): void {
     luns = new Map();
     lastLun = undefined;
+    lunCount = 0;
+    untrackedLun = undefined;
     traceEntries = undefined;
     state = {
       limits: undefined as never,
       byDirection: [],
       resolved: resolveConstraints(config),
       matcher: new TaskMatcher(),
-      format: 'native',
+      gaps: new GapLedger(),
+      senseCaptured: undefined,
       lastCompleted: undefined,
       hbaEventsSeen: false,
       tasks: 0,
@@ -263,6 +288,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
     onHba = pick('hba');
     onDigest = pick('digest');
     onNote = pick('note');
+    onGap = pick('gap');
     onConstraints = pick('constraints');
     onEnd = pick('end');
     lastOrigin = { offset: 0, index: 0, timeNs: 0 };
@@ -276,14 +302,20 @@ export function createChecker(options: CheckOptions = {}): Checker {
   function endTrace(): void {
     if (!started) return;
     const left: TaskRecord[] = state.matcher.drain();
+    const gaps = state.gaps;
+    if (gaps.count) {
+      for (const t of left) if (gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId)) capture.tasksWithoutCompletion++;
+      addLedgerToReport(capture, gaps, file);
+    }
     for (const h of onEnd) h!(left, lastOrigin);
     for (const info of allLuns()) {
-      if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined) continue;
+      if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined && info.writeCacheVolatile === undefined) continue;
       const s: LunSummary = { targetId: info.targetId, lun: info.lun };
       if (file !== undefined) s.file = file;
       if (info.blockSize) Object.assign(s, { blockSize: info.blockSize, blockSizeSource: info.blockSizeSource });
       if (info.capacityBlocks) Object.assign(s, { capacityBlocks: info.capacityBlocks, capacitySource: info.capacitySource });
       if (info.writeCache !== undefined) Object.assign(s, { writeCache: info.writeCache, writeCacheSource: info.writeCacheSource });
+      if (info.writeCacheVolatile !== undefined) Object.assign(s, { writeCacheVolatile: info.writeCacheVolatile, writeCacheVolatileSource: info.writeCacheVolatileSource });
       lunSummaries.push(s);
     }
     totalTasks += state.tasks;
@@ -294,6 +326,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
     const learned = parseLunNote(n.text);
     if (!learned) return;
     const info = lunInfo(learned.targetId, learned.lun);
+    if (info.untracked) return;
     const fromConfig = (id: 'logicalBlockSize' | 'capacityBlocks' | 'writeCacheEnabled'): boolean => config?.values[id] !== undefined;
     if (learned.blockSize && !fromConfig('logicalBlockSize')) {
       info.blockSize = learned.blockSize;
@@ -306,6 +339,10 @@ export function createChecker(options: CheckOptions = {}): Checker {
     if (learned.writeCache !== undefined && !fromConfig('writeCacheEnabled')) {
       info.writeCache = learned.writeCache;
       info.writeCacheSource = 'note';
+    }
+    if (learned.writeCacheVolatile !== undefined && volatileSetting(state.resolved)?.source !== 'config') {
+      info.writeCacheVolatile = learned.writeCacheVolatile;
+      info.writeCacheVolatileSource = 'note';
     }
   }
 
@@ -322,7 +359,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
           const info = lunInfo(ev.targetId, ev.lun);
           facts.lunInfo = info;
           fillCdbFacts(ev.cdb, facts);
-          if (info.blockSize === 0) inferBlockSize(ev, facts, info);
+          if (info.blockSize === 0 && !info.untracked) inferBlockSize(ev, facts, info);
           let sc: SegmentScan | undefined;
           if (usesSegments && ev.segments.count > 0) sc = scanSegments(ev.segments, state.limits.minSegmentAlignment, state.limits.addressBits, scan);
           const r = matcher.submit(ev);
@@ -343,6 +380,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
             for (const h of onComplete) h!(t, facts);
             state.lastCompleted = s;
           } else if (r.kind === 'orphan') {
+            if (state.gaps.count && state.gaps.lostSince(-Infinity, GapAffects.Submissions)) capture.completionsWithoutSubmission++;
             for (const h of onOrphan) h!(ev, r.alreadyCompleted);
           }
           break;
@@ -371,8 +409,13 @@ export function createChecker(options: CheckOptions = {}): Checker {
           for (const info of allLuns()) applyLimitsToLun(info);
           for (const h of onConstraints) h!(state.resolved);
           break;
+        case 'gap':
+          lastOrigin = ev;
+          state.gaps.add(ev);
+          for (const h of onGap) h!(ev);
+          break;
         case 'header':
-          state.format = ev.format;
+          state.senseCaptured = ev.senseCaptured;
           break;
         default:
           break;
@@ -396,11 +439,24 @@ export function createChecker(options: CheckOptions = {}): Checker {
       const sorted = [...groups.values()].sort(
         (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId) || b.count - a.count || (a.subject ?? '').localeCompare(b.subject ?? ''),
       );
-      const result: CheckResult = { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries };
+      const result: CheckResult = { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture: { ...capture, examples: [...capture.examples] } };
       if (kept) result.findings = kept;
       return result;
     },
   };
+}
+
+/**
+ * `writeCacheVolatile` as the constraints resolved it (config file or the trace's record), with
+ * where it came from. Read by id from the resolved entries, so the checker needs nothing more
+ * than the constraints table to define the key.
+ */
+export function volatileSetting(resolved: ResolvedConstraints): { value: boolean; source: FactSource } | undefined {
+  for (const e of resolved.entries) {
+    if ((e.id as string) !== 'writeCacheVolatile' || typeof e.value !== 'boolean' || e.source === 'default') continue;
+    return { value: e.value, source: e.source === 'config' ? 'config' : 'trace constraints' };
+  }
+  return undefined;
 }
 
 /**
@@ -421,9 +477,18 @@ function inferBlockSize(s: TaskSubmitted, f: TaskFacts, info: LunInfo): void {
  * Logical-unit facts a reader or driver may put in a note, since a trace carries no data
  * payloads (docs/constraints.md): `lun-info target=0 lun=0 block-size=512 capacity-blocks=2097152 write-cache=on`.
  */
-export function parseLunNote(text: string): { targetId: bigint; lun: number; blockSize?: number; capacityBlocks?: number; writeCache?: boolean } | undefined {
+export interface LunNote {
+  targetId: bigint;
+  lun: number;
+  blockSize?: number;
+  capacityBlocks?: number;
+  writeCache?: boolean;
+  writeCacheVolatile?: boolean;
+}
+
+export function parseLunNote(text: string): LunNote | undefined {
   if (!text.startsWith('lun-info ')) return undefined;
-  const out: { targetId: bigint; lun: number; blockSize?: number; capacityBlocks?: number; writeCache?: boolean } = { targetId: 0n, lun: 0 };
+  const out: LunNote = { targetId: 0n, lun: 0 };
   for (const part of text.slice(9).trim().split(/\s+/)) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
@@ -436,6 +501,7 @@ export function parseLunNote(text: string): { targetId: bigint; lun: number; blo
     else if (k === 'capacity-blocks' && n > 0) out.capacityBlocks = n;
     else if (k === 'last-lba' && n >= 0) out.capacityBlocks = n + 1;
     else if (k === 'write-cache' && /^(on|off|1|0|true|false)$/.test(v)) out.writeCache = v === 'on' || v === '1' || v === 'true';
+    else if (k === 'write-cache-volatile' && /^(yes|no|1|0|true|false)$/.test(v)) out.writeCacheVolatile = v === 'yes' || v === '1' || v === 'true';
   }
   return out;
 }
@@ -443,7 +509,7 @@ export function parseLunNote(text: string): { targetId: bigint; lun: number; blo
 function plainEvidence(e: Record<string, EvidenceValue> | undefined): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   if (!e) return out;
-  for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v;
+  for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'bigint' ? jsonInteger(v) : v;
   return out;
 }
 

@@ -1,7 +1,7 @@
 /** Small predicates and formatters the rules share. */
 import { formatBytes, formatDuration } from '../model/units.js';
 import { DataDirection, SamStatus, ServiceResponse, type TaskCompleted, type TaskSubmitted } from '../model/events.js';
-import { quickSense } from '../scsi/index.js';
+import { cdbFieldsAt, decodeSense, quickSense } from '../scsi/index.js';
 import type { CheckState, DirectionLimits } from './state.js';
 
 /** TASK COMPLETE with GOOD or CONDITION MET (SAM-6 5.3). */
@@ -17,6 +17,33 @@ export function checkCondition(c: TaskCompleted): boolean {
 /** Sense key / ASC / ASCQ of a CHECK CONDITION, when the sense data can be read. */
 export function senseOf(c: TaskCompleted): { key: number; asc: number; ascq: number } | undefined {
   return c.sense.length ? quickSense(c.sense) : undefined;
+}
+
+/** The CDB field an ILLEGAL REQUEST's sense-key-specific FIELD POINTER names (SPC-6, sense-key specific data for ILLEGAL REQUEST). */
+export interface RefusedField {
+  byte: number;
+  /** BIT POINTER, when BPV was set. */
+  bit?: number;
+  /** Field names from the command's CDB layout at that position ("IMMED"); empty when unknown. */
+  names: string[];
+  /** "IMMED (byte 1 bit 1)", or "CDB byte 1 bit 1" when the layout names nothing there. */
+  text: string;
+}
+
+/**
+ * The CDB field the device server pointed at, from fixed or descriptor sense data whose
+ * SKSV is set and whose C/D bit says the error is in the CDB; undefined otherwise.
+ */
+export function refusedCdbField(cdb: Uint8Array, sense: Uint8Array): RefusedField | undefined {
+  if (!sense.length) return undefined;
+  const sks = decodeSense(sense).senseKeySpecific;
+  if (!sks || sks.kind !== 'field-pointer' || !sks.commandData || sks.fieldPointer === undefined) return undefined;
+  const byte = sks.fieldPointer;
+  const bit = sks.bitPointer;
+  const at = `byte ${byte}${bit !== undefined ? ` bit ${bit}` : ''}`;
+  if (byte >= cdb.length) return { byte, ...(bit !== undefined ? { bit } : {}), names: [], text: `CDB ${at}, past the ${cdb.length}-byte CDB` };
+  const names = cdbFieldsAt(cdb, byte, bit).map((f) => f.name);
+  return { byte, ...(bit !== undefined ? { bit } : {}), names, text: names.length ? `${names.join(' / ')} (${at})` : `CDB ${at}` };
 }
 
 /** Hex with 0x and no padding, for addresses and codes. */

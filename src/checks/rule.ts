@@ -4,7 +4,7 @@
  * lives in the closure `create` returns, one instance per trace.
  */
 import type { TaskRecord } from '../analysis/tasks.js';
-import type { DataDigest, EventOrigin, HbaEvent, Note, TaskCompleted, TaskSubmitted } from '../model/events.js';
+import type { CaptureGap, DataDigest, EventOrigin, HbaEvent, Note, TaskCompleted, TaskSubmitted } from '../model/events.js';
 import type { ResolvedConstraints } from './constraints.js';
 import type { CheckState, SegmentScan, TaskFacts } from './state.js';
 
@@ -64,6 +64,8 @@ export interface RuleHandlers {
   hba?(e: HbaEvent): void;
   digest?(d: DataDigest): void;
   note?(n: Note): void;
+  /** The capture lost something here (already in state.gaps when this is called). */
+  gap?(g: CaptureGap): void;
   /** Constraints changed (the trace's record arrived). */
   constraints?(resolved: ResolvedConstraints): void;
   /** End of a trace: the tasks still in flight (in submission order) and the last event's position. */

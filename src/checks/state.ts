@@ -3,6 +3,7 @@
  * flight, what is known about each logical unit, and per-event facts computed once (the CDB's
  * LBA and length, a scan of the segment list) so that twenty rules do not each re-read them.
  */
+import type { GapLedger } from '../analysis/gaps.js';
 import type { TaskMatcher } from '../analysis/tasks.js';
 import type { SegmentList, TaskSubmitted } from '../model/events.js';
 import type { Limits, ResolvedConstraints } from './constraints.js';
@@ -33,6 +34,14 @@ export interface LunInfo {
   capacitySource?: FactSource;
   writeCache: boolean | undefined;
   writeCacheSource?: FactSource;
+  /**
+   * Whether that write cache loses its contents on power loss (false: battery- or flash-backed,
+   * where SBC lets SYNCHRONIZE CACHE answer GOOD without writing to the medium). Undefined = unknown.
+   */
+  writeCacheVolatile?: boolean;
+  writeCacheVolatileSource?: FactSource;
+  /** The shared record for units beyond the engine's cap: it learns no facts. */
+  untracked?: true;
 }
 
 /**
@@ -106,8 +115,10 @@ export interface CheckState {
   byDirection: DirectionLimits[];
   resolved: ResolvedConstraints;
   matcher: TaskMatcher;
-  /** Input format of the trace (from its header): 'native', 'pcap', 'ftrace', ... */
-  format: string;
+  /** What the capture lost so far in this trace (CaptureGap events): rules ask it before blaming the driver. */
+  gaps: GapLedger;
+  /** The trace's header says whether completions carry the sense data (undefined: not known). */
+  senseCaptured: boolean | undefined;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */
   hbaEventsSeen: boolean;
   /** The task that completed last (digests and notes often follow their task's completion). */

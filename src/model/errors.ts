@@ -22,3 +22,15 @@ export function describeOffset(offset: number, recordIndex?: number): string {
   const at = `at byte 0x${offset.toString(16)}`;
   return recordIndex === undefined ? at : `${at} (record ${recordIndex})`;
 }
+
+/**
+ * A value from the input as a message may quote it: short and on one line (error messages
+ * never carry a whole bad value: one line of a 0.5 MB string helps nobody).
+ */
+export function quoteValue(v: unknown, max = 40): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v !== null && typeof v === 'object') return 'an object';
+  const s = typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`;
+}

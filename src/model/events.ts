@@ -95,7 +95,7 @@ export interface EventOrigin {
   offset: number;
   /** Zero-based index of the record in the input. */
   index: number;
-  /** Time since the start of the capture, in nanoseconds. */
+  /** Time since the start of the capture (the header's timeOriginNs, when set), in nanoseconds. */
   timeNs: number;
 }
 
@@ -120,9 +120,22 @@ export interface TraceHeader extends EventOrigin {
   kind: 'header';
   format: string;
   version: string;
-  /** Wall-clock time of timeNs 0, nanoseconds since the Unix epoch (0 when unknown). */
+  /** Wall-clock time of timestamp 0, nanoseconds since the Unix epoch (0 when unknown). */
   startWallNs: bigint;
   producer: string;
+  /**
+   * Whether completions carry the sense data the target returned (a CHECK CONDITION without
+   * sense then means there was none). Absent: not known from the source; the checker learns it
+   * from the trace (a completion with sense shows that sense is recorded).
+   */
+  senseCaptured?: boolean;
+  /**
+   * Where this trace's event times are counted from, in ns after timestamp 0, when not 0: a
+   * trace whose timestamps are too large for exact doubles (past 2^52 ns, e.g. a host's uptime
+   * clock) has its events' timeNs counted from here, so that they and the latencies between
+   * them stay exact. The time since timestamp 0 is timeOriginNs + timeNs; renderers print that.
+   */
+  timeOriginNs?: bigint;
 }
 
 export interface TaskSubmitted extends EventOrigin {

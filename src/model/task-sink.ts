@@ -1,4 +1,4 @@
-import type { Completion, EventOrigin } from './events.js';
+import type { CaptureGap, Completion, EventOrigin, TraceHeader } from './events.js';
 
 /**
  * A lean way to receive tasks, for consumers that need only the fields below (decode's text
@@ -16,6 +16,8 @@ export interface SubmitFields extends EventOrigin {
   targetId: number | bigint;
   lun: number;
   tag: number | bigint;
+  /** The source's name of the target (TaskSubmitted.targetLabel), when it has one. */
+  targetLabel: string | undefined;
   requestedBytes: number;
   cdb: Uint8Array;
   cdbAt: number;
@@ -30,6 +32,13 @@ export interface CompleteFields extends Completion {
 }
 
 export interface TaskSink {
+  /**
+   * The trace's header, before any task of the trace (it is also an event, but events reach
+   * their consumer only after the tasks of the same read chunk went to the sink).
+   */
+  header?(h: TraceHeader): void;
+  /** A capture gap, as it is read (also an event; see header). */
+  gap?(g: CaptureGap): void;
   submit(f: SubmitFields): void;
   complete(f: CompleteFields): void;
 }

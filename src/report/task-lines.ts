@@ -23,7 +23,9 @@ export class TaskLineMatcher implements TaskSink {
   private lun = new Float64Array(0);
   private cdbBytes = new Uint8Array(0);
   private cdbLength = new Uint16Array(0);
+  private readonly taskId: Array<number | bigint> = [];
   private readonly targetId: Array<number | bigint> = [];
+  private readonly targetLabel: Array<string | undefined> = [];
   private readonly tag: Array<number | bigint> = [];
   private readonly longCdb: Array<Uint8Array | undefined> = [];
   /** Views of cdbBytes by slot * (INLINE_CDB + 1) + length, made once and reused. */
@@ -42,7 +44,9 @@ export class TaskLineMatcher implements TaskSink {
     this.timeNs[slot] = f.timeNs;
     this.requestedBytes[slot] = f.requestedBytes;
     this.lun[slot] = f.lun;
+    this.taskId[slot] = f.taskId;
     this.targetId[slot] = f.targetId;
+    this.targetLabel[slot] = f.targetLabel;
     this.tag[slot] = f.tag;
     const n = f.cdbLength;
     this.cdbLength[slot] = n;
@@ -80,6 +84,7 @@ export class TaskLineMatcher implements TaskSink {
   private giveUp(slot: number): void {
     const line = this.fill(slot);
     line.completed = false;
+    line.completionNotCaptured = false;
     line.sense = NO_BYTES;
     this.onTask(line);
     this.freeSlots.push(slot);
@@ -87,10 +92,11 @@ export class TaskLineMatcher implements TaskSink {
 
   private fill(slot: number): TaskLine {
     const line = this.line;
+    line.taskId = this.taskId[slot]!;
     line.timeNs = this.timeNs[slot]!;
     line.requestedBytes = this.requestedBytes[slot]!;
     line.lun = this.lun[slot]!;
-    line.targetLabel = undefined;
+    line.targetLabel = this.targetLabel[slot];
     line.targetId = this.targetId[slot]!;
     line.tag = this.tag[slot]!;
     line.cdb = this.cdb(slot);

@@ -1,8 +1,11 @@
-/** Seconds since capture start with ns precision: `12.000345678`. */
-export function formatTimestamp(ns: number): string {
+/**
+ * Seconds since capture start with ns precision: `12.000345678`. `originSeconds` is added to the
+ * whole seconds (a trace whose times count from a time origin, TraceHeader.timeOriginNs).
+ */
+export function formatTimestamp(ns: number, originSeconds = 0): string {
   const s = Math.floor(ns / 1e9);
   // 1e9 + fraction has exactly ten digits; dropping the leading 1 zero-pads without padStart.
-  return `${s}.${String(1e9 + Math.round(ns - s * 1e9)).slice(1)}`;
+  return `${s + originSeconds}.${String(1e9 + Math.round(ns - s * 1e9)).slice(1)}`;
 }
 
 /** A duration in the unit a person reads fastest: 850ns, 45.2µs, 3.10ms, 21.4s. */
@@ -24,4 +27,15 @@ export function formatBytes(n: number): string {
     u++;
   }
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * A wall-clock instant (ns since the Unix epoch) as ISO 8601, or null when unknown (0) or beyond
+ * what a Date can show (readers flag absurd clocks, but a formatter must never throw).
+ */
+export function formatWallClock(ns: bigint): string | null {
+  if (ns <= 0n) return null;
+  const ms = Number(ns / 1_000_000n);
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }

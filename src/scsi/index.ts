@@ -10,7 +10,7 @@ export type {
   SenseDescriptor,
   SenseKeySpecific,
 } from './types.js';
-export { decodeCdb, decodedCommands } from './cdb/decode.js';
+export { cdbFieldsAt, decodeCdb, decodedCommands, type CdbFieldAt } from './cdb/decode.js';
 export { cdbHeadline, cdbSummary, type CdbHeadline } from './quick.js';
 export {
   ascName,

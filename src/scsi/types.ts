@@ -33,7 +33,8 @@ export interface DecodedCdb {
   lba?: bigint;
   /**
    * Data the command moves: logical blocks for block commands (transferUnit 'blocks'),
-   * allocation or parameter list length otherwise (transferUnit 'bytes'). 0 = no data.
+   * allocation or parameter list length otherwise (transferUnit 'bytes'). Undefined for a
+   * command that has no such field (TEST UNIT READY); 0 when its field says no data.
    */
   transferLength?: number;
   transferUnit?: 'blocks' | 'bytes';

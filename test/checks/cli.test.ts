@@ -100,9 +100,10 @@ describe('scsitrace check', () => {
   it('writes JSON with a stable schema', async () => {
     const r = await runScsitrace('check', '--format', 'json', broken);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['schema', 'files', 'rules', 'failOn', 'findings', 'findingsOmitted', 'maxResults', 'tasks', 'verdict', 'counts', 'groups', 'constraints', 'luns']);
+    expect(Object.keys(j)).toEqual(['schema', 'files', 'rules', 'failOn', 'findings', 'findingsOmitted', 'maxResults', 'tasks', 'verdict', 'counts', 'capture', 'groups', 'constraints', 'luns']);
     expect(j.findings).toHaveLength(2);
     expect(j.findingsOmitted).toBe(0);
+    expect(j.capture).toMatchObject({ complete: true, gaps: 0 });
     expect(j.schema).toBe('scsitrace-check/1');
     expect(j.verdict).toBe('fail');
     expect(j.groups[0]).toMatchObject({ ruleId: 'check-condition-without-sense', severity: 'error', subject: null, count: 2 });

@@ -103,7 +103,9 @@ describe('check engine', () => {
 describe('checkTrace (library entry point)', () => {
   it('checks files by path, like the CLI', async () => {
     const { checkTrace } = await import('../../src/checks/check-trace.js');
-    const r = await checkTrace('traces/dma-over-2gib.sct');
+    const { loadConstraintFile } = await import('../../src/checks/constraints-file.js');
+    // The mapped-bytes budget is opt-in (no Apple source sets one): the sample's config sets it.
+    const r = await checkTrace('traces/dma-over-2gib.sct', { constraints: loadConstraintFile('traces/dma-2gib-budget.constraints.json') });
     expect(r.files).toEqual(['traces/dma-over-2gib.sct']);
     expect(r.groups.map((g) => g.ruleId)).toEqual(['dma-mapped-bytes-exceeded']);
     expect(r.diagnostics).toEqual([]);

@@ -79,11 +79,15 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const heap = () => (gc(), gc(), process.memoryUsage().heapUsed);
 
-/** `n` TEST UNIT READY tasks answered CHECK CONDITION with no sense: one error finding each. */
+/**
+ * `n` TEST UNIT READY tasks answered CHECK CONDITION with no sense: one error finding each, as
+ * they come (the header says the capture records sense, so none is held until it is known).
+ */
 function* findingsTrace(n: number): Generator<TraceEvent[]> {
   const cdb = Uint8Array.of(0, 0, 0, 0, 0, 0);
   const segments = PackedSegmentList.from([]);
   const none = new Uint8Array(0);
+  yield [{ kind: 'header', offset: 0, index: 0, timeNs: 0, format: 'native', version: '1.1', startWallNs: 0n, producer: 'test', senseCaptured: true }];
   for (let i = 0; i < n; i += 1000) {
     const batch: TraceEvent[] = [];
     for (let k = i; k < Math.min(n, i + 1000); k++) {

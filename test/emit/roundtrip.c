@@ -6,11 +6,14 @@
  * Input lines (numbers decimal, byte strings hex, "-" for empty):
  *   H tick wall producer
  *   S time task target lun tag requested timeout attribute direction slot cdb nseg [addr len]...
+ *     [sgl_recorded has_buffer buffer_address buffer_length]   (the 1.1 fields)
  *   C time task service_response status bytes residual residual_flags sense
  *   K time count [key type value]...        (value: decimal, or hex bytes for strings)
  *   E time task kind phase status duration arg0 arg1 detail
  *   D time task lba bytes direction crc chunk_bytes count [digest]...
  *   N time task text
+ *   T time target label
+ *   G time end lost target unit affects detail
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +116,15 @@ int main(int argc, char **argv) {
                 segs[i].length = num();
             }
             t.segments = segs;
+            {
+                char *sgl = strtok(NULL, " \t\r\n");
+                if (sgl) {
+                    t.sgl_recorded = (uint8_t)strtoul(sgl, NULL, 10);
+                    t.has_buffer = (uint8_t)num();
+                    t.buffer_address = num();
+                    t.buffer_length = num();
+                }
+            }
             if (sct_submit_size(&t) > sizeof unit_buf) fail("submit too big");
             put(sct_encode_submit(unit_buf, sizeof unit_buf, &t));
         } else if (kind[0] == 'C') {
@@ -179,6 +191,21 @@ int main(int argc, char **argv) {
             uint64_t time = num(), task = num();
             size_t n = hexbytes(b, sizeof b);
             put(sct_encode_note(unit_buf, sizeof unit_buf, time, task, (const char *)b, n));
+        } else if (kind[0] == 'T') {
+            uint64_t time = num(), target = num();
+            size_t n = hexbytes(b, sizeof b);
+            put(sct_encode_target_info(unit_buf, sizeof unit_buf, time, target, (const char *)b, n));
+        } else if (kind[0] == 'G') {
+            sct_capture_gap g;
+            g.time = num();
+            g.end_time = num();
+            g.lost = num();
+            g.target_id = num();
+            g.unit = (uint8_t)num();
+            g.affects = (uint8_t)num();
+            hexbytes(b, sizeof b);
+            g.detail = (const char *)b;
+            put(sct_encode_capture_gap(unit_buf, sizeof unit_buf, &g));
         } else {
             fail("unknown line kind");
         }

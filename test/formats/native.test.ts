@@ -8,8 +8,6 @@ import { newReadStats } from '../../src/model/stats.js';
 import { buildTraceBytes, rw10 } from '../helpers/trace.js';
 
 const withoutDiagnostics = (evs: TraceEvent[]) => evs.filter((e) => e.kind !== 'diagnostic');
-/** Record indexes count framed records, so they shift after a damaged stretch; compare the rest. */
-const withoutIndex = (evs: TraceEvent[]) => evs.map(({ index: _index, ...rest }) => rest);
 
 function sampleTrace(): Uint8Array {
   return writeTraceToBytes({ producer: 'lsi3108-dext 1.2 on testhost', startWallNs: 1_700_000_000_000_000_000n }, (w) => {
@@ -32,7 +30,7 @@ describe('native format round trip', () => {
     const evs = decodeNative(sampleTrace());
     expect(evs.map((e) => e.kind)).toEqual(['header', 'constraints', 'submit', 'hba', 'complete', 'digest', 'submit', 'complete', 'note']);
     const [header, constraints, submit, hba, complete, digest, inquiry, check, note] = evs as any[];
-    expect(header).toMatchObject({ producer: 'lsi3108-dext 1.2 on testhost', version: '1.0', startWallNs: 1_700_000_000_000_000_000n });
+    expect(header).toMatchObject({ producer: 'lsi3108-dext 1.2 on testhost', version: '1.1', startWallNs: 1_700_000_000_000_000_000n });
     expect(constraints.entries).toEqual({ IOMaximumSegmentCountWrite: 129, IOMaximumByteCountWrite: 0x80000, 'HBA Data Alignment': 'none', 'SCSI Hierarchical Logical Unit Support': false });
     expect(submit).toMatchObject({ timeNs: 1000, taskId: 7n, targetId: 2n, lun: 1, tag: 0x55n, direction: DataDirection.ToDevice, requestedBytes: 8192, timeoutMs: 30000, bundleSlot: undefined });
     expect(Array.from(submit.cdb)).toEqual(rw10(true, 4096, 16));
@@ -148,7 +146,9 @@ describe('damaged input', () => {
     bytes[victim.offset + RECORD_HEADER + SUBMIT_FIXED - 2] ^= 0xff; // inside the body: CRC fails
     const stats = newReadStats();
     const evs = decodeNative(bytes, stats);
-    expect(withoutIndex(withoutDiagnostics(evs))).toEqual(withoutIndex(whole.filter((e) => e !== victim)));
+    // Records keep their numbers: the damaged record still takes its own (docs/FORMAT.md, "Record numbers").
+    expect(withoutDiagnostics(evs)).toEqual(whole.filter((e) => e !== victim));
+    expect(evs.find((e) => e.kind === 'diagnostic')).toMatchObject({ index: victim.index, message: expect.stringContaining(`(record ${victim.index})`) });
     const d = evs.filter((e) => e.kind === 'diagnostic');
     expect(d).toHaveLength(1);
     expect(d[0]!.offset).toBe(victim.offset);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LineOutput } from '../../src/cli/output.js';
 import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from '../../src/report/bytes.js';
-import { newTaskLine, writeTaskText } from '../../src/report/decode.js';
+import { newTaskLine, textStyle, writeTaskText } from '../../src/report/decode.js';
 import { formatDuration, formatTimestamp } from '../../src/report/time.js';
 import { ServiceResponse } from '../../src/model/events.js';
 
@@ -77,7 +77,7 @@ describe('decode text line: times and durations as formatTimestamp/formatDuratio
     return t;
   };
   const expected = (timeNs: number, latencyNs: number) =>
-    `${formatTimestamp(timeNs)} ${`+${formatDuration(latencyNs)}`.padStart(9)} 0:0 #0 TEST UNIT READY → GOOD`;
+    `${formatTimestamp(timeNs).padStart(15)} ${`+${formatDuration(latencyNs)}`.padStart(9)} 0:0 task 0 tag 0x0 TEST UNIT READY → GOOD`;
 
   it('for random times and latencies of every magnitude', async () => {
     const magnitude = fc.integer({ min: 0, max: 15 }).chain((e) => fc.integer({ min: 0, max: 10 ** e }));
@@ -85,7 +85,7 @@ describe('decode text line: times and durations as formatTimestamp/formatDuratio
       fc.asyncProperty(fc.maxSafeNat(), magnitude, async (time, latency) => {
         fc.pre(time + latency <= Number.MAX_SAFE_INTEGER);
         const c = capture();
-        writeTaskText(c.out, line(time, latency), false);
+        writeTaskText(c.out, line(time, latency), textStyle(false));
         expect(await c.text()).toBe(expected(time, latency) + '\n');
       }),
       { numRuns: 3000 },
@@ -97,8 +97,48 @@ describe('decode text line: times and durations as formatTimestamp/formatDuratio
       999_994_999, 999_995_000, 1e9, 1_005_000_000, 1_015_000_000, 21_265_000_000, 2.5, 999.5, -1500];
     for (const latency of cases) {
       const c = capture();
-      writeTaskText(c.out, line(5_000_000_123, latency), false);
+      writeTaskText(c.out, line(5_000_000_123, latency), textStyle(false));
       expect(await c.text(), `latency ${latency}`).toBe(expected(5_000_000_123, latency) + '\n');
     }
+  });
+});
+
+describe('decode text line: columns and ids', () => {
+  const write = async (edit: (t: ReturnType<typeof newTaskLine>) => void, originNs = 0n) => {
+    const t = newTaskLine();
+    t.cdb = Uint8Array.of(0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0);
+    edit(t);
+    const c = capture();
+    writeTaskText(c.out, t, textStyle(false, originNs));
+    return (await c.text()).replace(/\n$/, '');
+  };
+
+  it('pads the time column so that the columns after it do not shift (up to 99999 s)', async () => {
+    const starts = await Promise.all([0, 9.5e9, 12.25e9, 99_999e9].map((ns) => write((t) => ((t.timeNs = ns), (t.completed = true), (t.endNs = ns + 1500)))));
+    const at = starts.map((l) => l.indexOf('+'));
+    expect(new Set(at).size).toBe(1);
+    expect(starts[0]).toMatch(/^ {4}0\.000000000 {4}\+1\.5µs 0:0 task 0 tag 0x0 READ\(10\) LBA 8 len 1 → /);
+    expect(starts[3]).toMatch(/^99999\.000000000 {4}\+1\.5µs /);
+  });
+
+  it('shows the task id that check findings name and the tag in hex (an iSCSI initiator task tag as the capture shows it)', async () => {
+    const l = await write((t) => {
+      t.taskId = (3n << 32n) | 0x1f00_002an;
+      t.tag = 0x1f00_002a;
+      t.targetId = 1;
+      t.lun = 2;
+    });
+    expect(l).toContain(' 1:2 task 13404995626 tag 0x1f00002a READ(10) LBA 8 len 1 → NEVER COMPLETED');
+    expect(await write((t) => ((t.tag = 0xffff_ffff_ffff_fff0n), (t.taskId = 7)))).toContain(' task 7 tag 0xfffffffffffffff0 ');
+  });
+
+  it('says COMPLETION NOT CAPTURED for a task whose completion a capture gap may have swallowed', async () => {
+    expect(await write((t) => (t.completionNotCaptured = true))).toMatch(/ → COMPLETION NOT CAPTURED$/);
+    expect(await write(() => undefined)).toMatch(/ → NEVER COMPLETED$/);
+  });
+
+  it('prints times since timestamp 0 for a trace counted from a time origin', async () => {
+    const origin = 1_234_567_890_000_000_000n; // 1234567890 s
+    expect(await write((t) => (t.timeNs = 5_000_000_007), origin)).toMatch(/^1234567895\.000000007 /);
   });
 });

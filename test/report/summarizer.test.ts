@@ -106,6 +106,26 @@ describe('summarizeTrace', () => {
     expect(s.powerTransitions[0]!.duration.maxNs).toBe(12_000 * MS);
   });
 
+  it('times an issued/completed pair by its timestamps, an instant event by its own duration (issue 11)', () => {
+    const events = buildTraceEvents((b) => {
+      // A flush pair whose completed event carries no duration, linked to task 9.
+      b.w.hba({ timeNs: 0, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Issued, taskId: 9 });
+      b.w.hba({ timeNs: 5 * MS, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, taskId: 9 });
+      // A power pair 21.5 s apart whose duration field says 21.5 ms (ticks read as ns).
+      b.w.hba({ timeNs: 10 * MS, kind: HbaEventKind.PowerStateChange, phase: HbaEventPhase.Issued, arg0: 2, arg1: 0 });
+      b.w.hba({ timeNs: 10 * MS + 21_500 * MS, kind: HbaEventKind.PowerStateChange, phase: HbaEventPhase.Completed, arg0: 2, arg1: 0, durationNs: 21.5 * MS });
+      b.w.hba({ timeNs: 22_000 * MS, kind: HbaEventKind.ControllerCacheFlush, durationNs: 7 * MS });
+    });
+    const s = summarizeTrace(events);
+    const flush = s.hbaEvents.find((e) => e.name === 'controller cache flush')!;
+    expect(flush.count).toBe(2);
+    expect(flush.duration.count).toBe(2);
+    expect(flush.duration.minNs).toBeCloseTo(5 * MS, -5);
+    expect(flush.duration.maxNs).toBeCloseTo(7 * MS, -5);
+    expect(s.powerTransitions).toEqual([expect.objectContaining({ from: 2, to: 0, count: 1 })]);
+    expect(s.powerTransitions[0]!.duration.maxNs! / 1e9).toBeCloseTo(21.5, 1);
+  });
+
   it('lays several traces end to end and counts each trace\'s leftovers as never completed', () => {
     const one = buildTraceEvents((b) => {
       b.task({ cdb: rw10(false, 0, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 5 * MS);

@@ -55,8 +55,9 @@ describe('scsitrace summary', () => {
     expect(s.traces[0]).toMatchObject({ path: healthy, format: 'native', records: expect.any(Number) });
     expect(Object.keys(s)).toEqual([
       'schema', 'traces', 'overview', 'findings', 'commands', 'completions', 'luns', 'targets', 'limits',
-      'transfers', 'hbaEvents', 'powerTransitions', 'latencyHistograms', 'timeline', 'input',
+      'transfers', 'hbaEvents', 'powerTransitions', 'latencyHistograms', 'timeline', 'input', 'capture',
     ]);
+    expect(s.capture).toMatchObject({ complete: true, gaps: 0, tasksWithoutCompletion: 0 });
   });
 
   it('writes a self-contained HTML file with -o and nothing on stdout', async () => {

@@ -6,8 +6,16 @@ import { NativeDecoder } from '../../src/formats/native/reader.js';
 import { writeTraceToBytes, type CompleteInput, type SubmitInput } from '../../src/formats/native/writer.js';
 import { TaskMatcher } from '../../src/analysis/tasks.js';
 import { matchesFilter, type TaskFilter } from '../../src/analysis/filter.js';
-import { newTaskLine, taskLineOf, writeTaskText } from '../../src/report/decode.js';
+import { newTaskLine, taskLineOf, textStyle, writeTaskText, type TaskLine } from '../../src/report/decode.js';
+import { GapLedger, completionMayBeLost } from '../../src/analysis/gaps.js';
 import { TaskLineMatcher } from '../../src/report/task-lines.js';
+
+const STYLE = textStyle(false);
+
+/** What decode does to a line that never completed (COMPLETION NOT CAPTURED after a capture gap). */
+function judge(gaps: GapLedger, line: TaskLine): void {
+  if (!line.completed && completionMayBeLost(gaps, line.timeNs, line.targetId)) line.completionNotCaptured = true;
+}
 
 /**
  * decode has two ways from a native trace to its lines: events through TaskMatcher (every
@@ -26,14 +34,17 @@ async function viaEvents(bytes: Uint8Array, filter: TaskFilter, chunk: number) {
   const orphans: string[] = [];
   const line = newTaskLine();
   const matcher = new TaskMatcher();
+  const gaps = new GapLedger();
   const print = (t: Parameters<typeof taskLineOf>[0]) => {
-    if (matchesFilter(filter, taskLineOf(t, line))) writeTaskText(c.out, line, false);
+    judge(gaps, taskLineOf(t, line));
+    if (matchesFilter(filter, line)) writeTaskText(c.out, line, STYLE);
   };
   const dec = new NativeDecoder();
   const events = [];
   for (let at = 0; at < bytes.length; at += chunk) events.push(...dec.push(bytes.subarray(at, at + chunk)));
   events.push(...dec.end());
   for (const ev of events) {
+    if (ev.kind === 'gap') gaps.add(ev);
     if (ev.kind === 'submit') {
       const r = matcher.submit(ev);
       if (r?.kind === 'reused') print({ submit: r.previous });
@@ -51,11 +62,15 @@ async function viaEvents(bytes: Uint8Array, filter: TaskFilter, chunk: number) {
 async function viaSink(bytes: Uint8Array, filter: TaskFilter, chunk: number) {
   const c = collector();
   const orphans: string[] = [];
+  const gaps = new GapLedger();
   const lines = new TaskLineMatcher(
-    (line) => void (matchesFilter(filter, line) && writeTaskText(c.out, line, false)),
+    (line) => {
+      judge(gaps, line);
+      if (matchesFilter(filter, line)) writeTaskText(c.out, line, STYLE);
+    },
     (f, again) => orphans.push(`${f.offset}/${f.index}: ${f.taskId}${again ? ' again' : ''}`),
   );
-  const dec = new NativeDecoder(undefined, { taskSink: lines });
+  const dec = new NativeDecoder(undefined, { taskSink: { submit: (f) => lines.submit(f), complete: (f) => lines.complete(f), gap: (g) => gaps.add(g) } });
   const events = [];
   // Lines are written while the chunk is being decoded: the sink's views into it are only
   // valid then. Chunks come in three buffers in turn, as openTrace gives them, and each is
@@ -82,7 +97,23 @@ const cdb = fc.oneof(
   fc.uint8Array({ minLength: 17, maxLength: 40 }).map((a) => [0x7f, ...a.subarray(1)]),
 );
 const record = fc.oneof(
-  fc.record({ kind: fc.constant('submit' as const), taskId: id, cdb, lun: fc.nat(300), tag: fc.oneof(fc.nat(1000), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })), targetId: fc.oneof(fc.nat(5), fc.constant(2n ** 63n)), requestedBytes: fc.nat(1 << 20) }),
+  fc.record(
+    {
+      kind: fc.constant('submit' as const),
+      taskId: id,
+      cdb,
+      lun: fc.nat(300),
+      tag: fc.oneof(fc.nat(1000), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+      targetId: fc.oneof(fc.nat(5), fc.constant(2n ** 63n)),
+      targetLabel: fc.constantFrom('0:2:0', '1:0:0'),
+      requestedBytes: fc.nat(1 << 20),
+    },
+    { requiredKeys: ['kind', 'taskId', 'cdb', 'lun', 'tag', 'targetId', 'requestedBytes'] },
+  ),
+  fc.record(
+    { kind: fc.constant('gap' as const), endDelta: fc.nat(5000), affects: fc.constantFrom(0, 1, 2) as fc.Arbitrary<0 | 1 | 2>, targetId: fc.nat(5) },
+    { requiredKeys: ['kind', 'endDelta', 'affects'] },
+  ),
   fc.record({
     kind: fc.constant('complete' as const),
     taskId: id,
@@ -102,7 +133,7 @@ const filter: fc.Arbitrary<TaskFilter> = fc.oneof(
 );
 
 describe('decode lines: the task-sink path prints what the event path prints', () => {
-  it('for random traces (reused ids, orphans, double completions, ids past 2^53, long CDBs, sense), any chunking and filter', async () => {
+  it('for random traces (reused ids, orphans, double completions, ids past 2^53, long CDBs, sense, target labels, capture gaps), any chunking and filter', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(record, { maxLength: 60 }), filter, fc.integer({ min: 16, max: 400 }), fc.option(fc.nat(), { nil: undefined }), async (records, f, chunk, damageAt) => {
         let time = 0;
@@ -110,6 +141,7 @@ describe('decode lines: the task-sink path prints what the event path prints', (
           for (const r of records) {
             time += 1234;
             if (r.kind === 'submit') w.submit({ ...(r as Omit<SubmitInput, 'timeNs'>), timeNs: time });
+            else if (r.kind === 'gap') w.gap({ timeNs: time, endNs: time + r.endDelta, affects: r.affects, ...(r.targetId !== undefined ? { targetId: r.targetId } : {}) });
             else w.complete({ ...(r as Omit<CompleteInput, 'timeNs'>), timeNs: time });
           }
         });

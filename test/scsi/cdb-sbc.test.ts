@@ -117,7 +117,7 @@ describe('VERIFY and WRITE AND VERIFY', () => {
     const d = decodeCdb(hex`2f 00 | 00 00 00 10 | 00 | 00 20 | 00`);
     expect(d.name).toBe('VERIFY(10)');
     expect(d.blockCount).toBe(32);
-    expect(d.transferLength).toBe(0);
+    expect(d.transferLength).toBeUndefined();
     expect(d.direction).toBe('none');
   });
 
@@ -162,7 +162,7 @@ describe('SYNCHRONIZE CACHE', () => {
     expect(d.blockCount).toBe(0);
     expect(fieldText(d, 'NUMBER OF LOGICAL BLOCKS')).toBe('all blocks from LBA to the end');
     expect(d.direction).toBe('none');
-    expect(d.transferLength).toBe(0);
+    expect(d.transferLength).toBeUndefined();
     expect(d.summary).toBe('SYNCHRONIZE CACHE(10) IMMED LBA 0 blocks all');
   });
 
@@ -223,7 +223,7 @@ describe('capacity, provisioning and block-range commands', () => {
     expect(fieldValue(d, 'UNMAP')).toBe(true);
     expect(fieldValue(d, 'NDOB')).toBe(true);
     expect(d.blockCount).toBe(0x100000);
-    expect(d.transferLength).toBe(0);
+    expect(d.transferLength).toBeUndefined();
     expect(d.direction).toBe('none');
   });
 

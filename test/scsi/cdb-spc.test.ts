@@ -9,7 +9,7 @@ describe('SPC-6 commands', () => {
     expect(d.name).toBe('TEST UNIT READY');
     expect(fieldNames(d)).toEqual(['OPERATION CODE', 'CONTROL']);
     expect(d.direction).toBe('none');
-    expect(d.transferLength).toBe(0);
+    expect(d.transferLength).toBeUndefined();
     expect(d.summary).toBe('TEST UNIT READY');
   });
 

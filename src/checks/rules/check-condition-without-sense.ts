@@ -2,9 +2,10 @@
  * CHECK CONDITION with no sense data (SAM-6 5.13: autosense delivers the sense data with the
  * status). Without it the host cannot tell a UNIT ATTENTION from a MEDIUM ERROR.
  *
- * Native traces record what the driver returned, sense included. Other captures may not carry
- * sense at all (Linux tracepoints before 6.5 do not), so there a missing sense counts only
- * once the same trace has shown a CHECK CONDITION with sense: until then findings are held.
+ * Whether a capture carries sense is the trace's metadata (the header's senseCaptured: a native
+ * trace records what the driver returned, sense included), never its format id. When the header
+ * does not say (Linux tracepoints before 6.5 carry no sense), a missing sense counts only once
+ * the same trace has shown a completion with sense: until then findings are held.
  */
 import type { TaskCompleted, TaskSubmitted } from '../../model/events.js';
 import { checkCondition } from '../helpers.js';
@@ -25,23 +26,26 @@ export default defineRule({
     /** Whether this trace's capture is known to carry sense data. */
     let senseCaptured: boolean | undefined;
     const held: Array<{ c: TaskCompleted; s: TaskSubmitted }> = [];
-    const captures = (): boolean => (senseCaptured ??= state.format === 'native' || state.format === 'jsonl');
+    const captures = (): boolean => senseCaptured === true || state.senseCaptured === true;
     const emit = (c: TaskCompleted, s: TaskSubmitted): void => {
-      if (c.sense.length === 0) report({ messageId: 'missing', at: c, task: s, evidence: { senseLength: 0, format: state.format } });
-      else report({ messageId: 'zeros', data: { length: c.sense.length }, at: c, task: s, evidence: { senseLength: c.sense.length, format: state.format } });
+      const how = state.senseCaptured === true ? 'trace header' : 'sense seen in this trace';
+      if (c.sense.length === 0) report({ messageId: 'missing', at: c, task: s, evidence: { senseLength: 0, senseCapturedFrom: how } });
+      else report({ messageId: 'zeros', data: { length: c.sense.length }, at: c, task: s, evidence: { senseLength: c.sense.length, senseCapturedFrom: how } });
     };
     return {
       complete(t) {
         const c = t.complete;
-        if (!checkCondition(c)) return;
+        if (state.senseCaptured === false) return;
         const missing = c.sense.length === 0 || c.sense.every((b) => b === 0);
         if (!missing) {
+          // Any completion with sense shows that this capture records it.
           if (!captures()) {
             senseCaptured = true;
             for (const h of held.splice(0)) emit(h.c, h.s);
           }
           return;
         }
+        if (!checkCondition(c)) return;
         if (captures()) emit(c, t.submit);
         else if (held.length < 1000) held.push({ c, s: t.submit });
       },

@@ -10,6 +10,7 @@ import shortTransferReportedGood from './short-transfer-reported-good.js';
 import vendorSpecificCdb from './vendor-specific-cdb.js';
 import checkConditionWithoutSense from './check-condition-without-sense.js';
 import malformedSense from './malformed-sense.js';
+import goodStatusWithErrorSense from './good-status-with-error-sense.js';
 import segmentCountExceeded from './segment-count-exceeded.js';
 import transferTooLarge from './transfer-too-large.js';
 import segmentTooLong from './segment-too-long.js';
@@ -40,6 +41,7 @@ export const allRules: readonly Rule[] = [
   vendorSpecificCdb,
   checkConditionWithoutSense,
   malformedSense,
+  goodStatusWithErrorSense,
   segmentCountExceeded,
   transferTooLarge,
   segmentTooLong,

@@ -3,7 +3,7 @@
  * INVALID COMMAND OPERATION CODE (20/00) or INVALID FIELD IN CDB (24/00), SPC-6 4.4.
  */
 import { commandName } from '../../scsi/index.js';
-import { checkCondition, senseOf } from '../helpers.js';
+import { checkCondition, refusedCdbField, senseOf } from '../helpers.js';
 import { defineRule } from '../rule.js';
 import { CommandKind } from '../state.js';
 
@@ -30,13 +30,13 @@ export default defineRule({
         const command = commandName(t.submit.cdb);
         const cdb = t.submit.cdb;
         const evidence: Record<string, string | number> = { opcode: `0x${cdb[0]!.toString(16).padStart(2, '0')}`, asc: q.asc, ascq: q.ascq };
-        let pointer = '';
-        // SPC-6 4.4.1.2 fixed format: sense-key specific field pointer in bytes 15-17 (SKSV, C/D).
-        const s = c.sense;
-        if ((s[0]! & 0x7e) === 0x70 && s.length >= 18 && s[15]! & 0x80 && s[15]! & 0x40) {
-          const byte = (s[16]! << 8) | s[17]!;
-          pointer = `, field pointer: CDB byte ${byte}${s[15]! & 0x08 ? ` bit ${s[15]! & 0x07}` : ''}`;
-          evidence['fieldPointer'] = byte;
+        // SPC-6: the sense-key specific FIELD POINTER names the refused field.
+        const refused = q.asc === 0x24 ? refusedCdbField(cdb, c.sense) : undefined;
+        const pointer = refused ? `: the device refused ${refused.text}` : '';
+        if (refused) {
+          evidence['fieldPointer'] = refused.byte;
+          if (refused.bit !== undefined) evidence['bitPointer'] = refused.bit;
+          if (refused.names.length) evidence['field'] = refused.names.join(' / ');
         }
         report({
           messageId: q.asc === 0x20 ? 'invalidOpcode' : 'invalidField',

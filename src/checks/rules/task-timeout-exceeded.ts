@@ -1,5 +1,10 @@
-/** Tasks that completed after their own timeout, or after the configured taskTimeoutMs. */
-import { DeliveryStatus, SamStatus, ServiceResponse, type TaskCompleted } from '../../model/events.js';
+/**
+ * Tasks that completed after their own timeout, or after the configured taskTimeoutMs. Tasks are
+ * paired by id: when a capture gap during the task could have lost both its completion and a
+ * new submission under the same id, the completion seen may be the later task's.
+ */
+import { gapText } from '../../analysis/gaps.js';
+import { DeliveryStatus, GapAffects, SamStatus, ServiceResponse, type TaskCompleted } from '../../model/events.js';
 import { taskStatusName } from '../../scsi/index.js';
 import { durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
@@ -19,6 +24,7 @@ export default defineRule({
     messages: {
       ownTimeout: 'took {latency}, longer than its own {timeoutMs} ms timeout, and completed {status} instead of TASK TIMEOUT: the driver never acted on the timeout',
       configured: 'took {latency}, longer than the configured {limitMs} ms task limit (taskTimeoutMs)',
+      pairingUncertain: 'took {latency} by its id, longer than {limit}; a {gap} during the task could have lost its completion and a new submission with the same id, so the completion seen may be another task\'s',
     },
   },
   create({ state, report }) {
@@ -27,11 +33,19 @@ export default defineRule({
         const s = t.submit;
         const latency = t.latencyNs;
         if (endedByTimeoutHandling(t.complete)) return;
+        const limitMs = state.limits.taskTimeoutMs;
+        const over = s.timeoutMs > 0 && latency > s.timeoutMs * 1e6 ? `its own ${s.timeoutMs} ms timeout` : latency > limitMs * 1e6 ? `the configured ${limitMs} ms task limit` : undefined;
+        if (over === undefined) return;
+        const lostCompletion = state.gaps.lostSince(s.timeNs, GapAffects.Completions, s.targetId);
+        const lostSubmission = lostCompletion && state.gaps.lostSince(s.timeNs, GapAffects.Submissions, s.targetId);
+        if (lostCompletion && lostSubmission && lostSubmission.timeNs <= t.complete.timeNs) {
+          report({ messageId: 'pairingUncertain', severity: 'info', data: { latency: durationText(latency), limit: over, gap: gapText(lostSubmission) }, at: t.complete, task: s, evidence: { latencyNs: latency, captureGapNs: lostSubmission.timeNs } });
+          return;
+        }
         if (s.timeoutMs > 0 && latency > s.timeoutMs * 1e6) {
           report({ messageId: 'ownTimeout', data: { latency: durationText(latency), timeoutMs: s.timeoutMs, status: taskStatusName(t.complete.serviceResponse, t.complete.status) }, at: t.complete, task: s, evidence: { latencyNs: latency, timeoutMs: s.timeoutMs } });
           return;
         }
-        const limitMs = state.limits.taskTimeoutMs;
         if (latency > limitMs * 1e6) {
           report({ messageId: 'configured', data: { latency: durationText(latency), limitMs }, at: t.complete, task: s, evidence: { latencyNs: latency, limitMs } });
         }

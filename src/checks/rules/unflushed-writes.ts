@@ -1,8 +1,10 @@
 /**
- * Writes acknowledged into a volatile write cache with no successful flush after them before
- * the trace ends, a reset, or a power-down: the data is at risk (SBC-5 4.15 write caching).
+ * Writes acknowledged into a volatile write cache with no flush after them before the trace
+ * ends, a reset, or a power-down: the data is at risk across that power loss or reset (SBC-5
+ * write caching). Memory: two fixed-size range sets per logical unit.
  */
-import { HbaEventKind, type EventOrigin, type TaskSubmitted } from '../../model/events.js';
+import { gapText } from '../../analysis/gaps.js';
+import { GapAffects, HbaEventKind, HbaEventPhase, type EventOrigin, type TaskSubmitted } from '../../model/events.js';
 import { bytesText, completedGood } from '../helpers.js';
 import { defineRule } from '../rule.js';
 import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
@@ -88,11 +90,22 @@ class RangeSet {
   }
 }
 
-interface Pending {
+/** Acknowledged writes since a flush. */
+interface PendingSet {
   writes: number;
   bytes: number;
   ranges: RangeSet;
   first: TaskSubmitted;
+}
+
+/**
+ * Per logical unit, two views of the same writes: since the host's last GOOD SYNCHRONIZE CACHE,
+ * and since the controller last completed a cache flush (HBA events). Which one is reported is
+ * decided by the evidence: with HBA events in the trace, the controller's; without, the host's.
+ */
+interface Pending {
+  host?: PendingSet;
+  verified?: PendingSet;
 }
 
 export default defineRule({
@@ -100,81 +113,104 @@ export default defineRule({
     id: 'unflushed-writes',
     category: 'cache',
     severity: 'warning',
-    description: 'Writes acknowledged into a volatile write cache with no successful flush before the end, a reset or a power-down',
+    description: 'Writes acknowledged into a volatile write cache with no flush before the end, a reset or a power-down',
     messages: {
-      atEnd: '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} and no successful flush before the end of the trace; LBAs at risk: {ranges}',
-      atReset: '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} were not flushed before a {event}; LBAs at risk: {ranges}',
+      atEnd: '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} and no {flush} before the end of the trace; LBAs at risk: {ranges}{gap}',
+      atReset: '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} were not flushed before a {event} (no {flush} after them); LBAs at risk: {ranges}{gap}',
     },
   },
   create({ state, report }) {
     const pending = new Map<LunInfo, Pending>();
-    /** Sync-cache tasks in flight, and whether a successful controller flush was seen for each. */
-    const syncInFlight = new Map<bigint, boolean>();
     let syncCacheSeen = false;
 
     const cacheState = (info: LunInfo): string | undefined => {
-      if (info.writeCache === true) return `on (${info.writeCacheSource})`;
+      if (info.writeCacheVolatile === false) return undefined;
+      const volatility = info.writeCacheVolatile === true ? `, volatile (${info.writeCacheVolatileSource})` : ', volatility unknown';
+      if (info.writeCache === true) return `on (${info.writeCacheSource})${volatility}`;
       if (info.writeCache === false) return undefined;
-      // Hosts send SYNCHRONIZE CACHE only when MODE SENSE reported WCE=1, so one in the trace implies the cache is on.
-      return syncCacheSeen ? 'assumed on (the host sent SYNCHRONIZE CACHE)' : undefined;
+      // macOS and Linux send SYNCHRONIZE CACHE only with WCE set, so one in the trace implies the cache is on.
+      return syncCacheSeen ? `assumed on (the host sent SYNCHRONIZE CACHE)${volatility}` : undefined;
     };
 
-    const flush = (info: LunInfo | undefined, lba = 0, blocks = 0): void => {
-      const targets = info ? [info] : [...pending.keys()];
-      for (const i of targets) {
-        const p = pending.get(i);
-        if (!p) continue;
-        if (blocks === 0 && lba === 0) {
-          pending.delete(i);
-          continue;
-        }
-        // A ranged flush clears the ranges wholly inside it (SBC-5: 0 blocks = to the end).
-        p.ranges.removeWithin(lba, blocks === 0 ? Infinity : lba + blocks);
-        if (!p.ranges.count && !p.ranges.unrecorded) pending.delete(i);
+    /** Clears the writes a flush covers from one view (SBC-5: 0 blocks = to the end). */
+    const clear = (p: Pending, view: 'host' | 'verified', lba: number, blocks: number): void => {
+      const set = p[view];
+      if (!set) return;
+      if (blocks === 0 && lba === 0) {
+        p[view] = undefined;
+        return;
       }
+      set.ranges.removeWithin(lba, blocks === 0 ? Infinity : lba + blocks);
+      if (!set.ranges.count && !set.ranges.unrecorded) p[view] = undefined;
     };
 
-    const flushOne = (info: LunInfo, p: Pending, messageId: 'atEnd' | 'atReset', at: EventOrigin, event?: string): void => {
+    const flushOne = (info: LunInfo, set: PendingSet, view: 'host' | 'verified', messageId: 'atEnd' | 'atReset', at: EventOrigin, event?: string): void => {
       const cache = cacheState(info);
       if (cache === undefined) return;
-      const list = p.ranges.list();
+      const list = set.ranges.list();
       const shown = list.slice(0, 4).map(([a, b]) => (b - a === 1 ? `${a}` : `${a}-${b - 1}`));
-      const more = list.length - shown.length + p.ranges.unrecorded;
+      const more = list.length - shown.length + set.ranges.unrecorded;
       const ranges = shown.join(', ') + (more > 0 ? ` (+${more} more)` : '');
+      // A capture gap since the first of these writes may hold the flush that covered them.
+      const gap = state.gaps.lostSince(set.first.timeNs, GapAffects.All, info.targetId);
+      const volatile = info.writeCacheVolatile === true;
+      const severity = gap ? 'info' : messageId === 'atReset' ? (volatile ? 'error' : 'warning') : volatile ? 'warning' : 'info';
       report({
         messageId,
-        severity: messageId === 'atReset' ? 'error' : 'warning',
-        data: { writes: p.writes, bytes: bytesText(p.bytes), lun: `${info.targetId}:${info.lun}`, cache, ranges, event: event ?? '' },
+        severity,
+        data: {
+          writes: set.writes,
+          bytes: bytesText(set.bytes),
+          lun: `${info.targetId}:${info.lun}`,
+          cache,
+          ranges,
+          event: event ?? '',
+          flush: view === 'host' ? 'GOOD SYNCHRONIZE CACHE' : 'completed controller cache flush',
+          gap: gap ? `; a ${gapText(gap)} may hold the flush that covered them` : '',
+        },
         at,
-        task: p.first,
-        evidence: { writes: p.writes, bytes: p.bytes, firstLba: list[0]?.[0] ?? -1, rangeCount: list.length, writeCache: cache },
+        task: set.first,
+        evidence: {
+          writes: set.writes,
+          bytes: set.bytes,
+          firstLba: list[0]?.[0] ?? -1,
+          rangeCount: list.length,
+          writeCache: cache,
+          evidence: view === 'host' ? 'host-commands' : 'hba-events',
+          ...(gap ? { captureGapNs: gap.timeNs } : {}),
+        },
       });
     };
 
+    /** A reset or power-down is an HBA event: the controller's view is the evidence. */
     const lose = (at: EventOrigin, event: string, match: (i: LunInfo) => boolean): void => {
       for (const [info, p] of pending) {
         if (!match(info)) continue;
-        flushOne(info, p, 'atReset', at, event);
+        if (p.verified) flushOne(info, p.verified, 'verified', 'atReset', at, event);
         pending.delete(info);
       }
     };
 
+    const add = (p: Pending, view: 'host' | 'verified', s: TaskSubmitted, lba: number, blocks: number): void => {
+      const set = (p[view] ??= { writes: 0, bytes: 0, ranges: new RangeSet(), first: s });
+      set.writes++;
+      set.bytes += s.requestedBytes;
+      if (lba >= 0 && blocks > 0) set.ranges.add(lba, lba + blocks);
+    };
+
     return {
-      submit(s, f) {
-        if (f.kind === CommandKind.SyncCache) {
-          syncCacheSeen = true;
-          syncInFlight.set(s.taskId, false);
-        }
+      submit(_s, f) {
+        if (f.kind === CommandKind.SyncCache) syncCacheSeen = true;
       },
       hba(e) {
         switch (e.hbaKind) {
           case HbaEventKind.ControllerCacheFlush:
-            if (e.status !== 0) return;
-            if (e.taskId !== undefined) {
-              if (syncInFlight.has(e.taskId)) syncInFlight.set(e.taskId, true);
-            } else {
-              for (const id of syncInFlight.keys()) syncInFlight.set(id, true);
-              if (e.phase !== 1) flush(undefined);
+            // A completed controller flush writes the whole controller cache (e.g. MegaRAID's
+            // MR_DCMD_CTRL_CACHE_FLUSH takes no range), whichever task it was issued for.
+            if (e.status !== 0 || e.phase === HbaEventPhase.Issued) return;
+            for (const [info, p] of pending) {
+              p.verified = undefined;
+              if (!p.host) pending.delete(info);
             }
             return;
           case HbaEventKind.BusReset:
@@ -187,34 +223,34 @@ export default defineRule({
             lose(e, `logical unit reset (${e.arg0}:${e.arg1})`, (i) => i.targetId === e.arg0 && BigInt(i.lun) === e.arg1);
             return;
           case HbaEventKind.PowerStateChange:
-            if (e.arg1 === 0n && e.phase !== 1) lose(e, `power-down (state ${e.arg0} → 0)`, () => true);
+            if (e.arg1 === 0n && e.phase !== HbaEventPhase.Issued) lose(e, `power-down (state ${e.arg0} → 0)`, () => true);
             return;
         }
       },
       complete(t, f) {
         const c = t.complete;
         if (f.kind === CommandKind.SyncCache) {
-          const linked = syncInFlight.get(c.taskId);
-          syncInFlight.delete(c.taskId);
-          // With HBA events recorded, GOOD counts only if the controller really flushed.
-          if (completedGood(c) && (!state.hbaEventsSeen || linked)) flush(f.lunInfo, f.lba, f.rangeBlocks);
+          if (!completedGood(c)) return;
+          const p = pending.get(f.lunInfo);
+          if (!p) return;
+          clear(p, 'host', f.lba, f.rangeBlocks);
+          if (!p.host && !p.verified) pending.delete(f.lunInfo);
           return;
         }
         if (!isWriteKind(f.kind) || f.durable || !completedGood(c)) return;
         const info = f.lunInfo;
-        if (info.writeCache === false) return;
+        if (info.writeCache === false || info.writeCacheVolatile === false) return;
         let p = pending.get(info);
-        if (!p) {
-          p = { writes: 0, bytes: 0, ranges: new RangeSet(), first: t.submit };
-          pending.set(info, p);
-        }
-        p.writes++;
-        p.bytes += t.submit.requestedBytes;
-        if (f.lba < 0 || f.rangeBlocks <= 0) return;
-        p.ranges.add(f.lba, f.lba + f.rangeBlocks);
+        if (!p) pending.set(info, (p = {}));
+        add(p, 'host', t.submit, f.lba, f.rangeBlocks);
+        add(p, 'verified', t.submit, f.lba, f.rangeBlocks);
       },
       end() {
-        for (const [info, p] of pending) flushOne(info, p, 'atEnd', p.first);
+        const view = state.hbaEventsSeen ? 'verified' : 'host';
+        for (const [info, p] of pending) {
+          const set = p[view];
+          if (set) flushOne(info, set, view, 'atEnd', set.first);
+        }
         pending.clear();
       },
     };

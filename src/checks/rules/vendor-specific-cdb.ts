@@ -1,9 +1,12 @@
 /**
- * Vendor-specific CDBs (operation codes C0h-FFh, SPC-6 4.2.5.1) issued, and why they fail.
+ * Vendor-specific CDBs (operation codes C0h-FFh, SPC-6 4.2.5.1) issued, and what the trace
+ * shows of their failures. A CDB in an HBA trace was already handed to the HBA driver, so a
+ * failure is the device's answer or the driver's own decision: never a host layer above it.
  */
-import { ServiceResponse } from '../../model/events.js';
-import { commandName, taskStatusName } from '../../scsi/index.js';
-import { completedGood, senseOf } from '../helpers.js';
+import { gapText } from '../../analysis/gaps.js';
+import { GapAffects, ServiceResponse } from '../../model/events.js';
+import { ascName, commandName, senseKeyName, taskStatusName } from '../../scsi/index.js';
+import { ascText, checkCondition, completedGood, durationText, refusedCdbField, senseOf } from '../helpers.js';
 import { defineRule, type Report } from '../rule.js';
 
 export default defineRule({
@@ -11,14 +14,19 @@ export default defineRule({
     id: 'vendor-specific-cdb',
     category: 'commands',
     severity: 'info',
-    description: 'Vendor-specific CDBs (opcodes 0xC0-0xFF) issued, and their failures explained',
+    description: 'Vendor-specific CDBs (opcodes 0xC0-0xFF) issued, and what the trace shows of their failures',
     messages: {
-      issued: '{command} issued and completed GOOD: vendor-specific commands bypass the SCSI command set the OS understands',
-      rejected: '{command} failed with {status}: DriverKit\'s UserSendCDB refuses vendor-specific opcodes (kIOReturnNotPrivileged), and devices that do not know the opcode answer ILLEGAL REQUEST; send it from a tool with the right entitlement or through the driver\'s own user client',
+      issued: '{command} issued and completed GOOD: a vendor-specific command outside the SCSI command sets the OS understands',
+      rejectedByDevice: '{command} rejected by the device: CHECK CONDITION, {sense}: {meaning}; the CDB reached the HBA driver and the device answered it, so no host layer refused it',
+      failed: '{command} failed: {status}{sense}',
+      notDelivered: '{command} not delivered: the HBA driver completed it with {status}; the task had reached the driver, so not delivering it was the driver\'s own decision',
+      functionRejected:
+        '{command} answered FUNCTION REJECTED by the driver: that service response belongs to task management functions ("the task management function was rejected", SCSIControllerDriverKit SCSIDefinitions.h), not to a command; the device never answered this task',
       neverCompleted: '{command} issued and never completed',
+      completionNotCaptured: '{command} issued {age} before the end of the trace; its completion was not captured (a {gap} may hold it)',
     },
   },
-  create({ report }) {
+  create({ state, report }) {
     // A driver often logs why it refused the CDB in a note right after the completion: hold the
     // finding until the next vendor command or the end, and add the note as evidence.
     let held: Report | undefined;
@@ -42,17 +50,42 @@ export default defineRule({
           report({ messageId: 'issued', data: { command }, at: c, task: t.submit, subject: command, evidence });
           return;
         }
-        const q = senseOf(c);
+        const base = { severity: 'warning' as const, at: c, task: t.submit, taskId: c.taskId, subject: command, evidence };
+        const status = taskStatusName(c.serviceResponse, c.status);
+        if (c.serviceResponse === ServiceResponse.FunctionRejected) {
+          held = { ...base, messageId: 'functionRejected', data: { command } };
+          return;
+        }
+        if (c.serviceResponse !== ServiceResponse.TaskComplete) {
+          held = { ...base, messageId: 'notDelivered', data: { command, status } };
+          return;
+        }
+        const q = checkCondition(c) ? senseOf(c) : undefined;
         if (q) Object.assign(evidence, { senseKey: q.key, asc: q.asc, ascq: q.ascq });
-        const status = taskStatusName(c.serviceResponse, c.status) + (c.serviceResponse === ServiceResponse.FunctionRejected ? ' (rejected before reaching the device)' : '');
-        held = { messageId: 'rejected', severity: 'warning', data: { command, status }, at: c, task: t.submit, taskId: c.taskId, subject: command, evidence };
+        const senseText = q ? `${senseKeyName(q.key)}, ${ascName(q.asc, q.ascq)} (${ascText(q.asc, q.ascq)})` : '';
+        if (q && q.key === 0x05 && q.ascq === 0x00 && (q.asc === 0x20 || q.asc === 0x24)) {
+          let meaning = 'the device does not implement this operation code (vendor-specific commands belong to one product and firmware)';
+          if (q.asc === 0x24) {
+            const refused = refusedCdbField(t.submit.cdb, c.sense);
+            meaning = refused ? `the device refused ${refused.text}` : 'the device refused a field of it (no field pointer)';
+            if (refused) evidence['fieldPointer'] = refused.byte;
+          }
+          held = { ...base, messageId: 'rejectedByDevice', data: { command, sense: senseText, meaning } };
+          return;
+        }
+        held = { ...base, messageId: 'failed', data: { command, status, sense: senseText ? ` (${senseText})` : '' } };
       },
-      end(left) {
+      end(left, at) {
         release();
         for (const t of left) {
-          if (t.submit.cdb[0]! < 0xc0) continue;
+          if (t.submit.cdb.length === 0 || t.submit.cdb[0]! < 0xc0) continue;
           const command = commandName(t.submit.cdb);
-          report({ messageId: 'neverCompleted', severity: 'warning', data: { command }, at: t.submit, task: t.submit, subject: command });
+          const gap = state.gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId);
+          if (gap) {
+            report({ messageId: 'completionNotCaptured', severity: 'info', data: { command, age: durationText(at.timeNs - t.submit.timeNs), gap: gapText(gap) }, at: t.submit, task: t.submit, subject: command, evidence: { captureGapNs: gap.timeNs } });
+          } else {
+            report({ messageId: 'neverCompleted', severity: 'warning', data: { command }, at: t.submit, task: t.submit, subject: command });
+          }
         }
       },
     };

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { createChecker, failsAt, type CheckResult, type Checker } from '../../checks/engine.js';
-import { loadConstraintFile } from '../../checks/constraints.js';
+import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { SEVERITIES, type Severity } from '../../checks/rule.js';
 import { UsageError } from '../../model/errors.js';
 import { findingsRenderers, findingsWriters, type FindingsFormat, type FindingsHead } from '../../report/findings/index.js';
@@ -14,7 +14,8 @@ const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
 
 interface CheckCliOptions {
-  constraints?: string;
+  constraints?: string[];
+  controller?: string;
   rule?: string[];
   disable?: string[];
   failOn: Severity;
@@ -48,7 +49,8 @@ export function checkCommand(ctx: CliContext): Command {
   return new Command('check')
     .description('check traces against HBA constraints and the rules a driver must keep')
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
-    .option('-c, --constraints <file>', "constraints JSON file; overrides the trace's own constraints record (see docs/constraints.md)")
+    .option('-c, --constraints <file>', "constraints file: JSON, or ioreg -a / ioreg -l output of the controller; overrides the trace's own constraints record; repeat to merge, later over earlier (see docs/constraints.md)", collect)
+    .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use (name, class, IOUserClass, bundle id or registry id)')
     .option('--rule <ids>', 'run only these rules (comma-separated or repeated)', collect)
     .option('--disable <ids>', 'do not run these rules (comma-separated or repeated)', collect)
     .addOption(choiceOption('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found', SEVERITIES, 'error'))
@@ -88,7 +90,7 @@ Examples:
 async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): Promise<number> {
   const maxExamples = parseCount('--max-examples', o.maxExamples, true);
   const maxResults = o.maxResults === undefined ? undefined : parseCount('--max-results', o.maxResults, false);
-  const constraints = o.constraints ? loadConstraintFile(o.constraints) : undefined;
+  const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
   const enable = ids(o.rule);
   const disable = ids(o.disable);
   const writer = findingsWriters[o.format];

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { TraceWriter } from '../../formats/native/writer.js';
-import { eventToJson } from '../../formats/jsonl/codec.js';
+import { eventToJson } from '../../model/json.js';
 import type { TraceEvent } from '../../model/events.js';
 import { PackedSegmentList } from '../../model/segments.js';
 import { UsageError } from '../../model/errors.js';
@@ -33,8 +33,9 @@ export function convertCommand(ctx: CliContext): Command {
     .addHelpText(
       'after',
       `
-Every event the input yields is written: tasks, completions, HBA events (iSCSI and UAS task
-management), constraints, digests and notes. Damage in the input is reported on stderr (exit
+Every event the input yields is written: tasks (with their target labels, buffers and SGLs),
+completions, HBA events (iSCSI and UAS task management), constraints, digests, notes and
+capture gaps. Damage in the input is reported on stderr (exit
 2) and the intact events are still written. Decoding the output gives the same tasks as
 decoding the input.
 
@@ -60,6 +61,8 @@ async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Pr
     const w = new TraceWriter((bytes) => target.write(bytes), {
       producer: header ? `scsitrace convert (${header.format}${header.producer ? `: ${header.producer}` : ''})` : 'scsitrace convert',
       startWallNs: header?.startWallNs ?? 0n,
+      // Event times count from the input's time origin; the file's timestamps count from 0 again.
+      ...(header?.timeOriginNs !== undefined ? { timeOriginNs: header.timeOriginNs } : {}),
     });
     return nativeSink(w);
   };
@@ -103,6 +106,9 @@ function nativeSink(w: TraceWriter): EventSink {
             timeoutMs: e.timeoutMs,
             cdb: e.cdb,
             segments: e.segments instanceof PackedSegmentList ? e.segments.bytes : Array.from({ length: e.segments.count }, (_, i) => ({ address: e.segments.address(i), length: e.segments.length(i) })),
+            ...(e.sglRecorded !== undefined ? { sglRecorded: e.sglRecorded } : {}),
+            ...(e.buffer !== undefined ? { buffer: e.buffer } : {}),
+            ...(e.targetLabel !== undefined ? { targetLabel: e.targetLabel } : {}),
             ...(e.bundleSlot !== undefined ? { bundleSlot: e.bundleSlot } : {}),
           });
           return;
@@ -129,6 +135,9 @@ function nativeSink(w: TraceWriter): EventSink {
           return;
         case 'note':
           w.note(e.timeNs, e.text, e.taskId);
+          return;
+        case 'gap':
+          w.gap({ timeNs: e.timeNs, endNs: e.endNs, lost: e.lost, unit: e.unit, affects: e.affects, ...(e.targetId !== undefined ? { targetId: e.targetId } : {}), detail: e.detail });
           return;
         case 'diagnostic':
           return;

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { createChecker, type Checker } from '../../checks/engine.js';
-import { constraintDef, loadConstraintFile, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
+import { constraintDef, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
+import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
@@ -19,7 +20,8 @@ interface SummaryCliOptions {
   by?: string[];
   interval?: string;
   check: boolean;
-  constraints?: string;
+  constraints?: string[];
+  controller?: string;
   inputFormat?: string;
   iscsiPort?: string;
 }
@@ -35,7 +37,8 @@ export function summaryCommand(ctx: CliContext): Command {
     .option('--by <list>', `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--interval <seconds>', 'interval rates are measured over, in the charts and for peaks (default: at least four median latencies, a round number of timeline slots)')
     .option('--no-check', 'do not run the checker (no findings in the report)')
-    .option('-c, --constraints <file>', "constraints JSON file for the checker and the limits marked on the histograms (overrides the trace's own record)")
+    .option('-c, --constraints <file>', "constraints file (JSON, or ioreg output of the controller) for the checker and the limits marked on the histograms (overrides the trace's own record); repeat to merge", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
     .addHelpText(
@@ -93,7 +96,7 @@ function limitsFrom(config: ConstraintConfig): Record<string, number> {
 async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext): Promise<number> {
   const by = parseBy(o.by);
   const intervalNs = parseInterval(o.interval);
-  const constraints = o.constraints ? loadConstraintFile(o.constraints) : undefined;
+  const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
   // Opened before reading, so a bad path is reported at once, not after a long read.
   const target = openOutput(o.output ?? '-', ctx, paths);
   const summarizer = createSummarizer({

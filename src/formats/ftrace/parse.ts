@@ -210,7 +210,7 @@ export function cdbHexOf(text: string): string {
   if (parts.length > MAX_CDB_LENGTH) return `!CDB of ${parts.length} bytes exceeds ${MAX_CDB_LENGTH}`;
   let hex = '';
   for (const p of parts) {
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return `!"${p}" in the CDB is not a hex byte`;
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return `!"${quote(p)}" in the CDB is not a hex byte`;
     hex += p.length === 1 ? `0${p}` : p;
   }
   return hex.toLowerCase();
@@ -264,7 +264,7 @@ function parseUsualBody(kind: ScsiTraceEventKind, seconds: number, nanos: number
     out.result = r;
     if (m[17] !== undefined) {
       const s = senseOf(m[17], m[18]!, m[19]!);
-      if (s === undefined) return `cannot read sense=(key=${m[17]} asc=${m[18]} ascq=${m[19]})`;
+      if (s === undefined) return `cannot read sense=(key=${quote(m[17])} asc=${quote(m[18]!)} ascq=${quote(m[19]!)})`;
       out.sense = s;
     }
   }
@@ -280,7 +280,7 @@ function parseResult(text: string): ScsiResult | string {
   const f = splitFields(text);
   const hostText = f.get('host');
   const statusText = f.get('status');
-  if (hostText === undefined || statusText === undefined) return `result=(${text}) lacks host= or status=`;
+  if (hostText === undefined || statusText === undefined) return `result=(${quote(text)}) lacks host= or status=`;
   return resultOf(f.get('driver') ?? 'DRIVER_OK', hostText, statusText);
 }
 
@@ -288,16 +288,16 @@ function resultOf(driverText: string, hostText: string, statusText: string): Scs
   const hostByte = parseSymbol(HOST_BYTE, hostText);
   const status = parseSymbol(STATUS_BYTE, statusText);
   const driverByte = parseSymbol(DRIVER_BYTE, driverText);
-  if (hostByte === undefined) return `unknown host byte "${hostText}"`;
-  if (status === undefined) return `unknown status "${statusText}"`;
-  if (driverByte === undefined) return `unknown driver byte "${driverText}"`;
+  if (hostByte === undefined) return `unknown host byte "${quote(hostText)}"`;
+  if (status === undefined) return `unknown status "${quote(statusText)}"`;
+  if (driverByte === undefined) return `unknown driver byte "${quote(driverText)}"`;
   return { driverByte, hostByte, status };
 }
 
 /** "(key=0x5 asc=0x24 ascq=0)": %#x prints 0 as "0". */
 function parseSense(text: string): { key: number; asc: number; ascq: number } | string {
   const f = splitFields(text);
-  return senseOf(f.get('key'), f.get('asc'), f.get('ascq')) ?? `cannot read sense=(${text})`;
+  return senseOf(f.get('key'), f.get('asc'), f.get('ascq')) ?? `cannot read sense=(${quote(text)})`;
 }
 
 function senseOf(key?: string, asc?: string, ascq?: string): { key: number; asc: number; ascq: number } | undefined {
@@ -306,4 +306,9 @@ function senseOf(key?: string, asc?: string, ascq?: string): { key: number; asc:
   const a = v(asc);
   const q = v(ascq);
   return k === undefined || a === undefined || q === undefined ? undefined : { key: k, asc: a, ascq: q };
+}
+
+/** A bad value as quoted in a message: at most 40 characters, so a diagnostic stays one short line. */
+function quote(v: string): string {
+  return v.length <= 40 ? v : `${v.slice(0, 37)}...`;
 }

@@ -1,224 +1,268 @@
 /**
  * JSON Lines form of the event model: one object per event, exactly what
- * `scsitrace convert --format jsonl` writes and what the jsonl reader reads back. Field names
- * are those of src/model/events.ts; enum values are their numbers; byte strings (CDB, sense)
- * are lower-case hex; 64-bit integers are JSON numbers when exact and decimal strings beyond
- * 2^53. README.md ("JSON Lines input") documents it.
+ * `scsitrace convert --format jsonl` writes (model/json.ts eventToJson) and what the jsonl reader
+ * reads back here. Field names are those of src/model/events.ts; enum values are their numbers;
+ * byte strings (CDB, sense) are lower-case hex; 64-bit integers are JSON numbers when exact and
+ * decimal strings beyond 2^53. README.md ("JSON Lines input") documents it.
+ *
+ * Every field is checked against the range the model (and the native format) gives it; a line
+ * that breaks one is reported naming the field and the problem, quoting at most a short piece
+ * of the bad value.
  */
-import type { SegmentList, TraceEvent } from '../../model/events.js';
-import { toHex } from '../../model/hex.js';
+import type { CaptureGap, DataDirection, GapAffects, GapUnit, TaskAttribute, TraceEvent } from '../../model/events.js';
 import { PackedSegmentList } from '../../model/segments.js';
+import { quoteValue } from '../../model/errors.js';
 
-export type JsonEvent = Record<string, unknown>;
+export { eventToJson, type JsonEvent } from '../../model/json.js';
 
-function u64(v: bigint): number | string {
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= 0n ? Number(v) : v.toString();
-}
-
-
-function segmentsJson(s: SegmentList): Array<[number | string, number]> {
-  const out: Array<[number | string, number]> = [];
-  for (let i = 0; i < s.count; i++) out.push([u64(s.address(i)), s.length(i)]);
-  return out;
-}
-
-/** The JSON object for one event; diagnostics are not data and give undefined. */
-export function eventToJson(e: TraceEvent): JsonEvent | undefined {
-  switch (e.kind) {
-    case 'header':
-      return { kind: 'header', format: e.format, version: e.version, startWallNs: e.startWallNs.toString(), producer: e.producer };
-    case 'submit':
-      return {
-        kind: 'submit',
-        timeNs: e.timeNs,
-        taskId: u64(e.taskId),
-        targetId: u64(e.targetId),
-        lun: e.lun,
-        tag: u64(e.tag),
-        attribute: e.attribute,
-        direction: e.direction,
-        requestedBytes: e.requestedBytes,
-        timeoutMs: e.timeoutMs,
-        cdb: toHex(e.cdb),
-        segments: segmentsJson(e.segments),
-        ...(e.bundleSlot !== undefined ? { bundleSlot: e.bundleSlot } : {}),
-      };
-    case 'complete':
-      return {
-        kind: 'complete',
-        timeNs: e.timeNs,
-        taskId: u64(e.taskId),
-        serviceResponse: e.serviceResponse,
-        status: e.status,
-        bytesTransferred: e.bytesTransferred,
-        residual: e.residual,
-        residualFlags: e.residualFlags,
-        sense: toHex(e.sense),
-      };
-    case 'constraints':
-      return { kind: 'constraints', timeNs: e.timeNs, entries: e.entries };
-    case 'hba':
-      return {
-        kind: 'hba',
-        timeNs: e.timeNs,
-        hbaKind: e.hbaKind,
-        phase: e.phase,
-        ...(e.taskId !== undefined ? { taskId: u64(e.taskId) } : {}),
-        status: e.status,
-        durationNs: e.durationNs,
-        arg0: u64(e.arg0),
-        arg1: u64(e.arg1),
-        detail: e.detail,
-      };
-    case 'digest':
-      return {
-        kind: 'digest',
-        timeNs: e.timeNs,
-        taskId: u64(e.taskId),
-        ...(e.lba !== undefined ? { lba: u64(e.lba) } : {}),
-        byteCount: e.byteCount,
-        direction: e.direction,
-        crc32c: e.crc32c,
-        chunkBytes: e.chunkBytes,
-        chunkDigests: Array.from(e.chunkDigests),
-      };
-    case 'note':
-      return { kind: 'note', timeNs: e.timeNs, ...(e.taskId !== undefined ? { taskId: u64(e.taskId) } : {}), text: e.text };
-    case 'diagnostic':
-      return undefined;
-  }
-}
-
-/** A line that is JSON but not a valid event. */
+/** A line that is JSON but not a valid event; the message names the field and the problem. */
 export class BadEvent extends Error {}
 
 const MAX_CDB = 260;
 const MAX_SENSE = 255;
 const MAX_SEGMENTS = 65536;
 const MAX_CHUNK_DIGESTS = 1 << 20;
+const MAX_CONSTRAINTS = 65535;
+/** Longest string field (a note, a detail, a producer) in UTF-16 units; a line is at most 1 MiB anyway. */
+const MAX_TEXT = 1 << 20;
+const MAX_LABEL = 1024;
+const U8 = 0xff;
+const U16 = 0xffff;
+const U32 = 0xffff_ffff;
+const SAFE = Number.MAX_SAFE_INTEGER;
+const U64_LIMIT = 1n << 64n;
 
-function need(o: JsonEvent, key: string): unknown {
-  const v = o[key];
-  if (v === undefined || v === null) throw new BadEvent(`"${o['kind']}" event without "${key}"`);
-  return v;
+/** Reads the fields of one JSON object, each checked against its range. */
+class Fields {
+  constructor(
+    private readonly o: Record<string, unknown>,
+    private readonly kind: string,
+  ) {}
+
+  private fail(key: string, problem: string): never {
+    throw new BadEvent(`"${this.kind}" event, field "${key}": ${problem}`);
+  }
+
+  private present(key: string, required: boolean): unknown {
+    const v = this.o[key];
+    if ((v === undefined || v === null) && required) this.fail(key, 'missing');
+    return v === null ? undefined : v;
+  }
+
+  /** An integer in [min, max] (a JSON number). */
+  int(key: string, max: number, fallback?: number, min = 0): number {
+    const v = this.present(key, fallback === undefined);
+    if (v === undefined) return fallback!;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(key, `must be an integer ${min}…${max}, got ${quoteValue(v)}`);
+    }
+    return v;
+  }
+
+  /** An unsigned 64-bit integer: a JSON number (exact) or a decimal string. */
+  u64(key: string, fallback?: bigint): bigint {
+    const v = this.present(key, fallback === undefined);
+    return v === undefined ? fallback! : u64Of(v, (problem) => this.fail(key, problem));
+  }
+
+  optionalU64(key: string): bigint | undefined {
+    const v = this.present(key, false);
+    return v === undefined ? undefined : u64Of(v, (problem) => this.fail(key, problem));
+  }
+
+  str(key: string, maxLength: number, fallback?: string): string {
+    const v = this.present(key, fallback === undefined);
+    if (v === undefined) return fallback!;
+    if (typeof v !== 'string') this.fail(key, `must be a string, got ${quoteValue(v)}`);
+    if (v.length > maxLength) this.fail(key, `is ${v.length} characters long; at most ${maxLength}`);
+    return v;
+  }
+
+  bool(key: string): boolean | undefined {
+    const v = this.present(key, false);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') this.fail(key, `must be true or false, got ${quoteValue(v)}`);
+    return v;
+  }
+
+  /** Lower-case or upper-case hex, two digits a byte, at most `max` bytes. */
+  hex(key: string, max: number, required: boolean): Uint8Array {
+    const v = this.present(key, required) ?? '';
+    if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(v)) this.fail(key, `must be an even-length hex string, got ${quoteValue(v)}`);
+    if (v.length / 2 > max) this.fail(key, `is ${v.length / 2} bytes; at most ${max}`);
+    return Uint8Array.from(Buffer.from(v, 'hex'));
+  }
+
+  array(key: string, max: number): unknown[] {
+    const v = this.present(key, false) ?? [];
+    if (!Array.isArray(v)) this.fail(key, `must be an array, got ${quoteValue(v)}`);
+    if (v.length > max) this.fail(key, `has ${v.length} elements; at most ${max}`);
+    return v;
+  }
+
+  /** A pair [u64, integer 0…2^53), as segments and buffers are written. */
+  pair(key: string, v: unknown): { address: bigint; length: number } {
+    if (!Array.isArray(v) || v.length !== 2) this.fail(key, `must be [address, length], got ${quoteValue(v)}`);
+    const address = u64Of(v[0], (problem) => this.fail(`${key} address`, problem));
+    const length = v[1];
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) this.fail(`${key} length`, `must be an integer 0…${SAFE}, got ${quoteValue(length)}`);
+    return { address, length };
+  }
+
+  get(key: string): unknown {
+    return this.o[key];
+  }
 }
 
-function num(o: JsonEvent, key: string, fallback?: number): number {
-  const v = o[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new BadEvent(`"${key}" must be a non-negative number, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function big(v: unknown, key: string): bigint {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
+function u64Of(v: unknown, fail: (problem: string) => never): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'string' && /^\d{1,20}$/.test(v)) {
     const b = BigInt(v);
-    if (b < 1n << 64n) return b;
+    if (b < U64_LIMIT) return b;
   }
-  throw new BadEvent(`"${key}" must be an unsigned 64-bit integer (number or decimal string), got ${JSON.stringify(v)}`);
-}
-
-function bytes(v: unknown, key: string, max: number): Uint8Array {
-  if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(v)) throw new BadEvent(`"${key}" must be an even-length hex string`);
-  if (v.length / 2 > max) throw new BadEvent(`"${key}" is ${v.length / 2} bytes; at most ${max}`);
-  const b = new Uint8Array(v.length / 2);
-  for (let i = 0; i < b.length; i++) b[i] = parseInt(v.slice(i * 2, i * 2 + 2), 16);
-  return b;
+  return fail(`must be an unsigned 64-bit integer (a number below 2^53 or a decimal string), got ${quoteValue(v)}`);
 }
 
 /** Builds the event for one parsed line; throws BadEvent when it is not one. */
 export function jsonToEvent(o: unknown, offset: number, index: number): TraceEvent {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new BadEvent('not a JSON object');
-  const j = o as JsonEvent;
-  const kind = j['kind'];
-  const at = { offset, index, timeNs: kind === 'header' ? 0 : num(j, 'timeNs') };
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new BadEvent(`not a JSON object, got ${quoteValue(o)}`);
+  const raw = o as Record<string, unknown>;
+  const kind = raw['kind'];
+  if (typeof kind !== 'string') throw new BadEvent(`field "kind": ${kind === undefined ? 'missing' : `must be an event kind, got ${quoteValue(kind)}`}`);
+  const f = new Fields(raw, kind);
+  const at = () => ({ offset, index, timeNs: f.int('timeNs', SAFE) });
   switch (kind) {
-    case 'header':
-      return { kind, ...at, format: String(j['format'] ?? 'jsonl'), version: String(j['version'] ?? ''), startWallNs: j['startWallNs'] === undefined ? 0n : BigInt(String(j['startWallNs']).match(/^-?\d{1,20}$/) ? String(j['startWallNs']) : '0'), producer: String(j['producer'] ?? '') };
-    case 'submit': {
-      const segs = j['segments'] ?? [];
-      if (!Array.isArray(segs)) throw new BadEvent('"segments" must be an array of [address, length] pairs');
-      if (segs.length > MAX_SEGMENTS) throw new BadEvent(`${segs.length} segments; at most ${MAX_SEGMENTS}`);
-      const list = segs.map((s: unknown, i: number) => {
-        if (!Array.isArray(s) || s.length !== 2) throw new BadEvent(`segment ${i} must be [address, length]`);
-        return { address: big(s[0], `segments[${i}] address`), length: Number(big(s[1], `segments[${i}] length`)) };
-      });
-      const cdb = bytes(need(j, 'cdb'), 'cdb', MAX_CDB);
-      if (cdb.length === 0) throw new BadEvent('"cdb" is empty');
-      const ev: TraceEvent = {
+    case 'header': {
+      const startWall = f.get('startWallNs') ?? '0';
+      if (!(typeof startWall === 'string' && /^-?\d{1,19}$/.test(startWall)) && !(typeof startWall === 'number' && Number.isSafeInteger(startWall))) {
+        throw new BadEvent(`"header" event, field "startWallNs": must be a signed 64-bit integer (number or decimal string), got ${quoteValue(startWall)}`);
+      }
+      const startWallNs = BigInt(startWall);
+      if (startWallNs < -(1n << 63n) || startWallNs >= 1n << 63n) throw new BadEvent(`"header" event, field "startWallNs": out of the signed 64-bit range, got ${quoteValue(startWall)}`);
+      const origin = f.optionalU64('timeOriginNs');
+      const senseCaptured = f.bool('senseCaptured');
+      return {
         kind,
-        ...at,
-        taskId: big(need(j, 'taskId'), 'taskId'),
-        targetId: big(j['targetId'] ?? 0, 'targetId'),
-        lun: num(j, 'lun', 0),
-        tag: big(j['tag'] ?? j['taskId'], 'tag'),
-        attribute: num(j, 'attribute', 0) as 0,
-        direction: num(j, 'direction', 0) as 0,
-        requestedBytes: num(j, 'requestedBytes', 0),
-        timeoutMs: num(j, 'timeoutMs', 0),
-        cdb,
-        segments: PackedSegmentList.from(list),
+        offset,
+        index,
+        timeNs: 0,
+        format: f.str('format', 64, 'jsonl'),
+        version: f.str('version', 64, ''),
+        startWallNs,
+        producer: f.str('producer', MAX_TEXT, ''),
+        ...(origin !== undefined && origin !== 0n ? { timeOriginNs: origin } : {}),
+        ...(senseCaptured !== undefined ? { senseCaptured } : {}),
       };
-      if (j['bundleSlot'] !== undefined) ev.bundleSlot = num(j, 'bundleSlot');
-      return ev;
+    }
+    case 'submit': {
+      const segments = f.array('segments', MAX_SEGMENTS).map((s, i) => f.pair(`segments[${i}]`, s));
+      const cdb = f.hex('cdb', MAX_CDB, true);
+      if (cdb.length === 0) throw new BadEvent('"submit" event, field "cdb": is empty');
+      const taskId = f.u64('taskId');
+      const label = f.get('targetLabel') === undefined || f.get('targetLabel') === null ? undefined : f.str('targetLabel', MAX_LABEL);
+      const buffer = f.get('buffer') === undefined || f.get('buffer') === null ? undefined : f.pair('buffer', f.get('buffer'));
+      const sglRecorded = f.bool('sglRecorded');
+      const bundleSlot = f.get('bundleSlot') === undefined || f.get('bundleSlot') === null ? undefined : f.int('bundleSlot', U16 - 1);
+      return {
+        kind,
+        ...at(),
+        taskId,
+        targetId: f.u64('targetId', 0n),
+        ...(label !== undefined ? { targetLabel: label } : {}),
+        lun: f.int('lun', 16383, 0),
+        tag: f.u64('tag', taskId),
+        attribute: f.int('attribute', 3, 0) as TaskAttribute,
+        direction: f.int('direction', 3, 0) as DataDirection,
+        requestedBytes: f.int('requestedBytes', SAFE, 0),
+        timeoutMs: f.int('timeoutMs', U32, 0),
+        cdb,
+        segments: PackedSegmentList.from(segments),
+        ...(sglRecorded !== undefined ? { sglRecorded } : {}),
+        ...(buffer !== undefined ? { buffer } : {}),
+        ...(bundleSlot !== undefined ? { bundleSlot } : {}),
+      };
     }
     case 'complete':
       return {
         kind,
-        ...at,
-        taskId: big(need(j, 'taskId'), 'taskId'),
-        serviceResponse: num(j, 'serviceResponse', 2),
-        status: num(j, 'status', 0),
-        bytesTransferred: num(j, 'bytesTransferred', 0),
-        residual: num(j, 'residual', 0),
-        residualFlags: num(j, 'residualFlags', 0),
-        sense: bytes(j['sense'] ?? '', 'sense', MAX_SENSE),
+        ...at(),
+        taskId: f.u64('taskId'),
+        serviceResponse: f.int('serviceResponse', U8, 2),
+        status: f.int('status', U8, 0),
+        bytesTransferred: f.int('bytesTransferred', SAFE, 0),
+        residual: f.int('residual', SAFE, 0),
+        residualFlags: f.int('residualFlags', U8, 0),
+        sense: f.hex('sense', MAX_SENSE, false),
       };
     case 'constraints': {
-      const entries = need(j, 'entries');
-      if (typeof entries !== 'object' || Array.isArray(entries)) throw new BadEvent('"entries" must be an object');
-      for (const [k, v] of Object.entries(entries as object)) {
-        if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') throw new BadEvent(`constraint "${k}" must be a number, string or boolean`);
+      const entries = f.get('entries');
+      if (entries === undefined || entries === null) throw new BadEvent('"constraints" event, field "entries": missing');
+      if (typeof entries !== 'object' || Array.isArray(entries)) throw new BadEvent(`"constraints" event, field "entries": must be an object, got ${quoteValue(entries)}`);
+      const list = Object.entries(entries as object);
+      if (list.length > MAX_CONSTRAINTS) throw new BadEvent(`"constraints" event, field "entries": has ${list.length} keys; at most ${MAX_CONSTRAINTS}`);
+      for (const [k, v] of list) {
+        const ok = typeof v === 'boolean' || (typeof v === 'string' && v.length <= U16) || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
+        if (!ok) throw new BadEvent(`"constraints" event, entry ${quoteValue(k)}: must be an integer 0…${SAFE}, a string or a boolean, got ${quoteValue(v)}`);
       }
-      return { kind, ...at, entries: entries as Record<string, number | string | boolean> };
+      return { kind, ...at(), entries: entries as Record<string, number | string | boolean> };
     }
     case 'hba': {
-      const ev: TraceEvent = {
+      const taskId = f.optionalU64('taskId');
+      return {
         kind,
-        ...at,
-        hbaKind: num(j, 'hbaKind'),
-        phase: num(j, 'phase', 0),
-        status: num(j, 'status', 0),
-        durationNs: num(j, 'durationNs', 0),
-        arg0: big(j['arg0'] ?? 0, 'arg0'),
-        arg1: big(j['arg1'] ?? 0, 'arg1'),
-        detail: String(j['detail'] ?? ''),
+        ...at(),
+        hbaKind: f.int('hbaKind', U16),
+        phase: f.int('phase', U16, 0),
+        ...(taskId !== undefined ? { taskId } : {}),
+        status: f.int('status', U32, 0),
+        durationNs: f.int('durationNs', SAFE, 0),
+        arg0: f.u64('arg0', 0n),
+        arg1: f.u64('arg1', 0n),
+        detail: f.str('detail', MAX_TEXT, ''),
       };
-      if (j['taskId'] !== undefined) ev.taskId = big(j['taskId'], 'taskId');
-      return ev;
     }
     case 'digest': {
-      const chunks = j['chunkDigests'] ?? [];
-      if (!Array.isArray(chunks) || chunks.length > MAX_CHUNK_DIGESTS) throw new BadEvent('"chunkDigests" must be an array of at most 1048576 numbers');
-      const ev: TraceEvent = {
+      const lba = f.optionalU64('lba');
+      const chunks = f.array('chunkDigests', MAX_CHUNK_DIGESTS);
+      const chunkDigests = new Uint32Array(chunks.length);
+      chunks.forEach((c, i) => {
+        if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > U32) throw new BadEvent(`"digest" event, field "chunkDigests[${i}]": must be an integer 0…${U32}, got ${quoteValue(c)}`);
+        chunkDigests[i] = c;
+      });
+      return {
         kind,
-        ...at,
-        taskId: big(need(j, 'taskId'), 'taskId'),
-        byteCount: num(j, 'byteCount'),
-        direction: num(j, 'direction', 0) as 0,
-        crc32c: num(j, 'crc32c') >>> 0,
-        chunkBytes: num(j, 'chunkBytes', 0),
-        chunkDigests: Uint32Array.from(chunks.map((c: unknown) => (typeof c === 'number' ? c >>> 0 : 0))),
+        ...at(),
+        taskId: f.u64('taskId'),
+        ...(lba !== undefined ? { lba } : {}),
+        byteCount: f.int('byteCount', SAFE),
+        direction: f.int('direction', 3, 0) as DataDirection,
+        crc32c: f.int('crc32c', U32),
+        chunkBytes: f.int('chunkBytes', U32, 0),
+        chunkDigests,
       };
-      if (j['lba'] !== undefined) ev.lba = big(j['lba'], 'lba');
-      return ev;
     }
     case 'note': {
-      const ev: TraceEvent = { kind, ...at, text: String(j['text'] ?? '') };
-      if (j['taskId'] !== undefined) ev.taskId = big(j['taskId'], 'taskId');
-      return ev;
+      const taskId = f.optionalU64('taskId');
+      return { kind, ...at(), ...(taskId !== undefined ? { taskId } : {}), text: f.str('text', MAX_TEXT, '') };
+    }
+    case 'gap': {
+      const start = at();
+      const endNs = f.int('endNs', SAFE, start.timeNs);
+      if (endNs < start.timeNs) throw new BadEvent(`"gap" event, field "endNs": ${endNs} is before its timeNs ${start.timeNs}`);
+      const targetId = f.optionalU64('targetId');
+      const gap: CaptureGap = {
+        kind,
+        ...start,
+        endNs,
+        lost: f.int('lost', SAFE, 0),
+        unit: f.int('unit', 4, 0) as GapUnit,
+        affects: f.int('affects', 2, 0) as GapAffects,
+        ...(targetId !== undefined ? { targetId } : {}),
+        detail: f.str('detail', MAX_TEXT, ''),
+      };
+      return gap;
     }
     default:
-      throw new BadEvent(`unknown event kind ${JSON.stringify(kind)}`);
+      throw new BadEvent(`field "kind": unknown event kind ${quoteValue(kind)}`);
   }
 }

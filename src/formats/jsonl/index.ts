@@ -7,13 +7,17 @@ import type { TraceEvent } from '../../model/events.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import type { TraceFormat } from '../registry.js';
 import { BadEvent, jsonToEvent } from './codec.js';
+import { quoteValue } from '../../model/errors.js';
 
 export { eventToJson, jsonToEvent } from './codec.js';
 
 /** Longest line accepted: bounds the memory one line can take. */
 export const MAX_LINE_BYTES = 1 << 20;
 
-const KINDS = /^\s*\{\s*"kind"\s*:\s*"(header|submit|complete|constraints|hba|digest|note)"/;
+const KINDS = /^\s*\{\s*"kind"\s*:\s*"(header|submit|complete|constraints|hba|digest|note|gap)"/;
+
+/** Deepest nesting an event has is 3 (a segment pair in its list in the object); allow some room. */
+const MAX_DEPTH = 16;
 
 export function sniffJsonl(head: Uint8Array): boolean {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 4096));
@@ -86,16 +90,38 @@ export class JsonlDecoder {
       }
     }
     if (allBlank) return;
-    try {
-      const value = JSON.parse(this.text.decode(buf.subarray(s, end))) as unknown;
-      const ev = jsonToEvent(value, offset, index);
-      this.stats.records++;
-      out.push(ev);
-    } catch (err) {
-      const what = err instanceof BadEvent ? err.message : err instanceof SyntaxError ? `not JSON (${err.message})` : 'not UTF-8 text';
+    const what = this.parse(buf, s, end, offset, index, out);
+    if (what !== undefined) {
       this.stats.skippedRecords++;
       this.stats.skippedBytes += e - s;
       this.bad(offset, what, out, index);
+    }
+  }
+
+  /** Decodes one line into an event; returns what is wrong with it instead when it is not one. */
+  private parse(buf: Uint8Array, s: number, end: number, offset: number, index: number, out: TraceEvent[]): string | undefined {
+    const bytes = buf.subarray(s, end);
+    let text: string;
+    try {
+      text = this.text.decode(bytes);
+    } catch {
+      return `not UTF-8 text (byte 0x${(offset + firstBadUtf8(bytes)).toString(16)})`;
+    }
+    const depth = nestingDepth(bytes);
+    if (depth > MAX_DEPTH) return `JSON nested ${depth > 1000 ? 'more than 1000' : depth} deep; an event is at most ${MAX_DEPTH}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return `not JSON: ${quoteValue((err as Error).message, 80).replace(/^"|"$/g, '')}`;
+    }
+    try {
+      out.push(jsonToEvent(value, offset, index));
+      this.stats.records++;
+      return undefined;
+    } catch (err) {
+      if (err instanceof BadEvent) return err.message;
+      throw err;
     }
   }
 
@@ -103,6 +129,39 @@ export class JsonlDecoder {
     this.stats.damagedRegions++;
     out.push({ kind: 'diagnostic', offset, index, timeNs: 0, message: `at byte 0x${offset.toString(16)} (line ${index + 1}): ${what}`, skippedBytes: 0, skippedRecords: 1, fatal: false });
   }
+}
+
+/** How deep brackets nest in a line (strings skipped); stops counting past 1000. */
+function nestingDepth(b: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max && (max = depth) > 1000) return max;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/** Index of the first byte that does not start or continue a UTF-8 sequence (for the message). */
+function firstBadUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    const more = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (more < 0 || i + more >= b.length + (more ? 0 : 1)) return i;
+    for (let k = 1; k <= more; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    i += more + 1;
+  }
+  return b.length;
 }
 
 async function* readJsonl(chunks: AsyncIterable<Uint8Array>, stats: ReadStats): AsyncGenerator<TraceEvent[]> {

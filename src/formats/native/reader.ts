@@ -1,92 +1,61 @@
-import { Parser } from 'binary-parser';
 import { Crc32cWindow } from '../../model/crc32c.js';
-import type {
-  ConstraintValue,
-  DataDirection,
-  Diagnostic,
-  TaskAttribute,
-  TraceEvent,
+import {
+  GapAffects,
+  GapUnit,
+  HbaEventPhase,
+  type CaptureGap,
+  type ConstraintValue,
+  type DataBuffer,
+  type DataDirection,
+  type Diagnostic,
+  type TaskAttribute,
+  type TraceEvent,
+  type TraceHeader,
 } from '../../model/events.js';
-import { describeOffset } from '../../model/errors.js';
+import { describeOffset, quoteValue } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import type { CompleteFields, SubmitFields, TaskSink } from '../../model/task-sink.js';
 import { decodeLun } from '../../model/lun.js';
 import { PackedSegmentList, SEGMENT_BYTES } from '../../model/segments.js';
 import {
-  COMPLETE_FIXED,
-  CONSTRAINT_ENTRY_FIXED,
-  CONSTRAINTS_FIXED,
+  ALL_TARGETS,
+  CaptureGapRecord,
+  Complete,
+  ConstraintEntry,
+  Constraints,
   ConstraintType,
-  DIGEST_FIXED,
-  FILE_HEADER_FIXED,
+  Digest,
+  FileHeader,
   FORMAT_MAJOR,
-  HBA_EVENT_FIXED,
+  HbaEventRecord,
   MAGIC,
   MAX_BODY_LENGTH,
   MAX_CDB_LENGTH,
   MAX_HEADER_LENGTH,
+  MAX_LABELLED_TARGETS,
   MAX_SEGMENTS,
+  MAX_TARGET_LABEL,
   NO_BUNDLE_SLOT,
   NO_LBA,
   NO_TASK,
-  NOTE_FIXED,
+  NoteRecord,
   RECORD_HEADER,
   RECORD_SYNC,
   RECORD_TRAILER,
+  RecordFrame,
   RecordType,
-  SUBMIT_FIXED,
+  Submit,
+  SubmitExtension,
   SYNC_BYTES,
+  TargetInfo,
+  TaskFlag,
+  TIMESTAMP_AT,
   pad8,
 } from './layout.js';
 
-// binary-parser handles the file header and the rare record types. The two hot records
-// (submitted, completed) are read with DataView by hand: binary-parser measured ~500 ns per
-// parse of the 64-byte submit header here, which alone would cap decoding near 1M tasks/s.
-const fileHeaderParser = new Parser()
-  .endianness('little')
-  .buffer('magic', { length: 8 })
-  .uint16('major')
-  .uint16('minor')
-  .uint32('headerLength')
-  .uint32('tickNs')
-  .uint32('flags')
-  .int64('startWallNs')
-  .uint16('producerLength');
-
-const hbaEventParser = new Parser()
-  .endianness('little')
-  .uint64('time')
-  .uint64('taskId')
-  .uint16('kind')
-  .uint16('phase')
-  .uint32('status')
-  .uint64('durationTicks')
-  .uint64('arg0')
-  .uint64('arg1')
-  .uint16('detailLength');
-
-const digestParser = new Parser()
-  .endianness('little')
-  .uint64('time')
-  .uint64('taskId')
-  .uint64('lba')
-  .uint64('byteCount')
-  .uint32('crc32c')
-  .uint8('direction')
-  .seek(3)
-  .uint32('chunkBytes')
-  .uint32('chunkCount');
-
-const noteParser = new Parser().endianness('little').uint64('time').uint64('taskId').uint32('textLength');
-
-const constraintsParser = new Parser().endianness('little').uint64('time').uint16('count');
-
-const constraintEntryParser = new Parser()
-  .endianness('little')
-  .uint8('type')
-  .seek(1)
-  .uint16('keyLength')
-  .uint32('valueLength');
+// Every field is read at the offset layout.ts defines for it, with DataView (binary-parser
+// measured ~500 ns per parse of the 64-byte submit header here, which alone would cap decoding
+// near 1M tasks/s).
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -99,10 +68,34 @@ function crcWindow(): Crc32cWindow {
 /** A record whose framing and CRC are fine but whose content contradicts itself. */
 class BadRecord extends Error {}
 
+/** Timestamps past this many ns (about 52 days) are counted from a time origin (see TraceHeader.timeOriginNs). */
+const ORIGIN_THRESHOLD_NS = 1n << 52n;
+/** HBA events issued and not yet completed that are remembered for pairing (the oldest go first). */
+const MAX_OPEN_HBA_EVENTS = 4096;
+
+export interface NativeDecoderOptions {
+  /**
+   * Bare records with no file header, as carried one per line in os_log exports; `tickNs` is
+   * then the timestamp unit.
+   */
+  headerless?: boolean;
+  tickNs?: number;
+  /** Where task submissions and completions go instead of events (see TaskSink). */
+  taskSink?: TaskSink;
+  /**
+   * Hold the header event back until the first record, so that a trace whose timestamps are
+   * past 2^52 ns gets a time origin (TraceHeader.timeOriginNs) and exact times. Readers of
+   * whole files set it; a caller that feeds a header on its own and needs its event at once
+   * (the os_log reader) does not.
+   */
+  exactTimes?: boolean;
+}
+
 /**
  * Incremental decoder of the native format: push chunks, get events. Framing damage is
  * reported as Diagnostic events; reading resumes at the next record whose sync word and
- * CRC32C check out.
+ * CRC32C check out. Records are numbered by their place in the file, damaged ones included
+ * (docs/FORMAT.md, "Record numbers").
  */
 export class NativeDecoder {
   private pending: Uint8Array = new Uint8Array(0);
@@ -110,31 +103,45 @@ export class NativeDecoder {
   private base = 0;
   private state: 'header' | 'records' | 'dead' = 'header';
   private tickNs = 1;
+  private tickBig = 1n;
+  /** Event times are counted from here (ns after timestamp 0); see TraceHeader.timeOriginNs. */
+  private origin = 0n;
+  /** origin !== 0n, as a plain boolean for the per-record check. */
+  private rebased = false;
+  /** The header event, held back until the first record decides the time origin. */
+  private heldHeader: TraceHeader | undefined;
   private recordIndex = 0;
   /** Absolute offset where the current damaged stretch began, or -1. */
   private damageStart = -1;
+  /** Record number of the damaged stretch's first record. */
+  private damageIndex = 0;
   private damageBytes = 0;
+  private damageWhat = '';
   /** Time of the last good record, for diagnostics. */
   private lastTimeNs = 0;
+  /** Target labels from TARGET_INFO records, by target id (as a TaskKey). */
+  private readonly labels = new Map<number | bigint, string>();
+  /** HBA events issued and not yet completed: timestamp (ticks) and record number by kind and task. */
+  private readonly openHba = new Map<string, { ticks: bigint; index: number }>();
   private readonly sink: TaskSink | undefined;
-  private readonly submitFields: SubmitFields = { offset: 0, index: 0, timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, requestedBytes: 0, cdb: NO_SENSE, cdbAt: 0, cdbLength: 0 };
+  private readonly exactTimes: boolean;
+  private readonly submitFields: SubmitFields = {
+    offset: 0, index: 0, timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, targetLabel: undefined, requestedBytes: 0, cdb: NO_SENSE, cdbAt: 0, cdbLength: 0,
+  };
   private readonly completeFields: CompleteFields = {
     offset: 0, index: 0, timeNs: 0, taskId: 0, serviceResponse: 0, status: 0, bytesTransferred: 0, residual: 0, residualFlags: 0, sense: NO_SENSE, senseAt: 0, senseLength: 0,
   };
 
-  /**
-   * `headerless` decodes bare records (no file header), as carried one per line in os_log
-   * exports; `tickNs` is then the timestamp unit. Given a `taskSink`, task submissions and
-   * completions go to it (see TaskSink) instead of becoming events.
-   */
+  /** See NativeDecoderOptions. */
   constructor(
     readonly stats: ReadStats = newReadStats(),
-    options: { headerless?: boolean; tickNs?: number; taskSink?: TaskSink } = {},
+    options: NativeDecoderOptions = {},
   ) {
     this.sink = options.taskSink;
+    this.exactTimes = options.exactTimes ?? false;
     if (options.headerless) {
       this.state = 'records';
-      this.tickNs = options.tickNs ?? 1;
+      this.setTick(options.tickNs ?? 1);
     }
   }
 
@@ -176,7 +183,8 @@ export class NativeDecoder {
   private bytesToFinishPending(): number {
     const p = this.pending;
     if (this.state !== 'records' || p.length < RECORD_HEADER) return RECORD_HEADER;
-    const bodyLength = (p[8]! | (p[9]! << 8) | (p[10]! << 16) | (p[11]! << 24)) >>> 0;
+    const at = RecordFrame.bodyLength;
+    const bodyLength = (p[at]! | (p[at + 1]! << 8) | (p[at + 2]! << 16) | (p[at + 3]! << 24)) >>> 0;
     if (bodyLength > MAX_BODY_LENGTH) return RECORD_HEADER;
     return RECORD_HEADER + bodyLength + RECORD_TRAILER - p.length;
   }
@@ -184,10 +192,16 @@ export class NativeDecoder {
   /** Call at end of input: reports truncation and any damage still open. */
   end(out: TraceEvent[] = []): TraceEvent[] {
     this.run(true, out);
+    this.releaseHeader(out);
     if (this.state === 'header' && this.stats.bytesRead === 0) {
       out.push(this.diag(0, 'empty file: no native trace header', 0, true));
     }
     return out;
+  }
+
+  private setTick(tickNs: number): void {
+    this.tickNs = tickNs;
+    this.tickBig = BigInt(tickNs);
   }
 
   private run(eof: boolean, out: TraceEvent[]): void {
@@ -200,6 +214,8 @@ export class NativeDecoder {
     // shared window.
     const crc = Crc32cWindow.holding(buf) ?? crcWindow();
     crc.load(buf);
+    const typeAt = RecordFrame.type;
+    const lengthAt = RecordFrame.bodyLength;
     let p = 0;
     for (;;) {
       // The happy path: WebAssembly checks a run of whole, sound records (sync word, length,
@@ -209,10 +225,10 @@ export class NativeDecoder {
         if (n > 0) {
           for (let i = 0; i < n; i++) {
             const at = crc.recordAt(i);
-            this.record(buf, view, at, view.getUint16(at + 4, true), view.getUint32(at + 8, true), out);
+            this.record(buf, view, at, view.getUint16(at + typeAt, true), view.getUint32(at + lengthAt, true), out);
           }
           const last = crc.recordAt(n - 1);
-          p = last + RECORD_HEADER + view.getUint32(last + 8, true) + RECORD_TRAILER;
+          p = last + RECORD_HEADER + view.getUint32(last + lengthAt, true) + RECORD_TRAILER;
           continue;
         }
       }
@@ -228,8 +244,8 @@ export class NativeDecoder {
         if (p < 0) break;
         continue;
       }
-      const type = view.getUint16(p + 4, true);
-      const bodyLength = view.getUint32(p + 8, true);
+      const type = view.getUint16(p + typeAt, true);
+      const bodyLength = view.getUint32(p + lengthAt, true);
       if (bodyLength > MAX_BODY_LENGTH) {
         p = this.damage(buf, p, eof, `record length ${bodyLength} exceeds ${MAX_BODY_LENGTH}`, out);
         if (p < 0) break;
@@ -262,6 +278,10 @@ export class NativeDecoder {
     const index = this.recordIndex++;
     const bodyStart = p + RECORD_HEADER;
     this.stats.records++;
+    if (this.heldHeader && type >= RecordType.TaskSubmitted && type <= RecordType.CaptureGap && bodyLength >= 8) {
+      this.chooseOrigin(view.getBigUint64(bodyStart + TIMESTAMP_AT, true));
+      this.releaseHeader(out);
+    }
     try {
       // Task records take short paths of their own (kept small so that they inline): to the
       // sink when there is one, else to events; decodeBody handles the rare types.
@@ -271,7 +291,7 @@ export class NativeDecoder {
       } else if (type === RecordType.TaskCompleted) {
         ev = this.sink ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index) : this.completeEvent(buf, view, bodyStart, bodyLength, offset, index);
       } else {
-        ev = this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
+        ev = this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index, out);
       }
       if (ev) {
         out.push(ev);
@@ -286,6 +306,34 @@ export class NativeDecoder {
     }
   }
 
+  /** A trace whose first timestamp is past 2^52 ns counts its times from that timestamp's whole second. */
+  private chooseOrigin(firstTicks: bigint): void {
+    const firstNs = firstTicks * this.tickBig;
+    if (this.exactTimes && firstNs > ORIGIN_THRESHOLD_NS) {
+      this.origin = firstNs - (firstNs % 1_000_000_000n);
+      this.rebased = true;
+    }
+  }
+
+  /** Sends the held header event (before anything else of the trace). */
+  private releaseHeader(out: TraceEvent[]): void {
+    const h = this.heldHeader;
+    if (!h) return;
+    this.heldHeader = undefined;
+    if (this.rebased) h.timeOriginNs = this.origin;
+    out.push(h);
+    this.sink?.header?.(h);
+  }
+
+  /** A timestamp field (u64 ticks) as ns since the time origin. */
+  private time(v: DataView, at: number): number {
+    return this.rebased ? this.rebasedTime(v, at) : u64(v, at) * this.tickNs;
+  }
+
+  private rebasedTime(v: DataView, at: number): number {
+    return Number(v.getBigUint64(at, true) * this.tickBig - this.origin);
+  }
+
   /** Drops bytes before p from the pending buffer. */
   private consume(p: number): void {
     if (p <= 0) return;
@@ -295,12 +343,17 @@ export class NativeDecoder {
 
   /**
    * Starts or continues a damaged stretch at p and scans for the next sync word. Returns the
-   * position to try next, or -1 when more input is needed first.
+   * position to try next, or -1 when more input is needed first. The place where a damaged
+   * stretch starts takes a record number, and so does every sync word in it where a record was
+   * tried and failed: no two places in the file get the same number.
    */
   private damage(buf: Uint8Array, p: number, eof: boolean, what: string, out: TraceEvent[]): number {
     if (this.damageStart < 0) {
       this.damageStart = this.base + p;
       this.damageWhat = what;
+      this.damageIndex = this.recordIndex++;
+    } else if (p + 4 <= buf.length && buf[p] === SYNC_BYTES[0] && buf[p + 1] === SYNC_BYTES[1] && buf[p + 2] === SYNC_BYTES[2] && buf[p + 3] === SYNC_BYTES[3]) {
+      this.recordIndex++;
     }
     const next = indexOfSync(buf, p + 1);
     if (next >= 0) {
@@ -319,8 +372,6 @@ export class NativeDecoder {
     return -1;
   }
 
-  private damageWhat = '';
-
   private closeDamage(resumeAt: number, out: TraceEvent[], atEof = false): void {
     if (this.damageStart < 0) return;
     const skipped = this.damageBytes;
@@ -329,7 +380,8 @@ export class NativeDecoder {
     const tail = atEof
       ? `; skipped ${skipped} bytes to the end of the file`
       : `; skipped ${skipped} bytes, resynchronised at byte 0x${resumeAt.toString(16)}`;
-    out.push(this.diag(this.damageStart, this.damageWhat + tail, skipped, atEof, this.recordIndex, 0));
+    this.releaseHeader(out);
+    out.push(this.diag(this.damageStart, this.damageWhat + tail, skipped, atEof, this.damageIndex, 0));
     this.damageStart = -1;
     this.damageBytes = 0;
   }
@@ -344,44 +396,51 @@ export class NativeDecoder {
         return false;
       }
     }
-    if (buf.length < FILE_HEADER_FIXED) {
+    if (buf.length < FileHeader.FIXED) {
       if (eof && buf.length > 0) {
         this.state = 'dead';
-        out.push(this.diag(0, `truncated file header: ${buf.length} of ${FILE_HEADER_FIXED} bytes`, buf.length, true));
+        out.push(this.diag(0, `truncated file header: ${buf.length} of ${FileHeader.FIXED} bytes`, buf.length, true));
       }
       return false;
     }
-    const h = fileHeaderParser.parse(buf.subarray(0, FILE_HEADER_FIXED)) as {
-      major: number; minor: number; headerLength: number; tickNs: number; startWallNs: bigint; producerLength: number;
-    };
+    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const major = v.getUint16(FileHeader.major, true);
+    const minor = v.getUint16(FileHeader.minor, true);
+    const headerLength = v.getUint32(FileHeader.headerLength, true);
+    const tickNs = v.getUint32(FileHeader.tickNs, true);
+    const producerLength = v.getUint16(FileHeader.producerLength, true);
     const fail = (at: number, msg: string) => {
       this.state = 'dead';
       out.push(this.diag(at, msg, buf.length, true));
       return false;
     };
-    if (h.major !== FORMAT_MAJOR) return fail(8, `unsupported format version ${h.major}.${h.minor} (this reader reads ${FORMAT_MAJOR}.x)`);
-    if (h.headerLength < FILE_HEADER_FIXED || h.headerLength > MAX_HEADER_LENGTH)
-      return fail(12, `header length ${h.headerLength} outside ${FILE_HEADER_FIXED}..${MAX_HEADER_LENGTH}`);
-    if (h.tickNs === 0) return fail(16, 'timestamp unit of 0 ns');
-    if (FILE_HEADER_FIXED + h.producerLength > h.headerLength)
-      return fail(32, `producer length ${h.producerLength} overruns header length ${h.headerLength}`);
-    if (buf.length < h.headerLength) {
-      if (eof) return fail(0, `truncated file header: ${buf.length} of ${h.headerLength} bytes`);
+    if (major !== FORMAT_MAJOR) return fail(FileHeader.major, `unsupported format version ${major}.${minor} (this reader reads ${FORMAT_MAJOR}.x)`);
+    if (headerLength < FileHeader.FIXED || headerLength > MAX_HEADER_LENGTH)
+      return fail(FileHeader.headerLength, `header length ${headerLength} outside ${FileHeader.FIXED}..${MAX_HEADER_LENGTH}`);
+    if (tickNs === 0) return fail(FileHeader.tickNs, 'timestamp unit of 0 ns');
+    if (FileHeader.FIXED + producerLength > headerLength)
+      return fail(FileHeader.producerLength, `producer length ${producerLength} overruns header length ${headerLength}`);
+    if (buf.length < headerLength) {
+      if (eof) return fail(0, `truncated file header: ${buf.length} of ${headerLength} bytes`);
       return false;
     }
-    this.tickNs = h.tickNs;
-    out.push({
+    this.setTick(tickNs);
+    const header: TraceHeader = {
       kind: 'header',
       offset: 0,
       index: -1,
       timeNs: 0,
       format: 'native',
-      version: `${h.major}.${h.minor}`,
-      startWallNs: h.startWallNs,
-      producer: decoder.decode(buf.subarray(FILE_HEADER_FIXED, FILE_HEADER_FIXED + h.producerLength)),
-    });
+      version: `${major}.${minor}`,
+      startWallNs: v.getBigInt64(FileHeader.startWallNs, true),
+      producer: decoder.decode(buf.subarray(FileHeader.FIXED, FileHeader.FIXED + producerLength)),
+      // TASK_COMPLETED records the sense data the driver returned (FORMAT.md), none when none.
+      senseCaptured: true,
+    };
+    this.heldHeader = header;
+    if (!this.exactTimes) this.releaseHeader(out);
     this.state = 'records';
-    this.consume(h.headerLength);
+    this.consume(headerLength);
     return true;
   }
 
@@ -390,14 +449,15 @@ export class NativeDecoder {
     const f = this.submitFields;
     f.offset = offset;
     f.index = index;
-    f.timeNs = this.lastTimeNs = u64(v, b) * this.tickNs;
-    f.taskId = u64Key(v, b + 8);
-    f.targetId = u64Key(v, b + 16);
-    f.lun = decodeLun(buf, b + 24);
-    f.tag = u64Key(v, b + 32);
-    f.requestedBytes = u64(v, b + 40);
+    f.timeNs = this.lastTimeNs = this.time(v, b + Submit.time);
+    f.taskId = u64Key(v, b + Submit.taskId);
+    f.targetId = u64Key(v, b + Submit.targetId);
+    f.targetLabel = this.labels.size === 0 ? undefined : this.labels.get(f.targetId);
+    f.lun = decodeLun(buf, b + Submit.lun);
+    f.tag = u64Key(v, b + Submit.tag);
+    f.requestedBytes = u64(v, b + Submit.requestedBytes);
     f.cdb = buf;
-    f.cdbAt = b + SUBMIT_FIXED;
+    f.cdbAt = b + Submit.FIXED;
     f.cdbLength = cdbLength;
     this.sink!.submit(f);
     return undefined;
@@ -408,15 +468,15 @@ export class NativeDecoder {
     const f = this.completeFields;
     f.offset = offset;
     f.index = index;
-    f.timeNs = this.lastTimeNs = u64(v, b) * this.tickNs;
-    f.taskId = u64Key(v, b + 8);
-    f.bytesTransferred = u64(v, b + 16);
-    f.residual = u64(v, b + 24);
-    f.serviceResponse = buf[b + 32]!;
-    f.status = buf[b + 33]!;
-    f.residualFlags = buf[b + 35]!;
+    f.timeNs = this.lastTimeNs = this.time(v, b + Complete.time);
+    f.taskId = u64Key(v, b + Complete.taskId);
+    f.bytesTransferred = u64(v, b + Complete.bytesTransferred);
+    f.residual = u64(v, b + Complete.residual);
+    f.serviceResponse = buf[b + Complete.serviceResponse]!;
+    f.status = buf[b + Complete.status]!;
+    f.residualFlags = buf[b + Complete.residualFlags]!;
     f.sense = buf;
-    f.senseAt = b + COMPLETE_FIXED;
+    f.senseAt = b + Complete.FIXED;
     f.senseLength = senseLength;
     this.sink!.complete(f);
     return undefined;
@@ -424,52 +484,62 @@ export class NativeDecoder {
 
   /** A TASK_SUBMITTED record as an event (kept apart from decodeBody so that it inlines). */
   private submitEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
-    const tick = this.tickNs;
     const cdbLength = checkSubmit(v, b, len);
-    const segCount = v.getUint32(b + 56, true);
-    const segStart = b + SUBMIT_FIXED + pad8(cdbLength);
-    const segBytes = segCount * SEGMENT_BYTES;
-    const slot = v.getUint16(b + 60, true);
+    const segCount = v.getUint32(b + Submit.segmentCount, true);
+    const segStart = b + Submit.FIXED + pad8(cdbLength);
+    const segEnd = segStart + segCount * SEGMENT_BYTES;
+    const slot = v.getUint16(b + Submit.bundleSlot, true);
     // CDB (padded to 8) and segments lie together in the record: one copy for both, viewed where
     // they lie (the segment list reads the slab's 8-byte aligned words).
-    const at = copyToSlab(buf, b + SUBMIT_FIXED, segStart + segBytes);
+    const at = copyToSlab(buf, b + Submit.FIXED, segEnd);
     const data = at < 0 ? bigCopy : slab;
     const from = at < 0 ? 0 : at;
+    const targetId = smallU64(v, b + Submit.targetId);
+    let buffer: DataBuffer | undefined;
+    let sglRecorded: true | undefined;
+    // 1.1's extension, when the body holds it (a 1.0 body ends with the segment list).
+    if (b + len - segEnd >= SubmitExtension.FIXED) {
+      const flags = v.getUint32(segEnd + SubmitExtension.taskFlags, true);
+      if (flags & TaskFlag.BufferPresent) buffer = readBuffer(v, segEnd);
+      if (flags & TaskFlag.SglRecorded && segCount === 0) sglRecorded = true;
+    }
     return {
       kind: 'submit',
       offset,
       index,
-      timeNs: u64(v, b) * tick,
-      taskId: v.getBigUint64(b + 8, true),
-      targetId: smallU64(v, b + 16),
-      lun: decodeLun(buf, b + 24),
-      tag: smallU64(v, b + 32),
-      requestedBytes: u64(v, b + 40),
-      timeoutMs: v.getUint32(b + 48, true),
-      attribute: v.getUint8(b + 52) as TaskAttribute,
-      direction: v.getUint8(b + 53) as DataDirection,
+      timeNs: this.time(v, b + Submit.time),
+      taskId: v.getBigUint64(b + Submit.taskId, true),
+      targetId,
+      targetLabel: this.labels.size === 0 ? undefined : this.labels.get(targetId <= 0x1f_ffff_ffff_ffffn ? Number(targetId) : targetId),
+      lun: decodeLun(buf, b + Submit.lun),
+      tag: smallU64(v, b + Submit.tag),
+      requestedBytes: u64(v, b + Submit.requestedBytes),
+      timeoutMs: v.getUint32(b + Submit.timeoutMs, true),
+      attribute: v.getUint8(b + Submit.attribute) as TaskAttribute,
+      direction: v.getUint8(b + Submit.direction) as DataDirection,
       cdb: data.subarray(from, from + cdbLength),
-      segments: new PackedSegmentList(data, from + segStart - b - SUBMIT_FIXED, segCount, at < 0 ? undefined : slabWords),
+      segments: new PackedSegmentList(data, from + segStart - b - Submit.FIXED, segCount, at < 0 ? undefined : slabWords),
+      sglRecorded,
+      buffer,
       bundleSlot: slot === NO_BUNDLE_SLOT ? undefined : slot,
     };
   }
 
   /** A TASK_COMPLETED record as an event. */
   private completeEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
-    const tick = this.tickNs;
     const senseLength = checkComplete(buf, b, len);
     return {
       kind: 'complete',
       offset,
       index,
-      timeNs: u64(v, b) * tick,
-      taskId: v.getBigUint64(b + 8, true),
-      bytesTransferred: u64(v, b + 16),
-      residual: u64(v, b + 24),
-      serviceResponse: v.getUint8(b + 32),
-      status: v.getUint8(b + 33),
-      residualFlags: v.getUint8(b + 35),
-      sense: senseLength === 0 ? NO_SENSE : copyBytes(buf, b + COMPLETE_FIXED, b + COMPLETE_FIXED + senseLength),
+      timeNs: this.time(v, b + Complete.time),
+      taskId: v.getBigUint64(b + Complete.taskId, true),
+      bytesTransferred: u64(v, b + Complete.bytesTransferred),
+      residual: u64(v, b + Complete.residual),
+      serviceResponse: v.getUint8(b + Complete.serviceResponse),
+      status: v.getUint8(b + Complete.status),
+      residualFlags: v.getUint8(b + Complete.residualFlags),
+      sense: senseLength === 0 ? NO_SENSE : copyBytes(buf, b + Complete.FIXED, b + Complete.FIXED + senseLength),
     };
   }
 
@@ -482,97 +552,182 @@ export class NativeDecoder {
     len: number,
     offset: number,
     index: number,
+    out: TraceEvent[],
   ): TraceEvent | undefined {
-    const tick = this.tickNs;
     switch (type) {
       case RecordType.HbaConstraints: {
-        need(len, CONSTRAINTS_FIXED, 'HBA_CONSTRAINTS');
-        const h = constraintsParser.parse(buf.subarray(b, b + CONSTRAINTS_FIXED)) as { time: bigint; count: number };
+        need(len, Constraints.FIXED, 'HBA_CONSTRAINTS');
+        const count = v.getUint16(b + Constraints.count, true);
         const entries: Record<string, ConstraintValue> = {};
-        let o = b + CONSTRAINTS_FIXED;
-        for (let i = 0; i < h.count; i++) {
-          if (o + CONSTRAINT_ENTRY_FIXED > b + len) throw new BadRecord(`constraint entry ${i} of ${h.count} overruns the record`);
-          const e = constraintEntryParser.parse(buf.subarray(o, o + CONSTRAINT_ENTRY_FIXED)) as { type: number; keyLength: number; valueLength: number };
-          const keyAt = o + CONSTRAINT_ENTRY_FIXED;
-          const valueAt = keyAt + e.keyLength;
-          if (valueAt + e.valueLength > b + len) throw new BadRecord(`constraint entry ${i} of ${h.count} overruns the record`);
+        let o = b + Constraints.FIXED;
+        for (let i = 0; i < count; i++) {
+          if (o + ConstraintEntry.FIXED > b + len) throw new BadRecord(`constraint entry ${i} of ${count} overruns the record`);
+          const valueType = v.getUint8(o + ConstraintEntry.type);
+          const keyLength = v.getUint16(o + ConstraintEntry.keyLength, true);
+          const valueLength = v.getUint32(o + ConstraintEntry.valueLength, true);
+          const keyAt = o + ConstraintEntry.FIXED;
+          const valueAt = keyAt + keyLength;
+          if (valueAt + valueLength > b + len) throw new BadRecord(`constraint entry ${i} of ${count} overruns the record`);
           const key = decoder.decode(buf.subarray(keyAt, valueAt));
-          if (e.type === ConstraintType.Unsigned) {
-            if (e.valueLength !== 8) throw new BadRecord(`constraint "${key}": unsigned value of ${e.valueLength} bytes, expected 8`);
+          if (valueType === ConstraintType.Unsigned) {
+            if (valueLength !== 8) throw new BadRecord(`constraint ${quoteValue(key)}: unsigned value of ${valueLength} bytes, expected 8`);
             entries[key] = u64(v, valueAt);
-          } else if (e.type === ConstraintType.Boolean) {
-            if (e.valueLength !== 1) throw new BadRecord(`constraint "${key}": boolean value of ${e.valueLength} bytes, expected 1`);
+          } else if (valueType === ConstraintType.Boolean) {
+            if (valueLength !== 1) throw new BadRecord(`constraint ${quoteValue(key)}: boolean value of ${valueLength} bytes, expected 1`);
             entries[key] = buf[valueAt] !== 0;
-          } else if (e.type === ConstraintType.String) {
-            entries[key] = decoder.decode(buf.subarray(valueAt, valueAt + e.valueLength));
+          } else if (valueType === ConstraintType.String) {
+            entries[key] = decoder.decode(buf.subarray(valueAt, valueAt + valueLength));
           } else {
-            throw new BadRecord(`constraint "${key}": unknown value type ${e.type}`);
+            throw new BadRecord(`constraint ${quoteValue(key)}: unknown value type ${valueType}`);
           }
-          o += pad8(CONSTRAINT_ENTRY_FIXED + e.keyLength + e.valueLength);
+          o += pad8(ConstraintEntry.FIXED + keyLength + valueLength);
         }
-        return { kind: 'constraints', offset, index, timeNs: Number(h.time) * tick, entries };
+        return { kind: 'constraints', offset, index, timeNs: this.time(v, b + Constraints.time), entries };
       }
-      case RecordType.HbaEvent: {
-        need(len, HBA_EVENT_FIXED, 'HBA_EVENT');
-        const h = hbaEventParser.parse(buf.subarray(b, b + HBA_EVENT_FIXED)) as {
-          time: bigint; taskId: bigint; kind: number; phase: number; status: number; durationTicks: bigint; arg0: bigint; arg1: bigint; detailLength: number;
-        };
-        if (HBA_EVENT_FIXED + h.detailLength > len) throw new BadRecord(`detail length ${h.detailLength} overruns record of ${len} bytes`);
-        return {
-          kind: 'hba',
-          offset,
-          index,
-          timeNs: Number(h.time) * tick,
-          hbaKind: h.kind,
-          phase: h.phase,
-          taskId: h.taskId === NO_TASK ? undefined : h.taskId,
-          status: h.status,
-          durationNs: Number(h.durationTicks),
-          arg0: h.arg0,
-          arg1: h.arg1,
-          detail: decoder.decode(buf.subarray(b + HBA_EVENT_FIXED, b + HBA_EVENT_FIXED + h.detailLength)),
-        };
-      }
+      case RecordType.HbaEvent:
+        return this.hbaEvent(buf, v, b, len, offset, index, out);
       case RecordType.DataDigest: {
-        need(len, DIGEST_FIXED, 'DATA_DIGEST');
-        const h = digestParser.parse(buf.subarray(b, b + DIGEST_FIXED)) as {
-          time: bigint; taskId: bigint; lba: bigint; byteCount: bigint; crc32c: number; direction: number; chunkBytes: number; chunkCount: number;
-        };
-        if (DIGEST_FIXED + h.chunkCount * 4 > len) throw new BadRecord(`chunk digest count ${h.chunkCount} overruns record of ${len} bytes`);
-        const chunkDigests = new Uint32Array(h.chunkCount);
-        for (let i = 0; i < h.chunkCount; i++) chunkDigests[i] = v.getUint32(b + DIGEST_FIXED + i * 4, true);
+        need(len, Digest.FIXED, 'DATA_DIGEST');
+        const chunkCount = v.getUint32(b + Digest.chunkCount, true);
+        if (Digest.FIXED + chunkCount * 4 > len) throw new BadRecord(`chunk digest count ${chunkCount} overruns record of ${len} bytes`);
+        const chunkDigests = new Uint32Array(chunkCount);
+        for (let i = 0; i < chunkCount; i++) chunkDigests[i] = v.getUint32(b + Digest.FIXED + i * 4, true);
+        const lba = v.getBigUint64(b + Digest.lba, true);
         return {
           kind: 'digest',
           offset,
           index,
-          timeNs: Number(h.time) * tick,
-          taskId: h.taskId,
-          lba: h.lba === NO_LBA ? undefined : h.lba,
-          byteCount: Number(h.byteCount),
-          direction: h.direction as DataDirection,
-          crc32c: h.crc32c,
-          chunkBytes: h.chunkBytes,
+          timeNs: this.time(v, b + Digest.time),
+          taskId: v.getBigUint64(b + Digest.taskId, true),
+          lba: lba === NO_LBA ? undefined : lba,
+          byteCount: u64(v, b + Digest.byteCount),
+          direction: v.getUint8(b + Digest.direction) as DataDirection,
+          crc32c: v.getUint32(b + Digest.crc32c, true),
+          chunkBytes: v.getUint32(b + Digest.chunkBytes, true),
           chunkDigests,
         };
       }
       case RecordType.Note: {
-        need(len, NOTE_FIXED, 'NOTE');
-        const h = noteParser.parse(buf.subarray(b, b + NOTE_FIXED)) as { time: bigint; taskId: bigint; textLength: number };
-        if (NOTE_FIXED + h.textLength > len) throw new BadRecord(`note length ${h.textLength} overruns record of ${len} bytes`);
+        need(len, NoteRecord.FIXED, 'NOTE');
+        const textLength = v.getUint32(b + NoteRecord.textLength, true);
+        if (NoteRecord.FIXED + textLength > len) throw new BadRecord(`note length ${textLength} overruns record of ${len} bytes`);
+        const taskId = v.getBigUint64(b + NoteRecord.taskId, true);
         return {
           kind: 'note',
           offset,
           index,
-          timeNs: Number(h.time) * tick,
-          taskId: h.taskId === NO_TASK ? undefined : h.taskId,
-          text: decoder.decode(buf.subarray(b + NOTE_FIXED, b + NOTE_FIXED + h.textLength)),
+          timeNs: this.time(v, b + NoteRecord.time),
+          taskId: taskId === NO_TASK ? undefined : taskId,
+          text: decoder.decode(buf.subarray(b + NoteRecord.FIXED, b + NoteRecord.FIXED + textLength)),
         };
+      }
+      case RecordType.TargetInfo: {
+        need(len, TargetInfo.FIXED, 'TARGET_INFO');
+        const labelLength = v.getUint16(b + TargetInfo.labelLength, true);
+        if (labelLength > MAX_TARGET_LABEL) throw new BadRecord(`target label of ${labelLength} bytes exceeds ${MAX_TARGET_LABEL}`);
+        if (TargetInfo.FIXED + labelLength > len) throw new BadRecord(`label length ${labelLength} overruns record of ${len} bytes`);
+        const target = u64Key(v, b + TargetInfo.targetId);
+        if (labelLength === 0) {
+          this.labels.delete(target);
+          return undefined;
+        }
+        if (!this.labels.has(target) && this.labels.size >= MAX_LABELLED_TARGETS) throw new BadRecord(`a label for more than ${MAX_LABELLED_TARGETS} targets`);
+        this.labels.set(target, decoder.decode(buf.subarray(b + TargetInfo.FIXED, b + TargetInfo.FIXED + labelLength)));
+        return undefined;
+      }
+      case RecordType.CaptureGap: {
+        const gap = this.captureGap(buf, v, b, len, offset, index);
+        this.sink?.gap?.(gap);
+        return gap;
       }
       default:
         this.stats.unknownRecords++;
         this.stats.unknownTypes.set(type, (this.stats.unknownTypes.get(type) ?? 0) + 1);
         return undefined;
     }
+  }
+
+  /**
+   * An HBA_EVENT. Its duration field is in ticks like every time. A completed event whose issued
+   * event (same kind and task) came before takes its duration from the two timestamps; a
+   * non-zero duration field that disagrees with them by more than one tick is reported (the
+   * timestamps win). See docs/FORMAT.md, "4 HBA_EVENT".
+   */
+  private hbaEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number, out: TraceEvent[]): TraceEvent {
+    need(len, HbaEventRecord.FIXED, 'HBA_EVENT');
+    const detailLength = v.getUint16(b + HbaEventRecord.detailLength, true);
+    if (HbaEventRecord.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
+    const taskId = v.getBigUint64(b + HbaEventRecord.taskId, true);
+    const kind = v.getUint16(b + HbaEventRecord.kind, true);
+    const phase = v.getUint16(b + HbaEventRecord.phase, true);
+    const ticks = v.getBigUint64(b + HbaEventRecord.time, true);
+    const durationTicks = v.getBigUint64(b + HbaEventRecord.duration, true);
+    let durationNs = Number(durationTicks * this.tickBig);
+    const key = `${kind}:${taskId}`;
+    if (phase === HbaEventPhase.Issued) {
+      this.openHba.delete(key);
+      this.openHba.set(key, { ticks, index });
+      if (this.openHba.size > MAX_OPEN_HBA_EVENTS) this.openHba.delete(this.openHba.keys().next().value!);
+    } else if (phase === HbaEventPhase.Completed) {
+      const issued = this.openHba.get(key);
+      if (issued !== undefined && issued.ticks <= ticks) {
+        this.openHba.delete(key);
+        const spanTicks = ticks - issued.ticks;
+        const diff = durationTicks > spanTicks ? durationTicks - spanTicks : spanTicks - durationTicks;
+        if (durationTicks !== 0n && diff > 1n) {
+          out.push(
+            this.diag(
+              offset,
+              `HBA_EVENT duration of ${durationTicks} ticks disagrees with its issued event (record ${issued.index}) ${spanTicks} ticks earlier; the timestamps are used`,
+              0,
+              false,
+              index,
+            ),
+          );
+        }
+        durationNs = Number(spanTicks * this.tickBig);
+      }
+    }
+    return {
+      kind: 'hba',
+      offset,
+      index,
+      timeNs: this.time(v, b + HbaEventRecord.time),
+      hbaKind: kind,
+      phase,
+      taskId: taskId === NO_TASK ? undefined : taskId,
+      status: v.getUint32(b + HbaEventRecord.status, true),
+      durationNs,
+      arg0: v.getBigUint64(b + HbaEventRecord.arg0, true),
+      arg1: v.getBigUint64(b + HbaEventRecord.arg1, true),
+      detail: decoder.decode(buf.subarray(b + HbaEventRecord.FIXED, b + HbaEventRecord.FIXED + detailLength)),
+    };
+  }
+
+  private captureGap(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): CaptureGap {
+    const R = CaptureGapRecord;
+    need(len, R.FIXED, 'CAPTURE_GAP');
+    const detailLength = v.getUint16(b + R.detailLength, true);
+    if (R.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
+    const start = v.getBigUint64(b + R.time, true);
+    const end = v.getBigUint64(b + R.endTime, true);
+    if (end < start) throw new BadRecord(`capture gap ends (${end}) before it starts (${start})`);
+    const target = v.getBigUint64(b + R.targetId, true);
+    const unit = v.getUint8(b + R.unit);
+    const affects = v.getUint8(b + R.affects);
+    return {
+      kind: 'gap',
+      offset,
+      index,
+      timeNs: this.time(v, b + R.time),
+      endNs: this.time(v, b + R.endTime),
+      lost: u64(v, b + R.lost),
+      // Values a later minor version may add read as the cautious ones: unknown unit, all affected.
+      unit: unit <= GapUnit.Bytes ? (unit as GapUnit) : GapUnit.Unknown,
+      affects: affects <= GapAffects.Completions ? (affects as GapAffects) : GapAffects.All,
+      targetId: target === ALL_TARGETS ? undefined : target,
+      detail: decoder.decode(buf.subarray(b + R.FIXED, b + R.FIXED + detailLength)),
+    };
   }
 
   private diag(offset: number, what: string, skippedBytes: number, fatal: boolean, index?: number, skippedRecords = 0): Diagnostic {
@@ -588,6 +743,14 @@ export class NativeDecoder {
     };
   }
 }
+
+/** The buffer of a submission's 1.1 extension at `at`. */
+function readBuffer(v: DataView, at: number): DataBuffer {
+  const hi = v.getUint32(at + SubmitExtension.bufferLength + 4, true);
+  if (hi >= 0x20_0000) throw new BadRecord(`buffer length ${v.getBigUint64(at + SubmitExtension.bufferLength, true)} exceeds 2^53`);
+  return { address: v.getBigUint64(at + SubmitExtension.bufferAddress, true), length: u64(v, at + SubmitExtension.bufferLength) };
+}
+
 
 /**
  * Copies of CDBs, segment lists and sense data are carved out of 64 KiB slabs: one allocation
@@ -636,21 +799,21 @@ function copyToSlab(buf: Uint8Array, start: number, end: number): number {
 
 /** Checks a TASK_SUBMITTED body's lengths against each other; returns the CDB length. */
 function checkSubmit(v: DataView, b: number, len: number): number {
-  need(len, SUBMIT_FIXED, 'TASK_SUBMITTED');
-  const cdbLength = v.getUint16(b + 54, true);
-  const segCount = v.getUint32(b + 56, true);
+  need(len, Submit.FIXED, 'TASK_SUBMITTED');
+  const cdbLength = v.getUint16(b + Submit.cdbLength, true);
+  const segCount = v.getUint32(b + Submit.segmentCount, true);
   if (cdbLength < 1 || cdbLength > MAX_CDB_LENGTH) throw new BadRecord(`CDB length ${cdbLength} outside 1..${MAX_CDB_LENGTH}`);
   if (segCount > MAX_SEGMENTS) throw new BadRecord(`segment count ${segCount} exceeds ${MAX_SEGMENTS}`);
-  const needs = SUBMIT_FIXED + pad8(cdbLength) + segCount * SEGMENT_BYTES;
+  const needs = Submit.FIXED + pad8(cdbLength) + segCount * SEGMENT_BYTES;
   if (needs > len) throw new BadRecord(`segment count ${segCount} needs ${needs} body bytes, record has ${len}`);
   return cdbLength;
 }
 
 /** Checks a TASK_COMPLETED body's sense length; returns it. */
 function checkComplete(buf: Uint8Array, b: number, len: number): number {
-  need(len, COMPLETE_FIXED, 'TASK_COMPLETED');
-  const senseLength = buf[b + 34]!;
-  if (COMPLETE_FIXED + senseLength > len) throw new BadRecord(`sense length ${senseLength} overruns record of ${len} bytes`);
+  need(len, Complete.FIXED, 'TASK_COMPLETED');
+  const senseLength = buf[b + Complete.senseLength]!;
+  if (Complete.FIXED + senseLength > len) throw new BadRecord(`sense length ${senseLength} overruns record of ${len} bytes`);
   return senseLength;
 }
 
@@ -697,7 +860,7 @@ function indexOfSync(buf: Uint8Array, from: number): number {
  * (to wait for its output) after each chunk's tasks went to the sink.
  */
 export async function* readNative(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats(), taskSink?: TaskSink): AsyncGenerator<TraceEvent[]> {
-  const dec = new NativeDecoder(stats, taskSink ? { taskSink } : {});
+  const dec = new NativeDecoder(stats, { exactTimes: true, ...(taskSink ? { taskSink } : {}) });
   for await (const chunk of chunks) {
     const batch = dec.push(chunk);
     if (batch.length || taskSink) yield batch;
@@ -708,7 +871,7 @@ export async function* readNative(chunks: AsyncIterable<Uint8Array>, stats: Read
 
 /** Decodes a whole in-memory native trace. */
 export function decodeNative(bytes: Uint8Array, stats: ReadStats = newReadStats()): TraceEvent[] {
-  const dec = new NativeDecoder(stats);
+  const dec = new NativeDecoder(stats, { exactTimes: true });
   const out = dec.push(bytes);
   dec.end(out);
   return out;

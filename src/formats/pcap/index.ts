@@ -2,12 +2,12 @@
  * pcap and pcapng captures: container framing → link layer → iSCSI over TCP or USB mass
  * storage → normalized events. One pass, events in packet order.
  */
-import type { TraceEvent } from '../../model/events.js';
+import { GapAffects, GapUnit, type TraceEvent } from '../../model/events.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import type { ReadOptions, TraceFormat } from '../registry.js';
 import { IscsiDemux } from '../iscsi/session.js';
 import { UsbMassStorageDecoder } from '../usb/mass-storage.js';
-import { PacketContainerReader, sniffPcap, sniffPcapng, type CapturedPacket, type ContainerInfo, type PacketSink } from './container.js';
+import { PacketContainerReader, sniffPcap, sniffPcapng, type CapturedPacket, type ContainerInfo, type DroppedPackets, type PacketSink } from './container.js';
 import { LINK_TYPE_NAMES, LinkType, ipOffset, isUsbLinkType, parseTcp, parseUsbPcap, parseUsbmon } from './link.js';
 import type { PacketRef } from '../iscsi/tcp.js';
 
@@ -59,6 +59,20 @@ export class CaptureDecoder implements PacketSink {
 
   event(e: TraceEvent): void {
     this.out.push(e);
+  }
+
+  /**
+   * Packets the capturing system dropped. On a USB interface nothing else tells what was lost,
+   * so this is a capture gap for every device on it; on an IP interface TCP sequence numbers
+   * already place every lost byte of an iSCSI stream (gaps per connection), so it is a note.
+   */
+  dropped(d: DroppedPackets): void {
+    const what = `interface ${d.interfaceId} dropped ${d.count} packet${d.count === 1 ? '' : 's'} (${d.source})`;
+    if (isUsbLinkType(d.linkType)) {
+      this.out.push({ kind: 'gap', offset: d.offset, index: d.index, timeNs: d.fromNs, endNs: Math.max(d.toNs, d.fromNs), lost: d.count, unit: GapUnit.Packets, affects: GapAffects.All, detail: `USB capture ${what}` });
+    } else {
+      this.out.push({ kind: 'note', offset: d.offset, index: d.index, timeNs: d.toNs, text: `capture ${what}; TCP holes are reported per connection` });
+    }
   }
 
   packet(p: CapturedPacket): void {

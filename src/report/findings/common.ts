@@ -37,6 +37,7 @@ export function verdictWords(result: CheckResult, failOn: Severity, fails: boole
   const c = result.counts;
   const total = c.error + c.warning + c.info;
   const tally = `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info`;
-  if (total === 0) return `PASS: no findings in ${plural(result.tasks, 'task')}`;
-  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${plural(result.tasks, 'task')} (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})`;
+  const incomplete = result.capture.complete ? '' : `; capture incomplete (${plural(result.capture.gaps, 'gap')})`;
+  if (total === 0) return `PASS: no findings in ${plural(result.tasks, 'task')}${incomplete}`;
+  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${plural(result.tasks, 'task')} (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})${incomplete}`;
 }

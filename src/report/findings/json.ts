@@ -6,6 +6,7 @@
 import { failsAt, type CheckResult } from '../../checks/engine.js';
 import { jsonSetting } from '../../checks/constraints.js';
 import { jsonInteger } from '../../model/json.js';
+import { captureJson } from '../capture.js';
 import { findingJson, type FindingsRenderOptions } from './common.js';
 import { closeList, LIST_MARK, listItem, renderWhole, splitAtList, type FindingsHead, type FindingsTail, type FindingsWriter } from './stream.js';
 
@@ -25,6 +26,7 @@ export function checkResultTailJson(result: CheckResult, t: Pick<FindingsTail, '
     tasks: result.tasks,
     verdict: failsAt(result, failOn) ? 'fail' : 'pass',
     counts: result.counts,
+    capture: captureJson(result.capture),
     groups: result.groups.map((g) => ({
       ruleId: g.ruleId,
       severity: g.severity,
@@ -40,9 +42,12 @@ export function checkResultTailJson(result: CheckResult, t: Pick<FindingsTail, '
         value: jsonSetting(e.value),
         source: e.source,
         overrides: e.overrides ? { value: jsonSetting(e.overrides.value), source: e.overrides.source } : null,
+        origin: e.origin ?? null,
       })),
       unknownTraceKeys: result.constraints.unknownTraceKeys,
+      unknownTraceKeyCount: result.constraints.unknownTraceKeyCount,
       traceProblems: result.constraints.traceProblems,
+      notes: result.constraints.notes,
     },
     luns: result.luns.map((l) => ({
       file: l.file ?? null,
@@ -54,6 +59,8 @@ export function checkResultTailJson(result: CheckResult, t: Pick<FindingsTail, '
       capacitySource: l.capacitySource ?? null,
       writeCache: l.writeCache ?? null,
       writeCacheSource: l.writeCacheSource ?? null,
+      writeCacheVolatile: l.writeCacheVolatile ?? null,
+      writeCacheVolatileSource: l.writeCacheVolatileSource ?? null,
     })),
   };
 }

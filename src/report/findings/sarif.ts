@@ -11,6 +11,8 @@ import { readRuleDoc, ruleDocRelativePath, ruleDocSections } from '../../checks/
 import type { Severity } from '../../checks/rule.js';
 import { allRules } from '../../checks/rules/index.js';
 import { crc32c } from '../../model/crc32c.js';
+import { plural } from '../../model/units.js';
+import { captureJson } from '../capture.js';
 import { findingJson, type FindingsRenderOptions } from './common.js';
 import { closeList, LIST_MARK, listItem, renderWhole, splitAtList, type FindingsHead, type FindingsTail, type FindingsWriter } from './stream.js';
 
@@ -77,9 +79,15 @@ function run(h: FindingsHead, rest: Record<string, unknown>): unknown {
   };
 }
 
-/** Notifications for what the results do not show: results left out, damaged input, an error. */
-function notifications(t: FindingsTail): Array<Record<string, unknown>> {
+/**
+ * Notifications for what the results do not show: a capture that lost records, results left
+ * out, damaged input, an error.
+ */
+function notifications(result: CheckResult, t: FindingsTail): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
+  if (!result.capture.complete) {
+    out.push({ level: 'warning', message: { text: `capture incomplete: ${plural(result.capture.gaps, 'gap')} reported by the trace readers; findings a lost record would explain are notes` } });
+  }
   if (t.omitted > 0) {
     const why = t.maxResults !== undefined ? `--max-results ${t.maxResults}` : 'the checker did not keep them';
     out.push({ level: 'warning', message: { text: `${t.omitted} more result${t.omitted === 1 ? '' : 's'} found but not written (${why})` } });
@@ -100,8 +108,8 @@ export const sarifWriter: FindingsWriter = {
   tail(result, t, h) {
     const rest = {
       artifacts: h.files.map((uri) => ({ location: { uri: toUri(uri) }, mimeType: 'application/octet-stream' })),
-      invocations: [{ executionSuccessful: !t.fatal && t.problems.length === 0, toolExecutionNotifications: notifications(t) }],
-      properties: { tasks: result.tasks, counts: result.counts, resultsWritten: t.written, resultsOmitted: t.omitted },
+      invocations: [{ executionSuccessful: !t.fatal && t.problems.length === 0, toolExecutionNotifications: notifications(result, t) }],
+      properties: { tasks: result.tasks, counts: result.counts, capture: captureJson(result.capture), resultsWritten: t.written, resultsOmitted: t.omitted },
     };
     const { after, indent } = splitAtList(run(h, rest));
     return closeList(t.written, indent) + after + '\n';

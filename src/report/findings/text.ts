@@ -3,6 +3,7 @@ import { failsAt, type CheckResult, type Finding } from '../../checks/engine.js'
 import { constraintDef, formatSetting } from '../../checks/constraints.js';
 import { findRule } from '../../checks/rules/index.js';
 import type { Paint } from '../../cli/output.js';
+import { captureJson, captureTextLines } from '../capture.js';
 import { formatTimestamp } from '../time.js';
 import { plural } from '../../model/units.js';
 import { verdictWords, type FindingsRenderOptions } from './common.js';
@@ -41,12 +42,15 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
   lines.push(constraintsHeading(result));
   for (const e of result.constraints.entries) {
     const def = constraintDef(e.id);
-    const source = e.source === 'config' ? `config${result.constraints.configFile ? ` (${result.constraints.configFile})` : ''}` : e.source;
+    const file = e.origin ?? result.constraints.configFile;
+    const source = e.source === 'config' ? `config${file ? ` (${file})` : ''}` : e.source;
     const over = e.overrides ? `; replaces ${formatSetting(def, e.overrides.value)} from the ${e.overrides.source}` : '';
     lines.push(`  ${e.key.padEnd(38)} ${formatSetting(def, e.value).padEnd(24)} ${source}${over}`);
   }
-  if (result.constraints.unknownTraceKeys.length) lines.push(`  (trace keys not used: ${result.constraints.unknownTraceKeys.join(', ')})`);
+  const unknown = result.constraints.unknownTraceKeys;
+  if (unknown.length) lines.push(`  (trace keys not used: ${unknown.join(', ')}${result.constraints.unknownTraceKeyCount > unknown.length ? ` and ${result.constraints.unknownTraceKeyCount - unknown.length} more` : ''})`);
   for (const problem of result.constraints.traceProblems) lines.push(`  (${problem})`);
+  for (const n of result.constraints.notes) lines.push(`  ${n.severity === 'contradiction' ? 'Contradiction' : 'Note'}: ${n.message}`);
   if (result.luns.length) {
     lines.push('Logical units:');
     for (const l of result.luns) {
@@ -54,9 +58,12 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
       if (l.blockSize) parts.push(`block size ${l.blockSize} (${l.blockSizeSource})`);
       if (l.capacityBlocks) parts.push(`capacity ${l.capacityBlocks} blocks (${l.capacitySource})`);
       if (l.writeCache !== undefined) parts.push(`write cache ${l.writeCache ? 'on' : 'off'} (${l.writeCacheSource})`);
+      if (l.writeCacheVolatile !== undefined) parts.push(`write cache ${l.writeCacheVolatile ? 'volatile' : 'non-volatile'} (${l.writeCacheVolatileSource})`);
       lines.push(`  ${multiFile && l.file ? `${l.file} ` : ''}${l.targetId}:${l.lun}  ${parts.join(', ')}`);
     }
   }
+  const capture = captureTextLines(captureJson(result.capture), multiFile);
+  if (capture.length) lines.push('', p.yellow(capture[0]!), ...capture.slice(1));
   lines.push('');
   const fails = failsAt(result, o.failOn);
   const verdict = verdictWords(result, o.failOn, fails);

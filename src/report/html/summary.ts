@@ -2,6 +2,7 @@
  * The HTML summary: one self-contained file (inline CSS and SVG, no scripts, fonts or network),
  * readable in light and dark mode (prefers-color-scheme) and printable.
  */
+import { captureTextLines } from '../capture.js';
 import { slotDurationNs, type Breakdown, type SizeHistogram, type Summary, type SummaryLun, type SummaryTarget } from '../summary/model.js';
 import { binLabel, FAILED_NOTE, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
 import { barChart, dotTimeline, esc, lineChart, type TimelineRow } from './svg.js';
@@ -239,6 +240,14 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
       card('Queue depth', o.queueDepth.mean.toFixed(2), `max ${count(o.queueDepth.max)}`) +
       card('Latency p50', duration(o.latency.p50Ns), `p99 ${duration(o.latency.p99Ns)} · max ${duration(o.latency.maxNs)}`) +
       findingsCard +
+      (s.capture.complete
+        ? ''
+        : card(
+            'Capture incomplete',
+            plural(s.capture.gaps, 'gap'),
+            `${plural(s.capture.tasksWithoutCompletion, 'task')} without a captured completion`,
+            'warn',
+          )) +
       `</div><p class="muted">Latency: ${esc(latencyLine(o.latency))}</p></section>`,
   );
 
@@ -345,6 +354,11 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
       )}`;
     }
     parts.push(section('hba', 'HBA events', body));
+  }
+
+  const capture = captureTextLines(s.capture, s.traces.length > 1);
+  if (capture.length) {
+    parts.push(section('capture', 'Capture gaps', `<p>${esc(capture[0]!)}</p><p>${esc(capture[1]!.trim())}</p><ul>${capture.slice(2).map((l) => `<li><code>${esc(l.replace(/^\s*-?\s*/, ''))}</code></li>`).join('')}</ul>`));
   }
 
   if (s.input.diagnostics) {

@@ -2,12 +2,14 @@
  * Turns the accumulator's counters into the Summary data (model.ts): names looked up once per
  * distinct command, percentiles read from the histograms, limits from the trace's constraints.
  */
+import { formatWallClock } from '../time.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import type { SizeCounts } from '../../analysis/stats/size-histogram.js';
 import { HbaEventKind } from '../../model/events.js';
+import { captureJson } from '../capture.js';
 import { ascName, commandName, hasServiceActionName, senseKeyName, serviceActionName, serviceResponseName, taskStatusName } from '../../scsi/index.js';
 import { lookupConstraintKey, parseConstraintValue } from '../../checks/constraints.js';
-import { jsonInteger } from '../task-view.js';
+import { jsonInteger } from '../../model/json.js';
 import {
   SUMMARY_SCHEMA,
   type CommandClass,
@@ -182,6 +184,7 @@ function addCounts<K extends string>(into: Record<K, number> & { latency: LogHis
 
 function targetSummary(target: bigint, accs: LunAcc[], spanSec: number): SummaryTarget {
   const merged = newLun(target, 0, accs[0]!.targetQd, -1);
+  merged.targetLabel = accs.find((l) => l.targetLabel !== undefined)?.targetLabel;
   // A target's queue depth is tracked as a whole (the sum of its LUNs' maxima would overstate it).
   merged.qd = accs[0]!.targetQd;
   for (const l of accs) addCounts(merged, l, LUN_COUNTS);
@@ -193,6 +196,7 @@ function lunSummary(l: LunAcc, spanSec: number): SummaryLun {
   const spanNs = spanSec * 1e9;
   return {
     target: l.target === null ? 'other' : jsonInteger(l.target),
+    targetLabel: l.targetLabel ?? null,
     lun: l.lun,
     submitted: l.submitted,
     completed: l.completed,
@@ -460,7 +464,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
       format: h?.format ?? 'unknown',
       formatVersion: h?.version ?? '',
       producer: h?.producer ?? '',
-      startWall: h && h.startWallNs > 0n ? new Date(Number(h.startWallNs / 1_000_000n)).toISOString() : null,
+      startWall: h ? formatWallClock(h.startWallNs) : null,
       sizeBytes: f.sizeBytes ?? null,
       records: f.records ?? null,
       unknownRecords: f.unknownRecords ?? null,
@@ -525,5 +529,6 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     latencyHistograms,
     timeline: tl,
     input: { diagnostics: a.diagnostics, messages: [...a.diagnosticMessages] },
+    capture: captureJson({ ...a.capture, examples: a.capture.examples.map((g, i) => ({ ...g, ...(files[a.captureExampleTrace[i]!]?.path !== undefined ? { file: files[a.captureExampleTrace[i]!]!.path! } : {}) })) }),
   };
 }

@@ -70,7 +70,8 @@ export function transition(from: number, to: number): string {
 
 /** Row label of a LUN ("0:1") or a target ("0 (2 LUNs)"). */
 export function whereLabel(l: SummaryLun | SummaryTarget): string {
-  return 'lun' in l ? `${l.target}:${l.lun}` : `${l.target} (${l.luns} LUN${l.luns === 1 ? '' : 's'})`;
+  const target = l.targetLabel ?? l.target;
+  return 'lun' in l ? `${target}:${l.lun}` : `${target} (${l.luns} LUN${l.luns === 1 ? '' : 's'})`;
 }
 
 /** The headline figures of a LUN or target row, shared by the text and HTML breakdown tables. */

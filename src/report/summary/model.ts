@@ -5,6 +5,8 @@
  * Fields are only ever added within a schema version.
  */
 
+import type { CaptureJson } from '../capture.js';
+
 export const SUMMARY_SCHEMA = 'scsitrace.summary/1';
 
 /** Breakdown tables the text and HTML renderers can show (`--by`). */
@@ -134,6 +136,8 @@ export interface LunCounts {
 export interface SummaryLun extends LunCounts {
   /** Decimal string when beyond 2^53; otherwise a number. */
   target: number | string;
+  /** How the source names the target (Linux host:channel:id), or null. */
+  targetLabel: string | null;
   lun: number;
   iopsMean: number;
   readBytesPerSec: number;
@@ -258,6 +262,8 @@ export interface SummaryFindings {
   rules: SummaryFindingGroup[];
 }
 
+export type { CaptureJson, CaptureGapJson } from '../capture.js';
+
 export interface InputProblems {
   diagnostics: number;
   /** First messages (at most 20). */
@@ -283,4 +289,6 @@ export interface Summary {
   latencyHistograms: LatencyHistogram[];
   timeline: Timeline;
   input: InputProblems;
+  /** Whether the capture is complete: the gaps its readers reported and the tasks they touch. */
+  capture: CaptureJson;
 }

@@ -6,6 +6,8 @@
  * distinct command, in finish().
  */
 import { commandKey } from '../../analysis/cdb-keys.js';
+import { addLedgerToReport, GapLedger, newCaptureReport } from '../../analysis/gaps.js';
+import { HbaOperationPairer } from '../../analysis/hba-operations.js';
 import { InFlightTable, taskKey } from '../../analysis/tasks.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import { QueueDepth } from '../../analysis/stats/queue-depth.js';
@@ -13,6 +15,7 @@ import { SizeCounts } from '../../analysis/stats/size-histogram.js';
 import { TimeSeries } from '../../analysis/stats/timeseries.js';
 import {
   DataDirection,
+  GapAffects,
   HbaEventPhase,
   ServiceResponse,
   SamStatus,
@@ -108,6 +111,8 @@ export interface CommandAcc {
 
 export interface LunAcc extends LunCounts {
   target: bigint | null;
+  /** How the source names the target (TaskSubmitted.targetLabel), when it does. */
+  targetLabel: string | undefined;
   /** Position in SummaryAccumulator.lunList. */
   index: number;
   /** Queue depth of the whole target, shared by its LUNs. */
@@ -199,6 +204,8 @@ export class SummaryAccumulator implements Summarizer {
   checkConditionsWithoutSense = 0;
   unreadableSense = 0;
   readonly hba = new Map<number, HbaAcc>();
+  /** Issued HBA operations awaiting their completed event (per trace). */
+  private readonly hbaOps = new HbaOperationPairer();
   readonly power = new Map<number, PowerAcc>();
   readonly readBytesHist = new SizeCounts();
   readonly writeBytesHist = new SizeCounts();
@@ -210,6 +217,12 @@ export class SummaryAccumulator implements Summarizer {
   constraintValues: Record<string, unknown> = {};
   diagnostics = 0;
   readonly diagnosticMessages: string[] = [];
+  /** What the capture lost (CaptureGap events), over all traces. */
+  readonly capture = newCaptureReport();
+  /** This trace's gaps, for asking whether a missing completion or submission fell into one. */
+  private gaps = new GapLedger();
+  /** For each capture example, the index of its trace (build.ts names the file). */
+  readonly captureExampleTrace: number[] = [];
 
   submitted = 0;
   completed = 0;
@@ -267,6 +280,10 @@ export class SummaryAccumulator implements Summarizer {
           this.touch(ev.timeNs + this.timeBase);
           Object.assign(this.constraintValues, ev.entries);
           break;
+        case 'gap':
+          this.touch(ev.timeNs + this.timeBase);
+          this.gaps.add(ev);
+          break;
         case 'diagnostic':
           this.diagnostics++;
           if (this.diagnosticMessages.length < MAX_KEPT_DIAGNOSTICS) this.diagnosticMessages.push(`at byte 0x${ev.offset.toString(16)}: ${ev.message}`);
@@ -295,20 +312,35 @@ export class SummaryAccumulator implements Summarizer {
     this.traceOpen = true;
   }
 
+  /** Adds this trace's gaps to the report and starts a new ledger. */
+  private closeGaps(): void {
+    const before = this.capture.examples.length;
+    addLedgerToReport(this.capture, this.gaps);
+    for (let i = before; i < this.capture.examples.length; i++) this.captureExampleTrace.push(this.traces.length - 1);
+    this.gaps = new GapLedger();
+  }
+
   endTrace(): void {
     if (!this.traceOpen) return;
     this.traceOpen = false;
-    if (!this.sawEventsInTrace) return;
+    if (!this.sawEventsInTrace) {
+      this.closeGaps();
+      return;
+    }
     const end = this.traceEndNs;
+    const gaps = this.gaps;
     for (const slot of this.inFlight.drain()) {
       this.neverCompletedTask(slot);
+      if (gaps.count && gaps.lostSince(this.slotTime[slot]! - this.timeBase, GapAffects.Completions, this.lunList[this.slotLun[slot]!]!.target ?? undefined)) this.capture.tasksWithoutCompletion++;
       this.releaseSlot(slot);
     }
+    this.closeGaps();
     this.qdTo(end);
     this.qd.reset(end);
     for (const m of this.luns.values()) for (const l of m.values()) l.qd.reset(end);
     for (const q of this.targetQd.values()) q.reset(end);
     if (this.otherLuns) this.otherLuns.qd.reset(end);
+    this.hbaOps.drain();
     this.timeBase = end;
     this.traceEndNs = -Infinity;
     this.sawEventsInTrace = false;
@@ -422,6 +454,7 @@ export class SummaryAccumulator implements Summarizer {
     const cmd = this.command(s.cdb);
     cmd.submitted++;
     const l = this.lun(s.targetId, s.lun);
+    if (s.targetLabel !== undefined) l.targetLabel = s.targetLabel;
     l.submitted++;
     this.slotTime[slot] = t;
     this.slotCommand[slot] = cmd.index;
@@ -464,6 +497,7 @@ export class SummaryAccumulator implements Summarizer {
     const slot = this.inFlight.take(id);
     if (slot === undefined) {
       this.orphans++;
+      if (this.gaps.count && this.gaps.lostSince(-Infinity, GapAffects.Submissions)) this.capture.completionsWithoutSubmission++;
       return;
     }
     this.taskLeft(slot, t);
@@ -558,9 +592,12 @@ export class SummaryAccumulator implements Summarizer {
     else if (e.phase === HbaEventPhase.Completed) acc.completed++;
     else acc.instant++;
     if (e.status !== 0) acc.failed++;
-    const hasDuration = e.phase !== HbaEventPhase.Issued && e.durationNs > 0;
-    if (hasDuration) acc.durations.record(e.durationNs);
-    if (e.hbaKind === 2 /* PowerStateChange */ && e.phase !== HbaEventPhase.Issued) {
+    // A pair is timed by its timestamps, an instant by its own duration (src/analysis/hba-operations.ts).
+    const op = this.hbaOps.push(e);
+    if (!op) return;
+    const hasDuration = op.source !== 'unknown';
+    if (hasDuration) acc.durations.record(op.durationNs);
+    if (e.hbaKind === 2 /* PowerStateChange */) {
       let from = Number(e.arg0 & 0xffffn);
       let to = Number(e.arg1 & 0xffffn);
       let key = from * 0x10000 + to;
@@ -569,7 +606,7 @@ export class SummaryAccumulator implements Summarizer {
       if (!p) this.power.set(key, (p = { from, to, count: 0, failed: 0, durations: new LogHistogram() }));
       p.count++;
       if (e.status !== 0) p.failed++;
-      if (hasDuration) p.durations.record(e.durationNs);
+      if (hasDuration) p.durations.record(op.durationNs);
     }
   }
 
@@ -592,6 +629,7 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T):
 export function newLun(target: bigint | null, lun: number, targetQd: QueueDepth, index: number): LunAcc {
   return {
     target,
+    targetLabel: undefined,
     index,
     targetQd,
     lun,

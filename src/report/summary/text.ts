@@ -1,4 +1,5 @@
 /** The text summary: titled cli-table3 tables sized to the terminal. */
+import { captureTextLines } from '../capture.js';
 import type { Breakdown, SummaryLun, Summary, SizeHistogram, SummaryTarget } from './model.js';
 import { plural } from '../../model/units.js';
 import { binLabel, FAILED_NOTE, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
@@ -114,6 +115,15 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     ],
   ];
   if (s.input.diagnostics) overview.push(['Input problems', `${count(s.input.diagnostics)} damaged or unreadable regions (see below)`]);
+  if (!s.capture.complete) {
+    const c = s.capture;
+    overview.push([
+      'Incomplete',
+      `${count(c.gaps)} capture ${c.gaps === 1 ? 'gap' : 'gaps'} (see below)` +
+        `${c.tasksWithoutCompletion ? ` · ${count(c.tasksWithoutCompletion)} of the never-completed tasks may have completed unseen` : ''}` +
+        `${c.completionsWithoutSubmission ? ` · ${count(c.completionsWithoutSubmission)} of the completions for unknown tasks may belong to unseen submissions` : ''}`,
+    ]);
+  }
   out.push(section('Overview', renderPairs(overview, width)));
 
   if (s.findings && s.findings.rules.length) {
@@ -255,6 +265,9 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
       ),
     );
   }
+
+  const capture = captureTextLines(s.capture, s.traces.length > 1);
+  if (capture.length) out.push(section('Capture gaps', capture.map((l) => wrap(l, width)).join('\n')));
 
   if (s.input.diagnostics) {
     const lines = s.input.messages.map((m) => wrap(`  ${m}`, width));

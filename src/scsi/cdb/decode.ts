@@ -5,7 +5,7 @@
 import { JSON_READY } from '../../model/json.js';
 import { hex } from '../hex.js';
 import { cdbLength, cdbServiceAction, commandName, hasServiceActionName } from '../names.js';
-import type { DecodedCdb } from '../types.js';
+import type { CdbField, DecodedCdb } from '../types.js';
 import { CdbReader, type CommandDecoder } from './reader.js';
 import { SAT_COMMANDS } from './sat.js';
 import { SBC_COMMANDS } from './sbc.js';
@@ -87,6 +87,43 @@ function emptyCdb(): DecodedCdb {
 /** "bytes 3-9" / "byte 9". */
 function byteRange(from: number, to: number): string {
   return from === to ? `byte ${from} is` : `bytes ${from}-${to} are`;
+}
+
+/** A CDB field and where it lies: `bit` is its most significant bit, for bit fields. */
+export interface CdbFieldAt {
+  name: string;
+  byte: number;
+  bit?: number;
+  width?: number;
+  value: CdbField['value'];
+}
+
+/**
+ * The CDB field at a byte (and bit) a sense-key-specific FIELD POINTER names (SPC-6 sense-key specific data:
+ * the pointer gives the most significant byte of the field in error, the BIT POINTER its most
+ * significant bit). Without a bit, every field starting in (or covering) that byte; an empty
+ * list when the CDB layout of this command is not known there. Never throws.
+ */
+export function cdbFieldsAt(cdb: Uint8Array, byte: number, bit?: number): CdbFieldAt[] {
+  if (cdb.length === 0) return [];
+  const r = new CdbReader(cdb, commandName(cdb));
+  if (byte === 0) return [{ name: 'OPERATION CODE', byte: 0, value: cdb[0]! }];
+  const decoder = findDecoder(cdb[0]!, cdbServiceAction(cdb));
+  if (!decoder) return [];
+  r.uint('OPERATION CODE', 0, 1);
+  decoder.decode(r);
+  const out: CdbFieldAt[] = [];
+  for (const s of r.spans) {
+    if (byte < s.byte || byte >= s.byte + s.bytes) continue;
+    if (s.bit !== undefined) {
+      if (bit !== undefined && (bit < s.bit || bit >= s.bit + s.width!)) continue;
+      out.push({ name: s.field.name, byte: s.byte, bit: s.bit + s.width! - 1, width: s.width!, value: s.field.value });
+    } else {
+      if (bit !== undefined && byte !== s.byte) continue;
+      out.push({ name: s.field.name, byte: s.byte, value: s.field.value });
+    }
+  }
+  return out;
 }
 
 /**

@@ -14,8 +14,20 @@ export interface FieldOptions {
   text?: string | ((value: number) => string | undefined);
 }
 
+/** Where a field lies in the CDB: bytes [byte, byte + bytes), or bits [bit, bit + width) of one byte. */
+export interface FieldSpan {
+  field: CdbField;
+  byte: number;
+  bytes: number;
+  /** Lowest bit of a bit field (undefined for whole bytes). */
+  bit?: number;
+  width?: number;
+}
+
 export class CdbReader {
   readonly fields: CdbField[] = [];
+  /** Positions of the fields read from fixed places (computed fields have none). */
+  readonly spans: FieldSpan[] = [];
   readonly problems: string[] = [];
   /** Words after the command name in the one-line summary. */
   readonly summary: string[] = [];
@@ -45,9 +57,10 @@ export class CdbReader {
     this.push(name, value, options, typeof value === 'number' ? value : undefined);
   }
 
-  private push(name: string, value: CdbField['value'], options: FieldOptions | undefined, numeric?: number): void {
+  private push(name: string, value: CdbField['value'], options: FieldOptions | undefined, numeric?: number, span?: Omit<FieldSpan, 'field'>): void {
     // A 64-bit field carries a bigint: JSON_READY lets JSON.stringify write it (a number when exact).
     const field: CdbField = typeof value === 'bigint' ? Object.assign(Object.create(JSON_READY) as object, { name, value }) : { name, value };
+    if (span) this.spans.push({ field, ...span });
     if (options?.unit !== undefined) field.unit = options.unit;
     if (options?.hex) field.hex = true;
     const text = typeof options?.text === 'function' ? options.text(numeric ?? 0) : options?.text;
@@ -61,7 +74,7 @@ export class CdbReader {
     if (!this.has(start, size)) return 0;
     let value = 0;
     for (let i = 0; i < size; i++) value = value * 256 + this.cdb[start + i]!;
-    this.push(name, value, options, value);
+    this.push(name, value, options, value, { byte: start, bytes: size });
     return value;
   }
 
@@ -70,7 +83,7 @@ export class CdbReader {
     if (!this.has(start, 8)) return 0n;
     let value = 0n;
     for (let i = 0; i < 8; i++) value = (value << 8n) | BigInt(this.cdb[start + i]!);
-    this.push(name, value, options);
+    this.push(name, value, options, undefined, { byte: start, bytes: 8 });
     return value;
   }
 
@@ -78,7 +91,7 @@ export class CdbReader {
   bits(name: string, index: number, shift: number, width: number, options?: FieldOptions): number {
     if (!this.has(index)) return 0;
     const value = (this.cdb[index]! >> shift) & ((1 << width) - 1);
-    this.push(name, value, options, value);
+    this.push(name, value, options, value, { byte: index, bytes: 1, bit: shift, width });
     return value;
   }
 
@@ -86,7 +99,7 @@ export class CdbReader {
   flag(name: string, index: number, bit: number, text?: string): boolean {
     if (!this.has(index)) return false;
     const value = ((this.cdb[index]! >> bit) & 1) === 1;
-    this.push(name, value, text === undefined ? undefined : { text });
+    this.push(name, value, text === undefined ? undefined : { text }, undefined, { byte: index, bytes: 1, bit, width: 1 });
     return value;
   }
 
@@ -103,7 +116,7 @@ export class CdbReader {
     if (start >= stop) return;
     const parts: string[] = [];
     for (let i = start; i < stop; i++) parts.push(this.cdb[i]!.toString(16).padStart(2, '0'));
-    this.push(name, parts.join(' '), { text: stop - start === 1 ? `byte ${start}` : `bytes ${start}-${stop - 1}` });
+    this.push(name, parts.join(' '), { text: stop - start === 1 ? `byte ${start}` : `bytes ${start}-${stop - 1}` }, undefined, { byte: start, bytes: stop - start });
   }
 
   /** SAM-6 CONTROL byte: NACA (bit 2); bit 0 was LINK, obsolete. */
@@ -117,7 +130,7 @@ export class CdbReader {
       notes.push('LINK (obsolete)');
       this.problem('CONTROL byte has the obsolete LINK bit set');
     }
-    this.push('CONTROL', value, { hex: true, ...(notes.length ? { text: notes.join(', ') } : {}) });
+    this.push('CONTROL', value, { hex: true, ...(notes.length ? { text: notes.join(', ') } : {}) }, undefined, { byte: index, bytes: 1 });
   }
 
   problem(message: string): void {
@@ -135,9 +148,10 @@ export class CdbReader {
     this.direction = length === 0 ? 'none' : direction;
   }
 
+  /** The command has no transfer length at all (TEST UNIT READY): it moves no data. */
   noData(): void {
-    this.transferLength = 0;
-    this.transferUnit = 'bytes';
+    this.transferLength = undefined;
+    this.transferUnit = undefined;
     this.direction = 'none';
   }
 }

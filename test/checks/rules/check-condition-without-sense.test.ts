@@ -21,14 +21,29 @@ testRule(rule, {
   ],
 });
 
-describe('captures that may not carry sense (Linux tracepoints before 6.5)', () => {
-  const ftraceEvents = (withSenseLater: boolean): TraceEvent[] => {
+describe('captures that may not carry sense (Linux tracepoints before 6.5): the header says, not the format id', () => {
+  /** The trace's header metadata as a reader that does not know whether sense is recorded gives it. */
+  const ftraceEvents = (withSenseLater: boolean, senseCaptured?: boolean): TraceEvent[] => {
     const events = buildTraceEvents((b) => {
       b.task({ cdb: TUR }, { status: CHECK_CONDITION });
       if (withSenseLater) b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(6, 0x29, 0) });
     });
-    return events.map((e) => (e.kind === 'header' ? { ...e, format: 'ftrace' } : e));
+    return events.map((e) => {
+      if (e.kind !== 'header') return e;
+      const { senseCaptured: _drop, ...rest } = e;
+      return { ...rest, format: 'native', ...(senseCaptured !== undefined ? { senseCaptured } : {}) };
+    });
   };
+  it('a header saying sense is not captured silences it, whatever the format id', () => {
+    expect(runRule(rule, ftraceEvents(true, false))).toEqual([]);
+  });
+  it('a GOOD completion with sense also shows that the capture records sense', () => {
+    const events = buildTraceEvents((b) => {
+      b.task({ cdb: TUR }, { status: CHECK_CONDITION });
+      b.task({ cdb: TUR }, { sense: sense(1, 0x17, 1) });
+    }).map((e) => (e.kind === 'header' ? { ...e, senseCaptured: undefined } : e));
+    expect(runRule(rule, events).map((f) => f.messageId)).toEqual(['missing']);
+  });
   it('says nothing when the capture never shows sense data', () => {
     expect(runRule(rule, ftraceEvents(false))).toEqual([]);
   });

@@ -8,6 +8,11 @@ testRule(rule, {
     { name: 'id reused after completing is a new task', build: (b) => (b.task({ cdb: TUR, taskId: 7 }), b.task({ cdb: TUR, taskId: 7 })) },
   ],
   invalid: [
+    {
+      name: 'a gap may hold a new submission under the same id',
+      build: (b) => { const id = b.task({ cdb: TUR }); b.gap(); b.complete(id); },
+      errors: [{ messageId: 'afterGap', severity: 'info' }],
+    },
     { name: 'completed twice', build: (b) => { const id = b.task({ cdb: TUR }); b.wait(1000); b.complete(id); }, errors: [{ messageId: 'again' }] },
   ],
 });

@@ -30,7 +30,17 @@ testRule(rule, {
         s[17] = 2;
         b.task({ cdb: LOG_SENSE }, { status: CHECK_CONDITION, sense: s });
       },
-      errors: [{ messageId: 'invalidField', message: 'field pointer: CDB byte 2', evidence: { fieldPointer: 2 } }],
+      errors: [{ messageId: 'invalidField', message: 'the device refused PC / PAGE CODE (byte 2)', evidence: { fieldPointer: 2 } }],
+    },
+    {
+      name: 'invalid field with a field and bit pointer names the one field',
+      build: (b) => {
+        const s = sense(5, 0x24, 0);
+        s[15] = 0xc8 | 5; // SKSV, C/D = CDB, BPV, bit 5
+        s[17] = 2;
+        b.task({ cdb: LOG_SENSE }, { status: CHECK_CONDITION, sense: s });
+      },
+      errors: [{ messageId: 'invalidField', message: 'the device refused PAGE CODE (byte 2 bit 5)', evidence: { fieldPointer: 2, bitPointer: 5, field: 'PAGE CODE' } }],
     },
   ],
 });

@@ -1,6 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { lookupConstraintKey } from '../../../src/checks/constraints.js';
 import rule from '../../../src/checks/rules/sync-cache-without-flush.js';
-import { testRule } from '../../helpers/rule-tester.js';
-import { HbaEventKind, SYNC10, SYNC10_IMMED, SYNC16, hba, writeTask } from '../fixtures.js';
+import { runRule, testRule } from '../../helpers/rule-tester.js';
+import { buildTraceEvents, type TraceBuilder } from '../../helpers/trace.js';
+import { HbaEventKind, HbaEventPhase, SYNC10, SYNC10_IMMED, SYNC16, hba, writeTask } from '../fixtures.js';
+
+const VOLATILE = 'lun-info target=0 lun=0 write-cache=on write-cache-volatile=yes';
+const NON_VOLATILE = 'lun-info target=0 lun=0 write-cache=on write-cache-volatile=no';
+const note = (b: TraceBuilder, text: string): void => b.w.note(b.timeNs, text);
+const flush = (b: TraceBuilder, phase: number, taskId?: number, status = 0): void => hba(b, { kind: HbaEventKind.ControllerCacheFlush, phase, status, ...(taskId !== undefined ? { taskId } : {}) });
 
 testRule(rule, {
   valid: [
@@ -15,6 +23,17 @@ testRule(rule, {
       },
     },
     {
+      name: 'issued and completed flush pair, completed before the GOOD',
+      build: (b) => {
+        writeTask(b, 0, 8);
+        const id = b.submit({ cdb: SYNC10 });
+        flush(b, HbaEventPhase.Issued, id);
+        b.wait(2_000_000);
+        flush(b, HbaEventPhase.Completed, id);
+        b.complete(id);
+      },
+    },
+    {
       name: 'unlinked controller flush while the SYNCHRONIZE CACHE(16) is in flight',
       build: (b) => {
         writeTask(b, 0, 8);
@@ -22,6 +41,36 @@ testRule(rule, {
         hba(b, { kind: HbaEventKind.ControllerCacheFlush });
         b.wait(1_000_000);
         b.complete(id);
+      },
+    },
+    {
+      name: 'IMMED: the device may answer before the flush it issued completes',
+      build: (b) => {
+        writeTask(b, 0, 8);
+        const id = b.submit({ cdb: SYNC10_IMMED });
+        flush(b, HbaEventPhase.Issued, id);
+        b.wait(1000);
+        b.complete(id);
+        b.wait(2_000_000);
+        flush(b, HbaEventPhase.Completed, id);
+      },
+    },
+    {
+      name: 'non-volatile (battery- or flash-backed) write cache: GOOD at once without a flush is what SBC allows',
+      build: (b) => {
+        note(b, NON_VOLATILE);
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
+        writeTask(b, 0, 8);
+        b.task({ cdb: SYNC10 }, {}, 2_000);
+      },
+    },
+    {
+      name: 'write cache off (WCE = 0): nothing to flush',
+      build: (b) => {
+        note(b, 'lun-info target=0 lun=0 write-cache=off');
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
+        writeTask(b, 0, 8);
+        b.task({ cdb: SYNC10 }, {}, 2_000);
       },
     },
     {
@@ -55,23 +104,97 @@ testRule(rule, {
   ],
   invalid: [
     {
-      name: 'HBA events recorded but none linked to the SYNCHRONIZE CACHE',
+      name: 'HBA events recorded but none linked to the SYNCHRONIZE CACHE (volatility unknown: warning)',
       build: (b) => {
         hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
         writeTask(b, 0, 8);
         b.task({ cdb: SYNC10 }, {}, 2_000_000);
       },
-      errors: [{ messageId: 'noFlushEvent', severity: 'error', evidence: { evidence: 'hba-events', writesSincePreviousFlush: 1 } }],
+      errors: [{ messageId: 'noFlushEvent', severity: 'warning', message: 'may be volatile (unknown', evidence: { evidence: 'hba-events', writesSincePreviousFlush: 1, writeCacheVolatile: 'unknown' } }],
+    },
+    {
+      name: 'volatile write cache (from a lun-info note): error',
+      build: (b) => {
+        note(b, VOLATILE);
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
+        writeTask(b, 0, 8);
+        b.task({ cdb: SYNC10 }, {}, 2_000_000);
+      },
+      errors: [{ messageId: 'noFlushEvent', severity: 'error', message: 'volatile write cache (note)', evidence: { writeCacheVolatile: true } }],
+    },
+    {
+      name: 'judged although the first HBA event comes after the SYNCHRONIZE CACHE (issue 11: evidence decided at the end)',
+      build: (b) => {
+        note(b, VOLATILE);
+        writeTask(b, 0, 8);
+        b.task({ cdb: SYNC10 }, {}, 2_000_000);
+        b.wait(1_000_000);
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 1, durationNs: 1000 });
+      },
+      errors: [{ messageId: 'noFlushEvent', severity: 'error', evidence: { evidence: 'hba-events' } }],
     },
     {
       name: 'flush linked but failed, task still GOOD',
       build: (b) => {
+        note(b, VOLATILE);
         writeTask(b, 0, 8);
         const id = b.submit({ cdb: SYNC10 });
         hba(b, { kind: HbaEventKind.ControllerCacheFlush, taskId: id, status: 0xe00002bc });
         b.complete(id);
       },
-      errors: [{ messageId: 'flushFailed', message: '0xe00002bc' }],
+      errors: [{ messageId: 'flushFailed', severity: 'error', message: '0xe00002bc' }],
+    },
+    {
+      name: 'GOOD while the linked flush was only issued and never completed (issue 11)',
+      build: (b) => {
+        note(b, VOLATILE);
+        writeTask(b, 0, 8);
+        const id = b.submit({ cdb: SYNC10 });
+        flush(b, HbaEventPhase.Issued, id);
+        b.wait(50_000);
+        b.complete(id);
+        b.wait(10_000_000);
+        writeTask(b, 8, 8);
+      },
+      errors: [{ messageId: 'flushNotCompleted', severity: 'error', message: 'had not completed, and it never did' }],
+    },
+    {
+      name: 'GOOD before the linked flush completed (issue 11)',
+      build: (b) => {
+        note(b, VOLATILE);
+        writeTask(b, 0, 8);
+        const id = b.submit({ cdb: SYNC10 });
+        flush(b, HbaEventPhase.Issued, id);
+        b.wait(50_000);
+        b.complete(id);
+        b.wait(3_000_000);
+        flush(b, HbaEventPhase.Completed, id);
+      },
+      errors: [{ messageId: 'flushCompletedLate', severity: 'error', message: 'completed GOOD 3 ms before the controller cache flush', evidence: { lagNs: 3_000_000 } }],
+    },
+    {
+      name: 'an unlinked flush issued but completed only after the GOOD',
+      build: (b) => {
+        writeTask(b, 0, 8);
+        const id = b.submit({ cdb: SYNC10 });
+        flush(b, HbaEventPhase.Issued);
+        b.wait(50_000);
+        b.complete(id);
+        b.wait(1_000_000);
+        flush(b, HbaEventPhase.Completed);
+      },
+      errors: [{ messageId: 'flushCompletedLate', severity: 'warning' }],
+    },
+    {
+      name: 'no flush event, but a capture gap since the submission may hold it',
+      build: (b) => {
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
+        writeTask(b, 0, 8);
+        const id = b.submit({ cdb: SYNC10 });
+        b.gap({ lost: 5 });
+        b.complete(id);
+      },
+      errors: [{ messageId: 'flushNotCaptured', severity: 'info', message: '5 lines lost' }],
     },
     {
       name: 'no HBA events: answered in 1 µs after writes',
@@ -83,4 +206,17 @@ testRule(rule, {
       errors: [{ messageId: 'tooFast', severity: 'warning', evidence: { evidence: 'timing', writesSincePreviousFlush: 2, bytesSincePreviousFlush: 8192 } }],
     },
   ],
+});
+
+describe('writeCacheVolatile from the constraints (once the constraints table defines the key)', () => {
+  const known = lookupConstraintKey('writeCacheVolatile') !== undefined;
+  const build = (b: TraceBuilder): void => {
+    hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
+    writeTask(b, 0, 8);
+    b.task({ cdb: SYNC10 }, {}, 2_000_000);
+  };
+  it.runIf(known)('false: no finding; true: an error', () => {
+    expect(runRule(rule, buildTraceEvents(build), { writeCacheVolatile: false })).toEqual([]);
+    expect(runRule(rule, buildTraceEvents(build), { writeCacheVolatile: true }).map((f) => f.severity)).toEqual(['error']);
+  });
 });

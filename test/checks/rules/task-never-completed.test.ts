@@ -1,5 +1,6 @@
 import rule from '../../../src/checks/rules/task-never-completed.js';
 import { testRule } from '../../helpers/rule-tester.js';
+import { GapAffects } from '../../../src/model/events.js';
 import { TUR, readTask } from '../fixtures.js';
 
 testRule(rule, {
@@ -8,6 +9,29 @@ testRule(rule, {
     { name: 'completed out of order', build: (b) => { const a = b.submit({ cdb: TUR }); const c = b.submit({ cdb: TUR }); b.complete(c); b.complete(a); } },
   ],
   invalid: [
+    {
+      name: 'its completion may be in a capture gap: completion not captured (info, not an error)',
+      build: (b) => {
+        b.submit({ cdb: TUR });
+        b.wait(1_000_000);
+        b.gap({ lost: 12, affects: GapAffects.Completions });
+        b.wait(50_000_000);
+        readTask(b, 0, 8);
+      },
+      errors: [{ messageId: 'completionNotCaptured', severity: 'info', message: '12 lines lost' }],
+    },
+    {
+      name: 'a gap before the submission, or one of submissions only, or of another target, does not explain it',
+      build: (b) => {
+        b.gap({ affects: GapAffects.All });
+        b.submit({ cdb: TUR });
+        b.gap({ affects: GapAffects.Submissions });
+        b.gap({ affects: GapAffects.Completions, targetId: 9n });
+        b.wait(50_000_000);
+        readTask(b, 0, 8);
+      },
+      errors: [{ messageId: 'pending', severity: 'error' }],
+    },
     {
       name: 'lost task with no timeout',
       build: (b) => {

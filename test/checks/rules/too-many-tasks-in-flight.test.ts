@@ -1,6 +1,7 @@
 import rule from '../../../src/checks/rules/too-many-tasks-in-flight.js';
 import { testRule } from '../../helpers/rule-tester.js';
 import type { TraceBuilder } from '../../helpers/trace.js';
+import { GapAffects } from '../../../src/model/events.js';
 import { TUR } from '../fixtures.js';
 
 function queue(b: TraceBuilder, depth: number): void {
@@ -14,6 +15,15 @@ testRule(rule, {
     { name: 'at the maximum', constraints: { maxTasksInFlight: 32 }, build: (b) => queue(b, 32) },
   ],
   invalid: [
+    {
+      name: 'after a capture gap that may hold completions: the count may include finished tasks',
+      constraints: { maxTasksInFlight: 32 },
+      build: (b) => {
+        b.gap({ affects: GapAffects.Completions });
+        queue(b, 40);
+      },
+      errors: [{ messageId: 'exceededAfterGap', severity: 'info' }],
+    },
     {
       name: 'two excursions above the maximum',
       constraints: { maxTasksInFlight: 32 },

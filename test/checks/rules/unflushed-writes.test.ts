@@ -1,6 +1,8 @@
 import rule from '../../../src/checks/rules/unflushed-writes.js';
 import { testRule } from '../../helpers/rule-tester.js';
-import { DataDirection, HbaEventKind, SYNC10, hba, rw10, writeTask } from '../fixtures.js';
+import { DataDirection, HbaEventKind, HbaEventPhase, SYNC10, hba, rw10, writeTask } from '../fixtures.js';
+
+const VOLATILE = 'lun-info target=0 lun=0 write-cache-volatile=yes';
 
 testRule(rule, {
   valid: [
@@ -42,6 +44,24 @@ testRule(rule, {
       },
     },
     {
+      name: 'non-volatile (battery- or flash-backed) cache: acknowledged writes are safe',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        b.w.note(0, 'lun-info target=0 lun=0 write-cache-volatile=no');
+        writeTask(b, 0, 8);
+        hba(b, { kind: HbaEventKind.BusReset });
+      },
+    },
+    {
+      name: 'a controller flush completing after the writes covers them (issued/completed pair)',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        writeTask(b, 0, 8);
+        hba(b, { kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Issued });
+        hba(b, { kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed });
+      },
+    },
+    {
       name: 'HBA events recorded and the controller flushed',
       build: (b) => {
         writeTask(b, 0, 8);
@@ -62,7 +82,38 @@ testRule(rule, {
         writeTask(b, 108, 8);
         writeTask(b, 500, 1);
       },
-      errors: [{ messageId: 'atEnd', severity: 'warning', message: 'LBAs at risk: 100-115, 500', evidence: { writes: 3, bytes: 8704 } }],
+      errors: [{ messageId: 'atEnd', severity: 'info', message: 'LBAs at risk: 100-115, 500', evidence: { writes: 3, bytes: 8704 } }],
+    },
+    {
+      name: 'volatile cache (note): the same at the end of the trace is a warning',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        b.w.note(0, VOLATILE);
+        writeTask(b, 100, 8);
+      },
+      errors: [{ messageId: 'atEnd', severity: 'warning', message: 'volatile (note)' }],
+    },
+    {
+      name: 'a capture gap since the writes may hold their flush: info',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        b.w.note(0, VOLATILE);
+        writeTask(b, 100, 8);
+        b.gap({ lost: 7 });
+        hba(b, { kind: HbaEventKind.BusReset });
+      },
+      errors: [{ messageId: 'atReset', severity: 'info', message: 'may hold the flush that covered them' }],
+    },
+    {
+      name: 'an HBA event after the GOOD SYNCHRONIZE CACHE still makes the controller\'s flush the evidence (decided at the end)',
+      constraints: { writeCacheEnabled: true },
+      build: (b) => {
+        b.w.note(0, VOLATILE);
+        writeTask(b, 0, 8);
+        b.task({ cdb: SYNC10 });
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 1 });
+      },
+      errors: [{ messageId: 'atEnd', severity: 'warning', message: 'no completed controller cache flush', evidence: { evidence: 'hba-events' } }],
     },
     {
       name: 'bus reset with unflushed writes (cache assumed on: host sent SYNCHRONIZE CACHE)',
@@ -71,7 +122,17 @@ testRule(rule, {
         writeTask(b, 0, 8);
         hba(b, { kind: HbaEventKind.BusReset });
       },
-      errors: [{ messageId: 'atReset', severity: 'error', message: 'bus reset' }],
+      errors: [{ messageId: 'atReset', severity: 'warning', message: 'bus reset' }],
+    },
+    {
+      name: 'bus reset with unflushed writes into a volatile cache: error',
+      build: (b) => {
+        b.w.note(0, VOLATILE);
+        b.task({ cdb: SYNC10 });
+        writeTask(b, 0, 8);
+        hba(b, { kind: HbaEventKind.BusReset });
+      },
+      errors: [{ messageId: 'atReset', severity: 'error', message: 'volatile (note)' }],
     },
     {
       name: 'power-down to state 0 with unflushed writes',

@@ -85,8 +85,8 @@ describe('convert', () => {
     const events = decodeJsonl(new TextEncoder().encode(text), stats);
     const diags = events.filter((e) => e.kind === 'diagnostic');
     expect(diags.map((d) => d.kind === 'diagnostic' && d.message)).toEqual([
-      `at byte 0x${(good.length + 1).toString(16)} (line 2): not JSON (${(() => { try { JSON.parse('{"kind":"complete","timeNs":5,"taskId":1'); } catch (e) { return (e as Error).message; } return ''; })()})`,
-      expect.stringMatching(/^at byte 0x[0-9a-f]+ \(line 3\): "taskId" must be an unsigned 64-bit integer/),
+      `at byte 0x${(good.length + 1).toString(16)} (line 2): not JSON: ${(() => { try { JSON.parse('{"kind":"complete","timeNs":5,"taskId":1'); } catch (e) { return (e as Error).message; } return ''; })()}`,
+      expect.stringMatching(/^at byte 0x[0-9a-f]+ \(line 3\): "submit" event, field "taskId": must be an unsigned 64-bit integer/),
     ]);
     expect(events.filter((e) => e.kind === 'submit' || e.kind === 'complete')).toHaveLength(2);
     const path = join(dir, 'bad.jsonl');

@@ -45,7 +45,7 @@ describe('USB Bulk-Only Transport', () => {
     expect(j.map((t) => [t.command, t.lba, t.transferLength, t.statusCode, t.bytesTransferred, t.direction, t.tag])).toEqual([
       ['READ(10)', 8, 2, 0, 1024, 'from-device', 1],
       ['WRITE(10)', 9, 1, 0, 512, 'to-device', 2],
-      ['TEST UNIT READY', null, 0, 0, 0, 'none', 3],
+      ['TEST UNIT READY', null, null, 0, 0, 'none', 3],
     ]);
     expect(j[0]!.latencyNs).toBe(500_000);
   });
