@@ -32,6 +32,8 @@ export interface Finding {
   command?: string;
   /** Message id within the rule. */
   messageId: string;
+  /** Finer grouping within the rule (the group's subject, e.g. the rejected command's name). */
+  subject?: string;
 }
 
 export interface FindingGroup {
@@ -58,6 +60,8 @@ export interface CheckResult {
   luns: LunSummary[];
   /** Whether the capture is complete: what its sources said they lost, and the tasks that touches. */
   capture: CaptureReport;
+  /** Every finding in the order found, when the checker was made with keepFindings. */
+  findings?: Finding[];
 }
 
 export interface LunSummary {
@@ -79,13 +83,22 @@ export interface CheckOptions {
   /** Only these rules (ids); default all. */
   enable?: string[];
   disable?: string[];
-  /** Examples kept per group (default 5). */
+  /** Examples kept per group (default 5; Infinity keeps every finding in its group). */
   maxExamples?: number;
+  /**
+   * Called with every finding as it is found, fully formatted: how SARIF and JSON output list
+   * every finding in flat memory (they write each one out instead of keeping it).
+   */
+  onFinding?: (finding: Finding) => void;
+  /** Keep every finding in CheckResult.findings (memory grows with the findings; for small traces and tests). */
+  keepFindings?: boolean;
   /** Rules to use instead of the registry (tests). */
   rules?: readonly Rule[];
 }
 
 export interface Checker {
+  /** Ids of the enabled rules, in registry order. */
+  readonly rules: readonly string[];
   push(events: TraceEvent[]): void;
   /** Starts a new trace: ends the current one (its never-completed tasks), resets per-trace state. */
   startFile(file: string): void;
@@ -116,6 +129,8 @@ export function selectRules(options: Pick<CheckOptions, 'enable' | 'disable' | '
 export function createChecker(options: CheckOptions = {}): Checker {
   const rules = selectRules(options);
   const maxExamples = options.maxExamples ?? 5;
+  const onFinding = options.onFinding;
+  const kept: Finding[] | undefined = options.keepFindings ? [] : undefined;
   const config = options.constraints;
   const usesSegments = rules.some((r) => r.meta.usesSegments);
 
@@ -212,8 +227,9 @@ export function createChecker(options: CheckOptions = {}): Checker {
       }
     }
     group.count++;
-    if (group.examples.length >= maxExamples) return;
-    // Only kept examples pay for message formatting and CDB decoding.
+    const example = group.examples.length < maxExamples;
+    if (!example && !onFinding && !kept) return;
+    // Only findings someone keeps or writes out pay for message formatting and CDB decoding.
     const template = rule.meta.messages[r.messageId];
     if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown message id "${r.messageId}"`);
     const taskId = r.taskId ?? r.task?.taskId;
@@ -230,7 +246,10 @@ export function createChecker(options: CheckOptions = {}): Checker {
     if (taskId !== undefined) finding.taskId = taskId;
     if (r.task) finding.command = decodeCdb(r.task.cdb).summary;
     if (file !== undefined) finding.file = file;
-    group.examples.push(finding);
+    if (r.subject !== undefined) finding.subject = r.subject;
+    if (example) group.examples.push(finding);
+    kept?.push(finding);
+    onFinding?.(finding);
   }
 
   function startTrace(): void {
@@ -408,6 +427,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
   }
 
   return {
+    rules: rules.map((r) => r.meta.id),
     push,
     startFile(path: string): void {
       endTrace();
@@ -422,7 +442,9 @@ export function createChecker(options: CheckOptions = {}): Checker {
       const sorted = [...groups.values()].sort(
         (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId) || b.count - a.count || (a.subject ?? '').localeCompare(b.subject ?? ''),
       );
-      return { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture: { ...capture, examples: [...capture.examples] } };
+      const result: CheckResult = { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture: { ...capture, examples: [...capture.examples] } };
+      if (kept) result.findings = kept;
+      return result;
     },
   };
 }

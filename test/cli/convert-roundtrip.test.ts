@@ -76,7 +76,8 @@ describe('convert, then decode: the same tasks as decoding the original', () => 
     const original = await decoded(input);
     expect(original.text).toMatch(/COMPLETION NOT CAPTURED/);
     for (const format of ['sct', 'jsonl']) {
-      const out = join(dir, `dext.${format}`);
+      // Not dext.sct: convert refuses to write over its input.
+      const out = join(dir, `dext-converted.${format}`);
       expect((await runScsitrace('convert', '--format', format, input, '-o', out)).code).toBe(0);
       const again = await decoded(out);
       expect(again.text).toBe(original.text);

@@ -39,7 +39,7 @@ testRule(rule, {
         b.wait(50_000_000);
         readTask(b, 0, 8);
       },
-      errors: [{ messageId: 'pending', severity: 'error', message: 'submitted 50.02 ms before the end' }],
+      errors: [{ messageId: 'pending', severity: 'error', message: 'submitted 50 ms before the end' }],
     },
     {
       name: 'past its own timeout',

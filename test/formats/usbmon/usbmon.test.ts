@@ -70,7 +70,7 @@ describe('usbmon damage', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([
       `scsitrace: ${join(dir, 'bad.txt')}: at byte 0x${offset.toString(16)}: not a usbmon text line: data word "5553424" is not hex bytes; line skipped`,
-      `scsitrace: ${join(dir, 'bad.txt')}: read 1223 records; skipped 55 bytes in 1 damaged regions and 1 bad records`,
+      `scsitrace: ${join(dir, 'bad.txt')}: read 1,223 records; skipped 55 bytes in 1 damaged region and 1 bad record`,
     ]);
   });
 
