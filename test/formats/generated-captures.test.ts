@@ -8,12 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pcapFile, pcapngFile } from '../helpers/pcap.js';
 import { darwinBotCapture, darwinUasCapture } from '../helpers/usb-darwin.js';
+import { fcoeCapture } from '../helpers/fcoe.js';
 
 const DARWIN = 266;
 
 export const GENERATED: { file: string; bytes: () => Uint8Array }[] = [
   { file: 'usb-darwin-bot.pcapng', bytes: () => pcapngFile(darwinBotCapture(), { interfaces: [{ linkType: DARWIN }] }) },
   { file: 'usb-darwin-uas.pcap', bytes: () => pcapFile(darwinUasCapture(), { linkType: DARWIN }) },
+  { file: 'fcoe-fcp.pcapng', bytes: () => pcapngFile(fcoeCapture(), { interfaces: [{ linkType: 1, tsresol: 9 }] }) },
 ];
 
 describe('generated capture fixtures', () => {

@@ -3,14 +3,12 @@
  * decoded by scsitrace and by tshark must agree command by command; every difference has a
  * named reason checked against the capture's own records.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PacketContainerReader, type CapturedPacket } from '../../../src/formats/pcap/container.js';
 import { LinkType, parseUsbPcap, parseUsbmon, type UrbEvent } from '../../../src/formats/pcap/link.js';
 import { parseUsbDarwin } from '../../../src/formats/usb/darwin.js';
-import { newReadStats } from '../../../src/model/stats.js';
 import type { TaskJson } from '../../../src/report/task-view.js';
-import { compare, decodeJson, liveOracle, readOracle, summarise, tsharkAvailable, type Comparison, type Difference, type OracleRecord } from '../pcap/oracle.js';
+import { compare, decodeJson, liveOracle, packetsByFrame, readOracle, summarise, tsharkAvailable, type Comparison, type Difference, type OracleRecord } from '../pcap/oracle.js';
 
 const DIR = 'traces';
 /**
@@ -30,21 +28,11 @@ const REQUEST_SENSE = 0x03;
 /** Every packet of a capture as the URB it carries, by 1-based frame number. */
 function urbsByFrame(path: string): Map<number, UrbEvent> {
   const urbs = new Map<number, UrbEvent>();
-  const reader = new PacketContainerReader(
-    {
-      start() {},
-      event() {},
-      dropped() {},
-      packet(p: CapturedPacket) {
-        const darwin = p.linkType === LinkType.UsbDarwin ? parseUsbDarwin(p.data, p.originalLength) : undefined;
-        const urb = darwin ? ('urb' in darwin ? darwin.urb : undefined) : p.linkType === LinkType.UsbPcap ? parseUsbPcap(p.data) : parseUsbmon(p.data, p.linkType === LinkType.UsbLinuxMmapped);
-        if (urb) urbs.set(p.index + 1, urb);
-      },
-    },
-    newReadStats(),
-  );
-  reader.push(readFileSync(path));
-  reader.end();
+  for (const [frame, p] of packetsByFrame(path)) {
+    const darwin = p.linkType === LinkType.UsbDarwin ? parseUsbDarwin(p.data, p.originalLength) : undefined;
+    const urb = darwin ? ('urb' in darwin ? darwin.urb : undefined) : p.linkType === LinkType.UsbPcap ? parseUsbPcap(p.data) : parseUsbmon(p.data, p.linkType === LinkType.UsbLinuxMmapped);
+    if (urb) urbs.set(frame, urb);
+  }
   return urbs;
 }
 
