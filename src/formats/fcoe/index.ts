@@ -20,6 +20,8 @@ import { CrcState, Eof, FCtl, parseFcoe, type FcFrame } from './frame.js';
 
 interface Exchange {
   taskId: bigint;
+  /** ABTS answered with BA_ACC: the exchange is over, a late FCP_RSP for it belongs to nothing. */
+  aborted?: boolean;
   lun: number;
   startNs: number;
   /** FCP_DATA payload bytes seen, either way. */
@@ -34,6 +36,12 @@ interface Nexus {
   target: number;
   targetId: bigint;
   exchanges: Map<number, Exchange>;
+  /**
+   * OX_IDs reused while their earlier exchange had no FCP_RSP (aborted, or ended by a reset):
+   * how many times, so that each exchange keeps a task id of its own (FCP-4 leaves OX_ID reuse to
+   * the originator, and Linux's libfc hands out the lowest free one).
+   */
+  reuses: Map<number, number>;
   /** ABTS sent, by OX_ID, waiting for BA_ACC / BA_RJT. */
   aborts: Map<number, { timeNs: number; taskId?: bigint; lun: number }>;
 }
@@ -120,7 +128,7 @@ export class FcoeDecoder {
     const key = initiator * 0x1000000 + target;
     let n = this.nexuses.get(key);
     if (!n && create && this.nexuses.size < MAX_NEXUSES) {
-      n = { index: this.allocateIndex(), initiator, target, targetId: this.targetIndex(target), exchanges: new Map(), aborts: new Map() };
+      n = { index: this.allocateIndex(), initiator, target, targetId: this.targetIndex(target), exchanges: new Map(), reuses: new Map(), aborts: new Map() };
       this.nexuses.set(key, n);
       this.nexusCount++;
     }
@@ -142,8 +150,9 @@ export class FcoeDecoder {
         const n = this.nexusOf(f, true);
         if (!n) return;
         const lun = decodeLun(c.lun);
-        const taskId = (BigInt(n.index) << 32n) | BigInt(f.oxId);
-        if (n.exchanges.size >= MAX_EXCHANGES_PER_NEXUS && !n.exchanges.has(f.oxId)) return;
+        if (n.exchanges.has(f.oxId)) n.reuses.set(f.oxId, ((n.reuses.get(f.oxId) ?? 0) + 1) & 0xffff);
+        else if (n.exchanges.size >= MAX_EXCHANGES_PER_NEXUS) return;
+        const taskId = (BigInt(n.index) << 32n) | BigInt(((n.reuses.get(f.oxId) ?? 0) << 16) | f.oxId);
         if (c.taskManagement) {
           const tmf = { name: tmfName(c.taskManagement), kind: tmfKind(c.taskManagement) };
           n.exchanges.set(f.oxId, { taskId, lun, startNs: at.timeNs, dataBytes: 0, tmf });
@@ -172,6 +181,10 @@ export class FcoeDecoder {
         if (!n || !x) {
           if (!this.noted.orphan) this.events.note(at, `FCP: FCP_RSP for OX_ID 0x${f.oxId.toString(16)} from ${hex6(f.sId)}, whose FCP_CMND is not in the capture`);
           this.noted.orphan = true;
+          return;
+        }
+        if (x.aborted) {
+          this.events.note(at, `FCP: FCP_RSP for OX_ID 0x${f.oxId.toString(16)} from ${hex6(f.sId)} after its exchange was aborted (BA_ACC); it completes nothing`);
           return;
         }
         n.exchanges.delete(f.oxId);
@@ -224,7 +237,8 @@ export class FcoeDecoder {
     const accepted = f.rCtl === Bls.BaAcc;
     // BA_RJT payload byte 1 is the reason code (FC-FS-3 15.3.3.4).
     const reason = !accepted && f.payload.length >= 2 ? f.payload[1]! : 0xff;
-    if (accepted) n.exchanges.delete(f.oxId);
+    const x = accepted ? n.exchanges.get(f.oxId) : undefined;
+    if (x) x.aborted = true;
     this.events.hba(at, {
       kind: HbaEventKind.TaskAbort,
       phase: 'completed',

@@ -138,6 +138,42 @@ describe('FCP exchanges over FCoE', () => {
     expect(new Set(tasks.map((t) => t.submit.taskId)).size).toBe(2);
   });
 
+  it('gives an OX_ID used again after an exchange that got no FCP_RSP (ended by a LUN reset) a task id of its own', () => {
+    // As Linux's libfc does: the lowest free OX_ID, again and again.
+    const l = new FcpLink(INITIATOR, TARGET);
+    l.command(1, fcpCmnd({ lun: 1, cdb: FCP_CDB.read10(0, 8), dl: 4096, read: true }));
+    l.command(2, fcpCmnd({ lun: 1, cdb: [], dl: 0, tmf: 0x10 }));
+    l.response(2, l.newRxId(), fcpRsp({ rspCode: 0 }));
+    l.command(1, fcpCmnd({ lun: 1, cdb: FCP_CDB.testUnitReady, dl: 0 }));
+    l.response(1, l.newRxId(), fcpRsp({ status: 2, sense: fixedSense(6, 0x29, 0x03) }));
+    l.command(1, fcpCmnd({ lun: 1, cdb: FCP_CDB.testUnitReady, dl: 0 }));
+    l.response(1, l.newRxId(), fcpRsp({}));
+    const events = read(l.packets);
+    const submits = events.filter((e) => e.kind === 'submit');
+    expect(submits.map((e) => e.kind === 'submit' && Number(e.tag))).toEqual([1, 1, 1]);
+    // The READ that never got an answer keeps its id; the later exchanges (one after the other) share another.
+    const ids = submits.map((e) => (e.kind === 'submit' ? e.taskId : -1n));
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(ids[2]).toBe(ids[1]);
+    const tasks = tasksOf(events);
+    expect(tasks.map((t) => [t.submit.cdb[0], t.complete?.status ?? null])).toEqual([
+      [0x00, 2],
+      [0x00, 0],
+      [0x28, null],
+    ]);
+  });
+
+  it('completes nothing with an FCP_RSP that comes after BA_ACC aborted its exchange', () => {
+    const l = new FcpLink(INITIATOR, TARGET);
+    const rx = l.newRxId();
+    l.command(1, fcpCmnd({ cdb: FCP_CDB.read10(0, 8), dl: 4096, read: true }));
+    l.abort(1, rx, 'acc');
+    l.response(1, rx, fcpRsp({}));
+    const events = read(l.packets);
+    expect(tasksOf(events)[0]?.complete).toBeUndefined();
+    expect(notes(events).some((n) => n.includes('after its exchange was aborted (BA_ACC)'))).toBe(true);
+  });
+
   it('maps FCP_CMND fields: task attribute, bidirectional data, flat-space LUNs', () => {
     const l = new FcpLink(INITIATOR, TARGET);
     l.command(1, fcpCmnd({ lun: 300, cdb: FCP_CDB.write10(0, 1), dl: 512, read: true, write: true, attribute: 1 }));

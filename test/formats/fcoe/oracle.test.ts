@@ -1,6 +1,7 @@
 /**
- * The FCoE capture built from the standards (test/helpers/fcoe.ts) decoded by scsitrace and by
- * tshark must agree exchange by exchange: SCSI commands field by field (CDB, LUN, OX_ID,
+ * FCoE captures decoded by scsitrace and by tshark must agree exchange by exchange: the capture
+ * built from the standards (test/helpers/fcoe.ts) and a real one of Linux's fcoe initiator and
+ * the LIO tcm_fc target under QEMU (scripts/capture-fcoe-qemu.sh). Compared: SCSI commands field by field (CDB, LUN, OX_ID,
  * FCP_DL, status, residual, sense, response time), task management and ABTS against the HBA
  * events. Every difference has a named reason checked against the capture's bytes.
  */
@@ -14,8 +15,10 @@ import type { TaskJson } from '../../../src/report/task-view.js';
 import { compare, decodeJson, liveOracle, packetsByFrame, readOracle, summarise, tsharkAvailable, type OracleRecord } from '../pcap/oracle.js';
 import { readFileSync } from 'node:fs';
 
-const CAPTURE = 'traces/fcoe-fcp.pcapng';
-const ORACLE = 'traces/fcoe-fcp.oracle.jsonl';
+const CAPTURES = [
+  { name: 'fcoe-fcp', file: 'traces/fcoe-fcp.pcapng', minCommands: 20 },
+  { name: 'fcoe-linux', file: 'traces/fcoe-linux.pcap', minCommands: 120 },
+] as const;
 
 interface FcpRecord extends OracleRecord {
   kind: 'command' | 'tmf' | 'abts';
@@ -62,8 +65,8 @@ function explain(field: string, ours: unknown, theirs: unknown, t: TaskJson, o: 
   return undefined;
 }
 
-function check(name: string, oracle: FcpRecord[], tasks: TaskJson[], hba: HbaEvent[]): void {
-  const packets = packetsByFrame(CAPTURE);
+function check(name: string, capture: string, oracle: FcpRecord[], tasks: TaskJson[], hba: HbaEvent[]): void {
+  const packets = packetsByFrame(capture);
   const commands = oracle.filter((o) => o.kind === 'command');
   const c = compare(tasks, commands);
   const byFrame = new Map(tasks.map((t) => [t.record + 1, t]));
@@ -111,27 +114,29 @@ function check(name: string, oracle: FcpRecord[], tasks: TaskJson[], hba: HbaEve
   expect(c.matched).toBe(commands.length);
 }
 
-function ours(): { tasks: Promise<TaskJson[]>; hba: HbaEvent[] } {
-  const events = decodeCapture(readFileSync(CAPTURE));
-  return { tasks: decodeJson(CAPTURE).then((r) => r.tasks), hba: events.filter((e): e is HbaEvent => e.kind === 'hba') };
+function ours(capture: string): { tasks: Promise<TaskJson[]>; hba: HbaEvent[] } {
+  const events = decodeCapture(readFileSync(capture));
+  return { tasks: decodeJson(capture).then((r) => r.tasks), hba: events.filter((e): e is HbaEvent => e.kind === 'hba') };
 }
 
-describe('FCoE capture agrees with tshark', () => {
+describe.each(CAPTURES)('$name capture agrees with tshark', ({ name, file, minCommands }) => {
+  const oraclePath = file.replace(/\.pcap(ng)?$/, '.oracle.jsonl');
+
   it('has the capture and its oracle', () => {
-    expect(existsSync(CAPTURE)).toBe(true);
-    expect(existsSync(ORACLE)).toBe(true);
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(oraclePath)).toBe(true);
   });
 
   it('matches the checked-in tshark oracle exchange by exchange', async () => {
-    const oracle = readOracle(ORACLE) as FcpRecord[];
-    expect(oracle.filter((o) => o.kind === 'command').length).toBeGreaterThanOrEqual(20);
-    const { tasks, hba } = ours();
-    check('fcoe-fcp vs checked-in oracle', oracle, await tasks, hba);
+    const oracle = readOracle(oraclePath) as FcpRecord[];
+    expect(oracle.filter((o) => o.kind === 'command').length).toBeGreaterThanOrEqual(minCommands);
+    const { tasks, hba } = ours(file);
+    check(`${name} vs checked-in oracle`, file, oracle, await tasks, hba);
   });
 
   it('matches tshark run live on the same capture', async () => {
     if (!tsharkAvailable()) return; // CI=true makes a missing tshark an error above
-    const { tasks, hba } = ours();
-    check('fcoe-fcp vs live tshark', liveOracle('scripts/tshark-oracle-fcp.mjs', CAPTURE) as FcpRecord[], await tasks, hba);
+    const { tasks, hba } = ours(file);
+    check(`${name} vs live tshark`, file, liveOracle('scripts/tshark-oracle-fcp.mjs', file) as FcpRecord[], await tasks, hba);
   });
 });
