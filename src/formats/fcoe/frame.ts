@@ -3,6 +3,7 @@
  * it carries (FC-FS-3 9-10): from the EtherType's payload to a frame header and its payload.
  * Pure functions over the packet bytes; a frame is a view, nothing is copied.
  */
+import * as zlib from 'node:zlib';
 
 /** FC-BB-5 7.8: version (4 bits), 100 reserved bits, SOF; the trailer is CRC, EOF, 3 reserved. */
 export const FCOE_HEADER_LENGTH = 14;
@@ -165,8 +166,17 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+/** zlib's CRC-32 where Node has it (20.15 and later): some 15 times faster than the loop below. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** CRC-32 (IEEE 802.3, reflected 0xEDB88320) of bytes[start, end). */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (nativeCrc32) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+  return crc32Js(bytes, start, end);
+}
+
+/** The same CRC in JavaScript, for Node versions without zlib.crc32. */
+export function crc32Js(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let c = 0xffffffff;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

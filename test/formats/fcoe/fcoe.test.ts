@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crc32, parseFcoe } from '../../../src/formats/fcoe/frame.js';
+import { crc32, crc32Js, parseFcoe } from '../../../src/formats/fcoe/frame.js';
 import { sniffFormat } from '../../../src/formats/index.js';
 import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { DataDirection, GapAffects, HbaEventKind, HbaEventPhase, ServiceResponse, TaskAttribute, type TraceEvent } from '../../../src/model/events.js';
@@ -25,6 +25,14 @@ function readExchange(l: FcpLink, oxId: number, data: Uint8Array, rsp = fcpRsp({
 
 describe('FCoE frames (FC-BB-5) and FC frame headers', () => {
   const pdu = (o: Partial<Parameters<typeof fcoePdu>[0]> = {}) => fcoePdu({ rCtl: 0x06, dId: 0x010201, sId: 0x010101, type: 0x08, fCtl: F.firstSeq | F.endSeq | F.si, oxId: 0x1234, rxId: 0xffff, payload: fcpCmnd({ cdb: FCP_CDB.testUnitReady, dl: 0 }), ...o });
+
+  it('computes CRC-32 as Ethernet does, natively and in JavaScript alike', () => {
+    const check = new TextEncoder().encode('123456789');
+    expect(crc32(check)).toBe(0xcbf43926);
+    expect(crc32Js(check)).toBe(0xcbf43926);
+    const b = Uint8Array.from({ length: 2200 }, (_, i) => (i * 31 + 7) & 0xff);
+    for (const [from, to] of [[0, 0], [3, 4], [5, 2117], [0, 2200]] as const) expect(crc32(b, from, to)).toBe(crc32Js(b, from, to));
+  });
 
   it('reads the frame header fields and checks the CRC', () => {
     const r = parseFcoe(pdu(), 0, pdu().length);
@@ -80,7 +88,7 @@ describe('FCP exchanges over FCoE', () => {
   it('turns the generated session into tasks: LUNs, tags, directions, data, residuals, sense, latency', () => {
     const events = decodeCapture(pcapngFile(fcoeCapture(), { interfaces: [{ linkType: 1, tsresol: 9 }] }));
     expect(diagnostics(events)).toEqual([]);
-    const tasks = tasksOf(events).map(taskJson);
+    const tasks = tasksOf(events).map((t) => taskJson(t));
     const byTag = new Map(tasks.map((t) => [t.tag, t]));
     expect(tasks).toHaveLength(21);
     expect(new Set(tasks.map((t) => t.targetLabel))).toEqual(new Set(['20:00:52:54:00:12:34:57']));

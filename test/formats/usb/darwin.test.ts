@@ -82,7 +82,7 @@ describe('USB mass storage in LINKTYPE_USB_DARWIN captures', () => {
   it('reads Bulk-Only commands with data, residue, REQUEST SENSE, a stalled data phase, a phase error and an aborted read', () => {
     const events = decodeCapture(pcapngFile(darwinBotCapture(), { interfaces: [{ linkType: DARWIN }] }));
     expect(events.filter((e) => e.kind === 'diagnostic')).toEqual([]);
-    const tasks = tasksOf(events).map(taskJson);
+    const tasks = tasksOf(events).map((t) => taskJson(t));
     const byTag = new Map(tasks.map((t) => [t.tag, t]));
     expect(tasks).toHaveLength(27);
     // The keyboard's interrupt transfers are not a storage device.
@@ -102,7 +102,7 @@ describe('USB mass storage in LINKTYPE_USB_DARWIN captures', () => {
   it('reads UAS with READ/WRITE READY, Sense IUs, a stalled data-in pipe, a Response IU and ABORT TASK', () => {
     const events = decodeCapture(pcapFile(darwinUasCapture(), { linkType: DARWIN }));
     expect(events.filter((e) => e.kind === 'diagnostic')).toEqual([]);
-    const tasks = tasksOf(events).map(taskJson);
+    const tasks = tasksOf(events).map((t) => taskJson(t));
     const byTag = new Map(tasks.map((t) => [t.tag, t]));
     expect(byTag.get(3)).toMatchObject({ statusCode: 2, sense: { key: 6, asc: 0x29 } });
     expect(byTag.get(8)).toMatchObject({ command: 'READ(10)', bytesTransferred: 8192 });
@@ -174,7 +174,7 @@ describe('USB mass storage in LINKTYPE_USB_DARWIN captures', () => {
     h.bulkOut(0x02, cbw(2, 18, true, CDB.requestSense(18)));
     h.bulkIn(0x81, 18, Uint8Array.from(fixedSense(2, 0x04, 0x01)));
     h.bulkIn(0x81, 13, csw(2, 0, 0));
-    const [failed] = tasksOf(decodeCapture(pcapFile(h.packets, { linkType: DARWIN }))).map(taskJson).filter((t) => t.tag === 1);
+    const [failed] = tasksOf(decodeCapture(pcapFile(h.packets, { linkType: DARWIN }))).map((t) => taskJson(t)).filter((t) => t.tag === 1);
     expect(failed).toMatchObject({ statusCode: 2, sense: { key: 2, asc: 4, ascq: 1 } });
   });
 });
