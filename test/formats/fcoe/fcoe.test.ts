@@ -121,6 +121,22 @@ describe('FCP exchanges over FCoE', () => {
     expect(hba.map((e) => e.kind === 'hba' && e.detail)).toContain('FCP LOGICAL UNIT RESET LUN 0: task management function complete');
   });
 
+  it.each([
+    [0x02, HbaEventKind.TaskAbort, 'ABORT TASK SET'],
+    [0x04, HbaEventKind.TaskAbort, 'CLEAR TASK SET'],
+    [0x20, HbaEventKind.TargetReset, 'TARGET RESET'],
+    [0x40, HbaEventKind.HardwareCommand, 'CLEAR ACA'],
+  ])('maps task management flags 0x%s to an HBA event kind, its failure RSP_CODE to a status', (flags, kind, name) => {
+    const l = new FcpLink(INITIATOR, TARGET);
+    l.command(9, fcpCmnd({ lun: 2, cdb: [], dl: 0, tmf: flags }));
+    l.response(9, l.newRxId(), fcpRsp({ rspCode: 0x05 }));
+    const hba = read(l.packets).filter((e) => e.kind === 'hba');
+    expect(hba.map((e) => e.kind === 'hba' && [e.hbaKind, e.phase, e.status, e.arg1, e.detail])).toEqual([
+      [kind, HbaEventPhase.Issued, 0, 2n, `FCP ${name} LUN 2 (OX_ID 0x9)`],
+      [kind, HbaEventPhase.Completed, 5, 2n, `FCP ${name} LUN 2: task management function failed`],
+    ]);
+  });
+
   it('reads untagged FCoE, Linux cooked captures (SLL) and big-endian pcapng alike', () => {
     const l = new FcpLink(INITIATOR, TARGET);
     readExchange(l, 1, new Uint8Array(4096));
