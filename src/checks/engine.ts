@@ -32,6 +32,8 @@ export interface Finding {
   command?: string;
   /** Message id within the rule. */
   messageId: string;
+  /** Finer grouping within the rule (the group's subject, e.g. the rejected command's name). */
+  subject?: string;
 }
 
 export interface FindingGroup {
@@ -58,6 +60,8 @@ export interface CheckResult {
   luns: LunSummary[];
   /** Whether the capture is complete: what its sources said they lost, and the tasks that touches. */
   capture: CaptureReport;
+  /** Every finding in the order found, when the checker was made with keepFindings. */
+  findings?: Finding[];
 }
 
 export interface LunSummary {
@@ -79,13 +83,22 @@ export interface CheckOptions {
   /** Only these rules (ids); default all. */
   enable?: string[];
   disable?: string[];
-  /** Examples kept per group (default 5). */
+  /** Examples kept per group (default 5; Infinity keeps every finding in its group). */
   maxExamples?: number;
+  /**
+   * Called with every finding as it is found, fully formatted: how SARIF and JSON output list
+   * every finding in flat memory (they write each one out instead of keeping it).
+   */
+  onFinding?: (finding: Finding) => void;
+  /** Keep every finding in CheckResult.findings (memory grows with the findings; for small traces and tests). */
+  keepFindings?: boolean;
   /** Rules to use instead of the registry (tests). */
   rules?: readonly Rule[];
 }
 
 export interface Checker {
+  /** Ids of the enabled rules, in registry order. */
+  readonly rules: readonly string[];
   push(events: TraceEvent[]): void;
   /** Starts a new trace: ends the current one (its never-completed tasks), resets per-trace state. */
   startFile(file: string): void;
@@ -116,6 +129,8 @@ export function selectRules(options: Pick<CheckOptions, 'enable' | 'disable' | '
 export function createChecker(options: CheckOptions = {}): Checker {
   const rules = selectRules(options);
   const maxExamples = options.maxExamples ?? 5;
+  const onFinding = options.onFinding;
+  const kept: Finding[] | undefined = options.keepFindings ? [] : undefined;
   const config = options.constraints;
   const usesSegments = rules.some((r) => r.meta.usesSegments);
 
@@ -212,8 +227,9 @@ export function createChecker(options: CheckOptions = {}): Checker {
       }
     }
     group.count++;
-    if (group.examples.length >= maxExamples) return;
-    // Only kept examples pay for message formatting and CDB decoding.
+    const example = group.examples.length < maxExamples;
+    if (!example && !onFinding && !kept) return;
+    // Only findings someone keeps or writes out pay for message formatting and CDB decoding.
     const template = rule.meta.messages[r.messageId];
     if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown message id "${r.messageId}"`);
     const taskId = r.taskId ?? r.task?.taskId;
@@ -230,7 +246,10 @@ export function createChecker(options: CheckOptions = {}): Checker {
     if (taskId !== undefined) finding.taskId = taskId;
     if (r.task) finding.command = decodeCdb(r.task.cdb).summary;
     if (file !== undefined) finding.file = file;
-    group.examples.push(finding);
+    if (r.subject !== undefined) finding.subject = r.subject;
+    if (example) group.examples.push(finding);
+    kept?.push(finding);
+    onFinding?.(finding);
   }
 
   function startTrace(): void {
@@ -288,7 +307,10 @@ export function createChecker(options: CheckOptions = {}): Checker {
       for (const t of left) if (gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId)) capture.tasksWithoutCompletion++;
       addLedgerToReport(capture, gaps, file);
     }
-    for (const h of onEnd) h!(left, lastOrigin);
+    // The end of the trace is its latest time: a capture's events need not come in time order
+    // (iSCSI connections interleave; an answer can be read before its command).
+    const end = state.lastTimeNs > lastOrigin.timeNs ? { ...lastOrigin, timeNs: state.lastTimeNs } : lastOrigin;
+    for (const h of onEnd) h!(left, end);
     for (const info of allLuns()) {
       if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined && info.writeCacheVolatile === undefined) continue;
       const s: LunSummary = { targetId: info.targetId, lun: info.lun };
@@ -335,7 +357,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       switch (ev.kind) {
         case 'submit': {
           state.tasks++;
-          state.lastTimeNs = ev.timeNs;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
           lastOrigin = ev;
           const info = lunInfo(ev.targetId, ev.lun);
           facts.lunInfo = info;
@@ -350,7 +372,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
           break;
         }
         case 'complete': {
-          state.lastTimeNs = ev.timeNs;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
           lastOrigin = ev;
           const r = matcher.complete(ev);
           if (r.kind === 'task') {
@@ -369,7 +391,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
         }
         case 'hba':
           state.hbaEventsSeen = true;
-          state.lastTimeNs = ev.timeNs;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
           lastOrigin = ev;
           for (const h of onHba) h!(ev);
           break;
@@ -406,6 +428,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
   }
 
   return {
+    rules: rules.map((r) => r.meta.id),
     push,
     startFile(path: string): void {
       endTrace();
@@ -420,7 +443,9 @@ export function createChecker(options: CheckOptions = {}): Checker {
       const sorted = [...groups.values()].sort(
         (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId) || b.count - a.count || (a.subject ?? '').localeCompare(b.subject ?? ''),
       );
-      return { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture: { ...capture, examples: [...capture.examples] } };
+      const result: CheckResult = { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture: { ...capture, examples: [...capture.examples] } };
+      if (kept) result.findings = kept;
+      return result;
     },
   };
 }

@@ -27,6 +27,15 @@ export interface TraceFormat {
    * CRC32C window's WebAssembly memory, so that records are checked where they were read.
    */
   readBuffers?(count: number, bytes: number): Uint8Array[];
-  /** Streams events in batches; damage becomes Diagnostic events, never exceptions. */
+  /**
+   * Streams events in batches; damage becomes Diagnostic events, never exceptions.
+   *
+   * Events come in capture order as far as the input tells it, capture gaps included: a
+   * CaptureGap comes before every event captured after the loss it reports. Consumers (the checker, decode, summary, convert) judge
+   * each event when it comes, against the gaps seen so far: a completion whose submission was
+   * lost is "not captured" only if the gap came first. A reader that learns of a loss only
+   * from what follows it (the os_log reader, from sequence numbers) holds those events back,
+   * in bounded memory, until it knows where its gaps go.
+   */
   read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TraceEvent[]>;
 }

@@ -28,3 +28,14 @@ export function formatBytes(n: number): string {
   }
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
+
+/**
+ * A wall-clock instant (ns since the Unix epoch) as ISO 8601, or null when unknown (0) or beyond
+ * what a Date can show (readers flag absurd clocks, but a formatter must never throw).
+ */
+export function formatWallClock(ns: bigint): string | null {
+  if (ns <= 0n) return null;
+  const ms = Number(ns / 1_000_000n);
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}

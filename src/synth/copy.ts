@@ -2,7 +2,7 @@ import { DataDirection } from '../model/events.js';
 import * as cdb from './cdb.js';
 import { ioLatency, Timeout, type DiskModel } from './device.js';
 import type { DmaPath, TaskDma } from './dma.js';
-import { CHUNK_BYTES, fileContent, staleContent, strayContent, type Digest, type Media } from './media.js';
+import { CHUNK_BYTES, staleContent, strayContent, type Digest, type Media } from './media.js';
 import { PageScatter, PAGE_BYTES, type AddressPolicy, type SegmentLimits } from './memory.js';
 import { mix32 } from './prng.js';
 import type { Sim, TaskPlan } from './sim.js';
@@ -47,6 +47,8 @@ export interface CopyConfig {
   /** Journal writes every this many bytes of file data (0: none). */
   journalEveryBytes: number;
   readBack: boolean;
+  /** Progress: bytes copied (and verified), of the total. */
+  onProgress?: (done: number, total: number) => void;
   /**
    * Where the source file is read from: this volume (its reads are in the trace, the default),
    * or another disk, read at `bytesPerNs`, whose reads this controller never sees; the buffer
@@ -115,10 +117,7 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   // Source below 2 TiB (READ(10)); the destination lands past 2 TiB (WRITE(16)/READ(16)).
   const source = layout(sim, bytes, 0x0a00_0000 + rng.below(0x100_0000) * 8, rng.int(1, 3), bs);
   const dest = layout(sim, bytes, 0x1_2000_0000 + rng.below(0x100_0000) * 8, rng.int(1, 2), bs);
-  for (const e of source) {
-    const first = e.fileOffset / CHUNK_BYTES;
-    media.preload(e.lba, Array.from({ length: e.bytes / CHUNK_BYTES }, (_, i) => fileContent(c.seed, SOURCE_FILE, first + i)));
-  }
+  for (const e of source) media.placeFile(e.lba, SOURCE_FILE, e.fileOffset / CHUNK_BYTES, e.bytes / CHUNK_BYTES);
 
   let readIssued = 0;
   let readDone = 0;
@@ -131,20 +130,24 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   let journalSeq = 0;
   let lastWriteLba = 0;
   const writes: Array<{ lba: number; bytes: number }> = [];
+  const work = c.readBack ? 2 * bytes : bytes;
+  let verified = 0;
 
-  /** What reached the medium: the host's data, except where the DMA fetched from elsewhere. */
-  const landedData = (host: number[], sg: { astray: Array<number | undefined>; pages: number[] }): number[] =>
-    host.map((h, i) => {
+  /**
+   * What reached the medium for chunk i of a write when it is not the host's data: what sat at
+   * the address the DMA fetched from instead (a truncated SGL element, or a list's page that
+   * `landed` says went astray); undefined when the right data landed.
+   */
+  const landedAt =
+    (sg: { astray: Array<number | undefined>; pages: number[] }) =>
+    (i: number): number | undefined => {
       const astray = sg.astray[i];
-      if (astray !== undefined && !c.landed) return strayContent(c.seed, astray);
-      return c.landed?.(sg.pages[i]!) ?? h;
-    });
+      if (astray !== undefined) return strayContent(c.seed, astray);
+      return sg.pages.length > 0 ? c.landed?.(sg.pages[i]!) : undefined;
+    };
   /** What a read leaves in the buffer: the medium's data, except where the DMA went elsewhere and the buffer kept what it held. */
-  const readData = (lba: number, n: number, astray: Array<number | undefined>): Digest => {
-    const got = media.read(lba, n / CHUNK_BYTES);
-    if (!astray.some((a) => a !== undefined)) return got.digest;
-    return media.digest(got.contents.map((content, i) => (astray[i] === undefined ? content : staleContent(c.seed, astray[i]!))));
-  };
+  const readData = (lba: number, n: number, astray: Array<number | undefined>): Digest =>
+    media.read(lba, n / CHUNK_BYTES, astray.length > 0 ? (i) => (astray[i] === undefined ? undefined : staleContent(c.seed, astray[i]!)) : undefined).digest;
 
   const issueRead = (): void => {
     const r = mapRange(source, readIssued, Math.min(readAhead, c.read.maxBytes), bs);
@@ -176,9 +179,7 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   const issueWrite = (): void => {
     const r = mapRange(dest, written, Math.min(c.write.maxBytes, readDone - written), bs);
     const sg = mapTask(scatter, c.write, r.bytes, written / bytes);
-    const first = written / CHUNK_BYTES;
-    const host: number[] = [];
-    for (let i = 0; i < sg.bytes / CHUNK_BYTES; i++) host.push(fileContent(c.seed, SOURCE_FILE, first + i));
+    const digest = media.writeFile(r.lba, SOURCE_FILE, written / CHUNK_BYTES, sg.bytes / CHUNK_BYTES, landedAt(sg));
     sim.submit({
       cdb: cdb.rw(true, r.lba, sg.bytes / bs),
       direction: DataDirection.ToDevice,
@@ -186,11 +187,12 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
       ...sg.plan,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, sg.bytes, true, sim.inFlight),
-      digest: { lba: r.lba, data: media.write(r.lba, host, landedData(host, sg)), ...c.digest },
+      digest: { lba: r.lba, data: digest, ...c.digest },
     });
     writes.push({ lba: r.lba, bytes: sg.bytes });
     lastWriteLba = r.lba;
     written += sg.bytes;
+    c.onProgress?.(written, work);
     sinceFlush += sg.bytes;
     sinceJournal += sg.bytes;
   };
@@ -201,6 +203,7 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
     journalAt = (journalAt + pages * (PAGE_BYTES / bs)) % JOURNAL_BLOCKS;
     const sg = mapTask(scatter, c.write, pages * PAGE_BYTES, written / bytes);
     const host = Array.from({ length: sg.bytes / CHUNK_BYTES }, () => mix32(c.seed, 0x10c, journalSeq++));
+    const landed = landedAt(sg);
     sim.submit({
       cdb: cdb.rw(true, lba, sg.bytes / bs),
       direction: DataDirection.ToDevice,
@@ -208,7 +211,7 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
       ...sg.plan,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, sg.bytes, true, sim.inFlight),
-      digest: { lba, data: media.write(lba, host, landedData(host, sg)), ...c.digest },
+      digest: { lba, data: media.write(lba, host, host.map((h, i) => landed(i) ?? h)), ...c.digest },
     });
     sinceFlush += sg.bytes;
     sinceJournal = 0;
@@ -265,6 +268,8 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
       latencyNs: ioLatency(rng, wr.bytes, false, sim.inFlight),
       digest: { lba: wr.lba, data: readData(wr.lba, wr.bytes, sg.astray), ...(c.digest?.chunkPages ? { chunkPages: c.digest.chunkPages } : {}) },
     });
+    verified += wr.bytes;
+    c.onProgress?.(bytes + verified, work);
   }
   sim.waitIdle();
 }

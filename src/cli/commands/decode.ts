@@ -12,7 +12,8 @@ import { UsageError, describeOffset } from '../../model/errors.js';
 import type { OpenedTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { LineOutput, useColor } from '../output.js';
+import { LineOutput } from '../output.js';
+import { plural } from '../../model/units.js';
 import { inputOptions, type CliContext } from '../context.js';
 
 /** Completions without a submission are worth a warning each, up to a point. */
@@ -95,7 +96,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
   const text = o.format === 'text';
   const details = o.segments === true || o.withEvents === true;
-  const colors = text && useColor(ctx.stdout);
+  const colors = text && ctx.useColor(ctx.stdout);
   const out = new LineOutput(ctx.stdout);
   const scratch = newTaskLine();
   let printed = 0;
@@ -147,9 +148,9 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const orphan = (ev: { offset: number; index: number; timeNs: number; taskId: bigint | number }, alreadyCompleted: boolean) => {
     if (++orphans <= MAX_ORPHAN_WARNINGS) {
       const lost = !alreadyCompleted && st.gaps.lostBefore(ev.timeNs, GapAffects.Submissions) !== undefined;
-      ctx.warn(
-        `${describeOffset(ev.offset, ev.index)}: completion for unknown task id ${ev.taskId}${alreadyCompleted ? ' (already completed)' : ''}${lost ? ' (a capture gap before it may have lost its submission)' : ''}`,
-      );
+      // Not an orphan when a gap before it may hold its submission: the capture lost it.
+      const what = lost ? `completion for task id ${ev.taskId}, whose submission was not captured (a capture gap before it may have lost it)` : `completion for unknown task id ${ev.taskId}${alreadyCompleted ? ' (already completed)' : ''}`;
+      ctx.warn(`${describeOffset(ev.offset, ev.index)}: ${what}`);
     }
   };
   /** Marks a line that never completed whose completion a capture gap may have swallowed. */
@@ -298,9 +299,9 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
       await settle();
       if (st.gaps.count) {
         const lost = st.gaps.totals().lost;
-        const what = (Object.keys(lost) as Array<keyof typeof lost>).filter((k) => k !== 'unknown' && lost[k] > 0).map((k) => `${lost[k]} ${lost[k] === 1 ? k.slice(0, -1) : k}`);
+        const what = (Object.keys(lost) as Array<keyof typeof lost>).filter((k) => k !== 'unknown' && lost[k] > 0).map((k) => plural(lost[k], k.slice(0, -1), k));
         ctx.warn(
-          `${trace.path}: the capture is incomplete: ${st.gaps.count} capture gap${st.gaps.count === 1 ? '' : 's'}${what.length ? ` (${what.join(', ')} lost)` : ''}${gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${st.notCaptured} task${st.notCaptured === 1 ? '' : 's'} not captured`,
+          `${trace.path}: the capture is incomplete: ${plural(st.gaps.count, 'capture gap')}${what.length ? ` (${what.join(', ')} lost)` : ''}${gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${plural(st.notCaptured, 'task')} not captured`,
         );
       }
     },

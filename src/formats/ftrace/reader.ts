@@ -9,6 +9,8 @@ import {
   type Diagnostic,
   type TaskCompleted,
   type TraceEvent,
+  GapAffects,
+  GapUnit,
 } from '../../model/events.js';
 import { describeOffset } from '../../model/errors.js';
 import { EMPTY_SEGMENTS } from '../../model/segments.js';
@@ -81,6 +83,7 @@ export class FtraceDecoder extends LineDecoder {
   private scsiLines = 0;
 
   protected override finish(out: TraceEvent[]): void {
+    this.settle();
     this.releaseHeader(undefined);
     for (const dev of this.devices.values()) {
       for (const p of dev.pending.filter((x) => x.timedOut)) this.closeTimedOut(dev, p);
@@ -91,20 +94,93 @@ export class FtraceDecoder extends LineDecoder {
   }
 
   override overlong(offset: number, bytes: number): void {
+    this.settle();
     this.stats.damagedRegions++;
     this.stats.skippedBytes += bytes;
     this.emit(this.diag(offset, `line of ${bytes} bytes is too long for a trace line; skipped`, bytes));
   }
 
+  /**
+   * Lines come here one by one. An event line is held until the next line shows whether it
+   * continues it: text pasted from mail is hard-wrapped, and a continuation (a line that starts
+   * no event) is joined back while that makes a better event (see Held).
+   */
   override line(text: string, offset: number): void {
-    const parsed = parseScsiTraceLine(text);
-    if (parsed === undefined) return;
+    const kind = lineKind(text);
+    if (kind === 'continuation' && this.pending) {
+      if (this.pending.extend(text)) return;
+    }
+    this.settle();
+    if (kind === 'blank') return;
+    if (kind === 'lost') {
+      this.lostEvents(text, offset);
+      return;
+    }
+    if (kind === 'continuation') {
+      // Text that continues nothing: only a mangled tracepoint line matters.
+      if (NEAR_MISS.test(text)) this.unreadable(text, offset, 'a line that looks like part of a SCSI tracepoint event but starts no event');
+      return;
+    }
+    this.pending = new Held(text, offset);
+  }
+
+  private pending: Held | undefined;
+
+  /** The held line is complete: read it. */
+  private settle(): void {
+    const h = this.pending;
+    if (!h) return;
+    this.pending = undefined;
+    if (h.parsed === undefined) {
+      if (NEAR_MISS.test(h.text)) this.unreadable(h.text, h.offset, 'a line that looks like a SCSI tracepoint event but is not one (mangled event name or timestamp?)');
+      return;
+    }
+    this.event(h.parsed, h.offset, h.text.length);
+  }
+
+  private unreadable(text: string, offset: number, what: string): void {
+    const index = this.scsiLines++;
+    this.stats.skippedRecords++;
+    this.stats.skippedBytes += text.length;
+    this.stats.damagedRegions++;
+    this.emit(this.diag(offset, `${what}; line skipped`, text.length, index, 1));
+  }
+
+  /** "CPU:2 [LOST 123 EVENTS]" (tracefs) or "CPU:2 [123 EVENTS DROPPED]" (trace-cmd): the ring buffer overran. */
+  private lostEvents(text: string, offset: number): void {
+    const m = LOST.exec(text)!;
+    const lost = Number(m[2] ?? m[3]);
+    this.emit({
+      kind: 'gap',
+      offset,
+      index: this.scsiLines,
+      timeNs: this.lastTimeNs,
+      endNs: this.lastTimeNs,
+      lost: Number.isSafeInteger(lost) ? lost : 0,
+      unit: GapUnit.Records,
+      affects: GapAffects.All,
+      detail: `ftrace ring buffer of CPU ${m[1]} overran: ${m[2] ?? m[3]} events lost`,
+    });
+  }
+
+  /**
+   * SCSI tracepoint events that did not come as text (trace-cmd's binary trace.dat): each
+   * goes the way a parsed line goes. `bytes` is the record's size in the input.
+   */
+  events(records: Iterable<{ event: ScsiTraceLine | string; offset: number; bytes: number }>, out: TraceEvent[] = []): TraceEvent[] {
+    this.out = out;
+    for (const r of records) this.event(r.event, r.offset, r.bytes, 'record');
+    return out;
+  }
+
+  /** One SCSI tracepoint event, or why its line or record could not be read. */
+  private event(parsed: ScsiTraceLine | string, offset: number, bytes: number, unit = 'line'): void {
     const index = this.scsiLines++;
     if (typeof parsed === 'string') {
       this.stats.skippedRecords++;
-      this.stats.skippedBytes += text.length;
+      this.stats.skippedBytes += bytes;
       this.stats.damagedRegions++;
-      this.emit(this.diag(offset, `${parsed}; line skipped`, text.length, index, 1));
+      this.emit(this.diag(offset, `${parsed}; ${unit} skipped`, bytes, index, 1));
       return;
     }
     this.stats.records++;
@@ -394,3 +470,112 @@ export function readFtrace(chunks: AsyncIterable<Uint8Array>, stats: ReadStats =
 export function decodeFtrace(text: string | Uint8Array, stats: ReadStats = newReadStats()): TraceEvent[] {
   return decodeWhole(new FtraceDecoder(stats), text);
 }
+
+/** Tokens only SCSI tracepoint text has: a line with one that reads as no event is damage. */
+const NEAR_MISS = /scsi_dispatch|scsi_eh_|host_no=|cmnd=\(|prot_op=|driver_tag=/;
+/** Problems that mean the line stopped early, not that it read wrong. */
+const INCOMPLETE = /without \w+=|ends inside/;
+/** The ring buffer's loss report (kernel/trace/trace.c, trace-cmd). */
+const LOST = /^CPU:\s*(\d+)\s*\[(?:LOST (\d+) EVENTS|(\d+) EVENTS DROPPED)\]/;
+/** The tracer's "TIMESTAMP:" column, which every event line has (and no continuation). */
+const HEAD = /(?:^|\s)\d+(?:\.\d{1,9})?:(?:\s|$)/;
+/** Lines a hard-wrapped event is at most re-joined from, and their length. */
+const MAX_JOINED_LINES = 16;
+const MAX_JOINED_BYTES = 8192;
+
+function lineKind(text: string): 'blank' | 'lost' | 'head' | 'continuation' {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  if (i === text.length || text.charCodeAt(i) === 35) return 'blank'; // '#'
+  if (text.startsWith('CPU:', i) && LOST.test(text.slice(i))) return 'lost';
+  return HEAD.test(text) ? 'head' : 'continuation';
+}
+
+/** How much of an event a parse read: a joined line must read more to be kept. */
+function score(p: ScsiTraceLine | string | undefined): number {
+  if (p === undefined) return 0;
+  // A line that only lacks its end (a field or a closing parenthesis not reached yet) may still
+  // be completed by the next; one that read something wrong cannot.
+  if (typeof p === 'string') return INCOMPLETE.test(p) ? 2 : 1;
+  let n = 10;
+  for (const v of [p.cdbHex, p.result, p.sense, p.rtn, p.driverTag, p.dataSgl, p.protSgl, p.protOp, p.opcodeName]) if (v !== undefined) n++;
+  return n;
+}
+
+/** A line read as an event, or a problem: cut-short text (unclosed parentheses) is a problem. */
+function readEvent(text: string): ScsiTraceLine | string | undefined {
+  const parsed = parseScsiTraceLine(text);
+  if (parsed === undefined) return parsed;
+  // Tracepoint text never nests parentheses: a line ending in one closed all it opened.
+  if (text.charCodeAt(text.length - 1) === 41) return parsed;
+  if (/=\s*$/.test(text)) return 'the line ends inside a field (cut short?)';
+  let depth = 0;
+  for (let i = text.indexOf(': ') + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+  }
+  return depth !== 0 ? 'the line ends inside parentheses (cut short?)' : parsed;
+}
+
+/** Whether text ends, or starts, at a whole token of tracepoint output (so a wrap ate a space). */
+const WHOLE_END = /(?:^|\s)(?:[\w-]+=\S*[^\s(]|[0-9a-fA-F]{2}|-|[A-Z][A-Z0-9_]*|\S*\))$/;
+const WHOLE_START = /^(?:[A-Za-z_]\w*=|[0-9a-fA-F]{2}(?:\)|\s|$)|-(?:\s|$)|\(|[A-Z][A-Z0-9_]*(?:\s|$))/;
+
+/**
+ * An event line held until the next line shows whether it continues it. Mail clients wrap at a
+ * space and drop it (or keep it at the line's end, format=flowed); `fold` cuts anywhere. Each
+ * junction is read both ways when it is ambiguous, and a few readings are kept until later lines
+ * tell them apart (a cut inside "driver=D|RIVER_OK" reads as well either way until the closing
+ * parenthesis comes). The line is extended only while that reads better.
+ */
+class Held {
+  /** Readings, best first. */
+  private readings: { text: string; parsed: ScsiTraceLine | string | undefined; score: number }[];
+  private lines = 1;
+
+  constructor(
+    text: string,
+    readonly offset: number,
+  ) {
+    const parsed = readEvent(text);
+    this.readings = [{ text, parsed, score: score(parsed) }];
+  }
+
+  get text(): string {
+    return this.readings[0]!.text;
+  }
+
+  get parsed(): ScsiTraceLine | string | undefined {
+    return this.readings[0]!.parsed;
+  }
+
+  /** Joins `next` when it makes a better event (or may, for an event still incomplete). */
+  extend(next: string): boolean {
+    const first = this.readings[0]!;
+    if (this.lines >= MAX_JOINED_LINES || first.text.length + next.length > MAX_JOINED_BYTES) return false;
+    const joined: typeof this.readings = [];
+    for (const r of this.readings) {
+      const left = r.text;
+      const texts = /\s$/.test(left) || /^\s/.test(next) ? [`${left.trimEnd()} ${next.trimStart()}`] : WHOLE_END.test(left) && WHOLE_START.test(next) ? [`${left} ${next}`, left + next] : [left + next, `${left} ${next}`];
+      for (const text of texts) {
+        const parsed = readEvent(text);
+        joined.push({ text, parsed, score: score(parsed) });
+      }
+    }
+    joined.sort((x, y) => y.score - x.score); // stable: preferred readings first among equals
+    const best = joined[0]!;
+    const complete = first.parsed !== undefined && typeof first.parsed !== 'string';
+    // A complete event takes a continuation only if it reads more (sense=() wrapped onto the
+    // next line); an incomplete one (a problem, or a timestamp with no event yet) takes it while
+    // it is not worse.
+    const prefixOnly = first.parsed === undefined && /\d:\s*$/.test(first.text);
+    if (complete ? best.score <= first.score : best.score < first.score || (first.parsed === undefined && best.parsed === undefined && !prefixOnly)) return false;
+    this.readings = joined.filter((r) => r.score === best.score).slice(0, MAX_READINGS);
+    this.lines++;
+    return true;
+  }
+}
+
+/** Readings of an ambiguous wrapped event kept at once. */
+const MAX_READINGS = 4;

@@ -117,7 +117,11 @@ export interface Pdu {
 
 export interface PduHandler {
   pdu(pdu: Pdu, at: PacketRef): void;
-  /** Framing lost: bytes skipped while looking for the next PDU. */
+  /**
+   * Framing lost and found again (or given up at the end): `skippedBytes` were skipped. With a
+   * reason, the stream contradicted itself (damage or a broken peer) at `at`; without one, the
+   * loss follows from a capture gap already reported, or from joining mid-stream.
+   */
   lost(skippedBytes: number, at: PacketRef, why: string): void;
 }
 
@@ -128,10 +132,117 @@ export interface Digests {
 
 /** Bytes held while looking for a PDU boundary; past this the oldest are given up. */
 const RESYNC_WINDOW = 2 * 1024 * 1024;
+/**
+ * Largest data segment believed while looking for a PDU boundary when no Login was captured:
+ * the default MaxBurstLength (RFC 7143 13.13), which bounds every Data-In and solicited
+ * Data-Out PDU of a session that kept the default, and the MaxRecvDataSegmentLength that Linux's
+ * initiator declares. Once a Login is seen, the receiver's declared MaxRecvDataSegmentLength
+ * (RFC 7143 13.12) is the bound instead.
+ */
+export const UNNEGOTIATED_MAX_DATA_SEGMENT = 262144;
+/** RFC 7143 13.12: MaxRecvDataSegmentLength when a side does not declare one. */
+export const DEFAULT_MAX_RECV_DATA_SEGMENT = 8192;
+/** The 24-bit DataSegmentLength field's largest value. */
+const MAX_DATA_SEGMENT_FIELD = 0xffffff;
+/** Post-header bytes of a PDU kept, so that framing can be redone if its length proves wrong. */
+const RETAIN_BYTES = 256 * 1024;
+/** Header candidates waiting for the bytes that confirm them, at most. */
+const MAX_UNDECIDED = 32;
+/** Packet marks kept for held bytes; beyond this neighbours merge (times get coarser, never lost). */
+const MAX_MARKS = 4096;
+
+const REJECT = 0;
+const UNDECIDED = 1;
+const CONFIRMED = 2;
+
+/** Bytes held in order with the packet each run came from, so replayed PDUs keep their times. */
+class HeldBytes {
+  buf = new Uint8Array(0);
+  /** Logical position of buf[0]: positions kept outside stay valid when the buffer compacts. */
+  origin = 0;
+  /**
+   * Stream offset (bytes of the direction since the capture's first, gaps counted) minus logical
+   * position. Held bytes are always contiguous in the stream (never across a gap).
+   */
+  streamDelta = 0;
+  start = 0;
+  end = 0;
+  /** Absolute positions in buf where a run from another packet begins. */
+  marks: { pos: number; at: PacketRef }[] = [];
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  append(d: Uint8Array, at: PacketRef, stream: number): void {
+    if (d.length === 0) return;
+    if (this.end === this.start) this.streamDelta = stream - (this.origin + this.end);
+    if (this.end + d.length > this.buf.length) {
+      const live = this.end - this.start;
+      const need = live + d.length;
+      if (need <= this.buf.length) this.buf.copyWithin(0, this.start, this.end);
+      else {
+        const next = new Uint8Array(Math.max(need, this.buf.length * 2, 4096));
+        next.set(this.buf.subarray(this.start, this.end), 0);
+        this.buf = next;
+      }
+      for (const m of this.marks) m.pos = Math.max(0, m.pos - this.start);
+      this.origin += this.start;
+      this.end = live;
+      this.start = 0;
+    }
+    const last = this.marks[this.marks.length - 1];
+    if (!last || last.at !== at) {
+      if (this.marks.length >= MAX_MARKS) this.marks.splice(1, 1);
+      this.marks.push({ pos: this.end, at });
+    }
+    this.buf.set(d, this.end);
+    this.end += d.length;
+  }
+
+  /** Forgets bytes before absolute position `pos`. */
+  dropBefore(pos: number): void {
+    this.start = Math.min(Math.max(pos, this.start), this.end);
+    let i = 0;
+    while (i + 1 < this.marks.length && this.marks[i + 1]!.pos <= this.start) i++;
+    if (i > 0) this.marks.splice(0, i);
+  }
+
+  /** Stream offset of buf[i]. */
+  streamAt(i: number): number {
+    return i + this.origin + this.streamDelta;
+  }
+
+  /** The runs from absolute position `from` on, each with its packet and stream offset. */
+  runs(from: number): { bytes: Uint8Array; at: PacketRef; stream: number }[] {
+    const out: { bytes: Uint8Array; at: PacketRef; stream: number }[] = [];
+    for (let i = 0; i < this.marks.length; i++) {
+      const s = Math.max(this.marks[i]!.pos, from);
+      const e = i + 1 < this.marks.length ? this.marks[i + 1]!.pos : this.end;
+      if (e > s) out.push({ bytes: this.buf.subarray(s, e), at: this.marks[i]!.at, stream: this.streamAt(s) });
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.origin += this.end;
+    this.start = 0;
+    this.end = 0;
+    this.marks = [];
+  }
+}
+
+interface PduStart {
+  at: PacketRef;
+  op: number;
+  dataLength: number;
+}
 
 /**
  * One direction's PDU framer. `locked` when it knows where PDUs start (stream seen from its
- * SYN, or found again); otherwise it scans for a BHS followed by another plausible BHS.
+ * SYN, or found again); otherwise it scans for a BHS that the next BHS confirms. Bytes are never
+ * joined across a capture gap, and a PDU whose data segment length proves wrong (no header where
+ * it ends, or the stream ends inside it) is reported, and its bytes searched for the next PDU.
  */
 export class PduFramer {
   private locked: boolean;
@@ -144,10 +255,22 @@ export class PduFramer {
   private dataHave = 0;
   private dataKeep = 0;
   private dataLength = 0;
-  private scan: Uint8Array = new Uint8Array(0);
-  /** Where the scan buffer's bytes started being skipped, for reporting. */
+  /** While unlocked: the bytes searched for a PDU header. */
+  private scan = new HeldBytes();
+  /** Absolute positions in scan below this have been judged. */
+  private scanChecked = 0;
+  /** Candidate headers whose confirmation needs more bytes (absolute positions in scan). */
+  private undecided: number[] = [];
+  /** Bytes skipped since framing was lost, not yet reported. */
   private skipped = 0;
   private lostWhy = '';
+  private lostAt: PacketRef | undefined;
+  /** The current PDU's post-header bytes, kept while they fit and arrive without a gap. */
+  private retained = new HeldBytes();
+  private retainable = false;
+  private current: PduStart | undefined;
+  /** The last whole PDU, when its post-header bytes are all in `retained`. */
+  private lastPdu: PduStart | undefined;
   pdus = 0;
   /** Run once before the next PDU header: how a login's end switches digests on. */
   beforeNextHeader: (() => void) | undefined;
@@ -156,9 +279,24 @@ export class PduFramer {
    * the header digest too, recognised by its CRC32C (RFC 7143 12.1).
    */
   digestsKnown = false;
+  /**
+   * The MaxRecvDataSegmentLength the receiving side declared at login (RFC 7143 13.12); undefined
+   * when no Login was captured.
+   */
+  maxDataSegment: number | undefined;
   private triedDataDigest = false;
   /** Data segment length of the last PDU: a data digest, if any, followed it. */
   private lastDataLength = 0;
+  /** Bytes of this direction so far (gaps counted): where the next byte lies in the stream. */
+  private streamPos = 0;
+  /** Stream offset of the header being read. */
+  private hdrStream = 0;
+  /**
+   * Every PDU is a whole number of 4-byte words (RFC 7143 11.2: BHS, AHS, digests, padded
+   * data), so all PDUs of a stream start at the same offset modulo 4; known once one PDU start
+   * is (TCP gives exact hole lengths, so it survives gaps). Candidates elsewhere are not PDUs.
+   */
+  private alignment: number | undefined;
 
   constructor(
     private readonly handler: PduHandler,
@@ -174,33 +312,68 @@ export class PduFramer {
 
   /** The stream's first byte is next (seen from its SYN): it starts with a BHS. */
   streamStart(): void {
-    if (this.pdus === 0 && this.scan.length === 0 && this.skipped === 0) this.locked = true;
+    if (this.pdus === 0 && this.scan.length === 0 && this.skipped === 0) {
+      this.locked = true;
+      this.alignment = this.streamPos % 4;
+    }
   }
 
-  /** The stream lost bytes: finish nothing, find the next PDU by content. */
-  gap(length: number, at: PacketRef, why: string): void {
+  /**
+   * Between PDUs, when what follows cannot be framed from what is known (a login whose answer
+   * the capture lost: header digests may be on), find the next PDU by content instead, where the
+   * header digest shows itself. Not damage: nothing is reported.
+   */
+  searchFromHere(): void {
+    if (!this.locked || this.rest > 0 || this.hdrHave > 0) return;
+    this.locked = false;
+    this.scan.clear();
+    this.scanChecked = 0;
+    this.undecided = [];
+  }
+
+  /** The stream lost `length` bytes: finish nothing across it, find the next PDU by content. */
+  gap(length: number, at: PacketRef): void {
     if (this.locked && this.rest > 0 && this.hdrHave === 0 && length <= this.rest && this.data === undefined) {
-      // The hole lies inside bulk data we skip anyway: framing survives.
+      // The hole lies inside bulk data we skip anyway: framing survives (TCP says how much is
+      // missing), but the kept bytes now have a hole and can never be searched again.
       this.rest -= length;
+      this.streamPos += length;
+      this.retainable = false;
+      this.retained.clear();
+      if (this.rest === 0) this.finish(at);
       return;
     }
+    this.streamPos += length;
+    if (this.lostWhy) this.reportLost(at, '; a capture gap followed before the next PDU was found');
+    // Never join bytes across the hole: what was held before it is given up.
+    this.skipped += this.scan.length + length;
+    this.scan.clear();
+    this.scanChecked = 0;
+    this.undecided = [];
     this.locked = false;
     this.hdrHave = 0;
+    this.hdrNeed = BHS_LENGTH;
     this.rest = 0;
     this.data = undefined;
-    this.skipped += length;
-    // The gap itself is reported by the connection; skipping to the next PDU follows from it.
-    this.lostWhy = '';
-    void at;
-    void why;
+    this.retainable = false;
+    this.retained.clear();
+    this.lastPdu = undefined;
   }
 
   bytes(d: Uint8Array, at: PacketRef): void {
+    const stream = this.streamPos;
+    this.streamPos += d.length;
+    this.feed(d, at, stream);
+  }
+
+  /** Bytes whose first is at `stream` in the stream: new ones, or held ones found to be PDUs. */
+  private feed(d: Uint8Array, at: PacketRef, stream: number): void {
     let p = 0;
     while (p < d.length) {
       if (!this.locked) {
-        p = this.resync(d, p, at);
-        continue;
+        this.scan.append(d.subarray(p), at, stream + p);
+        this.search(at, false);
+        return;
       }
       if (this.rest > 0) {
         const n = Math.min(this.rest, d.length - p);
@@ -209,6 +382,7 @@ export class PduFramer {
           this.data.set(d.subarray(p, p + take), this.dataHave);
           this.dataHave += take;
         }
+        if (this.retainable) this.retained.append(d.subarray(p, p + n), at, stream + p);
         this.rest -= n;
         p += n;
         if (this.rest === 0) this.finish(at);
@@ -218,7 +392,9 @@ export class PduFramer {
         const f = this.beforeNextHeader;
         this.beforeNextHeader = undefined;
         f();
+        continue; // it may have set framing aside (see searchFromHere)
       }
+      if (this.hdrHave === 0) this.hdrStream = stream + p;
       const take = Math.min(this.hdrNeed - this.hdrHave, d.length - p);
       this.hdr.set(d.subarray(p, p + take), this.hdrHave);
       this.hdrHave += take;
@@ -232,29 +408,104 @@ export class PduFramer {
           this.digests.data = true;
           this.hdr.copyWithin(0, 4, BHS_LENGTH);
           this.hdrHave = BHS_LENGTH - 4;
+          this.hdrStream += 4;
           continue;
         }
+        const op = this.hdr[0]! & 0x3f;
         if (!plausibleBhs(this.hdr, 0)) {
-          // Framing is wrong (or the peer is broken): search again from the byte after.
-          this.locked = false;
-          this.lostWhy = `implausible PDU header (opcode 0x${(this.hdr[0]! & 0x3f).toString(16)})`;
-          this.scan = this.hdr.slice(1, BHS_LENGTH);
-          this.skipped += 1;
-          this.hdrHave = 0;
-          continue;
+          const prev = this.lastPdu;
+          if (prev && prev.dataLength > 0) {
+            // Either this header is damaged or the PDU before it claimed the wrong length:
+            // search again from the end of that PDU's header, through the bytes it claimed.
+            this.unlock(prev.at, `no PDU header where the data segment of the PDU before it ends (that PDU: opcode 0x${hex(prev.op)}, data segment length ${prev.dataLength}; found bytes with opcode 0x${hex(op)})`);
+            for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at, r.stream);
+            this.scan.append(this.hdr.subarray(0, BHS_LENGTH), at, this.hdrStream);
+          } else {
+            this.unlock(at, `implausible PDU header (opcode 0x${hex(op)})`);
+            this.skipped += 1;
+            this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at, this.hdrStream + 1);
+          }
+          this.scan.append(d.subarray(p), at, stream + p);
+          this.search(at, false);
+          return;
         }
+        const dsl = dataSegmentLength(this.hdr);
+        const max = this.maxDataSegment ?? MAX_DATA_SEGMENT_FIELD;
+        if (dsl > max) {
+          this.unlock(at, `PDU header (opcode 0x${hex(op)}) claims a data segment of ${dsl} bytes, more than the ${max} that the receiver declared in MaxRecvDataSegmentLength at login (RFC 7143 13.12)`);
+          this.skipped += 1;
+          this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at, this.hdrStream + 1);
+          this.scan.append(d.subarray(p), at, stream + p);
+          this.search(at, false);
+          return;
+        }
+        this.alignment = this.hdrStream % 4;
         const extra = this.hdr[4]! * 4 + (this.digests.header ? 4 : 0);
         if (extra > 0) {
           this.hdrNeed = BHS_LENGTH + extra;
           continue;
         }
       }
-      this.startData();
+      this.startData(at);
       if (this.rest === 0) this.finish(at);
     }
   }
 
-  private startData(): void {
+  /**
+   * End of this direction's stream (`closed`: its sender closed it with a FIN, so every byte it
+   * sent was on the wire). A PDU that the stream ends inside is reported when the stream was
+   * closed or when the bytes it claimed hold other PDUs (its length was wrong: those are read);
+   * a capture that merely stops inside a PDU is not damage.
+   */
+  end(at: PacketRef, closed: boolean): void {
+    if (this.locked && (this.rest > 0 || this.hdrHave > 0) && this.current) {
+      const cur = this.current;
+      const inHeader = this.rest === 0 && this.hdrHave > 0;
+      if (inHeader) {
+        if (closed) this.handler.lost(this.hdrHave, at, `the stream ends (FIN) inside a PDU header (${this.hdrHave} of ${this.hdrNeed} bytes)`);
+      } else {
+        const replay = this.retainable && this.retained.length > 0 && this.findIn(this.retained) >= 0;
+        if (closed || replay) {
+          const why = `PDU with opcode 0x${hex(cur.op)} claims a data segment of ${cur.dataLength} bytes, but the stream ${closed ? 'ends (FIN)' : 'ends'} ${this.rest} bytes short of it${replay ? ' and PDU headers lie inside it' : ''}`;
+          if (replay) {
+            this.unlock(cur.at, why);
+            for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at, r.stream);
+          } else {
+            this.handler.lost(this.retained.length, cur.at, why);
+          }
+        }
+      }
+    }
+    if (!this.locked && this.scan.length > 0) this.search(at, true);
+    if (this.lostWhy) this.reportLost(at, `; no PDU found in the ${this.skipped + this.scan.length} bytes after it`);
+  }
+
+  private unlock(at: PacketRef, why: string): void {
+    if (this.lostWhy) this.reportLost(at, '');
+    this.locked = false;
+    this.lostWhy = why;
+    this.lostAt = at;
+    this.hdrHave = 0;
+    this.hdrNeed = BHS_LENGTH;
+    this.rest = 0;
+    this.data = undefined;
+    this.lastPdu = undefined;
+    this.scan.clear();
+    this.scanChecked = 0;
+    this.undecided = [];
+  }
+
+  private reportLost(at: PacketRef, tail: string): void {
+    const why = this.lostWhy + tail;
+    const where = this.lostAt ?? at;
+    const skipped = this.skipped;
+    this.lostWhy = '';
+    this.lostAt = undefined;
+    this.skipped = 0;
+    this.handler.lost(skipped, where, why);
+  }
+
+  private startData(at: PacketRef): void {
     const dsl = dataSegmentLength(this.hdr);
     this.dataLength = dsl;
     const padded = (dsl + 3) & ~3;
@@ -263,6 +514,9 @@ export class PduFramer {
     this.dataKeep = keepsData(op) ? Math.min(dsl, MAX_KEPT_DATA) : 0;
     this.data = this.dataKeep > 0 ? new Uint8Array(this.dataKeep) : undefined;
     this.dataHave = 0;
+    this.current = { at, op, dataLength: dsl };
+    this.retained.clear();
+    this.retainable = this.rest <= RETAIN_BYTES;
   }
 
   private finish(at: PacketRef): void {
@@ -277,6 +531,7 @@ export class PduFramer {
     this.hdrNeed = BHS_LENGTH;
     this.data = undefined;
     this.lastDataLength = this.dataLength;
+    this.lastPdu = this.retainable ? this.current : undefined;
     this.pdus++;
     this.handler.pdu(pdu, at);
   }
@@ -288,64 +543,138 @@ export class PduFramer {
   }
 
   /**
-   * Appends to the scan buffer and looks for a BHS whose successor is also a BHS (or which
-   * ends exactly where the bytes seen so far end). Returns how much of d was consumed.
+   * Whether a PDU header can start at q of b[..end]: rejected, confirmed (the header its length
+   * points at is plausible too; at the end of the stream, it ends exactly there), or
+   * undecided until more bytes come. Learns digests on the way when no login said.
    */
-  private resync(d: Uint8Array, p: number, at: PacketRef): number {
-    const joined = new Uint8Array(this.scan.length + d.length - p);
-    joined.set(this.scan, 0);
-    joined.set(d.subarray(p), this.scan.length);
-    const consumedAll = d.length;
-    for (let q = 0; q + BHS_LENGTH <= joined.length; q++) {
-      if (!plausibleBhs(joined, q)) continue;
-      if (!this.digestsKnown) {
-        // A header digest shows itself: the CRC32C of BHS + AHS follows them.
-        const h = q + BHS_LENGTH + joined[q + 4]! * 4;
-        this.digests.header = h + 4 <= joined.length && crc32c(joined, q, h) === (joined[h]! | (joined[h + 1]! << 8) | (joined[h + 2]! << 16) | (joined[h + 3]! << 24)) >>> 0;
+  private judge(b: Uint8Array, q: number, end: number, limit: number, atEnd: boolean, stream: number): number {
+    if (this.alignment !== undefined && stream % 4 !== this.alignment) return REJECT;
+    if (!plausibleBhs(b, q) || dataSegmentLength(b, q) > limit) return REJECT;
+    if (!this.digestsKnown) {
+      // A header digest shows itself: the CRC32C of BHS + AHS follows them.
+      const h = q + BHS_LENGTH + b[q + 4]! * 4;
+      this.digests.header = h + 4 <= end && crc32c(b, q, h) === (b[h]! | (b[h + 1]! << 8) | (b[h + 2]! << 16) | (b[h + 3]! << 24)) >>> 0;
+    }
+    let next = q + this.pduLength(b, q);
+    if (!this.digestsKnown && next + BHS_LENGTH <= end && !plausibleBhs(b, next) && dataSegmentLength(b, q) > 0) {
+      // Perhaps a data digest follows the data segment.
+      this.digests.data = !this.digests.data;
+      next = q + this.pduLength(b, q);
+      if (!plausibleBhs(b, next)) this.digests.data = !this.digests.data;
+      next = q + this.pduLength(b, q);
+    }
+    if (next + BHS_LENGTH <= end) return plausibleBhs(b, next) && dataSegmentLength(b, next) <= limit ? CONFIRMED : REJECT;
+    // Ending exactly where the bytes so far end is no proof (bytes inside data do that by
+    // chance): wait for the next header, except at the end of the stream. Commands found late
+    // this way still get the answers read before them (Connection.holdEarly).
+    if (atEnd) return next === end ? CONFIRMED : REJECT;
+    return next - q > RESYNC_WINDOW ? REJECT : UNDECIDED;
+  }
+
+  /** Where the first confirmed header in `held` is, or -1 (a dry run: digest guesses restored). */
+  private findIn(held: HeldBytes): number {
+    const saved = { ...this.digests };
+    const limit = this.maxDataSegment ?? UNNEGOTIATED_MAX_DATA_SEGMENT;
+    let found = -1;
+    for (let q = held.start; q + BHS_LENGTH <= held.end; q++) {
+      if (this.judge(held.buf, q, held.end, limit, true, held.streamAt(q)) === CONFIRMED) {
+        found = q;
+        break;
       }
-      let next = q + this.pduLength(joined, q);
-      if (!this.digestsKnown && next + BHS_LENGTH <= joined.length && !plausibleBhs(joined, next) && dataSegmentLength(joined, q) > 0) {
-        // Perhaps a data digest follows the data segment.
-        this.digests.data = !this.digests.data;
-        next = q + this.pduLength(joined, q);
-        if (!plausibleBhs(joined, next)) this.digests.data = !this.digests.data;
-        next = q + this.pduLength(joined, q);
-      }
-      if (next + BHS_LENGTH <= joined.length) {
-        if (!plausibleBhs(joined, next)) continue;
-      } else if (next !== joined.length) {
-        // Cannot confirm yet. Wait for more unless the window is full.
-        if (joined.length - q < RESYNC_WINDOW) {
-          this.skipped += q;
-          this.scan = joined.slice(q);
-          return consumedAll;
+    }
+    this.digests.header = saved.header;
+    this.digests.data = saved.data;
+    return found;
+  }
+
+  /**
+   * Looks through the held bytes for a header that the next one confirms. A candidate that
+   * cannot be confirmed yet (its claimed end lies beyond what has arrived) does not stop the
+   * search: it waits, bounded, while later candidates are tried, and the first confirmed wins.
+   */
+  private search(at: PacketRef, atEnd: boolean): void {
+    if (this.beforeNextHeader) {
+      // The login ended before the bytes searched: its digests and limits apply to them.
+      const f = this.beforeNextHeader;
+      this.beforeNextHeader = undefined;
+      f();
+    }
+    const s = this.scan;
+    const b = s.buf;
+    const limit = this.maxDataSegment ?? UNNEGOTIATED_MAX_DATA_SEGMENT;
+    let found = -1;
+    const still: number[] = [];
+    const o = s.origin;
+    for (const u of this.undecided) {
+      if (found >= 0) break;
+      const q = u - o;
+      const v = this.judge(b, q, s.end, limit, atEnd, s.streamAt(q));
+      if (v === CONFIRMED) found = q;
+      else if (v === UNDECIDED) still.push(q);
+    }
+    if (found < 0) {
+      let q = Math.max(this.scanChecked - o, s.start);
+      for (; q + BHS_LENGTH <= s.end; q++) {
+        const v = this.judge(b, q, s.end, limit, atEnd, s.streamAt(q));
+        if (v === CONFIRMED) {
+          found = q;
+          break;
         }
-        continue;
+        if (v === UNDECIDED) {
+          if (still.length >= MAX_UNDECIDED) still.shift();
+          still.push(q);
+        }
       }
-      // Found: report what was skipped, then feed the rest through the locked path.
-      this.skipped += q;
-      if (this.skipped > 0) this.handler.lost(this.skipped, at, this.lostWhy);
-      this.skipped = 0;
-      this.lostWhy = '';
-      this.scan = new Uint8Array(0);
+      this.scanChecked = q + o;
+    }
+    if (found >= 0) {
+      // Found: report what was skipped, then feed the rest through the locked path, each run
+      // with the packet it came from.
+      this.skipped += found - s.start;
+      const runs = s.runs(found);
+      if (this.lostWhy) this.reportLost(at, this.skipped ? `; skipped ${this.skipped} bytes to the next PDU` : '');
+      else if (this.skipped > 0) {
+        const skipped = this.skipped;
+        this.skipped = 0;
+        this.handler.lost(skipped, runs[0]?.at ?? at, '');
+      }
+      this.scan = new HeldBytes();
+      this.scanChecked = 0;
+      this.undecided = [];
       this.locked = true;
       this.hdrHave = 0;
       this.hdrNeed = BHS_LENGTH;
       this.rest = 0;
-      this.bytes(joined.subarray(q), at);
-      return consumedAll;
+      for (const r of runs) this.feed(r.bytes, r.at, r.stream);
+      return;
     }
-    // Nothing yet: keep the last 47 bytes (a BHS may start there) within the window.
-    const keep = Math.min(joined.length, BHS_LENGTH - 1);
-    this.skipped += joined.length - keep;
-    this.scan = joined.slice(joined.length - keep);
-    return consumedAll;
+    if (atEnd) {
+      this.skipped += s.length;
+      s.clear();
+      this.scanChecked = 0;
+      this.undecided = [];
+      return;
+    }
+    // Nothing yet: keep what can still start a PDU (undecided candidates, the last 47 bytes),
+    // within the window.
+    let keepFrom = Math.min(still.length ? still[0]! : this.scanChecked - o, this.scanChecked - o);
+    if (s.end - keepFrom > RESYNC_WINDOW) {
+      keepFrom = s.end - RESYNC_WINDOW;
+      while (still.length && still[0]! < keepFrom) still.shift();
+    }
+    this.skipped += Math.max(0, keepFrom - s.start);
+    s.dropBefore(keepFrom);
+    this.undecided = still.map((q) => q + o);
   }
 
-  /** Bytes skipped while unlocked and not yet reported (at end of stream). */
+  /** Bytes skipped while unlocked and not yet reported (for deciding a flow is not iSCSI). */
   pendingSkipped(): number {
     return this.skipped + this.scan.length;
   }
+}
+
+function hex(n: number): string {
+  return n.toString(16);
 }
 
 const EMPTY = new Uint8Array(0);

@@ -6,11 +6,14 @@
 import {
   DataDirection,
   DeliveryStatus,
+  GapAffects,
+  GapUnit,
   HbaEventKind,
   HbaEventPhase,
   ResidualFlag,
   ServiceResponse,
   TaskAttribute,
+  type CaptureGap,
   type TraceEvent,
 } from '../../model/events.js';
 import { decodeLun } from '../../model/lun.js';
@@ -18,8 +21,8 @@ import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import type { ReadStats } from '../../model/stats.js';
 import { cdbLength } from '../../scsi/names.js';
 import { TcpFlag, endpointText, type Endpoint, type TcpSegment } from '../pcap/link.js';
-import { BHS_LENGTH, Op, PduFramer, u32, type Pdu, type PduHandler } from './pdu.js';
-import { TcpHalfStream, type PacketRef, type StreamConsumer } from './tcp.js';
+import { BHS_LENGTH, DEFAULT_MAX_RECV_DATA_SEGMENT, Op, PduFramer, u32, type Pdu, type PduHandler } from './pdu.js';
+import { TcpHalfStream, type PacketRef, type StreamConsumer, type StreamHole } from './tcp.js';
 
 export const ISCSI_DEFAULT_PORT = 3260;
 
@@ -82,6 +85,12 @@ class Half implements StreamConsumer, PduHandler {
   readonly framer: PduFramer;
   sawSyn = false;
   finSeen = false;
+  /** Whether this direction runs initiator → target; undefined until a PDU or the port tells. */
+  toTarget: boolean | undefined;
+  /** Login PDUs seen from this direction; its last one (T bit, FFP next) seen; a gap before that. */
+  loginSeen = false;
+  loginEnded = false;
+  loginLost = false;
 
   constructor(
     readonly conn: Connection,
@@ -104,9 +113,11 @@ class Half implements StreamConsumer, PduHandler {
   bytes(data: Uint8Array, at: PacketRef): void {
     this.framer.bytes(data, at);
   }
-  gap(length: number, at: PacketRef, why: string): void {
-    this.conn.gapSeen(this, length, at, why);
-    this.framer.gap(length, at, why);
+  gap(hole: StreamHole): void {
+    // What this side declared at login may be in the bytes lost.
+    if (!this.loginEnded) this.loginLost = true;
+    this.conn.gapSeen(this, hole);
+    this.framer.gap(hole.length, hole.after);
   }
   pdu(pdu: Pdu, at: PacketRef): void {
     this.conn.pdu(this, pdu, at);
@@ -123,9 +134,20 @@ class Connection {
   targetId = 0n;
   private readonly tasks = new Map<number, TaskState>();
   private readonly tmfs = new Map<number, PendingTmf>();
+  /**
+   * Responses (and status-bearing Data-In) whose command has not been read yet, by ITT. When the
+   * initiator's stream had to be searched again after damage, its commands are read after the
+   * target's answers to them; an answer later in time than its command still completes it.
+   */
+  private readonly early = new Map<number, { at: PacketRef; finish: (t: TaskState) => void }>();
   /** Login response keys seen so far (only the two digest keys are kept). */
   private headerDigestKey = '';
   private dataDigestKey = '';
+  /** MaxRecvDataSegmentLength each side declared at login (RFC 7143 13.12). */
+  private initiatorMaxRecv: number | undefined;
+  private targetMaxRecv: number | undefined;
+  /** Capture gaps seen before the flow proved to be iSCSI, reported once it does (bounded). */
+  private earlyGaps: { half: Half; hole: StreamHole }[] = [];
   probing: boolean;
   abandoned = false;
 
@@ -151,11 +173,65 @@ class Connection {
     this.index = this.demux.allocateIndex();
     this.demux.connectionCount++;
     this.probing = false;
+    const early = this.earlyGaps;
+    this.earlyGaps = [];
+    for (const g of early) this.gapSeen(g.half, g.hole);
   }
 
-  gapSeen(half: Half, length: number, at: PacketRef, why: string): void {
-    if (this.index < 0) return;
-    this.demux.diagnostic(at, `iSCSI connection ${this.index} ${half.src} → ${half.dst}: ${why}`, length);
+  /** Which way a half runs: known from its PDUs' opcodes, else from the iSCSI port. */
+  private direction(half: Half): boolean | undefined {
+    if (half.toTarget !== undefined) return half.toTarget;
+    const port = this.demux.iscsiPort;
+    const srcPort = portOf(half.srcKey);
+    const dstPort = portOf(half.dstKey);
+    if (dstPort === port && srcPort !== port) return true;
+    if (srcPort === port && dstPort !== port) return false;
+    return undefined;
+  }
+
+  /**
+   * A hole in one direction's TCP stream becomes a CaptureGap: what travels that way (commands
+   * and Data-Out, or responses and Data-In) may be missing around it.
+   */
+  gapSeen(half: Half, hole: StreamHole): void {
+    if (this.index < 0) {
+      if (this.earlyGaps.length < 64) this.earlyGaps.push({ half, hole });
+      return;
+    }
+    const toTarget = this.direction(half);
+    const target = toTarget === undefined ? undefined : toTarget ? half.dstKey : half.srcKey;
+    const first = hole.seq >>> 0;
+    const last = (hole.seq + hole.length - 1) >>> 0;
+    const gap: CaptureGap = {
+      kind: 'gap',
+      offset: hole.after.offset,
+      index: hole.after.index,
+      timeNs: hole.before?.timeNs ?? hole.after.timeNs,
+      endNs: hole.after.timeNs,
+      lost: hole.length,
+      unit: GapUnit.Bytes,
+      affects: toTarget === undefined ? GapAffects.All : toTarget ? GapAffects.Submissions : GapAffects.Completions,
+      detail: `iSCSI connection ${this.index} ${half.src} → ${half.dst}: TCP sequence ${first}..${last} (${hole.length} bytes) ${hole.why}`,
+    };
+    if (target !== undefined) gap.targetId = this.demux.targetIndex(target);
+    this.demux.emit(gap);
+  }
+
+  /** The capture is over, or the connection closed: what each direction still holds ends here. */
+  end(at: PacketRef): void {
+    for (const h of this.halves.values()) h.tcp.flush(at);
+    for (const h of this.halves.values()) h.framer.end(at, h.finSeen);
+    for (const [itt, answer] of this.early) this.demux.orphanResponse(answer.at, this.label, itt);
+    this.early.clear();
+  }
+
+  private holdEarly(itt: number, at: PacketRef, finish: (t: TaskState) => void): void {
+    if (this.early.size >= 1024) {
+      const [oldest, answer] = this.early.entries().next().value!;
+      this.early.delete(oldest);
+      this.demux.orphanResponse(answer.at, this.label, oldest);
+    }
+    this.early.set(itt, { at, finish });
   }
 
   /**
@@ -165,7 +241,7 @@ class Connection {
    */
   lost(half: Half, skipped: number, at: PacketRef, why: string): void {
     if (why) {
-      this.demux.diagnostic(at, `iSCSI connection ${this.index} ${half.src} → ${half.dst}: ${why}; skipped ${skipped} bytes to the next PDU`, skipped);
+      this.demux.diagnostic(at, `iSCSI connection ${this.index < 0 ? '(unconfirmed)' : this.index} ${half.src} → ${half.dst}: ${why}`, skipped);
       return;
     }
     const start = half.framer.pdus === 0 && !half.sawSyn;
@@ -186,19 +262,28 @@ class Connection {
       this.abandoned = true;
       return false;
     }
-    if (seg.flags & TcpFlag.FIN) h.finSeen = true;
+    if (seg.flags & TcpFlag.FIN) {
+      h.finSeen = true;
+      h.tcp.fin((seg.seq + seg.payloadLength) >>> 0);
+    }
     if (seg.flags & TcpFlag.ACK) this.halves.get(seg.dst)?.tcp.acked(seg.ack, at);
     return true;
   }
 
   flush(at: PacketRef): void {
-    for (const h of this.halves.values()) h.tcp.flush(at);
+    this.end(at);
   }
 
   pdu(half: Half, pdu: Pdu, at: PacketRef): void {
-    this.confirm();
     const h = pdu.header;
     const op = h[0]! & 0x3f;
+    if (half.toTarget === undefined) {
+      // RFC 7143 11.1.1: initiator opcodes are below 0x20, target opcodes 0x20 and up.
+      half.toTarget = op < 0x20;
+      const other = this.halves.get(half.dstKey);
+      if (other && other.toTarget === undefined) other.toTarget = !half.toTarget;
+    }
+    this.confirm();
     const itt = u32(h, 16);
     const d = this.demux;
     switch (op) {
@@ -225,6 +310,12 @@ class Connection {
           cdb,
           segments: EMPTY_SEGMENTS,
         });
+        const answer = this.early.get(itt);
+        if (answer) {
+          this.early.delete(itt);
+          if (answer.at.timeNs >= at.timeNs) answer.finish(this.tasks.get(itt)!);
+          else d.orphanResponse(answer.at, this.label, itt);
+        }
         return;
       }
       case Op.DataOut: {
@@ -234,30 +325,36 @@ class Connection {
       }
       case Op.DataIn: {
         const t = this.tasks.get(itt);
-        if (!t) return;
-        t.dataBytes += pdu.dataLength;
         const flags = h[1]!;
+        if (t) t.dataBytes += pdu.dataLength;
         if (flags & 0x01) {
           // S bit: status carried in the final Data-In (RFC 7143 11.7.4).
-          this.complete(t, itt, at, ServiceResponse.TaskComplete, h[3]!, flags, u32(h, 44), EMPTY);
+          const status = h[3]!;
+          const residual = u32(h, 44);
+          const finish = (task: TaskState) => this.complete(task, itt, at, ServiceResponse.TaskComplete, status, flags, residual, EMPTY);
+          if (t) finish(t);
+          else this.holdEarly(itt, at, finish);
         }
         return;
       }
       case Op.ScsiResponse: {
         const t = this.tasks.get(itt);
-        if (!t) {
-          d.orphanResponse(at, this.label, itt);
-          return;
-        }
         const response = h[2]!;
+        const status = h[3]!;
+        const flags = h[1]!;
+        const residual = u32(h, 44);
         // Data segment: SenseLength (2 bytes) then sense data (RFC 7143 11.4.7.2).
         let sense = EMPTY;
         if (pdu.data.length >= 2) {
           const senseLength = (pdu.data[0]! << 8) | pdu.data[1]!;
           sense = pdu.data.slice(2, 2 + Math.min(senseLength, 255, pdu.data.length - 2));
         }
-        if (response === 0) this.complete(t, itt, at, ServiceResponse.TaskComplete, h[3]!, h[1]!, u32(h, 44), sense);
-        else this.complete(t, itt, at, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure, h[1]!, u32(h, 44), sense);
+        const finish = (task: TaskState) => {
+          if (response === 0) this.complete(task, itt, at, ServiceResponse.TaskComplete, status, flags, residual, sense);
+          else this.complete(task, itt, at, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure, flags, residual, sense);
+        };
+        if (t) finish(t);
+        else this.holdEarly(itt, at, finish);
         return;
       }
       case Op.TaskMgmtRequest: {
@@ -306,22 +403,36 @@ class Connection {
       case Op.LoginRequest:
       case Op.LoginResponse: {
         const flags = h[1]!;
+        this.readLoginKeys(pdu.data, op === Op.LoginResponse);
         if (op === Op.LoginResponse) {
-          this.readLoginKeys(pdu.data);
           const statusClass = h[36]!;
           if (statusClass !== 0) {
             d.note(at, `iSCSI login on ${this.label} failed: status class ${statusClass}, detail ${h[37]}`);
             return;
           }
         }
+        // Login PDUs carry no digests (RFC 7143 6.2).
         half.framer.digestsKnown = true;
+        half.loginSeen = true;
         if (flags & 0x80 && (flags & 0x03) === 3) {
           // This direction's last login PDU (T bit, next stage Full Feature Phase): the digests
           // the target accepted apply from its next PDU (RFC 7143 6.2, 13.1). Resolved then, so
           // a request captured after its response still finds the answer.
+          half.loginEnded = true;
           half.framer.beforeNextHeader = () => {
-            half.framer.digests.header = /^crc32c$/i.test(this.headerDigestKey);
-            half.framer.digests.data = /^crc32c$/i.test(this.dataDigestKey);
+            const other = this.halves.get(half.dstKey);
+            // Only what the capture has whole is known: keys in a lost login PDU are not.
+            const whole = (side: Half | undefined) => side !== undefined && side.loginEnded && !side.loginLost;
+            const targetSide = op === Op.LoginRequest ? other : half;
+            half.framer.digestsKnown = whole(targetSide);
+            if (whole(targetSide)) {
+              half.framer.digests.header = /^crc32c$/i.test(this.headerDigestKey);
+              half.framer.digests.data = /^crc32c$/i.test(this.dataDigestKey);
+            } else half.framer.searchFromHere();
+            // What this direction may send from now on: the other side's declared
+            // MaxRecvDataSegmentLength, or the default when it declared none (RFC 7143 13.12).
+            const declared = op === Op.LoginRequest ? this.targetMaxRecv : this.initiatorMaxRecv;
+            half.framer.maxDataSegment = whole(other) ? (declared ?? DEFAULT_MAX_RECV_DATA_SEGMENT) : undefined;
           };
         }
         return;
@@ -364,20 +475,36 @@ class Connection {
     });
   }
 
-  private readLoginKeys(data: Uint8Array): void {
+  /** Login keys (RFC 7143 6.2, 13): the digests the target chose, and what each side can receive. */
+  private readLoginKeys(data: Uint8Array, fromTarget: boolean): void {
     if (data.length === 0) return;
     const text = new TextDecoder('latin1').decode(data);
     for (const pair of text.split('\0')) {
       const eq = pair.indexOf('=');
       if (eq < 0) continue;
       const key = pair.slice(0, eq);
-      if (key === 'HeaderDigest') this.headerDigestKey = pair.slice(eq + 1);
-      else if (key === 'DataDigest') this.dataDigestKey = pair.slice(eq + 1);
+      const value = pair.slice(eq + 1);
+      if (key === 'HeaderDigest' && fromTarget) this.headerDigestKey = value;
+      else if (key === 'DataDigest' && fromTarget) this.dataDigestKey = value;
+      else if (key === 'MaxRecvDataSegmentLength' && /^\d{1,8}$/.test(value)) {
+        // 13.12: 512 to 2^24 - 1; a value outside is not a bound we can use.
+        const n = Number(value);
+        if (n >= 512 && n <= 0xffffff) {
+          if (fromTarget) this.targetMaxRecv = n;
+          else this.initiatorMaxRecv = n;
+        }
+      }
     }
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The TCP port of an endpoint key (see Endpoint). */
+function portOf(e: Endpoint): number {
+  if (typeof e === 'number') return e % 65536;
+  return Number(e.slice(e.lastIndexOf(':') + 1));
+}
 
 /** The CDB of a SCSI Command PDU: 16 BHS bytes plus an Extended CDB AHS, cut to its length. */
 export function commandCdb(h: Uint8Array): Uint8Array {
@@ -403,6 +530,8 @@ export function commandCdb(h: Uint8Array): Uint8Array {
 /** Routes TCP segments to iSCSI connections and collects their events. */
 export class IscsiDemux {
   connectionCount = 0;
+  /** The port iSCSI is expected on (told, or the IANA one). */
+  readonly iscsiPort: number;
   /** Connections by their two endpoints, lower one first. */
   private readonly connections = new Map<Endpoint, Map<Endpoint, Connection>>();
   private connectionsOpen = 0;
@@ -416,7 +545,9 @@ export class IscsiDemux {
     private readonly options: IscsiOptions,
     /** Gives each connection a number unique within the capture (shared with USB devices). */
     readonly allocateIndex: () => number,
-  ) {}
+  ) {
+    this.iscsiPort = options.port ?? ISCSI_DEFAULT_PORT;
+  }
 
   targetIndex(endpoint: Endpoint): bigint {
     let t = this.targets.get(endpoint);

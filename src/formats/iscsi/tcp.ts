@@ -12,11 +12,24 @@ export interface PacketRef {
   index: number;
 }
 
+/** Bytes of a stream that the capture does not have. */
+export interface StreamHole {
+  /** Sequence number of the first missing byte (absolute, as on the wire). */
+  seq: number;
+  length: number;
+  /** The packet whose bytes came last before the hole (undefined: none yet). */
+  before: PacketRef | undefined;
+  /** The packet that showed the hole: the first bytes after it, or the one whose tail was cut. */
+  after: PacketRef;
+  /** Why the bytes are missing, for a person. */
+  why: string;
+}
+
 export interface StreamConsumer {
   /** In-order bytes. `data` is only valid during the call. */
   bytes(data: Uint8Array, at: PacketRef): void;
-  /** `length` bytes are missing from the capture before the next bytes(). */
-  gap(length: number, at: PacketRef, why: string): void;
+  /** Bytes are missing from the capture before the next bytes(): never join across it. */
+  gap(hole: StreamHole): void;
 }
 
 interface Held {
@@ -32,6 +45,9 @@ interface Held {
 const MAX_HELD_SEGMENTS = 1024;
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
 
+/** A FIN further than this past the last byte seen is not believed (half the sequence space). */
+const MAX_FIN_HOLE = 2 ** 30;
+
 /** Signed distance a - b in 32-bit sequence space. */
 function seqDiff(a: number, b: number): number {
   return (a - b) | 0;
@@ -46,6 +62,9 @@ export class TcpHalfStream {
   private ackedTo: number | undefined;
   /** Total payload bytes handed on (for statistics). */
   delivered = 0;
+  /** The packet whose bytes were handed on last. */
+  private lastAt: PacketRef | undefined;
+  private finSeq: number | undefined;
 
   constructor(private readonly consumer: StreamConsumer) {}
 
@@ -88,18 +107,36 @@ export class TcpHalfStream {
     }
   }
 
+  /** The sender's FIN: its stream ends before `seq`. */
+  fin(seq: number): void {
+    this.finSeq = seq;
+  }
+
   /** End of input (or connection): give up every hole and hand on what is held. */
   flush(at: PacketRef): void {
     while (this.held.length) this.skipToHeld(at, 'never filled before the end of the capture');
+    // Bytes between the last ones captured and the FIN were sent, and lost by the capture.
+    if (this.finSeq !== undefined && this.nextSeq !== undefined) {
+      const missing = seqDiff(this.finSeq, this.nextSeq);
+      if (missing > 0 && missing < MAX_FIN_HOLE) {
+        this.consumer.gap({ seq: this.nextSeq, length: missing, before: this.lastAt, after: at, why: 'sent before the FIN but missing from the capture' });
+        this.nextSeq = this.finSeq;
+      }
+    }
   }
 
   private deliver(data: Uint8Array, missing: number, at: PacketRef): void {
     if (data.length) {
       this.delivered += data.length;
+      this.lastAt = at;
       this.consumer.bytes(data, at);
     }
-    this.nextSeq = (this.nextSeq! + data.length + missing) >>> 0;
-    if (missing > 0) this.consumer.gap(missing, at, `${missing} bytes cut by the capture's snap length`);
+    const cutAt = (this.nextSeq! + data.length) >>> 0;
+    this.nextSeq = (cutAt + missing) >>> 0;
+    if (missing > 0) {
+      this.consumer.gap({ seq: cutAt, length: missing, before: this.lastAt, after: at, why: "cut by the capture's snap length" });
+      this.lastAt = at;
+    }
   }
 
   private hold(seq: number, data: Uint8Array, missing: number, at: PacketRef): void {
@@ -141,7 +178,7 @@ export class TcpHalfStream {
     const h = this.held[0]!;
     const hole = seqDiff(h.seq, this.nextSeq!);
     if (hole > 0) {
-      this.consumer.gap(hole, h.at, `${hole} bytes ${why}`);
+      this.consumer.gap({ seq: this.nextSeq!, length: hole, before: this.lastAt, after: h.at, why });
       this.nextSeq = h.seq;
     }
     this.drainHeld(undefined);

@@ -28,12 +28,31 @@ export interface ContainerInfo {
   startWallNs: bigint;
 }
 
+/** Packets the capturing system says it dropped (pcapng epb_dropcount, isb_ifdrop + isb_osdrop). */
+export interface DroppedPackets {
+  linkType: number;
+  interfaceId: number;
+  count: number;
+  /** Time of the last thing captured before the loss, and of the first after it (ns since the first packet). */
+  fromNs: number;
+  toNs: number;
+  /** The block that says so. */
+  offset: number;
+  index: number;
+  /** Which statistic said so, for a person. */
+  source: string;
+}
+
 export interface PacketSink {
   /** Called once, just before the first packet. */
   start(info: ContainerInfo): void;
   packet(p: CapturedPacket): void;
   event(e: TraceEvent): void;
+  dropped(d: DroppedPackets): void;
 }
+
+/** 2200-01-01T00:00:00Z in ns: later first-packet times are taken as damage. */
+const LATEST_PLAUSIBLE_WALL_NS = 7_258_118_400n * 1_000_000_000n;
 
 /** Largest record or block accepted: bounds every allocation a length field can cause. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
@@ -82,6 +101,11 @@ interface Interface {
   /** ns from the file's first packet to this interface's first packet; NaN until set. */
   baseOffsetNs: number;
   tsOffsetSec: bigint;
+  /** Drops the last interface statistics block counted (cumulative), and when. */
+  droppedSoFar: number;
+  droppedAtNs: number;
+  /** Time of this interface's last packet. */
+  lastNs: number;
 }
 
 /**
@@ -192,11 +216,21 @@ export class PacketContainerReader {
     this.pending = p >= this.pending.length ? new Uint8Array(0) : this.pending.subarray(p);
   }
 
-  private startIfNeeded(absNs: bigint, format: 'pcap' | 'pcapng'): void {
+  /**
+   * The first packet fixes time 0 and the capture's wall clock. A first packet time outside
+   * 1970-2199 (a damaged timestamp, an absurd if_tsoffset) leaves the wall clock unknown and is
+   * reported; times stay relative to it.
+   */
+  private startIfNeeded(absNs: bigint, format: 'pcap' | 'pcapng', offset: number): void {
     if (this.started) return;
     this.started = true;
     this.firstAbsNs = absNs;
-    this.sink.start({ format, version: this.version, producer: this.producer, startWallNs: absNs });
+    const plausible = absNs >= 0n && absNs < LATEST_PLAUSIBLE_WALL_NS;
+    this.sink.start({ format, version: this.version, producer: this.producer, startWallNs: plausible ? absNs : 0n });
+    if (!plausible) {
+      this.stats.damagedRegions++;
+      this.sink.event({ kind: 'diagnostic', offset, index: this.packetIndex, timeNs: 0, message: `at byte 0x${offset.toString(16)}: packet time ${absNs / 1_000_000_000n} s since the Unix epoch is outside 1970-2199; the capture's wall-clock start is unknown, times are relative to this packet`, skippedBytes: 0, skippedRecords: 0, fatal: false });
+    }
   }
 
   // ---- pcap ---------------------------------------------------------------------------------
@@ -248,7 +282,7 @@ export class PacketContainerReader {
       if (Number.isNaN(this.baseSec)) {
         this.baseSec = sec;
         this.baseFrac = frac;
-        this.startIfNeeded(BigInt(sec) * 1_000_000_000n + BigInt(frac * this.fracNs), 'pcap');
+        this.startIfNeeded(BigInt(sec) * 1_000_000_000n + BigInt(frac * this.fracNs), 'pcap', offset);
       }
       this.lastSec = sec;
       const timeNs = (sec - this.baseSec) * 1e9 + (frac - this.baseFrac) * this.fracNs;
@@ -356,7 +390,7 @@ export class PacketContainerReader {
       case Block.InterfaceDescription: {
         this.stats.records++;
         if (total < 20) return `interface description block too short (${total} bytes)`;
-        const iface: Interface = { linkType: v.getUint16(p + 8, le), nsPerTick: 1000, ticksPerNs: 0, baseHigh: 0, baseLow: 0, baseOffsetNs: NaN, tsOffsetSec: 0n };
+        const iface: Interface = { linkType: v.getUint16(p + 8, le), nsPerTick: 1000, ticksPerNs: 0, baseHigh: 0, baseLow: 0, baseOffsetNs: NaN, tsOffsetSec: 0n, droppedSoFar: 0, droppedAtNs: 0, lastNs: 0 };
         forEachOption(buf, v, p + 16, p + total - 4, le, (code, s, e) => {
           if (code === 9 && e > s) {
             // if_tsresol: 10^-n seconds, or 2^-n when the top bit is set.
@@ -390,7 +424,18 @@ export class PacketContainerReader {
         const cap = v.getUint32(p + 20, le);
         const orig = v.getUint32(p + 24, le);
         if (28 + cap + 4 > total) return `packet block: captured length ${cap} overruns block length ${total}`;
-        this.emitPacket(iface.linkType, ifId, this.ifaceTime(iface, high, low), buf.subarray(p + 28, p + 28 + cap), orig, offset);
+        const timeNs = this.ifaceTime(iface, high, low, offset);
+        if (!obsolete) {
+          // epb_dropcount (option 4): packets lost between the previous packet and this one.
+          forEachOption(buf, v, p + 28 + ((cap + 3) & ~3), p + total - 4, le, (code, s, e) => {
+            if (code === 4 && e - s === 8) {
+              const n = Number(v.getBigUint64(s, le));
+              if (n > 0) this.sink.dropped({ linkType: iface.linkType, interfaceId: ifId, count: n, fromNs: iface.lastNs, toNs: timeNs, offset, index: this.packetIndex, source: 'epb_dropcount' });
+            }
+          });
+        }
+        iface.lastNs = timeNs;
+        this.emitPacket(iface.linkType, ifId, timeNs, buf.subarray(p + 28, p + 28 + cap), orig, offset);
         return undefined;
       }
       case Block.SimplePacket: {
@@ -403,6 +448,26 @@ export class PacketContainerReader {
         this.emitPacket(iface.linkType, 0, this.lastTimeNs, buf.subarray(p + 12, p + 12 + cap), orig, offset);
         return undefined;
       }
+      case Block.InterfaceStatistics: {
+        this.stats.records++;
+        if (total < 24) return `interface statistics block too short (${total} bytes)`;
+        const ifId = v.getUint32(p + 8, le);
+        const iface = this.interfaces[ifId];
+        if (!iface) return `interface statistics block for interface ${ifId}, which no interface description block defined`;
+        // isb_ifdrop (5): dropped by the interface; isb_osdrop (7): by the OS. Both count from
+        // the start of the capture, so a rise between two blocks is what was lost between them.
+        let drops = -1;
+        forEachOption(buf, v, p + 20, p + total - 4, le, (code, s, e) => {
+          if ((code === 5 || code === 7) && e - s === 8) drops = Math.max(drops, 0) + Number(v.getBigUint64(s, le));
+        });
+        if (drops > iface.droppedSoFar) {
+          const atNs = Number.isNaN(iface.baseOffsetNs) ? iface.lastNs : Math.max(iface.lastNs, this.ifaceTime(iface, v.getUint32(p + 12, le), v.getUint32(p + 16, le), offset));
+          this.sink.dropped({ linkType: iface.linkType, interfaceId: ifId, count: drops - iface.droppedSoFar, fromNs: iface.droppedAtNs, toNs: atNs, offset, index: this.packetIndex, source: 'isb_ifdrop + isb_osdrop' });
+          iface.droppedSoFar = drops;
+          iface.droppedAtNs = atNs;
+        }
+        return undefined;
+      }
       default:
         this.stats.records++;
         if (!KNOWN_NON_PACKET.has(type)) {
@@ -413,13 +478,13 @@ export class PacketContainerReader {
     }
   }
 
-  private ifaceTime(iface: Interface, high: number, low: number): number {
+  private ifaceTime(iface: Interface, high: number, low: number, offset: number): number {
     if (Number.isNaN(iface.baseOffsetNs)) {
       iface.baseHigh = high;
       iface.baseLow = low;
       const ticks = (BigInt(high) << 32n) | BigInt(low);
       const abs = (iface.nsPerTick ? ticks * BigInt(Math.round(iface.nsPerTick * 1000)) / 1000n : ticks * 1000n / BigInt(Math.round(iface.ticksPerNs * 1000))) + iface.tsOffsetSec * 1_000_000_000n;
-      this.startIfNeeded(abs, 'pcapng');
+      this.startIfNeeded(abs, 'pcapng', offset);
       iface.baseOffsetNs = Number(abs - this.firstAbsNs!);
     }
     const rel = (high - iface.baseHigh) * 4294967296 + (low - iface.baseLow);

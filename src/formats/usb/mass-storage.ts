@@ -7,6 +7,8 @@
 import {
   DataDirection,
   DeliveryStatus,
+  GapAffects,
+  GapUnit,
   HbaEventKind,
   HbaEventPhase,
   ResidualFlag,
@@ -16,6 +18,7 @@ import {
   type TaskCompleted,
   type TraceEvent,
 } from '../../model/events.js';
+import { captureCutNote, type CaptureCutPart } from '../../model/capture-cut.js';
 import { decodeLun } from '../../model/lun.js';
 import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import { cdbLength } from '../../scsi/names.js';
@@ -59,8 +62,14 @@ interface UsbTask {
   opcode: number;
   startNs: number;
   dataBytes: number;
+  /** BOT: dCBWDataTransferLength, the most its data phase can move. */
+  expected?: number;
+  /** BOT: the data phase's direction (bmCBWFlags bit 7). */
+  dataIn?: boolean;
   /** Data returned by a REQUEST SENSE, kept to attach to the command that failed before it. */
   senseData?: Uint8Array;
+  /** Bytes that REQUEST SENSE returned (the capture may have kept fewer). */
+  senseSent?: number;
 }
 
 interface Device {
@@ -80,6 +89,10 @@ interface Device {
   outLengths: Map<string, number>;
   /** A failed BOT command waiting for the REQUEST SENSE that follows it. */
   heldFailure?: TaskCompleted;
+  /** A CBW-sized transfer not captured before the device showed its protocol: reported once it is BOT. */
+  earlyLostCbw?: { urb: UrbEvent; at: PacketRef };
+  /** The mass-storage protocol its configuration descriptor declares, when one was captured. */
+  declared?: 'bot' | 'uas';
   // UAS
   tasks: Map<number, UsbTask>;
   tmfs: Map<number, { name: string; kind: HbaEventKind; timeNs: number; taskId?: bigint; lun: number }>;
@@ -116,12 +129,15 @@ function le32(d: Uint8Array, o: number): number {
   return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
 }
 
+/** How long sense says it is (SPC-6 4.4: 8 + ADDITIONAL SENSE LENGTH), when its first 8 bytes tell. */
+function declaredSenseLength(s: Uint8Array): number {
+  const code = s.length >= 8 ? s[0]! & 0x7f : 0;
+  return code >= 0x70 && code <= 0x73 ? 8 + s[7]! : Infinity;
+}
+
 /** Fixed- or descriptor-format sense is as long as its header says (SPC-6 4.4). */
 function senseLength(s: Uint8Array): number {
-  if (s.length < 8) return s.length;
-  const code = s[0]! & 0x7f;
-  if (code === 0x70 || code === 0x71 || code === 0x72 || code === 0x73) return Math.min(s.length, 8 + s[7]!);
-  return s.length;
+  return Math.min(s.length, declaredSenseLength(s));
 }
 
 export class UsbMassStorageDecoder {
@@ -155,6 +171,7 @@ export class UsbMassStorageDecoder {
   }
 
   urb(urb: UrbEvent, at: PacketRef): void {
+    if (urb.transfer === UsbTransfer.Control && !urb.submit && urb.data.length >= 9 && urb.data[1] === 2) this.configuration(this.device(urb), urb.data);
     if (urb.transfer !== UsbTransfer.Bulk) return;
     const d = this.device(urb);
     const out = (urb.endpoint & 0x80) === 0;
@@ -162,6 +179,12 @@ export class UsbMassStorageDecoder {
       const data = urb.data;
       if (data.length === CBW_LENGTH && le32(data, 0) === CBW_SIGNATURE && d.protocol !== 'uas') {
         this.cbw(d, urb, at);
+        return;
+      }
+      if (d.protocol === 'bot' && urb.length === CBW_LENGTH && data.length < CBW_LENGTH && this.wrapperDue(d, true)) {
+        // A 31-byte transfer where a CBW is due, its bytes not captured: a command the capture
+        // lost. Nothing after it can be proved to belong to the command before it.
+        this.lostWrapper(d, urb, at, 'CBW', GapAffects.Submissions);
         return;
       }
       if (data.length >= 32 && data[0] === Iu.Command && data[1] === 0 && d.protocol !== 'bot') {
@@ -175,6 +198,12 @@ export class UsbMassStorageDecoder {
     }
     if (d.protocol === 'bot') this.botTransfer(d, urb, out, at);
     else if (d.protocol === 'uas') this.uasTransfer(d, urb, out, at);
+    else if (out && urb.submit && urb.length === CBW_LENGTH && urb.data.length < CBW_LENGTH) {
+      if (d.declared === 'bot') {
+        this.claim(d, 'bot');
+        this.lostWrapper(d, urb, at, 'CBW', GapAffects.Submissions);
+      } else d.earlyLostCbw ??= { urb, at };
+    }
     else if (urb.submit && d.pendingData.length < 16) {
       // Before a device's first command we cannot tell BOT from UAS; a UAS host submits the
       // first command's data URBs before its Command IU, so remember them.
@@ -188,11 +217,32 @@ export class UsbMassStorageDecoder {
     for (const d of this.devices.values()) this.releaseHeld(d);
   }
 
+  /**
+   * A configuration descriptor (USB 2.0 9.6.3) read back by the host: its mass-storage interface
+   * (class 08h, USB MSC overview 3.2) says BOT (protocol 50h) or UAS (62h).
+   */
+  private configuration(d: Device, c: Uint8Array): void {
+    for (let o = 0; o + 9 <= c.length; ) {
+      const length = c[o]!;
+      if (length < 2) return;
+      if (c[o + 1] === 4 && c[o + 5] === 0x08) {
+        if (c[o + 7] === 0x50) d.declared = 'bot';
+        else if (c[o + 7] === 0x62) d.declared = 'uas';
+      }
+      o += length;
+    }
+  }
+
   // ---- BOT ----------------------------------------------------------------------------------
 
   /** BOT 5.1 Command Block Wrapper. */
   private cbw(d: Device, urb: UrbEvent, at: PacketRef): void {
     this.claim(d, 'bot');
+    if (d.earlyLostCbw) {
+      const early = d.earlyLostCbw;
+      d.earlyLostCbw = undefined;
+      this.lostWrapper(d, early.urb, early.at, 'CBW', GapAffects.Submissions);
+    }
     const c = urb.data;
     const tag = le32(c, 4);
     const transferLength = le32(c, 8);
@@ -205,7 +255,7 @@ export class UsbMassStorageDecoder {
     // A failed command is followed by REQUEST SENSE only when the host wants its sense.
     if (d.heldFailure && cdb[0] !== REQUEST_SENSE) this.releaseHeld(d);
     const taskId = (BigInt(d.index) << 32n) | BigInt(d.botSequence++ >>> 0);
-    d.bot = { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0 };
+    d.bot = { taskId, tag, opcode: cdb[0]!, startNs: at.timeNs, dataBytes: 0, expected: transferLength, dataIn: dirIn };
     const direction = transferLength === 0 ? DataDirection.None : dirIn ? DataDirection.FromDevice : DataDirection.ToDevice;
     this.submit(d, d.bot, at, lun, cdb, TaskAttribute.Simple, direction, transferLength);
   }
@@ -218,13 +268,56 @@ export class UsbMassStorageDecoder {
     }
     if (urb.submit) return;
     const data = urb.data;
-    if (data.length === CSW_LENGTH && le32(data, 0) === CSW_SIGNATURE && t && le32(data, 4) === t.tag) {
-      this.csw(d, t, data, at);
+    if (data.length === CSW_LENGTH && le32(data, 0) === CSW_SIGNATURE) {
+      if (t && le32(data, 4) === t.tag) this.csw(d, t, data, at);
+      else {
+        // BOT 6.3: a CSW answers the CBW with its tag, and no other.
+        this.emit({ kind: 'note', ...at, text: `USB device ${d.key}: CSW with tag 0x${le32(data, 4).toString(16)} ${t ? `while the CBW with tag 0x${t.tag.toString(16)} is outstanding` : 'with no CBW outstanding'}; not attached to any command` });
+      }
+      return;
+    }
+    if (urb.length === CSW_LENGTH && data.length < CSW_LENGTH && this.wrapperDue(d, false)) {
+      // The status phase's 13 bytes, not captured: the command's status is unknown.
+      this.lostWrapper(d, urb, at, 'CSW', GapAffects.Completions);
       return;
     }
     if (!t) return;
-    if (t.opcode === REQUEST_SENSE && !t.senseData && data.length > 0) t.senseData = data.slice(0, MAX_SENSE);
+    if (t.opcode === REQUEST_SENSE && !t.senseData && data.length > 0) {
+      t.senseData = data.slice(0, MAX_SENSE);
+      t.senseSent = urb.length;
+    }
     t.dataBytes += urb.length;
+  }
+
+  /**
+   * BOT 5.3: whether a transfer this way must be a wrapper (a CBW out, a CSW in) rather than
+   * data: no command outstanding, its data phase runs the other way, or has moved all it can.
+   */
+  private wrapperDue(d: Device, out: boolean): boolean {
+    const t = d.bot;
+    return !t || t.dataBytes >= (t.expected ?? 0) || t.dataIn === out;
+  }
+
+  /**
+   * A CBW or CSW whose bytes the capture does not have: a capture gap for the device. The
+   * outstanding command gets no result (none can be proved to be its), and a failed command
+   * waiting for its REQUEST SENSE gets no sense (the next one cannot be proved to follow it).
+   */
+  private lostWrapper(d: Device, urb: UrbEvent, at: PacketRef, what: 'CBW' | 'CSW', affects: GapAffects): void {
+    const t = d.bot;
+    d.bot = undefined;
+    this.releaseHeld(d);
+    const pending = t ? ` (outstanding: CBW tag 0x${t.tag.toString(16)}, opcode 0x${t.opcode.toString(16)})` : '';
+    this.emit({
+      kind: 'gap',
+      ...at,
+      endNs: at.timeNs,
+      lost: 1,
+      unit: GapUnit.Packets,
+      affects,
+      targetId: BigInt(d.index),
+      detail: `USB device ${d.key} endpoint 0x${urb.endpoint.toString(16)}: a ${urb.length}-byte transfer where a ${what} was due, with ${urb.data.length} bytes captured${pending}; no result is attached to a command it cannot be proved to belong to`,
+    });
   }
 
   /** Bulk-out data: counted when it completes without error (the CBW/Command IU is not data). */
@@ -269,7 +362,23 @@ export class UsbMassStorageDecoder {
     if (t.opcode === REQUEST_SENSE && d.heldFailure) {
       const held = d.heldFailure;
       d.heldFailure = undefined;
-      if (status === 0 && t.senseData) held.sense = t.senseData.slice(0, senseLength(t.senseData));
+      if (status === 0 && t.senseData) {
+        held.sense = t.senseData.slice(0, senseLength(t.senseData));
+        const sent = Math.min(t.senseSent!, declaredSenseLength(t.senseData));
+        if (held.sense.length < sent) this.truncated(at, held.taskId, 'sense data', held.sense.length, sent);
+      } else if (status === 0 && t.dataBytes > 0) {
+        // The REQUEST SENSE moved its data, but the capture does not have the bytes.
+        this.emit({
+          kind: 'gap',
+          ...at,
+          endNs: at.timeNs,
+          lost: 0,
+          unit: GapUnit.Packets,
+          affects: GapAffects.Completions,
+          targetId: BigInt(d.index),
+          detail: `USB device ${d.key}: the ${t.dataBytes} bytes of sense data that REQUEST SENSE (CBW tag 0x${t.tag.toString(16)}) returned were not captured; the failed command before it keeps no sense`,
+        });
+      }
       this.emit(held);
     }
   }
@@ -322,6 +431,12 @@ export class UsbMassStorageDecoder {
     const dir = decodeCdb(cdb).direction;
     const direction = dir === 'from-device' ? DataDirection.FromDevice : dir === 'to-device' ? DataDirection.ToDevice : DataDirection.None;
     this.submit(d, task, at, lun, cdb, UAS_ATTRIBUTES[c[4]! & 0x07] ?? TaskAttribute.Simple, direction, 0);
+    if (full.length < 16 + additional) this.truncated(at, taskId, 'CDB', full.length, 16 + additional);
+  }
+
+  /** The capture kept fewer bytes of a URB than it carried (usbmon text keeps 32, a pcap its snap length). */
+  private truncated(at: PacketRef, taskId: bigint, part: CaptureCutPart, captured: number, sent: number): void {
+    this.emit({ kind: 'note', ...at, taskId, text: captureCutNote(part, captured, sent) });
   }
 
   /** UAS-2 6.2.3 Task Management IU. */
@@ -407,7 +522,10 @@ export class UsbMassStorageDecoder {
         const t = d.tasks.get(tag);
         if (!t || data.length < 16) return;
         d.tasks.delete(tag);
-        const length = Math.min((data[14]! << 8) | data[15]!, 255, data.length - 16);
+        const declared = Math.min((data[14]! << 8) | data[15]!, 255);
+        const length = Math.min(declared, data.length - 16);
+        const sent = Math.min(declared, declaredSenseLength(data.subarray(16)));
+        if (length < sent) this.truncated(at, t.taskId, 'sense data', length, sent);
         this.emit({
           kind: 'complete',
           ...at,

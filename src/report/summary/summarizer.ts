@@ -12,7 +12,7 @@ import { InFlightTable, taskKey } from '../../analysis/tasks.js';
 import { LogHistogram } from '../../analysis/stats/histogram.js';
 import { QueueDepth } from '../../analysis/stats/queue-depth.js';
 import { SizeCounts } from '../../analysis/stats/size-histogram.js';
-import { IntervalPeak, TimeSeries } from '../../analysis/stats/timeseries.js';
+import { TimeSeries } from '../../analysis/stats/timeseries.js';
 import {
   DataDirection,
   GapAffects,
@@ -30,7 +30,11 @@ import { buildSummary } from './build.js';
 import type { LunCounts, Summary } from './model.js';
 
 export interface SummarizerOptions {
-  /** Interval for peak IOPS/throughput; default: picked from the capture span (1 ms … 10 s). */
+  /**
+   * Interval rates are measured over (the timeline's slots; peaks are the busiest one), rounded
+   * up to a whole number of the timeline's finest slots. Default: the finest slot, but at least
+   * ten median task latencies (see build.ts chooseInterval).
+   */
   intervalNs?: number;
   /** Slots in the timeline (charts); default 512. */
   timelineSlots?: number;
@@ -156,8 +160,9 @@ export const TL_ERRORS = 3;
 export const TL_QD_SUM = 4;
 export const TL_QD_MAX = 5;
 
-/** Candidate peak intervals: 1 ms … 10 s; finish() picks the largest ≤ span / 20. */
-export const PEAK_CANDIDATES_NS = [1e6, 1e7, 1e8, 1e9, 1e10];
+/** The timeline's first slot width, and how it grows: 1 µs, 2 µs, 10 µs, 20 µs, 100 µs, ... */
+export const TIMELINE_START_NS = 1000;
+export const TIMELINE_STEPS = [2, 5] as const;
 
 const MAX_KEPT_DIAGNOSTICS = 20;
 
@@ -208,7 +213,6 @@ export class SummaryAccumulator implements Summarizer {
   readonly writeSegHist = new SizeCounts();
   readonly qd = new QueueDepth();
   readonly timeline: TimeSeries;
-  readonly peaks: IntervalPeak[];
   readonly traces: TraceAcc[] = [];
   constraintValues: Record<string, unknown> = {};
   diagnostics = 0;
@@ -251,10 +255,8 @@ export class SummaryAccumulator implements Summarizer {
       intervalNs: options.intervalNs,
       limits: options.limits,
     };
-    // 1 µs initial slots; the series doubles its slot width as the capture goes on.
-    this.timeline = new TimeSeries(this.options.timelineSlots, 1000, ['sum', 'sum', 'sum', 'sum', 'sum', 'max']);
-    const intervals = options.intervalNs !== undefined ? [options.intervalNs] : PEAK_CANDIDATES_NS;
-    this.peaks = intervals.map((ns) => new IntervalPeak(ns, 3));
+    // 1 µs initial slots, growing in round steps as the capture goes on.
+    this.timeline = new TimeSeries(this.options.timelineSlots, TIMELINE_START_NS, ['sum', 'sum', 'sum', 'sum', 'sum', 'max'], TIMELINE_STEPS);
   }
 
   push(events: readonly TraceEvent[]): void {
@@ -521,12 +523,22 @@ export class SummaryAccumulator implements Summarizer {
     l.bytesRead += read;
     l.bytesWritten += written;
     const tl = this.timeline;
+    // Data moves while the task is in flight, not at the instant it completes: its bytes are
+    // spread over [submission, completion), so a burst of completions does not read as a burst
+    // of throughput no link could carry.
+    const started = this.slotTime[slot]!;
+    if (read > 0 || written > 0) {
+      if (t > started) {
+        if (read > 0) tl.spread(TL_READ, started, t, read / (t - started));
+        if (written > 0) tl.spread(TL_WRITE, started, t, written / (t - started));
+      } else {
+        const k = tl.slot(t) * tl.channels;
+        tl.data[k + TL_READ]! += read;
+        tl.data[k + TL_WRITE]! += written;
+      }
+    }
     const tslot = tl.slot(t) * tl.channels;
     tl.data[tslot + TL_COMPLETIONS]!++;
-    tl.data[tslot + TL_READ]! += read;
-    tl.data[tslot + TL_WRITE]! += written;
-    const peaks = this.peaks;
-    for (let k = 0; k < peaks.length; k++) peaks[k]!.add3(t, 1, read, written);
 
     const sr = c.serviceResponse;
     const st = c.status;

@@ -62,6 +62,7 @@ export const healthyCopy: Scenario = {
     sim.wait(rng.int(5_000_000, 20_000_000));
     const dma = path(() => othersAtRest);
     runCopy(sim, {
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       bytes: o.size ?? 32 * MiB,
       disk: RAID_VOLUME,
       media: new Media(o.seed, RAID_VOLUME.blockBytes),

@@ -57,6 +57,7 @@ export const lsi3108BufferedCopy: Scenario = {
     const atRest = path(() => othersAtRest);
     let flushes = 0;
     runCopy(sim, {
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       bytes,
       disk: RAID_VOLUME,
       media: new Media(o.seed, RAID_VOLUME.blockBytes),

@@ -265,9 +265,10 @@ describe('Linux SCSI tracepoint text: damage and detection', () => {
     const first = dec.push(Buffer.from(lines.slice(0, 4200).join('\n') + '\n'));
     // Header and the held events came out once 4096 were waiting.
     expect(first[0]).toMatchObject({ kind: 'header', version: 'linux-6.0+' });
-    expect(first.filter((e) => e.kind === 'submit')).toHaveLength(4200);
+    // (The last line waits for the next one, which may continue it: see the wrapped-text tests.)
+    expect(first.filter((e) => e.kind === 'submit')).toHaveLength(4199);
     const rest = dec.end(dec.push(Buffer.from(lines.slice(4200).join('\n'))));
     expect(rest.filter((e) => e.kind === 'header')).toHaveLength(0);
-    expect(rest.filter((e) => e.kind === 'submit')).toHaveLength(800);
+    expect(rest.filter((e) => e.kind === 'submit')).toHaveLength(801);
   });
 });

@@ -2,17 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTrace } from '../../../src/formats/open.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeNative } from '../../../src/formats/native/reader.js';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
-import { encodeUnitLines, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
+import { DEXT_MESSAGE_MAX, encodeUnitLines, FRAGMENT_BYTES_BASE64, FRAGMENT_BYTES_HEX, MAX_PARTS, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
 import { oslogFormat } from '../../../src/formats/oslog/index.js';
 import { decodeOslog, OslogDecoder } from '../../../src/formats/oslog/reader.js';
-import { DataDirection, type TraceEvent } from '../../../src/model/events.js';
+import { DataDirection, GapAffects, GapUnit, type TraceEvent } from '../../../src/model/events.js';
 import { newReadStats } from '../../../src/model/stats.js';
 import { rw10 } from '../../helpers/trace.js';
-import { wrapInLogStyle } from './styles.js';
-import { sampleScenario, writeScenario } from '../../emit/scenario.js';
+import { LOG_STYLES, wrapInLogStyle } from './styles.js';
 
 /** A native trace cut into units: the file header, then one unit per record. */
 function units(build: Parameters<typeof writeTraceToBytes>[1], tickNs = 1, producer = 'MyHBA 1.0', startWallNs = 1_000n): Uint8Array[] {
@@ -38,10 +38,10 @@ describe('os_log SCT1 lines', () => {
     expect(parseLine('abcSCT1B 0000000a 1/1 AAEC')).toBeUndefined();
     expect(parseLine('+SCT1B 0000000a 1/1 AAEC')).toBeUndefined();
     expect(parseLine('<private>')).toBeUndefined();
-    expect(parseLine('SCT1B 0000000a 1/1 AAE')).toBe('SCT1B line: payload is not padded base64');
-    expect(parseLine('SCT1X 0000000a 1/1 0g')).toBe('SCT1X line: payload is not an even number of hex digits');
-    expect(parseLine('SCT1B 0000000a 3/2 AAEC')).toBe('SCT1 line: part 3 of 2');
-    expect(parseLine('SCT1B 0000000a 1/5000 AAEC')).toBe('SCT1 line: 5000 parts is outside 1..4096');
+    expect(parseLine('SCT1B 0000000a 1/1 AA%C')).toEqual({ problem: 'SCT1B line (unit 0xa, part 1/1): payload is not base64', seq: 10, part: 1, parts: 1 });
+    expect(parseLine('SCT1X 0000000a 1/1 0g')).toEqual({ problem: 'SCT1X line (unit 0xa, part 1/1): payload is not hex', seq: 10, part: 1, parts: 1 });
+    expect(parseLine('SCT1B 0000000a 3/2 AAEC')).toEqual({ problem: 'SCT1B line (unit 0xa): part 3 of 2', seq: 10, parts: 2 });
+    expect(parseLine('SCT1B 0000000a 1/5000 AAEC')).toEqual({ problem: 'SCT1B line (unit 0xa): 5000 parts is outside 1..4096', seq: 10 });
   });
 
   it('takes the message of ndjson/json lines, undoing Apple\'s "\\/" escapes', () => {
@@ -107,13 +107,16 @@ describe('os_log SCT1 lines', () => {
     const evs = decodeOslog(text, stats);
     const at = (i: number) => `at byte 0x${Buffer.byteLength(lines.slice(0, i).join('\n') + '\n').toString(16)}`;
     expect(evs.filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message)).toEqual([
-      `${at(2)}: record CRC32C mismatch (type 6); skipped`,
-      `${at(3)}: SCT1B line: payload is not padded base64; line skipped`,
-      `${at(4)}: SCT1 unit is neither a record (A5 5A C3 3C) nor a file header; skipped`,
-      `${at(6)}: unit 0x6 incomplete: the export ends before its 8 parts all arrived (2 did); skipped`,
+      `${at(2)}: record CRC32C mismatch (type 6, unit 0x2); skipped`,
+      `${at(3)}: SCT1B line (unit 0x3, part 1/1): payload is not base64; line skipped`,
+      `${at(4)}: SCT1 unit 0x4 is neither a record (A5 5A C3 3C) nor a file header; skipped`,
+    ]);
+    // The export ends in the middle of unit 6: a capture loss, not damage.
+    expect(evs.filter((e) => e.kind === 'gap')).toEqual([
+      { kind: 'gap', offset: Buffer.byteLength(lines.slice(0, 6).join('\n') + '\n'), index: 4, timeNs: 3, endNs: 3, lost: 1, unit: GapUnit.Records, affects: GapAffects.All, detail: 'SCT1 unit 0x6 incomplete (2 of 8 parts arrived) after 0.000000003 s' },
     ]);
     expect(evs.filter((e) => e.kind === 'note').map((e) => (e as { text: string }).text)).toEqual(['one', 'three']);
-    expect(stats.skippedRecords).toBe(4);
+    expect(stats.skippedRecords).toBe(3);
     expect(stats.records).toBe(2);
   });
 
@@ -134,7 +137,7 @@ describe('os_log SCT1 lines', () => {
     }
   });
 
-  it('says so when an export has no SCT1 lines (e.g. a %s logged without {public})', () => {
+  it('says so when an export has no SCT1 lines (e.g. every line redacted to <private>)', () => {
     const evs = decodeOslog(wrapInLogStyle(['<private>', '<private>'], 'show-default'));
     expect(evs).toHaveLength(1);
     expect(evs[0]).toMatchObject({ kind: 'diagnostic', fatal: false });
@@ -143,7 +146,7 @@ describe('os_log SCT1 lines', () => {
   it('is detected from content', () => {
     const u = units((w) => w.note(1, 'x'));
     const lines = u.flatMap((x, i) => encodeUnitLines(x, i));
-    for (const style of ['show-default', 'show-compact', 'show-ndjson', 'show-json'] as const) expect(oslogFormat.sniff(Buffer.from(wrapInLogStyle(lines, style)))).toBe(true);
+    for (const style of LOG_STYLES) expect(oslogFormat.sniff(Buffer.from(wrapInLogStyle(lines, style)))).toBe(true);
     expect(oslogFormat.sniff(Buffer.from(lines.join('\n')))).toBe(true);
     expect(oslogFormat.sniff(readFileSync(new URL('../../../traces/linux-ftrace-fixture-6.1-perf.txt', import.meta.url)))).toBe(false);
     expect(oslogFormat.sniff(writeTraceToBytes({}, (w) => w.note(1, 'SCT1B 00000000 1/1 AAAA')))).toBe(false);
@@ -153,10 +156,12 @@ describe('os_log SCT1 lines', () => {
     const doc = readFileSync(new URL('../../../docs/FORMAT.md', import.meta.url), 'utf8');
     const lines = doc.split('\n').filter((l) => /^SCT1[BX] /.test(l));
     expect(lines).toHaveLength(3);
+    // The hex line is unit 3 again (same number, same bytes): a repeated line, read once.
     const evs = decodeOslog(lines.join('\n'));
-    expect(evs.map((e) => e.kind)).toEqual(['header', 'note', 'note']);
+    expect(evs.map((e) => e.kind)).toEqual(['header', 'note']);
     expect(evs[0]).toMatchObject({ producer: 'MyHBA 1.0' });
-    for (const n of evs.slice(1)) expect(n).toMatchObject({ text: 'hello', taskId: 7n, timeNs: 1000 });
+    expect(evs[1]).toMatchObject({ text: 'hello', taskId: 7n, timeNs: 1000 });
+    expect(decodeOslog([lines[0], lines[2]].join('\n')).map((e) => e.kind)).toEqual(['header', 'note']);
     const u = units((w) => w.note(1000, 'hello', 7), 1, 'MyHBA 1.0', 0n);
     expect(lines).toEqual([encodeUnitLines(u[0]!, 2)[0], encodeUnitLines(u[1]!, 3)[0], encodeUnitLines(u[1]!, 3, 'hex')[0]]);
   });
@@ -166,7 +171,7 @@ describe('os_log SCT1 lines', () => {
     try {
       const u = units((w) => bigWrite(w, 4, 10));
       const lines = u.flatMap((x, i) => encodeUnitLines(x, i));
-      for (const style of ['show-default', 'show-compact', 'show-ndjson', 'show-json', 'stream-default'] as const) {
+      for (const style of LOG_STYLES) {
         const path = join(dir, `${style}.log`);
         writeFileSync(path, wrapInLogStyle(lines, style));
         const opened = await openTrace(path);
@@ -187,20 +192,108 @@ describe('os_log SCT1 lines', () => {
     for (let seq = 0; seq < 30; seq++) for (let part = 1; part <= 3; part++) lines.push(`SCT1B ${seq.toString(16).padStart(8, '0')} ${part}/4 ${fragment}`);
     const evs = decodeOslog(lines.join('\n'));
     const messages = evs.filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
-    // 83 fragments fit in 16 MiB: the oldest units go as the 84th and later arrive, the rest at the end.
-    expect(messages.filter((m) => m.includes('more than 16777216 bytes of incomplete units'))).toHaveLength(3);
-    expect(messages.filter((m) => m.includes('the export ends before'))).toHaveLength(27);
+    // 83 fragments fit in 16 MiB: the oldest units go (damage: the reader gave them up) as the
+    // 84th and later arrive; the rest are incomplete when the export ends (a capture loss).
+    expect(messages).toHaveLength(3);
+    expect(messages.every((m) => m.includes('more than 16777216 bytes of incomplete units'))).toBe(true);
     expect(messages[0]).toMatch(/^at byte 0x0: unit 0x0 incomplete/);
+    const gaps = evs.filter((e) => e.kind === 'gap');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ lost: 27, detail: 'SCT1 units 0x3..0x1d lost (27 units: 0x3 incomplete (3 of 4 parts arrived), 0x4 incomplete (3 of 4 parts arrived), 0x5 incomplete (3 of 4 parts arrived), 24 more incomplete)' });
   });
 
-  it('still decodes exports the C emitter wrote (fixtures): same tasks as the TypeScript writer\'s file', () => {
-    const s = sampleScenario();
-    const native = decodeNative(writeTraceToBytes({ producer: s.producer, startWallNs: s.startWallNs }, (w) => writeScenario(s, w)));
-    // The fixtures carry a version 1.0 file header; they read as the same records as a 1.1 file.
-    const strip = (evs: TraceEvent[]) => evs.map((e) => ({ ...e, offset: 0, index: 0, ...(e.kind === 'header' ? { format: '', version: '' } : {}) }));
-    for (const name of ['log-show-compact.log', 'log-show-ndjson-hex.log']) {
-      const evs = decodeOslog(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+  it('still decodes exports the C emitter wrote (fixtures): same events as the native file of the session', () => {
+    // The C emitter's lines (base64 in 159-byte fragments, hex in 107-byte ones: each line fits a
+    // dext's 239 characters), as a dext's kernel lines in `log show --style compact` and
+    // `log stream --style ndjson`; emitter-session.sct is the TypeScript writer's file of it.
+    const native = decodeNative(readFileSync(new URL('./fixtures/emitter-session.sct', import.meta.url)));
+    const strip = (evs: TraceEvent[]) => evs.map((e) => ({ ...e, offset: 0, index: 0, ...(e.kind === 'header' ? { format: '' } : {}) }));
+    expect(native.filter((e) => e.kind === 'submit')).toHaveLength(5);
+    for (const name of ['log-show-compact.log', 'log-stream-ndjson-hex.log']) {
+      const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+      const evs = decodeOslog(text);
       expect(strip(evs)).toEqual(strip(native));
+      for (const line of text.toString().split('\n')) {
+        const message = messageOf(line);
+        if (message.includes('SCT1')) expect(message.slice(message.indexOf('SCT1')).length).toBeLessThanOrEqual(DEXT_MESSAGE_MAX);
+      }
     }
+    expect(readFileSync(new URL('../../../traces/emitter-log-show-compact.log', import.meta.url), 'utf8').split('\n').filter((l) => l.includes('SCT1B ')).every((l) => / Df kernel\[0:[0-9a-f]+\] \(com\.example\.MyHBADriver\) SCT1B /.test(l))).toBe(true);
+  });
+});
+
+describe('SCT1 fragment sizes and lines cut by os_log', () => {
+  /** A session of random records: CDBs of 6 to 16 bytes, up to 300 segments, notes up to 3000 characters. */
+  const random = fc.record({
+    tasks: fc.array(fc.record({ cdb: fc.integer({ min: 6, max: 16 }), segments: fc.integer({ min: 0, max: 300 }), sense: fc.integer({ min: 0, max: 96 }) }), { minLength: 1, maxLength: 4 }),
+    note: fc.string({ maxLength: 3000 }),
+  });
+  const build = (s: { tasks: { cdb: number; segments: number; sense: number }[]; note: string }) =>
+    units((w) => {
+      s.tasks.forEach((t, i) => {
+        w.submit({ timeNs: 10 * i, taskId: i, cdb: [0x28, ...Array.from({ length: t.cdb - 1 }, (_, k) => k)], segments: Array.from({ length: t.segments }, (_, k) => ({ address: 0x1000 * k, length: 512 })) });
+        w.complete({ timeNs: 10 * i + 5, taskId: i, status: t.sense ? 2 : 0, sense: Array.from({ length: t.sense }, (_, k) => k) });
+      });
+      w.note(100, s.note);
+    });
+
+  it(`writes, by default, lines a dext's os_log keeps whole (at most ${DEXT_MESSAGE_MAX} characters), in each encoding`, () => {
+    for (const encoding of ['base64', 'hex'] as const) {
+      for (let size = 1; size <= 2000; size++) {
+        const lines = encodeUnitLines(new Uint8Array(size).fill(0xa5), 0xfffffff0, encoding);
+        expect(Math.max(...lines.map((l) => l.length)), `${size} bytes, ${encoding}`).toBeLessThanOrEqual(DEXT_MESSAGE_MAX);
+      }
+      // The largest unit that fits in 4096 lines still does.
+      const f = encoding === 'hex' ? FRAGMENT_BYTES_HEX : FRAGMENT_BYTES_BASE64;
+      const largest = encodeUnitLines(new Uint8Array(MAX_PARTS * f), 0xffffffff, encoding);
+      expect(largest).toHaveLength(MAX_PARTS);
+      expect(Math.max(...largest.map((l) => l.length))).toBe(encoding === 'hex' ? DEXT_MESSAGE_MAX : DEXT_MESSAGE_MAX - 2);
+    }
+  });
+
+  it('reads units cut into fragments of any size the format allows, up to 4096 parts', () => {
+    fc.assert(
+      fc.property(random, fc.integer({ min: 1, max: 4000 }), fc.constantFrom<'base64' | 'hex'>('base64', 'hex'), (s, fragment, encoding) => {
+        const u = build(s);
+        const expected = decodeNative(Buffer.concat(u));
+        const strip = (evs: TraceEvent[]) => evs.map((e) => ({ ...e, offset: 0, index: 0, ...(e.kind === 'header' ? { format: '' } : {}) }));
+        const lines = u.flatMap((x, i) => encodeUnitLines(x, i, encoding, Math.max(fragment, Math.ceil(x.length / MAX_PARTS))));
+        const evs = decodeOslog(lines.join('\n'));
+        expect(strip(evs)).toEqual(strip(expected));
+      }),
+      { numRuns: 60 },
+    );
+    // The most parts a unit may have: one byte each.
+    const u = build({ tasks: [{ cdb: 16, segments: 250, sense: 0 }], note: '' });
+    const big = u[1]!;
+    expect(big.length).toBeGreaterThan(4000);
+    const lines = encodeUnitLines(big, 1, 'hex', Math.ceil(big.length / MAX_PARTS));
+    expect(lines.length).toBeLessThanOrEqual(MAX_PARTS);
+    expect(decodeOslog([...encodeUnitLines(u[0]!, 0), ...lines].join('\n')).filter((e) => e.kind === 'submit')).toHaveLength(1);
+  });
+
+  it('says a line cut by os_log (a fragment too long for a dext\'s 239 characters) looks truncated by the log', () => {
+    const u = units((w) => bigWrite(w, 1, 100));
+    for (const encoding of ['base64', 'hex'] as const) {
+      for (const seq of [7, 0x1234567, 0xfffffff]) {
+        // 384-byte fragments: lines of 500 characters and more, cut where a dext's os_log cuts.
+        const lines = [...encodeUnitLines(u[0]!, seq - 1, encoding), ...encodeUnitLines(u[1]!, seq, encoding, 384)];
+        const cut = lines.map((l) => l.slice(0, DEXT_MESSAGE_MAX));
+        const messages = decodeOslog(wrapInLogStyle(cut, 'stream-ndjson')).filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
+        expect(messages.length).toBeGreaterThan(0);
+        for (const m of messages) expect(m).toMatch(/looks truncated by the log \(a dext's os_log keeps 239 characters of a message/);
+      }
+    }
+    // A middle line cut at a whole number of base64 groups: the unit comes out short, and the
+    // message names the short part.
+    const lines = encodeUnitLines(u[1]!, 3, 'base64', 200);
+    expect(lines.length).toBeGreaterThan(2);
+    lines[1] = lines[1]!.slice(0, 19 + 100);
+    const text = [...encodeUnitLines(u[0]!, 2), ...lines];
+    const messages = decodeOslog(text.join('\n')).filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
+    const at = Buffer.byteLength(text.slice(0, 2).join('\n') + '\n');
+    expect(messages).toEqual([
+      `at byte 0x${Buffer.byteLength(text[0]! + '\n').toString(16)}: SCT1 unit 0x3 of ${u[1]!.length - 125} bytes holds a record whose length field says ${u[1]!.length}: 125 bytes are missing (part 2/${lines.length}, at byte 0x${at.toString(16)}, has 75 bytes where part 1 has 200), so a line looks truncated by the log (a dext's os_log keeps 239 characters of a message, so a line carrying a fragment too long for it loses its end); skipped`,
+    ]);
   });
 });

@@ -168,7 +168,7 @@ describe('pcap and pcapng containers', () => {
       const b = src.slice(0, src.length - rnd(40));
       for (let k = 0; k < 1 + rnd(6); k++) b[rnd(b.length)] = rnd(256);
       const events = decodeCapture(b);
-      for (const e of events) expect(['header', 'submit', 'complete', 'diagnostic', 'note', 'hba']).toContain(e.kind);
+      for (const e of events) expect(['header', 'submit', 'complete', 'diagnostic', 'note', 'hba', 'gap']).toContain(e.kind);
     }
   });
 
