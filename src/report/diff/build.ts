@@ -353,7 +353,9 @@ function commandChanges(c: CommandDiff, add: Add): void {
     add('commands', `only-in-${where}`, c.name, a ? a.submitted : null, b ? b.submitted : null, `${c.name} is issued only in the ${where} (${formatCount(side.submitted)}×, ${formatCount(side.good)} answered GOOD)`);
     return;
   }
-  // Answered in one trace, refused in the other: GOOD answers on one side only.
+  // Answered in one trace, refused in the other: GOOD answers on one side only (its statuses
+  // are in the text, so they are not listed again as statuses of one side).
+  const refusedOrAnswered = (a.good > 0 && b.good === 0 && b.completed > 0) || (b.good > 0 && a.good === 0 && a.completed > 0);
   if (a.good > 0 && b.good === 0 && b.completed > 0) {
     add('commands', 'now-refused', c.name, a.good, b.good, `${c.name} is no longer answered: ${formatCount(a.good)} GOOD in the baseline, all ${formatCount(b.completed)} completions fail in the candidate (${statusNames(b)})`);
   } else if (b.good > 0 && a.good === 0 && a.completed > 0) {
@@ -369,7 +371,7 @@ function commandChanges(c: CommandDiff, add: Add): void {
   }
   const statusesA = new Map(a.statuses.map((s) => [s.name, s.count]));
   const statusesB = new Map(b.statuses.map((s) => [s.name, s.count]));
-  for (const s of unionSorted(statusesA.keys(), statusesB.keys())) {
+  for (const s of refusedOrAnswered ? [] : unionSorted(statusesA.keys(), statusesB.keys())) {
     const x = statusesA.get(s);
     const y = statusesB.get(s);
     if (x === undefined) add('status', 'only-in-candidate', `${c.name} ${s}`, null, y!, `${c.name} answered ${s} only in the candidate (${formatCount(y!)}×)`);
