@@ -117,6 +117,7 @@ export class TraceProfile {
   readonly power = new Map<number, PowerProfile>();
   /** The constraints the trace records (the last value of each key). */
   readonly constraints = new Map<string, ConstraintValue>();
+  /** The input format (the first header's, unless the caller knows the format it read). */
   format: string | undefined;
   producer: string | undefined;
   submitted = 0;

@@ -111,8 +111,8 @@ async function runDiff(baselinePath: string, candidatePath: string, o: DiffCliOp
     }
   }
   const diff = await diffTraces(
-    { events: noted(traces[0]!), path: baselinePath },
-    { events: noted(traces[1]!), path: candidatePath },
+    { events: noted(traces[0]!), path: baselinePath, format: traces[0]!.format.id },
+    { events: noted(traces[1]!), path: candidatePath, format: traces[1]!.format.id },
     {
       check: o.check,
       checkOptions: constraints ? { constraints } : {},

@@ -15,6 +15,8 @@ export interface DiffInput {
   /** The trace's events in batches, as readers yield them (OpenedTrace.events), or an array. */
   events: AsyncIterable<readonly TraceEvent[]> | Iterable<readonly TraceEvent[]>;
   path?: string;
+  /** The input format it was read as (the registry id); default the trace header's format. */
+  format?: string;
 }
 
 export interface RunDiffOptions extends DiffOptions {
@@ -29,6 +31,7 @@ export async function diffTraces(baseline: DiffInput, candidate: DiffInput, opti
   const aligner = new Aligner();
   const sides = [baseline, candidate].map((input, i) => {
     const profile = new TraceProfile();
+    if (input.format !== undefined) profile.format = input.format;
     const side = i as Side;
     profile.onExtent = (write, e) => aligner.push(side, write, e);
     const checker: Checker | undefined = options.check === false ? undefined : createChecker({ ...options.checkOptions });
