@@ -137,9 +137,10 @@ export function buildDiff(base: DiffSideInput, cand: DiffSideInput, alignment: r
   };
 }
 
+/** The thresholds given (callers may pass more options than these: the runner's). */
 function definedOnly(o: DiffOptions): Partial<DiffOptionsJson> {
   const r: Partial<DiffOptionsJson> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (r as Record<string, number>)[k] = v as number;
+  for (const k of Object.keys(DEFAULT_DIFF_OPTIONS) as Array<keyof DiffOptionsJson>) if (o[k] !== undefined) r[k] = o[k];
   return r;
 }
 
