@@ -103,3 +103,13 @@ describe('special functions', () => {
     expect(kolmogorovQ(0.1)).toBe(1);
   });
 });
+
+describe('compareBinned edge cases', () => {
+  it('z is never −0 (a deviation within the continuity correction is no deviation)', () => {
+    // One sample each, the candidate's below: U = 0, |U − n1n2/2| = ½, all of it the correction.
+    const t = compareBinned([0, 1], [1, 0])!;
+    expect(t.probabilityGreater).toBe(0);
+    expect(Object.is(t.z, -0)).toBe(false);
+    expect(t.z).toBe(0);
+  });
+});

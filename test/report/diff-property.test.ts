@@ -199,7 +199,7 @@ describe('diff properties', () => {
         expect(['same', 'none']).toContain(d.alignment.reads.outcome);
         expect(['same', 'none']).toContain(d.alignment.writes.outcome);
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 
@@ -220,7 +220,7 @@ describe('diff properties', () => {
           if (x && y) expect(x * y).toBeCloseTo(1, 3);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
     // The random pairs do differ in latency now and then (otherwise the mirror of a verdict is untested).
     expect(latencyChanges).toBeGreaterThan(3);

@@ -124,7 +124,7 @@ export function compareBinned(a: readonly number[], b: readonly number[]): TwoSa
   const en = Math.sqrt(nn / n);
   const pKs = kolmogorovQ((en + 0.12 + 0.11 / en) * ksD);
   const sign = u > nn / 2 ? 1 : u < nn / 2 ? -1 : 0;
-  return { n1, n2, probabilityGreater: u / nn, z: sign * zAbs, pMannWhitney, ksD, pKs };
+  return { n1, n2, probabilityGreater: u / nn, z: zAbs === 0 ? 0 : sign * zAbs, pMannWhitney, ksD, pKs };
 }
 
 /** 2 / C(n1 + n2, n1), capped at 1, computed in logs. */
