@@ -12,6 +12,7 @@ import { vendorCdbRejected } from './scenarios/vendor-cdb-rejected.js';
 import { dmaOver2Gib } from './scenarios/dma-over-2gib.js';
 import { slowPowerTransition } from './scenarios/slow-power-transition.js';
 import { mixedWorkload } from './scenarios/mixed-workload.js';
+import { copyDext, copyDextFixed, copyKext } from './scenarios/copy-pair.js';
 
 export type { Scenario, ScenarioOptions } from './scenario.js';
 export { writeBenchTrace } from './bench.js';
@@ -26,6 +27,9 @@ export const scenarios: readonly Scenario[] = [
   dmaOver2Gib,
   slowPowerTransition,
   mixedWorkload,
+  copyKext,
+  copyDext,
+  copyDextFixed,
 ];
 
 export function scenarioByName(name: string): Scenario {

@@ -59,4 +59,22 @@ export const SAMPLE_TRACES: readonly SampleTrace[] = [
     seed: 1,
     shows: 'shared array LUN: UNIT ATTENTION 29/00 and 2A/09, RESERVATION CONFLICT, ILLEGAL REQUEST 20/00 and 24/00 (field pointer), TASK SET FULL, BUSY, a timeout with task abort, a command never completed',
   },
+  {
+    file: 'copy-kext.sct',
+    scenario: 'copy-kext',
+    seed: 7,
+    shows: 'a 4 MiB copy through the original KEXT (128 KiB transfers, 64-bit SGEs, SYNCHRONIZE CACHE after a controller flush, a vendor CDB answered): the baseline for `diff`',
+  },
+  {
+    file: 'copy-dext.sct',
+    scenario: 'copy-dext',
+    seed: 7,
+    shows: 'the same copy through the DriverKit port (512 KiB transfers, 32-bit SGEs given pages above 4 GiB, SYNCHRONIZE CACHE answered in ~9 µs with no flush, the vendor CDB refused); `diff traces/copy-kext.sct traces/copy-dext.sct`',
+  },
+  {
+    file: 'copy-dext-fixed.sct',
+    scenario: 'copy-dext-fixed',
+    seed: 7,
+    shows: 'the port after its flush fix (SYNCHRONIZE CACHE answered after a controller flush again); `diff traces/copy-dext.sct traces/copy-dext-fixed.sct` is the before/after pair',
+  },
 ];

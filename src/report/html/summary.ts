@@ -16,9 +16,9 @@ export interface HtmlOptions {
   version?: string;
 }
 
-type Cell = string | number | { html: string; cls?: string };
+export type Cell = string | number | { html: string; cls?: string };
 
-function table(head: string[], rows: Cell[][], numeric: boolean[] = head.map((_, i) => i > 0)): string {
+export function table(head: string[], rows: Cell[][], numeric: boolean[] = head.map((_, i) => i > 0)): string {
   const th = head.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
   const body = rows
     .map(
@@ -34,11 +34,11 @@ function table(head: string[], rows: Cell[][], numeric: boolean[] = head.map((_,
   return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
-function section(id: string, title: string, body: string): string {
+export function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${esc(title)}</h2>\n${body}\n</section>`;
 }
 
-function figure(svg: string, caption: string): string {
+export function figure(svg: string, caption: string): string {
   return `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
 }
 
@@ -48,7 +48,7 @@ function secondsLabel(spanSec: number): (s: number) => string {
   return (s) => `${s.toFixed(digits)} s`;
 }
 
-function compact(v: number): string {
+export function compact(v: number): string {
   if (v >= 1e9) return `${(v / 1e9).toFixed(v >= 1e10 ? 0 : 1)}G`;
   if (v >= 1e6) return `${(v / 1e6).toFixed(v >= 1e7 ? 0 : 1)}M`;
   if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e4 ? 0 : 1)}k`;
@@ -56,7 +56,7 @@ function compact(v: number): string {
 }
 
 /** Axis labels for powers of ten of nanoseconds: 1µs, 10µs, 100µs, 1ms, ... */
-function decadeLabel(ns: number): string {
+export function decadeLabel(ns: number): string {
   const units: Array<[number, string]> = [[1e9, 's'], [1e6, 'ms'], [1e3, 'µs'], [1, 'ns']];
   for (const [div, unit] of units) if (ns >= div) return `${Math.round(ns / div)} ${unit}`;
   return `${ns} ns`;
