@@ -1,4 +1,4 @@
-import { DataDirection, DeliveryStatus, ServiceResponse } from '../../model/events.js';
+import { DataDirection, SamStatus } from '../../model/events.js';
 import * as cdb from '../cdb.js';
 import { runCopy } from '../copy.js';
 import { enumerate, RAID_VOLUME, Timeout } from '../device.js';
@@ -8,7 +8,7 @@ import { FOUR_GIB, type AddressPolicy } from '../memory.js';
 import { Prng } from '../prng.js';
 import type { Scenario } from '../scenario.js';
 import { Sim } from '../sim.js';
-import { K_IO_RETURN_NOT_PRIVILEGED } from './vendor-cdb-rejected.js';
+import { Asc, fixedSense, SenseKey } from '../sense.js';
 
 /**
  * One workload, three drivers: the same buffered copy (same files, same LBAs, same order) through
@@ -36,7 +36,7 @@ interface DriverModel {
   truncates: boolean;
   /** SYNCHRONIZE CACHE is answered after a controller cache flush. */
   flushes: boolean;
-  /** UserSendCDB refuses the vendor CDB (kIOReturnNotPrivileged). */
+  /** The port answers the vendor CDB itself (no pass-through): CHECK CONDITION, 05/20/00. */
   vendorRefused: boolean;
 }
 
@@ -133,10 +133,10 @@ function copyThrough(d: DriverModel): Scenario['generate'] {
           requestedBytes: 512,
           timeoutMs: Timeout.inquiry,
           latencyNs: rng.int(5_000, 14_000),
-          outcome: { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeliveryFailure, bytesTransferred: 0 },
+          outcome: { status: SamStatus.CheckCondition, bytesTransferred: 0, sense: fixedSense(SenseKey.IllegalRequest, Asc.InvalidOpcode) },
           onComplete: (taskId) =>
             sim.note(
-              `UserSendCDB returned 0x${K_IO_RETURN_NOT_PRIVILEGED.toString(16)} (kIOReturnNotPrivileged): vendor-specific operation code 0x${VENDOR_OPCODE.toString(16)} refused; the CDB never reached the controller`,
+              `the port's UserProcessParallelTask has no MegaRAID pass-through: it answered vendor-specific operation code 0x${VENDOR_OPCODE.toString(16)} itself with ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE; the CDB never reached the controller`,
               taskId,
             ),
         });
@@ -172,7 +172,7 @@ export const copyDext: Scenario = {
     'DEXT: IOMaximumByteCount 512 KiB, 129 segments, IOMaximumSegmentAddressableBitCount 32,',
     'queue depth 16; pages above 4 GiB reach it and land at the truncated address (read-back',
     'digests differ). SYNCHRONIZE CACHE(10) is answered in 7-12 µs with no controller flush.',
-    'The vendor CDB 0xC5 is refused by UserSendCDB (kIOReturnNotPrivileged, delivery failure).',
+    'The vendor CDB 0xC5 reaches the dext, which has no MegaRAID pass-through and answers it itself: CHECK CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (05/20/00).',
   ],
   size,
   generate: copyThrough(DEXT),
