@@ -273,7 +273,9 @@ export class PerfettoWriter {
       this.hbaThreads.set(e.hbaKind, th);
       this.metadata(HBA_PID, th.tid, 'thread_name', hbaKindName(e.hbaKind));
     }
-    const start = op.issued ? op.issued.timeNs : e.phase === HbaEventPhase.Completed && op.durationNs > 0 ? e.timeNs - op.durationNs : e.timeNs;
+    // A completed event without its issued one started its recorded duration earlier (drawn from
+    // the trace's start at the earliest; the args keep the recorded duration).
+    const start = op.issued ? op.issued.timeNs : e.phase === HbaEventPhase.Completed && op.durationNs > 0 ? Math.max(e.timeNs - op.durationNs, Math.min(this.lanes.startNs, e.timeNs)) : e.timeNs;
     const end = op.issued ? e.timeNs : start + (op.source === 'recorded' && e.phase === HbaEventPhase.Instant ? op.durationNs : e.timeNs - start);
     const lane = end > start ? th.lanes.place(start, end) : -1;
     if (lane < 0) {
