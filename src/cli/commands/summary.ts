@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { createChecker, type Checker } from '../../checks/engine.js';
+import { createChecker, type Checker, type Finding } from '../../checks/engine.js';
+import { TimelineCollector } from '../../report/timeline/collect.js';
 import { constraintDef, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
 import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { UsageError } from '../../model/errors.js';
@@ -103,17 +104,24 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ...(intervalNs !== undefined ? { intervalNs } : {}),
     ...(constraints ? { limits: limitsFrom(constraints) } : {}),
   });
-  const checker: Checker | undefined = o.check ? createChecker(constraints ? { constraints } : {}) : undefined;
+  // HTML draws a timeline: it reads the same events, after the checker so that a finding
+  // reaches it before the task it names has ended (src/report/timeline/collect.ts).
+  const timeline = o.format === 'html' ? new TimelineCollector() : undefined;
+  const checker: Checker | undefined = o.check
+    ? createChecker({ ...(constraints ? { constraints } : {}), ...(timeline ? { onFinding: (f: Finding) => timeline.onFinding(f) } : {}) })
+    : undefined;
   const input = await readInputs(
     paths,
     ctx.openOptions(o),
     (batch) => {
       summarizer.push(batch);
       checker?.push(batch);
+      timeline?.push(batch);
     },
     (trace) => {
       summarizer.startTrace();
       checker?.startFile(trace.path);
+      timeline?.startTrace(trace.path);
     },
     undefined,
     ctx,
@@ -135,7 +143,7 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
   }
   const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
-  target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version }));
+  target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version, ...(timeline ? { timeline: timeline.finish() } : {}) }));
   await target.close();
   const problems = diagnosticLines(input);
   for (const line of problems) ctx.error(line);
