@@ -19,7 +19,7 @@ import { cdbHeadline, cdbServiceAction, quickSense, taskStatusName } from '../sc
 import { directionName } from './task-view.js';
 
 /** Rows per row group (and the most rows held in memory per table). */
-export const ROW_GROUP = 65_536;
+export const ROW_GROUP = 16_384;
 
 type ColumnType = 'INT32' | 'INT64' | 'STRING' | 'BOOLEAN';
 type Value = number | bigint | string | boolean | null;

@@ -52,7 +52,9 @@ Bytes count while their task is in flight, so a burst of completions is not a bu
 throughput. The "failed" columns count completions with a status other than GOOD or
 CONDITION MET; checker findings are counted under Findings. Several traces are laid end to
 end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", see README.md);
-HTML output is one self-contained file with charts, for a browser or a bug report.
+HTML output is one self-contained file with charts and a zoomable timeline of the tasks (a
+bounded sample plus every failed or flagged task; docs/timeline.md), for a browser or a bug
+report.
 
 Examples:
   $ scsitrace summary traces/healthy-copy.sct
