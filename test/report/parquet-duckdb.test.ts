@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { runScsitrace } from '../helpers/cli.js';
 import { buildTraceBytes, DataDirection, rw10 } from '../helpers/trace.js';
+import { ROW_GROUP } from '../../src/report/parquet.js';
 
 /** Named SQL blocks of docs/fleet.md (`<!-- query: name -->` before a ```sql fence). */
 function docQueries(fleet: string): Record<string, string> {
@@ -122,6 +123,22 @@ describe('Parquet tables read back with DuckDB', () => {
     expect(rows.filter((r) => r['outcome'] === 'orphan').map((r) => Number(r['task_id']))).toEqual([4242]);
     expect(rows.find((r) => r['sense_key'] !== null)).toMatchObject({ sense_key: 6, asc: 0x29, ascq: 0 });
   }, 60_000);
+
+  it('writes row groups as it goes: a long trace is several groups of at most ROW_GROUP rows', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'scsitrace-parquet-'));
+    const trace = join(work, 'long.sct');
+    const n = ROW_GROUP * 2 + 123;
+    writeFileSync(trace, buildTraceBytes((b) => {
+      for (let i = 0; i < n; i++) b.task({ cdb: rw10(false, i * 8, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 1000 + (i % 7));
+    }));
+    expect((await runScsitrace('convert', '--format', 'parquet', '--no-check', trace, '-o', join(work, 'out'))).code).toBe(0);
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const groups = (await c.runAndReadAll(`SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${join(work, 'out', 'tasks.parquet')}') GROUP BY ALL ORDER BY 1`)).getRowObjectsJson();
+    expect(groups.map((g) => Number(g['n']))).toEqual([ROW_GROUP, ROW_GROUP, 123]);
+    const [count] = (await c.runAndReadAll(`SELECT count(*) AS n, sum(latency_ns) AS l FROM read_parquet('${join(work, 'out', 'tasks.parquet')}')`)).getRowObjectsJson();
+    expect(Number(count!['n'])).toBe(n);
+  }, 120_000);
 
   it('refuses standard output and an existing file as the directory', async () => {
     const work = mkdtempSync(join(tmpdir(), 'scsitrace-parquet-'));
