@@ -38,3 +38,7 @@ export { decodeOslog, OslogDecoder } from './formats/oslog/reader.js';
 export { decodeUsbmon, readUsbmon, UsbmonDecoder } from './formats/usbmon/reader.js';
 export { decodeTraceDat, readTraceDat } from './formats/tracedat/reader.js';
 export { encodeUnitLines } from './formats/oslog/encoding.js';
+export { TaskLanes, IntervalLanes, sglShape, type LaidOutTask, type LunGroup, type LaneHandlers, type SglShape, type TaskOutcome } from './analysis/task-lanes.js';
+export { PerfettoWriter, type PerfettoOptions } from './report/timeline/perfetto.js';
+export { TimelineCollector, type TimelineData } from './report/timeline/collect.js';
+export { ParquetTables, TASK_COLUMNS, FINDING_COLUMNS, type ParquetOptions } from './report/parquet.js';

@@ -95,7 +95,7 @@ describe('usage errors in one voice', () => {
     [['check', '--formt', 'json', healthy], 'scsitrace: check: unknown option --formt; did you mean --format?'],
     [['decode'], 'scsitrace: decode: missing <trace>'],
     [['nosuch'], 'scsitrace: unknown command "nosuch"'],
-    [['convert', healthy], 'scsitrace: convert: -o/--output <file> is required'],
+    [['convert', healthy], 'scsitrace: convert: -o/--output <path> is required'],
     [['rules', 'a', 'b'], 'scsitrace: rules: too many arguments: expected at most 1, got 2'],
     [['check', '--max-examples', 'lots', healthy], 'scsitrace: check: --max-examples: "lots" is not a whole number or "all"'],
     [['summary', '-o', '/nonexistent-dir/sub/report.txt', healthy], 'scsitrace: summary: cannot write /nonexistent-dir/sub/report.txt: directory /nonexistent-dir does not exist'],

@@ -70,8 +70,13 @@ describe('scsitrace summary', () => {
     expect(html).toContain('data-chart="iops"');
     expect(html).toContain('id="targets"');
     expect(html).not.toContain('id="luns"');
-    // Self-contained: no scripts, stylesheets or images fetched from anywhere.
-    expect(html).not.toMatch(/<script|<link|<img|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    // Self-contained: no scripts, stylesheets or images fetched from anywhere; the only scripts
+    // are the timeline's inline data and code, and the page's policy forbids any other source.
+    expect(html).not.toMatch(/<link|<img|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html.match(/<script/g)).toEqual(['<script', '<script']);
+    expect(html).not.toMatch(/<script[^>]*\bsrc=/);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"`);
+    expect(html).toContain('id="timeline"');
   });
 
   it('marks the limits of a constraints file (-c) over the trace\'s own record', async () => {
@@ -93,8 +98,20 @@ describe('scsitrace summary', () => {
     const r = await runScsitrace('summary', '--no-check', '--format', 'html', '-o', out, hostile);
     expect(r.code, r.stderr).toBe(0);
     const html = readFileSync(out, 'utf8');
-    expect(html).not.toMatch(/<script|<img/);
+    expect(html).not.toMatch(/<img|<script>alert/);
+    expect(html.match(/<script/g)).toHaveLength(2); // the timeline's data and code, nothing from the trace
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x&gt;');
+    // Text from the trace inside the timeline's data cannot close its script element.
+    const inData = join(dir, 'hostile-data.sct');
+    writeFileSync(inData, buildTraceBytes((b) => {
+      buildHealthyRead(b);
+      b.w.hba({ timeNs: b.timeNs, kind: 3, detail: '</script><script>alert(1)</script>' });
+    }));
+    const out2 = join(dir, 'hostile-data.html');
+    expect((await runScsitrace('summary', '--format', 'html', '-o', out2, inData)).code).toBe(0);
+    const html2 = readFileSync(out2, 'utf8');
+    expect(html2.match(/<script/g)).toHaveLength(2);
+    expect(html2).toContain('\\u003c/script>\\u003cscript>alert(1)');
   });
 
   it('chooses breakdowns with --by', async () => {

@@ -8,10 +8,16 @@ import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 import { openOutput, type OutputTarget } from '../target.js';
+import { createChecker, type Checker, type Finding } from '../../checks/engine.js';
+import { PerfettoWriter } from '../../report/timeline/perfetto.js';
+import { ParquetTables } from '../../report/parquet.js';
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 interface ConvertOptions {
   output: string;
-  format: 'sct' | 'jsonl';
+  format: 'sct' | 'jsonl' | 'perfetto' | 'parquet';
+  check: boolean;
   inputFormat?: string;
   iscsiPort?: string;
 }
@@ -24,10 +30,11 @@ interface EventSink {
 
 export function convertCommand(ctx: CliContext): Command {
   return new Command('convert')
-    .description('convert any supported trace or capture to the native format (or JSON Lines)')
+    .description('convert any supported trace or capture to the native format, JSON Lines, a Perfetto timeline or Parquet tables')
     .argument('<input>', 'trace or capture (format detected from content)')
-    .requiredOption('-o, --output <file>', 'file to write ("-" is standard output)')
-    .addOption(choiceOption('-f, --format <format>', 'output format', ['sct', 'jsonl'], 'sct'))
+    .requiredOption('-o, --output <path>', 'file to write ("-" is standard output); for parquet, a directory')
+    .addOption(choiceOption('-f, --format <format>', 'output format', ['sct', 'jsonl', 'perfetto', 'parquet'], 'sct'))
+    .option('--no-check', 'perfetto and parquet: do not run the checker (no finding markers, an empty findings table)')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
     .addHelpText(
@@ -39,8 +46,20 @@ capture gaps. Damage in the input is reported on stderr (exit
 2) and the intact events are still written. Decoding the output gives the same tasks as
 decoding the input.
 
+--format perfetto writes Chrome/Perfetto trace-event JSON (open it in ui.perfetto.dev or
+chrome://tracing): a process per target with a row per LUN lane (tasks in flight together get
+different lanes), tasks as slices named by their decoded CDB with the task in the arguments,
+HBA events, capture gaps and checker findings on the "HBA" process, queue depth and
+throughput as counters (docs/timeline.md).
+
+--format parquet writes a directory: <dir>/tasks.parquet (one row per task) and
+<dir>/findings.parquet (one row per checker finding). Query a directory of them with DuckDB
+or Spark (docs/fleet.md).
+
 Examples:
   $ scsitrace convert traces/iscsi-libiscsi.pcapng -o iscsi.sct
+  $ scsitrace convert --format perfetto traces/mixed-workload.sct -o mixed.json
+  $ scsitrace convert --format parquet traces/mixed-workload.sct -o fleet/mixed-workload
   $ scsitrace convert --format jsonl traces/usb-bot.pcap -o usb-bot.jsonl
   $ scsitrace convert --iscsi-port 13260 capture.pcap -o capture.sct`,
     )
@@ -51,6 +70,8 @@ Examples:
 
 async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
   if (!o.output) throw new UsageError('convert: -o/--output is required');
+  if (o.format === 'parquet') return runTables(input, o, ctx);
+  if (o.format === 'perfetto') return runTimeline(input, o, ctx);
   // Opened before reading: a bad path is reported at once, and the input is never the output.
   const target = openOutput(o.output, ctx, [input]);
   let sink: EventSink | undefined;
@@ -169,4 +190,65 @@ function jsonlSink(target: OutputTarget): EventSink {
       flush();
     },
   };
+}
+
+/** Reads the input once into an analysis output, with the checker's findings fed to it as they come. */
+async function analyse(
+  input: string,
+  o: ConvertOptions,
+  ctx: CliContext,
+  out: { push(events: readonly TraceEvent[]): void; onFinding(f: Finding): void },
+): Promise<string[]> {
+  // Findings reach the output before the events that follow them, and for the task they are about
+  // before that task's row or slice is written (the checker sees each batch first).
+  const checker: Checker | undefined = o.check ? createChecker({ onFinding: (f) => out.onFinding(f), maxExamples: 0 }) : undefined;
+  const result = await readInputs(
+    [input],
+    ctx.openOptions(o),
+    (batch) => {
+      checker?.push(batch);
+      out.push(batch);
+    },
+    (trace) => checker?.startFile(trace.path),
+  );
+  checker?.finish();
+  return diagnosticLines(result);
+}
+
+async function runTimeline(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
+  const target = openOutput(o.output, ctx, [input]);
+  const writer = new PerfettoWriter({ write: (text) => target.write(text), producer: `scsitrace convert ${input}` });
+  const problems = await analyse(input, o, ctx, writer);
+  writer.finish();
+  await target.close();
+  for (const line of problems) ctx.error(line);
+  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+}
+
+async function runTables(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
+  const dir = o.output;
+  if (dir === '-') throw new UsageError('convert --format parquet: -o names a directory (Parquet needs two files: tasks.parquet and findings.parquet)');
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+    if (!isDir) throw new UsageError(`convert --format parquet: ${dir} exists and is not a directory`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+  }
+  if (resolve(dir) === resolve(input)) throw new UsageError(`convert: ${dir} is the input`);
+  try {
+    if (!isDir) mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`convert --format parquet: cannot make directory ${dir}: ${(e as Error).message}`);
+  }
+  const tables = new ParquetTables({
+    tasksPath: join(dir, 'tasks.parquet'),
+    findingsPath: join(dir, 'findings.parquet'),
+    sourceFile: input,
+    metadata: { 'scsitrace.checked': String(o.check) },
+  });
+  const problems = await analyse(input, o, ctx, tables);
+  tables.finish();
+  for (const line of problems) ctx.error(line);
+  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
 }

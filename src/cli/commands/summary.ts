@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { createChecker, type Checker } from '../../checks/engine.js';
+import { createChecker, type Checker, type Finding } from '../../checks/engine.js';
+import { TimelineCollector } from '../../report/timeline/collect.js';
 import { constraintDef, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
 import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { UsageError } from '../../model/errors.js';
@@ -51,7 +52,9 @@ Bytes count while their task is in flight, so a burst of completions is not a bu
 throughput. The "failed" columns count completions with a status other than GOOD or
 CONDITION MET; checker findings are counted under Findings. Several traces are laid end to
 end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", see README.md);
-HTML output is one self-contained file with charts, for a browser or a bug report.
+HTML output is one self-contained file with charts and a zoomable timeline of the tasks (a
+bounded sample plus every failed or flagged task; docs/timeline.md), for a browser or a bug
+report.
 
 Examples:
   $ scsitrace summary traces/healthy-copy.sct
@@ -103,17 +106,24 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ...(intervalNs !== undefined ? { intervalNs } : {}),
     ...(constraints ? { limits: limitsFrom(constraints) } : {}),
   });
-  const checker: Checker | undefined = o.check ? createChecker(constraints ? { constraints } : {}) : undefined;
+  // HTML draws a timeline: it reads the same events, after the checker so that a finding
+  // reaches it before the task it names has ended (src/report/timeline/collect.ts).
+  const timeline = o.format === 'html' ? new TimelineCollector() : undefined;
+  const checker: Checker | undefined = o.check
+    ? createChecker({ ...(constraints ? { constraints } : {}), ...(timeline ? { onFinding: (f: Finding) => timeline.onFinding(f) } : {}) })
+    : undefined;
   const input = await readInputs(
     paths,
     ctx.openOptions(o),
     (batch) => {
       summarizer.push(batch);
       checker?.push(batch);
+      timeline?.push(batch);
     },
     (trace) => {
       summarizer.startTrace();
       checker?.startFile(trace.path);
+      timeline?.startTrace(trace.path);
     },
     undefined,
     ctx,
@@ -135,7 +145,7 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
   }
   const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
-  target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version }));
+  target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version, ...(timeline ? { timeline: timeline.finish() } : {}) }));
   await target.close();
   const problems = diagnosticLines(input);
   for (const line of problems) ctx.error(line);

@@ -1,6 +1,7 @@
 /**
- * The HTML summary: one self-contained file (inline CSS and SVG, no scripts, fonts or network),
- * readable in light and dark mode (prefers-color-scheme) and printable.
+ * The HTML summary: one self-contained file (inline CSS and SVG; one inline script for the
+ * zoomable timeline; no fonts, external scripts or network: its Content-Security-Policy allows
+ * none), readable in light and dark mode (prefers-color-scheme) and printable.
  */
 import { captureTextLines } from '../capture.js';
 import { slotDurationNs, type Breakdown, type SizeHistogram, type Summary, type SummaryLun, type SummaryTarget } from '../summary/model.js';
@@ -8,12 +9,16 @@ import { binLabel, FAILED_NOTE, commandCells, commandLatencyCells, count, durati
 import { barChart, dotTimeline, esc, lineChart, type TimelineRow } from './svg.js';
 import { STYLE } from './style.js';
 import { plural } from '../../model/units.js';
+import { renderTimelineSection, TIMELINE_STYLE } from './timeline.js';
+import type { TimelineData } from '../timeline/collect.js';
 
 export interface HtmlOptions {
   /** Which breakdown tables to include (default opcode and lun). */
   by?: ReadonlySet<Breakdown>;
   /** Tool version for the footer. */
   version?: string;
+  /** The zoomable timeline's data (TimelineCollector); without it the report has no timeline section. */
+  timeline?: TimelineData;
 }
 
 export type Cell = string | number | { html: string; cls?: string };
@@ -251,6 +256,7 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
       `</div><p class="muted">Latency: ${esc(latencyLine(o.latency))}</p></section>`,
   );
 
+  if (options.timeline) parts.push(renderTimelineSection(options.timeline));
   parts.push(section('activity', 'Activity over time', timeCharts(s)));
   if (s.latencyHistograms.length) parts.push(section('latency', 'Latency by command class', `<div class="grid2">${latencyCharts(s)}</div>`));
 
@@ -380,9 +386,10 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <meta name="generator" content="scsitrace${options.version ? ` ${esc(options.version)}` : ''}">
 <title>scsitrace summary: ${esc(names)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${options.timeline ? TIMELINE_STYLE : ''}</style>
 </head>
 <body>
 <header>
