@@ -26,6 +26,7 @@ export { decodeSense, decodeSenseKeySpecific, quickSense, senseDescriptorName } 
 export {
   DELIVERY_STATUS_NAMES,
   deliveryStatusName,
+  isGoodStatus,
   SAM_STATUS_NAMES,
   samStatusName,
   SENSE_KEY_NAMES,
@@ -35,3 +36,4 @@ export {
   taskStatusName,
 } from './status.js';
 export { formatCdbHex, formatFieldValue, MAX_HEX_BYTES, parseHexBytes, renderDecodedCdb, renderDecodedSense } from './format.js';
+export { BLOCK_COMMANDS, BlockKind, blockCommand, blockCommandAt, lbaOf, lengthOf, type BlockCommand } from './block-commands.js';

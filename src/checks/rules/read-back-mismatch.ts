@@ -11,7 +11,6 @@
 import { GapAffects, DataDirection, type DataDigest } from '../../model/events.js';
 import { gapText } from '../../analysis/gaps.js';
 import { defineRule } from '../rule.js';
-import { taskKey } from '../../analysis/tasks.js';
 
 /** Written ranges remembered; beyond this the index starts over. */
 const MAX_REMEMBERED = 1 << 18;
@@ -163,7 +162,7 @@ export default defineRule({
     const index = new WriteIndex();
 
     return {
-      digest(d) {
+      digest(d, named) {
         if (d.lba === undefined) return;
         const lba = Number(d.lba);
         if (d.direction === DataDirection.ToDevice) {
@@ -187,7 +186,8 @@ export default defineRule({
           if (firstBadChunk >= 0) chunk = `; ${badChunks} of ${d.chunkDigests.length} chunks differ, first chunk ${firstBadChunk} (bytes ${firstBadChunk * d.chunkBytes}-${(firstBadChunk + 1) * d.chunkBytes - 1})`;
         }
         const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-        const task = state.matcher.inFlight.get(taskKey(d.taskId)) ?? (state.lastCompleted?.taskId === d.taskId ? state.lastCompleted : undefined);
+        // The task the digest names: in flight, or the one that completed last.
+        const task = named;
         // A write's data travels with its submission: a gap that may have lost one since the
         // write we remember could hold the write that explains what the read returned.
         const gap = state.gaps.lostSince(w.timeNs, GapAffects.Submissions);

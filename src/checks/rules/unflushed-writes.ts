@@ -6,7 +6,7 @@
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, HbaEventKind, HbaEventPhase, type EventOrigin, type TaskSubmitted } from '../../model/events.js';
 import { bytesText, completedGood } from '../helpers.js';
-import { defineRule } from '../rule.js';
+import { defineRule, type SubmittedTask } from '../rule.js';
 import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
 
 /** Ranges kept per logical unit; beyond this, further writes only add to the totals. */
@@ -191,8 +191,8 @@ export default defineRule({
       }
     };
 
-    const add = (p: Pending, view: 'host' | 'verified', s: TaskSubmitted, lba: number, blocks: number): void => {
-      const set = (p[view] ??= { writes: 0, bytes: 0, ranges: new RangeSet(), first: s });
+    const add = (p: Pending, view: 'host' | 'verified', s: SubmittedTask, lba: number, blocks: number): void => {
+      const set = (p[view] ??= { writes: 0, bytes: 0, ranges: new RangeSet(), first: s.snapshot() });
       set.writes++;
       set.bytes += s.requestedBytes;
       if (lba >= 0 && blocks > 0) set.ranges.add(lba, lba + blocks);
