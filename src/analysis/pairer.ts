@@ -23,7 +23,8 @@
  * pair() stops there so that the caller can end the trace first.
  */
 import { NONE, RowFlag, RowKind, TaskBatch, keyOf } from '../model/batch.js';
-import { GapAffects, type TraceEvent } from '../model/events.js';
+import { GapAffects, type TaskSubmitted, type TraceEvent } from '../model/events.js';
+import { submitEventAt } from '../model/batch-builder.js';
 import { SEGMENT_BYTES } from '../model/segments.js';
 import { GapLedger, completionMayBeLost } from './gaps.js';
 import { SlotTable, taskKey, type TaskKey } from './slot-table.js';
@@ -132,6 +133,8 @@ export class Pairer {
   private sawRecords = false;
   private sawHeader = false;
   private readonly leftBatch = new TaskBatch(LEFT_ROWS);
+  /** The target label table of the trace being paired (the reader's). */
+  private labels: string[] = [];
 
   constructor(options: PairerOptions = {}) {
     this.keepSegments = options.keepSegments ?? false;
@@ -154,12 +157,24 @@ export class Pairer {
     return this.table.get(key) !== NONE;
   }
 
+  /** The submission of the task in flight under this id, as an event (a copy), or undefined. */
+  inFlightSubmission(key: TaskKey): TaskSubmitted | undefined {
+    const slot = this.table.get(key);
+    if (slot === NONE) return undefined;
+    const b = new TaskBatch(1, 64, this.labels);
+    const r = b.addRow(RowKind.NeverCompleted);
+    this.load(slot, b, r);
+    return submitEventAt(b, r);
+  }
+
   /**
    * Pairs rows [from, length) of a batch in place. Returns the row it stopped at: `length`, or
    * a header row that starts a new trace (the caller ends this trace, then calls again from there).
    */
   pair(b: TaskBatch, from = 0): number {
     const n = b.length;
+    // Label ids are the trace's: left-over rows name their labels from the same table.
+    this.labels = b.labels;
     for (let r = from; r < n; r++) {
       const kind = b.kind[r]!;
       if (kind === RowKind.Submit) this.submit(b, r);
@@ -256,6 +271,7 @@ export class Pairer {
   *left(): IterableIterator<TaskBatch> {
     const b = this.leftBatch;
     b.clear();
+    b.labels = this.labels;
     for (let slot = this.head; slot !== NONE; slot = this.s.next[slot]!) {
       const r = b.addRow(RowKind.NeverCompleted);
       this.load(slot, b, r);

@@ -94,10 +94,11 @@ export class SlotTable {
     return this.recent.includes(key);
   }
 
-  /** Empties the table (the recent ring too); it shrinks back to its first size. */
-  clear(): void {
+  /** Empties the table (and the recent ring, unless `keepRecent`); it shrinks back to its first size. */
+  clear(keepRecent = false): void {
     this.big.clear();
     this.resize(MIN_BITS, false);
+    if (keepRecent) return;
     this.recent.fill(-1);
     this.recentAt = 0;
   }

@@ -1,16 +1,10 @@
-import type { TraceEvent } from '../model/events.js';
+import type { TaskBatch } from '../model/batch.js';
 import type { ReadStats } from '../model/stats.js';
-import type { TaskSink } from '../model/task-sink.js';
 
 /** Options a reader may honour; unknown ones are ignored. */
 export interface ReadOptions {
   /** TCP port to treat as iSCSI (pcap readers); content detection otherwise. */
   iscsiPort?: number;
-  /**
-   * Where task submissions and completions go instead of events, for readers that can (the
-   * native one); others ignore it and send events as always.
-   */
-  taskSink?: TaskSink;
 }
 
 /** One input format: how to recognise it from its first bytes, and how to read it. */
@@ -27,6 +21,10 @@ export interface TraceFormat {
    * CRC32C window's WebAssembly memory, so that records are checked where they were read.
    */
   readBuffers?(count: number, bytes: number): Uint8Array[];
-  /** Streams events in batches; damage becomes Diagnostic events, never exceptions. */
-  read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TraceEvent[]>;
+  /**
+   * Streams the trace as batches (src/model/batch.ts) filled through a BatchBuilder; a reader
+   * may hand out the same batch object each time, refilled once the consumer asks for the next.
+   * Damage becomes Diagnostic events, never exceptions.
+   */
+  read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TaskBatch>;
 }

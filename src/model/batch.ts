@@ -252,6 +252,24 @@ export class TaskBatch {
     for (const [name] of COLUMNS) (this[name] as Uint8Array)[toRow] = (from[name] as Uint8Array)[fromRow]!;
   }
 
+  /**
+   * Appends a copy of task row r of `from` as a row in order, its CDB, segments and sense copied
+   * into this slab (for keeping one task past its batch); returns the new row.
+   */
+  appendCopy(from: TaskBatch, r: number): number {
+    const to = this.addRow(from.kind[r] as RowKind);
+    this.copyRow(from, r, to);
+    this.labels = from.labels;
+    const cdbAt = from.cdbAt[r]!;
+    this.cdbAt[to] = this.copyToSlab(from.slab, cdbAt, cdbAt + from.cdbLength[r]!);
+    const sglAt = from.sglAt[r]!;
+    if (sglAt !== NONE) this.sglAt[to] = this.copyToSlab(from.slab, sglAt, sglAt + from.segmentCount[r]! * 16);
+    const senseAt = from.senseAt[r]!;
+    const senseLength = from.senseLength[r]!;
+    if (senseLength) this.senseAt[to] = this.copyToSlab(from.slab, senseAt, senseAt + senseLength);
+    return to;
+  }
+
   /** The batch as a message for postMessage: transfer `transferList(m)`, revive with fromMessage. */
   toMessage(): BatchMessage {
     return { capacity: this.capacity, length: this.length, rows: this.rows, columns: this.columns, slab: this.slab.buffer as ArrayBuffer, slabUsed: this.slabUsed, events: this.events, labels: this.labels };

@@ -4,7 +4,7 @@
  */
 import { GAP_AFFECTS_NAMES, GAP_UNIT_NAMES, lostText, type CaptureReport, type GapLost } from '../analysis/gaps.js';
 import { formatTimestamp } from './time.js';
-import { jsonInteger } from './task-view.js';
+import { jsonInteger } from '../model/json.js';
 
 export interface CaptureGapJson {
   file: string | null;

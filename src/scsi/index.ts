@@ -16,6 +16,7 @@ export {
   ascName,
   cdbLength,
   cdbServiceAction,
+  cdbServiceActionAt,
   commandName,
   hasServiceActionName,
   isKnownAsc,
@@ -37,3 +38,4 @@ export {
 } from './status.js';
 export { formatCdbHex, formatFieldValue, MAX_HEX_BYTES, parseHexBytes, renderDecodedCdb, renderDecodedSense } from './format.js';
 export { BLOCK_COMMANDS, BlockKind, blockCommand, blockCommandAt, lbaOf, lengthOf, type BlockCommand } from './block-commands.js';
+export { commandKey, commandKeyAt, commandServiceAction, commandServiceActionAt } from './command-key.js';

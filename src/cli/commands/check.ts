@@ -86,7 +86,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
   const input = await readInputs(
     paths,
     ctx.openOptions(o),
-    (batch) => checker.push(batch),
+    (batch) => checker.pushBatch(batch),
     (trace) => checker.startFile(trace.path),
     undefined,
     ctx,

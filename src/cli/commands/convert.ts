@@ -1,3 +1,4 @@
+import { batchToEvents } from '../../model/batch-builder.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createTraceFileWriter, type TraceWriter } from '../../formats/native/writer.js';
@@ -65,8 +66,9 @@ async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Pr
     return nativeSink(w);
   };
   const result = await readInputs([input], ctx.openOptions(o), (batch) => {
-    if (!sink) sink = open(batch[0]);
-    for (const e of batch) {
+    const events = batchToEvents(batch);
+    if (!sink) sink = open(events[0]);
+    for (const e of events) {
       if (e.kind === 'diagnostic') continue;
       sink.write(e);
       written++;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { PairedPipeline } from '../../analysis/pipeline.js';
 import { createChecker, type Checker } from '../../checks/engine.js';
 import { constraintDef, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
 import { loadConstraintFiles } from '../../checks/constraints-file.js';
@@ -97,20 +98,18 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ...(constraints ? { limits: limitsFrom(constraints) } : {}),
   });
   const checker: Checker | undefined = o.check ? createChecker(constraints ? { constraints } : {}) : undefined;
+  // One pipeline for both: every task is paired once, and the checker and the aggregator read
+  // the same paired rows.
+  const pipeline = new PairedPipeline(checker ? [summarizer.consumer, checker.consumer] : [summarizer.consumer]);
   const input = await readInputs(
     paths,
     ctx.openOptions(o),
-    (batch) => {
-      summarizer.push(batch);
-      checker?.push(batch);
-    },
-    (trace) => {
-      summarizer.startTrace();
-      checker?.startFile(trace.path);
-    },
+    (batch) => pipeline.push(batch),
+    (trace) => pipeline.startFile(trace.path),
     undefined,
     ctx,
   );
+  pipeline.finish();
   const findings = checker?.finish();
   const summary = summarizer.finish({
     ...(findings ? { findings } : {}),

@@ -1,8 +1,8 @@
 /** What every findings renderer gets besides the result. */
 import type { CheckResult, Finding } from '../../checks/engine.js';
 import type { Severity } from '../../checks/rule.js';
-import type { Paint } from '../../cli/output.js';
-import { jsonInteger } from '../task-view.js';
+import type { Paint } from '../paint.js';
+import { jsonInteger } from '../../model/json.js';
 
 export interface FindingsRenderOptions {
   failOn: Severity;

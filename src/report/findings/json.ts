@@ -2,7 +2,7 @@
 import { failsAt, type CheckResult } from '../../checks/engine.js';
 import { jsonSetting } from '../../checks/constraints.js';
 import { captureJson } from '../capture.js';
-import { jsonInteger } from '../task-view.js';
+import { jsonInteger } from '../../model/json.js';
 import { findingJson, type FindingsRenderOptions } from './common.js';
 
 export const CHECK_JSON_SCHEMA = 'scsitrace-check/1';

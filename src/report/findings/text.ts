@@ -2,7 +2,7 @@
 import { failsAt, type CheckResult, type Finding } from '../../checks/engine.js';
 import { constraintDef, formatSetting } from '../../checks/constraints.js';
 import { findRule } from '../../checks/rules/index.js';
-import type { Paint } from '../../cli/output.js';
+import type { Paint } from '../paint.js';
 import { captureJson, captureTextLines } from '../capture.js';
 import { formatTimestamp } from '../time.js';
 import { verdictWords, type FindingsRenderOptions } from './common.js';

@@ -9,7 +9,7 @@ import { HbaEventKind } from '../../model/events.js';
 import { captureJson } from '../capture.js';
 import { ascName, commandName, hasServiceActionName, senseKeyName, serviceActionName, serviceResponseName, taskStatusName } from '../../scsi/index.js';
 import { lookupConstraintKey, parseConstraintValue } from '../../checks/constraints.js';
-import { jsonInteger } from '../task-view.js';
+import { jsonInteger } from '../../model/json.js';
 import {
   SUMMARY_SCHEMA,
   type CommandClass,
@@ -34,15 +34,14 @@ import {
   TL_QD_SUM,
   TL_READ,
   TL_WRITE,
-  type FinishOptions,
   LIMITS,
   newLun,
   OTHER,
   type CommandAcc,
-  type FindingsInput,
   type LunAcc,
   type SummaryAccumulator,
-} from './summarizer.js';
+} from '../../analysis/summary.js';
+import type { FindingsInput, FinishOptions } from './summarizer.js';
 
 export function latencyFigures(h: LogHistogram): LatencyFigures {
   if (h.count === 0) return { count: 0, minNs: null, meanNs: null, p50Ns: null, p90Ns: null, p99Ns: null, p999Ns: null, maxNs: null };
