@@ -52,6 +52,7 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
       writeCacheVolatile: l.writeCacheVolatile ?? null,
       writeCacheVolatileSource: l.writeCacheVolatileSource ?? null,
     })),
+    untrackedLuns: result.untrackedLuns,
   };
 }
 
