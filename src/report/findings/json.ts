@@ -52,7 +52,8 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
       writeCacheVolatile: l.writeCacheVolatile ?? null,
       writeCacheVolatileSource: l.writeCacheVolatileSource ?? null,
     })),
-    untrackedLuns: result.untrackedLuns,
+    // Only when some units were past the cap, so that reports of ordinary traces keep their shape.
+    ...(result.untrackedLuns ? { untrackedLuns: result.untrackedLuns } : {}),
   };
 }
 
