@@ -81,7 +81,7 @@ export function writeTaskText(out: LineOutput, t: TaskBatch, r: number, style: T
   p = putBytes(b, p, TAG_WORD);
   p = putHexU64(b, p, t.tagHi[r]!, t.tagLo[r]!);
   if (plain) {
-    p = putBytes(b, p, plainName(slab[cdbAt]!, slab.subarray(cdbAt, cdbAt + cdbLength))); // " READ(10) LBA "
+    p = putBytes(b, p, plainNames[slab[cdbAt]!] ?? plainName(slab.subarray(cdbAt, cdbAt + cdbLength))); // " READ(10) LBA "
     p = putInt(b, p, rangeLba);
     p = putBytes(b, p, LEN_WORD);
     p = putInt(b, p, rangeLen);
@@ -246,8 +246,8 @@ const TAG_WORD = encoder.encode(' tag 0x');
 
 /** " <name> LBA " of the plain READ/WRITE opcodes, encoded, by opcode. */
 const plainNames: Array<Uint8Array | undefined> = new Array(256).fill(undefined);
-function plainName(opcode: number, cdb: Uint8Array): Uint8Array {
-  return (plainNames[opcode] ??= encoder.encode(` ${commandName(cdb)} LBA `));
+function plainName(cdb: Uint8Array): Uint8Array {
+  return (plainNames[cdb[0]!] ??= encoder.encode(` ${commandName(cdb)} LBA `));
 }
 
 /** " → " and the status word (coloured green when good, red otherwise), encoded, by service response and status. */
