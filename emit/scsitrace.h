@@ -11,7 +11,8 @@
  * - A DriverKit extension cannot write files: sct_oslog_emit() turns a record into
  *   "SCT1" text lines (docs/FORMAT.md, "Carrying records in a text log") of at most
  *   SCT_OSLOG_LINE_MAX (239) characters, what a dext's os_log delivers uncut, and hands each
- *   line to a callback that logs it with os_log(OS_LOG_DEFAULT, "%{public}s", line).
+ *   line to a callback that logs it with os_log(OS_LOG_DEFAULT, "%{public}s", line) (in a
+ *   kext: "%s", since kernel os_log drops a format with a privacy annotation).
  *   emit/sctring.h is the lossless alternative: a shared-memory ring read through a user client.
  *
  * Usage (see emit/README.md and docs/driverkit.md for a DriverKit UserProcessParallelTask /
@@ -542,7 +543,8 @@ static inline size_t sct_encode_target_info(uint8_t *buf, size_t capacity, uint6
 }
 
 /* CAPTURE_GAP: what the capture lost (a ring overrun, dropped log lines). end_time must not be
- * earlier than time (that would be a contradictory record). */
+ * earlier than time (that would be a contradictory record). Write it where the loss happened:
+ * before the records captured after it (readers judge each record against the gaps before it). */
 static inline size_t sct_encode_capture_gap(uint8_t *buf, size_t capacity, const sct_capture_gap *g) {
     size_t d = sct_strlen_(g->detail);
     size_t body_length = SCT_CAPTURE_GAP_FIXED + SCT_PAD8(d);
@@ -672,7 +674,8 @@ static inline size_t sct_oslog_line(char *out, size_t capacity, const uint8_t *u
     return n;
 }
 
-/* Receives one NUL-terminated line; a DriverKit driver logs it with os_log(OS_LOG_DEFAULT, "%{public}s", line). */
+/* Receives one NUL-terminated line; a DriverKit driver logs it with os_log(OS_LOG_DEFAULT, "%{public}s", line),
+ * a kext with os_log(OS_LOG_DEFAULT, "%s", line) (docs/FORMAT.md, "Logging the lines from a driver"). */
 typedef void (*sct_line_fn)(void *context, const char *line);
 
 /*

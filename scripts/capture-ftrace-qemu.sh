@@ -37,6 +37,9 @@ case $hba in
   *) echo "unknown HBA $hba (virtio-scsi|lsi53c895a|megasas)" >&2; exit 2 ;;
 esac
 
+# TRACEDAT=1 (capture-tracedat-qemu.sh): trace-cmd goes into the guest, which then prints
+# trace.dat files of the ring buffer instead of the trace_pipe section
+[ -n "${TRACEDAT:-}" ] && export EXTRA_BINS=$(command -v trace-cmd)
 "$here/qemu/build-initramfs.sh" "$work/initrd.gz" "$here/qemu/$workload" $modules sd_mod sg
 truncate -s 32M "$work/disk.img"
 "$here/qemu/run.sh" "$work/initrd.gz" "$work/serial.log" "${devices[@]}"
@@ -46,7 +49,7 @@ mkdir -p "$outdir"
 base="$outdir/linux-ftrace-$KVER-$hba"
 "$here/qemu/extract-section.sh" "$work/serial.log" trace > "$base.txt"
 files=("$base.txt")
-if [ $hba = virtio-scsi ]; then
+if [ $hba = virtio-scsi ] && [ -z "${TRACEDAT:-}" ]; then
   "$here/qemu/extract-section.sh" "$work/serial.log" trace_pipe > "$base.pipe.txt"
   files+=("$base.pipe.txt")
 fi

@@ -21,8 +21,10 @@ work=$(mktemp -d /tmp/scsitrace-usb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$outdir"
 
+# USBMON=1 (capture-usbmon-qemu.sh): the guest also reads usbmon's text interface (the
+# module loads first, so it sees everything) and the text goes to usbmon-<mode>.<file>.txt
 "$here/qemu/build-initramfs.sh" "$work/initrd.gz" "$here/qemu/workload-usb.sh" \
-  xhci_pci ehci_pci usb_storage uas sd_mod sg
+  ${USBMON:+usbmon} xhci_pci ehci_pci usb_storage uas sd_mod sg
 
 for mode in $modes; do
   case $mode in
@@ -45,6 +47,13 @@ for mode in $modes; do
   cp "$work/usb-$mode.pcap" "$outdir/usb-$mode.pcap"
   "$here/qemu/extract-section.sh" "$work/serial-$mode.log" trace > "$outdir/linux-ftrace-$KVER-usb-$mode.txt"
   [ -n "${SERIAL_LOG_DIR:-}" ] && cp "$work/serial-$mode.log" "$SERIAL_LOG_DIR/"
+  if [ -n "${USBMON:-}" ]; then
+    for s in $(tr -d '\r' < "$work/serial-$mode.log" | sed -n 's/^@@@SCSITRACE-BEGIN usbmon-\([0-9a-z]*\)@@@$/\1/p'); do
+      "$here/qemu/extract-section.sh" "$work/serial-$mode.log" usbmon-$s > "$outdir/usbmon-$mode.$s.txt"
+      echo "usbmon-$mode.$s.txt: $(wc -l < "$outdir/usbmon-$mode.$s.txt") lines"
+    done
+    grep -a '^### usbmon' "$work/serial-$mode.log" | tr -d '\r' || true
+  fi
   echo "usb-$mode.pcap: $(stat -c %s "$outdir/usb-$mode.pcap") bytes;" \
        "ftrace: $(grep -c scsi_dispatch_cmd_start "$outdir/linux-ftrace-$KVER-usb-$mode.txt") dispatch starts"
 done

@@ -35,4 +35,6 @@ export { decodeCapture, CaptureDecoder, pcapFormat, pcapngFormat } from './forma
 export { JsonlDecoder, decodeJsonl, eventToJson, jsonToEvent, jsonlFormat } from './formats/jsonl/index.js';
 export { decodeFtrace, FtraceDecoder } from './formats/ftrace/reader.js';
 export { decodeOslog, OslogDecoder } from './formats/oslog/reader.js';
+export { decodeUsbmon, readUsbmon, UsbmonDecoder } from './formats/usbmon/reader.js';
+export { decodeTraceDat, readTraceDat } from './formats/tracedat/reader.js';
 export { encodeUnitLines } from './formats/oslog/encoding.js';

@@ -5,6 +5,7 @@
 #
 # usage: build-initramfs.sh OUT.cpio.gz WORKLOAD.sh MODULE...
 #   KVER=<version>  kernel whose modules to use (default: newest /boot/vmlinuz-*)
+#   EXTRA_BINS="..." more host binaries to copy in (with their libraries), e.g. trace-cmd
 # Needs: busybox-static, sg3-utils, cpio, gzip, the kernel's modules in /lib/modules.
 set -euo pipefail
 
@@ -35,6 +36,8 @@ copy_with_libs() {
   done
 }
 for f in /usr/bin/sg_*; do copy_with_libs "$f" /usr/bin; done
+# EXTRA_BINS="/usr/bin/trace-cmd ...": more host binaries for the guest, with their libraries
+for f in ${EXTRA_BINS:-}; do copy_with_libs "$f" /usr/bin; done
 
 # kernel modules in dependency order (a module's dependencies first)
 declare -A seen=()

@@ -22,9 +22,29 @@ step() {
   "$@"
   echo "### rc=$? ($d)"
 }
+# base64 of a file between section markers (binary files over the serial console)
+dump_file() {
+  echo "@@@SCSITRACE-BEGIN $1@@@"; base64 "$2"; echo "@@@SCSITRACE-END $1@@@"
+}
+# trace.dat of the ring buffer: as extracted (trace-cmd's default file version), then
+# converted to version 6 and to version 7 without compression. /proc/kallsyms
+# is hidden (an empty file bound over it): it would add megabytes that SCSI events never use.
+dump_tracedat() {
+  : > /tmp/empty; mount -o bind /tmp/empty /proc/kallsyms
+  (cd /tmp && trace-cmd extract -o trace.dat > /tmp/extract.log 2>&1) || { echo "### trace-cmd extract failed"; cat /tmp/extract.log; }
+  trace-cmd convert -i /tmp/trace.dat --file-version 6 -o /tmp/trace-v6.dat > /dev/null 2>&1 || echo "### convert to v6 failed"
+  trace-cmd convert -i /tmp/trace.dat --file-version 7 --compression none -o /tmp/trace-v7.dat > /dev/null 2>&1 || echo "### convert to v7 failed"
+  umount /proc/kallsyms
+  for f in trace trace-v6 trace-v7; do
+    [ -s /tmp/$f.dat ] && { echo "### $f.dat: $(wc -c < /tmp/$f.dat) bytes"; dump_file $f.dat /tmp/$f.dat; }
+  done
+}
 # sg node of a block device, e.g. sg_of sda -> /dev/sg0
 sg_of() { echo /dev/$(ls /sys/block/$1/device/scsi_generic/); }
 
+# workload contract: set WANT_DISKS, define run_workload; optionally on_module_loaded FILE
+# (called after each insmod, e.g. to start usbmon readers before the USB drivers bind)
+. /workload.sh
 traced=0
 for m in $(cat /modules.order); do
   insmod /modules/$m || echo "### insmod $m failed"
@@ -35,10 +55,9 @@ for m in $(cat /modules.order); do
     traced=1
     echo "### kernel $(uname -r): tracing scsi events: $(ls $T/events/scsi | tr '\n' ' ')"
   fi
+  type on_module_loaded >/dev/null 2>&1 && on_module_loaded $m
 done
 
-# workload contract: set WANT_DISKS, define run_workload
-. /workload.sh
 i=0
 while [ $(ls /sys/block | grep -c '^sd') -lt ${WANT_DISKS:-1} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 # let the kernel's own probing (partition scan) finish first: no command in flight on any
@@ -63,12 +82,18 @@ echo 0 > $T/tracing_on
 echo "@@@SCSITRACE-BEGIN trace@@@"
 cat $T/trace
 echo "@@@SCSITRACE-END trace@@@"
-# the same events again, drained through trace_pipe with the irq-info columns off
-echo 0 > $T/options/irq-info
-echo "@@@SCSITRACE-BEGIN trace_pipe@@@"
-entries=$(sed -n 's|^# entries-in-buffer/entries-written: \([0-9]*\)/.*|\1|p' $T/trace)
-timeout 300 head -n "$entries" $T/trace_pipe
-echo "@@@SCSITRACE-END trace_pipe@@@"
+# trace-cmd in the initramfs (build-initramfs.sh EXTRA_BINS): the same ring buffer as trace.dat
+# files instead of the trace_pipe section (trace-cmd extract consumes the buffer)
+if [ -x /usr/bin/trace-cmd ]; then
+  dump_tracedat
+else
+  # the same events again, drained through trace_pipe with the irq-info columns off
+  echo 0 > $T/options/irq-info
+  echo "@@@SCSITRACE-BEGIN trace_pipe@@@"
+  entries=$(sed -n 's|^# entries-in-buffer/entries-written: \([0-9]*\)/.*|\1|p' $T/trace)
+  timeout 300 head -n "$entries" $T/trace_pipe
+  echo "@@@SCSITRACE-END trace_pipe@@@"
+fi
 echo "### dropped/overrun: $(grep -E 'overrun|dropped' $T/per_cpu/cpu0/stats | tr '\n' ' ')"
 sync
 poweroff -f

@@ -34,12 +34,19 @@ export function parseFilter(o: { lun?: string[]; opcode?: string[]; status?: str
       o.status.flatMap(splitList).map((x) => {
         const lower = x.toLowerCase();
         if (STATUS_CLASSES.has(lower)) return lower as StatusClass;
-        return parseIntStrict(x, '--status');
+        const code = /^(0x[0-9a-f]{1,2}|\d{1,3})$/i.test(x.trim()) ? Number(x.trim()) : NaN;
+        if (!(code >= 0 && code <= 0xff)) {
+          throw new UsageError(`--status: "${x}" is not one of ${[...STATUS_CLASSES].join(', ')}, or a SAM status code 0-255 (e.g. 0x02 CHECK CONDITION, 0x08 BUSY, 0x28 TASK SET FULL)`);
+        }
+        return code;
       }),
     );
   }
   if (o.since !== undefined) f.sinceNs = parseSeconds(o.since, '--since');
   if (o.until !== undefined) f.untilNs = parseSeconds(o.until, '--until');
+  if (f.sinceNs !== undefined && f.untilNs !== undefined && f.sinceNs > f.untilNs) {
+    throw new UsageError(`--since ${o.since} is after --until ${o.until}: no task can match (both are seconds since capture start)`);
+  }
   return f;
 }
 

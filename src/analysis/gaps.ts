@@ -10,6 +10,7 @@
  * before it) and its `endNs` (the first thing seen after it).
  */
 import { GapAffects, GapUnit, type CaptureGap } from '../model/events.js';
+import { plural } from '../model/units.js';
 
 /** Targets whose gaps are kept apart; a gap for any further target counts for all targets. */
 const MAX_TARGETS = 4096;
@@ -247,7 +248,7 @@ export function describeGap(gap: CaptureGap): string {
   return `capture gap: ${what}${affects}${gap.detail ? `: ${clip(gap.detail)}` : ''}`;
 }
 
-/** One line for a gap, for messages: "capture gap at 1.5 s (12 lines lost: SCT1 lines 0x1a..0x25)". */
+/** One line for a gap, for messages: "capture gap at 1.5 s (6 records lost: SCT1 units 0x1a..0x1f missing …)". */
 export function gapText(g: CaptureGap): string {
   return `capture gap at ${+(g.timeNs / 1e9).toFixed(6)} s (${lostText(g.lost, g.unit)}${g.detail ? `: ${clip(g.detail)}` : ''})`;
 }
@@ -257,7 +258,7 @@ export function lostText(lost: number, unit: number): string {
   if (!(lost > 0)) return 'loss not counted';
   const name = GAP_UNIT_NAMES[unit] ?? 'unknown';
   const word = name === 'unknown' ? 'units' : name;
-  return `${lost} ${lost === 1 ? word.slice(0, -1) : word} lost`;
+  return `${plural(lost, word.slice(0, -1), word)} lost`;
 }
 
 /** Details come from the input: a message quotes at most 120 characters of one. */

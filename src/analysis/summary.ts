@@ -12,13 +12,17 @@ import type { PairedConsumer, TraceEnd } from './pipeline.js';
 import { LogHistogram } from './stats/histogram.js';
 import { QueueDepth } from './stats/queue-depth.js';
 import { SizeCounts } from './stats/size-histogram.js';
-import { IntervalPeak, TimeSeries } from './stats/timeseries.js';
+import { TimeSeries } from './stats/timeseries.js';
 import { keyOf, NONE, RowFlag, RowKind, type TaskBatch } from '../model/batch.js';
 import { DataDirection, HbaEventPhase, ServiceResponse, SamStatus, type HbaEvent, type TraceEvent, type TraceHeader } from '../model/events.js';
 import { commandKeyAt, quickSense } from '../scsi/index.js';
 
 export interface SummarizerOptions {
-  /** Interval for peak IOPS/throughput; default: picked from the capture span (1 ms … 10 s). */
+  /**
+   * Interval rates are measured over (the timeline's slots; peaks are the busiest one), rounded
+   * up to a whole number of the timeline's finest slots. Default: the finest slot, but at least
+   * ten median task latencies (see src/report/summary/build.ts chooseInterval).
+   */
   intervalNs?: number;
   /** Slots in the timeline (charts); default 512. */
   timelineSlots?: number;
@@ -105,8 +109,9 @@ export const TL_ERRORS = 3;
 export const TL_QD_SUM = 4;
 export const TL_QD_MAX = 5;
 
-/** Candidate peak intervals: 1 ms … 10 s; finish() picks the largest ≤ span / 20. */
-export const PEAK_CANDIDATES_NS = [1e6, 1e7, 1e8, 1e9, 1e10];
+/** The timeline's first slot width, and how it grows: 1 µs, 2 µs, 10 µs, 20 µs, 100 µs, ... */
+export const TIMELINE_START_NS = 1000;
+export const TIMELINE_STEPS = [2, 5] as const;
 
 const MAX_KEPT_DIAGNOSTICS = 20;
 
@@ -144,7 +149,6 @@ export class SummaryAccumulator implements PairedConsumer {
   readonly writeSegHist = new SizeCounts();
   readonly qd = new QueueDepth();
   readonly timeline: TimeSeries;
-  readonly peaks: IntervalPeak[];
   readonly traces: TraceAcc[] = [];
   constraintValues: Record<string, unknown> = {};
   diagnostics = 0;
@@ -187,9 +191,8 @@ export class SummaryAccumulator implements PairedConsumer {
       limits: options.limits,
     };
     // 1 µs initial slots; the series doubles its slot width as the capture goes on.
-    this.timeline = new TimeSeries(this.options.timelineSlots, 1000, ['sum', 'sum', 'sum', 'sum', 'sum', 'max']);
-    const intervals = options.intervalNs !== undefined ? [options.intervalNs] : PEAK_CANDIDATES_NS;
-    this.peaks = intervals.map((ns) => new IntervalPeak(ns, 3));
+    // 1 µs initial slots, growing in round steps as the capture goes on.
+    this.timeline = new TimeSeries(this.options.timelineSlots, TIMELINE_START_NS, ['sum', 'sum', 'sum', 'sum', 'sum', 'max'], TIMELINE_STEPS);
   }
 
   /** Rows of a paired batch, in order. */
@@ -440,12 +443,22 @@ export class SummaryAccumulator implements PairedConsumer {
     l.bytesRead += read;
     l.bytesWritten += written;
     const tl = this.timeline;
+    // Data moves while the task is in flight, not at the instant it completes: its bytes are
+    // spread over [submission, completion), so a burst of completions does not read as a burst
+    // of throughput no link could carry.
+    const started = b.subTimeNs[r]! + this.timeBase;
+    if (read > 0 || written > 0) {
+      if (t > started) {
+        if (read > 0) tl.spread(TL_READ, started, t, read / (t - started));
+        if (written > 0) tl.spread(TL_WRITE, started, t, written / (t - started));
+      } else {
+        const k = tl.slot(t) * tl.channels;
+        tl.data[k + TL_READ]! += read;
+        tl.data[k + TL_WRITE]! += written;
+      }
+    }
     const tslot = tl.slot(t) * tl.channels;
     tl.data[tslot + TL_COMPLETIONS]!++;
-    tl.data[tslot + TL_READ]! += read;
-    tl.data[tslot + TL_WRITE]! += written;
-    const peaks = this.peaks;
-    for (let k = 0; k < peaks.length; k++) peaks[k]!.add3(t, 1, read, written);
 
     const sr = b.serviceResponse[r]!;
     const st = b.status[r]!;

@@ -47,6 +47,8 @@ export interface CheckResult {
   untrackedLuns: number;
   /** Whether the capture is complete: what its sources said they lost, and the tasks that touches. */
   capture: CaptureReport;
+  /** Every finding in the order found, when the checker was made with keepFindings. */
+  findings?: Finding[];
 }
 
 export interface CheckOptions {
@@ -54,13 +56,22 @@ export interface CheckOptions {
   /** Only these rules (ids); default all. */
   enable?: string[];
   disable?: string[];
-  /** Examples kept per group (default 5). */
+  /** Examples kept per group (default 5; Infinity keeps every finding in its group). */
   maxExamples?: number;
+  /**
+   * Called with every finding as it is found, fully formatted: how SARIF and JSON output list
+   * every finding in flat memory (they write each one out instead of keeping it).
+   */
+  onFinding?: (finding: Finding) => void;
+  /** Keep every finding in CheckResult.findings (memory grows with the findings; for small traces and tests). */
+  keepFindings?: boolean;
   /** Rules to use instead of the registry (tests). */
   rules?: readonly Rule[];
 }
 
 export interface Checker {
+  /** Ids of the enabled rules, in registry order. */
+  readonly rules: readonly string[];
   /** Events in (the event API): they are put in a batch and paired. */
   push(events: TraceEvent[]): void;
   /** A reader's batch in: paired by the checker's own pairer. */
@@ -158,7 +169,7 @@ class CheckConsumer implements PairedConsumer {
   constructor(private readonly options: CheckOptions) {
     this.rules = selectRules(options);
     this.usesSegments = this.rules.some((r) => r.meta.usesSegments);
-    this.findings = new FindingCollector(options.maxExamples ?? 5);
+    this.findings = new FindingCollector(options.maxExamples ?? 5, options.onFinding, options.keepFindings);
   }
 
   private startTrace(): void {
@@ -216,7 +227,7 @@ class CheckConsumer implements PairedConsumer {
       inFlight.bytes = b.inFlightBytes[r]!;
       if (kind === RowKind.Submit) {
         state.tasks++;
-        state.lastTimeNs = b.timeNs[r]!;
+        if (b.timeNs[r]! > state.lastTimeNs) state.lastTimeNs = b.timeNs[r]!;
         this.origin(b, r);
         const f = this.fill(b, r);
         const info = f.lunInfo;
@@ -233,14 +244,14 @@ class CheckConsumer implements PairedConsumer {
         for (const h of on.submit) h(s, f, scan);
         s.release();
       } else if (kind === RowKind.Complete) {
-        state.lastTimeNs = b.timeNs[r]!;
+        if (b.timeNs[r]! > state.lastTimeNs) state.lastTimeNs = b.timeNs[r]!;
         this.origin(b, r);
         const f = this.fill(b, r);
         const t = this.taskView.at(b, r);
         for (const h of on.complete) h(t, f);
         t.release();
       } else if (kind === RowKind.Orphan) {
-        state.lastTimeNs = b.timeNs[r]!;
+        if (b.timeNs[r]! > state.lastTimeNs) state.lastTimeNs = b.timeNs[r]!;
         this.origin(b, r);
         const flags = b.flags[r]!;
         if (flags & RowFlag.SubmissionMayBeLost) this.capture.completionsWithoutSubmission++;
@@ -264,7 +275,7 @@ class CheckConsumer implements PairedConsumer {
         const linked = b.flags[r]! & (RowFlag.LinkedInFlight | RowFlag.LinkedLastCompleted) ? this.linkedView.at(b, r) : undefined;
         if (ev.kind === 'hba') {
           state.hbaEventsSeen = true;
-          state.lastTimeNs = ev.timeNs;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
           for (const h of on.hba) h(ev, linked);
         } else if (ev.kind === 'digest') {
           for (const h of on.digest) h(ev, linked);
@@ -324,7 +335,9 @@ class CheckConsumer implements PairedConsumer {
           }
         },
       };
-      const at: EventOrigin = { offset: this.lastOffset, index: this.lastIndex, timeNs: this.lastTimeNs };
+      // The end of the trace is its latest time: a capture's events need not come in time order
+      // (iSCSI connections interleave; an answer can be read before its command).
+      const at: EventOrigin = { offset: this.lastOffset, index: this.lastIndex, timeNs: Math.max(this.lastTimeNs, this.state.lastTimeNs) };
       for (const h of this.on.end) h(left, at);
     }
     this.lunSummaries.push(...this.luns.summaries(this.findings.file));
@@ -333,11 +346,16 @@ class CheckConsumer implements PairedConsumer {
     this.started = false;
   }
 
+  /** Ids of the enabled rules, in registry order. */
+  ruleIds(): string[] {
+    return this.rules.map((r) => r.meta.id);
+  }
+
   result(): CheckResult {
     if (!this.started && !this.state) this.startTrace();
     const resolved = this.state.resolved;
     const capture = this.capture;
-    return {
+    const result: CheckResult = {
       groups: this.findings.sorted(),
       counts: { ...this.findings.counts },
       constraints: resolved,
@@ -348,6 +366,8 @@ class CheckConsumer implements PairedConsumer {
       untrackedLuns: this.untrackedLuns,
       capture: { ...capture, examples: [...capture.examples] },
     };
+    if (this.findings.kept) result.findings = this.findings.kept;
+    return result;
   }
 }
 
@@ -356,6 +376,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
   const pipeline = new PairedPipeline([consumer]);
   const builder = new BatchBuilder();
   return {
+    rules: consumer.ruleIds(),
     consumer,
     push(events: TraceEvent[]): void {
       builder.target();

@@ -21,6 +21,8 @@ export interface Finding {
   command?: string;
   /** Message id within the rule. */
   messageId: string;
+  /** Finer grouping within the rule (the group's subject, e.g. the rejected command's name). */
+  subject?: string;
 }
 
 export interface FindingGroup {
@@ -41,7 +43,22 @@ export class FindingCollector {
   /** The trace file findings are reported in now. */
   file: string | undefined;
 
-  constructor(private readonly maxExamples: number) {}
+  /** Every finding in the order found, when kept (CheckOptions.keepFindings). */
+  readonly kept: Finding[] | undefined;
+
+  /**
+   * @param maxExamples examples kept per group (Infinity keeps every finding in its group)
+   * @param onFinding called with every finding as it is found, fully formatted (SARIF and JSON
+   *   streaming write each one out instead of keeping it)
+   * @param keep keep every finding in `kept`
+   */
+  constructor(
+    private readonly maxExamples: number,
+    private readonly onFinding?: (finding: Finding) => void,
+    keep = false,
+  ) {
+    this.kept = keep ? [] : undefined;
+  }
 
   report(rule: Rule, r: Report): void {
     const severity = r.severity ?? rule.meta.severity;
@@ -62,7 +79,9 @@ export class FindingCollector {
       }
     }
     group.count++;
-    if (group.examples.length >= this.maxExamples) return;
+    const example = group.examples.length < this.maxExamples;
+    if (!example && !this.onFinding && !this.kept) return;
+    // Only findings someone keeps or writes out pay for message formatting and CDB decoding.
     const template = rule.meta.messages[r.messageId];
     if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown message id "${r.messageId}"`);
     const taskId = r.taskId ?? r.task?.taskId;
@@ -79,7 +98,10 @@ export class FindingCollector {
     if (taskId !== undefined) finding.taskId = taskId;
     if (r.task) finding.command = decodeCdb(r.task.cdb).summary;
     if (this.file !== undefined) finding.file = this.file;
-    group.examples.push(finding);
+    if (r.subject !== undefined) finding.subject = r.subject;
+    if (example) group.examples.push(finding);
+    this.kept?.push(finding);
+    this.onFinding?.(finding);
   }
 
   /** The groups, worst first, then by rule id, count and subject. */

@@ -1,4 +1,5 @@
 /** Small predicates and formatters the rules share. */
+import { formatBytes, formatDuration } from '../model/units.js';
 import { DataDirection, SamStatus, ServiceResponse, type TaskCompleted, type TaskSubmitted } from '../model/events.js';
 import { cdbFieldsAt, decodeSense, isGoodStatus, quickSense } from '../scsi/index.js';
 import type { CheckState, DirectionLimits } from './state.js';
@@ -74,19 +75,8 @@ export function segmentEvidence(s: TaskSubmitted, i: number): Record<string, str
   return { segment: i, address: hex(s.segments.address(i)), length: s.segments.length(i), segments: s.segments.count };
 }
 
-/** A number of nanoseconds as milliseconds with up to 3 decimals. */
-export function ms(ns: number): string {
-  return `${+(ns / 1e6).toFixed(3)} ms`;
-}
+/** A measured duration for messages, in the unit read fastest: "26.2 µs", "54.7 s" (src/model/units.ts). */
+export const durationText = formatDuration;
 
-/** Bytes in binary units for messages. */
-export function bytesText(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${+v.toFixed(2)} ${units[u]}`;
-}
+/** Bytes in binary units for messages: "64.1 MiB" (src/model/units.ts). */
+export const bytesText = formatBytes;

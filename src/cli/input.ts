@@ -2,6 +2,7 @@ import type { Diagnostic } from '../model/events.js';
 import type { TaskBatch } from '../model/batch.js';
 import { statSync } from 'node:fs';
 import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.js';
+import { plural } from '../model/units.js';
 import { createProgress, noProgress, type ProgressHost } from './progress.js';
 
 export interface InputResult {
@@ -81,12 +82,13 @@ function totalSize(paths: string[]): number {
 export function diagnosticLines(result: InputResult & { diagnosticCount: number }): string[] {
   const lines = result.diagnostics.map((d) => d.message);
   if (result.diagnosticCount > result.diagnostics.length) {
-    lines.push(`... and ${result.diagnosticCount - result.diagnostics.length} more problems`);
+    const more = result.diagnosticCount - result.diagnostics.length;
+    lines.push(`... and ${plural(more, 'more problem', 'more problems')}`);
   }
   for (const t of result.traces) {
     const s = t.stats;
     if (s.skippedBytes || s.skippedRecords || s.damagedRegions) {
-      lines.push(`${t.path}: read ${s.records} records; skipped ${s.skippedBytes} bytes in ${s.damagedRegions} damaged regions and ${s.skippedRecords} bad records`);
+      lines.push(`${t.path}: read ${plural(s.records, 'record')}; skipped ${plural(s.skippedBytes, 'byte')} in ${plural(s.damagedRegions, 'damaged region')} and ${plural(s.skippedRecords, 'bad record')}`);
     }
   }
   return lines;

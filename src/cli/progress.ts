@@ -4,11 +4,13 @@
  * redrawn in place at most ten times a second and erased when reading ends, so nothing of it is
  * left in the terminal and nothing reaches piped output.
  */
-import { formatBytes } from '../report/time.js';
+import { formatBytes } from '../model/units.js';
 
 export interface ProgressHost {
   stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
   progress: boolean;
+  /** Clock and delays instead of the real ones (tests). */
+  progressTiming?: Pick<ProgressOptions, 'now' | 'delayMs' | 'intervalMs'>;
 }
 
 export interface Progress {
@@ -25,6 +27,8 @@ export interface Progress {
 export interface ProgressOptions {
   /** Total bytes of all inputs (0 when unknown). */
   totalBytes: number;
+  /** Show records per second (reading); off for work measured in bytes alone (synthesis). */
+  records?: boolean;
   /** Milliseconds before the bar first appears. */
   delayMs?: number;
   /** Milliseconds between redraws. */
@@ -37,9 +41,10 @@ export const noProgress: Progress = { bytes() {}, file() {}, done() {}, enabled:
 
 export function createProgress(host: ProgressHost, options: ProgressOptions): Progress {
   if (!host.progress || !host.stderr.isTTY) return noProgress;
-  const now = options.now ?? (() => performance.now());
-  const delayMs = options.delayMs ?? 1000;
-  const intervalMs = options.intervalMs ?? 100;
+  const t = host.progressTiming ?? {};
+  const now = options.now ?? t.now ?? (() => performance.now());
+  const delayMs = options.delayMs ?? t.delayMs ?? 1000;
+  const intervalMs = options.intervalMs ?? t.intervalMs ?? 100;
   const start = now();
   let lastDraw = -Infinity;
   let shown = false;
@@ -59,7 +64,8 @@ export function createProgress(host: ProgressHost, options: ProgressOptions): Pr
     const eta = total > 0 && bytesPerSec > 0 ? (total - read) / bytesPerSec : NaN;
     const text =
       ` ${total > 0 ? `${(fraction * 100).toFixed(0).padStart(3)}% ` : ''}${formatBytes(read)}${total > 0 ? `/${formatBytes(total)}` : ''}` +
-      ` · ${formatRate(recs / Math.max(elapsed, 1e-9))} rec/s · ${formatBytes(Math.round(bytesPerSec))}/s` +
+      (options.records === false ? '' : ` · ${formatRate(recs / Math.max(elapsed, 1e-9))} rec/s`) +
+      ` · ${formatBytes(Math.round(bytesPerSec))}/s` +
       (Number.isFinite(eta) ? ` · ETA ${formatEta(eta)}` : '');
     const barWidth = Math.max(0, width - text.length - 2);
     const filled = Math.round(barWidth * fraction);

@@ -69,6 +69,13 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
   let format: TraceFormat | undefined;
   if (options.inputFormat) {
     format = formatById(options.inputFormat);
+    // An override is for content detection cannot place, not for content that is plainly
+    // another format: say so before reading anything.
+    const detected = format && !format.sniff(head) ? sniffFormat(head.subarray(0, SNIFF_BYTES)) : undefined;
+    if (format && detected && detected !== format) {
+      await source.close();
+      throw new UsageError(`${path}: not ${format.id} (--input-format ${format.id}): its content is ${detected.id}; leave out --input-format, or use --input-format ${detected.id}`);
+    }
   } else {
     format = sniffFormat(head.subarray(0, SNIFF_BYTES));
   }

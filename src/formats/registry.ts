@@ -25,6 +25,13 @@ export interface TraceFormat {
    * Streams the trace as batches (src/model/batch.ts) filled through a BatchBuilder; a reader
    * may hand out the same batch object each time, refilled once the consumer asks for the next.
    * Damage becomes Diagnostic events, never exceptions.
+   *
+   * Rows come in capture order as far as the input tells it, capture gaps included: a
+   * CaptureGap comes before every record captured after the loss it reports. Consumers (the
+   * checker, decode, summary, convert) judge each record when it comes, against the gaps seen so
+   * far: a completion whose submission was lost is "not captured" only if the gap came first. A
+   * reader that learns of a loss only from what follows it (the os_log reader, from sequence
+   * numbers) holds those records back, in bounded memory, until it knows where its gaps go.
    */
   read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TaskBatch>;
 }

@@ -255,9 +255,12 @@ export type GapAffects = (typeof GapAffects)[keyof typeof GapAffects];
 /** The unit a capture gap's `lost` count is in. */
 export const GapUnit = {
   Unknown: 0,
-  /** Log lines (SCT1 lines: the sequence numbers that never arrived). */
+  /** Log lines the log lost (a source that counts lines, not what they carried). */
   Lines: 1,
-  /** Native records (a ring overrun counts the records it overwrote). */
+  /**
+   * Native records: SCT1 units whose sequence numbers never arrived or that arrived in part
+   * (one unit is one record or file header), the records a ring overrun dropped.
+   */
   Records: 2,
   /** Packets or TCP segments. */
   Packets: 3,
@@ -283,7 +286,7 @@ export interface CaptureGap extends EventOrigin {
   affects: GapAffects;
   /** The target the gap concerns (an iSCSI connection's target); undefined = all targets. */
   targetId?: bigint;
-  /** One line for a person: what was lost, where (`SCT1 lines 0x1a..0x1f`, `TCP 10.0.0.1:3260 → …`). */
+  /** One line for a person: what was lost, where (`SCT1 units 0x1a..0x1f missing (6 units) between …`, `ring overrun: 12 records …`). */
   detail: string;
 }
 

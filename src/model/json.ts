@@ -1,8 +1,10 @@
 /**
  * Events and 64-bit values as JSON: the one place that decides how a bigint (or a time past
- * 2^53 ns) is written, for every JSON output (decode lines, JSON Lines events, check findings,
- * summaries, decoded CDBs). 64-bit integers are JSON numbers when exact and decimal strings
- * beyond 2^53, as README.md promises.
+ * 2^53 ns) and a byte array are written, for every JSON output (decode lines, JSON Lines
+ * events, check findings, summaries, decoded CDBs and sense data). JSON.stringify throws on a
+ * bigint and spells a Uint8Array as an object of indices; here a 64-bit integer is a JSON
+ * number when exact and a decimal string beyond 2^53 (as README.md promises), and bytes are
+ * lower-case hex.
  */
 import type { SegmentList, TraceEvent } from './events.js';
 import { toHex } from './hex.js';
@@ -24,10 +26,31 @@ export function jsonTime(timeNs: number, originNs: bigint = 0n): number | string
   return jsonInteger(originNs + BigInt(Math.round(timeNs)));
 }
 
-/** For JSON.stringify: bigints as jsonInteger, byte arrays as hex. */
+/** One value as JSON can hold it: bigints as jsonInteger, byte arrays as hex; anything else as is. Also a JSON.stringify replacer. */
 export function jsonReplacer(_key: string, v: unknown): unknown {
   return typeof v === 'bigint' ? jsonInteger(v) : v instanceof Uint8Array ? toHex(v) : v;
 }
+
+/** A deep copy of `value` that JSON.stringify can write (bigints and bytes as jsonReplacer writes them; undefined members left out). */
+export function jsonValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(jsonValue);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = jsonValue(v);
+    return out;
+  }
+  return jsonReplacer('', value);
+}
+
+/**
+ * A prototype whose toJSON writes the object through jsonValue: results made from it (decoded
+ * CDBs and sense data) go straight into JSON.stringify, as a library user would pass them.
+ */
+export const JSON_READY: object = Object.freeze({
+  toJSON(this: object): unknown {
+    return jsonValue({ ...this });
+  },
+});
 
 export type JsonEvent = Record<string, unknown>;
 

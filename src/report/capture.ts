@@ -5,6 +5,7 @@
 import { GAP_AFFECTS_NAMES, GAP_UNIT_NAMES, lostText, type CaptureReport, type GapLost } from '../analysis/gaps.js';
 import { formatTimestamp } from './time.js';
 import { jsonInteger } from '../model/json.js';
+import { formatCount, formatDuration, plural } from '../model/units.js';
 
 export interface CaptureGapJson {
   file: string | null;
@@ -78,12 +79,12 @@ const UNIT_CODE: Record<keyof GapLost, number> = { unknown: 0, lines: 1, records
 export function captureTextLines(c: CaptureJson, multiFile: boolean): string[] {
   if (c.complete) return [];
   const lost = UNIT_ORDER.filter((u) => c.lost[u] > 0).map((u) => lostText(c.lost[u], UNIT_CODE[u]));
-  if (c.unknownLoss) lost.push(`${c.unknownLoss} ${c.unknownLoss === 1 ? 'gap' : 'gaps'} whose loss was not counted`);
-  const blind = c.blindNs > 0 ? `, blind for ${+(c.blindNs / 1e6).toFixed(3)} ms` : '';
-  const lines = [`Capture incomplete: ${c.gaps} ${c.gaps === 1 ? 'gap' : 'gaps'} (${lost.join(', ')})${blind}.`];
+  if (c.unknownLoss) lost.push(`${plural(c.unknownLoss, 'gap')} whose loss was not counted`);
+  const blind = c.blindNs > 0 ? `, blind for ${formatDuration(c.blindNs)}` : '';
+  const lines = [`Capture incomplete: ${plural(c.gaps, 'gap')} (${lost.join(', ')})${blind}.`];
   const touched: string[] = [];
-  if (c.tasksWithoutCompletion) touched.push(`${c.tasksWithoutCompletion} ${c.tasksWithoutCompletion === 1 ? 'task' : 'tasks'} without a captured completion`);
-  if (c.completionsWithoutSubmission) touched.push(`${c.completionsWithoutSubmission} ${c.completionsWithoutSubmission === 1 ? 'completion' : 'completions'} without a captured submission`);
+  if (c.tasksWithoutCompletion) touched.push(`${plural(c.tasksWithoutCompletion, 'task')} without a captured completion`);
+  if (c.completionsWithoutSubmission) touched.push(`${plural(c.completionsWithoutSubmission, 'completion')} without a captured submission`);
   lines.push(`  ${touched.length ? `${touched.join(', ')}; ` : ''}findings a lost record would explain are reported as such (info), not as driver errors.`);
   for (const g of c.examples) {
     const where = `${multiFile && g.file ? `${g.file} ` : ''}${formatTimestamp(g.timeNs)}${g.endNs > g.timeNs ? `-${formatTimestamp(g.endNs)}` : ''}`;
@@ -91,6 +92,6 @@ export function captureTextLines(c: CaptureJson, multiFile: boolean): string[] {
     const detail = g.detail.length > 120 ? `${g.detail.slice(0, 119)}…` : g.detail;
     lines.push(`  - ${where}  ${lostText(g.lost, UNIT_CODE[g.unit])} (${scope})${detail ? `: ${detail}` : ''}  at byte 0x${g.offset.toString(16)}`);
   }
-  if (c.gaps > c.examples.length) lines.push(`  … and ${c.gaps - c.examples.length} more gaps`);
+  if (c.gaps > c.examples.length) lines.push(`  … and ${formatCount(c.gaps - c.examples.length)} more gaps`);
   return lines;
 }

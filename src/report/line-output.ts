@@ -34,6 +34,14 @@ export class LineOutput {
     return pending;
   }
 
+  /** Adds text as it is (no newline added); returns a promise only when a buffer was handed on. */
+  text(text: string): Promise<void> | undefined {
+    if (!text) return undefined;
+    const pending = this.begin(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+    return pending;
+  }
+
   /**
    * Makes room for a line of at most `maxBytes` bytes (newline included). Returns a promise
    * when a full buffer was handed to the stream; the line can still be written at once.

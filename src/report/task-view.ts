@@ -27,8 +27,6 @@ export function directionName(d: number): string {
   return DIRECTION_NAMES[d] ?? `direction ${d}`;
 }
 
-
-
 /** What decode adds to a task's JSON beside the task itself. */
 export interface TaskJsonOptions {
   /** The trace's time origin (TraceHeader.timeOriginNs): startNs/endNs count from timestamp 0. */

@@ -3,10 +3,11 @@
  * deferred. Every length is checked against the buffer; what is malformed is described in
  * `problems`, never thrown.
  */
+import { JSON_READY } from '../model/json.js';
 import { hex, hexByte } from './hex.js';
 import { ascName } from './names.js';
 import { senseKeyName } from './status.js';
-import type { CdbField, DecodedSense, SenseDescriptor, SenseKeySpecific } from './types.js';
+import type { CdbField, DecodedSense, SenseDescriptor, SenseKeySpecific, Truncation } from './types.js';
 
 /**
  * Sense key, ASC and ASCQ without decoding anything else. Hot path (called per completed task):
@@ -152,22 +153,43 @@ class SenseBuilder {
   fru?: number;
   senseKeySpecific?: SenseKeySpecific;
   length = 0;
+  /** ASC and ASCQ were in the bytes (not defaulted to 00/00). */
+  ascPresent = false;
+  truncated?: Truncation;
 
   constructor(readonly bytes: Uint8Array) {}
+
+  /**
+   * Notes a header shorter than 8 bytes, or ADDITIONAL SENSE LENGTH declaring more than is
+   * there (SPC-6 4.4.1: the sense data is 8 + ADDITIONAL SENSE LENGTH bytes).
+   */
+  checkLength(format: string, ascAt: string): void {
+    const n = this.bytes.length;
+    if (n < 8) {
+      this.truncated = { length: n, needs: 8, missing: `${format} sense data is ${n} byte${n === 1 ? '' : 's'}; its header needs 8 (${ascAt})` };
+      return;
+    }
+    const declared = 8 + this.bytes[7]!;
+    if (declared > n) {
+      this.truncated = { length: n, needs: declared, missing: `ADDITIONAL SENSE LENGTH says ${declared} bytes, but only ${n} are present` };
+    }
+  }
 }
 
 /** Adds a field; a clear flag drops its text, which explains what setting it means. */
 function field(fields: CdbField[], name: string, value: CdbField['value'], extra?: Omit<CdbField, 'name' | 'value'>): void {
-  fields.push(value === false || extra === undefined ? { name, value } : { name, value, ...extra });
+  const f: CdbField = value === false || extra === undefined ? { name, value } : { name, value, ...extra };
+  // A 64-bit field carries a bigint: JSON_READY lets JSON.stringify write it (a number when exact).
+  fields.push(typeof value === 'bigint' ? Object.assign(Object.create(JSON_READY) as object, f) : f);
 }
 
 /** SPC-6 fixed format sense data (response codes 70h, 71h). */
 function decodeFixed(s: SenseBuilder): void {
   const b = s.bytes;
   const n = b.length;
-  if (n < 8) s.problems.push(`fixed format sense data is ${n} bytes; its header needs 8`);
+  s.checkLength('fixed format', 'ASC and ASCQ are bytes 12 and 13');
+  if (s.truncated) s.problems.push(s.truncated.missing);
   const declared = n >= 8 ? 8 + b[7]! : n;
-  if (declared > n) s.problems.push(`ADDITIONAL SENSE LENGTH says ${declared} bytes, but only ${n} are present`);
   s.length = Math.min(declared, n);
   // Fields up to ASCQ are read from the buffer even when ADDITIONAL SENSE LENGTH leaves them
   // out, so a short length still shows what the device put there; the problem says so.
@@ -206,8 +228,9 @@ function decodeFixed(s: SenseBuilder): void {
   }
   if (n >= 14) {
     s.ascq = b[13]!;
+    s.ascPresent = true;
     field(s.fields, 'ADDITIONAL SENSE CODE QUALIFIER', s.ascq, { hex: true, text: ascName(s.asc, s.ascq) });
-  } else if (n >= 3) {
+  } else if (n >= 8) {
     s.problems.push(`fixed format sense data is ${n} bytes; ASC and ASCQ are in bytes 12 and 13`);
   }
   if (n >= 15) {
@@ -404,7 +427,8 @@ function decodeDescriptor(s: SenseBuilder, d: Uint8Array, offset: number): Sense
 function decodeDescriptorFormat(s: SenseBuilder): void {
   const b = s.bytes;
   const n = b.length;
-  if (n < 8) s.problems.push(`descriptor format sense data is ${n} bytes; its header needs 8`);
+  s.checkLength('descriptor format', 'ASC and ASCQ are bytes 2 and 3');
+  if (s.truncated && n < 8) s.problems.push(s.truncated.missing);
   if (n >= 2) {
     s.senseKey = b[1]! & 0x0f;
     field(s.fields, 'SENSE KEY', s.senseKey, { hex: true, text: senseKeyName(s.senseKey) });
@@ -415,6 +439,7 @@ function decodeDescriptorFormat(s: SenseBuilder): void {
   }
   if (n >= 4) {
     s.ascq = b[3]!;
+    s.ascPresent = true;
     field(s.fields, 'ADDITIONAL SENSE CODE QUALIFIER', s.ascq, { hex: true, text: ascName(s.asc, s.ascq) });
   }
   if (n >= 5) {
@@ -492,13 +517,17 @@ export function decodeSense(sense: Uint8Array): DecodedSense {
   const name = ascName(s.asc, s.ascq);
   // Fixed format has its sense key in byte 2, descriptor format in byte 1.
   const keyPresent = sense.length > (format === 'fixed' ? 2 : 1);
+  const byteCount = `${sense.length} byte${sense.length === 1 ? '' : 's'}`;
   let summary: string;
   if (format === 'empty') summary = 'no sense data';
   else if (!known) summary = `unrecognised sense data (RESPONSE CODE ${hex(responseCode)})`;
-  else if (!keyPresent) summary = `truncated sense data (${sense.length} byte${sense.length === 1 ? '' : 's'})`;
+  else if (!keyPresent) summary = `truncated sense data (${byteCount})`;
+  // Never headline ASC/ASCQ 00/00 (NO ADDITIONAL SENSE INFORMATION) for bytes that are not there.
+  else if (!s.ascPresent) summary = `${keyName}, no ASC/ASCQ (${s.truncated ? `truncated sense data, ${byteCount}` : `ADDITIONAL SENSE LENGTH ${sense[7] ?? 0} leaves them out`})${deferred ? ' [deferred]' : ''}`;
   else summary = `${keyName}: ${name} (${hexByte(s.asc)}/${hexByte(s.ascq)})${deferred ? ' [deferred]' : ''}`;
 
-  const decoded: DecodedSense = {
+  // JSON_READY: JSON.stringify(decodeSense(...)) works as is (INFORMATION is a bigint).
+  const decoded: DecodedSense = Object.assign(Object.create(JSON_READY) as object, {
     format,
     responseCode,
     current: responseCode === 0x70 || responseCode === 0x72,
@@ -518,7 +547,8 @@ export function decodeSense(sense: Uint8Array): DecodedSense {
     length: format === 'empty' ? 0 : s.length,
     problems: s.problems,
     summary,
-  };
+  });
+  if (s.truncated) decoded.truncated = s.truncated;
   if (s.information !== undefined) decoded.information = s.information;
   if (s.commandSpecific !== undefined) decoded.commandSpecific = s.commandSpecific;
   if (s.fru !== undefined) decoded.fru = s.fru;

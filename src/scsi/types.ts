@@ -50,6 +50,8 @@ export interface DecodedCdb {
   vendorSpecific: boolean;
   /** What is wrong with the CDB ("CDB is 6 bytes; READ(10) needs 10"). */
   problems: string[];
+  /** Present when the CDB is shorter than its command needs: what is missing. */
+  truncated?: Truncation;
   /** One line: "WRITE(10) LBA 4096 len 8 FUA". */
   summary: string;
 }
@@ -127,6 +129,21 @@ export interface DecodedSense {
   /** Bytes the device said it returned: 8 + ADDITIONAL SENSE LENGTH, capped at the buffer. */
   length: number;
   problems: string[];
+  /**
+   * Present when the bytes stop before the sense data does: the header is incomplete (fewer
+   * than 8 bytes) or ADDITIONAL SENSE LENGTH declares more than is there.
+   */
+  truncated?: Truncation;
   /** "ILLEGAL REQUEST: INVALID COMMAND OPERATION CODE (20/00)". */
   summary: string;
+}
+
+/** Input that stops short of what its own format says it holds. */
+export interface Truncation {
+  /** Bytes present. */
+  length: number;
+  /** Bytes the structure needs (or declares). */
+  needs: number;
+  /** One line saying what is missing: "READ(10) needs 10 bytes; bytes 3-9 are missing". */
+  missing: string;
 }

@@ -1,7 +1,7 @@
 import { DataDirection } from '../model/events.js';
 import * as cdb from './cdb.js';
 import { ioLatency, Timeout, type DiskModel } from './device.js';
-import { CHUNK_BYTES, fileContent, type Media } from './media.js';
+import { CHUNK_BYTES, type Media } from './media.js';
 import { PageScatter, PAGE_BYTES, type AddressPolicy, type SegmentLimits } from './memory.js';
 import { mix32 } from './prng.js';
 import type { Sim } from './sim.js';
@@ -37,6 +37,8 @@ export interface CopyConfig {
   /** Journal writes every this many bytes of file data (0: none). */
   journalEveryBytes: number;
   readBack: boolean;
+  /** Progress: bytes copied (and verified), of the total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface Extent {
@@ -85,10 +87,7 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   // Source below 2 TiB (READ(10)); the destination lands past 2 TiB (WRITE(16)/READ(16)).
   const source = layout(sim, bytes, 0x0a00_0000 + rng.below(0x100_0000) * 8, rng.int(1, 3), bs);
   const dest = layout(sim, bytes, 0x1_2000_0000 + rng.below(0x100_0000) * 8, rng.int(1, 2), bs);
-  for (const e of source) {
-    const first = e.fileOffset / CHUNK_BYTES;
-    media.preload(e.lba, Array.from({ length: e.bytes / CHUNK_BYTES }, (_, i) => fileContent(c.seed, SOURCE_FILE, first + i)));
-  }
+  for (const e of source) media.placeFile(e.lba, SOURCE_FILE, e.fileOffset / CHUNK_BYTES, e.bytes / CHUNK_BYTES);
 
   let readIssued = 0;
   let readDone = 0;
@@ -101,6 +100,8 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   let journalSeq = 0;
   let lastWriteLba = 0;
   const writes: Array<{ lba: number; bytes: number }> = [];
+  const work = c.readBack ? 2 * bytes : bytes;
+  let verified = 0;
 
   const issueRead = (): void => {
     const r = mapRange(source, readIssued, Math.min(readAhead, c.read.maxBytes), bs);
@@ -132,14 +133,8 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
   const issueWrite = (): void => {
     const r = mapRange(dest, written, Math.min(c.write.maxBytes, readDone - written), bs);
     const sg = scatter.build(r.bytes, c.write.limits, c.write.policy(written / bytes));
-    const first = written / CHUNK_BYTES;
-    const host: number[] = [];
-    const landed: number[] = [];
-    for (let i = 0; i < sg.bytes / CHUNK_BYTES; i++) {
-      const content = fileContent(c.seed, SOURCE_FILE, first + i);
-      host.push(content);
-      landed.push(c.landed?.(sg.pageAddresses[i]!) ?? content);
-    }
+    const landed = c.landed;
+    const digest = media.writeFile(r.lba, SOURCE_FILE, written / CHUNK_BYTES, sg.bytes / CHUNK_BYTES, landed ? (i) => landed(sg.pageAddresses[i]!) : undefined);
     sim.submit({
       cdb: cdb.rw(true, r.lba, sg.bytes / bs),
       direction: DataDirection.ToDevice,
@@ -147,11 +142,12 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
       segments: sg.packed,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, sg.bytes, true, sim.inFlight),
-      digest: { lba: r.lba, data: media.write(r.lba, host, landed) },
+      digest: { lba: r.lba, data: digest },
     });
     writes.push({ lba: r.lba, bytes: sg.bytes });
     lastWriteLba = r.lba;
     written += sg.bytes;
+    c.onProgress?.(written, work);
     sinceFlush += sg.bytes;
     sinceJournal += sg.bytes;
   };
@@ -217,6 +213,8 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
       latencyNs: ioLatency(rng, wr.bytes, false, sim.inFlight),
       digest: { lba: wr.lba, data: media.read(wr.lba, wr.bytes / CHUNK_BYTES).digest },
     });
+    verified += wr.bytes;
+    c.onProgress?.(bytes + verified, work);
   }
   sim.waitIdle();
 }

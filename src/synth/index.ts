@@ -2,7 +2,7 @@
  * Scenario traces: realistic, deterministic .sct files written through the library's own
  * writer, one generator per situation a driver developer meets.
  */
-import { createTraceFileWriter, writeTraceToBytes } from '../formats/native/writer.js';
+import { createTraceFileWriter, TraceWriter, writeTraceToBytes } from '../formats/native/writer.js';
 import { UsageError } from '../model/errors.js';
 import { writerOptions, type Scenario, type ScenarioOptions } from './scenario.js';
 import { healthyCopy } from './scenarios/healthy-copy.js';
@@ -32,6 +32,11 @@ export function scenarioByName(name: string): Scenario {
   return s;
 }
 
+/** Throws the usage error synthesis would, before anything is written. */
+export function checkScenarioOptions(name: string, o: ScenarioOptions): void {
+  checkOptions(scenarioByName(name), o);
+}
+
 function checkOptions(s: Scenario, o: ScenarioOptions): void {
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffff_ffff) throw new UsageError(`--seed: ${o.seed} is not a whole number from 0 to 4294967295`);
   if (o.size === undefined) return;
@@ -46,6 +51,15 @@ export function synthesize(name: string, o: ScenarioOptions): Uint8Array {
   const s = scenarioByName(name);
   checkOptions(s, o);
   return writeTraceToBytes(writerOptions(s, o), (w) => s.generate(w, o));
+}
+
+/** Generates a scenario into a byte sink (a file, standard output), in flat memory. */
+export function synthesizeTo(name: string, sink: (bytes: Uint8Array) => void, o: ScenarioOptions): void {
+  const s = scenarioByName(name);
+  checkOptions(s, o);
+  const w = new TraceWriter(sink, writerOptions(s, o));
+  s.generate(w, o);
+  w.flush();
 }
 
 /** Generates a scenario straight into a file, in flat memory. */

@@ -4,6 +4,8 @@ export interface ScenarioOptions {
   seed: number;
   /** Scenario-specific size in bytes (see Scenario.size); undefined = the scenario default. */
   size?: number;
+  /** Called as the scenario's work goes on: bytes of it done, of `total` (scenarios with a size). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** A generator of one realistic, deterministic trace. */

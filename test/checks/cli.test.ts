@@ -36,7 +36,7 @@ describe('scsitrace check', () => {
   it('exits 0 and says PASS on a clean trace', async () => {
     const r = await runScsitrace('check', clean);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/PASS: no findings in 1 tasks\n$/);
+    expect(r.stdout).toMatch(/PASS: no findings in 1 task\n$/);
     expect(r.stderr).toBe('');
   });
 
@@ -100,7 +100,9 @@ describe('scsitrace check', () => {
   it('writes JSON with a stable schema', async () => {
     const r = await runScsitrace('check', '--format', 'json', broken);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['schema', 'files', 'tasks', 'rules', 'failOn', 'verdict', 'counts', 'capture', 'groups', 'constraints', 'luns']);
+    expect(Object.keys(j)).toEqual(['schema', 'files', 'rules', 'failOn', 'findings', 'findingsOmitted', 'maxResults', 'tasks', 'verdict', 'counts', 'capture', 'groups', 'constraints', 'luns']);
+    expect(j.findings).toHaveLength(2);
+    expect(j.findingsOmitted).toBe(0);
     expect(j.capture).toMatchObject({ complete: true, gaps: 0 });
     expect(j.schema).toBe('scsitrace-check/1');
     expect(j.verdict).toBe('fail');

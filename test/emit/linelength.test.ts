@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeUnitLines, parseLine, type ParsedLine } from '../../src/formats/oslog/encoding.js';
+import { DEXT_MESSAGE_MAX, encodeUnitLines, FRAGMENT_BYTES_BASE64, FRAGMENT_BYTES_HEX, parseLine, type ParsedLine } from '../../src/formats/oslog/encoding.js';
 
 /**
  * The proof that every SCT1 line emit/scsitrace.h can produce survives a real dext's os_log:
@@ -16,9 +16,10 @@ import { encodeUnitLines, parseLine, type ParsedLine } from '../../src/formats/o
  */
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const LINE_MAX = 239;
+const LINE_MAX = DEXT_MESSAGE_MAX;
 const MAX_PARTS = 4096;
-const FRAGMENT = { base64: 159, hex: 107 } as const;
+/** emit/scsitrace.h's SCT_OSLOG_FRAGMENT_BASE64 / _HEX, which the TypeScript encoder shares (the sweep below runs the C emitter). */
+const FRAGMENT = { base64: FRAGMENT_BYTES_BASE64, hex: FRAGMENT_BYTES_HEX } as const;
 const MAX_RECORD_UNIT = 2 * 1024 * 1024 + 16;
 const MAX_HEADER_UNIT = 65536;
 type Encoding = keyof typeof FRAGMENT;
@@ -124,7 +125,7 @@ describe('SCT1 line length (emit/scsitrace.h)', () => {
       for (const size of [1, FRAGMENT[encoding], 1000 * FRAGMENT[encoding] + 1, MAX_PARTS * FRAGMENT[encoding]]) {
         const unit = Uint8Array.from({ length: size }, (_, i) => (i * 131 + 7) & 0xff);
         const lines = execFileSync(program, [encoding === 'hex' ? 'hex' : 'b64', 'lines', String(size)], { maxBuffer: 64 << 20 }).toString().trimEnd().split('\n');
-        expect(lines).toEqual(encodeUnitLines(unit, 0, encoding, FRAGMENT[encoding]));
+        expect(lines).toEqual(encodeUnitLines(unit, 0, encoding));
         const parsed = lines.map((l) => parseLine(l) as ParsedLine);
         expect(Buffer.concat(parsed.map((p) => p.payload)).equals(Buffer.from(unit))).toBe(true);
         expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(LINE_MAX);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeNative } from '../../src/formats/native/reader.js';
 import { crc32c } from '../../src/model/crc32c.js';
+import { formatCount } from '../../src/model/units.js';
 
 /**
  * The shared-memory ring (emit/sctring.h, docs/FORMAT.md "The shared-memory ring"): threads
@@ -186,7 +187,7 @@ describe('shared-memory ring (emit/sctring.h)', () => {
     // The CLI, as a user runs it (npm test builds dist/ first).
     const decoded = spawnSync(process.execPath, [join(root, 'bin/scsitrace.js'), 'decode', sct], { maxBuffer: 64 << 20 });
     // The overrun is a capture gap, not damage: decode warns about it and exits 0.
-    expect(decoded.stderr.toString()).toContain(`capture gap: ${produced.dropped} records lost`);
+    expect(decoded.stderr.toString()).toContain(`capture gap: ${formatCount(produced.dropped)} records lost`);
     expect(decoded.stderr.toString()).not.toMatch(/CRC|damag|skipped/);
     expect(decoded.status).toBe(0);
     const completions = records.filter((x) => x.type === 2).length;

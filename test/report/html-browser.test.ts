@@ -111,8 +111,8 @@ describe('HTML summary in Chromium', () => {
     }
     const read = await chart('latency-read');
     // Decade labels: reads in this trace take 100 µs to a few ms.
-    expect(read.text).toContain('100µs');
-    expect(read.text).toContain('1ms');
+    expect(read.text).toContain('100 µs');
+    expect(read.text).toContain('1 ms');
   });
 
   it('marks the HBA limits on the transfer-size and segment histograms', async () => {

@@ -115,7 +115,7 @@ describe('scsitrace summary', () => {
   it('rejects bad options and unreadable input with exit 2 and one line', async () => {
     const bad = await runScsitrace('summary', '--interval', 'soon', healthy);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('scsitrace: --interval: "soon" is not a positive number of seconds\n');
+    expect(bad.stderr).toBe('scsitrace: summary: --interval: "soon" is not a positive number of seconds\n');
     const by = await runScsitrace('summary', '--by', 'host', healthy);
     expect(by.code).toBe(2);
     expect(by.stderr).toContain('--by: "host" is not one of opcode, lun, target');

@@ -103,6 +103,18 @@ describe('commands without a decoder, and malformed CDBs', () => {
     expect(d.lba).toBe(4096n);
     expect(d.transferLength).toBeUndefined();
     expect(fieldNames(d)).not.toContain('TRANSFER LENGTH');
+    expect(d.truncated).toEqual({ length: 6, needs: 10, missing: 'READ(10) needs 10 bytes; bytes 6-9 are missing' });
+    expect(decodeCdb(hex`28 00 00 00 10 00 00 00 08 00`).truncated).toBeUndefined();
+    expect(decodeCdb(new Uint8Array(0)).truncated?.missing).toBe('the CDB is empty: no OPERATION CODE');
+  });
+
+  it('serialises with JSON.stringify: the LBA as a number when exact, otherwise a decimal string', () => {
+    const small = JSON.parse(JSON.stringify(decodeCdb(hex`88 00 | 00 00 00 01 00 00 00 00 | 00 00 00 08 | 00 00`)));
+    expect(small.lba).toBe(2 ** 32);
+    expect(small.fields.find((f: { name: string }) => f.name === 'LBA').value).toBe(2 ** 32);
+    const big = JSON.parse(JSON.stringify(decodeCdb(hex`88 00 | ff ff ff ff ff ff ff ff | 00 00 00 08 | 00 00`)));
+    expect(big.lba).toBe('18446744073709551615');
+    expect(big.name).toBe('READ(16)');
   });
 
   it('zero padding after the CDB is normal; other bytes are a problem', () => {

@@ -198,7 +198,8 @@ describe('malformed and empty sense data', () => {
       'ADDITIONAL SENSE LENGTH says 18 bytes, but only 10 are present',
       'fixed format sense data is 10 bytes; ASC and ASCQ are in bytes 12 and 13',
     ]);
-    expect(decodeSense(hex`70 00`).problems).toContain('fixed format sense data is 2 bytes; its header needs 8');
+    expect(decodeSense(hex`70 00`).problems).toContain('fixed format sense data is 2 bytes; its header needs 8 (ASC and ASCQ are bytes 12 and 13)');
+    expect(d.truncated).toEqual({ length: 10, needs: 18, missing: 'ADDITIONAL SENSE LENGTH says 18 bytes, but only 10 are present' });
   });
 
   it('a descriptor running past the end is reported, not read past', () => {
@@ -277,6 +278,30 @@ describe('truncated sense data', () => {
   it('does not claim NO SENSE when the sense key is missing', () => {
     expect(decodeSense(hex`70 00`).summary).toBe('truncated sense data (2 bytes)');
     expect(decodeSense(hex`72`).summary).toBe('truncated sense data (1 byte)');
-    expect(decodeSense(hex`72 05`).summary).toBe('ILLEGAL REQUEST: NO ADDITIONAL SENSE INFORMATION (00/00)');
+  });
+
+  it('never headlines ASC/ASCQ 00/00 that are not in the bytes', () => {
+    // sg3_utils' sg_get_sense_str likewise prints the ASC/ASCQ line only for fixed sense longer than 12 bytes.
+    expect(decodeSense(hex`70 00 05`).summary).toBe('ILLEGAL REQUEST, no ASC/ASCQ (truncated sense data, 3 bytes)');
+    expect(decodeSense(hex`72 05`).summary).toBe('ILLEGAL REQUEST, no ASC/ASCQ (truncated sense data, 2 bytes)');
+    // Complete by its own length, but ADDITIONAL SENSE LENGTH 0 leaves ASC/ASCQ out: not truncated.
+    const short = decodeSense(hex`70 00 05 00 00 00 00 00`);
+    expect(short.summary).toBe('ILLEGAL REQUEST, no ASC/ASCQ (ADDITIONAL SENSE LENGTH 0 leaves them out)');
+    expect(short.truncated).toBeUndefined();
+  });
+
+  it('says what is missing', () => {
+    expect(decodeSense(hex`70 00 05`).truncated).toEqual({ length: 3, needs: 8, missing: 'fixed format sense data is 3 bytes; its header needs 8 (ASC and ASCQ are bytes 12 and 13)' });
+    expect(decodeSense(hex`72 05 24 00`).truncated?.missing).toBe('descriptor format sense data is 4 bytes; its header needs 8 (ASC and ASCQ are bytes 2 and 3)');
+    expect(decodeSense(hex`70 00 05 00 00 00 00 0a 00 00 00 00 24 00`).truncated?.missing).toBe('ADDITIONAL SENSE LENGTH says 18 bytes, but only 14 are present');
+    expect(decodeSense(hex`70 00 05 00 00 00 00 0a 00 00 00 00 24 00 00 00 00 00`).truncated).toBeUndefined();
+  });
+
+  it('serialises with JSON.stringify (bigints as numbers or decimal strings, bytes as hex)', () => {
+    const d = decodeSense(hex`72 03 11 00 00 00 00 0c | 00 0a 80 00 ff ff ff ff ff ff ff ff`);
+    const j = JSON.parse(JSON.stringify(d));
+    expect(j.information).toBe('18446744073709551615');
+    expect(j.descriptors[0].raw).toBe('000a8000ffffffffffffffff');
+    expect(j.summary).toBe(d.summary);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A time series with a fixed number of slots. It starts with fine slots; when a time falls past
- * the last slot, neighbouring slots are merged pairwise and the slot width doubles, so a trace of
- * any length ends up in at most `slots` slots (at least half of them used) — memory is fixed
- * when the series is made.
+ * the last slot, neighbouring slots are merged and the slot width grows by the next of `steps`
+ * (by default it doubles; steps [2, 5] from 1 µs give the 1-2-10 widths 1 µs, 2 µs, 10 µs,
+ * 20 µs, ... that people read as round numbers), so a trace of any length ends up in at most
+ * `slots` slots (at least 1/step of them used) — memory is fixed when the series is made.
  *
  * Each channel either sums (counts, bytes, time-weighted depth) or keeps a maximum.
  */
@@ -19,13 +20,17 @@ export class TimeSeries {
   /** Highest slot index touched, -1 when empty. */
   lastSlot = -1;
   private readonly isMax: boolean[];
+  /** Merges done so far (picks the next step). */
+  private merges = 0;
 
   constructor(
     readonly slots: number,
     initialWidthNs: number,
     readonly kinds: readonly ChannelKind[],
+    readonly steps: readonly number[] = [2],
   ) {
     if (slots < 2 || slots % 2) throw new RangeError('slots must be an even number ≥ 2');
+    if (!steps.length || steps.some((f) => !Number.isInteger(f) || f < 2 || f > slots)) throw new RangeError('steps must be whole numbers from 2 to slots');
     this.channels = kinds.length;
     this.isMax = kinds.map((k) => k === 'max');
     this.data = new Float64Array(slots * this.channels);
@@ -42,7 +47,7 @@ export class TimeSeries {
     }
     let i = Math.floor(rel / this.widthNs);
     while (i >= this.slots) {
-      this.halve();
+      this.merge(this.steps[this.merges++ % this.steps.length]!);
       i = Math.floor(rel / this.widthNs);
     }
     if (i > this.lastSlot) this.lastSlot = i;
@@ -80,22 +85,25 @@ export class TimeSeries {
     }
   }
 
-  private halve(): void {
+  /** Merges each run of `factor` slots into one; the width grows `factor` times. */
+  private merge(factor: number): void {
     const c = this.channels;
     const d = this.data;
-    const half = this.slots / 2;
-    for (let i = 0; i < half; i++) {
-      const a = 2 * i * c;
-      const b = a + c;
+    const kept = Math.ceil(this.slots / factor);
+    for (let i = 0; i < kept; i++) {
       for (let ch = 0; ch < c; ch++) {
-        const x = d[a + ch]!;
-        const y = d[b + ch]!;
-        d[i * c + ch] = this.isMax[ch] ? (x > y ? x : y) : x + y;
+        const max = this.isMax[ch];
+        let v = d[i * factor * c + ch]!;
+        for (let k = 1; k < factor && i * factor + k < this.slots; k++) {
+          const x = d[(i * factor + k) * c + ch]!;
+          v = max ? (x > v ? x : v) : v + x;
+        }
+        d[i * c + ch] = v;
       }
     }
-    d.fill(0, half * c);
-    this.widthNs *= 2;
-    this.lastSlot = this.lastSlot < 0 ? -1 : Math.floor(this.lastSlot / 2);
+    d.fill(0, kept * c);
+    this.widthNs *= factor;
+    this.lastSlot = this.lastSlot < 0 ? -1 : Math.floor(this.lastSlot / factor);
   }
 
   /** Number of slots in use (through the last one touched). */

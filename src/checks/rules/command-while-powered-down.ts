@@ -5,6 +5,7 @@
  */
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, HbaEventKind, HbaEventPhase } from '../../model/events.js';
+import { durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -14,9 +15,9 @@ export default defineRule({
     severity: 'error',
     description: 'Commands issued while the HBA was powered down (power state 0) or still powering up',
     messages: {
-      down: 'submitted while the HBA was in power state 0 (since {since} s)',
-      poweringUp: 'submitted while the HBA was still powering up from state 0 (transition to {to} started {since} s)',
-      stateNotCaptured: 'submitted after the HBA went to power state 0 (at {since} s), but a {gap} since then may hold its power-up',
+      down: 'submitted while the HBA was in power state 0 (for {since})',
+      poweringUp: 'submitted while the HBA was still powering up from state 0 (transition to {to} started {since} before)',
+      stateNotCaptured: 'submitted after the HBA went to power state 0 (at {at} s), but a {gap} since then may hold its power-up',
     },
   },
   create({ state, report }) {
@@ -42,11 +43,12 @@ export default defineRule({
       },
       submit(s) {
         if (!down && !poweringUp) return;
-        const sec = +(since / 1e9).toFixed(6);
+        // How long the HBA has been down (or powering up) when the command came.
+        const sec = durationText(s.timeNs - since);
         // The power-up is an HBA event: only a gap of every kind of record can hold it.
         const gap = state.gaps.lostSince(since, GapAffects.All);
         if (gap) {
-          report({ messageId: 'stateNotCaptured', severity: 'info', data: { since: sec, gap: gapText(gap) }, at: s, task: s, evidence: { powerState: 0, sinceNs: since, captureGapNs: gap.timeNs } });
+          report({ messageId: 'stateNotCaptured', severity: 'info', data: { at: +(since / 1e9).toFixed(6), gap: gapText(gap) }, at: s, task: s, evidence: { powerState: 0, sinceNs: since, captureGapNs: gap.timeNs } });
           return;
         }
         if (down) report({ messageId: 'down', data: { since: sec }, at: s, task: s, evidence: { powerState: 0, sinceNs: since } });

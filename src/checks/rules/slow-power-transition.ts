@@ -6,7 +6,7 @@
 import { gapText } from '../../analysis/gaps.js';
 import { durationsDisagree, HbaOperationPairer } from '../../analysis/hba-operations.js';
 import { GapAffects, HbaEventKind, type EventOrigin } from '../../model/events.js';
-import { ms } from '../helpers.js';
+import { durationText } from '../helpers.js';
 import { defineRule, type EvidenceValue } from '../rule.js';
 
 export default defineRule({
@@ -16,9 +16,9 @@ export default defineRule({
     severity: 'warning',
     description: 'A power-state transition slower than the limits (powerTransitionWarnMs, powerTransitionErrorMs)',
     messages: {
-      slow: 'power-state transition {from} → {to} took {seconds} s, over the {limitSeconds} s {level} limit{recorded}',
-      unfinished: 'power-state transition {from} → {to} started {seconds} s before the end of the trace and never finished',
-      unfinishedAfterGap: 'power-state transition {from} → {to} started {seconds} s before the end of the trace; its completion was not captured (a {gap} may hold it)',
+      slow: 'power-state transition {from} → {to} took {duration}, over the {limitSeconds} s {level} limit{recorded}',
+      unfinished: 'power-state transition {from} → {to} started {duration} before the end of the trace and never finished',
+      unfinishedAfterGap: 'power-state transition {from} → {to} started {duration} before the end of the trace; its completion was not captured (a {gap} may hold it)',
     },
   },
   create({ state, report }) {
@@ -31,7 +31,7 @@ export default defineRule({
       report({
         messageId,
         severity: level,
-        data: { from, to, seconds: +(durationMs / 1000).toFixed(3), limitSeconds: (level === 'error' ? errorMs : warnMs) / 1000, level, recorded: extra.recorded ?? '' },
+        data: { from, to, duration: durationText(durationNs), limitSeconds: (level === 'error' ? errorMs : warnMs) / 1000, level, recorded: extra.recorded ?? '' },
         at,
         evidence: { fromState: from, toState: to, durationNs, warnMs, errorMs, ...extra.evidence },
       });
@@ -43,7 +43,7 @@ export default defineRule({
         if (!op) return;
         const disagree = durationsDisagree(op);
         judge(e, op.durationNs, e.arg0, e.arg1, 'slow', {
-          ...(disagree ? { recorded: ` (timed from its issued and completed events; the completed event's own duration field says ${ms(op.recordedNs)})` } : {}),
+          ...(disagree ? { recorded: ` (timed from its issued and completed events; the completed event's own duration field says ${durationText(op.recordedNs)})` } : {}),
           evidence: { durationFrom: op.source, ...(disagree ? { recordedDurationNs: op.recordedNs } : {}) },
         });
       },
@@ -57,7 +57,7 @@ export default defineRule({
             report({
               messageId: 'unfinishedAfterGap',
               severity: 'info',
-              data: { from: started.arg0, to: started.arg1, seconds: +(ageNs / 1e9).toFixed(3), gap: gapText(gap) },
+              data: { from: started.arg0, to: started.arg1, duration: durationText(ageNs), gap: gapText(gap) },
               at: started,
               evidence: { fromState: started.arg0, toState: started.arg1, ageNs, captureGapNs: gap.timeNs },
             });

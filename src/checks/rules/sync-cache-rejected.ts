@@ -6,7 +6,7 @@
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, ServiceResponse } from '../../model/events.js';
 import { ascName, cdbFieldsAt, commandName, senseKeyName, taskStatusName } from '../../scsi/index.js';
-import { ascText, checkCondition, completedGood, ms, refusedCdbField, senseOf } from '../helpers.js';
+import { ascText, checkCondition, completedGood, durationText, refusedCdbField, senseOf } from '../helpers.js';
 import { defineRule } from '../rule.js';
 import { CommandKind } from '../state.js';
 
@@ -77,8 +77,8 @@ export default defineRule({
           const ageNs = at.timeNs - t.submit.timeNs;
           const evidence = { submittedNs: t.submit.timeNs, traceEndNs: at.timeNs };
           const gap = state.gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId);
-          if (gap) report({ messageId: 'completionNotCaptured', severity: 'info', data: { age: ms(ageNs), gap: gapText(gap) }, at: t.submit, task: t.submit, evidence: { ...evidence, captureGapNs: gap.timeNs } });
-          else report({ messageId: 'neverCompleted', data: { age: ms(ageNs) }, at: t.submit, task: t.submit, evidence });
+          if (gap) report({ messageId: 'completionNotCaptured', severity: 'info', data: { age: durationText(ageNs), gap: gapText(gap) }, at: t.submit, task: t.submit, evidence: { ...evidence, captureGapNs: gap.timeNs } });
+          else report({ messageId: 'neverCompleted', data: { age: durationText(ageNs) }, at: t.submit, task: t.submit, evidence });
         }
       },
     };

@@ -9,7 +9,7 @@
  */
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, HbaEventKind, HbaEventPhase, type TaskCompleted, type TaskSubmitted } from '../../model/events.js';
-import { completedGood, ms } from '../helpers.js';
+import { completedGood, durationText } from '../helpers.js';
 import { defineRule, type Severity } from '../rule.js';
 import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
 
@@ -90,7 +90,7 @@ export default defineRule({
           report({ messageId: 'flushNotCaptured', severity: 'info', data: { gap: gapText(gap) }, at: c, task: a.flush.submit, evidence: { ...evidenceOf(a, 'hba-events'), captureGapNs: gap.timeNs } });
           return;
         }
-        report({ messageId: 'noFlushEvent', severity: cache.severity, data: { latency: ms(a.latencyNs), writes: a.writes, cache: cache.words }, at: c, task: a.flush.submit, evidence: evidenceOf(a, 'hba-events') });
+        report({ messageId: 'noFlushEvent', severity: cache.severity, data: { latency: durationText(a.latencyNs), writes: a.writes, cache: cache.words }, at: c, task: a.flush.submit, evidence: evidenceOf(a, 'hba-events') });
         return;
       }
       if (a.writes === 0 || a.immediate) return;
@@ -99,7 +99,7 @@ export default defineRule({
       report({
         messageId: 'tooFast',
         severity: 'warning',
-        data: { latency: ms(a.latencyNs), writes: a.writes, bytes: a.bytes > 0 ? ` (${a.bytes} bytes)` : '', threshold: ms(thresholdNs), cache: cache.words },
+        data: { latency: durationText(a.latencyNs), writes: a.writes, bytes: a.bytes > 0 ? ` (${a.bytes} bytes)` : '', threshold: durationText(thresholdNs), cache: cache.words },
         at: c,
         task: a.flush.submit,
         evidence: { ...evidenceOf(a, 'timing'), thresholdNs },
@@ -122,7 +122,7 @@ export default defineRule({
       report({
         messageId: 'flushCompletedLate',
         severity: cache.severity,
-        data: { lag: ms(timeNs - a.complete.timeNs), cache: cache.words },
+        data: { lag: durationText(timeNs - a.complete.timeNs), cache: cache.words },
         at: a.complete,
         task: a.flush.submit,
         evidence: { ...evidenceOf(a, 'hba-events'), flushCompletedNs: timeNs, lagNs: timeNs - a.complete.timeNs },
@@ -212,7 +212,7 @@ export default defineRule({
         return;
       }
       const cache = cacheWords(a.lun);
-      report({ messageId: 'flushNotCompleted', severity: cache.severity, data: { latency: ms(a.latencyNs), cache: cache.words }, at: a.complete, task: a.flush.submit, evidence: evidenceOf(a, 'hba-events') });
+      report({ messageId: 'flushNotCompleted', severity: cache.severity, data: { latency: durationText(a.latencyNs), cache: cache.words }, at: a.complete, task: a.flush.submit, evidence: evidenceOf(a, 'hba-events') });
     }
   },
 });

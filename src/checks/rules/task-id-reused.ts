@@ -4,7 +4,7 @@
  */
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects } from '../../model/events.js';
-import { ms } from '../helpers.js';
+import { durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -22,7 +22,7 @@ export default defineRule({
     return {
       reused(previous, next) {
         const evidence = { previousOffset: previous.offset, previousRecord: previous.index, previousSubmittedNs: previous.timeNs };
-        const data = { taskId: next.taskId, age: ms(next.timeNs - previous.timeNs), previousOffset: `0x${previous.offset.toString(16)}` };
+        const data = { taskId: next.taskId, age: durationText(next.timeNs - previous.timeNs), previousOffset: `0x${previous.offset.toString(16)}` };
         const gap = state.gaps.lostSince(previous.timeNs, GapAffects.Completions, previous.targetId);
         if (gap) report({ messageId: 'completionNotCaptured', severity: 'info', data: { ...data, gap: gapText(gap) }, at: next, task: next, evidence: { ...evidence, captureGapNs: gap.timeNs } });
         else report({ messageId: 'reused', data, at: next, task: next, evidence });

@@ -5,7 +5,7 @@
  */
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects } from '../../model/events.js';
-import { ms } from '../helpers.js';
+import { durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -26,7 +26,7 @@ export default defineRule({
         for (const t of left) {
           const s = t.submit;
           const ageNs = at.timeNs - s.timeNs;
-          const age = ms(ageNs);
+          const age = durationText(ageNs);
           const evidence = { submittedNs: s.timeNs, traceEndNs: at.timeNs, timeoutMs: s.timeoutMs };
           const gap = state.gaps.lostSince(s.timeNs, GapAffects.Completions, s.targetId);
           if (gap) {

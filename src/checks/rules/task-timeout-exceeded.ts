@@ -6,7 +6,7 @@
 import { gapText } from '../../analysis/gaps.js';
 import { DeliveryStatus, GapAffects, SamStatus, ServiceResponse, type TaskCompleted } from '../../model/events.js';
 import { taskStatusName } from '../../scsi/index.js';
-import { ms } from '../helpers.js';
+import { durationText } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 /** The driver already reported the timeout (TASK TIMEOUT) or the abort (TASK ABORTED): the right outcome, not a finding. */
@@ -39,15 +39,15 @@ export default defineRule({
         const lostCompletion = state.gaps.lostSince(s.timeNs, GapAffects.Completions, s.targetId);
         const lostSubmission = lostCompletion && state.gaps.lostSince(s.timeNs, GapAffects.Submissions, s.targetId);
         if (lostCompletion && lostSubmission && lostSubmission.timeNs <= t.complete.timeNs) {
-          report({ messageId: 'pairingUncertain', severity: 'info', data: { latency: ms(latency), limit: over, gap: gapText(lostSubmission) }, at: t.complete, task: s, evidence: { latencyNs: latency, captureGapNs: lostSubmission.timeNs } });
+          report({ messageId: 'pairingUncertain', severity: 'info', data: { latency: durationText(latency), limit: over, gap: gapText(lostSubmission) }, at: t.complete, task: s, evidence: { latencyNs: latency, captureGapNs: lostSubmission.timeNs } });
           return;
         }
         if (s.timeoutMs > 0 && latency > s.timeoutMs * 1e6) {
-          report({ messageId: 'ownTimeout', data: { latency: ms(latency), timeoutMs: s.timeoutMs, status: taskStatusName(t.complete.serviceResponse, t.complete.status) }, at: t.complete, task: s, evidence: { latencyNs: latency, timeoutMs: s.timeoutMs } });
+          report({ messageId: 'ownTimeout', data: { latency: durationText(latency), timeoutMs: s.timeoutMs, status: taskStatusName(t.complete.serviceResponse, t.complete.status) }, at: t.complete, task: s, evidence: { latencyNs: latency, timeoutMs: s.timeoutMs } });
           return;
         }
         if (latency > limitMs * 1e6) {
-          report({ messageId: 'configured', data: { latency: ms(latency), limitMs }, at: t.complete, task: s, evidence: { latencyNs: latency, limitMs } });
+          report({ messageId: 'configured', data: { latency: durationText(latency), limitMs }, at: t.complete, task: s, evidence: { latencyNs: latency, limitMs } });
         }
       },
     };

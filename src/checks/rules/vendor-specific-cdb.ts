@@ -6,7 +6,7 @@
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, ServiceResponse } from '../../model/events.js';
 import { ascName, commandName, senseKeyName, taskStatusName } from '../../scsi/index.js';
-import { ascText, checkCondition, completedGood, ms, refusedCdbField, senseOf } from '../helpers.js';
+import { ascText, checkCondition, completedGood, durationText, refusedCdbField, senseOf } from '../helpers.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -83,7 +83,7 @@ export default defineRule({
           const command = commandName(t.submit.cdb);
           const gap = state.gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId);
           if (gap) {
-            report({ messageId: 'completionNotCaptured', severity: 'info', data: { command, age: ms(at.timeNs - t.submit.timeNs), gap: gapText(gap) }, at: t.submit, task: t.submit, subject: command, evidence: { captureGapNs: gap.timeNs } });
+            report({ messageId: 'completionNotCaptured', severity: 'info', data: { command, age: durationText(at.timeNs - t.submit.timeNs), gap: gapText(gap) }, at: t.submit, task: t.submit, subject: command, evidence: { captureGapNs: gap.timeNs } });
           } else {
             report({ messageId: 'neverCompleted', severity: 'warning', data: { command }, at: t.submit, task: t.submit, subject: command });
           }

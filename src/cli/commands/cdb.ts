@@ -1,21 +1,32 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { decodeCdb, decodeSense, parseHexBytes, renderDecodedCdb, renderDecodedSense } from '../../scsi/index.js';
-import type { CliContext } from '../context.js';
-import { jsonReplacer } from '../../model/json.js';
+import type { Truncation } from '../../scsi/types.js';
+import { ExitCode } from '../exit-codes.js';
+import { choiceOption, type CliContext } from '../context.js';
 
-/** JSON for decoded structures: bigints as numbers when exact (else decimal strings), bytes as hex. */
-function toJson(value: unknown): string {
-  return JSON.stringify(value, jsonReplacer, 2);
+/**
+ * Prints what could be decoded; a truncated input then says what is missing on stderr and
+ * exits 2 (sg_decode_sense, too, leaves out ASC/ASCQ it was not given rather than print 00/00).
+ */
+function finish(ctx: CliContext, command: string, text: string, truncated: Truncation | undefined): void {
+  ctx.stdout.write(`${text}\n`);
+  if (truncated) {
+    ctx.error(`${command}: truncated input: ${truncated.missing}`);
+    ctx.exitCode = ExitCode.BadInput;
+  }
 }
 
 export function cdbCommand(ctx: CliContext): Command {
   return new Command('cdb')
     .description('decode one CDB, every field named')
     .argument('<hex...>', 'CDB bytes in hex: "2a 00 00 00 10 00 00 00 08 00", "2a000000100000000800" or 0x2a,0x00,…')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(choiceOption('-f, --format <format>', 'output format', ['text', 'json'], 'text'))
     .addHelpText(
       'after',
       `
+A CDB shorter than its command needs is decoded as far as it goes; then the missing bytes are
+named on stderr and the exit status is 2.
+
 Examples:
   $ scsitrace cdb 2a 00 00 00 10 00 00 00 08 00        WRITE(10), LBA 4096, 8 blocks
   $ scsitrace cdb 35 02 00 00 00 00 00 00 00 00        SYNCHRONIZE CACHE(10) with IMMED
@@ -23,7 +34,7 @@ Examples:
     )
     .action((hex: string[], o: { format: 'text' | 'json' }) => {
       const decoded = decodeCdb(parseHexBytes(hex.join(' ')));
-      ctx.stdout.write((o.format === 'json' ? toJson(decoded) : renderDecodedCdb(decoded)) + '\n');
+      finish(ctx, 'cdb', o.format === 'json' ? JSON.stringify(decoded, null, 2) : renderDecodedCdb(decoded), decoded.truncated);
     });
 }
 
@@ -31,10 +42,14 @@ export function senseCommand(ctx: CliContext): Command {
   return new Command('sense')
     .description('decode sense data (fixed or descriptor format), every field named')
     .argument('<hex...>', 'sense bytes in hex')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(choiceOption('-f, --format <format>', 'output format', ['text', 'json'], 'text'))
     .addHelpText(
       'after',
       `
+Sense data that stops before its header (8 bytes) or before the length its ADDITIONAL SENSE
+LENGTH declares is decoded as far as it goes; ASC/ASCQ are never shown as 00/00 when they are
+not there. The missing bytes are named on stderr and the exit status is 2.
+
 Examples:
   $ scsitrace sense 70 00 05 00 00 00 00 0a 00 00 00 00 20 00 00 00 00 00
   $ scsitrace sense 72 06 29 00 00 00 00 00                      descriptor format
@@ -42,6 +57,6 @@ Examples:
     )
     .action((hex: string[], o: { format: 'text' | 'json' }) => {
       const decoded = decodeSense(parseHexBytes(hex.join(' ')));
-      ctx.stdout.write((o.format === 'json' ? toJson(decoded) : renderDecodedSense(decoded)) + '\n');
+      finish(ctx, 'sense', o.format === 'json' ? JSON.stringify(decoded, null, 2) : renderDecodedSense(decoded), decoded.truncated);
     });
 }

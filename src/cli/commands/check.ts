@@ -1,14 +1,14 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { createChecker, failsAt } from '../../checks/engine.js';
+import { createChecker, failsAt, type CheckResult, type Checker } from '../../checks/engine.js';
 import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { SEVERITIES, type Severity } from '../../checks/rule.js';
 import { UsageError } from '../../model/errors.js';
-import { findingsRenderers, type FindingsFormat } from '../../report/findings/index.js';
+import { findingsRenderers, findingsWriters, type FindingsFormat, type FindingsHead } from '../../report/findings/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { paint, useColor } from '../output.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { LineOutput, paint } from '../output.js';
+import { choiceOption, inputOptions, type CliContext } from '../context.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -22,6 +22,7 @@ interface CheckCliOptions {
   exitZero?: boolean;
   format: FindingsFormat;
   maxExamples: string;
+  maxResults?: string;
   inputFormat?: string;
   iscsiPort?: string;
 }
@@ -36,6 +37,14 @@ function ids(values: string[] | undefined): string[] | undefined {
   return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
+/** A count option: a whole number, or "all" when allowed. */
+function parseCount(flag: string, text: string, all: boolean): number {
+  if (all && text.trim().toLowerCase() === 'all') return Infinity;
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag}: "${text}" is not a whole number${all ? ' or "all"' : ''}`);
+  return n;
+}
+
 export function checkCommand(ctx: CliContext): Command {
   return new Command('check')
     .description('check traces against HBA constraints and the rules a driver must keep')
@@ -44,18 +53,25 @@ export function checkCommand(ctx: CliContext): Command {
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use (name, class, IOUserClass, bundle id or registry id)')
     .option('--rule <ids>', 'run only these rules (comma-separated or repeated)', collect)
     .option('--disable <ids>', 'do not run these rules (comma-separated or repeated)', collect)
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found').choices([...SEVERITIES]).default('error'))
+    .addOption(choiceOption('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found', SEVERITIES, 'error'))
     .option('--exit-zero', 'report findings but exit 0 (still 2 for bad usage or damaged input)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(findingsRenderers)).default('text'))
-    .option('--max-examples <n>', 'examples shown per finding group', '3')
+    .addOption(choiceOption('-f, --format <format>', 'output format', Object.keys(findingsRenderers), 'text'))
+    .option('--max-examples <n>', 'examples shown per finding group, or "all" (text output and JSON groups)', '3')
+    .option('--max-results <n>', 'list at most this many findings one by one (SARIF results, JSON findings); the rest are counted')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
     .addHelpText(
       'after',
       `
-Findings are grouped per rule (and per command where that helps) with a count and the first
-examples: time, task, decoded CDB, message, byte offset and evidence. \`scsitrace rules\` lists
-the rules; \`scsitrace rules <id>\` explains one.
+Text output groups findings per rule (and per command where that helps) with a count and the
+first examples: time, task, decoded CDB, message, byte offset and evidence. \`scsitrace rules\`
+lists the rules; \`scsitrace rules <id>\` explains one.
+
+SARIF has one result per finding and JSON lists every finding (besides the groups); both are
+written as findings are found, so memory stays flat however many there are. --max-results N
+bounds them (GitHub code scanning rejects runs of more than 25,000 results and shows 5,000);
+what is left out is counted in the document. Only the groups' examples are kept in memory:
+--max-examples all keeps every finding, which a long trace can make large.
 
 Exit status: 0 when nothing at or above --fail-on was found (or with --exit-zero), 1 when
 something was, 2 on bad usage, a bad constraints file, or unreadable or damaged input.
@@ -72,30 +88,81 @@ Examples:
 }
 
 async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): Promise<number> {
-  const maxExamples = Number(o.maxExamples);
-  if (!Number.isInteger(maxExamples) || maxExamples < 0) throw new UsageError(`--max-examples: "${o.maxExamples}" is not a whole number`);
+  const maxExamples = parseCount('--max-examples', o.maxExamples, true);
+  const maxResults = o.maxResults === undefined ? undefined : parseCount('--max-results', o.maxResults, false);
   const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
   const enable = ids(o.rule);
   const disable = ids(o.disable);
-  const checker = createChecker({
-    ...(constraints ? { constraints } : {}),
-    ...(enable ? { enable } : {}),
-    ...(disable ? { disable } : {}),
-    maxExamples,
-  });
-  const input = await readInputs(
-    paths,
-    ctx.openOptions(o),
-    (batch) => checker.pushBatch(batch),
-    (trace) => checker.startFile(trace.path),
-    undefined,
-    ctx,
-  );
+  const writer = findingsWriters[o.format];
+  const out = new LineOutput(ctx.stdout);
+  /** Output flushes started while the checker wrote findings; awaited after each batch. */
+  const pending: Array<Promise<void>> = [];
+  let written = 0;
+  let omitted = 0;
+  let checker: Checker | undefined;
+  let head: FindingsHead | undefined;
+  if (writer) {
+    checker = createChecker({
+      ...(constraints ? { constraints } : {}),
+      ...(enable ? { enable } : {}),
+      ...(disable ? { disable } : {}),
+      maxExamples,
+      onFinding: (f) => {
+        if (maxResults !== undefined && written >= maxResults) {
+          omitted++;
+          return;
+        }
+        const w = out.text(writer.finding(f, written++, head!));
+        if (w) pending.push(w);
+      },
+    });
+    head = { files: paths, rules: checker.rules, failOn: o.failOn, version };
+    await write(out, writer.head(head));
+  } else {
+    checker = createChecker({ ...(constraints ? { constraints } : {}), ...(enable ? { enable } : {}), ...(disable ? { disable } : {}), maxExamples });
+  }
+  let input;
+  try {
+    input = await readInputs(
+      paths,
+      ctx.openOptions(o),
+      async (batch) => {
+        checker!.pushBatch(batch);
+        if (pending.length) await Promise.all(pending.splice(0));
+      },
+      (trace) => checker!.startFile(trace.path),
+      undefined,
+      ctx,
+    );
+  } catch (e) {
+    // Close the document already begun, marked incomplete, before the error is reported.
+    if (writer && head) {
+      let result: CheckResult | undefined;
+      try {
+        result = checker.finish();
+      } catch {
+        result = undefined;
+      }
+      if (result) await write(out, writer.tail(result, { written, omitted, maxResults, problems: [], fatal: (e as Error).message }, head));
+      await out.flush();
+    }
+    throw e;
+  }
   const result = checker.finish();
-  const colors = paint(o.format === 'text' && useColor(ctx.stdout));
-  ctx.stdout.write(findingsRenderers[o.format](result, { failOn: o.failOn, paint: colors, version }));
   const problems = diagnosticLines(input);
+  if (writer && head) {
+    await write(out, writer.tail(result, { written, omitted, maxResults, problems }, head));
+  } else {
+    const colors = paint(ctx.useColor(ctx.stdout));
+    await write(out, findingsRenderers.text(result, { failOn: o.failOn, paint: colors, version }));
+  }
+  await out.flush();
   for (const line of problems) ctx.error(line);
   if (problems.length) return ExitCode.BadInput;
   return failsAt(result, o.failOn) && !o.exitZero ? ExitCode.Findings : ExitCode.Ok;
+}
+
+async function write(out: LineOutput, text: string): Promise<void> {
+  const w = out.text(text);
+  if (w) await w;
 }

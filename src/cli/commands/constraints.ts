@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import {
   CONSTRAINTS,
   PLATFORMS,
@@ -18,7 +18,7 @@ import { bytesText } from '../../checks/helpers.js';
 import type { ConstraintValue } from '../../model/events.js';
 import { openTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { choiceOption, inputOptions, type CliContext } from '../context.js';
 
 interface ConstraintsCliOptions {
   trace?: string;
@@ -33,9 +33,9 @@ export function constraintsCommand(ctx: CliContext): Command {
     .description('validate an HBA constraints file (JSON or ioreg output) and explain what it allows')
     .argument('[files...]', 'constraints files: JSON (IOKit keys, kIO… constant names or friendly names), or `ioreg -a -l -r -c IOUserSCSIParallelInterfaceController` / `ioreg -l` output; later files override earlier ones')
     .option('-t, --trace <trace>', "also read this trace's own constraints record (the files override it)")
-    .addOption(new Option('--platform <platform>', 'explain for this platform (overrides the "platform" key)').choices([...PLATFORMS]))
+    .addOption(choiceOption('--platform <platform>', 'explain for this platform (overrides the "platform" key)', PLATFORMS))
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use (name, class, IOUserClass, bundle id or registry id)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(choiceOption('-f, --format <format>', 'output format', ['text', 'json'], 'text'))
     .addOption(inputOptions.inputFormat())
     .addHelpText(
       'after',

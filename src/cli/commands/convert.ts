@@ -1,14 +1,14 @@
 import { batchToEvents } from '../../model/batch-builder.js';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { createTraceFileWriter, type TraceWriter } from '../../formats/native/writer.js';
+import { Command } from 'commander';
+import { TraceWriter } from '../../formats/native/writer.js';
 import { eventToJson } from '../../model/json.js';
 import type { TraceEvent } from '../../model/events.js';
 import { PackedSegmentList } from '../../model/segments.js';
 import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { choiceOption, inputOptions, type CliContext } from '../context.js';
+import { openOutput, type OutputTarget } from '../target.js';
 
 interface ConvertOptions {
   output: string;
@@ -27,8 +27,8 @@ export function convertCommand(ctx: CliContext): Command {
   return new Command('convert')
     .description('convert any supported trace or capture to the native format (or JSON Lines)')
     .argument('<input>', 'trace or capture (format detected from content)')
-    .requiredOption('-o, --output <file>', 'file to write')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['sct', 'jsonl']).default('sct'))
+    .requiredOption('-o, --output <file>', 'file to write ("-" is standard output)')
+    .addOption(choiceOption('-f, --format <format>', 'output format', ['sct', 'jsonl'], 'sct'))
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
     .addHelpText(
@@ -52,12 +52,14 @@ Examples:
 
 async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
   if (!o.output) throw new UsageError('convert: -o/--output is required');
+  // Opened before reading: a bad path is reported at once, and the input is never the output.
+  const target = openOutput(o.output, ctx, [input]);
   let sink: EventSink | undefined;
   let written = 0;
   const open = (first: TraceEvent | undefined): EventSink => {
-    if (o.format === 'jsonl') return jsonlSink(o.output);
+    if (o.format === 'jsonl') return jsonlSink(target);
     const header = first?.kind === 'header' ? first : undefined;
-    const w = createTraceFileWriter(o.output, {
+    const w = new TraceWriter((bytes) => target.write(bytes), {
       producer: header ? `scsitrace convert (${header.format}${header.producer ? `: ${header.producer}` : ''})` : 'scsitrace convert',
       startWallNs: header?.startWallNs ?? 0n,
       // Event times count from the input's time origin; the file's timestamps count from 0 again.
@@ -76,13 +78,14 @@ async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Pr
   });
   if (!sink) sink = open(undefined);
   sink.close();
+  await target.close();
   const problems = diagnosticLines(result);
   for (const line of problems) ctx.error(line);
   if (written === 0 && problems.length === 0) ctx.warn(`${input}: no events to convert`);
   return problems.length ? ExitCode.BadInput : ExitCode.Ok;
 }
 
-function nativeSink(w: TraceWriter & { close(): void }): EventSink {
+function nativeSink(w: TraceWriter): EventSink {
   let headerSeen = false;
   return {
     write(e) {
@@ -142,19 +145,16 @@ function nativeSink(w: TraceWriter & { close(): void }): EventSink {
           return;
       }
     },
-    close: () => w.close(),
+    close: () => w.flush(),
   };
 }
 
-function jsonlSink(path: string): EventSink {
-  const fd = openSync(path, 'w');
+function jsonlSink(target: OutputTarget): EventSink {
   let parts: string[] = [];
   let size = 0;
   const flush = () => {
     if (!parts.length) return;
-    const b = Buffer.from(parts.join(''));
-    let off = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    target.write(parts.join(''));
     parts = [];
     size = 0;
   };
@@ -169,7 +169,6 @@ function jsonlSink(path: string): EventSink {
     },
     close() {
       flush();
-      closeSync(fd);
     },
   };
 }

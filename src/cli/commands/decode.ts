@@ -15,7 +15,8 @@ import { UsageError, describeOffset } from '../../model/errors.js';
 import type { OpenedTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { LineOutput, useColor } from '../output.js';
+import { LineOutput } from '../output.js';
+import { plural } from '../../model/units.js';
 import { inputOptions, type CliContext } from '../context.js';
 
 /** Completions without a submission are worth a warning each, up to a point. */
@@ -171,9 +172,10 @@ class DecodePrinter implements PairedConsumer {
     const flags = b.flags[r]!;
     const again = (flags & RowFlag.AlreadyCompleted) !== 0;
     const lost = !again && (flags & RowFlag.SubmissionLostBefore) !== 0;
-    this.ctx.warn(
-      `${describeOffset(b.offset[r]!, b.index[r]!)}: completion for unknown task id ${bigintAt(b.taskIdHi, b.taskIdLo, r)}${again ? ' (already completed)' : ''}${lost ? ' (a capture gap before it may have lost its submission)' : ''}`,
-    );
+    const taskId = bigintAt(b.taskIdHi, b.taskIdLo, r);
+    // Not an orphan when a gap before it may hold its submission: the capture lost it.
+    const what = lost ? `completion for task id ${taskId}, whose submission was not captured (a capture gap before it may have lost it)` : `completion for unknown task id ${taskId}${again ? ' (already completed)' : ''}`;
+    this.ctx.warn(`${describeOffset(b.offset[r]!, b.index[r]!)}: ${what}`);
   }
 
   /** Prints the task in row r (a Complete, GivenUp or NeverCompleted row) if it passes the filters and the limit. */
@@ -309,7 +311,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
   if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
   const text = o.format === 'text';
-  const colors = text && useColor(ctx.stdout);
+  const colors = text && ctx.useColor(ctx.stdout);
   const out = new LineOutput(ctx.stdout);
   const printer = new DecodePrinter(o, out, baseFilter, limit, colors, ctx);
   // --segments prints each task's SGL when it completes: the pairer keeps the lists until then.
@@ -331,9 +333,9 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
       await printer.settle();
       if (st.gaps.count) {
         const lost = st.gaps.totals().lost;
-        const what = (Object.keys(lost) as Array<keyof typeof lost>).filter((k) => k !== 'unknown' && lost[k] > 0).map((k) => `${lost[k]} ${lost[k] === 1 ? k.slice(0, -1) : k}`);
+        const what = (Object.keys(lost) as Array<keyof typeof lost>).filter((k) => k !== 'unknown' && lost[k] > 0).map((k) => plural(lost[k], k.slice(0, -1), k));
         ctx.warn(
-          `${trace.path}: the capture is incomplete: ${st.gaps.count} capture gap${st.gaps.count === 1 ? '' : 's'}${what.length ? ` (${what.join(', ')} lost)` : ''}${printer.gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${st.notCaptured} task${st.notCaptured === 1 ? '' : 's'} not captured`,
+          `${trace.path}: the capture is incomplete: ${plural(st.gaps.count, 'capture gap')}${what.length ? ` (${what.join(', ')} lost)` : ''}${printer.gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${plural(st.notCaptured, 'task')} not captured`,
         );
       }
     },

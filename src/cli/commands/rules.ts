@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { readRuleDoc, ruleDocRelativePath } from '../../checks/docs.js';
 import { allRules, findRule, suggestRule } from '../../checks/rules/index.js';
 import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import type { CliContext } from '../context.js';
+import { choiceOption, type CliContext } from '../context.js';
 
 const CATEGORY_TITLES: Record<string, string> = {
   cache: 'Cache and flush',
@@ -17,7 +17,7 @@ export function rulesCommand(ctx: CliContext): Command {
   return new Command('rules')
     .description('list the checker rules, or print one rule\'s documentation')
     .argument('[id]', 'a rule id: print its documentation (What / Why / Example / Fix)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(choiceOption('-f, --format <format>', 'output format', ['text', 'json'], 'text'))
     .addHelpText(
       'after',
       `

@@ -1,5 +1,4 @@
-import { Command, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { PairedPipeline } from '../../analysis/pipeline.js';
 import { createChecker, type Checker } from '../../checks/engine.js';
@@ -9,7 +8,9 @@ import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { choiceOption, inputOptions, type CliContext } from '../context.js';
+import { openOutput } from '../target.js';
+import { formatDuration } from '../../model/units.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -32,10 +33,10 @@ export function summaryCommand(ctx: CliContext): Command {
   return new Command('summary')
     .description('summarise traces: tasks, IOPS, throughput, latency percentiles, queue depth, errors, transfer sizes, HBA events')
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(summaryRenderers)).default('text'))
-    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .addOption(choiceOption('-f, --format <format>', 'output format', Object.keys(summaryRenderers), 'text'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output ("-" is standard output)')
     .option('--by <list>', `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .option('--interval <seconds>', 'interval for peak IOPS and throughput (default: 1 ms to 10 s, picked from the capture length)')
+    .option('--interval <seconds>', 'interval rates are measured over, in the charts and for peaks (default: at least four median latencies, a round number of timeline slots)')
     .option('--no-check', 'do not run the checker (no findings in the report)')
     .option('-c, --constraints <file>', "constraints file (JSON, or ioreg output of the controller) for the checker and the limits marked on the histograms (overrides the trace's own record); repeat to merge", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use')
@@ -45,7 +46,11 @@ export function summaryCommand(ctx: CliContext): Command {
       'after',
       `
 Statistics are streamed: memory stays flat however long the trace. Percentiles come from
-log-bucketed histograms and are within 1% of the exact value. Several traces are laid end to
+log-bucketed histograms and are within 1% of the exact value. Every rate (IOPS, throughput,
+the charts) is measured over one interval, the timeline's slots; a peak is the busiest slot.
+Bytes count while their task is in flight, so a burst of completions is not a burst of
+throughput. The "failed" columns count completions with a status other than GOOD or
+CONDITION MET; checker findings are counted under Findings. Several traces are laid end to
 end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", see README.md);
 HTML output is one self-contained file with charts, for a browser or a bug report.
 
@@ -93,6 +98,8 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   const by = parseBy(o.by);
   const intervalNs = parseInterval(o.interval);
   const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
+  // Opened before reading, so a bad path is reported at once, not after a long read.
+  const target = openOutput(o.output ?? '-', ctx, paths);
   const summarizer = createSummarizer({
     ...(intervalNs !== undefined ? { intervalNs } : {}),
     ...(constraints ? { limits: limitsFrom(constraints) } : {}),
@@ -123,17 +130,12 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
       damagedRegions: t.stats.damagedRegions,
     })),
   });
-  const width = !o.output && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
-  const text = summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version });
-  if (o.output) {
-    try {
-      writeFileSync(o.output, text);
-    } catch (e) {
-      throw new UsageError(`${o.output}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  } else {
-    await new Promise<void>((resolve, reject) => ctx.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+  if (intervalNs !== undefined && summary.overview.intervalNs !== intervalNs) {
+    ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
   }
+  const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
+  target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version }));
+  await target.close();
   const problems = diagnosticLines(input);
   for (const line of problems) ctx.error(line);
   return problems.length ? ExitCode.BadInput : ExitCode.Ok;

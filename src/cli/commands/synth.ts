@@ -1,9 +1,11 @@
 import { Command } from 'commander';
-import { statSync } from 'node:fs';
 import { UsageError } from '../../model/errors.js';
-import { scenarios, synthesizeToFile, scenarioByName } from '../../synth/index.js';
+import { checkScenarioOptions, scenarios, synthesizeTo, scenarioByName } from '../../synth/index.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliContext } from '../context.js';
+import { openOutput } from '../target.js';
+import { formatBytes } from '../../model/units.js';
+import { createProgress, type Progress } from '../progress.js';
 
 interface SynthOptions {
   output?: string;
@@ -49,37 +51,58 @@ export function synthCommand(ctx: CliContext): Command {
   return new Command('synth')
     .description('write a realistic, deterministic scenario trace (.sct) for trying out decode and check')
     .argument('[scenario]', 'scenario name (see --list)')
-    .option('-o, --output <file>', 'trace file to write')
+    .option('-o, --output <file>', 'trace file to write ("-" is standard output)')
     .option('--seed <n>', 'random seed: the same seed gives the same bytes', '1')
     .option('--size <bytes>', 'scenario size, e.g. bytes copied (accepts 0x..., KiB, MiB, GiB)')
     .option('--list', 'describe every scenario')
     .addHelpText(
       'after',
       `
+Synthesis streams: the trace is written as it is generated, in flat memory, with a progress
+bar on a terminal (--no-progress turns it off). "-o -" writes the trace to standard output.
+
 Examples:
   $ scsitrace synth --list
   $ scsitrace synth healthy-copy -o healthy.sct
   $ scsitrace synth lsi3108-buffered-copy --size 256MiB --seed 7 -o lsi.sct`,
     )
-    .action((name: string | undefined, o: SynthOptions) => {
+    .action(async (name: string | undefined, o: SynthOptions) => {
       if (o.list) {
         ctx.stdout.write(listScenarios());
         ctx.exitCode = ExitCode.Ok;
         return;
       }
       if (!name) throw new UsageError(`synth: name a scenario (one of ${scenarios.map((s) => s.name).join(', ')}) or use --list`);
-      if (!o.output) throw new UsageError('synth: -o <file> is required');
+      if (!o.output) throw new UsageError('synth: -o <file> is required ("-" writes to standard output)');
       const scenario = scenarioByName(name);
       const seed = parseSeed(o.seed);
       const size = o.size === undefined ? undefined : parseSize(o.size);
+      checkScenarioOptions(scenario.name, { seed, ...(size !== undefined ? { size } : {}) });
+      const target = openOutput(o.output, ctx);
+      let bytes = 0;
+      // A progress bar on a terminal's stderr (see progress.ts), from the scenario's own count.
+      let bar: Progress | undefined;
+      const onProgress = (done: number, total: number) => {
+        bar ??= createProgress(ctx, { totalBytes: total, records: false });
+        bar.bytes(done);
+      };
       try {
-        synthesizeToFile(scenario.name, o.output, { seed, ...(size !== undefined ? { size } : {}) });
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (typeof err?.code === 'string' && err.syscall) throw new UsageError(`cannot write ${o.output}: ${err.code} (${err.syscall})`);
-        throw e;
+        synthesizeTo(
+          scenario.name,
+          (b) => {
+            bytes += b.length;
+            target.write(b);
+          },
+          { seed, ...(size !== undefined ? { size } : {}), onProgress },
+        );
+      } finally {
+        bar?.done();
       }
-      ctx.stdout.write(`wrote ${o.output}: ${scenario.name}, seed ${seed}, ${statSync(o.output).size} bytes\n`);
+      await target.close();
+      // With -o - the trace is the output: the note goes to stderr.
+      const note = `wrote ${target.label}: ${scenario.name}, seed ${seed}, ${bytes} bytes (${formatBytes(bytes)})\n`;
+      if (target.isStdout) ctx.stderr.write(note);
+      else ctx.stdout.write(note);
       ctx.exitCode = ExitCode.Ok;
     });
 }

@@ -52,7 +52,8 @@ export interface ScsiTraceLine {
   rtn?: number;
 }
 
-const EVENTS: Readonly<Record<string, ScsiTraceEventKind>> = {
+/** The SCSI tracepoints by name (include/trace/events/scsi.h), text and trace.dat alike. */
+export const SCSI_TRACE_EVENTS: Readonly<Record<string, ScsiTraceEventKind>> = {
   scsi_dispatch_cmd_start: 'start',
   scsi_dispatch_cmd_done: 'done',
   scsi_dispatch_cmd_error: 'error',
@@ -74,7 +75,7 @@ export function parseScsiTraceLine(line: string, fastPath = true): ScsiTraceLine
   const m = EVENT_LINE.exec(line);
   if (!m) return undefined;
   const [, secs, frac, eventName, body] = m as unknown as [string, string, string | undefined, string, string];
-  const kind = EVENTS[eventName]!;
+  const kind = SCSI_TRACE_EVENTS[eventName]!;
   const seconds = Number(secs);
   const nanos = frac === undefined ? 0 : Number(frac.padEnd(9, '0'));
   const fast = kind === 'eh_wakeup' || !fastPath ? undefined : parseUsualBody(kind, seconds, nanos, body);
@@ -85,6 +86,43 @@ export function parseScsiTraceLine(line: string, fastPath = true): ScsiTraceLine
     if (v === undefined || !/^-?\d+$/.test(v)) return undefined;
     return Number(v);
   };
+  return scsiTraceLineOf(eventName, seconds, nanos, {
+    number: num,
+    protOp: () => fields.get('prot_op'),
+    cdb: (out) => {
+      const cmnd = fields.get('cmnd');
+      return cmnd === undefined ? '!no cmnd=' : parseCmnd(cmnd, out);
+    },
+    result: () => {
+      const result = fields.get('result');
+      return result === undefined ? undefined : parseResult(result);
+    },
+    sense: () => {
+      const sense = fields.get('sense');
+      return sense === undefined ? undefined : parseSense(sense);
+    },
+  });
+}
+
+/**
+ * A tracepoint's fields however they were stored: printed in a text line, or binary in a
+ * trace.dat record. Names are the kernel's (include/trace/events/scsi.h TP_STRUCT__entry);
+ * the text's print format names two of them differently (data_sgl, prot_sgl).
+ */
+export interface ScsiTraceFields {
+  number(name: string): number | undefined;
+  protOp(): string | undefined;
+  /** The CDB as lowercase hex, or "!problem"; may set out.opcodeName. */
+  cdb(out: ScsiTraceLine): string;
+  result(): ScsiResult | string | undefined;
+  /** sense=(key= asc= ascq=) as the text prints it (6.5 on); raw sense_key/asc/ascq come as numbers. */
+  sense(): { key: number; asc: number; ascq: number } | string | undefined;
+}
+
+/** One tracepoint's fields → the line they describe, or what is missing or wrong. */
+export function scsiTraceLineOf(eventName: string, seconds: number, nanos: number, f: ScsiTraceFields): ScsiTraceLine | string {
+  const kind = SCSI_TRACE_EVENTS[eventName]!;
+  const num = (name: string) => f.number(name);
   const host = num('host_no');
   if (host === undefined) return `${eventName} without host_no=`;
   if (kind === 'eh_wakeup') return { kind, seconds, nanos, host, channel: 0, id: 0, lun: 0 };
@@ -101,30 +139,28 @@ export function parseScsiTraceLine(line: string, fastPath = true): ScsiTraceLine
   if (dataSgl !== undefined) out.dataSgl = dataSgl;
   const protSgl = num('prot_sgl') ?? num('prot_sglen');
   if (protSgl !== undefined) out.protSgl = protSgl;
-  const protOp = fields.get('prot_op');
+  const protOp = f.protOp();
   if (protOp !== undefined) out.protOp = protOp;
 
-  const cmnd = fields.get('cmnd');
-  if (cmnd === undefined) return `${eventName} without cmnd=`;
-  const cdbHex = parseCmnd(cmnd, out);
+  const cdbHex = f.cdb(out);
+  if (cdbHex === '!no cmnd=') return `${eventName} without cmnd=`;
   if (cdbHex.startsWith('!')) return `${eventName}: ${cdbHex.slice(1)}`;
   out.cdbHex = cdbHex;
   const cmdLen = num('cmd_len');
   if (cmdLen !== undefined && cmdLen * 2 !== cdbHex.length) return `${eventName}: cmd_len=${cmdLen} but the CDB has ${cdbHex.length / 2} bytes`;
 
   if (kind === 'done' || kind === 'timeout') {
-    const result = fields.get('result');
-    if (result === undefined) return `${eventName} without result=`;
-    const r = parseResult(result);
+    const r = f.result();
+    if (r === undefined) return `${eventName} without result=`;
     if (typeof r === 'string') return `${eventName}: ${r}`;
     out.result = r;
-    const sense = fields.get('sense');
+    const sense = f.sense();
     if (sense !== undefined) {
-      const s = parseSense(sense);
-      if (typeof s === 'string') return `${eventName}: ${s}`;
-      out.sense = s;
-    } else if (fields.has('sense_key')) {
-      // libtraceevent raw fields (6.5 on): sense_key=5 asc=36 ascq=0, decimal.
+      if (typeof sense === 'string') return `${eventName}: ${sense}`;
+      out.sense = sense;
+    } else {
+      // Raw fields (6.5 on): libtraceevent without the scsi plugin prints sense_key=5 asc=36
+      // ascq=0; trace.dat stores them as bytes.
       const key = num('sense_key');
       const asc = num('asc');
       const ascq = num('ascq');
@@ -273,15 +309,18 @@ function parseUsualBody(kind: ScsiTraceEventKind, seconds: number, nanos: number
 
 /** "(driver=DRIVER_OK host=DID_OK message=COMMAND_COMPLETE status=SAM_STAT_GOOD)" or a decimal int. */
 function parseResult(text: string): ScsiResult | string {
-  if (/^-?\d+$/.test(text)) {
-    const r = Number(text) >>> 0;
-    return { driverByte: r >>> 24, hostByte: (r >>> 16) & 0xff, status: r & 0xff };
-  }
+  if (/^-?\d+$/.test(text)) return resultOfInt(Number(text));
   const f = splitFields(text);
   const hostText = f.get('host');
   const statusText = f.get('status');
   if (hostText === undefined || statusText === undefined) return `result=(${quote(text)}) lacks host= or status=`;
   return resultOf(f.get('driver') ?? 'DRIVER_OK', hostText, statusText);
+}
+
+/** scsi_cmnd->result as the int the kernel records: driver, host, message and status bytes. */
+export function resultOfInt(result: number): ScsiResult {
+  const r = result >>> 0;
+  return { driverByte: r >>> 24, hostByte: (r >>> 16) & 0xff, status: r & 0xff };
 }
 
 function resultOf(driverText: string, hostText: string, statusText: string): ScsiResult | string {

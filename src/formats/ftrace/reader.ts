@@ -135,7 +135,7 @@ export class FtraceDecoder extends LineDecoder {
       if (NEAR_MISS.test(h.text)) this.unreadable(h.text, h.offset, 'a line that looks like a SCSI tracepoint event but is not one (mangled event name or timestamp?)');
       return;
     }
-    this.event(h.text, h.offset, h.parsed);
+    this.event(h.parsed, h.offset, h.text.length);
   }
 
   private unreadable(text: string, offset: number, what: string): void {
@@ -163,13 +163,24 @@ export class FtraceDecoder extends LineDecoder {
     });
   }
 
-  private event(text: string, offset: number, parsed: ScsiTraceLine | string): void {
+  /**
+   * SCSI tracepoint events that did not come as text (trace-cmd's binary trace.dat): each
+   * goes the way a parsed line goes. `bytes` is the record's size in the input.
+   */
+  events(records: Iterable<{ event: ScsiTraceLine | string; offset: number; bytes: number }>, out: TraceEvent[] = []): TraceEvent[] {
+    this.out = out;
+    for (const r of records) this.event(r.event, r.offset, r.bytes, 'record');
+    return out;
+  }
+
+  /** One SCSI tracepoint event, or why its line or record could not be read. */
+  private event(parsed: ScsiTraceLine | string, offset: number, bytes: number, unit = 'line'): void {
     const index = this.scsiLines++;
     if (typeof parsed === 'string') {
       this.stats.skippedRecords++;
-      this.stats.skippedBytes += text.length;
+      this.stats.skippedBytes += bytes;
       this.stats.damagedRegions++;
-      this.emit(this.diag(offset, `${parsed}; line skipped`, text.length, index, 1));
+      this.emit(this.diag(offset, `${parsed}; ${unit} skipped`, bytes, index, 1));
       return;
     }
     this.stats.records++;

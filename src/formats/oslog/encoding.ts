@@ -5,8 +5,6 @@
 
 export type LineEncoding = 'base64' | 'hex';
 
-/** Fragment size scsitrace.h uses by default: a base64 line stays under 550 characters. */
-export const DEFAULT_FRAGMENT_BYTES = 384;
 /** Most fragments a reader accepts for one unit. */
 export const MAX_PARTS = 4096;
 
@@ -16,6 +14,17 @@ export const MAX_PARTS = 4096;
  * (xnu bsd/kern/sys_generic.c log_data, libkern/os/log.h). A longer line is cut there.
  */
 export const DEXT_MESSAGE_MAX = 239;
+
+/*
+ * Bytes per fragment: the largest that keeps every line within DEXT_MESSAGE_MAX. The prefix
+ * "SCT1B ssssssss pppp/nnnn " takes at most 25 characters (8 seq digits, at most 4096 parts),
+ * which leaves 214 for the payload (docs/FORMAT.md "The line"). emit/scsitrace.h uses the
+ * same (SCT_OSLOG_FRAGMENT_BASE64, SCT_OSLOG_FRAGMENT_HEX).
+ */
+/** Base64: 4 * ceil(159 / 3) = 212 payload characters, lines of at most 237. */
+export const FRAGMENT_BYTES_BASE64 = 159;
+/** Hex: 2 * 107 = 214 payload characters, lines of at most 239. */
+export const FRAGMENT_BYTES_HEX = 107;
 
 /**
  * The marker: at the start of a message or after a character that cannot be part of a base64
@@ -103,8 +112,11 @@ export function isProblem(p: ParsedLine | LineProblem): p is LineProblem {
   return 'problem' in p;
 }
 
-/** Encodes one unit as its lines (without newlines). */
-export function encodeUnitLines(unit: Uint8Array, seq: number, encoding: LineEncoding = 'base64', fragmentBytes = DEFAULT_FRAGMENT_BYTES): string[] {
+/**
+ * Encodes one unit as its lines (without newlines), in fragments of `fragmentBytes`: by
+ * default the largest whose lines a dext's os_log keeps whole, as emit/scsitrace.h writes them.
+ */
+export function encodeUnitLines(unit: Uint8Array, seq: number, encoding: LineEncoding = 'base64', fragmentBytes = encoding === 'hex' ? FRAGMENT_BYTES_HEX : FRAGMENT_BYTES_BASE64): string[] {
   if (unit.length === 0) throw new RangeError('empty unit');
   const parts = Math.ceil(unit.length / fragmentBytes);
   if (parts > MAX_PARTS) throw new RangeError(`unit of ${unit.length} bytes needs ${parts} parts (max ${MAX_PARTS})`);

@@ -53,8 +53,8 @@ export class OslogDecoder extends LineDecoder {
       this.forget(seq, a);
       return { received: a.received, parts: a.parts };
     },
-    gap: (g) => this.out.push({ kind: 'gap', offset: g.offset, index: this.units, timeNs: g.timeNs, endNs: g.endNs, lost: g.lost, unit: GapUnit.Records, affects: GapAffects.All, detail: g.detail }),
-    damage: (offset, message) => this.damage(offset, message, 0, 0),
+    gap: (g) => ({ kind: 'gap', offset: g.offset, index: g.index ?? this.units, timeNs: g.timeNs, endNs: g.endNs, lost: g.lost, unit: GapUnit.Records, affects: GapAffects.All, detail: g.detail }),
+    damage: (offset, message) => this.counted(offset, message, 0, 0),
   });
 
   protected override finish(out: TraceEvent[]): void {
@@ -62,6 +62,7 @@ export class OslogDecoder extends LineDecoder {
     for (const [seq, a] of this.open) if (!a.damaged) this.abandon(seq, a, 'the export ends before');
     this.open.clear();
     this.openBytes = 0;
+    this.sequence.release(out, true);
     if (this.markers === 0) {
       out.push(this.diag(0, 'no SCT1 lines found (a scsitrace os_log export has lines with SCT1B or SCT1X)', 0, 0));
     }
@@ -69,9 +70,16 @@ export class OslogDecoder extends LineDecoder {
 
   override overlong(offset: number, bytes: number): void {
     this.damage(offset, `line of ${bytes} bytes is too long for a log line; skipped`, bytes);
+    this.sequence.release(this.out);
   }
 
+  /** Events leave once no capture gap can come before them (the tracker holds them until then). */
   override line(text: string, offset: number): void {
+    this.read(text, offset);
+    this.sequence.release(this.out);
+  }
+
+  private read(text: string, offset: number): void {
     const parsed = parseLine(messageOf(text));
     if (parsed === undefined) return;
     this.markers++;
@@ -161,7 +169,9 @@ export class OslogDecoder extends LineDecoder {
 
   private unit(bytes: Uint8Array, offset: number, seq: number, keys: FragmentKeys, assembly?: Assembly): void {
     const index = this.units++;
-    const done = (timeNs: number | undefined, damaged: boolean) => this.sequence.complete(seq, keys, timeNs, damaged);
+    /** The unit's events, handed to the tracker with it (which holds them back while a gap may still come before them). */
+    const events: TraceEvent[] = [];
+    const done = (timeNs: number | undefined, damaged: boolean) => this.sequence.complete(seq, keys, timeNs, damaged, events, bytes.length, offset, index);
     if (startsWith(bytes, MAGIC)) {
       const key = Buffer.from(bytes).toString('latin1');
       if (key === this.headerKey) return done(undefined, false);
@@ -173,7 +183,7 @@ export class OslogDecoder extends LineDecoder {
       this.headerKey = key;
       this.refused = false;
       this.decoder = new NativeDecoder(this.stats);
-      if (!this.feed(bytes, offset, -1).usable) {
+      if (!this.feed(bytes, offset, -1, events).usable) {
         // A header this reader cannot use (other major version, unit 0): records stay unread
         // until a usable header comes, rather than being read with the wrong clock.
         this.decoder = undefined;
@@ -203,18 +213,18 @@ export class OslogDecoder extends LineDecoder {
         return done(undefined, true);
       }
       this.decoder = new NativeDecoder(this.stats, { headerless: true, tickNs: 1 });
-      this.out.push({ kind: 'header', offset, index: -1, timeNs: 0, format: 'oslog', version: 'SCT1', startWallNs: 0n, producer: 'os_log export without a header line (timestamps read as ns)' });
+      events.push({ kind: 'header', offset, index: -1, timeNs: 0, format: 'oslog', version: 'SCT1', startWallNs: 0n, producer: 'os_log export without a header line (timestamps read as ns)' });
     }
-    const fed = this.feed(bytes, offset, index);
+    const fed = this.feed(bytes, offset, index, events);
     return done(fed.timeNs, fed.timeNs === undefined);
   }
 
   /**
-   * Runs a whole unit through the native decoder; events get the line's offset and unit index.
-   * usable is false when the decoder gave up (a fatal diagnostic, now reported as non-fatal);
-   * timeNs is the time of the first event that is not a diagnostic.
+   * Runs a whole unit through the native decoder; events get the line's offset and unit index
+   * and go to `out`. usable is false when the decoder gave up (a fatal diagnostic, now reported
+   * as non-fatal); timeNs is the time of the first event that is not a diagnostic.
    */
-  private feed(bytes: Uint8Array, offset: number, index: number): { usable: boolean; timeNs: number | undefined } {
+  private feed(bytes: Uint8Array, offset: number, index: number, out: TraceEvent[]): { usable: boolean; timeNs: number | undefined } {
     let usable = true;
     let timeNs: number | undefined;
     const events = this.decoder!.push(bytes);
@@ -231,7 +241,7 @@ export class OslogDecoder extends LineDecoder {
         this.lastTimeNs = e.timeNs;
         if (e.kind !== 'header' && timeNs === undefined) timeNs = e.timeNs;
       }
-      this.out.push(e);
+      out.push(e);
     }
     return { usable, timeNs };
   }
@@ -248,11 +258,16 @@ export class OslogDecoder extends LineDecoder {
     this.sequence.damagedLine(seq, a.offset);
   }
 
+  /** Damage: counted, and in line after what was read before it. */
   private damage(offset: number, what: string, skippedBytes: number, skippedRecords = 1): void {
+    this.sequence.emit(this.counted(offset, what, skippedBytes, skippedRecords));
+  }
+
+  private counted(offset: number, what: string, skippedBytes: number, skippedRecords: number): Diagnostic {
     this.stats.damagedRegions++;
     this.stats.skippedRecords += skippedRecords;
     this.stats.skippedBytes += skippedBytes;
-    this.out.push(this.diag(offset, what, skippedBytes, skippedRecords));
+    return this.diag(offset, what, skippedBytes, skippedRecords);
   }
 
   private diag(offset: number, what: string, skippedBytes: number, skippedRecords: number): Diagnostic {

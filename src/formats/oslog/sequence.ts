@@ -7,7 +7,16 @@
  * A *stream* is the run of numbers one writer's counter produces (one counter under a lock, or
  * one per queue). Units of a stream settle in number order behind a frontier; a number still
  * missing once REORDER_WINDOW later units of its stream have arrived was lost.
+ *
+ * The tracker also keeps the reader's promise (TraceFormat.read): a capture gap comes before
+ * every event captured after the loss. A decoded unit's events are held back until no gap can
+ * come before them any more: every number before it in its stream arrived or was given up, and
+ * every stream has settled a unit as late as its record. A gap goes in before the first held
+ * unit of its stream numbered after the loss, or before an earlier held record later than the
+ * loss's start. Events leave in the order their units were completed; at most HOLD_UNITS items
+ * (HOLD_BYTES of records) are held at once.
  */
+import type { TraceEvent } from '../../model/events.js';
 
 /** A missing unit is given up once this many later units of its stream have arrived. */
 export const REORDER_WINDOW = 64;
@@ -30,6 +39,15 @@ const RECENT = 256;
 const MATCH_SPAN = 16;
 /** Incomplete units named one by one in a gap's detail; the rest are counted. */
 const NAMED_INCOMPLETE = 3;
+/**
+ * Units (and diagnostics between them) held back at most: past this the oldest is let go, its
+ * stream giving up what it misses before it at once, as if its window had passed. One stream
+ * whose lines arrive in order holds at most its window; this leaves room for 16 streams that
+ * interleave evenly, or a slow stream among busy ones.
+ */
+export const HOLD_UNITS = 16 * REORDER_WINDOW;
+/** Bytes of held units' records at most (the same way): bounds the memory of held events. */
+export const HOLD_BYTES = 8 * 1024 * 1024;
 
 type State = 'open' | 'done' | 'damaged';
 
@@ -44,6 +62,10 @@ class Entry {
   tentative: { jumpOf: Stream | undefined; collision: boolean } | undefined = undefined;
   /** Arrived behind its stream's frontier. */
   late = false;
+  /** Where it is, or was, in the stream: no capture gap can come before it any more. */
+  placed = false;
+  /** Its events, held back, once it is decoded (none for a unit without events). */
+  item: Held | undefined = undefined;
 
   constructor(
     readonly seq: number,
@@ -51,6 +73,33 @@ class Entry {
     readonly arrival: number,
     /** Byte offset of the unit's first line. */
     readonly offset: number,
+  ) {}
+}
+
+/** Events waiting to leave the tracker: a decoded unit's, or a diagnostic's. */
+class Held {
+  /** Capture gaps (and diagnostics) that go before this unit's events. */
+  before: TraceEvent[] | undefined = undefined;
+  next: Held | undefined = undefined;
+  /** Left the tracker. */
+  released = false;
+  /** Let go to bound memory, whatever may still come. */
+  forced = false;
+
+  constructor(
+    readonly events: TraceEvent[],
+    /** Bytes of the unit's record (0 for a diagnostic). */
+    readonly bytes: number,
+    /** The unit's first line and its unit index (where a gap before it is said to be). */
+    readonly offset: number,
+    readonly index: number | undefined,
+    /** Time of the unit's record; -Infinity when it has none (a file header, a diagnostic). */
+    readonly timeNs: number,
+    /** Order of reading (the order events leave in). */
+    readonly position: number,
+    /** Its own stream has settled it (see Entry.placed). */
+    public placed: boolean,
+    readonly entry: Entry | undefined,
   ) {}
 }
 
@@ -72,8 +121,12 @@ interface Stream {
 
 /** A capture loss found in the numbers. */
 export interface GapReport {
-  /** The line where the loss became evident (the first unit after it, else the last one before). */
+  /**
+   * The first line of the unit the gap goes before (the first read after the loss), else of
+   * the last unit of the loss that arrived in part; index is that unit's index when it has one.
+   */
   offset: number;
+  index: number | undefined;
   timeNs: number;
   endNs: number;
   /** Units lost: numbers that never arrived and units that arrived incomplete. */
@@ -85,9 +138,10 @@ export interface GapReport {
 export interface SequenceHost {
   /** Gives up an incomplete unit the tracker has accounted for; what had arrived of it. */
   dropIncomplete(seq: number): { received: number; parts: number } | undefined;
-  gap(report: GapReport): void;
-  /** A damaged sequence number (damage: the input is not what the writer wrote). */
-  damage(offset: number, message: string): void;
+  /** The event for a capture gap (the tracker puts it in its place). */
+  gap(report: GapReport): TraceEvent;
+  /** The diagnostic for a damaged sequence number (damage: the input is not what the writer wrote). */
+  damage(offset: number, message: string): TraceEvent;
 }
 
 /**
@@ -142,6 +196,12 @@ export class SequenceTracker {
   private readonly recent: (Entry | undefined)[] = new Array(RECENT);
   private arrivals = 0;
   private lastTimeNs = 0;
+  /** Events held back, in the order they were read (a list: first and last). */
+  private heldFirst: Held | undefined;
+  private heldLast: Held | undefined;
+  private heldCount = 0;
+  private heldBytes = 0;
+  private positions = 0;
 
   constructor(private readonly host: SequenceHost) {}
 
@@ -163,6 +223,7 @@ export class SequenceTracker {
     if (near?.kind === 'ahead') return this.place(e, near.stream);
     if (near?.kind === 'behind') {
       e.late = true;
+      this.placed(e);
       this.late.set(seq, e);
       if (this.late.size > MAX_LATE) this.forgetLate(this.late.values().next().value as Entry);
       return;
@@ -174,11 +235,15 @@ export class SequenceTracker {
     if (this.tentatives.length > MAX_TENTATIVE) this.resolve(this.tentatives[0]!);
   }
 
-  /** A unit is complete: decoded (with the time of its record, if it has one) or found damaged. */
-  complete(seq: number, fragmentKeys: FragmentKeys, timeNs: number | undefined, damaged: boolean): void {
+  /**
+   * A unit is complete: decoded (with the time of its record, if it has one, and its events)
+   * or found damaged. `bytes` is its size, `offset` its first line, `index` its unit index.
+   */
+  complete(seq: number, fragmentKeys: FragmentKeys, timeNs: number | undefined, damaged: boolean, events: TraceEvent[], bytes: number, offset: number, index: number): void {
     this.remember(seq, fragmentKeys);
     if (timeNs !== undefined) this.lastTimeNs = timeNs;
     const e = this.open.get(seq);
+    if (events.length) this.hold(events, bytes, offset, index, timeNs, e);
     if (!e) return;
     this.open.delete(seq);
     e.state = damaged ? 'damaged' : 'done';
@@ -207,10 +272,114 @@ export class SequenceTracker {
     for (const e of [...this.late.values()]) this.forgetLate(e);
   }
 
+  /** An event that waits for nothing (a diagnostic): it leaves after what was read before it. */
+  emit(event: TraceEvent): void {
+    this.append(new Held([event], 0, 0, undefined, -Infinity, this.positions++, true, undefined));
+  }
+
+  /**
+   * Moves the events no capture gap can come before any more to `out`, in order: a unit's once
+   * its own stream has settled it and every stream has settled a unit as late as its record
+   * (a stream may still find a loss after the last unit it settled, and what it lost may be
+   * older than this record). When more than HOLD_UNITS items or HOLD_BYTES wait, the oldest is
+   * let go now: its own stream gives up the numbers it misses before it, and what other streams
+   * may still find comes after it. `all`: everything (end of input).
+   */
+  release(out: TraceEvent[], all = false): void {
+    for (;;) {
+      const settledUntil = this.settledUntil();
+      let h = this.heldFirst;
+      while (h && (all || h.forced || (h.placed && h.timeNs <= settledUntil))) {
+        if (h.before) for (const ev of h.before) out.push(ev);
+        for (const ev of h.events) out.push(ev);
+        h.released = true;
+        this.heldCount--;
+        this.heldBytes -= h.bytes;
+        // Nothing released stays reachable (entries are remembered a while after they settle).
+        if (h.entry) h.entry.item = undefined;
+        const next = h.next;
+        h.next = undefined;
+        h = this.heldFirst = next;
+      }
+      if (!h) {
+        this.heldLast = undefined;
+        return;
+      }
+      if (this.heldCount <= HOLD_UNITS && this.heldBytes <= HOLD_BYTES) return;
+      this.force(h);
+    }
+  }
+
+  /**
+   * The time up to which every stream has settled: a gap a stream finds later begins at or
+   * after the last unit it settled. A stream that has settled no timed unit yet holds all back.
+   */
+  private settledUntil(): number {
+    let until = Infinity;
+    for (const s of this.streams) {
+      const t = s.lastTimeNs ?? -Infinity;
+      if (t < until) until = t;
+    }
+    return until;
+  }
+
+  private hold(events: TraceEvent[], bytes: number, offset: number, index: number, timeNs: number | undefined, e: Entry | undefined): void {
+    const item = new Held(events, bytes, offset, index, timeNs ?? -Infinity, this.positions++, !e || e.placed, e);
+    if (e) e.item = item;
+    this.append(item);
+  }
+
+  private append(item: Held): void {
+    if (this.heldLast) this.heldLast.next = item;
+    else this.heldFirst = item;
+    this.heldLast = item;
+    this.heldCount++;
+    this.heldBytes += item.bytes;
+  }
+
+  /** An event goes in before a held unit's events, or (none) after everything read so far. */
+  private insert(event: TraceEvent, before: Held | undefined): void {
+    if (before && !before.released) (before.before ??= []).push(event);
+    else this.emit(event);
+  }
+
+  /** Its stream has settled this unit: no gap of its stream can come before it any more. */
+  private placed(e: Entry): void {
+    e.placed = true;
+    if (e.item) e.item.placed = true;
+  }
+
+  /**
+   * Where a loss stream `s` found goes: before its first held unit numbered after the loss,
+   * or before an earlier held unit of any stream whose record is later than `sinceNs`, the
+   * time the loss began (it may have been captured after the loss).
+   */
+  private firstAfterLoss(s: Stream, sinceNs: number): Held | undefined {
+    let first: Held | undefined;
+    for (const e of s.pending.values()) if (e.item && !e.item.released && (!first || e.item.position < first.position)) first = e.item;
+    for (let h = this.heldFirst; h && h !== first; h = h.next) if (h.timeNs > sinceNs) return h;
+    return first;
+  }
+
+  /** Settles a held unit now, to bound what is held (its stream gives up what it misses before it). */
+  private force(item: Held): void {
+    const e = item.entry;
+    if (e?.tentative && this.tentatives.includes(e)) this.resolve(e);
+    const s = e?.stream;
+    if (e && s && this.streams.includes(s)) {
+      while (s.pending.get(e.seq) === e) {
+        const next = s.next;
+        this.forceSettle(s);
+        if (s.next === next) break;
+      }
+    }
+    item.forced = true;
+  }
+
   /** A late unit leaves memory; if it is still incomplete, it was lost. */
   private forgetLate(e: Entry): void {
     this.late.delete(e.seq);
-    if (e.state === 'open') this.report(e.seq, 1, 0, [this.drop(e)], this.lastTimeNs, undefined, e.offset);
+    if (e.state === 'open') this.report(e.seq, 1, 0, [this.drop(e)], this.lastTimeNs, undefined, e.offset, undefined);
   }
 
   private pendingAnywhere(seq: number): boolean {
@@ -280,6 +449,7 @@ export class SequenceTracker {
 
   /** The unit at the frontier is accounted for: the frontier moves past it. */
   private settle(s: Stream, e: Entry): void {
+    this.placed(e);
     s.pending.delete(e.seq);
     if (e.timeNs !== undefined) s.lastTimeNs = e.timeNs;
     s.lastArrival = e.arrival;
@@ -300,6 +470,7 @@ export class SequenceTracker {
       }
     }
     const length = after ? afterD : lastOpenD + 1;
+    const first = this.firstAfterLoss(s, s.lastTimeNs ?? -Infinity);
     const opens = [...s.pending.values()].filter((e) => e.state === 'open' && ahead(s.next, e.seq) < length).sort((a, b) => ahead(s.next, a.seq) - ahead(s.next, b.seq));
     let missing = length - opens.length;
     // One unit missing or incomplete: perhaps (a line of) it arrived with a damaged number,
@@ -317,7 +488,7 @@ export class SequenceTracker {
     if (missing + incomplete.length > 0) {
       const endNs = after ? this.timeFrom(s, after) : undefined;
       const last = opens[opens.length - 1];
-      this.report(s.next, length, missing, incomplete, s.lastTimeNs, endNs, after?.offset ?? last!.offset);
+      this.report(s.next, length, missing, incomplete, s.lastTimeNs, endNs, after?.offset ?? last!.offset, first);
     }
     s.next = (s.next + length) >>> 0;
     if (!after) delete s.lastArrival;
@@ -343,7 +514,7 @@ export class SequenceTracker {
       const c = this.recent[a % RECENT];
       if (!c || c.arrival !== a || !oneDigitApart(c.seq, seq) || !this.isStray(c)) continue;
       const fate = c.state === 'done' ? 'its record was read' : c.state === 'damaged' ? 'its unit was damaged as well' : 'its unit could not be reassembled';
-      this.host.damage(c.offset, `SCT1 line carries sequence number ${hex(c.seq)} where unit ${hex(seq)} was due (and ${hex(seq)} is missing there): the number looks damaged; ${fate}`);
+      this.insert(this.host.damage(c.offset, `SCT1 line carries sequence number ${hex(c.seq)} where unit ${hex(seq)} was due (and ${hex(seq)} is missing there): the number looks damaged; ${fate}`), c.item);
       this.discard(c);
       return c.state === 'done';
     }
@@ -367,6 +538,7 @@ export class SequenceTracker {
   }
 
   private discard(c: Entry): void {
+    this.placed(c);
     if (c.tentative) this.tentatives.splice(this.tentatives.indexOf(c), 1);
     if (c.late) this.late.delete(c.seq);
     if (c.stream) {
@@ -414,10 +586,11 @@ export class SequenceTracker {
   private resolve(t: Entry): void {
     this.tentatives.splice(this.tentatives.indexOf(t), 1);
     if (t.state === 'open') {
-      this.report(t.seq, 1, 0, [this.drop(t)], this.lastTimeNs, undefined, t.offset);
+      this.report(t.seq, 1, 0, [this.drop(t)], this.lastTimeNs, undefined, t.offset, undefined);
     } else if (t.state === 'done' && t.tentative!.collision) {
-      this.host.damage(t.offset, `SCT1 unit ${hex(t.seq)} carries the sequence number of a different unit that arrived before it (a damaged number, or a writer that restarted and counts again without a file header); its record was read`);
+      this.insert(this.host.damage(t.offset, `SCT1 unit ${hex(t.seq)} carries the sequence number of a different unit that arrived before it (a damaged number, or a writer that restarted and counts again without a file header); its record was read`), t.item);
     }
+    this.placed(t);
   }
 
   private remember(seq: number, fragmentKeys: FragmentKeys): void {
@@ -445,7 +618,8 @@ export class SequenceTracker {
     }
   }
 
-  private report(first: number, length: number, missing: number, incomplete: { seq: number; received: number; parts: number }[], beforeNs: number | undefined, afterNs: number | undefined, offset: number): void {
+  /** A loss becomes a capture gap, before `at` (the first unit read after it) or after all read so far. */
+  private report(first: number, length: number, missing: number, incomplete: { seq: number; received: number; parts: number }[], beforeNs: number | undefined, afterNs: number | undefined, offset: number, at: Held | undefined): void {
     const lost = missing + incomplete.length;
     const range = length === 1 ? `SCT1 unit ${hex(first)}` : `SCT1 units ${hex(first)}..${hex((first + length - 1) >>> 0)}`;
     const named = incomplete.slice(0, NAMED_INCOMPLETE).map((u) => `${length === 1 ? '' : `${hex(u.seq)} `}incomplete (${u.received} of ${u.parts} parts arrived)`);
@@ -456,6 +630,6 @@ export class SequenceTracker {
     else what = `lost (${lost} units: ${[...(missing ? [`${missing} missing`] : []), ...named].join(', ')})`;
     const when = beforeNs !== undefined && afterNs !== undefined ? ` between ${seconds(beforeNs)} and ${seconds(afterNs)}` : afterNs !== undefined ? ` before ${seconds(afterNs)}` : beforeNs !== undefined ? ` after ${seconds(beforeNs)}` : '';
     const timeNs = beforeNs ?? afterNs ?? this.lastTimeNs;
-    this.host.gap({ offset, timeNs, endNs: afterNs ?? timeNs, lost, detail: `${range} ${what}${when}` });
+    this.insert(this.host.gap({ offset: at?.offset ?? offset, index: at?.index, timeNs, endNs: afterNs ?? timeNs, lost, detail: `${range} ${what}${when}` }), at);
   }
 }

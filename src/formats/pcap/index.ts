@@ -9,7 +9,10 @@ import { eventBatches } from '../../model/batch-builder.js';
 import { IscsiDemux } from '../iscsi/session.js';
 import { UsbMassStorageDecoder } from '../usb/mass-storage.js';
 import { PacketContainerReader, sniffPcap, sniffPcapng, type CapturedPacket, type ContainerInfo, type DroppedPackets, type PacketSink } from './container.js';
-import { LINK_TYPE_NAMES, LinkType, ipOffset, isUsbLinkType, parseTcp, parseUsbPcap, parseUsbmon } from './link.js';
+import { EtherType, LINK_TYPE_NAMES, LinkType, isUsbLinkType, linkPayload, parseTcp, parseUsbPcap, parseUsbmon, type LinkPayload } from './link.js';
+import { parseUsbDarwin } from '../usb/darwin.js';
+import { FcoeDecoder } from '../fcoe/index.js';
+import { packetDamage } from './damage.js';
 import type { PacketRef } from '../iscsi/tcp.js';
 
 /** Decodes a whole capture pushed in chunks; events collect in `out` between pulls. */
@@ -18,6 +21,9 @@ export class CaptureDecoder implements PacketSink {
   private readonly container: PacketContainerReader;
   private readonly iscsi: IscsiDemux;
   private readonly usb: UsbMassStorageDecoder;
+  private readonly fcoe: FcoeDecoder;
+  /** Where the current packet's network-layer payload starts (reused per packet). */
+  private readonly payload: LinkPayload = { type: 0, offset: 0 };
   private nextIndex = 0;
   private readonly unsupported = new Set<number>();
   private last: PacketRef = { timeNs: 0, offset: 0, index: -1 };
@@ -31,6 +37,7 @@ export class CaptureDecoder implements PacketSink {
     const allocate = () => this.nextIndex++;
     this.iscsi = new IscsiDemux(emit, stats, options.iscsiPort !== undefined ? { port: options.iscsiPort } : {}, allocate);
     this.usb = new UsbMassStorageDecoder(emit, allocate);
+    this.fcoe = new FcoeDecoder(emit, stats, allocate);
   }
 
   push(chunk: Uint8Array): TraceEvent[] {
@@ -42,8 +49,9 @@ export class CaptureDecoder implements PacketSink {
     this.container.end();
     this.iscsi.end(this.last);
     this.usb.end();
-    if (this.iscsi.connectionCount === 0 && this.usb.deviceCount === 0 && this.last.index >= 0) {
-      this.out.push({ ...this.last, kind: 'note', text: `no iSCSI or USB mass-storage traffic in ${this.last.index + 1} packets (for iSCSI on an unusual port whose login is not in the capture, try --iscsi-port)` });
+    this.fcoe.end();
+    if (this.iscsi.connectionCount === 0 && this.usb.deviceCount === 0 && this.fcoe.nexusCount === 0 && this.last.index >= 0) {
+      this.out.push({ ...this.last, kind: 'note', text: `no iSCSI, FCP or USB mass-storage traffic in ${this.last.index + 1} packets (for iSCSI on an unusual port whose login is not in the capture, try --iscsi-port)` });
     }
     return this.take();
   }
@@ -64,13 +72,14 @@ export class CaptureDecoder implements PacketSink {
 
   /**
    * Packets the capturing system dropped. On a USB interface nothing else tells what was lost,
-   * so this is a capture gap for every device on it; on an IP interface TCP sequence numbers
+   * so this is a capture gap for every device on it, and so it is once FCoE was seen (FC frames
+   * carry no sequence that would place the loss); on an IP interface TCP sequence numbers
    * already place every lost byte of an iSCSI stream (gaps per connection), so it is a note.
    */
   dropped(d: DroppedPackets): void {
     const what = `interface ${d.interfaceId} dropped ${d.count} packet${d.count === 1 ? '' : 's'} (${d.source})`;
-    if (isUsbLinkType(d.linkType)) {
-      this.out.push({ kind: 'gap', offset: d.offset, index: d.index, timeNs: d.fromNs, endNs: Math.max(d.toNs, d.fromNs), lost: d.count, unit: GapUnit.Packets, affects: GapAffects.All, detail: `USB capture ${what}` });
+    if (isUsbLinkType(d.linkType) || this.fcoe.frames > 0) {
+      this.out.push({ kind: 'gap', offset: d.offset, index: d.index, timeNs: d.fromNs, endNs: Math.max(d.toNs, d.fromNs), lost: d.count, unit: GapUnit.Packets, affects: GapAffects.All, detail: `${isUsbLinkType(d.linkType) ? 'USB' : 'FCoE'} capture ${what}` });
     } else {
       this.out.push({ kind: 'note', offset: d.offset, index: d.index, timeNs: d.toNs, text: `capture ${what}; TCP holes are reported per connection` });
     }
@@ -80,13 +89,19 @@ export class CaptureDecoder implements PacketSink {
     const at: PacketRef = { timeNs: p.timeNs, offset: p.offset, index: p.index };
     this.last = at;
     const lt = p.linkType;
+    if (lt === LinkType.UsbDarwin) {
+      const r = parseUsbDarwin(p.data, p.originalLength);
+      if ('urb' in r) this.usb.urb(r.urb, at);
+      else this.out.push(packetDamage(this.stats, at, `${r.problem}; packet skipped`, p.data.length));
+      return;
+    }
     if (isUsbLinkType(lt)) {
       const urb = lt === LinkType.UsbPcap ? parseUsbPcap(p.data) : parseUsbmon(p.data, lt === LinkType.UsbLinuxMmapped);
       if (urb) this.usb.urb(urb, at);
       return;
     }
-    const o = ipOffset(lt, p.data);
-    if (o < 0) {
+    const link = this.payload;
+    if (!linkPayload(lt, p.data, link)) {
       if (!(lt in LINK_TYPE_NAMES) && !this.unsupported.has(lt)) {
         this.unsupported.add(lt);
         this.out.push({ kind: 'note', offset: p.offset, index: p.index, timeNs: p.timeNs, text: `link type ${lt} is not supported; its packets are skipped` });
@@ -98,7 +113,12 @@ export class CaptureDecoder implements PacketSink {
       }
       return;
     }
-    const seg = parseTcp(p.data, o);
+    if (link.type === EtherType.Fcoe) {
+      this.fcoe.frame(p.data, link.offset, p.originalLength, at);
+      return;
+    }
+    if (link.type !== EtherType.Ipv4 && link.type !== EtherType.Ipv6) return;
+    const seg = parseTcp(p.data, link.offset);
     if (seg) this.iscsi.segment(seg, at);
   }
 }
@@ -119,7 +139,7 @@ export function decodeCapture(bytes: Uint8Array, options: ReadOptions = {}, stat
   return [...dec.push(bytes), ...dec.end()];
 }
 
-const DESCRIPTION_TAIL = 'iSCSI over TCP (Ethernet/VLAN, SLL, SLL2, raw IP, loopback) and USB mass storage BOT/UAS (usbmon, USBPcap)';
+const DESCRIPTION_TAIL = 'iSCSI over TCP (Ethernet/VLAN, SLL, SLL2, raw IP, loopback), FCP over FCoE (Ethernet/VLAN, SLL, SLL2) and USB mass storage BOT/UAS (usbmon, USBPcap, macOS XHCn)';
 
 export const pcapFormat: TraceFormat = {
   id: 'pcap',

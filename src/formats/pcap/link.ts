@@ -17,6 +17,7 @@ export const LinkType = {
   Ipv4: 228,
   Ipv6: 229,
   UsbPcap: 249,
+  UsbDarwin: 266,
   LinuxSll2: 276,
 } as const;
 
@@ -33,60 +34,87 @@ export const LINK_TYPE_NAMES: Record<number, string> = {
   228: 'raw IPv4',
   229: 'raw IPv6',
   249: 'USBPcap',
+  266: 'USB Darwin (macOS XHCn)',
   276: 'Linux cooked v2 (SLL2)',
 };
 
 export function isUsbLinkType(t: number): boolean {
-  return t === LinkType.UsbLinux || t === LinkType.UsbLinuxMmapped || t === LinkType.UsbPcap;
+  return t === LinkType.UsbLinux || t === LinkType.UsbLinuxMmapped || t === LinkType.UsbPcap || t === LinkType.UsbDarwin;
 }
 
 export function isIpLinkType(t: number): boolean {
   return t in LINK_TYPE_NAMES && !isUsbLinkType(t);
 }
 
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
+/** EtherType values (IEEE registry) the readers look for. */
+export const EtherType = {
+  Ipv4: 0x0800,
+  Ipv6: 0x86dd,
+  /** FC-BB-5 7.8: Fibre Channel over Ethernet. */
+  Fcoe: 0x8906,
+} as const;
 const ETH_VLAN = new Set([0x8100, 0x88a8, 0x9100]);
 
-/** Where the IP header starts in a frame of this link type, or -1 when it carries no IP. */
-export function ipOffset(linkType: number, d: Uint8Array): number {
+/** Where a frame's network-layer payload starts and what it is; reused per packet by its caller. */
+export interface LinkPayload {
+  /** EtherType of the payload (IPv4/IPv6 for link types that carry only IP). */
+  type: number;
+  /** Byte offset of the payload in the frame. */
+  offset: number;
+}
+
+/**
+ * Fills `out` with the payload of a frame of this link type; false when the frame carries none
+ * the link type can say (too short, unknown family, not a link type with a payload).
+ */
+export function linkPayload(linkType: number, d: Uint8Array, out: LinkPayload): boolean {
   switch (linkType) {
     case LinkType.Ethernet: {
+      if (d.length < 14) return false;
       let o = 12;
-      let type = d.length >= 14 ? (d[12]! << 8) | d[13]! : 0;
+      let type = (d[12]! << 8) | d[13]!;
       // 802.1Q / 802.1ad tags, possibly stacked (QinQ).
       while (ETH_VLAN.has(type) && o + 6 <= d.length) {
         o += 4;
         type = (d[o]! << 8) | d[o + 1]!;
       }
-      return type === ETH_IPV4 || type === ETH_IPV6 ? o + 2 : -1;
+      out.type = type;
+      out.offset = o + 2;
+      return true;
     }
     case LinkType.LinuxSll: {
-      if (d.length < 16) return -1;
-      const type = (d[14]! << 8) | d[15]!;
-      return type === ETH_IPV4 || type === ETH_IPV6 ? 16 : -1;
+      if (d.length < 16) return false;
+      out.type = (d[14]! << 8) | d[15]!;
+      out.offset = 16;
+      return true;
     }
     case LinkType.LinuxSll2: {
-      if (d.length < 20) return -1;
-      const type = (d[0]! << 8) | d[1]!;
-      return type === ETH_IPV4 || type === ETH_IPV6 ? 20 : -1;
+      if (d.length < 20) return false;
+      out.type = (d[0]! << 8) | d[1]!;
+      out.offset = 20;
+      return true;
     }
     case LinkType.Raw:
     case LinkType.RawBsd:
     case LinkType.RawOpenBsd:
     case LinkType.Ipv4:
     case LinkType.Ipv6:
-      return 0;
+      out.type = d.length > 0 && d[0]! >> 4 === 6 ? EtherType.Ipv6 : EtherType.Ipv4;
+      out.offset = 0;
+      return true;
     case LinkType.Null:
     case LinkType.Loop: {
-      if (d.length < 4) return -1;
+      if (d.length < 4) return false;
       // The address family is in the writer's byte order (Null) or network order (Loop);
       // families are small numbers, so whichever end is non-zero tells.
       const family = d[0] === 0 && d[1] === 0 ? (d[2]! << 8) | d[3]! : d[0]! | (d[1]! << 8);
-      return family === 2 || family === 24 || family === 28 || family === 30 ? 4 : -1;
+      if (family !== 2 && family !== 24 && family !== 28 && family !== 30) return false;
+      out.type = family === 2 ? EtherType.Ipv4 : EtherType.Ipv6;
+      out.offset = 4;
+      return true;
     }
     default:
-      return -1;
+      return false;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type TaskCompleted,
   type TraceEvent,
 } from '../../model/events.js';
+import { captureCutNote, type CaptureCutPart } from '../../model/capture-cut.js';
 import { decodeLun } from '../../model/lun.js';
 import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import { cdbLength } from '../../scsi/names.js';
@@ -67,6 +68,8 @@ interface UsbTask {
   dataIn?: boolean;
   /** Data returned by a REQUEST SENSE, kept to attach to the command that failed before it. */
   senseData?: Uint8Array;
+  /** Bytes that REQUEST SENSE returned (the capture may have kept fewer). */
+  senseSent?: number;
 }
 
 interface Device {
@@ -126,12 +129,15 @@ function le32(d: Uint8Array, o: number): number {
   return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
 }
 
+/** How long sense says it is (SPC-6 4.4: 8 + ADDITIONAL SENSE LENGTH), when its first 8 bytes tell. */
+function declaredSenseLength(s: Uint8Array): number {
+  const code = s.length >= 8 ? s[0]! & 0x7f : 0;
+  return code >= 0x70 && code <= 0x73 ? 8 + s[7]! : Infinity;
+}
+
 /** Fixed- or descriptor-format sense is as long as its header says (SPC-6 4.4). */
 function senseLength(s: Uint8Array): number {
-  if (s.length < 8) return s.length;
-  const code = s[0]! & 0x7f;
-  if (code === 0x70 || code === 0x71 || code === 0x72 || code === 0x73) return Math.min(s.length, 8 + s[7]!);
-  return s.length;
+  return Math.min(s.length, declaredSenseLength(s));
 }
 
 export class UsbMassStorageDecoder {
@@ -276,7 +282,10 @@ export class UsbMassStorageDecoder {
       return;
     }
     if (!t) return;
-    if (t.opcode === REQUEST_SENSE && !t.senseData && data.length > 0) t.senseData = data.slice(0, MAX_SENSE);
+    if (t.opcode === REQUEST_SENSE && !t.senseData && data.length > 0) {
+      t.senseData = data.slice(0, MAX_SENSE);
+      t.senseSent = urb.length;
+    }
     t.dataBytes += urb.length;
   }
 
@@ -353,8 +362,11 @@ export class UsbMassStorageDecoder {
     if (t.opcode === REQUEST_SENSE && d.heldFailure) {
       const held = d.heldFailure;
       d.heldFailure = undefined;
-      if (status === 0 && t.senseData) held.sense = t.senseData.slice(0, senseLength(t.senseData));
-      else if (status === 0 && t.dataBytes > 0) {
+      if (status === 0 && t.senseData) {
+        held.sense = t.senseData.slice(0, senseLength(t.senseData));
+        const sent = Math.min(t.senseSent!, declaredSenseLength(t.senseData));
+        if (held.sense.length < sent) this.truncated(at, held.taskId, 'sense data', held.sense.length, sent);
+      } else if (status === 0 && t.dataBytes > 0) {
         // The REQUEST SENSE moved its data, but the capture does not have the bytes.
         this.emit({
           kind: 'gap',
@@ -419,6 +431,12 @@ export class UsbMassStorageDecoder {
     const dir = decodeCdb(cdb).direction;
     const direction = dir === 'from-device' ? DataDirection.FromDevice : dir === 'to-device' ? DataDirection.ToDevice : DataDirection.None;
     this.submit(d, task, at, lun, cdb, UAS_ATTRIBUTES[c[4]! & 0x07] ?? TaskAttribute.Simple, direction, 0);
+    if (full.length < 16 + additional) this.truncated(at, taskId, 'CDB', full.length, 16 + additional);
+  }
+
+  /** The capture kept fewer bytes of a URB than it carried (usbmon text keeps 32, a pcap its snap length). */
+  private truncated(at: PacketRef, taskId: bigint, part: CaptureCutPart, captured: number, sent: number): void {
+    this.emit({ kind: 'note', ...at, taskId, text: captureCutNote(part, captured, sent) });
   }
 
   /** UAS-2 6.2.3 Task Management IU. */
@@ -504,7 +522,10 @@ export class UsbMassStorageDecoder {
         const t = d.tasks.get(tag);
         if (!t || data.length < 16) return;
         d.tasks.delete(tag);
-        const length = Math.min((data[14]! << 8) | data[15]!, 255, data.length - 16);
+        const declared = Math.min((data[14]! << 8) | data[15]!, 255);
+        const length = Math.min(declared, data.length - 16);
+        const sent = Math.min(declared, declaredSenseLength(data.subarray(16)));
+        if (length < sent) this.truncated(at, t.taskId, 'sense data', length, sent);
         this.emit({
           kind: 'complete',
           ...at,

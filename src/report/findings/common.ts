@@ -3,12 +3,15 @@ import type { CheckResult, Finding } from '../../checks/engine.js';
 import type { Severity } from '../../checks/rule.js';
 import type { Paint } from '../paint.js';
 import { jsonInteger } from '../../model/json.js';
+import { plural } from '../../model/units.js';
 
 export interface FindingsRenderOptions {
   failOn: Severity;
   paint: Paint;
   /** Tool version for SARIF. */
   version: string;
+  /** At most this many findings listed one by one (SARIF results, JSON findings). */
+  maxResults?: number;
 }
 
 export type FindingsRenderer = (result: CheckResult, options: FindingsRenderOptions) => string;
@@ -33,8 +36,8 @@ export function findingJson(f: Finding): Record<string, unknown> {
 export function verdictWords(result: CheckResult, failOn: Severity, fails: boolean): string {
   const c = result.counts;
   const total = c.error + c.warning + c.info;
-  const tally = `${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info`;
-  const incomplete = result.capture.complete ? '' : `; capture incomplete (${result.capture.gaps} ${result.capture.gaps === 1 ? 'gap' : 'gaps'})`;
-  if (total === 0) return `PASS: no findings in ${result.tasks} tasks${incomplete}`;
-  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${result.tasks} tasks (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})${incomplete}`;
+  const tally = `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info`;
+  const incomplete = result.capture.complete ? '' : `; capture incomplete (${plural(result.capture.gaps, 'gap')})`;
+  if (total === 0) return `PASS: no findings in ${plural(result.tasks, 'task')}${incomplete}`;
+  return `${fails ? 'FAIL' : 'PASS'}: ${tally} in ${plural(result.tasks, 'task')} (fails on ${failOn}${failOn === 'error' ? '' : ' or worse'})${incomplete}`;
 }

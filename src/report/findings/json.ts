@@ -1,20 +1,30 @@
-/** Findings as one JSON document with a stable schema (README.md documents it). */
+/**
+ * Findings as one JSON document with a stable schema (README.md documents it): the groups
+ * (count and first examples per rule), and every finding in the order found, written out as
+ * found (see stream.ts) unless capped by --max-results.
+ */
 import { failsAt, type CheckResult } from '../../checks/engine.js';
 import { jsonSetting } from '../../checks/constraints.js';
-import { captureJson } from '../capture.js';
 import { jsonInteger } from '../../model/json.js';
+import { captureJson } from '../capture.js';
 import { findingJson, type FindingsRenderOptions } from './common.js';
+import { closeList, LIST_MARK, listItem, renderWhole, splitAtList, type FindingsHead, type FindingsTail, type FindingsWriter } from './stream.js';
 
 export const CHECK_JSON_SCHEMA = 'scsitrace-check/1';
 
-export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptions, 'failOn'>): Record<string, unknown> {
+/** The document's keys up to the findings list, known before reading. */
+function head(h: FindingsHead): Record<string, unknown> {
+  return { schema: CHECK_JSON_SCHEMA, files: h.files, rules: h.rules, failOn: h.failOn, findings: LIST_MARK };
+}
+
+/** Everything after the findings list. */
+export function checkResultTailJson(result: CheckResult, t: Pick<FindingsTail, 'omitted' | 'maxResults' | 'fatal'>, failOn: FindingsHead['failOn']): Record<string, unknown> {
   return {
-    schema: CHECK_JSON_SCHEMA,
-    files: result.files,
+    findingsOmitted: t.omitted,
+    maxResults: t.maxResults ?? null,
+    ...(t.fatal ? { error: t.fatal } : {}),
     tasks: result.tasks,
-    rules: result.rules,
-    failOn: o.failOn,
-    verdict: failsAt(result, o.failOn) ? 'fail' : 'pass',
+    verdict: failsAt(result, failOn) ? 'fail' : 'pass',
     counts: result.counts,
     capture: captureJson(result.capture),
     groups: result.groups.map((g) => ({
@@ -57,6 +67,27 @@ export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptio
   };
 }
 
+const layouts = new WeakMap<FindingsHead, { before: string; indent: string }>();
+function layout(h: FindingsHead): { before: string; indent: string } {
+  let l = layouts.get(h);
+  if (!l) layouts.set(h, (l = splitAtList(head(h))));
+  return l;
+}
+
+export const jsonWriter: FindingsWriter = {
+  head: (h) => layout(h).before,
+  finding: (f, index, h) => listItem(findingJson(f), index, layout(h).indent),
+  tail(result, t, h) {
+    const { after, indent } = splitAtList({ ...head(h), ...checkResultTailJson(result, t, h.failOn) });
+    return closeList(t.written, indent) + after + '\n';
+  },
+};
+
+/** The check result as the JSON document's object, with `findings` from a result that kept them. */
+export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptions, 'failOn'> & { maxResults?: number }): Record<string, unknown> {
+  return JSON.parse(renderFindingsJson(result, { failOn: o.failOn, version: '', paint: undefined as never, ...(o.maxResults !== undefined ? { maxResults: o.maxResults } : {}) })) as Record<string, unknown>;
+}
+
 export function renderFindingsJson(result: CheckResult, o: FindingsRenderOptions): string {
-  return JSON.stringify(checkResultJson(result, o), null, 2) + '\n';
+  return renderWhole(jsonWriter, result, { files: result.files, rules: result.rules, failOn: o.failOn, version: o.version }, o.maxResults);
 }

@@ -6,6 +6,7 @@ import type { Paint } from '../paint.js';
 import { MAX_LUNS } from '../../checks/lun-facts.js';
 import { captureJson, captureTextLines } from '../capture.js';
 import { formatTimestamp } from '../time.js';
+import { plural } from '../../model/units.js';
 import { verdictWords, type FindingsRenderOptions } from './common.js';
 
 function severityLabel(s: string, p: Paint): string {
@@ -28,7 +29,7 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
   const p = o.paint;
   const lines: string[] = [];
   const files = result.files.length ? `${result.files.join(', ')}: ` : '';
-  lines.push(`${files}${result.tasks} tasks checked by ${result.rules.length} rules`);
+  lines.push(`${files}${plural(result.tasks, 'task')} checked by ${plural(result.rules.length, 'rule')}`);
   const multiFile = result.files.length > 1;
   for (const g of result.groups) {
     lines.push('');

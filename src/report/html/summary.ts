@@ -3,10 +3,11 @@
  * readable in light and dark mode (prefers-color-scheme) and printable.
  */
 import { captureTextLines } from '../capture.js';
-import type { Breakdown, SizeHistogram, Summary, SummaryLun, SummaryTarget } from '../summary/model.js';
-import { binLabel, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
+import { slotDurationNs, type Breakdown, type SizeHistogram, type Summary, type SummaryLun, type SummaryTarget } from '../summary/model.js';
+import { binLabel, FAILED_NOTE, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
 import { barChart, dotTimeline, esc, lineChart, type TimelineRow } from './svg.js';
 import { STYLE } from './style.js';
+import { plural } from '../../model/units.js';
 
 export interface HtmlOptions {
   /** Which breakdown tables to include (default opcode and lun). */
@@ -57,8 +58,8 @@ function compact(v: number): string {
 /** Axis labels for powers of ten of nanoseconds: 1µs, 10µs, 100µs, 1ms, ... */
 function decadeLabel(ns: number): string {
   const units: Array<[number, string]> = [[1e9, 's'], [1e6, 'ms'], [1e3, 'µs'], [1, 'ns']];
-  for (const [div, unit] of units) if (ns >= div) return `${Math.round(ns / div)}${unit}`;
-  return `${ns}ns`;
+  for (const [div, unit] of units) if (ns >= div) return `${Math.round(ns / div)} ${unit}`;
+  return `${ns} ns`;
 }
 
 /** Small-multiple charts sit two to a row: a narrower drawing keeps their text legible. */
@@ -74,23 +75,24 @@ const CLASS_TITLES: Record<string, string> = {
 function timeCharts(s: Summary): string {
   const tl = s.timeline;
   const o = s.overview;
-  const n = tl.completions.length;
   const spanSec = o.spanNs / 1e9;
   const slotSec = tl.slotNs / 1e9;
   const x0 = o.startNs === null ? 0 : (tl.startNs - o.startNs) / 1e9;
-  const end = o.endNs ?? tl.startNs;
-  // Per-second rates; the last slot ends with the capture, not at its full width.
-  const covered = Array.from({ length: n }, (_, i) => Math.max(1e-9, Math.min(tl.slotNs, end - (tl.startNs + i * tl.slotNs)) / 1e9));
-  const perSecond = (v: number[]) => v.map((x, i) => x / covered[i]!);
+  // Per-second rates over each slot's own duration: the same numbers the peaks are taken from.
+  const perSecond = (v: number[]) => v.map((x, i) => {
+    const d = slotDurationNs(tl, i);
+    return d > 0 ? x / (d / 1e9) : 0;
+  });
   const xf = secondsLabel(spanSec);
-  const common = { x0, dx: slotSec, xMax: spanSec, xFormat: xf };
+  const xs = tl.completions.map((_, i) => x0 + (i * tl.slotNs + slotDurationNs(tl, i) / 2) / 1e9);
+  const common = { x0, dx: slotSec, xs, xMax: spanSec, xFormat: xf };
   const iops = lineChart({
     id: 'iops',
     title: 'IOPS over time',
     ...common,
     series: [
       { name: 'completions/s', cls: 's1', values: perSecond(tl.completions), area: true },
-      { name: 'errors/s', cls: 'err', values: perSecond(tl.errors) },
+      { name: 'failed/s', cls: 'err', values: perSecond(tl.errors) },
     ],
     yLabel: 'tasks completed per second',
     yFormat: compact,
@@ -116,6 +118,7 @@ function timeCharts(s: Summary): string {
     ],
     yLabel: 'tasks in flight',
     yFormat: compact,
+    integer: true,
   });
   const per = `each point is ${duration(tl.slotNs)} of the capture`;
   return (
@@ -137,6 +140,7 @@ function latencyCharts(s: Summary): string {
         labels: labels.map((l, i) => (decade[i] ? l : '')),
         series: [{ name: 'tasks', cls: 's1', values: h.bins.map((b) => b.count) }],
         labelEvery: 1,
+        integer: true,
         yLabel: 'tasks',
         yFormat: compact,
         xLabel: 'latency (log scale, 4 bins per decade)',
@@ -156,6 +160,7 @@ function sizeChart(id: string, title: string, h: SizeHistogram, bytes: boolean, 
     title,
     labels: h.bins.map((b) => (bytes ? (b.atMost === null ? '∞' : size(b.atMost)) : binLabel(b, false, b.moreThan === 0))),
     series: [{ name: 'tasks', cls, values: h.bins.map((b) => b.count) }],
+    integer: true,
     yLabel: 'tasks',
     yFormat: compact,
     xLabel: bytes ? 'requested bytes (bar = up to this size)' : 'segments per task',
@@ -164,7 +169,7 @@ function sizeChart(id: string, title: string, h: SizeHistogram, bytes: boolean, 
     frame: SMALL,
   });
   const over = h.limit === null ? '' : ` ${limitText} (${h.limitKey}): ${h.overLimit ? `${count(h.overLimit)} over the limit, drawn in red` : 'none over'}.`;
-  return figure(svg, `${title}: ${count(h.count)} tasks, ${bytes ? size(h.min ?? 0) : count(h.min ?? 0)} to ${bytes ? size(h.max ?? 0) : count(h.max ?? 0)}.${over}`);
+  return figure(svg, `${title}: ${plural(h.count, 'task')}, ${bytes ? size(h.min ?? 0) : count(h.min ?? 0)} to ${bytes ? size(h.max ?? 0) : count(h.max ?? 0)}.${over}`);
 }
 
 function limitWord(key: string | null): string {
@@ -218,8 +223,8 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
   const findingsCard = s.findings
     ? card(
         'Findings',
-        `${count(s.findings.counts.error)} errors`,
-        `${count(s.findings.counts.warning)} warnings · ${count(s.findings.counts.info)} info`,
+        plural(s.findings.counts.error, 'error'),
+        `${plural(s.findings.counts.warning, 'warning')} · ${count(s.findings.counts.info)} info`,
         s.findings.counts.error ? 'bad' : s.findings.counts.warning ? 'warn' : 'ok',
       )
     : card('Findings', 'not checked', '--no-check');
@@ -239,8 +244,8 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
         ? ''
         : card(
             'Capture incomplete',
-            `${count(s.capture.gaps)} ${s.capture.gaps === 1 ? 'gap' : 'gaps'}`,
-            `${count(s.capture.tasksWithoutCompletion)} tasks without a captured completion`,
+            plural(s.capture.gaps, 'gap'),
+            `${plural(s.capture.tasksWithoutCompletion, 'task')} without a captured completion`,
             'warn',
           )) +
       `</div><p class="muted">Latency: ${esc(latencyLine(o.latency))}</p></section>`,
@@ -274,9 +279,10 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
         'commands',
         'Commands',
         table(
-          ['command', 'tasks', 'bytes', 'time share', 'errors', 'CHECK CONDITION', 'never completed'],
+          ['command', 'tasks', 'bytes', 'time share', 'failed', 'CHECK CONDITION', 'never completed'],
           s.commands.map(commandCells),
         ) +
+          `<p class="muted">${esc(FAILED_NOTE)}</p>` +
           `<h3>Command latency</h3>` +
           table(
             ['command', 'completed', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max'],
@@ -307,7 +313,7 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
     parts.push(section('completions', 'Completions', body));
   }
 
-  const lunHead = ['tasks', 'errors', 'never completed', 'read', 'written', 'IOPS', 'QD mean / max', 'p50', 'p99', 'max'];
+  const lunHead = ['tasks', 'failed', 'never completed', 'read', 'written', 'IOPS', 'QD mean / max', 'p50', 'p99', 'max'];
   if (by.has('lun') && s.luns.length) parts.push(section('luns', 'Per target:LUN', table(['target:LUN', ...lunHead], lunRows(s.luns))));
   if (by.has('target') && s.targets.length) parts.push(section('targets', 'Per target', table(['target', ...lunHead], lunRows(s.targets))));
 

@@ -13,17 +13,21 @@ function f(n: number): string {
   return String(Math.round(n * 100) / 100);
 }
 
-/** A "nice" tick step (1, 2 or 5 × 10^k) giving about `target` ticks over `range`. */
-export function niceStep(range: number, target = 5): number {
+/**
+ * A "nice" tick step (1, 2 or 5 × 10^k) giving about `target` ticks over `range`; at least 1 on
+ * an axis of whole things (tasks, segments), which has no half-task tick.
+ */
+export function niceStep(range: number, target = 5, integer = false): number {
   if (!(range > 0)) return 1;
   const raw = range / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const norm = raw / mag;
-  return (norm >= 5 ? 10 : norm >= 2 ? 5 : norm >= 1 ? 2 : 1) * mag;
+  const step = (norm >= 5 ? 10 : norm >= 2 ? 5 : norm >= 1 ? 2 : 1) * mag;
+  return integer ? Math.max(1, Math.round(step)) : step;
 }
 
-export function niceTicks(max: number, target = 5): number[] {
-  const step = niceStep(max, target);
+export function niceTicks(max: number, target = 5, integer = false): number[] {
+  const step = niceStep(max, target, integer);
   const ticks: number[] = [];
   for (let v = 0; v <= max * 1.0000001 + step * 1e-9; v += step) ticks.push(Math.round(v / step) * step);
   if (ticks[ticks.length - 1]! < max) ticks.push(ticks[ticks.length - 1]! + step);
@@ -65,10 +69,14 @@ export interface Series {
 export interface LineChartSpec {
   id: string;
   title: string;
-  /** x of point i is x0 + i * dx (seconds from capture start), plotted at slot middles. */
+  /** x of point i is x0 + i * dx (seconds from capture start), plotted at slot middles... */
   x0: number;
   dx: number;
+  /** ...unless given here, point by point (seconds from capture start). */
+  xs?: number[];
   xMax: number;
+  /** The y axis counts whole things: no fractional ticks. */
+  integer?: boolean;
   series: Series[];
   yLabel: string;
   yFormat: (v: number) => string;
@@ -81,9 +89,10 @@ export function lineChart(spec: LineChartSpec): string {
   const n = Math.max(0, ...spec.series.map((s) => s.values.length));
   if (n === 0) return noData(spec.id, spec.title, fr, 'no data');
   const yMaxRaw = Math.max(0, ...spec.series.flatMap((s) => s.values));
-  const yTicks = niceTicks(yMaxRaw > 0 ? yMaxRaw : 1, 4);
+  const yTicks = niceTicks(yMaxRaw > 0 ? yMaxRaw : 1, 4, spec.integer);
   const yMax = yTicks[yTicks.length - 1]!;
   const xMax = spec.xMax > 0 ? spec.xMax : spec.x0 + n * spec.dx;
+  const xAt = (i: number) => spec.xs?.[i] ?? spec.x0 + (i + 0.5) * spec.dx;
   const pw = fr.width - fr.left - fr.right;
   const ph = fr.height - fr.top - fr.bottom;
   const X = (x: number) => fr.left + (x / xMax) * pw;
@@ -91,14 +100,14 @@ export function lineChart(spec: LineChartSpec): string {
   let out = open(spec.id, spec.title, fr, `${spec.title}: ${spec.series.map((s) => s.name).join(', ')} over time`);
   out += axes(fr, yTicks, Y, spec.yFormat, niceTicks(xMax, 6).filter((t) => t <= xMax * 1.0001), X, spec.xFormat, spec.yLabel, 'time since capture start');
   for (const s of spec.series) {
-    const pts = s.values.map((v, i) => `${f(X(spec.x0 + (i + 0.5) * spec.dx))},${f(Y(v))}`);
+    const pts = s.values.map((v, i) => `${f(X(xAt(i)))},${f(Y(v))}`);
     if (pts.length === 1) {
       const [x, y] = pts[0]!.split(',');
       out += `<circle class="dot ${s.cls}" cx="${x}" cy="${y}" r="3"/>`;
       continue;
     }
     if (s.area) {
-      out += `<polygon class="area ${s.cls}" points="${f(X(spec.x0 + 0.5 * spec.dx))},${f(Y(0))} ${pts.join(' ')} ${f(X(spec.x0 + (s.values.length - 0.5) * spec.dx))},${f(Y(0))}"/>`;
+      out += `<polygon class="area ${s.cls}" points="${f(X(xAt(0)))},${f(Y(0))} ${pts.join(' ')} ${f(X(xAt(s.values.length - 1)))},${f(Y(0))}"/>`;
     }
     out += `<polyline class="line ${s.cls}${s.dashed ? ' dashed' : ''}" points="${pts.join(' ')}"/>`;
   }
@@ -156,6 +165,8 @@ export interface BarChartSpec {
   yFormat: (v: number) => string;
   /** Show only every k-th x label (all when 1). */
   labelEvery?: number;
+  /** The y axis counts whole things: no fractional ticks. */
+  integer?: boolean;
   /** A dashed vertical line after bar `afterIndex`, labelled (the HBA limit). */
   marker?: { afterIndex: number; label: string };
   /** Bars drawn in the error colour (over the limit). */
@@ -169,7 +180,7 @@ export function barChart(spec: BarChartSpec): string {
   const n = spec.labels.length;
   const yMaxRaw = Math.max(0, ...spec.series.flatMap((s) => s.values));
   if (n === 0 || yMaxRaw === 0) return noData(spec.id, spec.title, fr, 'no data');
-  const yTicks = niceTicks(yMaxRaw, 4);
+  const yTicks = niceTicks(yMaxRaw, 4, spec.integer);
   const yMax = yTicks[yTicks.length - 1]!;
   const pw = fr.width - fr.left - fr.right;
   const ph = fr.height - fr.top - fr.bottom;

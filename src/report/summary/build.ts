@@ -25,9 +25,9 @@ import {
   type SummaryTarget,
   type Timeline,
   type TraceInfo,
+  slotDurationNs,
 } from './model.js';
 import {
-  PEAK_CANDIDATES_NS,
   TL_COMPLETIONS,
   TL_ERRORS,
   TL_QD_MAX,
@@ -233,27 +233,81 @@ function findingsSummary(f: FindingsInput, timeBase: (file: string | undefined) 
   };
 }
 
-function timeline(a: SummaryAccumulator): Timeline {
+/** Median task latencies an interval lasts at least (see chooseInterval). */
+const MEDIANS_PER_INTERVAL = 4;
+
+/**
+ * The one interval every rate is measured over — the timeline's slots in text, JSON and HTML;
+ * the busiest of them is the peak. It is a whole number of the timeline's finest slots: the
+ * caller's --interval rounded up to one, or by default the shortest round interval (1, 2 or 5
+ * × 10^k ns) that is at least four median task latencies long. Over an interval much shorter
+ * than the tasks in it a rate measures when completions happen to land, not how fast the
+ * device works.
+ */
+export function chooseInterval(slotNs: number, requestedNs: number | undefined, medianLatencyNs: number | null): number {
+  if (requestedNs !== undefined) return Math.max(1, Math.ceil(requestedNs / slotNs - 1e-9)) * slotNs;
+  const want = Math.max(slotNs, MEDIANS_PER_INTERVAL * (medianLatencyNs ?? 0));
+  for (let decade = 1; ; decade *= 10) {
+    for (const m of [1, 2, 5]) {
+      const candidate = m * decade;
+      if (candidate >= want && candidate % slotNs === 0) return candidate;
+    }
+  }
+}
+
+/**
+ * The timeline re-binned to the rate interval. The last slot ends with the capture: when that
+ * leaves less than half an interval, the tail is folded into the slot before it, so that no
+ * rate is taken over a sliver of time.
+ */
+function timeline(a: SummaryAccumulator, intervalNs: number): Timeline {
   const ts = a.timeline;
   const w = ts.widthNs;
   const start = ts.used ? ts.originNs : a.startNs === Infinity ? 0 : a.startNs;
-  const qdSum = ts.channel(TL_QD_SUM);
-  const end = a.endNs;
-  const qdMean = qdSum.map((sum, i) => {
-    // The last slot ends at the end of the capture, not at its full width.
-    const covered = Math.min(w, end - (start + i * w));
-    return covered > 0 ? round(sum / covered) : 0;
-  });
-  return {
-    startNs: start,
-    slotNs: w,
-    completions: ts.channel(TL_COMPLETIONS),
-    readBytes: ts.channel(TL_READ),
-    writeBytes: ts.channel(TL_WRITE),
-    errors: ts.channel(TL_ERRORS),
-    queueDepthMean: qdMean,
-    queueDepthMax: ts.channel(TL_QD_MAX),
+  const end = Math.max(start, a.endNs === -Infinity ? start : a.endNs);
+  const per = Math.max(1, Math.round(intervalNs / w));
+  let n = Math.max(1, Math.ceil((end - start) / intervalNs - 1e-9));
+  let last = end - start - (n - 1) * intervalNs;
+  if (n > 1 && last < intervalNs / 2) {
+    n--;
+    last += intervalNs;
+  }
+  const rebin = (ch: number, max: boolean): number[] => {
+    const out = new Array<number>(n).fill(0);
+    for (let i = 0; i < ts.used; i++) {
+      const j = Math.min(n - 1, Math.floor(i / per));
+      const v = ts.data[i * ts.channels + ch]!;
+      out[j] = max ? Math.max(out[j]!, v) : out[j]! + v;
+    }
+    return out;
   };
+  const qdSum = rebin(TL_QD_SUM, false);
+  const tl: Timeline = {
+    startNs: start,
+    slotNs: intervalNs,
+    lastSlotNs: last,
+    completions: rebin(TL_COMPLETIONS, false),
+    readBytes: rebin(TL_READ, false).map((v) => Math.round(v)),
+    writeBytes: rebin(TL_WRITE, false).map((v) => Math.round(v)),
+    errors: rebin(TL_ERRORS, false),
+    queueDepthMean: [],
+    queueDepthMax: rebin(TL_QD_MAX, true),
+  };
+  tl.queueDepthMean = qdSum.map((sum, i) => {
+    const d = slotDurationNs(tl, i);
+    return d > 0 ? round(sum / d) : 0;
+  });
+  return tl;
+}
+
+/** The busiest slot of a timeline channel, as a rate per second. */
+function peakRate(tl: Timeline, values: number[]): number {
+  let peak = 0;
+  for (let i = 0; i < values.length; i++) {
+    const d = slotDurationNs(tl, i);
+    if (d > 0) peak = Math.max(peak, values[i]! / (d / 1e9));
+  }
+  return peak;
 }
 
 /**
@@ -291,17 +345,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
   const spanNs = startNs === null || endNs === null ? 0 : endNs - startNs;
   const spanSec = spanNs / 1e9;
 
-  // Peak interval: the caller's, else the largest candidate that fits 20 times in the span.
-  let peakIndex = 0;
-  if (a.options.intervalNs === undefined) {
-    for (let k = 0; k < PEAK_CANDIDATES_NS.length; k++) if (PEAK_CANDIDATES_NS[k]! * 20 <= spanNs) peakIndex = k;
-  }
-  const peak = a.peaks[peakIndex]!;
-  const peaks = peak.finish();
-  const intervalSec = peak.intervalNs / 1e9;
   const mean = (n: number) => (spanSec > 0 ? n / spanSec : 0);
-  // A capture shorter than one interval still has a peak no lower than its mean.
-  const peakRate = (n: number, total: number) => Math.max(n / intervalSec, mean(total));
 
   const all = new LogHistogram();
   const byClass = new Map<CommandClass, LogHistogram>();
@@ -314,6 +358,8 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     if (!h) byClass.set(cls, (h = new LogHistogram()));
     h.merge(c.latency);
   }
+  const intervalNs = chooseInterval(a.timeline.widthNs, a.options.intervalNs, all.count ? all.percentile(50) : null);
+  const tl = timeline(a, intervalNs);
   // One row per command name: keys that name the same command (PRE-FETCH(10) with and without
   // IMMED, which commandKey keeps apart) are merged; service actions that name a distinct
   // operation (PERSISTENT RESERVE OUT REGISTER) are kept apart.
@@ -446,11 +492,11 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
         reusedTaskIds: a.reused,
       },
       bytes: { read: a.bytesRead, written: a.bytesWritten },
-      intervalNs: peak.intervalNs,
-      iops: { mean: round(mean(a.completed), 1), peak: round(peakRate(peaks[0]!, a.completed), 1) },
+      intervalNs,
+      iops: { mean: round(mean(a.completed), 1), peak: round(peakRate(tl, tl.completions), 1) },
       throughput: {
-        readBytesPerSec: { mean: Math.round(mean(a.bytesRead)), peak: Math.round(peakRate(peaks[1]!, a.bytesRead)) },
-        writeBytesPerSec: { mean: Math.round(mean(a.bytesWritten)), peak: Math.round(peakRate(peaks[2]!, a.bytesWritten)) },
+        readBytesPerSec: { mean: Math.round(mean(a.bytesRead)), peak: Math.round(peakRate(tl, tl.readBytes)) },
+        writeBytesPerSec: { mean: Math.round(mean(a.bytesWritten)), peak: Math.round(peakRate(tl, tl.writeBytes)) },
       },
       queueDepth: { mean: spanNs > 0 ? round(a.qd.integral / spanNs) : 0, max: a.qd.max },
       latency: latencyFigures(all),
@@ -480,7 +526,7 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     hbaEvents,
     powerTransitions,
     latencyHistograms,
-    timeline: timeline(a),
+    timeline: tl,
     input: { diagnostics: a.diagnostics, messages: [...a.diagnosticMessages] },
     capture: captureJson({ ...a.capture, examples: a.capture.examples.map((g, i) => ({ ...g, ...(files[a.captureExampleTrace[i]!]?.path !== undefined ? { file: files[a.captureExampleTrace[i]!]!.path! } : {}) })) }),
   };

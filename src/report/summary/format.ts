@@ -1,38 +1,21 @@
-/** Number formatting shared by the text and HTML summaries (locale-independent, so goldens are stable). */
-import { formatDuration } from '../time.js';
+/**
+ * Number formatting shared by the text and HTML summaries: the units of src/model/units.ts
+ * (a space before every unit, three significant digits), locale-independent so goldens are stable.
+ */
+import { formatBytes, formatCount, formatDuration, formatRate } from '../../model/units.js';
 import type { CommandSummary, LatencyFigures, SummaryLun, SizeBin, SummaryTarget } from './model.js';
 
+/** What the commands' and LUNs' "failed" column counts, and what it does not. */
+export const FAILED_NOTE = 'failed: completed with a status other than GOOD or CONDITION MET (CHECK CONDITION, BUSY, a delivery failure); what the checker found is under Findings.';
+
 /** 1234567 → "1,234,567". */
-export function count(n: number): string {
-  const s = String(Math.round(n));
-  return s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+export const count = formatCount;
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+/** Sizes in binary units: 4096 → "4 KiB", 1536 → "1.5 KiB". */
+export const size = formatBytes;
 
-/** Sizes in binary units, whole when exact: 4096 → "4 KiB", 1536 → "1.5 KiB". */
-export function size(n: number): string {
-  let v = n;
-  let u = 0;
-  while (Math.abs(v) >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  if (u === 0) return `${n} B`;
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${UNITS[u]}`;
-}
-
-/** Bytes per second: "12.3 MiB/s". */
-export function rate(bytesPerSec: number): string {
-  if (bytesPerSec === 0) return '0 B/s';
-  let v = bytesPerSec;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? Math.round(v) : v.toFixed(1)} ${UNITS[u]}/s`;
-}
+/** Bytes per second: "710 MiB/s". */
+export const rate = formatRate;
 
 /** Operations per second with sensible precision. */
 export function perSec(n: number): string {
@@ -40,16 +23,9 @@ export function perSec(n: number): string {
   return n.toFixed(1);
 }
 
-/** Durations to three significant digits: "850ns", "45.2µs", "452µs", "3.10ms", "21.4s". */
+/** Durations to three significant digits: "850 ns", "45.2 µs", "452 µs", "3.10 ms", "21.4 s"; "–" for none. */
 export function duration(ns: number | null): string {
-  if (ns === null) return '–';
-  const a = Math.abs(ns);
-  if (a < 1e3) return `${Math.round(ns)}ns`;
-  if (a >= 1e11) return formatDuration(ns);
-  const [unit, div] = a < 1e6 ? ['µs', 1e3] : a < 1e9 ? ['ms', 1e6] : ['s', 1e9];
-  const v = ns / (div as number);
-  const digits = Math.abs(v) < 10 ? 2 : Math.abs(v) < 100 ? 1 : 0;
-  return `${v.toFixed(digits)}${unit}`;
+  return ns === null ? '–' : formatDuration(ns);
 }
 
 export function percent(fraction: number): string {

@@ -59,7 +59,10 @@ export interface Overview {
     reusedTaskIds: number;
   };
   bytes: { read: number; written: number };
-  /** Peaks are the busiest `intervalNs` of the capture. */
+  /**
+   * The interval every rate is measured over: the timeline's slots (`timeline.slotNs`); a peak
+   * is the busiest slot. Means are over the whole capture span.
+   */
   intervalNs: number;
   iops: { mean: number; peak: number };
   throughput: {
@@ -202,16 +205,28 @@ export interface LatencyHistogram {
   bins: LatencyBin[];
 }
 
-/** Fixed-size series over the capture: slot i covers [startNs + i·slotNs, startNs + (i+1)·slotNs). */
+/**
+ * Series over the capture, one slot per rate interval (overview.intervalNs), at most 512: slot i
+ * covers [startNs + i·slotNs, startNs + (i+1)·slotNs), except the last, which ends with the
+ * capture and lasts `lastSlotNs` (up to 1.5 slots: a short tail is folded into it). Sums per
+ * slot: completions and errors at completion time; bytes spread over each task's time in flight.
+ * A rate is a slot's sum over its duration (slotDurationNs).
+ */
 export interface Timeline {
   startNs: number;
   slotNs: number;
+  lastSlotNs: number;
   completions: number[];
   readBytes: number[];
   writeBytes: number[];
   errors: number[];
   queueDepthMean: number[];
   queueDepthMax: number[];
+}
+
+/** How long slot i of a timeline lasts. */
+export function slotDurationNs(tl: Pick<Timeline, 'slotNs' | 'lastSlotNs' | 'completions'>, i: number): number {
+  return i === tl.completions.length - 1 ? tl.lastSlotNs : tl.slotNs;
 }
 
 export interface SummaryFindingExample {

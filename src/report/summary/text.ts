@@ -1,7 +1,8 @@
 /** The text summary: titled cli-table3 tables sized to the terminal. */
 import { captureTextLines } from '../capture.js';
 import type { Breakdown, SummaryLun, Summary, SizeHistogram, SummaryTarget } from './model.js';
-import { binLabel, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
+import { plural } from '../../model/units.js';
+import { binLabel, FAILED_NOTE, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
 import { renderPairs, renderTable } from './table.js';
 
 export interface TextOptions {
@@ -14,11 +15,15 @@ export interface TextOptions {
 }
 
 const BAR_WIDTH = 20;
+
 /** Finding examples are clipped here: `scsitrace check` prints them in full. */
 const EXAMPLE_CHARS = 160;
 
+/** Shortens text to at most `max` characters at a word boundary, marking the cut with "…". */
 function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  const cut = text.lastIndexOf(' ', max - 1);
+  return `${text.slice(0, cut > max / 2 ? cut : max - 1)}…`;
 }
 
 function section(title: string, body: string): string {
@@ -65,7 +70,7 @@ function histogramTable(h: SizeHistogram, bytes: boolean, width: number): string
 
 function histogramCaption(h: SizeHistogram, bytes: boolean): string {
   const fmt = bytes ? size : count;
-  let s = `${count(h.count)} tasks, ${fmt(h.min ?? 0)} to ${fmt(h.max ?? 0)}`;
+  let s = `${plural(h.count, 'task')}, ${fmt(h.min ?? 0)} to ${fmt(h.max ?? 0)}`;
   if (h.limit !== null) {
     s += `; ${limitName(h.limitKey)} ${fmt(h.limit)} (${h.limitKey}): ${h.overLimit ? `${count(h.overLimit)} over` : 'none over'}`;
   }
@@ -105,7 +110,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     [
       'Findings',
       s.findings
-        ? `${count(s.findings.counts.error)} errors · ${count(s.findings.counts.warning)} warnings · ${count(s.findings.counts.info)} info`
+        ? `${plural(s.findings.counts.error, 'error')} · ${plural(s.findings.counts.warning, 'warning')} · ${count(s.findings.counts.info)} info`
         : 'not checked (--no-check)',
     ],
   ];
@@ -145,7 +150,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     out.push(
       section(
         'Commands',
-        renderTable({ head: ['command', 'tasks', 'bytes', 'time\nshare', 'errors', 'CHECK\nCONDITION', 'never\ncompleted'], rows, flex: 0, width }),
+        `${renderTable({ head: ['command', 'tasks', 'bytes', 'time\nshare', 'failed', 'CHECK\nCONDITION', 'never\ncompleted'], rows, flex: 0, width })}\n${wrap(FAILED_NOTE, width)}`,
       ),
     );
     const latencyRows = shown.map(commandLatencyCells);
@@ -197,7 +202,7 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
       section(
         title,
         renderTable({
-          head: [first, 'tasks', 'errors', 'never\ndone', 'read', 'written', 'IOPS', 'QD\nmean / max', 'p99\nlatency'],
+          head: [first, 'tasks', 'failed', 'never\ndone', 'read', 'written', 'IOPS', 'QD\nmean / max', 'p99\nlatency'],
           rows,
           flex: 0,
           width,

@@ -2,6 +2,7 @@
  * decodeCdb: names a CDB and decodes every field, dispatching to the command sets' tables
  * (SPC, SBC, SAT, ZBC). Unknown commands still get their name and raw bytes; nothing throws.
  */
+import { JSON_READY } from '../../model/json.js';
 import { hex } from '../hex.js';
 import { cdbLength, cdbServiceAction, commandName, hasServiceActionName } from '../names.js';
 import type { CdbField, DecodedCdb } from '../types.js';
@@ -71,15 +72,21 @@ function decodeGeneric(r: CdbReader, expectedLength: number | undefined): void {
 }
 
 function emptyCdb(): DecodedCdb {
-  return {
+  return Object.assign(Object.create(JSON_READY) as object, {
     opcode: 0,
     name: 'EMPTY CDB',
     group: 0,
     fields: [],
     vendorSpecific: false,
     problems: ['CDB is empty'],
+    truncated: { length: 0, needs: 1, missing: 'the CDB is empty: no OPERATION CODE' },
     summary: 'EMPTY CDB',
-  };
+  });
+}
+
+/** "bytes 3-9" / "byte 9". */
+function byteRange(from: number, to: number): string {
+  return from === to ? `byte ${from} is` : `bytes ${from}-${to} are`;
 }
 
 /** A CDB field and where it lies: `bit` is its most significant bit, for bit fields. */
@@ -132,9 +139,8 @@ export function decodeCdb(cdb: Uint8Array): DecodedCdb {
   const expectedLength = decoder?.length ?? cdbLength(opcode, cdb);
   const r = new CdbReader(cdb, name);
 
-  if (expectedLength !== undefined && cdb.length < expectedLength) {
-    r.problem(`CDB is ${cdb.length} bytes; ${name} needs ${expectedLength}`);
-  }
+  const short = expectedLength !== undefined && cdb.length < expectedLength;
+  if (short) r.problem(`CDB is ${cdb.length} bytes; ${name} needs ${expectedLength}`);
   r.uint('OPERATION CODE', 0, 1, { hex: true, text: name });
   if (decoder) decoder.decode(r);
   else decodeGeneric(r, expectedLength);
@@ -147,7 +153,8 @@ export function decodeCdb(cdb: Uint8Array): DecodedCdb {
     }
   }
 
-  const decoded: DecodedCdb = {
+  // JSON_READY: JSON.stringify(decodeCdb(...)) works as is (the LBA is a bigint).
+  const decoded: DecodedCdb = Object.assign(Object.create(JSON_READY) as object, {
     opcode,
     name,
     group: opcode >> 5,
@@ -155,7 +162,14 @@ export function decodeCdb(cdb: Uint8Array): DecodedCdb {
     vendorSpecific: opcode >= 0xc0,
     problems: r.problems,
     summary: r.summary.length ? `${name} ${r.summary.join(' ')}` : name,
-  };
+  });
+  if (short) {
+    decoded.truncated = {
+      length: cdb.length,
+      needs: expectedLength,
+      missing: `${name} needs ${expectedLength} bytes; ${byteRange(cdb.length, expectedLength - 1)} missing`,
+    };
+  }
   if (serviceAction !== undefined) decoded.serviceAction = serviceAction;
   if (r.lba !== undefined) decoded.lba = r.lba;
   if (r.transferLength !== undefined) decoded.transferLength = r.transferLength;

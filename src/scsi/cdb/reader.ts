@@ -4,6 +4,7 @@
  * already said the CDB is short.
  */
 import type { CdbField, DataTransferDirection } from '../types.js';
+import { JSON_READY } from '../../model/json.js';
 import { hex } from '../hex.js';
 
 export interface FieldOptions {
@@ -57,7 +58,8 @@ export class CdbReader {
   }
 
   private push(name: string, value: CdbField['value'], options: FieldOptions | undefined, numeric?: number, span?: Omit<FieldSpan, 'field'>): void {
-    const field: CdbField = { name, value };
+    // A 64-bit field carries a bigint: JSON_READY lets JSON.stringify write it (a number when exact).
+    const field: CdbField = typeof value === 'bigint' ? Object.assign(Object.create(JSON_READY) as object, { name, value }) : { name, value };
     if (span) this.spans.push({ field, ...span });
     if (options?.unit !== undefined) field.unit = options.unit;
     if (options?.hex) field.hex = true;

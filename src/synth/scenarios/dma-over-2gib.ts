@@ -93,15 +93,25 @@ export const dmaOver2Gib: Scenario = {
       });
     };
 
+    // Progress counts buffers issued, first tries and retries alike, against all known so far.
+    let issued = 0;
+    let firstTries = 0;
+    const progress = () => {
+      issued++;
+      o.onProgress?.(issued * bufferBytes, (issued + buffers - firstTries + retry.length) * bufferBytes);
+    };
     for (let i = 0; i < buffers; i++) {
       sim.wait(rng.int(40_000, 90_000));
       write(i);
+      firstTries++;
+      progress();
     }
     // The framework retries the refused writes once tasks complete, keeping 8 in flight.
     while (retry.length > 0) {
       sim.waitForSlot(8);
       sim.wait(rng.int(40_000, 90_000));
       write(retry.shift()!);
+      progress();
     }
     sim.waitIdle();
     // The controller's write-back cache still holds the tail of the burst.

@@ -48,6 +48,7 @@ export const healthyCopy: Scenario = {
     sim.wait(rng.int(5_000_000, 20_000_000));
     const policy = () => ({ highProbability: 0.7, straddleProbability: 0.01, memoryTop: 32 * 1024 * MiB });
     runCopy(sim, {
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       bytes: o.size ?? 32 * MiB,
       disk: RAID_VOLUME,
       media: new Media(o.seed, RAID_VOLUME.blockBytes),

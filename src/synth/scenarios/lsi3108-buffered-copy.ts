@@ -54,6 +54,7 @@ export const lsi3108BufferedCopy: Scenario = {
       progress < 0.2 ? low : { highProbability: Math.min(0.5, (progress - 0.2) * 1.2), straddleProbability: 0.015, memoryTop };
     let flushes = 0;
     runCopy(sim, {
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       bytes: o.size ?? 256 * MiB,
       disk: RAID_VOLUME,
       media: new Media(o.seed, RAID_VOLUME.blockBytes),

@@ -59,3 +59,21 @@ describe('QueueDepth', () => {
     expect(q.mean(400)).toBeCloseTo((100 + 200 + 100) / 400, 9);
   });
 });
+
+describe('TimeSeries with round steps', () => {
+  it('grows 1 µs, 2 µs, 10 µs, 20 µs, ... and keeps totals and maxima', () => {
+    const ts = new TimeSeries(16, 1000, ['sum', 'max'], [2, 5]);
+    const widths = new Set<number>();
+    let total = 0;
+    for (let t = 0; t < 3_000_000; t += 777) {
+      ts.add(0, t, 1);
+      ts.max(1, t, t % 11);
+      total++;
+      widths.add(ts.widthNs);
+    }
+    expect([...widths]).toEqual([1000, 2000, 10_000, 20_000, 100_000, 200_000]);
+    expect(ts.channel(0).reduce((a, b) => a + b, 0)).toBe(total);
+    expect(Math.max(...ts.channel(1))).toBe(10);
+    expect(ts.used).toBeLessThanOrEqual(16);
+  });
+});

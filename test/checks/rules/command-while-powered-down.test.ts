@@ -8,7 +8,16 @@ testRule(rule, {
     { name: 'low-power state 1 is not off', build: (b) => { hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 1 }); b.task({ cdb: TUR }); } },
   ],
   invalid: [
-    { name: 'command while off', build: (b) => { hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0 }); b.wait(5e8); b.task({ cdb: TUR }); }, errors: [{ messageId: 'down', evidence: { powerState: 0 } }] },
+    {
+      name: 'command while off: says for how long',
+      build: (b) => {
+        b.wait(2e9);
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0 });
+        b.wait(5e8);
+        b.task({ cdb: TUR });
+      },
+      errors: [{ messageId: 'down', message: 'in power state 0 (for 500 ms)', evidence: { powerState: 0, sinceNs: 2e9 } }],
+    },
     {
       name: 'a capture gap since the power-down may hold the power-up',
       build: (b) => {

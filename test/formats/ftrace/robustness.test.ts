@@ -5,6 +5,7 @@ import { decodeFtrace } from '../../../src/formats/ftrace/reader.js';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
 import { encodeUnitLines } from '../../../src/formats/oslog/encoding.js';
 import { decodeOslog } from '../../../src/formats/oslog/reader.js';
+import { decodeUsbmon } from '../../../src/formats/usbmon/reader.js';
 import type { TraceEvent } from '../../../src/model/events.js';
 import { wrapInLogStyle } from '../oslog/styles.js';
 
@@ -39,6 +40,11 @@ describe('text readers under damage', () => {
   it('ftrace: a damaged trace yields events and diagnostics, never an exception', () => {
     const input = readFileSync(new URL('../../../traces/linux-ftrace-fixture-6.1-perf.txt', import.meta.url));
     fc.assert(fc.property(damage(input), (bytes) => sane(decodeFtrace(bytes), bytes.length)), { numRuns: 300 });
+  });
+
+  it('usbmon: damaged text yields events and diagnostics, never an exception', () => {
+    const input = readFileSync(new URL('../../../traces/usbmon-uas.0u.txt', import.meta.url)).subarray(0, 20000);
+    fc.assert(fc.property(damage(input), (bytes) => sane(decodeUsbmon(bytes), bytes.length)), { numRuns: 200 });
   });
 
   it('oslog: a damaged export yields events and diagnostics, never an exception', () => {

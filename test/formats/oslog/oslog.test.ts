@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeNative } from '../../../src/formats/native/reader.js';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
-import { DEXT_MESSAGE_MAX, encodeUnitLines, MAX_PARTS, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
+import { DEXT_MESSAGE_MAX, encodeUnitLines, FRAGMENT_BYTES_BASE64, FRAGMENT_BYTES_HEX, MAX_PARTS, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
 import { oslogFormat } from '../../../src/formats/oslog/index.js';
 import { decodeOslog, OslogDecoder } from '../../../src/formats/oslog/reader.js';
 import { DataDirection, GapAffects, GapUnit, type TraceEvent } from '../../../src/model/events.js';
@@ -137,7 +137,7 @@ describe('os_log SCT1 lines', () => {
     }
   });
 
-  it('says so when an export has no SCT1 lines (e.g. a %s logged without {public})', () => {
+  it('says so when an export has no SCT1 lines (e.g. every line redacted to <private>)', () => {
     const evs = decodeOslog(wrapInLogStyle(['<private>', '<private>'], 'show-default'));
     expect(evs).toHaveLength(1);
     expect(evs[0]).toMatchObject({ kind: 'diagnostic', fatal: false });
@@ -236,6 +236,20 @@ describe('SCT1 fragment sizes and lines cut by os_log', () => {
       });
       w.note(100, s.note);
     });
+
+  it(`writes, by default, lines a dext's os_log keeps whole (at most ${DEXT_MESSAGE_MAX} characters), in each encoding`, () => {
+    for (const encoding of ['base64', 'hex'] as const) {
+      for (let size = 1; size <= 2000; size++) {
+        const lines = encodeUnitLines(new Uint8Array(size).fill(0xa5), 0xfffffff0, encoding);
+        expect(Math.max(...lines.map((l) => l.length)), `${size} bytes, ${encoding}`).toBeLessThanOrEqual(DEXT_MESSAGE_MAX);
+      }
+      // The largest unit that fits in 4096 lines still does.
+      const f = encoding === 'hex' ? FRAGMENT_BYTES_HEX : FRAGMENT_BYTES_BASE64;
+      const largest = encodeUnitLines(new Uint8Array(MAX_PARTS * f), 0xffffffff, encoding);
+      expect(largest).toHaveLength(MAX_PARTS);
+      expect(Math.max(...largest.map((l) => l.length))).toBe(encoding === 'hex' ? DEXT_MESSAGE_MAX : DEXT_MESSAGE_MAX - 2);
+    }
+  });
 
   it('reads units cut into fragments of any size the format allows, up to 4096 parts', () => {
     fc.assert(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
 import { encodeUnitLines, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
 import { decodeOslog, OslogDecoder } from '../../../src/formats/oslog/reader.js';
+import { checkEvents } from '../../../src/checks/engine.js';
 import type { CaptureGap, TraceEvent } from '../../../src/model/events.js';
 import { rw10 } from '../../helpers/trace.js';
 import { LOG_STYLES, wrapInLogStyle } from './styles.js';
@@ -38,6 +39,16 @@ const isRecord = (e: TraceEvent) => e.kind !== 'diagnostic' && e.kind !== 'gap' 
 
 let rng = 20260105;
 const rand = (n: number) => ((rng = (rng * 1103515245 + 12345) & 0x7fffffff), rng % n);
+
+/** A capture gap comes before every record later than its start (TraceFormat.read's promise). */
+function gapsFirst(evs: TraceEvent[]): void {
+  let latestRecordNs = -Infinity;
+  for (const e of evs) {
+    if (e.kind === 'gap') {
+      expect(latestRecordNs, `a record at ${latestRecordNs} ns came before the gap "${e.detail}"`).toBeLessThanOrEqual(e.timeNs);
+    } else if (isRecord(e) && e.kind !== 'note') latestRecordNs = Math.max(latestRecordNs, e.timeNs);
+  }
+}
 
 /** The outcome is sane: known records, one-line diagnostics and gaps at offsets inside the input. */
 function sane(evs: TraceEvent[], length: number, known: Set<string> | undefined): void {
@@ -139,6 +150,7 @@ describe('os_log export under damage', () => {
       const evs = decodeOslog(copy.join('\n'));
       expect(evs.filter((e) => e.kind === 'diagnostic')).toEqual([]);
       sane(evs, Infinity, known);
+      gapsFirst(evs);
       const read = evs.filter(isRecord).length;
       const wholeRecords = whole.filter(isRecord).length;
       if (!far) expect(read).toBe(wholeRecords);
@@ -153,6 +165,7 @@ describe('os_log export under damage', () => {
       const evs = decodeOslog(kept.join('\n'));
       expect(evs.filter((e) => e.kind === 'diagnostic')).toEqual([]);
       sane(evs, Infinity, known);
+      gapsFirst(evs);
       // Units some of whose lines were dropped; those after the first and before the last unit
       // that arrived whole can be told lost from the numbers.
       let first = Infinity;
@@ -175,6 +188,26 @@ describe('os_log export under damage', () => {
       });
       expect(lostIn(evs)).toBeGreaterThanOrEqual(lostUnits);
       expect(evs.filter(isRecord).length + lostIn(evs)).toBeGreaterThanOrEqual(whole.filter(isRecord).length - (lines.length - 1 - last) - first);
+    }
+  });
+
+  it('lines dropped from per-queue counters (submissions and completions counted apart): each gap comes before the later records, so no completion is for an unknown task', () => {
+    // Unit 0 (the header) and the completions count from 0x20000000, the submissions from
+    // 0x10000000; the last unit (a note) counts with the completions.
+    // A loss before a stream's first unit or after its last cannot be seen in the numbers: the
+    // lines dropped lie between the first two and the last two units.
+    const counters = [0x2000_0000, 0x1000_0000];
+    const perUnit = units.map((u, k) => encodeUnitLines(u, counters[k % 2 === 1 && k < units.length - 1 ? 1 : 0]!++, k % 3 === 2 ? 'hex' : 'base64', 150));
+    const queued = perUnit.flat();
+    const from = perUnit.slice(0, 3).flat().length;
+    const to = queued.length - perUnit.slice(-2).flat().length;
+    for (let iter = 0; iter < 100; iter++) {
+      const dropped = new Set(Array.from({ length: rand(6) + 1 }, () => from + rand(to - from)));
+      const evs = decodeOslog(queued.filter((_, i) => !dropped.has(i)).join('\n'));
+      expect(evs.filter((e) => e.kind === 'diagnostic')).toEqual([]);
+      sane(evs, Infinity, known);
+      gapsFirst(evs);
+      expect(checkEvents(evs).groups.filter((g) => g.ruleId === 'completion-for-unknown-task' && g.severity === 'error')).toEqual([]);
     }
   });
 

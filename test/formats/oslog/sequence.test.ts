@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
 import { encodeUnitLines, type LineEncoding } from '../../../src/formats/oslog/encoding.js';
-import { decodeOslog } from '../../../src/formats/oslog/reader.js';
-import { REORDER_WINDOW } from '../../../src/formats/oslog/sequence.js';
+import { decodeOslog, OslogDecoder } from '../../../src/formats/oslog/reader.js';
+import { HOLD_UNITS, REORDER_WINDOW } from '../../../src/formats/oslog/sequence.js';
+import { checkEvents } from '../../../src/checks/engine.js';
 import { GapAffects, GapUnit, type CaptureGap, type Diagnostic, type TraceEvent } from '../../../src/model/events.js';
 import { rw10 } from '../../helpers/trace.js';
 import { runScsitrace } from '../../helpers/cli.js';
@@ -48,6 +49,21 @@ const records = (evs: TraceEvent[]) =>
     .filter((e) => e.kind !== 'gap' && e.kind !== 'diagnostic')
     .map(({ offset: _o, index: _i, ...e }) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v)))
     .sort();
+/**
+ * The reader's promise (TraceFormat.read): a capture gap comes before every event captured
+ * after the loss, so a consumer that judges each event as it comes knows of the gap already.
+ * Every task event later than a gap's start comes after the gap.
+ */
+function expectGapsBeforeWhatFollows(evs: TraceEvent[]): void {
+  evs.forEach((g, p) => {
+    if (g.kind !== 'gap') return;
+    evs.forEach((e, q) => {
+      if ((e.kind === 'submit' || e.kind === 'complete') && e.timeNs > g.timeNs) expect(q, `task ${e.taskId} ${e.kind} at ${e.timeNs} ns, after the gap "${g.detail}"`).toBeGreaterThan(p);
+    });
+  });
+}
+/** What `check` says of completions for tasks it never saw submitted, by severity. */
+const unknownCompletions = (evs: TraceEvent[]) => Object.fromEntries(checkEvents(evs).groups.filter((g) => g.ruleId === 'completion-for-unknown-task').map((g) => [g.severity, g.count]));
 const offsetOf = (all: string[], i: number) => Buffer.byteLength(all.slice(0, i).join('\n') + (i ? '\n' : ''));
 
 describe('SCT1 sequence numbers: lost units become capture gaps', () => {
@@ -165,12 +181,109 @@ describe('SCT1 sequence numbers: lost units become capture gaps', () => {
       firstLines.splice(first.length - 3, 1); // the first session lost a unit shortly before the restart
       const evs = decodeOslog([...firstLines, ...lines(second)].flat().join('\n'));
       expect(diagnostics(evs)).toEqual([]);
+      expectGapsBeforeWhatFollows(evs);
       expect(gaps(evs).map((g) => g.detail)).toEqual([`SCT1 unit ${'0x' + (first.length - 3).toString(16)} missing between ${(unitTime(first.length - 4) / 1e9).toString()} s and ${(unitTime(first.length - 2) / 1e9).toString()} s`]);
       // The unit lost is a completion.
       expect(evs.filter((e) => e.kind === 'submit')).toHaveLength(firstLength + 8);
       expect(evs.filter((e) => e.kind === 'complete')).toHaveLength(firstLength + 7);
     });
   }
+});
+
+describe('SCT1 capture gaps come before what was captured after the loss', () => {
+  // session(): unit 2k+1 submits task k+1 at (k+1) ms, unit 2k+2 completes it 100 µs later;
+  // unit 9 (the submission of task 5, a write) takes several lines.
+  const units = session(20);
+
+  it('a lost submission: the gap comes before its completion, which check reports as not captured, not as an error', () => {
+    const evs = decodeOslog(lines(units).filter((_, k) => k !== 11).flat().join('\n'));
+    expect(gaps(evs).map((g) => g.detail)).toEqual(['SCT1 unit 0xb missing between 0.0051 s and 0.0061 s']);
+    expectGapsBeforeWhatFollows(evs);
+    const at = evs.findIndex((e) => e.kind === 'gap');
+    expect(evs[at - 1]).toMatchObject({ kind: 'complete', taskId: 5n });
+    expect(evs[at + 1]).toMatchObject({ kind: 'complete', taskId: 6n });
+    expect(unknownCompletions(evs)).toEqual({ info: 1 });
+  });
+
+  it('units after the loss that arrive out of order: the gap comes before the first of them to arrive', () => {
+    const kept = lines(units).filter((_, k) => k !== 11);
+    kept.splice(14, 0, ...kept.splice(11, 1)); // unit 12 (completion of task 6) comes after unit 15
+    const evs = decodeOslog(kept.flat().join('\n'));
+    expect(gaps(evs)).toHaveLength(1);
+    expectGapsBeforeWhatFollows(evs);
+    expect(evs[evs.findIndex((e) => e.kind === 'gap') + 1]).toMatchObject({ kind: 'submit', taskId: 7n });
+    expect(unknownCompletions(evs)).toEqual({ info: 1 });
+  });
+
+  it('a submission that arrived in part: the gap comes before its completion', () => {
+    const all = lines(units);
+    all[9]!.splice(1, 1);
+    const evs = decodeOslog(all.flat().join('\n'));
+    expect(gaps(evs).map((g) => g.lost)).toEqual([1]);
+    expectGapsBeforeWhatFollows(evs);
+    expect(evs[evs.findIndex((e) => e.kind === 'gap') + 1]).toMatchObject({ kind: 'complete', taskId: 5n });
+    expect(unknownCompletions(evs)).toEqual({ info: 1 });
+  });
+
+  it('per-queue counters: a submission lost from one stream comes (as a gap) before its completion in the other', () => {
+    // Submissions counted from 0x10000000, completions (and the header) from 0x20000000: the
+    // completion of task 6 arrives before the next submission shows the submission missing.
+    // The loss lies between 5 ms (submission 5) and 7 ms (submission 7): the gap comes before
+    // everything later than 5 ms that was still held (completion 5 at 5.1 ms, too).
+    const counters = [0x2000_0000, 0x1000_0000];
+    const queued = units.map((u, k) => encodeUnitLines(u, counters[k % 2]!++, 'base64', 100));
+    const evs = decodeOslog(queued.filter((_, k) => k !== 11).flat().join('\n'));
+    expect(gaps(evs).map((g) => g.detail)).toEqual(['SCT1 unit 0x10000005 missing between 0.005 s and 0.007 s']);
+    expectGapsBeforeWhatFollows(evs);
+    const at = evs.findIndex((e) => e.kind === 'gap');
+    expect(evs.slice(at - 1, at + 4).map((e) => (e.kind === 'submit' || e.kind === 'complete' ? `${e.kind} ${e.taskId}` : e.kind))).toEqual(['submit 5', 'gap', 'complete 5', 'complete 6', 'submit 7']);
+    expect(unknownCompletions(evs)).toEqual({ info: 1 });
+  });
+
+  it(`holds at most ${HOLD_UNITS} units back, however long a stream that lost a unit stays silent`, () => {
+    // Stream 0x10000000 carries the header, task 1 and the completion of task 2 (its submission,
+    // unit 3, is lost), then falls silent; stream 0x20000105... carries the rest of a long session.
+    const long = session(1500);
+    const text = long.map((u, k) => encodeUnitLines(u, k <= 4 ? 0x1000_0000 + k : 0x2000_0100 + k, 'base64', 100)).filter((_, k) => k !== 3);
+    const dec = new OslogDecoder();
+    const out: TraceEvent[] = [];
+    let records = 0;
+    let mostHeld = 0;
+    for (const unit of text) {
+      for (const line of unit) dec.push(Buffer.from(`${line}\n`), out);
+      records++;
+      mostHeld = Math.max(mostHeld, records - out.filter((e) => e.kind !== 'gap').length);
+    }
+    dec.end(out);
+    expect(mostHeld).toBeGreaterThan(HOLD_UNITS / 2);
+    expect(mostHeld).toBeLessThanOrEqual(HOLD_UNITS + 1);
+    expect(diagnostics(out)).toEqual([]);
+    expect(gaps(out).map((g) => g.detail)).toEqual(['SCT1 unit 0x10000003 missing between 0.0011 s and 0.0021 s']);
+    expectGapsBeforeWhatFollows(out);
+    expect(out.filter((e) => e.kind === 'submit' || e.kind === 'complete')).toHaveLength(long.length - 2);
+  });
+
+  it('traces/oslog-dext-lost-lines.log: check finds no error; decode, also of the converted .sct, says the submissions may have been lost', async () => {
+    const path = fileURLToPath(new URL('../../../traces/oslog-dext-lost-lines.log', import.meta.url));
+    expectGapsBeforeWhatFollows(decodeOslog(readFileSync(path)));
+    const check = await runScsitrace('check', path);
+    expect(check.code).toBe(0);
+    expect(check.stdout).not.toMatch(/^ERROR/m);
+    expect(check.stdout).toMatch(/^INFO +completion-for-unknown-task +×2$/m);
+    const dir = mkdtempSync(join(tmpdir(), 'scsitrace-oslog-order-'));
+    try {
+      const sct = join(dir, 'lost.sct');
+      expect((await runScsitrace('convert', path, '-o', sct)).code).toBe(0);
+      for (const file of [path, sct]) {
+        const decode = await runScsitrace('decode', file);
+        expect(decode.code).toBe(0);
+        expect(decode.stderr).not.toMatch(/completion for unknown task/);
+        for (const id of [109, 112]) expect(decode.stderr).toContain(`completion for task id ${id}, whose submission was not captured (a capture gap before it may have lost it)`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('SCT1 repeated lines (the unified log can deliver a line twice)', () => {

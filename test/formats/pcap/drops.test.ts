@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { GapAffects, GapUnit } from '../../../src/model/events.js';
 import { Conversation, cbw, concat, csw, pcapngFile, scsiCommand, usbmon } from '../../helpers/pcap.js';
+import { FCP_CDB, FcpLink, INITIATOR, TARGET, fcpCmnd } from '../../helpers/fcoe.js';
 
 const USB_MMAPPED = 220;
 
@@ -85,5 +86,15 @@ describe('pcapng drop counts', () => {
     const events = decodeCapture(file);
     expect(events.filter((e) => e.kind === 'gap')).toEqual([]);
     expect(events.some((e) => e.kind === 'note' && /interface 0 dropped 2 packets/.test(e.text))).toBe(true);
+  });
+
+  it('on an Ethernet interface that carried FCoE: a capture gap, since FC frames carry no stream to place the loss', () => {
+    const l = new FcpLink(INITIATOR, TARGET);
+    l.command(1, fcpCmnd({ cdb: FCP_CDB.testUnitReady, dl: 0 }));
+    const file = concat([pcapngFile(l.packets), isb(START_US + 9000n, option(5, 2n))]);
+    const events = decodeCapture(file);
+    expect(events.filter((e) => e.kind === 'gap').map((g) => g.kind === 'gap' && [g.lost, g.unit, g.affects, g.detail])).toEqual([
+      [2, GapUnit.Packets, GapAffects.All, 'FCoE capture interface 0 dropped 2 packets (isb_ifdrop + isb_osdrop)'],
+    ]);
   });
 });

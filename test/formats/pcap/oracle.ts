@@ -9,6 +9,8 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { PacketContainerReader, type CapturedPacket } from '../../../src/formats/pcap/container.js';
+import { newReadStats } from '../../../src/model/stats.js';
 import type { TaskJson } from '../../../src/report/task-view.js';
 import { decodeCdb } from '../../../src/scsi/index.js';
 import { runScsitrace } from '../../helpers/cli.js';
@@ -153,4 +155,13 @@ export function summarise(name: string, c: Comparison, reasons: Map<string, numb
   ];
   for (const [why, n] of reasons) lines.push(`  ${n} × ${why}`);
   return lines.join('\n');
+}
+
+/** Every packet of a capture file by 1-based frame number (tshark's numbering), for checking a difference against the bytes. */
+export function packetsByFrame(path: string): Map<number, CapturedPacket> {
+  const packets = new Map<number, CapturedPacket>();
+  const reader = new PacketContainerReader({ start() {}, event() {}, dropped() {}, packet: (p) => void packets.set(p.index + 1, p) }, newReadStats());
+  reader.push(readFileSync(path));
+  reader.end();
+  return packets;
 }

@@ -1,7 +1,8 @@
 /**
- * Mutation robustness of the capture readers (pcap, pcapng, iSCSI over TCP, USB BOT/UAS, ftrace
- * text, gzip and Zstandard wrappers): thousands of mutants (truncations, bit flips, huge length
- * fields, spliced and dropped chunks) run in-process. The only outcomes allowed are events and
+ * Mutation robustness of the capture readers (pcap, pcapng, iSCSI over TCP, USB BOT/UAS behind
+ * usbmon and macOS Darwin headers, FCP over FCoE, ftrace text, gzip and Zstandard wrappers):
+ * thousands of mutants (truncations, bit flips, huge length fields, spliced and dropped chunks)
+ * run in-process. The only outcomes allowed are events and
  * one-line diagnostics with a byte offset: no exception escapes, the work done (events out,
  * bytes decompressed) stays proportional to the input, and memory stays bounded. Seeded, so a
  * failure names a mutant that can be made again.
@@ -16,6 +17,8 @@ import type { TraceEvent } from '../../../src/model/events.js';
 import { newReadStats } from '../../../src/model/stats.js';
 import { Conversation, dataIn, dataOut, fixedSense, loginRequest, loginResponse, nopOut, pcapFile, pcapngFile, r2t, scsiCommand, scsiResponse } from '../../helpers/pcap.js';
 import { zstdFrame } from '../../helpers/zstd.js';
+import { darwinBotCapture, darwinUasCapture } from '../../helpers/usb-darwin.js';
+import { fcoeCapture } from '../../helpers/fcoe.js';
 
 /** A small PRNG (mulberry32): the same seed makes the same mutants. */
 function rng(seed: number): (n: number) => number {
@@ -178,6 +181,9 @@ const SEEDS: { name: string; bytes: Uint8Array; read: 'capture' | 'text' }[] = [
   { name: 'iSCSI pcapng with digests', bytes: pcapngFile(iscsiSeed(true).packets), read: 'capture' },
   { name: 'USB BOT pcap', bytes: pcapHead('usb-bot.pcap', 24_000), read: 'capture' },
   { name: 'USB UAS pcap', bytes: pcapHead('usb-uas-hs.pcap', 24_000), read: 'capture' },
+  { name: 'macOS USB BOT pcapng (LINKTYPE_USB_DARWIN)', bytes: pcapngFile(darwinBotCapture(), { interfaces: [{ linkType: 266 }] }), read: 'capture' },
+  { name: 'macOS USB UAS pcap (LINKTYPE_USB_DARWIN)', bytes: pcapFile(darwinUasCapture(), { linkType: 266 }), read: 'capture' },
+  { name: 'FCP over FCoE pcapng', bytes: pcapngFile(fcoeCapture()), read: 'capture' },
   { name: 'ftrace tracefs', bytes: text('linux-ftrace-fixture-6.6-tracefs.txt'), read: 'text' },
   { name: 'ftrace perf', bytes: text('linux-ftrace-fixture-6.1-perf.txt'), read: 'text' },
   { name: 'ftrace trace-cmd', bytes: text('linux-ftrace-fixture-5.10-trace-cmd.txt'), read: 'text' },
