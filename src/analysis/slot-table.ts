@@ -10,12 +10,8 @@
  * Bigint keys (ids past 2^53) go to a Map.
  */
 
-/** Map keys: task ids as numbers when exact (V8 hashes BigInt keys several times slower), bigints past 2^53. */
-export type TaskKey = number | bigint;
-
-export function taskKey(id: bigint): TaskKey {
-  return id <= 0x1f_ffff_ffff_ffffn ? Number(id) : id;
-}
+import type { TaskKey } from '../model/batch.js';
+export { taskKey, type TaskKey } from '../model/batch.js';
 
 const EMPTY = -1;
 const MIN_BITS = 6;

@@ -320,6 +320,14 @@ export const EXACT_HIGH = 0x20_0000;
 const TWO32 = 0x1_0000_0000;
 
 /** The map key (TaskKey) of a u64 given as halves: a number below 2^53, a bigint beyond. */
+/** Map keys: task ids as numbers when exact (V8 hashes BigInt keys several times slower), bigints past 2^53. */
+export type TaskKey = number | bigint;
+
+/** A u64 id (task id, target id) as a map key. */
+export function taskKey(id: bigint): TaskKey {
+  return id <= 0x1f_ffff_ffff_ffffn ? Number(id) : id;
+}
+
 export function keyOf(high: number, low: number): number | bigint {
   return high < EXACT_HIGH ? high * TWO32 + low : (BigInt(high) << 32n) | BigInt(low);
 }

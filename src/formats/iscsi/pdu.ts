@@ -5,6 +5,7 @@
  * bulk data of Data-In/Data-Out), and finds PDU boundaries again after a gap or when a
  * capture starts mid-stream.
  */
+import { u32be } from '../../model/byte-order.js';
 import { crc32c } from '../../model/crc32c.js';
 import type { PacketRef } from './tcp.js';
 
@@ -36,9 +37,6 @@ export function dataSegmentLength(h: Uint8Array, o = 0): number {
   return (h[o + 5]! << 16) | (h[o + 6]! << 8) | h[o + 7]!;
 }
 
-export function u32(h: Uint8Array, o: number): number {
-  return ((h[o]! << 24) | (h[o + 1]! << 16) | (h[o + 2]! << 8) | h[o + 3]!) >>> 0;
-}
 
 function zero(h: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (h[i] !== 0) return false;

@@ -1,3 +1,5 @@
+import { DamagedStretch } from '../damage.js';
+import { CaptureGapToken, ConstraintEntryToken, ConstraintsToken, DigestToken, FileHeaderToken, HbaEventToken, NoteToken, TargetInfoToken } from './tokens.js';
 import { Crc32cWindow } from '../../model/crc32c.js';
 import {
   GapAffects,
@@ -16,7 +18,7 @@ import { describeOffset, quoteValue } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import { decodeLun } from '../../model/lun.js';
 import { SEGMENT_BYTES } from '../../model/segments.js';
-import { keyOf, NONE, RowFlag, RowKind, type TaskBatch } from '../../model/batch.js';
+import { keyOf, NONE, taskKey, RowFlag, RowKind, type TaskBatch } from '../../model/batch.js';
 import { BatchBuilder, batchToEvents } from '../../model/batch-builder.js';
 import {
   ALL_TARGETS,
@@ -110,12 +112,8 @@ export class NativeDecoder {
   /** The header event, held back until the first record decides the time origin. */
   private heldHeader: TraceHeader | undefined;
   private recordIndex = 0;
-  /** Absolute offset where the current damaged stretch began, or -1. */
-  private damageStart = -1;
-  /** Record number of the damaged stretch's first record. */
-  private damageIndex = 0;
-  private damageBytes = 0;
-  private damageWhat = '';
+  /** The damaged stretch being skipped, if any (src/formats/damage.ts). */
+  private readonly damaged = new DamagedStretch();
   /** Time of the last good record, for diagnostics. */
   private lastTimeNs = 0;
   /** Target labels from TARGET_INFO records (their ids in the batches' label table), by target id as a TaskKey. */
@@ -234,7 +232,7 @@ export class NativeDecoder {
     for (;;) {
       // The happy path: WebAssembly checks a run of whole, sound records (sync word, length,
       // CRC) in one call; the checks below then see only where that run stopped.
-      if (this.damageStart < 0) {
+      if (!this.damaged.open) {
         const n = crc.scanRecords(p, buf.length);
         if (n > 0) {
           for (let i = 0; i < n; i++) {
@@ -279,7 +277,7 @@ export class NativeDecoder {
         if (p < 0) break;
         continue;
       }
-      if (this.damageStart >= 0) this.closeDamage(this.base + p);
+      if (this.damaged.open) this.closeDamage(this.base + p);
       this.record(buf, view, p, type, bodyLength);
       p += total;
     }
@@ -342,6 +340,11 @@ export class NativeDecoder {
     return this.rebased ? this.rebasedTime(v, at) : u64(v, at) * this.tickNs;
   }
 
+  /** A timestamp already read (a token's bigint) as ns, like time(). */
+  private ticksTime(ticks: bigint): number {
+    return this.rebased ? Number(ticks * this.tickBig - this.origin) : Number(ticks) * this.tickNs;
+  }
+
   private rebasedTime(v: DataView, at: number): number {
     return Number(v.getBigUint64(at, true) * this.tickBig - this.origin);
   }
@@ -360,22 +363,20 @@ export class NativeDecoder {
    * tried and failed: no two places in the file get the same number.
    */
   private damage(buf: Uint8Array, p: number, eof: boolean, what: string): number {
-    if (this.damageStart < 0) {
-      this.damageStart = this.base + p;
-      this.damageWhat = what;
-      this.damageIndex = this.recordIndex++;
+    if (!this.damaged.open) {
+      this.damaged.begin(this.base + p, what, this.recordIndex++);
     } else if (p + 4 <= buf.length && buf[p] === SYNC_BYTES[0] && buf[p + 1] === SYNC_BYTES[1] && buf[p + 2] === SYNC_BYTES[2] && buf[p + 3] === SYNC_BYTES[3]) {
       this.recordIndex++;
     }
     const next = indexOfSync(buf, p + 1);
     if (next >= 0) {
-      this.damageBytes += next - p;
+      this.damaged.skip(next - p);
       return next;
     }
     // No sync word in what we have: keep the last 3 bytes (they may start one) unless at EOF.
     const keep = eof ? 0 : Math.min(3, buf.length - p);
     const dropTo = buf.length - keep;
-    this.damageBytes += dropTo - p;
+    this.damaged.skip(dropTo - p);
     if (eof) {
       this.closeDamage(this.base + buf.length, true);
       return buf.length;
@@ -385,17 +386,10 @@ export class NativeDecoder {
   }
 
   private closeDamage(resumeAt: number, atEof = false): void {
-    if (this.damageStart < 0) return;
-    const skipped = this.damageBytes;
-    this.stats.damagedRegions++;
-    this.stats.skippedBytes += skipped;
-    const tail = atEof
-      ? `; skipped ${skipped} bytes to the end of the file`
-      : `; skipped ${skipped} bytes, resynchronised at byte 0x${resumeAt.toString(16)}`;
+    const d = this.damaged.close(this.stats, resumeAt, atEof);
+    if (!d) return;
     this.releaseHeader();
-    this.emit(this.diag(this.damageStart, this.damageWhat + tail, skipped, atEof, this.damageIndex, 0));
-    this.damageStart = -1;
-    this.damageBytes = 0;
+    this.emit(this.diag(d.offset, d.message, d.skippedBytes, atEof, d.index, 0));
   }
 
   private readHeader(eof: boolean): boolean {
@@ -415,12 +409,7 @@ export class NativeDecoder {
       }
       return false;
     }
-    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const major = v.getUint16(FileHeader.major, true);
-    const minor = v.getUint16(FileHeader.minor, true);
-    const headerLength = v.getUint32(FileHeader.headerLength, true);
-    const tickNs = v.getUint32(FileHeader.tickNs, true);
-    const producerLength = v.getUint16(FileHeader.producerLength, true);
+    const { major, minor, headerLength, tickNs, producerLength, startWallNs } = FileHeaderToken.read(buf, 0);
     const fail = (at: number, msg: string) => {
       this.state = 'dead';
       this.emit(this.diag(at, msg, buf.length, true));
@@ -444,7 +433,7 @@ export class NativeDecoder {
       timeNs: 0,
       format: 'native',
       version: `${major}.${minor}`,
-      startWallNs: v.getBigInt64(FileHeader.startWallNs, true),
+      startWallNs,
       producer: decoder.decode(buf.subarray(FileHeader.FIXED, FileHeader.FIXED + producerLength)),
       // TASK_COMPLETED records the sense data the driver returned (FORMAT.md), none when none.
       senseCaptured: true,
@@ -547,14 +536,12 @@ export class NativeDecoder {
     switch (type) {
       case RecordType.HbaConstraints: {
         need(len, Constraints.FIXED, 'HBA_CONSTRAINTS');
-        const count = v.getUint16(b + Constraints.count, true);
+        const { time, count } = ConstraintsToken.read(buf, b);
         const entries: Record<string, ConstraintValue> = {};
         let o = b + Constraints.FIXED;
         for (let i = 0; i < count; i++) {
           if (o + ConstraintEntry.FIXED > b + len) throw new BadRecord(`constraint entry ${i} of ${count} overruns the record`);
-          const valueType = v.getUint8(o + ConstraintEntry.type);
-          const keyLength = v.getUint16(o + ConstraintEntry.keyLength, true);
-          const valueLength = v.getUint32(o + ConstraintEntry.valueLength, true);
+          const { type: valueType, keyLength, valueLength } = ConstraintEntryToken.read(buf, o);
           const keyAt = o + ConstraintEntry.FIXED;
           const valueAt = keyAt + keyLength;
           if (valueAt + valueLength > b + len) throw new BadRecord(`constraint entry ${i} of ${count} overruns the record`);
@@ -572,51 +559,50 @@ export class NativeDecoder {
           }
           o += pad8(ConstraintEntry.FIXED + keyLength + valueLength);
         }
-        return { kind: 'constraints', offset, index, timeNs: this.time(v, b + Constraints.time), entries };
+        return { kind: 'constraints', offset, index, timeNs: this.ticksTime(time), entries };
       }
       case RecordType.HbaEvent:
         return this.hbaEvent(buf, v, b, len, offset, index);
       case RecordType.DataDigest: {
         need(len, Digest.FIXED, 'DATA_DIGEST');
-        const chunkCount = v.getUint32(b + Digest.chunkCount, true);
+        const d = DigestToken.read(buf, b);
+        const chunkCount = d.chunkCount;
         if (Digest.FIXED + chunkCount * 4 > len) throw new BadRecord(`chunk digest count ${chunkCount} overruns record of ${len} bytes`);
         const chunkDigests = new Uint32Array(chunkCount);
         for (let i = 0; i < chunkCount; i++) chunkDigests[i] = v.getUint32(b + Digest.FIXED + i * 4, true);
-        const lba = v.getBigUint64(b + Digest.lba, true);
         return {
           kind: 'digest',
           offset,
           index,
-          timeNs: this.time(v, b + Digest.time),
-          taskId: v.getBigUint64(b + Digest.taskId, true),
-          lba: lba === NO_LBA ? undefined : lba,
-          byteCount: u64(v, b + Digest.byteCount),
-          direction: v.getUint8(b + Digest.direction) as DataDirection,
-          crc32c: v.getUint32(b + Digest.crc32c, true),
-          chunkBytes: v.getUint32(b + Digest.chunkBytes, true),
+          timeNs: this.ticksTime(d.time),
+          taskId: d.taskId,
+          lba: d.lba === NO_LBA ? undefined : d.lba,
+          byteCount: Number(d.byteCount),
+          direction: d.direction as DataDirection,
+          crc32c: d.crc32c,
+          chunkBytes: d.chunkBytes,
           chunkDigests,
         };
       }
       case RecordType.Note: {
         need(len, NoteRecord.FIXED, 'NOTE');
-        const textLength = v.getUint32(b + NoteRecord.textLength, true);
+        const { time, taskId, textLength } = NoteToken.read(buf, b);
         if (NoteRecord.FIXED + textLength > len) throw new BadRecord(`note length ${textLength} overruns record of ${len} bytes`);
-        const taskId = v.getBigUint64(b + NoteRecord.taskId, true);
         return {
           kind: 'note',
           offset,
           index,
-          timeNs: this.time(v, b + NoteRecord.time),
+          timeNs: this.ticksTime(time),
           taskId: taskId === NO_TASK ? undefined : taskId,
           text: decoder.decode(buf.subarray(b + NoteRecord.FIXED, b + NoteRecord.FIXED + textLength)),
         };
       }
       case RecordType.TargetInfo: {
         need(len, TargetInfo.FIXED, 'TARGET_INFO');
-        const labelLength = v.getUint16(b + TargetInfo.labelLength, true);
+        const { targetId, labelLength } = TargetInfoToken.read(buf, b);
         if (labelLength > MAX_TARGET_LABEL) throw new BadRecord(`target label of ${labelLength} bytes exceeds ${MAX_TARGET_LABEL}`);
         if (TargetInfo.FIXED + labelLength > len) throw new BadRecord(`label length ${labelLength} overruns record of ${len} bytes`);
-        const target = u64Key(v, b + TargetInfo.targetId);
+        const target = taskKey(targetId);
         if (labelLength === 0) {
           this.labels.delete(target);
           return undefined;
@@ -643,13 +629,9 @@ export class NativeDecoder {
    */
   private hbaEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
     need(len, HbaEventRecord.FIXED, 'HBA_EVENT');
-    const detailLength = v.getUint16(b + HbaEventRecord.detailLength, true);
+    const h = HbaEventToken.read(buf, b);
+    const { detailLength, taskId, kind, phase, time: ticks, duration: durationTicks } = h;
     if (HbaEventRecord.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
-    const taskId = v.getBigUint64(b + HbaEventRecord.taskId, true);
-    const kind = v.getUint16(b + HbaEventRecord.kind, true);
-    const phase = v.getUint16(b + HbaEventRecord.phase, true);
-    const ticks = v.getBigUint64(b + HbaEventRecord.time, true);
-    const durationTicks = v.getBigUint64(b + HbaEventRecord.duration, true);
     let durationNs = Number(durationTicks * this.tickBig);
     const key = `${kind}:${taskId}`;
     if (phase === HbaEventPhase.Issued) {
@@ -680,14 +662,14 @@ export class NativeDecoder {
       kind: 'hba',
       offset,
       index,
-      timeNs: this.time(v, b + HbaEventRecord.time),
+      timeNs: this.ticksTime(ticks),
       hbaKind: kind,
       phase,
       taskId: taskId === NO_TASK ? undefined : taskId,
-      status: v.getUint32(b + HbaEventRecord.status, true),
+      status: h.status,
       durationNs,
-      arg0: v.getBigUint64(b + HbaEventRecord.arg0, true),
-      arg1: v.getBigUint64(b + HbaEventRecord.arg1, true),
+      arg0: h.arg0,
+      arg1: h.arg1,
       detail: decoder.decode(buf.subarray(b + HbaEventRecord.FIXED, b + HbaEventRecord.FIXED + detailLength)),
     };
   }
@@ -695,21 +677,16 @@ export class NativeDecoder {
   private captureGap(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): CaptureGap {
     const R = CaptureGapRecord;
     need(len, R.FIXED, 'CAPTURE_GAP');
-    const detailLength = v.getUint16(b + R.detailLength, true);
+    const { detailLength, time: start, endTime: end, targetId: target, unit, affects, lost } = CaptureGapToken.read(buf, b);
     if (R.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
-    const start = v.getBigUint64(b + R.time, true);
-    const end = v.getBigUint64(b + R.endTime, true);
     if (end < start) throw new BadRecord(`capture gap ends (${end}) before it starts (${start})`);
-    const target = v.getBigUint64(b + R.targetId, true);
-    const unit = v.getUint8(b + R.unit);
-    const affects = v.getUint8(b + R.affects);
     return {
       kind: 'gap',
       offset,
       index,
-      timeNs: this.time(v, b + R.time),
-      endNs: this.time(v, b + R.endTime),
-      lost: u64(v, b + R.lost),
+      timeNs: this.ticksTime(start),
+      endNs: this.ticksTime(end),
+      lost: Number(lost),
       // Values a later minor version may add read as the cautious ones: unknown unit, all affected.
       unit: unit <= GapUnit.Bytes ? (unit as GapUnit) : GapUnit.Unknown,
       affects: affects <= GapAffects.Completions ? (affects as GapAffects) : GapAffects.All,
@@ -760,12 +737,6 @@ function checkComplete(buf: Uint8Array, b: number, len: number): number {
 
 function need(len: number, fixed: number, name: string): void {
   if (len < fixed) throw new BadRecord(`${name} body of ${len} bytes is shorter than its fixed ${fixed}`);
-}
-
-/** u64 little-endian as a map key (TaskKey): a number when exact, a bigint past 2^53. */
-function u64Key(v: DataView, at: number): number | bigint {
-  const hi = v.getUint32(at + 4, true);
-  return hi < 0x20_0000 ? v.getUint32(at, true) + hi * 0x1_0000_0000 : v.getBigUint64(at, true);
 }
 
 /** u64 little-endian as a number (exact below 2^53). */

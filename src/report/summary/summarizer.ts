@@ -8,47 +8,12 @@ import { SummaryAccumulator, type SummarizerOptions } from '../../analysis/summa
 import type { TaskBatch } from '../../model/batch.js';
 import { BatchBuilder } from '../../model/batch-builder.js';
 import type { TraceEvent } from '../../model/events.js';
-import { buildSummary } from './build.js';
+import { buildSummary, type FinishOptions } from './build.js';
 import type { Summary } from './model.js';
 
 export type { SummarizerOptions } from '../../analysis/summary.js';
 
-/** What the checker's CheckResult provides; the summary needs only this much of it. */
-export interface FindingsInput {
-  counts: { error: number; warning: number; info: number };
-  groups: ReadonlyArray<{
-    ruleId: string;
-    severity: string;
-    count: number;
-    subject?: string;
-    examples: ReadonlyArray<{
-      message: string;
-      timeNs: number;
-      taskId?: bigint | number | string;
-      recordIndex: number;
-      offset: number;
-      file?: string;
-      command?: string;
-    }>;
-  }>;
-}
-
-/** Per-file facts only the caller knows (path, size, reader statistics). */
-export interface TraceFileInfo {
-  path?: string;
-  sizeBytes?: number;
-  records?: number;
-  unknownRecords?: number;
-  skippedBytes?: number;
-  skippedRecords?: number;
-  damagedRegions?: number;
-}
-
-export interface FinishOptions {
-  findings?: FindingsInput;
-  /** Per trace, in the order pushed. */
-  files?: TraceFileInfo[];
-}
+export type { FindingsInput, FinishOptions, TraceFileInfo } from './build.js';
 
 export interface Summarizer {
   /** Events in (the event API): they are put in a batch and paired. */
