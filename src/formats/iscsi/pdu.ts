@@ -5,7 +5,7 @@
  * bulk data of Data-In/Data-Out), and finds PDU boundaries again after a gap or when a
  * capture starts mid-stream.
  */
-import { u32be } from '../../model/byte-order.js';
+import { u32be, u32le } from '../../model/byte-order.js';
 import { crc32c } from '../../model/crc32c.js';
 import type { PacketRef } from './tcp.js';
 
@@ -551,7 +551,7 @@ export class PduFramer {
     if (!this.digestsKnown) {
       // A header digest shows itself: the CRC32C of BHS + AHS follows them.
       const h = q + BHS_LENGTH + b[q + 4]! * 4;
-      this.digests.header = h + 4 <= end && crc32c(b, q, h) === (b[h]! | (b[h + 1]! << 8) | (b[h + 2]! << 16) | (b[h + 3]! << 24)) >>> 0;
+      this.digests.header = h + 4 <= end && crc32c(b, q, h) === u32le(b, h);
     }
     let next = q + this.pduLength(b, q);
     if (!this.digestsKnown && next + BHS_LENGTH <= end && !plausibleBhs(b, next) && dataSegmentLength(b, q) > 0) {
