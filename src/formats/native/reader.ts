@@ -56,9 +56,10 @@ import {
   pad8,
 } from './layout.js';
 
-// Every field is read at the offset layout.ts defines for it, with DataView (binary-parser
-// measured ~500 ns per parse of the 64-byte submit header here, which alone would cap decoding
-// near 1M tasks/s).
+// Every field is read at the offset layout.ts defines for it: the file header and the rare
+// records through their binary-parser tokens (tokens.ts), TASK_SUBMITTED and TASK_COMPLETED by
+// hand straight into the batch columns (a token parse of both costs ~20× the hand read:
+// ARCHITECTURE.md, scripts/token-bench.mjs).
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
