@@ -1,6 +1,7 @@
 import { UsageError } from '../model/errors.js';
+import { RowKind, type TaskBatch } from '../model/batch.js';
 import { ServiceResponse } from '../model/events.js';
-import { commandServiceAction } from './cdb-keys.js';
+import { commandServiceAction, isGoodStatus } from '../scsi/index.js';
 
 /** Which tasks `decode` (and others) keep. Parsed from CLI options; pure predicate. */
 export interface TaskFilter {
@@ -49,7 +50,7 @@ export function parseFilter(o: { lun?: string[]; opcode?: string[]; status?: str
   return f;
 }
 
-/** What a filter looks at of a task (decode's TaskLine has these fields). */
+/** What a filter looks at of a task. */
 export interface FilterSubject {
   lun: number;
   timeNs: number;
@@ -76,13 +77,29 @@ export function matchesFilter(f: TaskFilter, t: FilterSubject): boolean {
         ? 'failed'
         : t.status === 0x02
           ? 'check'
-          : t.status === 0 || t.status === 0x04
+          : isGoodStatus(t.serviceResponse, t.status)
             ? 'good'
             : 'failed';
     if (!f.statuses.has(cls) && !(t.completed && complete && f.statuses.has(t.status))) return false;
   }
   return true;
 }
+
+/** The filter over the task in row r of a paired batch (a Complete row completed; others did not). */
+export function matchesFilterAt(f: TaskFilter, b: TaskBatch, r: number): boolean {
+  if (f.luns === undefined && f.sinceNs === undefined && f.untilNs === undefined && f.opcodes === undefined && f.statuses === undefined) return true;
+  const at = b.cdbAt[r]!;
+  subject.lun = b.lun[r]!;
+  subject.timeNs = b.subTimeNs[r]!;
+  subject.cdb = f.opcodes ? b.slab.subarray(at, at + b.cdbLength[r]!) : NO_CDB;
+  subject.completed = b.kind[r] === RowKind.Complete;
+  subject.serviceResponse = b.serviceResponse[r]!;
+  subject.status = b.status[r]!;
+  return matchesFilter(f, subject);
+}
+
+const NO_CDB = new Uint8Array(0);
+const subject: FilterSubject = { lun: 0, timeNs: 0, cdb: NO_CDB, completed: false, serviceResponse: 0, status: 0 };
 
 function splitList(s: string): string[] {
   return s.split(',').map((x) => x.trim()).filter(Boolean);

@@ -19,9 +19,9 @@ export async function checkTrace(paths: string | readonly string[], options: Che
   for (const path of typeof paths === 'string' ? [paths] : paths) {
     const trace = await openTrace(path, options);
     checker.startFile(path);
-    for await (const batch of trace.events) {
-      for (const ev of batch) if (ev.kind === 'diagnostic' && diagnostics.length < 1000) diagnostics.push(ev);
-      checker.push(batch);
+    for await (const batch of trace.batches) {
+      for (const ev of batch.events) if (ev.kind === 'diagnostic' && diagnostics.length < 1000) diagnostics.push(ev);
+      checker.pushBatch(batch);
     }
   }
   return { ...checker.finish(), diagnostics };

@@ -8,7 +8,7 @@
  */
 import { UsageError } from '../model/errors.js';
 import type { ConstraintValue } from '../model/events.js';
-import { editDistance } from './helpers.js';
+import { editDistance } from './suggest.js';
 
 export type ConstraintKind = 'count' | 'bytes' | 'bits' | 'alignment' | 'mask' | 'boolean' | 'milliseconds' | 'microseconds' | 'platform';
 

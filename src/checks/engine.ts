@@ -1,49 +1,34 @@
 /**
- * The check engine: one streaming pass over trace events, dispatching to the enabled rules'
- * handlers, with shared state (tasks in flight, logical-unit facts, limits) and findings
- * grouped per rule as they come (count plus the first examples), so memory stays bounded
- * however long the trace and however many findings.
+ * The check engine: a consumer of paired batches (src/analysis/pipeline.ts) that dispatches
+ * each row to the enabled rules' handlers, with shared state (in-flight count and bytes,
+ * logical-unit facts, limits, the capture's gaps). Finding collection (findings.ts) and
+ * per-LUN facts (lun-facts.ts) live apart; this file is the dispatch.
+ *
+ * Rules see tasks as views of the rows (src/model/batch-view.ts), one view object reused for
+ * every row: no object per task. The event API (push(events), checkEvents) is an adapter that
+ * turns events into a batch first.
  */
 import { addLedgerToReport, GapLedger, newCaptureReport, type CaptureReport } from '../analysis/gaps.js';
-export type { CaptureReport } from '../analysis/gaps.js';
-import { TaskMatcher, type TaskRecord } from '../analysis/tasks.js';
+import { PairedPipeline, type PairedConsumer, type TraceEnd } from '../analysis/pipeline.js';
+import { taskKey } from '../analysis/slot-table.js';
+import { keyOf, RowFlag, RowKind, type TaskBatch } from '../model/batch.js';
+import { BatchBuilder } from '../model/batch-builder.js';
+import { CompleteView, SubmitView, TaskView } from '../model/batch-view.js';
 import { UsageError } from '../model/errors.js';
-import { DataDirection, GapAffects, type CaptureGap, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
-import { decodeCdb } from '../scsi/index.js';
+import type { ConstraintValue, EventOrigin, TraceEvent } from '../model/events.js';
+import { PackedSegmentList } from '../model/segments.js';
 import { resolveConstraints, type ConstraintConfig, type ResolvedConstraints } from './constraints.js';
-import { formatMessage, SEVERITY_RANK, type EvidenceValue, type Report, type Rule, type RuleContext, type RuleHandlers, type Severity } from './rule.js';
+import { FindingCollector, type Finding, type FindingGroup } from './findings.js';
+import { LunFacts, type LunSummary } from './lun-facts.js';
+import { SEVERITY_RANK, type LeftTask, type Rule, type RuleContext, type RuleHandlers, type Severity } from './rule.js';
 import { allRules, findRule, suggestRule } from './rules/index.js';
-import { CommandKind, directionLimits, fillCdbFacts, newFacts, newScan, scanSegments, type CheckState, type FactSource, type LunInfo, type SegmentScan, type TaskFacts } from './state.js';
-import { jsonInteger } from '../model/json.js';
+import { directionLimits, fillCdbFactsAt, newFacts, newScan, scanSegments, type CheckState, type InFlight, type SegmentScan, type TaskFacts } from './state.js';
 
+export type { CaptureReport } from '../analysis/gaps.js';
 export type { Severity } from './rule.js';
-
-export interface Finding {
-  ruleId: string;
-  severity: Severity;
-  message: string;
-  taskId?: bigint;
-  recordIndex: number;
-  offset: number;
-  timeNs: number;
-  evidence: Record<string, string | number | boolean>;
-  file?: string;
-  /** Decoded CDB of the task ("WRITE(10) LBA 4096 len 8"), when the finding is about one. */
-  command?: string;
-  /** Message id within the rule. */
-  messageId: string;
-  /** Finer grouping within the rule (the group's subject, e.g. the rejected command's name). */
-  subject?: string;
-}
-
-export interface FindingGroup {
-  ruleId: string;
-  severity: Severity;
-  count: number;
-  examples: Finding[];
-  /** Finer grouping within the rule (e.g. the rejected command's name). */
-  subject?: string;
-}
+export type { Finding, FindingGroup } from './findings.js';
+export type { LunSummary } from './lun-facts.js';
+export { parseLunNote, volatileSetting, type LunNote } from './lun-facts.js';
 
 export interface CheckResult {
   groups: FindingGroup[];
@@ -58,24 +43,12 @@ export interface CheckResult {
   files: string[];
   /** What is known about each logical unit at the end, and where it came from. */
   luns: LunSummary[];
+  /** Logical units beyond the per-trace cap, whose facts were not tracked (summed over traces). */
+  untrackedLuns: number;
   /** Whether the capture is complete: what its sources said they lost, and the tasks that touches. */
   capture: CaptureReport;
   /** Every finding in the order found, when the checker was made with keepFindings. */
   findings?: Finding[];
-}
-
-export interface LunSummary {
-  file?: string;
-  targetId: bigint;
-  lun: number;
-  blockSize?: number;
-  blockSizeSource?: FactSource;
-  capacityBlocks?: number;
-  capacitySource?: FactSource;
-  writeCache?: boolean;
-  writeCacheSource?: FactSource;
-  writeCacheVolatile?: boolean;
-  writeCacheVolatileSource?: FactSource;
 }
 
 export interface CheckOptions {
@@ -99,16 +72,16 @@ export interface CheckOptions {
 export interface Checker {
   /** Ids of the enabled rules, in registry order. */
   readonly rules: readonly string[];
+  /** Events in (the event API): they are put in a batch and paired. */
   push(events: TraceEvent[]): void;
+  /** A reader's batch in: paired by the checker's own pairer. */
+  pushBatch(batch: TaskBatch): void;
   /** Starts a new trace: ends the current one (its never-completed tasks), resets per-trace state. */
   startFile(file: string): void;
   finish(): CheckResult;
+  /** The checker as a consumer of a pipeline someone else drives (summary with checks pairs once for both). */
+  readonly consumer: PairedConsumer;
 }
-
-/** Groups beyond this many (distinct rule/severity/subject) fold into one "other" subject per rule. */
-const MAX_GROUPS = 2000;
-/** Logical units whose facts are tracked per trace; past this, units share one untracked record. */
-const MAX_LUNS = 16384;
 
 /** Picks rules by --rule / --disable ids; unknown ids are a usage error with a suggestion. */
 export function selectRules(options: Pick<CheckOptions, 'enable' | 'disable' | 'rules'> = {}): Rule[] {
@@ -126,395 +99,304 @@ export function selectRules(options: Pick<CheckOptions, 'enable' | 'disable' | '
   return pool.filter((r) => (!enable || enable.has(r.meta.id)) && !disable.has(r.meta.id));
 }
 
-export function createChecker(options: CheckOptions = {}): Checker {
-  const rules = selectRules(options);
-  const maxExamples = options.maxExamples ?? 5;
-  const onFinding = options.onFinding;
-  const kept: Finding[] | undefined = options.keepFindings ? [] : undefined;
-  const config = options.constraints;
-  const usesSegments = rules.some((r) => r.meta.usesSegments);
+type HandlerList<K extends keyof RuleHandlers> = Array<NonNullable<RuleHandlers[K]>>;
 
-  const groups = new Map<string, FindingGroup>();
-  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  const files: string[] = [];
-  const lunSummaries: LunSummary[] = [];
-  let totalTasks = 0;
-  const capture = newCaptureReport();
-  let file: string | undefined;
-  let traceEntries: Record<string, ConstraintValue> | undefined;
+/** The enabled rules' handlers for one trace, by event kind (only rules that have one). */
+class Dispatch {
+  readonly submit: HandlerList<'submit'>;
+  readonly complete: HandlerList<'complete'>;
+  readonly orphan: HandlerList<'orphan'>;
+  readonly reused: HandlerList<'reused'>;
+  readonly hba: HandlerList<'hba'>;
+  readonly digest: HandlerList<'digest'>;
+  readonly note: HandlerList<'note'>;
+  readonly gap: HandlerList<'gap'>;
+  readonly constraints: HandlerList<'constraints'>;
+  readonly end: HandlerList<'end'>;
+
+  constructor(rules: readonly Rule[], state: CheckState, findings: FindingCollector) {
+    const handlers = rules.map((rule) => {
+      const ctx: RuleContext = { state, report: (r) => findings.report(rule, r) };
+      return rule.create(ctx);
+    });
+    const pick = <K extends keyof RuleHandlers>(k: K): HandlerList<K> =>
+      handlers.filter((h) => h[k] !== undefined).map((h) => (h[k] as Function).bind(h) as NonNullable<RuleHandlers[K]>);
+    this.submit = pick('submit');
+    this.complete = pick('complete');
+    this.orphan = pick('orphan');
+    this.reused = pick('reused');
+    this.hba = pick('hba');
+    this.digest = pick('digest');
+    this.note = pick('note');
+    this.gap = pick('gap');
+    this.constraints = pick('constraints');
+    this.end = pick('end');
+  }
+}
+
+/** The checker proper: rows in, findings out. */
+class CheckConsumer implements PairedConsumer {
+  private readonly rules: Rule[];
+  private readonly usesSegments: boolean;
+  readonly findings: FindingCollector;
+  private readonly files: string[] = [];
+  private readonly lunSummaries: LunSummary[] = [];
+  private untrackedLuns = 0;
+  private totalTasks = 0;
+  private readonly capture = newCaptureReport();
+  private traceEntries: Record<string, ConstraintValue> | undefined;
+  private started = false;
 
   // Per-trace state, rebuilt by startTrace().
-  let state!: CheckState;
-  /** Logical units by target id, then LUN (no string keys on the hot path). */
-  let luns!: Map<bigint, Map<number, LunInfo>>;
-  let handlers!: Array<{ rule: Rule; h: RuleHandlers }>;
-  let onSubmit!: RuleHandlers['submit'][];
-  let onComplete!: RuleHandlers['complete'][];
-  let onOrphan!: RuleHandlers['orphan'][];
-  let onReused!: RuleHandlers['reused'][];
-  let onHba!: RuleHandlers['hba'][];
-  let onDigest!: RuleHandlers['digest'][];
-  let onNote!: RuleHandlers['note'][];
-  let onGap!: RuleHandlers['gap'][];
-  let onConstraints!: RuleHandlers['constraints'][];
-  let onEnd!: RuleHandlers['end'][];
-  let lastOrigin: EventOrigin = { offset: 0, index: 0, timeNs: 0 };
-  let started = false;
+  private state!: CheckState;
+  private readonly inFlight: InFlight = { count: 0, bytes: 0 };
+  private luns!: LunFacts;
+  private on!: Dispatch;
+  private lastOffset = 0;
+  private lastIndex = 0;
+  private lastTimeNs = 0;
 
-  // Hot-path caches: the last logical unit looked up, and one facts/scan object reused per event.
-  let lastLun: LunInfo | undefined;
-  let lunCount = 0;
-  let untrackedLun: LunInfo | undefined;
-  let facts!: TaskFacts;
-  const scan: SegmentScan = newScan();
+  // Reused for every row: facts, the segment scan and its list, and the views rules read.
+  private facts!: TaskFacts;
+  private readonly scan: SegmentScan = newScan();
+  private readonly segments = new PackedSegmentList(new Uint8Array(0));
+  private readonly submitView = new SubmitView();
+  private readonly previousView = new SubmitView();
+  private readonly linkedView = new SubmitView();
+  private readonly orphanView = new CompleteView();
+  private readonly taskView = new TaskView();
 
-  function applyLimitsToLun(info: LunInfo): void {
-    const l = state.limits;
-    const cfg = config?.values;
-    const src = (id: 'logicalBlockSize' | 'capacityBlocks' | 'writeCacheEnabled'): FactSource => (cfg && cfg[id] !== undefined ? 'config' : 'trace constraints');
-    if (l.logicalBlockSize !== Infinity && (info.blockSizeSource === undefined || info.blockSizeSource === 'inferred from traffic' || src('logicalBlockSize') === 'config')) {
-      info.blockSize = l.logicalBlockSize;
-      info.blockSizeSource = src('logicalBlockSize');
-    }
-    if (l.capacityBlocks !== Infinity && (info.capacitySource === undefined || src('capacityBlocks') === 'config')) {
-      info.capacityBlocks = l.capacityBlocks;
-      info.capacitySource = src('capacityBlocks');
-    }
-    if (l.writeCacheEnabled !== undefined && (info.writeCacheSource === undefined || src('writeCacheEnabled') === 'config')) {
-      info.writeCache = l.writeCacheEnabled;
-      info.writeCacheSource = src('writeCacheEnabled');
-    }
-    const vol = volatileSetting(state.resolved);
-    if (vol && (info.writeCacheVolatileSource === undefined || vol.source === 'config')) {
-      info.writeCacheVolatile = vol.value;
-      info.writeCacheVolatileSource = vol.source;
-    }
+  constructor(private readonly options: CheckOptions) {
+    this.rules = selectRules(options);
+    this.usesSegments = this.rules.some((r) => r.meta.usesSegments);
+    this.findings = new FindingCollector(options.maxExamples ?? 5, options.onFinding, options.keepFindings);
   }
 
-  function lunInfo(targetId: bigint, lun: number): LunInfo {
-    if (lastLun !== undefined && lastLun.targetId === targetId && lastLun.lun === lun) return lastLun;
-    let target = luns.get(targetId);
-    let info = target?.get(lun);
-    if (!info) {
-      // Target ids and LUNs come from the input: past the cap, further units share one record
-      // that learns nothing (rules that need a unit's facts skip it).
-      if (lunCount >= MAX_LUNS) return (untrackedLun ??= { targetId: -1n, lun: -1, blockSize: 0, capacityBlocks: 0, writeCache: undefined, untracked: true });
-      if (!target) luns.set(targetId, (target = new Map()));
-      info = { targetId, lun, blockSize: 0, capacityBlocks: 0, writeCache: undefined };
-      applyLimitsToLun(info);
-      target.set(lun, info);
-      lunCount++;
-    }
-    lastLun = info;
-    return info;
-  }
-
-  function report(rule: Rule, r: Report): void {
-    const severity = r.severity ?? rule.meta.severity;
-    counts[severity]++;
-    let key = `${rule.meta.id}\u0000${severity}\u0000${r.subject ?? ''}`;
-    let group = groups.get(key);
-    if (!group) {
-      if (groups.size >= MAX_GROUPS) {
-        key = `${rule.meta.id}\u0000${severity}\u0000(other)`;
-        group = groups.get(key);
-      }
-      if (!group) {
-        group = { ruleId: rule.meta.id, severity, count: 0, examples: [] };
-        const subject = groups.size >= MAX_GROUPS ? '(other)' : r.subject;
-        if (subject !== undefined) group.subject = subject;
-        groups.set(key, group);
-      }
-    }
-    group.count++;
-    const example = group.examples.length < maxExamples;
-    if (!example && !onFinding && !kept) return;
-    // Only findings someone keeps or writes out pay for message formatting and CDB decoding.
-    const template = rule.meta.messages[r.messageId];
-    if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown message id "${r.messageId}"`);
-    const taskId = r.taskId ?? r.task?.taskId;
-    const finding: Finding = {
-      ruleId: rule.meta.id,
-      severity,
-      messageId: r.messageId,
-      message: formatMessage(template, r.data),
-      recordIndex: r.at.index,
-      offset: r.at.offset,
-      timeNs: r.at.timeNs,
-      evidence: plainEvidence(r.evidence),
-    };
-    if (taskId !== undefined) finding.taskId = taskId;
-    if (r.task) finding.command = decodeCdb(r.task.cdb).summary;
-    if (file !== undefined) finding.file = file;
-    if (r.subject !== undefined) finding.subject = r.subject;
-    if (example) group.examples.push(finding);
-    kept?.push(finding);
-    onFinding?.(finding);
-  }
-
-  function startTrace(): void {
-    luns = new Map();
-    lastLun = undefined;
-    lunCount = 0;
-    untrackedLun = undefined;
-    traceEntries = undefined;
-    state = {
-      limits: undefined as never,
-      byDirection: [],
-      resolved: resolveConstraints(config),
-      matcher: new TaskMatcher(),
+  private startTrace(): void {
+    const config = this.options.constraints;
+    this.traceEntries = undefined;
+    const resolved = resolveConstraints(config);
+    const luns = (this.luns = new LunFacts(config, resolved));
+    this.state = {
+      limits: resolved.limits,
+      byDirection: directionLimits(resolved.limits),
+      resolved,
+      inFlight: this.inFlight,
       gaps: new GapLedger(),
       senseCaptured: undefined,
-      lastCompleted: undefined,
       hbaEventsSeen: false,
       tasks: 0,
       lastTimeNs: 0,
-      lunInfo,
-      luns: () => allLuns(),
+      lunInfo: (targetId, lun) => luns.lookup(taskKey(targetId), lun),
+      luns: () => luns.all(),
     };
-    state.limits = state.resolved.limits;
-    state.byDirection = directionLimits(state.limits);
-    facts = newFacts({ targetId: -1n, lun: -1, blockSize: 0, capacityBlocks: 0, writeCache: undefined });
-    handlers = rules.map((rule) => {
-      const ctx: RuleContext = { state, report: (r) => report(rule, r) };
-      return { rule, h: rule.create(ctx) };
-    });
-    const pick = <K extends keyof RuleHandlers>(k: K): RuleHandlers[K][] =>
-      handlers.filter((x) => x.h[k] !== undefined).map((x) => (x.h[k] as Function).bind(x.h) as RuleHandlers[K]);
-    onSubmit = pick('submit');
-    onComplete = pick('complete');
-    onOrphan = pick('orphan');
-    onReused = pick('reused');
-    onHba = pick('hba');
-    onDigest = pick('digest');
-    onNote = pick('note');
-    onGap = pick('gap');
-    onConstraints = pick('constraints');
-    onEnd = pick('end');
-    lastOrigin = { offset: 0, index: 0, timeNs: 0 };
-    started = true;
+    this.inFlight.count = this.inFlight.bytes = 0;
+    this.facts = newFacts({ targetId: -1n, lun: -1, blockSize: 0, capacityBlocks: 0, writeCache: undefined });
+    this.on = new Dispatch(this.rules, this.state, this.findings);
+    this.lastOffset = this.lastIndex = this.lastTimeNs = 0;
+    this.started = true;
   }
 
-  function* allLuns(): IterableIterator<LunInfo> {
-    for (const target of luns.values()) yield* target.values();
+  startFile(path: string): void {
+    this.findings.file = path;
+    this.files.push(path);
   }
 
-  function endTrace(): void {
-    if (!started) return;
-    const left: TaskRecord[] = state.matcher.drain();
-    const gaps = state.gaps;
-    if (gaps.count) {
-      for (const t of left) if (gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId)) capture.tasksWithoutCompletion++;
-      addLedgerToReport(capture, gaps, file);
-    }
-    // The end of the trace is its latest time: a capture's events need not come in time order
-    // (iSCSI connections interleave; an answer can be read before its command).
-    const end = state.lastTimeNs > lastOrigin.timeNs ? { ...lastOrigin, timeNs: state.lastTimeNs } : lastOrigin;
-    for (const h of onEnd) h!(left, end);
-    for (const info of allLuns()) {
-      if (!info.blockSize && !info.capacityBlocks && info.writeCache === undefined && info.writeCacheVolatile === undefined) continue;
-      const s: LunSummary = { targetId: info.targetId, lun: info.lun };
-      if (file !== undefined) s.file = file;
-      if (info.blockSize) Object.assign(s, { blockSize: info.blockSize, blockSizeSource: info.blockSizeSource });
-      if (info.capacityBlocks) Object.assign(s, { capacityBlocks: info.capacityBlocks, capacitySource: info.capacitySource });
-      if (info.writeCache !== undefined) Object.assign(s, { writeCache: info.writeCache, writeCacheSource: info.writeCacheSource });
-      if (info.writeCacheVolatile !== undefined) Object.assign(s, { writeCacheVolatile: info.writeCacheVolatile, writeCacheVolatileSource: info.writeCacheVolatileSource });
-      lunSummaries.push(s);
-    }
-    totalTasks += state.tasks;
-    started = false;
+  private origin(b: TaskBatch, r: number): void {
+    this.lastOffset = b.offset[r]!;
+    this.lastIndex = b.index[r]!;
+    this.lastTimeNs = b.timeNs[r]!;
   }
 
-  function learnFromNote(n: Note): void {
-    const learned = parseLunNote(n.text);
-    if (!learned) return;
-    const info = lunInfo(learned.targetId, learned.lun);
-    if (info.untracked) return;
-    const fromConfig = (id: 'logicalBlockSize' | 'capacityBlocks' | 'writeCacheEnabled'): boolean => config?.values[id] !== undefined;
-    if (learned.blockSize && !fromConfig('logicalBlockSize')) {
-      info.blockSize = learned.blockSize;
-      info.blockSizeSource = 'note';
-    }
-    if (learned.capacityBlocks && !fromConfig('capacityBlocks')) {
-      info.capacityBlocks = learned.capacityBlocks;
-      info.capacitySource = 'note';
-    }
-    if (learned.writeCache !== undefined && !fromConfig('writeCacheEnabled')) {
-      info.writeCache = learned.writeCache;
-      info.writeCacheSource = 'note';
-    }
-    if (learned.writeCacheVolatile !== undefined && volatileSetting(state.resolved)?.source !== 'config') {
-      info.writeCacheVolatile = learned.writeCacheVolatile;
-      info.writeCacheVolatileSource = 'note';
-    }
+  /** Looks up the row's logical unit and fills the facts of its CDB. */
+  private fill(b: TaskBatch, r: number): TaskFacts {
+    const f = this.facts;
+    f.lunInfo = this.luns.lookup(keyOf(b.targetIdHi[r]!, b.targetIdLo[r]!), b.lun[r]!);
+    fillCdbFactsAt(b.slab, b.cdbAt[r]!, b.cdbLength[r]!, f);
+    return f;
   }
 
-  function push(events: TraceEvent[]): void {
-    if (!started) startTrace();
-    const matcher = state.matcher;
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i]!;
-      switch (ev.kind) {
-        case 'submit': {
-          state.tasks++;
-          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
-          lastOrigin = ev;
-          const info = lunInfo(ev.targetId, ev.lun);
-          facts.lunInfo = info;
-          fillCdbFacts(ev.cdb, facts);
-          if (info.blockSize === 0 && !info.untracked) inferBlockSize(ev, facts, info);
-          let sc: SegmentScan | undefined;
-          // Segment rules judge a recorded list only (sglRecorded false: the source says it has none).
-          if (usesSegments && ev.segments.count > 0 && ev.sglRecorded !== false) sc = scanSegments(ev.segments, state.limits.minSegmentAlignment, state.limits.addressBits, scan);
-          const r = matcher.submit(ev);
-          if (r !== undefined && r.kind === 'reused') for (const h of onReused) h!(r.previous, r.next);
-          for (const h of onSubmit) h!(ev, facts, sc);
-          break;
+  rows(b: TaskBatch, from: number, to: number): void {
+    if (!this.started) this.startTrace();
+    const state = this.state;
+    const on = this.on;
+    const inFlight = this.inFlight;
+    for (let r = from; r < to; r++) {
+      const kind = b.kind[r]!;
+      inFlight.count = b.inFlightCount[r]!;
+      inFlight.bytes = b.inFlightBytes[r]!;
+      if (kind === RowKind.Submit) {
+        state.tasks++;
+        if (b.timeNs[r]! > state.lastTimeNs) state.lastTimeNs = b.timeNs[r]!;
+        this.origin(b, r);
+        const f = this.fill(b, r);
+        const info = f.lunInfo;
+        if (info.blockSize === 0 && !info.untracked) this.luns.inferBlockSize(b.requestedBytes[r]!, b.direction[r]!, f, info);
+        let scan: SegmentScan | undefined;
+        const count = b.segmentCount[r]!;
+        // Segment rules judge a recorded list only (sglRecorded false: the source says it has none).
+        const f0 = b.flags[r]!;
+        const sglNotRecorded = (f0 & RowFlag.SglRecordedSet) !== 0 && (f0 & RowFlag.SglRecorded) === 0;
+        if (this.usesSegments && count > 0 && !sglNotRecorded) scan = scanSegments(this.segments.point(b.slab, b.sglAt[r]!, count, b.slabWords), state.limits.minSegmentAlignment, state.limits.addressBits, this.scan);
+        const s = this.submitView.at(b, r);
+        if (b.flags[r]! & RowFlag.Reused && on.reused.length) {
+          const previous = this.previousView.at(b, b.link[r]!);
+          for (const h of on.reused) h(previous, s);
+          previous.release();
         }
-        case 'complete': {
-          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
-          lastOrigin = ev;
-          const r = matcher.complete(ev);
-          if (r.kind === 'task') {
-            const s = r.task.submit;
-            facts.lunInfo = lunInfo(s.targetId, s.lun);
-            fillCdbFacts(s.cdb, facts);
-            // The matcher's record has submit, complete and latency: hand it on as is.
-            const t = r.task as Parameters<NonNullable<RuleHandlers['complete']>>[0];
-            for (const h of onComplete) h!(t, facts);
-            state.lastCompleted = s;
-          } else if (r.kind === 'orphan') {
-            if (state.gaps.count && state.gaps.lostSince(-Infinity, GapAffects.Submissions)) capture.completionsWithoutSubmission++;
-            for (const h of onOrphan) h!(ev, r.alreadyCompleted);
-          }
-          break;
-        }
-        case 'hba':
-          state.hbaEventsSeen = true;
-          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
-          lastOrigin = ev;
-          for (const h of onHba) h!(ev);
-          break;
-        case 'digest':
-          lastOrigin = ev;
-          for (const h of onDigest) h!(ev);
-          break;
-        case 'note':
-          lastOrigin = ev;
-          learnFromNote(ev);
-          for (const h of onNote) h!(ev);
-          break;
-        case 'constraints':
-          lastOrigin = ev;
-          traceEntries = { ...traceEntries, ...ev.entries };
-          state.resolved = resolveConstraints(config, traceEntries);
-          state.limits = state.resolved.limits;
-          state.byDirection = directionLimits(state.limits);
-          for (const info of allLuns()) applyLimitsToLun(info);
-          for (const h of onConstraints) h!(state.resolved);
-          break;
-        case 'gap':
-          lastOrigin = ev;
-          state.gaps.add(ev);
-          for (const h of onGap) h!(ev);
-          break;
-        case 'header':
-          state.senseCaptured = ev.senseCaptured;
-          break;
-        default:
-          break;
+        for (const h of on.submit) h(s, f, scan);
+        s.release();
+      } else if (kind === RowKind.Complete) {
+        if (b.timeNs[r]! > state.lastTimeNs) state.lastTimeNs = b.timeNs[r]!;
+        this.origin(b, r);
+        const f = this.fill(b, r);
+        const t = this.taskView.at(b, r);
+        for (const h of on.complete) h(t, f);
+        t.release();
+      } else if (kind === RowKind.Orphan) {
+        if (b.timeNs[r]! > state.lastTimeNs) state.lastTimeNs = b.timeNs[r]!;
+        this.origin(b, r);
+        const flags = b.flags[r]!;
+        if (flags & RowFlag.SubmissionMayBeLost) this.capture.completionsWithoutSubmission++;
+        const c = this.orphanView.at(b, r);
+        for (const h of on.orphan) h(c, (flags & RowFlag.AlreadyCompleted) !== 0);
+        c.release();
+      } else if (kind === RowKind.Event) {
+        this.event(b, r, b.events[b.link[r]!]!);
       }
     }
   }
 
+  private event(b: TaskBatch, r: number, ev: TraceEvent): void {
+    const state = this.state;
+    const on = this.on;
+    switch (ev.kind) {
+      case 'hba':
+      case 'digest':
+      case 'note': {
+        this.origin(b, r);
+        const linked = b.flags[r]! & (RowFlag.LinkedInFlight | RowFlag.LinkedLastCompleted) ? this.linkedView.at(b, r) : undefined;
+        if (ev.kind === 'hba') {
+          state.hbaEventsSeen = true;
+          if (ev.timeNs > state.lastTimeNs) state.lastTimeNs = ev.timeNs;
+          for (const h of on.hba) h(ev, linked);
+        } else if (ev.kind === 'digest') {
+          for (const h of on.digest) h(ev, linked);
+        } else {
+          this.luns.learnFromNote(ev.text);
+          for (const h of on.note) h(ev, linked);
+        }
+        linked?.release();
+        return;
+      }
+      case 'constraints': {
+        this.origin(b, r);
+        this.traceEntries = { ...this.traceEntries, ...ev.entries };
+        const resolved = resolveConstraints(this.options.constraints, this.traceEntries);
+        state.resolved = resolved;
+        state.limits = resolved.limits;
+        state.byDirection = directionLimits(resolved.limits);
+        this.luns.setConstraints(resolved);
+        for (const h of on.constraints) h(resolved);
+        return;
+      }
+      case 'gap':
+        this.origin(b, r);
+        state.gaps.add(ev);
+        for (const h of on.gap) h(ev);
+        return;
+      case 'header':
+        state.senseCaptured = ev.senseCaptured;
+        return;
+      default:
+        return;
+    }
+  }
+
+  endTrace(end: TraceEnd): void {
+    if (!this.started) return;
+    const capture = this.capture;
+    const gaps = end.gaps;
+    if (gaps.count) {
+      for (const b of end.left()) for (let r = 0; r < b.length; r++) if (b.flags[r]! & RowFlag.CompletionMayBeLost) capture.tasksWithoutCompletion++;
+      addLedgerToReport(capture, gaps, this.findings.file);
+    }
+    if (this.on.end.length) {
+      const view = this.submitView;
+      const task: LeftTask = { submit: view };
+      const left: Iterable<LeftTask> = {
+        *[Symbol.iterator]() {
+          try {
+            for (const b of end.left()) {
+              for (let r = 0; r < b.length; r++) {
+                view.at(b, r);
+                yield task;
+              }
+            }
+          } finally {
+            view.release();
+          }
+        },
+      };
+      // The end of the trace is its latest time: a capture's events need not come in time order
+      // (iSCSI connections interleave; an answer can be read before its command).
+      const at: EventOrigin = { offset: this.lastOffset, index: this.lastIndex, timeNs: Math.max(this.lastTimeNs, this.state.lastTimeNs) };
+      for (const h of this.on.end) h(left, at);
+    }
+    this.lunSummaries.push(...this.luns.summaries(this.findings.file));
+    this.untrackedLuns += this.luns.untrackedUnits;
+    this.totalTasks += this.state.tasks;
+    this.started = false;
+  }
+
+  /** Ids of the enabled rules, in registry order. */
+  ruleIds(): string[] {
+    return this.rules.map((r) => r.meta.id);
+  }
+
+  result(): CheckResult {
+    if (!this.started && !this.state) this.startTrace();
+    const resolved = this.state.resolved;
+    const capture = this.capture;
+    const result: CheckResult = {
+      groups: this.findings.sorted(),
+      counts: { ...this.findings.counts },
+      constraints: resolved,
+      tasks: this.totalTasks,
+      rules: this.rules.map((r) => r.meta.id),
+      files: [...this.files],
+      luns: this.lunSummaries,
+      untrackedLuns: this.untrackedLuns,
+      capture: { ...capture, examples: [...capture.examples] },
+    };
+    if (this.findings.kept) result.findings = this.findings.kept;
+    return result;
+  }
+}
+
+export function createChecker(options: CheckOptions = {}): Checker {
+  const consumer = new CheckConsumer(options);
+  const pipeline = new PairedPipeline([consumer]);
+  const builder = new BatchBuilder();
   return {
-    rules: rules.map((r) => r.meta.id),
-    push,
+    rules: consumer.ruleIds(),
+    consumer,
+    push(events: TraceEvent[]): void {
+      builder.target();
+      for (let i = 0; i < events.length; i++) builder.event(events[i]!);
+      pipeline.push(builder.take());
+    },
+    pushBatch(batch: TaskBatch): void {
+      pipeline.push(batch);
+    },
     startFile(path: string): void {
-      endTrace();
-      file = path;
-      files.push(path);
-      startTrace();
+      pipeline.startFile(path);
     },
     finish(): CheckResult {
-      if (!started && !files.length) startTrace();
-      const resolved = state.resolved;
-      endTrace();
-      const sorted = [...groups.values()].sort(
-        (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId) || b.count - a.count || (a.subject ?? '').localeCompare(b.subject ?? ''),
-      );
-      const result: CheckResult = { groups: sorted, counts: { ...counts }, constraints: resolved, tasks: totalTasks, rules: rules.map((r) => r.meta.id), files: [...files], luns: lunSummaries, capture: { ...capture, examples: [...capture.examples] } };
-      if (kept) result.findings = kept;
-      return result;
+      pipeline.finish();
+      return consumer.result();
     },
   };
-}
-
-/**
- * `writeCacheVolatile` as the constraints resolved it (config file or the trace's record), with
- * where it came from. Read by id from the resolved entries, so the checker needs nothing more
- * than the constraints table to define the key.
- */
-export function volatileSetting(resolved: ResolvedConstraints): { value: boolean; source: FactSource } | undefined {
-  for (const e of resolved.entries) {
-    if ((e.id as string) !== 'writeCacheVolatile' || typeof e.value !== 'boolean' || e.source === 'default') continue;
-    return { value: e.value, source: e.source === 'config' ? 'config' : 'trace constraints' };
-  }
-  return undefined;
-}
-
-/**
- * Without a configured block size, the first READ/WRITE whose requested bytes divide evenly
- * into its blocks (a power of two from 512 to 64 KiB) sets the logical unit's block size.
- */
-function inferBlockSize(s: TaskSubmitted, f: TaskFacts, info: LunInfo): void {
-  if ((f.kind !== CommandKind.Read && f.kind !== CommandKind.Write) || f.dataBlocks <= 0 || s.requestedBytes <= 0) return;
-  if (s.direction === DataDirection.None) return;
-  const per = s.requestedBytes / f.dataBlocks - f.protectionBytes;
-  if (per >= 512 && per <= 65536 && Number.isInteger(per) && (per & (per - 1)) === 0) {
-    info.blockSize = per;
-    info.blockSizeSource = 'inferred from traffic';
-  }
-}
-
-/**
- * Logical-unit facts a reader or driver may put in a note, since a trace carries no data
- * payloads (docs/constraints.md): `lun-info target=0 lun=0 block-size=512 capacity-blocks=2097152 write-cache=on`.
- */
-export interface LunNote {
-  targetId: bigint;
-  lun: number;
-  blockSize?: number;
-  capacityBlocks?: number;
-  writeCache?: boolean;
-  writeCacheVolatile?: boolean;
-}
-
-export function parseLunNote(text: string): LunNote | undefined {
-  if (!text.startsWith('lun-info ')) return undefined;
-  const out: LunNote = { targetId: 0n, lun: 0 };
-  for (const part of text.slice(9).trim().split(/\s+/)) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const k = part.slice(0, eq);
-    const v = part.slice(eq + 1);
-    const n = /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : NaN;
-    if (k === 'target' && /^\d+$/.test(v)) out.targetId = BigInt(v);
-    else if (k === 'lun' && Number.isInteger(n)) out.lun = n;
-    else if (k === 'block-size' && n > 0) out.blockSize = n;
-    else if (k === 'capacity-blocks' && n > 0) out.capacityBlocks = n;
-    else if (k === 'last-lba' && n >= 0) out.capacityBlocks = n + 1;
-    else if (k === 'write-cache' && /^(on|off|1|0|true|false)$/.test(v)) out.writeCache = v === 'on' || v === '1' || v === 'true';
-    else if (k === 'write-cache-volatile' && /^(yes|no|1|0|true|false)$/.test(v)) out.writeCacheVolatile = v === 'yes' || v === '1' || v === 'true';
-  }
-  return out;
-}
-
-function plainEvidence(e: Record<string, EvidenceValue> | undefined): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  if (!e) return out;
-  for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'bigint' ? jsonInteger(v) : v;
-  return out;
 }
 
 /** True when any finding is at or above the threshold. */

@@ -1,12 +1,12 @@
 /** Small predicates and formatters the rules share. */
 import { formatBytes, formatDuration } from '../model/units.js';
 import { DataDirection, SamStatus, ServiceResponse, type TaskCompleted, type TaskSubmitted } from '../model/events.js';
-import { cdbFieldsAt, decodeSense, quickSense } from '../scsi/index.js';
+import { cdbFieldsAt, decodeSense, isGoodStatus, quickSense } from '../scsi/index.js';
 import type { CheckState, DirectionLimits } from './state.js';
 
 /** TASK COMPLETE with GOOD or CONDITION MET (SAM-6 5.3). */
 export function completedGood(c: TaskCompleted): boolean {
-  return c.serviceResponse === ServiceResponse.TaskComplete && (c.status === SamStatus.Good || c.status === SamStatus.ConditionMet);
+  return isGoodStatus(c.serviceResponse, c.status);
 }
 
 /** TASK COMPLETE with CHECK CONDITION (not DriverKit's PROTOCOL TIMEOUT, which reuses 0x02). */
@@ -80,14 +80,3 @@ export const durationText = formatDuration;
 
 /** Bytes in binary units for messages: "64.1 MiB" (src/model/units.ts). */
 export const bytesText = formatBytes;
-
-/** Levenshtein distance, for "did you mean" suggestions. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}

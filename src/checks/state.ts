@@ -1,11 +1,12 @@
 /**
- * Shared state the engine keeps for all rules during one pass: resolved limits, the tasks in
- * flight, what is known about each logical unit, and per-event facts computed once (the CDB's
- * LBA and length, a scan of the segment list) so that twenty rules do not each re-read them.
+ * What the engine keeps for all rules during one pass and hands them with each event: resolved
+ * limits, the in-flight count and bytes, the capture's gaps, and per-task facts computed once
+ * (the CDB's LBA and length, a scan of the segment list) so that thirty rules do not each
+ * re-read them. Types and pure functions only; the engine (engine.ts) fills them.
  */
 import type { GapLedger } from '../analysis/gaps.js';
-import type { TaskMatcher } from '../analysis/tasks.js';
-import type { SegmentList, TaskSubmitted } from '../model/events.js';
+import type { SegmentList } from '../model/events.js';
+import { blockCommandAt, BlockKind, lbaOf, lengthOf } from '../scsi/block-commands.js';
 import type { Limits, ResolvedConstraints } from './constraints.js';
 
 /** Command kinds the rules care about. */
@@ -109,20 +110,26 @@ export function directionLimits(l: Limits): DirectionLimits[] {
   return [both, write, read, both];
 }
 
+/** The tasks in flight as of the event being handled: how many, and the bytes they requested. */
+export interface InFlight {
+  count: number;
+  bytes: number;
+}
+
+/** What rules may read of the engine's state. */
 export interface CheckState {
   limits: Limits;
   /** Limits by DataDirection (0 none, 1 to device, 2 from device, 3 bidirectional). */
   byDirection: DirectionLimits[];
   resolved: ResolvedConstraints;
-  matcher: TaskMatcher;
+  /** Tasks in flight after the event being handled (a submission counts itself; a completion no longer). */
+  readonly inFlight: InFlight;
   /** What the capture lost so far in this trace (CaptureGap events): rules ask it before blaming the driver. */
   gaps: GapLedger;
   /** The trace's header says whether completions carry the sense data (undefined: not known). */
   senseCaptured: boolean | undefined;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */
   hbaEventsSeen: boolean;
-  /** The task that completed last (digests and notes often follow their task's completion). */
-  lastCompleted: TaskSubmitted | undefined;
   /** Submissions seen in this trace. */
   tasks: number;
   /** Time of the latest event. */
@@ -131,56 +138,30 @@ export interface CheckState {
   luns(): Iterable<LunInfo>;
 }
 
-const TWO32 = 0x1_0000_0000;
+/** Block kinds as the rules' command kinds (PRE-FETCH, ORWRITE and the tagged writes are Other to them). */
+const KIND_OF: Record<number, CommandKind> = {
+  [BlockKind.Read]: CommandKind.Read,
+  [BlockKind.Write]: CommandKind.Write,
+  [BlockKind.WriteAndVerify]: CommandKind.WriteAndVerify,
+  [BlockKind.WriteSame]: CommandKind.WriteSame,
+  [BlockKind.CompareAndWrite]: CommandKind.CompareAndWrite,
+  [BlockKind.Verify]: CommandKind.Verify,
+  [BlockKind.SyncCache]: CommandKind.SyncCache,
+};
 
-/** SBC-5 layouts: where LBA and TRANSFER LENGTH sit for each block command. */
-function u16(c: Uint8Array, i: number): number {
-  return (c[i]! << 8) | c[i + 1]!;
-}
-function u32(c: Uint8Array, i: number): number {
-  return ((c[i]! << 24) >>> 0) + ((c[i + 1]! << 16) | (c[i + 2]! << 8) | c[i + 3]!);
-}
-function u64(c: Uint8Array, i: number): number {
-  return u32(c, i) * TWO32 + u32(c, i + 4);
-}
-
-interface RwLayout {
-  kind: CommandKind;
-  cdbLength: number;
-  lbaBytes: 4 | 8;
-  lengthAt: number;
-  lengthBytes: 2 | 4;
-}
-
-/**
- * SBC-5 READ/WRITE/WRITE AND VERIFY (10/12/16): LBA from byte 2, TRANSFER LENGTH after it,
- * RDPROTECT/WRPROTECT and FUA in byte 1. Indexed by opcode.
- */
-const RW_LAYOUT: ReadonlyArray<RwLayout | undefined> = (() => {
-  const table: Array<RwLayout | undefined> = new Array(256).fill(undefined);
-  const rows: Array<[number, CommandKind, number, 4 | 8, number, 2 | 4]> = [
-    [0x28, CommandKind.Read, 10, 4, 7, 2], // READ(10)
-    [0x2a, CommandKind.Write, 10, 4, 7, 2], // WRITE(10)
-    [0x2e, CommandKind.WriteAndVerify, 10, 4, 7, 2], // WRITE AND VERIFY(10)
-    [0xa8, CommandKind.Read, 12, 4, 6, 4], // READ(12)
-    [0xaa, CommandKind.Write, 12, 4, 6, 4], // WRITE(12)
-    [0xae, CommandKind.WriteAndVerify, 12, 4, 6, 4], // WRITE AND VERIFY(12)
-    [0x88, CommandKind.Read, 16, 8, 10, 4], // READ(16)
-    [0x8a, CommandKind.Write, 16, 8, 10, 4], // WRITE(16)
-    [0x8e, CommandKind.WriteAndVerify, 16, 8, 10, 4], // WRITE AND VERIFY(16)
-  ];
-  for (const [op, kind, cdbLength, lbaBytes, lengthAt, lengthBytes] of rows) table[op] = { kind, cdbLength, lbaBytes, lengthAt, lengthBytes };
-  return table;
-})();
-
-/**
- * Fills `f` from a CDB without allocating. Covers the commands the rules need numbers from:
- * READ/WRITE(6/10/12/16/32), WRITE AND VERIFY, WRITE SAME, COMPARE AND WRITE, VERIFY,
- * SYNCHRONIZE CACHE(10/16). The full decoder (src/scsi) names fields; this reads only numbers.
- */
+/** Fills `f` from a CDB without allocating (see fillCdbFactsAt). */
 export function fillCdbFacts(cdb: Uint8Array, f: TaskFacts): void {
-  const op = cdb.length ? cdb[0]! : -1;
-  const n = cdb.length;
+  fillCdbFactsAt(cdb, 0, cdb.length, f);
+}
+
+/**
+ * Fills `f` from the n-byte CDB at bytes[at..], from the block-command table
+ * (src/scsi/block-commands.ts): READ/WRITE(6/10/12/16/32), WRITE AND VERIFY, WRITE SAME, COMPARE
+ * AND WRITE, VERIFY, SYNCHRONIZE CACHE. The full decoder (src/scsi) names fields; this reads
+ * only numbers.
+ */
+export function fillCdbFactsAt(bytes: Uint8Array, at: number, n: number, f: TaskFacts): void {
+  const op = n ? bytes[at]! : -1;
   f.opcode = op;
   f.kind = CommandKind.Other;
   f.lba = -1;
@@ -190,87 +171,47 @@ export function fillCdbFacts(cdb: Uint8Array, f: TaskFacts): void {
   f.durable = false;
   f.immediate = false;
   f.vendorSpecific = op >= 0xc0;
-  const rw = op >= 0 ? RW_LAYOUT[op] : undefined;
-  if (rw !== undefined) {
-    if (n < rw.cdbLength) return;
-    f.kind = rw.kind;
-    f.lba = rw.lbaBytes === 4 ? u32(cdb, 2) : u64(cdb, 2);
-    f.dataBlocks = f.rangeBlocks = rw.lengthBytes === 2 ? u16(cdb, rw.lengthAt) : u32(cdb, rw.lengthAt);
-    readFlags(cdb[1]!, f);
-    return;
-  }
-  switch (op) {
-    case 0x08: // SBC-5 READ(6)
-    case 0x0a: // WRITE(6): LBA 21 bits, 0 blocks means 256
-      if (n < 6) return;
-      f.kind = op === 0x08 ? CommandKind.Read : CommandKind.Write;
-      f.lba = ((cdb[1]! & 0x1f) << 16) | u16(cdb, 2);
-      f.dataBlocks = f.rangeBlocks = cdb[4] || 256;
+  const c = blockCommandAt(bytes, at, n);
+  if (c === undefined || n < c.cdbLength) return;
+  const kind = KIND_OF[c.kind];
+  if (kind === undefined) return;
+  f.kind = kind;
+  f.lba = lbaOf(c, bytes, at);
+  const length = lengthOf(c, bytes, at);
+  switch (kind) {
+    case CommandKind.Read:
+    case CommandKind.Write:
+    case CommandKind.WriteAndVerify:
+      // READ(6)/WRITE(6): 0 blocks means 256 (SBC-5).
+      f.dataBlocks = f.rangeBlocks = c.lengthBytes === 1 && length === 0 ? 256 : length;
+      break;
+    case CommandKind.WriteSame:
+      // One block of data written over the range (0 = to the end), none with NDOB (bit 0 of byte 1, or byte 10 in WRITE SAME(32)).
+      f.rangeBlocks = length;
+      f.dataBlocks = c.cdbLength === 10 ? 1 : bytes[at + (c.cdbLength === 32 ? 10 : 1)]! & 0x01 ? 0 : 1;
       return;
-    case 0x7f: {
-      // SBC-5 32-byte CDBs: service action in bytes 8-9, flags byte 10, LBA 12-19, length 28-31.
-      if (n < 32) return;
-      const sa = u16(cdb, 8);
-      const kind = sa === 0x09 ? CommandKind.Read : sa === 0x0b ? CommandKind.Write : sa === 0x0c ? CommandKind.WriteAndVerify : sa === 0x0d ? CommandKind.WriteSame : CommandKind.Other;
-      if (kind === CommandKind.Other) return;
-      f.kind = kind;
-      f.lba = u64(cdb, 12);
-      f.rangeBlocks = u32(cdb, 28);
-      f.dataBlocks = kind === CommandKind.WriteSame ? (cdb[10]! & 0x01 ? 0 : 1) : f.rangeBlocks;
-      if (kind !== CommandKind.WriteSame) readFlags(cdb[10]!, f);
-      return;
-    }
-    case 0x41: // WRITE SAME(10): one block of data written over the range (0 = to the end)
-      if (n < 10) return;
-      f.kind = CommandKind.WriteSame;
-      f.lba = u32(cdb, 2);
-      f.rangeBlocks = u16(cdb, 7);
-      f.dataBlocks = 1;
-      return;
-    case 0x93: // WRITE SAME(16): NDOB (byte 1 bit 0) means no data-out buffer
-      if (n < 16) return;
-      f.kind = CommandKind.WriteSame;
-      f.lba = u64(cdb, 2);
-      f.rangeBlocks = u32(cdb, 10);
-      f.dataBlocks = cdb[1]! & 0x01 ? 0 : 1;
-      return;
-    case 0x89: // COMPARE AND WRITE: verify data then write data, NUMBER OF LOGICAL BLOCKS each
-      if (n < 16) return;
-      f.kind = CommandKind.CompareAndWrite;
-      f.lba = u64(cdb, 2);
-      f.rangeBlocks = cdb[13]!;
-      f.dataBlocks = 2 * cdb[13]!;
-      readFlags(cdb[1]!, f);
-      return;
-    case 0x2f: // VERIFY(10): BYTCHK 00b no data, 01b the blocks, 11b one block
-    case 0x8f: {
-      // VERIFY(16)
-      if (n < (op === 0x2f ? 10 : 16)) return;
-      f.kind = CommandKind.Verify;
-      f.lba = op === 0x2f ? u32(cdb, 2) : u64(cdb, 2);
-      f.rangeBlocks = op === 0x2f ? u16(cdb, 7) : u32(cdb, 10);
-      const bytchk = (cdb[1]! >> 1) & 3;
-      f.dataBlocks = bytchk === 0 ? 0 : bytchk === 1 ? f.rangeBlocks : bytchk === 3 ? 1 : -1;
+    case CommandKind.CompareAndWrite:
+      // Verify data then write data, NUMBER OF LOGICAL BLOCKS each.
+      f.rangeBlocks = length;
+      f.dataBlocks = 2 * length;
+      break;
+    case CommandKind.Verify: {
+      // BYTCHK (bits 2-1 of the flags byte): 00b no data, 01b the blocks, 11b one block.
+      f.rangeBlocks = length;
+      const bytchk = (bytes[at + c.protectAt]! >> 1) & 3;
+      f.dataBlocks = bytchk === 0 ? 0 : bytchk === 1 ? length : bytchk === 3 ? 1 : -1;
       return;
     }
-    case 0x35: // SYNCHRONIZE CACHE(10): IMMED byte 1 bit 1, 0 blocks = to the end
-    case 0x91: // SYNCHRONIZE CACHE(16)
-      if (n < (op === 0x35 ? 10 : 16)) return;
-      f.kind = CommandKind.SyncCache;
-      f.immediate = (cdb[1]! & 0x02) !== 0;
-      f.lba = op === 0x35 ? u32(cdb, 2) : u64(cdb, 2);
-      f.rangeBlocks = op === 0x35 ? u16(cdb, 7) : u32(cdb, 10);
-      return;
-    default:
+    case CommandKind.SyncCache:
+      // IMMED byte 1 bit 1; 0 blocks = to the end.
+      f.immediate = (bytes[at + 1]! & 0x02) !== 0;
+      f.rangeBlocks = length;
       return;
   }
-}
-
-/** RDPROTECT/WRPROTECT (bits 7-5) and FUA (bit 3) of a READ/WRITE flags byte. */
-function readFlags(b: number, f: TaskFacts): void {
-  if (b >> 5) f.protectionBytes = 8;
-  if (f.kind === CommandKind.WriteAndVerify) f.durable = true;
-  else if (b & 0x08 && f.kind !== CommandKind.Read) f.durable = true;
+  // RDPROTECT/WRPROTECT (bits 7-5) and FUA (bit 3) of READ, WRITE, WRITE AND VERIFY and COMPARE AND WRITE.
+  if (c.protectAt >= 0 && bytes[at + c.protectAt]! >> 5) f.protectionBytes = 8;
+  if (kind === CommandKind.WriteAndVerify) f.durable = true;
+  else if (c.fuaAt >= 0 && kind !== CommandKind.Read && bytes[at + c.fuaAt]! & 0x08) f.durable = true;
 }
 
 export function isWriteKind(kind: CommandKind): boolean {
@@ -285,9 +226,22 @@ export function newScan(): SegmentScan {
   return { count: 0, totalBytes: 0, longestIndex: -1, longestBytes: 0, misalignedIndex: -1, aboveLimitIndex: -1, aboveLimitStraddles: false, overlapA: -1, overlapB: -1 };
 }
 
+const TWO32 = 0x1_0000_0000;
+
+/** Scratch for unsorted lists, grown to the largest list seen (at most 65536 segments: 1.25 MiB). */
+let starts = new Float64Array(256);
+let ends = new Float64Array(256);
+let order = new Int32Array(256);
+let merged = new Int32Array(256);
+
+/** Work the last scanSegments did (segments read, sort comparisons, sweep steps): for tests. */
+export const scanWork = { reads: 0, compares: 0, sweeps: 0 };
+
 /**
  * One pass over the segments: total, longest, first misaligned, first above the address limit,
- * first overlapping pair. Addresses as doubles (exact below 2^53, i.e. 8 PiB).
+ * first overlapping pair. Addresses as doubles (exact below 2^53, i.e. 8 PiB). Each segment is
+ * read once; an unsorted list is then put in address order by one sort of indices over typed
+ * arrays (O(n log n), no object per segment) and swept once for the first overlap.
  */
 export function scanSegments(segs: SegmentList, alignment: number, addressBits: number, scan: SegmentScan): SegmentScan {
   const count = segs.count;
@@ -295,6 +249,12 @@ export function scanSegments(segs: SegmentList, alignment: number, addressBits: 
   // Power-of-two alignments (all real ones) divide 2^32, so the low 32 bits decide; others use %.
   const alignPow2 = alignMask !== 0 && (alignment & alignMask) === 0;
   const limitHigh = addressBits >= 64 ? Infinity : 2 ** (addressBits - 32);
+  if (starts.length < count) {
+    starts = new Float64Array(count);
+    ends = new Float64Array(count);
+    order = new Int32Array(count);
+    merged = new Int32Array(count);
+  }
   let total = 0;
   let longest = -1;
   let longestBytes = -1;
@@ -322,9 +282,14 @@ export function scanSegments(segs: SegmentList, alignment: number, addressBits: 
       }
     }
     const start = hi * TWO32 + lo;
+    starts[i] = start;
+    ends[i] = start + len;
     if (start < prevEnd) sorted = false;
     prevEnd = start + len;
   }
+  scanWork.reads = count;
+  scanWork.compares = 0;
+  scanWork.sweeps = 0;
   scan.count = count;
   scan.totalBytes = total;
   scan.longestIndex = longest;
@@ -334,68 +299,71 @@ export function scanSegments(segs: SegmentList, alignment: number, addressBits: 
   scan.aboveLimitStraddles = straddles;
   scan.overlapA = -1;
   scan.overlapB = -1;
-  if (!sorted) findOverlap(segs, scan);
+  if (!sorted) findOverlap(count, scan);
   return scan;
 }
 
-/** Scratch for unsorted lists, grown to the largest list seen (at most 65536 segments: 1 MiB). */
-let startScratch = new Float64Array(256);
-let endScratch = new Float64Array(256);
-
 /**
- * The list is not in ascending order (page-scattered buffers rarely are). Sorting starts and
- * ends separately (native numeric sort, no allocation per task) tells whether any two
- * non-empty segments overlap: they are disjoint exactly when every sorted start is at or after
- * the previous sorted end. Only then, rarely, find which pair.
+ * The list is out of address order or overlaps. Puts the non-empty segments in (start, index)
+ * order and sweeps once: the first segment that starts before the furthest end so far overlaps
+ * the segment that reached it.
  */
-function findOverlap(segs: SegmentList, scan: SegmentScan): void {
-  const n = segs.count;
-  if (startScratch.length < n) {
-    startScratch = new Float64Array(n);
-    endScratch = new Float64Array(n);
-  }
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const len = segs.length(i);
-    if (len === 0) continue;
-    const start = segs.addressHigh(i) * TWO32 + segs.addressLow(i);
-    startScratch[k] = start;
-    endScratch[k] = start + len;
-    k++;
-  }
-  const starts = startScratch.subarray(0, k).sort();
-  const ends = endScratch.subarray(0, k).sort();
-  for (let i = 1; i < k; i++) {
-    if (starts[i]! < ends[i - 1]!) {
-      findOverlappingPair(segs, scan);
-      return;
-    }
-  }
-}
-
-/** Which two segments overlap: sorts objects, but runs only when an overlap exists. */
-function findOverlappingPair(segs: SegmentList, scan: SegmentScan): void {
-  const order: Array<{ i: number; start: number; end: number }> = [];
-  for (let i = 0; i < segs.count; i++) {
-    const len = segs.length(i);
-    if (len === 0) continue;
-    const start = segs.addressHigh(i) * TWO32 + segs.addressLow(i);
-    order.push({ i, start, end: start + len });
-  }
-  order.sort((a, b) => a.start - b.start || a.i - b.i);
-  let reach = order[0];
-  for (let k = 1; k < order.length; k++) {
+function findOverlap(count: number, scan: SegmentScan): void {
+  let n = 0;
+  for (let i = 0; i < count; i++) if (ends[i]! > starts[i]!) order[n++] = i;
+  sortByStart(n);
+  if (n === 0) return;
+  let reach = order[0]!;
+  for (let k = 1; k < n; k++) {
+    scanWork.sweeps++;
     const cur = order[k]!;
-    if (reach && cur.start < reach.end) {
-      scan.overlapA = Math.min(reach.i, cur.i);
-      scan.overlapB = Math.max(reach.i, cur.i);
+    if (starts[cur]! < ends[reach]!) {
+      scan.overlapA = Math.min(reach, cur);
+      scan.overlapB = Math.max(reach, cur);
       return;
     }
-    if (!reach || cur.end > reach.end) reach = cur;
+    if (ends[cur]! > ends[reach]!) reach = cur;
   }
 }
 
-/** The in-flight submit's view for direction-dependent limits: reads and writes differ. */
-export function isToDevice(s: TaskSubmitted): boolean {
-  return s.direction === 1;
+/** Sorts order[0..n) by (start, index): a bottom-up merge sort of indices (stable), runs of 16 by insertion. */
+function sortByStart(n: number): void {
+  const RUN = 16;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const x = order[i]!;
+      const sx = starts[x]!;
+      let j = i - 1;
+      while (j >= lo) {
+        scanWork.compares++;
+        if (starts[order[j]!]! <= sx) break;
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = x;
+    }
+  }
+  let from = order;
+  let to = merged;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        scanWork.compares++;
+        // Ties keep the left run first: indices stay ascending among equal starts.
+        to[k++] = starts[from[j]!]! < starts[from[i]!]! ? from[j++]! : from[i++]!;
+      }
+      while (i < mid) to[k++] = from[i++]!;
+      while (j < hi) to[k++] = from[j++]!;
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  if (from !== order) order.set(from.subarray(0, n));
 }

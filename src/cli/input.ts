@@ -1,4 +1,5 @@
-import type { Diagnostic, TraceEvent } from '../model/events.js';
+import type { Diagnostic } from '../model/events.js';
+import type { TaskBatch } from '../model/batch.js';
 import { statSync } from 'node:fs';
 import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.js';
 import { plural } from '../model/units.js';
@@ -13,14 +14,15 @@ export interface InputResult {
 const MAX_KEPT_DIAGNOSTICS = 20;
 
 /**
- * Reads each trace front to back and hands every event batch to `onBatch`. Diagnostics are
- * passed on too (so analyses can note damage) and collected for the caller to report.
+ * Reads each trace front to back and hands every batch (src/model/batch.ts) to `onBatch`; a
+ * batch is valid until `onBatch` returns (or its promise settles). Diagnostics are passed on too
+ * (so analyses can note damage) and collected for the caller to report.
  * Given `progress` (the CLI context), long reads show a progress bar on a terminal's stderr.
  */
 export async function readInputs(
   paths: string[],
   options: OpenOptions,
-  onBatch: (events: TraceEvent[], trace: OpenedTrace) => void | Promise<void>,
+  onBatch: (batch: TaskBatch, trace: OpenedTrace) => void | Promise<void>,
   onTraceStart?: (trace: OpenedTrace) => void,
   onTraceEnd?: (trace: OpenedTrace) => void | Promise<void>,
   progress?: ProgressHost,
@@ -44,8 +46,8 @@ export async function readInputs(
       traces.push(trace);
       bar.file(() => trace.stats.records);
       onTraceStart?.(trace);
-      for await (const batch of trace.events) {
-        for (const ev of batch) {
+      for await (const batch of trace.batches) {
+        for (const ev of batch.events) {
           if (ev.kind === 'diagnostic') {
             diagnosticCount++;
             if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push({ ...ev, message: `${path}: ${ev.message}` });

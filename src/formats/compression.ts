@@ -4,6 +4,7 @@
  * in the compressed data ends the decompressed stream there and becomes one diagnostic naming
  * the compressed byte offset; what was decompressed before it is read as usual.
  */
+import { u32le } from '../model/byte-order.js';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import type { Diagnostic } from '../model/events.js';
@@ -15,8 +16,8 @@ const ZSTD_MAGIC = 0xfd2fb528;
 /** The compression the first bytes show, if any. */
 export function sniffCompression(head: Uint8Array): Compression | undefined {
   if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 8) return 'gzip';
-  if (head.length >= 4 && le32(head, 0) === ZSTD_MAGIC) return 'zstd';
-  if (head.length >= 4 && (le32(head, 0) & 0xfffffff0) >>> 0 === 0x184d2a50) return 'zstd'; // skippable frame first
+  if (head.length >= 4 && u32le(head, 0) === ZSTD_MAGIC) return 'zstd';
+  if (head.length >= 4 && (u32le(head, 0) & 0xfffffff0) >>> 0 === 0x184d2a50) return 'zstd'; // skippable frame first
   return undefined;
 }
 
@@ -28,9 +29,6 @@ export interface CompressionState {
   problem?: Diagnostic;
 }
 
-function le32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
 
 function damaged(state: CompressionState, at: number, what: string): void {
   state.problem ??= {
@@ -170,14 +168,14 @@ async function* unzstd(raw: AsyncIterable<Uint8Array>, state: CompressionState):
         else continue;
         break;
       }
-      const magic = le32(pending, p);
+      const magic = u32le(pending, p);
       if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
         if (!need(8)) {
           if (eof) fail(at, 'zstd data ends early (truncated skippable frame)');
           else continue;
           break;
         }
-        skip = le32(pending, p + 4);
+        skip = u32le(pending, p + 4);
         p += 8;
         phase = 'skip';
         continue;

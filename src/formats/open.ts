@@ -1,6 +1,8 @@
 import { readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { TraceEvent } from '../model/events.js';
+import type { TaskBatch } from '../model/batch.js';
+import { BatchBuilder, batchToEvents } from '../model/batch-builder.js';
 import { decompress, sniffCompression, type CompressionState } from './compression.js';
 import { TraceFormatError, UsageError } from '../model/errors.js';
 import { newReadStats, type ReadStats } from '../model/stats.js';
@@ -19,7 +21,13 @@ export interface OpenedTrace {
   format: TraceFormat;
   sizeBytes: number;
   stats: ReadStats;
-  events: AsyncIterable<TraceEvent[]>;
+  /** The trace as batches (the one data path: decode, check and summary read these). */
+  batches: AsyncIterable<TaskBatch>;
+  /**
+   * The trace as event arrays (the event API, an adapter over `batches`: events own their
+   * bytes). Read either `batches` or `events`, not both: they share one reader.
+   */
+  readonly events: AsyncIterable<TraceEvent[]>;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -100,43 +108,58 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
       await source.close();
     }
   }
-  const events = format.read(chunks(), stats, options);
+  const read = format.read(chunks(), stats, options);
+  const batches = compression.length ? compressedBatches(read, compression, stats) : read;
   const sizeBytes = source.sizeBytes;
-  return { path, format, sizeBytes, stats, events: compression.length ? compressedEvents(events, compression, stats) : events };
+  return {
+    path,
+    format,
+    sizeBytes,
+    stats,
+    batches,
+    get events() {
+      return eventsOf(batches);
+    },
+  };
+}
+
+/** Batches as event arrays (the event API). */
+export async function* eventsOf(batches: AsyncIterable<TaskBatch>): AsyncGenerator<TraceEvent[]> {
+  for await (const b of batches) yield batchToEvents(b);
 }
 
 /** Compressed files nested at most this deep (a .gz of a .gz ...). */
 const MAX_NESTED_COMPRESSION = 4;
 
 /**
- * The events of a decompressed trace: offsets named as uncompressed ones, and a damage report
+ * The batches of a decompressed trace: offsets named as uncompressed ones, and a damage report
  * from the decompressor placed before the reader's last batch (which follows from it).
  */
-async function* compressedEvents(events: AsyncIterable<TraceEvent[]>, compression: CompressionState[], stats: ReadStats): AsyncGenerator<TraceEvent[]> {
+async function* compressedBatches(batches: AsyncIterable<TaskBatch>, compression: CompressionState[], stats: ReadStats): AsyncGenerator<TaskBatch> {
   let reported = false;
-  const report = (): TraceEvent[] => {
+  const report = (): TaskBatch | undefined => {
     reported = true;
-    const out: TraceEvent[] = [];
+    const problems = new BatchBuilder(false);
     for (const c of compression) {
       if (!c.problem) continue;
       stats.damagedRegions++;
-      out.push(c.problem);
+      problems.event(c.problem);
     }
-    return out;
+    return problems.pending ? problems.take() : undefined;
   };
-  for await (const batch of events) {
+  for await (const batch of batches) {
     if (!reported && compression.some((c) => c.problem)) {
       const r = report();
-      if (r.length) yield r;
+      if (r) yield r;
     }
-    for (const e of batch) {
+    for (const e of batch.events) {
       if (e.kind === 'diagnostic') e.message = e.message.replace(/^at byte 0x/, 'at uncompressed byte 0x');
     }
     yield batch;
   }
   if (!reported) {
     const r = report();
-    if (r.length) yield r;
+    if (r) yield r;
   }
 }
 

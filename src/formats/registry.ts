@@ -1,16 +1,10 @@
-import type { TraceEvent } from '../model/events.js';
+import type { TaskBatch } from '../model/batch.js';
 import type { ReadStats } from '../model/stats.js';
-import type { TaskSink } from '../model/task-sink.js';
 
 /** Options a reader may honour; unknown ones are ignored. */
 export interface ReadOptions {
   /** TCP port to treat as iSCSI (pcap readers); content detection otherwise. */
   iscsiPort?: number;
-  /**
-   * Where task submissions and completions go instead of events, for readers that can (the
-   * native one); others ignore it and send events as always.
-   */
-  taskSink?: TaskSink;
 }
 
 /** One input format: how to recognise it from its first bytes, and how to read it. */
@@ -28,14 +22,16 @@ export interface TraceFormat {
    */
   readBuffers?(count: number, bytes: number): Uint8Array[];
   /**
-   * Streams events in batches; damage becomes Diagnostic events, never exceptions.
+   * Streams the trace as batches (src/model/batch.ts) filled through a BatchBuilder; a reader
+   * may hand out the same batch object each time, refilled once the consumer asks for the next.
+   * Damage becomes Diagnostic events, never exceptions.
    *
-   * Events come in capture order as far as the input tells it, capture gaps included: a
-   * CaptureGap comes before every event captured after the loss it reports. Consumers (the checker, decode, summary, convert) judge
-   * each event when it comes, against the gaps seen so far: a completion whose submission was
-   * lost is "not captured" only if the gap came first. A reader that learns of a loss only
-   * from what follows it (the os_log reader, from sequence numbers) holds those events back,
-   * in bounded memory, until it knows where its gaps go.
+   * Rows come in capture order as far as the input tells it, capture gaps included: a
+   * CaptureGap comes before every record captured after the loss it reports. Consumers (the
+   * checker, decode, summary, convert) judge each record when it comes, against the gaps seen so
+   * far: a completion whose submission was lost is "not captured" only if the gap came first. A
+   * reader that learns of a loss only from what follows it (the os_log reader, from sequence
+   * numbers) holds those records back, in bounded memory, until it knows where its gaps go.
    */
-  read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TraceEvent[]>;
+  read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TaskBatch>;
 }

@@ -152,3 +152,8 @@ export function eventToJson(e: TraceEvent): JsonEvent | undefined {
       return undefined;
   }
 }
+
+/** A u64 kept as two 32-bit halves (batch columns), as jsonInteger writes it. */
+export function jsonU64(high: number, low: number): number | string {
+  return high < 0x20_0000 ? high * 0x1_0000_0000 + low : ((BigInt(high) << 32n) | BigInt(low)).toString();
+}

@@ -1,11 +1,10 @@
+import { u32le as u32 } from './byte-order.js';
 import type { SegmentList } from './events.js';
 
 /** Bytes one segment takes in the packed form: u64 address, u64 length, little-endian. */
 export const SEGMENT_BYTES = 16;
 
-function u32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
+const EMPTY_BYTES = new Uint8Array(0);
 
 /** Whether this host stores a Uint32Array's words little-endian (then aligned lists read whole words). */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
@@ -17,16 +16,21 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
  * aligned start on a little-endian host, it reads whole words; otherwise bytes.
  */
 export class PackedSegmentList implements SegmentList {
-  readonly count: number;
+  count = 0;
   // Private (#) so that the storage (which slab, where in it) is no part of equality: two lists
   // compare equal (in tests, with toEqual) by count and by their segments, through the iterator.
-  readonly #data: Uint8Array;
-  readonly #at: number;
-  readonly #words: Uint32Array | undefined;
+  #data: Uint8Array = EMPTY_BYTES;
+  #at = 0;
+  #words: Uint32Array | undefined;
   /** Index in #words of the first segment's first word. */
-  readonly #word: number;
+  #word = 0;
 
   constructor(data: Uint8Array, at = 0, count = ((data.length - at) / SEGMENT_BYTES) | 0, words?: Uint32Array) {
+    this.point(data, at, count, words);
+  }
+
+  /** Points the list at other bytes (one list object reused for every task of a pass). */
+  point(data: Uint8Array, at: number, count: number, words?: Uint32Array): this {
     this.count = count;
     this.#data = data;
     this.#at = at;
@@ -34,6 +38,7 @@ export class PackedSegmentList implements SegmentList {
     const aligned = words !== undefined && LITTLE_ENDIAN && (start & 3) === 0 && words.buffer === data.buffer;
     this.#words = aligned ? words : undefined;
     this.#word = aligned ? start >> 2 : 0;
+    return this;
   }
 
   static from(segments: ReadonlyArray<{ address: bigint | number; length: number }>): PackedSegmentList {

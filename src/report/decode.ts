@@ -1,98 +1,22 @@
-import type { TaskRecord } from '../analysis/tasks.js';
-import { DataDirection, HbaEventPhase, ServiceResponse, type Completion, type TaskSubmitted } from '../model/events.js';
-import { commandName, decodeCdb, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
-import { isPlainReadWrite, rangeLba, rangeLen } from '../scsi/quick.js';
-import type { LineOutput } from '../cli/output.js';
+import { keyOf, NONE, RowKind, type TaskBatch } from '../model/batch.js';
+import { DataDirection, HbaEventPhase } from '../model/events.js';
+import { commandName, decodeCdb, isGoodStatus, quickSense, decodeSense, taskStatusName } from '../scsi/index.js';
+import { isPlainReadWriteAt, rangeLba, rangeLen } from '../scsi/quick.js';
+import type { LineOutput } from './line-output.js';
 import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from './bytes.js';
-import { sglRecorded, taskJson, type LinkedEvent, type TaskJsonOptions } from './task-view.js';
+import { rowSglRecorded, taskJsonAt, type LinkedEvent, type TaskJsonOptions } from './task-view.js';
 import { hbaKindName } from './summary/build.js';
 import { formatDuration, formatTimestamp } from './time.js';
 
 /**
- * What a `decode` text line shows of a task, as plain values. Filled from a TaskRecord
- * (taskLineOf), or by a reader's task sink straight from record bytes, so that both paths print
- * through the one writer below.
+ * decode's output of one task, from a row of a paired batch (src/analysis/pairer.ts): a Complete
+ * row is a task that completed; a GivenUp or NeverCompleted row one that did not. Text lines are
+ * written as bytes straight from the columns; JSON goes through taskJsonAt.
  */
-export interface TaskLine {
-  taskId: number | bigint;
-  timeNs: number;
-  completed: boolean;
-  /** Never completed, and a capture gap may have swallowed its completion (see analysis/gaps). */
-  completionNotCaptured: boolean;
-  /** Completion time (meaningful when completed). */
-  endNs: number;
-  /** Shown in place of targetId when set (Linux host:channel:id). */
-  targetLabel: string | undefined;
-  targetId: number | bigint;
-  lun: number;
-  tag: number | bigint;
-  cdb: Uint8Array;
-  serviceResponse: number;
-  status: number;
-  bytesTransferred: number;
-  requestedBytes: number;
-  residual: number;
-  residualFlags: number;
-  sense: Uint8Array;
-}
 
-const NO_BYTES = new Uint8Array(0);
-
-export function newTaskLine(): TaskLine {
-  return {
-    taskId: 0,
-    timeNs: 0,
-    completed: false,
-    completionNotCaptured: false,
-    endNs: 0,
-    targetLabel: undefined,
-    targetId: 0,
-    lun: 0,
-    tag: 0,
-    cdb: NO_BYTES,
-    serviceResponse: 0,
-    status: 0,
-    bytesTransferred: 0,
-    requestedBytes: 0,
-    residual: 0,
-    residualFlags: 0,
-    sense: NO_BYTES,
-  };
-}
-
-/** Fills `into` (reused: no allocation per task) from a task record. */
-export function taskLineOf(t: TaskRecord, into: TaskLine): TaskLine {
-  const s = t.submit;
-  const c = t.complete;
-  into.taskId = s.taskId;
-  into.timeNs = s.timeNs;
-  into.completionNotCaptured = false;
-  into.targetLabel = s.targetLabel;
-  into.targetId = s.targetId;
-  into.lun = s.lun;
-  into.tag = s.tag;
-  into.cdb = s.cdb;
-  into.requestedBytes = s.requestedBytes;
-  into.completed = c !== undefined;
-  if (c) setCompletion(into, c, c.sense);
-  return into;
-}
-
-/** The completion's part of a line (from a TaskCompleted event or a sink's CompleteFields). */
-export function setCompletion(into: TaskLine, c: Completion, sense: Uint8Array): void {
-  into.completed = true;
-  into.completionNotCaptured = false;
-  into.endNs = c.timeNs;
-  into.serviceResponse = c.serviceResponse;
-  into.status = c.status;
-  into.bytesTransferred = c.bytesTransferred;
-  into.residual = c.residual;
-  into.residualFlags = c.residualFlags;
-  into.sense = sense;
-}
-
-export function jsonLine(t: TaskRecord, o?: TaskJsonOptions): string {
-  return JSON.stringify(taskJson(t, o));
+/** The task in row r as one JSON line (decode --format json). */
+export function jsonLine(b: TaskBatch, r: number, o?: TaskJsonOptions): string {
+  return JSON.stringify(taskJsonAt(b, r, o));
 }
 
 /** How text lines are written for one trace. */
@@ -114,44 +38,50 @@ const FIXED_BYTES = 320;
 const SECONDS_WIDTH = 5;
 
 /**
- * Writes one `decode` text line:
+ * Writes one `decode` text line for the task in row r:
  * `<start s.ns, seconds 5 wide> <+latency, 9 wide> <target>:<lun> task <id> tag 0x<tag> <CDB summary> → <status>[ xfer a/b B][ residual n under|over][ <sense>]`.
  * Numbers are written as digits straight into the output buffer; only the rarer parts (CDBs
- * other than plain READ/WRITE, sense, labels) are built as strings first. Returns a promise when
- * the output buffer was handed on (await it before the next batch).
+ * other than plain READ/WRITE, sense, labels) are built as strings first. `notCaptured`: a task
+ * that did not complete whose completion a capture gap may hold. Returns a promise when the
+ * output buffer was handed on (await it before the next batch).
  */
-export function writeTaskText(out: LineOutput, t: TaskLine, style: TextStyle): Promise<void> | undefined {
+export function writeTaskText(out: LineOutput, t: TaskBatch, r: number, style: TextStyle, notCaptured = false): Promise<void> | undefined {
   const colors = style.colors;
-  const cdb = t.cdb;
-  const plain = isPlainReadWrite(cdb);
-  const summary = plain ? '' : decodeCdb(cdb).summary; // what cdbSummary gives, without asking isPlainReadWrite again
-  const completed = t.completed;
-  const sense = completed && t.sense.length ? senseText(t.sense) : '';
-  const label = t.targetLabel;
+  const slab = t.slab;
+  const cdbAt = t.cdbAt[r]!;
+  const cdbLength = t.cdbLength[r]!;
+  const plain = isPlainReadWriteAt(slab, cdbAt, cdbLength);
+  const summary = plain ? '' : decodeCdb(slab.subarray(cdbAt, cdbAt + cdbLength)).summary; // what cdbSummary gives, without asking isPlainReadWrite again
+  const completed = t.kind[r] === RowKind.Complete;
+  const senseLength = completed ? t.senseLength[r]! : 0;
+  const sense = senseLength ? senseText(slab.subarray(t.senseAt[r]!, t.senseAt[r]! + senseLength)) : '';
+  const labelId = t.labelId[r]!;
+  const label = labelId === NONE ? undefined : t.labels[labelId];
   const pending = out.begin(FIXED_BYTES + 3 * (summary.length + sense.length + (label?.length ?? 0)));
   const b = out.buffer;
-  let p = putTimestamp(b, out.pos, t.timeNs, style.originSeconds);
+  const startNs = t.subTimeNs[r]!;
+  let p = putTimestamp(b, out.pos, startNs, style.originSeconds);
   b[p++] = SPACE;
   const latencyAt = p;
   b[p++] = PLUS;
   let chars = 2;
   if (completed) {
-    p = putDuration(b, p, t.endNs - t.timeNs);
+    p = putDuration(b, p, t.timeNs[r]! - startNs);
     chars = 1 + durationChars;
   } else {
     b[p++] = QUESTION;
   }
   p = padStartAt(b, latencyAt, p, 9, chars);
   b[p++] = SPACE;
-  p = label !== undefined ? putText(b, p, label) : putId(b, p, t.targetId);
+  p = label !== undefined ? putText(b, p, label) : putId(b, p, keyOf(t.targetIdHi[r]!, t.targetIdLo[r]!));
   b[p++] = COLON;
-  p = putInt(b, p, t.lun);
+  p = putInt(b, p, t.lun[r]!);
   p = putBytes(b, p, TASK_WORD);
-  p = putId(b, p, t.taskId);
+  p = putId(b, p, keyOf(t.taskIdHi[r]!, t.taskIdLo[r]!));
   p = putBytes(b, p, TAG_WORD);
-  p = putHexId(b, p, t.tag);
+  p = putHexU64(b, p, t.tagHi[r]!, t.tagLo[r]!);
   if (plain) {
-    p = putBytes(b, p, plainName(cdb)); // " READ(10) LBA "
+    p = putBytes(b, p, plainNames[slab[cdbAt]!] ?? plainName(slab.subarray(cdbAt, cdbAt + cdbLength))); // " READ(10) LBA "
     p = putInt(b, p, rangeLba);
     p = putBytes(b, p, LEN_WORD);
     p = putInt(b, p, rangeLen);
@@ -160,21 +90,24 @@ export function writeTaskText(out: LineOutput, t: TaskLine, style: TextStyle): P
     p = putText(b, p, summary);
   }
   if (!completed) {
-    p = putBytes(b, p, t.completionNotCaptured ? (colors ? NOT_CAPTURED_COLOR : NOT_CAPTURED) : colors ? NEVER_COMPLETED_COLOR : NEVER_COMPLETED);
+    p = putBytes(b, p, notCaptured ? (colors ? NOT_CAPTURED_COLOR : NOT_CAPTURED) : colors ? NEVER_COMPLETED_COLOR : NEVER_COMPLETED);
   } else {
-    p = putBytes(b, p, statusBytes(t.serviceResponse, t.status, colors));
-    if (t.bytesTransferred !== t.requestedBytes) {
+    p = putBytes(b, p, statusBytes(t.serviceResponse[r]!, t.status[r]!, colors));
+    const moved = t.bytesTransferred[r]!;
+    const requested = t.requestedBytes[r]!;
+    if (moved !== requested) {
       p = putAscii(b, p, ' xfer ');
-      p = putInt(b, p, t.bytesTransferred);
+      p = putInt(b, p, moved);
       b[p++] = SLASH;
-      p = putInt(b, p, t.requestedBytes);
+      p = putInt(b, p, requested);
       p = putAscii(b, p, ' B');
     }
-    if (t.residualFlags) {
+    const residualFlags = t.residualFlags[r]!;
+    if (residualFlags) {
       p = putAscii(b, p, ' residual ');
-      p = putInt(b, p, t.residual);
-      if (t.residualFlags & 1) p = putAscii(b, p, ' under');
-      if (t.residualFlags & 2) p = putAscii(b, p, ' over');
+      p = putInt(b, p, t.residual[r]!);
+      if (residualFlags & 1) p = putAscii(b, p, ' under');
+      if (residualFlags & 2) p = putAscii(b, p, ' over');
     }
     if (sense) {
       b[p++] = SPACE;
@@ -197,14 +130,19 @@ function putId(b: Buffer, p: number, v: number | bigint): number {
 }
 
 /** Tags print in hex, as protocols show them (an iSCSI initiator task tag, a USB CBW tag). */
-function putHexId(b: Buffer, p: number, v: number | bigint): number {
-  if (typeof v === 'number' && v >= 0 && v <= 0xffff_ffff) {
-    const x = v >>> 0;
-    const digits = x === 0 ? 1 : (35 - Math.clz32(x)) >> 2;
-    for (let i = digits - 1; i >= 0; i--) b[p++] = HEX_DIGITS[(x >>> (4 * i)) & 0xf]!;
+function putHexU64(b: Buffer, p: number, high: number, low: number): number {
+  if (high !== 0) {
+    p = putHex32(b, p, high);
+    for (let i = 7; i >= 0; i--) b[p++] = HEX_DIGITS[(low >>> (4 * i)) & 0xf]!;
     return p;
   }
-  return putAscii(b, p, v.toString(16));
+  return putHex32(b, p, low);
+}
+
+function putHex32(b: Buffer, p: number, x: number): number {
+  const digits = x === 0 ? 1 : (35 - Math.clz32(x)) >> 2;
+  for (let i = digits - 1; i >= 0; i--) b[p++] = HEX_DIGITS[(x >>> (4 * i)) & 0xf]!;
+  return p;
 }
 const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
 
@@ -321,7 +259,7 @@ function statusBytes(serviceResponse: number, status: number, colors: boolean): 
   let bytes = cacheable ? cache[key] : undefined;
   if (bytes === undefined) {
     const name = taskStatusName(serviceResponse, status);
-    const good = serviceResponse === ServiceResponse.TaskComplete && (status === 0 || status === 0x04);
+    const good = isGoodStatus(serviceResponse, status);
     bytes = encoder.encode(colors ? `${ARROW}\x1b[${good ? 32 : 31}m${name}\x1b[39m` : `${ARROW}${name}`);
     if (cacheable) cache[key] = bytes;
   }
@@ -329,18 +267,23 @@ function statusBytes(serviceResponse: number, status: number, colors: boolean): 
 }
 
 /**
- * The lines `decode --segments` prints under a task: the buffer the framework handed the driver
- * (DriverKit's fBufferIOVMAddr range) and the SGL the driver programmed, one segment a line.
+ * The lines `decode --segments` prints under the task in row r: the buffer the framework handed
+ * the driver (DriverKit's fBufferIOVMAddr range) and the SGL the driver programmed, one segment
+ * a line (the segments must have been kept: see PairerOptions.keepSegments).
  */
-export function segmentLines(s: TaskSubmitted): string[] {
-  const lines = [`${DETAIL_INDENT}${s.buffer ? `buffer 0x${s.buffer.address.toString(16)} len ${s.buffer.length}` : 'buffer not recorded'}`];
-  const n = s.segments.count;
-  if (!sglRecorded(s)) {
+export function segmentLines(t: TaskBatch, r: number): string[] {
+  const json = taskJsonAt(t, r, { segments: true });
+  const buffer = json.buffer;
+  const lines = [`${DETAIL_INDENT}${buffer ? `buffer 0x${BigInt(buffer.address).toString(16)} len ${buffer.length}` : 'buffer not recorded'}`];
+  if (!rowSglRecorded(t, r)) {
     lines.push(`${DETAIL_INDENT}SGL not recorded`);
     return lines;
   }
-  lines.push(`${DETAIL_INDENT}SGL ${n} segment${n === 1 ? '' : 's'}, ${s.segments.totalBytes()} bytes`);
-  for (let i = 0; i < n; i++) lines.push(`${DETAIL_INDENT}  [${i}] 0x${s.segments.address(i).toString(16)} len ${s.segments.length(i)}`);
+  const sgl = json.sgl ?? [];
+  const n = sgl.length;
+  const total = sgl.reduce((sum, [, length]) => sum + length, 0);
+  lines.push(`${DETAIL_INDENT}SGL ${n} segment${n === 1 ? '' : 's'}, ${total} bytes`);
+  sgl.forEach(([address, length], i) => lines.push(`${DETAIL_INDENT}  [${i}] 0x${BigInt(address).toString(16)} len ${length}`));
   return lines;
 }
 

@@ -1,9 +1,11 @@
-import type { TaskRecord } from '../analysis/tasks.js';
-import { DataDirection, ResidualFlag, ServiceResponse, TaskAttribute, type DataDigest, type HbaEvent, type Note, type TaskSubmitted } from '../model/events.js';
+import { NONE, RowFlag, RowKind, type TaskBatch } from '../model/batch.js';
+import { batchOf } from '../model/batch-builder.js';
+import { DataDirection, ResidualFlag, TaskAttribute, type DataDigest, type HbaEvent, type Note } from '../model/events.js';
 import { toHex } from '../model/hex.js';
-import { eventToJson, jsonInteger, jsonTime, type JsonEvent } from '../model/json.js';
-import { cdbHeadline, decodeCdb, decodeSense, taskStatusName, serviceResponseName, type CdbHeadline } from '../scsi/index.js';
+import { eventToJson, jsonInteger, jsonTime, jsonU64, type JsonEvent } from '../model/json.js';
+import { cdbHeadline, decodeCdb, decodeSense, isGoodStatus, taskStatusName, serviceResponseName, type CdbHeadline } from '../scsi/index.js';
 import { isPlainReadWrite } from '../scsi/quick.js';
+import type { TaskRecord } from '../analysis/tasks.js';
 
 const ATTRIBUTE_NAMES: Record<number, string> = {
   [TaskAttribute.Simple]: 'SIMPLE',
@@ -97,27 +99,38 @@ export interface TaskJson {
   events?: JsonEvent[];
 }
 
-export function taskJson(t: TaskRecord, o: TaskJsonOptions = {}): TaskJson {
-  const s = t.submit;
-  const c = t.complete;
-  const d = cdbFacts(s.cdb);
-  const sense = c && c.sense.length ? decodeSense(c.sense) : undefined;
+/**
+ * The JSON object of the task in row r of a paired batch: a Complete row (a task that completed)
+ * or a GivenUp / NeverCompleted row (one that did not).
+ */
+export function taskJsonAt(b: TaskBatch, r: number, o: TaskJsonOptions = {}): TaskJson {
+  const completed = b.kind[r] === RowKind.Complete;
+  const cdbAt = b.cdbAt[r]!;
+  const cdb = b.slab.subarray(cdbAt, cdbAt + b.cdbLength[r]!);
+  const d = cdbFacts(cdb);
+  const senseLength = completed ? b.senseLength[r]! : 0;
+  const senseBytes = senseLength ? b.slab.subarray(b.senseAt[r]!, b.senseAt[r]! + senseLength) : undefined;
+  const sense = senseBytes ? decodeSense(senseBytes) : undefined;
   const origin = o.originNs ?? 0n;
+  const label = b.labelId[r]!;
+  const sr = b.serviceResponse[r]!;
+  const status = b.status[r]!;
+  const residualFlags = b.residualFlags[r]!;
   const j: TaskJson = {
-    taskId: jsonInteger(s.taskId),
-    startNs: jsonTime(s.timeNs, origin),
-    endNs: c ? jsonTime(c.timeNs, origin) : null,
-    latencyNs: c ? c.timeNs - s.timeNs : null,
-    target: jsonInteger(s.targetId),
-    targetLabel: s.targetLabel ?? null,
-    lun: s.lun,
-    tag: jsonInteger(s.tag),
-    attribute: attributeName(s.attribute),
-    direction: directionName(s.direction),
-    requestedBytes: s.requestedBytes,
-    timeoutMs: s.timeoutMs,
-    segments: s.segments.count,
-    cdb: toHex(s.cdb),
+    taskId: jsonU64(b.taskIdHi[r]!, b.taskIdLo[r]!),
+    startNs: jsonTime(b.subTimeNs[r]!, origin),
+    endNs: completed ? jsonTime(b.timeNs[r]!, origin) : null,
+    latencyNs: completed ? b.timeNs[r]! - b.subTimeNs[r]! : null,
+    target: jsonU64(b.targetIdHi[r]!, b.targetIdLo[r]!),
+    targetLabel: label === NONE ? null : (b.labels[label] ?? null),
+    lun: b.lun[r]!,
+    tag: jsonU64(b.tagHi[r]!, b.tagLo[r]!),
+    attribute: attributeName(b.attribute[r]!),
+    direction: directionName(b.direction[r]!),
+    requestedBytes: b.requestedBytes[r]!,
+    timeoutMs: b.timeoutMs[r]!,
+    segments: b.segmentCount[r]!,
+    cdb: toHex(cdb),
     command: d.name,
     opcode: d.opcode,
     serviceAction: d.serviceAction ?? null,
@@ -125,38 +138,77 @@ export function taskJson(t: TaskRecord, o: TaskJsonOptions = {}): TaskJson {
     transferLength: d.transferLength ?? null,
     transferUnit: d.transferLength === undefined ? null : (d.transferUnit ?? null),
     summary: d.summary,
-    completed: c !== undefined,
-    completionNotCaptured: c === undefined && o.completionNotCaptured === true,
-    serviceResponse: c ? serviceResponseName(c.serviceResponse) : null,
-    status: c ? taskStatusName(c.serviceResponse, c.status) : null,
-    statusCode: c ? c.status : null,
-    bytesTransferred: c ? c.bytesTransferred : null,
-    residual: c && c.residualFlags ? c.residual : null,
-    residualKind: c ? residualKind(c.residualFlags) : null,
-    sense: sense && c
-      ? {
-          hex: toHex(c.sense),
-          key: sense.senseKey ?? null,
-          asc: sense.asc ?? null,
-          ascq: sense.ascq ?? null,
-          summary: sense.summary,
-        }
-      : null,
-    offset: s.offset,
-    record: s.index,
+    completed,
+    completionNotCaptured: !completed && o.completionNotCaptured === true,
+    serviceResponse: completed ? serviceResponseName(sr) : null,
+    status: completed ? taskStatusName(sr, status) : null,
+    statusCode: completed ? status : null,
+    bytesTransferred: completed ? b.bytesTransferred[r]! : null,
+    residual: completed && residualFlags ? b.residual[r]! : null,
+    residualKind: completed ? residualKind(residualFlags) : null,
+    sense:
+      sense && senseBytes
+        ? {
+            hex: toHex(senseBytes),
+            key: sense.senseKey ?? null,
+            asc: sense.asc ?? null,
+            ascq: sense.ascq ?? null,
+            summary: sense.summary,
+          }
+        : null,
+    offset: b.subOffset[r]!,
+    record: b.subIndex[r]!,
   };
   if (o.segments) {
-    j.buffer = s.buffer ? { address: jsonInteger(s.buffer.address), length: s.buffer.length } : null;
-    j.sgl = sglRecorded(s) ? Array.from({ length: s.segments.count }, (_, i) => [jsonInteger(s.segments.address(i)), s.segments.length(i)] as [number | string, number]) : null;
+    j.buffer = b.flags[r]! & RowFlag.BufferPresent ? { address: jsonU64(b.bufferHi[r]!, b.bufferLo[r]!), length: b.bufferLength[r]! } : null;
+    j.sgl = rowSglRecorded(b, r) ? segmentPairs(b, r) : null;
   }
   if (o.events) j.events = o.events.map((e) => eventToJson(e)!);
   return j;
 }
 
-/** Whether a submission's segment list is a recorded SGL (TaskSubmitted.sglRecorded). */
-export function sglRecorded(s: TaskSubmitted): boolean {
-  return s.sglRecorded ?? s.segments.count > 0;
+/** The task's SGL as [address, length] pairs (the segments must have been kept: see PairerOptions). */
+function segmentPairs(b: TaskBatch, r: number): Array<[number | string, number]> {
+  const n = b.segmentCount[r]!;
+  const at = b.sglAt[r]!;
+  if (n > 0 && at === NONE) throw new Error('the segment list is not kept past submission (ask the pairer for keepSegments)');
+  const v = new DataView(b.slab.buffer, b.slab.byteOffset);
+  const out: Array<[number | string, number]> = [];
+  for (let i = 0; i < n; i++) {
+    const p = at + i * 16;
+    out.push([jsonU64(v.getUint32(p + 4, true), v.getUint32(p, true)), v.getUint32(p + 8, true) + v.getUint32(p + 12, true) * 0x1_0000_0000]);
+  }
+  return out;
 }
+
+/** Whether row r's segment list is a recorded SGL (TaskSubmitted.sglRecorded; absent: recorded when it has segments). */
+export function rowSglRecorded(b: TaskBatch, r: number): boolean {
+  const f = b.flags[r]!;
+  return f & RowFlag.SglRecordedSet ? (f & RowFlag.SglRecorded) !== 0 : b.segmentCount[r]! > 0;
+}
+
+/** One task as JSON from its events (the event API; an adapter over taskJsonAt). */
+export function taskJson(t: TaskRecord, o: TaskJsonOptions = {}): TaskJson {
+  const b = batchOf(t.complete ? [t.submit, t.complete] : [t.submit]);
+  // A submission and its completion as one paired row: the completion row with the submission's columns.
+  const r = t.complete ? 1 : 0;
+  if (t.complete) {
+    b.subOffset[r] = b.offset[0]!;
+    b.subIndex[r] = b.index[0]!;
+    b.subTimeNs[r] = b.timeNs[0]!;
+    for (const col of SUBMIT_COLUMNS) (b[col] as Uint8Array)[r] = (b[col] as Uint8Array)[0]!;
+    b.flags[r] = b.flags[0]!;
+  } else {
+    b.kind[r] = RowKind.NeverCompleted;
+  }
+  return taskJsonAt(b, r, o);
+}
+
+/** The submission's columns (besides its origin), for making a paired row by hand. */
+const SUBMIT_COLUMNS = [
+  'targetIdHi', 'targetIdLo', 'tagHi', 'tagLo', 'lun', 'attribute', 'direction', 'requestedBytes', 'timeoutMs', 'cdbAt', 'cdbLength',
+  'sglAt', 'segmentCount', 'bufferHi', 'bufferLo', 'bufferLength', 'labelId', 'bundleSlot',
+] as const;
 
 /** Name, LBA, transfer length and summary of a CDB (a full decode only for CDBs other than plain READ/WRITE). */
 function cdbFacts(cdb: Uint8Array): CdbHeadline {
@@ -166,5 +218,5 @@ function cdbFacts(cdb: Uint8Array): CdbHeadline {
 /** True when the task completed with TASK_COMPLETE and GOOD (or CONDITION MET). */
 export function isGood(t: TaskRecord): boolean {
   const c = t.complete;
-  return c !== undefined && c.serviceResponse === ServiceResponse.TaskComplete && (c.status === 0 || c.status === 0x04);
+  return c !== undefined && isGoodStatus(c.serviceResponse, c.status);
 }

@@ -16,6 +16,7 @@ export {
   ascName,
   cdbLength,
   cdbServiceAction,
+  cdbServiceActionAt,
   commandName,
   hasServiceActionName,
   isKnownAsc,
@@ -26,6 +27,7 @@ export { decodeSense, decodeSenseKeySpecific, quickSense, senseDescriptorName } 
 export {
   DELIVERY_STATUS_NAMES,
   deliveryStatusName,
+  isGoodStatus,
   SAM_STATUS_NAMES,
   samStatusName,
   SENSE_KEY_NAMES,
@@ -35,3 +37,5 @@ export {
   taskStatusName,
 } from './status.js';
 export { formatCdbHex, formatFieldValue, MAX_HEX_BYTES, parseHexBytes, renderDecodedCdb, renderDecodedSense } from './format.js';
+export { BLOCK_COMMANDS, BlockKind, blockCommand, blockCommandAt, lbaOf, lengthOf, type BlockCommand } from './block-commands.js';
+export { commandKey, commandKeyAt, commandServiceAction, commandServiceActionAt } from './command-key.js';

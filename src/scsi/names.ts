@@ -117,9 +117,14 @@ export function hasServiceActionName(opcode: number): boolean {
  * SPC-6 4.2: byte 1 bits 4:0, or bytes 8-9 of a variable-length CDB.
  */
 export function cdbServiceAction(cdb: Uint8Array): number | undefined {
-  const where = SA_LOCATION[cdb[0] ?? 0];
-  if (where === SA_IN_BYTE1) return cdb.length >= 2 ? cdb[1]! & 0x1f : undefined;
-  if (where === SA_IN_BYTES_8_9) return cdb.length >= 10 ? (cdb[8]! << 8) | cdb[9]! : undefined;
+  return cdbServiceActionAt(cdb, 0, cdb.length);
+}
+
+/** cdbServiceAction for the n-byte CDB at bytes[at..] (a batch's slab). */
+export function cdbServiceActionAt(bytes: Uint8Array, at: number, n: number): number | undefined {
+  const where = SA_LOCATION[n ? bytes[at]! : 0];
+  if (where === SA_IN_BYTE1) return n >= 2 ? bytes[at + 1]! & 0x1f : undefined;
+  if (where === SA_IN_BYTES_8_9) return n >= 10 ? (bytes[at + 8]! << 8) | bytes[at + 9]! : undefined;
   return undefined;
 }
 

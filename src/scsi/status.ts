@@ -106,3 +106,11 @@ export function taskStatusName(serviceResponse: number, status: number): string 
   if (serviceResponse === ServiceResponse.ServiceDeliveryOrTargetFailure) return deliveryStatusName(status);
   return serviceResponseName(serviceResponse);
 }
+
+/**
+ * A task that completed and succeeded: TASK COMPLETE with GOOD or CONDITION MET (SAM-6 5.3;
+ * CONDITION MET is PRE-FETCH's success). The one place that says what success is.
+ */
+export function isGoodStatus(serviceResponse: number, status: number): boolean {
+  return serviceResponse === ServiceResponse.TaskComplete && (status === SamStatus.Good || status === SamStatus.ConditionMet);
+}

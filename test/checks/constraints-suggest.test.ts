@@ -6,8 +6,8 @@
 import { describe, expect, it, vi } from 'vitest';
 
 const calls = vi.hoisted(() => ({ n: 0, longest: 0 }));
-vi.mock('../../src/checks/helpers.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src/checks/helpers.js')>();
+vi.mock('../../src/checks/suggest.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/checks/suggest.js')>();
   return {
     ...actual,
     editDistance: (a: string, b: string) => {

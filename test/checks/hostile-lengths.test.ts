@@ -6,6 +6,7 @@
  * the test does not depend on the machine's speed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_LUNS } from '../../src/checks/lun-facts.js';
 import { checkEvents } from '../../src/checks/engine.js';
 import { createSummarizer } from '../../src/report/summary/index.js';
 import { DataDirection, type TraceEvent } from '../../src/model/events.js';
@@ -76,7 +77,8 @@ describe('length fields read from the trace do not set the work of a check', () 
       for (let t = 0; t < 17_000; t++) b.w.note(t, `lun-info target=${t} lun=0 block-size=4096 capacity-blocks=100`);
     });
     const r = checkEvents(events);
-    expect(r.luns.length).toBe(16384);
+    expect(r.luns.length).toBe(MAX_LUNS);
+    expect(r.untrackedLuns).toBe(17_000 - MAX_LUNS);
   });
 
   it('a SYNCHRONIZE CACHE range claiming 2^32 - 1 blocks and writes at the far end of the LBA space stay bounded', () => {

@@ -16,7 +16,7 @@ import {
   type TraceEvent,
   type TraceHeader,
 } from '../../src/model/events.js';
-import type { CompleteFields, SubmitFields } from '../../src/model/task-sink.js';
+import { NONE, RowKind } from '../../src/model/batch.js';
 import { rw10 } from '../helpers/trace.js';
 
 const submits = (evs: TraceEvent[]) => evs.filter((e): e is TaskSubmitted => e.kind === 'submit');
@@ -82,7 +82,7 @@ describe('native 1.1: the buffer beside the SGL', () => {
 });
 
 describe('native 1.1: target labels (TARGET_INFO)', () => {
-  it('labels the tasks of a target from its TARGET_INFO on, in both the event and the task-sink paths', () => {
+  it('labels the tasks of a target from its TARGET_INFO on, in both the event and the batch paths', () => {
     const bytes = writeTraceToBytes({}, (w) => {
       w.submit({ timeNs: 1, taskId: 1, targetId: 131072, targetLabel: '0:2:0', cdb: rw10(false, 0, 1) });
       w.submit({ timeNs: 2, taskId: 2, targetId: 131072, targetLabel: '0:2:0', cdb: rw10(false, 0, 1) });
@@ -94,10 +94,15 @@ describe('native 1.1: target labels (TARGET_INFO)', () => {
     // One TARGET_INFO per change of label: for task 1, task 4 (new label) and task 5 (none).
     expect(recordTypes(bytes).filter((t) => t === RecordType.TargetInfo)).toHaveLength(3);
     expect(submits(evs).map((e) => e.targetLabel)).toEqual(['0:2:0', '0:2:0', undefined, '1:2:0', undefined]);
-    const viaSink: Array<string | undefined> = [];
-    const dec = new NativeDecoder(undefined, { taskSink: { submit: (f: SubmitFields) => viaSink.push(f.targetLabel), complete: (_f: CompleteFields) => undefined } });
-    dec.end(dec.push(bytes));
-    expect(viaSink).toEqual(['0:2:0', '0:2:0', undefined, '1:2:0', undefined]);
+    const viaBatch: Array<string | undefined> = [];
+    const dec = new NativeDecoder();
+    // A batch is valid until the decoder is called again: read each before the next.
+    const read = (b: ReturnType<typeof dec.pushBatch>) => {
+      for (let r = 0; r < b.length; r++) if (b.kind[r] === RowKind.Submit) viaBatch.push(b.labelId[r] === NONE ? undefined : b.labels[b.labelId[r]!]);
+    };
+    read(dec.pushBatch(bytes));
+    read(dec.endBatch());
+    expect(viaBatch).toEqual(['0:2:0', '0:2:0', undefined, '1:2:0', undefined]);
   });
 
   it('bounds labels: a label past 1024 bytes, or for one target too many, is a contradictory record', () => {

@@ -3,9 +3,52 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LineOutput } from '../../src/cli/output.js';
 import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from '../../src/report/bytes.js';
-import { newTaskLine, textStyle, writeTaskText } from '../../src/report/decode.js';
+import { textStyle, writeTaskText as writeRow, type TextStyle } from '../../src/report/decode.js';
 import { formatDuration, formatTimestamp } from '../../src/report/time.js';
 import { ServiceResponse } from '../../src/model/events.js';
+import { EMPTY_SEGMENTS } from '../../src/model/segments.js';
+import { BatchBuilder } from '../../src/model/batch-builder.js';
+import { Pairer } from '../../src/analysis/pairer.js';
+import { RowKind } from '../../src/model/batch.js';
+
+/** What a line shows of a task, as plain values the tests set one by one. */
+function newTaskLine() {
+  return {
+    taskId: 0 as number | bigint,
+    timeNs: 0,
+    completed: false,
+    completionNotCaptured: false,
+    endNs: 0,
+    targetLabel: undefined as string | undefined,
+    targetId: 0 as number | bigint,
+    lun: 0,
+    tag: 0 as number | bigint,
+    cdb: new Uint8Array(0),
+    serviceResponse: 0,
+    status: 0,
+    bytesTransferred: 0,
+    requestedBytes: 0,
+    residual: 0,
+    residualFlags: 0,
+    sense: new Uint8Array(0),
+  };
+}
+
+/** Writes the line of such a task the way decode does: as a row paired from its submission and completion. */
+function writeTaskText(out: LineOutput, t: ReturnType<typeof newTaskLine>, style: TextStyle) {
+  const w = new BatchBuilder(false);
+  w.submit({ offset: 0, index: 0, timeNs: t.timeNs, taskId: BigInt(t.taskId), targetId: BigInt(t.targetId), targetLabel: t.targetLabel, lun: t.lun, tag: BigInt(t.tag), attribute: 0, direction: 0, requestedBytes: t.requestedBytes, timeoutMs: 0, cdb: t.cdb, segments: EMPTY_SEGMENTS });
+  if (t.completed) {
+    w.complete({ offset: 1, index: 1, timeNs: t.endNs, taskId: BigInt(t.taskId), serviceResponse: t.serviceResponse, status: t.status, bytesTransferred: t.bytesTransferred, residual: t.residual, residualFlags: t.residualFlags, sense: t.sense });
+  }
+  const b = w.take();
+  const pairer = new Pairer();
+  pairer.pair(b);
+  if (t.completed) return writeRow(out, b, 1, style);
+  const left = pairer.left().next().value!;
+  expect(left.kind[0]).toBe(RowKind.NeverCompleted);
+  return writeRow(out, left, 0, style, t.completionNotCaptured);
+}
 
 /** A LineOutput whose text is collected, and a helper that writes one line and returns it. */
 function capture(size = 4096) {

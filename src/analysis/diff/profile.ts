@@ -7,7 +7,7 @@
  * command kinds beyond the first 1,024 share one row (key OTHER), and so do status and sense
  * codes beyond their caps, HBA event kinds and power transitions.
  */
-import { commandKey } from '../cdb-keys.js';
+import { commandKey } from '../../scsi/command-key.js';
 import { HbaOperationPairer } from '../hba-operations.js';
 import { LogHistogram } from '../stats/histogram.js';
 import { InFlightTable, taskKey, type TaskKey } from '../tasks.js';

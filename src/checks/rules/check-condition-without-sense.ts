@@ -47,7 +47,7 @@ export default defineRule({
         }
         if (!checkCondition(c)) return;
         if (captures()) emit(c, t.submit);
-        else if (held.length < 1000) held.push({ c, s: t.submit });
+        else if (held.length < 1000) held.push({ c: c.snapshot(), s: t.submit.snapshot() });
       },
       end() {
         held.length = 0;

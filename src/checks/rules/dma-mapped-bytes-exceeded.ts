@@ -52,11 +52,11 @@ export default defineRule({
     };
     return {
       submit(s) {
-        const bytes = state.matcher.inFlightBytes;
+        const bytes = state.inFlight.bytes;
         if (bytes <= state.limits.maxMappedDmaBytes) return;
-        const tasks = state.matcher.inFlight.size;
+        const tasks = state.inFlight.count;
         if (!over) {
-          over = { at: s, firstBytes: bytes, firstTasks: tasks, peakBytes: bytes, peakTasks: tasks, crossings: 1, above: true };
+          over = { at: s.snapshot(), firstBytes: bytes, firstTasks: tasks, peakBytes: bytes, peakTasks: tasks, crossings: 1, above: true };
           return;
         }
         if (!over.above) {
@@ -70,7 +70,7 @@ export default defineRule({
       },
       complete() {
         if (!over) return;
-        const bytes = state.matcher.inFlightBytes;
+        const bytes = state.inFlight.bytes;
         const limit = state.limits.maxMappedDmaBytes;
         if (bytes <= limit) over.above = false;
         if (bytes <= limit * 0.75) close();

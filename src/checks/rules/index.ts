@@ -1,5 +1,5 @@
 /** Every rule, registered once. Adding a rule is adding a file and a line here (the consistency test checks). */
-import { editDistance } from '../helpers.js';
+import { editDistance } from '../suggest.js';
 import type { Rule } from '../rule.js';
 import syncCacheWithoutFlush from './sync-cache-without-flush.js';
 import syncCacheRejected from './sync-cache-rejected.js';

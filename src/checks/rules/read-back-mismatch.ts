@@ -20,7 +20,7 @@ import { GapAffects, DataDirection, HbaEventKind, HbaEventPhase, type DataDigest
 import { gapText } from '../../analysis/gaps.js';
 import { completedGood, hex, senseOf } from '../helpers.js';
 import { defineRule } from '../rule.js';
-import { taskKey, type TaskKey } from '../../analysis/tasks.js';
+import { taskKey, type TaskKey } from '../../model/batch.js';
 import { walkSgl } from '../sgl.js';
 import { CommandKind, isWriteKind, type SegmentScan, type TaskFacts } from '../state.js';
 
@@ -311,7 +311,7 @@ export default defineRule({
         // A transition into power state 0: the controller (and its cache) lost power.
         else if (e.hbaKind === HbaEventKind.PowerStateChange && e.arg1 === 0n && e.arg0 !== 0n) resetAt(e.timeNs, `power-state change ${e.arg0} → 0`);
       },
-      digest(d) {
+      digest(d, named) {
         if (d.lba === undefined) return;
         const lba = Number(d.lba);
         if (d.direction === DataDirection.ToDevice) {
@@ -342,7 +342,8 @@ export default defineRule({
           if (firstBadChunk >= 0) chunk = `; ${badChunks} of ${d.chunkDigests.length} chunks differ, first chunk ${firstBadChunk} (bytes ${firstBadChunk * d.chunkBytes}-${(firstBadChunk + 1) * d.chunkBytes - 1})`;
         }
         const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-        const task = state.matcher.inFlight.get(taskKey(d.taskId)) ?? (state.lastCompleted?.taskId === d.taskId ? state.lastCompleted : undefined);
+        // The task the digest names: in flight, or the one that completed last.
+        const task = named;
         // A write's data travels with its submission: a gap that may have lost one since the
         // write we remember could hold the write that explains what the read returned.
         const gap = state.gaps.lostSince(w.timeNs, GapAffects.Submissions);

@@ -5,35 +5,25 @@
  * and DMA lands in the wrong memory.
  */
 import { hex, segmentEvidence } from '../helpers.js';
-import { defineRule } from '../rule.js';
+import { defineLimitRule } from '../limit-rule.js';
 
-export default defineRule({
-  meta: {
-    id: 'segment-above-address-limit',
-    category: 'dma',
-    severity: 'error',
-    usesSegments: true,
-    description: 'A DMA segment ends above the addressable limit the HBA reported (IOMaximumSegmentAddressableBitCount)',
-    messages: {
-      above: 'segment {index} at {address} (+{length} bytes) is above the {bits}-bit DMA limit {limit}: the HBA cannot address it',
-      straddles: 'segment {index} at {address} (+{length} bytes) crosses the {bits}-bit DMA limit {limit}: its tail is unreachable for the HBA',
-    },
+export default defineLimitRule({
+  id: 'segment-above-address-limit',
+  usesSegments: true,
+  description: 'A DMA segment ends above the addressable limit the HBA reported (IOMaximumSegmentAddressableBitCount)',
+  messages: {
+    above: 'segment {index} at {address} (+{length} bytes) is above the {bits}-bit DMA limit {limit}: the HBA cannot address it',
+    straddles: 'segment {index} at {address} (+{length} bytes) crosses the {bits}-bit DMA limit {limit}: its tail is unreachable for the HBA',
   },
-  create({ state, report }) {
+  measure(s, _f, scan, state) {
+    if (scan!.aboveLimitIndex < 0) return undefined;
+    const i = scan!.aboveLimitIndex;
+    const bits = state.limits.addressBits;
+    const limit = hex(2n ** BigInt(bits));
     return {
-      submit(s, _f, scan) {
-        if (!scan || scan.aboveLimitIndex < 0) return;
-        const i = scan.aboveLimitIndex;
-        const bits = state.limits.addressBits;
-        const limit = hex(2n ** BigInt(bits));
-        report({
-          messageId: scan.aboveLimitStraddles ? 'straddles' : 'above',
-          data: { index: i, address: hex(s.segments.address(i)), length: s.segments.length(i), bits, limit },
-          at: s,
-          task: s,
-          evidence: { ...segmentEvidence(s, i), addressBits: bits, straddles: scan.aboveLimitStraddles },
-        });
-      },
+      messageId: scan!.aboveLimitStraddles ? 'straddles' : 'above',
+      data: { index: i, address: hex(s.segments.address(i)), length: s.segments.length(i), bits, limit },
+      evidence: { ...segmentEvidence(s, i), addressBits: bits, straddles: scan!.aboveLimitStraddles },
     };
   },
 });

@@ -140,7 +140,7 @@ export default defineRule({
 
     return {
       submit(s, f) {
-        if (f.kind === CommandKind.SyncCache) inFlight.set(s.taskId, { submit: s, issued: false });
+        if (f.kind === CommandKind.SyncCache) inFlight.set(s.taskId, { submit: s.snapshot(), issued: false });
       },
       hba(e) {
         if (e.hbaKind !== HbaEventKind.ControllerCacheFlush) return;
@@ -166,10 +166,10 @@ export default defineRule({
           return;
         }
         if (f.kind !== CommandKind.SyncCache) return;
-        const flush = inFlight.get(c.taskId) ?? { submit: t.submit, issued: false };
+        const flush: Flush = inFlight.get(c.taskId) ?? { submit: t.submit.snapshot(), issued: false };
         inFlight.delete(c.taskId);
         if (!completedGood(c)) return;
-        const a: Answer = { flush, complete: c, latencyNs: t.latencyNs, writes: writesSinceFlush, bytes: bytesSinceFlush, immediate: f.immediate, lun: f.lunInfo };
+        const a: Answer = { flush, complete: c.snapshot(), latencyNs: t.latencyNs, writes: writesSinceFlush, bytes: bytesSinceFlush, immediate: f.immediate, lun: f.lunInfo };
         writesSinceFlush = 0;
         bytesSinceFlush = 0;
         // Write cache off (WCE = 0), or non-volatile: GOOD without a flush is what SBC allows.

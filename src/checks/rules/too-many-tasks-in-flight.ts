@@ -32,13 +32,13 @@ export default defineRule({
     };
     return {
       submit(s) {
-        const n = state.matcher.inFlight.size;
+        const n = state.inFlight.count;
         if (n <= state.limits.maxTasksInFlight) return;
-        if (!over) over = { at: s, count: n, peak: n };
+        if (!over) over = { at: s.snapshot(), count: n, peak: n };
         else if (n > over.peak) over.peak = n;
       },
       complete() {
-        if (over && state.matcher.inFlight.size <= state.limits.maxTasksInFlight) close();
+        if (over && state.inFlight.count <= state.limits.maxTasksInFlight) close();
       },
       end() {
         close();

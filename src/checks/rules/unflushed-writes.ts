@@ -6,7 +6,7 @@
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, HbaEventKind, HbaEventPhase, type EventOrigin, type TaskSubmitted } from '../../model/events.js';
 import { bytesText, completedGood } from '../helpers.js';
-import { defineRule } from '../rule.js';
+import { defineRule, type SubmittedTask } from '../rule.js';
 import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
 
 /** Ranges kept per logical unit; beyond this, further writes only add to the totals. */
@@ -15,12 +15,21 @@ const MAX_RANGES = 32;
 /**
  * [first LBA, end LBA) ranges of acknowledged writes in a fixed typed array: merged when they
  * touch, no allocation per write. Past MAX_RANGES disjoint ranges, writes only count.
+ *
+ * A full set is compacted (sorted and merged) only when it changed since it was last compacted:
+ * a write that touches no range cannot make two ranges touch, so compacting again for it would
+ * find nothing to merge. The work per write is bounded by one scan of the ranges, and a run of
+ * writes into a full set costs one compaction, not one each.
  */
-class RangeSet {
+export class RangeSet {
   private readonly r = new Float64Array(MAX_RANGES * 2);
   count = 0;
   /** Writes not recorded as ranges because the set was full of disjoint ranges. */
   unrecorded = 0;
+  /** Compactions done (for tests that count work). */
+  compactions = 0;
+  /** The ranges changed since the last compaction (a merge may now be possible). */
+  private changed = true;
 
   add(start: number, end: number): void {
     const r = this.r;
@@ -29,15 +38,17 @@ class RangeSet {
       if (start <= r[2 * i + 1]! && end >= r[2 * i]!) {
         if (start < r[2 * i]!) r[2 * i] = start;
         if (end > r[2 * i + 1]!) r[2 * i + 1] = end;
+        this.changed = true;
         return;
       }
     }
-    // Full: merge what touches (nearly sorted already, so the insertion sort is a single pass).
-    if (this.count === MAX_RANGES) this.compact();
+    // Full: merge what touches, unless nothing changed since the last time (then nothing can).
+    if (this.count === MAX_RANGES && this.changed) this.compact();
     if (this.count < MAX_RANGES) {
       r[2 * this.count] = start;
       r[2 * this.count + 1] = end;
       this.count++;
+      this.changed = true;
     } else {
       this.unrecorded++;
     }
@@ -45,6 +56,8 @@ class RangeSet {
 
   /** Sorts by start (insertion sort: at most 32 ranges) and merges ranges that touch. */
   compact(): void {
+    this.compactions++;
+    this.changed = false;
     const r = this.r;
     for (let i = 1; i < this.count; i++) {
       const a = r[2 * i]!;
@@ -81,6 +94,7 @@ class RangeSet {
       r[2 * out + 1] = r[2 * i + 1]!;
       out++;
     }
+    if (out !== this.count) this.changed = true;
     this.count = out;
   }
 
@@ -191,8 +205,8 @@ export default defineRule({
       }
     };
 
-    const add = (p: Pending, view: 'host' | 'verified', s: TaskSubmitted, lba: number, blocks: number): void => {
-      const set = (p[view] ??= { writes: 0, bytes: 0, ranges: new RangeSet(), first: s });
+    const add = (p: Pending, view: 'host' | 'verified', s: SubmittedTask, lba: number, blocks: number): void => {
+      const set = (p[view] ??= { writes: 0, bytes: 0, ranges: new RangeSet(), first: s.snapshot() });
       set.writes++;
       set.bytes += s.requestedBytes;
       if (lba >= 0 && blocks > 0) set.ranges.add(lba, lba + blocks);

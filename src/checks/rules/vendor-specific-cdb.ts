@@ -7,7 +7,7 @@ import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, ServiceResponse } from '../../model/events.js';
 import { ascName, commandName, senseKeyName, taskStatusName } from '../../scsi/index.js';
 import { ascText, checkCondition, completedGood, durationText, refusedCdbField, senseOf } from '../helpers.js';
-import { defineRule, type Report } from '../rule.js';
+import { defineRule } from '../rule.js';
 
 export default defineRule({
   meta: {
@@ -29,7 +29,7 @@ export default defineRule({
   create({ state, report }) {
     // A driver often logs why it refused the CDB in a note right after the completion: hold the
     // finding until the next vendor command or the end, and add the note as evidence.
-    let held: Report | undefined;
+    let held: Parameters<typeof report>[0] | undefined;
     const release = (): void => {
       if (held) report(held);
       held = undefined;
@@ -50,7 +50,8 @@ export default defineRule({
           report({ messageId: 'issued', data: { command }, at: c, task: t.submit, subject: command, evidence });
           return;
         }
-        const base = { severity: 'warning' as const, at: c, task: t.submit, taskId: c.taskId, subject: command, evidence };
+        // Held until the next vendor command or the end: keep snapshots, not the views.
+        const base = { severity: 'warning' as const, at: c.snapshot(), task: t.submit.snapshot(), taskId: c.taskId, subject: command, evidence };
         const status = taskStatusName(c.serviceResponse, c.status);
         if (c.serviceResponse === ServiceResponse.FunctionRejected) {
           held = { ...base, messageId: 'functionRejected', data: { command } };

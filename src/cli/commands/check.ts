@@ -127,7 +127,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
       paths,
       ctx.openOptions(o),
       async (batch) => {
-        checker!.push(batch);
+        checker!.pushBatch(batch);
         if (pending.length) await Promise.all(pending.splice(0));
       },
       (trace) => checker!.startFile(trace.path),

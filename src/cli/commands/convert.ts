@@ -1,3 +1,4 @@
+import { batchToEvents } from '../../model/batch-builder.js';
 import { Command } from 'commander';
 import { TraceWriter } from '../../formats/native/writer.js';
 import { eventToJson } from '../../model/json.js';
@@ -88,8 +89,9 @@ async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Pr
     return nativeSink(w);
   };
   const result = await readInputs([input], ctx.openOptions(o), (batch) => {
-    if (!sink) sink = open(batch[0]);
-    for (const e of batch) {
+    const events = batchToEvents(batch);
+    if (!sink) sink = open(events[0]);
+    for (const e of events) {
       if (e.kind === 'diagnostic') continue;
       sink.write(e);
       written++;
@@ -202,12 +204,14 @@ async function analyse(
   // Findings reach the output before the events that follow them, and for the task they are about
   // before that task's row or slice is written (the checker sees each batch first).
   const checker: Checker | undefined = o.check ? createChecker({ onFinding: (f) => out.onFinding(f), maxExamples: 0 }) : undefined;
+  const events: TraceEvent[] = [];
   const result = await readInputs(
     [input],
     ctx.openOptions(o),
     (batch) => {
-      checker?.push(batch);
-      out.push(batch);
+      checker?.pushBatch(batch);
+      events.length = 0;
+      out.push(batchToEvents(batch, events));
     },
     (trace) => checker?.startFile(trace.path),
   );

@@ -1,13 +1,16 @@
 import { Command, Option } from 'commander';
-import { TaskMatcher, taskKey, type TaskKey, type TaskRecord } from '../../analysis/tasks.js';
-import { matchesFilter, parseFilter, type TaskFilter } from '../../analysis/filter.js';
-import { GapLedger, completionMayBeLost, describeGap } from '../../analysis/gaps.js';
-import { jsonLine, linkedEventText, newTaskLine, segmentLines, taskLineOf, textStyle, writeTaskText, type TaskLine, type TextStyle } from '../../report/decode.js';
-import { TaskLineMatcher } from '../../report/task-lines.js';
+import { matchesFilterAt, parseFilter, type TaskFilter } from '../../analysis/filter.js';
+import { GapLedger, describeGap } from '../../analysis/gaps.js';
+import { PairedPipeline, type PairedConsumer, type TraceEnd } from '../../analysis/pipeline.js';
+import type { Pairer } from '../../analysis/pairer.js';
+import type { TaskKey } from '../../analysis/slot-table.js';
+import { keyOf, RowFlag, RowKind, TaskBatch } from '../../model/batch.js';
+import { bigintAt } from '../../model/batch-builder.js';
+import { taskKey } from '../../analysis/slot-table.js';
+import { jsonLine, linkedEventText, segmentLines, textStyle, writeTaskText, type TextStyle } from '../../report/decode.js';
 import type { LinkedEvent } from '../../report/task-view.js';
 import { formatTimestamp } from '../../report/time.js';
-import type { TaskSink } from '../../model/task-sink.js';
-import { GapAffects, type CaptureGap, type TraceEvent, type TraceHeader } from '../../model/events.js';
+import type { CaptureGap, TraceEvent, TraceHeader } from '../../model/events.js';
 import { UsageError, describeOffset } from '../../model/errors.js';
 import type { OpenedTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
@@ -77,105 +80,119 @@ Examples:
     });
 }
 
-/** What decode knows of the trace being read. */
-interface TraceState {
+/** What decode knows of the file being read. */
+interface FileState {
   path: string;
   originNs: bigint;
   style: TextStyle;
   filter: TaskFilter;
+  /** The file's capture gaps, for the summary warning at its end. */
   gaps: GapLedger;
-  gapsSeen: WeakSet<CaptureGap>;
   notCaptured: number;
   tasks: number;
   firstNote: string | undefined;
 }
 
-async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Promise<number> {
-  const baseFilter = parseFilter(o);
-  const limit = o.limit === undefined ? Infinity : Number(o.limit);
-  if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
-  const text = o.format === 'text';
-  const details = o.segments === true || o.withEvents === true;
-  const colors = text && ctx.useColor(ctx.stdout);
-  const out = new LineOutput(ctx.stdout);
-  const scratch = newTaskLine();
-  let printed = 0;
-  let orphans = 0;
-  let gapWarnings = 0;
-  /** Output flushes started while a reader's task sink was writing; awaited after each batch. */
-  const flushes: Array<Promise<void>> = [];
-  const pending = (w: Promise<void> | undefined) => {
-    if (w) flushes.push(w);
-  };
-  const settle = async () => {
-    if (flushes.length) await Promise.all(flushes.splice(0));
-  };
+/**
+ * decode's printer: a consumer of paired batches (src/analysis/pipeline.ts). Tasks are printed
+ * as they complete; a task given up (its id reused) or left in flight at the end of its trace is
+ * printed then, marked NEVER COMPLETED or COMPLETION NOT CAPTURED. With --with-events, the
+ * notes, digests and HBA events naming a task are printed under it: the task that completed
+ * last is held (a copy) until the next task record, so that a digest written just after its
+ * completion joins it.
+ */
+class DecodePrinter implements PairedConsumer {
+  printed = 0;
+  orphans = 0;
+  gapWarnings = 0;
+  /** Output flushes started while writing a batch; awaited (settle) before the next. */
+  readonly flushes: Array<Promise<void>> = [];
+  st: FileState;
+  private readonly linked = new Map<TaskKey, LinkedEvent[]>();
+  private held: { batch: TaskBatch; key: TaskKey; events: LinkedEvent[] } | undefined;
+  private readonly heldBatch = new TaskBatch(4, 1024);
+  /** The CLI printed the trace's left-over tasks itself (awaiting output between batches). */
+  leftPrinted = false;
 
-  const newState = (path: string): TraceState => ({
-    path,
-    originNs: 0n,
-    style: textStyle(colors),
-    filter: baseFilter,
-    gaps: new GapLedger(),
-    gapsSeen: new WeakSet(),
-    notCaptured: 0,
-    tasks: 0,
-    firstNote: undefined,
-  });
-  let st = newState('');
+  constructor(
+    private readonly o: DecodeOptions,
+    private readonly out: LineOutput,
+    private readonly baseFilter: TaskFilter,
+    private readonly limit: number,
+    private readonly colors: boolean,
+    private readonly ctx: CliContext,
+  ) {
+    this.st = this.newState('');
+  }
 
-  const onHeader = (h: TraceHeader) => {
+  newState(path: string): FileState {
+    return { path, originNs: 0n, style: textStyle(this.colors), filter: this.baseFilter, gaps: new GapLedger(), notCaptured: 0, tasks: 0, firstNote: undefined };
+  }
+
+  startFile(path: string): void {
+    this.st = this.newState(path);
+    this.linked.clear();
+    this.held = undefined;
+  }
+
+  async settle(): Promise<void> {
+    if (this.flushes.length) await Promise.all(this.flushes.splice(0));
+  }
+
+  private pending(w: Promise<void> | undefined): void {
+    if (w) this.flushes.push(w);
+  }
+
+  private onHeader(h: TraceHeader): void {
+    const st = this.st;
     const origin = h.timeOriginNs ?? 0n;
     if (origin === st.originNs) return;
     st.originNs = origin;
-    st.style = textStyle(colors, origin);
+    st.style = textStyle(this.colors, origin);
     // --since/--until are seconds since timestamp 0, as printed; times here count from the origin.
     const shift = Number(origin);
+    const base = this.baseFilter;
     st.filter = {
-      ...baseFilter,
-      ...(baseFilter.sinceNs !== undefined ? { sinceNs: baseFilter.sinceNs - shift } : {}),
-      ...(baseFilter.untilNs !== undefined ? { untilNs: baseFilter.untilNs - shift } : {}),
+      ...base,
+      ...(base.sinceNs !== undefined ? { sinceNs: base.sinceNs - shift } : {}),
+      ...(base.untilNs !== undefined ? { untilNs: base.untilNs - shift } : {}),
     };
-  };
-  const onGap = (g: CaptureGap) => {
-    if (st.gapsSeen.has(g)) return; // the same gap, from the task sink and as an event
-    st.gapsSeen.add(g);
+  }
+
+  private onGap(g: CaptureGap): void {
+    const st = this.st;
     st.gaps.add(g);
-    if (++gapWarnings <= MAX_GAP_WARNINGS) {
-      ctx.warn(`${st.path}: ${describeOffset(g.offset, g.index)}: at ${formatTimestamp(g.timeNs, st.style.originSeconds)} s, ${describeGap(g)}`);
+    if (++this.gapWarnings <= MAX_GAP_WARNINGS) {
+      this.ctx.warn(`${st.path}: ${describeOffset(g.offset, g.index)}: at ${formatTimestamp(g.timeNs, st.style.originSeconds)} s, ${describeGap(g)}`);
     }
-  };
-  const orphan = (ev: { offset: number; index: number; timeNs: number; taskId: bigint | number }, alreadyCompleted: boolean) => {
-    if (++orphans <= MAX_ORPHAN_WARNINGS) {
-      const lost = !alreadyCompleted && st.gaps.lostBefore(ev.timeNs, GapAffects.Submissions) !== undefined;
-      // Not an orphan when a gap before it may hold its submission: the capture lost it.
-      const what = lost ? `completion for task id ${ev.taskId}, whose submission was not captured (a capture gap before it may have lost it)` : `completion for unknown task id ${ev.taskId}${alreadyCompleted ? ' (already completed)' : ''}`;
-      ctx.warn(`${describeOffset(ev.offset, ev.index)}: ${what}`);
-    }
-  };
-  /** Marks a line that never completed whose completion a capture gap may have swallowed. */
-  const judge = (line: TaskLine) => {
-    if (!line.completed && completionMayBeLost(st.gaps, line.timeNs, line.targetId)) {
-      line.completionNotCaptured = true;
-      st.notCaptured++;
-    }
-  };
-  /** Whether a task passes the filters and the limit (and counts it when it does). */
-  const take = (line: TaskLine): boolean => {
-    if (printed >= limit || !matchesFilter(st.filter, line)) return false;
-    printed++;
-    return true;
-  };
-  const emit = (t: TaskRecord, events: readonly LinkedEvent[] | undefined): void => {
-    const line = taskLineOf(t, scratch);
-    judge(line);
-    if (!take(line)) return;
-    if (!text) {
-      pending(
-        out.line(
-          jsonLine(t, {
+  }
+
+  private orphan(b: TaskBatch, r: number): void {
+    if (++this.orphans > MAX_ORPHAN_WARNINGS) return;
+    const flags = b.flags[r]!;
+    const again = (flags & RowFlag.AlreadyCompleted) !== 0;
+    const lost = !again && (flags & RowFlag.SubmissionLostBefore) !== 0;
+    const taskId = bigintAt(b.taskIdHi, b.taskIdLo, r);
+    // Not an orphan when a gap before it may hold its submission: the capture lost it.
+    const what = lost ? `completion for task id ${taskId}, whose submission was not captured (a capture gap before it may have lost it)` : `completion for unknown task id ${taskId}${again ? ' (already completed)' : ''}`;
+    this.ctx.warn(`${describeOffset(b.offset[r]!, b.index[r]!)}: ${what}`);
+  }
+
+  /** Prints the task in row r (a Complete, GivenUp or NeverCompleted row) if it passes the filters and the limit. */
+  emit(b: TaskBatch, r: number, events: readonly LinkedEvent[] | undefined): void {
+    const st = this.st;
+    const completed = b.kind[r] === RowKind.Complete;
+    const notCaptured = !completed && (b.flags[r]! & RowFlag.CompletionMayBeLost) !== 0;
+    if (notCaptured) st.notCaptured++;
+    if (this.printed >= this.limit || !matchesFilterAt(st.filter, b, r)) return;
+    this.printed++;
+    const o = this.o;
+    if (o.format !== 'text') {
+      this.pending(
+        this.out.line(
+          jsonLine(b, r, {
             originNs: st.originNs,
-            completionNotCaptured: line.completionNotCaptured,
+            completionNotCaptured: notCaptured,
             ...(o.segments ? { segments: true } : {}),
             ...(o.withEvents ? { events: events ?? [] } : {}),
           }),
@@ -183,132 +200,149 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
       );
       return;
     }
-    pending(writeTaskText(out, line, st.style));
-    if (o.segments) for (const l of segmentLines(t.submit)) pending(out.line(l));
-    if (events) for (const e of events) pending(out.line(linkedEventText(e, st.style)));
-  };
+    this.pending(writeTaskText(this.out, b, r, st.style, notCaptured));
+    if (o.segments) for (const l of segmentLines(b, r)) this.pending(this.out.line(l));
+    if (events) for (const e of events) this.pending(this.out.line(linkedEventText(e, st.style)));
+  }
 
-  // --with-events: the events naming each task in flight, and the task that completed last, held
-  // back until the next task record so that a digest written just after its completion joins it.
-  const linked = new Map<TaskKey, LinkedEvent[]>();
-  let held: { task: TaskRecord; events: LinkedEvent[] } | undefined;
-  const release = () => {
-    if (held) emit(held.task, held.events);
-    held = undefined;
-  };
-  const eventsOf = (id: bigint): LinkedEvent[] => {
-    const key = taskKey(id);
-    const list = linked.get(key) ?? [];
-    linked.delete(key);
+  /** The events linked to a task, taken out of the table (--with-events). */
+  private eventsOf(key: TaskKey): LinkedEvent[] | undefined {
+    if (!this.o.withEvents) return undefined;
+    const list = this.linked.get(key) ?? [];
+    this.linked.delete(key);
     return list;
-  };
-  const link = (e: LinkedEvent, matcher: TaskMatcher) => {
-    if (e.taskId === undefined) return;
-    let list: LinkedEvent[] | undefined;
-    if (held && held.task.submit.taskId === e.taskId) list = held.events;
-    else if (matcher.inFlight.get(taskKey(e.taskId))) {
-      const key = taskKey(e.taskId);
-      list = linked.get(key);
-      if (!list) linked.set(key, (list = []));
-    }
-    if (list && list.length < MAX_LINKED_EVENTS) list.push(e);
-  };
+  }
 
-  // Text output from a reader that can hand tasks over without events (native traces) takes
-  // the lean path: tasks go from the record bytes to the output line with no object per task.
-  // Everything else goes through events and TaskMatcher; both print through writeTaskText.
-  let matcher = new TaskMatcher();
-  const newLean = () =>
-    new TaskLineMatcher((line) => {
-      judge(line);
-      if (take(line)) pending(writeTaskText(out, line, st.style));
-    }, orphan);
-  let lean = newLean();
-  const taskSink: TaskSink = {
-    header: onHeader,
-    gap: onGap,
-    submit: (f) => {
-      st.tasks++;
-      lean.submit(f);
-    },
-    complete: (f) => lean.complete(f),
-  };
-  const openOptions = text && !details ? { ...ctx.openOptions(o), taskSink } : ctx.openOptions(o);
+  private release(): void {
+    const h = this.held;
+    if (!h) return;
+    this.held = undefined;
+    this.emit(h.batch, 0, h.events);
+  }
 
-  const onEvent = (ev: TraceEvent) => {
-    switch (ev.kind) {
-      case 'submit': {
-        st.tasks++;
-        if (o.withEvents) release();
-        const r = matcher.submit(ev);
-        if (r?.kind === 'reused') emit({ submit: r.previous }, o.withEvents ? eventsOf(r.previous.taskId) : undefined);
-        return;
-      }
-      case 'complete': {
-        if (o.withEvents) release();
-        const r = matcher.complete(ev);
-        if (r.kind === 'task') {
-          if (o.withEvents) held = { task: r.task, events: eventsOf(r.task.submit.taskId) };
-          else emit(r.task, undefined);
-        } else if (r.kind === 'orphan') {
-          orphan(ev, r.alreadyCompleted);
+  rows(b: TaskBatch, from: number, to: number): void {
+    const withEvents = this.o.withEvents === true;
+    for (let r = from; r < to; r++) {
+      const kind = b.kind[r]!;
+      if (kind === RowKind.Submit) {
+        this.st.tasks++;
+        if (withEvents) this.release();
+        if (b.flags[r]! & RowFlag.Reused) {
+          const side = b.link[r]!;
+          this.emit(b, side, this.eventsOf(keyOf(b.taskIdHi[side]!, b.taskIdLo[side]!)));
         }
-        return;
+      } else if (kind === RowKind.Complete) {
+        if (withEvents) {
+          this.release();
+          const key = keyOf(b.taskIdHi[r]!, b.taskIdLo[r]!);
+          const copy = this.heldBatch;
+          copy.clear();
+          copy.appendCopy(b, r);
+          this.held = { batch: copy, key, events: this.eventsOf(key)! };
+        } else {
+          this.emit(b, r, undefined);
+        }
+      } else if (kind === RowKind.Orphan) {
+        if (withEvents) this.release();
+        this.orphan(b, r);
+      } else if (kind === RowKind.Event) {
+        this.event(b, r, b.events[b.link[r]!]!);
       }
+    }
+  }
+
+  private event(b: TaskBatch, r: number, ev: TraceEvent): void {
+    switch (ev.kind) {
       case 'header':
-        onHeader(ev);
+        this.onHeader(ev);
         return;
       case 'gap':
-        onGap(ev);
+        this.onGap(ev);
         return;
       case 'note':
-        if (ev.taskId === undefined && st.firstNote === undefined) st.firstNote = ev.text;
-        if (o.withEvents) link(ev, matcher);
+        if (ev.taskId === undefined && this.st.firstNote === undefined) this.st.firstNote = ev.text;
+        if (this.o.withEvents) this.link(b, r, ev);
         return;
       case 'digest':
       case 'hba':
-        if (o.withEvents) link(ev, matcher);
+        if (this.o.withEvents) this.link(b, r, ev);
         return;
       default:
         return;
     }
-  };
+  }
+
+  /** Joins an event to the task it names: the held one (completed last), or one in flight. */
+  private link(b: TaskBatch, r: number, e: LinkedEvent): void {
+    if (e.taskId === undefined) return;
+    const key = taskKey(e.taskId);
+    let list: LinkedEvent[] | undefined;
+    if (this.held && this.held.key === key) list = this.held.events;
+    else if (b.flags[r]! & RowFlag.LinkedInFlight) {
+      list = this.linked.get(key);
+      if (!list) this.linked.set(key, (list = []));
+    }
+    if (list && list.length < MAX_LINKED_EVENTS) list.push(e);
+  }
+
+  /** The trace's left-over tasks, printed (synchronously, for a trace that ends mid-file). */
+  endTrace(end: TraceEnd): void {
+    this.release();
+    if (this.leftPrinted) {
+      this.leftPrinted = false;
+      return;
+    }
+    for (const b of end.left()) for (let r = 0; r < b.length; r++) this.emit(b, r, this.eventsOf(keyOf(b.taskIdHi[r]!, b.taskIdLo[r]!)));
+  }
+
+  /** The left-over tasks of the file's last trace, awaiting the output between batches. */
+  async printLeft(pairer: Pairer): Promise<void> {
+    this.release();
+    for (const b of pairer.left()) {
+      for (let r = 0; r < b.length; r++) this.emit(b, r, this.eventsOf(keyOf(b.taskIdHi[r]!, b.taskIdLo[r]!)));
+      await this.settle();
+    }
+    this.leftPrinted = true;
+  }
+}
+
+async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Promise<number> {
+  const baseFilter = parseFilter(o);
+  const limit = o.limit === undefined ? Infinity : Number(o.limit);
+  if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
+  const text = o.format === 'text';
+  const colors = text && ctx.useColor(ctx.stdout);
+  const out = new LineOutput(ctx.stdout);
+  const printer = new DecodePrinter(o, out, baseFilter, limit, colors, ctx);
+  // --segments prints each task's SGL when it completes: the pairer keeps the lists until then.
+  const pipeline = new PairedPipeline([printer], { keepSegments: o.segments === true });
 
   const result = await readInputs(
     paths,
-    openOptions,
+    ctx.openOptions(o),
     async (batch) => {
-      await settle();
-      for (const ev of batch) {
-        onEvent(ev);
-        if (flushes.length) await settle();
-      }
+      pipeline.push(batch);
+      await printer.settle();
     },
-    (trace: OpenedTrace) => {
-      matcher = new TaskMatcher();
-      lean = newLean();
-      linked.clear();
-      held = undefined;
-      st = newState(trace.path);
-    },
+    (trace: OpenedTrace) => pipeline.startFile(trace.path),
     async (trace) => {
+      const st = printer.st;
       if (st.tasks === 0) ctx.warn(`${trace.path}: no SCSI tasks found (read as ${trace.format.id})${st.firstNote ? `: ${st.firstNote}` : ''}`);
-      release();
-      lean.drain();
-      for (const t of matcher.drain()) emit(t, o.withEvents ? eventsOf(t.submit.taskId) : undefined);
-      await settle();
+      await printer.printLeft(pipeline.pairer);
+      pipeline.endTrace();
+      await printer.settle();
       if (st.gaps.count) {
         const lost = st.gaps.totals().lost;
         const what = (Object.keys(lost) as Array<keyof typeof lost>).filter((k) => k !== 'unknown' && lost[k] > 0).map((k) => plural(lost[k], k.slice(0, -1), k));
         ctx.warn(
-          `${trace.path}: the capture is incomplete: ${plural(st.gaps.count, 'capture gap')}${what.length ? ` (${what.join(', ')} lost)` : ''}${gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${plural(st.notCaptured, 'task')} not captured`,
+          `${trace.path}: the capture is incomplete: ${plural(st.gaps.count, 'capture gap')}${what.length ? ` (${what.join(', ')} lost)` : ''}${printer.gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${plural(st.notCaptured, 'task')} not captured`,
         );
       }
     },
     ctx,
   );
   await out.flush();
-  if (orphans > MAX_ORPHAN_WARNINGS) ctx.warn(`${orphans} completions for unknown task ids in all (first ${MAX_ORPHAN_WARNINGS} shown)`);
+  if (printer.orphans > MAX_ORPHAN_WARNINGS) ctx.warn(`${printer.orphans} completions for unknown task ids in all (first ${MAX_ORPHAN_WARNINGS} shown)`);
   const problems = diagnosticLines(result);
   for (const line of problems) ctx.error(line);
   return problems.length ? ExitCode.BadInput : ExitCode.Ok;

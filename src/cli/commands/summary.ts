@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { PairedPipeline } from '../../analysis/pipeline.js';
 import { createChecker, type Checker, type Finding } from '../../checks/engine.js';
+import { batchToEvents } from '../../model/batch-builder.js';
+import type { TraceEvent } from '../../model/events.js';
 import { TimelineCollector } from '../../report/timeline/collect.js';
 import { constraintDef, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
 import { loadConstraintFiles } from '../../checks/constraints-file.js';
@@ -106,28 +109,34 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ...(intervalNs !== undefined ? { intervalNs } : {}),
     ...(constraints ? { limits: limitsFrom(constraints) } : {}),
   });
-  // HTML draws a timeline: it reads the same events, after the checker so that a finding
-  // reaches it before the task it names has ended (src/report/timeline/collect.ts).
+  // HTML draws a timeline: it reads the same rows as events, after the checker, so that a
+  // finding reaches it before the task it names has ended (src/report/timeline/collect.ts).
   const timeline = o.format === 'html' ? new TimelineCollector() : undefined;
   const checker: Checker | undefined = o.check
     ? createChecker({ ...(constraints ? { constraints } : {}), ...(timeline ? { onFinding: (f: Finding) => timeline.onFinding(f) } : {}) })
     : undefined;
+  // One pipeline for both: every task is paired once, and the checker and the aggregator read
+  // the same paired rows.
+  const pipeline = new PairedPipeline(checker ? [summarizer.consumer, checker.consumer] : [summarizer.consumer]);
+  const events: TraceEvent[] = [];
   const input = await readInputs(
     paths,
     ctx.openOptions(o),
     (batch) => {
-      summarizer.push(batch);
-      checker?.push(batch);
-      timeline?.push(batch);
+      pipeline.push(batch);
+      if (timeline) {
+        events.length = 0;
+        timeline.push(batchToEvents(batch, events));
+      }
     },
     (trace) => {
-      summarizer.startTrace();
-      checker?.startFile(trace.path);
+      pipeline.startFile(trace.path);
       timeline?.startTrace(trace.path);
     },
     undefined,
     ctx,
   );
+  pipeline.finish();
   const findings = checker?.finish();
   const summary = summarizer.finish({
     ...(findings ? { findings } : {}),

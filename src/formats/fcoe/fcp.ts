@@ -4,7 +4,7 @@
  * ABTS / BA_ACC / BA_RJT (FC-FS-3 15.3) and the extended link services whose payload names a port
  * (PLOGI, FLOGI, FDISC and their LS_ACC, FC-LS-3 4.2). Pure readers over a frame's payload.
  */
-import { u32 } from './frame.js';
+import { u32be } from '../../model/byte-order.js';
 
 /** FC-FS-3 Table 35: R_CTL routing (upper nibble) and information category (lower nibble). */
 export const RCtl = {
@@ -108,7 +108,7 @@ export function readCommand(p: Uint8Array, length: number): Command | string {
     read: (flags & 0x02) !== 0,
     write: (flags & 0x01) !== 0,
     cdb: p.subarray(FcpCmnd.cdb, FcpCmnd.cdb + cdbLength),
-    dataLength: u32(p, dlAt),
+    dataLength: u32be(p, dlAt),
   };
 }
 
@@ -128,8 +128,8 @@ export function readResponse(p: Uint8Array, length: number): Response | string {
   if (length < FcpRsp.minimumSize) return `FCP_RSP of ${length} bytes (at least ${FcpRsp.minimumSize})`;
   if (p.length < FcpRsp.minimumSize) return `FCP_RSP not captured whole (${p.length} of ${length} bytes)`;
   const flags = p[FcpRsp.flags]!;
-  const responseLength = flags & RspFlag.responseLengthValid ? u32(p, FcpRsp.responseLength) : 0;
-  const senseLength = flags & RspFlag.senseLengthValid ? u32(p, FcpRsp.senseLength) : 0;
+  const responseLength = flags & RspFlag.responseLengthValid ? u32be(p, FcpRsp.responseLength) : 0;
+  const senseLength = flags & RspFlag.senseLengthValid ? u32be(p, FcpRsp.senseLength) : 0;
   // FCP-4 9.5.9: FCP_RSP_LEN is 0, 4 or 8.
   if (responseLength !== 0 && responseLength !== 4 && responseLength !== 8) return `FCP_RSP_LEN ${responseLength} (FCP-4 allows 0, 4 or 8)`;
   if (FcpRsp.responseInfo + responseLength + senseLength > length) {
@@ -139,7 +139,7 @@ export function readResponse(p: Uint8Array, length: number): Response | string {
   return {
     status: p[FcpRsp.status]!,
     flags,
-    residual: u32(p, FcpRsp.residual),
+    residual: u32be(p, FcpRsp.residual),
     responseCode: responseLength >= 4 && p.length >= FcpRsp.responseInfo + 4 ? p[FcpRsp.responseInfo + 3]! : -1,
     sense: p.subarray(Math.min(senseAt, p.length), Math.min(senseAt + senseLength, p.length)),
     senseLength,

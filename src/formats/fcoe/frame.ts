@@ -3,6 +3,7 @@
  * it carries (FC-FS-3 9-10): from the EtherType's payload to a frame header and its payload.
  * Pure functions over the packet bytes; a frame is a view, nothing is copied.
  */
+import { u16be, u24be, u32be, u32le } from '../../model/byte-order.js';
 import * as zlib from 'node:zlib';
 
 /** FC-BB-5 7.8: version (4 bits), 100 reserved bits, SOF; the trailer is CRC, EOF, 3 reserved. */
@@ -82,9 +83,6 @@ export interface FcFrame {
 
 export type FcoeParse = { frame: FcFrame } | { problem: string };
 
-const u24 = (d: Uint8Array, o: number) => (d[o]! << 16) | (d[o + 1]! << 8) | d[o + 2]!;
-const u16 = (d: Uint8Array, o: number) => (d[o]! << 8) | d[o + 1]!;
-export const u32 = (d: Uint8Array, o: number) => ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
 
 /**
  * Reads the FCoE PDU in `d` from `start` (the byte after the EtherType). `originalLength` is the
@@ -112,7 +110,7 @@ export function parseFcoe(d: Uint8Array, start: number, originalLength: number):
     eof = d[crcAt + 4]!;
     if (!EOF_CODES.has(eof)) return { problem: `FCoE EOF 0x${eof.toString(16)} is not an end-of-frame code` };
     // FC-FS-3 9.4 / FC-BB-5: CRC-32 as Ethernet computes it, sent least significant byte first.
-    const sent = (d[crcAt]! | (d[crcAt + 1]! << 8) | (d[crcAt + 2]! << 16) | (d[crcAt + 3]! << 24)) >>> 0;
+    const sent = u32le(d, crcAt);
     if (sent === crc32(d, fc, crcAt)) crc = CrcState.Good;
     else if (sent === 0xffffffff) crc = CrcState.NotComputed;
     else return { problem: `FC CRC 0x${sent.toString(16).padStart(8, '0')} does not match the frame's 0x${crc32(d, fc, crcAt).toString(16).padStart(8, '0')}` };
@@ -124,7 +122,7 @@ export function parseFcoe(d: Uint8Array, start: number, originalLength: number):
     if (end - h < FcHeader.size) return { problem: `FC frame with a VFT header has no room for its frame header` };
   }
   if (d.length < h + FcHeader.size) return { problem: `FC frame header not captured` };
-  const fCtl = u24(d, h + FcHeader.fCtl);
+  const fCtl = u24be(d, h + FcHeader.fCtl);
   const dfCtl = d[h + FcHeader.dfCtl]!;
   // FC-FS-3 13: optional headers named by DF_CTL precede the payload.
   if (dfCtl & 0x40) return { problem: `FC frame with an ESP header (DF_CTL 0x${dfCtl.toString(16)}) cannot be read` };
@@ -137,16 +135,16 @@ export function parseFcoe(d: Uint8Array, start: number, originalLength: number):
   return {
     frame: {
       rCtl: d[h + FcHeader.rCtl]!,
-      dId: u24(d, h + FcHeader.dId),
-      sId: u24(d, h + FcHeader.sId),
+      dId: u24be(d, h + FcHeader.dId),
+      sId: u24be(d, h + FcHeader.sId),
       type: d[h + FcHeader.type]!,
       fCtl,
       seqId: d[h + FcHeader.seqId]!,
       dfCtl,
-      seqCnt: u16(d, h + FcHeader.seqCnt),
-      oxId: u16(d, h + FcHeader.oxId),
-      rxId: u16(d, h + FcHeader.rxId),
-      parameter: u32(d, h + FcHeader.parameter),
+      seqCnt: u16be(d, h + FcHeader.seqCnt),
+      oxId: u16be(d, h + FcHeader.oxId),
+      rxId: u16be(d, h + FcHeader.rxId),
+      parameter: u32be(d, h + FcHeader.parameter),
       payload: d.subarray(Math.min(payloadStart, d.length), Math.min(end, d.length)),
       payloadLength: end - payloadStart,
       sof,

@@ -5,6 +5,7 @@
  * bulk data of Data-In/Data-Out), and finds PDU boundaries again after a gap or when a
  * capture starts mid-stream.
  */
+import { u32be, u32le } from '../../model/byte-order.js';
 import { crc32c } from '../../model/crc32c.js';
 import type { PacketRef } from './tcp.js';
 
@@ -36,9 +37,6 @@ export function dataSegmentLength(h: Uint8Array, o = 0): number {
   return (h[o + 5]! << 16) | (h[o + 6]! << 8) | h[o + 7]!;
 }
 
-export function u32(h: Uint8Array, o: number): number {
-  return ((h[o]! << 24) | (h[o + 1]! << 16) | (h[o + 2]! << 8) | h[o + 3]!) >>> 0;
-}
 
 function zero(h: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (h[i] !== 0) return false;
@@ -553,7 +551,7 @@ export class PduFramer {
     if (!this.digestsKnown) {
       // A header digest shows itself: the CRC32C of BHS + AHS follows them.
       const h = q + BHS_LENGTH + b[q + 4]! * 4;
-      this.digests.header = h + 4 <= end && crc32c(b, q, h) === (b[h]! | (b[h + 1]! << 8) | (b[h + 2]! << 16) | (b[h + 3]! << 24)) >>> 0;
+      this.digests.header = h + 4 <= end && crc32c(b, q, h) === u32le(b, h);
     }
     let next = q + this.pduLength(b, q);
     if (!this.digestsKnown && next + BHS_LENGTH <= end && !plausibleBhs(b, next) && dataSegmentLength(b, q) > 0) {

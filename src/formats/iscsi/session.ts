@@ -21,7 +21,8 @@ import { EMPTY_SEGMENTS } from '../../model/segments.js';
 import type { ReadStats } from '../../model/stats.js';
 import { cdbLength } from '../../scsi/names.js';
 import { TcpFlag, endpointText, type Endpoint, type TcpSegment } from '../pcap/link.js';
-import { BHS_LENGTH, DEFAULT_MAX_RECV_DATA_SEGMENT, Op, PduFramer, u32, type Pdu, type PduHandler } from './pdu.js';
+import { u32be } from '../../model/byte-order.js';
+import { BHS_LENGTH, DEFAULT_MAX_RECV_DATA_SEGMENT, Op, PduFramer, type Pdu, type PduHandler } from './pdu.js';
 import { TcpHalfStream, type PacketRef, type StreamConsumer, type StreamHole } from './tcp.js';
 
 export const ISCSI_DEFAULT_PORT = 3260;
@@ -284,7 +285,7 @@ class Connection {
       if (other && other.toTarget === undefined) other.toTarget = !half.toTarget;
     }
     this.confirm();
-    const itt = u32(h, 16);
+    const itt = u32be(h, 16);
     const d = this.demux;
     switch (op) {
       case Op.ScsiCommand: {
@@ -295,7 +296,7 @@ class Connection {
         const cdb = commandCdb(h);
         const taskId = (BigInt(this.index) << 32n) | BigInt(itt);
         const lun = decodeLun(h, 8);
-        this.tasks.set(itt, { taskId, lun, dataBytes: pdu.dataLength, expected: u32(h, 20) });
+        this.tasks.set(itt, { taskId, lun, dataBytes: pdu.dataLength, expected: u32be(h, 20) });
         d.emit({
           kind: 'submit',
           ...at,
@@ -305,7 +306,7 @@ class Connection {
           tag: BigInt(itt),
           attribute: ATTRIBUTES[flags & 0x07] ?? TaskAttribute.Simple,
           direction: read && write ? DataDirection.Bidirectional : read ? DataDirection.FromDevice : write ? DataDirection.ToDevice : DataDirection.None,
-          requestedBytes: u32(h, 20),
+          requestedBytes: u32be(h, 20),
           timeoutMs: 0,
           cdb,
           segments: EMPTY_SEGMENTS,
@@ -330,7 +331,7 @@ class Connection {
         if (flags & 0x01) {
           // S bit: status carried in the final Data-In (RFC 7143 11.7.4).
           const status = h[3]!;
-          const residual = u32(h, 44);
+          const residual = u32be(h, 44);
           const finish = (task: TaskState) => this.complete(task, itt, at, ServiceResponse.TaskComplete, status, flags, residual, EMPTY);
           if (t) finish(t);
           else this.holdEarly(itt, at, finish);
@@ -342,7 +343,7 @@ class Connection {
         const response = h[2]!;
         const status = h[3]!;
         const flags = h[1]!;
-        const residual = u32(h, 44);
+        const residual = u32be(h, 44);
         // Data segment: SenseLength (2 bytes) then sense data (RFC 7143 11.4.7.2).
         let sense = EMPTY;
         if (pdu.data.length >= 2) {
@@ -361,7 +362,7 @@ class Connection {
         const fn = h[1]! & 0x7f;
         const info = TMF[fn] ?? { name: `function ${fn}`, kind: HbaEventKind.HardwareCommand };
         const lun = decodeLun(h, 8);
-        const rtt = u32(h, 20);
+        const rtt = u32be(h, 20);
         const referenced = fn === 1 || fn === 8 ? this.tasks.get(rtt)?.taskId ?? (BigInt(this.index) << 32n) | BigInt(rtt) : undefined;
         if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dstKey);
         const pending: PendingTmf = { timeNs: at.timeNs, kind: info.kind, lun, name: info.name };
@@ -443,7 +444,7 @@ class Connection {
         const rejectedOp = rejected ? rejected[0]! & 0x3f : -1;
         d.note(at, `iSCSI Reject on ${this.label}: reason 0x${reason.toString(16)}${rejected ? ` for a PDU with opcode 0x${rejectedOp.toString(16)}` : ''}`);
         if (rejected && rejectedOp === Op.ScsiCommand) {
-          const ritt = u32(rejected, 16);
+          const ritt = u32be(rejected, 16);
           const t = this.tasks.get(ritt);
           if (t) this.complete(t, ritt, at, ServiceResponse.ServiceDeliveryOrTargetFailure, DeliveryStatus.DeliveryFailure, 0, 0, EMPTY);
         }

@@ -6,6 +6,7 @@
 import type { TraceEvent } from '../../model/events.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import type { TraceFormat } from '../registry.js';
+import { eventBatches } from '../../model/batch-builder.js';
 import { BadEvent, jsonToEvent } from './codec.js';
 import { quoteValue } from '../../model/errors.js';
 
@@ -183,5 +184,5 @@ export const jsonlFormat: TraceFormat = {
   id: 'jsonl',
   description: 'JSON Lines events, as written by `scsitrace convert --format jsonl`',
   sniff: sniffJsonl,
-  read: (chunks, stats) => readJsonl(chunks, stats),
+  read: (chunks, stats) => eventBatches(readJsonl(chunks, stats)),
 };

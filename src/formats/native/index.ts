@@ -12,5 +12,5 @@ export const nativeFormat: TraceFormat = {
     const window = new Crc32cWindow(count * bytes);
     return Array.from({ length: count }, () => window.reserve(bytes));
   },
-  read: (chunks, stats, options) => readNative(chunks, stats, options.taskSink),
+  read: (chunks, stats) => readNative(chunks, stats),
 };

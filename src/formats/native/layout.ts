@@ -12,17 +12,18 @@
 export type FieldSpec = readonly [at: number, size: number, docName: string];
 
 /** A fixed structure: each field's name gives its offset; NAME, FIXED and FIELDS describe it. */
-export type Struct<K extends string> = { readonly [P in K]: number } & {
+export type Struct<K extends string, F extends { readonly [P in K]: FieldSpec } = { readonly [P in K]: FieldSpec }> = { readonly [P in K]: number } & {
   /** The heading of its section in docs/FORMAT.md. */
   readonly NAME: string;
   /** Bytes of the fixed part; variable parts (CDB, strings, lists) follow it. */
   readonly FIXED: number;
-  readonly FIELDS: { readonly [P in K]: FieldSpec };
+  /** The fields, with their widths as literal types (src/formats/native/tokens.ts types its values by them). */
+  readonly FIELDS: F;
 };
 
-function struct<K extends string>(name: string, fixed: number, fields: { readonly [P in K]: FieldSpec }): Struct<K> {
+function struct<const F extends Record<string, FieldSpec>>(name: string, fixed: number, fields: F): Struct<keyof F & string, F> {
   const offsets = Object.fromEntries(Object.entries<FieldSpec>(fields).map(([k, f]) => [k, f[0]]));
-  return Object.freeze({ ...offsets, NAME: name, FIXED: fixed, FIELDS: fields }) as Struct<K>;
+  return Object.freeze({ ...offsets, NAME: name, FIXED: fixed, FIELDS: fields }) as unknown as Struct<keyof F & string, F>;
 }
 
 /** File magic: 0x89 'S' 'C' 'T' CR LF 0x1A LF — the PNG trick, so text-mode damage shows. */

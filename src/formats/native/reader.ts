@@ -1,3 +1,5 @@
+import { DamagedStretch } from '../damage.js';
+import { CaptureGapToken, ConstraintEntryToken, ConstraintsToken, DigestToken, FileHeaderToken, HbaEventToken, NoteToken, TargetInfoToken } from './tokens.js';
 import { Crc32cWindow } from '../../model/crc32c.js';
 import {
   GapAffects,
@@ -14,9 +16,10 @@ import {
 } from '../../model/events.js';
 import { describeOffset, quoteValue } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
-import type { CompleteFields, SubmitFields, TaskSink } from '../../model/task-sink.js';
 import { decodeLun } from '../../model/lun.js';
-import { PackedSegmentList, SEGMENT_BYTES } from '../../model/segments.js';
+import { SEGMENT_BYTES } from '../../model/segments.js';
+import { keyOf, NONE, taskKey, RowFlag, RowKind, type TaskBatch } from '../../model/batch.js';
+import { BatchBuilder, batchToEvents } from '../../model/batch-builder.js';
 import {
   ALL_TARGETS,
   CaptureGapRecord,
@@ -53,9 +56,10 @@ import {
   pad8,
 } from './layout.js';
 
-// Every field is read at the offset layout.ts defines for it, with DataView (binary-parser
-// measured ~500 ns per parse of the 64-byte submit header here, which alone would cap decoding
-// near 1M tasks/s).
+// Every field is read at the offset layout.ts defines for it: the file header and the rare
+// records through their binary-parser tokens (tokens.ts), TASK_SUBMITTED and TASK_COMPLETED by
+// hand straight into the batch columns (a token parse of both costs ~20× the hand read:
+// ARCHITECTURE.md, scripts/token-bench.mjs).
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -80,8 +84,6 @@ export interface NativeDecoderOptions {
    */
   headerless?: boolean;
   tickNs?: number;
-  /** Where task submissions and completions go instead of events (see TaskSink). */
-  taskSink?: TaskSink;
   /**
    * Hold the header event back until the first record, so that a trace whose timestamps are
    * past 2^52 ns gets a time origin (TraceHeader.timeOriginNs) and exact times. Readers of
@@ -111,33 +113,23 @@ export class NativeDecoder {
   /** The header event, held back until the first record decides the time origin. */
   private heldHeader: TraceHeader | undefined;
   private recordIndex = 0;
-  /** Absolute offset where the current damaged stretch began, or -1. */
-  private damageStart = -1;
-  /** Record number of the damaged stretch's first record. */
-  private damageIndex = 0;
-  private damageBytes = 0;
-  private damageWhat = '';
+  /** The damaged stretch being skipped, if any (src/formats/damage.ts). */
+  private readonly damaged = new DamagedStretch();
   /** Time of the last good record, for diagnostics. */
   private lastTimeNs = 0;
-  /** Target labels from TARGET_INFO records, by target id (as a TaskKey). */
-  private readonly labels = new Map<number | bigint, string>();
+  /** Target labels from TARGET_INFO records (their ids in the batches' label table), by target id as a TaskKey. */
+  private readonly labels = new Map<number | bigint, number>();
   /** HBA events issued and not yet completed: timestamp (ticks) and record number by kind and task. */
   private readonly openHba = new Map<string, { ticks: bigint; index: number }>();
-  private readonly sink: TaskSink | undefined;
+  /** The batch being filled (the decoder's own, reused: valid until the next call). */
+  private readonly out = new BatchBuilder();
   private readonly exactTimes: boolean;
-  private readonly submitFields: SubmitFields = {
-    offset: 0, index: 0, timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, targetLabel: undefined, requestedBytes: 0, cdb: NO_SENSE, cdbAt: 0, cdbLength: 0,
-  };
-  private readonly completeFields: CompleteFields = {
-    offset: 0, index: 0, timeNs: 0, taskId: 0, serviceResponse: 0, status: 0, bytesTransferred: 0, residual: 0, residualFlags: 0, sense: NO_SENSE, senseAt: 0, senseLength: 0,
-  };
 
   /** See NativeDecoderOptions. */
   constructor(
     readonly stats: ReadStats = newReadStats(),
     options: NativeDecoderOptions = {},
   ) {
-    this.sink = options.taskSink;
     this.exactTimes = options.exactTimes ?? false;
     if (options.headerless) {
       this.state = 'records';
@@ -145,12 +137,24 @@ export class NativeDecoder {
     }
   }
 
+  /** Decodes a chunk into the decoder's batch, which it returns (valid until the next call). */
+  pushBatch(chunk: Uint8Array): TaskBatch {
+    this.out.target();
+    this.feed(chunk);
+    return this.out.take();
+  }
+
+  /** The events of a chunk (the event API: an adapter over pushBatch). */
   push(chunk: Uint8Array, out: TraceEvent[] = []): TraceEvent[] {
+    return batchToEvents(this.pushBatch(chunk), out);
+  }
+
+  private feed(chunk: Uint8Array): void {
     this.stats.bytesRead += chunk.length;
     if (this.pending.length === 0) {
       this.pending = chunk;
-      this.run(false, out);
-      return out;
+      this.run(false);
+      return;
     }
     // A record straddles the chunk boundary. Copy only what it needs from the new chunk (not
     // the whole chunk: that copy cost more than the CRC), decode it, then go on in the chunk
@@ -161,7 +165,7 @@ export class NativeDecoder {
     joined.set(this.pending, 0);
     joined.set(chunk.subarray(0, take), left);
     this.pending = joined;
-    this.run(false, out);
+    this.run(false);
     const consumed = joined.length - this.pending.length;
     if (consumed >= left) {
       // Everything not yet decoded lies in the chunk: continue there without copying.
@@ -173,10 +177,9 @@ export class NativeDecoder {
       all.set(chunk.subarray(take), this.pending.length);
       this.pending = all;
     } else {
-      return out;
+      return;
     }
-    this.run(false, out);
-    return out;
+    this.run(false);
   }
 
   /** Bytes the record starting the pending buffer still lacks (a guess when unknown). */
@@ -190,13 +193,23 @@ export class NativeDecoder {
   }
 
   /** Call at end of input: reports truncation and any damage still open. */
-  end(out: TraceEvent[] = []): TraceEvent[] {
-    this.run(true, out);
-    this.releaseHeader(out);
+  endBatch(): TaskBatch {
+    this.out.target();
+    this.run(true);
+    this.releaseHeader();
     if (this.state === 'header' && this.stats.bytesRead === 0) {
-      out.push(this.diag(0, 'empty file: no native trace header', 0, true));
+      this.emit(this.diag(0, 'empty file: no native trace header', 0, true));
     }
-    return out;
+    return this.out.take();
+  }
+
+  /** The events at the end of input (the event API). */
+  end(out: TraceEvent[] = []): TraceEvent[] {
+    return batchToEvents(this.endBatch(), out);
+  }
+
+  private emit(ev: TraceEvent): void {
+    this.out.target().addEvent(ev);
   }
 
   private setTick(tickNs: number): void {
@@ -204,8 +217,8 @@ export class NativeDecoder {
     this.tickBig = BigInt(tickNs);
   }
 
-  private run(eof: boolean, out: TraceEvent[]): void {
-    if (this.state === 'header' && !this.readHeader(eof, out)) return;
+  private run(eof: boolean): void {
+    if (this.state === 'header' && !this.readHeader(eof)) return;
     if (this.state !== 'records') return;
     const buf = this.pending;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -220,12 +233,12 @@ export class NativeDecoder {
     for (;;) {
       // The happy path: WebAssembly checks a run of whole, sound records (sync word, length,
       // CRC) in one call; the checks below then see only where that run stopped.
-      if (this.damageStart < 0) {
+      if (!this.damaged.open) {
         const n = crc.scanRecords(p, buf.length);
         if (n > 0) {
           for (let i = 0; i < n; i++) {
             const at = crc.recordAt(i);
-            this.record(buf, view, at, view.getUint16(at + typeAt, true), view.getUint32(at + lengthAt, true), out);
+            this.record(buf, view, at, view.getUint16(at + typeAt, true), view.getUint32(at + lengthAt, true));
           }
           const last = crc.recordAt(n - 1);
           p = last + RECORD_HEADER + view.getUint32(last + lengthAt, true) + RECORD_TRAILER;
@@ -236,73 +249,72 @@ export class NativeDecoder {
       if (avail === 0) break;
       if (avail < RECORD_HEADER) {
         if (!eof) break;
-        p = this.damage(buf, p, eof, `truncated record header: ${avail} of ${RECORD_HEADER} bytes`, out);
+        p = this.damage(buf, p, eof, `truncated record header: ${avail} of ${RECORD_HEADER} bytes`);
         continue;
       }
       if (view.getUint32(p, true) !== RECORD_SYNC) {
-        p = this.damage(buf, p, eof, 'no record sync word', out);
+        p = this.damage(buf, p, eof, 'no record sync word');
         if (p < 0) break;
         continue;
       }
       const type = view.getUint16(p + typeAt, true);
       const bodyLength = view.getUint32(p + lengthAt, true);
       if (bodyLength > MAX_BODY_LENGTH) {
-        p = this.damage(buf, p, eof, `record length ${bodyLength} exceeds ${MAX_BODY_LENGTH}`, out);
+        p = this.damage(buf, p, eof, `record length ${bodyLength} exceeds ${MAX_BODY_LENGTH}`);
         if (p < 0) break;
         continue;
       }
       const total = RECORD_HEADER + bodyLength + RECORD_TRAILER;
       if (avail < total) {
         if (!eof) break;
-        p = this.damage(buf, p, eof, `truncated record (type ${type}): needs ${total} bytes, ${avail} present`, out);
+        p = this.damage(buf, p, eof, `truncated record (type ${type}): needs ${total} bytes, ${avail} present`);
         if (p < 0) break;
         continue;
       }
       const bodyStart = p + RECORD_HEADER;
       const stored = view.getUint32(bodyStart + bodyLength, true);
       if (crc.crc(p + 4, bodyStart + bodyLength) !== stored) {
-        p = this.damage(buf, p, eof, `record CRC32C mismatch (type ${type}, length ${bodyLength})`, out);
+        p = this.damage(buf, p, eof, `record CRC32C mismatch (type ${type}, length ${bodyLength})`);
         if (p < 0) break;
         continue;
       }
-      if (this.damageStart >= 0) this.closeDamage(this.base + p, out);
-      this.record(buf, view, p, type, bodyLength, out);
+      if (this.damaged.open) this.closeDamage(this.base + p);
+      this.record(buf, view, p, type, bodyLength);
       p += total;
     }
     this.consume(p);
   }
 
   /** Decodes one whole record whose framing and CRC checked out. */
-  private record(buf: Uint8Array, view: DataView, p: number, type: number, bodyLength: number, out: TraceEvent[]): void {
+  private record(buf: Uint8Array, view: DataView, p: number, type: number, bodyLength: number): void {
     const offset = this.base + p;
     const index = this.recordIndex++;
     const bodyStart = p + RECORD_HEADER;
     this.stats.records++;
     if (this.heldHeader && type >= RecordType.TaskSubmitted && type <= RecordType.CaptureGap && bodyLength >= 8) {
       this.chooseOrigin(view.getBigUint64(bodyStart + TIMESTAMP_AT, true));
-      this.releaseHeader(out);
+      this.releaseHeader();
     }
     try {
-      // Task records take short paths of their own (kept small so that they inline): to the
-      // sink when there is one, else to events; decodeBody handles the rare types.
-      let ev: TraceEvent | undefined;
+      // Task records take short paths of their own (kept small so that they inline), filling
+      // batch columns straight from the record bytes; decodeBody handles the rare types.
       if (type === RecordType.TaskSubmitted) {
-        ev = this.sink ? this.sinkSubmit(buf, view, bodyStart, bodyLength, offset, index) : this.submitEvent(buf, view, bodyStart, bodyLength, offset, index);
+        this.submitRow(buf, view, bodyStart, bodyLength, offset, index);
       } else if (type === RecordType.TaskCompleted) {
-        ev = this.sink ? this.sinkComplete(buf, view, bodyStart, bodyLength, offset, index) : this.completeEvent(buf, view, bodyStart, bodyLength, offset, index);
+        this.completeRow(buf, view, bodyStart, bodyLength, offset, index);
       } else {
-        ev = this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index, out);
-      }
-      if (ev) {
-        out.push(ev);
-        this.lastTimeNs = ev.timeNs;
+        const ev = this.decodeBody(type, buf, view, bodyStart, bodyLength, offset, index);
+        if (ev) {
+          this.emit(ev);
+          this.lastTimeNs = ev.timeNs;
+        }
       }
     } catch (e) {
       if (!(e instanceof BadRecord)) throw e;
       const total = RECORD_HEADER + bodyLength + RECORD_TRAILER;
       this.stats.skippedRecords++;
       this.stats.skippedBytes += total;
-      out.push(this.diag(offset, e.message, total, false, index, 1));
+      this.emit(this.diag(offset, e.message, total, false, index, 1));
     }
   }
 
@@ -316,18 +328,22 @@ export class NativeDecoder {
   }
 
   /** Sends the held header event (before anything else of the trace). */
-  private releaseHeader(out: TraceEvent[]): void {
+  private releaseHeader(): void {
     const h = this.heldHeader;
     if (!h) return;
     this.heldHeader = undefined;
     if (this.rebased) h.timeOriginNs = this.origin;
-    out.push(h);
-    this.sink?.header?.(h);
+    this.emit(h);
   }
 
   /** A timestamp field (u64 ticks) as ns since the time origin. */
   private time(v: DataView, at: number): number {
     return this.rebased ? this.rebasedTime(v, at) : u64(v, at) * this.tickNs;
+  }
+
+  /** A timestamp already read (a token's bigint) as ns, like time(). */
+  private ticksTime(ticks: bigint): number {
+    return this.rebased ? Number(ticks * this.tickBig - this.origin) : Number(ticks) * this.tickNs;
   }
 
   private rebasedTime(v: DataView, at: number): number {
@@ -347,71 +363,57 @@ export class NativeDecoder {
    * stretch starts takes a record number, and so does every sync word in it where a record was
    * tried and failed: no two places in the file get the same number.
    */
-  private damage(buf: Uint8Array, p: number, eof: boolean, what: string, out: TraceEvent[]): number {
-    if (this.damageStart < 0) {
-      this.damageStart = this.base + p;
-      this.damageWhat = what;
-      this.damageIndex = this.recordIndex++;
+  private damage(buf: Uint8Array, p: number, eof: boolean, what: string): number {
+    if (!this.damaged.open) {
+      this.damaged.begin(this.base + p, what, this.recordIndex++);
     } else if (p + 4 <= buf.length && buf[p] === SYNC_BYTES[0] && buf[p + 1] === SYNC_BYTES[1] && buf[p + 2] === SYNC_BYTES[2] && buf[p + 3] === SYNC_BYTES[3]) {
       this.recordIndex++;
     }
     const next = indexOfSync(buf, p + 1);
     if (next >= 0) {
-      this.damageBytes += next - p;
+      this.damaged.skip(next - p);
       return next;
     }
     // No sync word in what we have: keep the last 3 bytes (they may start one) unless at EOF.
     const keep = eof ? 0 : Math.min(3, buf.length - p);
     const dropTo = buf.length - keep;
-    this.damageBytes += dropTo - p;
+    this.damaged.skip(dropTo - p);
     if (eof) {
-      this.closeDamage(this.base + buf.length, out, true);
+      this.closeDamage(this.base + buf.length, true);
       return buf.length;
     }
     this.consume(dropTo);
     return -1;
   }
 
-  private closeDamage(resumeAt: number, out: TraceEvent[], atEof = false): void {
-    if (this.damageStart < 0) return;
-    const skipped = this.damageBytes;
-    this.stats.damagedRegions++;
-    this.stats.skippedBytes += skipped;
-    const tail = atEof
-      ? `; skipped ${skipped} bytes to the end of the file`
-      : `; skipped ${skipped} bytes, resynchronised at byte 0x${resumeAt.toString(16)}`;
-    this.releaseHeader(out);
-    out.push(this.diag(this.damageStart, this.damageWhat + tail, skipped, atEof, this.damageIndex, 0));
-    this.damageStart = -1;
-    this.damageBytes = 0;
+  private closeDamage(resumeAt: number, atEof = false): void {
+    const d = this.damaged.close(this.stats, resumeAt, atEof);
+    if (!d) return;
+    this.releaseHeader();
+    this.emit(this.diag(d.offset, d.message, d.skippedBytes, atEof, d.index, 0));
   }
 
-  private readHeader(eof: boolean, out: TraceEvent[]): boolean {
+  private readHeader(eof: boolean): boolean {
     const buf = this.pending;
     const magicLen = Math.min(buf.length, MAGIC.length);
     for (let i = 0; i < magicLen; i++) {
       if (buf[i] !== MAGIC[i]) {
         this.state = 'dead';
-        out.push(this.diag(i, 'not a scsitrace native trace (bad magic)', buf.length, true));
+        this.emit(this.diag(i, 'not a scsitrace native trace (bad magic)', buf.length, true));
         return false;
       }
     }
     if (buf.length < FileHeader.FIXED) {
       if (eof && buf.length > 0) {
         this.state = 'dead';
-        out.push(this.diag(0, `truncated file header: ${buf.length} of ${FileHeader.FIXED} bytes`, buf.length, true));
+        this.emit(this.diag(0, `truncated file header: ${buf.length} of ${FileHeader.FIXED} bytes`, buf.length, true));
       }
       return false;
     }
-    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const major = v.getUint16(FileHeader.major, true);
-    const minor = v.getUint16(FileHeader.minor, true);
-    const headerLength = v.getUint32(FileHeader.headerLength, true);
-    const tickNs = v.getUint32(FileHeader.tickNs, true);
-    const producerLength = v.getUint16(FileHeader.producerLength, true);
+    const { major, minor, headerLength, tickNs, producerLength, startWallNs } = FileHeaderToken.read(buf, 0);
     const fail = (at: number, msg: string) => {
       this.state = 'dead';
-      out.push(this.diag(at, msg, buf.length, true));
+      this.emit(this.diag(at, msg, buf.length, true));
       return false;
     };
     if (major !== FORMAT_MAJOR) return fail(FileHeader.major, `unsupported format version ${major}.${minor} (this reader reads ${FORMAT_MAJOR}.x)`);
@@ -432,115 +434,94 @@ export class NativeDecoder {
       timeNs: 0,
       format: 'native',
       version: `${major}.${minor}`,
-      startWallNs: v.getBigInt64(FileHeader.startWallNs, true),
+      startWallNs,
       producer: decoder.decode(buf.subarray(FileHeader.FIXED, FileHeader.FIXED + producerLength)),
       // TASK_COMPLETED records the sense data the driver returned (FORMAT.md), none when none.
       senseCaptured: true,
     };
     this.heldHeader = header;
-    if (!this.exactTimes) this.releaseHeader(out);
+    if (!this.exactTimes) this.releaseHeader();
     this.state = 'records';
     this.consume(headerLength);
     return true;
   }
 
-  private sinkSubmit(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): undefined {
-    const cdbLength = checkSubmit(v, b, len);
-    const f = this.submitFields;
-    f.offset = offset;
-    f.index = index;
-    f.timeNs = this.lastTimeNs = this.time(v, b + Submit.time);
-    f.taskId = u64Key(v, b + Submit.taskId);
-    f.targetId = u64Key(v, b + Submit.targetId);
-    f.targetLabel = this.labels.size === 0 ? undefined : this.labels.get(f.targetId);
-    f.lun = decodeLun(buf, b + Submit.lun);
-    f.tag = u64Key(v, b + Submit.tag);
-    f.requestedBytes = u64(v, b + Submit.requestedBytes);
-    f.cdb = buf;
-    f.cdbAt = b + Submit.FIXED;
-    f.cdbLength = cdbLength;
-    this.sink!.submit(f);
-    return undefined;
-  }
-
-  private sinkComplete(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): undefined {
-    const senseLength = checkComplete(buf, b, len);
-    const f = this.completeFields;
-    f.offset = offset;
-    f.index = index;
-    f.timeNs = this.lastTimeNs = this.time(v, b + Complete.time);
-    f.taskId = u64Key(v, b + Complete.taskId);
-    f.bytesTransferred = u64(v, b + Complete.bytesTransferred);
-    f.residual = u64(v, b + Complete.residual);
-    f.serviceResponse = buf[b + Complete.serviceResponse]!;
-    f.status = buf[b + Complete.status]!;
-    f.residualFlags = buf[b + Complete.residualFlags]!;
-    f.sense = buf;
-    f.senseAt = b + Complete.FIXED;
-    f.senseLength = senseLength;
-    this.sink!.complete(f);
-    return undefined;
-  }
-
-  /** A TASK_SUBMITTED record as an event (kept apart from decodeBody so that it inlines). */
-  private submitEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
+  /**
+   * A TASK_SUBMITTED record as a Submit row: every field read at its layout.ts offset into its
+   * column, the CDB (padded to 8) and the segments copied together into the batch's slab. All
+   * checks come first: a bad record adds no row.
+   */
+  private submitRow(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): void {
     const cdbLength = checkSubmit(v, b, len);
     const segCount = v.getUint32(b + Submit.segmentCount, true);
-    const segStart = b + Submit.FIXED + pad8(cdbLength);
-    const segEnd = segStart + segCount * SEGMENT_BYTES;
-    const slot = v.getUint16(b + Submit.bundleSlot, true);
-    // CDB (padded to 8) and segments lie together in the record: one copy for both, viewed where
-    // they lie (the segment list reads the slab's 8-byte aligned words).
-    const at = copyToSlab(buf, b + Submit.FIXED, segEnd);
-    const data = at < 0 ? bigCopy : slab;
-    const from = at < 0 ? 0 : at;
-    const targetId = smallU64(v, b + Submit.targetId);
-    let buffer: DataBuffer | undefined;
-    let sglRecorded: true | undefined;
+    const cdbAt = b + Submit.FIXED;
+    const segEnd = cdbAt + pad8(cdbLength) + segCount * SEGMENT_BYTES;
     // 1.1's extension, when the body holds it (a 1.0 body ends with the segment list).
+    let flags = 0;
+    let bufferAt = -1;
     if (b + len - segEnd >= SubmitExtension.FIXED) {
-      const flags = v.getUint32(segEnd + SubmitExtension.taskFlags, true);
-      if (flags & TaskFlag.BufferPresent) buffer = readBuffer(v, segEnd);
-      if (flags & TaskFlag.SglRecorded && segCount === 0) sglRecorded = true;
+      const taskFlags = v.getUint32(segEnd + SubmitExtension.taskFlags, true);
+      if (taskFlags & TaskFlag.BufferPresent) {
+        checkBufferLength(v, segEnd);
+        flags |= RowFlag.BufferPresent;
+        bufferAt = segEnd;
+      }
+      if (taskFlags & TaskFlag.SglRecorded && segCount === 0) flags |= RowFlag.SglRecordedSet | RowFlag.SglRecorded;
     }
-    return {
-      kind: 'submit',
-      offset,
-      index,
-      timeNs: this.time(v, b + Submit.time),
-      taskId: v.getBigUint64(b + Submit.taskId, true),
-      targetId,
-      targetLabel: this.labels.size === 0 ? undefined : this.labels.get(targetId <= 0x1f_ffff_ffff_ffffn ? Number(targetId) : targetId),
-      lun: decodeLun(buf, b + Submit.lun),
-      tag: smallU64(v, b + Submit.tag),
-      requestedBytes: u64(v, b + Submit.requestedBytes),
-      timeoutMs: v.getUint32(b + Submit.timeoutMs, true),
-      attribute: v.getUint8(b + Submit.attribute) as TaskAttribute,
-      direction: v.getUint8(b + Submit.direction) as DataDirection,
-      cdb: data.subarray(from, from + cdbLength),
-      segments: new PackedSegmentList(data, from + segStart - b - Submit.FIXED, segCount, at < 0 ? undefined : slabWords),
-      sglRecorded,
-      buffer,
-      bundleSlot: slot === NO_BUNDLE_SLOT ? undefined : slot,
-    };
+    const timeNs = (this.lastTimeNs = this.time(v, b + Submit.time));
+    const t = this.out.target();
+    const r = t.addRow(RowKind.Submit);
+    t.offset[r] = t.subOffset[r] = offset;
+    t.index[r] = t.subIndex[r] = index;
+    t.timeNs[r] = t.subTimeNs[r] = timeNs;
+    t.taskIdLo[r] = v.getUint32(b + Submit.taskId, true);
+    t.taskIdHi[r] = v.getUint32(b + Submit.taskId + 4, true);
+    const targetLo = (t.targetIdLo[r] = v.getUint32(b + Submit.targetId, true));
+    const targetHi = (t.targetIdHi[r] = v.getUint32(b + Submit.targetId + 4, true));
+    t.tagLo[r] = v.getUint32(b + Submit.tag, true);
+    t.tagHi[r] = v.getUint32(b + Submit.tag + 4, true);
+    t.lun[r] = decodeLun(buf, b + Submit.lun);
+    t.requestedBytes[r] = u64(v, b + Submit.requestedBytes);
+    t.timeoutMs[r] = v.getUint32(b + Submit.timeoutMs, true);
+    t.attribute[r] = buf[b + Submit.attribute]!;
+    t.direction[r] = buf[b + Submit.direction]!;
+    const slot = v.getUint16(b + Submit.bundleSlot, true);
+    t.bundleSlot[r] = slot === NO_BUNDLE_SLOT ? NONE : slot;
+    t.labelId[r] = this.labels.size === 0 ? NONE : (this.labels.get(keyOf(targetHi, targetLo)) ?? NONE);
+    const at = t.copyToSlab(buf, cdbAt, segEnd);
+    t.cdbAt[r] = at;
+    t.cdbLength[r] = cdbLength;
+    t.sglAt[r] = at + pad8(cdbLength);
+    t.segmentCount[r] = segCount;
+    if (bufferAt >= 0) {
+      t.bufferLo[r] = v.getUint32(bufferAt + SubmitExtension.bufferAddress, true);
+      t.bufferHi[r] = v.getUint32(bufferAt + SubmitExtension.bufferAddress + 4, true);
+      t.bufferLength[r] = u64(v, bufferAt + SubmitExtension.bufferLength);
+    } else {
+      t.bufferLo[r] = t.bufferHi[r] = 0;
+      t.bufferLength[r] = 0;
+    }
+    t.flags[r] = flags;
   }
 
-  /** A TASK_COMPLETED record as an event. */
-  private completeEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
+  /** A TASK_COMPLETED record as a Complete row. */
+  private completeRow(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): void {
     const senseLength = checkComplete(buf, b, len);
-    return {
-      kind: 'complete',
-      offset,
-      index,
-      timeNs: this.time(v, b + Complete.time),
-      taskId: v.getBigUint64(b + Complete.taskId, true),
-      bytesTransferred: u64(v, b + Complete.bytesTransferred),
-      residual: u64(v, b + Complete.residual),
-      serviceResponse: v.getUint8(b + Complete.serviceResponse),
-      status: v.getUint8(b + Complete.status),
-      residualFlags: v.getUint8(b + Complete.residualFlags),
-      sense: senseLength === 0 ? NO_SENSE : copyBytes(buf, b + Complete.FIXED, b + Complete.FIXED + senseLength),
-    };
+    const timeNs = (this.lastTimeNs = this.time(v, b + Complete.time));
+    const t = this.out.target();
+    const r = t.addRow(RowKind.Complete);
+    t.offset[r] = offset;
+    t.index[r] = index;
+    t.timeNs[r] = timeNs;
+    t.taskIdLo[r] = v.getUint32(b + Complete.taskId, true);
+    t.taskIdHi[r] = v.getUint32(b + Complete.taskId + 4, true);
+    t.bytesTransferred[r] = u64(v, b + Complete.bytesTransferred);
+    t.residual[r] = u64(v, b + Complete.residual);
+    t.serviceResponse[r] = buf[b + Complete.serviceResponse]!;
+    t.status[r] = buf[b + Complete.status]!;
+    t.residualFlags[r] = buf[b + Complete.residualFlags]!;
+    t.senseLength[r] = senseLength;
+    t.senseAt[r] = senseLength === 0 ? 0 : t.copyToSlab(buf, b + Complete.FIXED, b + Complete.FIXED + senseLength);
   }
 
   /** Records other than the two task records (see record()). */
@@ -552,19 +533,16 @@ export class NativeDecoder {
     len: number,
     offset: number,
     index: number,
-    out: TraceEvent[],
   ): TraceEvent | undefined {
     switch (type) {
       case RecordType.HbaConstraints: {
         need(len, Constraints.FIXED, 'HBA_CONSTRAINTS');
-        const count = v.getUint16(b + Constraints.count, true);
+        const { time, count } = ConstraintsToken.read(buf, b);
         const entries: Record<string, ConstraintValue> = {};
         let o = b + Constraints.FIXED;
         for (let i = 0; i < count; i++) {
           if (o + ConstraintEntry.FIXED > b + len) throw new BadRecord(`constraint entry ${i} of ${count} overruns the record`);
-          const valueType = v.getUint8(o + ConstraintEntry.type);
-          const keyLength = v.getUint16(o + ConstraintEntry.keyLength, true);
-          const valueLength = v.getUint32(o + ConstraintEntry.valueLength, true);
+          const { type: valueType, keyLength, valueLength } = ConstraintEntryToken.read(buf, o);
           const keyAt = o + ConstraintEntry.FIXED;
           const valueAt = keyAt + keyLength;
           if (valueAt + valueLength > b + len) throw new BadRecord(`constraint entry ${i} of ${count} overruns the record`);
@@ -582,63 +560,60 @@ export class NativeDecoder {
           }
           o += pad8(ConstraintEntry.FIXED + keyLength + valueLength);
         }
-        return { kind: 'constraints', offset, index, timeNs: this.time(v, b + Constraints.time), entries };
+        return { kind: 'constraints', offset, index, timeNs: this.ticksTime(time), entries };
       }
       case RecordType.HbaEvent:
-        return this.hbaEvent(buf, v, b, len, offset, index, out);
+        return this.hbaEvent(buf, v, b, len, offset, index);
       case RecordType.DataDigest: {
         need(len, Digest.FIXED, 'DATA_DIGEST');
-        const chunkCount = v.getUint32(b + Digest.chunkCount, true);
+        const d = DigestToken.read(buf, b);
+        const chunkCount = d.chunkCount;
         if (Digest.FIXED + chunkCount * 4 > len) throw new BadRecord(`chunk digest count ${chunkCount} overruns record of ${len} bytes`);
         const chunkDigests = new Uint32Array(chunkCount);
         for (let i = 0; i < chunkCount; i++) chunkDigests[i] = v.getUint32(b + Digest.FIXED + i * 4, true);
-        const lba = v.getBigUint64(b + Digest.lba, true);
         return {
           kind: 'digest',
           offset,
           index,
-          timeNs: this.time(v, b + Digest.time),
-          taskId: v.getBigUint64(b + Digest.taskId, true),
-          lba: lba === NO_LBA ? undefined : lba,
-          byteCount: u64(v, b + Digest.byteCount),
-          direction: v.getUint8(b + Digest.direction) as DataDirection,
-          crc32c: v.getUint32(b + Digest.crc32c, true),
-          chunkBytes: v.getUint32(b + Digest.chunkBytes, true),
+          timeNs: this.ticksTime(d.time),
+          taskId: d.taskId,
+          lba: d.lba === NO_LBA ? undefined : d.lba,
+          byteCount: Number(d.byteCount),
+          direction: d.direction as DataDirection,
+          crc32c: d.crc32c,
+          chunkBytes: d.chunkBytes,
           chunkDigests,
         };
       }
       case RecordType.Note: {
         need(len, NoteRecord.FIXED, 'NOTE');
-        const textLength = v.getUint32(b + NoteRecord.textLength, true);
+        const { time, taskId, textLength } = NoteToken.read(buf, b);
         if (NoteRecord.FIXED + textLength > len) throw new BadRecord(`note length ${textLength} overruns record of ${len} bytes`);
-        const taskId = v.getBigUint64(b + NoteRecord.taskId, true);
         return {
           kind: 'note',
           offset,
           index,
-          timeNs: this.time(v, b + NoteRecord.time),
+          timeNs: this.ticksTime(time),
           taskId: taskId === NO_TASK ? undefined : taskId,
           text: decoder.decode(buf.subarray(b + NoteRecord.FIXED, b + NoteRecord.FIXED + textLength)),
         };
       }
       case RecordType.TargetInfo: {
         need(len, TargetInfo.FIXED, 'TARGET_INFO');
-        const labelLength = v.getUint16(b + TargetInfo.labelLength, true);
+        const { targetId, labelLength } = TargetInfoToken.read(buf, b);
         if (labelLength > MAX_TARGET_LABEL) throw new BadRecord(`target label of ${labelLength} bytes exceeds ${MAX_TARGET_LABEL}`);
         if (TargetInfo.FIXED + labelLength > len) throw new BadRecord(`label length ${labelLength} overruns record of ${len} bytes`);
-        const target = u64Key(v, b + TargetInfo.targetId);
+        const target = taskKey(targetId);
         if (labelLength === 0) {
           this.labels.delete(target);
           return undefined;
         }
         if (!this.labels.has(target) && this.labels.size >= MAX_LABELLED_TARGETS) throw new BadRecord(`a label for more than ${MAX_LABELLED_TARGETS} targets`);
-        this.labels.set(target, decoder.decode(buf.subarray(b + TargetInfo.FIXED, b + TargetInfo.FIXED + labelLength)));
+        this.labels.set(target, this.out.labelId(decoder.decode(buf.subarray(b + TargetInfo.FIXED, b + TargetInfo.FIXED + labelLength))));
         return undefined;
       }
       case RecordType.CaptureGap: {
-        const gap = this.captureGap(buf, v, b, len, offset, index);
-        this.sink?.gap?.(gap);
-        return gap;
+        return this.captureGap(buf, v, b, len, offset, index);
       }
       default:
         this.stats.unknownRecords++;
@@ -653,15 +628,11 @@ export class NativeDecoder {
    * non-zero duration field that disagrees with them by more than one tick is reported (the
    * timestamps win). See docs/FORMAT.md, "4 HBA_EVENT".
    */
-  private hbaEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number, out: TraceEvent[]): TraceEvent {
+  private hbaEvent(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent {
     need(len, HbaEventRecord.FIXED, 'HBA_EVENT');
-    const detailLength = v.getUint16(b + HbaEventRecord.detailLength, true);
+    const h = HbaEventToken.read(buf, b);
+    const { detailLength, taskId, kind, phase, time: ticks, duration: durationTicks } = h;
     if (HbaEventRecord.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
-    const taskId = v.getBigUint64(b + HbaEventRecord.taskId, true);
-    const kind = v.getUint16(b + HbaEventRecord.kind, true);
-    const phase = v.getUint16(b + HbaEventRecord.phase, true);
-    const ticks = v.getBigUint64(b + HbaEventRecord.time, true);
-    const durationTicks = v.getBigUint64(b + HbaEventRecord.duration, true);
     let durationNs = Number(durationTicks * this.tickBig);
     const key = `${kind}:${taskId}`;
     if (phase === HbaEventPhase.Issued) {
@@ -675,7 +646,7 @@ export class NativeDecoder {
         const spanTicks = ticks - issued.ticks;
         const diff = durationTicks > spanTicks ? durationTicks - spanTicks : spanTicks - durationTicks;
         if (durationTicks !== 0n && diff > 1n) {
-          out.push(
+          this.emit(
             this.diag(
               offset,
               `HBA_EVENT duration of ${durationTicks} ticks disagrees with its issued event (record ${issued.index}) ${spanTicks} ticks earlier; the timestamps are used`,
@@ -692,14 +663,14 @@ export class NativeDecoder {
       kind: 'hba',
       offset,
       index,
-      timeNs: this.time(v, b + HbaEventRecord.time),
+      timeNs: this.ticksTime(ticks),
       hbaKind: kind,
       phase,
       taskId: taskId === NO_TASK ? undefined : taskId,
-      status: v.getUint32(b + HbaEventRecord.status, true),
+      status: h.status,
       durationNs,
-      arg0: v.getBigUint64(b + HbaEventRecord.arg0, true),
-      arg1: v.getBigUint64(b + HbaEventRecord.arg1, true),
+      arg0: h.arg0,
+      arg1: h.arg1,
       detail: decoder.decode(buf.subarray(b + HbaEventRecord.FIXED, b + HbaEventRecord.FIXED + detailLength)),
     };
   }
@@ -707,21 +678,16 @@ export class NativeDecoder {
   private captureGap(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): CaptureGap {
     const R = CaptureGapRecord;
     need(len, R.FIXED, 'CAPTURE_GAP');
-    const detailLength = v.getUint16(b + R.detailLength, true);
+    const { detailLength, time: start, endTime: end, targetId: target, unit, affects, lost } = CaptureGapToken.read(buf, b);
     if (R.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
-    const start = v.getBigUint64(b + R.time, true);
-    const end = v.getBigUint64(b + R.endTime, true);
     if (end < start) throw new BadRecord(`capture gap ends (${end}) before it starts (${start})`);
-    const target = v.getBigUint64(b + R.targetId, true);
-    const unit = v.getUint8(b + R.unit);
-    const affects = v.getUint8(b + R.affects);
     return {
       kind: 'gap',
       offset,
       index,
-      timeNs: this.time(v, b + R.time),
-      endNs: this.time(v, b + R.endTime),
-      lost: u64(v, b + R.lost),
+      timeNs: this.ticksTime(start),
+      endNs: this.ticksTime(end),
+      lost: Number(lost),
       // Values a later minor version may add read as the cautious ones: unknown unit, all affected.
       unit: unit <= GapUnit.Bytes ? (unit as GapUnit) : GapUnit.Unknown,
       affects: affects <= GapAffects.Completions ? (affects as GapAffects) : GapAffects.All,
@@ -744,57 +710,10 @@ export class NativeDecoder {
   }
 }
 
-/** The buffer of a submission's 1.1 extension at `at`. */
-function readBuffer(v: DataView, at: number): DataBuffer {
+/** A buffer length past 2^53 cannot be a number of bytes in the model: a bad record. */
+function checkBufferLength(v: DataView, at: number): void {
   const hi = v.getUint32(at + SubmitExtension.bufferLength + 4, true);
   if (hi >= 0x20_0000) throw new BadRecord(`buffer length ${v.getBigUint64(at + SubmitExtension.bufferLength, true)} exceeds 2^53`);
-  return { address: v.getBigUint64(at + SubmitExtension.bufferAddress, true), length: u64(v, at + SubmitExtension.bufferLength) };
-}
-
-
-/**
- * Copies of CDBs, segment lists and sense data are carved out of 64 KiB slabs: one allocation
- * per slab instead of one per field (allocation dominated the profile), and no view into the
- * 1 MiB read chunk, which would pin the chunk for as long as a task stays in flight.
- */
-const SLAB_BYTES = 64 * 1024;
-let slab = new Uint8Array(SLAB_BYTES);
-/** The slab as 32-bit words, for segment lists to read whole words. */
-let slabWords = new Uint32Array(slab.buffer);
-let slabAt = 0;
-
-function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
-  const at = copyToSlab(buf, start, end);
-  return at < 0 ? bigCopy : slab.subarray(at, at + end - start);
-}
-
-/** The copy copyToSlab made outside the slab (for a run too long for one). */
-let bigCopy = new Uint8Array(0);
-
-/**
- * Copies bytes into the slab and returns where they start in `slab`, or -1 when they were too
- * many for a slab and went to a copy of their own, `bigCopy`. No view is made: callers view
- * only what they need.
- */
-function copyToSlab(buf: Uint8Array, start: number, end: number): number {
-  const n = end - start;
-  if (n > SLAB_BYTES / 4) {
-    bigCopy = buf.slice(start, end);
-    return -1;
-  }
-  if (slabAt + n > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabWords = new Uint32Array(slab.buffer);
-    slabAt = 0;
-  }
-  const at = slabAt;
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) slab[at + i] = buf[start + i]!;
-  } else {
-    slab.set(buf.subarray(start, end), at);
-  }
-  slabAt += (n + 7) & ~7;
-  return at;
 }
 
 /** Checks a TASK_SUBMITTED body's lengths against each other; returns the CDB length. */
@@ -821,25 +740,6 @@ function need(len: number, fixed: number, name: string): void {
   if (len < fixed) throw new BadRecord(`${name} body of ${len} bytes is shorter than its fixed ${fixed}`);
 }
 
-/** Most completions carry no sense; they share one empty array. */
-const NO_SENSE = new Uint8Array(0);
-
-/** Target ids and tags are small numbers in practice; reuse their BigInts instead of allocating one per task. */
-const SMALL_BIGINTS = Array.from({ length: 256 }, (_, i) => BigInt(i));
-function smallU64(v: DataView, at: number): bigint {
-  if (v.getUint32(at + 4, true) === 0) {
-    const lo = v.getUint32(at, true);
-    if (lo < 256) return SMALL_BIGINTS[lo]!;
-  }
-  return v.getBigUint64(at, true);
-}
-
-/** u64 little-endian as a map key (TaskKey): a number when exact, a bigint past 2^53. */
-function u64Key(v: DataView, at: number): number | bigint {
-  const hi = v.getUint32(at + 4, true);
-  return hi < 0x20_0000 ? v.getUint32(at, true) + hi * 0x1_0000_0000 : v.getBigUint64(at, true);
-}
-
 /** u64 little-endian as a number (exact below 2^53). */
 function u64(v: DataView, at: number): number {
   return v.getUint32(at, true) + v.getUint32(at + 4, true) * 0x1_0000_0000;
@@ -855,17 +755,17 @@ function indexOfSync(buf: Uint8Array, from: number): number {
 }
 
 /**
- * Reads a native trace from a stream of chunks, yielding events in batches (one per chunk).
- * With a task sink, every chunk yields a batch, empty or not, so that the consumer gets its turn
- * (to wait for its output) after each chunk's tasks went to the sink.
+ * Reads a native trace from a stream of chunks, yielding a batch per chunk that held records
+ * (the same batch object each time, refilled: the consumer is done with it when it asks for
+ * the next).
  */
-export async function* readNative(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats(), taskSink?: TaskSink): AsyncGenerator<TraceEvent[]> {
-  const dec = new NativeDecoder(stats, { exactTimes: true, ...(taskSink ? { taskSink } : {}) });
+export async function* readNative(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TaskBatch> {
+  const dec = new NativeDecoder(stats, { exactTimes: true });
   for await (const chunk of chunks) {
-    const batch = dec.push(chunk);
-    if (batch.length || taskSink) yield batch;
+    const batch = dec.pushBatch(chunk);
+    if (batch.length) yield batch;
   }
-  const last = dec.end();
+  const last = dec.endBatch();
   if (last.length) yield last;
 }
 

@@ -1,6 +1,7 @@
 import type { TraceFormat } from '../registry.js';
 import { headText, looksLikeText } from '../ftrace/lines.js';
 import { readOslog } from './reader.js';
+import { eventBatches } from '../../model/batch-builder.js';
 
 /**
  * An SCT1 line, or the column header / filter line `log show` and `log stream` print (default,
@@ -12,5 +13,5 @@ export const oslogFormat: TraceFormat = {
   id: 'oslog',
   description: 'scsitrace records in a macOS unified-log export (log show / log stream; SCT1 lines)',
   sniff: (head) => looksLikeText(head) && SNIFF.test(headText(head)),
-  read: (chunks, stats) => readOslog(chunks, stats),
+  read: (chunks, stats) => eventBatches(readOslog(chunks, stats)),
 };

@@ -5,6 +5,7 @@
  */
 import type { Diagnostic, TraceEvent } from '../../model/events.js';
 import type { ReadStats } from '../../model/stats.js';
+import { DamagedStretch } from '../damage.js';
 
 /** One captured packet, with the time relative to the first packet of the file. */
 export interface CapturedPacket {
@@ -133,9 +134,8 @@ export class PacketContainerReader {
   private firstAbsNs: bigint | undefined;
   private lastTimeNs = 0;
   // damage
-  private damageStart = -1;
-  private damageBytes = 0;
-  private damageWhat = '';
+  /** The damaged stretch being skipped, if any (src/formats/damage.ts). */
+  private readonly damaged = new DamagedStretch();
 
   constructor(
     private readonly sink: PacketSink,
@@ -303,11 +303,11 @@ export class PacketContainerReader {
         if (!this.plausiblePcapHeader(v, next)) continue;
       } else if (!eof && next <= buf.length + MAX_RECORD_BYTES) {
         // Cannot confirm yet: wait for more input, keeping the candidate.
-        this.damageBytes += q - p;
+        this.damaged.skip(q - p);
         this.consume(q);
         return -1;
       } else if (next !== buf.length) continue;
-      this.damageBytes += q - p;
+      this.damaged.skip(q - p);
       return q;
     }
     return this.dropTail(buf, p, eof, 15);
@@ -501,12 +501,12 @@ export class PacketContainerReader {
       if (total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES) continue;
       if (q + total > buf.length) {
         if (eof) continue;
-        this.damageBytes += q - p;
+        this.damaged.skip(q - p);
         this.consume(q);
         return -1;
       }
       if (v.getUint32(q + total - 4, this.little) !== total) continue;
-      this.damageBytes += q - p;
+      this.damaged.skip(q - p);
       return q;
     }
     return this.dropTail(buf, p, eof, 11);
@@ -521,16 +521,14 @@ export class PacketContainerReader {
   }
 
   private openDamage(p: number, what: string): void {
-    if (this.damageStart >= 0) return;
-    this.damageStart = this.base + p;
-    this.damageWhat = what;
+    this.damaged.begin(this.base + p, what);
   }
 
   /** No resync point in the buffer: drop what cannot start one and wait (or finish at EOF). */
   private dropTail(buf: Uint8Array, p: number, eof: boolean, keep: number): number {
     const kept = eof ? 0 : Math.min(keep, buf.length - p);
     const dropTo = buf.length - kept;
-    this.damageBytes += dropTo - p;
+    this.damaged.skip(dropTo - p);
     if (eof) {
       this.closeDamage(this.base + buf.length, true);
       return buf.length;
@@ -540,14 +538,9 @@ export class PacketContainerReader {
   }
 
   private closeDamage(resumeAt: number, atEof = false): void {
-    if (this.damageStart < 0) return;
-    const skipped = this.damageBytes;
-    this.stats.damagedRegions++;
-    this.stats.skippedBytes += skipped;
-    const tail = atEof ? `; skipped ${skipped} bytes to the end of the file` : `; skipped ${skipped} bytes, resynchronised at byte 0x${resumeAt.toString(16)}`;
-    this.sink.event({ kind: 'diagnostic', offset: this.damageStart, index: this.packetIndex, timeNs: this.lastTimeNs, message: `at byte 0x${this.damageStart.toString(16)}: ${this.damageWhat}${tail}`, skippedBytes: skipped, skippedRecords: 0, fatal: atEof });
-    this.damageStart = -1;
-    this.damageBytes = 0;
+    const d = this.damaged.close(this.stats, resumeAt, atEof);
+    if (!d) return;
+    this.sink.event({ kind: 'diagnostic', offset: d.offset, index: this.packetIndex, timeNs: this.lastTimeNs, message: `at byte 0x${d.offset.toString(16)}: ${d.message}`, skippedBytes: d.skippedBytes, skippedRecords: 0, fatal: atEof });
   }
 }
 

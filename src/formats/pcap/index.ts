@@ -5,6 +5,7 @@
 import { GapAffects, GapUnit, type TraceEvent } from '../../model/events.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import type { ReadOptions, TraceFormat } from '../registry.js';
+import { eventBatches } from '../../model/batch-builder.js';
 import { IscsiDemux } from '../iscsi/session.js';
 import { UsbMassStorageDecoder } from '../usb/mass-storage.js';
 import { PacketContainerReader, sniffPcap, sniffPcapng, type CapturedPacket, type ContainerInfo, type DroppedPackets, type PacketSink } from './container.js';
@@ -144,12 +145,12 @@ export const pcapFormat: TraceFormat = {
   id: 'pcap',
   description: `libpcap capture: ${DESCRIPTION_TAIL}`,
   sniff: sniffPcap,
-  read: readCapture,
+  read: (chunks, stats, options) => eventBatches(readCapture(chunks, stats, options)),
 };
 
 export const pcapngFormat: TraceFormat = {
   id: 'pcapng',
   description: `pcapng capture: ${DESCRIPTION_TAIL}`,
   sniff: sniffPcapng,
-  read: readCapture,
+  read: (chunks, stats, options) => eventBatches(readCapture(chunks, stats, options)),
 };

@@ -1,3 +1,4 @@
+import { eventBatches } from '../../model/batch-builder.js';
 import type { TraceFormat } from '../registry.js';
 import { readTraceDat, TRACEDAT_MAGIC } from './reader.js';
 
@@ -5,5 +6,5 @@ export const tracedatFormat: TraceFormat = {
   id: 'tracedat',
   description: "trace-cmd's binary trace.dat (versions 6 and 7, zstd or zlib compressed): Linux SCSI tracepoints",
   sniff: (head) => head.length >= TRACEDAT_MAGIC.length && TRACEDAT_MAGIC.every((b, i) => head[i] === b),
-  read: (chunks, stats) => readTraceDat(chunks, stats),
+  read: (chunks, stats) => eventBatches(readTraceDat(chunks, stats)),
 };

@@ -4,6 +4,7 @@
  * told apart by bus and address; taskId = device index << 32 | tag (UAS) or command number
  * (BOT, whose tags may repeat).
  */
+import { u32le } from '../../model/byte-order.js';
 import {
   DataDirection,
   DeliveryStatus,
@@ -125,9 +126,6 @@ function track<K, V>(m: Map<K, V>, k: K, v: V): void {
   m.set(k, v);
 }
 
-function le32(d: Uint8Array, o: number): number {
-  return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
-}
 
 /** How long sense says it is (SPC-6 4.4: 8 + ADDITIONAL SENSE LENGTH), when its first 8 bytes tell. */
 function declaredSenseLength(s: Uint8Array): number {
@@ -177,7 +175,7 @@ export class UsbMassStorageDecoder {
     const out = (urb.endpoint & 0x80) === 0;
     if (out && urb.submit) {
       const data = urb.data;
-      if (data.length === CBW_LENGTH && le32(data, 0) === CBW_SIGNATURE && d.protocol !== 'uas') {
+      if (data.length === CBW_LENGTH && u32le(data, 0) === CBW_SIGNATURE && d.protocol !== 'uas') {
         this.cbw(d, urb, at);
         return;
       }
@@ -244,8 +242,8 @@ export class UsbMassStorageDecoder {
       this.lostWrapper(d, early.urb, early.at, 'CBW', GapAffects.Submissions);
     }
     const c = urb.data;
-    const tag = le32(c, 4);
-    const transferLength = le32(c, 8);
+    const tag = u32le(c, 4);
+    const transferLength = u32le(c, 8);
     const dirIn = (c[12]! & 0x80) !== 0;
     const lun = c[13]! & 0x0f;
     const cbLength = Math.min(Math.max(c[14]! & 0x1f, 1), 16);
@@ -268,11 +266,11 @@ export class UsbMassStorageDecoder {
     }
     if (urb.submit) return;
     const data = urb.data;
-    if (data.length === CSW_LENGTH && le32(data, 0) === CSW_SIGNATURE) {
-      if (t && le32(data, 4) === t.tag) this.csw(d, t, data, at);
+    if (data.length === CSW_LENGTH && u32le(data, 0) === CSW_SIGNATURE) {
+      if (t && u32le(data, 4) === t.tag) this.csw(d, t, data, at);
       else {
         // BOT 6.3: a CSW answers the CBW with its tag, and no other.
-        this.emit({ kind: 'note', ...at, text: `USB device ${d.key}: CSW with tag 0x${le32(data, 4).toString(16)} ${t ? `while the CBW with tag 0x${t.tag.toString(16)} is outstanding` : 'with no CBW outstanding'}; not attached to any command` });
+        this.emit({ kind: 'note', ...at, text: `USB device ${d.key}: CSW with tag 0x${u32le(data, 4).toString(16)} ${t ? `while the CBW with tag 0x${t.tag.toString(16)} is outstanding` : 'with no CBW outstanding'}; not attached to any command` });
       }
       return;
     }
@@ -338,7 +336,7 @@ export class UsbMassStorageDecoder {
   /** BOT 5.2 Command Status Wrapper: status 0 passed, 1 failed, 2 phase error. */
   private csw(d: Device, t: UsbTask, c: Uint8Array, at: PacketRef): void {
     d.bot = undefined;
-    const residue = le32(c, 8);
+    const residue = u32le(c, 8);
     const status = c[12]!;
     const completion: TaskCompleted = {
       kind: 'complete',

@@ -1,3 +1,4 @@
+import { eventBatches } from '../../model/batch-builder.js';
 import type { TraceFormat } from '../registry.js';
 import { headText, looksLikeText } from '../ftrace/lines.js';
 import { USBMON_LINE } from './line.js';
@@ -14,5 +15,5 @@ export const usbmonFormat: TraceFormat = {
   id: 'usbmon',
   description: "Linux usbmon text (/sys/kernel/debug/usb/usbmon/<bus>u or <bus>t): USB mass storage BOT/UAS",
   sniff,
-  read: (chunks, stats) => readUsbmon(chunks, stats),
+  read: (chunks, stats) => eventBatches(readUsbmon(chunks, stats)),
 };

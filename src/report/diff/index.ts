@@ -1,5 +1,5 @@
 /** The diff: runner, data model and the renderers map (text | json | html). */
-import type { Paint } from '../../cli/output.js';
+import type { Paint } from '../paint.js';
 import { renderDiffHtml } from '../html/diff.js';
 import type { Diff } from './model.js';
 import { renderDiffText } from './text.js';

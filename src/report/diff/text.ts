@@ -1,5 +1,5 @@
 /** The text diff: a verdict line, then titled cli-table3 tables sized to the terminal. */
-import type { Paint } from '../../cli/output.js';
+import type { Paint } from '../paint.js';
 import { formatBytes, formatCount, formatDuration, plural } from '../../model/units.js';
 import { renderPairs, renderTable } from '../summary/table.js';
 import { pointText } from './build.js';

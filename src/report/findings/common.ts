@@ -1,7 +1,7 @@
 /** What every findings renderer gets besides the result. */
 import type { CheckResult, Finding } from '../../checks/engine.js';
 import type { Severity } from '../../checks/rule.js';
-import type { Paint } from '../../cli/output.js';
+import type { Paint } from '../paint.js';
 import { jsonInteger } from '../../model/json.js';
 import { plural } from '../../model/units.js';
 

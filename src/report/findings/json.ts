@@ -62,6 +62,8 @@ export function checkResultTailJson(result: CheckResult, t: Pick<FindingsTail, '
       writeCacheVolatile: l.writeCacheVolatile ?? null,
       writeCacheVolatileSource: l.writeCacheVolatileSource ?? null,
     })),
+    // Only when some units were past the cap, so that reports of ordinary traces keep their shape.
+    ...(result.untrackedLuns ? { untrackedLuns: result.untrackedLuns } : {}),
   };
 }
 

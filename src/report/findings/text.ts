@@ -2,7 +2,8 @@
 import { failsAt, type CheckResult, type Finding } from '../../checks/engine.js';
 import { constraintDef, formatSetting } from '../../checks/constraints.js';
 import { findRule } from '../../checks/rules/index.js';
-import type { Paint } from '../../cli/output.js';
+import type { Paint } from '../paint.js';
+import { MAX_LUNS } from '../../checks/lun-facts.js';
 import { captureJson, captureTextLines } from '../capture.js';
 import { formatTimestamp } from '../time.js';
 import { plural } from '../../model/units.js';
@@ -62,6 +63,7 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
       lines.push(`  ${multiFile && l.file ? `${l.file} ` : ''}${l.targetId}:${l.lun}  ${parts.join(', ')}`);
     }
   }
+  if (result.untrackedLuns) lines.push(`  (${result.untrackedLuns} more logical unit${result.untrackedLuns === 1 ? '' : 's'} past the first ${MAX_LUNS} per trace: their facts were not tracked)`);
   const capture = captureTextLines(captureJson(result.capture), multiFile);
   if (capture.length) lines.push('', p.yellow(capture[0]!), ...capture.slice(1));
   lines.push('');

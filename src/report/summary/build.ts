@@ -34,15 +34,50 @@ import {
   TL_QD_SUM,
   TL_READ,
   TL_WRITE,
-  type FinishOptions,
   LIMITS,
   newLun,
   OTHER,
   type CommandAcc,
-  type FindingsInput,
   type LunAcc,
   type SummaryAccumulator,
-} from './summarizer.js';
+} from '../../analysis/summary.js';
+
+/** What the checker's CheckResult provides; the summary needs only this much of it. */
+export interface FindingsInput {
+  counts: { error: number; warning: number; info: number };
+  groups: ReadonlyArray<{
+    ruleId: string;
+    severity: string;
+    count: number;
+    subject?: string;
+    examples: ReadonlyArray<{
+      message: string;
+      timeNs: number;
+      taskId?: bigint | number | string;
+      recordIndex: number;
+      offset: number;
+      file?: string;
+      command?: string;
+    }>;
+  }>;
+}
+
+/** Per-file facts only the caller knows (path, size, reader statistics). */
+export interface TraceFileInfo {
+  path?: string;
+  sizeBytes?: number;
+  records?: number;
+  unknownRecords?: number;
+  skippedBytes?: number;
+  skippedRecords?: number;
+  damagedRegions?: number;
+}
+
+export interface FinishOptions {
+  findings?: FindingsInput;
+  /** Per trace, in the order pushed. */
+  files?: TraceFileInfo[];
+}
 
 export function latencyFigures(h: LogHistogram): LatencyFigures {
   if (h.count === 0) return { count: 0, minNs: null, meanNs: null, p50Ns: null, p90Ns: null, p99Ns: null, p999Ns: null, maxNs: null };

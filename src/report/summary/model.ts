@@ -124,14 +124,8 @@ export interface Completions {
 }
 
 /** The task and byte counts of a LUN or target, as the summarizer counts them. */
-export interface LunCounts {
-  submitted: number;
-  completed: number;
-  errors: number;
-  neverCompleted: number;
-  bytesRead: number;
-  bytesWritten: number;
-}
+import type { LunCounts } from '../../analysis/summary.js';
+export type { LunCounts } from '../../analysis/summary.js';
 
 export interface SummaryLun extends LunCounts {
   /** Decimal string when beyond 2^53; otherwise a number. */

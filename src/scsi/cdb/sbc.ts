@@ -3,6 +3,7 @@
  * and, when no existing layout fits, a small decoder.
  */
 import { dpoFua, groupNumber, lba, parameterListLength, protect, allocationLength, serviceAction5 } from './common.js';
+import { blockCommand } from '../block-commands.js';
 import { CdbReader, nameOf, type CommandDecoder } from './reader.js';
 import { BYTCHK, WRITE_AND_VERIFY_BYTCHK, DEFECT_LIST_FORMATS, FMTPINFO, LBA_STATUS_REPORT_TYPES, POWER_CONDITIONS } from './values.js';
 
@@ -49,6 +50,7 @@ function rw6(direction: 'to-device' | 'from-device') {
   };
 }
 
+/** Where a 10-, 12- or 16-byte block command's fields lie, from the one block-command table. */
 interface RwLayout {
   lbaSize: 4 | 8;
   lengthAt: number;
@@ -58,9 +60,19 @@ interface RwLayout {
   /** READ(16)/WRITE(16): DLD2 in byte 1 bit 0, DLD1/DLD0 in the group byte (SBC-5). */
   dld?: boolean;
 }
-const RW10: RwLayout = { lbaSize: 4, lengthAt: 7, lengthSize: 2, groupAt: 6, control: 9 };
-const RW12: RwLayout = { lbaSize: 4, lengthAt: 6, lengthSize: 4, groupAt: 10, control: 11 };
-const RW16: RwLayout = { lbaSize: 8, lengthAt: 10, lengthSize: 4, groupAt: 14, control: 15, dld: true };
+
+/** The layout of a block command, read from src/scsi/block-commands.ts (fields defined once). */
+function layoutOf(opcode: number): RwLayout {
+  const c = blockCommand(opcode);
+  if (!c || c.lbaBytes === 3) throw new Error(`no 10/12/16-byte block command 0x${opcode.toString(16)} in the block table`);
+  return { lbaSize: c.lbaBytes, lengthAt: c.lengthAt, lengthSize: c.lengthBytes, groupAt: c.groupAt, control: c.controlAt, ...(c.dld ? { dld: true } : {}) };
+}
+
+/** The table row of block command `opcode`: its CDB length and a decoder made for its layout. */
+function blockRow(opcode: number, decoder: (layout: RwLayout) => (r: CdbReader) => void): CommandDecoder {
+  const layout = layoutOf(opcode);
+  return { opcode, length: blockCommand(opcode)!.cdbLength, decode: decoder(layout) };
+}
 
 /** LBA, then GROUP NUMBER and the length (read by `length`) in the layout's order, then CONTROL. */
 function addressedRange(r: CdbReader, layout: RwLayout, length: () => void): void {
@@ -343,33 +355,33 @@ export const SBC_COMMANDS: readonly CommandDecoder[] = [
   { opcode: 0x0a, length: 6, decode: rw6('to-device') },
   { opcode: 0x1b, length: 6, decode: startStopUnit },
   { opcode: 0x25, length: 10, decode: readCapacity10 },
-  { opcode: 0x28, length: 10, decode: rw('read', RW10) },
-  { opcode: 0x2a, length: 10, decode: rw('write', RW10) },
-  { opcode: 0x2e, length: 10, decode: verify('write-and-verify', RW10) },
-  { opcode: 0x2f, length: 10, decode: verify('verify', RW10) },
-  { opcode: 0x34, length: 10, decode: cacheRange(RW10, 'pre-fetch') },
-  { opcode: 0x35, length: 10, decode: cacheRange(RW10, 'synchronize-cache') },
-  { opcode: 0x41, length: 10, decode: writeSame(RW10, false) },
+  blockRow(0x28, (l) => rw('read', l)),
+  blockRow(0x2a, (l) => rw('write', l)),
+  blockRow(0x2e, (l) => verify('write-and-verify', l)),
+  blockRow(0x2f, (l) => verify('verify', l)),
+  blockRow(0x34, (l) => cacheRange(l, 'pre-fetch')),
+  blockRow(0x35, (l) => cacheRange(l, 'synchronize-cache')),
+  blockRow(0x41, (l) => writeSame(l, false)),
   { opcode: 0x42, length: 10, decode: unmap },
   { opcode: 0x48, length: 10, decode: sanitize },
-  { opcode: 0x88, length: 16, decode: rw('read', RW16) },
+  blockRow(0x88, (l) => rw('read', l)),
   { opcode: 0x89, length: 16, decode: compareAndWrite },
-  // SBC-4 ORWRITE(16): WRITE(16)'s layout with ORPROTECT, and no duration limit bits.
-  { opcode: 0x8b, length: 16, decode: rw('write', { ...RW16, dld: false }, 'ORPROTECT') },
-  { opcode: 0x8a, length: 16, decode: rw('write', RW16) },
-  { opcode: 0x8e, length: 16, decode: verify('write-and-verify', RW16) },
-  { opcode: 0x8f, length: 16, decode: verify('verify', RW16) },
-  { opcode: 0x90, length: 16, decode: cacheRange(RW16, 'pre-fetch') },
-  { opcode: 0x91, length: 16, decode: cacheRange(RW16, 'synchronize-cache') },
-  { opcode: 0x93, length: 16, decode: writeSame(RW16, true) },
+  // SBC-4 ORWRITE(16): WRITE(16)'s layout with ORPROTECT, and no duration limit bits (the table has no dld for it).
+  blockRow(0x8b, (l) => rw('write', l, 'ORPROTECT')),
+  blockRow(0x8a, (l) => rw('write', l)),
+  blockRow(0x8e, (l) => verify('write-and-verify', l)),
+  blockRow(0x8f, (l) => verify('verify', l)),
+  blockRow(0x90, (l) => cacheRange(l, 'pre-fetch')),
+  blockRow(0x91, (l) => cacheRange(l, 'synchronize-cache')),
+  blockRow(0x93, (l) => writeSame(l, true)),
   { opcode: 0x9a, length: 16, decode: write16ShortLength('STR_ID') },
   { opcode: 0x9c, length: 16, decode: write16ShortLength('ATOMIC BOUNDARY') },
   { opcode: 0x9e, serviceAction: 0x10, length: 16, decode: readCapacity16 },
   { opcode: 0x9e, serviceAction: 0x12, length: 16, decode: getLbaStatus },
-  { opcode: 0xa8, length: 12, decode: rw('read', RW12) },
-  { opcode: 0xaa, length: 12, decode: rw('write', RW12) },
-  { opcode: 0xae, length: 12, decode: verify('write-and-verify', RW12) },
-  { opcode: 0xaf, length: 12, decode: verify('verify', RW12) },
+  blockRow(0xa8, (l) => rw('read', l)),
+  blockRow(0xaa, (l) => rw('write', l)),
+  blockRow(0xae, (l) => verify('write-and-verify', l)),
+  blockRow(0xaf, (l) => verify('verify', l)),
   { opcode: 0x7f, serviceAction: 0x0009, length: 32, decode: variable32('read') },
   { opcode: 0x7f, serviceAction: 0x000a, length: 32, decode: variable32('verify') },
   { opcode: 0x7f, serviceAction: 0x000b, length: 32, decode: variable32('write') },
