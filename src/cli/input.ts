@@ -4,9 +4,12 @@ import { statSync } from 'node:fs';
 import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.js';
 import { createProgress, noProgress, type ProgressHost } from './progress.js';
 
+/** What a command learns of a file it read (on this thread or a read worker). */
+export type TraceInfo = Pick<OpenedTrace, 'path' | 'format' | 'sizeBytes' | 'stats'>;
+
 export interface InputResult {
   diagnostics: Diagnostic[];
-  traces: OpenedTrace[];
+  traces: TraceInfo[];
 }
 
 /** At most this many diagnostics are kept for printing; the rest are counted. */
@@ -28,7 +31,7 @@ export async function readInputs(
 ): Promise<InputResult & { diagnosticCount: number }> {
   const diagnostics: Diagnostic[] = [];
   let diagnosticCount = 0;
-  const traces: OpenedTrace[] = [];
+  const traces: TraceInfo[] = [];
   const bar = progress ? createProgress(progress, { totalBytes: totalSize(paths) }) : noProgress;
   const openOptions: OpenOptions = bar.enabled
     ? {
@@ -65,7 +68,7 @@ export async function readInputs(
 }
 
 /** Sum of the inputs' sizes for the progress bar (unreadable paths count 0; opening reports them). */
-function totalSize(paths: string[]): number {
+export function totalSize(paths: string[]): number {
   let total = 0;
   for (const p of paths) {
     try {

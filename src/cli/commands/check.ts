@@ -8,7 +8,9 @@ import { findingsRenderers, type FindingsFormat } from '../../report/findings/in
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
 import { paint, useColor } from '../output.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { inputOptions, parseJobs, type CliContext } from '../context.js';
+import { readInputsOnWorkers } from '../parallel-input.js';
+import { canRunParallel, RemotePipeline } from '../../pipeline/parallel.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -24,6 +26,7 @@ interface CheckCliOptions {
   maxExamples: string;
   inputFormat?: string;
   iscsiPort?: string;
+  jobs?: string;
 }
 
 /** Repeated options accumulate: `--rule a,b --rule c`. */
@@ -50,6 +53,7 @@ export function checkCommand(ctx: CliContext): Command {
     .option('--max-examples <n>', 'examples shown per finding group', '3')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.jobs())
     .addHelpText(
       'after',
       `
@@ -83,14 +87,23 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     ...(disable ? { disable } : {}),
     maxExamples,
   });
-  const input = await readInputs(
-    paths,
-    ctx.openOptions(o),
-    (batch) => checker.pushBatch(batch),
-    (trace) => checker.startFile(trace.path),
-    undefined,
-    ctx,
-  );
+  const jobs = parseJobs(o.jobs);
+  let input;
+  if (canRunParallel(paths, jobs)) {
+    // Read workers pair; this thread runs the rules over the same rows in the same order.
+    const pipeline = new RemotePipeline([checker.consumer]);
+    input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path) }, { jobs }, ctx);
+    pipeline.finish();
+  } else {
+    input = await readInputs(
+      paths,
+      ctx.openOptions(o),
+      (batch) => checker.pushBatch(batch),
+      (trace) => checker.startFile(trace.path),
+      undefined,
+      ctx,
+    );
+  }
   const result = checker.finish();
   const colors = paint(o.format === 'text' && useColor(ctx.stdout));
   ctx.stdout.write(findingsRenderers[o.format](result, { failOn: o.failOn, paint: colors, version }));

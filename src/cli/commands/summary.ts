@@ -9,7 +9,9 @@ import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { inputOptions, parseJobs, type CliContext } from '../context.js';
+import { readInputsOnWorkers } from '../parallel-input.js';
+import { canRunParallel, RemotePipeline } from '../../pipeline/parallel.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -24,6 +26,7 @@ interface SummaryCliOptions {
   controller?: string;
   inputFormat?: string;
   iscsiPort?: string;
+  jobs?: string;
 }
 
 const BREAKDOWNS: readonly Breakdown[] = ['opcode', 'lun', 'target'];
@@ -41,6 +44,7 @@ export function summaryCommand(ctx: CliContext): Command {
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.jobs())
     .addHelpText(
       'after',
       `
@@ -100,16 +104,26 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   const checker: Checker | undefined = o.check ? createChecker(constraints ? { constraints } : {}) : undefined;
   // One pipeline for both: every task is paired once, and the checker and the aggregator read
   // the same paired rows.
-  const pipeline = new PairedPipeline(checker ? [summarizer.consumer, checker.consumer] : [summarizer.consumer]);
-  const input = await readInputs(
-    paths,
-    ctx.openOptions(o),
-    (batch) => pipeline.push(batch),
-    (trace) => pipeline.startFile(trace.path),
-    undefined,
-    ctx,
-  );
-  pipeline.finish();
+  const consumers = checker ? [summarizer.consumer, checker.consumer] : [summarizer.consumer];
+  const jobs = parseJobs(o.jobs);
+  let input;
+  if (canRunParallel(paths, jobs)) {
+    // Read workers pair; this thread aggregates (and checks) the same rows in the same order.
+    const pipeline = new RemotePipeline(consumers);
+    input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path) }, { jobs }, ctx);
+    pipeline.finish();
+  } else {
+    const pipeline = new PairedPipeline(consumers);
+    input = await readInputs(
+      paths,
+      ctx.openOptions(o),
+      (batch) => pipeline.push(batch),
+      (trace) => pipeline.startFile(trace.path),
+      undefined,
+      ctx,
+    );
+    pipeline.finish();
+  }
   const findings = checker?.finish();
   const summary = summarizer.finish({
     ...(findings ? { findings } : {}),
