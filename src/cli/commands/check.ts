@@ -11,6 +11,8 @@ import { paint, useColor } from '../output.js';
 import { inputOptions, parseJobs, type CliContext } from '../context.js';
 import { readInputsOnWorkers } from '../parallel-input.js';
 import { canRunParallel, RemotePipeline } from '../../pipeline/parallel.js';
+import { FileTally, fileEntries, fileLines } from '../../pipeline/per-file.js';
+import { PairedPipeline } from '../../analysis/pipeline.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -88,11 +90,25 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     maxExamples,
   });
   const jobs = parseJobs(o.jobs);
+  // Over many files: a line per file besides the merged report.
+  const tally = paths.length > 1 ? new FileTally(() => checker.consumer.findings.counts) : undefined;
+  const consumers = tally ? [checker.consumer, tally] : [checker.consumer];
   let input;
   if (canRunParallel(paths, jobs)) {
     // Read workers pair; this thread runs the rules over the same rows in the same order.
-    const pipeline = new RemotePipeline([checker.consumer]);
+    const pipeline = new RemotePipeline(consumers);
     input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path) }, { jobs }, ctx);
+    pipeline.finish();
+  } else if (tally) {
+    const pipeline = new PairedPipeline(consumers);
+    input = await readInputs(
+      paths,
+      ctx.openOptions(o),
+      (batch) => pipeline.push(batch),
+      (trace) => pipeline.startFile(trace.path),
+      undefined,
+      ctx,
+    );
     pipeline.finish();
   } else {
     input = await readInputs(
@@ -106,7 +122,13 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
   }
   const result = checker.finish();
   const colors = paint(o.format === 'text' && useColor(ctx.stdout));
-  ctx.stdout.write(findingsRenderers[o.format](result, { failOn: o.failOn, paint: colors, version }));
+  let report = findingsRenderers[o.format](result, { failOn: o.failOn, paint: colors, version });
+  if (tally) {
+    tally.close();
+    if (o.format === 'text') report += fileLines(tally.files, input.traces);
+    else if (o.format === 'json') report = `${JSON.stringify({ ...JSON.parse(report), perFile: fileEntries(tally.files, input.traces) }, null, 2)}\n`;
+  }
+  ctx.stdout.write(report);
   const problems = diagnosticLines(input);
   for (const line of problems) ctx.error(line);
   if (problems.length) return ExitCode.BadInput;

@@ -12,6 +12,7 @@ import { diagnosticLines, readInputs } from '../input.js';
 import { inputOptions, parseJobs, type CliContext } from '../context.js';
 import { readInputsOnWorkers } from '../parallel-input.js';
 import { canRunParallel, RemotePipeline } from '../../pipeline/parallel.js';
+import { FileTally, fileEntries, fileLines } from '../../pipeline/per-file.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -104,7 +105,9 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   const checker: Checker | undefined = o.check ? createChecker(constraints ? { constraints } : {}) : undefined;
   // One pipeline for both: every task is paired once, and the checker and the aggregator read
   // the same paired rows.
-  const consumers = checker ? [summarizer.consumer, checker.consumer] : [summarizer.consumer];
+  // Over many files: a line per file besides the merged report.
+  const tally = paths.length > 1 ? new FileTally(checker ? () => checker.consumer.findings.counts : undefined) : undefined;
+  const consumers = [summarizer.consumer, ...(checker ? [checker.consumer] : []), ...(tally ? [tally] : [])];
   const jobs = parseJobs(o.jobs);
   let input;
   if (canRunParallel(paths, jobs)) {
@@ -138,7 +141,12 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     })),
   });
   const width = !o.output && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
-  const text = summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version });
+  let text = summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version });
+  if (tally) {
+    tally.close();
+    if (o.format === 'text') text += fileLines(tally.files, input.traces);
+    else if (o.format === 'json') text = `${JSON.stringify({ ...JSON.parse(text), perFile: fileEntries(tally.files, input.traces) }, null, 2)}\n`;
+  }
   if (o.output) {
     try {
       writeFileSync(o.output, text);
