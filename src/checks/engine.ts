@@ -79,8 +79,8 @@ export interface Checker {
   /** Starts a new trace: ends the current one (its never-completed tasks), resets per-trace state. */
   startFile(file: string): void;
   finish(): CheckResult;
-  /** The checker as a consumer of a pipeline someone else drives (summary with checks pairs once for both). */
-  readonly consumer: PairedConsumer;
+  /** The checker as a consumer of a pipeline someone else drives (summary with checks pairs once for both); its finding counts so far. */
+  readonly consumer: PairedConsumer & { readonly findings: { readonly counts: Readonly<Record<Severity, number>> } };
 }
 
 /** Picks rules by --rule / --disable ids; unknown ids are a usage error with a suggestion. */

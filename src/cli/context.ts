@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { OpenOptions } from '../formats/open.js';
 import { UsageError } from '../model/errors.js';
@@ -69,6 +70,16 @@ export function choiceOption(flags: string, description: string, choices: readon
 
 /** Options every trace-reading command shares. */
 export const inputOptions = {
+  jobs: () =>
+    new Option('-j, --jobs <n>', 'files read at once, each on a worker thread beside the one that runs the analysis; 1 reads on one thread (default: the number of cores)'),
   inputFormat: () => new Option('--input-format <id>', 'input format instead of detecting it from content (native, pcap, ...)'),
   iscsiPort: () => new Option('--iscsi-port <port>', 'TCP port carrying iSCSI in captures (default: detect by content)'),
 };
+
+/** --jobs as a number: a whole number from 1 (default: the machine's cores). */
+export function parseJobs(v: string | undefined): number {
+  if (v === undefined) return availableParallelism();
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--jobs: "${v}" is not a whole number from 1 to 256`);
+  return n;
+}

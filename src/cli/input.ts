@@ -5,9 +5,12 @@ import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.j
 import { plural } from '../model/units.js';
 import { createProgress, noProgress, type ProgressHost } from './progress.js';
 
+/** What a command learns of a file it read (on this thread or a read worker). */
+export type TraceInfo = Pick<OpenedTrace, 'path' | 'format' | 'sizeBytes' | 'stats'>;
+
 export interface InputResult {
   diagnostics: Diagnostic[];
-  traces: OpenedTrace[];
+  traces: TraceInfo[];
 }
 
 /** At most this many diagnostics are kept for printing; the rest are counted. */
@@ -29,7 +32,7 @@ export async function readInputs(
 ): Promise<InputResult & { diagnosticCount: number }> {
   const diagnostics: Diagnostic[] = [];
   let diagnosticCount = 0;
-  const traces: OpenedTrace[] = [];
+  const traces: TraceInfo[] = [];
   const bar = progress ? createProgress(progress, { totalBytes: totalSize(paths) }) : noProgress;
   const openOptions: OpenOptions = bar.enabled
     ? {
@@ -66,7 +69,7 @@ export async function readInputs(
 }
 
 /** Sum of the inputs' sizes for the progress bar (unreadable paths count 0; opening reports them). */
-function totalSize(paths: string[]): number {
+export function totalSize(paths: string[]): number {
   let total = 0;
   for (const p of paths) {
     try {

@@ -8,7 +8,11 @@ import { findingsRenderers, findingsWriters, type FindingsFormat, type FindingsH
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
 import { LineOutput, paint } from '../output.js';
-import { choiceOption, inputOptions, type CliContext } from '../context.js';
+import { choiceOption, inputOptions, parseJobs, type CliContext } from '../context.js';
+import { readInputsOnWorkers } from '../parallel-input.js';
+import { canRunParallel, RemotePipeline } from '../../pipeline/parallel.js';
+import { FileTally, fileEntries, fileLines } from '../../pipeline/per-file.js';
+import { PairedPipeline } from '../../analysis/pipeline.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -25,6 +29,7 @@ interface CheckCliOptions {
   maxResults?: string;
   inputFormat?: string;
   iscsiPort?: string;
+  jobs?: string;
 }
 
 /** Repeated options accumulate: `--rule a,b --rule c`. */
@@ -60,6 +65,7 @@ export function checkCommand(ctx: CliContext): Command {
     .option('--max-results <n>', 'list at most this many findings one by one (SARIF results, JSON findings); the rest are counted')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.jobs())
     .addHelpText(
       'after',
       `
@@ -121,25 +127,54 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
   } else {
     checker = createChecker({ ...(constraints ? { constraints } : {}), ...(enable ? { enable } : {}), ...(disable ? { disable } : {}), maxExamples });
   }
+  const c = checker;
+  const jobs = parseJobs(o.jobs);
+  // Over many files: a line per file besides the merged report.
+  const tally = paths.length > 1 ? new FileTally(() => c.consumer.findings.counts) : undefined;
+  const consumers = tally ? [c.consumer, tally] : [c.consumer];
+  const drain = async (): Promise<void> => {
+    if (pending.length) await Promise.all(pending.splice(0));
+  };
   let input;
   try {
-    input = await readInputs(
-      paths,
-      ctx.openOptions(o),
-      async (batch) => {
-        checker!.pushBatch(batch);
-        if (pending.length) await Promise.all(pending.splice(0));
-      },
-      (trace) => checker!.startFile(trace.path),
-      undefined,
-      ctx,
-    );
+    if (canRunParallel(paths, jobs)) {
+      // Read workers pair; this thread runs the rules over the same rows in the same order.
+      const pipeline = new RemotePipeline(consumers);
+      input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path), afterBatch: drain }, { jobs }, ctx);
+      pipeline.finish();
+    } else if (tally) {
+      const pipeline = new PairedPipeline(consumers);
+      input = await readInputs(
+        paths,
+        ctx.openOptions(o),
+        async (batch) => {
+          pipeline.push(batch);
+          await drain();
+        },
+        (trace) => pipeline.startFile(trace.path),
+        undefined,
+        ctx,
+      );
+      pipeline.finish();
+    } else {
+      input = await readInputs(
+        paths,
+        ctx.openOptions(o),
+        async (batch) => {
+          c.pushBatch(batch);
+          await drain();
+        },
+        (trace) => c.startFile(trace.path),
+        undefined,
+        ctx,
+      );
+    }
   } catch (e) {
     // Close the document already begun, marked incomplete, before the error is reported.
     if (writer && head) {
       let result: CheckResult | undefined;
       try {
-        result = checker.finish();
+        result = c.finish();
       } catch {
         result = undefined;
       }
@@ -148,13 +183,16 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     }
     throw e;
   }
-  const result = checker.finish();
+  await drain();
+  const result = c.finish();
+  tally?.close();
   const problems = diagnosticLines(input);
   if (writer && head) {
-    await write(out, writer.tail(result, { written, omitted, maxResults, problems }, head));
+    const extra = tally && o.format === 'json' ? { perFile: fileEntries(tally.files, input.traces) } : undefined;
+    await write(out, writer.tail(result, { written, omitted, maxResults, problems, ...(extra ? { extra } : {}) }, head));
   } else {
     const colors = paint(ctx.useColor(ctx.stdout));
-    await write(out, findingsRenderers.text(result, { failOn: o.failOn, paint: colors, version }));
+    await write(out, findingsRenderers.text(result, { failOn: o.failOn, paint: colors, version }) + (tally ? fileLines(tally.files, input.traces) : ''));
   }
   await out.flush();
   for (const line of problems) ctx.error(line);

@@ -14,10 +14,12 @@ import type { CaptureGap, TraceEvent, TraceHeader } from '../../model/events.js'
 import { UsageError, describeOffset } from '../../model/errors.js';
 import type { OpenedTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { diagnosticLines, readInputs, type TraceInfo } from '../input.js';
 import { LineOutput } from '../output.js';
 import { plural } from '../../model/units.js';
-import { inputOptions, type CliContext } from '../context.js';
+import { inputOptions, parseJobs, type CliContext } from '../context.js';
+import { readInputsOnWorkers } from '../parallel-input.js';
+import { canRunParallel, RemotePipeline } from '../../pipeline/parallel.js';
 
 /** Completions without a submission are worth a warning each, up to a point. */
 const MAX_ORPHAN_WARNINGS = 10;
@@ -38,6 +40,7 @@ interface DecodeOptions {
   withEvents?: boolean;
   inputFormat?: string;
   iscsiPort?: string;
+  jobs?: string;
 }
 
 /** Repeatable options accumulate (variadic ones would swallow the trace paths after them). */
@@ -60,6 +63,7 @@ export function decodeCommand(ctx: CliContext): Command {
     .option('--with-events', 'with each task, the notes, data digests and HBA events that name it')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.jobs())
     .addHelpText(
       'after',
       `
@@ -296,7 +300,7 @@ class DecodePrinter implements PairedConsumer {
   }
 
   /** The left-over tasks of the file's last trace, awaiting the output between batches. */
-  async printLeft(pairer: Pairer): Promise<void> {
+  async printLeft(pairer: { left(): Iterable<TaskBatch> }): Promise<void> {
     this.release();
     for (const b of pairer.left()) {
       for (let r = 0; r < b.length; r++) this.emit(b, r, this.eventsOf(keyOf(b.taskIdHi[r]!, b.taskIdLo[r]!)));
@@ -315,21 +319,12 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const out = new LineOutput(ctx.stdout);
   const printer = new DecodePrinter(o, out, baseFilter, limit, colors, ctx);
   // --segments prints each task's SGL when it completes: the pairer keeps the lists until then.
-  const pipeline = new PairedPipeline([printer], { keepSegments: o.segments === true });
-
-  const result = await readInputs(
-    paths,
-    ctx.openOptions(o),
-    async (batch) => {
-      pipeline.push(batch);
-      await printer.settle();
-    },
-    (trace: OpenedTrace) => pipeline.startFile(trace.path),
-    async (trace) => {
+  const keepSegments = o.segments === true;
+  const endFile = async (trace: TraceInfo, left: { left(): Iterable<TaskBatch> }, endTrace: () => void): Promise<void> => {
       const st = printer.st;
       if (st.tasks === 0) ctx.warn(`${trace.path}: no SCSI tasks found (read as ${trace.format.id})${st.firstNote ? `: ${st.firstNote}` : ''}`);
-      await printer.printLeft(pipeline.pairer);
-      pipeline.endTrace();
+      await printer.printLeft(left);
+      endTrace();
       await printer.settle();
       if (st.gaps.count) {
         const lost = st.gaps.totals().lost;
@@ -338,9 +333,38 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
           `${trace.path}: the capture is incomplete: ${plural(st.gaps.count, 'capture gap')}${what.length ? ` (${what.join(', ')} lost)` : ''}${printer.gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${plural(st.notCaptured, 'task')} not captured`,
         );
       }
-    },
-    ctx,
-  );
+  };
+  const jobs = parseJobs(o.jobs);
+  let result;
+  if (canRunParallel(paths, jobs)) {
+    // Read workers pair; this thread prints the same rows in the same order.
+    const pipeline = new RemotePipeline([printer]);
+    result = await readInputsOnWorkers(
+      paths,
+      ctx.openOptions(o),
+      pipeline,
+      {
+        onTraceStart: (trace) => pipeline.startFile(trace.path),
+        afterBatch: () => printer.settle(),
+        onTraceEnd: (trace) => endFile(trace, pipeline, () => pipeline.endTrace()),
+      },
+      { jobs, keepSegments },
+      ctx,
+    );
+  } else {
+    const pipeline = new PairedPipeline([printer], { keepSegments });
+    result = await readInputs(
+      paths,
+      ctx.openOptions(o),
+      async (batch) => {
+        pipeline.push(batch);
+        await printer.settle();
+      },
+      (trace: OpenedTrace) => pipeline.startFile(trace.path),
+      (trace) => endFile(trace, pipeline.pairer, () => pipeline.endTrace()),
+      ctx,
+    );
+  }
   await out.flush();
   if (printer.orphans > MAX_ORPHAN_WARNINGS) ctx.warn(`${printer.orphans} completions for unknown task ids in all (first ${MAX_ORPHAN_WARNINGS} shown)`);
   const problems = diagnosticLines(result);

@@ -11,9 +11,12 @@ import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { diagnosticLines, readInputs } from '../input.js';
-import { choiceOption, inputOptions, type CliContext } from '../context.js';
+import { choiceOption, inputOptions, parseJobs, type CliContext } from '../context.js';
 import { openOutput } from '../target.js';
 import { formatDuration } from '../../model/units.js';
+import { readInputsOnWorkers } from '../parallel-input.js';
+import { canRunParallel, RemotePipeline } from '../../pipeline/parallel.js';
+import { FileTally, fileEntries, fileLines } from '../../pipeline/per-file.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -28,6 +31,7 @@ interface SummaryCliOptions {
   controller?: string;
   inputFormat?: string;
   iscsiPort?: string;
+  jobs?: string;
 }
 
 const BREAKDOWNS: readonly Breakdown[] = ['opcode', 'lun', 'target'];
@@ -45,6 +49,7 @@ export function summaryCommand(ctx: CliContext): Command {
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.jobs())
     .addHelpText(
       'after',
       `
@@ -117,26 +122,39 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     : undefined;
   // One pipeline for both: every task is paired once, and the checker and the aggregator read
   // the same paired rows.
-  const pipeline = new PairedPipeline(checker ? [summarizer.consumer, checker.consumer] : [summarizer.consumer]);
-  const events: TraceEvent[] = [];
-  const input = await readInputs(
-    paths,
-    ctx.openOptions(o),
-    (batch) => {
-      pipeline.push(batch);
-      if (timeline) {
-        events.length = 0;
-        timeline.push(batchToEvents(batch, events));
-      }
-    },
-    (trace) => {
-      pipeline.startFile(trace.path);
-      timeline?.startTrace(trace.path);
-    },
-    undefined,
-    ctx,
-  );
-  pipeline.finish();
+  // Over many files: a line per file besides the merged report.
+  const tally = paths.length > 1 ? new FileTally(checker ? () => checker.consumer.findings.counts : undefined) : undefined;
+  const consumers = [summarizer.consumer, ...(checker ? [checker.consumer] : []), ...(tally ? [tally] : [])];
+  const jobs = parseJobs(o.jobs);
+  let input;
+  // The HTML timeline reads each batch as events, so that report is read on this thread.
+  if (!timeline && canRunParallel(paths, jobs)) {
+    // Read workers pair; this thread aggregates (and checks) the same rows in the same order.
+    const pipeline = new RemotePipeline(consumers);
+    input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path) }, { jobs }, ctx);
+    pipeline.finish();
+  } else {
+    const pipeline = new PairedPipeline(consumers);
+    const events: TraceEvent[] = [];
+    input = await readInputs(
+      paths,
+      ctx.openOptions(o),
+      (batch) => {
+        pipeline.push(batch);
+        if (timeline) {
+          events.length = 0;
+          timeline.push(batchToEvents(batch, events));
+        }
+      },
+      (trace) => {
+        pipeline.startFile(trace.path);
+        timeline?.startTrace(trace.path);
+      },
+      undefined,
+      ctx,
+    );
+    pipeline.finish();
+  }
   const findings = checker?.finish();
   const summary = summarizer.finish({
     ...(findings ? { findings } : {}),
@@ -154,7 +172,13 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
   }
   const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
-  target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version, ...(timeline ? { timeline: timeline.finish() } : {}) }));
+  let text = summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version, ...(timeline ? { timeline: timeline.finish() } : {}) });
+  if (tally) {
+    tally.close();
+    if (o.format === 'text') text += fileLines(tally.files, input.traces);
+    else if (o.format === 'json') text = `${JSON.stringify({ ...JSON.parse(text), perFile: fileEntries(tally.files, input.traces) }, null, 2)}\n`;
+  }
+  target.write(text);
   await target.close();
   const problems = diagnosticLines(input);
   for (const line of problems) ctx.error(line);

@@ -78,7 +78,7 @@ export const jsonWriter: FindingsWriter = {
   head: (h) => layout(h).before,
   finding: (f, index, h) => listItem(findingJson(f), index, layout(h).indent),
   tail(result, t, h) {
-    const { after, indent } = splitAtList({ ...head(h), ...checkResultTailJson(result, t, h.failOn) });
+    const { after, indent } = splitAtList({ ...head(h), ...checkResultTailJson(result, t, h.failOn), ...t.extra });
     return closeList(t.written, indent) + after + '\n';
   },
 };

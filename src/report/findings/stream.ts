@@ -30,6 +30,8 @@ export interface FindingsTail {
   problems: readonly string[];
   /** Set when reading stopped on an error: the document is closed, but it is not complete. */
   fatal?: string;
+  /** Top-level members a JSON document adds at its end (perFile over several files). */
+  extra?: Record<string, unknown>;
 }
 
 /** A document written in parts: head, one piece per finding, tail. */
