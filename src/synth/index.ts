@@ -13,7 +13,8 @@ import { slowPowerTransition } from './scenarios/slow-power-transition.js';
 import { mixedWorkload } from './scenarios/mixed-workload.js';
 
 export type { Scenario, ScenarioOptions } from './scenario.js';
-export { writeBenchTrace } from './bench.js';
+export { writeBenchTrace, writeBenchShape, type BenchShape } from './bench.js';
+export { writeIscsiCapture, type IscsiCaptureOptions, type IscsiCaptureStats } from './iscsi-capture.js';
 export { SAMPLE_TRACES, type SampleTrace } from './samples.js';
 
 /** Every scenario, in the order `synth --list` shows them. */

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Prints the functions with the most self time in a V8 CPU profile (`node --cpu-prof`):
+//   node scripts/profile-top.mjs <file.cpuprofile> [count]
+// Used to record where a command spends its time before and after a change (issue notes).
+import { readFileSync } from 'node:fs';
+
+const [file, countArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: profile-top.mjs <file.cpuprofile> [count]');
+  process.exit(2);
+}
+const prof = JSON.parse(readFileSync(file, 'utf8'));
+const self = new Map();
+const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+const dt = prof.timeDeltas;
+const hits = new Map();
+for (let i = 0; i < prof.samples.length; i++) hits.set(prof.samples[i], (hits.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
+let total = 0;
+for (const [id, us] of hits) {
+  const n = byId.get(id);
+  const cf = n.callFrame;
+  const where = cf.url ? `${cf.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${cf.lineNumber + 1}` : '';
+  const key = `${cf.functionName || '(anonymous)'} ${where}`.trim();
+  self.set(key, (self.get(key) ?? 0) + us);
+  total += us;
+}
+const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(countArg ?? 15));
+console.log(`total ${(total / 1000).toFixed(0)} ms sampled`);
+for (const [k, us] of top) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
