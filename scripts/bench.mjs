@@ -34,7 +34,7 @@ const SIZES = {
   deepTasks: num('BENCH_DEEP_TASKS', 1_000_000, 20_000),
   longSglTasks: num('BENCH_LONG_SGL_TASKS', 500, 4),
   lunTasks: num('BENCH_LUN_TASKS', 1_000_000, 5_000),
-  captureCommands: num('BENCH_CAPTURE_COMMANDS', 4_000, 40),
+  captureCommands: num('BENCH_CAPTURE_COMMANDS', 8_000, 40),
 };
 const RUNS = num('BENCH_RUNS', 3, 1);
 const seed = 42;

@@ -37,7 +37,7 @@ const TPORT = 3260;
 const MAX_DATA_PDU = 65_536;
 const BLOCK = 512;
 /** Transfer sizes in KiB and their weights: small random I/O and large sequential transfers. */
-const SIZES: ReadonlyArray<readonly [number, number]> = [[4, 30], [8, 15], [16, 10], [64, 15], [128, 15], [256, 10], [512, 5]];
+const SIZES: ReadonlyArray<readonly [number, number]> = [[4, 40], [8, 20], [16, 15], [64, 12], [128, 8], [256, 4], [512, 1]];
 const SIZE_TOTAL = SIZES.reduce((n, [, w]) => n + w, 0);
 const OUT_CHUNK = 4 << 20;
 const ZEROS = new Uint8Array(MAX_DATA_PDU);
