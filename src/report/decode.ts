@@ -46,7 +46,11 @@ export function writeTaskJson(out: LineOutput, b: TaskBatch, r: number, o: TaskJ
   const cdbAt = b.cdbAt[r]!;
   const cdbLength = b.cdbLength[r]!;
   const cdb = b.slab.subarray(cdbAt, cdbAt + cdbLength);
-  const d = cdbFacts(cdb);
+  // Plain READ/WRITE (most tasks): name, LBA, length and summary written from the CDB's bytes.
+  const plain = isPlainReadWriteAt(b.slab, cdbAt, cdbLength);
+  const lba = plain ? rangeLba : 0;
+  const blocks = plain ? rangeLen : 0;
+  const d = plain ? undefined : cdbFacts(cdb);
   const senseLength = completed ? b.senseLength[r]! : 0;
   const senseBytes = senseLength ? b.slab.subarray(b.senseAt[r]!, b.senseAt[r]! + senseLength) : undefined;
   const sense = senseBytes ? decodeSense(senseBytes) : undefined;
@@ -56,7 +60,7 @@ export function writeTaskJson(out: LineOutput, b: TaskBatch, r: number, o: TaskJ
   const sr = b.serviceResponse[r]!;
   const status = b.status[r]!;
   const residualFlags = b.residualFlags[r]!;
-  const strings = d.name.length + d.summary.length + (label?.length ?? 0) + (sense ? sense.summary.length : 0) + (d.transferUnit?.length ?? 0);
+  const strings = (d ? d.name.length + d.summary.length + (d.transferUnit?.length ?? 0) : 0) + (label?.length ?? 0) + (sense ? sense.summary.length : 0);
   const pending = out.begin(2048 + 6 * strings + 2 * (cdbLength + senseLength));
   const w = out.buffer;
   let p = putBytes(w, out.pos, TASK_ID);
@@ -68,24 +72,34 @@ export function writeTaskJson(out: LineOutput, b: TaskBatch, r: number, o: TaskJ
   p = putValue(w, putBytes(w, p, K.targetLabel!), label);
   p = putValue(w, putBytes(w, p, K.lun!), b.lun[r]!);
   p = putU64(w, putBytes(w, p, K.tag!), b.tagHi[r]!, b.tagLo[r]!);
-  p = putString(w, putBytes(w, p, K.attribute!), attributeName(b.attribute[r]!));
-  p = putString(w, putBytes(w, p, K.direction!), directionName(b.direction[r]!));
+  p = putBytes(w, p, attributeDirectionJson(b.attribute[r]!, b.direction[r]!));
   p = putValue(w, putBytes(w, p, K.requestedBytes!), b.requestedBytes[r]!);
   p = putValue(w, putBytes(w, p, K.timeoutMs!), b.timeoutMs[r]!);
   p = putValue(w, putBytes(w, p, K.segments!), b.segmentCount[r]!);
   p = putHexString(w, putBytes(w, p, K.cdb!), cdb);
-  p = putString(w, putBytes(w, p, K.command!), d.name);
-  p = putValue(w, putBytes(w, p, K.opcode!), d.opcode);
-  p = putValue(w, putBytes(w, p, K.serviceAction!), d.serviceAction ?? null);
-  p = putValue(w, putBytes(w, p, K.lba!), d.lba === undefined ? null : jsonInteger(d.lba));
-  p = putValue(w, putBytes(w, p, K.transferLength!), d.transferLength ?? null);
-  p = putValue(w, putBytes(w, p, K.transferUnit!), d.transferLength === undefined ? null : (d.transferUnit ?? null));
-  p = putString(w, putBytes(w, p, K.summary!), d.summary);
+  if (d === undefined) {
+    const names = plainJson(cdb);
+    p = putBytes(w, p, names.head); // ,"command":"READ(10)","opcode":40,"serviceAction":null,"lba":
+    p = putInt(w, p, lba);
+    p = putBytes(w, p, K.transferLength!);
+    p = putInt(w, p, blocks);
+    p = putBytes(w, p, names.summary); // ,"transferUnit":"blocks","summary":"READ(10) LBA
+    p = putInt(w, p, lba);
+    p = putBytes(w, p, JSON_LEN_WORD);
+    p = putInt(w, p, blocks);
+    w[p++] = QUOTE;
+  } else {
+    p = putString(w, putBytes(w, p, K.command!), d.name);
+    p = putValue(w, putBytes(w, p, K.opcode!), d.opcode);
+    p = putValue(w, putBytes(w, p, K.serviceAction!), d.serviceAction ?? null);
+    p = putValue(w, putBytes(w, p, K.lba!), d.lba === undefined ? null : jsonInteger(d.lba));
+    p = putValue(w, putBytes(w, p, K.transferLength!), d.transferLength ?? null);
+    p = putValue(w, putBytes(w, p, K.transferUnit!), d.transferLength === undefined ? null : (d.transferUnit ?? null));
+    p = putString(w, putBytes(w, p, K.summary!), d.summary);
+  }
   p = putBytes(w, putBytes(w, p, K.completed!), completed ? TRUE : FALSE);
   p = putBytes(w, putBytes(w, p, K.completionNotCaptured!), !completed && o.completionNotCaptured === true ? TRUE : FALSE);
-  p = putValue(w, putBytes(w, p, K.serviceResponse!), completed ? serviceResponseName(sr) : null);
-  p = putValue(w, putBytes(w, p, K.status!), completed ? taskStatusName(sr, status) : null);
-  p = putValue(w, putBytes(w, p, K.statusCode!), completed ? status : null);
+  p = putBytes(w, p, completed ? statusJson(sr, status) : NO_STATUS);
   p = putValue(w, putBytes(w, p, K.bytesTransferred!), completed ? b.bytesTransferred[r]! : null);
   p = putValue(w, putBytes(w, p, K.residual!), completed && residualFlags ? b.residual[r]! : null);
   p = putValue(w, putBytes(w, p, K.residualKind!), completed ? residualKind(residualFlags) : null);
@@ -106,6 +120,43 @@ export function writeTaskJson(out: LineOutput, b: TaskBatch, r: number, o: TaskJ
   out.pos = p;
   out.end();
   return pending;
+}
+
+const JSON_LEN_WORD = Buffer.from(' len ');
+const NO_STATUS = Buffer.from(',"serviceResponse":null,"status":null,"statusCode":null');
+
+/** The fixed text around a plain READ/WRITE's numbers, by opcode (the name depends on it alone). */
+const plainJsonCache: Array<{ head: Buffer; summary: Buffer } | undefined> = new Array(256).fill(undefined);
+function plainJson(cdb: Uint8Array): { head: Buffer; summary: Buffer } {
+  const name = JSON.stringify(commandName(cdb));
+  return (plainJsonCache[cdb[0]!] ??= {
+    head: Buffer.from(`,"command":${name},"opcode":${cdb[0]!},"serviceAction":null,"lba":`),
+    summary: Buffer.from(`,"transferUnit":"blocks","summary":${name.slice(0, -1)} LBA `),
+  });
+}
+
+/** `,"attribute":…,"direction":…` by attribute and direction. */
+const attributeDirectionCache = new Map<number, Buffer>();
+function attributeDirectionJson(attribute: number, direction: number): Buffer {
+  const key = attribute * 65536 + direction;
+  let bytes = attributeDirectionCache.get(key);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`,"attribute":${JSON.stringify(attributeName(attribute))},"direction":${JSON.stringify(directionName(direction))}`);
+    if (attributeDirectionCache.size < 4096) attributeDirectionCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** `,"serviceResponse":…,"status":…,"statusCode":…` of a completed task, by service response and status. */
+const statusJsonCache = new Map<number, Buffer>();
+function statusJson(serviceResponse: number, status: number): Buffer {
+  const key = serviceResponse * 65536 + status;
+  let bytes = statusJsonCache.get(key);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`,"serviceResponse":${JSON.stringify(serviceResponseName(serviceResponse))},"status":${JSON.stringify(taskStatusName(serviceResponse, status))},"statusCode":${JSON.stringify(status)}`);
+    if (statusJsonCache.size < 4096) statusJsonCache.set(key, bytes);
+  }
+  return bytes;
 }
 
 /** A JSON value as JSON.stringify writes it: a number, a string or null. */
