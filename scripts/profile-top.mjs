@@ -12,9 +12,11 @@ if (!file) {
 const prof = JSON.parse(readFileSync(file, 'utf8'));
 const self = new Map();
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-const dt = prof.timeDeltas;
+// Samples are counted, not weighted by their time deltas: on a loaded machine a sample taken
+// after the process was descheduled carries the wait, whichever function it lands in.
+const interval = (prof.endTime - prof.startTime) / Math.max(1, prof.samples.length);
 const hits = new Map();
-for (let i = 0; i < prof.samples.length; i++) hits.set(prof.samples[i], (hits.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
+for (const id of prof.samples) hits.set(id, (hits.get(id) ?? 0) + interval);
 let total = 0;
 for (const [id, us] of hits) {
   const n = byId.get(id);
@@ -25,5 +27,5 @@ for (const [id, us] of hits) {
   total += us;
 }
 const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(countArg ?? 15));
-console.log(`total ${(total / 1000).toFixed(0)} ms sampled`);
+console.log(`${prof.samples.length} samples over ${(total / 1000).toFixed(0)} ms (the share is of samples)`);
 for (const [k, us] of top) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);

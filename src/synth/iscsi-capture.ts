@@ -22,6 +22,8 @@ export interface IscsiCaptureOptions {
   mss?: number;
   /** Commands in flight. */
   queueDepth?: number;
+  /** Transfer sizes in KiB (multiples of 0.5) with their weights; default a mix of 4 KiB-512 KiB. */
+  sizesKiB?: ReadonlyArray<readonly [number, number]>;
 }
 
 export interface IscsiCaptureStats {
@@ -37,8 +39,7 @@ const TPORT = 3260;
 const MAX_DATA_PDU = 65_536;
 const BLOCK = 512;
 /** Transfer sizes in KiB and their weights: small random I/O and large sequential transfers. */
-const SIZES: ReadonlyArray<readonly [number, number]> = [[4, 40], [8, 20], [16, 15], [64, 12], [128, 8], [256, 4], [512, 1]];
-const SIZE_TOTAL = SIZES.reduce((n, [, w]) => n + w, 0);
+const MIXED_SIZES: ReadonlyArray<readonly [number, number]> = [[4, 40], [8, 20], [16, 15], [64, 12], [128, 8], [256, 4], [512, 1]];
 const OUT_CHUNK = 4 << 20;
 const ZEROS = new Uint8Array(MAX_DATA_PDU);
 
@@ -47,6 +48,8 @@ export function writeIscsiCapture(path: string, o: IscsiCaptureOptions): IscsiCa
   const rng = new Prng(o.seed ?? 7);
   const mss = Math.max(536, Math.min(o.mss ?? 65_483, 65_483));
   const depth = Math.max(1, o.queueDepth ?? 8);
+  const sizes = o.sizesKiB ?? MIXED_SIZES;
+  const sizeTotal = sizes.reduce((n, [, w]) => n + w, 0);
   const fd = openSync(path, 'w');
   const out = new Uint8Array(OUT_CHUNK + 65_536 + 128);
   const view = new DataView(out.buffer);
@@ -177,16 +180,16 @@ export function writeIscsiCapture(path: string, o: IscsiCaptureOptions): IscsiCa
   let issued = 0;
   let itt = 1;
   const issue = (): void => {
-    let r = rng.below(SIZE_TOTAL);
+    let r = rng.below(sizeTotal);
     let kib = 4;
-    for (const [k, w] of SIZES) {
+    for (const [k, w] of sizes) {
       r -= w;
       if (r < 0) {
         kib = k;
         break;
       }
     }
-    const bytesLen = kib * 1024;
+    const bytesLen = Math.max(512, Math.round(kib * 2) * 512);
     const read = rng.below(10) < 6;
     const blocks = bytesLen / BLOCK;
     if (rng.below(10) < 3) lba = rng.below(0x3fff_0000);
