@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Prints the functions with the most self time in a V8 CPU profile (`node --cpu-prof`):
-//   node scripts/profile-top.mjs <file.cpuprofile> [count]
+//   node scripts/profile-top.mjs <file.cpuprofile> [count] [--by-file]
 // Used to record where a command spends its time before and after a change (issue notes).
 import { readFileSync } from 'node:fs';
 
-const [file, countArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const byFile = args.includes('--by-file');
+const [file, countArg] = args.filter((a) => a !== '--by-file');
 if (!file) {
   console.error('usage: profile-top.mjs <file.cpuprofile> [count]');
   process.exit(2);
@@ -22,7 +24,7 @@ for (const [id, us] of hits) {
   const n = byId.get(id);
   const cf = n.callFrame;
   const where = cf.url ? `${cf.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${cf.lineNumber + 1}` : '';
-  const key = `${cf.functionName || '(anonymous)'} ${where}`.trim();
+  const key = byFile ? (cf.url ? where.replace(/:\d+$/, '') : cf.functionName) : `${cf.functionName || '(anonymous)'} ${where}`.trim();
   self.set(key, (self.get(key) ?? 0) + us);
   total += us;
 }

@@ -45,6 +45,7 @@ describe('npm run bench -- --quick', () => {
       expect(e.median).toBeGreaterThanOrEqual(e.best);
       expect(e.tasks).toBeGreaterThan(0);
       expect(e.bytes).toBeGreaterThan(0);
+      expect(e.cpuBest).toBeGreaterThan(0);
     }
     const byId = new Map(report.entries.map((e: { id: string }) => [e.id, e]));
     expect((byId.get('decode-text') as { tasks: number }).tasks).toBe(2000);
