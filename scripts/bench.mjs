@@ -4,7 +4,8 @@
 // decoded by scsitrace and by tshark as whole processes. `npm run bench` (add `-- --quick` for a
 // smoke run on tiny inputs; `-- --json FILE` also writes the report as JSON).
 //
-// Every entry runs BENCH_RUNS times (default 3; 1 with --quick) in a child process; the report
+// Every entry runs BENCH_RUNS times (default 3; 1 with --quick; the big-trace entries, which
+// measure peak RSS, BENCH_BIG_RUNS times, default 1) in a child process; the report
 // shows the best and the median side by side (on a shared machine a slow run says more about
 // the neighbours than about the code). Each target of issue 12 §3 gets a verdict line, decided
 // on the best run. Inputs are generated into a temporary directory (BENCH_DIR to keep them
@@ -38,6 +39,8 @@ const SIZES = {
   smallCaptureCommands: num('BENCH_SMALL_CAPTURE_COMMANDS', 70_000, 200),
 };
 const RUNS = num('BENCH_RUNS', 3, 1);
+/** Runs of the big-trace entries, which measure peak RSS (the same every run): 1 unless asked. */
+const BIG_RUNS = num('BENCH_BIG_RUNS', 1, 1);
 const seed = 42;
 
 const keep = process.env.BENCH_DIR;
@@ -95,9 +98,9 @@ const ENTRIES = [
   { id: 'summary-no-check', label: 'summary --no-check', input: 'main', args: ['summary', '--no-check', '--format', 'json'] },
   { id: 'summary', label: 'summary (with checks)', input: 'main', args: ['summary', '--format', 'json'] },
   // The big trace: peak RSS (and, for others to add, `--jobs 2` beside these one-core runs).
-  { id: 'big-decode', label: 'decode, big trace', input: 'big', args: ['decode'] },
-  { id: 'big-check', label: 'check, big trace', input: 'big', args: ['check', '--format', 'json'] },
-  { id: 'big-summary', label: 'summary, big trace', input: 'big', args: ['summary', '--format', 'json'] },
+  { id: 'big-decode', label: 'decode, big trace', input: 'big', args: ['decode'], runs: BIG_RUNS },
+  { id: 'big-check', label: 'check, big trace', input: 'big', args: ['check', '--format', 'json'], runs: BIG_RUNS },
+  { id: 'big-summary', label: 'summary, big trace', input: 'big', args: ['summary', '--format', 'json'], runs: BIG_RUNS },
   // Adversarial shapes.
   { id: 'deep-check', label: 'check, all tasks in flight', input: 'deep', args: ['check', '--format', 'json'] },
   { id: 'long-sgl-decode', label: 'decode, 65,535-segment SGLs', input: 'longSgl', args: ['decode'] },
@@ -214,7 +217,7 @@ const wanted = new Set(ENTRIES.filter((e) => !only || only.has(e.id)).map((e) =>
 for (const t of TARGETS) if (only && t.needs.some((id) => only.has(id))) for (const id of t.needs) wanted.add(id);
 const results = new Map();
 const skipped = new Map();
-log(`scsitrace bench${quick ? ' --quick' : ''}: ${RUNS} run${RUNS === 1 ? '' : 's'} each; tasks/s of the best run | of the median run | peak RSS`);
+log(`scsitrace bench${quick ? ' --quick' : ''}: ${RUNS} run${RUNS === 1 ? '' : 's'} each (big trace: ${BIG_RUNS}); tasks/s of the best run | of the median run | peak RSS`);
 log(`${'entry'.padEnd(34)} ${'best'.padStart(10)} ${'tasks/s'.padStart(14)} ${''.padStart(10)} | ${'median'.padStart(10)} ${'tasks/s'.padStart(14)} | ${'peak'.padStart(8)} | least CPU time of the runs`);
 for (const e of ENTRIES) {
   if (!wanted.has(e.id) || results.has(e.id)) continue;
@@ -227,7 +230,7 @@ for (const e of ENTRIES) {
   const inp = input(e.input);
   const mine = [];
   const theirs = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < (e.runs ?? RUNS); i++) {
     mine.push(runOnce(e, inp));
     if (partner) theirs.push(runOnce(partner, input(partner.input)));
   }
