@@ -15,7 +15,7 @@ export { formats, sniffFormat, formatById } from './formats/index.js';
 export { TaskMatcher, InFlightTable, taskKey, type TaskRecord, type TaskKey, type MatchResult } from './analysis/tasks.js';
 export { Pairer, type PairerOptions } from './analysis/pairer.js';
 export { PairedPipeline, type PairedConsumer, type TraceEnd } from './analysis/pipeline.js';
-export { writeTaskText, jsonLine, textStyle, type TextStyle } from './report/decode.js';
+export { writeTaskText, writeTaskJson, jsonLine, textStyle, type TextStyle } from './report/decode.js';
 export { GapLedger, completionMayBeLost, describeGap } from './analysis/gaps.js';
 export { jsonInteger, jsonTime } from './model/json.js';
 export { taskJson, taskJsonAt, type TaskJson } from './report/task-view.js';

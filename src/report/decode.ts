@@ -4,19 +4,195 @@ import { commandName, decodeCdb, isGoodStatus, quickSense, decodeSense, taskStat
 import { isPlainReadWriteAt, rangeLba, rangeLen } from '../scsi/quick.js';
 import type { LineOutput } from './line-output.js';
 import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from './bytes.js';
-import { rowSglRecorded, taskJsonAt, type LinkedEvent, type TaskJsonOptions } from './task-view.js';
+import { attributeName, cdbFacts, directionName, residualKind, rowSglRecorded, taskJsonAt, type LinkedEvent, type TaskJsonOptions } from './task-view.js';
+import { jsonInteger, jsonTime } from '../model/json.js';
+import { serviceResponseName } from '../scsi/index.js';
 import { hbaKindName } from './summary/build.js';
 import { formatDuration, formatTimestamp } from './time.js';
 
 /**
  * decode's output of one task, from a row of a paired batch (src/analysis/pairer.ts): a Complete
  * row is a task that completed; a GivenUp or NeverCompleted row one that did not. Text lines are
- * written as bytes straight from the columns; JSON goes through taskJsonAt.
+ * written as bytes straight from the columns; so are JSON lines (writeTaskJson: the bytes
+ * JSON.stringify gives for taskJsonAt's object, without building it), except with --segments or
+ * --with-events, which go through taskJsonAt.
  */
 
 /** The task in row r as one JSON line (decode --format json). */
 export function jsonLine(b: TaskBatch, r: number, o?: TaskJsonOptions): string {
   return JSON.stringify(taskJsonAt(b, r, o));
+}
+
+/** `,"name":` as bytes, for each field of a task's JSON (the order of TaskJson / taskJsonAt). */
+const K = Object.fromEntries(
+  ['startNs', 'endNs', 'latencyNs', 'target', 'targetLabel', 'lun', 'tag', 'attribute', 'direction', 'requestedBytes', 'timeoutMs', 'segments', 'cdb', 'command', 'opcode', 'serviceAction', 'lba', 'transferLength', 'transferUnit', 'summary', 'completed', 'completionNotCaptured', 'serviceResponse', 'status', 'statusCode', 'bytesTransferred', 'residual', 'residualKind', 'sense', 'key', 'asc', 'ascq', 'offset', 'record'].map((k) => [k, Buffer.from(`,"${k}":`)]),
+) as Record<string, Buffer>;
+const TASK_ID = Buffer.from('{"taskId":');
+const SENSE_HEX = Buffer.from('{"hex":');
+const NULL = Buffer.from('null');
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const QUOTE = 0x22;
+const CLOSE = 0x7d;
+
+/**
+ * Writes the task in row r as one JSON line: the same bytes as jsonLine(b, r, o) (a property
+ * test holds them equal), written into the output buffer without building the object or the
+ * string. With o.segments or o.events, falls back to jsonLine.
+ */
+export function writeTaskJson(out: LineOutput, b: TaskBatch, r: number, o: TaskJsonOptions = {}): Promise<void> | undefined {
+  if (o.segments || o.events) return out.line(jsonLine(b, r, o));
+  const completed = b.kind[r] === RowKind.Complete;
+  const cdbAt = b.cdbAt[r]!;
+  const cdbLength = b.cdbLength[r]!;
+  const cdb = b.slab.subarray(cdbAt, cdbAt + cdbLength);
+  // Plain READ/WRITE (most tasks): name, LBA, length and summary written from the CDB's bytes.
+  const plain = isPlainReadWriteAt(b.slab, cdbAt, cdbLength);
+  const lba = plain ? rangeLba : 0;
+  const blocks = plain ? rangeLen : 0;
+  const d = plain ? undefined : cdbFacts(cdb);
+  const senseLength = completed ? b.senseLength[r]! : 0;
+  const senseBytes = senseLength ? b.slab.subarray(b.senseAt[r]!, b.senseAt[r]! + senseLength) : undefined;
+  const sense = senseBytes ? decodeSense(senseBytes) : undefined;
+  const origin = o.originNs ?? 0n;
+  const labelId = b.labelId[r]!;
+  const label = labelId === NONE ? null : (b.labels[labelId] ?? null);
+  const sr = b.serviceResponse[r]!;
+  const status = b.status[r]!;
+  const residualFlags = b.residualFlags[r]!;
+  const strings = (d ? d.name.length + d.summary.length + (d.transferUnit?.length ?? 0) : 0) + (label?.length ?? 0) + (sense ? sense.summary.length : 0);
+  const pending = out.begin(2048 + 6 * strings + 2 * (cdbLength + senseLength));
+  const w = out.buffer;
+  let p = putBytes(w, out.pos, TASK_ID);
+  p = putU64(w, p, b.taskIdHi[r]!, b.taskIdLo[r]!);
+  p = putValue(w, putBytes(w, p, K.startNs!), jsonTime(b.subTimeNs[r]!, origin));
+  p = putValue(w, putBytes(w, p, K.endNs!), completed ? jsonTime(b.timeNs[r]!, origin) : null);
+  p = putValue(w, putBytes(w, p, K.latencyNs!), completed ? b.timeNs[r]! - b.subTimeNs[r]! : null);
+  p = putU64(w, putBytes(w, p, K.target!), b.targetIdHi[r]!, b.targetIdLo[r]!);
+  p = putValue(w, putBytes(w, p, K.targetLabel!), label);
+  p = putValue(w, putBytes(w, p, K.lun!), b.lun[r]!);
+  p = putU64(w, putBytes(w, p, K.tag!), b.tagHi[r]!, b.tagLo[r]!);
+  p = putBytes(w, p, attributeDirectionJson(b.attribute[r]!, b.direction[r]!));
+  p = putValue(w, putBytes(w, p, K.requestedBytes!), b.requestedBytes[r]!);
+  p = putValue(w, putBytes(w, p, K.timeoutMs!), b.timeoutMs[r]!);
+  p = putValue(w, putBytes(w, p, K.segments!), b.segmentCount[r]!);
+  p = putHexString(w, putBytes(w, p, K.cdb!), cdb);
+  if (d === undefined) {
+    const names = plainJson(cdb);
+    p = putBytes(w, p, names.head); // ,"command":"READ(10)","opcode":40,"serviceAction":null,"lba":
+    p = putInt(w, p, lba);
+    p = putBytes(w, p, K.transferLength!);
+    p = putInt(w, p, blocks);
+    p = putBytes(w, p, names.summary); // ,"transferUnit":"blocks","summary":"READ(10) LBA
+    p = putInt(w, p, lba);
+    p = putBytes(w, p, JSON_LEN_WORD);
+    p = putInt(w, p, blocks);
+    w[p++] = QUOTE;
+  } else {
+    p = putString(w, putBytes(w, p, K.command!), d.name);
+    p = putValue(w, putBytes(w, p, K.opcode!), d.opcode);
+    p = putValue(w, putBytes(w, p, K.serviceAction!), d.serviceAction ?? null);
+    p = putValue(w, putBytes(w, p, K.lba!), d.lba === undefined ? null : jsonInteger(d.lba));
+    p = putValue(w, putBytes(w, p, K.transferLength!), d.transferLength ?? null);
+    p = putValue(w, putBytes(w, p, K.transferUnit!), d.transferLength === undefined ? null : (d.transferUnit ?? null));
+    p = putString(w, putBytes(w, p, K.summary!), d.summary);
+  }
+  p = putBytes(w, putBytes(w, p, K.completed!), completed ? TRUE : FALSE);
+  p = putBytes(w, putBytes(w, p, K.completionNotCaptured!), !completed && o.completionNotCaptured === true ? TRUE : FALSE);
+  p = putBytes(w, p, completed ? statusJson(sr, status) : NO_STATUS);
+  p = putValue(w, putBytes(w, p, K.bytesTransferred!), completed ? b.bytesTransferred[r]! : null);
+  p = putValue(w, putBytes(w, p, K.residual!), completed && residualFlags ? b.residual[r]! : null);
+  p = putValue(w, putBytes(w, p, K.residualKind!), completed ? residualKind(residualFlags) : null);
+  p = putBytes(w, p, K.sense!);
+  if (sense && senseBytes) {
+    p = putHexString(w, putBytes(w, p, SENSE_HEX), senseBytes);
+    p = putValue(w, putBytes(w, p, K.key!), sense.senseKey ?? null);
+    p = putValue(w, putBytes(w, p, K.asc!), sense.asc ?? null);
+    p = putValue(w, putBytes(w, p, K.ascq!), sense.ascq ?? null);
+    p = putString(w, putBytes(w, p, K.summary!), sense.summary);
+    w[p++] = CLOSE;
+  } else {
+    p = putBytes(w, p, NULL);
+  }
+  p = putValue(w, putBytes(w, p, K.offset!), b.subOffset[r]!);
+  p = putValue(w, putBytes(w, p, K.record!), b.subIndex[r]!);
+  w[p++] = CLOSE;
+  out.pos = p;
+  out.end();
+  return pending;
+}
+
+const JSON_LEN_WORD = Buffer.from(' len ');
+const NO_STATUS = Buffer.from(',"serviceResponse":null,"status":null,"statusCode":null');
+
+/** The fixed text around a plain READ/WRITE's numbers, by opcode (the name depends on it alone). */
+const plainJsonCache: Array<{ head: Buffer; summary: Buffer } | undefined> = new Array(256).fill(undefined);
+function plainJson(cdb: Uint8Array): { head: Buffer; summary: Buffer } {
+  const name = JSON.stringify(commandName(cdb));
+  return (plainJsonCache[cdb[0]!] ??= {
+    head: Buffer.from(`,"command":${name},"opcode":${cdb[0]!},"serviceAction":null,"lba":`),
+    summary: Buffer.from(`,"transferUnit":"blocks","summary":${name.slice(0, -1)} LBA `),
+  });
+}
+
+/** `,"attribute":…,"direction":…` by attribute and direction. */
+const attributeDirectionCache = new Map<number, Buffer>();
+function attributeDirectionJson(attribute: number, direction: number): Buffer {
+  const key = attribute * 65536 + direction;
+  let bytes = attributeDirectionCache.get(key);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`,"attribute":${JSON.stringify(attributeName(attribute))},"direction":${JSON.stringify(directionName(direction))}`);
+    if (attributeDirectionCache.size < 4096) attributeDirectionCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** `,"serviceResponse":…,"status":…,"statusCode":…` of a completed task, by service response and status. */
+const statusJsonCache = new Map<number, Buffer>();
+function statusJson(serviceResponse: number, status: number): Buffer {
+  const key = serviceResponse * 65536 + status;
+  let bytes = statusJsonCache.get(key);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`,"serviceResponse":${JSON.stringify(serviceResponseName(serviceResponse))},"status":${JSON.stringify(taskStatusName(serviceResponse, status))},"statusCode":${JSON.stringify(status)}`);
+    if (statusJsonCache.size < 4096) statusJsonCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** A JSON value as JSON.stringify writes it: a number, a string or null. */
+function putValue(w: Buffer, p: number, v: number | string | null): number {
+  if (v === null) return putBytes(w, p, NULL);
+  if (typeof v === 'string') return putString(w, p, v);
+  return Number.isFinite(v) ? putInt(w, p, v) : putBytes(w, p, NULL);
+}
+
+/** A 64-bit value from its halves: a number when exact, else a decimal string (jsonU64). */
+function putU64(w: Buffer, p: number, high: number, low: number): number {
+  if (high < 0x20_0000) return putInt(w, p, high * 0x1_0000_0000 + low);
+  return putString(w, p, ((BigInt(high) << 32n) | BigInt(low)).toString());
+}
+
+/** A JSON string: printable ASCII as it is, anything else as JSON.stringify escapes it. */
+function putString(w: Buffer, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return putText(w, p, JSON.stringify(s));
+  }
+  w[p++] = QUOTE;
+  p = putAscii(w, p, s);
+  w[p++] = QUOTE;
+  return p;
+}
+
+/** Bytes as a quoted lower-case hex string (toHex). */
+function putHexString(w: Buffer, p: number, bytes: Uint8Array): number {
+  w[p++] = QUOTE;
+  for (let i = 0; i < bytes.length; i++) {
+    w[p++] = HEX_DIGITS[bytes[i]! >> 4]!;
+    w[p++] = HEX_DIGITS[bytes[i]! & 15]!;
+  }
+  w[p++] = QUOTE;
+  return p;
 }
 
 /** How text lines are written for one trace. */

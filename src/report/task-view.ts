@@ -211,7 +211,7 @@ const SUBMIT_COLUMNS = [
 ] as const;
 
 /** Name, LBA, transfer length and summary of a CDB (a full decode only for CDBs other than plain READ/WRITE). */
-function cdbFacts(cdb: Uint8Array): CdbHeadline {
+export function cdbFacts(cdb: Uint8Array): CdbHeadline {
   return isPlainReadWrite(cdb) ? cdbHeadline(cdb) : decodeCdb(cdb);
 }
 

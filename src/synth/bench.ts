@@ -179,3 +179,113 @@ export function writeBenchTrace(path: string, tasks: number, seed: number): void
   }
 }
 
+
+/** The benchmark's adversarial shapes beside the realistic trace (scripts/bench.mjs). */
+export type BenchShape = 'deep-queue' | 'long-sgl' | 'many-luns';
+
+/**
+ * Writes one adversarial trace:
+ * - `deep-queue`: `tasks` READ(10)s all submitted before any completes (every task in flight
+ *   at once), then completed in submission order: memory per task in flight.
+ * - `long-sgl`: `tasks` WRITE(10)s of 65,535 page segments each, in shuffled address order (no
+ *   two overlap): the overlapping-segments check's sort must stay O(n log n).
+ * - `many-luns`: `tasks` tasks, each to a target:LUN pair no other task uses (1,024 LUNs per
+ *   target): per-LUN state must stay capped.
+ * Deterministic for a seed; streams to the file in flat memory (a long-sgl task is 1 MiB).
+ */
+export function writeBenchShape(path: string, shape: BenchShape, tasks: number, seed: number): void {
+  const rng = new Prng(seed);
+  const w = createTraceFileWriter(path, { producer: `scsitrace bench shape=${shape} tasks=${tasks} seed=${seed} (synthetic)`, startWallNs: START_WALL_NS });
+  const cdb = new Uint8Array(10);
+  const cdbView = new DataView(cdb.buffer);
+  const submit: SubmitInput = { timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, attribute: TaskAttribute.Simple, direction: DataDirection.FromDevice, requestedBytes: PAGE, timeoutMs: 30_000, cdb };
+  const complete = { timeNs: 0, taskId: 0, serviceResponse: 2, status: 0, bytesTransferred: PAGE };
+  const readCdb = (write: boolean, lba: number, blocks: number): void => {
+    cdb[0] = write ? 0x2a : 0x28;
+    cdbView.setUint32(2, lba, false);
+    cdbView.setUint16(7, blocks, false);
+  };
+  const oneSegment = new Uint8Array(16);
+  const oneView = new DataView(oneSegment.buffer);
+  let now = 1_000_000;
+  try {
+    if (shape === 'deep-queue') {
+      w.constraints(0, { ...HEALTHY_CONSTRAINTS });
+      for (let id = 1; id <= tasks; id++) {
+        now += 100;
+        readCdb(false, rng.below(0x4000_0000) * 8, 8);
+        submit.timeNs = now;
+        submit.taskId = id;
+        submit.tag = id;
+        oneView.setUint32(0, ((0x1000 + id * 2) * PAGE) % 0x1_0000_0000, true);
+        oneView.setUint32(8, PAGE, true);
+        submit.segments = oneSegment;
+        w.submit(submit);
+      }
+      for (let id = 1; id <= tasks; id++) {
+        now += 100;
+        complete.timeNs = now;
+        complete.taskId = id;
+        w.complete(complete);
+      }
+    } else if (shape === 'long-sgl') {
+      const n = 65_535;
+      w.constraints(0, { ...HEALTHY_CONSTRAINTS, IOMaximumSegmentCountRead: 65_536, IOMaximumSegmentCountWrite: 65_536, IOMaximumByteCountRead: 0x1000_0000, IOMaximumByteCountWrite: 0x1000_0000, IOMaximumBlockCountRead: 0x10000, IOMaximumBlockCountWrite: 0x10000 });
+      const order = new Int32Array(n);
+      const segs = new Uint8Array(n * 16);
+      const sv = new DataView(segs.buffer);
+      for (let id = 1; id <= tasks; id++) {
+        for (let i = 0; i < n; i++) order[i] = i;
+        for (let i = n - 1; i > 0; i--) {
+          const j = rng.below(i + 1);
+          const t = order[i]!;
+          order[i] = order[j]!;
+          order[j] = t;
+        }
+        // 512 bytes at the start of every other page of a 512 MiB region, shuffled: unsorted, never overlapping.
+        for (let i = 0; i < n; i++) {
+          const address = 0x1_0000_0000 + order[i]! * 2 * PAGE;
+          sv.setUint32(i * 16, address % 0x1_0000_0000, true);
+          sv.setUint32(i * 16 + 4, Math.floor(address / 0x1_0000_0000), true);
+          sv.setUint32(i * 16 + 8, 512, true);
+          sv.setUint32(i * 16 + 12, 0, true);
+        }
+        now += 1_000_000;
+        readCdb(true, id * 0x10_0000, n); // WRITE(10) of 65,535 blocks, one 512-byte segment each
+        submit.timeNs = now;
+        submit.taskId = id;
+        submit.tag = id & 0xff;
+        submit.direction = DataDirection.ToDevice;
+        submit.requestedBytes = n * 512;
+        submit.segments = segs;
+        w.submit(submit);
+        now += 5_000_000;
+        complete.timeNs = now;
+        complete.taskId = id;
+        complete.bytesTransferred = n * 512;
+        w.complete(complete);
+      }
+    } else {
+      w.constraints(0, { ...HEALTHY_CONSTRAINTS });
+      for (let id = 1; id <= tasks; id++) {
+        now += 1_000 + rng.below(2_000);
+        readCdb(false, rng.below(0x100_0000) * 8, 8);
+        submit.timeNs = now;
+        submit.taskId = id;
+        submit.targetId = id >>> 10;
+        submit.lun = id & 0x3ff;
+        submit.tag = 0;
+        oneView.setUint32(0, (0x1000_0000 + rng.below(0x10_0000)) * PAGE % 0x1_0000_0000, true);
+        oneView.setUint32(8, PAGE, true);
+        submit.segments = oneSegment;
+        w.submit(submit);
+        now += 20_000;
+        complete.timeNs = now;
+        complete.taskId = id;
+        w.complete(complete);
+      }
+    }
+  } finally {
+    w.close();
+  }
+}

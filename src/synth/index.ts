@@ -15,7 +15,8 @@ import { mixedWorkload } from './scenarios/mixed-workload.js';
 import { copyDext, copyDextFixed, copyKext } from './scenarios/copy-pair.js';
 
 export type { Scenario, ScenarioOptions } from './scenario.js';
-export { writeBenchTrace } from './bench.js';
+export { writeBenchTrace, writeBenchShape, type BenchShape } from './bench.js';
+export { writeIscsiCapture, type IscsiCaptureOptions, type IscsiCaptureStats } from './iscsi-capture.js';
 export { SAMPLE_TRACES, type SampleTrace } from './samples.js';
 
 /** Every scenario, in the order `synth --list` shows them. */

@@ -13,75 +13,57 @@ import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
 const MAX_RANGES = 32;
 
 /**
- * [first LBA, end LBA) ranges of acknowledged writes in a fixed typed array: merged when they
- * touch, no allocation per write. Past MAX_RANGES disjoint ranges, writes only count.
- *
- * A full set is compacted (sorted and merged) only when it changed since it was last compacted:
- * a write that touches no range cannot make two ranges touch, so compacting again for it would
- * find nothing to merge. The work per write is bounded by one scan of the ranges, and a run of
- * writes into a full set costs one compaction, not one each.
+ * [first LBA, end LBA) ranges of acknowledged writes in a fixed typed array, kept sorted by
+ * start with no two touching: a write is placed by binary search and merged with the ranges it
+ * touches, so each costs O(log MAX_RANGES) steps plus a shift of at most MAX_RANGES entries, with
+ * no allocation and no compaction pass. Past MAX_RANGES disjoint ranges, writes only count.
  */
 export class RangeSet {
   private readonly r = new Float64Array(MAX_RANGES * 2);
   count = 0;
   /** Writes not recorded as ranges because the set was full of disjoint ranges. */
   unrecorded = 0;
-  /** Compactions done (for tests that count work). */
-  compactions = 0;
-  /** The ranges changed since the last compaction (a merge may now be possible). */
-  private changed = true;
+  /** Compaction passes done: none, the set is kept merged as it changes (for tests that count work). */
+  readonly compactions = 0;
+  /** Search and merge steps done (for tests that count work). */
+  steps = 0;
 
   add(start: number, end: number): void {
     const r = this.r;
-    // Sequential writes extend the last range; others may touch any.
-    for (let i = this.count - 1; i >= 0; i--) {
-      if (start <= r[2 * i + 1]! && end >= r[2 * i]!) {
-        if (start < r[2 * i]!) r[2 * i] = start;
-        if (end > r[2 * i + 1]!) r[2 * i + 1] = end;
-        this.changed = true;
-        return;
-      }
+    const n = this.count;
+    // First range whose end reaches start (ends are sorted too: ranges are disjoint).
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      this.steps++;
+      const mid = (lo + hi) >> 1;
+      if (r[2 * mid + 1]! < start) lo = mid + 1;
+      else hi = mid;
     }
-    // Full: merge what touches, unless nothing changed since the last time (then nothing can).
-    if (this.count === MAX_RANGES && this.changed) this.compact();
-    if (this.count < MAX_RANGES) {
-      r[2 * this.count] = start;
-      r[2 * this.count + 1] = end;
-      this.count++;
-      this.changed = true;
-    } else {
+    // Ranges lo..j-1 touch [start, end): merge them into one.
+    let j = lo;
+    while (j < n && r[2 * j]! <= end) {
+      this.steps++;
+      j++;
+    }
+    if (j > lo) {
+      if (r[2 * lo]! > start) r[2 * lo] = start;
+      r[2 * lo + 1] = Math.max(end, r[2 * j - 1]!);
+      const gone = j - lo - 1;
+      if (gone > 0) {
+        r.copyWithin(2 * (lo + 1), 2 * j, 2 * n);
+        this.count = n - gone;
+      }
+      return;
+    }
+    if (n === MAX_RANGES) {
       this.unrecorded++;
+      return;
     }
-  }
-
-  /** Sorts by start (insertion sort: at most 32 ranges) and merges ranges that touch. */
-  compact(): void {
-    this.compactions++;
-    this.changed = false;
-    const r = this.r;
-    for (let i = 1; i < this.count; i++) {
-      const a = r[2 * i]!;
-      const b = r[2 * i + 1]!;
-      let j = i - 1;
-      while (j >= 0 && r[2 * j]! > a) {
-        r[2 * j + 2] = r[2 * j]!;
-        r[2 * j + 3] = r[2 * j + 1]!;
-        j--;
-      }
-      r[2 * j + 2] = a;
-      r[2 * j + 3] = b;
-    }
-    let out = 0;
-    for (let i = 0; i < this.count; i++) {
-      if (out > 0 && r[2 * i]! <= r[2 * out - 1]!) {
-        if (r[2 * i + 1]! > r[2 * out - 1]!) r[2 * out - 1] = r[2 * i + 1]!;
-      } else {
-        r[2 * out] = r[2 * i]!;
-        r[2 * out + 1] = r[2 * i + 1]!;
-        out++;
-      }
-    }
-    this.count = out;
+    r.copyWithin(2 * (lo + 1), 2 * lo, 2 * n);
+    r[2 * lo] = start;
+    r[2 * lo + 1] = end;
+    this.count = n + 1;
   }
 
   /** Drops the ranges wholly inside [start, end). */
@@ -94,12 +76,10 @@ export class RangeSet {
       r[2 * out + 1] = r[2 * i + 1]!;
       out++;
     }
-    if (out !== this.count) this.changed = true;
     this.count = out;
   }
 
   list(): Array<[number, number]> {
-    this.compact();
     return Array.from({ length: this.count }, (_, i) => [this.r[2 * i]!, this.r[2 * i + 1]!] as [number, number]);
   }
 }

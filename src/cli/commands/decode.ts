@@ -7,7 +7,7 @@ import type { TaskKey } from '../../analysis/slot-table.js';
 import { keyOf, RowFlag, RowKind, TaskBatch } from '../../model/batch.js';
 import { bigintAt } from '../../model/batch-builder.js';
 import { taskKey } from '../../analysis/slot-table.js';
-import { jsonLine, linkedEventText, segmentLines, textStyle, writeTaskText, type TextStyle } from '../../report/decode.js';
+import { linkedEventText, writeTaskJson, segmentLines, textStyle, writeTaskText, type TextStyle } from '../../report/decode.js';
 import type { LinkedEvent } from '../../report/task-view.js';
 import { formatTimestamp } from '../../report/time.js';
 import type { CaptureGap, TraceEvent, TraceHeader } from '../../model/events.js';
@@ -193,14 +193,12 @@ class DecodePrinter implements PairedConsumer {
     const o = this.o;
     if (o.format !== 'text') {
       this.pending(
-        this.out.line(
-          jsonLine(b, r, {
-            originNs: st.originNs,
-            completionNotCaptured: notCaptured,
-            ...(o.segments ? { segments: true } : {}),
-            ...(o.withEvents ? { events: events ?? [] } : {}),
-          }),
-        ),
+        writeTaskJson(this.out, b, r, {
+          originNs: st.originNs,
+          completionNotCaptured: notCaptured,
+          ...(o.segments ? { segments: true } : {}),
+          ...(o.withEvents ? { events: events ?? [] } : {}),
+        }),
       );
       return;
     }

@@ -115,6 +115,8 @@ interface Interface {
  */
 export class PacketContainerReader {
   private pending: Uint8Array = new Uint8Array(0);
+  /** Where a record cut by a chunk end is joined (reused: packets are not kept past a push). */
+  private scratch = new Uint8Array(65_536);
   private base = 0;
   private kind: 'unknown' | 'pcap' | 'pcapng' | 'dead' = 'unknown';
   private little = true;
@@ -144,16 +146,50 @@ export class PacketContainerReader {
 
   push(input: Uint8Array): void {
     // A plain Uint8Array view: Buffer.subarray per packet costs more than it should.
-    const chunk = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    let chunk = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.stats.bytesRead += chunk.length;
     if (this.pending.length === 0) this.pending = chunk;
     else {
+      // A record cut by the chunk end: join only that record's bytes (copying the whole chunk
+      // behind it cost as much as the rest of the reading), read it, then read the chunk in place.
+      const need = this.straddlingRecordBytes();
+      const take = need - this.pending.length;
+      if (take > 0 && take <= chunk.length) {
+        if (this.scratch.length < need) this.scratch = new Uint8Array(Math.max(need, 2 * this.scratch.length));
+        const joined = this.scratch.subarray(0, need);
+        joined.set(this.pending, 0);
+        joined.set(chunk.subarray(0, take), this.pending.length);
+        this.pending = joined;
+        this.run(false);
+        if (this.pending.length === 0) {
+          this.pending = chunk.subarray(take);
+          this.run(false);
+          return;
+        }
+        chunk = chunk.subarray(take);
+      }
       const joined = new Uint8Array(this.pending.length + chunk.length);
       joined.set(this.pending, 0);
       joined.set(chunk, this.pending.length);
       this.pending = joined;
     }
     this.run(false);
+  }
+
+  /**
+   * Length of the record or block that starts the unread tail, when its header is whole and no
+   * damage is being skipped (else 0: the tail and the next chunk are joined as they are).
+   */
+  private straddlingRecordBytes(): number {
+    const b = this.pending;
+    if (this.damaged.open) return 0;
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    if (this.kind === 'pcap') return b.length >= 16 && this.plausiblePcapHeader(v, 0) ? 16 + v.getUint32(8, this.little) : 0;
+    if (this.kind === 'pcapng' && b.length >= 12) {
+      const total = v.getUint32(4, this.little);
+      return total >= 12 && total % 4 === 0 && total <= MAX_RECORD_BYTES && v.getUint32(0, this.little) !== SHB ? total : 0;
+    }
+    return 0;
   }
 
   end(): void {

@@ -139,12 +139,21 @@ export function decodeCapture(bytes: Uint8Array, options: ReadOptions = {}, stat
   return [...dec.push(bytes), ...dec.end()];
 }
 
+/**
+ * Read buffers, reused in turn: nothing keeps a view of a chunk past the next one (the
+ * container copies a record cut by a chunk end; TCP copies out-of-order segments; the PDU framer,
+ * the FCoE exchange table and the USB decoder copy the bytes they hold: headers, held data, CDBs,
+ * sense). Fresh buffers per read cost page faults and garbage collection of the whole file.
+ */
+const readBuffers = (count: number, bytes: number): Uint8Array[] => Array.from({ length: count }, () => new Uint8Array(bytes));
+
 const DESCRIPTION_TAIL = 'iSCSI over TCP (Ethernet/VLAN, SLL, SLL2, raw IP, loopback), FCP over FCoE (Ethernet/VLAN, SLL, SLL2) and USB mass storage BOT/UAS (usbmon, USBPcap, macOS XHCn)';
 
 export const pcapFormat: TraceFormat = {
   id: 'pcap',
   description: `libpcap capture: ${DESCRIPTION_TAIL}`,
   sniff: sniffPcap,
+  readBuffers,
   read: (chunks, stats, options) => eventBatches(readCapture(chunks, stats, options)),
 };
 
@@ -152,5 +161,6 @@ export const pcapngFormat: TraceFormat = {
   id: 'pcapng',
   description: `pcapng capture: ${DESCRIPTION_TAIL}`,
   sniff: sniffPcapng,
+  readBuffers,
   read: (chunks, stats, options) => eventBatches(readCapture(chunks, stats, options)),
 };
