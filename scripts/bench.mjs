@@ -91,12 +91,20 @@ const haveTshark = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).stat
  * `alternate` run in rounds with that entry (one of each per round), so load falls on both alike.
  */
 const ENTRIES = [
-  { id: 'read', label: 'read + match (decode --limit 0)', input: 'main', args: ['decode', '--limit', '0'] },
-  { id: 'decode-text', label: 'decode --format text', input: 'main', args: ['decode'] },
-  { id: 'decode-json', label: 'decode --format json', input: 'main', args: ['decode', '--format', 'json'] },
-  { id: 'check', label: 'check (all rules)', input: 'main', args: ['check', '--format', 'json'] },
-  { id: 'summary-no-check', label: 'summary --no-check', input: 'main', args: ['summary', '--no-check', '--format', 'json'] },
-  { id: 'summary', label: 'summary (with checks)', input: 'main', args: ['summary', '--format', 'json'] },
+  { id: 'read', label: 'read + match (decode --limit 0)', input: 'main', args: ['decode', '--jobs', '1', '--limit', '0'] },
+  { id: 'decode-text', label: 'decode --format text', input: 'main', args: ['decode', '--jobs', '1'] },
+  { id: 'decode-json', label: 'decode --format json', input: 'main', args: ['decode', '--jobs', '1', '--format', 'json'] },
+  { id: 'check', label: 'check (all rules)', input: 'main', args: ['check', '--jobs', '1', '--format', 'json'] },
+  { id: 'summary-no-check', label: 'summary --no-check', input: 'main', args: ['summary', '--jobs', '1', '--no-check', '--format', 'json'] },
+  { id: 'summary', label: 'summary (with checks)', input: 'main', args: ['summary', '--jobs', '1', '--format', 'json'] },
+  // Both cores: the same commands with a read worker beside the main thread (--jobs 2).
+  { id: 'decode-text-j2', label: 'decode --jobs 2', input: 'main', args: ['decode', '--jobs', '2'] },
+  { id: 'check-j2', label: 'check --jobs 2', input: 'main', args: ['check', '--jobs', '2', '--format', 'json'] },
+  // Issue 13: diff of two traces (the same trace on both sides: every task compared), and
+  // Parquet conversion (tasks/s, peak RSS).
+  { id: 'diff', label: 'diff (with checks), per side', input: 'main', args: ['diff', '--format', 'json', '@main'] },
+  { id: 'diff-no-check', label: 'diff --no-check, per side', input: 'main', args: ['diff', '--no-check', '--format', 'json', '@main'] },
+  { id: 'parquet', label: 'convert --format parquet', input: 'main', args: ['convert', '--format', 'parquet', '-o', '@out'] },
   // The big trace: peak RSS (and, for others to add, `--jobs 2` beside these one-core runs).
   { id: 'big-decode', label: 'decode, big trace', input: 'big', args: ['decode'], runs: BIG_RUNS },
   { id: 'big-check', label: 'check, big trace', input: 'big', args: ['check', '--format', 'json'], runs: BIG_RUNS },
@@ -134,6 +142,8 @@ const TARGETS = [
     ok: (v) => v <= 200,
     show: (v) => `${v.toFixed(0)} B`,
   },
+  ...['decode-text', 'check'].map((id) => ({ id: `${id}-jobs2`, text: `${id.replace('-text', '')} with 2 workers >= 1.7x one core`, needs: [id, `${id}-j2`], value: (f) => ratio(f(`${id}-j2`), f(id)), ok: (v) => v >= 1.7, show: (v) => `${v.toFixed(2)}x` })),
+  { id: 'diff-ratio', text: 'diff >= 50% of decode throughput on each side', needs: ['decode-text', 'diff'], value: (f) => ratio(f('diff'), f('decode-text')), ok: (v) => v >= 0.5, show: percent },
   { id: 'long-sgl-check', text: 'no superlinear path: check of 65,535-segment unsorted SGLs within 2x of decode', needs: ['long-sgl-decode', 'long-sgl-check'], value: (f) => ratio(f('long-sgl-check'), f('long-sgl-decode')), ok: (v) => v >= 0.5, show: percent },
   { id: 'luns-rss', text: 'peak RSS <= 150 MB: check of a trace with a target:LUN per task', needs: ['luns-check'], value: (f) => peakMB(f('luns-check')), ok: (v) => v <= 150, show: megabytes },
   ...[['capture', '4-512 KiB'], ['small-capture', '4 KiB']].map(([id, what]) => ({
@@ -193,10 +203,21 @@ function runProcess(cmd, args) {
   return { seconds, cpuSeconds: m ? Number(m[2]) + Number(m[3]) : NaN, maxRssKB: m ? Number(m[1]) : 0 };
 }
 
+/** An entry's arguments: `@main` is the main trace's path, `@out` a fresh output path of the entry's own. */
+function argsOf(e) {
+  return (e.args ?? []).map((a) => {
+    if (a === '@main') return input('main').path;
+    if (a !== '@out') return a;
+    const out = join(dir, `out-${e.id}`);
+    rmSync(out, { recursive: true, force: true });
+    return out;
+  });
+}
+
 function runOnce(e, inp) {
   if (e.how === 'tshark') return runProcess('tshark', tsharkArgs(inp.path));
-  if (e.how === 'process') return runProcess(process.execPath, [join(root, 'bin/scsitrace.js'), ...e.args, inp.path]);
-  return runCli([...e.args, inp.path]);
+  if (e.how === 'process') return runProcess(process.execPath, [join(root, 'bin/scsitrace.js'), ...argsOf(e), inp.path]);
+  return runCli([...argsOf(e), inp.path]);
 }
 
 function summarize(e, inp, runs) {
