@@ -71,7 +71,8 @@ SARIF has one result per finding and JSON lists every finding (besides the group
 written as findings are found, so memory stays flat however many there are. --max-results N
 bounds them (GitHub code scanning rejects runs of more than 25,000 results and shows 5,000);
 what is left out is counted in the document. Only the groups' examples are kept in memory:
---max-examples all keeps every finding, which a long trace can make large.
+--max-examples all keeps every finding, which a long trace can make large. JSON output has a stable
+schema ("scsitrace.check/1", docs/schemas/check.schema.json).
 
 Exit status: 0 when nothing at or above --fail-on was found (or with --exit-zero), 1 when
 something was, 2 on bad usage, a bad constraints file, or unreadable or damaged input.

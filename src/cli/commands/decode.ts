@@ -64,7 +64,7 @@ Tasks are printed as they complete (completion order); tasks still in flight at 
 a trace are printed last, marked NEVER COMPLETED, or COMPLETION NOT CAPTURED when the capture
 lost something after they were submitted (a capture gap: each is warned about on stderr).
 Times are seconds since the trace's timestamp 0; tags are in hex. JSON output is one object per
-line; its fields are listed in README.md.
+line; its fields are listed in README.md and docs/schemas/decode.schema.json.
 
 Examples:
   $ scsitrace decode traces/healthy-copy.sct

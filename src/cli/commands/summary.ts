@@ -50,7 +50,7 @@ the charts) is measured over one interval, the timeline's slots; a peak is the b
 Bytes count while their task is in flight, so a burst of completions is not a burst of
 throughput. The "failed" columns count completions with a status other than GOOD or
 CONDITION MET; checker findings are counted under Findings. Several traces are laid end to
-end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", see README.md);
+end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", docs/schemas/summary.schema.json);
 HTML output is one self-contained file with charts, for a browser or a bug report.
 
 Examples:
