@@ -71,4 +71,5 @@ export function choiceOption(flags: string, description: string, choices: readon
 export const inputOptions = {
   inputFormat: () => new Option('--input-format <id>', 'input format instead of detecting it from content (native, pcap, ...)'),
   iscsiPort: () => new Option('--iscsi-port <port>', 'TCP port carrying iSCSI in captures (default: detect by content)'),
+  maxProblems: () => new Option('--max-problems <n>', 'report at most this many input problems (damaged stretches, bad lines) one by one; the count stays exact (default: all)'),
 };

@@ -1,21 +1,52 @@
 import type { Diagnostic, TraceEvent } from '../model/events.js';
 import { statSync } from 'node:fs';
 import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.js';
-import { plural } from '../model/units.js';
+import { UsageError } from '../model/errors.js';
+import { formatCount, plural } from '../model/units.js';
 import { createProgress, noProgress, type ProgressHost } from './progress.js';
 
 export interface InputResult {
+  /** The first problems (damaged stretches, bad lines), as their stderr lines say them: at most min(--max-problems, MAX_KEPT_PROBLEMS). */
   diagnostics: Diagnostic[];
   traces: OpenedTrace[];
 }
 
-/** At most this many diagnostics are kept for printing; the rest are counted. */
-const MAX_KEPT_DIAGNOSTICS = 20;
+/** How input problems are reported: each one as it is found, up to a cap; the count stays exact. */
+export interface ProblemOptions {
+  /** Problems reported one by one (--max-problems); the rest are only counted. Infinity: all. */
+  max: number;
+  /** Called with each reported problem's line as it is found (the CLI writes it to stderr). */
+  report?: (line: string) => void;
+}
+
+/**
+ * Problem lines kept in memory for documents that list them (the summary report, SARIF
+ * notifications), whatever --max-problems says, so that memory stays flat on damaged input;
+ * stderr gets every one (up to --max-problems) as it is found.
+ */
+export const MAX_KEPT_PROBLEMS = 1000;
+
+/** What a command reports problems with: each on stderr as it is found, up to --max-problems. */
+export function stderrProblems(ctx: { error(line: string): void }, maxProblems: string | undefined): ProblemOptions {
+  return { max: parseMaxProblems(maxProblems), report: (line) => ctx.error(line) };
+}
+
+/** Reports every problem by default; tests and the library may pass their own. */
+const ALL_PROBLEMS: ProblemOptions = { max: Infinity };
+
+/** Parses --max-problems: a whole number, or "all" (the default). */
+export function parseMaxProblems(value: string | undefined): number {
+  if (value === undefined || value === 'all') return Infinity;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--max-problems: "${value}" is not a whole number or "all"`);
+  return n;
+}
 
 /**
  * Reads each trace front to back and hands every event batch to `onBatch`. Diagnostics are
  * passed on too (so analyses can note damage) and collected for the caller to report.
  * Given `progress` (the CLI context), long reads show a progress bar on a terminal's stderr.
+ * Each problem is handed to `problems.report` as it is found, up to `problems.max`.
  */
 export async function readInputs(
   paths: string[],
@@ -24,7 +55,8 @@ export async function readInputs(
   onTraceStart?: (trace: OpenedTrace) => void,
   onTraceEnd?: (trace: OpenedTrace) => void | Promise<void>,
   progress?: ProgressHost,
-): Promise<InputResult & { diagnosticCount: number }> {
+  problems: ProblemOptions = ALL_PROBLEMS,
+): Promise<InputResult & { diagnosticCount: number; maxProblems: number }> {
   const diagnostics: Diagnostic[] = [];
   let diagnosticCount = 0;
   const traces: OpenedTrace[] = [];
@@ -46,9 +78,13 @@ export async function readInputs(
       onTraceStart?.(trace);
       for await (const batch of trace.events) {
         for (const ev of batch) {
-          if (ev.kind === 'diagnostic') {
-            diagnosticCount++;
-            if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push({ ...ev, message: `${path}: ${ev.message}` });
+          if (ev.kind === 'diagnostic' && diagnosticCount++ < problems.max) {
+            const d = { ...ev, message: `${path}: ${ev.message}` };
+            if (diagnostics.length < MAX_KEPT_PROBLEMS) diagnostics.push(d);
+            if (problems.report) {
+              bar.done();
+              problems.report(d.message);
+            }
           }
         }
         const r = onBatch(batch, trace);
@@ -60,7 +96,7 @@ export async function readInputs(
   } finally {
     bar.done();
   }
-  return { diagnostics, diagnosticCount, traces };
+  return { diagnostics, diagnosticCount, maxProblems: problems.max, traces };
 }
 
 /** Sum of the inputs' sizes for the progress bar (unreadable paths count 0; opening reports them). */
@@ -76,12 +112,17 @@ function totalSize(paths: string[]): number {
   return total;
 }
 
-/** The stderr lines for damaged input: each diagnostic, then the totals. */
-export function diagnosticLines(result: InputResult & { diagnosticCount: number }): string[] {
-  const lines = result.diagnostics.map((d) => d.message);
-  if (result.diagnosticCount > result.diagnostics.length) {
-    const more = result.diagnosticCount - result.diagnostics.length;
-    lines.push(`... and ${plural(more, 'more problem', 'more problems')}`);
+type ReadResult = InputResult & { diagnosticCount: number; maxProblems: number };
+
+/**
+ * The lines that end a report of damaged input: how many problems were not listed one by one
+ * (--max-problems), then each trace's totals. Empty when the input was clean.
+ */
+export function problemTotals(result: ReadResult): string[] {
+  const lines: string[] = [];
+  const listed = Math.min(result.diagnosticCount, result.maxProblems);
+  if (result.diagnosticCount > listed) {
+    lines.push(`... and ${plural(result.diagnosticCount - listed, 'more problem', 'more problems')} (${formatCount(result.diagnosticCount)} in all; --max-problems ${result.maxProblems})`);
   }
   for (const t of result.traces) {
     const s = t.stats;
@@ -90,4 +131,15 @@ export function diagnosticLines(result: InputResult & { diagnosticCount: number 
     }
   }
   return lines;
+}
+
+/**
+ * Every line of the report of damaged input, for a document that lists them (SARIF): the kept
+ * problems, a count of those not kept, then the totals.
+ */
+export function diagnosticLines(result: ReadResult): string[] {
+  const lines = result.diagnostics.map((d) => d.message);
+  const listed = Math.min(result.diagnosticCount, result.maxProblems);
+  if (listed > lines.length) lines.push(`... and ${plural(listed - lines.length, 'more problem', 'more problems')} (on stderr)`);
+  return [...lines, ...problemTotals(result)];
 }

@@ -6,7 +6,7 @@ import { SEVERITIES, type Severity } from '../../checks/rule.js';
 import { UsageError } from '../../model/errors.js';
 import { findingsRenderers, findingsWriters, type FindingsFormat, type FindingsHead } from '../../report/findings/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { diagnosticLines, problemTotals, readInputs, stderrProblems } from '../input.js';
 import { LineOutput, paint } from '../output.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 
@@ -25,6 +25,7 @@ interface CheckCliOptions {
   maxResults?: string;
   inputFormat?: string;
   iscsiPort?: string;
+  maxProblems?: string;
 }
 
 /** Repeated options accumulate: `--rule a,b --rule c`. */
@@ -60,6 +61,7 @@ export function checkCommand(ctx: CliContext): Command {
     .option('--max-results <n>', 'list at most this many findings one by one (SARIF results, JSON findings); the rest are counted')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -91,6 +93,7 @@ Examples:
 async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): Promise<number> {
   const maxExamples = parseCount('--max-examples', o.maxExamples, true);
   const maxResults = o.maxResults === undefined ? undefined : parseCount('--max-results', o.maxResults, false);
+  const problemOptions = stderrProblems(ctx, o.maxProblems);
   const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
   const enable = ids(o.rule);
   const disable = ids(o.disable);
@@ -134,6 +137,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
       (trace) => checker!.startFile(trace.path),
       undefined,
       ctx,
+      problemOptions,
     );
   } catch (e) {
     // Close the document already begun, marked incomplete, before the error is reported.
@@ -151,6 +155,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
   }
   const result = checker.finish();
   const problems = diagnosticLines(input);
+  const totals = problemTotals(input);
   if (writer && head) {
     await write(out, writer.tail(result, { written, omitted, maxResults, problems }, head));
   } else {
@@ -158,8 +163,8 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     await write(out, findingsRenderers.text(result, { failOn: o.failOn, paint: colors, version }));
   }
   await out.flush();
-  for (const line of problems) ctx.error(line);
-  if (problems.length) return ExitCode.BadInput;
+  for (const line of totals) ctx.error(line);
+  if (input.diagnosticCount || totals.length) return ExitCode.BadInput;
   return failsAt(result, o.failOn) && !o.exitZero ? ExitCode.Findings : ExitCode.Ok;
 }
 

@@ -5,7 +5,7 @@ import type { TraceEvent } from '../../model/events.js';
 import { PackedSegmentList } from '../../model/segments.js';
 import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { problemTotals, readInputs, stderrProblems } from '../input.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 import { openOutput, type OutputTarget } from '../target.js';
 
@@ -14,6 +14,7 @@ interface ConvertOptions {
   format: 'sct' | 'jsonl';
   inputFormat?: string;
   iscsiPort?: string;
+  maxProblems?: string;
 }
 
 /** Where converted events go: the native writer or JSON Lines. */
@@ -30,6 +31,7 @@ export function convertCommand(ctx: CliContext): Command {
     .addOption(choiceOption('-f, --format <format>', 'output format', ['sct', 'jsonl'], 'sct'))
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -51,6 +53,7 @@ Examples:
 
 async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
   if (!o.output) throw new UsageError('convert: -o/--output is required');
+  const problems = stderrProblems(ctx, o.maxProblems);
   // Opened before reading: a bad path is reported at once, and the input is never the output.
   const target = openOutput(o.output, ctx, [input]);
   let sink: EventSink | undefined;
@@ -66,21 +69,30 @@ async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Pr
     });
     return nativeSink(w);
   };
-  const result = await readInputs([input], ctx.openOptions(o), (batch) => {
-    if (!sink) sink = open(batch[0]);
-    for (const e of batch) {
-      if (e.kind === 'diagnostic') continue;
-      sink.write(e);
-      written++;
-    }
-  });
+  const result = await readInputs(
+    [input],
+    ctx.openOptions(o),
+    (batch) => {
+      if (!sink) sink = open(batch[0]);
+      for (const e of batch) {
+        if (e.kind === 'diagnostic') continue;
+        sink.write(e);
+        written++;
+      }
+    },
+    undefined,
+    undefined,
+    undefined,
+    problems,
+  );
   if (!sink) sink = open(undefined);
   sink.close();
   await target.close();
-  const problems = diagnosticLines(result);
-  for (const line of problems) ctx.error(line);
-  if (written === 0 && problems.length === 0) ctx.warn(`${input}: no events to convert`);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  const totals = problemTotals(result);
+  for (const line of totals) ctx.error(line);
+  const damaged = result.diagnosticCount > 0 || totals.length > 0;
+  if (written === 0 && !damaged) ctx.warn(`${input}: no events to convert`);
+  return damaged ? ExitCode.BadInput : ExitCode.Ok;
 }
 
 function nativeSink(w: TraceWriter): EventSink {

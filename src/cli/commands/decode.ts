@@ -11,7 +11,7 @@ import { GapAffects, type CaptureGap, type TraceEvent, type TraceHeader } from '
 import { UsageError, describeOffset } from '../../model/errors.js';
 import type { OpenedTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { problemTotals, readInputs, stderrProblems } from '../input.js';
 import { LineOutput } from '../output.js';
 import { plural } from '../../model/units.js';
 import { inputOptions, type CliContext } from '../context.js';
@@ -35,6 +35,7 @@ interface DecodeOptions {
   withEvents?: boolean;
   inputFormat?: string;
   iscsiPort?: string;
+  maxProblems?: string;
 }
 
 /** Repeatable options accumulate (variadic ones would swallow the trace paths after them). */
@@ -57,6 +58,7 @@ export function decodeCommand(ctx: CliContext): Command {
     .option('--with-events', 'with each task, the notes, data digests and HBA events that name it')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -92,6 +94,7 @@ interface TraceState {
 
 async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Promise<number> {
   const baseFilter = parseFilter(o);
+  const problems = stderrProblems(ctx, o.maxProblems);
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
   if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
   const text = o.format === 'text';
@@ -306,10 +309,11 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
       }
     },
     ctx,
+    problems,
   );
   await out.flush();
   if (orphans > MAX_ORPHAN_WARNINGS) ctx.warn(`${orphans} completions for unknown task ids in all (first ${MAX_ORPHAN_WARNINGS} shown)`);
-  const problems = diagnosticLines(result);
-  for (const line of problems) ctx.error(line);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  const totals = problemTotals(result);
+  for (const line of totals) ctx.error(line);
+  return result.diagnosticCount || totals.length ? ExitCode.BadInput : ExitCode.Ok;
 }

@@ -6,7 +6,7 @@ import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { problemTotals, readInputs, stderrProblems } from '../input.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 import { openOutput } from '../target.js';
 import { formatDuration } from '../../model/units.js';
@@ -24,6 +24,7 @@ interface SummaryCliOptions {
   controller?: string;
   inputFormat?: string;
   iscsiPort?: string;
+  maxProblems?: string;
 }
 
 const BREAKDOWNS: readonly Breakdown[] = ['opcode', 'lun', 'target'];
@@ -41,6 +42,7 @@ export function summaryCommand(ctx: CliContext): Command {
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -96,6 +98,7 @@ function limitsFrom(config: ConstraintConfig): Record<string, number> {
 async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext): Promise<number> {
   const by = parseBy(o.by);
   const intervalNs = parseInterval(o.interval);
+  const problems = stderrProblems(ctx, o.maxProblems);
   const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
   // Opened before reading, so a bad path is reported at once, not after a long read.
   const target = openOutput(o.output ?? '-', ctx, paths);
@@ -117,6 +120,7 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     },
     undefined,
     ctx,
+    problems,
   );
   const findings = checker?.finish();
   const summary = summarizer.finish({
@@ -134,10 +138,12 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   if (intervalNs !== undefined && summary.overview.intervalNs !== intervalNs) {
     ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
   }
+  // The report lists the problems stderr lists (at most MAX_KEPT_PROBLEMS of them), each naming its file.
+  summary.input.messages = input.diagnostics.map((d) => d.message);
   const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
   target.write(summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version }));
   await target.close();
-  const problems = diagnosticLines(input);
-  for (const line of problems) ctx.error(line);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  const totals = problemTotals(input);
+  for (const line of totals) ctx.error(line);
+  return input.diagnosticCount || totals.length ? ExitCode.BadInput : ExitCode.Ok;
 }

@@ -266,7 +266,7 @@ export type { CaptureJson, CaptureGapJson } from '../capture.js';
 
 export interface InputProblems {
   diagnostics: number;
-  /** First messages (at most 20). */
+  /** The first problems, one line each (the CLI: as stderr lists them, up to --max-problems and at most 1,000). */
   messages: string[];
 }
 
