@@ -8,7 +8,7 @@ import { addLedgerToReport, GapLedger, newCaptureReport, type CaptureReport } fr
 export type { CaptureReport } from '../analysis/gaps.js';
 import { TaskMatcher, type TaskRecord } from '../analysis/tasks.js';
 import { UsageError } from '../model/errors.js';
-import { DataDirection, GapAffects, type CaptureGap, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
+import { DataDirection, GapAffects, type ConstraintValue, type EventOrigin, type Note, type TaskSubmitted, type TraceEvent } from '../model/events.js';
 import { decodeCdb } from '../scsi/index.js';
 import { resolveConstraints, type ConstraintConfig, type ResolvedConstraints } from './constraints.js';
 import { formatMessage, SEVERITY_RANK, type EvidenceValue, type Report, type Rule, type RuleContext, type RuleHandlers, type Severity } from './rule.js';
@@ -199,7 +199,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       // Target ids and LUNs come from the input: past the cap, further units share one record
       // that learns nothing (rules that need a unit's facts skip it).
       if (lunCount >= MAX_LUNS) return (untrackedLun ??= { targetId: -1n, lun: -1, blockSize: 0, capacityBlocks: 0, writeCache: undefined, untracked: true });
-      if (!target) luns.set(targetId, (target = new Map()));
+      if (!target) luns.set(targetId, (target = new Map<number, LunInfo>()));
       info = { targetId, lun, blockSize: 0, capacityBlocks: 0, writeCache: undefined };
       applyLimitsToLun(info);
       target.set(lun, info);
@@ -280,7 +280,7 @@ export function createChecker(options: CheckOptions = {}): Checker {
       return { rule, h: rule.create(ctx) };
     });
     const pick = <K extends keyof RuleHandlers>(k: K): RuleHandlers[K][] =>
-      handlers.filter((x) => x.h[k] !== undefined).map((x) => (x.h[k] as Function).bind(x.h) as RuleHandlers[K]);
+      handlers.filter((x) => x.h[k] !== undefined).map((x) => (x.h[k] as (...args: unknown[]) => unknown).bind(x.h) as RuleHandlers[K]);
     onSubmit = pick('submit');
     onComplete = pick('complete');
     onOrphan = pick('orphan');

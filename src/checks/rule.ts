@@ -48,7 +48,8 @@ export interface Report {
 
 export interface RuleContext {
   readonly state: CheckState;
-  report(r: Report): void;
+  /** A plain function (not a method): rules destructure it, `create({ report })`. */
+  readonly report: (r: Report) => void;
 }
 
 /** Handlers a rule may have; the engine calls only those present. */

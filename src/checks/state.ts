@@ -157,7 +157,7 @@ interface RwLayout {
  * RDPROTECT/WRPROTECT and FUA in byte 1. Indexed by opcode.
  */
 const RW_LAYOUT: ReadonlyArray<RwLayout | undefined> = (() => {
-  const table: Array<RwLayout | undefined> = new Array(256).fill(undefined);
+  const table = new Array<RwLayout | undefined>(256).fill(undefined);
   const rows: Array<[number, CommandKind, number, 4 | 8, number, 2 | 4]> = [
     [0x28, CommandKind.Read, 10, 4, 7, 2], // READ(10)
     [0x2a, CommandKind.Write, 10, 4, 7, 2], // WRITE(10)

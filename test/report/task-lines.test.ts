@@ -5,7 +5,7 @@ import { LineOutput } from '../../src/cli/output.js';
 import { NativeDecoder } from '../../src/formats/native/reader.js';
 import { writeTraceToBytes, type CompleteInput, type SubmitInput } from '../../src/formats/native/writer.js';
 import { TaskMatcher } from '../../src/analysis/tasks.js';
-import { matchesFilter, type TaskFilter } from '../../src/analysis/filter.js';
+import { matchesFilter, type StatusClass, type TaskFilter } from '../../src/analysis/filter.js';
 import { newTaskLine, taskLineOf, textStyle, writeTaskText, type TaskLine } from '../../src/report/decode.js';
 import { GapLedger, completionMayBeLost } from '../../src/analysis/gaps.js';
 import { TaskLineMatcher } from '../../src/report/task-lines.js';
@@ -37,7 +37,7 @@ async function viaEvents(bytes: Uint8Array, filter: TaskFilter, chunk: number) {
   const gaps = new GapLedger();
   const print = (t: Parameters<typeof taskLineOf>[0]) => {
     judge(gaps, taskLineOf(t, line));
-    if (matchesFilter(filter, line)) writeTaskText(c.out, line, STYLE);
+    if (matchesFilter(filter, line)) void writeTaskText(c.out, line, STYLE);
   };
   const dec = new NativeDecoder();
   const events = [];
@@ -66,7 +66,7 @@ async function viaSink(bytes: Uint8Array, filter: TaskFilter, chunk: number) {
   const lines = new TaskLineMatcher(
     (line) => {
       judge(gaps, line);
-      if (matchesFilter(filter, line)) writeTaskText(c.out, line, STYLE);
+      if (matchesFilter(filter, line)) void writeTaskText(c.out, line, STYLE);
     },
     (f, again) => orphans.push(`${f.offset}/${f.index}: ${f.taskId}${again ? ' again' : ''}`),
   );
@@ -111,7 +111,7 @@ const record = fc.oneof(
     { requiredKeys: ['kind', 'taskId', 'cdb', 'lun', 'tag', 'targetId', 'requestedBytes'] },
   ),
   fc.record(
-    { kind: fc.constant('gap' as const), endDelta: fc.nat(5000), affects: fc.constantFrom(0, 1, 2) as fc.Arbitrary<0 | 1 | 2>, targetId: fc.nat(5) },
+    { kind: fc.constant('gap' as const), endDelta: fc.nat(5000), affects: fc.constantFrom<0 | 1 | 2>(0, 1, 2), targetId: fc.nat(5) },
     { requiredKeys: ['kind', 'endDelta', 'affects'] },
   ),
   fc.record({
@@ -128,7 +128,7 @@ const record = fc.oneof(
 const filter: fc.Arbitrary<TaskFilter> = fc.oneof(
   fc.constant({}),
   fc.record({ luns: fc.constant(new Set([0, 1])) }),
-  fc.record({ statuses: fc.constantFrom(new Set(['good']), new Set(['incomplete', 'check']), new Set<'failed' | number>([8])) }),
+  fc.record({ statuses: fc.constantFrom(new Set<StatusClass | number>(['good']), new Set<StatusClass | number>(['incomplete', 'check']), new Set<StatusClass | number>([8])) }),
   fc.record({ opcodes: fc.constant(new Set([0x28, 0x8a])), sinceNs: fc.nat(50_000) }),
 );
 
@@ -145,7 +145,7 @@ describe('decode lines: the task-sink path prints what the event path prints', (
             else w.complete({ ...(r as Omit<CompleteInput, 'timeNs'>), timeNs: time });
           }
         });
-        if (damageAt !== undefined && bytes.length > 64) bytes[64 + (damageAt % (bytes.length - 64))] ^= 0x5a;
+        if (damageAt !== undefined && bytes.length > 64) bytes[64 + (damageAt % (bytes.length - 64))]! ^= 0x5a;
         const a = await viaEvents(bytes, f, chunk);
         const b = await viaSink(bytes, f, chunk);
         expect(b).toEqual(a);

@@ -131,10 +131,10 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
       paths,
       ctx.openOptions(o),
       async (batch) => {
-        checker!.push(batch);
+        checker.push(batch);
         if (pending.length) await Promise.all(pending.splice(0));
       },
-      (trace) => checker!.startFile(trace.path),
+      (trace) => checker.startFile(trace.path),
       undefined,
       ctx,
       problemOptions,
