@@ -10,7 +10,7 @@ describe('the library entry point', () => {
     });
     const events = lib.decodeNative(bytes);
     const submit = events.find((e) => e.kind === 'submit')!;
-    expect(lib.decodeCdb((submit as lib.TaskSubmitted).cdb).name).toBe('WRITE(10)');
+    expect(lib.decodeCdb((submit).cdb).name).toBe('WRITE(10)');
     const result = lib.checkEvents(events);
     expect(result.groups.map((g) => g.ruleId)).toContain('segment-above-address-limit');
     expect(lib.decodeSense(Uint8Array.of(0x70, 0, 5, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0)).summary).toMatch(/INVALID COMMAND OPERATION CODE/);

@@ -31,7 +31,7 @@ export function detectConstraintsFile(text: string): ConstraintsFileKind | undef
   return undefined;
 }
 
-export interface LoadOptions extends ControllerChoice {}
+export type LoadOptions = ControllerChoice;
 
 /** Reads and validates one constraints file; every problem in one UsageError, one line each. */
 export function loadConstraintFile(path: string, options: LoadOptions = {}): ConstraintConfig {

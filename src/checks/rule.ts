@@ -52,7 +52,8 @@ export interface Report<M extends string = string> {
 
 export interface RuleContext<M extends string = string> {
   readonly state: CheckState;
-  report(r: Report<M>): void;
+  /** A plain function (not a method): rules destructure it, `create({ report })`. */
+  readonly report: (r: Report<M>) => void;
 }
 
 /** A submission as a handler sees it: valid during the call; keep `snapshot()`. */

@@ -2,25 +2,44 @@ import type { Diagnostic } from '../model/events.js';
 import type { TaskBatch } from '../model/batch.js';
 import { statSync } from 'node:fs';
 import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.js';
-import { plural } from '../model/units.js';
+import { UsageError } from '../model/errors.js';
+import { ALL_PROBLEMS, ProblemList, type ProblemOptions } from '../model/problems.js';
+import { formatCount, plural } from '../model/units.js';
 import { createProgress, noProgress, type ProgressHost } from './progress.js';
+
+export { MAX_KEPT_PROBLEMS, type ProblemOptions } from '../model/problems.js';
 
 /** What a command learns of a file it read (on this thread or a read worker). */
 export type TraceInfo = Pick<OpenedTrace, 'path' | 'format' | 'sizeBytes' | 'stats'>;
 
 export interface InputResult {
+  /** The first problems (damaged stretches, bad lines), as their stderr lines say them: at most min(--max-problems, MAX_KEPT_PROBLEMS). */
   diagnostics: Diagnostic[];
   traces: TraceInfo[];
 }
 
-/** At most this many diagnostics are kept for printing; the rest are counted. */
-const MAX_KEPT_DIAGNOSTICS = 20;
+/** What reading returns: the kept problems, every problem counted, the --max-problems cap, the traces. */
+export type ReadResult = InputResult & { diagnosticCount: number; maxProblems: number };
+
+/** What a command reports problems with: each on stderr as it is found, up to --max-problems. */
+export function stderrProblems(ctx: { error(line: string): void }, maxProblems: string | undefined): ProblemOptions {
+  return { max: parseMaxProblems(maxProblems), report: (line) => ctx.error(line) };
+}
+
+/** Parses --max-problems: a whole number, or "all" (the default). */
+export function parseMaxProblems(value: string | undefined): number {
+  if (value === undefined || value === 'all') return Infinity;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--max-problems: "${value}" is not a whole number or "all"`);
+  return n;
+}
 
 /**
  * Reads each trace front to back and hands every batch (src/model/batch.ts) to `onBatch`; a
  * batch is valid until `onBatch` returns (or its promise settles). Diagnostics are passed on too
- * (so analyses can note damage) and collected for the caller to report.
- * Given `progress` (the CLI context), long reads show a progress bar on a terminal's stderr.
+ * (so analyses can note damage) and each is handed to `problems.report` as it is found, up to
+ * `problems.max`. Given `progress` (the CLI context), long reads show a progress bar on a
+ * terminal's stderr.
  */
 export async function readInputs(
   paths: string[],
@@ -29,11 +48,11 @@ export async function readInputs(
   onTraceStart?: (trace: OpenedTrace) => void,
   onTraceEnd?: (trace: OpenedTrace) => void | Promise<void>,
   progress?: ProgressHost,
-): Promise<InputResult & { diagnosticCount: number }> {
-  const diagnostics: Diagnostic[] = [];
-  let diagnosticCount = 0;
+  problemOptions: ProblemOptions = ALL_PROBLEMS,
+): Promise<ReadResult> {
   const traces: TraceInfo[] = [];
   const bar = progress ? createProgress(progress, { totalBytes: totalSize(paths) }) : noProgress;
+  const problems = new ProblemList(problemOptions, () => bar.done());
   const openOptions: OpenOptions = bar.enabled
     ? {
         ...options,
@@ -50,12 +69,7 @@ export async function readInputs(
       bar.file(() => trace.stats.records);
       onTraceStart?.(trace);
       for await (const batch of trace.batches) {
-        for (const ev of batch.events) {
-          if (ev.kind === 'diagnostic') {
-            diagnosticCount++;
-            if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push({ ...ev, message: `${path}: ${ev.message}` });
-          }
-        }
+        for (const ev of batch.events) if (ev.kind === 'diagnostic') problems.add(ev, path);
         const r = onBatch(batch, trace);
         if (r) await r;
       }
@@ -65,7 +79,7 @@ export async function readInputs(
   } finally {
     bar.done();
   }
-  return { diagnostics, diagnosticCount, traces };
+  return { diagnostics: problems.kept, diagnosticCount: problems.count, maxProblems: problemOptions.max, traces };
 }
 
 /** Sum of the inputs' sizes for the progress bar (unreadable paths count 0; opening reports them). */
@@ -81,12 +95,15 @@ export function totalSize(paths: string[]): number {
   return total;
 }
 
-/** The stderr lines for damaged input: each diagnostic, then the totals. */
-export function diagnosticLines(result: InputResult & { diagnosticCount: number }): string[] {
-  const lines = result.diagnostics.map((d) => d.message);
-  if (result.diagnosticCount > result.diagnostics.length) {
-    const more = result.diagnosticCount - result.diagnostics.length;
-    lines.push(`... and ${plural(more, 'more problem', 'more problems')}`);
+/**
+ * The lines that end a report of damaged input: how many problems were not listed one by one
+ * (--max-problems), then each trace's totals. Empty when the input was clean.
+ */
+export function problemTotals(result: ReadResult): string[] {
+  const lines: string[] = [];
+  const listed = Math.min(result.diagnosticCount, result.maxProblems);
+  if (result.diagnosticCount > listed) {
+    lines.push(`... and ${plural(result.diagnosticCount - listed, 'more problem', 'more problems')} (${formatCount(result.diagnosticCount)} in all; --max-problems ${result.maxProblems})`);
   }
   for (const t of result.traces) {
     const s = t.stats;
@@ -95,4 +112,15 @@ export function diagnosticLines(result: InputResult & { diagnosticCount: number 
     }
   }
   return lines;
+}
+
+/**
+ * Every line of the report of damaged input, for a document that lists them (SARIF): the kept
+ * problems, a count of those not kept, then the totals.
+ */
+export function diagnosticLines(result: ReadResult): string[] {
+  const lines = result.diagnostics.map((d) => d.message);
+  const listed = Math.min(result.diagnosticCount, result.maxProblems);
+  if (listed > lines.length) lines.push(`... and ${plural(listed - lines.length, 'more problem', 'more problems')} (on stderr)`);
+  return [...lines, ...problemTotals(result)];
 }

@@ -4,7 +4,8 @@
  */
 import type { OpenOptions } from '../formats/open.js';
 import { readInputsParallel, type ParallelHooks, type RemotePipeline } from '../pipeline/parallel.js';
-import type { InputResult } from './input.js';
+import type { ProblemOptions } from '../model/problems.js';
+import type { ReadResult } from './input.js';
 import { totalSize } from './input.js';
 import { createProgress, type ProgressHost } from './progress.js';
 
@@ -13,9 +14,9 @@ export async function readInputsOnWorkers(
   options: OpenOptions,
   pipeline: RemotePipeline,
   hooks: ParallelHooks,
-  parallel: { jobs: number; keepSegments?: boolean },
+  parallel: { jobs: number; keepSegments?: boolean; problems?: ProblemOptions },
   host: ProgressHost,
-): Promise<InputResult & { diagnosticCount: number }> {
+): Promise<ReadResult> {
   const bar = createProgress(host, { totalBytes: totalSize(paths) });
   try {
     return await readInputsParallel(paths, options, pipeline, hooks, { ...parallel, progress: bar });

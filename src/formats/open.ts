@@ -194,7 +194,7 @@ interface ByteSource {
   atEnd: boolean;
   sizeBytes: number;
   /** The chunks after `head`, read into `pool`'s buffers in turn when given. */
-  chunks(pool?: Uint8Array[]): AsyncGenerator<Uint8Array>;
+  chunks: (pool?: Uint8Array[]) => AsyncGenerator<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -257,7 +257,7 @@ async function fileSource(path: string): Promise<ByteSource> {
         try {
           return Promise.resolve(buf.subarray(0, readSync(file.fd, buf, 0, CHUNK_BYTES, null)));
         } catch (e) {
-          return Promise.reject(e);
+          return Promise.reject(e instanceof Error ? e : new Error(String(e)));
         }
       }
       return file.read(buf, 0, CHUNK_BYTES, null).then(({ bytesRead }) => buf.subarray(0, bytesRead));

@@ -55,7 +55,7 @@ export function formatDuration(ns: number): string {
   if (a < 1e3) return `${Math.round(ns)} ns`;
   if (a < 999.5e9) {
     const [div, unit] = a < 999.5e3 ? [1e3, 'µs'] : a < 999.5e6 ? [1e6, 'ms'] : [1e9, 's'];
-    return `${sign}${sig3(a / (div as number))} ${unit}`;
+    return `${sign}${sig3(a / div)} ${unit}`;
   }
   const s = Math.round(a / 1e9);
   if (s < 3600) return `${sign}${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;

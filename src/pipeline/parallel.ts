@@ -24,13 +24,12 @@ import type { TraceFormat } from '../formats/registry.js';
 import { RowKind, TaskBatch, type BatchMessage } from '../model/batch.js';
 import { TraceFormatError, UsageError } from '../model/errors.js';
 import type { Diagnostic } from '../model/events.js';
+import { ALL_PROBLEMS, ProblemList, type ProblemOptions } from '../model/problems.js';
 import { newReadStats, type ReadStats } from '../model/stats.js';
 import type { FromWorker, SerializedError, StartJob } from './messages.js';
 
 /** Batches a worker may have sent and the main thread not yet taken, per file. */
 const CREDITS = 4;
-/** At most this many diagnostics are kept for printing; the rest are counted (as readInputs). */
-const MAX_KEPT_DIAGNOSTICS = 20;
 
 /** What a command learns of a file read by a worker (the parts of OpenedTrace it uses). */
 export interface TraceInfo {
@@ -115,8 +114,10 @@ export interface ParallelOptions {
   jobs: number;
   /** Keep each task's segment list until it completes (decode --segments). */
   keepSegments?: boolean;
+  /** How input problems are reported (--max-problems); all, by default. */
+  problems?: ProblemOptions;
   /** Sums the workers' bytes and records for a progress bar. */
-  progress?: { bytes(total: number): void; file(records: () => number): void; enabled: boolean };
+  progress?: { bytes(total: number): void; file(records: () => number): void; enabled: boolean; done?(): void };
 }
 
 /** Whether these inputs can be read by workers (standard input is read on the main thread). */
@@ -175,7 +176,7 @@ function reviveError(e: SerializedError): Error {
 
 /**
  * Reads the files on worker threads and drives `pipeline` with their paired rows, file by file
- * in order. Returns what readInputs returns: the diagnostics (first 20 kept, all counted) and the
+ * in order. Returns what readInputs returns: the diagnostics (each reported as found, up to --max-problems; all counted) and the
  * traces read.
  */
 export async function readInputsParallel(
@@ -184,9 +185,9 @@ export async function readInputsParallel(
   pipeline: RemotePipeline,
   hooks: ParallelHooks,
   parallel: ParallelOptions,
-): Promise<{ diagnostics: Diagnostic[]; diagnosticCount: number; traces: TraceInfo[] }> {
-  const diagnostics: Diagnostic[] = [];
-  let diagnosticCount = 0;
+): Promise<{ diagnostics: Diagnostic[]; diagnosticCount: number; maxProblems: number; traces: TraceInfo[] }> {
+  const problemOptions = parallel.problems ?? ALL_PROBLEMS;
+  const problems = new ProblemList(problemOptions, () => parallel.progress?.done?.());
   const traces: TraceInfo[] = [];
   const inboxes = paths.map(() => new Inbox());
   const fileSlot: Array<Slot | undefined> = [];
@@ -268,12 +269,7 @@ export async function readInputsParallel(
         if (m.type === 'batch') {
           if (m.labels) labels = m.labels;
           const b = revive(m.batch, labels);
-          for (const ev of b.events) {
-            if (ev.kind === 'diagnostic') {
-              diagnosticCount++;
-              if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push({ ...ev, message: `${path}: ${ev.message}` });
-            }
-          }
+          for (const ev of b.events) if (ev.kind === 'diagnostic') problems.add(ev, path);
           for (const part of m.parts) {
             if (part.to > part.from) pipeline.rows(b, part.from, part.to);
             if (part.left) {
@@ -301,5 +297,5 @@ export async function readInputsParallel(
   } finally {
     await Promise.all(slots.map((s) => ((s.file = -1), s.worker.terminate())));
   }
-  return { diagnostics, diagnosticCount, traces };
+  return { diagnostics: problems.kept, diagnosticCount: problems.count, maxProblems: problemOptions.max, traces };
 }

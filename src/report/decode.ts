@@ -421,13 +421,13 @@ const TASK_WORD = encoder.encode(' task ');
 const TAG_WORD = encoder.encode(' tag 0x');
 
 /** " <name> LBA " of the plain READ/WRITE opcodes, encoded, by opcode. */
-const plainNames: Array<Uint8Array | undefined> = new Array(256).fill(undefined);
+const plainNames = new Array<Uint8Array | undefined>(256).fill(undefined);
 function plainName(cdb: Uint8Array): Uint8Array {
   return (plainNames[cdb[0]!] ??= encoder.encode(` ${commandName(cdb)} LBA `));
 }
 
 /** " → " and the status word (coloured green when good, red otherwise), encoded, by service response and status. */
-const statusCache: [Array<Uint8Array | undefined>, Array<Uint8Array | undefined>] = [new Array(16 * 256).fill(undefined), new Array(16 * 256).fill(undefined)];
+const statusCache: [Array<Uint8Array | undefined>, Array<Uint8Array | undefined>] = [new Array<Uint8Array | undefined>(16 * 256).fill(undefined), new Array<Uint8Array | undefined>(16 * 256).fill(undefined)];
 function statusBytes(serviceResponse: number, status: number, colors: boolean): Uint8Array {
   const cacheable = serviceResponse < 16 && status < 256;
   const cache = statusCache[colors ? 1 : 0];

@@ -57,7 +57,7 @@ function primaryNames<K>(rows: Iterable<{ key: K; deviceTypes: string; name: str
   return new Map([...best].map(([k, v]) => [k, v.name]));
 }
 
-const knownOpcodeNames = primaryNames(OPCODE_ROWS.map((r) => ({ key: r.opcode as number, ...r })));
+const knownOpcodeNames = primaryNames<number>(OPCODE_ROWS.map((r) => ({ key: r.opcode, ...r })));
 for (const [op, name] of EXTRA_OPCODE_NAMES) knownOpcodeNames.set(op, name);
 
 /** Service action names keyed (opcode << 16) | serviceAction. */

@@ -85,7 +85,7 @@ export class Media {
   /** Stores a run, cutting away what it overwrites of the runs already there. */
   private put(run: Run): void {
     const end = run.first + run.count;
-    let i = this.runAt(run.first);
+    const i = this.runAt(run.first);
     const replaced: Run[] = [];
     while (i + replaced.length < this.runs.length && this.runs[i + replaced.length]!.first < end) replaced.push(this.runs[i + replaced.length]!);
     const keep: Run[] = [];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InFlightTable, TaskMatcher } from '../../src/analysis/tasks.js';
-import type { TaskCompleted, TaskSubmitted } from '../../src/model/events.js';
 import { buildTraceEvents, rw10 } from '../helpers/trace.js';
 
 function events() {
@@ -24,8 +23,8 @@ describe('TaskMatcher', () => {
     const m = new TaskMatcher();
     const results = [];
     for (const e of events()) {
-      if (e.kind === 'submit') results.push(m.submit(e as TaskSubmitted));
-      else if (e.kind === 'complete') results.push(m.complete(e as TaskCompleted));
+      if (e.kind === 'submit') results.push(m.submit(e));
+      else if (e.kind === 'complete') results.push(m.complete(e));
     }
     const kinds = results.map((r) => r?.kind);
     expect(kinds).toEqual([undefined, undefined, 'task', 'task', 'orphan', 'orphan', undefined, 'reused', undefined]);

@@ -104,7 +104,7 @@ describe('scsitrace check', () => {
     expect(j.findings).toHaveLength(2);
     expect(j.findingsOmitted).toBe(0);
     expect(j.capture).toMatchObject({ complete: true, gaps: 0 });
-    expect(j.schema).toBe('scsitrace-check/1');
+    expect(j.schema).toBe('scsitrace.check/1');
     expect(j.verdict).toBe('fail');
     expect(j.groups[0]).toMatchObject({ ruleId: 'check-condition-without-sense', severity: 'error', subject: null, count: 2 });
     expect(Object.keys(j.groups[0].examples[0])).toEqual(['ruleId', 'severity', 'messageId', 'message', 'file', 'taskId', 'command', 'timeNs', 'offset', 'record', 'evidence']);

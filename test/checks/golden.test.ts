@@ -7,14 +7,14 @@
  * is synthesized into a temporary directory: synthesis is deterministic and test/synth checks
  * that the committed files are identical to it.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectGolden } from '../helpers/golden.js';
 import { SAMPLE_TRACES, synthesizeToFile } from '../../src/synth/index.js';
 import { runScsitrace } from '../helpers/cli.js';
 
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 const tmp = mkdtempSync(join(tmpdir(), 'scsitrace-golden-'));
 
 /** What each scenario exists to show: rule ids that must be found (and, for healthy, nothing). */
@@ -48,11 +48,8 @@ async function check(file: string, ...args: string[]) {
   return { ...r, stdout: r.stdout.split(path).join(`traces/${file}`) };
 }
 
-function expectGolden(name: string, text: string): void {
-  const path = `traces/${name}`;
-  if (UPDATE) writeFileSync(path, text);
-  if (!existsSync(path)) throw new Error(`${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/checks/golden.test.ts`);
-  expect(text, `${path} (UPDATE_GOLDEN=1 rewrites it)`).toBe(readFileSync(path, 'utf8'));
+function expectTraceGolden(name: string, text: string): void {
+  expectGolden(`traces/${name}`, text);
 }
 
 describe('check on the sample traces', () => {
@@ -68,11 +65,11 @@ describe('check on the sample traces', () => {
         const r = await check(sample.file);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(expected.exit);
-        expectGolden(`${base}.check.txt`, r.stdout);
+        expectTraceGolden(`${base}.check.txt`, r.stdout);
       });
       it('JSON golden, with the expected rules and nothing else', async () => {
         const r = await check(sample.file, '--format', 'json');
-        expectGolden(`${base}.check.json`, r.stdout);
+        expectTraceGolden(`${base}.check.json`, r.stdout);
         const j = JSON.parse(r.stdout) as { groups: Array<{ ruleId: string }>; counts: Record<string, number> };
         expect([...new Set(j.groups.map((g) => g.ruleId))].sort()).toEqual(expected.rules);
         if (!expected.rules.length) expect(j.counts).toEqual({ error: 0, warning: 0, info: 0 });
@@ -85,7 +82,7 @@ describe('check on the sample traces', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/IOMaximumSegmentAddressableBitCount\s+32\s+config \(traces\/lsi3108\.constraints\.json\)/);
     expect(r.stdout).toContain('sgl-address-truncated');
-    expectGolden('lsi3108-buffered-copy.with-config.check.txt', r.stdout);
+    expectTraceGolden('lsi3108-buffered-copy.with-config.check.txt', r.stdout);
   });
 
   it('the DMA burst shows dma-mapped-bytes-exceeded once a mapping budget is configured', async () => {
@@ -93,6 +90,6 @@ describe('check on the sample traces', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('dma-mapped-bytes-exceeded');
     expect(r.stdout).toMatch(/maxMappedDmaBytes\s+2147483648 \(0x80000000\)\s+config \(traces\/dma-2gib-budget\.constraints\.json\)/);
-    expectGolden('dma-over-2gib.with-budget.check.txt', r.stdout);
+    expectTraceGolden('dma-over-2gib.with-budget.check.txt', r.stdout);
   });
 });

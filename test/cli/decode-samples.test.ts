@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { expectGolden } from '../helpers/golden.js';
 import { runScsitrace } from '../helpers/cli.js';
 
 // Golden decode output of every generated sample in traces/ (text and JSON Lines).
 const traces = new URL('../../traces/', import.meta.url);
 const samples = readdirSync(traces).filter((f) => f.endsWith('.sct'));
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
 describe.each(samples)('scsitrace decode traces/%s', (name) => {
   for (const [format, ext] of [['text', 'txt'], ['json', 'jsonl']] as const) {
@@ -14,9 +14,7 @@ describe.each(samples)('scsitrace decode traces/%s', (name) => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       const golden = new URL(`./golden/samples/${name.replace(/\.sct$/, '')}.decode.${ext}`, import.meta.url);
-      if (UPDATE) writeFileSync(golden, r.stdout);
-      expect(existsSync(golden), `missing golden ${golden.pathname} (UPDATE_GOLDEN=1 writes it)`).toBe(true);
-      expect(r.stdout).toBe(readFileSync(golden, 'utf8'));
+      expectGolden(golden, r.stdout);
     });
   }
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectGolden } from '../helpers/golden.js';
 import { DataDirection, GapAffects, GapUnit, HbaEventKind, HbaEventPhase } from '../../src/model/events.js';
 import { writeTraceToBytes } from '../../src/formats/native/writer.js';
 import { buildTraceBytes, rw10 } from '../helpers/trace.js';
@@ -9,8 +10,6 @@ import { runScsitrace } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scsitrace-decode-'));
 const trace = join(dir, 'small.sct');
-const golden = (name: string) => readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8');
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
 beforeAll(() => {
   writeFileSync(
@@ -33,9 +32,8 @@ beforeAll(() => {
   );
 });
 
-async function expectGolden(name: string, text: string) {
-  if (UPDATE) writeFileSync(new URL(`./golden/${name}`, import.meta.url), text);
-  expect(text).toBe(golden(name));
+async function expectDecodeGolden(name: string, text: string) {
+  expectGolden(new URL(`./golden/${name}`, import.meta.url), text);
 }
 
 describe('scsitrace decode', () => {
@@ -43,7 +41,7 @@ describe('scsitrace decode', () => {
     const r = await runScsitrace('decode', trace);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    await expectGolden('small.decode.txt', r.stdout);
+    await expectDecodeGolden('small.decode.txt', r.stdout);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(7);
     expect(lines[6]).toMatch(/TEST UNIT READY.*NEVER COMPLETED/);
@@ -52,7 +50,7 @@ describe('scsitrace decode', () => {
   it('writes JSON Lines with the documented fields (golden)', async () => {
     const r = await runScsitrace('decode', '--format', 'json', trace);
     expect(r.code).toBe(0);
-    await expectGolden('small.decode.jsonl', r.stdout);
+    await expectDecodeGolden('small.decode.jsonl', r.stdout);
     const first = JSON.parse(r.stdout.split('\n')[1]!);
     expect(first).toMatchObject({ command: 'WRITE(10)', lba: 4096, transferLength: 8, lun: 1, status: 'GOOD', completed: true });
   });

@@ -187,7 +187,7 @@ describe('shared-memory ring (emit/sctring.h)', () => {
     // The CLI, as a user runs it (npm test builds dist/ first).
     const decoded = spawnSync(process.execPath, [join(root, 'bin/scsitrace.js'), 'decode', sct], { maxBuffer: 64 << 20 });
     // The overrun is a capture gap, not damage: decode warns about it and exits 0.
-    expect(decoded.stderr.toString()).toContain(`capture gap: ${formatCount(produced.dropped)} records lost`);
+    expect(decoded.stderr.toString()).toContain(`capture gap: ${formatCount(produced.dropped!)} records lost`);
     expect(decoded.stderr.toString()).not.toMatch(/CRC|damag|skipped/);
     expect(decoded.status).toBe(0);
     const completions = records.filter((x) => x.type === 2).length;
@@ -200,7 +200,7 @@ describe('shared-memory ring (emit/sctring.h)', () => {
     execFileSync(bin.ring, ['produce-file', ringFile, '200', String(512 + 4096)]);
     const pristine = readFileSync(ringFile);
     const cases: Array<[string, (b: Buffer) => void, RegExp]> = [
-      ['a flipped body byte (torn record)', (b) => (b[512 + 40] ^= 0xff), /at stream byte 0 \(data offset 0\): ring record CRC32C mismatch/],
+      ['a flipped body byte (torn record)', (b) => (b[512 + 40]! ^= 0xff), /at stream byte 0 \(data offset 0\): ring record CRC32C mismatch/],
       ['an unknown marker', (b) => b.writeUInt32LE(0x12345678, 512), /ring entry with an unknown marker/],
       ['a record longer than the data', (b) => b.writeUInt32LE(0x10000, 512 + 8), /ring record length out of range/],
       ['head more than the data size ahead of tail', (b) => b.writeBigUInt64LE(1n << 40n, 256), /ring indices out of range/],

@@ -2,10 +2,10 @@
  * The capture fixtures in traces/ that are built, not recorded (no public capture exists, or no
  * way to record one here): each must be exactly what its generator in test/helpers/ writes, so
  * a change to a generator is a change to its fixture, reviewed together.
- * `UPDATE_FIXTURES=1 npx vitest run test/formats/generated-captures.test.ts` rewrites them.
+ * `UPDATE_GOLDEN=1 npx vitest run test/formats/generated-captures.test.ts` rewrites them (test/helpers/golden.ts).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
+import { expectGolden } from '../helpers/golden.js';
 import { pcapFile, pcapngFile } from '../helpers/pcap.js';
 import { darwinBotCapture, darwinUasCapture } from '../helpers/usb-darwin.js';
 import { fcoeCapture } from '../helpers/fcoe.js';
@@ -21,9 +21,6 @@ export const GENERATED: { file: string; bytes: () => Uint8Array }[] = [
 describe('generated capture fixtures', () => {
   it.each(GENERATED.map((g) => [g.file, g] as const))('traces/%s is what its generator writes', (file, g) => {
     const path = new URL(`../../traces/${file}`, import.meta.url);
-    const bytes = g.bytes();
-    if (process.env['UPDATE_FIXTURES'] === '1') writeFileSync(path, bytes);
-    expect(existsSync(path)).toBe(true);
-    expect(Buffer.compare(readFileSync(path), Buffer.from(bytes))).toBe(0);
+    expectGolden(path, g.bytes());
   });
 });

@@ -262,9 +262,9 @@ describe('record numbers', () => {
     const whole = decodeNative(bytes);
     expect(whole.slice(1).map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     // Records 2 and 3 fail their CRC (two damaged records in one stretch), record 5 is cut short of its sync word.
-    bytes[whole[3]!.offset + 20] ^= 1;
-    bytes[whole[4]!.offset + 20] ^= 1;
-    bytes[whole[6]!.offset] ^= 0xff;
+    bytes[whole[3]!.offset + 20]! ^= 1;
+    bytes[whole[4]!.offset + 20]! ^= 1;
+    bytes[whole[6]!.offset]! ^= 0xff;
     const evs = decodeNative(bytes);
     const read = evs.filter((e) => e.kind === 'note');
     expect(read.map((e) => e.index)).toEqual([0, 1, 4, 6, 7]);

@@ -14,7 +14,7 @@ function exampleBytes(): Uint8Array {
   const body = block.slice(block.indexOf('```'), block.indexOf('```', block.indexOf('```') + 3));
   const out: number[] = [];
   for (const line of body.split('\n')) {
-    const m = /^([0-9a-f]{8})  ((?:[0-9a-f]{2} ?)+)/.exec(line);
+    const m = /^([0-9a-f]{8}) {2}((?:[0-9a-f]{2} ?)+)/.exec(line);
     if (!m) continue;
     expect(parseInt(m[1]!, 16)).toBe(out.length); // offsets in the document are consecutive
     for (const h of m[2]!.trim().split(/\s+/)) out.push(parseInt(h, 16));

@@ -96,7 +96,7 @@ describe('native format round trip', () => {
       fc.property(fc.array(task, { maxLength: 8 }), (tasks) => {
         const bytes = writeTraceToBytes({}, (w) => {
           for (const t of tasks) {
-            w.submit(t as any);
+            w.submit(t);
             w.complete({ timeNs: t.timeNs + 1, taskId: t.taskId, status: t.status, serviceResponse: t.serviceResponse, sense: t.sense, bytesTransferred: t.bytesTransferred });
           }
         });
@@ -143,7 +143,7 @@ describe('damaged input', () => {
     const bytes = tasks(10).slice();
     const whole = decodeNative(bytes);
     const victim = whole[5]!;
-    bytes[victim.offset + RECORD_HEADER + SUBMIT_FIXED - 2] ^= 0xff; // inside the body: CRC fails
+    bytes[victim.offset + RECORD_HEADER + SUBMIT_FIXED - 2]! ^= 0xff; // inside the body: CRC fails
     const stats = newReadStats();
     const evs = decodeNative(bytes, stats);
     // Records keep their numbers: the damaged record still takes its own (docs/FORMAT.md, "Record numbers").
@@ -162,7 +162,7 @@ describe('damaged input', () => {
     const rand = (n: number) => ((rng = (rng * 1103515245 + 12345) & 0x7fffffff), rng % n);
     for (let iter = 0; iter < 300; iter++) {
       const damaged = bytes.slice(0, MAGIC.length + rand(bytes.length));
-      for (let f = rand(4); f > 0; f--) damaged[rand(damaged.length)] ^= 1 << rand(8);
+      for (let f = rand(4); f > 0; f--) damaged[rand(damaged.length)]! ^= 1 << rand(8);
       const whole = decodeNative(damaged);
       const dec = new NativeDecoder();
       const out: TraceEvent[] = [];
@@ -197,7 +197,7 @@ describe('damaged input', () => {
     for (let iter = 0; iter < 3000; iter++) {
       const damaged = bytes.slice(0, MAGIC.length + rand(bytes.length));
       const flips = [...new Set(Array.from({ length: rand(4) }, () => rand(damaged.length)))];
-      for (const at of flips) damaged[at] ^= 1 << rand(8);
+      for (const at of flips) damaged[at]! ^= 1 << rand(8);
       const evs = decodeNative(damaged);
       const headerHit = flips.some((at) => at < firstRecord);
       for (const e of evs) {

@@ -122,7 +122,7 @@ export function concat(parts: ArrayLike<number>[] | Uint8Array[]): Uint8Array {
   const out = new Uint8Array(n);
   let o = 0;
   for (const p of parts) {
-    out.set(p as ArrayLike<number>, o);
+    out.set(p, o);
     o += p.length;
   }
   return out;

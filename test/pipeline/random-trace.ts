@@ -7,6 +7,7 @@
  */
 import { writeTraceToBytes } from '../../src/formats/native/writer.js';
 import { RECORD_SYNC } from '../../src/formats/native/layout.js';
+import type { DataDirection, GapAffects, GapUnit } from '../../src/model/events.js';
 
 /** xorshift32: the trace is a function of the seed. */
 export function rng(seed: number) {
@@ -47,7 +48,7 @@ export function randomTrace(seed: number, tasks: number): Uint8Array {
         targetId: r.below(3),
         lun: r.below(4),
         tag: r.below(1000),
-        direction: r.below(3),
+        direction: r.below(3) as DataDirection,
         requestedBytes: 512 * r.below(2048),
         cdb,
         segments,
@@ -57,7 +58,7 @@ export function randomTrace(seed: number, tasks: number): Uint8Array {
       inFlight.push(id);
       if (r.chance(0.02)) w.note(now, `note ${t}`, r.chance(0.5) ? id : undefined);
       if (r.chance(0.02)) w.hba({ timeNs: now, kind: 1 + r.below(4), phase: r.below(3), taskId: r.chance(0.5) ? id : undefined, detail: 'x' });
-      if (r.chance(0.005)) w.gap({ timeNs: now, endNs: now + r.below(10_000), lost: r.below(5), unit: r.below(5), affects: r.below(3), ...(r.chance(0.5) ? { targetId: r.below(3) } : {}) });
+      if (r.chance(0.005)) w.gap({ timeNs: now, endNs: now + r.below(10_000), lost: r.below(5), unit: r.below(5) as GapUnit, affects: r.below(3) as GapAffects, ...(r.chance(0.5) ? { targetId: r.below(3) } : {}) });
       while (inFlight.length > depth || (inFlight.length && r.chance(0.4))) {
         const done = inFlight.splice(r.below(inFlight.length), 1)[0]!;
         now += r.below(3000);
@@ -88,9 +89,9 @@ export function randomTrace(seed: number, tasks: number): Uint8Array {
 /** The trace with damage: flipped bytes, stretches cut out, bytes spliced in, maybe a cut end. */
 export function damage(bytes: Uint8Array, seed: number): Uint8Array {
   const r = rng(seed ^ 0x5bd1e995);
-  let out = Uint8Array.from(bytes);
+  let out: Uint8Array = Uint8Array.from(bytes);
   const flips = r.below(6);
-  for (let i = 0; i < flips; i++) out[256 + r.below(out.length - 256)] ^= 1 << r.below(8);
+  for (let i = 0; i < flips; i++) out[256 + r.below(out.length - 256)]! ^= 1 << r.below(8);
   const cuts = r.below(3);
   for (let i = 0; i < cuts; i++) {
     const at = 256 + r.below(out.length - 600);

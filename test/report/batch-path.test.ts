@@ -133,14 +133,14 @@ const record = fc.oneof(
     sense: fc.oneof(fc.constant([]), fc.constant([0x70, 0, 5, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0]), fc.uint8Array({ maxLength: 20 }).map((a) => [...a])),
   }),
 );
-const filter: fc.Arbitrary<TaskFilter> = fc.oneof(
+const filter = fc.oneof(
   fc.constant({}),
   fc.record({ luns: fc.constant(new Set([0, 1])) }),
   fc.record({ statuses: fc.constantFrom(new Set(['good']), new Set(['incomplete', 'check']), new Set<'failed' | number>([8])) }),
   fc.record({ opcodes: fc.constant(new Set([0x28, 0x8a])), sinceNs: fc.nat(50_000) }),
-);
+) as unknown as fc.Arbitrary<TaskFilter>;
 
-function traceBytes(records: fc.RecordValue<typeof record extends fc.Arbitrary<infer T> ? T : never>[], damageAt: number | undefined): Uint8Array {
+function traceBytes(records: Array<typeof record extends fc.Arbitrary<infer T> ? T : never>, damageAt: number | undefined): Uint8Array {
   let time = 0;
   const bytes = writeTraceToBytes({}, (w) => {
     for (const r of records) {
@@ -150,7 +150,7 @@ function traceBytes(records: fc.RecordValue<typeof record extends fc.Arbitrary<i
       else w.complete({ ...(r as Omit<CompleteInput, 'timeNs'>), timeNs: time });
     }
   });
-  if (damageAt !== undefined && bytes.length > 64) bytes[64 + (damageAt % (bytes.length - 64))] ^= 0x5a;
+  if (damageAt !== undefined && bytes.length > 64) bytes[64 + (damageAt % (bytes.length - 64))]! ^= 0x5a;
   return bytes;
 }
 

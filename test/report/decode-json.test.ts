@@ -7,11 +7,12 @@ import { BatchBuilder } from '../../src/model/batch-builder.js';
 import { RowKind, type TaskBatch } from '../../src/model/batch.js';
 import { EMPTY_SEGMENTS } from '../../src/model/segments.js';
 import { jsonLine, writeTaskJson } from '../../src/report/decode.js';
+import type { DataDirection, TaskAttribute } from '../../src/model/events.js';
 
 /** Pairs one task (submitted, maybe completed) and returns its row as decode gets it. */
 function row(t: Task): { b: TaskBatch; r: number } {
   const w = new BatchBuilder(false);
-  w.submit({ offset: t.offset, index: 0, timeNs: t.timeNs, taskId: t.taskId, targetId: t.targetId, ...(t.label !== undefined ? { targetLabel: t.label } : {}), lun: t.lun, tag: t.tag, attribute: t.attribute, direction: t.direction, requestedBytes: t.requestedBytes, timeoutMs: t.timeoutMs, cdb: t.cdb, segments: EMPTY_SEGMENTS });
+  w.submit({ offset: t.offset, index: 0, timeNs: t.timeNs, taskId: t.taskId, targetId: t.targetId, ...(t.label !== undefined ? { targetLabel: t.label } : {}), lun: t.lun, tag: t.tag, attribute: t.attribute as TaskAttribute, direction: t.direction as DataDirection, requestedBytes: t.requestedBytes, timeoutMs: t.timeoutMs, cdb: t.cdb, segments: EMPTY_SEGMENTS });
   if (t.completed) {
     w.complete({ offset: t.offset + 100, index: 1, timeNs: t.timeNs + t.latency, taskId: t.taskId, serviceResponse: t.serviceResponse, status: t.status, bytesTransferred: t.bytesTransferred, residual: t.residual, residualFlags: t.residualFlags, sense: t.sense });
   }

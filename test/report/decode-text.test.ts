@@ -128,7 +128,7 @@ describe('decode text line: times and durations as formatTimestamp/formatDuratio
       fc.asyncProperty(fc.maxSafeNat(), magnitude, async (time, latency) => {
         fc.pre(time + latency <= Number.MAX_SAFE_INTEGER);
         const c = capture();
-        writeTaskText(c.out, line(time, latency), textStyle(false));
+        await writeTaskText(c.out, line(time, latency), textStyle(false));
         expect(await c.text()).toBe(expected(time, latency) + '\n');
       }),
       { numRuns: 3000 },
@@ -140,7 +140,7 @@ describe('decode text line: times and durations as formatTimestamp/formatDuratio
       999_994_999, 999_995_000, 1e9, 1_005_000_000, 1_015_000_000, 21_265_000_000, 2.5, 999.5, -1500];
     for (const latency of cases) {
       const c = capture();
-      writeTaskText(c.out, line(5_000_000_123, latency), textStyle(false));
+      await writeTaskText(c.out, line(5_000_000_123, latency), textStyle(false));
       expect(await c.text(), `latency ${latency}`).toBe(expected(5_000_000_123, latency) + '\n');
     }
   });
@@ -152,7 +152,7 @@ describe('decode text line: columns and ids', () => {
     t.cdb = Uint8Array.of(0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0);
     edit(t);
     const c = capture();
-    writeTaskText(c.out, t, textStyle(false, originNs));
+    await writeTaskText(c.out, t, textStyle(false, originNs));
     return (await c.text()).replace(/\n$/, '');
   };
 

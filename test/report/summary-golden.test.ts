@@ -3,7 +3,7 @@
  * traces in traces/. Regenerate after an intended change with UPDATE_GOLDEN=1 and read the diff.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { expectGolden } from '../helpers/golden.js';
 import { join } from 'node:path';
 import { buildTraceEvents } from '../helpers/trace.js';
 import { runScsitrace } from '../helpers/cli.js';
@@ -13,16 +13,9 @@ import { summaryRenderers } from '../../src/report/summary/index.js';
 import { buildHealthyRead, buildMixedWorkload, MIXED_FINDINGS } from './fixtures/sample-traces.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
 function golden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (UPDATE || !existsSync(file)) {
-    if (!UPDATE) throw new Error(`golden ${name} is missing; run with UPDATE_GOLDEN=1 to create it`);
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual, `${name} differs from the golden file (UPDATE_GOLDEN=1 regenerates it)`).toBe(readFileSync(file, 'utf8'));
+  expectGolden(join(GOLDEN, name), actual);
 }
 
 describe('summary goldens for built traces', () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ const TINY = {
 
 describe('npm run bench -- --quick', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'scsitrace-bench-test-')), 'report.json');
-  let r: ReturnType<typeof spawnSync<string>>;
+  let r: SpawnSyncReturns<string>;
   beforeAll(() => {
     r = spawnSync(process.execPath, [join(root, 'scripts/bench.mjs'), '--quick', '--json', out], { cwd: root, encoding: 'utf8', env: { ...process.env, ...TINY } });
   }, 300_000);

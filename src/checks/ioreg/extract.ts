@@ -160,8 +160,8 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
     if (!seen.length) continue;
     const numeric = seen.filter((s) => typeof s.value === 'bigint');
     const smallest = numeric.length ? numeric.reduce((a, b) => ((b.value as bigint) < (a.value as bigint) ? b : a)) : seen[0]!;
-    if (new Set(numeric.map((s) => String(s.value))).size > 1) {
-      notes.push(`${key} differs across the ${starts.length} logical units under the controller; used the smallest, ${String(smallest.value)}`);
+    if (new Set(numeric.map((s) => (s.value as bigint).toString())).size > 1) {
+      notes.push(`${key} differs across the ${starts.length} logical units under the controller; used the smallest, ${registryText(smallest.value)}`);
     }
     set(id, smallest.value, key, smallest.from);
   }
@@ -177,7 +177,7 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
       if (typeof size === 'bigint' && size > 0n && size % block === 0n) set('capacityBlocks', size / block, 'Size', media);
     }
   } else if (wholeMedia.length > 1) {
-    const sizes = new Set(wholeMedia.map((m) => String(m.properties.get('Preferred Block Size'))));
+    const sizes = new Set(wholeMedia.map((m) => registryText(m.properties.get('Preferred Block Size'))));
     const block = wholeMedia[0]!.properties.get('Preferred Block Size');
     if (sizes.size === 1 && typeof block === 'bigint' && block > 0n) set('logicalBlockSize', block, 'Preferred Block Size', wholeMedia[0]!);
     notes.push(
@@ -191,4 +191,11 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
   notes.push(`not in the registry: ${absent.join(' and ')}; add what you know in a JSON constraints file given after this one (-c dump -c more.json)`);
   config.notes = [...new Set(notes)];
   return { config, problems };
+}
+
+/** A registry value as text, for messages and comparisons: numbers in decimal, anything else by its type. */
+function registryText(v: RegistryValue | undefined): string {
+  if (v === undefined) return 'none';
+  if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return String(v);
+  return v instanceof Uint8Array ? `<${v.length} bytes>` : Array.isArray(v) ? 'an array' : 'a dictionary';
 }

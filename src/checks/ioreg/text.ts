@@ -169,6 +169,7 @@ class ValueReader {
     }
     for (;;) {
       const k = this.value(depth + 1);
+      if (typeof k === 'object') throw new Error('expected a key');
       if (this.s[this.i] !== '=') throw new Error('expected =');
       this.i++;
       d.set(typeof k === 'string' ? k : String(k), this.value(depth + 1));

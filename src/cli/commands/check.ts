@@ -6,7 +6,7 @@ import { SEVERITIES, type Severity } from '../../checks/rule.js';
 import { UsageError } from '../../model/errors.js';
 import { findingsRenderers, findingsWriters, type FindingsFormat, type FindingsHead } from '../../report/findings/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { diagnosticLines, problemTotals, readInputs, stderrProblems } from '../input.js';
 import { LineOutput, paint } from '../output.js';
 import { choiceOption, inputOptions, parseJobs, type CliContext } from '../context.js';
 import { readInputsOnWorkers } from '../parallel-input.js';
@@ -30,6 +30,7 @@ interface CheckCliOptions {
   inputFormat?: string;
   iscsiPort?: string;
   jobs?: string;
+  maxProblems?: string;
 }
 
 /** Repeated options accumulate: `--rule a,b --rule c`. */
@@ -66,6 +67,7 @@ export function checkCommand(ctx: CliContext): Command {
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
     .addOption(inputOptions.jobs())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -77,7 +79,8 @@ SARIF has one result per finding and JSON lists every finding (besides the group
 written as findings are found, so memory stays flat however many there are. --max-results N
 bounds them (GitHub code scanning rejects runs of more than 25,000 results and shows 5,000);
 what is left out is counted in the document. Only the groups' examples are kept in memory:
---max-examples all keeps every finding, which a long trace can make large.
+--max-examples all keeps every finding, which a long trace can make large. JSON output has a stable
+schema ("scsitrace.check/1", docs/schemas/check.schema.json).
 
 Exit status: 0 when nothing at or above --fail-on was found (or with --exit-zero), 1 when
 something was, 2 on bad usage, a bad constraints file, or unreadable or damaged input.
@@ -96,6 +99,7 @@ Examples:
 async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): Promise<number> {
   const maxExamples = parseCount('--max-examples', o.maxExamples, true);
   const maxResults = o.maxResults === undefined ? undefined : parseCount('--max-results', o.maxResults, false);
+  const problemOptions = stderrProblems(ctx, o.maxProblems);
   const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
   const enable = ids(o.rule);
   const disable = ids(o.disable);
@@ -140,7 +144,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     if (canRunParallel(paths, jobs)) {
       // Read workers pair; this thread runs the rules over the same rows in the same order.
       const pipeline = new RemotePipeline(consumers);
-      input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path), afterBatch: drain }, { jobs }, ctx);
+      input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path), afterBatch: drain }, { jobs, problems: problemOptions }, ctx);
       pipeline.finish();
     } else if (tally) {
       const pipeline = new PairedPipeline(consumers);
@@ -154,6 +158,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
         (trace) => pipeline.startFile(trace.path),
         undefined,
         ctx,
+        problemOptions,
       );
       pipeline.finish();
     } else {
@@ -167,6 +172,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
         (trace) => c.startFile(trace.path),
         undefined,
         ctx,
+        problemOptions,
       );
     }
   } catch (e) {
@@ -187,6 +193,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
   const result = c.finish();
   tally?.close();
   const problems = diagnosticLines(input);
+  const totals = problemTotals(input);
   if (writer && head) {
     const extra = tally && o.format === 'json' ? { perFile: fileEntries(tally.files, input.traces) } : undefined;
     await write(out, writer.tail(result, { written, omitted, maxResults, problems, ...(extra ? { extra } : {}) }, head));
@@ -195,8 +202,8 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     await write(out, findingsRenderers.text(result, { failOn: o.failOn, paint: colors, version }) + (tally ? fileLines(tally.files, input.traces) : ''));
   }
   await out.flush();
-  for (const line of problems) ctx.error(line);
-  if (problems.length) return ExitCode.BadInput;
+  for (const line of totals) ctx.error(line);
+  if (input.diagnosticCount || totals.length) return ExitCode.BadInput;
   return failsAt(result, o.failOn) && !o.exitZero ? ExitCode.Findings : ExitCode.Ok;
 }
 

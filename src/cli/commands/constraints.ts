@@ -20,6 +20,9 @@ import { openTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 
+/** The `schema` id of `constraints --format json` with files (docs/schemas/constraints.schema.json). */
+export const CONSTRAINTS_JSON_SCHEMA = 'scsitrace.constraints/1';
+
 interface ConstraintsCliOptions {
   trace?: string;
   format: 'text' | 'json';
@@ -77,6 +80,7 @@ async function runConstraints(files: string[], o: ConstraintsCliOptions, ctx: Cl
     ctx.stdout.write(
       JSON.stringify(
         {
+          schema: CONSTRAINTS_JSON_SCHEMA,
           files,
           trace: o.trace ?? null,
           valid: true,

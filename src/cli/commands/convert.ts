@@ -6,7 +6,7 @@ import type { TraceEvent } from '../../model/events.js';
 import { PackedSegmentList } from '../../model/segments.js';
 import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { problemTotals, readInputs, stderrProblems, type ProblemOptions, type ReadResult } from '../input.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 import { openOutput, type OutputTarget } from '../target.js';
 import { createChecker, type Checker, type Finding } from '../../checks/engine.js';
@@ -21,6 +21,7 @@ interface ConvertOptions {
   check: boolean;
   inputFormat?: string;
   iscsiPort?: string;
+  maxProblems?: string;
 }
 
 /** Where converted events go: the native writer or JSON Lines. */
@@ -38,6 +39,7 @@ export function convertCommand(ctx: CliContext): Command {
     .option('--no-check', 'perfetto and parquet: do not run the checker (no finding markers, an empty findings table)')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -71,8 +73,9 @@ Examples:
 
 async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
   if (!o.output) throw new UsageError('convert: -o/--output is required');
-  if (o.format === 'parquet') return runTables(input, o, ctx);
-  if (o.format === 'perfetto') return runTimeline(input, o, ctx);
+  const problems = stderrProblems(ctx, o.maxProblems);
+  if (o.format === 'parquet') return runTables(input, o, ctx, problems);
+  if (o.format === 'perfetto') return runTimeline(input, o, ctx, problems);
   // Opened before reading: a bad path is reported at once, and the input is never the output.
   const target = openOutput(o.output, ctx, [input]);
   let sink: EventSink | undefined;
@@ -88,22 +91,31 @@ async function runConvert(input: string, o: ConvertOptions, ctx: CliContext): Pr
     });
     return nativeSink(w);
   };
-  const result = await readInputs([input], ctx.openOptions(o), (batch) => {
-    const events = batchToEvents(batch);
-    if (!sink) sink = open(events[0]);
-    for (const e of events) {
-      if (e.kind === 'diagnostic') continue;
-      sink.write(e);
-      written++;
-    }
-  });
+  const result = await readInputs(
+    [input],
+    ctx.openOptions(o),
+    (batch) => {
+      const events = batchToEvents(batch);
+      if (!sink) sink = open(events[0]);
+      for (const e of events) {
+        if (e.kind === 'diagnostic') continue;
+        sink.write(e);
+        written++;
+      }
+    },
+    undefined,
+    undefined,
+    undefined,
+    problems,
+  );
   if (!sink) sink = open(undefined);
   sink.close();
   await target.close();
-  const problems = diagnosticLines(result);
-  for (const line of problems) ctx.error(line);
-  if (written === 0 && problems.length === 0) ctx.warn(`${input}: no events to convert`);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  const totals = problemTotals(result);
+  for (const line of totals) ctx.error(line);
+  const damaged = result.diagnosticCount > 0 || totals.length > 0;
+  if (written === 0 && !damaged) ctx.warn(`${input}: no events to convert`);
+  return damaged ? ExitCode.BadInput : ExitCode.Ok;
 }
 
 function nativeSink(w: TraceWriter): EventSink {
@@ -200,7 +212,8 @@ async function analyse(
   o: ConvertOptions,
   ctx: CliContext,
   out: { push(events: readonly TraceEvent[]): void; onFinding(f: Finding): void },
-): Promise<string[]> {
+  problems: ProblemOptions,
+): Promise<ReadResult> {
   // Findings reach the output before the events that follow them, and for the task they are about
   // before that task's row or slice is written (the checker sees each batch first).
   const checker: Checker | undefined = o.check ? createChecker({ onFinding: (f) => out.onFinding(f), maxExamples: 0 }) : undefined;
@@ -214,22 +227,24 @@ async function analyse(
       out.push(batchToEvents(batch, events));
     },
     (trace) => checker?.startFile(trace.path),
+    undefined,
+    undefined,
+    problems,
   );
   checker?.finish();
-  return diagnosticLines(result);
+  return result;
 }
 
-async function runTimeline(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
+async function runTimeline(input: string, o: ConvertOptions, ctx: CliContext, problems: ProblemOptions): Promise<number> {
   const target = openOutput(o.output, ctx, [input]);
   const writer = new PerfettoWriter({ write: (text) => target.write(text), producer: `scsitrace convert ${input}` });
-  const problems = await analyse(input, o, ctx, writer);
+  const result = await analyse(input, o, ctx, writer, problems);
   writer.finish();
   await target.close();
-  for (const line of problems) ctx.error(line);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  return endOfInput(result, ctx);
 }
 
-async function runTables(input: string, o: ConvertOptions, ctx: CliContext): Promise<number> {
+async function runTables(input: string, o: ConvertOptions, ctx: CliContext, problems: ProblemOptions): Promise<number> {
   const dir = o.output;
   if (dir === '-') throw new UsageError('convert --format parquet: -o names a directory (Parquet needs two files: tasks.parquet and findings.parquet)');
   let isDir = false;
@@ -251,8 +266,14 @@ async function runTables(input: string, o: ConvertOptions, ctx: CliContext): Pro
     sourceFile: input,
     metadata: { 'scsitrace.checked': String(o.check) },
   });
-  const problems = await analyse(input, o, ctx, tables);
+  const result = await analyse(input, o, ctx, tables, problems);
   tables.finish();
-  for (const line of problems) ctx.error(line);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  return endOfInput(result, ctx);
+}
+
+/** The totals of damaged input on stderr (each problem was reported as found), and the exit code. */
+function endOfInput(result: ReadResult, ctx: CliContext): number {
+  const totals = problemTotals(result);
+  for (const line of totals) ctx.error(line);
+  return result.diagnosticCount || totals.length ? ExitCode.BadInput : ExitCode.Ok;
 }

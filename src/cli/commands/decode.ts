@@ -14,7 +14,7 @@ import type { CaptureGap, TraceEvent, TraceHeader } from '../../model/events.js'
 import { UsageError, describeOffset } from '../../model/errors.js';
 import type { OpenedTrace } from '../../formats/open.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs, type TraceInfo } from '../input.js';
+import { problemTotals, readInputs, stderrProblems, type TraceInfo } from '../input.js';
 import { LineOutput } from '../output.js';
 import { plural } from '../../model/units.js';
 import { inputOptions, parseJobs, type CliContext } from '../context.js';
@@ -41,6 +41,7 @@ interface DecodeOptions {
   inputFormat?: string;
   iscsiPort?: string;
   jobs?: string;
+  maxProblems?: string;
 }
 
 /** Repeatable options accumulate (variadic ones would swallow the trace paths after them). */
@@ -64,6 +65,7 @@ export function decodeCommand(ctx: CliContext): Command {
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
     .addOption(inputOptions.jobs())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -71,7 +73,7 @@ Tasks are printed as they complete (completion order); tasks still in flight at 
 a trace are printed last, marked NEVER COMPLETED, or COMPLETION NOT CAPTURED when the capture
 lost something after they were submitted (a capture gap: each is warned about on stderr).
 Times are seconds since the trace's timestamp 0; tags are in hex. JSON output is one object per
-line; its fields are listed in README.md.
+line; its fields are listed in README.md and docs/schemas/decode.schema.json.
 
 Examples:
   $ scsitrace decode traces/healthy-copy.sct
@@ -310,6 +312,7 @@ class DecodePrinter implements PairedConsumer {
 
 async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Promise<number> {
   const baseFilter = parseFilter(o);
+  const problems = stderrProblems(ctx, o.maxProblems);
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
   if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
   const text = o.format === 'text';
@@ -346,7 +349,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
         afterBatch: () => printer.settle(),
         onTraceEnd: (trace) => endFile(trace, pipeline, () => pipeline.endTrace()),
       },
-      { jobs, keepSegments },
+      { jobs, keepSegments, problems },
       ctx,
     );
   } else {
@@ -361,11 +364,12 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
       (trace: OpenedTrace) => pipeline.startFile(trace.path),
       (trace) => endFile(trace, pipeline.pairer, () => pipeline.endTrace()),
       ctx,
+      problems,
     );
   }
   await out.flush();
   if (printer.orphans > MAX_ORPHAN_WARNINGS) ctx.warn(`${printer.orphans} completions for unknown task ids in all (first ${MAX_ORPHAN_WARNINGS} shown)`);
-  const problems = diagnosticLines(result);
-  for (const line of problems) ctx.error(line);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  const totals = problemTotals(result);
+  for (const line of totals) ctx.error(line);
+  return result.diagnosticCount || totals.length ? ExitCode.BadInput : ExitCode.Ok;
 }

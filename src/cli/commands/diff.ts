@@ -124,7 +124,7 @@ async function runDiff(baselinePath: string, candidatePath: string, o: DiffCliOp
   const colors = paint(target.isStdout && ctx.useColor(ctx.stdout));
   target.write(diffRenderers[o.format](diff, { width, paint: colors, version }));
   await target.close();
-  const problems = diagnosticLines({ diagnostics, diagnosticCount, traces });
+  const problems = diagnosticLines({ diagnostics, diagnosticCount, maxProblems: Infinity, traces });
   for (const line of problems) ctx.error(line);
   if (problems.length) return ExitCode.BadInput;
   return diffFailsAt(diff, o.failOn) ? ExitCode.Findings : ExitCode.Ok;

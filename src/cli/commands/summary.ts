@@ -10,7 +10,7 @@ import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, readInputs } from '../input.js';
+import { problemTotals, readInputs, stderrProblems } from '../input.js';
 import { choiceOption, inputOptions, parseJobs, type CliContext } from '../context.js';
 import { openOutput } from '../target.js';
 import { formatDuration } from '../../model/units.js';
@@ -32,6 +32,7 @@ interface SummaryCliOptions {
   inputFormat?: string;
   iscsiPort?: string;
   jobs?: string;
+  maxProblems?: string;
 }
 
 const BREAKDOWNS: readonly Breakdown[] = ['opcode', 'lun', 'target'];
@@ -50,6 +51,7 @@ export function summaryCommand(ctx: CliContext): Command {
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
     .addOption(inputOptions.jobs())
+    .addOption(inputOptions.maxProblems())
     .addHelpText(
       'after',
       `
@@ -59,7 +61,7 @@ the charts) is measured over one interval, the timeline's slots; a peak is the b
 Bytes count while their task is in flight, so a burst of completions is not a burst of
 throughput. The "failed" columns count completions with a status other than GOOD or
 CONDITION MET; checker findings are counted under Findings. Several traces are laid end to
-end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", see README.md);
+end on one timeline. JSON output has a stable schema ("scsitrace.summary/1", docs/schemas/summary.schema.json);
 HTML output is one self-contained file with charts and a zoomable timeline of the tasks (a
 bounded sample plus every failed or flagged task; docs/timeline.md), for a browser or a bug
 report.
@@ -107,6 +109,7 @@ function limitsFrom(config: ConstraintConfig): Record<string, number> {
 async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext): Promise<number> {
   const by = parseBy(o.by);
   const intervalNs = parseInterval(o.interval);
+  const problems = stderrProblems(ctx, o.maxProblems);
   const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
   // Opened before reading, so a bad path is reported at once, not after a long read.
   const target = openOutput(o.output ?? '-', ctx, paths);
@@ -131,7 +134,7 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   if (!timeline && canRunParallel(paths, jobs)) {
     // Read workers pair; this thread aggregates (and checks) the same rows in the same order.
     const pipeline = new RemotePipeline(consumers);
-    input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path) }, { jobs }, ctx);
+    input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path) }, { jobs, problems }, ctx);
     pipeline.finish();
   } else {
     const pipeline = new PairedPipeline(consumers);
@@ -152,6 +155,7 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
       },
       undefined,
       ctx,
+      problems,
     );
     pipeline.finish();
   }
@@ -171,6 +175,8 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   if (intervalNs !== undefined && summary.overview.intervalNs !== intervalNs) {
     ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
   }
+  // The report lists the problems stderr lists (at most MAX_KEPT_PROBLEMS of them), each naming its file.
+  summary.input.messages = input.diagnostics.map((d) => d.message);
   const width = target.isStdout && ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : 100;
   let text = summaryRenderers[o.format](summary, { width, ...(by ? { by } : {}), version, ...(timeline ? { timeline: timeline.finish() } : {}) });
   if (tally) {
@@ -180,7 +186,7 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   }
   target.write(text);
   await target.close();
-  const problems = diagnosticLines(input);
-  for (const line of problems) ctx.error(line);
-  return problems.length ? ExitCode.BadInput : ExitCode.Ok;
+  const totals = problemTotals(input);
+  for (const line of totals) ctx.error(line);
+  return input.diagnosticCount || totals.length ? ExitCode.BadInput : ExitCode.Ok;
 }

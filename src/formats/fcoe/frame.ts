@@ -127,7 +127,7 @@ export function parseFcoe(d: Uint8Array, start: number, originalLength: number):
   // FC-FS-3 13: optional headers named by DF_CTL precede the payload.
   if (dfCtl & 0x40) return { problem: `FC frame with an ESP header (DF_CTL 0x${dfCtl.toString(16)}) cannot be read` };
   const optional = (dfCtl & 0x20 ? 16 : 0) + (dfCtl & 0x10 ? 32 : 0) + [0, 16, 32, 64][dfCtl & 0x03]!;
-  let payloadStart = h + FcHeader.size + optional;
+  const payloadStart = h + FcHeader.size + optional;
   if (payloadStart > end) return { problem: `FC optional headers (DF_CTL 0x${dfCtl.toString(16)}, ${optional} bytes) exceed the ${end - h - FcHeader.size}-byte payload` };
   // Fill bytes (F_CTL bits 1-0) pad the last frame of a sequence to a word.
   end -= fCtl & FCtl.fillBytes;

@@ -295,11 +295,11 @@ function parseUsualBody(kind: ScsiTraceEventKind, seconds: number, nanos: number
     out.rtn = Number(m[12]);
   } else if (kind === 'done' || kind === 'timeout') {
     if (m[16] === undefined) return undefined;
-    const r = resultOf(m[13]!, m[14]!, m[16]!);
+    const r = resultOf(m[13]!, m[14]!, m[16]);
     if (typeof r === 'string') return r;
     out.result = r;
     if (m[17] !== undefined) {
-      const s = senseOf(m[17], m[18]!, m[19]!);
+      const s = senseOf(m[17], m[18], m[19]);
       if (s === undefined) return `cannot read sense=(key=${quote(m[17])} asc=${quote(m[18]!)} ascq=${quote(m[19]!)})`;
       out.sense = s;
     }

@@ -579,7 +579,7 @@ export class IscsiDemux {
   private store(lo: Endpoint, hi: Endpoint, c: Connection | undefined): void {
     let inner = this.connections.get(lo);
     if (c) {
-      if (!inner) this.connections.set(lo, (inner = new Map()));
+      if (!inner) this.connections.set(lo, (inner = new Map<Endpoint, Connection>()));
       if (!inner.has(hi)) this.connectionsOpen++;
       inner.set(hi, c);
     } else if (inner?.delete(hi)) {

@@ -102,7 +102,7 @@ export class TcpHalfStream {
   acked(ack: number, at: PacketRef): void {
     if (this.nextSeq === undefined) return;
     if (this.ackedTo === undefined || seqDiff(ack, this.ackedTo) > 0) this.ackedTo = ack;
-    while (this.held.length && seqDiff(ack, this.nextSeq!) > 0 && seqDiff(this.held[0]!.seq, ack) <= 0) {
+    while (this.held.length && seqDiff(ack, this.nextSeq) > 0 && seqDiff(this.held[0]!.seq, ack) <= 0) {
       this.skipToHeld(at, 'acknowledged by the peer but missing from the capture');
     }
   }

@@ -104,7 +104,7 @@ class Fields {
   pair(key: string, v: unknown): { address: bigint; length: number } {
     if (!Array.isArray(v) || v.length !== 2) this.fail(key, `must be [address, length], got ${quoteValue(v)}`);
     const address = u64Of(v[0], (problem) => this.fail(`${key} address`, problem));
-    const length = v[1];
+    const length: unknown = v[1];
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) this.fail(`${key} length`, `must be an integer 0…${SAFE}, got ${quoteValue(length)}`);
     return { address, length };
   }
@@ -198,7 +198,7 @@ export function jsonToEvent(o: unknown, offset: number, index: number): TraceEve
       const entries = f.get('entries');
       if (entries === undefined || entries === null) throw new BadEvent('"constraints" event, field "entries": missing');
       if (typeof entries !== 'object' || Array.isArray(entries)) throw new BadEvent(`"constraints" event, field "entries": must be an object, got ${quoteValue(entries)}`);
-      const list = Object.entries(entries as object);
+      const list = Object.entries(entries);
       if (list.length > MAX_CONSTRAINTS) throw new BadEvent(`"constraints" event, field "entries": has ${list.length} keys; at most ${MAX_CONSTRAINTS}`);
       for (const [k, v] of list) {
         const ok = typeof v === 'boolean' || (typeof v === 'string' && v.length <= U16) || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);

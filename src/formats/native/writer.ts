@@ -10,7 +10,6 @@ import {
   type DataBuffer,
   type HbaEventKind,
 } from '../../model/events.js';
-import { SEGMENT_BYTES } from '../../model/segments.js';
 import {
   ALL_TARGETS,
   CaptureGapRecord,

@@ -109,7 +109,7 @@ export class OslogDecoder extends LineDecoder {
         const [oldSeq, oldest] = this.open.entries().next().value as [number, Assembly];
         this.abandon(oldSeq, oldest, `more than ${MAX_OPEN_UNITS} units were incomplete at once before`);
       }
-      a = { parts, fragments: new Array(parts), keys: new Float64Array(parts), offsets: new Array(parts), received: 0, bytes: 0, offset, damaged: false };
+      a = { parts, fragments: new Array<Uint8Array | undefined>(parts), keys: new Float64Array(parts), offsets: new Array<number>(parts), received: 0, bytes: 0, offset, damaged: false };
       this.open.set(seq, a);
     }
     if (a.damaged) {

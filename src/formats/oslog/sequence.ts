@@ -190,10 +190,10 @@ export class SequenceTracker {
   private completedFragments = 0;
   /** The numbers remembered, oldest first, in a ring (with the keys remembered for each). */
   private readonly rememberedSeq = new Float64Array(REMEMBERED);
-  private readonly rememberedKeys: (FragmentKeys | undefined)[] = new Array(REMEMBERED);
+  private readonly rememberedKeys = new Array<FragmentKeys | undefined>(REMEMBERED);
   private rememberedHead = 0;
   private rememberedCount = 0;
-  private readonly recent: (Entry | undefined)[] = new Array(RECENT);
+  private readonly recent = new Array<Entry | undefined>(RECENT);
   private arrivals = 0;
   private lastTimeNs = 0;
   /** Events held back, in the order they were read (a list: first and last). */

@@ -1,5 +1,5 @@
 /**
- * Findings as one JSON document with a stable schema (README.md documents it): the groups
+ * Findings as one JSON document with a stable schema (README.md documents it; docs/schemas/check.schema.json is its JSON Schema): the groups
  * (count and first examples per rule), and every finding in the order found, written out as
  * found (see stream.ts) unless capped by --max-results.
  */
@@ -10,7 +10,7 @@ import { captureJson } from '../capture.js';
 import { findingJson, type FindingsRenderOptions } from './common.js';
 import { closeList, LIST_MARK, listItem, renderWhole, splitAtList, type FindingsHead, type FindingsTail, type FindingsWriter } from './stream.js';
 
-export const CHECK_JSON_SCHEMA = 'scsitrace-check/1';
+export const CHECK_JSON_SCHEMA = 'scsitrace.check/1';
 
 /** The document's keys up to the findings list, known before reading. */
 function head(h: FindingsHead): Record<string, unknown> {

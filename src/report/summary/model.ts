@@ -1,6 +1,6 @@
 /**
  * The summary as data: what `summary --format json` prints (schema "scsitrace.summary/1",
- * documented in README.md) and what the text and HTML renderers draw from. Plain JSON values
+ * documented in docs/summary.md, published as docs/schemas/summary.schema.json) and what the text and HTML renderers draw from. Plain JSON values
  * only: times in ns, sizes in bytes, rates per second; null where a figure has no samples.
  * Fields are only ever added within a schema version.
  */
@@ -260,7 +260,7 @@ export type { CaptureJson, CaptureGapJson } from '../capture.js';
 
 export interface InputProblems {
   diagnostics: number;
-  /** First messages (at most 20). */
+  /** The first problems, one line each (the CLI: as stderr lists them, up to --max-problems and at most 1,000). */
   messages: string[];
 }
 

@@ -151,7 +151,7 @@ export function renderTable(spec: TableSpec): string {
     wordWrap: false,
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true },
   });
-  for (const r of spec.rows) table.push(r.map((c, i) => cell(String(c), i)) as Table.HorizontalTableRow);
+  for (const r of spec.rows) table.push(r.map((c, i) => cell(String(c), i)));
   return table.toString();
 }
 

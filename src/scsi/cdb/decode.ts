@@ -15,7 +15,7 @@ import { ZBC_COMMANDS } from './zbc.js';
 const COMMAND_SETS: ReadonlyArray<readonly CommandDecoder[]> = [SPC_COMMANDS, SBC_COMMANDS, SAT_COMMANDS, ZBC_COMMANDS];
 
 /** Decoders of commands named by opcode alone, indexed by opcode. */
-const BY_OPCODE: Array<CommandDecoder | undefined> = new Array(256).fill(undefined);
+const BY_OPCODE = new Array<CommandDecoder | undefined>(256).fill(undefined);
 /** Decoders of commands named by service action, keyed opcode * 0x10000 + service action. */
 const BY_SERVICE_ACTION = new Map<number, CommandDecoder>();
 

@@ -9,8 +9,6 @@ import { Sim, type Outcome } from '../sim.js';
 import { randomIo } from '../workload.js';
 import { HEALTHY_CONSTRAINTS } from './healthy-copy.js';
 
-const SECOND = 1_000_000_000;
-
 /** A shared LUN on a SAS disk array, write cache off (clustered hosts). */
 const ARRAY_LUN: DiskModel = {
   blockBytes: 512,

@@ -40,7 +40,7 @@ describe('FCoE frames (FC-BB-5) and FC frame headers', () => {
   });
 
   it.each([
-    ['a damaged CRC', (b: Uint8Array) => void (b[40] ^= 0x10), /FC CRC 0x[0-9a-f]{8} does not match/],
+    ['a damaged CRC', (b: Uint8Array) => void (b[40]! ^= 0x10), /FC CRC 0x[0-9a-f]{8} does not match/],
     ['a version other than 0', (b: Uint8Array) => void (b[0] = 0x10), /FCoE version 1/],
     ['a non-zero reserved byte', (b: Uint8Array) => void (b[5] = 1), /reserved byte 5 is 0x1/],
     ['an unknown SOF', (b: Uint8Array) => void (b[13] = 0x99), /SOF 0x99/],
@@ -264,7 +264,7 @@ describe('FCP exchanges over FCoE', () => {
     l.response(2, l.newRxId(), fcpRsp({ status: 2, sense: fixedSense(6, 0x29, 0), senseLengthOverride: 4000 }));
     readExchange(l, 3, new Uint8Array(512));
     const packets = l.packets.map((p) => ({ ...p, data: Uint8Array.from(p.data) }));
-    packets[1]!.data[60] ^= 0x01; // a bit flip in the data frame of OX_ID 1
+    packets[1]!.data[60]! ^= 0x01; // a bit flip in the data frame of OX_ID 1
     const bytes = pcapFile(packets);
     const events = decodeCapture(bytes);
     const offsetOf = (i: number) => 24 + packets.slice(0, i).reduce((n, p) => n + 16 + p.data.length, 0);

@@ -4,7 +4,7 @@ import type { TaskRecord } from '../../../src/analysis/tasks.js';
 import { tasksOf } from './tasks.js';
 import { decodeFtrace } from '../../../src/formats/ftrace/reader.js';
 import { STATUS_BYTE } from '../../../src/formats/ftrace/names.js';
-import { DeliveryStatus, ServiceResponse, type TraceEvent } from '../../../src/model/events.js';
+import { DeliveryStatus, ServiceResponse } from '../../../src/model/events.js';
 
 /**
  * The real captures: Debian's 6.1 kernel under QEMU with virtio-scsi and usb-storage (BOT and

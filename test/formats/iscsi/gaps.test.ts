@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { GapAffects, GapUnit, type CaptureGap, type TraceEvent } from '../../../src/model/events.js';
-import { Conversation, concat, dataIn, ethernet, fixedSense, ipTcp, loginRequest, loginResponse, nopOut, pcapFile, scsiCommand, scsiResponse, tasksOf, TCP, type Packet } from '../../helpers/pcap.js';
+import { Conversation, concat, dataIn, ethernet, ipTcp, loginRequest, loginResponse, nopOut, pcapFile, scsiCommand, scsiResponse, tasksOf, TCP, type Packet } from '../../helpers/pcap.js';
 
 const READ10 = (lba: number, n: number) => [0x28, 0, lba >>> 24, (lba >> 16) & 255, (lba >> 8) & 255, lba & 255, 0, n >> 8, n & 255, 0];
 const TUR = [0, 0, 0, 0, 0, 0];

@@ -44,7 +44,7 @@ function session(c: Conversation, o: PduOptions = {}, mss?: number): void {
 }
 
 function expectSession(tasks: TaskRecord[]): void {
-  const j = tasks.map(taskJson);
+  const j = tasks.map((t) => taskJson(t));
   expect(j.map((t) => [t.command, t.lba, t.transferLength, t.statusCode, t.bytesTransferred, t.lun])).toEqual([
     ['READ(10)', 100, 8, 0, 4096, 1],
     ['WRITE(10)', 7, 2, 0, 1024, 1],

@@ -92,7 +92,7 @@ describe('os_log SCT1 lines', () => {
     });
     const good = encodeUnitLines(u[1]!, 1);
     const crcBroken = Buffer.from(u[2]!);
-    crcBroken[20] ^= 1;
+    crcBroken[20]! ^= 1;
     const lines = [
       'Timestamp               Ty Process[PID:TID]',
       ...good,

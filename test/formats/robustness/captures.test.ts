@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decompress, type Compression, type CompressionState } from '../../../src/formats/compression.js';
+import { decompress, type CompressionState } from '../../../src/formats/compression.js';
 import { FtraceDecoder } from '../../../src/formats/ftrace/reader.js';
 import { CaptureDecoder } from '../../../src/formats/pcap/index.js';
 import type { TraceEvent } from '../../../src/model/events.js';
@@ -222,13 +222,13 @@ describe('capture readers under mutation', () => {
     for (let m = 0; m < 300; m++) {
       const { bytes, what } = mutate(packed, r);
       const id = `${kind} mutant ${m} (${what.join(', ')})`;
-      const state: CompressionState = { kind: kind as Compression, compressedBytes: 0 };
+      const state: CompressionState = { kind: kind, compressedBytes: 0 };
       const dec = new CaptureDecoder(newReadStats());
       const events: TraceEvent[] = [];
       let out = 0;
       await expect(
         (async () => {
-          for await (const piece of decompress(kind as Compression, (async function* () { yield* chunked(bytes, r); })(), state)) {
+          for await (const piece of decompress(kind, (async function* () { yield* chunked(bytes, r); })(), state)) {
             out += piece.length;
             // Expansion is bounded by the formats (deflate ~1032:1; zstd blocks of at most
             // 128 KiB, RLE from one byte): stop a runaway rather than wait for it.

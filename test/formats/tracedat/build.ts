@@ -124,8 +124,11 @@ function record(e: EventSpec, le: boolean): Buffer {
   const put = (name: string, v: number) => {
     const f = l.offsets.get(name)!;
     if (f.size === 1) b.writeUInt8(v & 0xff, f.offset);
-    else if (f.size === 2) le ? b.writeUInt16LE(v & 0xffff, f.offset) : b.writeUInt16BE(v & 0xffff, f.offset);
-    else le ? b.writeUInt32LE(v >>> 0, f.offset) : b.writeUInt32BE(v >>> 0, f.offset);
+    else if (f.size === 2) {
+      if (le) b.writeUInt16LE(v & 0xffff, f.offset);
+      else b.writeUInt16BE(v & 0xffff, f.offset);
+    } else if (le) b.writeUInt32LE(v >>> 0, f.offset);
+    else b.writeUInt32BE(v >>> 0, f.offset);
   };
   put('common_type', e.format.id);
   for (const [k, v] of Object.entries(e.values)) put(k, v);

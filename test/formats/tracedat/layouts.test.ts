@@ -39,8 +39,8 @@ function trace(kernel: '5.10' | '6.6', bigEndian = false): Uint8Array {
   const f = formats(kernel);
   const at = { host_no: 2, channel: 0, id: 1, lun: 0 };
   const ev = (ts: bigint, format: FormatSpec, values: Record<string, number>, cdb: number[]): EventSpec => ({ ts, format, values: { ...at, opcode: cdb[0]!, cmd_len: cdb.length, ...values }, cmnd: cdb });
-  const tag = (t: number) => (kernel === '6.6' ? { driver_tag: t, scheduler_tag: -1 } : {});
-  const sense = (k: number, a: number, q: number) => (kernel === '6.6' ? { sense_key: k, asc: a, ascq: q } : {});
+  const tag = (t: number): Record<string, number> => (kernel === '6.6' ? { driver_tag: t, scheduler_tag: -1 } : {});
+  const sense = (k: number, a: number, q: number): Record<string, number> => (kernel === '6.6' ? { sense_key: k, asc: a, ascq: q } : {});
   return buildTraceDat({
     bigEndian,
     formats: [f.start, f.done, OTHER],

@@ -77,7 +77,7 @@ describe('trace.dat damage', () => {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 12 }), async (flips) => {
           const bytes = Uint8Array.from(input);
-          for (const f of flips) bytes[f.at % bytes.length] ^= f.byte;
+          for (const f of flips) bytes[f.at % bytes.length]! ^= f.byte;
           sane(await decodeTraceDat(bytes), bytes.length);
         }),
         { numRuns: runs },
@@ -139,7 +139,7 @@ describe('trace.dat with zlib sections', () => {
       return b;
     };
     put(v7.subarray(0, 18)); // magic, "7\0", endian, long size, page size
-    put(Buffer.from('zlib\0001.2.13\0'));
+    put(Buffer.from('zlib\x001.2.13\x00'));
     put(Buffer.alloc(8)); // first options offset: not needed to read front to back
     // CPU data extents from the BUFFER option (after the data in trace-cmd's files).
     const options = sections(v7).filter((s) => s.id === 0);

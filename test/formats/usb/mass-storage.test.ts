@@ -41,7 +41,7 @@ describe('USB Bulk-Only Transport', () => {
     const urbs = [...bot(1, READ10(8, 2), { inData: new Uint8Array(1024) }), ...bot(2, WRITE10(9, 1), { outData: new Uint8Array(512) }), ...bot(3, TUR)];
     const events = decodeCapture(capture(urbs, linkType));
     expect(events.filter((e) => e.kind === 'diagnostic')).toEqual([]);
-    const j = tasksOf(events).map(taskJson);
+    const j = tasksOf(events).map((t) => taskJson(t));
     expect(j.map((t) => [t.command, t.lba, t.transferLength, t.statusCode, t.bytesTransferred, t.direction, t.tag])).toEqual([
       ['READ(10)', 8, 2, 0, 1024, 'from-device', 1],
       ['WRITE(10)', 9, 1, 0, 512, 'to-device', 2],
@@ -121,7 +121,7 @@ describe('USB Attached SCSI', () => {
       { id: 7n, submit: false, endpoint: 0x82, length: 16 + sense.length, data: uasSense(3, 2, sense) },
     ];
     const events = decodeCapture(capture(urbs));
-    const j = tasksOf(events).map(taskJson);
+    const j = tasksOf(events).map((t) => taskJson(t));
     expect(j.map((t) => [t.tag, t.command, t.statusCode, t.bytesTransferred, t.direction])).toEqual([
       [2, 'WRITE(10)', 0, 512, 'to-device'],
       [1, 'READ(10)', 0, 4096, 'from-device'],

@@ -80,7 +80,7 @@ describe('usbmon damage', () => {
     const evs = decodeUsbmon(`aa 100 S Bo:1:002:4 -115 48 = ${iu}\n`);
     const submit = evs.find((e) => e.kind === 'submit');
     expect(submit && submit.kind === 'submit' && submit.cdb.length).toBe(16);
-    expect(evs.find((e) => e.kind === 'note')).toMatchObject({ taskId: submit!.kind === 'submit' ? submit.taskId : -1n, text: 'CDB: only 16 of 32 bytes are in the capture' });
+    expect(evs.find((e) => e.kind === 'note')).toMatchObject({ taskId: submit?.kind === 'submit' ? submit.taskId : -1n, text: 'CDB: only 16 of 32 bytes are in the capture' });
   });
 
   // Random damage: test/formats/ftrace/robustness.test.ts (the text readers' fuzz corpus).
