@@ -20,6 +20,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'scsitrace-golden-'));
 /** What each scenario exists to show: rule ids that must be found (and, for healthy, nothing). */
 const EXPECTED: Record<string, { rules: string[]; exit: number }> = {
   'healthy-copy': { rules: [], exit: 0 },
+  // The diff trio (src/synth/scenarios/copy-pair.ts): the KEXT baseline, its DriverKit port, the port after its flush fix.
+  'copy-kext': { rules: ['vendor-specific-cdb'], exit: 0 },
+  'copy-dext': { rules: ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush', 'unflushed-writes', 'vendor-specific-cdb'], exit: 1 },
+  'copy-dext-fixed': { rules: ['read-back-mismatch', 'segment-above-address-limit', 'vendor-specific-cdb'], exit: 1 },
   // The seed case as a dext captures it: the range above 4 GiB, the truncated SGL, the read-back
   // they explain (one straddling element also reaches past the 32-bit limit), the flush defect.
   'lsi3108-buffered-copy': { rules: ['buffer-above-address-limit', 'read-back-mismatch', 'segment-above-address-limit', 'sgl-address-truncated', 'sync-cache-without-flush', 'unflushed-writes'], exit: 1 },
