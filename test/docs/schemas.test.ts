@@ -39,7 +39,7 @@ const traces = readdirSync(traceDir)
 
 describe('docs/schemas', () => {
   it('every schema is JSON Schema 2020-12 with an id scsitrace.<command>/<major> named like its file', () => {
-    expect(schemaFiles.sort()).toEqual(['check.schema.json', 'constraints.schema.json', 'convert.schema.json', 'decode.schema.json', 'summary.schema.json']);
+    expect(schemaFiles.sort()).toEqual(['check.schema.json', 'constraints.schema.json', 'convert.schema.json', 'decode.schema.json', 'diff.schema.json', 'summary.schema.json']);
     for (const [file, s] of schemas) {
       expect(s['$schema']).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(s['$id']).toBe(`scsitrace.${file.replace('.schema.json', '')}/1`);
