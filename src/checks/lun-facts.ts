@@ -7,30 +7,9 @@
 import type { TaskKey } from '../analysis/slot-table.js';
 import { DataDirection } from '../model/events.js';
 import type { ConstraintConfig, ResolvedConstraints } from './constraints.js';
-import { CommandKind, type TaskFacts } from './state.js';
+import { CommandKind, type FactSource, type LunInfo, type TaskFacts } from './state.js';
 
-/** Where a logical unit fact came from, in the report's words. */
-export type FactSource = 'config' | 'trace constraints' | 'note' | 'inferred from traffic';
-
-/** What is known about one logical unit. Zero / undefined = unknown. */
-export interface LunInfo {
-  readonly targetId: bigint;
-  readonly lun: number;
-  blockSize: number;
-  blockSizeSource?: FactSource;
-  capacityBlocks: number;
-  capacitySource?: FactSource;
-  writeCache: boolean | undefined;
-  writeCacheSource?: FactSource;
-  /**
-   * Whether that write cache loses its contents on power loss (false: battery- or flash-backed,
-   * where SBC lets SYNCHRONIZE CACHE answer GOOD without writing to the medium). Undefined = unknown.
-   */
-  writeCacheVolatile?: boolean;
-  writeCacheVolatileSource?: FactSource;
-  /** The shared record for units beyond the cap: it learns no facts. */
-  untracked?: true;
-}
+export type { FactSource, LunInfo } from './state.js';
 
 export interface LunSummary {
   file?: string;
