@@ -24,7 +24,7 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'Import cycles make a module\'s meaning depend on load order; break them by moving the shared part down a layer.',
+      comment: "Import cycles make a module's meaning depend on load order; break them by moving the shared part down a layer.",
       severity: 'error',
       from: { path: '^src/' },
       to: { circular: true },

@@ -60,7 +60,11 @@ const INPUTS = {
   longSgl: { tasks: SIZES.longSglTasks, make: (p) => synth.writeBenchShape(p, 'long-sgl', SIZES.longSglTasks, seed) },
   luns: { tasks: SIZES.lunTasks, make: (p) => synth.writeBenchShape(p, 'many-luns', SIZES.lunTasks, seed) },
   capture: { tasks: SIZES.captureCommands, ext: 'pcap', make: (p) => synth.writeIscsiCapture(p, { commands: SIZES.captureCommands, seed }) },
-  smallCapture: { tasks: SIZES.smallCaptureCommands, ext: 'pcap', make: (p) => synth.writeIscsiCapture(p, { commands: SIZES.smallCaptureCommands, seed, sizesKiB: [[4, 1]] }) },
+  smallCapture: {
+    tasks: SIZES.smallCaptureCommands,
+    ext: 'pcap',
+    make: (p) => synth.writeIscsiCapture(p, { commands: SIZES.smallCaptureCommands, seed, sizesKiB: [[4, 1]] }),
+  },
 };
 const made = new Map();
 function input(name) {
@@ -70,7 +74,9 @@ function input(name) {
   if (!existsSync(path)) {
     const t0 = Date.now();
     spec.make(path);
-    log(`generated ${path}: ${spec.tasks.toLocaleString('en')} tasks, ${(statSync(path).size / 2 ** 20).toFixed(1)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `generated ${path}: ${spec.tasks.toLocaleString('en')} tasks, ${(statSync(path).size / 2 ** 20).toFixed(1)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   const r = { name, path, tasks: spec.tasks, bytes: statSync(path).size };
   made.set(name, r);
@@ -79,8 +85,34 @@ function input(name) {
 
 // tshark: find every SCSI command in the iSCSI stream and print its fields (two passes, as a
 // correct decode of a capture with retransmissions needs), the options loopback captures need.
-const TSHARK_FIELDS = ['-e', 'frame.number', '-e', 'iscsi.initiatortasktag', '-e', 'scsi.lun', '-e', 'scsi_sbc.opcode', '-e', 'scsi_sbc.rdwr10.lba', '-e', 'scsi_sbc.rdwr10.xferlen'];
-const tsharkArgs = (path) => ['-r', path, '-2', '-o', 'tcp.reassemble_out_of_order:TRUE', '-d', 'tcp.port==3260,iscsi', '-Y', 'iscsi.opcode == 0x01', '-T', 'fields', ...TSHARK_FIELDS];
+const TSHARK_FIELDS = [
+  '-e',
+  'frame.number',
+  '-e',
+  'iscsi.initiatortasktag',
+  '-e',
+  'scsi.lun',
+  '-e',
+  'scsi_sbc.opcode',
+  '-e',
+  'scsi_sbc.rdwr10.lba',
+  '-e',
+  'scsi_sbc.rdwr10.xferlen',
+];
+const tsharkArgs = (path) => [
+  '-r',
+  path,
+  '-2',
+  '-o',
+  'tcp.reassemble_out_of_order:TRUE',
+  '-d',
+  'tcp.port==3260,iscsi',
+  '-Y',
+  'iscsi.opcode == 0x01',
+  '-T',
+  'fields',
+  ...TSHARK_FIELDS,
+];
 const haveTshark = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).status === 0;
 
 /**
@@ -118,9 +150,23 @@ const ENTRIES = [
   // Large captures, scsitrace and tshark as whole processes, alternated: 4 KiB-512 KiB transfers
   // (few large packets: reading the file dominates), and 4 KiB transfers (many small packets).
   { id: 'capture-decode-json', label: 'capture: scsitrace decode json', input: 'capture', how: 'process', args: ['decode', '--format', 'json'] },
-  { id: 'capture-tshark', label: 'capture: tshark -2 -T fields', input: 'capture', how: 'tshark', alternate: 'capture-decode-json', skip: haveTshark ? undefined : 'tshark not installed' },
+  {
+    id: 'capture-tshark',
+    label: 'capture: tshark -2 -T fields',
+    input: 'capture',
+    how: 'tshark',
+    alternate: 'capture-decode-json',
+    skip: haveTshark ? undefined : 'tshark not installed',
+  },
   { id: 'small-capture-decode-json', label: '4 KiB capture: scsitrace json', input: 'smallCapture', how: 'process', args: ['decode', '--format', 'json'] },
-  { id: 'small-capture-tshark', label: '4 KiB capture: tshark', input: 'smallCapture', how: 'tshark', alternate: 'small-capture-decode-json', skip: haveTshark ? undefined : 'tshark not installed' },
+  {
+    id: 'small-capture-tshark',
+    label: '4 KiB capture: tshark',
+    input: 'smallCapture',
+    how: 'tshark',
+    alternate: 'small-capture-decode-json',
+    skip: haveTshark ? undefined : 'tshark not installed',
+  },
 ];
 
 const M = 1_000_000;
@@ -129,11 +175,46 @@ const M = 1_000_000;
  * result: best/median seconds, tasks/s, peak RSS); `ok(v)` decides; `show(v)` prints it.
  */
 const TARGETS = [
-  { id: 'decode-text-rate', text: 'decode text >= 2,500,000 tasks/s on one core', needs: ['decode-text'], value: (f) => rate(f('decode-text')), ok: (v) => v >= 2.5 * M, show: tasksPerSecond },
-  { id: 'decode-json-ratio', text: 'decode JSON >= 50% of decode text', needs: ['decode-text', 'decode-json'], value: (f) => ratio(f('decode-json'), f('decode-text')), ok: (v) => v >= 0.5, show: percent },
-  { id: 'check-ratio', text: 'check (all rules) >= 90% of decode', needs: ['decode-text', 'check'], value: (f) => ratio(f('check'), f('decode-text')), ok: (v) => v >= 0.9, show: percent },
-  { id: 'summary-ratio', text: 'summary with checks >= 80% of decode', needs: ['decode-text', 'summary'], value: (f) => ratio(f('summary'), f('decode-text')), ok: (v) => v >= 0.8, show: percent },
-  ...['big-decode', 'big-check', 'big-summary'].map((id) => ({ id: `${id}-rss`, text: `peak RSS <= 150 MB: ${id.slice(4)} of the big trace`, needs: [id], value: (f) => peakMB(f(id)), ok: (v) => v <= 150, show: megabytes })),
+  {
+    id: 'decode-text-rate',
+    text: 'decode text >= 2,500,000 tasks/s on one core',
+    needs: ['decode-text'],
+    value: (f) => rate(f('decode-text')),
+    ok: (v) => v >= 2.5 * M,
+    show: tasksPerSecond,
+  },
+  {
+    id: 'decode-json-ratio',
+    text: 'decode JSON >= 50% of decode text',
+    needs: ['decode-text', 'decode-json'],
+    value: (f) => ratio(f('decode-json'), f('decode-text')),
+    ok: (v) => v >= 0.5,
+    show: percent,
+  },
+  {
+    id: 'check-ratio',
+    text: 'check (all rules) >= 90% of decode',
+    needs: ['decode-text', 'check'],
+    value: (f) => ratio(f('check'), f('decode-text')),
+    ok: (v) => v >= 0.9,
+    show: percent,
+  },
+  {
+    id: 'summary-ratio',
+    text: 'summary with checks >= 80% of decode',
+    needs: ['decode-text', 'summary'],
+    value: (f) => ratio(f('summary'), f('decode-text')),
+    ok: (v) => v >= 0.8,
+    show: percent,
+  },
+  ...['big-decode', 'big-check', 'big-summary'].map((id) => ({
+    id: `${id}-rss`,
+    text: `peak RSS <= 150 MB: ${id.slice(4)} of the big trace`,
+    needs: [id],
+    value: (f) => peakMB(f(id)),
+    ok: (v) => v <= 150,
+    show: megabytes,
+  })),
   {
     id: 'in-flight-bytes',
     text: 'memory per task in flight <= 200 B (check, all tasks in flight, vs the realistic trace)',
@@ -142,11 +223,42 @@ const TARGETS = [
     ok: (v) => v <= 200,
     show: (v) => `${v.toFixed(0)} B`,
   },
-  ...['decode-text', 'check'].map((id) => ({ id: `${id}-jobs2`, text: `${id.replace('-text', '')} with 2 workers >= 1.7x one core`, needs: [id, `${id}-j2`], value: (f) => ratio(f(`${id}-j2`), f(id)), ok: (v) => v >= 1.7, show: (v) => `${v.toFixed(2)}x` })),
-  { id: 'diff-ratio', text: 'diff >= 50% of decode throughput on each side', needs: ['decode-text', 'diff'], value: (f) => ratio(f('diff'), f('decode-text')), ok: (v) => v >= 0.5, show: percent },
-  { id: 'long-sgl-check', text: 'no superlinear path: check of 65,535-segment unsorted SGLs within 2x of decode', needs: ['long-sgl-decode', 'long-sgl-check'], value: (f) => ratio(f('long-sgl-check'), f('long-sgl-decode')), ok: (v) => v >= 0.5, show: percent },
-  { id: 'luns-rss', text: 'peak RSS <= 150 MB: check of a trace with a target:LUN per task', needs: ['luns-check'], value: (f) => peakMB(f('luns-check')), ok: (v) => v <= 150, show: megabytes },
-  ...[['capture', '4-512 KiB'], ['small-capture', '4 KiB']].map(([id, what]) => ({
+  ...['decode-text', 'check'].map((id) => ({
+    id: `${id}-jobs2`,
+    text: `${id.replace('-text', '')} with 2 workers >= 1.7x one core`,
+    needs: [id, `${id}-j2`],
+    value: (f) => ratio(f(`${id}-j2`), f(id)),
+    ok: (v) => v >= 1.7,
+    show: (v) => `${v.toFixed(2)}x`,
+  })),
+  {
+    id: 'diff-ratio',
+    text: 'diff >= 50% of decode throughput on each side',
+    needs: ['decode-text', 'diff'],
+    value: (f) => ratio(f('diff'), f('decode-text')),
+    ok: (v) => v >= 0.5,
+    show: percent,
+  },
+  {
+    id: 'long-sgl-check',
+    text: 'no superlinear path: check of 65,535-segment unsorted SGLs within 2x of decode',
+    needs: ['long-sgl-decode', 'long-sgl-check'],
+    value: (f) => ratio(f('long-sgl-check'), f('long-sgl-decode')),
+    ok: (v) => v >= 0.5,
+    show: percent,
+  },
+  {
+    id: 'luns-rss',
+    text: 'peak RSS <= 150 MB: check of a trace with a target:LUN per task',
+    needs: ['luns-check'],
+    value: (f) => peakMB(f('luns-check')),
+    ok: (v) => v <= 150,
+    show: megabytes,
+  },
+  ...[
+    ['capture', '4-512 KiB'],
+    ['small-capture', '4 KiB'],
+  ].map(([id, what]) => ({
     id: `${id}-ratio`,
     text: `capture (${what} transfers) decode --format json >= 15x tshark (whole processes)`,
     needs: [`${id}-decode-json`, `${id}-tshark`],
@@ -179,7 +291,11 @@ function log(line) {
 }
 
 function runCli(args) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts/bench-child.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench-child.mjs'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const last = r.stderr.trim().split('\n').pop() ?? '';
   let res;
   try {
@@ -223,7 +339,18 @@ function runOnce(e, inp) {
 function summarize(e, inp, runs) {
   const times = runs.map((r) => r.seconds).sort((a, b) => a - b);
   const cpu = runs.map((r) => r.cpuSeconds).sort((a, b) => a - b);
-  return { id: e.id, label: e.label, input: inp.name, tasks: inp.tasks, bytes: inp.bytes, runs: runs.length, best: times[0], median: times[(times.length - 1) >> 1], cpuBest: cpu[0], maxRssKB: Math.max(...runs.map((r) => r.maxRssKB)) };
+  return {
+    id: e.id,
+    label: e.label,
+    input: inp.name,
+    tasks: inp.tasks,
+    bytes: inp.bytes,
+    runs: runs.length,
+    best: times[0],
+    median: times[(times.length - 1) >> 1],
+    cpuBest: cpu[0],
+    maxRssKB: Math.max(...runs.map((r) => r.maxRssKB)),
+  };
 }
 
 function row(r) {
@@ -238,8 +365,12 @@ const wanted = new Set(ENTRIES.filter((e) => !only || only.has(e.id)).map((e) =>
 for (const t of TARGETS) if (only && t.needs.some((id) => only.has(id))) for (const id of t.needs) wanted.add(id);
 const results = new Map();
 const skipped = new Map();
-log(`scsitrace bench${quick ? ' --quick' : ''}: ${RUNS} run${RUNS === 1 ? '' : 's'} each (big trace: ${BIG_RUNS}); tasks/s of the best run | of the median run | peak RSS`);
-log(`${'entry'.padEnd(34)} ${'best'.padStart(10)} ${'tasks/s'.padStart(14)} ${''.padStart(10)} | ${'median'.padStart(10)} ${'tasks/s'.padStart(14)} | ${'peak'.padStart(8)} | least CPU time of the runs`);
+log(
+  `scsitrace bench${quick ? ' --quick' : ''}: ${RUNS} run${RUNS === 1 ? '' : 's'} each (big trace: ${BIG_RUNS}); tasks/s of the best run | of the median run | peak RSS`,
+);
+log(
+  `${'entry'.padEnd(34)} ${'best'.padStart(10)} ${'tasks/s'.padStart(14)} ${''.padStart(10)} | ${'median'.padStart(10)} ${'tasks/s'.padStart(14)} | ${'peak'.padStart(8)} | least CPU time of the runs`,
+);
 for (const e of ENTRIES) {
   if (!wanted.has(e.id) || results.has(e.id)) continue;
   if (e.skip) {
@@ -281,7 +412,9 @@ for (const t of TARGETS) {
   const cpu = t.value((id) => ({ ...results.get(id), best: results.get(id).cpuBest }));
   const pass = t.ok(best);
   verdicts.push({ id: t.id, target: t.text, verdict: pass ? 'PASS' : 'FAIL', best, median, cpu });
-  log(`${pass ? 'PASS' : 'FAIL'}  ${t.text}: ${t.show(best)} (best), ${t.show(median)} (median)${Number.isFinite(cpu) && cpu !== best ? `; by CPU time ${t.show(cpu)}` : ''}`);
+  log(
+    `${pass ? 'PASS' : 'FAIL'}  ${t.text}: ${t.show(best)} (best), ${t.show(median)} (median)${Number.isFinite(cpu) && cpu !== best ? `; by CPU time ${t.show(cpu)}` : ''}`,
+  );
 }
 
 if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ quick, runs: RUNS, sizes: SIZES, entries: [...results.values()], verdicts }, null, 2) + '\n');

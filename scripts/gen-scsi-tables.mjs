@@ -29,7 +29,9 @@ export function t10Name(name) {
 
 /** Parses a TSV with a header row into objects keyed by the header's column names. */
 export function readTsv(path) {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   const header = lines[0].split('\t');
   return lines.slice(1).map((line, i) => {
     const cells = line.split('\t');
@@ -83,10 +85,7 @@ function serviceActionsTs(rows) {
     .map((r) => {
       const key = `${hex(r.opcode, 2)}/${hex(r.serviceAction, 4)}`;
       const name = NAME_OVERRIDES[key] ?? t10Name(r.raw);
-      return (
-        `  { opcode: ${hex(r.opcode, 2)}, serviceAction: ${hex(r.serviceAction, 4)}, ` +
-        `deviceTypes: ${quote(r.deviceTypes)}, name: ${quote(name)} },`
-      );
+      return `  { opcode: ${hex(r.opcode, 2)}, serviceAction: ${hex(r.serviceAction, 4)}, ` + `deviceTypes: ${quote(r.deviceTypes)}, name: ${quote(name)} },`;
     })
     .join('\n');
   return (
@@ -98,9 +97,7 @@ function serviceActionsTs(rows) {
 }
 
 function ascTs(rows, ranges) {
-  const sorted = rows
-    .map((r) => ({ key: (num(r.asc) << 8) | num(r.ascq), name: t10Name(r.name) }))
-    .sort((a, b) => a.key - b.key);
+  const sorted = rows.map((r) => ({ key: (num(r.asc) << 8) | num(r.ascq), name: t10Name(r.name) })).sort((a, b) => a.key - b.key);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].key === sorted[i - 1].key) throw new Error(`duplicate ASC/ASCQ ${hex(sorted[i].key, 4)}`);
   }

@@ -31,7 +31,19 @@ while (p + L.RECORD_HEADER <= buf.length) {
   p = b + len + L.RECORD_TRAILER;
 }
 const n = submits.length;
-const cols = { lo: new Uint32Array(n), hi: new Uint32Array(n), target: new Uint32Array(n), tag: new Uint32Array(n), bytes: new Float64Array(n), lun: new Uint32Array(n), time: new Float64Array(n), cdbLength: new Uint16Array(n), segs: new Uint32Array(n), bytesDone: new Float64Array(n), status: new Uint8Array(n) };
+const cols = {
+  lo: new Uint32Array(n),
+  hi: new Uint32Array(n),
+  target: new Uint32Array(n),
+  tag: new Uint32Array(n),
+  bytes: new Float64Array(n),
+  lun: new Uint32Array(n),
+  time: new Float64Array(n),
+  cdbLength: new Uint16Array(n),
+  segs: new Uint32Array(n),
+  bytesDone: new Float64Array(n),
+  status: new Uint8Array(n),
+};
 
 function hand() {
   for (let i = 0; i < n; i++) {
@@ -89,7 +101,9 @@ time(hand);
 time(tokens);
 const h = time(hand);
 const t = time(tokens);
-const rate = (ms) => `${((n / ms) * 1000 / 1e6).toFixed(2)} M tasks/s`;
+const rate = (ms) => `${(((n / ms) * 1000) / 1e6).toFixed(2)} M tasks/s`;
 console.log(`${n.toLocaleString('en')} tasks (submission + completion fixed parts into columns), best / median of 7:`);
 console.log(`  hand-read at layout.ts offsets: ${h.best.toFixed(1)} / ${h.median.toFixed(1)} ms  (${rate(h.best)})`);
-console.log(`  binary-parser tokens:           ${t.best.toFixed(1)} / ${t.median.toFixed(1)} ms  (${rate(t.best)}), ${(t.best / h.best).toFixed(1)}× the hand-read time`);
+console.log(
+  `  binary-parser tokens:           ${t.best.toFixed(1)} / ${t.median.toFixed(1)} ms  (${rate(t.best)}), ${(t.best / h.best).toFixed(1)}× the hand-read time`,
+);

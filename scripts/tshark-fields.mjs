@@ -7,19 +7,34 @@ import { spawnSync } from 'node:child_process';
 // WRITE SAME(10)'s NUMBER OF LOGICAL BLOCKS is shown by tshark as scsi_sbc.alloclen16
 // ("Allocation Length"); it is used only for 0x41.
 export const LBA_FIELDS = [
-  'scsi_sbc.rdwr6.lba', 'scsi_sbc.rdwr10.lba', 'scsi_sbc.rdwr16.lba',
-  'scsi_sbc.verify.lba', 'scsi_sbc.verify.lba64', 'scsi_sbc.wrverify.lba',
-  'scsi_sbc.wrverify.lba64', 'scsi_sbc.lba64_add', 'scsi_sbc.get_lba_status.start_lba',
+  'scsi_sbc.rdwr6.lba',
+  'scsi_sbc.rdwr10.lba',
+  'scsi_sbc.rdwr16.lba',
+  'scsi_sbc.verify.lba',
+  'scsi_sbc.verify.lba64',
+  'scsi_sbc.wrverify.lba',
+  'scsi_sbc.wrverify.lba64',
+  'scsi_sbc.lba64_add',
+  'scsi_sbc.get_lba_status.start_lba',
 ];
 export const LENGTH_FIELDS = [
-  'scsi_sbc.rdwr6.xferlen', 'scsi_sbc.rdwr10.xferlen', 'scsi_sbc.rdwr12.xferlen',
-  'scsi_sbc.verify.vlen', 'scsi_sbc.verify.vlen32', 'scsi_sbc.wrverify.xferlen',
+  'scsi_sbc.rdwr6.xferlen',
+  'scsi_sbc.rdwr10.xferlen',
+  'scsi_sbc.rdwr12.xferlen',
+  'scsi_sbc.verify.vlen',
+  'scsi_sbc.verify.vlen32',
+  'scsi_sbc.wrverify.xferlen',
   'scsi_sbc.wrverify.xferlen32',
 ];
 const WRITE_SAME_10 = 0x41;
 export const SERVICE_ACTION_FIELDS = [
-  'scsi_sbc.sa', 'scsi.mpi.service_action', 'scsi.persresvin.svcaction', 'scsi.persresvout.svcaction',
-  'scsi.extcopy.service_action', 'scsi.recv_copy.service_action', 'scsi.spc.svcaction',
+  'scsi_sbc.sa',
+  'scsi.mpi.service_action',
+  'scsi.persresvin.svcaction',
+  'scsi.persresvout.svcaction',
+  'scsi.extcopy.service_action',
+  'scsi.recv_copy.service_action',
+  'scsi.spc.svcaction',
 ];
 export const OPCODE_FIELDS = ['scsi_sbc.opcode', 'scsi.spc.opcode'];
 /** Every field scsiCdbOf() reads. */
@@ -53,10 +68,13 @@ export function readFields(capture, fields, extra) {
     return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   };
   const args = ['-r', capture, ...extra, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])];
-  const frames = run(args).split('\n').filter(Boolean).map((line) => {
-    const cols = line.split('\t');
-    return Object.fromEntries(fields.map((f, i) => [f, cols[i] ?? '']));
-  });
+  const frames = run(args)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const cols = line.split('\t');
+      return Object.fromEntries(fields.map((f, i) => [f, cols[i] ?? '']));
+    });
   const first = (frame, names) => {
     for (const name of names) {
       const value = toNumber(name, frame[name]);

@@ -20,11 +20,32 @@ if (!capture) {
 }
 
 const FIELDS = [
-  'frame.number', 'frame.time_epoch', 'fcoe.crc.status',
-  'fc.r_ctl', 'fc.type', 'fc.s_id', 'fc.d_id', 'fc.ox_id', 'fc.rx_id', 'fc.fctl.exchange_responder',
-  'fcp.lun', 'fcp.multilun', 'fcp.taskattr', 'fcp.taskmgmt', 'fcp.rddata', 'fcp.wrdata', 'fcp.dl',
-  'fcp.rspflags', 'fcp.status', 'fcp.resid', 'fcp.snslen', 'fcp.rspcode',
-  'scsi.sns.key', 'scsi.sns.asc', 'scsi.sns.ascq', 'fc.bls_reason',
+  'frame.number',
+  'frame.time_epoch',
+  'fcoe.crc.status',
+  'fc.r_ctl',
+  'fc.type',
+  'fc.s_id',
+  'fc.d_id',
+  'fc.ox_id',
+  'fc.rx_id',
+  'fc.fctl.exchange_responder',
+  'fcp.lun',
+  'fcp.multilun',
+  'fcp.taskattr',
+  'fcp.taskmgmt',
+  'fcp.rddata',
+  'fcp.wrdata',
+  'fcp.dl',
+  'fcp.rspflags',
+  'fcp.status',
+  'fcp.resid',
+  'fcp.snslen',
+  'fcp.rspcode',
+  'scsi.sns.key',
+  'scsi.sns.asc',
+  'scsi.sns.ascq',
+  'fc.bls_reason',
   ...SCSI_CDB_FIELDS,
 ];
 
@@ -107,7 +128,17 @@ for (const f of frames) {
     record.ascq = toNumber('scsi.sns.ascq', f['scsi.sns.ascq']);
     record.responseTimeNs = Number(time - record._time);
   } else if (rCtl === R_CTL.abts) {
-    const record = { kind: 'abts', frame: frameNo, responseFrame: null, oxId: toNumber('fc.ox_id', f['fc.ox_id']), initiator: x.initiator, target: x.target, accepted: null, reason: null, responseTimeNs: null };
+    const record = {
+      kind: 'abts',
+      frame: frameNo,
+      responseFrame: null,
+      oxId: toNumber('fc.ox_id', f['fc.ox_id']),
+      initiator: x.initiator,
+      target: x.target,
+      accepted: null,
+      reason: null,
+      responseTimeNs: null,
+    };
     Object.defineProperty(record, '_time', { value: time, enumerable: false });
     aborts.set(x.key, record);
     records.push(record);

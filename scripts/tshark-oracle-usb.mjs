@@ -26,10 +26,20 @@ if (!capture) {
 
 // The SCSI CDB fields (opcode, service action, LBA, length) are those of tshark-fields.mjs.
 const FIELDS = [
-  'frame.number', 'frame.time_epoch',
-  'usbms.dCBWSignature', 'usbms.dCBWTag', 'usbms.dCBWLUN', 'usbms.dCSWSignature',
-  'uasp.iu_id', 'uasp.tag', 'scsi.lun',
-  'scsi.request_frame', 'scsi.status', 'scsi.sns.key', 'scsi.sns.asc', 'scsi.sns.ascq',
+  'frame.number',
+  'frame.time_epoch',
+  'usbms.dCBWSignature',
+  'usbms.dCBWTag',
+  'usbms.dCBWLUN',
+  'usbms.dCSWSignature',
+  'uasp.iu_id',
+  'uasp.tag',
+  'scsi.lun',
+  'scsi.request_frame',
+  'scsi.status',
+  'scsi.sns.key',
+  'scsi.sns.asc',
+  'scsi.sns.ascq',
   ...SCSI_CDB_FIELDS,
 ];
 

@@ -248,11 +248,16 @@ const iscsi = {
     return [
       // Out-of-order reassembly is required: without it tshark 4.0 silently drops PDUs that
       // sit in segments captured out of order, which loopback captures contain.
-      '-o', 'tcp.reassemble_out_of_order:TRUE',
-      '-o', 'tcp.desegment_tcp_streams:TRUE',
-      '-o', 'iscsi.desegment_iscsi_messages:TRUE',
-      '-d', `tcp.port==${port},iscsi`,
-      '-Y', 'iscsi.opcode == 0x01 || iscsi.opcode == 0x21 || iscsi.scsidata.S == 1',
+      '-o',
+      'tcp.reassemble_out_of_order:TRUE',
+      '-o',
+      'tcp.desegment_tcp_streams:TRUE',
+      '-o',
+      'iscsi.desegment_iscsi_messages:TRUE',
+      '-d',
+      `tcp.port==${port},iscsi`,
+      '-Y',
+      'iscsi.opcode == 0x01 || iscsi.opcode == 0x21 || iscsi.scsidata.S == 1',
     ];
   },
   collector() {
@@ -420,7 +425,10 @@ function summarise(records) {
   }
   const checkConditions = records.filter((r) => r.status === 2).length;
   const unanswered = records.filter((r) => r.responseFrame === null).length;
-  const opcodes = [...byOpcode].sort().map(([k, n]) => `${k}:${n}`).join(' ');
+  const opcodes = [...byOpcode]
+    .sort()
+    .map(([k, n]) => `${k}:${n}`)
+    .join(' ');
   return `${records.length} commands, ${checkConditions} CHECK CONDITION, ${unanswered} without status\nopcodes ${opcodes}\n`;
 }
 

@@ -20,7 +20,18 @@ export { GapLedger, completionMayBeLost, describeGap } from './analysis/gaps.js'
 export { jsonInteger, jsonTime } from './model/json.js';
 export { taskJson, taskJsonAt, type TaskJson } from './report/task-view.js';
 export * from './scsi/index.js';
-export { createChecker, checkEvents, failsAt, selectRules, type Checker, type CheckOptions, type CheckResult, type Finding, type FindingGroup, type Severity } from './checks/engine.js';
+export {
+  createChecker,
+  checkEvents,
+  failsAt,
+  selectRules,
+  type Checker,
+  type CheckOptions,
+  type CheckResult,
+  type Finding,
+  type FindingGroup,
+  type Severity,
+} from './checks/engine.js';
 export { checkTrace, type CheckTraceResult } from './checks/check-trace.js';
 export { constraintConfig, resolveConstraints, CONSTRAINTS, type ConstraintConfig, type ResolvedConstraints, type Limits } from './checks/constraints.js';
 export { loadConstraintFile, loadConstraintFiles } from './checks/constraints-file.js';
@@ -29,7 +40,19 @@ export { defineRule, type Rule } from './checks/rule.js';
 export { allRules } from './checks/rules/index.js';
 export { findingsRenderers } from './report/findings/index.js';
 export * from './report/summary/index.js';
-export { diffTraces, diffEvents, buildDiff, diffRenderers, renderDiffText, renderDiffHtml, DIFF_SCHEMA, type Diff, type DiffFormat, type DiffInput, type RunDiffOptions } from './report/diff/index.js';
+export {
+  diffTraces,
+  diffEvents,
+  buildDiff,
+  diffRenderers,
+  renderDiffText,
+  renderDiffHtml,
+  DIFF_SCHEMA,
+  type Diff,
+  type DiffFormat,
+  type DiffInput,
+  type RunDiffOptions,
+} from './report/diff/index.js';
 export { TraceProfile } from './analysis/diff/profile.js';
 export { Aligner } from './analysis/diff/align.js';
 export * from './analysis/stats/index.js';
@@ -41,7 +64,16 @@ export { decodeOslog, OslogDecoder } from './formats/oslog/reader.js';
 export { decodeUsbmon, readUsbmon, UsbmonDecoder } from './formats/usbmon/reader.js';
 export { decodeTraceDat, readTraceDat } from './formats/tracedat/reader.js';
 export { encodeUnitLines } from './formats/oslog/encoding.js';
-export { TaskLanes, IntervalLanes, sglShape, type LaidOutTask, type LunGroup, type LaneHandlers, type SglShape, type TaskOutcome } from './analysis/task-lanes.js';
+export {
+  TaskLanes,
+  IntervalLanes,
+  sglShape,
+  type LaidOutTask,
+  type LunGroup,
+  type LaneHandlers,
+  type SglShape,
+  type TaskOutcome,
+} from './analysis/task-lanes.js';
 export { PerfettoWriter, type PerfettoOptions } from './report/timeline/perfetto.js';
 export { TimelineCollector, type TimelineData } from './report/timeline/collect.js';
 export { ParquetTables, TASK_COLUMNS, FINDING_COLUMNS, type ParquetOptions } from './report/parquet.js';

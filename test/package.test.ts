@@ -57,7 +57,10 @@ describe('the package', () => {
     const check = spawnSync(bin, ['check', '--format', 'json', join(root, 'traces/lsi3108-buffered-copy.sct')], { encoding: 'utf8' });
     expect(check.status).toBe(1);
     expect(JSON.parse(check.stdout).counts.error).toBeGreaterThan(0);
-    writeFileSync(join(project, 'use.js'), "import { decodeCdb, parseHexBytes } from 'scsitrace';\nconsole.log(JSON.stringify(decodeCdb(parseHexBytes('28 00 00 00 10 00 00 00 08 00'))).includes('\"lba\":4096'));\n");
+    writeFileSync(
+      join(project, 'use.js'),
+      "import { decodeCdb, parseHexBytes } from 'scsitrace';\nconsole.log(JSON.stringify(decodeCdb(parseHexBytes('28 00 00 00 10 00 00 00 08 00'))).includes('\"lba\":4096'));\n",
+    );
     expect(execFileSync(process.execPath, ['use.js'], { cwd: project, encoding: 'utf8' })).toBe('true\n');
   });
 

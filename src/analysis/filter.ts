@@ -36,7 +36,9 @@ export function parseFilter(o: { lun?: string[]; opcode?: string[]; status?: str
         if (STATUS_CLASSES.has(lower)) return lower as StatusClass;
         const code = /^(0x[0-9a-f]{1,2}|\d{1,3})$/i.test(x.trim()) ? Number(x.trim()) : NaN;
         if (!(code >= 0 && code <= 0xff)) {
-          throw new UsageError(`--status: "${x}" is not one of ${[...STATUS_CLASSES].join(', ')}, or a SAM status code 0-255 (e.g. 0x02 CHECK CONDITION, 0x08 BUSY, 0x28 TASK SET FULL)`);
+          throw new UsageError(
+            `--status: "${x}" is not one of ${[...STATUS_CLASSES].join(', ')}, or a SAM status code 0-255 (e.g. 0x02 CHECK CONDITION, 0x08 BUSY, 0x28 TASK SET FULL)`,
+          );
         }
         return code;
       }),
@@ -102,7 +104,10 @@ const NO_CDB = new Uint8Array(0);
 const subject: FilterSubject = { lun: 0, timeNs: 0, cdb: NO_CDB, completed: false, serviceResponse: 0, status: 0 };
 
 function splitList(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function parseIntStrict(s: string, what: string): number {

@@ -56,7 +56,14 @@ export interface GapTotals {
 }
 
 export function emptyGapTotals(): GapTotals {
-  return { gaps: 0, lost: { unknown: 0, lines: 0, records: 0, packets: 0, bytes: 0 }, unknownLoss: 0, blindNs: 0, byAffects: { all: 0, submissions: 0, completions: 0 }, examples: [] };
+  return {
+    gaps: 0,
+    lost: { unknown: 0, lines: 0, records: 0, packets: 0, bytes: 0 },
+    unknownLoss: 0,
+    blindNs: 0,
+    byAffects: { all: 0, submissions: 0, completions: 0 },
+    examples: [],
+  };
 }
 
 /** Adds the counters of `from` into `into`. */

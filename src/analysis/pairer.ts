@@ -207,7 +207,8 @@ export class Pairer {
       b.offset[side] = b.subOffset[side]!;
       b.index[side] = b.subIndex[side]!;
       b.timeNs[side] = b.subTimeNs[side]!;
-      if (this.gaps.any && completionMayBeLost(this.gaps, b.subTimeNs[side]!, keyOf(b.targetIdHi[side]!, b.targetIdLo[side]!))) b.flags[side]! |= RowFlag.CompletionMayBeLost;
+      if (this.gaps.any && completionMayBeLost(this.gaps, b.subTimeNs[side]!, keyOf(b.targetIdHi[side]!, b.targetIdLo[side]!)))
+        b.flags[side]! |= RowFlag.CompletionMayBeLost;
       b.flags[r]! |= RowFlag.Reused;
       b.link[r] = side;
       this.inFlightBytes -= this.s.requestedBytes[prev]!;
@@ -280,7 +281,8 @@ export class Pairer {
       b.timeNs[r] = b.subTimeNs[r]!;
       b.inFlightCount[r] = this.table.size;
       b.inFlightBytes[r] = this.inFlightBytes;
-      if (this.gaps.any && completionMayBeLost(this.gaps, b.subTimeNs[r]!, keyOf(b.targetIdHi[r]!, b.targetIdLo[r]!))) b.flags[r]! |= RowFlag.CompletionMayBeLost;
+      if (this.gaps.any && completionMayBeLost(this.gaps, b.subTimeNs[r]!, keyOf(b.targetIdHi[r]!, b.targetIdLo[r]!)))
+        b.flags[r]! |= RowFlag.CompletionMayBeLost;
       if (b.length === LEFT_ROWS) {
         yield b;
         b.clear();

@@ -484,7 +484,7 @@ export class SummaryAccumulator implements PairedConsumer {
         this.checkConditionsWithoutSense++;
         return;
       }
-      const q = quickSense(b.slab.subarray(b.senseAt[r]!, b.senseAt[r]! + senseLength));
+      const q = quickSense(b.slab.subarray(b.senseAt[r], b.senseAt[r]! + senseLength));
       if (!q) {
         this.unreadableSense++;
         this.checkConditionsWithoutSense++;
@@ -494,7 +494,10 @@ export class SummaryAccumulator implements PairedConsumer {
       let acc = this.senses.get(senseKey);
       if (!acc && this.senses.size >= LIMITS.senseCodes) acc = this.senses.get((senseKey = OTHER));
       if (!acc) {
-        acc = senseKey === OTHER ? { key: OTHER, asc: OTHER, ascq: OTHER, count: 0, commands: new Map() } : { key: q.key, asc: q.asc, ascq: q.ascq, count: 0, commands: new Map() };
+        acc =
+          senseKey === OTHER
+            ? { key: OTHER, asc: OTHER, ascq: OTHER, count: 0, commands: new Map() }
+            : { key: q.key, asc: q.asc, ascq: q.ascq, count: 0, commands: new Map() };
         this.senses.set(senseKey, acc);
       }
       acc.count++;

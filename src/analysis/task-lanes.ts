@@ -135,7 +135,16 @@ export class TaskLanes {
     if (g) return g;
     if (this.groupList.length >= MAX_LUN_GROUPS) {
       if (!this.other) {
-        this.other = { index: this.groupList.length, targetId: s.targetId, targetLabel: undefined, lun: s.lun, other: true, laneEnd: [], laneBusy: [], depth: 0 };
+        this.other = {
+          index: this.groupList.length,
+          targetId: s.targetId,
+          targetLabel: undefined,
+          lun: s.lun,
+          other: true,
+          laneEnd: [],
+          laneBusy: [],
+          depth: 0,
+        };
         this.groupList.push(this.other);
       }
       return this.other;

@@ -88,7 +88,8 @@ class Reader {
     }
     for (;;) {
       this.ws();
-      if (this.s[this.i] !== '"') this.fail(this.i >= this.s.length ? 'unexpected end of file inside an object' : `expected a key in double quotes, found ${this.describeHere()}`);
+      if (this.s[this.i] !== '"')
+        this.fail(this.i >= this.s.length ? 'unexpected end of file inside an object' : `expected a key in double quotes, found ${this.describeHere()}`);
       const offset = this.byte;
       const line = this.line;
       const key = this.string();
@@ -150,7 +151,12 @@ class Reader {
         this.advance(1);
         return out;
       }
-      if (code < 0x20) this.fail(code === 0x0a ? 'a string runs past the end of its line (missing closing quote?)' : `control character 0x${code.toString(16).padStart(2, '0')} inside a string`);
+      if (code < 0x20)
+        this.fail(
+          code === 0x0a
+            ? 'a string runs past the end of its line (missing closing quote?)'
+            : `control character 0x${code.toString(16).padStart(2, '0')} inside a string`,
+        );
       if (code === 0x5c) {
         out += this.s.slice(run, this.i);
         this.advance(1);

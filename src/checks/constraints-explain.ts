@@ -86,9 +86,11 @@ export interface ExplainOptions {
 export function explainConstraints(limits: Limits, options: ExplainOptions = {}): Explanation {
   const given = (id: ConstraintId, fallback: boolean): boolean => (options.given ? options.given.has(id) : fallback);
   const dmaKeysGiven =
-    given('dmaMaxTransferSize', Number.isFinite(limits.dmaMaxTransferSize)) || given('dmaAlignment', limits.dmaAlignment > 1) || given('dmaNumAddressBits', limits.dmaNumAddressBits < 64);
+    given('dmaMaxTransferSize', Number.isFinite(limits.dmaMaxTransferSize)) ||
+    given('dmaAlignment', limits.dmaAlignment > 1) ||
+    given('dmaNumAddressBits', limits.dmaNumAddressBits < 64);
   const platform = options.platform ?? limits.platform ?? (dmaKeysGiven ? 'dext' : undefined);
-  const platformSource: Explanation['platformSource'] = options.platform ?? limits.platform ? 'set' : platform ? 'inferred' : 'unknown';
+  const platformSource: Explanation['platformSource'] = (options.platform ?? limits.platform) ? 'set' : platform ? 'inferred' : 'unknown';
   // Apple's defaults apply only where Apple's stack runs.
   const macOS = platform === 'dext' || platform === 'kext';
   const views: ExplanationView[] = platform === 'dext' ? ['driverkit'] : platform === undefined ? ['driverkit', 'page-scatter'] : ['page-scatter'];
@@ -108,7 +110,12 @@ export function explainConstraints(limits: Limits, options: ExplainOptions = {})
     const blocks = appleBlockDefault ? APPLE_DEFAULT_MAX_BLOCKS : maxBlocks;
     const candidates: Array<[number, string]> = [
       [maxBytes, `IOMaximumByteCount${D}`],
-      [blocks * blockSize, appleBlockDefault ? `Apple's default of ${APPLE_DEFAULT_MAX_BLOCKS} blocks × ${blockSize} bytes (no IOMaximumBlockCount${D})` : `IOMaximumBlockCount${D} × ${blockSize}-byte blocks`],
+      [
+        blocks * blockSize,
+        appleBlockDefault
+          ? `Apple's default of ${APPLE_DEFAULT_MAX_BLOCKS} blocks × ${blockSize} bytes (no IOMaximumBlockCount${D})`
+          : `IOMaximumBlockCount${D} × ${blockSize}-byte blocks`,
+      ],
       [segCount * segBytes, `IOMaximumSegmentCount${D} × IOMaximumSegmentByteCount${D}`],
     ];
     const finite = candidates.filter(([v]) => Number.isFinite(v));
@@ -142,7 +149,8 @@ export function explainConstraints(limits: Limits, options: ExplainOptions = {})
   if (views.includes('driverkit')) {
     if (!dmaBitsKnown) missing.push('dmaNumAddressBits');
     if (!given('dmaMaxTransferSize', Number.isFinite(limits.dmaMaxTransferSize))) missing.push('dmaMaxTransferSize');
-    if (!Number.isFinite(limits.maxSegmentByteCountRead) || !Number.isFinite(limits.maxSegmentByteCountWrite)) missing.push('IOMaximumSegmentByteCountRead/Write');
+    if (!Number.isFinite(limits.maxSegmentByteCountRead) || !Number.isFinite(limits.maxSegmentByteCountWrite))
+      missing.push('IOMaximumSegmentByteCountRead/Write');
     if (!Number.isFinite(limits.maxSegmentCountRead) || !Number.isFinite(limits.maxSegmentCountWrite)) missing.push('IOMaximumSegmentCountRead/Write');
     if (!Number.isFinite(limits.maxTasksInFlight)) missing.push('maxTasksInFlight (IOCommandPoolSize)');
   }
@@ -154,13 +162,19 @@ export function explainConstraints(limits: Limits, options: ExplainOptions = {})
   for (const d of directions) {
     const D = d.direction === 'read' ? 'Read' : 'Write';
     if (d.exceedsDmaMaxTransfer && views.includes('driverkit')) {
-      notes.push(`the OS may issue ${d.direction}s of ${d.largestTransferBytes} bytes but the DMA specification's maxTransferSize is ${limits.dmaMaxTransferSize}: larger tasks fail to map (IODMACommand::prepare returns kIOReturnNoSpace); publish IOMaximumByteCount${D} ${limits.dmaMaxTransferSize}`);
+      notes.push(
+        `the OS may issue ${d.direction}s of ${d.largestTransferBytes} bytes but the DMA specification's maxTransferSize is ${limits.dmaMaxTransferSize}: larger tasks fail to map (IODMACommand::prepare returns kIOReturnNoSpace); publish IOMaximumByteCount${D} ${limits.dmaMaxTransferSize}`,
+      );
     }
     if (views.includes('page-scatter') && d.worstCaseExceedsSegments) {
-      notes.push(`${platform ? '' : 'kext/Linux: '}a worst-case ${d.direction} of ${d.largestTransferBytes} bytes scattered over 4 KiB pages needs ${d.worstCaseSegments4k} segments but the HBA takes ${d.maxSegments}: the OS must split or copy such buffers; set IOMaximumByteCount${D} to at most ${(d.maxSegments! - 1) * PAGE_4K} so every buffer fits`);
+      notes.push(
+        `${platform ? '' : 'kext/Linux: '}a worst-case ${d.direction} of ${d.largestTransferBytes} bytes scattered over 4 KiB pages needs ${d.worstCaseSegments4k} segments but the HBA takes ${d.maxSegments}: the OS must split or copy such buffers; set IOMaximumByteCount${D} to at most ${(d.maxSegments! - 1) * PAGE_4K} so every buffer fits`,
+      );
     }
     if (views.includes('driverkit') && d.sglExceedsSegments) {
-      notes.push(`${platform ? '' : 'dext: '}one IOVM range of ${d.largestTransferBytes} bytes needs ${d.sglElements} elements of at most ${d.maxSegmentBytes ?? '∞'} bytes${iovaMayCross4GiB ? ', one more where it crosses a 4 GiB boundary,' : ''} but the HBA takes ${d.maxSegments}`);
+      notes.push(
+        `${platform ? '' : 'dext: '}one IOVM range of ${d.largestTransferBytes} bytes needs ${d.sglElements} elements of at most ${d.maxSegmentBytes ?? '∞'} bytes${iovaMayCross4GiB ? ', one more where it crosses a 4 GiB boundary,' : ''} but the HBA takes ${d.maxSegments}`,
+      );
     }
   }
   const result: Explanation = {
@@ -194,4 +208,3 @@ function worstCaseSegments(bytes: number, pageSize: number, maxSegmentBytes: num
   if (!Number.isFinite(maxSegmentBytes) || maxSegmentBytes >= pageSize) return pages;
   return pages * Math.ceil(pageSize / maxSegmentBytes);
 }
-

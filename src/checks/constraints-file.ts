@@ -11,7 +11,16 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../model/errors.js';
 import { JsonObject, JsonSyntaxError, parseJson } from './config-json.js';
-import { constraintDef, describeRaw, displayKey, formatSetting, parseConfigEntries, problemLines, type ConstraintConfig, type ConstraintId } from './constraints.js';
+import {
+  constraintDef,
+  describeRaw,
+  displayKey,
+  formatSetting,
+  parseConfigEntries,
+  problemLines,
+  type ConstraintConfig,
+  type ConstraintId,
+} from './constraints.js';
 import { RegistrySelectionError, constraintsFromRegistry, type ControllerChoice } from './ioreg/extract.js';
 import { registryFromPlist } from './ioreg/plist.js';
 import { RegistryFormatError } from './ioreg/registry.js';
@@ -24,7 +33,10 @@ export type ConstraintsFileKind = 'json' | 'ioreg-plist' | 'ioreg-text';
 
 /** What a file holds, from its first bytes. */
 export function detectConstraintsFile(text: string): ConstraintsFileKind | undefined {
-  const head = text.slice(0, 4096).replace(/^\uFEFF/, '').trimStart();
+  const head = text
+    .slice(0, 4096)
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (head.startsWith('{') || head.startsWith('[')) return 'json';
   if (head.startsWith('<?xml') || head.startsWith('<!DOCTYPE plist') || head.startsWith('<plist')) return 'ioreg-plist';
   if (looksLikeIoregText(text)) return 'ioreg-text';
@@ -45,8 +57,13 @@ export function loadConstraintFile(path: string, options: LoadOptions = {}): Con
       return loadIoreg(path, text, kind, options);
     default: {
       if (text.startsWith('bplist')) throw new UsageError(`${path}: a binary property list; ioreg -a writes XML (convert with: plutil -convert xml1 ${path})`);
-      const first = text.replace(/^\uFEFF/, '').trimStart().slice(0, 16);
-      throw new UsageError(`${path}: not a constraints file: expected a JSON object, ioreg -a XML or ioreg -l text; it starts with ${first ? JSON.stringify(first) : 'nothing (the file is empty)'}`);
+      const first = text
+        .replace(/^\uFEFF/, '')
+        .trimStart()
+        .slice(0, 16);
+      throw new UsageError(
+        `${path}: not a constraints file: expected a JSON object, ioreg -a XML or ioreg -l text; it starts with ${first ? JSON.stringify(first) : 'nothing (the file is empty)'}`,
+      );
     }
   }
 }
@@ -85,7 +102,8 @@ function readText(path: string): string {
   let bytes: Buffer;
   try {
     const size = statSync(path).size;
-    if (size > MAX_CONSTRAINTS_FILE_BYTES) throw new UsageError(`${path}: ${size} bytes is larger than a constraints file can be (${MAX_CONSTRAINTS_FILE_BYTES})`);
+    if (size > MAX_CONSTRAINTS_FILE_BYTES)
+      throw new UsageError(`${path}: ${size} bytes is larger than a constraints file can be (${MAX_CONSTRAINTS_FILE_BYTES})`);
     bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -134,7 +152,10 @@ function loadIoreg(path: string, text: string, kind: 'ioreg-plist' | 'ioreg-text
   try {
     roots = kind === 'ioreg-plist' ? registryFromPlist(text) : registryFromText(text);
   } catch (e) {
-    if (e instanceof RegistryFormatError) throw new UsageError(`${path}: at byte 0x${e.offset.toString(16)} (line ${e.line}): ${kind === 'ioreg-plist' ? 'ioreg -a plist' : 'ioreg text'}: ${e.detail}`);
+    if (e instanceof RegistryFormatError)
+      throw new UsageError(
+        `${path}: at byte 0x${e.offset.toString(16)} (line ${e.line}): ${kind === 'ioreg-plist' ? 'ioreg -a plist' : 'ioreg text'}: ${e.detail}`,
+      );
     throw e;
   }
   try {

@@ -93,33 +93,247 @@ const IIG = 'IOUserSCSIParallelInterfaceController.iig';
 
 /** Every constraint the checker knows. */
 export const CONSTRAINTS: readonly ConstraintDef[] = [
-  { id: 'maxSegmentCountRead', iokitKey: 'IOMaximumSegmentCountRead', constantName: 'kIOMaximumSegmentCountReadKey', kind: 'count', min: 1, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: 'none (no limit)', description: 'most scatter/gather elements in one read' },
-  { id: 'maxSegmentCountWrite', iokitKey: 'IOMaximumSegmentCountWrite', constantName: 'kIOMaximumSegmentCountWriteKey', kind: 'count', min: 1, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: 'none (no limit)', description: 'most scatter/gather elements in one write' },
-  { id: 'maxSegmentByteCountRead', iokitKey: 'IOMaximumSegmentByteCountRead', constantName: 'kIOMaximumSegmentByteCountReadKey', kind: 'bytes', min: 1, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: 'none (no limit)', description: 'longest scatter/gather element of a read, in bytes' },
-  { id: 'maxSegmentByteCountWrite', iokitKey: 'IOMaximumSegmentByteCountWrite', constantName: 'kIOMaximumSegmentByteCountWriteKey', kind: 'bytes', min: 1, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: 'none (no limit)', description: 'longest scatter/gather element of a write, in bytes' },
-  { id: 'maxByteCountRead', iokitKey: 'IOMaximumByteCountRead', constantName: 'kIOMaximumByteCountReadKey', kind: 'bytes', min: 1, origin: 'registry property', header: IOKIT_KEYS_H, appleDefault: 'none (no byte limit; the block count limits)', description: 'largest read, in bytes' },
-  { id: 'maxByteCountWrite', iokitKey: 'IOMaximumByteCountWrite', constantName: 'kIOMaximumByteCountWriteKey', kind: 'bytes', min: 1, origin: 'registry property', header: IOKIT_KEYS_H, appleDefault: 'none (no byte limit; the block count limits)', description: 'largest write, in bytes' },
-  { id: 'maxBlockCountRead', iokitKey: 'IOMaximumBlockCountRead', constantName: 'kIOMaximumBlockCountReadKey', kind: 'count', min: 1, origin: 'registry property', header: IOKIT_KEYS_H, appleDefault: '65535 blocks (kDefaultMaxBlocksPerIO)', description: 'largest read, in logical blocks' },
-  { id: 'maxBlockCountWrite', iokitKey: 'IOMaximumBlockCountWrite', constantName: 'kIOMaximumBlockCountWriteKey', kind: 'count', min: 1, origin: 'registry property', header: IOKIT_KEYS_H, appleDefault: '65535 blocks (kDefaultMaxBlocksPerIO)', description: 'largest write, in logical blocks' },
-  { id: 'minSegmentAlignment', iokitKey: 'IOMinimumSegmentAlignmentByteCount', constantName: 'kIOMinimumSegmentAlignmentByteCountKey', kind: 'alignment', min: 1, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: '4', description: 'every element address and length must be a multiple of this (a power of two)' },
-  { id: 'addressBits', iokitKey: 'IOMaximumSegmentAddressableBitCount', constantName: 'kIOMaximumSegmentAddressableBitCountKey', kind: 'bits', min: 32, max: 64, origin: 'UserReportHBAConstraints', header: IOKIT_KEYS_H, appleDefault: '32 (kext base class); a dext must report it', description: 'DMA address bits the HBA can drive (32 = below 4 GiB)' },
-  { id: 'segmentBoundary', aliases: ['segmentBoundaryBytes'], kind: 'alignment', min: 4096, origin: 'hardware', appleDefault: 'no such key: the framework hands one IOVM range and the dext splits it', description: 'no SGL element may cross an address that is a multiple of this (a power of two; 4294967296 for elements that cannot cross a 4 GiB boundary)' },
-  { id: 'hbaDataAlignmentMask', iokitKey: 'HBA Data Alignment', constantName: 'kIOMinimumHBADataAlignmentMaskKey', kind: 'mask', origin: 'UserReportHBAConstraints', header: SPC_H, appleDefault: '0x00000000FFFFFFF0 (kext base class); a dext must report it or the system panics', description: 'address mask for per-task HBA data: addressable bits and minimum alignment (e.g. 0x0000FFFFFFFFFFFE); never published in the registry' },
-  { id: 'hierarchicalLunSupport', iokitKey: 'SCSI Hierarchical Logical Unit Support', constantName: 'kIOHierarchicalLogicalUnitSupportKey', kind: 'boolean', origin: 'UserReportHBAConstraints', header: SPC_H, appleDefault: 'false (absent)', description: 'the HBA handles full 8-byte hierarchical LUNs' },
-  { id: 'maxTasksInFlight', aliases: ['IOCommandPoolSize', 'kIOCommandPoolSizeKey'], kind: 'count', min: 1, origin: 'UserReportMaximumTaskCount', header: IOKIT_KEYS_H, appleDefault: 'none: the driver must report a count above 0', description: 'most tasks outstanding at once: the controller\'s task pool (UserReportMaximumTaskCount, published as IOCommandPoolSize)' },
-  { id: 'dmaMaxTransferSize', aliases: ['maxTransferSize'], kind: 'bytes', min: 0, origin: 'UserGetDMASpecification', header: IIG, appleDefault: '1 MiB (kext base class); a dext must return it; 0 = no limit', description: 'largest buffer one task\'s DMA mapping may cover (UserGetDMASpecification maxTransferSize); larger tasks fail to map' },
-  { id: 'dmaAlignment', kind: 'alignment', min: 0, origin: 'UserGetDMASpecification', header: IIG, appleDefault: '4 (kext base class); a dext must return it; 0 = 1', description: 'alignment the DMA mapping needs (UserGetDMASpecification alignment); buffers not so aligned are copied' },
-  { id: 'dmaNumAddressBits', aliases: ['numAddressBits'], kind: 'bits', min: 12, max: 64, origin: 'UserGetDMASpecification', header: IIG, appleDefault: '32 (kext base class); a dext must return it', description: 'address bits of the DMA mapping (UserGetDMASpecification numAddressBits): the IOVM addresses the framework hands lie below 2^bits' },
-  { id: 'maxMappedDmaBytes', kind: 'bytes', min: 1, origin: 'scsitrace', appleDefault: 'no such limit in Apple\'s sources', description: 'opt-in: most bytes mapped for DMA by all tasks in flight, a budget you measured (no Apple source sets one)' },
+  {
+    id: 'maxSegmentCountRead',
+    iokitKey: 'IOMaximumSegmentCountRead',
+    constantName: 'kIOMaximumSegmentCountReadKey',
+    kind: 'count',
+    min: 1,
+    origin: 'UserReportHBAConstraints',
+    header: IOKIT_KEYS_H,
+    appleDefault: 'none (no limit)',
+    description: 'most scatter/gather elements in one read',
+  },
+  {
+    id: 'maxSegmentCountWrite',
+    iokitKey: 'IOMaximumSegmentCountWrite',
+    constantName: 'kIOMaximumSegmentCountWriteKey',
+    kind: 'count',
+    min: 1,
+    origin: 'UserReportHBAConstraints',
+    header: IOKIT_KEYS_H,
+    appleDefault: 'none (no limit)',
+    description: 'most scatter/gather elements in one write',
+  },
+  {
+    id: 'maxSegmentByteCountRead',
+    iokitKey: 'IOMaximumSegmentByteCountRead',
+    constantName: 'kIOMaximumSegmentByteCountReadKey',
+    kind: 'bytes',
+    min: 1,
+    origin: 'UserReportHBAConstraints',
+    header: IOKIT_KEYS_H,
+    appleDefault: 'none (no limit)',
+    description: 'longest scatter/gather element of a read, in bytes',
+  },
+  {
+    id: 'maxSegmentByteCountWrite',
+    iokitKey: 'IOMaximumSegmentByteCountWrite',
+    constantName: 'kIOMaximumSegmentByteCountWriteKey',
+    kind: 'bytes',
+    min: 1,
+    origin: 'UserReportHBAConstraints',
+    header: IOKIT_KEYS_H,
+    appleDefault: 'none (no limit)',
+    description: 'longest scatter/gather element of a write, in bytes',
+  },
+  {
+    id: 'maxByteCountRead',
+    iokitKey: 'IOMaximumByteCountRead',
+    constantName: 'kIOMaximumByteCountReadKey',
+    kind: 'bytes',
+    min: 1,
+    origin: 'registry property',
+    header: IOKIT_KEYS_H,
+    appleDefault: 'none (no byte limit; the block count limits)',
+    description: 'largest read, in bytes',
+  },
+  {
+    id: 'maxByteCountWrite',
+    iokitKey: 'IOMaximumByteCountWrite',
+    constantName: 'kIOMaximumByteCountWriteKey',
+    kind: 'bytes',
+    min: 1,
+    origin: 'registry property',
+    header: IOKIT_KEYS_H,
+    appleDefault: 'none (no byte limit; the block count limits)',
+    description: 'largest write, in bytes',
+  },
+  {
+    id: 'maxBlockCountRead',
+    iokitKey: 'IOMaximumBlockCountRead',
+    constantName: 'kIOMaximumBlockCountReadKey',
+    kind: 'count',
+    min: 1,
+    origin: 'registry property',
+    header: IOKIT_KEYS_H,
+    appleDefault: '65535 blocks (kDefaultMaxBlocksPerIO)',
+    description: 'largest read, in logical blocks',
+  },
+  {
+    id: 'maxBlockCountWrite',
+    iokitKey: 'IOMaximumBlockCountWrite',
+    constantName: 'kIOMaximumBlockCountWriteKey',
+    kind: 'count',
+    min: 1,
+    origin: 'registry property',
+    header: IOKIT_KEYS_H,
+    appleDefault: '65535 blocks (kDefaultMaxBlocksPerIO)',
+    description: 'largest write, in logical blocks',
+  },
+  {
+    id: 'minSegmentAlignment',
+    iokitKey: 'IOMinimumSegmentAlignmentByteCount',
+    constantName: 'kIOMinimumSegmentAlignmentByteCountKey',
+    kind: 'alignment',
+    min: 1,
+    origin: 'UserReportHBAConstraints',
+    header: IOKIT_KEYS_H,
+    appleDefault: '4',
+    description: 'every element address and length must be a multiple of this (a power of two)',
+  },
+  {
+    id: 'addressBits',
+    iokitKey: 'IOMaximumSegmentAddressableBitCount',
+    constantName: 'kIOMaximumSegmentAddressableBitCountKey',
+    kind: 'bits',
+    min: 32,
+    max: 64,
+    origin: 'UserReportHBAConstraints',
+    header: IOKIT_KEYS_H,
+    appleDefault: '32 (kext base class); a dext must report it',
+    description: 'DMA address bits the HBA can drive (32 = below 4 GiB)',
+  },
+  {
+    id: 'segmentBoundary',
+    aliases: ['segmentBoundaryBytes'],
+    kind: 'alignment',
+    min: 4096,
+    origin: 'hardware',
+    appleDefault: 'no such key: the framework hands one IOVM range and the dext splits it',
+    description: 'no SGL element may cross an address that is a multiple of this (a power of two; 4294967296 for elements that cannot cross a 4 GiB boundary)',
+  },
+  {
+    id: 'hbaDataAlignmentMask',
+    iokitKey: 'HBA Data Alignment',
+    constantName: 'kIOMinimumHBADataAlignmentMaskKey',
+    kind: 'mask',
+    origin: 'UserReportHBAConstraints',
+    header: SPC_H,
+    appleDefault: '0x00000000FFFFFFF0 (kext base class); a dext must report it or the system panics',
+    description: 'address mask for per-task HBA data: addressable bits and minimum alignment (e.g. 0x0000FFFFFFFFFFFE); never published in the registry',
+  },
+  {
+    id: 'hierarchicalLunSupport',
+    iokitKey: 'SCSI Hierarchical Logical Unit Support',
+    constantName: 'kIOHierarchicalLogicalUnitSupportKey',
+    kind: 'boolean',
+    origin: 'UserReportHBAConstraints',
+    header: SPC_H,
+    appleDefault: 'false (absent)',
+    description: 'the HBA handles full 8-byte hierarchical LUNs',
+  },
+  {
+    id: 'maxTasksInFlight',
+    aliases: ['IOCommandPoolSize', 'kIOCommandPoolSizeKey'],
+    kind: 'count',
+    min: 1,
+    origin: 'UserReportMaximumTaskCount',
+    header: IOKIT_KEYS_H,
+    appleDefault: 'none: the driver must report a count above 0',
+    description: "most tasks outstanding at once: the controller's task pool (UserReportMaximumTaskCount, published as IOCommandPoolSize)",
+  },
+  {
+    id: 'dmaMaxTransferSize',
+    aliases: ['maxTransferSize'],
+    kind: 'bytes',
+    min: 0,
+    origin: 'UserGetDMASpecification',
+    header: IIG,
+    appleDefault: '1 MiB (kext base class); a dext must return it; 0 = no limit',
+    description: "largest buffer one task's DMA mapping may cover (UserGetDMASpecification maxTransferSize); larger tasks fail to map",
+  },
+  {
+    id: 'dmaAlignment',
+    kind: 'alignment',
+    min: 0,
+    origin: 'UserGetDMASpecification',
+    header: IIG,
+    appleDefault: '4 (kext base class); a dext must return it; 0 = 1',
+    description: 'alignment the DMA mapping needs (UserGetDMASpecification alignment); buffers not so aligned are copied',
+  },
+  {
+    id: 'dmaNumAddressBits',
+    aliases: ['numAddressBits'],
+    kind: 'bits',
+    min: 12,
+    max: 64,
+    origin: 'UserGetDMASpecification',
+    header: IIG,
+    appleDefault: '32 (kext base class); a dext must return it',
+    description: 'address bits of the DMA mapping (UserGetDMASpecification numAddressBits): the IOVM addresses the framework hands lie below 2^bits',
+  },
+  {
+    id: 'maxMappedDmaBytes',
+    kind: 'bytes',
+    min: 1,
+    origin: 'scsitrace',
+    appleDefault: "no such limit in Apple's sources",
+    description: 'opt-in: most bytes mapped for DMA by all tasks in flight, a budget you measured (no Apple source sets one)',
+  },
   { id: 'logicalBlockSize', kind: 'bytes', min: 1, origin: 'device', description: 'logical block size in bytes (READ CAPACITY LOGICAL BLOCK LENGTH)' },
-  { id: 'capacityBlocks', kind: 'count', min: 1, origin: 'device', description: 'device capacity in logical blocks (READ CAPACITY RETURNED LOGICAL BLOCK ADDRESS + 1)' },
+  {
+    id: 'capacityBlocks',
+    kind: 'count',
+    min: 1,
+    origin: 'device',
+    description: 'device capacity in logical blocks (READ CAPACITY RETURNED LOGICAL BLOCK ADDRESS + 1)',
+  },
   { id: 'writeCacheEnabled', kind: 'boolean', origin: 'device', description: 'the device write cache is on (MODE SENSE caching page 08h WCE)' },
-  { id: 'writeCacheVolatile', kind: 'boolean', origin: 'device', description: 'the write cache loses data on power loss (false: battery- or flash-backed, where SYNCHRONIZE CACHE may be answered at once); unknown unless set' },
-  { id: 'platform', kind: 'platform', origin: 'scsitrace', description: 'where the driver runs: dext (DriverKit), kext or linux; decides what `constraints` explains' },
-  { id: 'taskTimeoutMs', kind: 'milliseconds', min: 1, origin: 'scsitrace', description: 'longest a task may take, in ms, besides the timeout each task carries' },
-  { id: 'powerTransitionWarnMs', kind: 'milliseconds', min: 1, default: 10_000, origin: 'scsitrace', description: 'power-state transitions slower than this are a warning' },
-  { id: 'powerTransitionErrorMs', kind: 'milliseconds', min: 1, default: 21_000, origin: 'scsitrace', description: 'power-state transitions slower than this are an error (the kernel panics past its watchdog)' },
-  { id: 'syncCacheFastThresholdUs', kind: 'microseconds', min: 0, default: 100, origin: 'scsitrace', description: 'without HBA events: a SYNCHRONIZE CACHE after writes answered faster than this is suspect' },
+  {
+    id: 'writeCacheVolatile',
+    kind: 'boolean',
+    origin: 'device',
+    description:
+      'the write cache loses data on power loss (false: battery- or flash-backed, where SYNCHRONIZE CACHE may be answered at once); unknown unless set',
+  },
+  {
+    id: 'platform',
+    kind: 'platform',
+    origin: 'scsitrace',
+    description: 'where the driver runs: dext (DriverKit), kext or linux; decides what `constraints` explains',
+  },
+  {
+    id: 'taskTimeoutMs',
+    kind: 'milliseconds',
+    min: 1,
+    origin: 'scsitrace',
+    description: 'longest a task may take, in ms, besides the timeout each task carries',
+  },
+  {
+    id: 'powerTransitionWarnMs',
+    kind: 'milliseconds',
+    min: 1,
+    default: 10_000,
+    origin: 'scsitrace',
+    description: 'power-state transitions slower than this are a warning',
+  },
+  {
+    id: 'powerTransitionErrorMs',
+    kind: 'milliseconds',
+    min: 1,
+    default: 21_000,
+    origin: 'scsitrace',
+    description: 'power-state transitions slower than this are an error (the kernel panics past its watchdog)',
+  },
+  {
+    id: 'syncCacheFastThresholdUs',
+    kind: 'microseconds',
+    min: 0,
+    default: 100,
+    origin: 'scsitrace',
+    description: 'without HBA events: a SYNCHRONIZE CACHE after writes answered faster than this is suspect',
+  },
 ];
 
 const BY_ID = new Map<string, ConstraintDef>(CONSTRAINTS.map((c) => [c.id, c]));
@@ -241,8 +455,10 @@ export function parseConstraintValue(def: ConstraintDef, raw: unknown): { value?
     const s = raw.trim().replace(/_/g, '');
     const sized = s.length <= 40 ? /^(\d+)\s*([a-z]+)$/i.exec(s) : null;
     if (s.length <= 40 && (/^0x[0-9a-f]+$/i.test(s) || /^\d+$/.test(s))) big = BigInt(s);
-    else if (sized && def.kind === 'bytes' && SIZE_SUFFIX[sized[2]!.toLowerCase()] !== undefined) big = BigInt(sized[1]!) * BigInt(SIZE_SUFFIX[sized[2]!.toLowerCase()]!);
-    else return { error: `expected a number (decimal, or hex like "0x80000"${def.kind === 'bytes' ? ', or a size like "512KiB"' : ''}), got ${describeRaw(raw)}` };
+    else if (sized && def.kind === 'bytes' && SIZE_SUFFIX[sized[2]!.toLowerCase()] !== undefined)
+      big = BigInt(sized[1]!) * BigInt(SIZE_SUFFIX[sized[2]!.toLowerCase()]!);
+    else
+      return { error: `expected a number (decimal, or hex like "0x80000"${def.kind === 'bytes' ? ', or a size like "512KiB"' : ''}), got ${describeRaw(raw)}` };
   } else {
     return { error: `expected a number, got ${describeRaw(raw)}` };
   }
@@ -255,7 +471,8 @@ export function parseConstraintValue(def: ConstraintDef, raw: unknown): { value?
   if (big > BigInt(Number.MAX_SAFE_INTEGER)) return { error: `${hexExcerpt(big)} is larger than the checker can use exactly` };
   const n = Number(big);
   if (def.kind === 'bits' && ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max))) {
-    const why = def.id === 'dmaNumAddressBits' && n === 0 ? ' (0 stands for 64 bits with a 64-bit segment type and 32 with a 32-bit one: write the number)' : '';
+    const why =
+      def.id === 'dmaNumAddressBits' && n === 0 ? ' (0 stands for 64 bits with a 64-bit segment type and 32 with a 32-bit one: write the number)' : '';
     return { error: `${n} address bits is outside ${def.min}-${def.max}${why}` };
   }
   if (def.min !== undefined && n < def.min) return { error: `${n} is below the minimum of ${def.min}` };
@@ -281,7 +498,8 @@ function maskProblem(mask: bigint): string | undefined {
   if (mask === 0n) return 'mask is 0: no address would be allowed';
   const { bits, alignment } = describeMask(mask);
   const expected = ((1n << BigInt(bits)) - 1n) & ~(BigInt(alignment) - 1n);
-  if (expected !== mask) return `0x${mask.toString(16)} is not a contiguous mask (expected the form 0x0000FFFFFFFFFFFE: ones from the alignment bit up to the top address bit)`;
+  if (expected !== mask)
+    return `0x${mask.toString(16)} is not a contiguous mask (expected the form 0x0000FFFFFFFFFFFE: ones from the alignment bit up to the top address bit)`;
   if (bits < 32) return `mask allows only ${bits} address bits; outside 32-64`;
   return undefined;
 }
@@ -309,7 +527,10 @@ export interface ConfigEntry {
 export function parseConfigEntries(entries: Iterable<ConfigEntry>, source = 'options'): { config: ConstraintConfig; problems: ConstraintProblem[] } {
   const config: ConstraintConfig = { source, values: {}, spelled: {} };
   const problems: ConstraintProblem[] = [];
-  const at = (e: ConfigEntry): Pick<ConstraintProblem, 'offset' | 'line'> => ({ ...(e.offset !== undefined ? { offset: e.offset } : {}), ...(e.line !== undefined ? { line: e.line } : {}) });
+  const at = (e: ConfigEntry): Pick<ConstraintProblem, 'offset' | 'line'> => ({
+    ...(e.offset !== undefined ? { offset: e.offset } : {}),
+    ...(e.line !== undefined ? { line: e.line } : {}),
+  });
   for (const e of entries) {
     const { key, value: raw } = e;
     if (COMMENT_KEYS.has(key) || key.startsWith('$') || key.startsWith('//')) {
@@ -340,7 +561,10 @@ export function parseConfigEntries(entries: Iterable<ConfigEntry>, source = 'opt
 /** Validates a parsed JSON object as a constraints config. */
 export function parseConstraintConfig(json: unknown, source = 'options'): { config: ConstraintConfig; problems: ConstraintProblem[] } {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    return { config: { source, values: {}, spelled: {} }, problems: [{ key: '', message: `a constraints file must hold one JSON object, got ${describeRaw(json)}` }] };
+    return {
+      config: { source, values: {}, spelled: {} },
+      problems: [{ key: '', message: `a constraints file must hold one JSON object, got ${describeRaw(json)}` }],
+    };
   }
   return parseConfigEntries(
     Object.entries(json as Record<string, unknown>).map(([key, value]) => ({ key, value })),
@@ -354,7 +578,12 @@ export function parseConstraintConfig(json: unknown, source = 'options'): { conf
  */
 export function problemLines(source: string, problems: readonly ConstraintProblem[]): string[] {
   const lines = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => {
-    const place = p.offset !== undefined ? `at byte 0x${p.offset.toString(16)}${p.line !== undefined ? ` (line ${p.line})` : ''}` : p.line !== undefined ? `line ${p.line}` : '';
+    const place =
+      p.offset !== undefined
+        ? `at byte 0x${p.offset.toString(16)}${p.line !== undefined ? ` (line ${p.line})` : ''}`
+        : p.line !== undefined
+          ? `line ${p.line}`
+          : '';
     let message = p.message;
     if (message === 'unknown key') {
       const near = nearestKey(p.key);
@@ -484,7 +713,12 @@ export interface ResolvedConstraints {
 export const MAX_LISTED_TRACE_KEYS = 20;
 
 /** Parses a trace's constraints record with the same table; unknown or bad entries are reported, not fatal. */
-export function traceConstraintValues(entries: Record<string, ConstraintValue>): { values: ConstraintValues; unknown: string[]; unknownCount: number; problems: string[] } {
+export function traceConstraintValues(entries: Record<string, ConstraintValue>): {
+  values: ConstraintValues;
+  unknown: string[];
+  unknownCount: number;
+  problems: string[];
+} {
   const values: ConstraintValues = {};
   const unknown: string[] = [];
   let unknownCount = 0;
@@ -591,36 +825,64 @@ export function consistencyNotes(entries: readonly ResolvedConstraint[]): Constr
     const segCount = num(`maxSegmentCount${dir}`);
     const segBytes = num(`maxSegmentByteCount${dir}`);
     if (maxBytes !== undefined && segCount !== undefined && segBytes !== undefined && segCount * segBytes < maxBytes) {
-      add('contradiction', [`maxByteCount${dir}`, `maxSegmentCount${dir}`, `maxSegmentByteCount${dir}`], `${key(`maxByteCount${dir}`)} ${maxBytes} can never be reached: ${segCount} elements of at most ${segBytes} bytes hold only ${segCount * segBytes}`);
+      add(
+        'contradiction',
+        [`maxByteCount${dir}`, `maxSegmentCount${dir}`, `maxSegmentByteCount${dir}`],
+        `${key(`maxByteCount${dir}`)} ${maxBytes} can never be reached: ${segCount} elements of at most ${segBytes} bytes hold only ${segCount * segBytes}`,
+      );
     }
     const align = num('minSegmentAlignment');
     if (align !== undefined && segBytes !== undefined && segBytes < align) {
-      add('contradiction', [`maxSegmentByteCount${dir}`, 'minSegmentAlignment'], `${key(`maxSegmentByteCount${dir}`)} ${segBytes} is smaller than ${key('minSegmentAlignment')} ${align}: no aligned element fits`);
+      add(
+        'contradiction',
+        [`maxSegmentByteCount${dir}`, 'minSegmentAlignment'],
+        `${key(`maxSegmentByteCount${dir}`)} ${segBytes} is smaller than ${key('minSegmentAlignment')} ${align}: no aligned element fits`,
+      );
     }
     const dmaMax = num('dmaMaxTransferSize');
     if (dmaMax && maxBytes !== undefined && maxBytes > dmaMax) {
-      add('contradiction', [`maxByteCount${dir}`, 'dmaMaxTransferSize'], `${key(`maxByteCount${dir}`)} ${maxBytes} is above the DMA specification's maxTransferSize ${dmaMax}: a task over ${dmaMax} bytes fails to map (IODMACommand::prepare returns kIOReturnNoSpace) and never reaches the driver`);
+      add(
+        'contradiction',
+        [`maxByteCount${dir}`, 'dmaMaxTransferSize'],
+        `${key(`maxByteCount${dir}`)} ${maxBytes} is above the DMA specification's maxTransferSize ${dmaMax}: a task over ${dmaMax} bytes fails to map (IODMACommand::prepare returns kIOReturnNoSpace) and never reaches the driver`,
+      );
     }
   }
   const addr = num('addressBits');
   const dmaBits = num('dmaNumAddressBits');
   if (addr !== undefined && dmaBits !== undefined && dmaBits > addr) {
-    add('contradiction', ['addressBits', 'dmaNumAddressBits'], `${key('addressBits')} ${addr} but the DMA specification's numAddressBits ${dmaBits}: the IOVM addresses handed in fBufferIOVMAddr are mapped with ${dmaBits} address bits and may lie above ${addressLimitText(addr)}, which the HBA cannot reach; return numAddressBits ${addr}`);
+    add(
+      'contradiction',
+      ['addressBits', 'dmaNumAddressBits'],
+      `${key('addressBits')} ${addr} but the DMA specification's numAddressBits ${dmaBits}: the IOVM addresses handed in fBufferIOVMAddr are mapped with ${dmaBits} address bits and may lie above ${addressLimitText(addr)}, which the HBA cannot reach; return numAddressBits ${addr}`,
+    );
   } else if (addr !== undefined && dmaBits !== undefined && dmaBits < addr) {
-    add('note', ['addressBits', 'dmaNumAddressBits'], `the DMA specification's numAddressBits ${dmaBits} keeps IOVM addresses below ${addressLimitText(dmaBits)}; ${key('addressBits')} ${addr} claims more than the mapping uses`);
+    add(
+      'note',
+      ['addressBits', 'dmaNumAddressBits'],
+      `the DMA specification's numAddressBits ${dmaBits} keeps IOVM addresses below ${addressLimitText(dmaBits)}; ${key('addressBits')} ${addr} claims more than the mapping uses`,
+    );
   }
   const mask = v.get('hbaDataAlignmentMask');
   if (typeof mask === 'bigint') {
     const reach = Math.min(addr ?? 64, dmaBits ?? 64);
     const { bits } = describeMask(mask);
     if ((addr !== undefined || dmaBits !== undefined) && bits > reach) {
-      add('contradiction', ['hbaDataAlignmentMask', addr !== undefined ? 'addressBits' : 'dmaNumAddressBits'], `${key('hbaDataAlignmentMask')} allows ${bits} address bits but the HBA reaches ${reach}: per-task HBA data (the driver's own SGL frames, sense buffers) may be allocated where the HBA cannot reach it`);
+      add(
+        'contradiction',
+        ['hbaDataAlignmentMask', addr !== undefined ? 'addressBits' : 'dmaNumAddressBits'],
+        `${key('hbaDataAlignmentMask')} allows ${bits} address bits but the HBA reaches ${reach}: per-task HBA data (the driver's own SGL frames, sense buffers) may be allocated where the HBA cannot reach it`,
+      );
     }
   }
   const segAlign = num('minSegmentAlignment');
   const dmaAlign = num('dmaAlignment');
   if (dmaAlign !== undefined && dmaAlign > 1 && dmaAlign > (segAlign ?? 4)) {
-    add('note', ['dmaAlignment', 'minSegmentAlignment'], `the DMA specification asks ${dmaAlign}-byte alignment but ${key('minSegmentAlignment')} is ${segAlign ?? '4 (Apple\'s default)'}: buffers aligned only to that are copied (double-buffered) by IODMACommand before the driver sees them`);
+    add(
+      'note',
+      ['dmaAlignment', 'minSegmentAlignment'],
+      `the DMA specification asks ${dmaAlign}-byte alignment but ${key('minSegmentAlignment')} is ${segAlign ?? "4 (Apple's default)"}: buffers aligned only to that are copied (double-buffered) by IODMACommand before the driver sees them`,
+    );
   }
   const warn = num('powerTransitionWarnMs');
   const err = num('powerTransitionErrorMs');

@@ -237,7 +237,13 @@ class CheckConsumer implements PairedConsumer {
         // Segment rules judge a recorded list only (sglRecorded false: the source says it has none).
         const f0 = b.flags[r]!;
         const sglNotRecorded = (f0 & RowFlag.SglRecordedSet) !== 0 && (f0 & RowFlag.SglRecorded) === 0;
-        if (this.usesSegments && count > 0 && !sglNotRecorded) scan = scanSegments(this.segments.point(b.slab, b.sglAt[r]!, count, b.slabWords), state.limits.minSegmentAlignment, state.limits.addressBits, this.scan);
+        if (this.usesSegments && count > 0 && !sglNotRecorded)
+          scan = scanSegments(
+            this.segments.point(b.slab, b.sglAt[r]!, count, b.slabWords),
+            state.limits.minSegmentAlignment,
+            state.limits.addressBits,
+            this.scan,
+          );
         const s = this.submitView.at(b, r);
         if (b.flags[r]! & RowFlag.Reused && on.reused.length) {
           const previous = this.previousView.at(b, b.link[r]!);

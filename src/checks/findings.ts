@@ -107,7 +107,11 @@ export class FindingCollector {
   /** The groups, worst first, then by rule id, count and subject. */
   sorted(): FindingGroup[] {
     return [...this.groups.values()].sort(
-      (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId) || b.count - a.count || (a.subject ?? '').localeCompare(b.subject ?? ''),
+      (a, b) =>
+        SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+        a.ruleId.localeCompare(b.ruleId) ||
+        b.count - a.count ||
+        (a.subject ?? '').localeCompare(b.subject ?? ''),
     );
   }
 }

@@ -57,7 +57,13 @@ export function ascText(asc: number, ascq: number): string {
 }
 
 export function directionWord(s: TaskSubmitted): 'read' | 'write' | 'bidirectional' | 'no-data' {
-  return s.direction === DataDirection.ToDevice ? 'write' : s.direction === DataDirection.FromDevice ? 'read' : s.direction === DataDirection.Bidirectional ? 'bidirectional' : 'no-data';
+  return s.direction === DataDirection.ToDevice
+    ? 'write'
+    : s.direction === DataDirection.FromDevice
+      ? 'read'
+      : s.direction === DataDirection.Bidirectional
+        ? 'bidirectional'
+        : 'no-data';
 }
 
 /** Limits for a task's direction: write limits for data to the device, read limits for data from it, the smaller of both otherwise. */

@@ -25,7 +25,14 @@ export interface LimitRuleSpec<M extends string> {
 }
 
 export function defineLimitRule<M extends string>(spec: LimitRuleSpec<M>): Rule {
-  const meta: RuleMeta<M> = { id: spec.id, category: 'dma', severity: 'error', description: spec.description, messages: spec.messages, ...(spec.usesSegments ? { usesSegments: true } : {}) };
+  const meta: RuleMeta<M> = {
+    id: spec.id,
+    category: 'dma',
+    severity: 'error',
+    description: spec.description,
+    messages: spec.messages,
+    ...(spec.usesSegments ? { usesSegments: true } : {}),
+  };
   const segments = spec.usesSegments === true;
   return defineRule<M>({
     meta,

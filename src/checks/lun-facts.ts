@@ -101,7 +101,10 @@ export class LunFacts {
   private applyLimits(info: LunInfo): void {
     const l = this.resolved.limits;
     const src = (id: SettingId): FactSource => (this.fromConfig(id) ? 'config' : 'trace constraints');
-    if (l.logicalBlockSize !== Infinity && (info.blockSizeSource === undefined || info.blockSizeSource === 'inferred from traffic' || src('logicalBlockSize') === 'config')) {
+    if (
+      l.logicalBlockSize !== Infinity &&
+      (info.blockSizeSource === undefined || info.blockSizeSource === 'inferred from traffic' || src('logicalBlockSize') === 'config')
+    ) {
       info.blockSize = l.logicalBlockSize;
       info.blockSizeSource = src('logicalBlockSize');
     }
@@ -169,7 +172,8 @@ export class LunFacts {
       if (info.blockSize) Object.assign(s, { blockSize: info.blockSize, blockSizeSource: info.blockSizeSource });
       if (info.capacityBlocks) Object.assign(s, { capacityBlocks: info.capacityBlocks, capacitySource: info.capacitySource });
       if (info.writeCache !== undefined) Object.assign(s, { writeCache: info.writeCache, writeCacheSource: info.writeCacheSource });
-      if (info.writeCacheVolatile !== undefined) Object.assign(s, { writeCacheVolatile: info.writeCacheVolatile, writeCacheVolatileSource: info.writeCacheVolatileSource });
+      if (info.writeCacheVolatile !== undefined)
+        Object.assign(s, { writeCacheVolatile: info.writeCacheVolatile, writeCacheVolatileSource: info.writeCacheVolatileSource });
       out.push(s);
     }
     return out;

@@ -118,7 +118,7 @@ export function defineRule<M extends string>(rule: Rule<M>): Rule {
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)) throw new Error(`rule id "${id}" must be kebab-case`);
   if (!description || description.includes('\n')) throw new Error(`rule ${id}: description must be one line`);
   if (Object.keys(messages).length === 0) throw new Error(`rule ${id}: no messages`);
-  return rule as unknown as Rule;
+  return rule;
 }
 
 /** Fills a message template; unknown placeholders stay visible so tests catch them. */

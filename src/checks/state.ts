@@ -98,8 +98,20 @@ export interface DirectionLimits {
 
 /** Index by DataDirection: none and bidirectional get the smaller of both. */
 export function directionLimits(l: Limits): DirectionLimits[] {
-  const read: DirectionLimits = { maxSegmentCount: l.maxSegmentCountRead, maxSegmentByteCount: l.maxSegmentByteCountRead, maxByteCount: l.maxByteCountRead, maxBlockCount: l.maxBlockCountRead, keySuffix: 'Read' };
-  const write: DirectionLimits = { maxSegmentCount: l.maxSegmentCountWrite, maxSegmentByteCount: l.maxSegmentByteCountWrite, maxByteCount: l.maxByteCountWrite, maxBlockCount: l.maxBlockCountWrite, keySuffix: 'Write' };
+  const read: DirectionLimits = {
+    maxSegmentCount: l.maxSegmentCountRead,
+    maxSegmentByteCount: l.maxSegmentByteCountRead,
+    maxByteCount: l.maxByteCountRead,
+    maxBlockCount: l.maxBlockCountRead,
+    keySuffix: 'Read',
+  };
+  const write: DirectionLimits = {
+    maxSegmentCount: l.maxSegmentCountWrite,
+    maxSegmentByteCount: l.maxSegmentByteCountWrite,
+    maxByteCount: l.maxByteCountWrite,
+    maxBlockCount: l.maxBlockCountWrite,
+    keySuffix: 'Write',
+  };
   const both: DirectionLimits = {
     maxSegmentCount: Math.min(read.maxSegmentCount, write.maxSegmentCount),
     maxSegmentByteCount: Math.min(read.maxSegmentByteCount, write.maxSegmentByteCount),
@@ -219,11 +231,32 @@ export function isWriteKind(kind: CommandKind): boolean {
 }
 
 export function newFacts(lunInfo: LunInfo): TaskFacts {
-  return { opcode: -1, kind: CommandKind.Other, lba: -1, dataBlocks: -1, rangeBlocks: -1, protectionBytes: 0, durable: false, immediate: false, vendorSpecific: false, lunInfo };
+  return {
+    opcode: -1,
+    kind: CommandKind.Other,
+    lba: -1,
+    dataBlocks: -1,
+    rangeBlocks: -1,
+    protectionBytes: 0,
+    durable: false,
+    immediate: false,
+    vendorSpecific: false,
+    lunInfo,
+  };
 }
 
 export function newScan(): SegmentScan {
-  return { count: 0, totalBytes: 0, longestIndex: -1, longestBytes: 0, misalignedIndex: -1, aboveLimitIndex: -1, aboveLimitStraddles: false, overlapA: -1, overlapB: -1 };
+  return {
+    count: 0,
+    totalBytes: 0,
+    longestIndex: -1,
+    longestBytes: 0,
+    misalignedIndex: -1,
+    aboveLimitIndex: -1,
+    aboveLimitStraddles: false,
+    overlapA: -1,
+    overlapB: -1,
+  };
 }
 
 const TWO32 = 0x1_0000_0000;
@@ -272,7 +305,8 @@ export function scanSegments(segs: SegmentList, alignment: number, addressBits: 
       longestBytes = len;
       longest = i;
     }
-    if (misaligned < 0 && alignMask !== 0 && (alignPow2 ? ((lo | len) & alignMask) !== 0 : (hi * TWO32 + lo) % alignment !== 0 || len % alignment !== 0)) misaligned = i;
+    if (misaligned < 0 && alignMask !== 0 && (alignPow2 ? ((lo | len) & alignMask) !== 0 : (hi * TWO32 + lo) % alignment !== 0 || len % alignment !== 0))
+      misaligned = i;
     // The last byte's high word is below hi + 1 + len / 2^32: only near the limit is it worked out.
     if (above < 0 && len > 0 && hi + 1 + len / TWO32 >= limitHigh) {
       const lastHigh = hi + Math.floor((lo + len - 1) / TWO32);

@@ -71,10 +71,14 @@ export function choiceOption(flags: string, description: string, choices: readon
 /** Options every trace-reading command shares. */
 export const inputOptions = {
   jobs: () =>
-    new Option('-j, --jobs <n>', 'files read at once, each on a worker thread beside the one that runs the analysis; 1 reads on one thread (default: the number of cores)'),
+    new Option(
+      '-j, --jobs <n>',
+      'files read at once, each on a worker thread beside the one that runs the analysis; 1 reads on one thread (default: the number of cores)',
+    ),
   inputFormat: () => new Option('--input-format <id>', 'input format instead of detecting it from content (native, pcap, ...)'),
   iscsiPort: () => new Option('--iscsi-port <port>', 'TCP port carrying iSCSI in captures (default: detect by content)'),
-  maxProblems: () => new Option('--max-problems <n>', 'report at most this many input problems (damaged stretches, bad lines) one by one; the count stays exact (default: all)'),
+  maxProblems: () =>
+    new Option('--max-problems <n>', 'report at most this many input problems (damaged stretches, bad lines) one by one; the count stays exact (default: all)'),
 };
 
 /** --jobs as a number: a whole number from 1 (default: the machine's cores). */

@@ -103,12 +103,16 @@ export function problemTotals(result: ReadResult): string[] {
   const lines: string[] = [];
   const listed = Math.min(result.diagnosticCount, result.maxProblems);
   if (result.diagnosticCount > listed) {
-    lines.push(`... and ${plural(result.diagnosticCount - listed, 'more problem', 'more problems')} (${formatCount(result.diagnosticCount)} in all; --max-problems ${result.maxProblems})`);
+    lines.push(
+      `... and ${plural(result.diagnosticCount - listed, 'more problem', 'more problems')} (${formatCount(result.diagnosticCount)} in all; --max-problems ${result.maxProblems})`,
+    );
   }
   for (const t of result.traces) {
     const s = t.stats;
     if (s.skippedBytes || s.skippedRecords || s.damagedRegions) {
-      lines.push(`${t.path}: read ${plural(s.records, 'record')}; skipped ${plural(s.skippedBytes, 'byte')} in ${plural(s.damagedRegions, 'damaged region')} and ${plural(s.skippedRecords, 'bad record')}`);
+      lines.push(
+        `${t.path}: read ${plural(s.records, 'record')}; skipped ${plural(s.skippedBytes, 'byte')} in ${plural(s.damagedRegions, 'damaged region')} and ${plural(s.skippedRecords, 'bad record')}`,
+      );
     }
   }
   return lines;

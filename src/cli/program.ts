@@ -116,7 +116,8 @@ export function commanderMessage(e: CommanderError, command: string | undefined)
       if ((m = /required option '(.*)' not specified/.exec(first!))) return `${flagText(m[1]!)} is required`;
       break;
     case 'commander.excessArguments':
-      if ((m = /Expected (\d+) arguments? but got (\d+)/.exec(first!))) return `too many arguments: expected at most ${m[1]}, got ${m[2]} (${help} shows the usage)`;
+      if ((m = /Expected (\d+) arguments? but got (\d+)/.exec(first!)))
+        return `too many arguments: expected at most ${m[1]}, got ${m[2]} (${help} shows the usage)`;
       break;
     case 'commander.invalidArgument':
       if ((m = /option '(.*)' argument '(.*)' is invalid\. Allowed choices are (.*)\.$/.exec(first!))) {

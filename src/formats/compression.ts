@@ -29,7 +29,6 @@ export interface CompressionState {
   problem?: Diagnostic;
 }
 
-
 function damaged(state: CompressionState, at: number, what: string): void {
   state.problem ??= {
     kind: 'diagnostic',

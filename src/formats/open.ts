@@ -74,7 +74,9 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
     const detected = format && !format.sniff(head) ? sniffFormat(head.subarray(0, SNIFF_BYTES)) : undefined;
     if (format && detected && detected !== format) {
       await source.close();
-      throw new UsageError(`${path}: not ${format.id} (--input-format ${format.id}): its content is ${detected.id}; leave out --input-format, or use --input-format ${detected.id}`);
+      throw new UsageError(
+        `${path}: not ${format.id} (--input-format ${format.id}): its content is ${detected.id}; leave out --input-format, or use --input-format ${detected.id}`,
+      );
     }
   } else {
     format = sniffFormat(head.subarray(0, SNIFF_BYTES));
@@ -94,7 +96,7 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
   async function* chunks(): AsyncGenerator<Uint8Array> {
     try {
       if (first.length) {
-        onBytes?.(compression.length ? (compression[0]!.compressedBytes || first.length) : first.length);
+        onBytes?.(compression.length ? compression[0]!.compressedBytes || first.length : first.length);
         yield first;
       }
       if (!more || atEnd) return;

@@ -33,7 +33,10 @@ export class BatchBuilder {
    * `reuse`: take() hands out the same batch each time, emptied at the next write (a reader
    * whose consumer is done with a batch when it asks for the next); otherwise a new one.
    */
-  constructor(private readonly reuse = true, capacity?: number) {
+  constructor(
+    private readonly reuse = true,
+    capacity?: number,
+  ) {
     this.batch = new TaskBatch(capacity, undefined, this.labels);
   }
 
@@ -219,7 +222,7 @@ export function submitEventAt(b: TaskBatch, r: number, slab: Uint8Array = b.slab
     requestedBytes: b.requestedBytes[r]!,
     timeoutMs: b.timeoutMs[r]!,
     cdb: slab.subarray(cdbAt, cdbAt + b.cdbLength[r]!),
-    segments: sglAt === NONE ? new UnkeptSegments(b.segmentCount[r]!) : new PackedSegmentList(slab, sglAt, b.segmentCount[r]!, words),
+    segments: sglAt === NONE ? new UnkeptSegments(b.segmentCount[r]!) : new PackedSegmentList(slab, sglAt, b.segmentCount[r], words),
     sglRecorded: flags & RowFlag.SglRecordedSet ? (flags & RowFlag.SglRecorded) !== 0 : undefined,
     buffer,
     bundleSlot: slot === NONE ? undefined : slot,

@@ -134,7 +134,7 @@ export const ROW_BYTES = COLUMNS.reduce((n, [, T]) => n + T.BYTES_PER_ELEMENT, 0
 
 function columnsBytes(capacity: number): number {
   let n = 0;
-  for (const [, T] of COLUMNS) n += ((capacity * T.BYTES_PER_ELEMENT + 7) & ~7);
+  for (const [, T] of COLUMNS) n += (capacity * T.BYTES_PER_ELEMENT + 7) & ~7;
   return n;
 }
 
@@ -272,7 +272,16 @@ export class TaskBatch {
 
   /** The batch as a message for postMessage: transfer `transferList(m)`, revive with fromMessage. */
   toMessage(): BatchMessage {
-    return { capacity: this.capacity, length: this.length, rows: this.rows, columns: this.columns, slab: this.slab.buffer as ArrayBuffer, slabUsed: this.slabUsed, events: this.events, labels: this.labels };
+    return {
+      capacity: this.capacity,
+      length: this.length,
+      rows: this.rows,
+      columns: this.columns,
+      slab: this.slab.buffer as ArrayBuffer,
+      slabUsed: this.slabUsed,
+      events: this.events,
+      labels: this.labels,
+    };
   }
 
   static transferList(m: BatchMessage): ArrayBuffer[] {

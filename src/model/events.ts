@@ -300,13 +300,4 @@ export interface Diagnostic extends EventOrigin {
   fatal: boolean;
 }
 
-export type TraceEvent =
-  | TraceHeader
-  | TaskSubmitted
-  | TaskCompleted
-  | HbaConstraints
-  | HbaEvent
-  | DataDigest
-  | Note
-  | CaptureGap
-  | Diagnostic;
+export type TraceEvent = TraceHeader | TaskSubmitted | TaskCompleted | HbaConstraints | HbaEvent | DataDigest | Note | CaptureGap | Diagnostic;

@@ -19,11 +19,7 @@ export function putInt(b: Uint8Array, p: number, n: number): number {
 }
 
 function putSmall(b: Uint8Array, p: number, x: number): number {
-  const end =
-    p +
-    (x < 1e5
-      ? x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 1e4 ? 4 : 5
-      : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10);
+  const end = p + (x < 1e5 ? (x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 1e4 ? 4 : 5) : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10);
   let q = end;
   while (x >= 100) {
     const d = (x / 100) | 0;

@@ -25,7 +25,42 @@ export function jsonLine(b: TaskBatch, r: number, o?: TaskJsonOptions): string {
 
 /** `,"name":` as bytes, for each field of a task's JSON (the order of TaskJson / taskJsonAt). */
 const K = Object.fromEntries(
-  ['startNs', 'endNs', 'latencyNs', 'target', 'targetLabel', 'lun', 'tag', 'attribute', 'direction', 'requestedBytes', 'timeoutMs', 'segments', 'cdb', 'command', 'opcode', 'serviceAction', 'lba', 'transferLength', 'transferUnit', 'summary', 'completed', 'completionNotCaptured', 'serviceResponse', 'status', 'statusCode', 'bytesTransferred', 'residual', 'residualKind', 'sense', 'key', 'asc', 'ascq', 'offset', 'record'].map((k) => [k, Buffer.from(`,"${k}":`)]),
+  [
+    'startNs',
+    'endNs',
+    'latencyNs',
+    'target',
+    'targetLabel',
+    'lun',
+    'tag',
+    'attribute',
+    'direction',
+    'requestedBytes',
+    'timeoutMs',
+    'segments',
+    'cdb',
+    'command',
+    'opcode',
+    'serviceAction',
+    'lba',
+    'transferLength',
+    'transferUnit',
+    'summary',
+    'completed',
+    'completionNotCaptured',
+    'serviceResponse',
+    'status',
+    'statusCode',
+    'bytesTransferred',
+    'residual',
+    'residualKind',
+    'sense',
+    'key',
+    'asc',
+    'ascq',
+    'offset',
+    'record',
+  ].map((k) => [k, Buffer.from(`,"${k}":`)]),
 ) as Record<string, Buffer>;
 const TASK_ID = Buffer.from('{"taskId":');
 const SENSE_HEX = Buffer.from('{"hex":');
@@ -52,7 +87,7 @@ export function writeTaskJson(out: LineOutput, b: TaskBatch, r: number, o: TaskJ
   const blocks = plain ? rangeLen : 0;
   const d = plain ? undefined : cdbFacts(cdb);
   const senseLength = completed ? b.senseLength[r]! : 0;
-  const senseBytes = senseLength ? b.slab.subarray(b.senseAt[r]!, b.senseAt[r]! + senseLength) : undefined;
+  const senseBytes = senseLength ? b.slab.subarray(b.senseAt[r], b.senseAt[r]! + senseLength) : undefined;
   const sense = senseBytes ? decodeSense(senseBytes) : undefined;
   const origin = o.originNs ?? 0n;
   const labelId = b.labelId[r]!;
@@ -153,7 +188,9 @@ function statusJson(serviceResponse: number, status: number): Buffer {
   const key = serviceResponse * 65536 + status;
   let bytes = statusJsonCache.get(key);
   if (bytes === undefined) {
-    bytes = Buffer.from(`,"serviceResponse":${JSON.stringify(serviceResponseName(serviceResponse))},"status":${JSON.stringify(taskStatusName(serviceResponse, status))},"statusCode":${JSON.stringify(status)}`);
+    bytes = Buffer.from(
+      `,"serviceResponse":${JSON.stringify(serviceResponseName(serviceResponse))},"status":${JSON.stringify(taskStatusName(serviceResponse, status))},"statusCode":${JSON.stringify(status)}`,
+    );
     if (statusJsonCache.size < 4096) statusJsonCache.set(key, bytes);
   }
   return bytes;
@@ -230,7 +267,7 @@ export function writeTaskText(out: LineOutput, t: TaskBatch, r: number, style: T
   const summary = plain ? '' : decodeCdb(slab.subarray(cdbAt, cdbAt + cdbLength)).summary; // what cdbSummary gives, without asking isPlainReadWrite again
   const completed = t.kind[r] === RowKind.Complete;
   const senseLength = completed ? t.senseLength[r]! : 0;
-  const sense = senseLength ? senseText(slab.subarray(t.senseAt[r]!, t.senseAt[r]! + senseLength)) : '';
+  const sense = senseLength ? senseText(slab.subarray(t.senseAt[r], t.senseAt[r]! + senseLength)) : '';
   const labelId = t.labelId[r]!;
   const label = labelId === NONE ? undefined : t.labels[labelId];
   const pending = out.begin(FIXED_BYTES + 3 * (summary.length + sense.length + (label?.length ?? 0)));
@@ -427,7 +464,10 @@ function plainName(cdb: Uint8Array): Uint8Array {
 }
 
 /** " → " and the status word (coloured green when good, red otherwise), encoded, by service response and status. */
-const statusCache: [Array<Uint8Array | undefined>, Array<Uint8Array | undefined>] = [new Array<Uint8Array | undefined>(16 * 256).fill(undefined), new Array<Uint8Array | undefined>(16 * 256).fill(undefined)];
+const statusCache: [Array<Uint8Array | undefined>, Array<Uint8Array | undefined>] = [
+  new Array<Uint8Array | undefined>(16 * 256).fill(undefined),
+  new Array<Uint8Array | undefined>(16 * 256).fill(undefined),
+];
 function statusBytes(serviceResponse: number, status: number, colors: boolean): Uint8Array {
   const cacheable = serviceResponse < 16 && status < 256;
   const cache = statusCache[colors ? 1 : 0];

@@ -22,7 +22,10 @@ export class LineOutput {
   private readonly spare: Buffer[] = [];
   /** Write position in `buffer`. */
   pos = 0;
-  constructor(private readonly stream: Writable = process.stdout, private readonly size = 256 * 1024) {
+  constructor(
+    private readonly stream: Writable = process.stdout,
+    private readonly size = 256 * 1024,
+  ) {
     this.buf = Buffer.allocUnsafe(size);
   }
 

@@ -36,7 +36,12 @@ const col = (name: string, type: ColumnType, nullable: boolean, doc: string): Co
 /** The tasks table, column by column (docs/fleet.md is generated from the same list's docs). */
 export const TASK_COLUMNS: readonly ColumnDef[] = [
   col('source_file', 'STRING', false, 'the trace file the task was read from, as given to convert'),
-  col('outcome', 'STRING', false, "completed | never-completed | reused (its task id was submitted again while it was in flight) | orphan (a completion whose task was not in flight: submission columns are null)"),
+  col(
+    'outcome',
+    'STRING',
+    false,
+    'completed | never-completed | reused (its task id was submitted again while it was in flight) | orphan (a completion whose task was not in flight: submission columns are null)',
+  ),
   col('task_id', 'INT64', false, 'task id as the source numbers it'),
   col('target_id', 'INT64', true, 'target id'),
   col('target_label', 'STRING', true, "the source's name for the target (Linux host:channel:id), if any"),

@@ -109,7 +109,7 @@ export function taskJsonAt(b: TaskBatch, r: number, o: TaskJsonOptions = {}): Ta
   const cdb = b.slab.subarray(cdbAt, cdbAt + b.cdbLength[r]!);
   const d = cdbFacts(cdb);
   const senseLength = completed ? b.senseLength[r]! : 0;
-  const senseBytes = senseLength ? b.slab.subarray(b.senseAt[r]!, b.senseAt[r]! + senseLength) : undefined;
+  const senseBytes = senseLength ? b.slab.subarray(b.senseAt[r], b.senseAt[r]! + senseLength) : undefined;
   const sense = senseBytes ? decodeSense(senseBytes) : undefined;
   const origin = o.originNs ?? 0n;
   const label = b.labelId[r]!;
@@ -206,8 +206,24 @@ export function taskJson(t: TaskRecord, o: TaskJsonOptions = {}): TaskJson {
 
 /** The submission's columns (besides its origin), for making a paired row by hand. */
 const SUBMIT_COLUMNS = [
-  'targetIdHi', 'targetIdLo', 'tagHi', 'tagLo', 'lun', 'attribute', 'direction', 'requestedBytes', 'timeoutMs', 'cdbAt', 'cdbLength',
-  'sglAt', 'segmentCount', 'bufferHi', 'bufferLo', 'bufferLength', 'labelId', 'bundleSlot',
+  'targetIdHi',
+  'targetIdLo',
+  'tagHi',
+  'tagLo',
+  'lun',
+  'attribute',
+  'direction',
+  'requestedBytes',
+  'timeoutMs',
+  'cdbAt',
+  'cdbLength',
+  'sglAt',
+  'segmentCount',
+  'bufferHi',
+  'bufferLo',
+  'bufferLength',
+  'labelId',
+  'bundleSlot',
 ] as const;
 
 /** Name, LBA, transfer length and summary of a CDB (a full decode only for CDBs other than plain READ/WRITE). */

@@ -80,8 +80,7 @@ function fieldLines(fields: readonly CdbField[], indent: string): string[] {
 export function renderDecodedCdb(d: DecodedCdb): string {
   const lines = [d.name, ...fieldLines(d.fields, '  ')];
   if (d.direction !== undefined) {
-    const amount =
-      d.transferLength !== undefined && d.direction !== 'none' ? `, ${d.transferLength} ${d.transferUnit ?? 'bytes'}` : '';
+    const amount = d.transferLength !== undefined && d.direction !== 'none' ? `, ${d.transferLength} ${d.transferUnit ?? 'bytes'}` : '';
     lines.push(`  data: ${d.direction}${amount}`);
   }
   for (const p of d.problems) lines.push(`  problem: ${p}`);

@@ -2,14 +2,7 @@
  * The SCSI knowledge base: T10 names for opcodes, service actions, statuses, sense keys and
  * ASC/ASCQ; CDB and sense data decoders; hex text in and out.
  */
-export type {
-  CdbField,
-  DataTransferDirection,
-  DecodedCdb,
-  DecodedSense,
-  SenseDescriptor,
-  SenseKeySpecific,
-} from './types.js';
+export type { CdbField, DataTransferDirection, DecodedCdb, DecodedSense, SenseDescriptor, SenseKeySpecific } from './types.js';
 export { cdbFieldsAt, decodeCdb, decodedCommands, type CdbFieldAt } from './cdb/decode.js';
 export { cdbHeadline, cdbSummary, type CdbHeadline } from './quick.js';
 export {

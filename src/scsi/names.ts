@@ -61,19 +61,14 @@ const knownOpcodeNames = primaryNames<number>(OPCODE_ROWS.map((r) => ({ key: r.o
 for (const [op, name] of EXTRA_OPCODE_NAMES) knownOpcodeNames.set(op, name);
 
 /** Service action names keyed (opcode << 16) | serviceAction. */
-const serviceActionNames = primaryNames(
-  SERVICE_ACTION_ROWS.map((r) => ({ key: (r.opcode << 16) | r.serviceAction, ...r })),
-);
+const serviceActionNames = primaryNames(SERVICE_ACTION_ROWS.map((r) => ({ key: (r.opcode << 16) | r.serviceAction, ...r })));
 
 function fallbackOpcodeName(opcode: number): string {
   return opcode >= 0xc0 ? `VENDOR SPECIFIC ${hex(opcode)}` : `OPERATION CODE ${hex(opcode)}`;
 }
 
 /** Name of every opcode on its own, indexed by opcode. */
-const OPCODE_NAME: readonly string[] = Array.from(
-  { length: 256 },
-  (_, op) => knownOpcodeNames.get(op) ?? fallbackOpcodeName(op),
-);
+const OPCODE_NAME: readonly string[] = Array.from({ length: 256 }, (_, op) => knownOpcodeNames.get(op) ?? fallbackOpcodeName(op));
 
 /** Where each opcode's service action is (0 = its name does not depend on one). */
 const SA_LOCATION = new Uint8Array(256);
@@ -86,10 +81,7 @@ function fallbackServiceActionCommandName(opcode: number, sa: number): string {
 /** For byte-1 service action opcodes: all 32 command names, indexed [opcode][sa]. */
 const SA5_NAMES: ReadonlyArray<readonly string[] | undefined> = Array.from({ length: 256 }, (_, op) =>
   SA_LOCATION[op] === SA_IN_BYTE1
-    ? Array.from(
-        { length: 32 },
-        (_, sa) => serviceActionNames.get((op << 16) | sa) ?? fallbackServiceActionCommandName(op, sa),
-      )
+    ? Array.from({ length: 32 }, (_, sa) => serviceActionNames.get((op << 16) | sa) ?? fallbackServiceActionCommandName(op, sa))
     : undefined,
 );
 
@@ -138,13 +130,9 @@ export function opcodeName(opcode: number, serviceAction?: number): string {
   const where = SA_LOCATION[opcode];
   if (serviceAction === undefined || where === 0) return OPCODE_NAME[opcode]!;
   if (where === SA_IN_BYTE1) {
-    return serviceAction >= 0 && serviceAction < 32
-      ? SA5_NAMES[opcode]![serviceAction]!
-      : fallbackServiceActionCommandName(opcode, serviceAction);
+    return serviceAction >= 0 && serviceAction < 32 ? SA5_NAMES[opcode]![serviceAction]! : fallbackServiceActionCommandName(opcode, serviceAction);
   }
-  return serviceAction >= 0 && serviceAction <= 0xffff
-    ? variableLengthName(serviceAction)
-    : fallbackServiceActionCommandName(opcode, serviceAction);
+  return serviceAction >= 0 && serviceAction <= 0xffff ? variableLengthName(serviceAction) : fallbackServiceActionCommandName(opcode, serviceAction);
 }
 
 /**

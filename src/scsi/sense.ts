@@ -275,13 +275,7 @@ function ataFixedRegisters(s: SenseBuilder): void {
 
 /** Names of the ATA STATUS bits that matter to a driver (ACS-5). */
 function ataStatusText(status: number): { text?: string } {
-  const bits = [
-    status & 0x80 ? 'BSY' : '',
-    status & 0x40 ? 'DRDY' : '',
-    status & 0x20 ? 'DF' : '',
-    status & 0x08 ? 'DRQ' : '',
-    status & 0x01 ? 'ERR' : '',
-  ]
+  const bits = [status & 0x80 ? 'BSY' : '', status & 0x40 ? 'DRDY' : '', status & 0x20 ? 'DF' : '', status & 0x08 ? 'DRQ' : '', status & 0x01 ? 'ERR' : '']
     .filter(Boolean)
     .join(' ');
   return bits ? { text: bits } : {};
@@ -295,9 +289,7 @@ function decodeDescriptor(s: SenseBuilder, d: Uint8Array, offset: number): Sense
   const has = (i: number, size = 1): boolean => i + size <= d.length;
   const expected = DESCRIPTOR_LENGTHS.get(type);
   if (expected !== undefined && additionalLength !== expected) {
-    s.problems.push(
-      `${senseDescriptorName(type)} descriptor at byte ${offset} has ADDITIONAL LENGTH ${additionalLength}; it should be ${expected}`,
-    );
+    s.problems.push(`${senseDescriptorName(type)} descriptor at byte ${offset} has ADDITIONAL LENGTH ${additionalLength}; it should be ${expected}`);
   }
   switch (type) {
     case 0x00: // Information
@@ -361,8 +353,7 @@ function decodeDescriptor(s: SenseBuilder, d: Uint8Array, offset: number): Sense
         field(fields, 'EXTEND', extend);
         field(fields, 'ERROR', d[3]!, { hex: true });
         const count = extend ? (d[4]! << 8) | d[5]! : d[5]!;
-        const lba =
-          (extend ? d[10]! * 2 ** 40 + d[8]! * 2 ** 32 + d[6]! * 2 ** 24 : 0) + ((d[11]! << 16) | (d[9]! << 8) | d[7]!);
+        const lba = (extend ? d[10]! * 2 ** 40 + d[8]! * 2 ** 32 + d[6]! * 2 ** 24 : 0) + ((d[11]! << 16) | (d[9]! << 8) | d[7]!);
         field(fields, 'COUNT', count);
         field(fields, 'LBA', BigInt(lba), { hex: true });
         field(fields, 'DEVICE', d[12]!, { hex: true });
@@ -461,9 +452,7 @@ function decodeDescriptorFormat(s: SenseBuilder): void {
     }
     const size = 2 + b[offset + 1]!;
     if (offset + size > end) {
-      s.problems.push(
-        `${senseDescriptorName(b[offset]!)} descriptor at byte ${offset} needs ${size} bytes; only ${end - offset} remain`,
-      );
+      s.problems.push(`${senseDescriptorName(b[offset]!)} descriptor at byte ${offset} needs ${size} bytes; only ${end - offset} remain`);
       s.descriptors.push(decodeDescriptor(s, b.subarray(offset, end), offset));
       break;
     }
@@ -523,7 +512,8 @@ export function decodeSense(sense: Uint8Array): DecodedSense {
   else if (!known) summary = `unrecognised sense data (RESPONSE CODE ${hex(responseCode)})`;
   else if (!keyPresent) summary = `truncated sense data (${byteCount})`;
   // Never headline ASC/ASCQ 00/00 (NO ADDITIONAL SENSE INFORMATION) for bytes that are not there.
-  else if (!s.ascPresent) summary = `${keyName}, no ASC/ASCQ (${s.truncated ? `truncated sense data, ${byteCount}` : `ADDITIONAL SENSE LENGTH ${sense[7] ?? 0} leaves them out`})${deferred ? ' [deferred]' : ''}`;
+  else if (!s.ascPresent)
+    summary = `${keyName}, no ASC/ASCQ (${s.truncated ? `truncated sense data, ${byteCount}` : `ADDITIONAL SENSE LENGTH ${sense[7] ?? 0} leaves them out`})${deferred ? ' [deferred]' : ''}`;
   else summary = `${keyName}: ${name} (${hexByte(s.asc)}/${hexByte(s.ascq)})${deferred ? ' [deferred]' : ''}`;
 
   // JSON_READY: JSON.stringify(decodeSense(...)) works as is (INFORMATION is a bigint).

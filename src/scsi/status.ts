@@ -79,7 +79,7 @@ const DELIVERY_STATUS_BY_CODE = byteNameArray(DELIVERY_STATUS_NAMES, 'DELIVERY S
 const SERVICE_RESPONSE_BY_CODE = byteNameArray(SERVICE_RESPONSE_NAMES, 'SERVICE RESPONSE');
 
 function byteName(table: string[], value: number, fallback: string): string {
-  return (value >>> 0) === value && value < 256 ? table[value]! : `${fallback} ${value}`;
+  return value >>> 0 === value && value < 256 ? table[value]! : `${fallback} ${value}`;
 }
 
 /** "GOOD", "CHECK CONDITION", ...; unknown codes as "STATUS 0x3C". */

@@ -58,13 +58,7 @@ export interface DecodedCdb {
 
 /** SPC-6 sense-key specific information, interpreted by sense key. */
 export interface SenseKeySpecific {
-  kind:
-    | 'field-pointer'
-    | 'actual-retry-count'
-    | 'progress-indication'
-    | 'segment-pointer'
-    | 'unit-attention-queue-overflow'
-    | 'reserved';
+  kind: 'field-pointer' | 'actual-retry-count' | 'progress-indication' | 'segment-pointer' | 'unit-attention-queue-overflow' | 'reserved';
   /** The three bytes as one number, SKSV bit included. */
   raw: number;
   /** Field pointer: true when the pointer is into the CDB (C/D = 1), false for parameter data. */

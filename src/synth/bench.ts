@@ -14,7 +14,15 @@ const STREAMS = 8;
 
 /** Transfer sizes in 4 KiB pages and their weights: small random I/O plus large sequential. */
 const SIZE_TABLE: ReadonlyArray<readonly [number, number]> = [
-  [1, 25], [2, 12], [4, 14], [8, 12], [16, 10], [32, 10], [64, 8], [128, 5], [256, 4],
+  [1, 25],
+  [2, 12],
+  [4, 14],
+  [8, 12],
+  [16, 10],
+  [32, 10],
+  [64, 8],
+  [128, 5],
+  [256, 4],
 ];
 const SIZE_TOTAL = SIZE_TABLE.reduce((n, [, w]) => n + w, 0);
 
@@ -52,7 +60,18 @@ export function writeBenchTrace(path: string, tasks: number, seed: number): void
   let now = 1_000_000;
 
   const complete = { timeNs: 0, taskId: 0, serviceResponse: 2, status: 0, bytesTransferred: 0 };
-  const submit: SubmitInput = { timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, attribute: TaskAttribute.Simple, direction: DataDirection.None, requestedBytes: 0, timeoutMs: 30_000, cdb: cdb10 };
+  const submit: SubmitInput = {
+    timeNs: 0,
+    taskId: 0,
+    targetId: 0,
+    lun: 0,
+    tag: 0,
+    attribute: TaskAttribute.Simple,
+    direction: DataDirection.None,
+    requestedBytes: 0,
+    timeoutMs: 30_000,
+    cdb: cdb10,
+  };
 
   const nextAt = (slot: number): number => (slotFlushAt[slot]! > 0 ? slotFlushAt[slot]! : slotDue[slot]!);
   /** Logs the earliest pending event of the queue: a flush completion or a task completion. */
@@ -63,7 +82,15 @@ export function writeBenchTrace(path: string, tasks: number, seed: number): void
     const at = nextAt(m);
     if (at > now) now = at;
     if (slotFlushAt[m]! > 0) {
-      w.hba({ timeNs: at, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, taskId: slotTask[m]!, durationNs: slotFlushNs[m]!, arg0: Dcmd.CtrlCacheFlush, arg1: FLUSH_CTRL_AND_DISK });
+      w.hba({
+        timeNs: at,
+        kind: HbaEventKind.ControllerCacheFlush,
+        phase: HbaEventPhase.Completed,
+        taskId: slotTask[m]!,
+        durationNs: slotFlushNs[m]!,
+        arg0: Dcmd.CtrlCacheFlush,
+        arg1: FLUSH_CTRL_AND_DISK,
+      });
       slotFlushAt[m] = 0;
       return true;
     }
@@ -101,7 +128,14 @@ export function writeBenchTrace(path: string, tasks: number, seed: number): void
         w.submit(submit);
         // The driver issues the flush right away; its completion is logged when the clock gets there.
         const flushNs = 800_000 + rng.below(4_000_000);
-        w.hba({ timeNs: now, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Issued, taskId, arg0: Dcmd.CtrlCacheFlush, arg1: FLUSH_CTRL_AND_DISK });
+        w.hba({
+          timeNs: now,
+          kind: HbaEventKind.ControllerCacheFlush,
+          phase: HbaEventPhase.Issued,
+          taskId,
+          arg0: Dcmd.CtrlCacheFlush,
+          arg1: FLUSH_CTRL_AND_DISK,
+        });
         slotFlushAt[slot] = now + flushNs;
         slotFlushNs[slot] = flushNs;
         slotDue[slot] = now + flushNs + 15_000;
@@ -179,7 +213,6 @@ export function writeBenchTrace(path: string, tasks: number, seed: number): void
   }
 }
 
-
 /** The benchmark's adversarial shapes beside the realistic trace (scripts/bench.mjs). */
 export type BenchShape = 'deep-queue' | 'long-sgl' | 'many-luns';
 
@@ -198,7 +231,18 @@ export function writeBenchShape(path: string, shape: BenchShape, tasks: number, 
   const w = createTraceFileWriter(path, { producer: `scsitrace bench shape=${shape} tasks=${tasks} seed=${seed} (synthetic)`, startWallNs: START_WALL_NS });
   const cdb = new Uint8Array(10);
   const cdbView = new DataView(cdb.buffer);
-  const submit: SubmitInput = { timeNs: 0, taskId: 0, targetId: 0, lun: 0, tag: 0, attribute: TaskAttribute.Simple, direction: DataDirection.FromDevice, requestedBytes: PAGE, timeoutMs: 30_000, cdb };
+  const submit: SubmitInput = {
+    timeNs: 0,
+    taskId: 0,
+    targetId: 0,
+    lun: 0,
+    tag: 0,
+    attribute: TaskAttribute.Simple,
+    direction: DataDirection.FromDevice,
+    requestedBytes: PAGE,
+    timeoutMs: 30_000,
+    cdb,
+  };
   const complete = { timeNs: 0, taskId: 0, serviceResponse: 2, status: 0, bytesTransferred: PAGE };
   const readCdb = (write: boolean, lba: number, blocks: number): void => {
     cdb[0] = write ? 0x2a : 0x28;
@@ -230,7 +274,15 @@ export function writeBenchShape(path: string, shape: BenchShape, tasks: number, 
       }
     } else if (shape === 'long-sgl') {
       const n = 65_535;
-      w.constraints(0, { ...HEALTHY_CONSTRAINTS, IOMaximumSegmentCountRead: 65_536, IOMaximumSegmentCountWrite: 65_536, IOMaximumByteCountRead: 0x1000_0000, IOMaximumByteCountWrite: 0x1000_0000, IOMaximumBlockCountRead: 0x10000, IOMaximumBlockCountWrite: 0x10000 });
+      w.constraints(0, {
+        ...HEALTHY_CONSTRAINTS,
+        IOMaximumSegmentCountRead: 65_536,
+        IOMaximumSegmentCountWrite: 65_536,
+        IOMaximumByteCountRead: 0x1000_0000,
+        IOMaximumByteCountWrite: 0x1000_0000,
+        IOMaximumBlockCountRead: 0x10000,
+        IOMaximumBlockCountWrite: 0x10000,
+      });
       const order = new Int32Array(n);
       const segs = new Uint8Array(n * 16);
       const sv = new DataView(segs.buffer);
@@ -275,7 +327,7 @@ export function writeBenchShape(path: string, shape: BenchShape, tasks: number, 
         submit.targetId = id >>> 10;
         submit.lun = id & 0x3ff;
         submit.tag = 0;
-        oneView.setUint32(0, (0x1000_0000 + rng.below(0x10_0000)) * PAGE % 0x1_0000_0000, true);
+        oneView.setUint32(0, ((0x1000_0000 + rng.below(0x10_0000)) * PAGE) % 0x1_0000_0000, true);
         oneView.setUint32(8, PAGE, true);
         submit.segments = oneSegment;
         w.submit(submit);

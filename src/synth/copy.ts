@@ -62,7 +62,12 @@ export interface CopyConfig {
 }
 
 /** The page list or the DMA model of one direction, for one task: what the Sim records, and where each chunk's DMA went. */
-function mapTask(scatter: PageScatter, d: DirectionConfig, bytes: number, progress: number): { bytes: number; plan: Pick<TaskPlan, 'segments' | 'dma'>; astray: Array<number | undefined>; pages: number[] } {
+function mapTask(
+  scatter: PageScatter,
+  d: DirectionConfig,
+  bytes: number,
+  progress: number,
+): { bytes: number; plan: Pick<TaskPlan, 'segments' | 'dma'>; astray: Array<number | undefined>; pages: number[] } {
   if (d.dma !== undefined) {
     const dma: TaskDma = d.dma.map(bytes, progress);
     return { bytes: dma.bytes, plan: { dma }, astray: dma.astray, pages: [] };
@@ -147,7 +152,7 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
     };
   /** What a read leaves in the buffer: the medium's data, except where the DMA went elsewhere and the buffer kept what it held. */
   const readData = (lba: number, n: number, astray: Array<number | undefined>): Digest =>
-    media.read(lba, n / CHUNK_BYTES, astray.length > 0 ? (i) => (astray[i] === undefined ? undefined : staleContent(c.seed, astray[i]!)) : undefined).digest;
+    media.read(lba, n / CHUNK_BYTES, astray.length > 0 ? (i) => (astray[i] === undefined ? undefined : staleContent(c.seed, astray[i])) : undefined).digest;
 
   const issueRead = (): void => {
     const r = mapRange(source, readIssued, Math.min(readAhead, c.read.maxBytes), bs);
@@ -211,7 +216,15 @@ export function runCopy(sim: Sim, c: CopyConfig): void {
       ...sg.plan,
       timeoutMs: Timeout.io,
       latencyNs: ioLatency(rng, sg.bytes, true, sim.inFlight),
-      digest: { lba, data: media.write(lba, host, host.map((h, i) => landed(i) ?? h)), ...c.digest },
+      digest: {
+        lba,
+        data: media.write(
+          lba,
+          host,
+          host.map((h, i) => landed(i) ?? h),
+        ),
+        ...c.digest,
+      },
     });
     sinceFlush += sg.bytes;
     sinceJournal = 0;

@@ -89,7 +89,11 @@ export interface DextModel {
  * below 4 GiB that other mappings leave this controller's tasks at rest; commands the scenario
  * does not map itself (INQUIRY data, sense buffers of reads) get ranges there.
  */
-export function dextModel(w: TraceWriter, rng: Prng, o: { declarations: DextDeclarations; sgl: DextSglBuilder; lowFreeBytes: number; straddleProbability?: number; startNs?: number }): DextModel {
+export function dextModel(
+  w: TraceWriter,
+  rng: Prng,
+  o: { declarations: DextDeclarations; sgl: DextSglBuilder; lowFreeBytes: number; straddleProbability?: number; startNs?: number },
+): DextModel {
   const space = new IovmSpace(rng.fork(0x10a), {
     numAddressBits: o.declarations.dmaNumAddressBits,
     lowBase: FOUR_GIB - LOW_IOVM_BYTES,

@@ -39,7 +39,15 @@ const TPORT = 3260;
 const MAX_DATA_PDU = 65_536;
 const BLOCK = 512;
 /** Transfer sizes in KiB and their weights: small random I/O and large sequential transfers. */
-const MIXED_SIZES: ReadonlyArray<readonly [number, number]> = [[4, 40], [8, 20], [16, 15], [64, 12], [128, 8], [256, 4], [512, 1]];
+const MIXED_SIZES: ReadonlyArray<readonly [number, number]> = [
+  [4, 40],
+  [8, 20],
+  [16, 15],
+  [64, 12],
+  [128, 8],
+  [256, 4],
+  [512, 1],
+];
 const OUT_CHUNK = 4 << 20;
 const ZEROS = new Uint8Array(MAX_DATA_PDU);
 
@@ -160,7 +168,15 @@ export function writeIscsiCapture(path: string, o: IscsiCaptureOptions): IscsiCa
   frame(false, 0x12, ZEROS, 0, 0);
   frame(true, 0x10, ZEROS, 0, 0);
   const text = (pairs: string[]): Uint8Array => new TextEncoder().encode(pairs.map((p) => `${p}\0`).join(''));
-  const common = ['HeaderDigest=None', 'DataDigest=None', 'MaxRecvDataSegmentLength=262144', 'InitialR2T=Yes', 'ImmediateData=No', 'MaxBurstLength=1048576', 'FirstBurstLength=262144'];
+  const common = [
+    'HeaderDigest=None',
+    'DataDigest=None',
+    'MaxRecvDataSegmentLength=262144',
+    'InitialR2T=Yes',
+    'ImmediateData=No',
+    'MaxBurstLength=1048576',
+    'FirstBurstLength=262144',
+  ];
   bhs[0] = 0x43;
   bhs[1] = 0x87;
   bhsView.setUint32(16, 0x1000);

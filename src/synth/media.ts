@@ -97,7 +97,15 @@ export class Media {
     const tail = keep.filter((r) => r.first >= end);
     // A file written in order extends the run before it instead of adding one.
     const before = head.length ? head[head.length - 1] : this.runs[i - 1];
-    if (!head.length && before && !before.explicit && !run.explicit && before.file === run.file && before.first + before.count === run.first && before.index + before.count === run.index) {
+    if (
+      !head.length &&
+      before &&
+      !before.explicit &&
+      !run.explicit &&
+      before.file === run.file &&
+      before.first + before.count === run.first &&
+      before.index + before.count === run.index
+    ) {
       before.count += run.count;
       this.runs.splice(i, replaced.length, ...tail);
       return;

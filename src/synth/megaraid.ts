@@ -51,7 +51,14 @@ export function syncWithControllerFlush(sim: Sim, dirtyBytes: number, c: Uint8Ar
         sim.hba(HbaEventKind.ControllerCacheFlush, { phase: HbaEventPhase.Issued, taskId, arg0: Dcmd.CtrlCacheFlush, arg1: FLUSH_CTRL_AND_DISK, detail }),
       );
       sim.at(t0 + issueDelay + flushNs, () =>
-        sim.hba(HbaEventKind.ControllerCacheFlush, { phase: HbaEventPhase.Completed, taskId, arg0: Dcmd.CtrlCacheFlush, arg1: FLUSH_CTRL_AND_DISK, durationNs: flushNs, detail }),
+        sim.hba(HbaEventKind.ControllerCacheFlush, {
+          phase: HbaEventPhase.Completed,
+          taskId,
+          arg0: Dcmd.CtrlCacheFlush,
+          arg1: FLUSH_CTRL_AND_DISK,
+          durationNs: flushNs,
+          detail,
+        }),
       );
     },
   });

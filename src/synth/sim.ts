@@ -1,13 +1,5 @@
 import type { TraceWriter } from '../formats/native/writer.js';
-import {
-  DataDirection,
-  HbaEventPhase,
-  ResidualFlag,
-  SamStatus,
-  ServiceResponse,
-  TaskAttribute,
-  type HbaEventKind,
-} from '../model/events.js';
+import { DataDirection, HbaEventPhase, ResidualFlag, SamStatus, ServiceResponse, TaskAttribute, type HbaEventKind } from '../model/events.js';
 import type { DmaPath, TaskDma } from './dma.js';
 import type { Digest } from './media.js';
 import { CHUNK_BYTES, coarserChunks } from './media.js';
@@ -196,7 +188,11 @@ export class Sim {
     }
     this.at(completesNs, () => {
       const o = plan.outcome ?? {};
-      const moved = o.bytesTransferred ?? ((o.status ?? SamStatus.Good) === SamStatus.Good && (o.serviceResponse ?? ServiceResponse.TaskComplete) === ServiceResponse.TaskComplete ? requestedBytes : 0);
+      const moved =
+        o.bytesTransferred ??
+        ((o.status ?? SamStatus.Good) === SamStatus.Good && (o.serviceResponse ?? ServiceResponse.TaskComplete) === ServiceResponse.TaskComplete
+          ? requestedBytes
+          : 0);
       const short = moved < requestedBytes && moved > 0;
       this.w.complete({
         timeNs: this.now,
@@ -223,7 +219,10 @@ export class Sim {
     this.w.note(this.now, text, taskId);
   }
 
-  hba(kind: HbaEventKind, e: { phase?: HbaEventPhase; taskId?: number; status?: number; durationNs?: number; arg0?: number | bigint; arg1?: number | bigint; detail?: string } = {}): void {
+  hba(
+    kind: HbaEventKind,
+    e: { phase?: HbaEventPhase; taskId?: number; status?: number; durationNs?: number; arg0?: number | bigint; arg1?: number | bigint; detail?: string } = {},
+  ): void {
     this.w.hba({ timeNs: this.now, kind, phase: e.phase ?? HbaEventPhase.Instant, ...e });
   }
 

@@ -7,7 +7,12 @@ import type { Outcome, Sim } from './sim.js';
 
 /** Transfer sizes in 4 KiB pages with weights: the small random I/O of applications and metadata. */
 export const SMALL_IO_PAGES: ReadonlyArray<readonly [number, number]> = [
-  [1, 30], [2, 15], [4, 20], [8, 15], [16, 12], [32, 8],
+  [1, 30],
+  [2, 15],
+  [4, 20],
+  [8, 15],
+  [16, 12],
+  [32, 8],
 ];
 
 export interface RandomIoOptions {

@@ -4,7 +4,16 @@ import { Aligner } from '../../src/analysis/diff/align.js';
 import type { Extent } from '../../src/analysis/diff/profile.js';
 
 let nextId = 1n;
-const ext = (lba: number, blocks: number, lun = 0): Extent => ({ lun, lba, blocks, taskId: nextId++, offset: 64 * Number(nextId), recordIndex: Number(nextId), timeNs: 0, name: 'WRITE(10)' });
+const ext = (lba: number, blocks: number, lun = 0): Extent => ({
+  lun,
+  lba,
+  blocks,
+  taskId: nextId++,
+  offset: 64 * Number(nextId),
+  recordIndex: Number(nextId),
+  timeNs: 0,
+  name: 'WRITE(10)',
+});
 
 function align(a: Extent[], b: Extent[]) {
   const al = new Aligner();
@@ -17,7 +26,10 @@ function align(a: Extent[], b: Extent[]) {
 
 describe('Aligner', () => {
   it('one 1024-block write lines up with eight of 128 blocks', () => {
-    const r = align([ext(0, 1024)], Array.from({ length: 8 }, (_, i) => ext(i * 128, 128)));
+    const r = align(
+      [ext(0, 1024)],
+      Array.from({ length: 8 }, (_, i) => ext(i * 128, 128)),
+    );
     expect(r.outcome).toBe('same');
     expect(r.blocks).toBe(1024);
     expect(r.commands).toEqual([1, 8]);

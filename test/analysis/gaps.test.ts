@@ -56,7 +56,13 @@ describe('GapLedger totals', () => {
     l.add(gap(20, 25, { lost: 2, unit: GapUnit.Packets, affects: GapAffects.Completions }));
     l.add(gap(30, 30, { lost: 0 }));
     const t = l.totals();
-    expect(t).toMatchObject({ gaps: 3, unknownLoss: 1, blindNs: 15, lost: { lines: 3, packets: 2, records: 0 }, byAffects: { all: 2, completions: 1, submissions: 0 } });
+    expect(t).toMatchObject({
+      gaps: 3,
+      unknownLoss: 1,
+      blindNs: 15,
+      lost: { lines: 3, packets: 2, records: 0 },
+      byAffects: { all: 2, completions: 1, submissions: 0 },
+    });
   });
   it('words a gap for messages, with the detail cut to a line', () => {
     expect(lostText(1, GapUnit.Packets)).toBe('1 packet lost');
@@ -68,7 +74,16 @@ describe('GapLedger totals', () => {
 
 describe('GapLedger.lostBefore and the shared questions', () => {
   const g = (start: number, end: number, affects: GapAffects = GapAffects.All, targetId?: bigint): CaptureGap => ({
-    kind: 'gap', offset: 0, index: 0, timeNs: start, endNs: end, lost: 3, unit: GapUnit.Lines, affects, detail: 'SCT1 lines 0x10..0x12', ...(targetId !== undefined ? { targetId } : {}),
+    kind: 'gap',
+    offset: 0,
+    index: 0,
+    timeNs: start,
+    endNs: end,
+    lost: 3,
+    unit: GapUnit.Lines,
+    affects,
+    detail: 'SCT1 lines 0x10..0x12',
+    ...(targetId !== undefined ? { targetId } : {}),
   });
   it('a completion at t may have lost its submission to a gap that began before t, of its direction and target', () => {
     const l = new GapLedger();
@@ -89,7 +104,9 @@ describe('GapLedger.lostBefore and the shared questions', () => {
   });
   it('describes a gap in one line', () => {
     expect(describeGap(g(0, 1))).toBe('capture gap: 3 lines lost: SCT1 lines 0x10..0x12');
-    expect(describeGap({ ...g(0, 1, GapAffects.Completions), lost: 1, unit: GapUnit.Packets })).toBe('capture gap: 1 packet lost (responses): SCT1 lines 0x10..0x12');
+    expect(describeGap({ ...g(0, 1, GapAffects.Completions), lost: 1, unit: GapUnit.Packets })).toBe(
+      'capture gap: 1 packet lost (responses): SCT1 lines 0x10..0x12',
+    );
     expect(describeGap({ ...g(0, 1), lost: 0 })).toBe('capture gap: an unknown amount lost: SCT1 lines 0x10..0x12');
   });
 });

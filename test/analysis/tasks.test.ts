@@ -45,12 +45,9 @@ describe('InFlightTable', () => {
   const key = fc.oneof(
     { weight: 8, arbitrary: fc.integer({ min: 0, max: 200 }) },
     { weight: 2, arbitrary: fc.maxSafeNat() },
-    { weight: 1, arbitrary: fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }).map((b) => b % 7n === 0n ? 2n ** 60n : b) },
+    { weight: 1, arbitrary: fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }).map((b) => (b % 7n === 0n ? 2n ** 60n : b)) },
   );
-  const ops = fc.array(
-    fc.record({ op: fc.constantFrom<Op['op']>('add', 'add', 'add', 'take', 'take', 'get', 'drain'), key }),
-    { maxLength: 600 },
-  );
+  const ops = fc.array(fc.record({ op: fc.constantFrom<Op['op']>('add', 'add', 'add', 'take', 'take', 'get', 'drain'), key }), { maxLength: 600 });
 
   it('behaves as a Map in submission order, under random adds, takes, lookups and drains', () => {
     fc.assert(

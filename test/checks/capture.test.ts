@@ -36,14 +36,26 @@ const options = { failOn: 'error' as const, paint: paint(false), version: 'test'
 describe('check: the capture section', () => {
   it('counts gaps, lost units and the tasks they touch, and reports no driver errors for them', () => {
     const r = checkEvents(lossy());
-    expect(r.capture).toMatchObject({ complete: false, gaps: 1, lost: { lines: 6 }, tasksWithoutCompletion: 3, completionsWithoutSubmission: 1, blindNs: 2_000_000 });
+    expect(r.capture).toMatchObject({
+      complete: false,
+      gaps: 1,
+      lost: { lines: 6 },
+      tasksWithoutCompletion: 3,
+      completionsWithoutSubmission: 1,
+      blindNs: 2_000_000,
+    });
     expect(r.counts.error).toBe(0);
     const rules = Object.fromEntries(r.groups.map((g) => [`${g.ruleId}/${g.severity}`, g.count]));
     expect(rules).toEqual({ 'task-never-completed/info': 3, 'completion-for-unknown-task/info': 1 });
   });
   it('JSON has the capture section, complete or not', () => {
     const j = checkResultJson(checkEvents(lossy()), options) as { capture: Record<string, unknown> };
-    expect(j.capture).toMatchObject({ complete: false, gaps: 1, lost: { lines: 6, packets: 0 }, examples: [{ lost: 6, unit: 'lines', affects: 'all', target: null, detail: 'SCT1 lines 0x40..0x45' }] });
+    expect(j.capture).toMatchObject({
+      complete: false,
+      gaps: 1,
+      lost: { lines: 6, packets: 0 },
+      examples: [{ lost: 6, unit: 'lines', affects: 'all', target: null, detail: 'SCT1 lines 0x40..0x45' }],
+    });
     const clean = checkResultJson(checkEvents(buildTraceEvents((b) => void b.task({ cdb: TUR }))), options) as { capture: Record<string, unknown> };
     expect(clean.capture).toMatchObject({ complete: true, gaps: 0, examples: [] });
   });
@@ -57,7 +69,12 @@ describe('check: the capture section', () => {
     expect(clean).not.toContain('Capture incomplete');
   });
   it('SARIF carries the capture section and a notification', () => {
-    const sarif = JSON.parse(findingsRenderers.sarif(checkEvents(lossy()), options)) as { runs: Array<{ properties: { capture: { complete: boolean } }; invocations?: Array<{ toolExecutionNotifications: Array<{ message: { text: string } }> }> }> };
+    const sarif = JSON.parse(findingsRenderers.sarif(checkEvents(lossy()), options)) as {
+      runs: Array<{
+        properties: { capture: { complete: boolean } };
+        invocations?: Array<{ toolExecutionNotifications: Array<{ message: { text: string } }> }>;
+      }>;
+    };
     expect(sarif.runs[0]!.properties.capture.complete).toBe(false);
     expect(sarif.runs[0]!.invocations![0]!.toolExecutionNotifications[0]!.message.text).toMatch(/capture incomplete/);
   });
@@ -67,7 +84,14 @@ describe('summary: the capture section', () => {
   it('JSON says the capture is incomplete and how many never-completed tasks a gap explains', () => {
     const s = summarizeTrace(lossy(), { files: [{ path: 'lossy.sct' }] });
     expect(s.overview.tasks.neverCompleted).toBe(3);
-    expect(s.capture).toMatchObject({ complete: false, gaps: 1, lost: { lines: 6 }, tasksWithoutCompletion: 3, completionsWithoutSubmission: 1, examples: [{ file: 'lossy.sct', detail: 'SCT1 lines 0x40..0x45' }] });
+    expect(s.capture).toMatchObject({
+      complete: false,
+      gaps: 1,
+      lost: { lines: 6 },
+      tasksWithoutCompletion: 3,
+      completionsWithoutSubmission: 1,
+      examples: [{ file: 'lossy.sct', detail: 'SCT1 lines 0x40..0x45' }],
+    });
     expect(JSON.parse(JSON.stringify(s)).capture.complete).toBe(false);
   });
   it('text and HTML say so', () => {

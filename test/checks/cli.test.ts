@@ -15,9 +15,18 @@ const damaged = join(dir, 'damaged.sct');
 const highMemory = join(dir, 'high.sct');
 
 beforeAll(() => {
-  writeFileSync(clean, buildTraceBytes((b) => void b.task({ cdb: TUR })));
-  writeFileSync(warnOnly, buildTraceBytes((b) => void b.task({ cdb: [0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) })));
-  writeFileSync(broken, buildTraceBytes((b) => (b.task({ cdb: TUR }, { status: CHECK_CONDITION }), b.task({ cdb: TUR }, { status: CHECK_CONDITION }))));
+  writeFileSync(
+    clean,
+    buildTraceBytes((b) => void b.task({ cdb: TUR })),
+  );
+  writeFileSync(
+    warnOnly,
+    buildTraceBytes((b) => void b.task({ cdb: [0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) })),
+  );
+  writeFileSync(
+    broken,
+    buildTraceBytes((b) => (b.task({ cdb: TUR }, { status: CHECK_CONDITION }), b.task({ cdb: TUR }, { status: CHECK_CONDITION }))),
+  );
   const good = buildTraceBytes((b) => {
     for (let i = 0; i < 20; i++) b.task({ cdb: TUR });
   });
@@ -100,14 +109,41 @@ describe('scsitrace check', () => {
   it('writes JSON with a stable schema', async () => {
     const r = await runScsitrace('check', '--format', 'json', broken);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['schema', 'files', 'rules', 'failOn', 'findings', 'findingsOmitted', 'maxResults', 'tasks', 'verdict', 'counts', 'capture', 'groups', 'constraints', 'luns']);
+    expect(Object.keys(j)).toEqual([
+      'schema',
+      'files',
+      'rules',
+      'failOn',
+      'findings',
+      'findingsOmitted',
+      'maxResults',
+      'tasks',
+      'verdict',
+      'counts',
+      'capture',
+      'groups',
+      'constraints',
+      'luns',
+    ]);
     expect(j.findings).toHaveLength(2);
     expect(j.findingsOmitted).toBe(0);
     expect(j.capture).toMatchObject({ complete: true, gaps: 0 });
     expect(j.schema).toBe('scsitrace.check/1');
     expect(j.verdict).toBe('fail');
     expect(j.groups[0]).toMatchObject({ ruleId: 'check-condition-without-sense', severity: 'error', subject: null, count: 2 });
-    expect(Object.keys(j.groups[0].examples[0])).toEqual(['ruleId', 'severity', 'messageId', 'message', 'file', 'taskId', 'command', 'timeNs', 'offset', 'record', 'evidence']);
+    expect(Object.keys(j.groups[0].examples[0])).toEqual([
+      'ruleId',
+      'severity',
+      'messageId',
+      'message',
+      'file',
+      'taskId',
+      'command',
+      'timeNs',
+      'offset',
+      'record',
+      'evidence',
+    ]);
     expect(j.groups[0].examples[0]).toMatchObject({ file: broken, taskId: 1, command: 'TEST UNIT READY', record: 1 });
   });
 
@@ -135,7 +171,10 @@ describe('scsitrace check', () => {
 
   it('maps info findings to SARIF note level', async () => {
     const t = join(dir, 'vendor.sct');
-    writeFileSync(t, buildTraceBytes((b) => void b.task({ cdb: [0xc5, 0, 0, 0, 0, 0] })));
+    writeFileSync(
+      t,
+      buildTraceBytes((b) => void b.task({ cdb: [0xc5, 0, 0, 0, 0, 0] })),
+    );
     const s = JSON.parse((await runScsitrace('check', '--format', 'sarif', t)).stdout);
     expect(s.runs[0].results[0].level).toBe('note');
   });

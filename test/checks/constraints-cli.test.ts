@@ -18,11 +18,15 @@ describe('scsitrace constraints, by platform', () => {
     expect(r.stdout).toContain(`${PLIST}: valid (14 keys)`);
     expect(r.stdout).toContain('Platform: dext (DriverKit)');
     expect(r.stdout).toContain('Each task: ONE IOVM range, fBufferIOVMAddr for fRequestedTransferCount bytes');
-    expect(r.stdout).toMatch(/writes: split a range of up to 512 KiB into 128 elements of at most 4096 bytes \(IOMaximumSegmentByteCountWrite\); the HBA takes 129: fits/);
+    expect(r.stdout).toMatch(
+      /writes: split a range of up to 512 KiB into 128 elements of at most 4096 bytes \(IOMaximumSegmentByteCountWrite\); the HBA takes 129: fits/,
+    );
     expect(r.stdout).toMatch(/Addresses: unknown: .*dmaNumAddressBits/);
     expect(r.stdout).toContain('Not given, so not explained: dmaNumAddressBits, dmaMaxTransferSize');
     expect(r.stdout).not.toContain('page-scattered');
-    expect(r.stdout).toMatch(/IOMaximumByteCountRead\s+524288 \(0x80000\)\s+from traces\/lsi3108-dext\.ioreg\.plist: IOSCSIPeripheralDeviceType00 \(line \d+\)/);
+    expect(r.stdout).toMatch(
+      /IOMaximumByteCountRead\s+524288 \(0x80000\)\s+from traces\/lsi3108-dext\.ioreg\.plist: IOSCSIPeripheralDeviceType00 \(line \d+\)/,
+    );
   });
 
   it('exits 1 and names the contradiction when the DMA specification maps above what the HBA reaches', async () => {
@@ -33,7 +37,10 @@ describe('scsitrace constraints, by platform', () => {
     expect(r.stdout).toContain('split at a 4 GiB boundary if an element may not cross one: with 64-bit IOVM addresses a range can straddle 0x100000000');
     const j = JSON.parse((await runScsitrace('constraints', PLIST, DMA, '--format', 'json')).stdout);
     expect(j.contradictions).toBe(1);
-    expect(j.notes.find((n: { severity: string }) => n.severity === 'contradiction').keys).toEqual(['IOMaximumSegmentAddressableBitCount', 'dmaNumAddressBits']);
+    expect(j.notes.find((n: { severity: string }) => n.severity === 'contradiction').keys).toEqual([
+      'IOMaximumSegmentAddressableBitCount',
+      'dmaNumAddressBits',
+    ]);
     expect(j.explanation).toMatchObject({ platform: 'dext', views: ['driverkit'], iovaMayExceedHba: true, mappingCeilingBytes: 240 * 524288 });
   });
 
@@ -71,7 +78,9 @@ describe('scsitrace constraints, by platform', () => {
   });
 
   it('says no DMA mapping budget is set unless one is given', async () => {
-    expect((await runScsitrace('constraints', 'traces/generic-64bit.constraints.json')).stdout).toContain('DMA mapping budget: none set (no Apple source sets one; maxMappedDmaBytes is opt-in)');
+    expect((await runScsitrace('constraints', 'traces/generic-64bit.constraints.json')).stdout).toContain(
+      'DMA mapping budget: none set (no Apple source sets one; maxMappedDmaBytes is opt-in)',
+    );
     const cfg = join(dir, 'budget.json');
     writeFileSync(cfg, '{"maxMappedDmaBytes": "2GiB"}');
     expect((await runScsitrace('constraints', cfg)).stdout).toContain('DMA mapping budget (opt-in maxMappedDmaBytes): 2 GiB across all tasks in flight');
@@ -80,7 +89,9 @@ describe('scsitrace constraints, by platform', () => {
   it('lists each key with who sets it, its header and Apple’s default', async () => {
     const r = await runScsitrace('constraints');
     expect(r.stdout).toContain('dmaNumAddressBits | numAddressBits');
-    expect(r.stdout).toMatch(/set by: UserGetDMASpecification; header: IOUserSCSIParallelInterfaceController\.iig; Apple's default: 32 \(kext base class\); a dext must return it/);
+    expect(r.stdout).toMatch(
+      /set by: UserGetDMASpecification; header: IOUserSCSIParallelInterfaceController\.iig; Apple's default: 32 \(kext base class\); a dext must return it/,
+    );
     expect(r.stdout).toMatch(/maxTasksInFlight \| IOCommandPoolSize \| kIOCommandPoolSizeKey/);
   });
 
@@ -102,7 +113,9 @@ describe('check -c with ioreg dumps', () => {
   it('reads an ioreg plist and a JSON file together, and puts the contradiction in the constraints section', async () => {
     const r = await runScsitrace('check', '-c', PLIST, '-c', DMA, 'traces/healthy-copy.sct');
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/IOMaximumSegmentAddressableBitCount\s+32\s+config \(traces\/lsi3108-dext\.ioreg\.plist: LSI3108Controller\); replaces 64 from the trace/);
+    expect(r.stdout).toMatch(
+      /IOMaximumSegmentAddressableBitCount\s+32\s+config \(traces\/lsi3108-dext\.ioreg\.plist: LSI3108Controller\); replaces 64 from the trace/,
+    );
     expect(r.stdout).toMatch(/dmaNumAddressBits\s+64\s+config \(traces\/lsi3108-dext-dma\.constraints\.json\)/);
     expect(r.stdout).toMatch(/^ {2}Contradiction: IOMaximumSegmentAddressableBitCount 32 but the DMA specification's numAddressBits 64/m);
     const j = JSON.parse((await runScsitrace('check', '-c', PLIST, '-c', DMA, '--format', 'json', 'traces/healthy-copy.sct')).stdout);
@@ -123,7 +136,10 @@ describe('check -c with ioreg dumps', () => {
 
   it('exits 2 naming the byte offset for a damaged dump', async () => {
     const cfg = join(dir, 'cut.plist');
-    writeFileSync(cfg, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<array>\n\t<dict>\n\t\t<key>IOObjectClass</key>\n\t\t<string>IOUserSCSIParallelInterfaceController');
+    writeFileSync(
+      cfg,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<array>\n\t<dict>\n\t\t<key>IOObjectClass</key>\n\t\t<string>IOUserSCSIParallelInterfaceController',
+    );
     const r = await runScsitrace('check', '-c', cfg, 'traces/healthy-copy.sct');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');

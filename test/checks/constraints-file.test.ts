@@ -61,10 +61,14 @@ describe('content detection', () => {
   });
 
   it('refuses anything else with one line saying what it expected', () => {
-    expect(errorOf(() => loadConstraintFile(file('x.txt', 'hello world\n')))).toMatch(/x\.txt: not a constraints file: expected a JSON object, ioreg -a XML or ioreg -l text; it starts with "hello world\\n"/);
+    expect(errorOf(() => loadConstraintFile(file('x.txt', 'hello world\n')))).toMatch(
+      /x\.txt: not a constraints file: expected a JSON object, ioreg -a XML or ioreg -l text; it starts with "hello world\\n"/,
+    );
     expect(errorOf(() => loadConstraintFile(file('empty', '')))).toMatch(/it starts with nothing \(the file is empty\)/);
     expect(errorOf(() => loadConstraintFile(file('b.plist', Buffer.from('bplist00\x00\x01binary'))))).toMatch(/binary property list.*plutil -convert xml1/);
-    expect(errorOf(() => loadConstraintFile(file('latin1.json', Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]))))).toMatch(/latin1\.json: at byte 0x2: not UTF-8 text/);
+    expect(errorOf(() => loadConstraintFile(file('latin1.json', Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]))))).toMatch(
+      /latin1\.json: at byte 0x2: not UTF-8 text/,
+    );
     expect(errorOf(() => loadConstraintFile(join(dir, 'missing.json')))).toMatch(/no such file/);
   });
 
@@ -78,7 +82,9 @@ describe('content detection', () => {
 describe('JSON constraints files', () => {
   it('names the byte offset and line of a bad key', () => {
     const path = file('typo.json', '{\n  "IOMaximumSegmentCountWrite": 129,\n  "IOMaximumSegmentCountWrit": 4\n}\n');
-    expect(errorOf(() => loadConstraintFile(path))).toBe(`${path}: at byte 0x29 (line 3): "IOMaximumSegmentCountWrit": unknown key; did you mean "IOMaximumSegmentCountWrite"?`);
+    expect(errorOf(() => loadConstraintFile(path))).toBe(
+      `${path}: at byte 0x29 (line 3): "IOMaximumSegmentCountWrit": unknown key; did you mean "IOMaximumSegmentCountWrite"?`,
+    );
   });
 
   it('catches a key given twice in the file, which JSON.parse would silently drop', () => {
@@ -91,7 +97,9 @@ describe('JSON constraints files', () => {
     expect(msg).toMatch(/syntax\.json: at byte 0xf \(line 2\): not valid JSON: expected a value, found "xyyyyyyyyyyy"…/);
     expect(msg.split('\n')).toHaveLength(1);
     expect(msg.length).toBeLessThan(200);
-    expect(errorOf(() => loadConstraintFile(file('open.json', '{"IOMaximumByteCountRead": 4096')))).toMatch(/at byte 0x1f \(line 1\): not valid JSON: unexpected end of file inside an object/);
+    expect(errorOf(() => loadConstraintFile(file('open.json', '{"IOMaximumByteCountRead": 4096')))).toMatch(
+      /at byte 0x1f \(line 1\): not valid JSON: unexpected end of file inside an object/,
+    );
   });
 
   it('refuses nesting 500,000 deep without overflowing the stack', () => {
@@ -134,7 +142,8 @@ describe('ioreg -a (XML property list)', () => {
   it('follows ioreg -t output, where an ancestor holds its child as a dictionary', () => {
     const plist = readFileSync(PLIST, 'utf8');
     const body = plist.slice(plist.indexOf('<array>') + '<array>'.length, plist.lastIndexOf('</array>'));
-    const withParent = plist.slice(0, plist.indexOf('<array>')) +
+    const withParent =
+      plist.slice(0, plist.indexOf('<array>')) +
       '<dict>\n<key>IORegistryEntryName</key><string>pci1000,5d@0</string>\n<key>IOObjectClass</key><string>IOPCIDevice</string>\n<key>IORegistryEntryChildren</key>' +
       body +
       '</dict>\n</plist>\n';
@@ -144,8 +153,12 @@ describe('ioreg -a (XML property list)', () => {
 
   it('reports damage with the byte offset and line', () => {
     const plist = readFileSync(PLIST, 'utf8');
-    expect(errorOf(() => loadConstraintFile(file('cut.plist', plist.slice(0, 5000))))).toMatch(/cut\.plist: at byte 0x[0-9a-f]+ \(line \d+\): ioreg -a plist: <\w+> is never closed/);
-    expect(errorOf(() => loadConstraintFile(file('int.plist', plist.replace('<integer>129</integer>', '<integer>12x9</integer>'))))).toMatch(/at byte 0x[0-9a-f]+ \(line \d+\): ioreg -a plist: <integer> "12x9" is not an integer/);
+    expect(errorOf(() => loadConstraintFile(file('cut.plist', plist.slice(0, 5000))))).toMatch(
+      /cut\.plist: at byte 0x[0-9a-f]+ \(line \d+\): ioreg -a plist: <\w+> is never closed/,
+    );
+    expect(errorOf(() => loadConstraintFile(file('int.plist', plist.replace('<integer>129</integer>', '<integer>12x9</integer>'))))).toMatch(
+      /at byte 0x[0-9a-f]+ \(line \d+\): ioreg -a plist: <integer> "12x9" is not an integer/,
+    );
     expect(errorOf(() => loadConstraintFile(file('el.plist', plist.replace('<true/>', '<maybe/>'))))).toMatch(/unknown element <maybe\/>/);
     expect(errorOf(() => loadConstraintFile(file('ent.plist', plist.replace('12 Gigabit', '12 &giga;'))))).toMatch(/unknown entity "&giga;/);
     const deep = '<?xml version="1.0"?>\n<plist version="1.0">' + '<array>'.repeat(200_000) + '</array>'.repeat(200_000) + '</plist>';
@@ -153,13 +166,23 @@ describe('ioreg -a (XML property list)', () => {
   });
 
   it('says what a plist without a controller needs', () => {
-    const path = file('usb.plist', '<?xml version="1.0"?>\n<plist version="1.0">\n<array>\n<dict><key>IORegistryEntryName</key><string>USB3.0 Hub</string><key>IOObjectClass</key><string>IOUSBHostDevice</string></dict>\n</array>\n</plist>\n');
-    expect(errorOf(() => loadConstraintFile(path))).toMatch(/no SCSI parallel controller in this ioreg dump .* ioreg -a -l -r -c IOUserSCSIParallelInterfaceController/);
+    const path = file(
+      'usb.plist',
+      '<?xml version="1.0"?>\n<plist version="1.0">\n<array>\n<dict><key>IORegistryEntryName</key><string>USB3.0 Hub</string><key>IOObjectClass</key><string>IOUSBHostDevice</string></dict>\n</array>\n</plist>\n',
+    );
+    expect(errorOf(() => loadConstraintFile(path))).toMatch(
+      /no SCSI parallel controller in this ioreg dump .* ioreg -a -l -r -c IOUserSCSIParallelInterfaceController/,
+    );
   });
 
   it('reports a value of the wrong type with the object and line it sits on', () => {
-    const plist = readFileSync(PLIST, 'utf8').replace('<key>IOCommandPoolSize</key>\n\t\t<integer>240</integer>', '<key>IOCommandPoolSize</key>\n\t\t<string>lots</string>');
-    expect(errorOf(() => loadConstraintFile(file('type.plist', plist)))).toMatch(/type\.plist: line \d+: "IOCommandPoolSize": expected a number .* got "lots" \(on LSI3108Controller, line \d+\)/);
+    const plist = readFileSync(PLIST, 'utf8').replace(
+      '<key>IOCommandPoolSize</key>\n\t\t<integer>240</integer>',
+      '<key>IOCommandPoolSize</key>\n\t\t<string>lots</string>',
+    );
+    expect(errorOf(() => loadConstraintFile(file('type.plist', plist)))).toMatch(
+      /type\.plist: line \d+: "IOCommandPoolSize": expected a number .* got "lots" \(on LSI3108Controller, line \d+\)/,
+    );
   });
 });
 
@@ -183,7 +206,9 @@ describe('ioreg -l (text)', () => {
   });
 
   it('says which controllers there are when the choice matches none', () => {
-    expect(errorOf(() => loadConstraintFile(TEXT, { controller: 'nope' }))).toMatch(/no controller here matches --controller "nope"; the controllers are: com_example_driver_SAS2308 .*; LSI3108Controller/);
+    expect(errorOf(() => loadConstraintFile(TEXT, { controller: 'nope' }))).toMatch(
+      /no controller here matches --controller "nope"; the controllers are: com_example_driver_SAS2308 .*; LSI3108Controller/,
+    );
   });
 
   it('parses ioreg’s value syntax: dictionaries, arrays, data, Yes/No, hex numbers', () => {
@@ -192,7 +217,9 @@ describe('ioreg -l (text)', () => {
     expect(dext.properties.get('IOUserClasses')).toEqual(['LSI3108Controller', 'IOUserSCSIParallelInterfaceController', 'IOService', 'OSObject']);
     expect((dext.properties.get('Protocol Characteristics') as Map<string, unknown>).get('SCSI Domain Identifier')).toBe(2n);
     expect(dext.properties.get('Manages Targets')).toBe(true);
-    const hex = registryFromText('+-o X  <class IOSCSIParallelInterfaceController, id 0x10, registered, matched, active, busy 0, retain 5>\n    {\n      "IOMaximumSegmentCountRead" = 0x81\n    }\n');
+    const hex = registryFromText(
+      '+-o X  <class IOSCSIParallelInterfaceController, id 0x10, registered, matched, active, busy 0, retain 5>\n    {\n      "IOMaximumSegmentCountRead" = 0x81\n    }\n',
+    );
     expect(hex[0]!.properties.get('IOMaximumSegmentCountRead')).toBe(0x81n);
   });
 
@@ -200,25 +227,36 @@ describe('ioreg -l (text)', () => {
     const clipped = readFileSync(TEXT, 'utf8').replace(/("IOMaximumSegmentCountRead" = )129/, '$1' + '12$');
     const config = loadConstraintFile(file('clipped.txt', clipped), { controller: 'LSI3108Controller' });
     expect(config.values.maxSegmentCountRead).toBeUndefined();
-    expect(config.notes!.join('\n')).toMatch(/"IOMaximumSegmentCountRead" on LSI3108Controller \(line \d+\) was clipped at the terminal width \('\$'\); rerun ioreg with -w0/);
+    expect(config.notes!.join('\n')).toMatch(
+      /"IOMaximumSegmentCountRead" on LSI3108Controller \(line \d+\) was clipped at the terminal width \('\$'\); rerun ioreg with -w0/,
+    );
   });
 
   it('reads ioreg -i output (the class as its inheritance chain)', () => {
-    const text = '+-o Foo  <class OSObject:IORegistryEntry:IOService:IOSCSIParallelInterfaceController:com_example_Foo, id 0x100000123, registered, matched, active, busy 0, retain 7>\n    {\n      "IOMaximumSegmentCountWrite" = 17\n    }\n    \n\n';
+    const text =
+      '+-o Foo  <class OSObject:IORegistryEntry:IOService:IOSCSIParallelInterfaceController:com_example_Foo, id 0x100000123, registered, matched, active, busy 0, retain 7>\n    {\n      "IOMaximumSegmentCountWrite" = 17\n    }\n    \n\n';
     const config = loadConstraintFile(file('inherit.txt', text));
     expect(config.values).toMatchObject({ platform: 'kext', maxSegmentCountWrite: 17 });
   });
 
   it('refuses a property line before any object, with its offset and line', () => {
     const text = '+-o Root  <class IORegistryEntry, id 0x100000100, retain 12>\n'.replace('+-o Root', '"IOMaximumSegmentCountRead" = 4\n+-o Root');
-    expect(errorOf(() => loadConstraintFile(file('orphan.txt', text)))).toMatch(/orphan\.txt: at byte 0x0 \(line 1\): ioreg text: a property line before any object line/);
+    expect(errorOf(() => loadConstraintFile(file('orphan.txt', text)))).toMatch(
+      /orphan\.txt: at byte 0x0 \(line 1\): ioreg text: a property line before any object line/,
+    );
   });
 });
 
 describe('several files', () => {
   it('merge in order, later over earlier, and the DMA specification completes the registry', () => {
     const config = loadConstraintFiles([PLIST, 'traces/lsi3108-dext-dma.constraints.json'])!;
-    expect(config.values).toMatchObject({ ...DEXT_VALUES, dmaNumAddressBits: 64, dmaMaxTransferSize: 524288, dmaAlignment: 4, hbaDataAlignmentMask: 0xfffffffcn });
+    expect(config.values).toMatchObject({
+      ...DEXT_VALUES,
+      dmaNumAddressBits: 64,
+      dmaMaxTransferSize: 524288,
+      dmaAlignment: 4,
+      hbaDataAlignmentMask: 0xfffffffcn,
+    });
     const r = resolveConstraints(config);
     expect(r.notes.filter((n) => n.severity === 'contradiction').map((n) => n.keys)).toEqual([['IOMaximumSegmentAddressableBitCount', 'dmaNumAddressBits']]);
   });

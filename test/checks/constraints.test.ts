@@ -70,7 +70,9 @@ describe('constraint configs', () => {
     expect(problems({ dmaNumAddressBits: 0 })[0]).toMatch(/0 stands for 64 bits with a 64-bit segment type and 32 with a 32-bit one/);
     expect(problems({ 'HBA Data Alignment': '0xF0F0' })[0]).toMatch(/not a contiguous mask/);
     expect(problems({ 'HBA Data Alignment': 2 ** 60 })[0]).toMatch(/too large to be exact in JSON; write it as a hex string/);
-    expect(problems({ IOMaximumSegmentCountRead: 4, kIOMaximumSegmentCountReadKey: 5 })).toEqual(['kIOMaximumSegmentCountReadKey: given twice (also as "IOMaximumSegmentCountRead")']);
+    expect(problems({ IOMaximumSegmentCountRead: 4, kIOMaximumSegmentCountReadKey: 5 })).toEqual([
+      'kIOMaximumSegmentCountReadKey: given twice (also as "IOMaximumSegmentCountRead")',
+    ]);
     expect(problems([1, 2])[0]).toMatch(/must hold one JSON object, got a list of 2/);
   });
 
@@ -138,7 +140,12 @@ describe('quoting is bounded (issue 11: constraints files)', () => {
 describe('resolution', () => {
   it('resolves file over trace over default and says what replaced what', () => {
     const config = constraintConfig({ IOMaximumSegmentCountWrite: 129 }, 'lsi.json');
-    const r = resolveConstraints(config, { IOMaximumSegmentCountWrite: 256, IOMaximumSegmentAddressableBitCount: 32, VendorThing: 'x', IOMaximumByteCountRead: 'bad' });
+    const r = resolveConstraints(config, {
+      IOMaximumSegmentCountWrite: 256,
+      IOMaximumSegmentAddressableBitCount: 32,
+      VendorThing: 'x',
+      IOMaximumByteCountRead: 'bad',
+    });
     const byId = Object.fromEntries(r.entries.map((e) => [e.id, e]));
     expect(byId['maxSegmentCountWrite']).toMatchObject({ value: 129, source: 'config', overrides: { value: 256, source: 'trace' } });
     expect(byId['addressBits']).toMatchObject({ value: 32, source: 'trace' });
@@ -167,7 +174,10 @@ describe('resolution', () => {
     for (const c of CONSTRAINTS) for (const name of spellings(c)) expect(doc, name).toContain(`\`${name}\``);
     const limitsTable = doc.slice(doc.indexOf('| `Limits` field |'), doc.indexOf('A range is addressable'));
     for (const field of Object.keys(resolveConstraints().limits)) {
-      const named = limitsTable.includes(`\`${field}\``) || (/^(maxSegmentCount|maxSegmentByteCount|maxByteCount|maxBlockCount)(Read|Write)$/.test(field) && limitsTable.includes(`\`${field.replace(/(Read|Write)$/, '')}{Read,Write}\``));
+      const named =
+        limitsTable.includes(`\`${field}\``) ||
+        (/^(maxSegmentCount|maxSegmentByteCount|maxByteCount|maxBlockCount)(Read|Write)$/.test(field) &&
+          limitsTable.includes(`\`${field.replace(/(Read|Write)$/, '')}{Read,Write}\``));
       const other = /^(logicalBlockSize|capacityBlocks|taskTimeoutMs|powerTransition(Warn|Error)Ms|syncCacheFastThresholdUs)$/.test(field);
       expect(named || other, field).toBe(true);
     }
@@ -232,7 +242,9 @@ describe('explanation', () => {
   });
 
   it('explains when page-scattered buffers cannot fit the segment limit', () => {
-    const x = explainConstraints(resolveConstraints(constraintConfig({ IOMaximumByteCountRead: '1MiB', IOMaximumSegmentCountRead: 256, platform: 'kext' })).limits);
+    const x = explainConstraints(
+      resolveConstraints(constraintConfig({ IOMaximumByteCountRead: '1MiB', IOMaximumSegmentCountRead: 256, platform: 'kext' })).limits,
+    );
     const read = x.directions.find((d) => d.direction === 'read')!;
     expect(read.worstCaseSegments4k).toBe(257);
     expect(read.worstCaseExceedsSegments).toBe(true);
@@ -241,7 +253,16 @@ describe('explanation', () => {
 
   it('for a dext: one IOVM range split by the SGL builder, no page-scatter view', () => {
     const r = resolveConstraints(
-      constraintConfig({ platform: 'dext', IOMaximumByteCountWrite: '512KiB', IOMaximumSegmentCountWrite: 128, IOMaximumSegmentByteCountWrite: 4096, dmaNumAddressBits: 64, IOMaximumSegmentAddressableBitCount: 32, IOCommandPoolSize: 64, dmaMaxTransferSize: '512KiB' }),
+      constraintConfig({
+        platform: 'dext',
+        IOMaximumByteCountWrite: '512KiB',
+        IOMaximumSegmentCountWrite: 128,
+        IOMaximumSegmentByteCountWrite: 4096,
+        dmaNumAddressBits: 64,
+        IOMaximumSegmentAddressableBitCount: 32,
+        IOCommandPoolSize: 64,
+        dmaMaxTransferSize: '512KiB',
+      }),
     );
     const x = explainConstraints(r.limits, { given: new Set(r.entries.map((e) => e.id)) });
     expect(x.views).toEqual(['driverkit']);
@@ -264,9 +285,16 @@ describe('explanation', () => {
   });
 
   it('infers a dext from DMA-specification keys and shows both views when nothing tells', () => {
-    expect(explainConstraints(resolveConstraints(constraintConfig({ dmaNumAddressBits: 40 })).limits)).toMatchObject({ platform: 'dext', platformSource: 'inferred' });
+    expect(explainConstraints(resolveConstraints(constraintConfig({ dmaNumAddressBits: 40 })).limits)).toMatchObject({
+      platform: 'dext',
+      platformSource: 'inferred',
+    });
     expect(explainConstraints(resolveConstraints().limits)).toMatchObject({ platformSource: 'unknown', views: ['driverkit', 'page-scatter'] });
-    expect(explainConstraints(resolveConstraints().limits, { platform: 'kext' })).toMatchObject({ platform: 'kext', platformSource: 'set', views: ['page-scatter'] });
+    expect(explainConstraints(resolveConstraints().limits, { platform: 'kext' })).toMatchObject({
+      platform: 'kext',
+      platformSource: 'set',
+      views: ['page-scatter'],
+    });
   });
 
   it('ships example configs in traces/ that are all valid', () => {

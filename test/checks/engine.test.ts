@@ -28,7 +28,11 @@ describe('check engine', () => {
       b.submit({ cdb: TUR, timeoutMs: 60_000 });
     });
     const r = checkEvents(events);
-    expect(r.groups.map((g) => `${g.severity} ${g.ruleId}`)).toEqual(['error check-condition-without-sense', 'warning task-never-completed', 'info vendor-specific-cdb']);
+    expect(r.groups.map((g) => `${g.severity} ${g.ruleId}`)).toEqual([
+      'error check-condition-without-sense',
+      'warning task-never-completed',
+      'info vendor-specific-cdb',
+    ]);
     expect(failsAt(r, 'error')).toBe(true);
     const onlyInfo = checkEvents(events, { enable: ['vendor-specific-cdb'] });
     expect(failsAt(onlyInfo, 'error')).toBe(false);
@@ -47,13 +51,24 @@ describe('check engine', () => {
   it("uses the trace's constraints record, overridden by the config, and reports both", () => {
     const events = buildTraceEvents((b) => {
       constraints(b, { IOMaximumSegmentCountWrite: 2, IOMaximumSegmentAddressableBitCount: 64 });
-      b.task({ cdb: rw10(true, 0, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, segments: [0, 1, 2].map((i) => ({ address: 0x1_0000_0000 + i * 0x2000, length: i === 2 ? 0 : 2048 })) });
+      b.task({
+        cdb: rw10(true, 0, 8),
+        direction: DataDirection.ToDevice,
+        requestedBytes: 4096,
+        segments: [0, 1, 2].map((i) => ({ address: 0x1_0000_0000 + i * 0x2000, length: i === 2 ? 0 : 2048 })),
+      });
     });
     const fromTrace = checkEvents(events);
     expect(fromTrace.groups.map((g) => g.ruleId)).toEqual(['segment-count-exceeded']);
-    const withConfig = checkEvents(events, { constraints: constraintConfig({ IOMaximumSegmentCountWrite: 8, IOMaximumSegmentAddressableBitCount: 32 }, 'cfg.json') });
+    const withConfig = checkEvents(events, {
+      constraints: constraintConfig({ IOMaximumSegmentCountWrite: 8, IOMaximumSegmentAddressableBitCount: 32 }, 'cfg.json'),
+    });
     expect(withConfig.groups.map((g) => g.ruleId)).toEqual(['segment-above-address-limit']);
-    expect(withConfig.constraints.entries.find((e) => e.id === 'maxSegmentCountWrite')).toMatchObject({ value: 8, source: 'config', overrides: { value: 2, source: 'trace' } });
+    expect(withConfig.constraints.entries.find((e) => e.id === 'maxSegmentCountWrite')).toMatchObject({
+      value: 8,
+      source: 'config',
+      overrides: { value: 2, source: 'trace' },
+    });
   });
 
   it('checks several traces in one result, each with its own task ids and constraints', () => {
@@ -78,7 +93,13 @@ describe('check engine', () => {
   });
 
   it('learns logical-unit facts from lun-info notes', () => {
-    expect(parseLunNote('lun-info target=1 lun=2 block-size=4096 last-lba=0x3ff write-cache=off')).toEqual({ targetId: 1n, lun: 2, blockSize: 4096, capacityBlocks: 1024, writeCache: false });
+    expect(parseLunNote('lun-info target=1 lun=2 block-size=4096 last-lba=0x3ff write-cache=off')).toEqual({
+      targetId: 1n,
+      lun: 2,
+      blockSize: 4096,
+      capacityBlocks: 1024,
+      writeCache: false,
+    });
     expect(parseLunNote('something else')).toBeUndefined();
     const events = buildTraceEvents((b) => {
       b.w.note(0, 'lun-info target=0 lun=0 block-size=4096 capacity-blocks=100');

@@ -92,8 +92,35 @@ function* findingsTrace(n: number): Generator<TraceEvent[]> {
     const batch: TraceEvent[] = [];
     for (let k = i; k < Math.min(n, i + 1000); k++) {
       const taskId = BigInt(k + 1);
-      batch.push({ kind: 'submit', offset: k * 2, index: k * 2, timeNs: k * 1000, taskId, targetId: 0n, lun: 0, tag: taskId, attribute: 0, direction: 0, requestedBytes: 0, timeoutMs: 30_000, cdb, segments });
-      batch.push({ kind: 'complete', offset: k * 2 + 1, index: k * 2 + 1, timeNs: k * 1000 + 500, taskId, serviceResponse: 2, status: 2, bytesTransferred: 0, residual: 0, residualFlags: 0, sense: none });
+      batch.push({
+        kind: 'submit',
+        offset: k * 2,
+        index: k * 2,
+        timeNs: k * 1000,
+        taskId,
+        targetId: 0n,
+        lun: 0,
+        tag: taskId,
+        attribute: 0,
+        direction: 0,
+        requestedBytes: 0,
+        timeoutMs: 30_000,
+        cdb,
+        segments,
+      });
+      batch.push({
+        kind: 'complete',
+        offset: k * 2 + 1,
+        index: k * 2 + 1,
+        timeNs: k * 1000 + 500,
+        taskId,
+        serviceResponse: 2,
+        status: 2,
+        bytesTransferred: 0,
+        residual: 0,
+        residualFlags: 0,
+        sense: none,
+      });
     }
     yield batch;
   }

@@ -12,7 +12,24 @@ export function rw10(write: boolean, lba: number, blocks: number, flags = 0): nu
 /** READ(16)/WRITE(16). */
 export function rw16(write: boolean, lba: number, blocks: number): number[] {
   const hi = Math.floor(lba / 0x1_0000_0000);
-  return [write ? 0x8a : 0x88, 0, (hi >>> 24) & 0xff, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, (lba >>> 24) & 0xff, (lba >>> 16) & 0xff, (lba >>> 8) & 0xff, lba & 0xff, (blocks >>> 24) & 0xff, (blocks >>> 16) & 0xff, (blocks >>> 8) & 0xff, blocks & 0xff, 0, 0];
+  return [
+    write ? 0x8a : 0x88,
+    0,
+    (hi >>> 24) & 0xff,
+    (hi >>> 16) & 0xff,
+    (hi >>> 8) & 0xff,
+    hi & 0xff,
+    (lba >>> 24) & 0xff,
+    (lba >>> 16) & 0xff,
+    (lba >>> 8) & 0xff,
+    lba & 0xff,
+    (blocks >>> 24) & 0xff,
+    (blocks >>> 16) & 0xff,
+    (blocks >>> 8) & 0xff,
+    blocks & 0xff,
+    0,
+    0,
+  ];
 }
 
 /** SYNCHRONIZE CACHE(10) of the whole medium (LBA 0, 0 blocks); IMMED in byte 1 bit 1. */
@@ -31,11 +48,19 @@ export const CHECK_CONDITION = 0x02;
 
 /** A write of `blocks` 512-byte blocks at `lba`, with one page-sized segment per 4 KiB at `base`. */
 export function writeTask(b: TraceBuilder, lba: number, blocks: number, base = 0x10_0000, latencyNs = 20_000): number {
-  return b.task({ cdb: rw10(true, lba, blocks), direction: DataDirection.ToDevice, requestedBytes: blocks * 512, segments: pages(base, blocks * 512) }, {}, latencyNs);
+  return b.task(
+    { cdb: rw10(true, lba, blocks), direction: DataDirection.ToDevice, requestedBytes: blocks * 512, segments: pages(base, blocks * 512) },
+    {},
+    latencyNs,
+  );
 }
 
 export function readTask(b: TraceBuilder, lba: number, blocks: number, base = 0x20_0000, latencyNs = 20_000): number {
-  return b.task({ cdb: rw10(false, lba, blocks), direction: DataDirection.FromDevice, requestedBytes: blocks * 512, segments: pages(base, blocks * 512) }, {}, latencyNs);
+  return b.task(
+    { cdb: rw10(false, lba, blocks), direction: DataDirection.FromDevice, requestedBytes: blocks * 512, segments: pages(base, blocks * 512) },
+    {},
+    latencyNs,
+  );
 }
 
 /** Contiguous 4 KiB segments covering `bytes` from `base`, spaced 8 KiB apart (page-scattered). */
@@ -56,7 +81,10 @@ export function segmentWrite(segments: Array<{ address: number | bigint; length:
 }
 
 /** An HBA event at the builder's current time. */
-export function hba(b: TraceBuilder, e: { kind: number; taskId?: number; phase?: number; status?: number; durationNs?: number; arg0?: number; arg1?: number; detail?: string }): void {
+export function hba(
+  b: TraceBuilder,
+  e: { kind: number; taskId?: number; phase?: number; status?: number; durationNs?: number; arg0?: number; arg1?: number; detail?: string },
+): void {
   b.w.hba({ timeNs: b.timeNs, ...e });
 }
 
@@ -68,9 +96,15 @@ export function constraints(b: TraceBuilder, entries: Record<string, number | st
  * The SGL a DriverKit driver builds from its one IOVM range: `bytes` from `address`, in elements
  * of at most `elementBytes`, in order. `map` rewrites each element's address (a truncation, say).
  */
-export function splitRange(address: number | bigint, bytes: number, elementBytes = 0x10000, map: (a: bigint) => bigint = (a) => a): Array<{ address: bigint; length: number }> {
+export function splitRange(
+  address: number | bigint,
+  bytes: number,
+  elementBytes = 0x10000,
+  map: (a: bigint) => bigint = (a) => a,
+): Array<{ address: bigint; length: number }> {
   const out: Array<{ address: bigint; length: number }> = [];
-  for (let done = 0; done < bytes; done += elementBytes) out.push({ address: map(BigInt(address) + BigInt(done)), length: Math.min(elementBytes, bytes - done) });
+  for (let done = 0; done < bytes; done += elementBytes)
+    out.push({ address: map(BigInt(address) + BigInt(done)), length: Math.min(elementBytes, bytes - done) });
   return out;
 }
 
@@ -84,7 +118,15 @@ export const low32 = (a: bigint): bigint => a & 0xffff_ffffn;
  */
 export function dextTask(
   b: TraceBuilder,
-  o: { lba?: number; blocks: number; iova: number | bigint; sgl?: Array<{ address: number | bigint; length: number }>; read?: boolean; requestedBytes?: number; bufferLength?: number },
+  o: {
+    lba?: number;
+    blocks: number;
+    iova: number | bigint;
+    sgl?: Array<{ address: number | bigint; length: number }>;
+    read?: boolean;
+    requestedBytes?: number;
+    bufferLength?: number;
+  },
 ): number {
   const bytes = o.blocks * 512;
   return b.task({

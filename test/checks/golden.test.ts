@@ -26,7 +26,17 @@ const EXPECTED: Record<string, { rules: string[]; exit: number }> = {
   'copy-dext-fixed': { rules: ['read-back-mismatch', 'segment-above-address-limit', 'vendor-specific-cdb'], exit: 1 },
   // The seed case as a dext captures it: the range above 4 GiB, the truncated SGL, the read-back
   // they explain (one straddling element also reaches past the 32-bit limit), the flush defect.
-  'lsi3108-buffered-copy': { rules: ['buffer-above-address-limit', 'read-back-mismatch', 'segment-above-address-limit', 'sgl-address-truncated', 'sync-cache-without-flush', 'unflushed-writes'], exit: 1 },
+  'lsi3108-buffered-copy': {
+    rules: [
+      'buffer-above-address-limit',
+      'read-back-mismatch',
+      'segment-above-address-limit',
+      'sgl-address-truncated',
+      'sync-cache-without-flush',
+      'unflushed-writes',
+    ],
+    exit: 1,
+  },
   'lsi3108-kext-buffered-copy': { rules: ['read-back-mismatch', 'segment-above-address-limit', 'sync-cache-without-flush', 'unflushed-writes'], exit: 1 },
   'vendor-cdb-rejected': { rules: ['vendor-specific-cdb'], exit: 0 },
   // The mapped-bytes budget is opt-in (no Apple source sets one): without a config, no finding.

@@ -36,14 +36,17 @@ function hostile(byteCount: number, extra = 0): TraceEvent[] {
 afterEach(() => vi.restoreAllMocks());
 
 describe('length fields read from the trace do not set the work of a check', () => {
-  it('the fuzzer\'s record is small: a write and a read digest are a few hundred bytes', () => {
+  it("the fuzzer's record is small: a write and a read digest are a few hundred bytes", () => {
     const bytes = buildTraceBytes((b) => {
       b.w.digest({ timeNs: 0, taskId: 1, lba: 0, byteCount: 2 ** 53 - 512, direction: DataDirection.ToDevice, crc32c: 1 });
     });
     expect(bytes.length).toBeLessThan(300);
   });
 
-  for (const [name, byteCount] of [['2^40', 2 ** 40], ['2^53 - 512', 2 ** 53 - 512]] as const) {
+  for (const [name, byteCount] of [
+    ['2^40', 2 ** 40],
+    ['2^53 - 512', 2 ** 53 - 512],
+  ] as const) {
     it(`a digest claiming ${name} bytes costs a bounded number of index entries, and the mismatch is still found`, () => {
       const events = hostile(byteCount);
       let found = 0;
@@ -83,7 +86,8 @@ describe('length fields read from the trace do not set the work of a check', () 
 
   it('a SYNCHRONIZE CACHE range claiming 2^32 - 1 blocks and writes at the far end of the LBA space stay bounded', () => {
     const events = buildTraceEvents((b) => {
-      for (let i = 0; i < 200; i++) b.task({ cdb: rw10(true, 0xffff_0000 - i * 4096, 0xffff), direction: DataDirection.ToDevice, requestedBytes: 0xffff * 512 });
+      for (let i = 0; i < 200; i++)
+        b.task({ cdb: rw10(true, 0xffff_0000 - i * 4096, 0xffff), direction: DataDirection.ToDevice, requestedBytes: 0xffff * 512 });
       b.task({ cdb: [0x35, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0] });
       b.task({ cdb: SYNC10 });
     });

@@ -14,16 +14,29 @@ describe('rule tester', () => {
     expect(() => checkValidCase(rule, { name: 'x', build: bad })).toThrow();
   });
   it('fails on an unknown message id', () => {
-    expect(() => checkInvalidCase(rule, { name: 'x', build: bad, errors: [{ messageId: 'nope' }, { messageId: 'missing' }] })).toThrow(/unknown message id "nope"/);
+    expect(() => checkInvalidCase(rule, { name: 'x', build: bad, errors: [{ messageId: 'nope' }, { messageId: 'missing' }] })).toThrow(
+      /unknown message id "nope"/,
+    );
   });
   it('fails on a wrong finding count', () => {
     expect(() => checkInvalidCase(rule, { name: 'x', build: bad, errors: [{ messageId: 'missing' }] })).toThrow(/message ids/);
   });
   it('fails on a wrong severity or evidence', () => {
     expect(() => checkInvalidCase(rule, { name: 'x', build: bad, errors: [{ messageId: 'missing', severity: 'info' }, { messageId: 'missing' }] })).toThrow();
-    expect(() => checkInvalidCase(rule, { name: 'x', build: bad, errors: [{ messageId: 'missing', evidence: { senseLength: 3 } }, { messageId: 'missing' }] })).toThrow();
+    expect(() =>
+      checkInvalidCase(rule, { name: 'x', build: bad, errors: [{ messageId: 'missing', evidence: { senseLength: 3 } }, { messageId: 'missing' }] }),
+    ).toThrow();
   });
   it('passes a correct case', () => {
-    expect(() => checkInvalidCase(rule, { name: 'x', build: bad, errors: [{ messageId: 'missing', severity: 'error' }, { messageId: 'missing', evidence: { senseLength: 0 } }] })).not.toThrow();
+    expect(() =>
+      checkInvalidCase(rule, {
+        name: 'x',
+        build: bad,
+        errors: [
+          { messageId: 'missing', severity: 'error' },
+          { messageId: 'missing', evidence: { senseLength: 0 } },
+        ],
+      }),
+    ).not.toThrow();
   });
 });

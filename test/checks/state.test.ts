@@ -16,10 +16,21 @@ describe('CDB facts', () => {
     expect(facts(hex`08 | 1f ff ff | 00 | 00`)).toMatchObject({ kind: CommandKind.Read, lba: 0x1fffff, dataBlocks: 256, rangeBlocks: 256 });
   });
   it('WRITE(10) with FUA and WRPROTECT', () => {
-    expect(facts(hex`2a 28 | 00 00 10 00 | 00 | 00 08 | 00`)).toMatchObject({ kind: CommandKind.Write, lba: 4096, dataBlocks: 8, durable: true, protectionBytes: 8 });
+    expect(facts(hex`2a 28 | 00 00 10 00 | 00 | 00 08 | 00`)).toMatchObject({
+      kind: CommandKind.Write,
+      lba: 4096,
+      dataBlocks: 8,
+      durable: true,
+      protectionBytes: 8,
+    });
   });
   it('READ(16) above 2^32 blocks', () => {
-    expect(facts(hex`88 00 | 00 00 00 01 22 33 44 55 | 00 00 04 00 | 00 00`)).toMatchObject({ kind: CommandKind.Read, lba: 0x1_2233_4455, dataBlocks: 1024, durable: false });
+    expect(facts(hex`88 00 | 00 00 00 01 22 33 44 55 | 00 00 04 00 | 00 00`)).toMatchObject({
+      kind: CommandKind.Read,
+      lba: 0x1_2233_4455,
+      dataBlocks: 1024,
+      durable: false,
+    });
   });
   it('WRITE(32): service action 000Bh, LBA in bytes 12-19, length in 28-31', () => {
     const cdb = new Uint8Array(32);
@@ -30,11 +41,21 @@ describe('CDB facts', () => {
   });
   it('SYNCHRONIZE CACHE(10/16): IMMED, range', () => {
     expect(facts(hex`35 02 | 00 00 00 64 | 00 | 00 10 | 00`)).toMatchObject({ kind: CommandKind.SyncCache, immediate: true, lba: 100, rangeBlocks: 16 });
-    expect(facts(hex`91 00 | 00 00 00 00 00 00 00 00 | 00 00 00 00 | 00 00`)).toMatchObject({ kind: CommandKind.SyncCache, immediate: false, lba: 0, rangeBlocks: 0 });
+    expect(facts(hex`91 00 | 00 00 00 00 00 00 00 00 | 00 00 00 00 | 00 00`)).toMatchObject({
+      kind: CommandKind.SyncCache,
+      immediate: false,
+      lba: 0,
+      rangeBlocks: 0,
+    });
   });
   it('WRITE SAME(16) NDOB sends no data; COMPARE AND WRITE sends twice the blocks; VERIFY BYTCHK', () => {
     expect(facts(hex`93 01 | 00 00 00 00 00 00 00 00 | 00 00 01 00 | 00 00`)).toMatchObject({ kind: CommandKind.WriteSame, dataBlocks: 0, rangeBlocks: 256 });
-    expect(facts(hex`89 00 | 00 00 00 00 00 00 00 08 | 00 00 00 | 04 | 00 00`)).toMatchObject({ kind: CommandKind.CompareAndWrite, lba: 8, rangeBlocks: 4, dataBlocks: 8 });
+    expect(facts(hex`89 00 | 00 00 00 00 00 00 00 08 | 00 00 00 | 04 | 00 00`)).toMatchObject({
+      kind: CommandKind.CompareAndWrite,
+      lba: 8,
+      rangeBlocks: 4,
+      dataBlocks: 8,
+    });
     expect(facts(hex`2f 02 | 00 00 00 00 | 00 | 00 20 | 00`)).toMatchObject({ kind: CommandKind.Verify, dataBlocks: 32 });
     expect(facts(hex`2f 00 | 00 00 00 00 | 00 | 00 20 | 00`)).toMatchObject({ kind: CommandKind.Verify, dataBlocks: 0 });
   });
@@ -46,29 +67,80 @@ describe('CDB facts', () => {
 });
 
 describe('segment scan', () => {
-  const scan = (segs: Array<{ address: bigint | number; length: number }>, alignment = 1, bits = 64) => scanSegments(PackedSegmentList.from(segs), alignment, bits, newScan());
+  const scan = (segs: Array<{ address: bigint | number; length: number }>, alignment = 1, bits = 64) =>
+    scanSegments(PackedSegmentList.from(segs), alignment, bits, newScan());
 
   it('totals, longest, alignment', () => {
-    expect(scan([{ address: 0x1000, length: 4096 }, { address: 0x3000, length: 8192 }, { address: 0x9002, length: 100 }], 4)).toMatchObject({
-      count: 3, totalBytes: 12388, longestIndex: 1, longestBytes: 8192, misalignedIndex: 2, aboveLimitIndex: -1, overlapA: -1,
+    expect(
+      scan(
+        [
+          { address: 0x1000, length: 4096 },
+          { address: 0x3000, length: 8192 },
+          { address: 0x9002, length: 100 },
+        ],
+        4,
+      ),
+    ).toMatchObject({
+      count: 3,
+      totalBytes: 12388,
+      longestIndex: 1,
+      longestBytes: 8192,
+      misalignedIndex: 2,
+      aboveLimitIndex: -1,
+      overlapA: -1,
     });
   });
   it('address limit: below, straddling, above', () => {
     expect(scan([{ address: 0xffff_f000, length: 4096 }], 1, 32).aboveLimitIndex).toBe(-1);
     expect(scan([{ address: 0xffff_f000, length: 4097 }], 1, 32)).toMatchObject({ aboveLimitIndex: 0, aboveLimitStraddles: true });
-    expect(scan([{ address: 0x1000, length: 1 }, { address: 0x1_0000_0000, length: 1 }], 1, 32)).toMatchObject({ aboveLimitIndex: 1, aboveLimitStraddles: false });
+    expect(
+      scan(
+        [
+          { address: 0x1000, length: 1 },
+          { address: 0x1_0000_0000, length: 1 },
+        ],
+        1,
+        32,
+      ),
+    ).toMatchObject({ aboveLimitIndex: 1, aboveLimitStraddles: false });
   });
   it('overlaps in sorted and scattered lists, touching is fine', () => {
-    expect(scan([{ address: 0x1000, length: 0x1000 }, { address: 0x2000, length: 0x1000 }]).overlapA).toBe(-1);
-    expect(scan([{ address: 0x9000, length: 0x1000 }, { address: 0x1000, length: 0x1000 }, { address: 0x5000, length: 0x1000 }]).overlapA).toBe(-1);
-    expect(scan([{ address: 0x9000, length: 0x1000 }, { address: 0x1000, length: 0x1000 }, { address: 0x9fff, length: 0x10 }])).toMatchObject({ overlapA: 0, overlapB: 2 });
-    expect(scan([{ address: 0x1000, length: 0x3000 }, { address: 0x2000, length: 0x10 }])).toMatchObject({ overlapA: 0, overlapB: 1 });
+    expect(
+      scan([
+        { address: 0x1000, length: 0x1000 },
+        { address: 0x2000, length: 0x1000 },
+      ]).overlapA,
+    ).toBe(-1);
+    expect(
+      scan([
+        { address: 0x9000, length: 0x1000 },
+        { address: 0x1000, length: 0x1000 },
+        { address: 0x5000, length: 0x1000 },
+      ]).overlapA,
+    ).toBe(-1);
+    expect(
+      scan([
+        { address: 0x9000, length: 0x1000 },
+        { address: 0x1000, length: 0x1000 },
+        { address: 0x9fff, length: 0x10 },
+      ]),
+    ).toMatchObject({ overlapA: 0, overlapB: 2 });
+    expect(
+      scan([
+        { address: 0x1000, length: 0x3000 },
+        { address: 0x2000, length: 0x10 },
+      ]),
+    ).toMatchObject({ overlapA: 0, overlapB: 1 });
   });
 });
 
 describe('scanSegments against a plain BigInt reading of the same segments', () => {
   const segment = fc.record({
-    address: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 36n }), fc.bigInt({ min: 2n ** 32n - 2n ** 20n, max: 2n ** 32n + 2n ** 20n }), fc.bigInt({ min: 0n, max: 2n ** 52n })),
+    address: fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 36n }),
+      fc.bigInt({ min: 2n ** 32n - 2n ** 20n, max: 2n ** 32n + 2n ** 20n }),
+      fc.bigInt({ min: 0n, max: 2n ** 52n }),
+    ),
     length: fc.oneof(fc.integer({ min: 0, max: 1 << 20 }), fc.constantFrom(4096, 512, 0x1_0000_0000, 0x1_0000_0200), fc.integer({ min: 0, max: 2 ** 40 })),
   });
   it('finds the same first misaligned and first above-limit segment, and the same totals', () => {

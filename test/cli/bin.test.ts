@@ -15,7 +15,8 @@ describe('the scsitrace executable', () => {
 
   it('lists every command in --help', () => {
     const help = run('--help').stdout;
-    for (const c of ['decode', 'check', 'summary', 'constraints', 'rules', 'cdb', 'sense', 'synth', 'convert']) expect(help).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['decode', 'check', 'summary', 'constraints', 'rules', 'cdb', 'sense', 'synth', 'convert'])
+      expect(help).toMatch(new RegExp(`^  ${c} `, 'm'));
   });
 
   it('runs README.md first command without error and finds the LSI 3108 problems', () => {
@@ -30,7 +31,11 @@ describe('the scsitrace executable', () => {
   });
 
   it('stops quietly when the reader of its output goes away (| head)', () => {
-    const out = execFileSync('bash', ['-c', `node ${bin} decode traces/lsi3108-buffered-copy.sct | head -3; echo "status \${PIPESTATUS[0]}"`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('bash', ['-c', `node ${bin} decode traces/lsi3108-buffered-copy.sct | head -3; echo "status \${PIPESTATUS[0]}"`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe('status 0');
@@ -39,7 +44,7 @@ describe('the scsitrace executable', () => {
   it('gives exit 2 and one line for an unknown command option', () => {
     const r = run('decode', '--no-such-option', 'x.sct');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("scsitrace: decode: unknown option --no-such-option (scsitrace decode --help lists the options)\n");
+    expect(r.stderr).toBe('scsitrace: decode: unknown option --no-such-option (scsitrace decode --help lists the options)\n');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -65,7 +65,16 @@ describe('convert, then decode: the same tasks as decoding the original', () => 
     writeFileSync(
       input,
       writeTraceToBytes({ timeOriginNs: 3_000_000_000_000_000_123n, tickNs: 1 }, (w) => {
-        w.submit({ timeNs: 0, taskId: 1, targetId: 4, targetLabel: 'iqn.2025-01.example:disk', cdb: [0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0], requestedBytes: 4096, buffer: { address: 0x1_0000_0000n, length: 4096 }, segments: [{ address: 0x1000, length: 4096 }] });
+        w.submit({
+          timeNs: 0,
+          taskId: 1,
+          targetId: 4,
+          targetLabel: 'iqn.2025-01.example:disk',
+          cdb: [0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0],
+          requestedBytes: 4096,
+          buffer: { address: 0x1_0000_0000n, length: 4096 },
+          segments: [{ address: 0x1000, length: 4096 }],
+        });
         w.submit({ timeNs: 5, taskId: 2, targetId: 4, targetLabel: 'iqn.2025-01.example:disk', cdb: [0, 0, 0, 0, 0, 0], sglRecorded: true });
         w.hba({ timeNs: 6, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Issued, taskId: 1 });
         w.hba({ timeNs: 9, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, taskId: 1, durationNs: 3 });

@@ -8,7 +8,10 @@ const traces = new URL('../../traces/', import.meta.url);
 const samples = readdirSync(traces).filter((f) => f.endsWith('.sct'));
 
 describe.each(samples)('scsitrace decode traces/%s', (name) => {
-  for (const [format, ext] of [['text', 'txt'], ['json', 'jsonl']] as const) {
+  for (const [format, ext] of [
+    ['text', 'txt'],
+    ['json', 'jsonl'],
+  ] as const) {
     it(`matches its ${format} golden file`, async () => {
       const r = await runScsitrace('decode', '--format', format, `traces/${name}`);
       expect(r.code).toBe(0);

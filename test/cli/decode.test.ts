@@ -16,7 +16,13 @@ beforeAll(() => {
     trace,
     buildTraceBytes((b) => {
       b.task({ cdb: [0x12, 0, 0, 0, 0x24, 0], direction: DataDirection.FromDevice, requestedBytes: 36 }, {}, 40_000);
-      b.task({ cdb: rw10(true, 4096, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, segments: [{ address: 0x1_0000_0000n, length: 4096 }], lun: 1 });
+      b.task({
+        cdb: rw10(true, 4096, 8),
+        direction: DataDirection.ToDevice,
+        requestedBytes: 4096,
+        segments: [{ address: 0x1_0000_0000n, length: 4096 }],
+        lun: 1,
+      });
       const sync = b.submit({ cdb: [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0] });
       b.wait(2_000_000);
       b.w.hba({ timeNs: b.timeNs, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, taskId: sync });
@@ -56,7 +62,12 @@ describe('scsitrace decode', () => {
   });
 
   it('filters by opcode, status, LUN, time and count', async () => {
-    const only = async (...args: string[]) => (await runScsitrace('decode', '--format', 'json', ...args, trace)).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const only = async (...args: string[]) =>
+      (await runScsitrace('decode', '--format', 'json', ...args, trace)).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     expect((await only('--opcode', '0x2a,0x28')).map((t) => t.command)).toEqual(['WRITE(10)', 'READ(10)']);
     expect((await only('--opcode', '0x9e/0x10')).map((t) => t.opcode)).toEqual([0x9e]);
     expect((await only('--status', 'check')).map((t) => t.sense.asc)).toEqual([0x20]);
@@ -94,9 +105,12 @@ describe('scsitrace decode', () => {
     expect(r.stderr).toMatch(/at byte 0x[0-9a-f]+ \(record \d+\): truncated record/);
   });
 
-  it('says so on stderr when a trace holds no task, quoting the reader\'s note', async () => {
+  it("says so on stderr when a trace holds no task, quoting the reader's note", async () => {
     const empty = join(dir, 'empty.sct');
-    writeFileSync(empty, buildTraceBytes((b) => b.w.note(0, 'capture started late')));
+    writeFileSync(
+      empty,
+      buildTraceBytes((b) => b.w.note(0, 'capture started late')),
+    );
     const r = await runScsitrace('decode', empty);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
@@ -114,7 +128,18 @@ describe('scsitrace decode', () => {
     writeFileSync(
       path,
       writeTraceToBytes({}, (w) => {
-        w.submit({ timeNs: 1000, taskId: 1, cdb: rw10(true, 0, 16), direction: DataDirection.ToDevice, requestedBytes: 8192, buffer: { address: 0x1_2345_6000n, length: 8192 }, segments: [{ address: 0x2345_6000, length: 4096 }, { address: 0x2345_7000, length: 4096 }] });
+        w.submit({
+          timeNs: 1000,
+          taskId: 1,
+          cdb: rw10(true, 0, 16),
+          direction: DataDirection.ToDevice,
+          requestedBytes: 8192,
+          buffer: { address: 0x1_2345_6000n, length: 8192 },
+          segments: [
+            { address: 0x2345_6000, length: 4096 },
+            { address: 0x2345_7000, length: 4096 },
+          ],
+        });
         w.complete({ timeNs: 5000, taskId: 1, bytesTransferred: 8192 });
         w.submit({ timeNs: 6000, taskId: 2, cdb: [0, 0, 0, 0, 0, 0], sglRecorded: true });
         w.complete({ timeNs: 7000, taskId: 2 });
@@ -138,9 +163,18 @@ describe('scsitrace decode', () => {
       'SGL not recorded',
       '',
     ]);
-    const json = (await runScsitrace('decode', '--segments', '--format', 'json', path)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await runScsitrace('decode', '--segments', '--format', 'json', path)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json.map((t) => [t.buffer, t.sgl])).toEqual([
-      [{ address: 0x1_2345_6000, length: 8192 }, [[0x2345_6000, 4096], [0x2345_7000, 4096]]],
+      [
+        { address: 0x1_2345_6000, length: 8192 },
+        [
+          [0x2345_6000, 4096],
+          [0x2345_7000, 4096],
+        ],
+      ],
       [null, []],
       [null, null],
     ]);
@@ -178,9 +212,18 @@ describe('scsitrace decode', () => {
       expect.stringMatching(/task 3 tag 0x3 TEST UNIT READY → NEVER COMPLETED$/),
       '',
     ]);
-    const json = (await runScsitrace('decode', '--with-events', '--format', 'json', path)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await runScsitrace('decode', '--with-events', '--format', 'json', path)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json.map((t) => t.events.map((e: { kind: string }) => e.kind))).toEqual([['hba', 'hba'], ['digest', 'note'], []]);
-    expect(json[0].events[1]).toMatchObject({ kind: 'hba', hbaKind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, taskId: 1, durationNs: 2_000_000 });
+    expect(json[0].events[1]).toMatchObject({
+      kind: 'hba',
+      hbaKind: HbaEventKind.ControllerCacheFlush,
+      phase: HbaEventPhase.Completed,
+      taskId: 1,
+      durationNs: 2_000_000,
+    });
   });
 
   it('says which kind a JSON residual is', async () => {
@@ -193,8 +236,15 @@ describe('scsitrace decode', () => {
         b.task({ cdb: rw10(false, 0, 8), requestedBytes: 4096 });
       }),
     );
-    const json = (await runScsitrace('decode', '--format', 'json', path)).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(json.map((t) => [t.residual, t.residualKind])).toEqual([[2048, 'underflow'], [512, 'overflow'], [null, null]]);
+    const json = (await runScsitrace('decode', '--format', 'json', path)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(json.map((t) => [t.residual, t.residualKind])).toEqual([
+      [2048, 'underflow'],
+      [512, 'overflow'],
+      [null, null],
+    ]);
   });
 
   it('prints times past 2^53 ns exactly: decimal strings in JSON, latencies to the ns', async () => {
@@ -230,19 +280,34 @@ describe('scsitrace decode', () => {
     );
     const r = await runScsitrace('decode', path);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').map((l) => l.replace(/^.* task (\d).*→ /, '$1 '))).toEqual(['1 COMPLETION NOT CAPTURED', '2 NEVER COMPLETED', '3 NEVER COMPLETED']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^.* task (\d).*→ /, '$1 ')),
+    ).toEqual(['1 COMPLETION NOT CAPTURED', '2 NEVER COMPLETED', '3 NEVER COMPLETED']);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/gaps\.sct: at byte 0x[0-9a-f]+ \(record 2\): at 0\.000003000 s, capture gap: 17 lines lost: SCT1 lines 0x10\.\.0x20$/),
       expect.stringMatching(/gaps\.sct: at byte 0x[0-9a-f]+ \(record 4\): at 0\.000020000 s, capture gap: an unknown amount lost \(commands\): commands lost$/),
       expect.stringMatching(/gaps\.sct: the capture is incomplete: 2 capture gaps \(17 lines lost\); the completions of 1 task not captured$/),
     ]);
-    const json = (await runScsitrace('decode', '--format', 'json', path)).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(json.map((t) => [t.taskId, t.completed, t.completionNotCaptured])).toEqual([[1, false, true], [2, false, false], [3, false, false]]);
+    const json = (await runScsitrace('decode', '--format', 'json', path)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(json.map((t) => [t.taskId, t.completed, t.completionNotCaptured])).toEqual([
+      [1, false, true],
+      [2, false, false],
+      [3, false, false],
+    ]);
   });
 
   it('shows a target by its label, as the source named it', async () => {
     const path = join(dir, 'labels.sct');
-    writeFileSync(path, writeTraceToBytes({}, (w) => w.submit({ timeNs: 1000, taskId: 1, targetId: 131072, targetLabel: '0:2:0', lun: 0, cdb: rw10(false, 0, 1) })));
+    writeFileSync(
+      path,
+      writeTraceToBytes({}, (w) => w.submit({ timeNs: 1000, taskId: 1, targetId: 131072, targetLabel: '0:2:0', lun: 0, cdb: rw10(false, 0, 1) })),
+    );
     expect((await runScsitrace('decode', path)).stdout).toMatch(/ 0:2:0:0 task 1 /);
     expect(JSON.parse((await runScsitrace('decode', '--format', 'json', path)).stdout)).toMatchObject({ target: 131072, targetLabel: '0:2:0' });
   });

@@ -20,16 +20,19 @@ writeFileSync(damaged, [SUBMIT, ...Array.from({ length: BAD_LINES }, (_, i) => `
 const problemLines = (stderr: string) => stderr.split('\n').filter((l) => / at byte 0x[0-9a-f]+ \(line \d+\): /.test(l));
 
 describe('--max-problems', () => {
-  it.each([['decode'], ['check'], ['summary'], ['convert', '-o', '-']])('%s reports every problem by default, each once, then the totals, and exits 2', async (...cmd) => {
-    const r = await runScsitrace(...cmd, damaged);
-    expect(r.code).toBe(2);
-    const lines = problemLines(r.stderr);
-    expect(lines).toHaveLength(BAD_LINES);
-    expect(new Set(lines).size).toBe(BAD_LINES);
-    expect(lines[BAD_LINES - 1]).toContain('(line 51): "note" event, field "text": must be a string, got an object');
-    expect(r.stderr).not.toMatch(/more problems/);
-    expect(r.stderr).toContain(`and ${BAD_LINES} bad records`);
-  });
+  it.each([['decode'], ['check'], ['summary'], ['convert', '-o', '-']])(
+    '%s reports every problem by default, each once, then the totals, and exits 2',
+    async (...cmd) => {
+      const r = await runScsitrace(...cmd, damaged);
+      expect(r.code).toBe(2);
+      const lines = problemLines(r.stderr);
+      expect(lines).toHaveLength(BAD_LINES);
+      expect(new Set(lines).size).toBe(BAD_LINES);
+      expect(lines[BAD_LINES - 1]).toContain('(line 51): "note" event, field "text": must be a string, got an object');
+      expect(r.stderr).not.toMatch(/more problems/);
+      expect(r.stderr).toContain(`and ${BAD_LINES} bad records`);
+    },
+  );
 
   it('caps the list and says exactly how many were left out', async () => {
     const r = await runScsitrace('decode', '--max-problems', '7', damaged);
@@ -53,7 +56,9 @@ describe('--max-problems', () => {
     const s = JSON.parse(r.stdout) as { input: { diagnostics: number; messages: string[] } };
     expect(s.input.diagnostics).toBe(BAD_LINES);
     expect(s.input.messages).toHaveLength(BAD_LINES);
-    expect(s.input.messages[0]).toBe(`${damaged}: at byte 0x${(SUBMIT.length + 1).toString(16)} (line 2): "note" event, field "text": must be a string, got an object`);
+    expect(s.input.messages[0]).toBe(
+      `${damaged}: at byte 0x${(SUBMIT.length + 1).toString(16)} (line 2): "note" event, field "text": must be a string, got an object`,
+    );
     const capped = JSON.parse((await runScsitrace('summary', '--format', 'json', '--max-problems', '3', damaged)).stdout) as typeof s;
     expect(capped.input).toEqual({ diagnostics: BAD_LINES, messages: s.input.messages.slice(0, 3) });
     const text = await runScsitrace('summary', '--max-problems', '3', damaged);
@@ -62,7 +67,9 @@ describe('--max-problems', () => {
 
   it('SARIF notifications carry the listed problems and the exact count', async () => {
     const r = await runScsitrace('check', '--format', 'sarif', '--max-problems', '2', damaged);
-    const sarif = JSON.parse(r.stdout) as { runs: Array<{ invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: Array<{ message: { text: string } }> }> }> };
+    const sarif = JSON.parse(r.stdout) as {
+      runs: Array<{ invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: Array<{ message: { text: string } }> }> }>;
+    };
     const inv = sarif.runs[0]!.invocations[0]!;
     expect(inv.executionSuccessful).toBe(false);
     const texts = inv.toolExecutionNotifications.map((n) => n.message.text);
@@ -98,7 +105,12 @@ describe('JSON Lines input through the executable: one line per bad line, with i
     const r = spawnSync(process.execPath, [bin, 'decode', '--format', 'json', file], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     // The good task and its completion are read.
-    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { endNs: number }).endNs)).toEqual([5]);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { endNs: number }).endNs),
+    ).toEqual([5]);
     const err = r.stderr.trim().split('\n');
     let offset = SUBMIT.length + 1;
     const expected: string[] = [];

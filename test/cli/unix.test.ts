@@ -24,7 +24,12 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function run(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: Buffer } = {}): SpawnSyncReturns<Buffer> {
-  return spawnSync(process.execPath, [bin, ...args], { cwd: options.cwd ?? root, env: cleanEnv(options.env), ...(options.input ? { input: options.input } : {}), maxBuffer: 256 * 1024 * 1024 });
+  return spawnSync(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? root,
+    env: cleanEnv(options.env),
+    ...(options.input ? { input: options.input } : {}),
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }
 
 const text = (b: Buffer) => b.toString('utf8');
@@ -89,7 +94,10 @@ describe('usage errors in one voice', () => {
     [['check', '--fail-on', 'fatal', healthy], 'scsitrace: check: --fail-on: "fatal" is not one of error, warning, info'],
     [['decode', '--format', 'xml', healthy], 'scsitrace: decode: --format: "xml" is not one of text, json'],
     [['summary', '--format', 'pdf', healthy], 'scsitrace: summary: --format: "pdf" is not one of text, json, html'],
-    [['decode', '--status', 'bogus', healthy], 'scsitrace: decode: --status: "bogus" is not one of good, check, failed, incomplete, or a SAM status code 0-255'],
+    [
+      ['decode', '--status', 'bogus', healthy],
+      'scsitrace: decode: --status: "bogus" is not one of good, check, failed, incomplete, or a SAM status code 0-255',
+    ],
     [['decode', '--since', '5', '--until', '1', healthy], 'scsitrace: decode: --since 5 is after --until 1: no task can match'],
     [['decode', '--no-such-option', healthy], 'scsitrace: decode: unknown option --no-such-option'],
     [['check', '--formt', 'json', healthy], 'scsitrace: check: unknown option --formt; did you mean --format?'],
@@ -98,7 +106,10 @@ describe('usage errors in one voice', () => {
     [['convert', healthy], 'scsitrace: convert: -o/--output <path> is required'],
     [['rules', 'a', 'b'], 'scsitrace: rules: too many arguments: expected at most 1, got 2'],
     [['check', '--max-examples', 'lots', healthy], 'scsitrace: check: --max-examples: "lots" is not a whole number or "all"'],
-    [['summary', '-o', '/nonexistent-dir/sub/report.txt', healthy], 'scsitrace: summary: cannot write /nonexistent-dir/sub/report.txt: directory /nonexistent-dir does not exist'],
+    [
+      ['summary', '-o', '/nonexistent-dir/sub/report.txt', healthy],
+      'scsitrace: summary: cannot write /nonexistent-dir/sub/report.txt: directory /nonexistent-dir does not exist',
+    ],
     [['decode', '--input-format', 'pcap', healthy], `scsitrace: decode: ${healthy}: not pcap (--input-format pcap): its content is native`],
   ];
   for (const [args, start] of cases) {
@@ -132,7 +143,9 @@ describe('truncated CDB and sense data', () => {
     expect(r.status).toBe(2);
     expect(text(r.stdout).split('\n')[0]).toBe('ILLEGAL REQUEST, no ASC/ASCQ (truncated sense data, 3 bytes)');
     expect(text(r.stdout)).not.toMatch(/NO ADDITIONAL SENSE INFORMATION|00\/00/);
-    expect(text(r.stderr)).toBe('scsitrace: sense: truncated input: fixed format sense data is 3 bytes; its header needs 8 (ASC and ASCQ are bytes 12 and 13)\n');
+    expect(text(r.stderr)).toBe(
+      'scsitrace: sense: truncated input: fixed format sense data is 3 bytes; its header needs 8 (ASC and ASCQ are bytes 12 and 13)\n',
+    );
   });
   it('cdb 28 00 00 names the missing bytes and exits 2; a whole CDB exits 0', () => {
     const r = run(['cdb', '28', '00', '00']);

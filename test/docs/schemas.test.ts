@@ -39,7 +39,14 @@ const traces = readdirSync(traceDir)
 
 describe('docs/schemas', () => {
   it('every schema is JSON Schema 2020-12 with an id scsitrace.<command>/<major> named like its file', () => {
-    expect(schemaFiles.sort()).toEqual(['check.schema.json', 'constraints.schema.json', 'convert.schema.json', 'decode.schema.json', 'diff.schema.json', 'summary.schema.json']);
+    expect(schemaFiles.sort()).toEqual([
+      'check.schema.json',
+      'constraints.schema.json',
+      'convert.schema.json',
+      'decode.schema.json',
+      'diff.schema.json',
+      'summary.schema.json',
+    ]);
     for (const [file, s] of schemas) {
       expect(s['$schema']).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(s['$id']).toBe(`scsitrace.${file.replace('.schema.json', '')}/1`);
@@ -59,7 +66,53 @@ describe('docs/schemas', () => {
 
   it('every field of a fixed shape says what it means', () => {
     /** Names that say it all beside their parent's description. */
-    const SELF_EXPLAINING = new Set(['kind', 'severity', 'ruleId', 'count', 'message', 'file', 'name', 'subject', 'notes', 'commands', 'status', 'serviceResponse', 'statuses', 'detail', 'direction', 'class', 'formatVersion', 'senseKeyName', 'ascName', 'asc', 'ascq', 'unknown', 'lines', 'records', 'packets', 'bytes', 'all', 'submissions', 'completions', 'submitted', 'completed', 'issued', 'failed', 'good', 'read', 'written', 'checkConditions', 'neverCompleted', 'error', 'warning', 'info', 'from', 'to', 'mean', 'peak']);
+    const SELF_EXPLAINING = new Set([
+      'kind',
+      'severity',
+      'ruleId',
+      'count',
+      'message',
+      'file',
+      'name',
+      'subject',
+      'notes',
+      'commands',
+      'status',
+      'serviceResponse',
+      'statuses',
+      'detail',
+      'direction',
+      'class',
+      'formatVersion',
+      'senseKeyName',
+      'ascName',
+      'asc',
+      'ascq',
+      'unknown',
+      'lines',
+      'records',
+      'packets',
+      'bytes',
+      'all',
+      'submissions',
+      'completions',
+      'submitted',
+      'completed',
+      'issued',
+      'failed',
+      'good',
+      'read',
+      'written',
+      'checkConditions',
+      'neverCompleted',
+      'error',
+      'warning',
+      'info',
+      'from',
+      'to',
+      'mean',
+      'peak',
+    ]);
     const undocumented: string[] = [];
     const walk = (node: unknown, path: string): void => {
       if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}/${i}`));
@@ -103,14 +156,29 @@ describe('real outputs match the schemas', () => {
 
     const convert = await runScsitrace('convert', '--format', 'jsonl', '-o', '-', trace);
     expect(convert.code, convert.stderr).toBe(0);
-    const events = convert.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string });
+    const events = convert.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { kind: string });
     expect(events[0]?.kind).toBe('header');
     for (const [i, e] of events.entries()) expectValid('scsitrace.convert/1', e, `convert ${trace} line ${i + 1}`);
   });
 
   it('check with findings capped, groups and every example, and an incomplete capture', async () => {
     for (const trace of ['traces/lsi3108-buffered-copy.sct', 'traces/oslog-dext-lost-lines.log']) {
-      const r = await runScsitrace('check', '--format', 'json', '--exit-zero', '--max-results', '3', '--max-examples', 'all', '-c', 'traces/lsi3108.constraints.json', trace);
+      const r = await runScsitrace(
+        'check',
+        '--format',
+        'json',
+        '--exit-zero',
+        '--max-results',
+        '3',
+        '--max-examples',
+        'all',
+        '-c',
+        'traces/lsi3108.constraints.json',
+        trace,
+      );
       expectValid('scsitrace.check/1', JSON.parse(r.stdout), `check --max-results 3 ${trace}`);
     }
   });
@@ -124,8 +192,12 @@ describe('real outputs match the schemas', () => {
 
   it('the check and summary goldens in the tree match too', () => {
     const goldens = [
-      ...readdirSync(traceDir).filter((f) => f.endsWith('.check.json')).map((f) => new URL(f, traceDir)),
-      ...readdirSync(new URL('../report/golden/', import.meta.url)).filter((f) => f.endsWith('.json')).map((f) => new URL(`../report/golden/${f}`, import.meta.url)),
+      ...readdirSync(traceDir)
+        .filter((f) => f.endsWith('.check.json'))
+        .map((f) => new URL(f, traceDir)),
+      ...readdirSync(new URL('../report/golden/', import.meta.url))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => new URL(`../report/golden/${f}`, import.meta.url)),
     ];
     expect(goldens.length).toBeGreaterThan(6);
     for (const g of goldens) {
@@ -145,7 +217,16 @@ describe('real outputs match the schemas', () => {
       expect(doc.schema).toBe('scsitrace.constraints/1');
       expectValid('scsitrace.constraints/1', doc, `constraints ${c}`);
     }
-    const withTrace = await runScsitrace('constraints', '--format', 'json', '--platform', 'dext', '-t', 'traces/lsi3108-buffered-copy.sct', 'traces/lsi3108-dext-dma.constraints.json');
+    const withTrace = await runScsitrace(
+      'constraints',
+      '--format',
+      'json',
+      '--platform',
+      'dext',
+      '-t',
+      'traces/lsi3108-buffered-copy.sct',
+      'traces/lsi3108-dext-dma.constraints.json',
+    );
     expectValid('scsitrace.constraints/1', JSON.parse(withTrace.stdout), 'constraints -t --platform dext');
     const keys = await runScsitrace('constraints', '--format', 'json');
     expectValid('scsitrace.constraints/1', JSON.parse(keys.stdout), 'constraints key list');
@@ -154,7 +235,10 @@ describe('real outputs match the schemas', () => {
 
 describe('the schemas reject what is not the shape', () => {
   it('check: an unknown field, a missing field, a wrong type, a bad enum, an inexact 64-bit number', async () => {
-    const good = JSON.parse((await runScsitrace('check', '--format', 'json', '--exit-zero', 'traces/lsi3108-buffered-copy.sct')).stdout) as Record<string, unknown> & { findings: Array<Record<string, unknown>> };
+    const good = JSON.parse((await runScsitrace('check', '--format', 'json', '--exit-zero', 'traces/lsi3108-buffered-copy.sct')).stdout) as Record<
+      string,
+      unknown
+    > & { findings: Array<Record<string, unknown>> };
     const v = validator('scsitrace.check/1');
     expect(v(good)).toBe(true);
     const bad = (mutate: (d: typeof good) => void): boolean => {
@@ -174,7 +258,10 @@ describe('the schemas reject what is not the shape', () => {
   });
 
   it('summary, decode, convert and constraints: an unknown field or a wrong type', async () => {
-    const s = JSON.parse((await runScsitrace('summary', '--format', 'json', 'traces/healthy-copy.sct')).stdout) as { overview: Record<string, unknown>; timeline: Record<string, unknown> };
+    const s = JSON.parse((await runScsitrace('summary', '--format', 'json', 'traces/healthy-copy.sct')).stdout) as {
+      overview: Record<string, unknown>;
+      timeline: Record<string, unknown>;
+    };
     expect(validator('scsitrace.summary/1')({ ...s, overview: { ...s.overview, iopsPeak: 1 } })).toBe(false);
     expect(validator('scsitrace.summary/1')({ ...s, timeline: { ...s.timeline, completions: [-1] } })).toBe(false);
 
@@ -189,7 +276,9 @@ describe('the schemas reject what is not the shape', () => {
     const events = validator('scsitrace.convert/1');
     expect(events({ kind: 'note', timeNs: 1, text: 'x' })).toBe(true);
     expect(events({ kind: 'note', timeNs: 1, text: { nested: true } })).toBe(false);
-    expect(events({ kind: 'complete', timeNs: 1, taskId: 1, serviceResponse: 1e308, status: 0, bytesTransferred: 0, residual: 0, residualFlags: 0, sense: '' })).toBe(false);
+    expect(
+      events({ kind: 'complete', timeNs: 1, taskId: 1, serviceResponse: 1e308, status: 0, bytesTransferred: 0, residual: 0, residualFlags: 0, sense: '' }),
+    ).toBe(false);
     expect(events({ kind: 'flush', timeNs: 1 })).toBe(false);
 
     const c = JSON.parse((await runScsitrace('constraints', '--format', 'json', 'traces/lsi3108.constraints.json')).stdout) as Record<string, unknown>;

@@ -66,7 +66,10 @@ describe('compressed traces', () => {
     const skippable = Uint8Array.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
     const zst = Buffer.concat([skippable, zstdFrame(bytes.subarray(0, half)), zstdFrame(bytes.subarray(half))]);
     const expected = (await runScsitrace('decode', '--format', 'json', join(root, 'traces/usb-bot.pcap'))).stdout;
-    for (const [name, packed] of [['gz', gz], ['zst', zst]] as const) {
+    for (const [name, packed] of [
+      ['gz', gz],
+      ['zst', zst],
+    ] as const) {
       const got = await runScsitrace('decode', '--format', 'json', write(`multi.${name}`, packed));
       expect(got.stderr).toBe('');
       expect(got.stdout).toBe(expected);
@@ -83,7 +86,10 @@ describe('compressed traces', () => {
     const got = await runScsitrace('decode', write('damaged.pcapng.gz', gz));
     expect(got.code).toBe(2);
     const lines = got.stderr.trim().split('\n');
-    const m = /^scsitrace: .*damaged\.pcapng\.gz: at compressed byte 0x([0-9a-f]+): gzip data damaged \(.+\) within compressed bytes 0x([0-9a-f]+)\.\.0x([0-9a-f]+); nothing after it can be decompressed$/.exec(lines[0]!);
+    const m =
+      /^scsitrace: .*damaged\.pcapng\.gz: at compressed byte 0x([0-9a-f]+): gzip data damaged \(.+\) within compressed bytes 0x([0-9a-f]+)\.\.0x([0-9a-f]+); nothing after it can be decompressed$/.exec(
+        lines[0]!,
+      );
     expect(m).not.toBeNull();
     const from = parseInt(m![2]!, 16);
     const to = parseInt(m![3]!, 16);
@@ -92,7 +98,7 @@ describe('compressed traces', () => {
     expect(to - from).toBeLessThan(16 * 1024);
     // Offsets of what was inside are named as decompressed ones.
     for (const l of lines.slice(1, -1)) expect(l).toMatch(/at uncompressed byte 0x/);
-    expect(got.stdout.split("\n").length).toBeGreaterThan(10);
+    expect(got.stdout.split('\n').length).toBeGreaterThan(10);
   });
 
   it('reports a gzip member whose CRC-32 does not match (damage zlib decoded without noticing)', async () => {
@@ -118,7 +124,12 @@ describe('compressed traces', () => {
     bad[second] = bad[second]! | 0x06; // block type 3: reserved
     const got = await runScsitrace('decode', write('damaged.pcap.zst', bad));
     expect(got.code).toBe(2);
-    expect(got.stderr).toMatch(new RegExp(`^scsitrace: .*damaged\\.pcap\\.zst: at compressed byte 0x${second.toString(16)}: zstd block of the reserved type; nothing after it can be decompressed$`, 'm'));
+    expect(got.stderr).toMatch(
+      new RegExp(
+        `^scsitrace: .*damaged\\.pcap\\.zst: at compressed byte 0x${second.toString(16)}: zstd block of the reserved type; nothing after it can be decompressed$`,
+        'm',
+      ),
+    );
     const huge = zstdFrame(bytes);
     huge[5] = (31 - 10) << 3; // windowLog 31: 2 GiB
     const refused = await runScsitrace('decode', write('huge-window.pcap.zst', huge));
@@ -134,7 +145,13 @@ describe('compressed traces', () => {
     const state: CompressionState = { kind: 'zstd', compressedBytes: 0 };
     let largest = 0;
     let total = 0;
-    for await (const piece of decompress('zstd', (async function* () { yield rle; })(), state)) {
+    for await (const piece of decompress(
+      'zstd',
+      (async function* () {
+        yield rle;
+      })(),
+      state,
+    )) {
       largest = Math.max(largest, piece.length);
       total += piece.length;
     }
@@ -145,7 +162,8 @@ describe('compressed traces', () => {
 });
 
 describe('standard input', () => {
-  const run = (args: string[], input: Uint8Array) => spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const run = (args: string[], input: Uint8Array) =>
+    spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
   it.each([
     ['decode', 'traces/healthy-copy.sct'],
@@ -163,6 +181,8 @@ describe('standard input', () => {
   it('reads a gzipped trace from stdin', () => {
     const fromStdin = run(['decode', '-'], gzipSync(plain('traces/healthy-copy.sct')));
     expect(fromStdin.status).toBe(0);
-    expect(fromStdin.stdout).toBe(spawnSync(process.execPath, [bin, 'decode', 'traces/healthy-copy.sct'], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).stdout);
+    expect(fromStdin.stdout).toBe(
+      spawnSync(process.execPath, [bin, 'decode', 'traces/healthy-copy.sct'], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).stdout,
+    );
   });
 });

@@ -27,7 +27,8 @@ function trace(withGapRecord: boolean): Uint8Array {
     for (let id = 1; id <= 6; id++) {
       const t = id * 1_000_000;
       if (id === 4) {
-        if (withGapRecord) w.gap({ timeNs: t - 900_000, endNs: t + 100_000, lost: 1, unit: GapUnit.Records, affects: GapAffects.All, detail: 'ring overrun: 1 record' });
+        if (withGapRecord)
+          w.gap({ timeNs: t - 900_000, endNs: t + 100_000, lost: 1, unit: GapUnit.Records, affects: GapAffects.All, detail: 'ring overrun: 1 record' });
       } else {
         w.submit({ timeNs: t, taskId: id, cdb: rw10(false, id * 8, 8), requestedBytes: 4096, segments: [{ address: 0x1000 * id, length: 4096 }] });
       }

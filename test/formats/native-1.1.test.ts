@@ -27,7 +27,17 @@ describe('native 1.1: the buffer beside the SGL', () => {
       decodeNative(
         writeTraceToBytes({}, (w) => {
           // DriverKit: one IOVM range, split by the driver into two SGL elements.
-          w.submit({ timeNs: 1, taskId: 1, cdb: rw10(true, 0, 16), requestedBytes: 8192, buffer: { address: 0x1_2345_6000n, length: 8192 }, segments: [{ address: 0x2345_6000, length: 4096 }, { address: 0x2345_7000, length: 4096 }] });
+          w.submit({
+            timeNs: 1,
+            taskId: 1,
+            cdb: rw10(true, 0, 16),
+            requestedBytes: 8192,
+            buffer: { address: 0x1_2345_6000n, length: 8192 },
+            segments: [
+              { address: 0x2345_6000, length: 4096 },
+              { address: 0x2345_7000, length: 4096 },
+            ],
+          });
           // A task that moves no data, whose (empty) SGL was recorded.
           w.submit({ timeNs: 2, taskId: 2, cdb: [0, 0, 0, 0, 0, 0], sglRecorded: true });
           // A buffer and no SGL recorded.
@@ -46,8 +56,11 @@ describe('native 1.1: the buffer beside the SGL', () => {
   });
 
   it('writes the extension only when it says more than a 1.0 body (same tasks, 24 bytes less)', () => {
-    const sizes = [undefined, { address: 0x1000n, length: 512 }].map((buffer) =>
-      writeTraceToBytes({}, (w) => w.submit({ timeNs: 1, taskId: 1, cdb: rw10(false, 0, 1), segments: [{ address: 0x1000, length: 512 }], ...(buffer ? { buffer } : {}) })).length,
+    const sizes = [undefined, { address: 0x1000n, length: 512 }].map(
+      (buffer) =>
+        writeTraceToBytes({}, (w) =>
+          w.submit({ timeNs: 1, taskId: 1, cdb: rw10(false, 0, 1), segments: [{ address: 0x1000, length: 512 }], ...(buffer ? { buffer } : {}) }),
+        ).length,
     );
     expect(sizes[1]! - sizes[0]!).toBe(SubmitExtension.FIXED);
   });
@@ -107,7 +120,9 @@ describe('native 1.1: target labels (TARGET_INFO)', () => {
 
   it('bounds labels: a label past 1024 bytes, or for one target too many, is a contradictory record', () => {
     const long = writeTraceToBytes({}, (w) => w.raw(RecordType.TargetInfo, targetInfoBody(1n, 'x'.repeat(1025))));
-    expect(decodeNative(long).find((e) => e.kind === 'diagnostic')).toMatchObject({ message: expect.stringMatching(/target label of 1025 bytes exceeds 1024/) });
+    expect(decodeNative(long).find((e) => e.kind === 'diagnostic')).toMatchObject({
+      message: expect.stringMatching(/target label of 1025 bytes exceeds 1024/),
+    });
     const many = writeTraceToBytes({}, (w) => {
       for (let i = 0; i <= MAX_LABELLED_TARGETS; i++) w.raw(RecordType.TargetInfo, targetInfoBody(BigInt(i), `t${i}`));
     });
@@ -208,7 +223,12 @@ describe('HBA_EVENT durations', () => {
     expect(hba.filter((e) => e.phase === HbaEventPhase.Completed).map((e) => e.durationNs)).toEqual([21.5e9, 1e6, 2e6, 3e6]);
     const d = evs.filter((e) => e.kind === 'diagnostic');
     expect(d).toHaveLength(1);
-    expect(d[0]).toMatchObject({ offset: hba[5]!.offset, message: expect.stringMatching(/\(record 5\): HBA_EVENT duration of 5000 ticks disagrees with its issued event \(record 4\) 2000 ticks earlier; the timestamps are used/) });
+    expect(d[0]).toMatchObject({
+      offset: hba[5]!.offset,
+      message: expect.stringMatching(
+        /\(record 5\): HBA_EVENT duration of 5000 ticks disagrees with its issued event \(record 4\) 2000 ticks earlier; the timestamps are used/,
+      ),
+    });
   });
 });
 

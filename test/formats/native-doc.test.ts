@@ -4,7 +4,17 @@ import { decodeNative } from '../../src/formats/native/reader.js';
 import { writeTraceToBytes } from '../../src/formats/native/writer.js';
 import { crc32c } from '../../src/model/crc32c.js';
 import { DataDirection } from '../../src/model/events.js';
-import { FORMAT_MINOR, MAX_BODY_LENGTH, MAX_CDB_LENGTH, MAX_HEADER_LENGTH, MAX_LABELLED_TARGETS, MAX_SEGMENTS, MAX_TARGET_LABEL, RecordType, STRUCTS } from '../../src/formats/native/layout.js';
+import {
+  FORMAT_MINOR,
+  MAX_BODY_LENGTH,
+  MAX_CDB_LENGTH,
+  MAX_HEADER_LENGTH,
+  MAX_LABELLED_TARGETS,
+  MAX_SEGMENTS,
+  MAX_TARGET_LABEL,
+  RecordType,
+  STRUCTS,
+} from '../../src/formats/native/layout.js';
 
 const doc = readFileSync(new URL('../../docs/FORMAT.md', import.meta.url), 'utf8');
 
@@ -26,8 +36,17 @@ describe('docs/FORMAT.md', () => {
   it('its annotated example is exactly what the writer produces, and reads back', () => {
     const expected = writeTraceToBytes({ producer: 'demo 1.1', startWallNs: 1764000000000000000n }, (w) => {
       w.submit({
-        timeNs: 1000, taskId: 1, targetId: 0, lun: 0, tag: 1, direction: DataDirection.ToDevice, requestedBytes: 4096, timeoutMs: 30000,
-        cdb: [0x2a, 0, 0, 0, 0x10, 0, 0, 0, 8, 0], segments: [{ address: 0x1_0000_0000n, length: 4096 }], buffer: { address: 0x1_0000_0000n, length: 4096 },
+        timeNs: 1000,
+        taskId: 1,
+        targetId: 0,
+        lun: 0,
+        tag: 1,
+        direction: DataDirection.ToDevice,
+        requestedBytes: 4096,
+        timeoutMs: 30000,
+        cdb: [0x2a, 0, 0, 0, 0x10, 0, 0, 0, 8, 0],
+        segments: [{ address: 0x1_0000_0000n, length: 4096 }],
+        buffer: { address: 0x1_0000_0000n, length: 4096 },
       });
       w.complete({ timeNs: 51000, taskId: 1, bytesTransferred: 4096 });
     });
@@ -73,7 +92,9 @@ describe('docs/FORMAT.md', () => {
     expect(doc).toContain(`1 … ${MAX_CDB_LENGTH} bytes`);
     expect(doc).toContain(`≤ ${MAX_SEGMENTS.toLocaleString('en').replace(/,/g, ' ')}`);
     expect(doc).toContain(`40 … ${MAX_HEADER_LENGTH.toLocaleString('en').replace(/,/g, ' ')} bytes`);
-    expect(doc).toContain(`≤ ${MAX_TARGET_LABEL.toLocaleString('en').replace(/,/g, ' ')} bytes; labels for ≤ ${MAX_LABELLED_TARGETS.toLocaleString('en').replace(/,/g, ' ')} targets`);
+    expect(doc).toContain(
+      `≤ ${MAX_TARGET_LABEL.toLocaleString('en').replace(/,/g, ' ')} bytes; labels for ≤ ${MAX_LABELLED_TARGETS.toLocaleString('en').replace(/,/g, ' ')} targets`,
+    );
     expect(doc).toMatch(new RegExp(`^# .*version 1\\.${FORMAT_MINOR}$`, 'm'));
     for (const [name, type] of Object.entries(RecordType)) {
       const upper = name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();

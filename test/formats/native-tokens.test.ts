@@ -5,10 +5,32 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CaptureGapToken, CompleteToken, ConstraintEntryToken, ConstraintsToken, DigestToken, FileHeaderToken, HbaEventToken, NoteToken, SubmitToken, TargetInfoToken } from '../../src/formats/native/tokens.js';
+import {
+  CaptureGapToken,
+  CompleteToken,
+  ConstraintEntryToken,
+  ConstraintsToken,
+  DigestToken,
+  FileHeaderToken,
+  HbaEventToken,
+  NoteToken,
+  SubmitToken,
+  TargetInfoToken,
+} from '../../src/formats/native/tokens.js';
 import type { FieldSpec } from '../../src/formats/native/layout.js';
 
-const TOKENS = { FileHeaderToken, ConstraintsToken, ConstraintEntryToken, HbaEventToken, DigestToken, NoteToken, TargetInfoToken, CaptureGapToken, SubmitToken, CompleteToken };
+const TOKENS = {
+  FileHeaderToken,
+  ConstraintsToken,
+  ConstraintEntryToken,
+  HbaEventToken,
+  DigestToken,
+  NoteToken,
+  TargetInfoToken,
+  CaptureGapToken,
+  SubmitToken,
+  CompleteToken,
+};
 
 function expected(v: DataView, [at, size]: FieldSpec, signed: boolean): number | bigint {
   if (size === 1) return v.getUint8(at);

@@ -11,14 +11,39 @@ const withoutDiagnostics = (evs: TraceEvent[]) => evs.filter((e) => e.kind !== '
 
 function sampleTrace(): Uint8Array {
   return writeTraceToBytes({ producer: 'lsi3108-dext 1.2 on testhost', startWallNs: 1_700_000_000_000_000_000n }, (w) => {
-    w.constraints(0, { IOMaximumSegmentCountWrite: 129, IOMaximumByteCountWrite: 0x80000, 'HBA Data Alignment': 'none', 'SCSI Hierarchical Logical Unit Support': false });
+    w.constraints(0, {
+      IOMaximumSegmentCountWrite: 129,
+      IOMaximumByteCountWrite: 0x80000,
+      'HBA Data Alignment': 'none',
+      'SCSI Hierarchical Logical Unit Support': false,
+    });
     w.submit({
-      timeNs: 1000, taskId: 7n, targetId: 2, lun: 1, tag: 0x55, direction: DataDirection.ToDevice, requestedBytes: 8192, timeoutMs: 30000,
-      cdb: rw10(true, 4096, 16), segments: [{ address: 0x1_2345_6000n, length: 4096 }, { address: 0x8000, length: 4096 }],
+      timeNs: 1000,
+      taskId: 7n,
+      targetId: 2,
+      lun: 1,
+      tag: 0x55,
+      direction: DataDirection.ToDevice,
+      requestedBytes: 8192,
+      timeoutMs: 30000,
+      cdb: rw10(true, 4096, 16),
+      segments: [
+        { address: 0x1_2345_6000n, length: 4096 },
+        { address: 0x8000, length: 4096 },
+      ],
     });
     w.hba({ timeNs: 1500, kind: HbaEventKind.ControllerCacheFlush, phase: HbaEventPhase.Completed, taskId: 7n, durationNs: 400, detail: 'flush' });
     w.complete({ timeNs: 2000, taskId: 7n, bytesTransferred: 8192 });
-    w.digest({ timeNs: 2001, taskId: 7n, lba: 4096, byteCount: 8192, direction: DataDirection.ToDevice, crc32c: 0xdeadbeef, chunkBytes: 4096, chunkDigests: [1, 2] });
+    w.digest({
+      timeNs: 2001,
+      taskId: 7n,
+      lba: 4096,
+      byteCount: 8192,
+      direction: DataDirection.ToDevice,
+      crc32c: 0xdeadbeef,
+      chunkBytes: 4096,
+      chunkDigests: [1, 2],
+    });
     w.submit({ timeNs: 3000, taskId: 8n, lun: 300, cdb: [0x12, 0, 0, 0, 0x24, 0], direction: DataDirection.FromDevice, requestedBytes: 36 });
     w.complete({ timeNs: 3500, taskId: 8n, status: 2, sense: [0x70, 0, 5, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0] });
     w.note(4000, 'end of test', 8n);
@@ -31,8 +56,23 @@ describe('native format round trip', () => {
     expect(evs.map((e) => e.kind)).toEqual(['header', 'constraints', 'submit', 'hba', 'complete', 'digest', 'submit', 'complete', 'note']);
     const [header, constraints, submit, hba, complete, digest, inquiry, check, note] = evs as any[];
     expect(header).toMatchObject({ producer: 'lsi3108-dext 1.2 on testhost', version: '1.1', startWallNs: 1_700_000_000_000_000_000n });
-    expect(constraints.entries).toEqual({ IOMaximumSegmentCountWrite: 129, IOMaximumByteCountWrite: 0x80000, 'HBA Data Alignment': 'none', 'SCSI Hierarchical Logical Unit Support': false });
-    expect(submit).toMatchObject({ timeNs: 1000, taskId: 7n, targetId: 2n, lun: 1, tag: 0x55n, direction: DataDirection.ToDevice, requestedBytes: 8192, timeoutMs: 30000, bundleSlot: undefined });
+    expect(constraints.entries).toEqual({
+      IOMaximumSegmentCountWrite: 129,
+      IOMaximumByteCountWrite: 0x80000,
+      'HBA Data Alignment': 'none',
+      'SCSI Hierarchical Logical Unit Support': false,
+    });
+    expect(submit).toMatchObject({
+      timeNs: 1000,
+      taskId: 7n,
+      targetId: 2n,
+      lun: 1,
+      tag: 0x55n,
+      direction: DataDirection.ToDevice,
+      requestedBytes: 8192,
+      timeoutMs: 30000,
+      bundleSlot: undefined,
+    });
     expect(Array.from(submit.cdb)).toEqual(rw10(true, 4096, 16));
     expect(submit.segments.count).toBe(2);
     expect(submit.segments.address(0)).toBe(0x1_2345_6000n);
@@ -85,7 +125,9 @@ describe('native format round trip', () => {
       requestedBytes: fc.integer({ min: 0, max: 2 ** 40 }),
       timeoutMs: fc.integer({ min: 0, max: 0xffffffff }),
       cdb: fc.uint8Array({ minLength: 1, maxLength: 260 }),
-      segments: fc.array(fc.record({ address: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), length: fc.integer({ min: 0, max: 2 ** 32 }) }), { maxLength: 40 }),
+      segments: fc.array(fc.record({ address: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), length: fc.integer({ min: 0, max: 2 ** 32 }) }), {
+        maxLength: 40,
+      }),
       timeNs: fc.integer({ min: 0, max: 2 ** 50 }),
       status: fc.integer({ min: 0, max: 255 }),
       serviceResponse: fc.integer({ min: 0, max: 5 }),
@@ -97,17 +139,41 @@ describe('native format round trip', () => {
         const bytes = writeTraceToBytes({}, (w) => {
           for (const t of tasks) {
             w.submit(t);
-            w.complete({ timeNs: t.timeNs + 1, taskId: t.taskId, status: t.status, serviceResponse: t.serviceResponse, sense: t.sense, bytesTransferred: t.bytesTransferred });
+            w.complete({
+              timeNs: t.timeNs + 1,
+              taskId: t.taskId,
+              status: t.status,
+              serviceResponse: t.serviceResponse,
+              sense: t.sense,
+              bytesTransferred: t.bytesTransferred,
+            });
           }
         });
         const evs = decodeNative(bytes).slice(1);
         expect(evs).toHaveLength(tasks.length * 2);
         tasks.forEach((t, i) => {
           const s = evs[2 * i] as TaskSubmitted;
-          expect(s).toMatchObject({ taskId: t.taskId, targetId: t.targetId, lun: t.lun, tag: t.tag, attribute: t.attribute, direction: t.direction, requestedBytes: t.requestedBytes, timeoutMs: t.timeoutMs, timeNs: t.timeNs });
+          expect(s).toMatchObject({
+            taskId: t.taskId,
+            targetId: t.targetId,
+            lun: t.lun,
+            tag: t.tag,
+            attribute: t.attribute,
+            direction: t.direction,
+            requestedBytes: t.requestedBytes,
+            timeoutMs: t.timeoutMs,
+            timeNs: t.timeNs,
+          });
           expect(Array.from(s.cdb)).toEqual(Array.from(t.cdb));
           expect(Array.from({ length: s.segments.count }, (_, j) => ({ address: s.segments.address(j), length: s.segments.length(j) }))).toEqual(t.segments);
-          expect(evs[2 * i + 1]).toMatchObject({ kind: 'complete', taskId: t.taskId, status: t.status, serviceResponse: t.serviceResponse, bytesTransferred: t.bytesTransferred, sense: t.sense });
+          expect(evs[2 * i + 1]).toMatchObject({
+            kind: 'complete',
+            taskId: t.taskId,
+            status: t.status,
+            serviceResponse: t.serviceResponse,
+            bytesTransferred: t.bytesTransferred,
+            sense: t.sense,
+          });
         });
       }),
       { numRuns: 200 },
@@ -166,7 +232,7 @@ describe('damaged input', () => {
       const whole = decodeNative(damaged);
       const dec = new NativeDecoder();
       const out: TraceEvent[] = [];
-      for (let i = 0; i < damaged.length; ) {
+      for (let i = 0; i < damaged.length;) {
         const size = 1 + rand(300);
         dec.push(damaged.subarray(i, i + size), out);
         i += size;
@@ -188,7 +254,8 @@ describe('damaged input', () => {
   it('survives thousands of random truncations and byte flips: only correct records plus diagnostics', () => {
     const bytes = tasks(40);
     const whole = decodeNative(bytes);
-    const key = ({ index: _index, ...e }: TraceEvent) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v));
+    const key = ({ index: _index, ...e }: TraceEvent) =>
+      JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v));
     const known = new Set(whole.map(key));
     let rng = 12345;
     const rand = (n: number) => ((rng = (rng * 1103515245 + 12345) & 0x7fffffff), rng % n);

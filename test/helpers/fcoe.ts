@@ -37,7 +37,20 @@ const be32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255
 /** The FCoE PDU (after the EtherType): header, FC frame, CRC, EOF. Payloads are padded with fill bytes. */
 export function fcoePdu(f: FcFrameSpec): Uint8Array {
   const fill = (4 - (f.payload.length % 4)) % 4;
-  const header = Uint8Array.from([f.rCtl, ...u24(f.dId), 0, ...u24(f.sId), f.type, ...u24(f.fCtl | fill), f.seqId ?? 0, f.dfCtl ?? 0, ...be16(f.seqCnt ?? 0), ...be16(f.oxId), ...be16(f.rxId), ...be32(f.parameter ?? 0)]);
+  const header = Uint8Array.from([
+    f.rCtl,
+    ...u24(f.dId),
+    0,
+    ...u24(f.sId),
+    f.type,
+    ...u24(f.fCtl | fill),
+    f.seqId ?? 0,
+    f.dfCtl ?? 0,
+    ...be16(f.seqCnt ?? 0),
+    ...be16(f.oxId),
+    ...be16(f.rxId),
+    ...be32(f.parameter ?? 0),
+  ]);
   const frame = concat([header, f.payload, new Uint8Array(fill)]);
   const crc = f.crc === 'offload' ? 0xffffffff : typeof f.crc === 'number' ? f.crc : crc32(frame);
   const crcBytes = Uint8Array.of(crc & 255, (crc >>> 8) & 255, (crc >>> 16) & 255, crc >>> 24);
@@ -64,21 +77,63 @@ export function fpma(fcId: number): string {
 // ---- FCP-4 information units -------------------------------------------------------------
 
 /** FCP-4 9.2 FCP_CMND. */
-export function fcpCmnd(c: { lun?: number; cdb: ArrayLike<number>; dl: number; read?: boolean; write?: boolean; attribute?: number; tmf?: number }): Uint8Array {
+export function fcpCmnd(c: {
+  lun?: number;
+  cdb: ArrayLike<number>;
+  dl: number;
+  read?: boolean;
+  write?: boolean;
+  attribute?: number;
+  tmf?: number;
+}): Uint8Array {
   const cdb = Array.from(c.cdb);
-  const padded = cdb.length <= 16 ? [...cdb, ...new Array<number>(16 - cdb.length).fill(0)] : [...cdb, ...new Array<number>((4 - (cdb.length % 4)) % 4).fill(0)];
+  const padded =
+    cdb.length <= 16 ? [...cdb, ...new Array<number>(16 - cdb.length).fill(0)] : [...cdb, ...new Array<number>((4 - (cdb.length % 4)) % 4).fill(0)];
   const additionalWords = (padded.length - 16) / 4;
   const lun = c.lun ?? 0;
   const lunBytes = lun < 256 ? [0, lun, 0, 0, 0, 0, 0, 0] : [0x40 | (lun >> 8), lun & 255, 0, 0, 0, 0, 0, 0];
-  return Uint8Array.from([...lunBytes, 0, c.attribute ?? 0, c.tmf ?? 0, (additionalWords << 2) | (c.read ? 2 : 0) | (c.write ? 1 : 0), ...padded, ...be32(c.dl)]);
+  return Uint8Array.from([
+    ...lunBytes,
+    0,
+    c.attribute ?? 0,
+    c.tmf ?? 0,
+    (additionalWords << 2) | (c.read ? 2 : 0) | (c.write ? 1 : 0),
+    ...padded,
+    ...be32(c.dl),
+  ]);
 }
 
 /** FCP-4 9.5 FCP_RSP. */
-export function fcpRsp(r: { status?: number; under?: number; over?: number; sense?: ArrayLike<number>; rspCode?: number; senseLengthOverride?: number }): Uint8Array {
+export function fcpRsp(r: {
+  status?: number;
+  under?: number;
+  over?: number;
+  sense?: ArrayLike<number>;
+  rspCode?: number;
+  senseLengthOverride?: number;
+}): Uint8Array {
   const flags = (r.rspCode !== undefined ? 0x01 : 0) | (r.sense ? 0x02 : 0) | (r.over !== undefined ? 0x04 : 0) | (r.under !== undefined ? 0x08 : 0);
   const info = r.rspCode !== undefined ? [0, 0, 0, r.rspCode, 0, 0, 0, 0] : [];
   const sense = r.sense ? Array.from(r.sense) : [];
-  return Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, flags, r.status ?? 0, ...be32(r.under ?? r.over ?? 0), ...be32(r.senseLengthOverride ?? sense.length), ...be32(info.length), ...info, ...sense]);
+  return Uint8Array.from([
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    flags,
+    r.status ?? 0,
+    ...be32(r.under ?? r.over ?? 0),
+    ...be32(r.senseLengthOverride ?? sense.length),
+    ...be32(info.length),
+    ...info,
+    ...sense,
+  ]);
 }
 
 /** FCP-4 9.4 FCP_XFER_RDY. */
@@ -127,19 +182,23 @@ export class FcpLink {
     const seqId = this.seqId++ & 0xff;
     for (let o = 0, n = 0; o < bytes.length; o += 2048, n++) {
       const last = o + 2048 >= bytes.length;
-      this.frame(fromTarget, {
-        rCtl: 0x01,
-        type: 0x08,
-        fCtl: (fromTarget ? F.responder : 0) | F.ro | (last ? F.endSeq | (fromTarget ? 0 : F.si) : 0),
-        seqId,
-        seqCnt: n,
-        oxId,
-        rxId,
-        parameter: offset + o,
-        payload: bytes.subarray(o, Math.min(bytes.length, o + 2048)),
-        sof: n === 0 ? Sof.i3 : Sof.n3,
-        eof: last ? Eof.t : Eof.n,
-      }, stepNs);
+      this.frame(
+        fromTarget,
+        {
+          rCtl: 0x01,
+          type: 0x08,
+          fCtl: (fromTarget ? F.responder : 0) | F.ro | (last ? F.endSeq | (fromTarget ? 0 : F.si) : 0),
+          seqId,
+          seqCnt: n,
+          oxId,
+          rxId,
+          parameter: offset + o,
+          payload: bytes.subarray(o, Math.min(bytes.length, o + 2048)),
+          sof: n === 0 ? Sof.i3 : Sof.n3,
+          eof: last ? Eof.t : Eof.n,
+        },
+        stepNs,
+      );
     }
   }
 
@@ -152,7 +211,11 @@ export class FcpLink {
   }
 
   xferRdy(oxId: number, rxId: number, offset: number, burst: number, stepNs = 40_000): void {
-    this.frame(true, { rCtl: 0x05, type: 0x08, fCtl: F.responder | F.endSeq | F.si, seqId: this.seqId++ & 0xff, oxId, rxId, payload: xferRdy(offset, burst) }, stepNs);
+    this.frame(
+      true,
+      { rCtl: 0x05, type: 0x08, fCtl: F.responder | F.endSeq | F.si, seqId: this.seqId++ & 0xff, oxId, rxId, payload: xferRdy(offset, burst) },
+      stepNs,
+    );
   }
 
   response(oxId: number, rxId: number, rsp: Uint8Array, stepNs = 30_000): void {
@@ -164,7 +227,11 @@ export class FcpLink {
     this.frame(false, { rCtl: 0x81, type: 0x00, fCtl: F.endSeq | F.si, oxId, rxId, payload: new Uint8Array(0) }, stepNs);
     const acc = Uint8Array.from([0, 0, 0, 0, ...be16(oxId), ...be16(rxId), 0, 0, 0xff, 0xff]);
     const rjt = Uint8Array.of(0, 0x03, 0x03, 0); // logical error, invalid OX_ID-RX_ID combination
-    this.frame(true, { rCtl: answer === 'acc' ? 0x84 : 0x85, type: 0x00, fCtl: F.responder | F.lastSeq | F.endSeq, oxId, rxId, payload: answer === 'acc' ? acc : rjt }, 40_000);
+    this.frame(
+      true,
+      { rCtl: answer === 'acc' ? 0x84 : 0x85, type: 0x00, fCtl: F.responder | F.lastSeq | F.endSeq, oxId, rxId, payload: answer === 'acc' ? acc : rjt },
+      40_000,
+    );
   }
 
   /** An ELS request from `fromTarget ? target : initiator` and its LS_ACC. */
@@ -240,7 +307,11 @@ const FCOE_VLAN = 1002;
 export function fcoeCapture(): Packet[] {
   const l = new FcpLink(INITIATOR, TARGET, { vlan: FCOE_VLAN });
   // FIP VLAN discovery and solicitation (EtherType 0x8914), untagged: not FCoE, ignored.
-  const fip = (src: string, dst: string, op: number) => l.packets.push({ timeNs: (l.timeNs += 100_000), data: etherFrame(dst, src, 0x8914, Uint8Array.from([0x10, 0, ...be16(op), 0, 0, 0, 2, 0, 0x80, 0, 0, 0, 0, 0, 0])) });
+  const fip = (src: string, dst: string, op: number) =>
+    l.packets.push({
+      timeNs: (l.timeNs += 100_000),
+      data: etherFrame(dst, src, 0x8914, Uint8Array.from([0x10, 0, ...be16(op), 0, 0, 0, 2, 0, 0x80, 0, 0, 0, 0, 0, 0])),
+    });
   fip('52:54:00:12:34:56', '01:10:18:01:00:02', 4);
   fip(FCF_MAC, '52:54:00:12:34:56', 4);
   fip('52:54:00:12:34:56', '01:10:18:01:00:02', 1);
@@ -249,18 +320,40 @@ export function fcoeCapture(): Packet[] {
   const fabric: Port = { fcId: 0xfffffe, wwpn: [0x20, 0x01, 0x00, 0x05, 0x73, 0xaa, 0xbb, 0xcc] };
   const login = new FcpLink({ fcId: 0, wwpn: INITIATOR.wwpn }, fabric, { vlan: FCOE_VLAN });
   login.timeNs = l.timeNs;
-  login.els(false, 0x0001, loginPayload(0x04, INITIATOR.wwpn, [0x10, 0, 0x52, 0x54, 0, 0x12, 0x34, 0x56]), loginPayload(0x02, fabric.wwpn, [0x10, 0x01, 0, 5, 0x73, 0xaa, 0xbb, 0xcc]));
+  login.els(
+    false,
+    0x0001,
+    loginPayload(0x04, INITIATOR.wwpn, [0x10, 0, 0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+    loginPayload(0x02, fabric.wwpn, [0x10, 0x01, 0, 5, 0x73, 0xaa, 0xbb, 0xcc]),
+  );
   l.packets.push(...login.packets);
   l.timeNs = login.timeNs;
   // PLOGI and PRLI with the target.
-  l.els(false, 0x0002, loginPayload(0x03, INITIATOR.wwpn, [0x10, 0, 0x52, 0x54, 0, 0x12, 0x34, 0x56]), loginPayload(0x02, TARGET.wwpn, [0x10, 0, 0x52, 0x54, 0, 0x12, 0x34, 0x57]));
+  l.els(
+    false,
+    0x0002,
+    loginPayload(0x03, INITIATOR.wwpn, [0x10, 0, 0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+    loginPayload(0x02, TARGET.wwpn, [0x10, 0, 0x52, 0x54, 0, 0x12, 0x34, 0x57]),
+  );
   l.els(false, 0x0003, prliPayload(false, false), prliPayload(true, true));
 
   let ox = 0x0010;
-  const run = (c: { lun?: number; cdb: number[]; dl: number; dataIn?: Uint8Array; dataOut?: Uint8Array; bursts?: number; rsp: Uint8Array; busyNs?: number }) => {
+  const run = (c: {
+    lun?: number;
+    cdb: number[];
+    dl: number;
+    dataIn?: Uint8Array;
+    dataOut?: Uint8Array;
+    bursts?: number;
+    rsp: Uint8Array;
+    busyNs?: number;
+  }) => {
     const oxId = ox++;
     const rxId = l.newRxId();
-    l.command(oxId, fcpCmnd({ ...(c.lun !== undefined ? { lun: c.lun } : {}), cdb: c.cdb, dl: c.dl, read: c.dataIn !== undefined, write: c.dataOut !== undefined }));
+    l.command(
+      oxId,
+      fcpCmnd({ ...(c.lun !== undefined ? { lun: c.lun } : {}), cdb: c.cdb, dl: c.dl, read: c.dataIn !== undefined, write: c.dataOut !== undefined }),
+    );
     if (c.dataOut) {
       const bursts = c.bursts ?? 1;
       const size = Math.ceil(c.dataOut.length / bursts);
@@ -273,12 +366,22 @@ export function fcoeCapture(): Packet[] {
     l.response(oxId, rxId, c.rsp, c.dataIn ? 10_000 : (c.busyNs ?? 60_000));
     return oxId;
   };
-  run({ cdb: FCP_CDB.reportLuns, dl: 4096, dataIn: Uint8Array.of(0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0), rsp: fcpRsp({ under: 4096 - 24 }) });
+  run({
+    cdb: FCP_CDB.reportLuns,
+    dl: 4096,
+    dataIn: Uint8Array.of(0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0),
+    rsp: fcpRsp({ under: 4096 - 24 }),
+  });
   run({ cdb: FCP_CDB.inquiry(255), dl: 255, dataIn: inquiry('fileio disk'), rsp: fcpRsp({ under: 255 - 36 }) });
   run({ lun: 1, cdb: FCP_CDB.inquiry(255), dl: 255, dataIn: inquiry('ramdisk'), rsp: fcpRsp({ under: 255 - 36 }) });
   run({ cdb: FCP_CDB.testUnitReady, dl: 0, rsp: fcpRsp({ status: 2, sense: fixedSense(6, 0x29, 0x00) }) });
   run({ cdb: FCP_CDB.testUnitReady, dl: 0, rsp: fcpRsp({}) });
-  run({ cdb: FCP_CDB.readCapacity16, dl: 32, dataIn: Uint8Array.from([0, 0, 0, 0, 0, 0x01, 0xff, 0xff, 0, 0, 2, 0, ...new Array<number>(20).fill(0)]), rsp: fcpRsp({}) });
+  run({
+    cdb: FCP_CDB.readCapacity16,
+    dl: 32,
+    dataIn: Uint8Array.from([0, 0, 0, 0, 0, 0x01, 0xff, 0xff, 0, 0, 2, 0, ...new Array<number>(20).fill(0)]),
+    rsp: fcpRsp({}),
+  });
   run({ lun: 1, cdb: FCP_CDB.read10(0, 16), dl: 8192, dataIn: pattern(8192, 1), rsp: fcpRsp({}) });
   run({ cdb: FCP_CDB.write10(0x100, 16), dl: 8192, dataOut: pattern(8192, 2), rsp: fcpRsp({}), busyNs: 400_000 });
   run({ cdb: FCP_CDB.write10(0x200, 32), dl: 16384, dataOut: pattern(16384, 3), bursts: 2, rsp: fcpRsp({}) });

@@ -28,7 +28,10 @@ export interface Packet {
   originalLength?: number;
 }
 
-export function pcapFile(packets: Packet[], o: { linkType?: number; nanos?: boolean; bigEndian?: boolean; snaplen?: number; startSec?: number } = {}): Uint8Array {
+export function pcapFile(
+  packets: Packet[],
+  o: { linkType?: number; nanos?: boolean; bigEndian?: boolean; snaplen?: number; startSec?: number } = {},
+): Uint8Array {
   const le = !o.bigEndian;
   const total = 24 + packets.reduce((n, p) => n + 16 + p.data.length, 0);
   const b = new Uint8Array(total);
@@ -59,7 +62,10 @@ export interface PcapngInterface {
   tsresol?: number;
 }
 
-export function pcapngFile(packets: Packet[], o: { interfaces?: PcapngInterface[]; bigEndian?: boolean; extraBlocks?: Uint8Array[]; startSec?: number } = {}): Uint8Array {
+export function pcapngFile(
+  packets: Packet[],
+  o: { interfaces?: PcapngInterface[]; bigEndian?: boolean; extraBlocks?: Uint8Array[]; startSec?: number } = {},
+): Uint8Array {
   const le = !o.bigEndian;
   const interfaces = o.interfaces ?? [{ linkType: 1 }];
   const blocks: Uint8Array[] = [];
@@ -283,7 +289,20 @@ function setU32(b: Uint8Array, o: number, v: number): void {
   new DataView(b.buffer, b.byteOffset).setUint32(o, v >>> 0);
 }
 
-export function scsiCommand(c: { itt: number; lun?: number; cdb: ArrayLike<number>; edtl?: number; read?: boolean; write?: boolean; attr?: number; immediate?: Uint8Array; cmdSn?: number }, o?: PduOptions): Uint8Array {
+export function scsiCommand(
+  c: {
+    itt: number;
+    lun?: number;
+    cdb: ArrayLike<number>;
+    edtl?: number;
+    read?: boolean;
+    write?: boolean;
+    attr?: number;
+    immediate?: Uint8Array;
+    cmdSn?: number;
+  },
+  o?: PduOptions,
+): Uint8Array {
   const b = new Uint8Array(48);
   b[0] = 0x01;
   b[1] = 0x80 | (c.read ? 0x40 : 0) | (c.write ? 0x20 : 0) | (c.attr ?? 1);
@@ -306,7 +325,10 @@ export function scsiCommand(c: { itt: number; lun?: number; cdb: ArrayLike<numbe
   return pdu(b, c.immediate, o, ahs);
 }
 
-export function dataIn(c: { itt: number; data: Uint8Array; offset?: number; final?: boolean; status?: number; residual?: number; underflow?: boolean }, o?: PduOptions): Uint8Array {
+export function dataIn(
+  c: { itt: number; data: Uint8Array; offset?: number; final?: boolean; status?: number; residual?: number; underflow?: boolean },
+  o?: PduOptions,
+): Uint8Array {
   const b = new Uint8Array(48);
   b[0] = 0x25;
   b[1] = (c.final || c.status !== undefined ? 0x80 : 0) | (c.status !== undefined ? 0x01 : 0) | (c.underflow ? 0x02 : 0);
@@ -339,7 +361,10 @@ export function r2t(c: { itt: number; ttt: number; offset: number; length: numbe
   return pdu(b, undefined, o);
 }
 
-export function scsiResponse(c: { itt: number; status: number; response?: number; sense?: ArrayLike<number>; residual?: number; underflow?: boolean; overflow?: boolean }, o?: PduOptions): Uint8Array {
+export function scsiResponse(
+  c: { itt: number; status: number; response?: number; sense?: ArrayLike<number>; residual?: number; underflow?: boolean; overflow?: boolean },
+  o?: PduOptions,
+): Uint8Array {
   const b = new Uint8Array(48);
   b[0] = 0x21;
   b[1] = 0x80 | (c.underflow ? 0x02 : 0) | (c.overflow ? 0x04 : 0);
@@ -377,7 +402,11 @@ export function tmfResponse(c: { itt: number; response: number }, o?: PduOptions
 }
 
 function keys(k: Record<string, string>): Uint8Array {
-  return new TextEncoder().encode(Object.entries(k).map(([a, v]) => `${a}=${v}\0`).join(''));
+  return new TextEncoder().encode(
+    Object.entries(k)
+      .map(([a, v]) => `${a}=${v}\0`)
+      .join(''),
+  );
 }
 
 export function loginRequest(c: { itt?: number; final?: boolean; csg?: number; nsg?: number; keys: Record<string, string> }): Uint8Array {
@@ -388,7 +417,14 @@ export function loginRequest(c: { itt?: number; final?: boolean; csg?: number; n
   return pdu(b, keys(c.keys));
 }
 
-export function loginResponse(c: { itt?: number; final?: boolean; csg?: number; nsg?: number; keys: Record<string, string>; statusClass?: number }): Uint8Array {
+export function loginResponse(c: {
+  itt?: number;
+  final?: boolean;
+  csg?: number;
+  nsg?: number;
+  keys: Record<string, string>;
+  statusClass?: number;
+}): Uint8Array {
   const b = new Uint8Array(48);
   b[0] = 0x23;
   b[1] = (c.final === false ? 0 : 0x80) | ((c.csg ?? 1) << 2) | (c.nsg ?? 3);

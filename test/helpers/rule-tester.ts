@@ -46,7 +46,10 @@ export function runRule(rule: Rule, events: TraceEvent[], constraints?: Record<s
 /** Checks one valid case: throws when the rule finds anything. */
 export function checkValidCase(rule: Rule, c: RuleCase): void {
   const found = runRule(rule, buildTraceEvents(c.build), c.constraints);
-  expect(found.map((f) => `${f.messageId}: ${f.message}`), 'findings on a valid case').toEqual([]);
+  expect(
+    found.map((f) => `${f.messageId}: ${f.message}`),
+    'findings on a valid case',
+  ).toEqual([]);
 }
 
 /** Checks one invalid case: throws on an unknown message id, a wrong count, or a mismatch. */
@@ -56,7 +59,10 @@ export function checkInvalidCase(rule: Rule, c: InvalidCase): void {
   }
   if (c.errors.length === 0) throw new Error(`invalid case "${c.name}" lists no findings`);
   const found = runRule(rule, buildTraceEvents(c.build), c.constraints);
-  expect(found.map((f) => f.messageId), 'message ids in trace order').toEqual(c.errors.map((e) => e.messageId));
+  expect(
+    found.map((f) => f.messageId),
+    'message ids in trace order',
+  ).toEqual(c.errors.map((e) => e.messageId));
   found.forEach((f, i) => {
     const e = c.errors[i]!;
     expect(f.ruleId).toBe(rule.meta.id);

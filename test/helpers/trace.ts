@@ -21,7 +21,15 @@ export class TraceBuilder {
   gap(g: { ns?: number; lost?: number; unit?: GapUnit; affects?: GapAffects; targetId?: bigint; detail?: string } = {}): this {
     const start = this.timeNs;
     this.timeNs += g.ns ?? 1_000_000;
-    const gap: Omit<CaptureGap, 'offset' | 'index'> = { kind: 'gap', timeNs: start, endNs: this.timeNs, lost: g.lost ?? 3, unit: g.unit ?? GapUnit.Lines, affects: g.affects ?? GapAffects.All, detail: g.detail ?? 'test gap' };
+    const gap: Omit<CaptureGap, 'offset' | 'index'> = {
+      kind: 'gap',
+      timeNs: start,
+      endNs: this.timeNs,
+      lost: g.lost ?? 3,
+      unit: g.unit ?? GapUnit.Lines,
+      affects: g.affects ?? GapAffects.All,
+      detail: g.detail ?? 'test gap',
+    };
     if (g.targetId !== undefined) gap.targetId = g.targetId;
     this.w.note(start, `${GAP_MARKER}${this.gaps.length}`);
     this.gaps.push(gap);
@@ -64,7 +72,9 @@ export function buildTraceEvents(build: (b: TraceBuilder) => void): TraceEvent[]
   const bytes = writeTraceToBytes({ producer: 'test' }, (w) => build((builder = new TraceBuilder(w))));
   const events = decodeNative(bytes, newReadStats());
   if (!builder.gaps.length) return events;
-  return events.map((e) => (e.kind === 'note' && e.text.startsWith(GAP_MARKER) ? { ...builder.gaps[Number(e.text.slice(GAP_MARKER.length))]!, offset: e.offset, index: e.index } : e));
+  return events.map((e) =>
+    e.kind === 'note' && e.text.startsWith(GAP_MARKER) ? { ...builder.gaps[Number(e.text.slice(GAP_MARKER.length))]!, offset: e.offset, index: e.index } : e,
+  );
 }
 
 /** READ(10)/WRITE(10) CDBs. */

@@ -70,7 +70,10 @@ export class DarwinHost {
 
   private urb(u: Omit<DarwinUrb, 'location' | 'speed' | 'device'>, stepNs: number): void {
     this.timeNs += stepNs;
-    this.packets.push({ timeNs: this.timeNs, data: darwinPacket({ ...u, location: this.device.location, speed: this.device.speed, device: this.device.address }) });
+    this.packets.push({
+      timeNs: this.timeNs,
+      data: darwinPacket({ ...u, location: this.device.location, speed: this.device.speed, device: this.device.address }),
+    });
   }
 
   newId(): bigint {
@@ -93,7 +96,10 @@ export class DarwinHost {
     const wLength = s[6]! | (s[7]! << 8);
     const dirIn = (s[0]! & 0x80) !== 0;
     this.submit(id, dirIn ? 0x80 : 0x00, DarwinEndpoint.Control, wLength, o.dataOut ? concat([s, o.dataOut]) : s);
-    this.complete(id, dirIn ? 0x80 : 0x00, DarwinEndpoint.Control, o.dataIn?.length ?? o.dataOut?.length ?? 0, { ...(o.dataIn ? { data: o.dataIn } : {}), ...(o.status !== undefined ? { status: o.status } : {}) });
+    this.complete(id, dirIn ? 0x80 : 0x00, DarwinEndpoint.Control, o.dataIn?.length ?? o.dataOut?.length ?? 0, {
+      ...(o.dataIn ? { data: o.dataIn } : {}),
+      ...(o.status !== undefined ? { status: o.status } : {}),
+    });
   }
 
   bulkOut(endpoint: number, data: Uint8Array, o: { status?: number; stepNs?: number } = {}): void {
@@ -117,7 +123,26 @@ export class DarwinHost {
 // ---- Descriptors (USB 2.0 9.6, USB 3.2 9.6.7, UAS-2 5.2.3) --------------------------------
 
 function deviceDescriptor(bcdUsb: number, idProduct: number): Uint8Array {
-  return Uint8Array.of(18, 1, bcdUsb & 0xff, bcdUsb >> 8, 0, 0, 0, bcdUsb >= 0x300 ? 9 : 64, 0x5c, 0x05, idProduct & 0xff, idProduct >> 8, 0x00, 0x01, 1, 2, 3, 1);
+  return Uint8Array.of(
+    18,
+    1,
+    bcdUsb & 0xff,
+    bcdUsb >> 8,
+    0,
+    0,
+    0,
+    bcdUsb >= 0x300 ? 9 : 64,
+    0x5c,
+    0x05,
+    idProduct & 0xff,
+    idProduct >> 8,
+    0x00,
+    0x01,
+    1,
+    2,
+    3,
+    1,
+  );
 }
 
 function endpoint(address: number, maxPacket: number, companion: boolean, streams = 0): number[] {
@@ -138,11 +163,35 @@ export const BOT_CONFIGURATION = configuration([[9, 4, 0, 0, 2, 0x08, 0x06, 0x50
 export const UAS_CONFIGURATION = configuration([
   [9, 4, 0, 0, 2, 0x08, 0x06, 0x50, 0, ...endpoint(0x81, 512, false), ...endpoint(0x02, 512, false)],
   [
-    9, 4, 0, 1, 4, 0x08, 0x06, 0x62, 0,
-    ...endpoint(0x01, 512, false), 4, 0x24, 1, 0,
-    ...endpoint(0x82, 512, false), 4, 0x24, 2, 0,
-    ...endpoint(0x83, 512, false), 4, 0x24, 3, 0,
-    ...endpoint(0x04, 512, false), 4, 0x24, 4, 0,
+    9,
+    4,
+    0,
+    1,
+    4,
+    0x08,
+    0x06,
+    0x62,
+    0,
+    ...endpoint(0x01, 512, false),
+    4,
+    0x24,
+    1,
+    0,
+    ...endpoint(0x82, 512, false),
+    4,
+    0x24,
+    2,
+    0,
+    ...endpoint(0x83, 512, false),
+    4,
+    0x24,
+    3,
+    0,
+    ...endpoint(0x04, 512, false),
+    4,
+    0x24,
+    4,
+    0,
   ],
 ]);
 
@@ -253,7 +302,8 @@ export function darwinBotCapture(): Packet[] {
   let tag = 0x1000;
   const run = (s: BotStep) => {
     botCommand(host, tag++, s);
-    if (s.status === 1 && s.sense) botCommand(host, tag++, { ...(s.lun !== undefined ? { lun: s.lun } : {}), cdb: CDB.requestSense(18), dataIn: Uint8Array.from(s.sense) });
+    if (s.status === 1 && s.sense)
+      botCommand(host, tag++, { ...(s.lun !== undefined ? { lun: s.lun } : {}), cdb: CDB.requestSense(18), dataIn: Uint8Array.from(s.sense) });
   };
   const UA = fixedSense(6, 0x29, 0x00);
   run({ cdb: CDB.inquiry(36), dataIn: inquiryData('USB3 Stick') });

@@ -58,7 +58,7 @@ describe('Crc32cWindow (WebAssembly)', () => {
   });
 });
 
-describe('Crc32cWindow.scanRecords (the native reader\'s fast path)', () => {
+describe("Crc32cWindow.scanRecords (the native reader's fast path)", () => {
   // 5000 small records: a header of 40 bytes, then NOTE records (type 6).
   const bytes = writeTraceToBytes({}, (w) => {
     for (let i = 0; i < 5000; i++) w.note(i, `n${i}`);

@@ -61,7 +61,10 @@ describe('table cells', () => {
       width: 50,
     });
     expect(text).not.toContain('…');
-    const cells = text.split('\n').flatMap((l) => l.split('│').map((c) => c.trim())).join(' ');
+    const cells = text
+      .split('\n')
+      .flatMap((l) => l.split('│').map((c) => c.trim()))
+      .join(' ');
     for (const word of ['segment-', 'above-', 'address-', 'limit', '0x100000000', '(+12288', 'bytes)']) expect(cells).toContain(word);
   });
 });

@@ -12,7 +12,11 @@ async function alone(path: string) {
 describe('many files', () => {
   it('check JSON: one perFile entry per file, each what checking that file alone finds', async () => {
     const r = await runScsitrace('check', '--format', 'json', '--exit-zero', ...FILES);
-    const doc = JSON.parse(r.stdout) as { tasks: number; counts: Record<string, number>; perFile: Array<{ file: string; tasks: number; findings: Record<string, number>; format: string }> };
+    const doc = JSON.parse(r.stdout) as {
+      tasks: number;
+      counts: Record<string, number>;
+      perFile: Array<{ file: string; tasks: number; findings: Record<string, number>; format: string }>;
+    };
     expect(doc.perFile.map((f) => f.file)).toEqual(FILES);
     for (const [i, path] of FILES.entries()) {
       const single = await alone(path);
@@ -37,7 +41,9 @@ describe('many files', () => {
     const r = await runScsitrace('summary', '--format', 'json', '--no-check', ...FILES);
     const doc = JSON.parse(r.stdout) as { perFile: Array<{ tasks: number; findings?: unknown }>; overview: { tasks: { submitted: number } } };
     for (const [i, path] of FILES.entries()) {
-      const single = JSON.parse((await runScsitrace('summary', '--format', 'json', '--no-check', path)).stdout) as { overview: { tasks: { submitted: number } } };
+      const single = JSON.parse((await runScsitrace('summary', '--format', 'json', '--no-check', path)).stdout) as {
+        overview: { tasks: { submitted: number } };
+      };
       expect(doc.perFile[i]!.tasks).toBe(single.overview.tasks.submitted);
       expect(doc.perFile[i]!.findings).toBeUndefined();
     }

@@ -36,7 +36,9 @@ export function randomTrace(seed: number, tasks: number): Uint8Array {
       const id = r.below(idSpace) + (r.chance(0.01) ? 2 ** 60 : 0);
       const long = r.chance(0.05);
       const op = [0x28, 0x2a, 0x35, 0x88, 0x8a, 0x12, 0x00][r.below(7)]!;
-      const cdb = long ? Array.from({ length: 17 + r.below(20) }, (_, i) => (i === 0 ? 0x7f : r.below(256))) : [op, 0, 0, r.below(256), r.below(256), r.below(256), 0, 0, 8, 0];
+      const cdb = long
+        ? Array.from({ length: 17 + r.below(20) }, (_, i) => (i === 0 ? 0x7f : r.below(256)))
+        : [op, 0, 0, r.below(256), r.below(256), r.below(256), 0, 0, 8, 0];
       const segments = Array.from({ length: r.below(5) }, () => ({
         // Now and then an address that is a sync word.
         address: r.chance(0.2) ? RECORD_SYNC : r.next() * 4096,
@@ -58,7 +60,15 @@ export function randomTrace(seed: number, tasks: number): Uint8Array {
       inFlight.push(id);
       if (r.chance(0.02)) w.note(now, `note ${t}`, r.chance(0.5) ? id : undefined);
       if (r.chance(0.02)) w.hba({ timeNs: now, kind: 1 + r.below(4), phase: r.below(3), taskId: r.chance(0.5) ? id : undefined, detail: 'x' });
-      if (r.chance(0.005)) w.gap({ timeNs: now, endNs: now + r.below(10_000), lost: r.below(5), unit: r.below(5) as GapUnit, affects: r.below(3) as GapAffects, ...(r.chance(0.5) ? { targetId: r.below(3) } : {}) });
+      if (r.chance(0.005))
+        w.gap({
+          timeNs: now,
+          endNs: now + r.below(10_000),
+          lost: r.below(5),
+          unit: r.below(5) as GapUnit,
+          affects: r.below(3) as GapAffects,
+          ...(r.chance(0.5) ? { targetId: r.below(3) } : {}),
+        });
       while (inFlight.length > depth || (inFlight.length && r.chance(0.4))) {
         const done = inFlight.splice(r.below(inFlight.length), 1)[0]!;
         now += r.below(3000);

@@ -45,7 +45,8 @@ function printer(filter: TaskFilter) {
         const kind = b.kind[r]!;
         if (kind === RowKind.Submit && b.flags[r]! & RowFlag.Reused) emit(b, b.link[r]!);
         else if (kind === RowKind.Complete) emit(b, r);
-        else if (kind === RowKind.Orphan) orphans.push(`${b.offset[r]}/${b.index[r]}: ${b.taskIdHi[r]}:${b.taskIdLo[r]}${b.flags[r]! & RowFlag.AlreadyCompleted ? ' again' : ''}`);
+        else if (kind === RowKind.Orphan)
+          orphans.push(`${b.offset[r]}/${b.index[r]}: ${b.taskIdHi[r]}:${b.taskIdLo[r]}${b.flags[r]! & RowFlag.AlreadyCompleted ? ' again' : ''}`);
       }
     },
     endTrace(end) {
@@ -97,8 +98,12 @@ async function viaBatches(bytes: Uint8Array, filter: TaskFilter, chunk: number) 
 
 const id = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 12 }) }, { weight: 1, arbitrary: fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 2n }) });
 const cdb = fc.oneof(
-  fc.tuple(fc.constantFrom(0x28, 0x2a), fc.nat(0xffff_ffff), fc.nat(0xffff)).map(([op, lba, len]) => [op, 0, lba >>> 24, (lba >>> 16) & 255, (lba >>> 8) & 255, lba & 255, 0, len >> 8, len & 255, 0]),
-  fc.tuple(fc.constantFrom(0x88, 0x8a), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.nat(0xffff)).map(([op, lba, len]) => [op, 0, ...Array.from({ length: 8 }, (_, i) => Number((lba >> BigInt(56 - 8 * i)) & 255n)), 0, 0, len >> 8, len & 255, 0, 0]),
+  fc
+    .tuple(fc.constantFrom(0x28, 0x2a), fc.nat(0xffff_ffff), fc.nat(0xffff))
+    .map(([op, lba, len]) => [op, 0, lba >>> 24, (lba >>> 16) & 255, (lba >>> 8) & 255, lba & 255, 0, len >> 8, len & 255, 0]),
+  fc
+    .tuple(fc.constantFrom(0x88, 0x8a), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.nat(0xffff))
+    .map(([op, lba, len]) => [op, 0, ...Array.from({ length: 8 }, (_, i) => Number((lba >> BigInt(56 - 8 * i)) & 255n)), 0, 0, len >> 8, len & 255, 0, 0]),
   fc.uint8Array({ minLength: 6, maxLength: 16 }).map((a) => [...a]),
   fc.uint8Array({ minLength: 17, maxLength: 40 }).map((a) => [0x7f, ...a.subarray(1)]),
 );
@@ -130,7 +135,11 @@ const record = fc.oneof(
     bytesTransferred: fc.nat(1 << 20),
     residual: fc.nat(4096),
     residualFlags: fc.constantFrom(0, 0, 1, 2),
-    sense: fc.oneof(fc.constant([]), fc.constant([0x70, 0, 5, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0]), fc.uint8Array({ maxLength: 20 }).map((a) => [...a])),
+    sense: fc.oneof(
+      fc.constant([]),
+      fc.constant([0x70, 0, 5, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0]),
+      fc.uint8Array({ maxLength: 20 }).map((a) => [...a]),
+    ),
   }),
 );
 const filter = fc.oneof(
@@ -146,7 +155,8 @@ function traceBytes(records: Array<typeof record extends fc.Arbitrary<infer T> ?
     for (const r of records) {
       time += 1234;
       if (r.kind === 'submit') w.submit({ ...(r as unknown as Omit<SubmitInput, 'timeNs'>), timeNs: time });
-      else if (r.kind === 'gap') w.gap({ timeNs: time, endNs: time + r.endDelta, affects: r.affects, ...(r.targetId !== undefined ? { targetId: r.targetId } : {}) });
+      else if (r.kind === 'gap')
+        w.gap({ timeNs: time, endNs: time + r.endDelta, affects: r.affects, ...(r.targetId !== undefined ? { targetId: r.targetId } : {}) });
       else w.complete({ ...(r as Omit<CompleteInput, 'timeNs'>), timeNs: time });
     }
   });
@@ -157,12 +167,18 @@ function traceBytes(records: Array<typeof record extends fc.Arbitrary<infer T> ?
 describe('one path: the batch path prints what the event adapter prints', () => {
   it('for random traces (reused ids, orphans, double completions, ids past 2^53, long CDBs, sense, labels, buffers, segments, capture gaps, damage), any chunking and filter', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(record, { maxLength: 60 }), filter, fc.integer({ min: 16, max: 400 }), fc.option(fc.nat(), { nil: undefined }), async (records, f, chunk, damageAt) => {
-        const bytes = traceBytes(records, damageAt);
-        const a = await viaEvents(bytes, f, chunk);
-        const b = await viaBatches(bytes, f, chunk);
-        expect(b).toEqual(a);
-      }),
+      fc.asyncProperty(
+        fc.array(record, { maxLength: 60 }),
+        filter,
+        fc.integer({ min: 16, max: 400 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        async (records, f, chunk, damageAt) => {
+          const bytes = traceBytes(records, damageAt);
+          const a = await viaEvents(bytes, f, chunk);
+          const b = await viaBatches(bytes, f, chunk);
+          expect(b).toEqual(a);
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -12,9 +12,35 @@ import type { DataDirection, TaskAttribute } from '../../src/model/events.js';
 /** Pairs one task (submitted, maybe completed) and returns its row as decode gets it. */
 function row(t: Task): { b: TaskBatch; r: number } {
   const w = new BatchBuilder(false);
-  w.submit({ offset: t.offset, index: 0, timeNs: t.timeNs, taskId: t.taskId, targetId: t.targetId, ...(t.label !== undefined ? { targetLabel: t.label } : {}), lun: t.lun, tag: t.tag, attribute: t.attribute as TaskAttribute, direction: t.direction as DataDirection, requestedBytes: t.requestedBytes, timeoutMs: t.timeoutMs, cdb: t.cdb, segments: EMPTY_SEGMENTS });
+  w.submit({
+    offset: t.offset,
+    index: 0,
+    timeNs: t.timeNs,
+    taskId: t.taskId,
+    targetId: t.targetId,
+    ...(t.label !== undefined ? { targetLabel: t.label } : {}),
+    lun: t.lun,
+    tag: t.tag,
+    attribute: t.attribute as TaskAttribute,
+    direction: t.direction as DataDirection,
+    requestedBytes: t.requestedBytes,
+    timeoutMs: t.timeoutMs,
+    cdb: t.cdb,
+    segments: EMPTY_SEGMENTS,
+  });
   if (t.completed) {
-    w.complete({ offset: t.offset + 100, index: 1, timeNs: t.timeNs + t.latency, taskId: t.taskId, serviceResponse: t.serviceResponse, status: t.status, bytesTransferred: t.bytesTransferred, residual: t.residual, residualFlags: t.residualFlags, sense: t.sense });
+    w.complete({
+      offset: t.offset + 100,
+      index: 1,
+      timeNs: t.timeNs + t.latency,
+      taskId: t.taskId,
+      serviceResponse: t.serviceResponse,
+      status: t.status,
+      bytesTransferred: t.bytesTransferred,
+      residual: t.residual,
+      residualFlags: t.residualFlags,
+      sense: t.sense,
+    });
   }
   const b = w.take();
   const pairer = new Pairer();
@@ -48,10 +74,20 @@ interface Task {
   sense: Uint8Array;
 }
 
-const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 0xffffn }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constant((1n << 53n) - 1n), fc.constant(1n << 53n));
+const u64 = fc.oneof(
+  fc.bigInt({ min: 0n, max: 0xffffn }),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  fc.constant((1n << 53n) - 1n),
+  fc.constant(1n << 53n),
+);
 const cdb = fc.oneof(
-  fc.constantFrom(Uint8Array.of(0x28, 0, 0, 0, 0x10, 0, 0, 0, 8, 0), Uint8Array.of(0x2a, 0, 0xff, 0xff, 0xff, 0xff, 0, 0xff, 0xff, 0), Uint8Array.of(0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0), Uint8Array.of(0x12, 0, 0, 0, 36, 0)),
-  fc.uint8Array({ minLength: 6, maxLength: 16 }).map((b) => (b[0] = [0x88, 0x8a, 0x9e, 0xa3, 0xc5, 0x00][b[0]! % 6]!, b)),
+  fc.constantFrom(
+    Uint8Array.of(0x28, 0, 0, 0, 0x10, 0, 0, 0, 8, 0),
+    Uint8Array.of(0x2a, 0, 0xff, 0xff, 0xff, 0xff, 0, 0xff, 0xff, 0),
+    Uint8Array.of(0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    Uint8Array.of(0x12, 0, 0, 0, 36, 0),
+  ),
+  fc.uint8Array({ minLength: 6, maxLength: 16 }).map((b) => ((b[0] = [0x88, 0x8a, 0x9e, 0xa3, 0xc5, 0x00][b[0]! % 6]!), b)),
   fc.uint8Array({ minLength: 1, maxLength: 32 }),
 );
 const sense = fc.oneof(

@@ -37,9 +37,35 @@ function newTaskLine() {
 /** Writes the line of such a task the way decode does: as a row paired from its submission and completion. */
 function writeTaskText(out: LineOutput, t: ReturnType<typeof newTaskLine>, style: TextStyle) {
   const w = new BatchBuilder(false);
-  w.submit({ offset: 0, index: 0, timeNs: t.timeNs, taskId: BigInt(t.taskId), targetId: BigInt(t.targetId), targetLabel: t.targetLabel, lun: t.lun, tag: BigInt(t.tag), attribute: 0, direction: 0, requestedBytes: t.requestedBytes, timeoutMs: 0, cdb: t.cdb, segments: EMPTY_SEGMENTS });
+  w.submit({
+    offset: 0,
+    index: 0,
+    timeNs: t.timeNs,
+    taskId: BigInt(t.taskId),
+    targetId: BigInt(t.targetId),
+    targetLabel: t.targetLabel,
+    lun: t.lun,
+    tag: BigInt(t.tag),
+    attribute: 0,
+    direction: 0,
+    requestedBytes: t.requestedBytes,
+    timeoutMs: 0,
+    cdb: t.cdb,
+    segments: EMPTY_SEGMENTS,
+  });
   if (t.completed) {
-    w.complete({ offset: 1, index: 1, timeNs: t.endNs, taskId: BigInt(t.taskId), serviceResponse: t.serviceResponse, status: t.status, bytesTransferred: t.bytesTransferred, residual: t.residual, residualFlags: t.residualFlags, sense: t.sense });
+    w.complete({
+      offset: 1,
+      index: 1,
+      timeNs: t.endNs,
+      taskId: BigInt(t.taskId),
+      serviceResponse: t.serviceResponse,
+      status: t.status,
+      bytesTransferred: t.bytesTransferred,
+      residual: t.residual,
+      residualFlags: t.residualFlags,
+      sense: t.sense,
+    });
   }
   const b = w.take();
   const pairer = new Pairer();
@@ -136,8 +162,10 @@ describe('decode text line: times and durations as formatTimestamp/formatDuratio
   });
 
   it('at every rounding edge: x.x5 and x.xx5 halfway cases, unit boundaries, fractional ns', async () => {
-    const cases = [0, 999, 1000, 1049, 1050, 1150, 1250, 1450, 99_950, 999_949, 999_950, 999_999, 1e6, 1_004_999, 1_005_000, 1_015_000,
-      999_994_999, 999_995_000, 1e9, 1_005_000_000, 1_015_000_000, 21_265_000_000, 2.5, 999.5, -1500];
+    const cases = [
+      0, 999, 1000, 1049, 1050, 1150, 1250, 1450, 99_950, 999_949, 999_950, 999_999, 1e6, 1_004_999, 1_005_000, 1_015_000, 999_994_999, 999_995_000, 1e9,
+      1_005_000_000, 1_015_000_000, 21_265_000_000, 2.5, 999.5, -1500,
+    ];
     for (const latency of cases) {
       const c = capture();
       await writeTaskText(c.out, line(5_000_000_123, latency), textStyle(false));

@@ -43,7 +43,9 @@ const traceSpec: fc.Arbitrary<TraceSpec> = fc.record({
   tasks: fc.array(taskSpec, { maxLength: 50, size: 'max' }),
   addressBits: fc.constantFrom(32 as const, 64 as const, 0 as const),
   scale: fc.constantFrom(1, 1.05, 4, 0.25),
-  power: fc.array(fc.record({ from: fc.integer({ min: 0, max: 2 }), to: fc.integer({ min: 0, max: 2 }), ms: fc.integer({ min: 1, max: 5000 }) }), { maxLength: 3 }),
+  power: fc.array(fc.record({ from: fc.integer({ min: 0, max: 2 }), to: fc.integer({ min: 0, max: 2 }), ms: fc.integer({ min: 1, max: 5000 }) }), {
+    maxLength: 3,
+  }),
 });
 
 const SENSE_INVALID_OPCODE = [0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0x00, 0, 0, 0, 0];
@@ -55,11 +57,15 @@ function build(spec: TraceSpec): TraceEvent[] {
       b.wait(t.thinkUs * 1000);
       const latencyUs = Math.max(1, Math.round(t.latencyUs * spec.scale));
       const cdb =
-        t.kind === 0 ? rw10(false, t.lba, t.blocks)
-        : t.kind === 1 ? rw10(true, t.lba, t.blocks)
-        : t.kind === 2 ? [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-        : t.kind === 3 ? [0x12, 0, 0, 0, 36, 0]
-        : [0xc5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        t.kind === 0
+          ? rw10(false, t.lba, t.blocks)
+          : t.kind === 1
+            ? rw10(true, t.lba, t.blocks)
+            : t.kind === 2
+              ? [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+              : t.kind === 3
+                ? [0x12, 0, 0, 0, 36, 0]
+                : [0xc5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
       const bytes = t.kind <= 1 ? t.blocks * 512 : t.kind === 3 ? 36 : 0;
       const address = t.high ? 0x1_2000_0000 + t.lba * 4096 : 0x1000_0000 + t.lba * 4096;
       const id = b.submit({
@@ -76,13 +82,21 @@ function build(spec: TraceSpec): TraceEvent[] {
         b.wait(latencyUs * 500);
       } else b.wait(latencyUs * 1000);
       if (t.outcome === 0) b.complete(id, { status: SamStatus.CheckCondition, sense: SENSE_INVALID_OPCODE });
-      else if (t.outcome === 1 || t.kind === 4) b.complete(id, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeliveryFailure });
+      else if (t.outcome === 1 || t.kind === 4)
+        b.complete(id, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeliveryFailure });
       else if (t.outcome !== 2) b.complete(id, { bytesTransferred: bytes }); // outcome 2: never completed
     }
     for (const p of spec.power) {
       b.w.hba({ timeNs: b.timeNs, kind: HbaEventKind.PowerStateChange, phase: HbaEventPhase.Issued, arg0: p.from, arg1: p.to });
       b.wait(p.ms * 1_000_000);
-      b.w.hba({ timeNs: b.timeNs, kind: HbaEventKind.PowerStateChange, phase: HbaEventPhase.Completed, arg0: p.from, arg1: p.to, durationNs: p.ms * 1_000_000 });
+      b.w.hba({
+        timeNs: b.timeNs,
+        kind: HbaEventKind.PowerStateChange,
+        phase: HbaEventPhase.Completed,
+        arg0: p.from,
+        arg1: p.to,
+        durationNs: p.ms * 1_000_000,
+      });
     }
   });
 }
@@ -163,9 +177,23 @@ function mirror(d: Diff): unknown {
     changes: d.changes.map(mirrorChange),
     commands: d.commands.map(mirrorCommand),
     constraints: d.constraints.map((c) => ({ key: c.key, baseline: c.candidate, candidate: c.baseline })),
-    findings: d.findings?.map((f) => ({ ruleId: f.ruleId, severity: f.severity, subject: f.subject, baseline: f.candidate, candidate: f.baseline, status: mirrorId(f.status) })) ?? null,
+    findings:
+      d.findings?.map((f) => ({
+        ruleId: f.ruleId,
+        severity: f.severity,
+        subject: f.subject,
+        baseline: f.candidate,
+        candidate: f.baseline,
+        status: mirrorId(f.status),
+      })) ?? null,
     hbaEvents: d.hbaEvents.map((h) => ({ ...h, baseline: h.candidate, candidate: h.baseline })),
-    powerTransitions: d.powerTransitions.map((p) => ({ from: p.from, to: p.to, baseline: p.candidate, candidate: p.baseline, duration: mirrorLatency(p.duration) })),
+    powerTransitions: d.powerTransitions.map((p) => ({
+      from: p.from,
+      to: p.to,
+      baseline: p.candidate,
+      candidate: p.baseline,
+      duration: mirrorLatency(p.duration),
+    })),
     alignment: { reads: mirrorAlignment(d.alignment.reads), writes: mirrorAlignment(d.alignment.writes) },
   };
 }
@@ -177,7 +205,13 @@ function core(d: Diff): unknown {
     constraints: d.constraints,
     findings: d.findings?.map(({ example: _e, ...f }) => f) ?? null,
     hbaEvents: d.hbaEvents,
-    powerTransitions: d.powerTransitions.map((p) => ({ from: p.from, to: p.to, baseline: p.baseline, candidate: p.candidate, duration: latencyCore(p.duration) })),
+    powerTransitions: d.powerTransitions.map((p) => ({
+      from: p.from,
+      to: p.to,
+      baseline: p.baseline,
+      candidate: p.candidate,
+      duration: latencyCore(p.duration),
+    })),
     alignment: d.alignment,
   };
 }
@@ -236,6 +270,8 @@ describe('diff properties', () => {
     expect(ids).toContain('flush:flush-dropped');
     expect(ids).toContain('hba-events:only-in-baseline');
     const back = await diffEvents(dext, kext);
-    expect(back.changes.map((c) => `${c.area}:${c.id}`)).toEqual(expect.arrayContaining(['latency:slower', 'flush:flush-added', 'hba-events:only-in-candidate']));
+    expect(back.changes.map((c) => `${c.area}:${c.id}`)).toEqual(
+      expect.arrayContaining(['latency:slower', 'flush:flush-added', 'hba-events:only-in-candidate']),
+    );
   });
 });

@@ -17,7 +17,16 @@ import { MAX_NOTABLE, PER_BUCKET, SAMPLE_BUCKETS, type TimelineData } from '../.
 
 const CHROMIUM = process.env['SCSITRACE_CHROMIUM'] ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const MISSING = `${CHROMIUM} not found: install it with "apt-get install -y --no-install-recommends chromium"`;
 const TASKS = 30_000;
 
@@ -44,14 +53,21 @@ function bigTrace(): Uint8Array {
       for (const id of ids) b.complete(id, { bytesTransferred: 4096 });
       b.wait(5_000);
       if (i === TASKS / 8) {
-        b.task({ cdb: [0xc5, 0, 0, 0, 0, 0, 0, 0, 0, 0] }, { status: 2, sense: new Uint8Array([0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0x00, 0, 0, 0, 0]) }, 30_000);
+        b.task(
+          { cdb: [0xc5, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+          { status: 2, sense: new Uint8Array([0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0x00, 0, 0, 0, 0]) },
+          30_000,
+        );
       }
     }
   });
 }
 
 function view(): Promise<[number, number]> {
-  return page.locator('#tl-canvas').getAttribute('data-view').then((v) => v!.split(',').map(Number) as [number, number]);
+  return page
+    .locator('#tl-canvas')
+    .getAttribute('data-view')
+    .then((v) => v!.split(',').map(Number) as [number, number]);
 }
 
 beforeAll(async () => {
@@ -62,12 +78,20 @@ beforeAll(async () => {
   const run = await runScsitrace('summary', '--format', 'html', '-o', file, trace);
   expect(run.code).toBe(0);
   html = readFileSync(file, 'utf8');
-  const decoded = (await runScsitrace('decode', '--format', 'json', trace)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const decoded = (await runScsitrace('decode', '--format', 'json', trace)).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   vendor = decoded.find((j) => typeof j.cdb === 'string' && j.cdb.startsWith('c5'))!;
   reportUrl = pathToFileURL(file).href;
   if (!existsSync(CHROMIUM)) return;
   userDataDir = mkdtempSync(join(tmpdir(), 'scsitrace-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } });
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1200, height: 900 },
+  });
   page = await context.newPage();
   page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -125,7 +149,9 @@ describe('HTML timeline', () => {
   it('clicking a finding marker zooms in on it and shows its task: decoded CDB and record offset', async () => {
     needBrowser();
     await page.click('[data-act="reset"]');
-    const data = await page.evaluate(() => JSON.parse(document.getElementById('tl-data')!.textContent!) as { findings: Array<{ t: number; n: string; id?: string }> });
+    const data = await page.evaluate(
+      () => JSON.parse(document.getElementById('tl-data')!.textContent) as { findings: Array<{ t: number; n: string; id?: string }> },
+    );
     const marker = data.findings.find((f) => f.n === 'vendor-specific-cdb')!;
     expect(marker).toBeDefined();
     const canvas = page.locator('#tl-canvas');

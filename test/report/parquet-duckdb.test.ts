@@ -30,7 +30,17 @@ function oddities(): Uint8Array {
     b.wait(255);
     b.complete(a, { bytesTransferred: 4096 });
     b.complete(4242, { status: 0 });
-    for (let i = 0; i < 300; i++) b.task({ cdb: rw10(true, i * 8, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, segments: [{ address: 0xffff_f000n + BigInt(i) * 0x1000n, length: 4096 }] }, {}, 200 + i * i * 37);
+    for (let i = 0; i < 300; i++)
+      b.task(
+        {
+          cdb: rw10(true, i * 8, 8),
+          direction: DataDirection.ToDevice,
+          requestedBytes: 4096,
+          segments: [{ address: 0xffff_f000n + BigInt(i) * 0x1000n, length: 4096 }],
+        },
+        {},
+        200 + i * i * 37,
+      );
     b.task({ cdb: [0x00, 0, 0, 0, 0, 0] }, { status: 2, sense: new Uint8Array([0x70, 0, 0x06, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x29, 0x00, 0, 0, 0, 0]) }, 40_000);
     b.task({ cdb: [0x00, 0, 0, 0, 0, 0] }, { status: 2 }, 41_000);
     b.task({ cdb: [0x00, 0, 0, 0, 0, 0] }, { serviceResponse: 1, status: 1 }, 3_000_000);
@@ -38,7 +48,7 @@ function oddities(): Uint8Array {
 }
 
 describe('Parquet tables read back with DuckDB', () => {
-  it('reproduce summary\'s headline figures and percentiles and check\'s counts over a directory of traces', async () => {
+  it("reproduce summary's headline figures and percentiles and check's counts over a directory of traces", async () => {
     const work = mkdtempSync(join(tmpdir(), 'scsitrace-fleet-'));
     const fleet = join(work, 'fleet');
     const odd = join(work, 'oddities.sct');
@@ -89,7 +99,8 @@ describe('Parquet tables read back with DuckDB', () => {
     const sev = Object.fromEntries((await rows(q['severity']!)).map((r) => [r['severity'], Number(r['findings'])]));
     expect({ error: 0, warning: 0, info: 0, ...sev }).toEqual(check.counts);
     const perRule = new Map<string, number>();
-    for (const g of check.groups as Array<{ ruleId: string; severity: string; count: number }>) perRule.set(`${g.ruleId}/${g.severity}`, (perRule.get(`${g.ruleId}/${g.severity}`) ?? 0) + g.count);
+    for (const g of check.groups as Array<{ ruleId: string; severity: string; count: number }>)
+      perRule.set(`${g.ruleId}/${g.severity}`, (perRule.get(`${g.ruleId}/${g.severity}`) ?? 0) + g.count);
     const got = new Map((await rows(q['rules']!)).map((r) => [`${r['rule_id']}/${r['severity']}`, Number(r['findings'])]));
     expect(got).toEqual(perRule);
   }, 120_000);
@@ -99,10 +110,16 @@ describe('Parquet tables read back with DuckDB', () => {
     const odd = join(work, 'oddities.sct');
     writeFileSync(odd, oddities());
     expect((await runScsitrace('convert', '--format', 'parquet', odd, '-o', join(work, 'out'))).code).toBe(0);
-    const decoded = (await runScsitrace('decode', '--format', 'json', odd)).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((j) => j.taskId !== undefined && j.cdb);
+    const decoded = (await runScsitrace('decode', '--format', 'json', odd)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((j) => j.taskId !== undefined && j.cdb);
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
-    const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet('${join(work, 'out', 'tasks.parquet')}') ORDER BY record_offset`)).getRowObjectsJson() as Array<Record<string, unknown>>;
+    const rows = (
+      await c.runAndReadAll(`SELECT * FROM read_parquet('${join(work, 'out', 'tasks.parquet')}') ORDER BY record_offset`)
+    ).getRowObjectsJson() as Array<Record<string, unknown>>;
     const byOffset = new Map(rows.map((r) => [Number(r['record_offset']), r]));
     expect(decoded.length).toBeGreaterThan(300);
     for (const d of decoded) {
@@ -128,15 +145,24 @@ describe('Parquet tables read back with DuckDB', () => {
     const work = mkdtempSync(join(tmpdir(), 'scsitrace-parquet-'));
     const trace = join(work, 'long.sct');
     const n = ROW_GROUP * 2 + 123;
-    writeFileSync(trace, buildTraceBytes((b) => {
-      for (let i = 0; i < n; i++) b.task({ cdb: rw10(false, i * 8, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 1000 + (i % 7));
-    }));
+    writeFileSync(
+      trace,
+      buildTraceBytes((b) => {
+        for (let i = 0; i < n; i++) b.task({ cdb: rw10(false, i * 8, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 1000 + (i % 7));
+      }),
+    );
     expect((await runScsitrace('convert', '--format', 'parquet', '--no-check', trace, '-o', join(work, 'out'))).code).toBe(0);
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
-    const groups = (await c.runAndReadAll(`SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${join(work, 'out', 'tasks.parquet')}') GROUP BY ALL ORDER BY 1`)).getRowObjectsJson();
+    const groups = (
+      await c.runAndReadAll(
+        `SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${join(work, 'out', 'tasks.parquet')}') GROUP BY ALL ORDER BY 1`,
+      )
+    ).getRowObjectsJson();
     expect(groups.map((g) => Number(g['n']))).toEqual([ROW_GROUP, ROW_GROUP, 123]);
-    const [count] = (await c.runAndReadAll(`SELECT count(*) AS n, sum(latency_ns) AS l FROM read_parquet('${join(work, 'out', 'tasks.parquet')}')`)).getRowObjectsJson();
+    const [count] = (
+      await c.runAndReadAll(`SELECT count(*) AS n, sum(latency_ns) AS l FROM read_parquet('${join(work, 'out', 'tasks.parquet')}')`)
+    ).getRowObjectsJson();
     expect(Number(count!['n'])).toBe(n);
   }, 120_000);
 

@@ -75,7 +75,8 @@ function validate(text: string): TraceEventJson[] {
   // Complete events nest per thread: sorted by start (longer first on ties), each either
   // starts at or after the enclosing slice's end (which then closes) or ends within it.
   const byTrack = new Map<string, TraceEventJson[]>();
-  for (const e of doc.traceEvents) if (e.ph === 'X') (byTrack.get(`${e.pid}:${e.tid}`) ?? byTrack.set(`${e.pid}:${e.tid}`, []).get(`${e.pid}:${e.tid}`)!).push(e);
+  for (const e of doc.traceEvents)
+    if (e.ph === 'X') (byTrack.get(`${e.pid}:${e.tid}`) ?? byTrack.set(`${e.pid}:${e.tid}`, []).get(`${e.pid}:${e.tid}`)!).push(e);
   for (const [track, slices] of byTrack) {
     slices.sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
     const stack: number[] = [];
@@ -93,7 +94,14 @@ function convertEvents(events: TraceEvent[], check = true): { text: string; find
   let text = '';
   const findings: Finding[] = [];
   const w = new PerfettoWriter({ write: (t) => (text += t) });
-  const checker = check ? createChecker({ onFinding: (f) => { findings.push(f); w.onFinding(f); } }) : undefined;
+  const checker = check
+    ? createChecker({
+        onFinding: (f) => {
+          findings.push(f);
+          w.onFinding(f);
+        },
+      })
+    : undefined;
   checker?.push(events);
   w.push(events);
   checker?.finish();

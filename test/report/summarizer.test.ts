@@ -126,7 +126,7 @@ describe('summarizeTrace', () => {
     expect(s.powerTransitions[0]!.duration.maxNs! / 1e9).toBeCloseTo(21.5, 1);
   });
 
-  it('lays several traces end to end and counts each trace\'s leftovers as never completed', () => {
+  it("lays several traces end to end and counts each trace's leftovers as never completed", () => {
     const one = buildTraceEvents((b) => {
       b.task({ cdb: rw10(false, 0, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 5 * MS);
       b.submit({ cdb: [0, 0, 0, 0, 0, 0] });
@@ -170,9 +170,12 @@ describe('library use', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scsitrace-lib-'));
     try {
       const path = join(dir, 't.sct');
-      writeFileSync(path, buildTraceBytes((b) => {
-        for (let i = 0; i < 100; i++) b.task({ cdb: rw10(false, i, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 50_000);
-      }));
+      writeFileSync(
+        path,
+        buildTraceBytes((b) => {
+          for (let i = 0; i < 100; i++) b.task({ cdb: rw10(false, i, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 50_000);
+        }),
+      );
       const trace = await openTrace(path);
       const s = await summarizeTrace(trace.events, { files: [{ path, sizeBytes: trace.sizeBytes }] });
       expect(s.overview.tasks.completed).toBe(100);
@@ -206,7 +209,12 @@ describe('percentiles of a whole trace', () => {
       const sorted = values.sort((a, b) => a - b);
       const exact = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
       const l = s.commands.find((c) => c.name === name)!.latency;
-      for (const [p, got] of [[50, l.p50Ns], [90, l.p90Ns], [99, l.p99Ns], [99.9, l.p999Ns]] as const) {
+      for (const [p, got] of [
+        [50, l.p50Ns],
+        [90, l.p90Ns],
+        [99, l.p99Ns],
+        [99.9, l.p999Ns],
+      ] as const) {
         expect(Math.abs(got! - exact(p)) / exact(p), `${name} p${p}: ${got} vs ${exact(p)}`).toBeLessThanOrEqual(0.01);
       }
       expect(l.minNs).toBe(sorted[0]);

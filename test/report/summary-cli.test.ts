@@ -54,8 +54,22 @@ describe('scsitrace summary', () => {
     expect(s.overview.tasks.completed).toBe(50);
     expect(s.traces[0]).toMatchObject({ path: healthy, format: 'native', records: expect.any(Number) });
     expect(Object.keys(s)).toEqual([
-      'schema', 'traces', 'overview', 'findings', 'commands', 'completions', 'luns', 'targets', 'limits',
-      'transfers', 'hbaEvents', 'powerTransitions', 'latencyHistograms', 'timeline', 'input', 'capture',
+      'schema',
+      'traces',
+      'overview',
+      'findings',
+      'commands',
+      'completions',
+      'luns',
+      'targets',
+      'limits',
+      'transfers',
+      'hbaEvents',
+      'powerTransitions',
+      'latencyHistograms',
+      'timeline',
+      'input',
+      'capture',
     ]);
     expect(s.capture).toMatchObject({ complete: true, gaps: 0, tasksWithoutCompletion: 0 });
   });
@@ -79,12 +93,17 @@ describe('scsitrace summary', () => {
     expect(html).toContain('id="timeline"');
   });
 
-  it('marks the limits of a constraints file (-c) over the trace\'s own record', async () => {
+  it("marks the limits of a constraints file (-c) over the trace's own record", async () => {
     const r = await runScsitrace('summary', '--no-check', '--format', 'json', '-c', 'traces/generic-64bit.constraints.json', mixed);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as Summary;
     // The trace says 129 segments and 512 KiB; the file says 256 and 1 MiB each way.
-    expect(s.limits).toEqual({ IOMaximumByteCountRead: 1048576, IOMaximumByteCountWrite: 1048576, IOMaximumSegmentCountRead: 256, IOMaximumSegmentCountWrite: 256 });
+    expect(s.limits).toEqual({
+      IOMaximumByteCountRead: 1048576,
+      IOMaximumByteCountWrite: 1048576,
+      IOMaximumSegmentCountRead: 256,
+      IOMaximumSegmentCountWrite: 256,
+    });
     expect(s.transfers.writeSegments.overLimit).toBe(0);
     const own = JSON.parse((await runScsitrace('summary', '--no-check', '--format', 'json', mixed)).stdout) as Summary;
     expect(own.limits).toEqual({ IOMaximumByteCountWrite: 524288, IOMaximumSegmentCountWrite: 129 });
@@ -103,10 +122,13 @@ describe('scsitrace summary', () => {
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x&gt;');
     // Text from the trace inside the timeline's data cannot close its script element.
     const inData = join(dir, 'hostile-data.sct');
-    writeFileSync(inData, buildTraceBytes((b) => {
-      buildHealthyRead(b);
-      b.w.hba({ timeNs: b.timeNs, kind: 3, detail: '</script><script>alert(1)</script>' });
-    }));
+    writeFileSync(
+      inData,
+      buildTraceBytes((b) => {
+        buildHealthyRead(b);
+        b.w.hba({ timeNs: b.timeNs, kind: 3, detail: '</script><script>alert(1)</script>' });
+      }),
+    );
     const out2 = join(dir, 'hostile-data.html');
     expect((await runScsitrace('summary', '--format', 'html', '-o', out2, inData)).code).toBe(0);
     const html2 = readFileSync(out2, 'utf8');

@@ -45,7 +45,15 @@ describe('summary goldens for built traces', () => {
   });
 });
 
-const SAMPLES = ['healthy-copy', 'lsi3108-buffered-copy', 'lsi3108-kext-buffered-copy', 'dma-over-2gib', 'mixed-workload', 'slow-power-transition', 'vendor-cdb-rejected'];
+const SAMPLES = [
+  'healthy-copy',
+  'lsi3108-buffered-copy',
+  'lsi3108-kext-buffered-copy',
+  'dma-over-2gib',
+  'mixed-workload',
+  'slow-power-transition',
+  'vendor-cdb-rejected',
+];
 
 describe('summary goldens for the sample traces (traces/*.sct)', () => {
   for (const name of SAMPLES) {

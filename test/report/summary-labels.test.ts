@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runScsitrace } from '../helpers/cli.js';
 
 describe('summary --by target,lun', () => {
-  it("names targets as the source does (Linux host:channel:id), in text and JSON", async () => {
+  it('names targets as the source does (Linux host:channel:id), in text and JSON', async () => {
     const trace = 'traces/linux-ftrace-6.1.0-56-amd64-megasas.txt';
     const text = await runScsitrace('summary', '--no-check', '--by', 'target,lun', trace);
     expect(text.code).toBe(0);

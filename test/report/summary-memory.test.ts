@@ -25,10 +25,15 @@ const TASKS = 1_000_000;
 const BATCH = 4096;
 
 describe('summary memory', () => {
-  it(`stays flat over ${TASKS.toLocaleString("en")} tasks on 3,000 LUNs`, () => {
+  it(`stays flat over ${TASKS.toLocaleString('en')} tasks on 3,000 LUNs`, () => {
     const s = createSummarizer();
     const r = rng(7);
-    const cdbs = [Uint8Array.from(rw10(false, 0, 8)), Uint8Array.from(rw10(true, 0, 8)), Uint8Array.of(0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0), Uint8Array.of(0x12, 0, 0, 0, 36, 0)];
+    const cdbs = [
+      Uint8Array.from(rw10(false, 0, 8)),
+      Uint8Array.from(rw10(true, 0, 8)),
+      Uint8Array.of(0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+      Uint8Array.of(0x12, 0, 0, 0, 36, 0),
+    ];
     const segments = PackedSegmentList.from(Array.from({ length: 8 }, (_, k) => ({ address: 0x1000 * k, length: 4096 })));
     const sense = Uint8Array.of(0x70, 0, 0x06, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x29, 0, 0, 0, 0, 0);
     const none = new Uint8Array(0);
@@ -37,7 +42,7 @@ describe('summary memory', () => {
     let index = 0;
     const pending: Array<[bigint, number, number]> = []; // task id, completion time, direction
     let baseline = 0;
-    for (let done = 0; done < TASKS; ) {
+    for (let done = 0; done < TASKS;) {
       const batch: TraceEvent[] = [];
       while (batch.length < BATCH) {
         // Queue depth wanders between 1 and 32; latencies span 10 µs to ~100 ms.
@@ -46,8 +51,20 @@ describe('summary memory', () => {
           const direction = kind === 0 ? DataDirection.FromDevice : kind === 1 ? DataDirection.ToDevice : DataDirection.None;
           const taskId = BigInt(++id);
           const submit: TaskSubmitted = {
-            kind: 'submit', offset: index * 200, index: index++, timeNs: t, taskId, targetId: BigInt(id % 3), lun: id % 1000,
-            tag: taskId, attribute: 0, direction, requestedBytes: direction ? 32768 : 0, timeoutMs: 30_000, cdb: cdbs[kind]!, segments,
+            kind: 'submit',
+            offset: index * 200,
+            index: index++,
+            timeNs: t,
+            taskId,
+            targetId: BigInt(id % 3),
+            lun: id % 1000,
+            tag: taskId,
+            attribute: 0,
+            direction,
+            requestedBytes: direction ? 32768 : 0,
+            timeoutMs: 30_000,
+            cdb: cdbs[kind]!,
+            segments,
           };
           batch.push(submit);
           pending.push([taskId, t + 10_000 + Math.floor(r() ** 6 * 1e8), direction]);
@@ -57,8 +74,17 @@ describe('summary memory', () => {
           pending.splice(k, 1);
           const bad = r() < 0.001;
           const complete: TaskCompleted = {
-            kind: 'complete', offset: index * 200, index: index++, timeNs: t, taskId, serviceResponse: 2, status: bad ? 2 : 0,
-            bytesTransferred: direction ? 32768 : 0, residual: 0, residualFlags: 0, sense: bad ? sense : none,
+            kind: 'complete',
+            offset: index * 200,
+            index: index++,
+            timeNs: t,
+            taskId,
+            serviceResponse: 2,
+            status: bad ? 2 : 0,
+            bytesTransferred: direction ? 32768 : 0,
+            residual: 0,
+            residualFlags: 0,
+            sense: bad ? sense : none,
           };
           batch.push(complete);
           done++;

@@ -23,7 +23,11 @@ describe('npm run bench -- --quick', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'scsitrace-bench-test-')), 'report.json');
   let r: SpawnSyncReturns<string>;
   beforeAll(() => {
-    r = spawnSync(process.execPath, [join(root, 'scripts/bench.mjs'), '--quick', '--json', out], { cwd: root, encoding: 'utf8', env: { ...process.env, ...TINY } });
+    r = spawnSync(process.execPath, [join(root, 'scripts/bench.mjs'), '--quick', '--json', out], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...TINY },
+    });
   }, 300_000);
 
   it('runs every entry without error', () => {
@@ -36,7 +40,24 @@ describe('npm run bench -- --quick', () => {
     expect(report.quick).toBe(true);
     expect(report.runs).toBe(1);
     const ids = report.entries.map((e: { id: string }) => e.id);
-    for (const id of ['read', 'decode-text', 'decode-json', 'check', 'summary-no-check', 'summary', 'big-decode', 'big-check', 'big-summary', 'deep-check', 'long-sgl-decode', 'long-sgl-check', 'luns-check', 'luns-summary', 'capture-decode-json', 'small-capture-decode-json']) {
+    for (const id of [
+      'read',
+      'decode-text',
+      'decode-json',
+      'check',
+      'summary-no-check',
+      'summary',
+      'big-decode',
+      'big-check',
+      'big-summary',
+      'deep-check',
+      'long-sgl-decode',
+      'long-sgl-check',
+      'luns-check',
+      'luns-summary',
+      'capture-decode-json',
+      'small-capture-decode-json',
+    ]) {
       expect(ids).toContain(id);
     }
     for (const e of report.entries) {
@@ -55,7 +76,20 @@ describe('npm run bench -- --quick', () => {
 
   it('prints a verdict for every target, PASS or FAIL with its figure (SKIP only without tshark)', () => {
     const report = JSON.parse(readFileSync(out, 'utf8'));
-    const targets = ['decode-text-rate', 'decode-json-ratio', 'check-ratio', 'summary-ratio', 'big-decode-rss', 'big-check-rss', 'big-summary-rss', 'in-flight-bytes', 'long-sgl-check', 'luns-rss', 'capture-ratio', 'small-capture-ratio'];
+    const targets = [
+      'decode-text-rate',
+      'decode-json-ratio',
+      'check-ratio',
+      'summary-ratio',
+      'big-decode-rss',
+      'big-check-rss',
+      'big-summary-rss',
+      'in-flight-bytes',
+      'long-sgl-check',
+      'luns-rss',
+      'capture-ratio',
+      'small-capture-ratio',
+    ];
     expect(report.verdicts.map((v: { id: string }) => v.id)).toEqual(targets);
     const tshark = spawnSync('tshark', ['--version']).status === 0;
     for (const v of report.verdicts) {

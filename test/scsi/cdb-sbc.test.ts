@@ -33,9 +33,7 @@ describe('READ/WRITE (SBC-5)', () => {
     expect(fieldValue(d, 'FUA')).toBe(true);
     expect(fieldValue(d, 'RDPROTECT')).toBe(0);
     expect(d.summary).toBe('READ(10) DPO FUA LBA 4096 len 8');
-    expect(fieldNames(d)).toEqual([
-      'OPERATION CODE', 'RDPROTECT', 'DPO', 'FUA', 'RARC', 'LBA', 'GROUP NUMBER', 'TRANSFER LENGTH', 'CONTROL',
-    ]);
+    expect(fieldNames(d)).toEqual(['OPERATION CODE', 'RDPROTECT', 'DPO', 'FUA', 'RARC', 'LBA', 'GROUP NUMBER', 'TRANSFER LENGTH', 'CONTROL']);
     expect(d.problems).toEqual([]);
   });
 
@@ -87,9 +85,7 @@ describe('READ/WRITE (SBC-5)', () => {
   });
 
   it('READ(32) and WRITE(32): variable-length layout with protection tags', () => {
-    const d = decodeCdb(
-      hex`7f 00 | 00 00 00 00 | 04 | 18 | 00 09 | 28 00 | 00 00 00 00 00 00 20 00 | 12 34 56 78 | ab cd | ff ff | 00 00 00 10`,
-    ); // op ctl | rsvd | group | addl len | SA | RDPROTECT=1 DPO FUA | LBA | ref tag | app tag | mask | len
+    const d = decodeCdb(hex`7f 00 | 00 00 00 00 | 04 | 18 | 00 09 | 28 00 | 00 00 00 00 00 00 20 00 | 12 34 56 78 | ab cd | ff ff | 00 00 00 10`); // op ctl | rsvd | group | addl len | SA | RDPROTECT=1 DPO FUA | LBA | ref tag | app tag | mask | len
     expect(d.name).toBe('READ(32)');
     expect(d.serviceAction).toBe(9);
     expect(d.lba).toBe(0x2000n);
@@ -308,9 +304,7 @@ describe('FORMAT UNIT, START STOP UNIT, SANITIZE', () => {
     expect(fieldText(d, 'SERVICE ACTION')).toBe('OVERWRITE');
     expect(d.transferLength).toBe(16);
     expect(d.problems).toEqual([]);
-    expect(decodeCdb(hex`48 01 00 00 00 00 00 00 00 00`).problems).toEqual([
-      'OVERWRITE needs a parameter list, but PARAMETER LIST LENGTH is 0',
-    ]);
+    expect(decodeCdb(hex`48 01 00 00 00 00 00 00 00 00`).problems).toEqual(['OVERWRITE needs a parameter list, but PARAMETER LIST LENGTH is 0']);
     const crypto = decodeCdb(hex`48 43 00 00 00 00 00 00 00 00`);
     expect(fieldText(crypto, 'SERVICE ACTION')).toBe('CRYPTOGRAPHIC ERASE');
     expect(fieldValue(crypto, 'ZNR')).toBe(true);

@@ -183,9 +183,7 @@ describe('SPC-6 commands', () => {
     expect(fieldText(d, 'TYPE')).toBe('Exclusive Access - Registrants Only');
     expect(d.transferLength).toBe(24);
     expect(d.direction).toBe('to-device');
-    expect(decodeCdb(hex`5f 01 21 00 00 00 00 00 18 00`).problems).toEqual([
-      'SCOPE 2 is reserved (only LU_SCOPE, 0, is defined)',
-    ]);
+    expect(decodeCdb(hex`5f 01 21 00 00 00 00 00 18 00`).problems).toEqual(['SCOPE 2 is reserved (only LU_SCOPE, 0, is defined)']);
   });
 
   it('SECURITY PROTOCOL IN/OUT, with INC_512', () => {

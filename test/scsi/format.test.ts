@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/model/errors.js';
-import {
-  decodeCdb,
-  decodeSense,
-  formatCdbHex,
-  parseHexBytes,
-  renderDecodedCdb,
-  renderDecodedSense,
-} from '../../src/scsi/index.js';
+import { decodeCdb, decodeSense, formatCdbHex, parseHexBytes, renderDecodedCdb, renderDecodedSense } from '../../src/scsi/index.js';
 import { hex } from '../helpers/hex.js';
 
 describe('parseHexBytes', () => {

@@ -5,7 +5,14 @@ import { hex } from '../helpers/hex.js';
 
 describe('cdbHeadline (the per-task fast path)', () => {
   it('reads a plain WRITE(10) straight from the bytes', () => {
-    expect(cdbHeadline(hex`2a 00 | 00 00 10 00 | 00 | 00 08 | 00`)).toEqual({ opcode: 0x2a, name: 'WRITE(10)', lba: 4096n, transferLength: 8, transferUnit: 'blocks', summary: 'WRITE(10) LBA 4096 len 8' });
+    expect(cdbHeadline(hex`2a 00 | 00 00 10 00 | 00 | 00 08 | 00`)).toEqual({
+      opcode: 0x2a,
+      name: 'WRITE(10)',
+      lba: 4096n,
+      transferLength: 8,
+      transferUnit: 'blocks',
+      summary: 'WRITE(10) LBA 4096 len 8',
+    });
   });
 
   it('agrees with decodeCdb on every READ/WRITE CDB, plain or not (property)', () => {

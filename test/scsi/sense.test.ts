@@ -149,11 +149,7 @@ describe('descriptor format sense data', () => {
           0d 16 a0 00 80 00 03 05 00 00 00 00 00 00 20 00 00 00 00 00 00 00 00 01 |
           80 02 ab cd`,
     );
-    expect(d.descriptors.map((x) => x.name)).toEqual([
-      'ANOTHER PROGRESS INDICATION',
-      'DIRECT-ACCESS BLOCK DEVICE',
-      'VENDOR SPECIFIC 0x80',
-    ]);
+    expect(d.descriptors.map((x) => x.name)).toEqual(['ANOTHER PROGRESS INDICATION', 'DIRECT-ACCESS BLOCK DEVICE', 'VENDOR SPECIFIC 0x80']);
     expect(fieldText(d.descriptors[0]!, 'PROGRESS INDICATION')).toBe('25% done');
     expect(fieldText(d.descriptors[0]!, 'ADDITIONAL SENSE CODE QUALIFIER')).toBe('LOGICAL UNIT NOT READY, SELF-TEST IN PROGRESS');
     expect(d.information).toBe(0x2000n);
@@ -222,9 +218,7 @@ describe('malformed and empty sense data', () => {
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 64 }),
-          fc.tuple(fc.constantFrom(0x70, 0x71, 0x72, 0x73, 0xf0), fc.uint8Array({ maxLength: 80 })).map(
-            ([code, rest]) => Uint8Array.from([code, ...rest]),
-          ),
+          fc.tuple(fc.constantFrom(0x70, 0x71, 0x72, 0x73, 0xf0), fc.uint8Array({ maxLength: 80 })).map(([code, rest]) => Uint8Array.from([code, ...rest])),
         ),
         (bytes) => {
           const d = decodeSense(bytes);
@@ -291,9 +285,17 @@ describe('truncated sense data', () => {
   });
 
   it('says what is missing', () => {
-    expect(decodeSense(hex`70 00 05`).truncated).toEqual({ length: 3, needs: 8, missing: 'fixed format sense data is 3 bytes; its header needs 8 (ASC and ASCQ are bytes 12 and 13)' });
-    expect(decodeSense(hex`72 05 24 00`).truncated?.missing).toBe('descriptor format sense data is 4 bytes; its header needs 8 (ASC and ASCQ are bytes 2 and 3)');
-    expect(decodeSense(hex`70 00 05 00 00 00 00 0a 00 00 00 00 24 00`).truncated?.missing).toBe('ADDITIONAL SENSE LENGTH says 18 bytes, but only 14 are present');
+    expect(decodeSense(hex`70 00 05`).truncated).toEqual({
+      length: 3,
+      needs: 8,
+      missing: 'fixed format sense data is 3 bytes; its header needs 8 (ASC and ASCQ are bytes 12 and 13)',
+    });
+    expect(decodeSense(hex`72 05 24 00`).truncated?.missing).toBe(
+      'descriptor format sense data is 4 bytes; its header needs 8 (ASC and ASCQ are bytes 2 and 3)',
+    );
+    expect(decodeSense(hex`70 00 05 00 00 00 00 0a 00 00 00 00 24 00`).truncated?.missing).toBe(
+      'ADDITIONAL SENSE LENGTH says 18 bytes, but only 14 are present',
+    );
     expect(decodeSense(hex`70 00 05 00 00 00 00 0a 00 00 00 00 24 00 00 00 00 00`).truncated).toBeUndefined();
   });
 

@@ -44,10 +44,7 @@ describe('reference tables', () => {
     expect(SERVICE_ACTION_ROWS.length).toBeGreaterThanOrEqual(214);
     for (const row of rows) {
       const match = SERVICE_ACTION_ROWS.find(
-        (r) =>
-          r.opcode === num(row.opcode) &&
-          r.serviceAction === num(row.service_action) &&
-          r.deviceTypes === row.device_types,
+        (r) => r.opcode === num(row.opcode) && r.serviceAction === num(row.service_action) && r.deviceTypes === row.device_types,
       );
       expect(match, `${row.opcode}/${row.service_action} ${row.device_types}`).toBeDefined();
       expect(match!.name).toBe(expectedName(row.name!));
@@ -73,7 +70,10 @@ describe('reference tables', () => {
       const exact = ASC_ASCQ_ROWS.some(([key]) => key === ((asc << 8) | ascq));
       if (exact) continue;
       const name = ascName(asc, ascq);
-      const stem = row.name_pattern!.replace(/\[?0x%x\]?/, '').trim().toUpperCase();
+      const stem = row
+        .name_pattern!.replace(/\[?0x%x\]?/, '')
+        .trim()
+        .toUpperCase();
       expect(name.startsWith(stem), `${name} starts with ${stem}`).toBe(true);
       expect(name).toContain(`0x${ascq.toString(16).toUpperCase().padStart(2, '0')}`);
     }
@@ -88,11 +88,7 @@ describe('reference tables', () => {
 
   it('committed tables are what the generator makes from the reference', () => {
     const generated = generateTables(referenceDir) as Record<string, string>;
-    expect(Object.keys(generated).sort()).toEqual([
-      'src/scsi/tables/asc-ascq.ts',
-      'src/scsi/tables/opcodes.ts',
-      'src/scsi/tables/service-actions.ts',
-    ]);
+    expect(Object.keys(generated).sort()).toEqual(['src/scsi/tables/asc-ascq.ts', 'src/scsi/tables/opcodes.ts', 'src/scsi/tables/service-actions.ts']);
     for (const [path, content] of Object.entries(generated)) {
       expect(readFileSync(join(repoRoot, path), 'utf8'), `${path} is stale: run node scripts/gen-scsi-tables.mjs`).toBe(content);
     }

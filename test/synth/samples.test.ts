@@ -12,13 +12,16 @@ describe('committed sample traces', () => {
     expect(SAMPLE_TRACES.map((s) => s.scenario).sort()).toEqual(scenarios.map((s) => s.name).sort());
   });
 
-  it.each(SAMPLE_TRACES.map((s) => [s.file, s] as const))('%s is byte-identical to what synth gives for its seed (run scripts/gen-traces.mjs after changing a generator)', (file, s) => {
-    const committed = readFileSync(join(traces, file));
-    expect(committed.length).toBeLessThanOrEqual(1024 * 1024);
-    const fresh = sample(s.scenario).bytes;
-    expect(committed.length).toBe(fresh.length);
-    expect(Buffer.compare(committed, Buffer.from(fresh))).toBe(0);
-  });
+  it.each(SAMPLE_TRACES.map((s) => [s.file, s] as const))(
+    '%s is byte-identical to what synth gives for its seed (run scripts/gen-traces.mjs after changing a generator)',
+    (file, s) => {
+      const committed = readFileSync(join(traces, file));
+      expect(committed.length).toBeLessThanOrEqual(1024 * 1024);
+      const fresh = sample(s.scenario).bytes;
+      expect(committed.length).toBe(fresh.length);
+      expect(Buffer.compare(committed, Buffer.from(fresh))).toBe(0);
+    },
+  );
 
   it('each have their line in traces/README.md', () => {
     const readme = readFileSync(join(traces, 'README.md'), 'utf8');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DataDirection, DeliveryStatus, HbaEventKind, HbaEventPhase, SamStatus, ServiceResponse, type DataDigest, type TaskSubmitted } from '../../src/model/events.js';
+import {
+  DataDirection,
+  DeliveryStatus,
+  HbaEventKind,
+  HbaEventPhase,
+  SamStatus,
+  ServiceResponse,
+  type DataDigest,
+  type TaskSubmitted,
+} from '../../src/model/events.js';
 import { decodeCdb } from '../../src/scsi/index.js';
 import { decodeSense } from '../../src/scsi/sense.js';
 import { scenarios, synthesize } from '../../src/synth/index.js';
@@ -131,8 +140,22 @@ function expectDriverKitCapture(d: Decoded, producer: RegExp): void {
   expect(header?.kind === 'header' && header.producer).toMatch(/\(synthetic\)$/);
   const c = d.events.find((e) => e.kind === 'constraints')!;
   const entries = (c as { entries: Record<string, unknown> }).entries;
-  expect(entries).toMatchObject({ platform: 'dext', dmaNumAddressBits: expect.any(Number), dmaMaxTransferSize: expect.any(Number), dmaAlignment: expect.any(Number), 'HBA Data Alignment': expect.stringMatching(/^0x[0-9A-F]{16}$/) });
-  for (const key of ['IOMaximumSegmentCountRead', 'IOMaximumSegmentCountWrite', 'IOMaximumSegmentByteCountRead', 'IOMaximumSegmentByteCountWrite', 'IOMinimumSegmentAlignmentByteCount', 'IOMaximumSegmentAddressableBitCount']) expect(entries[key], key).toEqual(expect.any(Number));
+  expect(entries).toMatchObject({
+    platform: 'dext',
+    dmaNumAddressBits: expect.any(Number),
+    dmaMaxTransferSize: expect.any(Number),
+    dmaAlignment: expect.any(Number),
+    'HBA Data Alignment': expect.stringMatching(/^0x[0-9A-F]{16}$/),
+  });
+  for (const key of [
+    'IOMaximumSegmentCountRead',
+    'IOMaximumSegmentCountWrite',
+    'IOMaximumSegmentByteCountRead',
+    'IOMaximumSegmentByteCountWrite',
+    'IOMinimumSegmentAlignmentByteCount',
+    'IOMaximumSegmentAddressableBitCount',
+  ])
+    expect(entries[key], key).toEqual(expect.any(Number));
   for (const { submit: s } of d.tasks) {
     expect(s.sglRecorded ?? s.segments.count > 0).toBe(true);
     if (s.requestedBytes === 0) {
@@ -231,8 +254,11 @@ describe('lsi3108-buffered-copy (the seed case, as a dext captures it)', () => {
   const d = sample('lsi3108-buffered-copy');
   const writes = d.tasks.filter((t) => t.submit.direction === DataDirection.ToDevice && isRw(t.submit));
 
-  it('is a DriverKit capture with the dext\'s real declarations: 32 addressable bits, numAddressBits 64', () => {
-    expectDriverKitCapture(d, /^MegaRAID3108 dext 1\.4\.2 \(com\.example\.driver\.MegaRAID3108\), sctring-drain; scsitrace synth lsi3108-buffered-copy seed=1 size=268435456/);
+  it("is a DriverKit capture with the dext's real declarations: 32 addressable bits, numAddressBits 64", () => {
+    expectDriverKitCapture(
+      d,
+      /^MegaRAID3108 dext 1\.4\.2 \(com\.example\.driver\.MegaRAID3108\), sctring-drain; scsitrace synth lsi3108-buffered-copy seed=1 size=268435456/,
+    );
     const c = d.events.find((e) => e.kind === 'constraints')!;
     expect(c.kind === 'constraints' && c.entries).toMatchObject({
       IOMaximumSegmentAddressableBitCount: 32,
@@ -268,7 +294,9 @@ describe('lsi3108-buffered-copy (the seed case, as a dext captures it)', () => {
     expect(high).toBeGreaterThan(20);
     expect(firstHighWritten).toBeGreaterThan(150 * 1024 * 1024);
     // No read is ever mapped above 4 GiB: the read-back happens after the caches were purged.
-    for (const t of d.tasks) if (t.submit.direction === DataDirection.FromDevice && t.submit.buffer) expect(Number(t.submit.buffer.address) + t.submit.buffer.length).toBeLessThanOrEqual(FOUR_GIB);
+    for (const t of d.tasks)
+      if (t.submit.direction === DataDirection.FromDevice && t.submit.buffer)
+        expect(Number(t.submit.buffer.address) + t.submit.buffer.length).toBeLessThanOrEqual(FOUR_GIB);
   });
 
   it('completes SYNCHRONIZE CACHE (10 and 16) GOOD within microseconds with no linked controller flush, though the trace has HBA events', () => {
@@ -306,7 +334,9 @@ describe('lsi3108-buffered-copy (the seed case, as a dext captures it)', () => {
   it('scales with --size: 256 MiB by default', () => {
     expect(scenarios.find((s) => s.name === 'lsi3108-buffered-copy')!.size!.default).toBe(256 * 1024 * 1024);
     const small = decode(synthesize('lsi3108-buffered-copy', { seed: 1, size: 8 * 1024 * 1024 }));
-    const written = small.tasks.filter((t) => t.submit.direction === DataDirection.ToDevice && t.submit.cdb[0] === 0x8a).reduce((n, t) => n + t.submit.requestedBytes, 0);
+    const written = small.tasks
+      .filter((t) => t.submit.direction === DataDirection.ToDevice && t.submit.cdb[0] === 0x8a)
+      .reduce((n, t) => n + t.submit.requestedBytes, 0);
     expect(written).toBe(8 * 1024 * 1024);
   });
 });
@@ -444,7 +474,8 @@ describe('dma-over-2gib', () => {
       if (s.direction !== DataDirection.ToDevice) continue;
       const lba = decodeCdb(s.cdb).lba!.toString();
       all.add(lba);
-      if (d.completions.get(s.taskId)!.status === SamStatus.Good && d.completions.get(s.taskId)!.serviceResponse === ServiceResponse.TaskComplete) good.add(lba);
+      if (d.completions.get(s.taskId)!.status === SamStatus.Good && d.completions.get(s.taskId)!.serviceResponse === ServiceResponse.TaskComplete)
+        good.add(lba);
     }
     expect(good).toEqual(all);
   });
@@ -461,7 +492,10 @@ describe('slow-power-transition', () => {
 
   it('takes about 21 s from power state 0 to 2, and goes 2 to 0 quickly before', () => {
     const done = power.filter((h) => h.phase === HbaEventPhase.Completed);
-    expect(done.map((h) => [Number(h.arg0), Number(h.arg1)])).toEqual([[2, 0], [0, 2]]);
+    expect(done.map((h) => [Number(h.arg0), Number(h.arg1)])).toEqual([
+      [2, 0],
+      [0, 2],
+    ]);
     expect(done[0]!.durationNs).toBeLessThan(1e9);
     expect(done[1]!.durationNs).toBeGreaterThan(21e9);
     expect(done[1]!.durationNs).toBeLessThan(22e9);
@@ -504,17 +538,25 @@ describe('mixed-workload', () => {
     expect(by(SamStatus.Busy).length).toBe(2);
     for (const c of [...by(SamStatus.TaskSetFull), ...by(SamStatus.Busy)]) {
       const cdb = Buffer.from(d.submits.get(c.taskId)!.cdb).toString('hex');
-      const retried = [...d.submits.values()].some((s) => s.taskId > c.taskId && Buffer.from(s.cdb).toString('hex') === cdb && d.completions.get(s.taskId)?.status === SamStatus.Good);
+      const retried = [...d.submits.values()].some(
+        (s) => s.taskId > c.taskId && Buffer.from(s.cdb).toString('hex') === cdb && d.completions.get(s.taskId)?.status === SamStatus.Good,
+      );
       expect(retried).toBe(true);
     }
   });
 
   it('times a task out after 30 s with DriverTimeout and a TaskAbort pair linked to it', () => {
-    const [timedOut, ...more] = completions.filter((c) => c.serviceResponse === ServiceResponse.ServiceDeliveryOrTargetFailure && c.status === DeliveryStatus.TaskTimeoutOccurred);
+    const [timedOut, ...more] = completions.filter(
+      (c) => c.serviceResponse === ServiceResponse.ServiceDeliveryOrTargetFailure && c.status === DeliveryStatus.TaskTimeoutOccurred,
+    );
     expect(more).toEqual([]);
     const s = d.submits.get(timedOut!.taskId)!;
     const kinds = d.hba.filter((h) => h.taskId === s.taskId).map((h) => [h.hbaKind, h.phase]);
-    expect(kinds).toEqual([[HbaEventKind.DriverTimeout, HbaEventPhase.Instant], [HbaEventKind.TaskAbort, HbaEventPhase.Issued], [HbaEventKind.TaskAbort, HbaEventPhase.Completed]]);
+    expect(kinds).toEqual([
+      [HbaEventKind.DriverTimeout, HbaEventPhase.Instant],
+      [HbaEventKind.TaskAbort, HbaEventPhase.Issued],
+      [HbaEventKind.TaskAbort, HbaEventPhase.Completed],
+    ]);
     expect(timedOut!.timeNs - s.timeNs).toBeGreaterThan(s.timeoutMs * 1e6);
   });
 

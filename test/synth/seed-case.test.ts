@@ -48,7 +48,9 @@ describe('the seed case on the LSI 3108 dext', () => {
   it('names, for every mismatch, the write whose SGL sent its data astray, and says the missing flush does not explain it', () => {
     const mismatches = findings(large.result, 'read-back-mismatch');
     // The file writes whose range reaches past 4 GiB: exactly the ones read back wrong.
-    const astray = large.d.tasks.filter((t) => t.submit.direction === DataDirection.ToDevice && t.submit.cdb[0] === 0x8a && Number(t.submit.buffer!.address) + t.submit.buffer!.length > FOUR_GIB);
+    const astray = large.d.tasks.filter(
+      (t) => t.submit.direction === DataDirection.ToDevice && t.submit.cdb[0] === 0x8a && Number(t.submit.buffer!.address) + t.submit.buffer!.length > FOUR_GIB,
+    );
     expect(mismatches.length).toBe(astray.length);
     const truncatedAt = new Set(findings(large.result, 'sgl-address-truncated').map((f) => f.offset));
     for (const m of mismatches) {

@@ -42,8 +42,21 @@ describe('the medium model', () => {
   it('agrees with a chunk-by-chunk model under any overwrites', () => {
     // 4 KiB blocks: an LBA is a chunk.
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('place' as const), at: fc.nat(60), count: fc.integer({ min: 1, max: 12 }), file: fc.integer({ min: 1, max: 3 }), index: fc.nat(100) }),
-      fc.record({ kind: fc.constant('file' as const), at: fc.nat(60), count: fc.integer({ min: 1, max: 12 }), file: fc.integer({ min: 1, max: 3 }), index: fc.nat(100), wrong: fc.array(fc.nat(11), { maxLength: 3 }) }),
+      fc.record({
+        kind: fc.constant('place' as const),
+        at: fc.nat(60),
+        count: fc.integer({ min: 1, max: 12 }),
+        file: fc.integer({ min: 1, max: 3 }),
+        index: fc.nat(100),
+      }),
+      fc.record({
+        kind: fc.constant('file' as const),
+        at: fc.nat(60),
+        count: fc.integer({ min: 1, max: 12 }),
+        file: fc.integer({ min: 1, max: 3 }),
+        index: fc.nat(100),
+        wrong: fc.array(fc.nat(11), { maxLength: 3 }),
+      }),
       fc.record({ kind: fc.constant('explicit' as const), at: fc.nat(60), values: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }) }),
     );
     fc.assert(

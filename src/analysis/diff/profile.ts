@@ -387,4 +387,3 @@ const DATA_NAMES: Record<number, string> = {
   0xaa: 'WRITE(12)',
   0x8a: 'WRITE(16)',
 };
-

@@ -49,7 +49,8 @@ export interface ControllerChoice {
 /** Is this object a SCSI parallel controller (dext or kext)? */
 export function controllerKind(o: RegistryObject): 'dext' | 'kext' | undefined {
   const userClasses = o.properties.get('IOUserClasses');
-  if (o.className === DEXT_CLASS || (Array.isArray(userClasses) && userClasses.includes(DEXT_CLASS)) || o.properties.get('IOClass') === DEXT_CLASS) return 'dext';
+  if (o.className === DEXT_CLASS || (Array.isArray(userClasses) && userClasses.includes(DEXT_CLASS)) || o.properties.get('IOClass') === DEXT_CLASS)
+    return 'dext';
   if (o.className === KEXT_BASE_CLASS || o.inheritance?.includes(KEXT_BASE_CLASS)) return 'kext';
   // A kext subclass without -i: the family's own properties give it away ("SCSI Initiator
   // Identifier" is set only on the controller, IOSCSIParallelInterfaceController::start).
@@ -91,7 +92,11 @@ export class RegistrySelectionError extends Error {}
  * The constraints of one controller in a registry dump. Throws RegistrySelectionError when no
  * controller is there or the choice matches none or several.
  */
-export function constraintsFromRegistry(roots: readonly RegistryObject[], source: string, choice: ControllerChoice = {}): { config: ConstraintConfig; problems: ConstraintProblem[] } {
+export function constraintsFromRegistry(
+  roots: readonly RegistryObject[],
+  source: string,
+  choice: ControllerChoice = {},
+): { config: ConstraintConfig; problems: ConstraintProblem[] } {
   const controllers = [...walk(roots)].filter((o) => controllerKind(o) !== undefined);
   if (!controllers.length) {
     throw new RegistrySelectionError(
@@ -103,13 +108,19 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
   const notes: string[] = [];
   if (choice.controller !== undefined) {
     const hits = controllers.filter((o) => matchesChoice(o, choice.controller!));
-    if (!hits.length) throw new RegistrySelectionError(`no controller here matches --controller ${quoteExcerpt(choice.controller)}; the controllers are: ${list(controllers)}`);
-    if (hits.length > 1) throw new RegistrySelectionError(`--controller ${quoteExcerpt(choice.controller)} matches ${hits.length} controllers: ${list(hits)}; name one by its registry id`);
+    if (!hits.length)
+      throw new RegistrySelectionError(`no controller here matches --controller ${quoteExcerpt(choice.controller)}; the controllers are: ${list(controllers)}`);
+    if (hits.length > 1)
+      throw new RegistrySelectionError(
+        `--controller ${quoteExcerpt(choice.controller)} matches ${hits.length} controllers: ${list(hits)}; name one by its registry id`,
+      );
     chosen = hits[0]!;
   } else {
     chosen = controllers[0]!;
     if (controllers.length > 1) {
-      notes.push(`the dump has ${controllers.length} SCSI controllers; used the first, ${describeController(chosen)}; choose another with --controller <name, class or registry id> (the others: ${list(controllers.slice(1))})`);
+      notes.push(
+        `the dump has ${controllers.length} SCSI controllers; used the first, ${describeController(chosen)}; choose another with --controller <name, class or registry id> (the others: ${list(controllers.slice(1))})`,
+      );
     }
   }
 
@@ -130,7 +141,9 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
   const lookUp = (start: RegistryObject, key: string): { value: RegistryValue; from: RegistryObject } | undefined => {
     for (const o of upward(start)) {
       if (o.clipped?.has(key)) {
-        notes.push(`"${key}" on ${o.name || o.className} (line ${o.line}) was clipped at the terminal width ('$'); rerun ioreg with -w0 or redirect it to a file`);
+        notes.push(
+          `"${key}" on ${o.name || o.className} (line ${o.line}) was clipped at the terminal width ('$'); rerun ioreg with -w0 or redirect it to a file`,
+        );
         return undefined;
       }
       const value = o.properties.get(key);
@@ -148,7 +161,9 @@ export function constraintsFromRegistry(roots: readonly RegistryObject[], source
     if (found) set(id, found.value, key, found.from);
   }
   if (config.values.maxTasksInFlight !== undefined) {
-    notes.push('IOCommandPoolSize is the number of tasks the family allocated for UserReportMaximumTaskCount (unless the driver published its own IOCommandPoolSize): taken as the limit of tasks in flight');
+    notes.push(
+      'IOCommandPoolSize is the number of tasks the family allocated for UserReportMaximumTaskCount (unless the driver published its own IOCommandPoolSize): taken as the limit of tasks in flight',
+    );
   }
 
   // Transfer limits: per logical unit, the value its block storage driver sees.

@@ -258,7 +258,8 @@ export function registryFromPlist(text: string): RegistryObject[] {
   if (root instanceof Map) tops.push(root);
   else if (Array.isArray(root)) {
     for (const item of root) {
-      if (!(item instanceof Map)) throw new RegistryFormatError(0, 1, 'not an ioreg -a dump: the top-level array holds something other than object dictionaries');
+      if (!(item instanceof Map))
+        throw new RegistryFormatError(0, 1, 'not an ioreg -a dump: the top-level array holds something other than object dictionaries');
       tops.push(item);
     }
   } else throw new RegistryFormatError(0, 1, 'not an ioreg -a dump: the property list holds neither an object dictionary nor an array of them');
@@ -271,7 +272,8 @@ export function registryFromPlist(text: string): RegistryObject[] {
   while (pending.length) {
     const { dict, parent, depth } = pending.pop()!;
     const at = dictAt.get(dict) ?? 0;
-    if (depth > MAX_REGISTRY_DEPTH) throw new RegistryFormatError(byteAt(text, at), lineAt(text, at), `objects nested deeper than ${MAX_REGISTRY_DEPTH} levels`);
+    if (depth > MAX_REGISTRY_DEPTH)
+      throw new RegistryFormatError(byteAt(text, at), lineAt(text, at), `objects nested deeper than ${MAX_REGISTRY_DEPTH} levels`);
     const o = objectFrom(dict, lines.line(at));
     if (parent) {
       o.parent = parent;

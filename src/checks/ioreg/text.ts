@@ -6,7 +6,7 @@
  *       "IOMaximumSegmentCountRead" = 129
  *       "IOUserClasses" = ("MegaRAIDSAS","IOUserSCSIParallelInterfaceController","IOService","OSObject")
  *     }
- *     
+ *
  *     +-o IOSCSIParallelInterfaceDevice@0  <class IOSCSIParallelInterfaceDevice, ...>
  *
  * An object line is `+-o ` after two columns per level of depth ("| " or "  "); its
@@ -86,7 +86,10 @@ function objectLine(rest: string, line: number): RegistryObject {
   const cls = rest.lastIndexOf('  <class ');
   let namePart = cls === -1 ? rest.replace(/\$$/, '') : rest.slice(0, cls);
   if (cls !== -1) {
-    const inner = rest.slice(cls + 9).replace(/\$$/, '').replace(/>$/, '');
+    const inner = rest
+      .slice(cls + 9)
+      .replace(/\$$/, '')
+      .replace(/>$/, '');
     const [classText, ...fields] = inner.split(', ');
     // With -i the class is the inheritance chain "OSObject:IORegistryEntry:...:Leaf".
     const chain = (classText ?? '').split(':').filter(Boolean);

@@ -26,8 +26,10 @@ export default defineRule({
     severity: 'error',
     description: 'The IOVM range handed to a DriverKit task ends above the address width the HBA declared (IOMaximumSegmentAddressableBitCount)',
     messages: {
-      above: 'IOVM range {address} (+{length} bytes) lies above the {bits}-bit limit the driver declared for its HBA ({limit}, IOMaximumSegmentAddressableBitCount): the HBA cannot reach it; {mapping}',
-      straddles: 'IOVM range {address} (+{length} bytes) runs across the {bits}-bit limit the driver declared for its HBA ({limit}, IOMaximumSegmentAddressableBitCount): its tail is out of the HBA\'s reach; {mapping}',
+      above:
+        'IOVM range {address} (+{length} bytes) lies above the {bits}-bit limit the driver declared for its HBA ({limit}, IOMaximumSegmentAddressableBitCount): the HBA cannot reach it; {mapping}',
+      straddles:
+        "IOVM range {address} (+{length} bytes) runs across the {bits}-bit limit the driver declared for its HBA ({limit}, IOMaximumSegmentAddressableBitCount): its tail is out of the HBA's reach; {mapping}",
       aboveMapping:
         'IOVM range {address} (+{length} bytes) ends above {limit}, but the DMA specification says numAddressBits {dmaBits}, below which the framework allocates the mapping: the recorded range or the recorded DMA specification is not the one in effect',
     },

@@ -30,7 +30,13 @@ export default defineRule({
           data: { blocks: f.dataBlocks, blockSize: bs, expected, requested: s.requestedBytes, source: f.lunInfo.blockSizeSource ?? 'unknown' },
           at: s,
           task: s,
-          evidence: { blocks: f.dataBlocks, blockSize: bs, expectedBytes: expected, requestedBytes: s.requestedBytes, blockSizeSource: f.lunInfo.blockSizeSource ?? 'unknown' },
+          evidence: {
+            blocks: f.dataBlocks,
+            blockSize: bs,
+            expectedBytes: expected,
+            requestedBytes: s.requestedBytes,
+            blockSizeSource: f.lunInfo.blockSizeSource ?? 'unknown',
+          },
         });
       },
     };

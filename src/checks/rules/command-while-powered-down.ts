@@ -48,11 +48,19 @@ export default defineRule({
         // The power-up is an HBA event: only a gap of every kind of record can hold it.
         const gap = state.gaps.lostSince(since, GapAffects.All);
         if (gap) {
-          report({ messageId: 'stateNotCaptured', severity: 'info', data: { at: +(since / 1e9).toFixed(6), gap: gapText(gap) }, at: s, task: s, evidence: { powerState: 0, sinceNs: since, captureGapNs: gap.timeNs } });
+          report({
+            messageId: 'stateNotCaptured',
+            severity: 'info',
+            data: { at: +(since / 1e9).toFixed(6), gap: gapText(gap) },
+            at: s,
+            task: s,
+            evidence: { powerState: 0, sinceNs: since, captureGapNs: gap.timeNs },
+          });
           return;
         }
         if (down) report({ messageId: 'down', data: { since: sec }, at: s, task: s, evidence: { powerState: 0, sinceNs: since } });
-        else report({ messageId: 'poweringUp', data: { to: target, since: sec }, at: s, task: s, evidence: { powerState: 0, toState: target, sinceNs: since } });
+        else
+          report({ messageId: 'poweringUp', data: { to: target, since: sec }, at: s, task: s, evidence: { powerState: 0, toState: target, sinceNs: since } });
       },
     };
   },

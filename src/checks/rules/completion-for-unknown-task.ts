@@ -25,7 +25,15 @@ export default defineRule({
         const evidence = { status: c.status, serviceResponse: c.serviceResponse };
         // A completion names no target: any gap that could lose a submission counts.
         const gap = state.gaps.lostSince(-Infinity, GapAffects.Submissions);
-        if (gap) report({ messageId: 'submissionNotCaptured', severity: 'info', data: { taskId: c.taskId, gap: gapText(gap) }, at: c, taskId: c.taskId, evidence: { ...evidence, captureGapNs: gap.timeNs } });
+        if (gap)
+          report({
+            messageId: 'submissionNotCaptured',
+            severity: 'info',
+            data: { taskId: c.taskId, gap: gapText(gap) },
+            at: c,
+            taskId: c.taskId,
+            evidence: { ...evidence, captureGapNs: gap.timeNs },
+          });
         else report({ messageId: 'unknown', data: { taskId: c.taskId }, at: c, taskId: c.taskId, evidence });
       },
     };

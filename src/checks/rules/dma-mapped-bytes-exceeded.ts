@@ -28,8 +28,10 @@ export default defineRule({
     severity: 'error',
     description: 'Total bytes mapped by tasks in flight exceed the configured DMA mapping limit (maxMappedDmaBytes)',
     messages: {
-      exceeded: '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks; crossed the limit {crossings} times before falling back)',
-      exceededAfterGap: '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks); a {gap} before it may hold completions, so some of these tasks may have finished',
+      exceeded:
+        '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks; crossed the limit {crossings} times before falling back)',
+      exceededAfterGap:
+        '{tasks} tasks in flight map {bytes}, above the {limit} DMA mapping limit (peak {peak} with {peakTasks} tasks); a {gap} before it may hold completions, so some of these tasks may have finished',
     },
   },
   create({ state, report }) {
@@ -43,10 +45,26 @@ export default defineRule({
       report({
         messageId: afterGap ? 'exceededAfterGap' : 'exceeded',
         ...(afterGap ? { severity: 'info' as const } : {}),
-        data: { tasks: over.firstTasks, bytes: bytesText(over.firstBytes), limit: bytesText(limit), peak: bytesText(over.peakBytes), peakTasks: over.peakTasks, crossings: over.crossings, ...(afterGap ? { gap: gapText(gap) } : {}) },
+        data: {
+          tasks: over.firstTasks,
+          bytes: bytesText(over.firstBytes),
+          limit: bytesText(limit),
+          peak: bytesText(over.peakBytes),
+          peakTasks: over.peakTasks,
+          crossings: over.crossings,
+          ...(afterGap ? { gap: gapText(gap) } : {}),
+        },
         at: over.at,
         task: over.at,
-        evidence: { inFlightBytes: over.firstBytes, inFlightTasks: over.firstTasks, peakBytes: over.peakBytes, peakTasks: over.peakTasks, crossings: over.crossings, limit, ...(afterGap ? { captureGapNs: gap.timeNs } : {}) },
+        evidence: {
+          inFlightBytes: over.firstBytes,
+          inFlightTasks: over.firstTasks,
+          peakBytes: over.peakBytes,
+          peakTasks: over.peakTasks,
+          crossings: over.crossings,
+          limit,
+          ...(afterGap ? { captureGapNs: gap.timeNs } : {}),
+        },
       });
       over = undefined;
     };

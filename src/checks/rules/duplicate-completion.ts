@@ -24,7 +24,15 @@ export default defineRule({
         if (!alreadyCompleted) return;
         const evidence = { status: c.status, serviceResponse: c.serviceResponse };
         const gap = state.gaps.lostSince(-Infinity, GapAffects.Submissions);
-        if (gap) report({ messageId: 'afterGap', severity: 'info', data: { taskId: c.taskId, gap: gapText(gap) }, at: c, taskId: c.taskId, evidence: { ...evidence, captureGapNs: gap.timeNs } });
+        if (gap)
+          report({
+            messageId: 'afterGap',
+            severity: 'info',
+            data: { taskId: c.taskId, gap: gapText(gap) },
+            at: c,
+            taskId: c.taskId,
+            evidence: { ...evidence, captureGapNs: gap.timeNs },
+          });
         else report({ messageId: 'again', data: { taskId: c.taskId }, at: c, taskId: c.taskId, evidence });
       },
     };

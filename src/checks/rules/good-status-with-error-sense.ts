@@ -17,7 +17,8 @@ export default defineRule({
     severity: 'warning',
     description: 'GOOD status delivered with sense data that reports an error (sense key other than NO SENSE, RECOVERED ERROR or COMPLETED)',
     messages: {
-      contradicts: '{command} completed {status} but its sense data reports {sense}: the status says the command succeeded, the sense says it did not, and a host acts on the status',
+      contradicts:
+        '{command} completed {status} but its sense data reports {sense}: the status says the command succeeded, the sense says it did not, and a host acts on the status',
     },
   },
   create({ report }) {
@@ -30,7 +31,11 @@ export default defineRule({
         const command = commandName(t.submit.cdb);
         report({
           messageId: 'contradicts',
-          data: { command, status: c.status === 0 ? 'GOOD' : 'CONDITION MET', sense: `${senseKeyName(q.key)}, ${ascName(q.asc, q.ascq)} (${ascText(q.asc, q.ascq)})` },
+          data: {
+            command,
+            status: c.status === 0 ? 'GOOD' : 'CONDITION MET',
+            sense: `${senseKeyName(q.key)}, ${ascName(q.asc, q.ascq)} (${ascText(q.asc, q.ascq)})`,
+          },
           at: c,
           task: t.submit,
           subject: command,

@@ -89,4 +89,3 @@ export function suggestRule(id: string): string | undefined {
   }
   return bestScore <= Math.max(3, Math.floor(id.length / 3)) ? best : undefined;
 }
-

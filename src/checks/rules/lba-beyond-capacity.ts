@@ -22,7 +22,14 @@ export default defineRule({
         if (f.lba + blocks <= capacity) return;
         report({
           messageId: 'beyond',
-          data: { first: f.lba, last: f.lba + blocks - 1, lun: `${s.targetId}:${s.lun}`, capacity, lastLba: capacity - 1, source: f.lunInfo.capacitySource ?? 'unknown' },
+          data: {
+            first: f.lba,
+            last: f.lba + blocks - 1,
+            lun: `${s.targetId}:${s.lun}`,
+            capacity,
+            lastLba: capacity - 1,
+            source: f.lunInfo.capacitySource ?? 'unknown',
+          },
           at: s,
           task: s,
           evidence: { lba: f.lba, blocks, capacityBlocks: capacity, capacitySource: f.lunInfo.capacitySource ?? 'unknown' },

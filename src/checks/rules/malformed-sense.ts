@@ -40,7 +40,13 @@ export default defineRule({
         const problems = wasCut ? d.problems.filter((p) => !SHORT.test(p)) : d.problems;
         const hexSense = Array.from(c.sense.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join(' ');
         if (d.format === 'unknown') {
-          report({ messageId: 'unknownFormat', data: { code: (c.sense[0]! & 0x7f).toString(16).padStart(2, '0') }, at: c, task: t.submit, evidence: { sense: hexSense } });
+          report({
+            messageId: 'unknownFormat',
+            data: { code: (c.sense[0]! & 0x7f).toString(16).padStart(2, '0') },
+            at: c,
+            task: t.submit,
+            evidence: { sense: hexSense },
+          });
         } else if (problems.length) {
           report({ messageId: 'problems', data: { problems: problems.join('; ') }, at: c, task: t.submit, evidence: { sense: hexSense } });
         }

@@ -74,10 +74,22 @@ export function suspectOf(s: TaskSubmitted, f: TaskFacts, scan: SegmentScan | un
   const w = walkSgl(s, hbaBits);
   if (w && w.truncated > 0) {
     const cut = w.truncated > 1 ? ` (${w.truncated} of ${w.elements} elements cut)` : '';
-    defects.push({ rule: 'sgl-address-truncated', what: `whose element ${w.firstTruncated} holds ${hex(w.firstTruncatedAddress)}, IOVM address ${hex(w.firstTruncatedExpected)} cut to ${w.truncatedToBits} bits${cut}`, fromByte: w.firstTruncatedOffset });
+    defects.push({
+      rule: 'sgl-address-truncated',
+      what: `whose element ${w.firstTruncated} holds ${hex(w.firstTruncatedAddress)}, IOVM address ${hex(w.firstTruncatedExpected)} cut to ${w.truncatedToBits} bits${cut}`,
+      fromByte: w.firstTruncatedOffset,
+    });
   }
   if (w && w.problem !== undefined) {
-    const words: Record<string, string> = { empty: 'with no element for its IOVM range', outside: 'that points outside its IOVM range', long: 'that runs past the end of its IOVM range', overlap: 'that covers bytes of its IOVM range twice', gap: 'that leaves a gap in its IOVM range', short: 'that stops short of the end of its IOVM range', outOfOrder: 'that walks its IOVM range out of order' };
+    const words: Record<string, string> = {
+      empty: 'with no element for its IOVM range',
+      outside: 'that points outside its IOVM range',
+      long: 'that runs past the end of its IOVM range',
+      overlap: 'that covers bytes of its IOVM range twice',
+      gap: 'that leaves a gap in its IOVM range',
+      short: 'that stops short of the end of its IOVM range',
+      outOfOrder: 'that walks its IOVM range out of order',
+    };
     defects.push({ rule: 'sgl-not-covering-buffer', what: words[w.problem]!, fromByte: Math.max(0, w.problemOffset) });
   }
   if (scan && scan.aboveLimitIndex >= 0 && hbaBits < 64) {
@@ -86,7 +98,11 @@ export function suspectOf(s: TaskSubmitted, f: TaskFacts, scan: SegmentScan | un
     for (let k = 0; k < i; k++) fromByte += s.segments.length(k);
     // A segment that runs across the limit goes astray from where it crosses.
     if (scan.aboveLimitStraddles) fromByte += Number((1n << BigInt(hbaBits)) - s.segments.address(i));
-    defects.push({ rule: 'segment-above-address-limit', what: `whose segment ${i} at ${hex(s.segments.address(i))} ${scan.aboveLimitStraddles ? 'runs across' : 'lies above'} the HBA's ${hbaBits}-bit reach`, fromByte });
+    defects.push({
+      rule: 'segment-above-address-limit',
+      what: `whose segment ${i} at ${hex(s.segments.address(i))} ${scan.aboveLimitStraddles ? 'runs across' : 'lies above'} the HBA's ${hbaBits}-bit reach`,
+      fromByte,
+    });
   }
   if (!defects.length) return undefined;
   defects.sort((a, b) => a.fromByte - b.fromByte);
@@ -245,7 +261,8 @@ export default defineRule({
     usesSegments: true,
     description: 'A READ returned data whose digest differs from the last WRITE of the same LBA range',
     messages: {
-      mismatch: 'data read from LBA {lba} ({bytes} bytes) has CRC32C {readCrc} but the last write of that range (task {writeTask}) had {writeCrc}: the data read back is not the data written{chunk}{cause}{flush}',
+      mismatch:
+        'data read from LBA {lba} ({bytes} bytes) has CRC32C {readCrc} but the last write of that range (task {writeTask}) had {writeCrc}: the data read back is not the data written{chunk}{cause}{flush}',
       mismatchAfterGap:
         'data read from LBA {lba} ({bytes} bytes) has CRC32C {readCrc} but the last captured write of that range (task {writeTask}) had {writeCrc}{chunk}; a later write of the range may have been lost in the {gap}{cause}{flush}',
     },
@@ -295,7 +312,11 @@ export default defineRule({
         }
         // UNIT ATTENTION, ASC 29h: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED and its qualifiers (T10 asc-num.txt).
         const sense = senseOf(c);
-        if (sense && sense.key === 0x6 && sense.asc === 0x29) resetAt(c.timeNs, `UNIT ATTENTION ${sense.asc.toString(16).toUpperCase()}/${sense.ascq.toString(16).padStart(2, '0').toUpperCase()} (power on or reset)`);
+        if (sense && sense.key === 0x6 && sense.asc === 0x29)
+          resetAt(
+            c.timeNs,
+            `UNIT ATTENTION ${sense.asc.toString(16).toUpperCase()}/${sense.ascq.toString(16).padStart(2, '0').toUpperCase()} (power on or reset)`,
+          );
       },
       hba(e) {
         if (e.hbaKind === HbaEventKind.ControllerCacheFlush && e.status === 0) {
@@ -339,7 +360,8 @@ export default defineRule({
             if (firstBadChunk < 0) firstBadChunk = i;
             badChunks++;
           }
-          if (firstBadChunk >= 0) chunk = `; ${badChunks} of ${d.chunkDigests.length} chunks differ, first chunk ${firstBadChunk} (bytes ${firstBadChunk * d.chunkBytes}-${(firstBadChunk + 1) * d.chunkBytes - 1})`;
+          if (firstBadChunk >= 0)
+            chunk = `; ${badChunks} of ${d.chunkDigests.length} chunks differ, first chunk ${firstBadChunk} (bytes ${firstBadChunk * d.chunkBytes}-${(firstBadChunk + 1) * d.chunkBytes - 1})`;
         }
         const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
         // The task the digest names: in flight, or the one that completed last.
@@ -381,7 +403,17 @@ export default defineRule({
         report({
           messageId: gap ? 'mismatchAfterGap' : 'mismatch',
           ...(gap ? { severity: 'warning' as const } : {}),
-          data: { lba: d.lba, bytes: d.byteCount, readCrc: hex8(d.crc32c), writeCrc: hex8(w.crc32c), writeTask: w.taskId, chunk, cause, flush, ...(gap ? { gap: gapText(gap) } : {}) },
+          data: {
+            lba: d.lba,
+            bytes: d.byteCount,
+            readCrc: hex8(d.crc32c),
+            writeCrc: hex8(w.crc32c),
+            writeTask: w.taskId,
+            chunk,
+            cause,
+            flush,
+            ...(gap ? { gap: gapText(gap) } : {}),
+          },
           at: d,
           taskId: d.taskId,
           ...(task ? { task } : {}),

@@ -14,6 +14,10 @@ export default defineLimitRule({
     const max = d.maxSegmentCount;
     if (scan!.count <= max) return undefined;
     const key = limitKey(d, 'SegmentCount');
-    return { messageId: 'tooMany', data: { direction: directionWord(s), count: scan!.count, max, key }, evidence: { segments: scan!.count, limit: max, key, requestedBytes: s.requestedBytes } };
+    return {
+      messageId: 'tooMany',
+      data: { direction: directionWord(s), count: scan!.count, max, key },
+      evidence: { segments: scan!.count, limit: max, key, requestedBytes: s.requestedBytes },
+    };
   },
 });

@@ -45,7 +45,14 @@ export default defineRule({
         const at = segs.address(first) + BigInt(firstOffset);
         report({
           messageId: 'crosses',
-          data: { index: first, address: hex(segs.address(first)), length: segs.length(first), boundary: addressLimitText(Math.log2(boundary)), crossing: hex(at), more: crossing > 1 ? `; ${crossing} elements of this task cross one` : '' },
+          data: {
+            index: first,
+            address: hex(segs.address(first)),
+            length: segs.length(first),
+            boundary: addressLimitText(Math.log2(boundary)),
+            crossing: hex(at),
+            more: crossing > 1 ? `; ${crossing} elements of this task cross one` : '',
+          },
           at: s,
           task: s,
           evidence: { ...segmentEvidence(s, first), boundary, crossingAt: hex(at), crossingElements: crossing },

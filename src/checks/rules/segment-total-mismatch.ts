@@ -21,9 +21,22 @@ export default defineRule({
         if (!scan || s.buffer !== undefined || scan.totalBytes === s.requestedBytes) return;
         const evidence = { segments: scan.count, segmentBytes: scan.totalBytes, requestedBytes: s.requestedBytes };
         if (scan.totalBytes < s.requestedBytes) {
-          report({ messageId: 'short', data: { count: scan.count, total: scan.totalBytes, requested: s.requestedBytes, missing: s.requestedBytes - scan.totalBytes }, at: s, task: s, evidence });
+          report({
+            messageId: 'short',
+            data: { count: scan.count, total: scan.totalBytes, requested: s.requestedBytes, missing: s.requestedBytes - scan.totalBytes },
+            at: s,
+            task: s,
+            evidence,
+          });
         } else {
-          report({ messageId: 'long', severity: 'warning', data: { count: scan.count, total: scan.totalBytes, requested: s.requestedBytes }, at: s, task: s, evidence });
+          report({
+            messageId: 'long',
+            severity: 'warning',
+            data: { count: scan.count, total: scan.totalBytes, requested: s.requestedBytes },
+            at: s,
+            task: s,
+            evidence,
+          });
         }
       },
     };

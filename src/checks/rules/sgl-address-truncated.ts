@@ -29,7 +29,15 @@ export default defineRule({
         const more = w.truncated > 1 ? `; ${w.truncated} of ${w.elements} elements are cut the same way (${w.truncatedBytes} bytes)` : '';
         report({
           messageId: 'truncated',
-          data: { index: i, address: hex(w.firstTruncatedAddress), expected: hex(w.firstTruncatedExpected), offset: w.firstTruncatedOffset, bits: w.truncatedToBits, bytes: s.segments.length(i), more },
+          data: {
+            index: i,
+            address: hex(w.firstTruncatedAddress),
+            expected: hex(w.firstTruncatedExpected),
+            offset: w.firstTruncatedOffset,
+            bits: w.truncatedToBits,
+            bytes: s.segments.length(i),
+            more,
+          },
           at: s,
           task: s,
           evidence: {

@@ -16,9 +16,13 @@ function effect(problem: CoverageProblem, direction: number): string {
   const read = direction === DataDirection.FromDevice;
   switch (problem) {
     case 'overlap':
-      return read ? 'data read from the device lands twice in those bytes and some other bytes of the buffer are never filled' : 'those bytes are sent twice and others of the buffer never';
+      return read
+        ? 'data read from the device lands twice in those bytes and some other bytes of the buffer are never filled'
+        : 'those bytes are sent twice and others of the buffer never';
     case 'gap':
-      return read ? 'those bytes of the buffer are never filled and the data meant for them lands elsewhere' : 'those bytes of the buffer are never sent; the device gets other data in their place';
+      return read
+        ? 'those bytes of the buffer are never filled and the data meant for them lands elsewhere'
+        : 'those bytes of the buffer are never sent; the device gets other data in their place';
     default:
       return '';
   }
@@ -29,15 +33,18 @@ export default defineRule({
     id: 'sgl-not-covering-buffer',
     category: 'dma',
     severity: 'error',
-    description: 'The driver\'s SGL does not cover the IOVM range of the task exactly, in order (gap, overlap, short or long, outside, out of order)',
+    description: "The driver's SGL does not cover the IOVM range of the task exactly, in order (gap, overlap, short or long, outside, out of order)",
     messages: {
       empty: 'the SGL has no element for the {length}-byte IOVM range {address}: the HBA has nowhere to move the data',
-      outside: 'SGL element {index} ({elementAddress} +{elementLength}) lies {where} the IOVM range {address} (+{length} bytes): {bytes} bytes of DMA go to memory not mapped for this task',
+      outside:
+        'SGL element {index} ({elementAddress} +{elementLength}) lies {where} the IOVM range {address} (+{length} bytes): {bytes} bytes of DMA go to memory not mapped for this task',
       long: 'the SGL walks the {length}-byte IOVM range {address} in order but covers {total} bytes: element {index} runs {bytes} bytes past its end, into memory not mapped for this task',
-      overlap: 'SGL element {index} covers bytes of the IOVM range {address} (from byte {offset}) that another element covers too, {bytes} bytes twice: {effect}',
+      overlap:
+        'SGL element {index} covers bytes of the IOVM range {address} (from byte {offset}) that another element covers too, {bytes} bytes twice: {effect}',
       gap: 'the SGL leaves {bytes} bytes of the {length}-byte IOVM range {address} uncovered, the first at byte {offset}: {effect}',
       short: 'the SGL covers only {total} of the {length} bytes of the IOVM range {address}: the last {bytes} bytes (from byte {offset}) have nowhere to go',
-      outOfOrder: 'SGL element {index} ({elementAddress}) is not at byte {offset} of the IOVM range {address}, where the transfer stands: every byte is covered once but in the wrong order, so the data lands permuted',
+      outOfOrder:
+        'SGL element {index} ({elementAddress}) is not at byte {offset} of the IOVM range {address}, where the transfer stands: every byte is covered once but in the wrong order, so the data lands permuted',
       lengthMismatch: 'the IOVM range {address} covers {length} bytes but the task requests {requested}: {meaning}',
     },
   },
@@ -48,14 +55,28 @@ export default defineRule({
         if (b === undefined) return;
         const w = walkSgl(s, state.limits.addressBits);
         const base = { address: hex(b.address), length: b.length };
-        const evidence = { bufferAddress: hex(b.address), bufferLength: b.length, requestedBytes: s.requestedBytes, ...(w ? { elements: w.elements, sglBytes: w.totalBytes } : {}) };
+        const evidence = {
+          bufferAddress: hex(b.address),
+          bufferLength: b.length,
+          requestedBytes: s.requestedBytes,
+          ...(w ? { elements: w.elements, sglBytes: w.totalBytes } : {}),
+        };
         if (w !== undefined && w.problem !== undefined) {
           const i = w.problemIndex;
           const element: Record<string, string | number> = i >= 0 ? { elementAddress: hex(s.segments.address(i)), elementLength: s.segments.length(i) } : {};
           const where = w.problemOffset < 0 ? 'before the start of' : w.problemOffset >= b.length ? 'past the end of' : 'partly outside';
           report({
             messageId: w.problem,
-            data: { ...base, ...element, index: i, offset: w.problemOffset, bytes: w.problemBytes, total: w.totalBytes, where, effect: effect(w.problem, s.direction) },
+            data: {
+              ...base,
+              ...element,
+              index: i,
+              offset: w.problemOffset,
+              bytes: w.problemBytes,
+              total: w.totalBytes,
+              where,
+              effect: effect(w.problem, s.direction),
+            },
             at: s,
             task: s,
             evidence: { ...evidence, problem: w.problem, ...(i >= 0 ? { element: i } : {}), rangeOffset: w.problemOffset, problemBytes: w.problemBytes },

@@ -18,12 +18,20 @@ export default defineRule({
     messages: {
       slow: 'power-state transition {from} → {to} took {duration}, over the {limitSeconds} s {level} limit{recorded}',
       unfinished: 'power-state transition {from} → {to} started {duration} before the end of the trace and never finished',
-      unfinishedAfterGap: 'power-state transition {from} → {to} started {duration} before the end of the trace; its completion was not captured (a {gap} may hold it)',
+      unfinishedAfterGap:
+        'power-state transition {from} → {to} started {duration} before the end of the trace; its completion was not captured (a {gap} may hold it)',
     },
   },
   create({ state, report }) {
     const pairer = new HbaOperationPairer();
-    const judge = (at: EventOrigin, durationNs: number, from: bigint, to: bigint, messageId: 'slow' | 'unfinished', extra: { recorded?: string; evidence?: Record<string, EvidenceValue> } = {}): void => {
+    const judge = (
+      at: EventOrigin,
+      durationNs: number,
+      from: bigint,
+      to: bigint,
+      messageId: 'slow' | 'unfinished',
+      extra: { recorded?: string; evidence?: Record<string, EvidenceValue> } = {},
+    ): void => {
       const { powerTransitionWarnMs: warnMs, powerTransitionErrorMs: errorMs } = state.limits;
       const durationMs = durationNs / 1e6;
       if (durationMs <= warnMs) return;
@@ -31,7 +39,14 @@ export default defineRule({
       report({
         messageId,
         severity: level,
-        data: { from, to, duration: durationText(durationNs), limitSeconds: (level === 'error' ? errorMs : warnMs) / 1000, level, recorded: extra.recorded ?? '' },
+        data: {
+          from,
+          to,
+          duration: durationText(durationNs),
+          limitSeconds: (level === 'error' ? errorMs : warnMs) / 1000,
+          level,
+          recorded: extra.recorded ?? '',
+        },
         at,
         evidence: { fromState: from, toState: to, durationNs, warnMs, errorMs, ...extra.evidence },
       });
@@ -43,7 +58,9 @@ export default defineRule({
         if (!op) return;
         const disagree = durationsDisagree(op);
         judge(e, op.durationNs, e.arg0, e.arg1, 'slow', {
-          ...(disagree ? { recorded: ` (timed from its issued and completed events; the completed event's own duration field says ${durationText(op.recordedNs)})` } : {}),
+          ...(disagree
+            ? { recorded: ` (timed from its issued and completed events; the completed event's own duration field says ${durationText(op.recordedNs)})` }
+            : {}),
           evidence: { durationFrom: op.source, ...(disagree ? { recordedDurationNs: op.recordedNs } : {}) },
         });
       },

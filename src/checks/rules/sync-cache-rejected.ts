@@ -66,7 +66,13 @@ export default defineRule({
             report({ messageId: 'invalidField', data: { command, sense: senseText, field: refused.text, meaning }, at: c, task: t.submit, evidence });
             return;
           }
-          report({ messageId: 'invalidFieldNoPointer', data: { command, sense: senseText, candidates: candidates(t.submit.cdb) }, at: c, task: t.submit, evidence });
+          report({
+            messageId: 'invalidFieldNoPointer',
+            data: { command, sense: senseText, candidates: candidates(t.submit.cdb) },
+            at: c,
+            task: t.submit,
+            evidence,
+          });
           return;
         }
         report({ messageId: 'failed', data: { status, sense: senseText ? ` (${senseText})` : '' }, at: c, task: t.submit, evidence });
@@ -77,7 +83,15 @@ export default defineRule({
           const ageNs = at.timeNs - t.submit.timeNs;
           const evidence = { submittedNs: t.submit.timeNs, traceEndNs: at.timeNs };
           const gap = state.gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId);
-          if (gap) report({ messageId: 'completionNotCaptured', severity: 'info', data: { age: durationText(ageNs), gap: gapText(gap) }, at: t.submit, task: t.submit, evidence: { ...evidence, captureGapNs: gap.timeNs } });
+          if (gap)
+            report({
+              messageId: 'completionNotCaptured',
+              severity: 'info',
+              data: { age: durationText(ageNs), gap: gapText(gap) },
+              at: t.submit,
+              task: t.submit,
+              evidence: { ...evidence, captureGapNs: gap.timeNs },
+            });
           else report({ messageId: 'neverCompleted', data: { age: durationText(ageNs) }, at: t.submit, task: t.submit, evidence });
         }
       },

@@ -46,13 +46,17 @@ export default defineRule({
     severity: 'error',
     description: 'SYNCHRONIZE CACHE completed GOOD before the controller flushed a volatile write cache (or with no flush at all)',
     messages: {
-      noFlushEvent: 'SYNCHRONIZE CACHE completed GOOD after {latency} with no controller cache flush linked to it; {writes} acknowledged writes may still be only in the {cache}',
+      noFlushEvent:
+        'SYNCHRONIZE CACHE completed GOOD after {latency} with no controller cache flush linked to it; {writes} acknowledged writes may still be only in the {cache}',
       flushFailed: 'SYNCHRONIZE CACHE completed GOOD although the controller cache flush linked to it failed with status {status} ({cache})',
-      flushNotCompleted: 'SYNCHRONIZE CACHE completed GOOD after {latency} while the controller cache flush issued for it had not completed, and it never did in the trace: GOOD says the data is already safe ({cache})',
-      flushCompletedLate: 'SYNCHRONIZE CACHE completed GOOD {lag} before the controller cache flush issued for it completed: GOOD says the data is already safe ({cache})',
+      flushNotCompleted:
+        'SYNCHRONIZE CACHE completed GOOD after {latency} while the controller cache flush issued for it had not completed, and it never did in the trace: GOOD says the data is already safe ({cache})',
+      flushCompletedLate:
+        'SYNCHRONIZE CACHE completed GOOD {lag} before the controller cache flush issued for it completed: GOOD says the data is already safe ({cache})',
       tooFast:
         'SYNCHRONIZE CACHE completed GOOD in {latency} after {writes} acknowledged writes{bytes}: too fast to have flushed a volatile cache (threshold {threshold}); the trace has no HBA events, so timing is the only evidence ({cache})',
-      flushNotCaptured: 'SYNCHRONIZE CACHE completed GOOD with no controller cache flush seen for it, but a {gap} since it was submitted may hold the flush event',
+      flushNotCaptured:
+        'SYNCHRONIZE CACHE completed GOOD with no controller cache flush seen for it, but a {gap} since it was submitted may hold the flush event',
     },
   },
   create({ state, report }) {
@@ -69,7 +73,10 @@ export default defineRule({
     const cacheWords = (lun: LunInfo): { words: string; severity: Severity } =>
       lun.writeCacheVolatile === true
         ? { words: `volatile write cache (${lun.writeCacheVolatileSource})`, severity: 'error' }
-        : { words: 'write cache, which may be volatile (unknown: a battery- or flash-backed cache may rightly answer GOOD at once; set writeCacheVolatile)', severity: 'warning' };
+        : {
+            words: 'write cache, which may be volatile (unknown: a battery- or flash-backed cache may rightly answer GOOD at once; set writeCacheVolatile)',
+            severity: 'warning',
+          };
 
     const evidenceOf = (a: Answer, kind: string): Record<string, string | number | boolean> => ({
       latencyNs: a.latencyNs,
@@ -87,10 +94,24 @@ export default defineRule({
         // The flush event travels like any record: a gap since the submission may hold it.
         const gap = state.gaps.lostSince(a.flush.submit.timeNs, GapAffects.All);
         if (gap) {
-          report({ messageId: 'flushNotCaptured', severity: 'info', data: { gap: gapText(gap) }, at: c, task: a.flush.submit, evidence: { ...evidenceOf(a, 'hba-events'), captureGapNs: gap.timeNs } });
+          report({
+            messageId: 'flushNotCaptured',
+            severity: 'info',
+            data: { gap: gapText(gap) },
+            at: c,
+            task: a.flush.submit,
+            evidence: { ...evidenceOf(a, 'hba-events'), captureGapNs: gap.timeNs },
+          });
           return;
         }
-        report({ messageId: 'noFlushEvent', severity: cache.severity, data: { latency: durationText(a.latencyNs), writes: a.writes, cache: cache.words }, at: c, task: a.flush.submit, evidence: evidenceOf(a, 'hba-events') });
+        report({
+          messageId: 'noFlushEvent',
+          severity: cache.severity,
+          data: { latency: durationText(a.latencyNs), writes: a.writes, cache: cache.words },
+          at: c,
+          task: a.flush.submit,
+          evidence: evidenceOf(a, 'hba-events'),
+        });
         return;
       }
       if (a.writes === 0 || a.immediate) return;
@@ -99,7 +120,13 @@ export default defineRule({
       report({
         messageId: 'tooFast',
         severity: 'warning',
-        data: { latency: durationText(a.latencyNs), writes: a.writes, bytes: a.bytes > 0 ? ` (${a.bytes} bytes)` : '', threshold: durationText(thresholdNs), cache: cache.words },
+        data: {
+          latency: durationText(a.latencyNs),
+          writes: a.writes,
+          bytes: a.bytes > 0 ? ` (${a.bytes} bytes)` : '',
+          threshold: durationText(thresholdNs),
+          cache: cache.words,
+        },
         at: c,
         task: a.flush.submit,
         evidence: { ...evidenceOf(a, 'timing'), thresholdNs },
@@ -169,14 +196,29 @@ export default defineRule({
         const flush: Flush = inFlight.get(c.taskId) ?? { submit: t.submit.snapshot(), issued: false };
         inFlight.delete(c.taskId);
         if (!completedGood(c)) return;
-        const a: Answer = { flush, complete: c.snapshot(), latencyNs: t.latencyNs, writes: writesSinceFlush, bytes: bytesSinceFlush, immediate: f.immediate, lun: f.lunInfo };
+        const a: Answer = {
+          flush,
+          complete: c.snapshot(),
+          latencyNs: t.latencyNs,
+          writes: writesSinceFlush,
+          bytes: bytesSinceFlush,
+          immediate: f.immediate,
+          lun: f.lunInfo,
+        };
         writesSinceFlush = 0;
         bytesSinceFlush = 0;
         // Write cache off (WCE = 0), or non-volatile: GOOD without a flush is what SBC allows.
         if (a.lun.writeCache === false || a.lun.writeCacheVolatile === false) return;
         const cache = cacheWords(a.lun);
         if (flush.failedStatus !== undefined) {
-          report({ messageId: 'flushFailed', severity: cache.severity, data: { status: `0x${flush.failedStatus.toString(16)}`, cache: cache.words }, at: c, task: t.submit, evidence: { ...evidenceOf(a, 'hba-events'), flushStatus: flush.failedStatus } });
+          report({
+            messageId: 'flushFailed',
+            severity: cache.severity,
+            data: { status: `0x${flush.failedStatus.toString(16)}`, cache: cache.words },
+            at: c,
+            task: t.submit,
+            evidence: { ...evidenceOf(a, 'hba-events'), flushStatus: flush.failedStatus },
+          });
           return;
         }
         if (flush.completedNs !== undefined) return;
@@ -208,11 +250,25 @@ export default defineRule({
       }
       const gap = state.gaps.lostSince(a.flush.submit.timeNs, GapAffects.All);
       if (gap) {
-        report({ messageId: 'flushNotCaptured', severity: 'info', data: { gap: gapText(gap) }, at: a.complete, task: a.flush.submit, evidence: { ...evidenceOf(a, 'hba-events'), captureGapNs: gap.timeNs } });
+        report({
+          messageId: 'flushNotCaptured',
+          severity: 'info',
+          data: { gap: gapText(gap) },
+          at: a.complete,
+          task: a.flush.submit,
+          evidence: { ...evidenceOf(a, 'hba-events'), captureGapNs: gap.timeNs },
+        });
         return;
       }
       const cache = cacheWords(a.lun);
-      report({ messageId: 'flushNotCompleted', severity: cache.severity, data: { latency: durationText(a.latencyNs), cache: cache.words }, at: a.complete, task: a.flush.submit, evidence: evidenceOf(a, 'hba-events') });
+      report({
+        messageId: 'flushNotCompleted',
+        severity: cache.severity,
+        data: { latency: durationText(a.latencyNs), cache: cache.words },
+        at: a.complete,
+        task: a.flush.submit,
+        evidence: evidenceOf(a, 'hba-events'),
+      });
     }
   },
 });

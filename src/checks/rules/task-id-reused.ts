@@ -15,7 +15,8 @@ export default defineRule({
     description: 'A task id reused while the earlier task with that id was still in flight',
     messages: {
       reused: 'task id {taskId} submitted again while its earlier task (submitted {age} before, at byte {previousOffset}) was still in flight',
-      completionNotCaptured: 'task id {taskId} submitted again {age} after its earlier task (at byte {previousOffset}), whose completion was not captured: a {gap} may hold it',
+      completionNotCaptured:
+        'task id {taskId} submitted again {age} after its earlier task (at byte {previousOffset}), whose completion was not captured: a {gap} may hold it',
     },
   },
   create({ state, report }) {
@@ -24,7 +25,15 @@ export default defineRule({
         const evidence = { previousOffset: previous.offset, previousRecord: previous.index, previousSubmittedNs: previous.timeNs };
         const data = { taskId: next.taskId, age: durationText(next.timeNs - previous.timeNs), previousOffset: `0x${previous.offset.toString(16)}` };
         const gap = state.gaps.lostSince(previous.timeNs, GapAffects.Completions, previous.targetId);
-        if (gap) report({ messageId: 'completionNotCaptured', severity: 'info', data: { ...data, gap: gapText(gap) }, at: next, task: next, evidence: { ...evidence, captureGapNs: gap.timeNs } });
+        if (gap)
+          report({
+            messageId: 'completionNotCaptured',
+            severity: 'info',
+            data: { ...data, gap: gapText(gap) },
+            at: next,
+            task: next,
+            evidence: { ...evidence, captureGapNs: gap.timeNs },
+          });
         else report({ messageId: 'reused', data, at: next, task: next, evidence });
       },
     };

@@ -30,7 +30,14 @@ export default defineRule({
           const evidence = { submittedNs: s.timeNs, traceEndNs: at.timeNs, timeoutMs: s.timeoutMs };
           const gap = state.gaps.lostSince(s.timeNs, GapAffects.Completions, s.targetId);
           if (gap) {
-            report({ messageId: 'completionNotCaptured', severity: 'info', data: { age, gap: gapText(gap) }, at: s, task: s, evidence: { ...evidence, captureGapNs: gap.timeNs } });
+            report({
+              messageId: 'completionNotCaptured',
+              severity: 'info',
+              data: { age, gap: gapText(gap) },
+              at: s,
+              task: s,
+              evidence: { ...evidence, captureGapNs: gap.timeNs },
+            });
           } else if (s.timeoutMs > 0 && ageNs < s.timeoutMs * 1e6) {
             // A task younger than its own timeout may simply have been cut off by the capture's end.
             report({ messageId: 'pendingShort', severity: 'warning', data: { age, timeoutMs: s.timeoutMs }, at: s, task: s, evidence });

@@ -22,9 +22,11 @@ export default defineRule({
     severity: 'warning',
     description: 'Tasks that took longer than their own timeout or the configured task timeout',
     messages: {
-      ownTimeout: 'took {latency}, longer than its own {timeoutMs} ms timeout, and completed {status} instead of TASK TIMEOUT: the driver never acted on the timeout',
+      ownTimeout:
+        'took {latency}, longer than its own {timeoutMs} ms timeout, and completed {status} instead of TASK TIMEOUT: the driver never acted on the timeout',
       configured: 'took {latency}, longer than the configured {limitMs} ms task limit (taskTimeoutMs)',
-      pairingUncertain: 'took {latency} by its id, longer than {limit}; a {gap} during the task could have lost its completion and a new submission with the same id, so the completion seen may be another task\'s',
+      pairingUncertain:
+        "took {latency} by its id, longer than {limit}; a {gap} during the task could have lost its completion and a new submission with the same id, so the completion seen may be another task's",
     },
   },
   create({ state, report }) {
@@ -34,20 +36,44 @@ export default defineRule({
         const latency = t.latencyNs;
         if (endedByTimeoutHandling(t.complete)) return;
         const limitMs = state.limits.taskTimeoutMs;
-        const over = s.timeoutMs > 0 && latency > s.timeoutMs * 1e6 ? `its own ${s.timeoutMs} ms timeout` : latency > limitMs * 1e6 ? `the configured ${limitMs} ms task limit` : undefined;
+        const over =
+          s.timeoutMs > 0 && latency > s.timeoutMs * 1e6
+            ? `its own ${s.timeoutMs} ms timeout`
+            : latency > limitMs * 1e6
+              ? `the configured ${limitMs} ms task limit`
+              : undefined;
         if (over === undefined) return;
         const lostCompletion = state.gaps.lostSince(s.timeNs, GapAffects.Completions, s.targetId);
         const lostSubmission = lostCompletion && state.gaps.lostSince(s.timeNs, GapAffects.Submissions, s.targetId);
         if (lostCompletion && lostSubmission && lostSubmission.timeNs <= t.complete.timeNs) {
-          report({ messageId: 'pairingUncertain', severity: 'info', data: { latency: durationText(latency), limit: over, gap: gapText(lostSubmission) }, at: t.complete, task: s, evidence: { latencyNs: latency, captureGapNs: lostSubmission.timeNs } });
+          report({
+            messageId: 'pairingUncertain',
+            severity: 'info',
+            data: { latency: durationText(latency), limit: over, gap: gapText(lostSubmission) },
+            at: t.complete,
+            task: s,
+            evidence: { latencyNs: latency, captureGapNs: lostSubmission.timeNs },
+          });
           return;
         }
         if (s.timeoutMs > 0 && latency > s.timeoutMs * 1e6) {
-          report({ messageId: 'ownTimeout', data: { latency: durationText(latency), timeoutMs: s.timeoutMs, status: taskStatusName(t.complete.serviceResponse, t.complete.status) }, at: t.complete, task: s, evidence: { latencyNs: latency, timeoutMs: s.timeoutMs } });
+          report({
+            messageId: 'ownTimeout',
+            data: { latency: durationText(latency), timeoutMs: s.timeoutMs, status: taskStatusName(t.complete.serviceResponse, t.complete.status) },
+            at: t.complete,
+            task: s,
+            evidence: { latencyNs: latency, timeoutMs: s.timeoutMs },
+          });
           return;
         }
         if (latency > limitMs * 1e6) {
-          report({ messageId: 'configured', data: { latency: durationText(latency), limitMs }, at: t.complete, task: s, evidence: { latencyNs: latency, limitMs } });
+          report({
+            messageId: 'configured',
+            data: { latency: durationText(latency), limitMs },
+            at: t.complete,
+            task: s,
+            evidence: { latencyNs: latency, limitMs },
+          });
         }
       },
     };

@@ -15,7 +15,8 @@ export default defineRule({
     description: 'More tasks in flight than the configured maximum (maxTasksInFlight)',
     messages: {
       exceeded: '{count} tasks in flight, above the maximum of {max} (peak {peak} before it fell back)',
-      exceededAfterGap: '{count} tasks in flight, above the maximum of {max} (peak {peak} before it fell back); a {gap} before it may hold completions, so some of these tasks may have finished',
+      exceededAfterGap:
+        '{count} tasks in flight, above the maximum of {max} (peak {peak} before it fell back); a {gap} before it may hold completions, so some of these tasks may have finished',
     },
   },
   create({ state, report }) {
@@ -26,7 +27,15 @@ export default defineRule({
       const evidence = { inFlight: over.count, peak: over.peak, limit: max };
       // Any gap before the excursion that could have lost a completion inflates the count.
       const gap = state.gaps.lostSince(-Infinity, GapAffects.Completions);
-      if (gap && gap.timeNs <= over.at.timeNs) report({ messageId: 'exceededAfterGap', severity: 'info', data: { count: over.count, max, peak: over.peak, gap: gapText(gap) }, at: over.at, task: over.at, evidence: { ...evidence, captureGapNs: gap.timeNs } });
+      if (gap && gap.timeNs <= over.at.timeNs)
+        report({
+          messageId: 'exceededAfterGap',
+          severity: 'info',
+          data: { count: over.count, max, peak: over.peak, gap: gapText(gap) },
+          at: over.at,
+          task: over.at,
+          evidence: { ...evidence, captureGapNs: gap.timeNs },
+        });
       else report({ messageId: 'exceeded', data: { count: over.count, max, peak: over.peak }, at: over.at, task: over.at, evidence });
       over = undefined;
     };

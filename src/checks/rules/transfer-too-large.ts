@@ -14,11 +14,19 @@ export default defineLimitRule({
     const maxBytes = d.maxByteCount;
     if (s.requestedBytes > maxBytes) {
       const key = limitKey(d, 'ByteCount');
-      return { messageId: 'bytes', data: { direction: directionWord(s), bytes: s.requestedBytes, max: maxBytes, key }, evidence: { requestedBytes: s.requestedBytes, limit: maxBytes, key } };
+      return {
+        messageId: 'bytes',
+        data: { direction: directionWord(s), bytes: s.requestedBytes, max: maxBytes, key },
+        evidence: { requestedBytes: s.requestedBytes, limit: maxBytes, key },
+      };
     }
     const maxBlocks = d.maxBlockCount;
     if (f.dataBlocks <= 0 || f.dataBlocks <= maxBlocks) return undefined;
     const key = limitKey(d, 'BlockCount');
-    return { messageId: 'blocks', data: { direction: directionWord(s), blocks: f.dataBlocks, max: maxBlocks, key }, evidence: { blocks: f.dataBlocks, limit: maxBlocks, key } };
+    return {
+      messageId: 'blocks',
+      data: { direction: directionWord(s), blocks: f.dataBlocks, max: maxBlocks, key },
+      evidence: { blocks: f.dataBlocks, limit: maxBlocks, key },
+    };
   },
 });

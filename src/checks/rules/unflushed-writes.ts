@@ -109,8 +109,10 @@ export default defineRule({
     severity: 'warning',
     description: 'Writes acknowledged into a volatile write cache with no flush before the end, a reset or a power-down',
     messages: {
-      atEnd: '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} and no {flush} before the end of the trace; LBAs at risk: {ranges}{gap}',
-      atReset: '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} were not flushed before a {event} (no {flush} after them); LBAs at risk: {ranges}{gap}',
+      atEnd:
+        '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} and no {flush} before the end of the trace; LBAs at risk: {ranges}{gap}',
+      atReset:
+        '{writes} writes ({bytes}) acknowledged on LUN {lun} with the write cache {cache} were not flushed before a {event} (no {flush} after them); LBAs at risk: {ranges}{gap}',
     },
   },
   create({ state, report }) {

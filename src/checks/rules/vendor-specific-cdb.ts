@@ -17,9 +17,11 @@ export default defineRule({
     description: 'Vendor-specific CDBs (opcodes 0xC0-0xFF) issued, and what the trace shows of their failures',
     messages: {
       issued: '{command} issued and completed GOOD: a vendor-specific command outside the SCSI command sets the OS understands',
-      rejectedByDevice: '{command} rejected by the device: CHECK CONDITION, {sense}: {meaning}; the CDB reached the HBA driver and the device answered it, so no host layer refused it',
+      rejectedByDevice:
+        '{command} rejected by the device: CHECK CONDITION, {sense}: {meaning}; the CDB reached the HBA driver and the device answered it, so no host layer refused it',
       failed: '{command} failed: {status}{sense}',
-      notDelivered: '{command} not delivered: the HBA driver completed it with {status}; the task had reached the driver, so not delivering it was the driver\'s own decision',
+      notDelivered:
+        "{command} not delivered: the HBA driver completed it with {status}; the task had reached the driver, so not delivering it was the driver's own decision",
       functionRejected:
         '{command} answered FUNCTION REJECTED by the driver: that service response belongs to task management functions ("the task management function was rejected", SCSIControllerDriverKit SCSIDefinitions.h), not to a command; the device never answered this task',
       neverCompleted: '{command} issued and never completed',
@@ -83,7 +85,15 @@ export default defineRule({
           const command = commandName(t.submit.cdb);
           const gap = state.gaps.lostSince(t.submit.timeNs, GapAffects.Completions, t.submit.targetId);
           if (gap) {
-            report({ messageId: 'completionNotCaptured', severity: 'info', data: { command, age: durationText(at.timeNs - t.submit.timeNs), gap: gapText(gap) }, at: t.submit, task: t.submit, subject: command, evidence: { captureGapNs: gap.timeNs } });
+            report({
+              messageId: 'completionNotCaptured',
+              severity: 'info',
+              data: { command, age: durationText(at.timeNs - t.submit.timeNs), gap: gapText(gap) },
+              at: t.submit,
+              task: t.submit,
+              subject: command,
+              evidence: { captureGapNs: gap.timeNs },
+            });
           } else {
             report({ messageId: 'neverCompleted', severity: 'warning', data: { command }, at: t.submit, task: t.submit, subject: command });
           }

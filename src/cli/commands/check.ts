@@ -40,7 +40,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** `--rule a,b --rule c` → [a, b, c]. */
 function ids(values: string[] | undefined): string[] | undefined {
-  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** A count option: a whole number, or "all" when allowed. */
@@ -55,7 +58,11 @@ export function checkCommand(ctx: CliContext): Command {
   return new Command('check')
     .description('check traces against HBA constraints and the rules a driver must keep')
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
-    .option('-c, --constraints <file>', "constraints file: JSON, or ioreg -a / ioreg -l output of the controller; overrides the trace's own constraints record; repeat to merge, later over earlier (see docs/constraints.md)", collect)
+    .option(
+      '-c, --constraints <file>',
+      "constraints file: JSON, or ioreg -a / ioreg -l output of the controller; overrides the trace's own constraints record; repeat to merge, later over earlier (see docs/constraints.md)",
+      collect,
+    )
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use (name, class, IOUserClass, bundle id or registry id)')
     .option('--rule <ids>', 'run only these rules (comma-separated or repeated)', collect)
     .option('--disable <ids>', 'do not run these rules (comma-separated or repeated)', collect)
@@ -144,7 +151,14 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
     if (canRunParallel(paths, jobs)) {
       // Read workers pair; this thread runs the rules over the same rows in the same order.
       const pipeline = new RemotePipeline(consumers);
-      input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path), afterBatch: drain }, { jobs, problems: problemOptions }, ctx);
+      input = await readInputsOnWorkers(
+        paths,
+        ctx.openOptions(o),
+        pipeline,
+        { onTraceStart: (trace) => pipeline.startFile(trace.path), afterBatch: drain },
+        { jobs, problems: problemOptions },
+        ctx,
+      );
       pipeline.finish();
     } else if (tally) {
       const pipeline = new PairedPipeline(consumers);

@@ -34,7 +34,10 @@ interface ConstraintsCliOptions {
 export function constraintsCommand(ctx: CliContext): Command {
   return new Command('constraints')
     .description('validate an HBA constraints file (JSON or ioreg output) and explain what it allows')
-    .argument('[files...]', 'constraints files: JSON (IOKit keys, kIO… constant names or friendly names), or `ioreg -a -l -r -c IOUserSCSIParallelInterfaceController` / `ioreg -l` output; later files override earlier ones')
+    .argument(
+      '[files...]',
+      'constraints files: JSON (IOKit keys, kIO… constant names or friendly names), or `ioreg -a -l -r -c IOUserSCSIParallelInterfaceController` / `ioreg -l` output; later files override earlier ones',
+    )
     .option('-t, --trace <trace>', "also read this trace's own constraints record (the files override it)")
     .addOption(choiceOption('--platform <platform>', 'explain for this platform (overrides the "platform" key)', PLATFORMS))
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use (name, class, IOUserClass, bundle id or registry id)')
@@ -74,7 +77,10 @@ async function runConstraints(files: string[], o: ConstraintsCliOptions, ctx: Cl
   const config = loadConstraintFiles(files, o.controller !== undefined ? { controller: o.controller } : {});
   const traceEntries = o.trace !== undefined ? await firstConstraintsRecord(o.trace, ctx.openOptions(o)) : undefined;
   const resolved = resolveConstraints(config, traceEntries);
-  const explanation = explainConstraints(resolved.limits, { given: new Set(resolved.entries.map((e) => e.id)), ...(o.platform ? { platform: o.platform } : {}) });
+  const explanation = explainConstraints(resolved.limits, {
+    given: new Set(resolved.entries.map((e) => e.id)),
+    ...(o.platform ? { platform: o.platform } : {}),
+  });
   const contradictions = resolved.notes.filter((n) => n.severity === 'contradiction').length;
   if (o.format === 'json') {
     ctx.stdout.write(
@@ -124,7 +130,9 @@ function keyTable(): string {
   for (const d of CONSTRAINTS) {
     lines.push(`  ${spellings(d).join(' | ')}`);
     lines.push(`      ${d.description}${d.default !== undefined ? ` (checker default ${formatSetting(d, d.default)})` : ''}`);
-    const from = [`set by: ${d.origin}`, d.header ? `header: ${d.header}` : '', d.appleDefault ? `Apple's default: ${d.appleDefault}` : ''].filter(Boolean).join('; ');
+    const from = [`set by: ${d.origin}`, d.header ? `header: ${d.header}` : '', d.appleDefault ? `Apple's default: ${d.appleDefault}` : '']
+      .filter(Boolean)
+      .join('; ');
     lines.push(`      ${from}`);
   }
   lines.push(
@@ -145,7 +153,8 @@ function explainText(
 ): string {
   const lines: string[] = [];
   if (files.length) lines.push(`${files.join(', ')}: valid (${Object.keys(config!.values).length} keys)`);
-  if (trace !== undefined) lines.push(`${trace}: constraints record with ${Object.keys(traceEntries ?? {}).length} keys${files.length ? ' (the files override it)' : ''}`);
+  if (trace !== undefined)
+    lines.push(`${trace}: constraints record with ${Object.keys(traceEntries ?? {}).length} keys${files.length ? ' (the files override it)' : ''}`);
   if (config?.description) lines.push(`  ${config.description}`);
   lines.push('', 'Values:');
   for (const e of resolved.entries) {
@@ -157,7 +166,10 @@ function explainText(
     lines.push(`  ${e.key.padEnd(38)} ${formatSetting(def, e.value).padEnd(24)} ${src}${over}`);
   }
   const unknown = resolved.unknownTraceKeys;
-  if (unknown.length) lines.push(`  (trace keys the checker does not use: ${unknown.join(', ')}${resolved.unknownTraceKeyCount > unknown.length ? ` and ${resolved.unknownTraceKeyCount - unknown.length} more` : ''})`);
+  if (unknown.length)
+    lines.push(
+      `  (trace keys the checker does not use: ${unknown.join(', ')}${resolved.unknownTraceKeyCount > unknown.length ? ` and ${resolved.unknownTraceKeyCount - unknown.length} more` : ''})`,
+    );
   for (const p of resolved.traceProblems) lines.push(`  (${p})`);
   lines.push('');
   lines.push(platformLine(x));
@@ -166,7 +178,10 @@ function explainText(
   }
 
   if (x.views.includes('driverkit')) {
-    lines.push('', x.views.length > 1 ? 'If the driver is a dext (DriverKit): what the framework hands it' : 'What the framework hands the driver (DriverKit):');
+    lines.push(
+      '',
+      x.views.length > 1 ? 'If the driver is a dext (DriverKit): what the framework hands it' : 'What the framework hands the driver (DriverKit):',
+    );
     lines.push(...driverKitLines(x, resolved));
   }
   if (x.views.includes('page-scatter')) {
@@ -208,7 +223,9 @@ function driverKitLines(x: Explanation, resolved: ResolvedConstraints): string[]
   for (const d of x.directions) lines.push(transferLine(d));
   const hbaLimit = x.addressLimitBytes !== undefined ? `0x${x.addressLimitBytes.toString(16)} (${bytesText(x.addressLimitBytes)})` : '2^64';
   if (x.dmaNumAddressBits === undefined) {
-    lines.push(`  Addresses: unknown: the range lies below 2^numAddressBits of UserGetDMASpecification, which is not given (dmaNumAddressBits); the HBA reaches below ${hbaLimit}`);
+    lines.push(
+      `  Addresses: unknown: the range lies below 2^numAddressBits of UserGetDMASpecification, which is not given (dmaNumAddressBits); the HBA reaches below ${hbaLimit}`,
+    );
   } else {
     const iova = x.dmaNumAddressBits >= 64 ? '2^64' : `0x${(2 ** x.dmaNumAddressBits).toString(16)} (${bytesText(2 ** x.dmaNumAddressBits)})`;
     lines.push(
@@ -227,11 +244,18 @@ function driverKitLines(x: Explanation, resolved: ResolvedConstraints): string[]
       d.maxSegmentBytes !== undefined
         ? `split a range of up to ${bytesText(d.largestTransferBytes)} into ${d.sglElements} element${d.sglElements === 1 ? '' : 's'} of at most ${d.maxSegmentBytes} bytes (IOMaximumSegmentByteCount${d.direction === 'read' ? 'Read' : 'Write'})`
         : `describe a range of up to ${bytesText(d.largestTransferBytes)} as one element (no element length limit given)`;
-    const fit = d.maxSegments === undefined ? 'no element count limit given' : d.sglExceedsSegments ? `the HBA takes only ${d.maxSegments}` : `the HBA takes ${d.maxSegments}: fits`;
+    const fit =
+      d.maxSegments === undefined
+        ? 'no element count limit given'
+        : d.sglExceedsSegments
+          ? `the HBA takes only ${d.maxSegments}`
+          : `the HBA takes ${d.maxSegments}: fits`;
     lines.push(`    - ${d.direction === 'read' ? 'reads: ' : 'writes:'} ${how}; ${fit}`);
   }
   if (x.iovaMayCross4GiB) {
-    lines.push(`    - split at a 4 GiB boundary if an element may not cross one: ${x.dmaNumAddressBits === undefined ? 'where the range lies is unknown, so it may cross one' : `with ${x.dmaNumAddressBits}-bit IOVM addresses a range can straddle 0x100000000`} (one element more)`);
+    lines.push(
+      `    - split at a 4 GiB boundary if an element may not cross one: ${x.dmaNumAddressBits === undefined ? 'where the range lies is unknown, so it may cross one' : `with ${x.dmaNumAddressBits}-bit IOVM addresses a range can straddle 0x100000000`} (one element more)`,
+    );
   } else {
     lines.push('    - no 4 GiB boundary to split at: every range lies below 4 GiB');
   }
@@ -252,14 +276,23 @@ function pageScatterLines(x: Explanation): string[] {
   for (const d of x.directions) {
     lines.push(transferLine(d));
     if (d.largestTransferBytes === undefined) continue;
-    const fit = d.maxSegments === undefined ? 'the HBA sets no segment limit' : d.worstCaseExceedsSegments ? `the HBA takes only ${d.maxSegments}: such buffers must be split or copied` : `the HBA takes ${d.maxSegments}: fits`;
-    lines.push(`          worst-case page-scattered buffer of that size: ${d.worstCaseSegments4k} segments with 4 KiB pages, ${d.worstCaseSegments16k} with 16 KiB pages; ${fit}`);
+    const fit =
+      d.maxSegments === undefined
+        ? 'the HBA sets no segment limit'
+        : d.worstCaseExceedsSegments
+          ? `the HBA takes only ${d.maxSegments}: such buffers must be split or copied`
+          : `the HBA takes ${d.maxSegments}: fits`;
+    lines.push(
+      `          worst-case page-scattered buffer of that size: ${d.worstCaseSegments4k} segments with 4 KiB pages, ${d.worstCaseSegments16k} with 16 KiB pages; ${fit}`,
+    );
   }
   lines.push(
     x.addressLimitBytes !== undefined
       ? `  Addressing: ${x.addressBits}-bit DMA; any segment ending above 0x${x.addressLimitBytes.toString(16)} (${bytesText(x.addressLimitBytes)}) must be bounced (copied) or remapped before the HBA sees it; the checker flags any it finds`
       : '  Addressing: 64-bit DMA; no bouncing needed',
   );
-  lines.push(`  Alignment: ${x.minSegmentAlignment > 1 ? `segment addresses and lengths must be multiples of ${x.minSegmentAlignment} bytes${x.appleAlignmentDefault ? " (none given: Apple's default)" : ''}` : 'none required'}`);
+  lines.push(
+    `  Alignment: ${x.minSegmentAlignment > 1 ? `segment addresses and lengths must be multiples of ${x.minSegmentAlignment} bytes${x.appleAlignmentDefault ? " (none given: Apple's default)" : ''}` : 'none required'}`,
+  );
   return lines;
 }

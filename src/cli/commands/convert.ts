@@ -140,7 +140,10 @@ function nativeSink(w: TraceWriter): EventSink {
             requestedBytes: e.requestedBytes,
             timeoutMs: e.timeoutMs,
             cdb: e.cdb,
-            segments: e.segments instanceof PackedSegmentList ? e.segments.bytes : Array.from({ length: e.segments.count }, (_, i) => ({ address: e.segments.address(i), length: e.segments.length(i) })),
+            segments:
+              e.segments instanceof PackedSegmentList
+                ? e.segments.bytes
+                : Array.from({ length: e.segments.count }, (_, i) => ({ address: e.segments.address(i), length: e.segments.length(i) })),
             ...(e.sglRecorded !== undefined ? { sglRecorded: e.sglRecorded } : {}),
             ...(e.buffer !== undefined ? { buffer: e.buffer } : {}),
             ...(e.targetLabel !== undefined ? { targetLabel: e.targetLabel } : {}),
@@ -163,16 +166,43 @@ function nativeSink(w: TraceWriter): EventSink {
           w.constraints(e.timeNs, e.entries);
           return;
         case 'hba':
-          w.hba({ timeNs: e.timeNs, kind: e.hbaKind, phase: e.phase, ...(e.taskId !== undefined ? { taskId: e.taskId } : {}), status: e.status, durationNs: e.durationNs, arg0: e.arg0, arg1: e.arg1, detail: e.detail });
+          w.hba({
+            timeNs: e.timeNs,
+            kind: e.hbaKind,
+            phase: e.phase,
+            ...(e.taskId !== undefined ? { taskId: e.taskId } : {}),
+            status: e.status,
+            durationNs: e.durationNs,
+            arg0: e.arg0,
+            arg1: e.arg1,
+            detail: e.detail,
+          });
           return;
         case 'digest':
-          w.digest({ timeNs: e.timeNs, taskId: e.taskId, ...(e.lba !== undefined ? { lba: e.lba } : {}), byteCount: e.byteCount, direction: e.direction, crc32c: e.crc32c, chunkBytes: e.chunkBytes, chunkDigests: e.chunkDigests });
+          w.digest({
+            timeNs: e.timeNs,
+            taskId: e.taskId,
+            ...(e.lba !== undefined ? { lba: e.lba } : {}),
+            byteCount: e.byteCount,
+            direction: e.direction,
+            crc32c: e.crc32c,
+            chunkBytes: e.chunkBytes,
+            chunkDigests: e.chunkDigests,
+          });
           return;
         case 'note':
           w.note(e.timeNs, e.text, e.taskId);
           return;
         case 'gap':
-          w.gap({ timeNs: e.timeNs, endNs: e.endNs, lost: e.lost, unit: e.unit, affects: e.affects, ...(e.targetId !== undefined ? { targetId: e.targetId } : {}), detail: e.detail });
+          w.gap({
+            timeNs: e.timeNs,
+            endNs: e.endNs,
+            lost: e.lost,
+            unit: e.unit,
+            affects: e.affects,
+            ...(e.targetId !== undefined ? { targetId: e.targetId } : {}),
+            detail: e.detail,
+          });
           return;
         case 'diagnostic':
           return;

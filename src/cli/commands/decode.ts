@@ -132,7 +132,16 @@ class DecodePrinter implements PairedConsumer {
   }
 
   newState(path: string): FileState {
-    return { path, originNs: 0n, style: textStyle(this.colors), filter: this.baseFilter, gaps: new GapLedger(), notCaptured: 0, tasks: 0, firstNote: undefined };
+    return {
+      path,
+      originNs: 0n,
+      style: textStyle(this.colors),
+      filter: this.baseFilter,
+      gaps: new GapLedger(),
+      notCaptured: 0,
+      tasks: 0,
+      firstNote: undefined,
+    };
   }
 
   startFile(path: string): void {
@@ -180,8 +189,10 @@ class DecodePrinter implements PairedConsumer {
     const lost = !again && (flags & RowFlag.SubmissionLostBefore) !== 0;
     const taskId = bigintAt(b.taskIdHi, b.taskIdLo, r);
     // Not an orphan when a gap before it may hold its submission: the capture lost it.
-    const what = lost ? `completion for task id ${taskId}, whose submission was not captured (a capture gap before it may have lost it)` : `completion for unknown task id ${taskId}${again ? ' (already completed)' : ''}`;
-    this.ctx.warn(`${describeOffset(b.offset[r]!, b.index[r]!)}: ${what}`);
+    const what = lost
+      ? `completion for task id ${taskId}, whose submission was not captured (a capture gap before it may have lost it)`
+      : `completion for unknown task id ${taskId}${again ? ' (already completed)' : ''}`;
+    this.ctx.warn(`${describeOffset(b.offset[r]!, b.index[r])}: ${what}`);
   }
 
   /** Prints the task in row r (a Complete, GivenUp or NeverCompleted row) if it passes the filters and the limit. */
@@ -314,7 +325,7 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   const baseFilter = parseFilter(o);
   const problems = stderrProblems(ctx, o.maxProblems);
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
-  if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
+  if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Infinity)) throw new UsageError(`--limit: "${o.limit}" is not a whole number`);
   const text = o.format === 'text';
   const colors = text && ctx.useColor(ctx.stdout);
   const out = new LineOutput(ctx.stdout);
@@ -322,18 +333,18 @@ async function runDecode(paths: string[], o: DecodeOptions, ctx: CliContext): Pr
   // --segments prints each task's SGL when it completes: the pairer keeps the lists until then.
   const keepSegments = o.segments === true;
   const endFile = async (trace: TraceInfo, left: { left(): Iterable<TaskBatch> }, endTrace: () => void): Promise<void> => {
-      const st = printer.st;
-      if (st.tasks === 0) ctx.warn(`${trace.path}: no SCSI tasks found (read as ${trace.format.id})${st.firstNote ? `: ${st.firstNote}` : ''}`);
-      await printer.printLeft(left);
-      endTrace();
-      await printer.settle();
-      if (st.gaps.count) {
-        const lost = st.gaps.totals().lost;
-        const what = (Object.keys(lost) as Array<keyof typeof lost>).filter((k) => k !== 'unknown' && lost[k] > 0).map((k) => plural(lost[k], k.slice(0, -1), k));
-        ctx.warn(
-          `${trace.path}: the capture is incomplete: ${plural(st.gaps.count, 'capture gap')}${what.length ? ` (${what.join(', ')} lost)` : ''}${printer.gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${plural(st.notCaptured, 'task')} not captured`,
-        );
-      }
+    const st = printer.st;
+    if (st.tasks === 0) ctx.warn(`${trace.path}: no SCSI tasks found (read as ${trace.format.id})${st.firstNote ? `: ${st.firstNote}` : ''}`);
+    await printer.printLeft(left);
+    endTrace();
+    await printer.settle();
+    if (st.gaps.count) {
+      const lost = st.gaps.totals().lost;
+      const what = (Object.keys(lost) as Array<keyof typeof lost>).filter((k) => k !== 'unknown' && lost[k] > 0).map((k) => plural(lost[k], k.slice(0, -1), k));
+      ctx.warn(
+        `${trace.path}: the capture is incomplete: ${plural(st.gaps.count, 'capture gap')}${what.length ? ` (${what.join(', ')} lost)` : ''}${printer.gapWarnings > MAX_GAP_WARNINGS ? `, first ${MAX_GAP_WARNINGS} shown` : ''}; the completions of ${plural(st.notCaptured, 'task')} not captured`,
+      );
+    }
   };
   const jobs = parseJobs(o.jobs);
   let result;

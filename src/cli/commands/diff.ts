@@ -40,7 +40,11 @@ export function diffCommand(ctx: CliContext): Command {
     .option('-o, --output <file>', 'write the report to this file instead of standard output ("-" is standard output)')
     .addOption(choiceOption('--fail-on <severity>', 'exit 1 when the candidate has new findings at or above this severity', SEVERITIES, 'error'))
     .option('--no-check', 'do not run the checker (no findings compared; --fail-on never fails)')
-    .option('-c, --constraints <file>', "constraints file (JSON, or ioreg output) for the checker on both traces (overrides the traces' own records); repeat to merge", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option(
+      '-c, --constraints <file>',
+      "constraints file (JSON, or ioreg output) for the checker on both traces (overrides the traces' own records); repeat to merge",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use')
     .option('--alpha <p>', `significance level of the latency tests (default ${DEFAULT_DIFF_OPTIONS.alpha})`)
     .option('--min-shift <percent>', `smallest latency percentile shift reported as a change, in percent (default ${DEFAULT_DIFF_OPTIONS.minShift * 100})`)

@@ -15,7 +15,7 @@ const CATEGORY_TITLES: Record<string, string> = {
 
 export function rulesCommand(ctx: CliContext): Command {
   return new Command('rules')
-    .description('list the checker rules, or print one rule\'s documentation')
+    .description("list the checker rules, or print one rule's documentation")
     .argument('[id]', 'a rule id: print its documentation (What / Why / Example / Fix)')
     .addOption(choiceOption('-f, --format <format>', 'output format', ['text', 'json'], 'text'))
     .addHelpText(
@@ -32,7 +32,13 @@ Examples:
 
 function listRules(ctx: CliContext, format: 'text' | 'json'): number {
   if (format === 'json') {
-    const rows = allRules.map((r) => ({ id: r.meta.id, severity: r.meta.severity, category: r.meta.category, description: r.meta.description, doc: ruleDocRelativePath(r.meta.id) }));
+    const rows = allRules.map((r) => ({
+      id: r.meta.id,
+      severity: r.meta.severity,
+      category: r.meta.category,
+      description: r.meta.description,
+      doc: ruleDocRelativePath(r.meta.id),
+    }));
     ctx.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return ExitCode.Ok;
   }
@@ -45,7 +51,10 @@ function listRules(ctx: CliContext, format: 'text' | 'json'): number {
     lines.push(`${title}:`);
     for (const r of rules) lines.push(`  ${r.meta.severity.padEnd(8)}${r.meta.id.padEnd(width + 2)}${r.meta.description}`);
   }
-  lines.push('', `${allRules.length} rules. \`scsitrace rules <id>\` explains one; the severity shown is the default (some findings are raised or lowered by what they show).`);
+  lines.push(
+    '',
+    `${allRules.length} rules. \`scsitrace rules <id>\` explains one; the severity shown is the default (some findings are raised or lowered by what they show).`,
+  );
   ctx.stdout.write(lines.join('\n') + '\n');
   return ExitCode.Ok;
 }
@@ -58,7 +67,13 @@ function showRule(ctx: CliContext, id: string, format: 'text' | 'json'): number 
   }
   const doc = readRuleDoc(id);
   if (format === 'json') {
-    ctx.stdout.write(JSON.stringify({ id, severity: rule.meta.severity, category: rule.meta.category, description: rule.meta.description, messages: rule.meta.messages, doc: doc ?? null }, null, 2) + '\n');
+    ctx.stdout.write(
+      JSON.stringify(
+        { id, severity: rule.meta.severity, category: rule.meta.category, description: rule.meta.description, messages: rule.meta.messages, doc: doc ?? null },
+        null,
+        2,
+      ) + '\n',
+    );
     return ExitCode.Ok;
   }
   if (doc === undefined) throw new UsageError(`rule ${id}: documentation ${ruleDocRelativePath(id)} is missing from this installation`);

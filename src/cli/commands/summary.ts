@@ -43,10 +43,21 @@ export function summaryCommand(ctx: CliContext): Command {
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
     .addOption(choiceOption('-f, --format <format>', 'output format', Object.keys(summaryRenderers), 'text'))
     .option('-o, --output <file>', 'write the report to this file instead of standard output ("-" is standard output)')
-    .option('--by <list>', `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .option('--interval <seconds>', 'interval rates are measured over, in the charts and for peaks (default: at least four median latencies, a round number of timeline slots)')
+    .option(
+      '--by <list>',
+      `breakdown tables in text and HTML: ${BREAKDOWNS.join(', ')} (comma-separated or repeated; default opcode,lun)`,
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      '--interval <seconds>',
+      'interval rates are measured over, in the charts and for peaks (default: at least four median latencies, a round number of timeline slots)',
+    )
     .option('--no-check', 'do not run the checker (no findings in the report)')
-    .option('-c, --constraints <file>', "constraints file (JSON, or ioreg output of the controller) for the checker and the limits marked on the histograms (overrides the trace's own record); repeat to merge", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option(
+      '-c, --constraints <file>',
+      "constraints file (JSON, or ioreg output of the controller) for the checker and the limits marked on the histograms (overrides the trace's own record); repeat to merge",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use')
     .addOption(inputOptions.inputFormat())
     .addOption(inputOptions.iscsiPort())
@@ -80,7 +91,10 @@ Examples:
 function parseBy(values: string[] | undefined): Set<Breakdown> | undefined {
   if (!values?.length) return undefined;
   const by = new Set<Breakdown>();
-  for (const v of values.flatMap((x) => x.split(',')).map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+  for (const v of values
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean)) {
     if (!(BREAKDOWNS as readonly string[]).includes(v)) throw new UsageError(`--by: "${v}" is not one of ${BREAKDOWNS.join(', ')}`);
     by.add(v as Breakdown);
   }
@@ -134,7 +148,14 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   if (!timeline && canRunParallel(paths, jobs)) {
     // Read workers pair; this thread aggregates (and checks) the same rows in the same order.
     const pipeline = new RemotePipeline(consumers);
-    input = await readInputsOnWorkers(paths, ctx.openOptions(o), pipeline, { onTraceStart: (trace) => pipeline.startFile(trace.path) }, { jobs, problems }, ctx);
+    input = await readInputsOnWorkers(
+      paths,
+      ctx.openOptions(o),
+      pipeline,
+      { onTraceStart: (trace) => pipeline.startFile(trace.path) },
+      { jobs, problems },
+      ctx,
+    );
     pipeline.finish();
   } else {
     const pipeline = new PairedPipeline(consumers);
@@ -173,7 +194,9 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     })),
   });
   if (intervalNs !== undefined && summary.overview.intervalNs !== intervalNs) {
-    ctx.warn(`--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`);
+    ctx.warn(
+      `--interval ${o.interval}: rates use ${formatDuration(summary.overview.intervalNs)}, a whole number of the timeline's slots for a capture this long`,
+    );
   }
   // The report lists the problems stderr lists (at most MAX_KEPT_PROBLEMS of them), each naming its file.
   summary.input.messages = input.diagnostics.map((d) => d.message);

@@ -31,7 +31,12 @@ function parseSeed(text: string): number {
 }
 
 function binarySize(bytes: number): string {
-  for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes >= n && bytes % (n / 4) === 0) return `${bytes / n} ${unit}`;
+  for (const [unit, n] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const)
+    if (bytes >= n && bytes % (n / 4) === 0) return `${bytes / n} ${unit}`;
   return `${bytes} bytes`;
 }
 

@@ -83,7 +83,6 @@ export interface FcFrame {
 
 export type FcoeParse = { frame: FcFrame } | { problem: string };
 
-
 /**
  * Reads the FCoE PDU in `d` from `start` (the byte after the EtherType). `originalLength` is the
  * captured packet's length before the snap length cut it, so that lengths stay true when the
@@ -92,16 +91,19 @@ export type FcoeParse = { frame: FcFrame } | { problem: string };
 export function parseFcoe(d: Uint8Array, start: number, originalLength: number): FcoeParse {
   const captured = d.length - start;
   const total = Math.max(originalLength, d.length) - start;
-  if (captured < FCOE_HEADER_LENGTH + FcHeader.size) return { problem: `FCoE frame cut short: ${captured} bytes, a header alone takes ${FCOE_HEADER_LENGTH + FcHeader.size}` };
+  if (captured < FCOE_HEADER_LENGTH + FcHeader.size)
+    return { problem: `FCoE frame cut short: ${captured} bytes, a header alone takes ${FCOE_HEADER_LENGTH + FcHeader.size}` };
   const version = d[start]! >> 4;
   if (version !== 0) return { problem: `FCoE version ${version} (FC-BB-5 defines version 0)` };
   for (let i = 1; i < FCOE_SOF; i++) {
-    if (d[start + i] !== 0) return { problem: `FCoE header reserved byte ${i} is 0x${d[start + i]!.toString(16)} (pre-standard FCoE encapsulations are not read)` };
+    if (d[start + i] !== 0)
+      return { problem: `FCoE header reserved byte ${i} is 0x${d[start + i]!.toString(16)} (pre-standard FCoE encapsulations are not read)` };
   }
   const sof = d[start + FCOE_SOF]!;
   if (!SOF_CODES.has(sof)) return { problem: `FCoE SOF 0x${sof.toString(16)} is not a start-of-frame code` };
   const fcLength = total - FCOE_HEADER_LENGTH - FCOE_TRAILER_LENGTH;
-  if (fcLength < FcHeader.size || fcLength % 4 !== 0) return { problem: `FCoE frame of ${total} bytes holds an FC frame of ${fcLength} bytes (at least ${FcHeader.size}, a multiple of 4)` };
+  if (fcLength < FcHeader.size || fcLength % 4 !== 0)
+    return { problem: `FCoE frame of ${total} bytes holds an FC frame of ${fcLength} bytes (at least ${FcHeader.size}, a multiple of 4)` };
   const fc = start + FCOE_HEADER_LENGTH;
   const crcAt = fc + fcLength;
   let eof = -1;
@@ -128,7 +130,8 @@ export function parseFcoe(d: Uint8Array, start: number, originalLength: number):
   if (dfCtl & 0x40) return { problem: `FC frame with an ESP header (DF_CTL 0x${dfCtl.toString(16)}) cannot be read` };
   const optional = (dfCtl & 0x20 ? 16 : 0) + (dfCtl & 0x10 ? 32 : 0) + [0, 16, 32, 64][dfCtl & 0x03]!;
   const payloadStart = h + FcHeader.size + optional;
-  if (payloadStart > end) return { problem: `FC optional headers (DF_CTL 0x${dfCtl.toString(16)}, ${optional} bytes) exceed the ${end - h - FcHeader.size}-byte payload` };
+  if (payloadStart > end)
+    return { problem: `FC optional headers (DF_CTL 0x${dfCtl.toString(16)}, ${optional} bytes) exceed the ${end - h - FcHeader.size}-byte payload` };
   // Fill bytes (F_CTL bits 1-0) pad the last frame of a sequence to a word.
   end -= fCtl & FCtl.fillBytes;
   if (end < payloadStart) end = payloadStart;

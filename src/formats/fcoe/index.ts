@@ -93,11 +93,18 @@ export class FcoeDecoder {
     const f = parsed.frame;
     if (f.crc === CrcState.NotComputed && !this.noted.crcOffload) {
       this.noted.crcOffload = true;
-      this.events.note(at, `FCoE: frames from ${hex6(f.sId)} carry an all-ones FC CRC: the capturing host left the CRC to its NIC (CRC offload), so such frames are read without a CRC check`);
+      this.events.note(
+        at,
+        `FCoE: frames from ${hex6(f.sId)} carry an all-ones FC CRC: the capturing host left the CRC to its NIC (CRC offload), so such frames are read without a CRC check`,
+      );
     }
     if (f.eof === Eof.a || f.eof === Eof.ni) {
       // FC-FS-3 5.3: a frame ended by EOFa or EOFni is discarded by its recipient.
-      if (!this.noted.aborted) this.events.note(at, `FCoE: a frame from ${hex6(f.sId)} ends with ${f.eof === Eof.a ? 'EOFa (aborted)' : 'EOFni (invalid)'} and is ignored, as its recipient ignores it`);
+      if (!this.noted.aborted)
+        this.events.note(
+          at,
+          `FCoE: a frame from ${hex6(f.sId)} ends with ${f.eof === Eof.a ? 'EOFa (aborted)' : 'EOFni (invalid)'} and is ignored, as its recipient ignores it`,
+        );
       this.noted.aborted = true;
       return;
     }
@@ -156,13 +163,32 @@ export class FcoeDecoder {
         if (c.taskManagement) {
           const tmf = { name: tmfName(c.taskManagement), kind: tmfKind(c.taskManagement) };
           n.exchanges.set(f.oxId, { taskId, lun, startNs: at.timeNs, dataBytes: 0, tmf });
-          this.events.hba(at, { kind: tmf.kind, phase: 'issued', status: 0, durationNs: 0, targetId: n.targetId, lun, detail: `FCP ${tmf.name} LUN ${lun} (OX_ID 0x${f.oxId.toString(16)})` });
+          this.events.hba(at, {
+            kind: tmf.kind,
+            phase: 'issued',
+            status: 0,
+            durationNs: 0,
+            targetId: n.targetId,
+            lun,
+            detail: `FCP ${tmf.name} LUN ${lun} (OX_ID 0x${f.oxId.toString(16)})`,
+          });
           return;
         }
         n.exchanges.set(f.oxId, { taskId, lun, startNs: at.timeNs, dataBytes: 0 });
         const length = cdbLength(c.cdb[0]!, c.cdb);
         const cdb = c.cdb.slice(0, length !== undefined && length <= c.cdb.length ? length : c.cdb.length);
-        this.events.submit(at, { taskId, targetId: n.targetId, targetLabel: this.label(n), lun, oxId: f.oxId, attribute: c.attribute, read: c.read, write: c.write, dataLength: c.dataLength, cdb });
+        this.events.submit(at, {
+          taskId,
+          targetId: n.targetId,
+          targetLabel: this.label(n),
+          lun,
+          oxId: f.oxId,
+          attribute: c.attribute,
+          read: c.read,
+          write: c.write,
+          dataLength: c.dataLength,
+          cdb,
+        });
         return;
       }
       case FcpIu.Data: {
@@ -179,12 +205,16 @@ export class FcoeDecoder {
           return;
         }
         if (!n || !x) {
-          if (!this.noted.orphan) this.events.note(at, `FCP: FCP_RSP for OX_ID 0x${f.oxId.toString(16)} from ${hex6(f.sId)}, whose FCP_CMND is not in the capture`);
+          if (!this.noted.orphan)
+            this.events.note(at, `FCP: FCP_RSP for OX_ID 0x${f.oxId.toString(16)} from ${hex6(f.sId)}, whose FCP_CMND is not in the capture`);
           this.noted.orphan = true;
           return;
         }
         if (x.aborted) {
-          this.events.note(at, `FCP: FCP_RSP for OX_ID 0x${f.oxId.toString(16)} from ${hex6(f.sId)} after its exchange was aborted (BA_ACC); it completes nothing`);
+          this.events.note(
+            at,
+            `FCP: FCP_RSP for OX_ID 0x${f.oxId.toString(16)} from ${hex6(f.sId)} after its exchange was aborted (BA_ACC); it completes nothing`,
+          );
           return;
         }
         n.exchanges.delete(f.oxId);
@@ -193,12 +223,25 @@ export class FcoeDecoder {
           // FCP-4 Table 29: 00h complete and 08h succeeded are success.
           const status = code === 0 || code === 8 ? 0 : code < 0 ? 0xff : code;
           const what = code < 0 ? 'no FCP_RSP_INFO' : (RSP_CODES[code] ?? `RSP_CODE 0x${code.toString(16)}`);
-          this.events.hba(at, { kind: x.tmf.kind, phase: 'completed', status, durationNs: at.timeNs - x.startNs, targetId: n.targetId, lun: x.lun, detail: `FCP ${x.tmf.name} LUN ${x.lun}: ${what}` });
+          this.events.hba(at, {
+            kind: x.tmf.kind,
+            phase: 'completed',
+            status,
+            durationNs: at.timeNs - x.startNs,
+            targetId: n.targetId,
+            lun: x.lun,
+            detail: `FCP ${x.tmf.name} LUN ${x.lun}: ${what}`,
+          });
           return;
         }
         let sense = r.sense;
         if (r.sense.length < r.senseLength) {
-          this.events.senseNotCaptured(at, n.targetId, r.senseLength - r.sense.length, `FCP exchange OX_ID 0x${f.oxId.toString(16)} (${hex6(n.initiator)} → ${hex6(n.target)}): ${r.senseLength - r.sense.length} of the ${r.senseLength} sense bytes in its FCP_RSP were not captured; the completion keeps no sense`);
+          this.events.senseNotCaptured(
+            at,
+            n.targetId,
+            r.senseLength - r.sense.length,
+            `FCP exchange OX_ID 0x${f.oxId.toString(16)} (${hex6(n.initiator)} → ${hex6(n.target)}): ${r.senseLength - r.sense.length} of the ${r.senseLength} sense bytes in its FCP_RSP were not captured; the completion keeps no sense`,
+          );
           sense = r.sense.subarray(0, 0);
         }
         this.events.complete(at, {
@@ -227,7 +270,16 @@ export class FcoeDecoder {
       const x = n.exchanges.get(f.oxId);
       const lun = x?.lun ?? 0;
       if (n.aborts.size < MAX_EXCHANGES_PER_NEXUS) n.aborts.set(f.oxId, { timeNs: at.timeNs, lun, ...(x ? { taskId: x.taskId } : {}) });
-      this.events.hba(at, { kind: HbaEventKind.TaskAbort, phase: 'issued', ...(x ? { taskId: x.taskId } : {}), status: 0, durationNs: 0, targetId: n.targetId, lun, detail: `FC ABTS OX_ID 0x${f.oxId.toString(16)} RX_ID 0x${f.rxId.toString(16)}${x ? '' : ' (exchange not in the capture)'}` });
+      this.events.hba(at, {
+        kind: HbaEventKind.TaskAbort,
+        phase: 'issued',
+        ...(x ? { taskId: x.taskId } : {}),
+        status: 0,
+        durationNs: 0,
+        targetId: n.targetId,
+        lun,
+        detail: `FC ABTS OX_ID 0x${f.oxId.toString(16)} RX_ID 0x${f.rxId.toString(16)}${x ? '' : ' (exchange not in the capture)'}`,
+      });
       return;
     }
     if (f.rCtl !== Bls.BaAcc && f.rCtl !== Bls.BaRjt) return;

@@ -132,7 +132,8 @@ export class FtraceDecoder extends LineDecoder {
     if (!h) return;
     this.pending = undefined;
     if (h.parsed === undefined) {
-      if (NEAR_MISS.test(h.text)) this.unreadable(h.text, h.offset, 'a line that looks like a SCSI tracepoint event but is not one (mangled event name or timestamp?)');
+      if (NEAR_MISS.test(h.text))
+        this.unreadable(h.text, h.offset, 'a line that looks like a SCSI tracepoint event but is not one (mangled event name or timestamp?)');
       return;
     }
     this.event(h.parsed, h.offset, h.text.length);
@@ -370,7 +371,10 @@ export function completionOf(r: ScsiResult): { serviceResponse: number; status: 
   switch (r.hostByte) {
     case HOST_BYTE.DID_OK:
       if (r.driverByte === DRIVER_BYTE.DRIVER_TIMEOUT) return failure(DeliveryStatus.TaskTimeoutOccurred);
-      if (r.status === SamStatus.Good && (r.driverByte === DRIVER_BYTE.DRIVER_ERROR || r.driverByte === DRIVER_BYTE.DRIVER_HARD || r.driverByte === DRIVER_BYTE.DRIVER_INVALID)) {
+      if (
+        r.status === SamStatus.Good &&
+        (r.driverByte === DRIVER_BYTE.DRIVER_ERROR || r.driverByte === DRIVER_BYTE.DRIVER_HARD || r.driverByte === DRIVER_BYTE.DRIVER_INVALID)
+      ) {
         return failure(DeliveryStatus.DeliveryFailure);
       }
       return { serviceResponse: ServiceResponse.TaskComplete, status: r.status };
@@ -557,7 +561,12 @@ class Held {
     const joined: typeof this.readings = [];
     for (const r of this.readings) {
       const left = r.text;
-      const texts = /\s$/.test(left) || /^\s/.test(next) ? [`${left.trimEnd()} ${next.trimStart()}`] : WHOLE_END.test(left) && WHOLE_START.test(next) ? [`${left} ${next}`, left + next] : [left + next, `${left} ${next}`];
+      const texts =
+        /\s$/.test(left) || /^\s/.test(next)
+          ? [`${left.trimEnd()} ${next.trimStart()}`]
+          : WHOLE_END.test(left) && WHOLE_START.test(next)
+            ? [`${left} ${next}`, left + next]
+            : [left + next, `${left} ${next}`];
       for (const text of texts) {
         const parsed = readEvent(text);
         joined.push({ text, parsed, score: score(parsed) });
@@ -570,7 +579,8 @@ class Held {
     // next line); an incomplete one (a problem, or a timestamp with no event yet) takes it while
     // it is not worse.
     const prefixOnly = first.parsed === undefined && /\d:\s*$/.test(first.text);
-    if (complete ? best.score <= first.score : best.score < first.score || (first.parsed === undefined && best.parsed === undefined && !prefixOnly)) return false;
+    if (complete ? best.score <= first.score : best.score < first.score || (first.parsed === undefined && best.parsed === undefined && !prefixOnly))
+      return false;
     this.readings = joined.filter((r) => r.score === best.score).slice(0, MAX_READINGS);
     this.lines++;
     return true;

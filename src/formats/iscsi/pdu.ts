@@ -37,7 +37,6 @@ export function dataSegmentLength(h: Uint8Array, o = 0): number {
   return (h[o + 5]! << 16) | (h[o + 6]! << 8) | h[o + 7]!;
 }
 
-
 function zero(h: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (h[i] !== 0) return false;
   return true;
@@ -415,7 +414,10 @@ export class PduFramer {
           if (prev && prev.dataLength > 0) {
             // Either this header is damaged or the PDU before it claimed the wrong length:
             // search again from the end of that PDU's header, through the bytes it claimed.
-            this.unlock(prev.at, `no PDU header where the data segment of the PDU before it ends (that PDU: opcode 0x${hex(prev.op)}, data segment length ${prev.dataLength}; found bytes with opcode 0x${hex(op)})`);
+            this.unlock(
+              prev.at,
+              `no PDU header where the data segment of the PDU before it ends (that PDU: opcode 0x${hex(prev.op)}, data segment length ${prev.dataLength}; found bytes with opcode 0x${hex(op)})`,
+            );
             for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at, r.stream);
             this.scan.append(this.hdr.subarray(0, BHS_LENGTH), at, this.hdrStream);
           } else {
@@ -430,7 +432,10 @@ export class PduFramer {
         const dsl = dataSegmentLength(this.hdr);
         const max = this.maxDataSegment ?? MAX_DATA_SEGMENT_FIELD;
         if (dsl > max) {
-          this.unlock(at, `PDU header (opcode 0x${hex(op)}) claims a data segment of ${dsl} bytes, more than the ${max} that the receiver declared in MaxRecvDataSegmentLength at login (RFC 7143 13.12)`);
+          this.unlock(
+            at,
+            `PDU header (opcode 0x${hex(op)}) claims a data segment of ${dsl} bytes, more than the ${max} that the receiver declared in MaxRecvDataSegmentLength at login (RFC 7143 13.12)`,
+          );
           this.skipped += 1;
           this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at, this.hdrStream + 1);
           this.scan.append(d.subarray(p), at, stream + p);

@@ -246,7 +246,10 @@ class Connection {
       return;
     }
     const start = half.framer.pdus === 0 && !half.sawSyn;
-    this.demux.note(at, `iSCSI ${half.src} → ${half.dst}: ${start ? 'capture starts inside the stream' : 'after missing bytes'}; skipped ${skipped} bytes to the next PDU`);
+    this.demux.note(
+      at,
+      `iSCSI ${half.src} → ${half.dst}: ${start ? 'capture starts inside the stream' : 'after missing bytes'}; skipped ${skipped} bytes to the next PDU`,
+    );
   }
 
   /** Segment for this connection; returns false when the flow turned out not to be iSCSI. */
@@ -363,7 +366,7 @@ class Connection {
         const info = TMF[fn] ?? { name: `function ${fn}`, kind: HbaEventKind.HardwareCommand };
         const lun = decodeLun(h, 8);
         const rtt = u32be(h, 20);
-        const referenced = fn === 1 || fn === 8 ? this.tasks.get(rtt)?.taskId ?? (BigInt(this.index) << 32n) | BigInt(rtt) : undefined;
+        const referenced = fn === 1 || fn === 8 ? (this.tasks.get(rtt)?.taskId ?? (BigInt(this.index) << 32n) | BigInt(rtt)) : undefined;
         if (this.targetId === 0n && this.tasks.size === 0) this.targetId = d.targetIndex(half.dstKey);
         const pending: PendingTmf = { timeNs: at.timeNs, kind: info.kind, lun, name: info.name };
         if (referenced !== undefined) pending.taskId = referenced;
@@ -455,14 +458,22 @@ class Connection {
     }
   }
 
-  private complete(t: TaskState, itt: number, at: PacketRef, serviceResponse: number, status: number, flags: number, residual: number, sense: Uint8Array): void {
+  private complete(
+    t: TaskState,
+    itt: number,
+    at: PacketRef,
+    serviceResponse: number,
+    status: number,
+    flags: number,
+    residual: number,
+    sense: Uint8Array,
+  ): void {
     this.tasks.delete(itt);
     const residualFlags = (flags & 0x02 ? ResidualFlag.Underflow : 0) | (flags & 0x04 ? ResidualFlag.Overflow : 0);
     // The target's own account (RFC 7143 11.4.5.1): Expected Data Transfer Length less an
     // underflow residual. Counting Data-In/Data-Out PDUs instead would depend on capture order
     // (a Data-Out captured after its response) and on the capture keeping every segment.
-    const bytesTransferred =
-      serviceResponse === ServiceResponse.TaskComplete ? (flags & 0x02 ? Math.max(0, t.expected - residual) : t.expected) : t.dataBytes;
+    const bytesTransferred = serviceResponse === ServiceResponse.TaskComplete ? (flags & 0x02 ? Math.max(0, t.expected - residual) : t.expected) : t.dataBytes;
     this.demux.emit({
       kind: 'complete',
       ...at,
@@ -565,7 +576,16 @@ export class IscsiDemux {
 
   diagnostic(at: PacketRef, message: string, skipped: number): void {
     this.stats.damagedRegions++;
-    this.emit({ kind: 'diagnostic', offset: at.offset, index: at.index, timeNs: at.timeNs, message: `at byte 0x${at.offset.toString(16)} (packet ${at.index + 1}): ${message}`, skippedBytes: skipped, skippedRecords: 0, fatal: false });
+    this.emit({
+      kind: 'diagnostic',
+      offset: at.offset,
+      index: at.index,
+      timeNs: at.timeNs,
+      message: `at byte 0x${at.offset.toString(16)} (packet ${at.index + 1}): ${message}`,
+      skippedBytes: skipped,
+      skippedRecords: 0,
+      fatal: false,
+    });
   }
 
   orphanResponse(at: PacketRef, label: string, itt: number): void {

@@ -105,7 +105,8 @@ class Fields {
     if (!Array.isArray(v) || v.length !== 2) this.fail(key, `must be [address, length], got ${quoteValue(v)}`);
     const address = u64Of(v[0], (problem) => this.fail(`${key} address`, problem));
     const length: unknown = v[1];
-    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) this.fail(`${key} length`, `must be an integer 0…${SAFE}, got ${quoteValue(length)}`);
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)
+      this.fail(`${key} length`, `must be an integer 0…${SAFE}, got ${quoteValue(length)}`);
     return { address, length };
   }
 
@@ -138,7 +139,8 @@ export function jsonToEvent(o: unknown, offset: number, index: number): TraceEve
         throw new BadEvent(`"header" event, field "startWallNs": must be a signed 64-bit integer (number or decimal string), got ${quoteValue(startWall)}`);
       }
       const startWallNs = BigInt(startWall);
-      if (startWallNs < -(1n << 63n) || startWallNs >= 1n << 63n) throw new BadEvent(`"header" event, field "startWallNs": out of the signed 64-bit range, got ${quoteValue(startWall)}`);
+      if (startWallNs < -(1n << 63n) || startWallNs >= 1n << 63n)
+        throw new BadEvent(`"header" event, field "startWallNs": out of the signed 64-bit range, got ${quoteValue(startWall)}`);
       const origin = f.optionalU64('timeOriginNs');
       const senseCaptured = f.bool('senseCaptured');
       return {
@@ -197,7 +199,8 @@ export function jsonToEvent(o: unknown, offset: number, index: number): TraceEve
     case 'constraints': {
       const entries = f.get('entries');
       if (entries === undefined || entries === null) throw new BadEvent('"constraints" event, field "entries": missing');
-      if (typeof entries !== 'object' || Array.isArray(entries)) throw new BadEvent(`"constraints" event, field "entries": must be an object, got ${quoteValue(entries)}`);
+      if (typeof entries !== 'object' || Array.isArray(entries))
+        throw new BadEvent(`"constraints" event, field "entries": must be an object, got ${quoteValue(entries)}`);
       const list = Object.entries(entries);
       if (list.length > MAX_CONSTRAINTS) throw new BadEvent(`"constraints" event, field "entries": has ${list.length} keys; at most ${MAX_CONSTRAINTS}`);
       for (const [k, v] of list) {
@@ -226,7 +229,8 @@ export function jsonToEvent(o: unknown, offset: number, index: number): TraceEve
       const chunks = f.array('chunkDigests', MAX_CHUNK_DIGESTS);
       const chunkDigests = new Uint32Array(chunks.length);
       chunks.forEach((c, i) => {
-        if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > U32) throw new BadEvent(`"digest" event, field "chunkDigests[${i}]": must be an integer 0…${U32}, got ${quoteValue(c)}`);
+        if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > U32)
+          throw new BadEvent(`"digest" event, field "chunkDigests[${i}]": must be an integer 0…${U32}, got ${quoteValue(c)}`);
         chunkDigests[i] = c;
       });
       return {

@@ -128,7 +128,16 @@ export class JsonlDecoder {
 
   private bad(offset: number, what: string, out: TraceEvent[], index = this.line): void {
     this.stats.damagedRegions++;
-    out.push({ kind: 'diagnostic', offset, index, timeNs: 0, message: `at byte 0x${offset.toString(16)} (line ${index + 1}): ${what}`, skippedBytes: 0, skippedRecords: 1, fatal: false });
+    out.push({
+      kind: 'diagnostic',
+      offset,
+      index,
+      timeNs: 0,
+      message: `at byte 0x${offset.toString(16)} (line ${index + 1}): ${what}`,
+      skippedBytes: 0,
+      skippedRecords: 1,
+      fatal: false,
+    });
   }
 }
 
@@ -140,7 +149,8 @@ function nestingDepth(b: Uint8Array): number {
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -155,7 +165,7 @@ function nestingDepth(b: Uint8Array): number {
 
 /** Index of the first byte that does not start or continue a UTF-8 sequence (for the message). */
 function firstBadUtf8(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i]!;
     const more = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
     if (more < 0 || i + more >= b.length + (more ? 0 : 1)) return i;

@@ -206,7 +206,21 @@ export const CaptureGapRecord = struct('8 CAPTURE_GAP', 40, {
 });
 
 /** Every structure, for the document check. */
-export const STRUCTS = [FileHeader, RecordFrame, Submit, Segment, SubmitExtension, Complete, Constraints, ConstraintEntry, HbaEventRecord, Digest, NoteRecord, TargetInfo, CaptureGapRecord] as const;
+export const STRUCTS = [
+  FileHeader,
+  RecordFrame,
+  Submit,
+  Segment,
+  SubmitExtension,
+  Complete,
+  Constraints,
+  ConstraintEntry,
+  HbaEventRecord,
+  Digest,
+  NoteRecord,
+  TargetInfo,
+  CaptureGapRecord,
+] as const;
 
 /** Task id 0xFFFF_FFFF_FFFF_FFFF means "no task" in HBA events, digests and notes. */
 export const NO_TASK = 0xffff_ffff_ffff_ffffn;

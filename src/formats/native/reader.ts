@@ -366,7 +366,13 @@ export class NativeDecoder {
   private damage(buf: Uint8Array, p: number, eof: boolean, what: string): number {
     if (!this.damaged.open) {
       this.damaged.begin(this.base + p, what, this.recordIndex++);
-    } else if (p + 4 <= buf.length && buf[p] === SYNC_BYTES[0] && buf[p + 1] === SYNC_BYTES[1] && buf[p + 2] === SYNC_BYTES[2] && buf[p + 3] === SYNC_BYTES[3]) {
+    } else if (
+      p + 4 <= buf.length &&
+      buf[p] === SYNC_BYTES[0] &&
+      buf[p + 1] === SYNC_BYTES[1] &&
+      buf[p + 2] === SYNC_BYTES[2] &&
+      buf[p + 3] === SYNC_BYTES[3]
+    ) {
       this.recordIndex++;
     }
     const next = indexOfSync(buf, p + 1);
@@ -525,15 +531,7 @@ export class NativeDecoder {
   }
 
   /** Records other than the two task records (see record()). */
-  private decodeBody(
-    type: number,
-    buf: Uint8Array,
-    v: DataView,
-    b: number,
-    len: number,
-    offset: number,
-    index: number,
-  ): TraceEvent | undefined {
+  private decodeBody(type: number, buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): TraceEvent | undefined {
     switch (type) {
       case RecordType.HbaConstraints: {
         need(len, Constraints.FIXED, 'HBA_CONSTRAINTS');

@@ -235,7 +235,8 @@ export class TraceWriter {
     if ((this.labels.get(targetId) ?? '') === label) return;
     const bytes = encoder.encode(label);
     if (bytes.length > MAX_TARGET_LABEL) throw new RangeError(`target label of ${bytes.length} bytes exceeds ${MAX_TARGET_LABEL}`);
-    if (label && !this.labels.has(targetId) && this.labels.size >= MAX_LABELLED_TARGETS) throw new RangeError(`labels for more than ${MAX_LABELLED_TARGETS} targets`);
+    if (label && !this.labels.has(targetId) && this.labels.size >= MAX_LABELLED_TARGETS)
+      throw new RangeError(`labels for more than ${MAX_LABELLED_TARGETS} targets`);
     const bodyLength = TargetInfo.FIXED + pad8(bytes.length);
     const p = this.begin(RecordType.TargetInfo, bodyLength);
     this.buf.fill(0, p, p + bodyLength);

@@ -96,12 +96,15 @@ export function parseLine(message: string): ParsedLine | LineProblem | undefined
   let payload: Buffer;
   if (encoding === 'base64') {
     if (!BASE64.test(payloadText)) return { problem: `${where}: payload is not base64`, ...known };
-    if (payloadText.length % 4 !== 0 && payloadText.endsWith('=')) return { problem: `${where}: payload is not base64 (padded, but not a multiple of 4 characters)`, ...known };
-    if (payloadText.length % 4 !== 0) return { problem: `${where}: payload of ${payloadText.length} base64 characters is cut short (not a multiple of 4): ${TRUNCATED_BY_LOG}`, ...known };
+    if (payloadText.length % 4 !== 0 && payloadText.endsWith('='))
+      return { problem: `${where}: payload is not base64 (padded, but not a multiple of 4 characters)`, ...known };
+    if (payloadText.length % 4 !== 0)
+      return { problem: `${where}: payload of ${payloadText.length} base64 characters is cut short (not a multiple of 4): ${TRUNCATED_BY_LOG}`, ...known };
     payload = Buffer.from(payloadText, 'base64');
   } else {
     if (!HEX.test(payloadText)) return { problem: `${where}: payload is not hex`, ...known };
-    if (payloadText.length % 2 !== 0) return { problem: `${where}: payload of ${payloadText.length} hex digits is cut short (an odd count): ${TRUNCATED_BY_LOG}`, ...known };
+    if (payloadText.length % 2 !== 0)
+      return { problem: `${where}: payload of ${payloadText.length} hex digits is cut short (an odd count): ${TRUNCATED_BY_LOG}`, ...known };
     payload = Buffer.from(payloadText, 'hex');
   }
   if (payload.length === 0) return { problem: `${where}: no payload`, ...known };
@@ -116,7 +119,12 @@ export function isProblem(p: ParsedLine | LineProblem): p is LineProblem {
  * Encodes one unit as its lines (without newlines), in fragments of `fragmentBytes`: by
  * default the largest whose lines a dext's os_log keeps whole, as emit/scsitrace.h writes them.
  */
-export function encodeUnitLines(unit: Uint8Array, seq: number, encoding: LineEncoding = 'base64', fragmentBytes = encoding === 'hex' ? FRAGMENT_BYTES_HEX : FRAGMENT_BYTES_BASE64): string[] {
+export function encodeUnitLines(
+  unit: Uint8Array,
+  seq: number,
+  encoding: LineEncoding = 'base64',
+  fragmentBytes = encoding === 'hex' ? FRAGMENT_BYTES_HEX : FRAGMENT_BYTES_BASE64,
+): string[] {
   if (unit.length === 0) throw new RangeError('empty unit');
   const parts = Math.ceil(unit.length / fragmentBytes);
   if (parts > MAX_PARTS) throw new RangeError(`unit of ${unit.length} bytes needs ${parts} parts (max ${MAX_PARTS})`);

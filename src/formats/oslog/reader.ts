@@ -53,7 +53,17 @@ export class OslogDecoder extends LineDecoder {
       this.forget(seq, a);
       return { received: a.received, parts: a.parts };
     },
-    gap: (g) => ({ kind: 'gap', offset: g.offset, index: g.index ?? this.units, timeNs: g.timeNs, endNs: g.endNs, lost: g.lost, unit: GapUnit.Records, affects: GapAffects.All, detail: g.detail }),
+    gap: (g) => ({
+      kind: 'gap',
+      offset: g.offset,
+      index: g.index ?? this.units,
+      timeNs: g.timeNs,
+      endNs: g.endNs,
+      lost: g.lost,
+      unit: GapUnit.Records,
+      affects: GapAffects.All,
+      detail: g.detail,
+    }),
     damage: (offset, message) => this.counted(offset, message, 0, 0),
   });
 
@@ -109,7 +119,16 @@ export class OslogDecoder extends LineDecoder {
         const [oldSeq, oldest] = this.open.entries().next().value as [number, Assembly];
         this.abandon(oldSeq, oldest, `more than ${MAX_OPEN_UNITS} units were incomplete at once before`);
       }
-      a = { parts, fragments: new Array<Uint8Array | undefined>(parts), keys: new Float64Array(parts), offsets: new Array<number>(parts), received: 0, bytes: 0, offset, damaged: false };
+      a = {
+        parts,
+        fragments: new Array<Uint8Array | undefined>(parts),
+        keys: new Float64Array(parts),
+        offsets: new Array<number>(parts),
+        received: 0,
+        bytes: 0,
+        offset,
+        damaged: false,
+      };
       this.open.set(seq, a);
     }
     if (a.damaged) {
@@ -118,13 +137,18 @@ export class OslogDecoder extends LineDecoder {
     }
     const previous = a.fragments[part - 1];
     if (previous) {
-      if (!Buffer.from(previous).equals(Buffer.from(payload))) this.damage(offset, `part ${part}/${parts} of unit 0x${seq.toString(16)} seen twice with different bytes; second skipped`, text.length);
+      if (!Buffer.from(previous).equals(Buffer.from(payload)))
+        this.damage(offset, `part ${part}/${parts} of unit 0x${seq.toString(16)} seen twice with different bytes; second skipped`, text.length);
       return;
     }
     if (part === 1 && parts > 1) {
       const whole = declaredLength(payload);
       if (whole !== undefined && whole <= payload.length) {
-        this.damage(offset, `SCT1 line (unit 0x${seq.toString(16)}, part 1/${parts}) holds a whole unit of ${whole} bytes, yet says the unit has ${parts} parts: the part count looks damaged; unit skipped`, text.length);
+        this.damage(
+          offset,
+          `SCT1 line (unit 0x${seq.toString(16)}, part 1/${parts}) holds a whole unit of ${whole} bytes, yet says the unit has ${parts} parts: the part count looks damaged; unit skipped`,
+          text.length,
+        );
         this.damagedLine(seq, parts, offset);
         return;
       }
@@ -177,7 +201,11 @@ export class OslogDecoder extends LineDecoder {
       if (key === this.headerKey) return done(undefined, false);
       const declared = bytes.length >= 16 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true) : -1;
       if (declared !== bytes.length) {
-        this.damage(offset, `SCT1 file-header unit 0x${seq.toString(16)} of ${bytes.length} bytes declares a header length of ${declared}${cutShort(bytes.length, declared, assembly)}; skipped`, bytes.length);
+        this.damage(
+          offset,
+          `SCT1 file-header unit 0x${seq.toString(16)} of ${bytes.length} bytes declares a header length of ${declared}${cutShort(bytes.length, declared, assembly)}; skipped`,
+          bytes.length,
+        );
         return done(undefined, true);
       }
       this.headerKey = key;
@@ -200,7 +228,11 @@ export class OslogDecoder extends LineDecoder {
     const bodyLength = bytes.length >= RECORD_HEADER ? view.getUint32(8, true) : -1;
     if (bodyLength !== bytes.length - RECORD_HEADER - RECORD_TRAILER) {
       const says = RECORD_HEADER + bodyLength + RECORD_TRAILER;
-      this.damage(offset, `SCT1 unit 0x${seq.toString(16)} of ${bytes.length} bytes holds a record whose length field says ${says}${cutShort(bytes.length, bodyLength < 0 ? -1 : says, assembly)}; skipped`, bytes.length);
+      this.damage(
+        offset,
+        `SCT1 unit 0x${seq.toString(16)} of ${bytes.length} bytes holds a record whose length field says ${says}${cutShort(bytes.length, bodyLength < 0 ? -1 : says, assembly)}; skipped`,
+        bytes.length,
+      );
       return done(undefined, true);
     }
     if (crc32c(bytes, 4, bytes.length - RECORD_TRAILER) !== view.getUint32(bytes.length - RECORD_TRAILER, true)) {
@@ -213,7 +245,16 @@ export class OslogDecoder extends LineDecoder {
         return done(undefined, true);
       }
       this.decoder = new NativeDecoder(this.stats, { headerless: true, tickNs: 1 });
-      events.push({ kind: 'header', offset, index: -1, timeNs: 0, format: 'oslog', version: 'SCT1', startWallNs: 0n, producer: 'os_log export without a header line (timestamps read as ns)' });
+      events.push({
+        kind: 'header',
+        offset,
+        index: -1,
+        timeNs: 0,
+        format: 'oslog',
+        version: 'SCT1',
+        startWallNs: 0n,
+        producer: 'os_log export without a header line (timestamps read as ns)',
+      });
     }
     const fed = this.feed(bytes, offset, index, events);
     return done(fed.timeNs, fed.timeNs === undefined);
@@ -271,7 +312,16 @@ export class OslogDecoder extends LineDecoder {
   }
 
   private diag(offset: number, what: string, skippedBytes: number, skippedRecords: number): Diagnostic {
-    return { kind: 'diagnostic', offset, index: this.units, timeNs: this.lastTimeNs, message: `${describeOffset(offset)}: ${what}`, skippedBytes, skippedRecords, fatal: false };
+    return {
+      kind: 'diagnostic',
+      offset,
+      index: this.units,
+      timeNs: this.lastTimeNs,
+      message: `${describeOffset(offset)}: ${what}`,
+      skippedBytes,
+      skippedRecords,
+      fatal: false,
+    };
   }
 }
 
@@ -285,7 +335,8 @@ function cutShort(have: number, declared: number, assembly: Assembly | undefined
   if (assembly) {
     const first = assembly.fragments[0]!.length;
     const k = assembly.fragments.findIndex((f, i) => i < assembly.parts - 1 && f!.length < first);
-    if (k > 0) which = ` (part ${k + 1}/${assembly.parts}, ${describeOffset(assembly.offsets[k]!)}, has ${assembly.fragments[k]!.length} bytes where part 1 has ${first})`;
+    if (k > 0)
+      which = ` (part ${k + 1}/${assembly.parts}, ${describeOffset(assembly.offsets[k]!)}, has ${assembly.fragments[k]!.length} bytes where part 1 has ${first})`;
   }
   return `: ${declared - have} bytes are missing${which}, so ${TRUNCATED_BY_LOG.replace(/^the line/, 'a line')}`;
 }

@@ -175,7 +175,9 @@ function oneDigitApart(a: number, b: number): boolean {
 
 /** Seconds for a person, exact to the nanosecond: 12.000431 s, 12.004 s, 0.000000003 s. */
 function seconds(ns: number): string {
-  const fraction = String(ns % 1e9).padStart(9, '0').replace(/0+$/, '');
+  const fraction = String(ns % 1e9)
+    .padStart(9, '0')
+    .replace(/0+$/, '');
   return `${Math.floor(ns / 1e9)}${fraction ? `.${fraction}` : ''} s`;
 }
 
@@ -239,7 +241,16 @@ export class SequenceTracker {
    * A unit is complete: decoded (with the time of its record, if it has one, and its events)
    * or found damaged. `bytes` is its size, `offset` its first line, `index` its unit index.
    */
-  complete(seq: number, fragmentKeys: FragmentKeys, timeNs: number | undefined, damaged: boolean, events: TraceEvent[], bytes: number, offset: number, index: number): void {
+  complete(
+    seq: number,
+    fragmentKeys: FragmentKeys,
+    timeNs: number | undefined,
+    damaged: boolean,
+    events: TraceEvent[],
+    bytes: number,
+    offset: number,
+    index: number,
+  ): void {
     this.remember(seq, fragmentKeys);
     if (timeNs !== undefined) this.lastTimeNs = timeNs;
     const e = this.open.get(seq);
@@ -471,7 +482,9 @@ export class SequenceTracker {
     }
     const length = after ? afterD : lastOpenD + 1;
     const first = this.firstAfterLoss(s, s.lastTimeNs ?? -Infinity);
-    const opens = [...s.pending.values()].filter((e) => e.state === 'open' && ahead(s.next, e.seq) < length).sort((a, b) => ahead(s.next, a.seq) - ahead(s.next, b.seq));
+    const opens = [...s.pending.values()]
+      .filter((e) => e.state === 'open' && ahead(s.next, e.seq) < length)
+      .sort((a, b) => ahead(s.next, a.seq) - ahead(s.next, b.seq));
     let missing = length - opens.length;
     // One unit missing or incomplete: perhaps (a line of) it arrived with a damaged number,
     // among the arrivals from its predecessor (or its own first line) to its successor.
@@ -514,7 +527,13 @@ export class SequenceTracker {
       const c = this.recent[a % RECENT];
       if (!c || c.arrival !== a || !oneDigitApart(c.seq, seq) || !this.isStray(c)) continue;
       const fate = c.state === 'done' ? 'its record was read' : c.state === 'damaged' ? 'its unit was damaged as well' : 'its unit could not be reassembled';
-      this.insert(this.host.damage(c.offset, `SCT1 line carries sequence number ${hex(c.seq)} where unit ${hex(seq)} was due (and ${hex(seq)} is missing there): the number looks damaged; ${fate}`), c.item);
+      this.insert(
+        this.host.damage(
+          c.offset,
+          `SCT1 line carries sequence number ${hex(c.seq)} where unit ${hex(seq)} was due (and ${hex(seq)} is missing there): the number looks damaged; ${fate}`,
+        ),
+        c.item,
+      );
       this.discard(c);
       return c.state === 'done';
     }
@@ -588,7 +607,13 @@ export class SequenceTracker {
     if (t.state === 'open') {
       this.report(t.seq, 1, 0, [this.drop(t)], this.lastTimeNs, undefined, t.offset, undefined);
     } else if (t.state === 'done' && t.tentative!.collision) {
-      this.insert(this.host.damage(t.offset, `SCT1 unit ${hex(t.seq)} carries the sequence number of a different unit that arrived before it (a damaged number, or a writer that restarted and counts again without a file header); its record was read`), t.item);
+      this.insert(
+        this.host.damage(
+          t.offset,
+          `SCT1 unit ${hex(t.seq)} carries the sequence number of a different unit that arrived before it (a damaged number, or a writer that restarted and counts again without a file header); its record was read`,
+        ),
+        t.item,
+      );
     }
     this.placed(t);
   }
@@ -619,17 +644,38 @@ export class SequenceTracker {
   }
 
   /** A loss becomes a capture gap, before `at` (the first unit read after it) or after all read so far. */
-  private report(first: number, length: number, missing: number, incomplete: { seq: number; received: number; parts: number }[], beforeNs: number | undefined, afterNs: number | undefined, offset: number, at: Held | undefined): void {
+  private report(
+    first: number,
+    length: number,
+    missing: number,
+    incomplete: { seq: number; received: number; parts: number }[],
+    beforeNs: number | undefined,
+    afterNs: number | undefined,
+    offset: number,
+    at: Held | undefined,
+  ): void {
     const lost = missing + incomplete.length;
     const range = length === 1 ? `SCT1 unit ${hex(first)}` : `SCT1 units ${hex(first)}..${hex((first + length - 1) >>> 0)}`;
-    const named = incomplete.slice(0, NAMED_INCOMPLETE).map((u) => `${length === 1 ? '' : `${hex(u.seq)} `}incomplete (${u.received} of ${u.parts} parts arrived)`);
+    const named = incomplete
+      .slice(0, NAMED_INCOMPLETE)
+      .map((u) => `${length === 1 ? '' : `${hex(u.seq)} `}incomplete (${u.received} of ${u.parts} parts arrived)`);
     if (incomplete.length > NAMED_INCOMPLETE) named.push(`${incomplete.length - NAMED_INCOMPLETE} more incomplete`);
     let what: string;
     if (incomplete.length === 0) what = length === 1 ? 'missing' : `missing (${missing} units)`;
     else if (length === 1) what = named[0]!;
     else what = `lost (${lost} units: ${[...(missing ? [`${missing} missing`] : []), ...named].join(', ')})`;
-    const when = beforeNs !== undefined && afterNs !== undefined ? ` between ${seconds(beforeNs)} and ${seconds(afterNs)}` : afterNs !== undefined ? ` before ${seconds(afterNs)}` : beforeNs !== undefined ? ` after ${seconds(beforeNs)}` : '';
+    const when =
+      beforeNs !== undefined && afterNs !== undefined
+        ? ` between ${seconds(beforeNs)} and ${seconds(afterNs)}`
+        : afterNs !== undefined
+          ? ` before ${seconds(afterNs)}`
+          : beforeNs !== undefined
+            ? ` after ${seconds(beforeNs)}`
+            : '';
     const timeNs = beforeNs ?? afterNs ?? this.lastTimeNs;
-    this.insert(this.host.gap({ offset: at?.offset ?? offset, index: at?.index, timeNs, endNs: afterNs ?? timeNs, lost, detail: `${range} ${what}${when}` }), at);
+    this.insert(
+      this.host.gap({ offset: at?.offset ?? offset, index: at?.index, timeNs, endNs: afterNs ?? timeNs, lost, detail: `${range} ${what}${when}` }),
+      at,
+    );
   }
 }

@@ -76,7 +76,14 @@ const Block = {
   Custom: 0x00000bad,
   CustomNoCopy: 0x40000bad,
 } as const;
-const KNOWN_NON_PACKET = new Set<number>([Block.NameResolution, Block.InterfaceStatistics, Block.Journal, Block.DecryptionSecrets, Block.Custom, Block.CustomNoCopy]);
+const KNOWN_NON_PACKET = new Set<number>([
+  Block.NameResolution,
+  Block.InterfaceStatistics,
+  Block.Journal,
+  Block.DecryptionSecrets,
+  Block.Custom,
+  Block.CustomNoCopy,
+]);
 
 export function sniffPcap(head: Uint8Array): boolean {
   if (head.length < 4) return false;
@@ -209,7 +216,16 @@ export class PacketContainerReader {
     this.kind = 'dead';
     this.stats.damagedRegions++;
     this.stats.skippedBytes += this.pending.length;
-    const d: Diagnostic = { kind: 'diagnostic', offset: at, index: this.packetIndex, timeNs: this.lastTimeNs, message: `at byte 0x${at.toString(16)}: ${message}`, skippedBytes: this.pending.length, skippedRecords: 0, fatal: true };
+    const d: Diagnostic = {
+      kind: 'diagnostic',
+      offset: at,
+      index: this.packetIndex,
+      timeNs: this.lastTimeNs,
+      message: `at byte 0x${at.toString(16)}: ${message}`,
+      skippedBytes: this.pending.length,
+      skippedRecords: 0,
+      fatal: true,
+    };
     this.sink.event(d);
     this.pending = new Uint8Array(0);
   }
@@ -265,7 +281,16 @@ export class PacketContainerReader {
     this.sink.start({ format, version: this.version, producer: this.producer, startWallNs: plausible ? absNs : 0n });
     if (!plausible) {
       this.stats.damagedRegions++;
-      this.sink.event({ kind: 'diagnostic', offset, index: this.packetIndex, timeNs: 0, message: `at byte 0x${offset.toString(16)}: packet time ${absNs / 1_000_000_000n} s since the Unix epoch is outside 1970-2199; the capture's wall-clock start is unknown, times are relative to this packet`, skippedBytes: 0, skippedRecords: 0, fatal: false });
+      this.sink.event({
+        kind: 'diagnostic',
+        offset,
+        index: this.packetIndex,
+        timeNs: 0,
+        message: `at byte 0x${offset.toString(16)}: packet time ${absNs / 1_000_000_000n} s since the Unix epoch is outside 1970-2199; the capture's wall-clock start is unknown, times are relative to this packet`,
+        skippedBytes: 0,
+        skippedRecords: 0,
+        fatal: false,
+      });
     }
   }
 
@@ -389,7 +414,13 @@ export class PacketContainerReader {
         continue;
       }
       if (v.getUint32(p + total - 4, this.little) !== total) {
-        p = this.blockDamage(buf, v, p, eof, `block type 0x${type.toString(16)}: trailing length ${v.getUint32(p + total - 4, this.little)} differs from leading length ${total}`);
+        p = this.blockDamage(
+          buf,
+          v,
+          p,
+          eof,
+          `block type 0x${type.toString(16)}: trailing length ${v.getUint32(p + total - 4, this.little)} differs from leading length ${total}`,
+        );
         if (p < 0) break;
         continue;
       }
@@ -399,7 +430,16 @@ export class PacketContainerReader {
       if (problem) {
         this.stats.skippedRecords++;
         this.stats.skippedBytes += total;
-        this.sink.event({ kind: 'diagnostic', offset, index: this.packetIndex, timeNs: this.lastTimeNs, message: `at byte 0x${offset.toString(16)}: ${problem}`, skippedBytes: total, skippedRecords: 1, fatal: false });
+        this.sink.event({
+          kind: 'diagnostic',
+          offset,
+          index: this.packetIndex,
+          timeNs: this.lastTimeNs,
+          message: `at byte 0x${offset.toString(16)}: ${problem}`,
+          skippedBytes: total,
+          skippedRecords: 1,
+          fatal: false,
+        });
       }
       p += total;
     }
@@ -426,7 +466,18 @@ export class PacketContainerReader {
       case Block.InterfaceDescription: {
         this.stats.records++;
         if (total < 20) return `interface description block too short (${total} bytes)`;
-        const iface: Interface = { linkType: v.getUint16(p + 8, le), nsPerTick: 1000, ticksPerNs: 0, baseHigh: 0, baseLow: 0, baseOffsetNs: NaN, tsOffsetSec: 0n, droppedSoFar: 0, droppedAtNs: 0, lastNs: 0 };
+        const iface: Interface = {
+          linkType: v.getUint16(p + 8, le),
+          nsPerTick: 1000,
+          ticksPerNs: 0,
+          baseHigh: 0,
+          baseLow: 0,
+          baseOffsetNs: NaN,
+          tsOffsetSec: 0n,
+          droppedSoFar: 0,
+          droppedAtNs: 0,
+          lastNs: 0,
+        };
         forEachOption(buf, v, p + 16, p + total - 4, le, (code, s, e) => {
           if (code === 9 && e > s) {
             // if_tsresol: 10^-n seconds, or 2^-n when the top bit is set.
@@ -466,7 +517,17 @@ export class PacketContainerReader {
           forEachOption(buf, v, p + 28 + ((cap + 3) & ~3), p + total - 4, le, (code, s, e) => {
             if (code === 4 && e - s === 8) {
               const n = Number(v.getBigUint64(s, le));
-              if (n > 0) this.sink.dropped({ linkType: iface.linkType, interfaceId: ifId, count: n, fromNs: iface.lastNs, toNs: timeNs, offset, index: this.packetIndex, source: 'epb_dropcount' });
+              if (n > 0)
+                this.sink.dropped({
+                  linkType: iface.linkType,
+                  interfaceId: ifId,
+                  count: n,
+                  fromNs: iface.lastNs,
+                  toNs: timeNs,
+                  offset,
+                  index: this.packetIndex,
+                  source: 'epb_dropcount',
+                });
             }
           });
         }
@@ -497,8 +558,19 @@ export class PacketContainerReader {
           if ((code === 5 || code === 7) && e - s === 8) drops = Math.max(drops, 0) + Number(v.getBigUint64(s, le));
         });
         if (drops > iface.droppedSoFar) {
-          const atNs = Number.isNaN(iface.baseOffsetNs) ? iface.lastNs : Math.max(iface.lastNs, this.ifaceTime(iface, v.getUint32(p + 12, le), v.getUint32(p + 16, le), offset));
-          this.sink.dropped({ linkType: iface.linkType, interfaceId: ifId, count: drops - iface.droppedSoFar, fromNs: iface.droppedAtNs, toNs: atNs, offset, index: this.packetIndex, source: 'isb_ifdrop + isb_osdrop' });
+          const atNs = Number.isNaN(iface.baseOffsetNs)
+            ? iface.lastNs
+            : Math.max(iface.lastNs, this.ifaceTime(iface, v.getUint32(p + 12, le), v.getUint32(p + 16, le), offset));
+          this.sink.dropped({
+            linkType: iface.linkType,
+            interfaceId: ifId,
+            count: drops - iface.droppedSoFar,
+            fromNs: iface.droppedAtNs,
+            toNs: atNs,
+            offset,
+            index: this.packetIndex,
+            source: 'isb_ifdrop + isb_osdrop',
+          });
           iface.droppedSoFar = drops;
           iface.droppedAtNs = atNs;
         }
@@ -519,7 +591,9 @@ export class PacketContainerReader {
       iface.baseHigh = high;
       iface.baseLow = low;
       const ticks = (BigInt(high) << 32n) | BigInt(low);
-      const abs = (iface.nsPerTick ? ticks * BigInt(Math.round(iface.nsPerTick * 1000)) / 1000n : ticks * 1000n / BigInt(Math.round(iface.ticksPerNs * 1000))) + iface.tsOffsetSec * 1_000_000_000n;
+      const abs =
+        (iface.nsPerTick ? (ticks * BigInt(Math.round(iface.nsPerTick * 1000))) / 1000n : (ticks * 1000n) / BigInt(Math.round(iface.ticksPerNs * 1000))) +
+        iface.tsOffsetSec * 1_000_000_000n;
       this.startIfNeeded(abs, 'pcapng', offset);
       iface.baseOffsetNs = Number(abs - this.firstAbsNs!);
     }
@@ -532,7 +606,8 @@ export class PacketContainerReader {
     // Blocks are 4-byte aligned; look for a known type whose two length fields agree.
     for (let q = p + 4; q + 12 <= buf.length; q += 4) {
       const type = v.getUint32(q, this.little);
-      if (!(type === SHB || type === Block.EnhancedPacket || type === Block.InterfaceDescription || type === Block.SimplePacket || KNOWN_NON_PACKET.has(type))) continue;
+      if (!(type === SHB || type === Block.EnhancedPacket || type === Block.InterfaceDescription || type === Block.SimplePacket || KNOWN_NON_PACKET.has(type)))
+        continue;
       const total = v.getUint32(q + 4, this.little);
       if (total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES) continue;
       if (q + total > buf.length) {
@@ -576,7 +651,16 @@ export class PacketContainerReader {
   private closeDamage(resumeAt: number, atEof = false): void {
     const d = this.damaged.close(this.stats, resumeAt, atEof);
     if (!d) return;
-    this.sink.event({ kind: 'diagnostic', offset: d.offset, index: this.packetIndex, timeNs: this.lastTimeNs, message: `at byte 0x${d.offset.toString(16)}: ${d.message}`, skippedBytes: d.skippedBytes, skippedRecords: 0, fatal: atEof });
+    this.sink.event({
+      kind: 'diagnostic',
+      offset: d.offset,
+      index: this.packetIndex,
+      timeNs: this.lastTimeNs,
+      message: `at byte 0x${d.offset.toString(16)}: ${d.message}`,
+      skippedBytes: d.skippedBytes,
+      skippedRecords: 0,
+      fatal: atEof,
+    });
   }
 }
 

@@ -11,5 +11,12 @@ export function packetDamage(stats: ReadStats, at: PacketRef, message: string, s
   stats.damagedRegions++;
   stats.skippedRecords++;
   stats.skippedBytes += skippedBytes;
-  return { kind: 'diagnostic', ...at, message: `at byte 0x${at.offset.toString(16)} (packet ${at.index + 1}): ${message}`, skippedBytes, skippedRecords: 1, fatal: false };
+  return {
+    kind: 'diagnostic',
+    ...at,
+    message: `at byte 0x${at.offset.toString(16)} (packet ${at.index + 1}): ${message}`,
+    skippedBytes,
+    skippedRecords: 1,
+    fatal: false,
+  };
 }

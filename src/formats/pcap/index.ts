@@ -51,7 +51,11 @@ export class CaptureDecoder implements PacketSink {
     this.usb.end();
     this.fcoe.end();
     if (this.iscsi.connectionCount === 0 && this.usb.deviceCount === 0 && this.fcoe.nexusCount === 0 && this.last.index >= 0) {
-      this.out.push({ ...this.last, kind: 'note', text: `no iSCSI, FCP or USB mass-storage traffic in ${this.last.index + 1} packets (for iSCSI on an unusual port whose login is not in the capture, try --iscsi-port)` });
+      this.out.push({
+        ...this.last,
+        kind: 'note',
+        text: `no iSCSI, FCP or USB mass-storage traffic in ${this.last.index + 1} packets (for iSCSI on an unusual port whose login is not in the capture, try --iscsi-port)`,
+      });
     }
     return this.take();
   }
@@ -63,7 +67,16 @@ export class CaptureDecoder implements PacketSink {
   }
 
   start(info: ContainerInfo): void {
-    this.out.push({ kind: 'header', offset: 0, index: -1, timeNs: 0, format: info.format, version: info.version, startWallNs: info.startWallNs, producer: info.producer });
+    this.out.push({
+      kind: 'header',
+      offset: 0,
+      index: -1,
+      timeNs: 0,
+      format: info.format,
+      version: info.version,
+      startWallNs: info.startWallNs,
+      producer: info.producer,
+    });
   }
 
   event(e: TraceEvent): void {
@@ -79,7 +92,17 @@ export class CaptureDecoder implements PacketSink {
   dropped(d: DroppedPackets): void {
     const what = `interface ${d.interfaceId} dropped ${d.count} packet${d.count === 1 ? '' : 's'} (${d.source})`;
     if (isUsbLinkType(d.linkType) || this.fcoe.frames > 0) {
-      this.out.push({ kind: 'gap', offset: d.offset, index: d.index, timeNs: d.fromNs, endNs: Math.max(d.toNs, d.fromNs), lost: d.count, unit: GapUnit.Packets, affects: GapAffects.All, detail: `${isUsbLinkType(d.linkType) ? 'USB' : 'FCoE'} capture ${what}` });
+      this.out.push({
+        kind: 'gap',
+        offset: d.offset,
+        index: d.index,
+        timeNs: d.fromNs,
+        endNs: Math.max(d.toNs, d.fromNs),
+        lost: d.count,
+        unit: GapUnit.Packets,
+        affects: GapAffects.All,
+        detail: `${isUsbLinkType(d.linkType) ? 'USB' : 'FCoE'} capture ${what}`,
+      });
     } else {
       this.out.push({ kind: 'note', offset: d.offset, index: d.index, timeNs: d.toNs, text: `capture ${what}; TCP holes are reported per connection` });
     }
@@ -147,7 +170,8 @@ export function decodeCapture(bytes: Uint8Array, options: ReadOptions = {}, stat
  */
 const readBuffers = (count: number, bytes: number): Uint8Array[] => Array.from({ length: count }, () => new Uint8Array(bytes));
 
-const DESCRIPTION_TAIL = 'iSCSI over TCP (Ethernet/VLAN, SLL, SLL2, raw IP, loopback), FCP over FCoE (Ethernet/VLAN, SLL, SLL2) and USB mass storage BOT/UAS (usbmon, USBPcap, macOS XHCn)';
+const DESCRIPTION_TAIL =
+  'iSCSI over TCP (Ethernet/VLAN, SLL, SLL2, raw IP, loopback), FCP over FCoE (Ethernet/VLAN, SLL, SLL2) and USB mass storage BOT/UAS (usbmon, USBPcap, macOS XHCn)';
 
 export const pcapFormat: TraceFormat = {
   id: 'pcap',

@@ -48,7 +48,13 @@ export function parseFields(text: string): Map<string, FieldFormat> | string {
     if (offset + size > MAX_FIELD_END) return `field "${decl.slice(0, 40)}" at offset ${offset} of size ${size} is out of range`;
     const name = /([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]]*\])?$/.exec(decl)?.[1];
     if (!name) return `cannot read the field declaration "${decl.slice(0, 40)}"`;
-    const kind: FieldKind = decl.startsWith('__data_loc') ? 'data_loc' : decl.startsWith('__rel_loc') ? 'rel_loc' : /\[\s*\d*\s*\]$/.test(decl) ? 'array' : 'scalar';
+    const kind: FieldKind = decl.startsWith('__data_loc')
+      ? 'data_loc'
+      : decl.startsWith('__rel_loc')
+        ? 'rel_loc'
+        : /\[\s*\d*\s*\]$/.test(decl)
+          ? 'array'
+          : 'scalar';
     fields.set(name, { name, offset, size, signed: m[4] === '1', kind });
   }
   return fields;

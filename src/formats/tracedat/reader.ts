@@ -190,7 +190,11 @@ export class TraceDatReader {
     }
     if (label !== 'flyrecord') throw new Fatal(this.src.offset - 10, `"${label}" where "flyrecord" or "latency" should be`);
     const table = await this.need(16 * cpus, 'per-CPU data offsets');
-    const regions = Array.from({ length: cpus }, (_, cpu) => ({ cpu, offset: this.u64(table, 16 * cpu, 'CPU data offset'), size: this.u64(table, 16 * cpu + 8, 'CPU data size') }));
+    const regions = Array.from({ length: cpus }, (_, cpu) => ({
+      cpu,
+      offset: this.u64(table, 16 * cpu, 'CPU data offset'),
+      size: this.u64(table, 16 * cpu + 8, 'CPU data size'),
+    }));
     regions.sort((a, b) => a.offset - b.offset);
     for (const r of regions) {
       if (r.size === 0) continue;
@@ -251,7 +255,9 @@ export class TraceDatReader {
       }
       if (this.codec === 'zlib') {
         const out = inflateSync(data, { maxOutputLength: Math.max(size, 1) });
-        return out.length === size ? new Uint8Array(out.buffer, out.byteOffset, out.length) : `zlib data gives ${out.length} bytes where ${size} were announced`;
+        return out.length === size
+          ? new Uint8Array(out.buffer, out.byteOffset, out.length)
+          : `zlib data gives ${out.length} bytes where ${size} were announced`;
       }
       return `compression "${this.codec}" ${this.codecVersion} is not supported (zstd and zlib are)`;
     } catch (e) {
@@ -274,14 +280,32 @@ export class TraceDatReader {
     const ts = fields.get('timestamp');
     const commit = fields.get('commit');
     const data = fields.get('data');
-    if (!ts || !commit || !data || ts.size !== 8 || (commit.size !== 4 && commit.size !== 8) || data.offset < commit.offset + commit.size || data.offset >= this.pageSize) {
+    if (
+      !ts ||
+      !commit ||
+      !data ||
+      ts.size !== 8 ||
+      (commit.size !== 4 && commit.size !== 8) ||
+      data.offset < commit.offset + commit.size ||
+      data.offset >= this.pageSize
+    ) {
       throw new Fatal(s.offset, 'header_page lacks a usable timestamp, commit or data field');
     }
-    this.layout = { pageSize: this.pageSize, timestampOffset: ts.offset, commitOffset: commit.offset, commitSize: commit.size, dataOffset: data.offset, littleEndian: this.littleEndian };
+    this.layout = {
+      pageSize: this.pageSize,
+      timestampOffset: ts.offset,
+      commitOffset: commit.offset,
+      commitSize: commit.size,
+      dataOffset: data.offset,
+      littleEndian: this.littleEndian,
+    };
     // The ring buffer's event header (kernel 2.6.31 on): 5-bit type_len, 27-bit time_delta.
     const ev = texts.header_event!;
     if (!/type_len\s*:\s*5 bits/.test(ev) || !/time_delta\s*:\s*27 bits/.test(ev) || !/padding\s*:\s*type == 29/.test(ev)) {
-      throw new Fatal(s.offset, 'header_event is not the 5-bit type_len / 27-bit time_delta ring buffer layout (Linux 2.6.31 on); older kernels are not supported');
+      throw new Fatal(
+        s.offset,
+        'header_event is not the 5-bit type_len / 27-bit time_delta ring buffer layout (Linux 2.6.31 on); older kernels are not supported',
+      );
     }
   }
 
@@ -337,8 +361,13 @@ export class TraceDatReader {
           break;
         case Id.Buffer:
           // v7: offset of the flyrecord section, then the instance name; v6: an instance's data.
-          if (!v6 && size >= 9) this.buffers.set(this.u64(data, 0, 'buffer offset'), Buffer.from(data.subarray(8, data.indexOf(0, 8) < 0 ? size : data.indexOf(0, 8))).toString('latin1'));
-          else if (v6) this.diag(at, `instance buffer "${Buffer.from(data.subarray(8)).toString('latin1').replace(/\0.*$/s, '')}" is not read (only the top buffer is)`);
+          if (!v6 && size >= 9)
+            this.buffers.set(
+              this.u64(data, 0, 'buffer offset'),
+              Buffer.from(data.subarray(8, data.indexOf(0, 8) < 0 ? size : data.indexOf(0, 8))).toString('latin1'),
+            );
+          else if (v6)
+            this.diag(at, `instance buffer "${Buffer.from(data.subarray(8)).toString('latin1').replace(/\0.*$/s, '')}" is not read (only the top buffer is)`);
           break;
         default:
       }
@@ -350,7 +379,8 @@ export class TraceDatReader {
     for (;;) {
       const aligned = Math.ceil(this.src.offset / this.pageSize) * this.pageSize;
       if (aligned >= end) return;
-      if ((await this.src.skip(aligned - this.src.offset)) < aligned - this.src.offset) throw new Fatal(this.src.offset, 'the file ends inside a flyrecord section');
+      if ((await this.src.skip(aligned - this.src.offset)) < aligned - this.src.offset)
+        throw new Fatal(this.src.offset, 'the file ends inside a flyrecord section');
       if (!compressed) {
         yield* this.pages(this.src, end - aligned, start);
         return;
@@ -362,7 +392,8 @@ export class TraceDatReader {
         const csize = this.u32(h, 0);
         const usize = this.u32(h, 4);
         if (at + 8 + csize > end) throw new Fatal(at, `compressed chunk of ${csize} bytes runs past its section`);
-        if (usize > MAX_CHUNK_BYTES || usize % this.pageSize !== 0) throw new Fatal(at, `chunk of ${usize} bytes uncompressed is not a whole number of ${this.pageSize}-byte pages up to ${MAX_CHUNK_BYTES}`);
+        if (usize > MAX_CHUNK_BYTES || usize % this.pageSize !== 0)
+          throw new Fatal(at, `chunk of ${usize} bytes uncompressed is not a whole number of ${this.pageSize}-byte pages up to ${MAX_CHUNK_BYTES}`);
         const plain = this.decompress(await this.need(csize, 'compressed chunk'), usize);
         if (typeof plain === 'string') {
           this.diag(at, `${plain}; chunk of ${usize / this.pageSize} pages skipped`, false, csize);
@@ -394,10 +425,17 @@ export class TraceDatReader {
         if (!f) {
           const name = (type !== undefined && this.eventNames.get(type)) || `event type ${type ?? '?'}`;
           this.stats.unknownRecords++;
-          if (this.stats.unknownTypes.size < 1024 || this.stats.unknownTypes.has(name)) this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + 1);
+          if (this.stats.unknownTypes.size < 1024 || this.stats.unknownTypes.has(name))
+            this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + 1);
           continue;
         }
-        this.hold({ timestamp: e.timestamp, section, offset: where(e.offset), bytes: e.record.byteLength, event: scsiTraceLine(f, e.record, this.records, e.timestamp) });
+        this.hold({
+          timestamp: e.timestamp,
+          section,
+          offset: where(e.offset),
+          bytes: e.record.byteLength,
+          event: scsiTraceLine(f, e.record, this.records, e.timestamp),
+        });
       }
       if (this.out.length >= BATCH_EVENTS) yield this.out.splice(0);
     }
@@ -419,7 +457,10 @@ export class TraceDatReader {
     this.held.push(h);
     if (this.held.length >= this.maxHeld) {
       if (this.windows++ === 0) {
-        this.diag(h.offset, `more than ${this.maxHeld} SCSI events held to merge the CPUs by time: from here they are merged in windows of that many, so order across CPUs may be wrong at window edges`);
+        this.diag(
+          h.offset,
+          `more than ${this.maxHeld} SCSI events held to merge the CPUs by time: from here they are merged in windows of that many, so order across CPUs may be wrong at window edges`,
+        );
       }
       this.merge(this.held.length >> 1);
     }
@@ -467,7 +508,8 @@ export class TraceDatReader {
   /** The header names the file; CPU statistics with overruns become gaps. */
   private finish(): void {
     const header = this.out.find((e) => e.kind === 'header');
-    const what = `trace-cmd trace.dat v${this.version}${this.codec !== 'none' && this.version === 7 ? ` (${this.codec} ${this.codecVersion})` : ''}` +
+    const what =
+      `trace-cmd trace.dat v${this.version}${this.codec !== 'none' && this.version === 7 ? ` (${this.codec} ${this.codecVersion})` : ''}` +
       `${this.producerVersion ? ` by trace-cmd ${this.producerVersion}` : ''}${this.uname ? ` on ${this.uname}` : ''}${this.clock ? `, clock ${this.clock}` : ''}`;
     if (header && header.kind === 'header') {
       header.format = 'tracedat';
@@ -491,7 +533,13 @@ export class TraceDatReader {
       });
     }
     if (this.version && this.clock && !/^(local|global|mono|mono_raw|boot|perf|tai)$/.test(this.clock)) {
-      this.out.push({ kind: 'note', offset: 0, index: -1, timeNs: 0, text: `trace clock "${this.clock}" does not count nanoseconds: times are its raw counts` });
+      this.out.push({
+        kind: 'note',
+        offset: 0,
+        index: -1,
+        timeNs: 0,
+        text: `trace clock "${this.clock}" does not count nanoseconds: times are its raw counts`,
+      });
     }
   }
 
@@ -516,7 +564,9 @@ export class TraceDatReader {
   }
 
   private async label(): Promise<string> {
-    return Buffer.from(await this.need(10, 'section label')).toString('latin1').replace(/\0$/, '');
+    return Buffer.from(await this.need(10, 'section label'))
+      .toString('latin1')
+      .replace(/\0$/, '');
   }
 
   private u16(b: Uint8Array, o: number): number {
@@ -538,7 +588,16 @@ export class TraceDatReader {
     if (fatal || skippedBytes) this.stats.damagedRegions++;
     this.stats.skippedBytes += skippedBytes;
     if (this.diagnostics++ >= MAX_DIAGNOSTICS) return;
-    const d: Diagnostic = { kind: 'diagnostic', offset, index: -1, timeNs: 0, message: `${describeOffset(offset)}: ${message}`, skippedBytes, skippedRecords: 0, fatal };
+    const d: Diagnostic = {
+      kind: 'diagnostic',
+      offset,
+      index: -1,
+      timeNs: 0,
+      message: `${describeOffset(offset)}: ${message}`,
+      skippedBytes,
+      skippedRecords: 0,
+      fatal,
+    };
     this.out.push(d);
   }
 }

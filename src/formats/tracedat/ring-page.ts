@@ -62,7 +62,10 @@ export function decodePage(page: Uint8Array, layout: PageLayout): DecodedPage {
   let size = flags & COMMIT_MASK;
   const out: DecodedPage = { events: [], lost: 0, timestamp, damage: [] };
   if (size > room) {
-    out.damage.push({ offset: layout.commitOffset, message: `page commit says ${size} bytes of events, the page holds ${room}; events are read to the end of the page` });
+    out.damage.push({
+      offset: layout.commitOffset,
+      message: `page commit says ${size} bytes of events, the page holds ${room}; events are read to the end of the page`,
+    });
     size = room;
   }
   if (flags & MISSING_EVENTS) {

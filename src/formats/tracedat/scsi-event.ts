@@ -13,7 +13,15 @@ import { resultOfInt, SCSI_TRACE_EVENTS, scsiTraceLineOf, type ScsiTraceLine } f
 import type { EventFormat, RecordReader } from './event-format.js';
 
 /** include/scsi/scsi_cmnd.h enum scsi_prot_operations, as scsi.h's __print_symbolic names it. */
-const PROT_OP = ['SCSI_PROT_NORMAL', 'SCSI_PROT_READ_INSERT', 'SCSI_PROT_WRITE_STRIP', 'SCSI_PROT_READ_STRIP', 'SCSI_PROT_WRITE_INSERT', 'SCSI_PROT_READ_PASS', 'SCSI_PROT_WRITE_PASS'];
+const PROT_OP = [
+  'SCSI_PROT_NORMAL',
+  'SCSI_PROT_READ_INSERT',
+  'SCSI_PROT_WRITE_STRIP',
+  'SCSI_PROT_READ_STRIP',
+  'SCSI_PROT_WRITE_INSERT',
+  'SCSI_PROT_READ_PASS',
+  'SCSI_PROT_WRITE_PASS',
+];
 
 /** Whether a format is one of the SCSI tracepoints this reader maps. */
 export function isScsiEvent(f: EventFormat): boolean {

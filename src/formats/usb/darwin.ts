@@ -66,7 +66,8 @@ export function parseUsbDarwin(d: Uint8Array, originalLength: number): DarwinUrb
   if (version >> 8 !== 1) return { problem: `Darwin USB header version 0x${version.toString(16).padStart(4, '0')} (only major version 1 is known)` };
   const headerLength = d[H.headerLength]!;
   if (headerLength < H.size) return { problem: `Darwin USB header length ${headerLength} is below the ${H.size} bytes of version 1.0` };
-  if (headerLength > Math.max(originalLength, d.length)) return { problem: `Darwin USB header length ${headerLength} exceeds the ${Math.max(originalLength, d.length)}-byte packet` };
+  if (headerLength > Math.max(originalLength, d.length))
+    return { problem: `Darwin USB header length ${headerLength} exceeds the ${Math.max(originalLength, d.length)}-byte packet` };
   const requestType = d[H.requestType]!;
   if (requestType !== REQUEST_SUBMIT && requestType !== REQUEST_COMPLETE) return { problem: `Darwin USB request type ${requestType} (0 submit, 1 complete)` };
   const endpointType = d[H.endpointType]!;

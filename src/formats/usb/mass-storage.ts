@@ -126,7 +126,6 @@ function track<K, V>(m: Map<K, V>, k: K, v: V): void {
   m.set(k, v);
 }
 
-
 /** How long sense says it is (SPC-6 4.4: 8 + ADDITIONAL SENSE LENGTH), when its first 8 bytes tell. */
 function declaredSenseLength(s: Uint8Array): number {
   const code = s.length >= 8 ? s[0]! & 0x7f : 0;
@@ -152,8 +151,22 @@ export class UsbMassStorageDecoder {
     let d = this.devices.get(key);
     if (!d) {
       d = {
-        key, index: -1, protocol: 'unknown', botSequence: 0, cbwUrbs: new Set(), outLengths: new Map(), tasks: new Map(), tmfs: new Map(),
-        statusEndpoint: -1, commandEndpoint: -1, commandUrbs: new Set(), urbTask: new Map(), pendingData: [], usesReady: false, dataInTag: -1, dataOutTag: -1,
+        key,
+        index: -1,
+        protocol: 'unknown',
+        botSequence: 0,
+        cbwUrbs: new Set(),
+        outLengths: new Map(),
+        tasks: new Map(),
+        tmfs: new Map(),
+        statusEndpoint: -1,
+        commandEndpoint: -1,
+        commandUrbs: new Set(),
+        urbTask: new Map(),
+        pendingData: [],
+        usesReady: false,
+        dataInTag: -1,
+        dataOutTag: -1,
       };
       if (this.devices.size < 4096) this.devices.set(key, d);
     }
@@ -201,8 +214,7 @@ export class UsbMassStorageDecoder {
         this.claim(d, 'bot');
         this.lostWrapper(d, urb, at, 'CBW', GapAffects.Submissions);
       } else d.earlyLostCbw ??= { urb, at };
-    }
-    else if (urb.submit && d.pendingData.length < 16) {
+    } else if (urb.submit && d.pendingData.length < 16) {
       // Before a device's first command we cannot tell BOT from UAS; a UAS host submits the
       // first command's data URBs before its Command IU, so remember them.
       d.pendingData.push(urbKey(urb));
@@ -220,7 +232,7 @@ export class UsbMassStorageDecoder {
    * (class 08h, USB MSC overview 3.2) says BOT (protocol 50h) or UAS (62h).
    */
   private configuration(d: Device, c: Uint8Array): void {
-    for (let o = 0; o + 9 <= c.length; ) {
+    for (let o = 0; o + 9 <= c.length;) {
       const length = c[o]!;
       if (length < 2) return;
       if (c[o + 1] === 4 && c[o + 5] === 0x08) {
@@ -270,7 +282,11 @@ export class UsbMassStorageDecoder {
       if (t && u32le(data, 4) === t.tag) this.csw(d, t, data, at);
       else {
         // BOT 6.3: a CSW answers the CBW with its tag, and no other.
-        this.emit({ kind: 'note', ...at, text: `USB device ${d.key}: CSW with tag 0x${u32le(data, 4).toString(16)} ${t ? `while the CBW with tag 0x${t.tag.toString(16)} is outstanding` : 'with no CBW outstanding'}; not attached to any command` });
+        this.emit({
+          kind: 'note',
+          ...at,
+          text: `USB device ${d.key}: CSW with tag 0x${u32le(data, 4).toString(16)} ${t ? `while the CBW with tag 0x${t.tag.toString(16)} is outstanding` : 'with no CBW outstanding'}; not attached to any command`,
+        });
       }
       return;
     }
@@ -382,7 +398,16 @@ export class UsbMassStorageDecoder {
   }
 
   /** A task submitted to a USB device, its target; USB carries no timeout or DMA segment list. */
-  private submit(d: Device, t: UsbTask, at: PacketRef, lun: number, cdb: Uint8Array, attribute: TaskAttribute, direction: DataDirection, requestedBytes: number): void {
+  private submit(
+    d: Device,
+    t: UsbTask,
+    at: PacketRef,
+    lun: number,
+    cdb: Uint8Array,
+    attribute: TaskAttribute,
+    direction: DataDirection,
+    requestedBytes: number,
+  ): void {
     this.emit({
       kind: 'submit',
       ...at,

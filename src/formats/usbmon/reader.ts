@@ -76,7 +76,13 @@ export class UsbmonDecoder extends LineDecoder {
     this.usb.end();
     if (this.stats.records === 0) out.push(this.diag(0, 'no usbmon text lines found', 0, 0, 0));
     else if (this.usb.deviceCount === 0) {
-      out.push({ kind: 'note', offset: 0, index: this.lines, timeNs: this.lastTimeNs, text: `no USB mass-storage (BOT or UAS) traffic in ${this.stats.records} usbmon lines` });
+      out.push({
+        kind: 'note',
+        offset: 0,
+        index: this.lines,
+        timeNs: this.lastTimeNs,
+        text: `no USB mass-storage (BOT or UAS) traffic in ${this.stats.records} usbmon lines`,
+      });
     }
   }
 
@@ -136,7 +142,16 @@ export class UsbmonDecoder extends LineDecoder {
   }
 
   private diag(offset: number, what: string, skippedBytes: number, index: number, skippedRecords: number): Diagnostic {
-    return { kind: 'diagnostic', offset, index, timeNs: this.lastTimeNs, message: `${describeOffset(offset)}: ${what}`, skippedBytes, skippedRecords, fatal: false };
+    return {
+      kind: 'diagnostic',
+      offset,
+      index,
+      timeNs: this.lastTimeNs,
+      message: `${describeOffset(offset)}: ${what}`,
+      skippedBytes,
+      skippedRecords,
+      fatal: false,
+    };
   }
 }
 

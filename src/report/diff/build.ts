@@ -58,7 +58,12 @@ export interface DiffSideInput {
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-export function buildDiff(base: DiffSideInput, cand: DiffSideInput, alignment: readonly [DirectionAlignment, DirectionAlignment], options: DiffOptions = {}): Diff {
+export function buildDiff(
+  base: DiffSideInput,
+  cand: DiffSideInput,
+  alignment: readonly [DirectionAlignment, DirectionAlignment],
+  options: DiffOptions = {},
+): Diff {
   const o: DiffOptionsJson = { ...DEFAULT_DIFF_OPTIONS, ...definedOnly(options) };
   const changes: Change[] = [];
   const add = (area: ChangeArea, id: string, subject: string, baseline: Change['baseline'], candidate: Change['candidate'], text: string): void => {
@@ -75,8 +80,10 @@ export function buildDiff(base: DiffSideInput, cand: DiffSideInput, alignment: r
 
   const constraints = constraintDiffs(base.profile.constraints, cand.profile.constraints);
   for (const c of constraints) {
-    if (c.baseline === null) add('constraints', 'only-in-candidate', c.key, null, c.candidate, `${c.key} is stated only in the candidate (${String(c.candidate)})`);
-    else if (c.candidate === null) add('constraints', 'only-in-baseline', c.key, c.baseline, null, `${c.key} is stated only in the baseline (${String(c.baseline)})`);
+    if (c.baseline === null)
+      add('constraints', 'only-in-candidate', c.key, null, c.candidate, `${c.key} is stated only in the candidate (${String(c.candidate)})`);
+    else if (c.candidate === null)
+      add('constraints', 'only-in-baseline', c.key, c.baseline, null, `${c.key} is stated only in the baseline (${String(c.baseline)})`);
     else add('constraints', 'changed', c.key, c.baseline, c.candidate, `${c.key}: ${String(c.baseline)} → ${String(c.candidate)}`);
   }
 
@@ -100,7 +107,14 @@ export function buildDiff(base: DiffSideInput, cand: DiffSideInput, alignment: r
     if (!h.baseline) add('hba-events', 'only-in-candidate', h.name, null, h.candidate!.count, `${h.name}: only in the candidate (${h.candidate!.count}×)`);
     else if (!h.candidate) add('hba-events', 'only-in-baseline', h.name, h.baseline.count, null, `${h.name}: only in the baseline (${h.baseline.count}×)`);
     else if ((h.baseline.failed === 0) !== (h.candidate.failed === 0)) {
-      add('hba-events', h.candidate.failed > h.baseline.failed ? 'more-failed' : 'fewer-failed', h.name, h.baseline.failed, h.candidate.failed, `${h.name} failed: ${h.baseline.failed}× → ${h.candidate.failed}×`);
+      add(
+        'hba-events',
+        h.candidate.failed > h.baseline.failed ? 'more-failed' : 'fewer-failed',
+        h.name,
+        h.baseline.failed,
+        h.candidate.failed,
+        `${h.name} failed: ${h.baseline.failed}× → ${h.candidate.failed}×`,
+      );
     }
   }
 
@@ -110,12 +124,22 @@ export function buildDiff(base: DiffSideInput, cand: DiffSideInput, alignment: r
     if (!p.baseline) add('power', 'only-in-candidate', what, null, p.candidate!.count, `${what}: only in the candidate (${p.candidate!.count}×)`);
     else if (!p.candidate) add('power', 'only-in-baseline', what, p.baseline.count, null, `${what}: only in the baseline (${p.baseline.count}×)`);
     else if (p.duration && (p.duration.verdict === 'slower' || p.duration.verdict === 'faster')) {
-      add('power', p.duration.verdict, what, p.baseline.durationNs.p50, p.candidate.durationNs.p50, `${what} ${p.duration.verdict}: median ${durationText(p.baseline.durationNs.p50)} → ${durationText(p.candidate.durationNs.p50)}`);
+      add(
+        'power',
+        p.duration.verdict,
+        what,
+        p.baseline.durationNs.p50,
+        p.candidate.durationNs.p50,
+        `${what} ${p.duration.verdict}: median ${durationText(p.baseline.durationNs.p50)} → ${durationText(p.candidate.durationNs.p50)}`,
+      );
     }
   }
 
   const [reads, writes] = alignment.map(alignmentJson) as [DirectionAlignmentJson, DirectionAlignmentJson];
-  for (const [what, a] of [['reads', reads], ['writes', writes]] as const) {
+  for (const [what, a] of [
+    ['reads', reads],
+    ['writes', writes],
+  ] as const) {
     if (a.outcome === 'diverged' || a.outcome === 'baseline-longer' || a.outcome === 'candidate-longer') {
       add('alignment', a.outcome, what, pointText(a.divergence?.baseline ?? null), pointText(a.divergence?.candidate ?? null), divergenceText(what, a));
     }
@@ -219,7 +243,9 @@ function kindSide(k: KindProfile): KindSide {
       segmentsStraddling4GiB: k.segmentsStraddling4GiB,
     },
     queueDepth: quantiles(k.queueDepth),
-    flush: isSync ? { beforeAnswer: k.flushBeforeAnswer, afterAnswer: k.flushAfterAnswer, none: Math.max(0, k.completed - k.flushBeforeAnswer - k.flushAfterAnswer) } : null,
+    flush: isSync
+      ? { beforeAnswer: k.flushBeforeAnswer, afterAnswer: k.flushAfterAnswer, none: Math.max(0, k.completed - k.flushBeforeAnswer - k.flushAfterAnswer) }
+      : null,
   };
 }
 
@@ -351,16 +377,37 @@ function commandChanges(c: CommandDiff, add: Add): void {
   if (!a || !b) {
     const side = (a ?? b)!;
     const where = a ? 'baseline' : 'candidate';
-    add('commands', `only-in-${where}`, c.name, a ? a.submitted : null, b ? b.submitted : null, `${c.name} is issued only in the ${where} (${formatCount(side.submitted)}×, ${formatCount(side.good)} answered GOOD)`);
+    add(
+      'commands',
+      `only-in-${where}`,
+      c.name,
+      a ? a.submitted : null,
+      b ? b.submitted : null,
+      `${c.name} is issued only in the ${where} (${formatCount(side.submitted)}×, ${formatCount(side.good)} answered GOOD)`,
+    );
     return;
   }
   // Answered in one trace, refused in the other: GOOD answers on one side only (its statuses
   // are in the text, so they are not listed again as statuses of one side).
   const refusedOrAnswered = (a.good > 0 && b.good === 0 && b.completed > 0) || (b.good > 0 && a.good === 0 && a.completed > 0);
   if (a.good > 0 && b.good === 0 && b.completed > 0) {
-    add('commands', 'now-refused', c.name, a.good, b.good, `${c.name} is no longer answered: ${formatCount(a.good)} GOOD in the baseline, all ${formatCount(b.completed)} completions fail in the candidate (${statusNames(b)})`);
+    add(
+      'commands',
+      'now-refused',
+      c.name,
+      a.good,
+      b.good,
+      `${c.name} is no longer answered: ${formatCount(a.good)} GOOD in the baseline, all ${formatCount(b.completed)} completions fail in the candidate (${statusNames(b)})`,
+    );
   } else if (b.good > 0 && a.good === 0 && a.completed > 0) {
-    add('commands', 'now-answered', c.name, a.good, b.good, `${c.name} is now answered: all ${formatCount(a.completed)} completions failed in the baseline (${statusNames(a)}), ${formatCount(b.good)} GOOD in the candidate`);
+    add(
+      'commands',
+      'now-answered',
+      c.name,
+      a.good,
+      b.good,
+      `${c.name} is now answered: all ${formatCount(a.completed)} completions failed in the baseline (${statusNames(a)}), ${formatCount(b.good)} GOOD in the candidate`,
+    );
   }
   const l = c.latency;
   if (l && (l.verdict === 'slower' || l.verdict === 'faster')) {
@@ -368,7 +415,14 @@ function commandChanges(c: CommandDiff, add: Add): void {
     const pa = a.latencyNs[q];
     const pb = b.latencyNs[q];
     const p = l.test ? `; Mann-Whitney p ${l.test.pMannWhitney}, KS p ${l.test.pKs}` : '';
-    add('latency', l.verdict, c.name, pa, pb, `${c.name} ${l.verdict}: ${q} ${durationText(pa)} → ${durationText(pb)} (${formatCount(a.latencyNs.count)} vs ${formatCount(b.latencyNs.count)} samples${p})`);
+    add(
+      'latency',
+      l.verdict,
+      c.name,
+      pa,
+      pb,
+      `${c.name} ${l.verdict}: ${q} ${durationText(pa)} → ${durationText(pb)} (${formatCount(a.latencyNs.count)} vs ${formatCount(b.latencyNs.count)} samples${p})`,
+    );
   }
   const statusesA = new Map(a.statuses.map((s) => [s.name, s.count]));
   const statusesB = new Map(b.statuses.map((s) => [s.name, s.count]));
@@ -391,17 +445,37 @@ function commandChanges(c: CommandDiff, add: Add): void {
     const fb = b.flush.beforeAnswer / b.completed;
     if (Math.abs(fa - fb) >= 0.25) {
       const id = fb < fa ? 'flush-dropped' : 'flush-added';
-      add('flush', id, c.name, a.flush.beforeAnswer, b.flush.beforeAnswer,
-        `${c.name} answered after a controller cache flush: ${a.flush.beforeAnswer} of ${a.completed} → ${b.flush.beforeAnswer} of ${b.completed}${fb < fa ? ' (the flush no longer comes before GOOD)' : ''}`);
+      add(
+        'flush',
+        id,
+        c.name,
+        a.flush.beforeAnswer,
+        b.flush.beforeAnswer,
+        `${c.name} answered after a controller cache flush: ${a.flush.beforeAnswer} of ${a.completed} → ${b.flush.beforeAnswer} of ${b.completed}${fb < fa ? ' (the flush no longer comes before GOOD)' : ''}`,
+      );
     }
   }
   const ta = a.transferBytes;
   const tb = b.transferBytes;
   if (ta.max !== null && tb.max !== null && (ta.max > 0 || tb.max > 0)) {
     if (differsEnough(ta.max, tb.max, 0.1, 1)) {
-      add('transfers', tb.max > ta.max ? 'larger' : 'smaller', c.name, ta.max, tb.max, `${c.name} largest transfer ${formatBytes(ta.max)} → ${formatBytes(tb.max)}`);
+      add(
+        'transfers',
+        tb.max > ta.max ? 'larger' : 'smaller',
+        c.name,
+        ta.max,
+        tb.max,
+        `${c.name} largest transfer ${formatBytes(ta.max)} → ${formatBytes(tb.max)}`,
+      );
     } else if (differsEnough(ta.p50!, tb.p50!, 0.1, 1)) {
-      add('transfers', tb.p50! > ta.p50! ? 'larger' : 'smaller', c.name, ta.p50, tb.p50, `${c.name} median transfer ${formatBytes(ta.p50!)} → ${formatBytes(tb.p50!)}`);
+      add(
+        'transfers',
+        tb.p50! > ta.p50! ? 'larger' : 'smaller',
+        c.name,
+        ta.p50,
+        tb.p50,
+        `${c.name} median transfer ${formatBytes(ta.p50!)} → ${formatBytes(tb.p50!)}`,
+      );
     }
   }
   const sa = a.sgl.segments;
@@ -411,7 +485,14 @@ function commandChanges(c: CommandDiff, add: Add): void {
   }
   if ((a.sgl.tasksAbove4GiB === 0) !== (b.sgl.tasksAbove4GiB === 0)) {
     const id = b.sgl.tasksAbove4GiB > 0 ? 'above-4gib-appeared' : 'above-4gib-gone';
-    add('sgl', id, `${c.name} above 4 GiB`, a.sgl.tasksAbove4GiB, b.sgl.tasksAbove4GiB, `${c.name} tasks with SGL segments above 4 GiB: ${formatCount(a.sgl.tasksAbove4GiB)} → ${formatCount(b.sgl.tasksAbove4GiB)}`);
+    add(
+      'sgl',
+      id,
+      `${c.name} above 4 GiB`,
+      a.sgl.tasksAbove4GiB,
+      b.sgl.tasksAbove4GiB,
+      `${c.name} tasks with SGL segments above 4 GiB: ${formatCount(a.sgl.tasksAbove4GiB)} → ${formatCount(b.sgl.tasksAbove4GiB)}`,
+    );
   }
 }
 
@@ -440,17 +521,22 @@ function constraintDiffs(a: ReadonlyMap<string, ConstraintValue>, b: ReadonlyMap
 function findingDiffs(a: CheckResult, b: CheckResult): FindingDiff[] {
   const groups = new Map<string, FindingDiff>();
   const keyOf = (g: { ruleId: string; severity: string; subject?: string }): string => `${g.ruleId}\u0000${g.severity}\u0000${g.subject ?? ''}`;
-  for (const [side, result] of [['baseline', a], ['candidate', b]] as const) {
+  for (const [side, result] of [
+    ['baseline', a],
+    ['candidate', b],
+  ] as const) {
     for (const g of result.groups) {
       const key = keyOf(g);
       let d = groups.get(key);
-      if (!d) groups.set(key, (d = { ruleId: g.ruleId, severity: g.severity, subject: g.subject ?? null, baseline: 0, candidate: 0, status: 'same', example: null }));
+      if (!d)
+        groups.set(key, (d = { ruleId: g.ruleId, severity: g.severity, subject: g.subject ?? null, baseline: 0, candidate: 0, status: 'same', example: null }));
       d[side] += g.count;
       if (g.examples[0] && (side === 'candidate' || d.example === null)) d.example = g.examples[0].message;
     }
   }
   const out = [...groups.values()];
-  for (const d of out) d.status = d.baseline === 0 ? 'new' : d.candidate === 0 ? 'fixed' : d.candidate > d.baseline ? 'more' : d.candidate < d.baseline ? 'fewer' : 'same';
+  for (const d of out)
+    d.status = d.baseline === 0 ? 'new' : d.candidate === 0 ? 'fixed' : d.candidate > d.baseline ? 'more' : d.candidate < d.baseline ? 'fewer' : 'same';
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   out.sort((x, y) => rank(x.severity) - rank(y.severity) || cmp(x.ruleId, y.ruleId) || cmp(x.subject ?? '', y.subject ?? ''));
   return out;

@@ -135,7 +135,20 @@ export interface LatencyBin {
   candidate: number;
 }
 
-export type ChangeArea = 'commands' | 'latency' | 'status' | 'sense' | 'flush' | 'transfers' | 'sgl' | 'queue-depth' | 'constraints' | 'findings' | 'hba-events' | 'power' | 'alignment';
+export type ChangeArea =
+  | 'commands'
+  | 'latency'
+  | 'status'
+  | 'sense'
+  | 'flush'
+  | 'transfers'
+  | 'sgl'
+  | 'queue-depth'
+  | 'constraints'
+  | 'findings'
+  | 'hba-events'
+  | 'power'
+  | 'alignment';
 
 /**
  * What changed, one entry each. Ids come in mirror pairs (diff B A gives the other of the pair):

@@ -121,7 +121,13 @@ export function renderDiffText(d: Diff, options: DiffTextOptions = {}): string {
   );
 
   const dataRows = d.commands
-    .filter((c) => (c.baseline?.transferBytes.max ?? 0) > 0 || (c.candidate?.transferBytes.max ?? 0) > 0 || (c.baseline?.sgl.tasks ?? 0) > 0 || (c.candidate?.sgl.tasks ?? 0) > 0)
+    .filter(
+      (c) =>
+        (c.baseline?.transferBytes.max ?? 0) > 0 ||
+        (c.candidate?.transferBytes.max ?? 0) > 0 ||
+        (c.baseline?.sgl.tasks ?? 0) > 0 ||
+        (c.candidate?.sgl.tasks ?? 0) > 0,
+    )
     .slice(0, maxRows)
     .map((c) => [
       c.name,
@@ -149,11 +155,18 @@ export function renderDiffText(d: Diff, options: DiffTextOptions = {}): string {
 
   const syncs = d.commands.filter((c) => c.baseline?.flush || c.candidate?.flush);
   if (syncs.length) {
-    const f = (k: NonNullable<CommandDiff['baseline']>): string => (k.flush ? `${k.flush.beforeAnswer} before, ${k.flush.afterAnswer} after, ${k.flush.none} none` : '-');
+    const f = (k: NonNullable<CommandDiff['baseline']>): string =>
+      k.flush ? `${k.flush.beforeAnswer} before, ${k.flush.afterAnswer} after, ${k.flush.none} none` : '-';
     parts.push(
       section(
         'Controller cache flush around SYNCHRONIZE CACHE (baseline → candidate)',
-        renderTable({ head: ['command', 'baseline', 'candidate'], rows: syncs.map((c) => [c.name, c.baseline ? f(c.baseline) : '-', c.candidate ? f(c.candidate) : '-']), align: ['left', 'left', 'left'], flex: [1, 2], width }),
+        renderTable({
+          head: ['command', 'baseline', 'candidate'],
+          rows: syncs.map((c) => [c.name, c.baseline ? f(c.baseline) : '-', c.candidate ? f(c.candidate) : '-']),
+          align: ['left', 'left', 'left'],
+          flex: [1, 2],
+          width,
+        }),
       ),
     );
   }
@@ -165,7 +178,13 @@ export function renderDiffText(d: Diff, options: DiffTextOptions = {}): string {
         'Findings',
         renderTable({
           head: ['', 'severity', 'rule', 'baseline', 'candidate'],
-          rows: d.findings.map((f) => [f.status, f.severity, f.subject ? `${f.ruleId} (${f.subject})` : f.ruleId, formatCount(f.baseline), formatCount(f.candidate)]),
+          rows: d.findings.map((f) => [
+            f.status,
+            f.severity,
+            f.subject ? `${f.ruleId} (${f.subject})` : f.ruleId,
+            formatCount(f.baseline),
+            formatCount(f.candidate),
+          ]),
           align: ['left', 'left', 'left', 'right', 'right'],
           flex: 2,
           width,
@@ -178,26 +197,62 @@ export function renderDiffText(d: Diff, options: DiffTextOptions = {}): string {
     parts.push(
       section(
         'Constraints that differ',
-        renderTable({ head: ['constraint', 'baseline', 'candidate'], rows: d.constraints.map((c) => [c.key, c.baseline === null ? '-' : String(c.baseline), c.candidate === null ? '-' : String(c.candidate)]), align: ['left', 'right', 'right'], flex: 0, width }),
+        renderTable({
+          head: ['constraint', 'baseline', 'candidate'],
+          rows: d.constraints.map((c) => [c.key, c.baseline === null ? '-' : String(c.baseline), c.candidate === null ? '-' : String(c.candidate)]),
+          align: ['left', 'right', 'right'],
+          flex: 0,
+          width,
+        }),
       ),
     );
   }
 
   if (d.hbaEvents.length) {
-    const h = (x: { count: number; failed: number; durationNs: Quantiles } | null): string => (x ? `${formatCount(x.count)}${x.failed ? ` (${formatCount(x.failed)} failed)` : ''}, median ${ns(x.durationNs.p50)}` : '-');
-    parts.push(section('HBA events', renderTable({ head: ['event', 'baseline', 'candidate'], rows: d.hbaEvents.map((e) => [e.name, h(e.baseline), h(e.candidate)]), align: ['left', 'right', 'right'], flex: 0, width })));
+    const h = (x: { count: number; failed: number; durationNs: Quantiles } | null): string =>
+      x ? `${formatCount(x.count)}${x.failed ? ` (${formatCount(x.failed)} failed)` : ''}, median ${ns(x.durationNs.p50)}` : '-';
+    parts.push(
+      section(
+        'HBA events',
+        renderTable({
+          head: ['event', 'baseline', 'candidate'],
+          rows: d.hbaEvents.map((e) => [e.name, h(e.baseline), h(e.candidate)]),
+          align: ['left', 'right', 'right'],
+          flex: 0,
+          width,
+        }),
+      ),
+    );
   }
   if (d.powerTransitions.length) {
-    const h = (x: { count: number; failed: number; durationNs: Quantiles } | null): string => (x ? `${formatCount(x.count)}${x.failed ? ` (${formatCount(x.failed)} failed)` : ''}, median ${ns(x.durationNs.p50)}` : '-');
+    const h = (x: { count: number; failed: number; durationNs: Quantiles } | null): string =>
+      x ? `${formatCount(x.count)}${x.failed ? ` (${formatCount(x.failed)} failed)` : ''}, median ${ns(x.durationNs.p50)}` : '-';
     parts.push(
       section(
         'Power transitions',
-        renderTable({ head: ['transition', 'baseline', 'candidate', 'duration'], rows: d.powerTransitions.map((t) => [t.from < 0 ? 'other' : `${t.from} → ${t.to}`, h(t.baseline), h(t.candidate), t.duration?.verdict ?? '-']), align: ['left', 'right', 'right', 'left'], flex: 0, width }),
+        renderTable({
+          head: ['transition', 'baseline', 'candidate', 'duration'],
+          rows: d.powerTransitions.map((t) => [t.from < 0 ? 'other' : `${t.from} → ${t.to}`, h(t.baseline), h(t.candidate), t.duration?.verdict ?? '-']),
+          align: ['left', 'right', 'right', 'left'],
+          flex: 0,
+          width,
+        }),
       ),
     );
   }
 
-  parts.push(section('Where the workloads line up', renderPairs([['reads', alignmentLine('reads', d.alignment.reads).replace(/^reads: /, '')], ['writes', alignmentLine('writes', d.alignment.writes).replace(/^writes: /, '')]], width)));
+  parts.push(
+    section(
+      'Where the workloads line up',
+      renderPairs(
+        [
+          ['reads', alignmentLine('reads', d.alignment.reads).replace(/^reads: /, '')],
+          ['writes', alignmentLine('writes', d.alignment.writes).replace(/^writes: /, '')],
+        ],
+        width,
+      ),
+    ),
+  );
   const o = d.options;
   parts.push(
     p.dim(

@@ -18,7 +18,11 @@ function head(h: FindingsHead): Record<string, unknown> {
 }
 
 /** Everything after the findings list. */
-export function checkResultTailJson(result: CheckResult, t: Pick<FindingsTail, 'omitted' | 'maxResults' | 'fatal'>, failOn: FindingsHead['failOn']): Record<string, unknown> {
+export function checkResultTailJson(
+  result: CheckResult,
+  t: Pick<FindingsTail, 'omitted' | 'maxResults' | 'fatal'>,
+  failOn: FindingsHead['failOn'],
+): Record<string, unknown> {
   return {
     findingsOmitted: t.omitted,
     maxResults: t.maxResults ?? null,
@@ -85,7 +89,14 @@ export const jsonWriter: FindingsWriter = {
 
 /** The check result as the JSON document's object, with `findings` from a result that kept them. */
 export function checkResultJson(result: CheckResult, o: Pick<FindingsRenderOptions, 'failOn'> & { maxResults?: number }): Record<string, unknown> {
-  return JSON.parse(renderFindingsJson(result, { failOn: o.failOn, version: '', paint: undefined as never, ...(o.maxResults !== undefined ? { maxResults: o.maxResults } : {}) })) as Record<string, unknown>;
+  return JSON.parse(
+    renderFindingsJson(result, {
+      failOn: o.failOn,
+      version: '',
+      paint: undefined as never,
+      ...(o.maxResults !== undefined ? { maxResults: o.maxResults } : {}),
+    }),
+  ) as Record<string, unknown>;
 }
 
 export function renderFindingsJson(result: CheckResult, o: FindingsRenderOptions): string {

@@ -60,8 +60,17 @@ export function sarifResult(f: Finding, h: FindingsHead, ruleIndex: Map<string, 
     locations: [{ physicalLocation: location }],
     // Identifies the result across runs: where it is, which rule and message, and a hash of the
     // text (two segments of one task can break the same rule at the same record).
-    partialFingerprints: { 'recordOffset/v1': `${f.file ?? ''}:${f.offset}:${f.ruleId}:${f.messageId}:${crc32c(Buffer.from(message)).toString(16).padStart(8, '0')}` },
-    properties: { taskId: j['taskId'], record: f.recordIndex, timeNs: f.timeNs, messageId: f.messageId, evidence: f.evidence, ...(f.subject ? { subject: f.subject } : {}) },
+    partialFingerprints: {
+      'recordOffset/v1': `${f.file ?? ''}:${f.offset}:${f.ruleId}:${f.messageId}:${crc32c(Buffer.from(message)).toString(16).padStart(8, '0')}`,
+    },
+    properties: {
+      taskId: j['taskId'],
+      record: f.recordIndex,
+      timeNs: f.timeNs,
+      messageId: f.messageId,
+      evidence: f.evidence,
+      ...(f.subject ? { subject: f.subject } : {}),
+    },
   };
 }
 
@@ -86,7 +95,12 @@ function run(h: FindingsHead, rest: Record<string, unknown>): unknown {
 function notifications(result: CheckResult, t: FindingsTail): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   if (!result.capture.complete) {
-    out.push({ level: 'warning', message: { text: `capture incomplete: ${plural(result.capture.gaps, 'gap')} reported by the trace readers; findings a lost record would explain are notes` } });
+    out.push({
+      level: 'warning',
+      message: {
+        text: `capture incomplete: ${plural(result.capture.gaps, 'gap')} reported by the trace readers; findings a lost record would explain are notes`,
+      },
+    });
   }
   if (t.omitted > 0) {
     const why = t.maxResults !== undefined ? `--max-results ${t.maxResults}` : 'the checker did not keep them';

@@ -49,7 +49,10 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
     lines.push(`  ${e.key.padEnd(38)} ${formatSetting(def, e.value).padEnd(24)} ${source}${over}`);
   }
   const unknown = result.constraints.unknownTraceKeys;
-  if (unknown.length) lines.push(`  (trace keys not used: ${unknown.join(', ')}${result.constraints.unknownTraceKeyCount > unknown.length ? ` and ${result.constraints.unknownTraceKeyCount - unknown.length} more` : ''})`);
+  if (unknown.length)
+    lines.push(
+      `  (trace keys not used: ${unknown.join(', ')}${result.constraints.unknownTraceKeyCount > unknown.length ? ` and ${result.constraints.unknownTraceKeyCount - unknown.length} more` : ''})`,
+    );
   for (const problem of result.constraints.traceProblems) lines.push(`  (${problem})`);
   for (const n of result.constraints.notes) lines.push(`  ${n.severity === 'contradiction' ? 'Contradiction' : 'Note'}: ${n.message}`);
   if (result.luns.length) {
@@ -63,7 +66,10 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
       lines.push(`  ${multiFile && l.file ? `${l.file} ` : ''}${l.targetId}:${l.lun}  ${parts.join(', ')}`);
     }
   }
-  if (result.untrackedLuns) lines.push(`  (${result.untrackedLuns} more logical unit${result.untrackedLuns === 1 ? '' : 's'} past the first ${MAX_LUNS} per trace: their facts were not tracked)`);
+  if (result.untrackedLuns)
+    lines.push(
+      `  (${result.untrackedLuns} more logical unit${result.untrackedLuns === 1 ? '' : 's'} past the first ${MAX_LUNS} per trace: their facts were not tracked)`,
+    );
   const capture = captureTextLines(captureJson(result.capture), multiFile);
   if (capture.length) lines.push('', p.yellow(capture[0]!), ...capture.slice(1));
   lines.push('');
@@ -75,6 +81,8 @@ export function renderFindingsText(result: CheckResult, o: FindingsRenderOptions
 
 function constraintsHeading(result: CheckResult): string {
   const sources = new Set(result.constraints.entries.map((e) => e.source));
-  const from = [sources.has('config') ? 'the config file' : '', sources.has('trace') ? "the trace's constraints record" : '', 'defaults'].filter(Boolean).join(', ');
+  const from = [sources.has('config') ? 'the config file' : '', sources.has('trace') ? "the trace's constraints record" : '', 'defaults']
+    .filter(Boolean)
+    .join(', ');
   return `Constraints used (from ${from}):`;
 }

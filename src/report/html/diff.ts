@@ -26,7 +26,9 @@ function both(c: CommandDiff, f: (k: KindSide) => string): [string, string] {
 }
 
 function sideCard(label: string, s: DiffSide): string {
-  const findings = s.findings ? `${plural(s.findings.error, 'error')} · ${plural(s.findings.warning, 'warning')} · ${formatCount(s.findings.info)} info` : 'not checked';
+  const findings = s.findings
+    ? `${plural(s.findings.error, 'error')} · ${plural(s.findings.warning, 'warning')} · ${formatCount(s.findings.info)} info`
+    : 'not checked';
   return (
     `<div class="card"><div class="k">${esc(label)}</div><div class="v">${esc(formatCount(s.submitted))} tasks</div>` +
     `<div class="n">${esc(s.path ?? '(events)')}</div><div class="n">${esc(`${s.format ?? 'unknown format'} · ${formatDuration(s.spanNs)} · queue depth ≤ ${s.maxQueueDepth}`)}</div>` +
@@ -54,7 +56,13 @@ function latencyChart(c: CommandDiff, index: number): string {
   });
   const l = c.latency;
   const [p50a, p50b] = both(c, (k) => dur(k.latencyNs.p50));
-  const verdict = l ? (l.verdict === 'too-few' ? 'too few samples to test' : l.verdict === 'same' ? 'no significant change' : `${l.verdict} (${l.decidedBy})`) : `only in the ${c.presence}`;
+  const verdict = l
+    ? l.verdict === 'too-few'
+      ? 'too few samples to test'
+      : l.verdict === 'same'
+        ? 'no significant change'
+        : `${l.verdict} (${l.decidedBy})`
+    : `only in the ${c.presence}`;
   const test = l?.test ? `; Mann-Whitney p ${l.test.pMannWhitney}, KS D ${l.test.ksD} p ${l.test.pKs}` : '';
   return figure(svg, `${c.name}: median ${p50a} → ${p50b}: ${verdict}${test}.`);
 }
@@ -82,7 +90,17 @@ export function renderDiffHtml(d: Diff, options: DiffHtmlOptions = {}): string {
       `<div class="card ${cls}"><div class="k">Verdict</div><div class="v">${esc(plural(d.verdict.changes, 'change'))}</div><div class="n">${esc(verdictLine(d))}</div></div></div></section>`,
   );
   if (d.changes.length) {
-    parts.push(section('changes', 'Changes', table(['area', 'what changed'], d.changes.map((c) => [c.area, c.text]), [false, false])));
+    parts.push(
+      section(
+        'changes',
+        'Changes',
+        table(
+          ['area', 'what changed'],
+          d.changes.map((c) => [c.area, c.text]),
+          [false, false],
+        ),
+      ),
+    );
   }
 
   const rows: Cell[][] = d.commands.map((c) => {
@@ -99,16 +117,26 @@ export function renderDiffHtml(d: Diff, options: DiffHtmlOptions = {}): string {
       l ? l.verdict : `only in ${c.presence}`,
     ];
   });
-  parts.push(section('commands', 'Commands (baseline → candidate)', table(['command', 'tasks', 'failed', 'p50', 'p90', 'p99', 'max', 'MW p', 'latency'], rows, [false, true, true, true, true, true, true, true, false])));
+  parts.push(
+    section(
+      'commands',
+      'Commands (baseline → candidate)',
+      table(['command', 'tasks', 'failed', 'p50', 'p90', 'p99', 'max', 'MW p', 'latency'], rows, [false, true, true, true, true, true, true, true, false]),
+    ),
+  );
 
   const maxCharts = options.maxCharts ?? 12;
   const changed = new Set(d.changes.filter((c) => c.area === 'latency').map((c) => c.subject));
-  const charted = [...d.commands.filter((c) => changed.has(c.name)), ...d.commands.filter((c) => !changed.has(c.name))].filter((c) => c.latencyBins.length).slice(0, maxCharts);
+  const charted = [...d.commands.filter((c) => changed.has(c.name)), ...d.commands.filter((c) => !changed.has(c.name))]
+    .filter((c) => c.latencyBins.length)
+    .slice(0, maxCharts);
   if (charted.length) {
     parts.push(section('latency', 'Latency, side by side', `<div class="grid2">${charted.map((c, i) => latencyChart(c, i)).join('')}</div>`));
   }
 
-  const data = d.commands.filter((c) => (c.baseline?.sgl.tasks ?? 0) + (c.candidate?.sgl.tasks ?? 0) + (c.baseline?.transferBytes.max ?? 0) + (c.candidate?.transferBytes.max ?? 0) > 0);
+  const data = d.commands.filter(
+    (c) => (c.baseline?.sgl.tasks ?? 0) + (c.candidate?.sgl.tasks ?? 0) + (c.baseline?.transferBytes.max ?? 0) + (c.candidate?.transferBytes.max ?? 0) > 0,
+  );
   if (data.length) {
     const bytes = (v: number | null): string => (v === null ? '-' : formatBytes(v));
     parts.push(
@@ -139,7 +167,14 @@ export function renderDiffHtml(d: Diff, options: DiffHtmlOptions = {}): string {
         d.findings.length
           ? table(
               ['', 'severity', 'rule', 'baseline', 'candidate', 'example'],
-              d.findings.map((f) => [f.status, { html: `<span class="sev ${f.severity}">${esc(f.severity)}</span>` }, f.subject ? `${f.ruleId} (${f.subject})` : f.ruleId, formatCount(f.baseline), formatCount(f.candidate), f.example ?? '']),
+              d.findings.map((f) => [
+                f.status,
+                { html: `<span class="sev ${f.severity}">${esc(f.severity)}</span>` },
+                f.subject ? `${f.ruleId} (${f.subject})` : f.ruleId,
+                formatCount(f.baseline),
+                formatCount(f.candidate),
+                f.example ?? '',
+              ]),
               [false, false, false, true, true, false],
             )
           : '<p>No findings in either trace.</p>',
@@ -147,14 +182,57 @@ export function renderDiffHtml(d: Diff, options: DiffHtmlOptions = {}): string {
     );
   }
   if (d.constraints.length) {
-    parts.push(section('constraints', 'Constraints that differ', table(['constraint', 'baseline', 'candidate'], d.constraints.map((c) => [c.key, c.baseline === null ? '-' : String(c.baseline), c.candidate === null ? '-' : String(c.candidate)]))));
+    parts.push(
+      section(
+        'constraints',
+        'Constraints that differ',
+        table(
+          ['constraint', 'baseline', 'candidate'],
+          d.constraints.map((c) => [c.key, c.baseline === null ? '-' : String(c.baseline), c.candidate === null ? '-' : String(c.candidate)]),
+        ),
+      ),
+    );
   }
-  const ev = (x: { count: number; failed: number; durationNs: { p50: number | null } } | null): string => (x ? `${formatCount(x.count)}${x.failed ? ` (${formatCount(x.failed)} failed)` : ''}, median ${dur(x.durationNs.p50)}` : '-');
-  if (d.hbaEvents.length) parts.push(section('hba', 'HBA events', table(['event', 'baseline', 'candidate'], d.hbaEvents.map((e) => [e.name, ev(e.baseline), ev(e.candidate)]))));
+  const ev = (x: { count: number; failed: number; durationNs: { p50: number | null } } | null): string =>
+    x ? `${formatCount(x.count)}${x.failed ? ` (${formatCount(x.failed)} failed)` : ''}, median ${dur(x.durationNs.p50)}` : '-';
+  if (d.hbaEvents.length)
+    parts.push(
+      section(
+        'hba',
+        'HBA events',
+        table(
+          ['event', 'baseline', 'candidate'],
+          d.hbaEvents.map((e) => [e.name, ev(e.baseline), ev(e.candidate)]),
+        ),
+      ),
+    );
   if (d.powerTransitions.length) {
-    parts.push(section('power', 'Power transitions', table(['transition', 'baseline', 'candidate', 'duration'], d.powerTransitions.map((t) => [t.from < 0 ? 'other' : `${t.from} → ${t.to}`, ev(t.baseline), ev(t.candidate), t.duration?.verdict ?? '-']), [false, true, true, false])));
+    parts.push(
+      section(
+        'power',
+        'Power transitions',
+        table(
+          ['transition', 'baseline', 'candidate', 'duration'],
+          d.powerTransitions.map((t) => [t.from < 0 ? 'other' : `${t.from} → ${t.to}`, ev(t.baseline), ev(t.candidate), t.duration?.verdict ?? '-']),
+          [false, true, true, false],
+        ),
+      ),
+    );
   }
-  parts.push(section('alignment', 'Where the workloads line up', table(['direction', 'outcome'], [['reads', alignmentCell(d.alignment.reads)], ['writes', alignmentCell(d.alignment.writes)]], [false, false])));
+  parts.push(
+    section(
+      'alignment',
+      'Where the workloads line up',
+      table(
+        ['direction', 'outcome'],
+        [
+          ['reads', alignmentCell(d.alignment.reads)],
+          ['writes', alignmentCell(d.alignment.writes)],
+        ],
+        [false, false],
+      ),
+    ),
+  );
 
   const o = d.options;
   const title = `${d.baseline.path ?? 'baseline'} → ${d.candidate.path ?? 'candidate'}`;

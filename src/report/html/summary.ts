@@ -5,7 +5,22 @@
  */
 import { captureTextLines } from '../capture.js';
 import { slotDurationNs, type Breakdown, type SizeHistogram, type Summary, type SummaryLun, type SummaryTarget } from '../summary/model.js';
-import { binLabel, FAILED_NOTE, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from '../summary/format.js';
+import {
+  binLabel,
+  FAILED_NOTE,
+  commandCells,
+  commandLatencyCells,
+  count,
+  duration,
+  headlineCells,
+  latencyLine,
+  percent,
+  perSec,
+  rate,
+  seconds,
+  size,
+  transition,
+} from '../summary/format.js';
 import { barChart, dotTimeline, esc, lineChart, type TimelineRow } from './svg.js';
 import { STYLE } from './style.js';
 import { plural } from '../../model/units.js';
@@ -62,7 +77,12 @@ export function compact(v: number): string {
 
 /** Axis labels for powers of ten of nanoseconds: 1µs, 10µs, 100µs, 1ms, ... */
 export function decadeLabel(ns: number): string {
-  const units: Array<[number, string]> = [[1e9, 's'], [1e6, 'ms'], [1e3, 'µs'], [1, 'ns']];
+  const units: Array<[number, string]> = [
+    [1e9, 's'],
+    [1e6, 'ms'],
+    [1e3, 'µs'],
+    [1, 'ns'],
+  ];
   for (const [div, unit] of units) if (ns >= div) return `${Math.round(ns / div)} ${unit}`;
   return `${ns} ns`;
 }
@@ -84,10 +104,11 @@ function timeCharts(s: Summary): string {
   const slotSec = tl.slotNs / 1e9;
   const x0 = o.startNs === null ? 0 : (tl.startNs - o.startNs) / 1e9;
   // Per-second rates over each slot's own duration: the same numbers the peaks are taken from.
-  const perSecond = (v: number[]) => v.map((x, i) => {
-    const d = slotDurationNs(tl, i);
-    return d > 0 ? x / (d / 1e9) : 0;
-  });
+  const perSecond = (v: number[]) =>
+    v.map((x, i) => {
+      const d = slotDurationNs(tl, i);
+      return d > 0 ? x / (d / 1e9) : 0;
+    });
   const xf = secondsLabel(spanSec);
   const xs = tl.completions.map((_, i) => x0 + (i * tl.slotNs + slotDurationNs(tl, i) / 2) / 1e9);
   const common = { x0, dx: slotSec, xs, xMax: spanSec, xFormat: xf };
@@ -174,7 +195,10 @@ function sizeChart(id: string, title: string, h: SizeHistogram, bytes: boolean, 
     frame: SMALL,
   });
   const over = h.limit === null ? '' : ` ${limitText} (${h.limitKey}): ${h.overLimit ? `${count(h.overLimit)} over the limit, drawn in red` : 'none over'}.`;
-  return figure(svg, `${title}: ${plural(h.count, 'task')}, ${bytes ? size(h.min ?? 0) : count(h.min ?? 0)} to ${bytes ? size(h.max ?? 0) : count(h.max ?? 0)}.${over}`);
+  return figure(
+    svg,
+    `${title}: ${plural(h.count, 'task')}, ${bytes ? size(h.min ?? 0) : count(h.min ?? 0)} to ${bytes ? size(h.max ?? 0) : count(h.max ?? 0)}.${over}`,
+  );
 }
 
 function limitWord(key: string | null): string {
@@ -192,8 +216,17 @@ function findingsChart(s: Summary): string {
     cls: g.severity === 'error' ? 'err' : g.severity === 'warning' ? 'warn' : 'info',
     points: g.examples.map((x) => (x.timelineNs - start) / 1e9),
   }));
-  const svg = dotTimeline({ id: 'findings-timeline', title: 'Findings on the timeline', rows, xMax: s.overview.spanNs / 1e9, xFormat: secondsLabel(s.overview.spanNs / 1e9) });
-  return figure(svg, 'Where the first examples of each finding happened (red: error, amber: warning, blue: info). The checker keeps only the first examples of each rule.');
+  const svg = dotTimeline({
+    id: 'findings-timeline',
+    title: 'Findings on the timeline',
+    rows,
+    xMax: s.overview.spanNs / 1e9,
+    xFormat: secondsLabel(s.overview.spanNs / 1e9),
+  });
+  return figure(
+    svg,
+    'Where the first examples of each finding happened (red: error, amber: warning, blue: info). The checker keeps only the first examples of each rule.',
+  );
 }
 
 function lunRows(rows: Array<SummaryLun | SummaryTarget>): Cell[][] {
@@ -208,8 +241,15 @@ function sizeTable(h: SizeHistogram, bytes: boolean): string {
       binLabel(b, bytes, b.moreThan === 0),
       count(b.count),
       percent(b.count / h.count),
-      { html: b.count ? `<span class="hbar${b.overLimit ? ' over' : ''}" style="width:${Math.max(1, Math.round((b.count / peak) * 100))}%"></span>` : '', cls: 'barcell' },
-      h.limit !== null && b.atMost === h.limit ? `◀ ${bytes ? size(h.limit) : count(h.limit)}: ${limitWord(h.limitKey)}` : b.overLimit && b.count ? 'OVER LIMIT' : '',
+      {
+        html: b.count ? `<span class="hbar${b.overLimit ? ' over' : ''}" style="width:${Math.max(1, Math.round((b.count / peak) * 100))}%"></span>` : '',
+        cls: 'barcell',
+      },
+      h.limit !== null && b.atMost === h.limit
+        ? `◀ ${bytes ? size(h.limit) : count(h.limit)}: ${limitWord(h.limitKey)}`
+        : b.overLimit && b.count
+          ? 'OVER LIMIT'
+          : '',
     ]),
     [false, true, true, false, false],
   );
@@ -238,7 +278,12 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
       card('Capture', seconds(o.spanNs), s.traces[0]?.startWall ?? '') +
       card('Tasks', count(t.submitted), `${count(t.completed)} completed · ${count(t.good)} good`) +
       card('Failed', count(t.failed), `${count(t.checkCondition)} CHECK CONDITION`, t.failed ? 'warn' : 'ok') +
-      card('Never completed', count(t.neverCompleted), t.orphanCompletions ? `${count(t.orphanCompletions)} completions for unknown tasks` : '', t.neverCompleted ? 'bad' : 'ok') +
+      card(
+        'Never completed',
+        count(t.neverCompleted),
+        t.orphanCompletions ? `${count(t.orphanCompletions)} completions for unknown tasks` : '',
+        t.neverCompleted ? 'bad' : 'ok',
+      ) +
       card('IOPS', perSec(o.iops.mean), `peak ${perSec(o.iops.peak)} per ${duration(o.intervalNs)}`) +
       card('Read', size(o.bytes.read), `${rate(o.throughput.readBytesPerSec.mean)} · peak ${rate(o.throughput.readBytesPerSec.peak)}`) +
       card('Written', size(o.bytes.written), `${rate(o.throughput.writeBytesPerSec.mean)} · peak ${rate(o.throughput.writeBytesPerSec.peak)}`) +
@@ -284,16 +329,10 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
       section(
         'commands',
         'Commands',
-        table(
-          ['command', 'tasks', 'bytes', 'time share', 'failed', 'CHECK CONDITION', 'never completed'],
-          s.commands.map(commandCells),
-        ) +
+        table(['command', 'tasks', 'bytes', 'time share', 'failed', 'CHECK CONDITION', 'never completed'], s.commands.map(commandCells)) +
           `<p class="muted">${esc(FAILED_NOTE)}</p>` +
           `<h3>Command latency</h3>` +
-          table(
-            ['command', 'completed', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max'],
-            s.commands.map(commandLatencyCells),
-          ),
+          table(['command', 'completed', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max'], s.commands.map(commandLatencyCells)),
       ),
     );
   }
@@ -350,13 +389,28 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
     if (s.hbaEvents.length) {
       body += table(
         ['event', 'count', 'failed', 'min', 'p50', 'p99', 'max'],
-        s.hbaEvents.map((e) => [e.name, count(e.count), count(e.failed), duration(e.duration.minNs), duration(e.duration.p50Ns), duration(e.duration.p99Ns), duration(e.duration.maxNs)]),
+        s.hbaEvents.map((e) => [
+          e.name,
+          count(e.count),
+          count(e.failed),
+          duration(e.duration.minNs),
+          duration(e.duration.p50Ns),
+          duration(e.duration.p99Ns),
+          duration(e.duration.maxNs),
+        ]),
       );
     }
     if (s.powerTransitions.length) {
       body += `<h3>Power transitions</h3>${table(
         ['from → to', 'count', 'failed', 'min', 'p50', 'max'],
-        s.powerTransitions.map((p) => [transition(p.from, p.to), count(p.count), count(p.failed), duration(p.duration.minNs), duration(p.duration.p50Ns), duration(p.duration.maxNs)]),
+        s.powerTransitions.map((p) => [
+          transition(p.from, p.to),
+          count(p.count),
+          count(p.failed),
+          duration(p.duration.minNs),
+          duration(p.duration.p50Ns),
+          duration(p.duration.maxNs),
+        ]),
       )}`;
     }
     parts.push(section('hba', 'HBA events', body));
@@ -364,7 +418,16 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
 
   const capture = captureTextLines(s.capture, s.traces.length > 1);
   if (capture.length) {
-    parts.push(section('capture', 'Capture gaps', `<p>${esc(capture[0]!)}</p><p>${esc(capture[1]!.trim())}</p><ul>${capture.slice(2).map((l) => `<li><code>${esc(l.replace(/^\s*-?\s*/, ''))}</code></li>`).join('')}</ul>`));
+    parts.push(
+      section(
+        'capture',
+        'Capture gaps',
+        `<p>${esc(capture[0]!)}</p><p>${esc(capture[1]!.trim())}</p><ul>${capture
+          .slice(2)
+          .map((l) => `<li><code>${esc(l.replace(/^\s*-?\s*/, ''))}</code></li>`)
+          .join('')}</ul>`,
+      ),
+    );
   }
 
   if (s.input.diagnostics) {
@@ -378,7 +441,10 @@ export function renderSummaryHtml(s: Summary, options: HtmlOptions = {}): string
   }
 
   const traceList = s.traces
-    .map((x) => `${x.path ?? `${x.format} trace`} (${x.format} ${x.formatVersion}${x.sizeBytes !== null ? `, ${size(x.sizeBytes)}` : ''}${x.records !== null ? `, ${count(x.records)} records` : ''})`)
+    .map(
+      (x) =>
+        `${x.path ?? `${x.format} trace`} (${x.format} ${x.formatVersion}${x.sizeBytes !== null ? `, ${size(x.sizeBytes)}` : ''}${x.records !== null ? `, ${count(x.records)} records` : ''})`,
+    )
     .join('; ');
   return `<!doctype html>
 <html lang="en">

@@ -98,7 +98,17 @@ export function lineChart(spec: LineChartSpec): string {
   const X = (x: number) => fr.left + (x / xMax) * pw;
   const Y = (y: number) => fr.top + ph - (y / yMax) * ph;
   let out = open(spec.id, spec.title, fr, `${spec.title}: ${spec.series.map((s) => s.name).join(', ')} over time`);
-  out += axes(fr, yTicks, Y, spec.yFormat, niceTicks(xMax, 6).filter((t) => t <= xMax * 1.0001), X, spec.xFormat, spec.yLabel, 'time since capture start');
+  out += axes(
+    fr,
+    yTicks,
+    Y,
+    spec.yFormat,
+    niceTicks(xMax, 6).filter((t) => t <= xMax * 1.0001),
+    X,
+    spec.xFormat,
+    spec.yLabel,
+    'time since capture start',
+  );
   for (const s of spec.series) {
     const pts = s.values.map((v, i) => `${f(X(xAt(i)))},${f(Y(v))}`);
     if (pts.length === 1) {

@@ -10,7 +10,10 @@ import { esc } from './svg.js';
 
 /** JSON that is safe inside a <script> element (no "</script>", no line separators). */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export const TIMELINE_STYLE = `
@@ -95,12 +98,18 @@ window.addEventListener('resize',draw);draw();
 /** The timeline section: canvas, controls, detail panel, findings list, data and script. */
 export function renderTimelineSection(d: TimelineData): string {
   const left: string[] = [];
-  if (d.omitted.tasks) left.push(`${d.omitted.tasks.toLocaleString('en')} of ${d.totalTasks.toLocaleString('en')} tasks are not drawn: each of ${d.density.length} equal stretches of the capture keeps its first tasks, and every failed, never-completed or flagged task is kept; the top row counts every task`);
+  if (d.omitted.tasks)
+    left.push(
+      `${d.omitted.tasks.toLocaleString('en')} of ${d.totalTasks.toLocaleString('en')} tasks are not drawn: each of ${d.density.length} equal stretches of the capture keeps its first tasks, and every failed, never-completed or flagged task is kept; the top row counts every task`,
+    );
   if (d.omitted.findings) left.push(`${d.omitted.findings.toLocaleString('en')} further findings are not marked`);
   if (d.omitted.hba) left.push(`${d.omitted.hba.toLocaleString('en')} further HBA events are not drawn`);
   if (d.omitted.gaps) left.push(`${d.omitted.gaps.toLocaleString('en')} further capture gaps are not drawn`);
   const list = d.findings
-    .map((m, i) => `<li><button type="button" data-finding="${i}">${esc(m.n)}</button> <span class="sev ${esc(m.k)}">${esc(m.k)}</span> ${esc(m.msg.length > 160 ? `${m.msg.slice(0, 160)}…` : m.msg)}</li>`)
+    .map(
+      (m, i) =>
+        `<li><button type="button" data-finding="${i}">${esc(m.n)}</button> <span class="sev ${esc(m.k)}">${esc(m.k)}</span> ${esc(m.msg.length > 160 ? `${m.msg.slice(0, 160)}…` : m.msg)}</li>`,
+    )
     .join('');
   return `<section id="timeline"><h2>Timeline</h2>
 <div class="tl-bar"><button type="button" data-act="in">Zoom in</button><button type="button" data-act="out">Zoom out</button><button type="button" data-act="left">◀</button><button type="button" data-act="right">▶</button><button type="button" data-act="reset">Whole capture</button><span class="muted">Wheel: zoom · drag: pan · click a task or a marker for details</span></div>

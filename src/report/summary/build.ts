@@ -211,7 +211,11 @@ const LUN_COUNTS: readonly (keyof LunCounts)[] = ['submitted', 'completed', 'err
 const COMMAND_COUNTS = ['submitted', 'completed', 'bytes', 'busyNs', 'errors', 'checkConditions', 'neverCompleted'] as const;
 
 /** Merges one accumulator into another of its kind: the named counts add up, the latency histograms merge. */
-function addCounts<K extends string>(into: Record<K, number> & { latency: LogHistogram }, from: Record<K, number> & { latency: LogHistogram }, counts: readonly K[]): void {
+function addCounts<K extends string>(
+  into: Record<K, number> & { latency: LogHistogram },
+  from: Record<K, number> & { latency: LogHistogram },
+  counts: readonly K[],
+): void {
   const sums: Record<K, number> = into;
   for (const k of counts) sums[k] += from[k];
   into.latency.merge(from.latency);
@@ -564,6 +568,12 @@ export function buildSummary(a: SummaryAccumulator, options: FinishOptions): Sum
     latencyHistograms,
     timeline: tl,
     input: { diagnostics: a.diagnostics, messages: [...a.diagnosticMessages] },
-    capture: captureJson({ ...a.capture, examples: a.capture.examples.map((g, i) => ({ ...g, ...(files[a.captureExampleTrace[i]!]?.path !== undefined ? { file: files[a.captureExampleTrace[i]!]!.path! } : {}) })) }),
+    capture: captureJson({
+      ...a.capture,
+      examples: a.capture.examples.map((g, i) => ({
+        ...g,
+        ...(files[a.captureExampleTrace[i]!]?.path !== undefined ? { file: files[a.captureExampleTrace[i]!]!.path! } : {}),
+      })),
+    }),
   };
 }

@@ -6,7 +6,8 @@ import { formatBytes, formatCount, formatDuration, formatRate } from '../../mode
 import type { CommandSummary, LatencyFigures, SummaryLun, SizeBin, SummaryTarget } from './model.js';
 
 /** What the commands' and LUNs' "failed" column counts, and what it does not. */
-export const FAILED_NOTE = 'failed: completed with a status other than GOOD or CONDITION MET (CHECK CONDITION, BUSY, a delivery failure); what the checker found is under Findings.';
+export const FAILED_NOTE =
+  'failed: completed with a status other than GOOD or CONDITION MET (CHECK CONDITION, BUSY, a delivery failure); what the checker found is under Findings.';
 
 /** 1234567 → "1,234,567". */
 export const count = formatCount;

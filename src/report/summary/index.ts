@@ -4,7 +4,15 @@ import type { Breakdown, Summary } from './model.js';
 import { renderSummaryText } from './text.js';
 import type { TimelineData } from '../timeline/collect.js';
 
-export { createSummarizer, summarizeTrace, type Summarizer, type SummarizerOptions, type FinishOptions, type FindingsInput, type TraceFileInfo } from './summarizer.js';
+export {
+  createSummarizer,
+  summarizeTrace,
+  type Summarizer,
+  type SummarizerOptions,
+  type FinishOptions,
+  type FindingsInput,
+  type TraceFileInfo,
+} from './summarizer.js';
 export { renderSummaryText, type TextOptions } from './text.js';
 export { renderSummaryHtml, type HtmlOptions } from '../html/summary.js';
 export * from './model.js';
@@ -25,5 +33,6 @@ export interface RenderOptions {
 export const summaryRenderers: Record<SummaryFormat, (s: Summary, o: RenderOptions) => string> = {
   text: (s, o) => renderSummaryText(s, { ...(o.width !== undefined ? { width: o.width } : {}), ...(o.by ? { by: o.by } : {}) }),
   json: (s) => `${JSON.stringify(s, null, 2)}\n`,
-  html: (s, o) => renderSummaryHtml(s, { ...(o.by ? { by: o.by } : {}), ...(o.version ? { version: o.version } : {}), ...(o.timeline ? { timeline: o.timeline } : {}) }),
+  html: (s, o) =>
+    renderSummaryHtml(s, { ...(o.by ? { by: o.by } : {}), ...(o.version ? { version: o.version } : {}), ...(o.timeline ? { timeline: o.timeline } : {}) }),
 };

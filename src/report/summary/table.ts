@@ -65,9 +65,7 @@ function unglue(text: string): string {
 
 /** The pieces a line may break between: words, split again after hyphens and slashes. */
 function pieces(line: string, glued: boolean): string[] {
-  return (glued ? glue(line) : line)
-    .split(' ')
-    .flatMap((word) => word.match(/[^-/]*[-/]+|[^-/]+$/g) ?? [word]);
+  return (glued ? glue(line) : line).split(' ').flatMap((word) => word.match(/[^-/]*[-/]+|[^-/]+$/g) ?? [word]);
 }
 
 /** The widest piece of a cell: it cannot wrap narrower than this without cutting a word. */
@@ -111,16 +109,17 @@ export function wrapCell(text: string, width: number, glued = true): string {
 
 export function renderTable(spec: TableSpec): string {
   const cols = Math.max(spec.head.length, ...spec.rows.map((r) => r.length));
-  const natural = Array.from({ length: cols }, (_, i) =>
-    Math.max(textWidth(spec.head[i] ?? ''), ...spec.rows.map((r) => textWidth(String(r[i] ?? '')))) + 2,
-  );
+  const natural = Array.from({ length: cols }, (_, i) => Math.max(textWidth(spec.head[i] ?? ''), ...spec.rows.map((r) => textWidth(String(r[i] ?? '')))) + 2);
   // Borders: one per column plus one.
   const total = natural.reduce((a, b) => a + b, 0) + cols + 1;
   const widths = [...natural];
   const align = spec.align ?? natural.map((_, i) => (i === 0 ? 'left' : 'right'));
   // No column narrower than its longest word (a number with its unit counts as one word).
   const floor = (glued: boolean, pad: number[]) =>
-    Array.from({ length: cols }, (_, i) => Math.max(longestPiece(spec.head[i] ?? '', glued), ...spec.rows.map((r) => longestPiece(String(r[i] ?? ''), glued))) + pad[i]!);
+    Array.from(
+      { length: cols },
+      (_, i) => Math.max(longestPiece(spec.head[i] ?? '', glued), ...spec.rows.map((r) => longestPiece(String(r[i] ?? ''), glued))) + pad[i]!,
+    );
   let pad = natural.map(() => PADDING);
   let glued = true;
   if (total > spec.width) {
@@ -128,18 +127,38 @@ export function renderTable(spec: TableSpec): string {
     let excess = total - spec.width;
     const words = floor(true, pad);
     // Narrow the widest flexible column one step at a time, so that they end up even.
-    excess = shrink(widths, flex, excess, words.map((w) => Math.max(w, MIN_FLEX)));
+    excess = shrink(
+      widths,
+      flex,
+      excess,
+      words.map((w) => Math.max(w, MIN_FLEX)),
+    );
     // Still too wide (a narrow terminal): take the rest from the widest columns, down to their longest word.
-    excess = shrink(widths, widths.map((_, i) => i), excess, words);
+    excess = shrink(
+      widths,
+      widths.map((_, i) => i),
+      excess,
+      words,
+    );
     // Then right-aligned columns give up their left padding (a full cell touches the border)...
     if (excess > 0) {
       pad = align.map((a) => (a === 'right' ? 1 : PADDING));
-      excess = shrink(widths, widths.map((_, i) => i), excess, floor(true, pad));
+      excess = shrink(
+        widths,
+        widths.map((_, i) => i),
+        excess,
+        floor(true, pad),
+      );
     }
     // ...and last, a unit may go on the line below its number.
     if (excess > 0) {
       glued = false;
-      shrink(widths, widths.map((_, i) => i), excess, floor(false, pad));
+      shrink(
+        widths,
+        widths.map((_, i) => i),
+        excess,
+        floor(false, pad),
+      );
     }
   }
   const fit = (text: string, i: number) => (textWidth(text) + pad[i]! > widths[i]! ? wrapCell(text, widths[i]! - pad[i]!, glued) : text);

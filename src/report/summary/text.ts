@@ -2,7 +2,22 @@
 import { captureTextLines } from '../capture.js';
 import type { Breakdown, SummaryLun, Summary, SizeHistogram, SummaryTarget } from './model.js';
 import { plural } from '../../model/units.js';
-import { binLabel, FAILED_NOTE, commandCells, commandLatencyCells, count, duration, headlineCells, latencyLine, percent, perSec, rate, seconds, size, transition } from './format.js';
+import {
+  binLabel,
+  FAILED_NOTE,
+  commandCells,
+  commandLatencyCells,
+  count,
+  duration,
+  headlineCells,
+  latencyLine,
+  percent,
+  perSec,
+  rate,
+  seconds,
+  size,
+  transition,
+} from './format.js';
 import { renderPairs, renderTable } from './table.js';
 
 export interface TextOptions {
@@ -90,7 +105,10 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
 
   const t = o.tasks;
   const overview: Array<[string, string]> = [
-    ['Capture', `${seconds(o.spanNs)}${s.traces[0]?.startWall ? ` from ${s.traces[0].startWall}` : ''}${s.traces.length > 1 ? ` (${s.traces.length} traces laid end to end)` : ''}`],
+    [
+      'Capture',
+      `${seconds(o.spanNs)}${s.traces[0]?.startWall ? ` from ${s.traces[0].startWall}` : ''}${s.traces.length > 1 ? ` (${s.traces.length} traces laid end to end)` : ''}`,
+    ],
     [
       'Tasks',
       `${count(t.submitted)} submitted · ${count(t.completed)} completed: ${count(t.good)} good, ${count(t.failed)} failed` +
@@ -136,7 +154,12 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
         x ? clip(`${seconds(x.timeNs)}: ${x.message}`, EXAMPLE_CHARS) : '',
       ];
     });
-    out.push(section('Findings', renderTable({ head: ['rule', 'severity', 'count', 'first example'], rows, align: ['left', 'left', 'right', 'left'], flex: [0, 3], width })));
+    out.push(
+      section(
+        'Findings',
+        renderTable({ head: ['rule', 'severity', 'count', 'first example'], rows, align: ['left', 'left', 'right', 'left'], flex: [0, 3], width }),
+      ),
+    );
   }
 
   if (by.has('opcode') && s.commands.length) {
@@ -145,7 +168,15 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
     const rows: Array<Array<string | number>> = shown.map(commandCells);
     if (rest.length) {
       const sum = (f: (c: Summary['commands'][number]) => number) => count(rest.reduce((n, c) => n + f(c), 0));
-      rows.push([`${rest.length} more commands`, sum((c) => c.submitted), size(rest.reduce((n, c) => n + c.bytes, 0)), '', sum((c) => c.errors), sum((c) => c.checkConditions), sum((c) => c.neverCompleted)]);
+      rows.push([
+        `${rest.length} more commands`,
+        sum((c) => c.submitted),
+        size(rest.reduce((n, c) => n + c.bytes, 0)),
+        '',
+        sum((c) => c.errors),
+        sum((c) => c.checkConditions),
+        sum((c) => c.neverCompleted),
+      ]);
     }
     out.push(
       section(
@@ -182,10 +213,18 @@ export function renderSummaryText(s: Summary, options: TextOptions = {}): string
       x.senseKeyName,
       `${hex2(x.asc)}/${hex2(x.ascq)} ${x.ascName}`,
       count(x.count),
-      x.commands.slice(0, 3).map((k) => `${k.name} ×${count(k.count)}`).join(', ') + (x.commands.length > 3 ? `, ${x.commands.length - 3} more` : ''),
+      x.commands
+        .slice(0, 3)
+        .map((k) => `${k.name} ×${count(k.count)}`)
+        .join(', ') + (x.commands.length > 3 ? `, ${x.commands.length - 3} more` : ''),
     ]);
     if (c.checkConditionsWithoutSense) {
-      rows.push(['(no sense data)', c.unreadableSense ? `${count(c.unreadableSense)} with sense in no known format` : '', count(c.checkConditionsWithoutSense), '']);
+      rows.push([
+        '(no sense data)',
+        c.unreadableSense ? `${count(c.unreadableSense)} with sense in no known format` : '',
+        count(c.checkConditionsWithoutSense),
+        '',
+      ]);
     }
     out.push(
       section(

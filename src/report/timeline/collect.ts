@@ -130,7 +130,15 @@ export class TimelineCollector {
   onFinding(f: Finding): void {
     const id = f.taskId?.toString();
     if (this.findings.length < MAX_MARKS) {
-      this.findings.push({ t: f.timeNs + this.base, n: f.ruleId, k: f.severity, msg: f.command ? `${f.command}: ${f.message}` : f.message, o: f.offset, f: Math.max(0, this.file), ...(id !== undefined ? { id } : {}) });
+      this.findings.push({
+        t: f.timeNs + this.base,
+        n: f.ruleId,
+        k: f.severity,
+        msg: f.command ? `${f.command}: ${f.message}` : f.message,
+        o: f.offset,
+        f: Math.max(0, this.file),
+        ...(id !== undefined ? { id } : {}),
+      });
     } else this.omitted.findings++;
     if (id === undefined) return;
     const late = this.recent.find((p) => p.task.id === id && p.task.f === this.file);
@@ -185,7 +193,16 @@ export class TimelineCollector {
     return new TaskLanes({
       task: (t) => this.onTask(t),
       hba: (op, never) => this.onHba(op, never),
-      gap: (g) => this.mark(this.gaps, 'gaps', { t: g.timeNs + this.base, e: g.endNs + this.base, n: 'capture gap', k: 'gap', msg: describeGap(g), o: g.offset, f: this.file }),
+      gap: (g) =>
+        this.mark(this.gaps, 'gaps', {
+          t: g.timeNs + this.base,
+          e: g.endNs + this.base,
+          n: 'capture gap',
+          k: 'gap',
+          msg: describeGap(g),
+          o: g.offset,
+          f: this.file,
+        }),
     });
   }
 

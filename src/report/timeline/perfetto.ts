@@ -133,7 +133,9 @@ export class PerfettoWriter {
           this.event(`{"ph":"i","s":"t","name":"capture gap","pid":${HBA_PID},"tid":${TID_GAPS},"ts":${micros(g.timeNs)},"args":${JSON.stringify(args)}}`);
           return;
         }
-        this.event(`{"ph":"X","name":"capture gap","pid":${HBA_PID},"tid":${this.gapTid(lane)},"ts":${micros(g.timeNs)},"dur":${micros(g.endNs - g.timeNs)},"args":${JSON.stringify(args)}}`);
+        this.event(
+          `{"ph":"X","name":"capture gap","pid":${HBA_PID},"tid":${this.gapTid(lane)},"ts":${micros(g.timeNs)},"dur":${micros(g.endNs - g.timeNs)},"args":${JSON.stringify(args)}}`,
+        );
       },
       header: (h) => {
         if (h.timeOriginNs !== undefined) this.originNs = h.timeOriginNs;
@@ -159,7 +161,9 @@ export class PerfettoWriter {
     }
     if (f.command) args['command'] = f.command;
     const scope = f.taskId === undefined ? 'g' : 't';
-    this.event(`{"ph":"i","s":"${scope}","name":${JSON.stringify(f.ruleId)},"cat":${JSON.stringify(f.severity)},"pid":${HBA_PID},"tid":${TID_FINDINGS},"ts":${micros(f.timeNs)},"args":${JSON.stringify(args)}}`);
+    this.event(
+      `{"ph":"i","s":"${scope}","name":${JSON.stringify(f.ruleId)},"cat":${JSON.stringify(f.severity)},"pid":${HBA_PID},"tid":${TID_FINDINGS},"ts":${micros(f.timeNs)},"args":${JSON.stringify(args)}}`,
+    );
   }
 
   /** Ends the trace and the document; returns the number of task slices and finding markers written. */
@@ -218,7 +222,9 @@ export class PerfettoWriter {
     const tid = this.laneTid(t.group, t.lane);
     const pid = this.targetPid(t.group);
     const cat = t.outcome === 'completed' ? (j.status === 'GOOD' || j.status === 'CONDITION MET' ? 'task' : 'task,failed') : 'task,never-completed';
-    this.event(`{"ph":"X","name":${JSON.stringify(j.summary)},"cat":"${cat}","pid":${pid},"tid":${tid},"ts":${micros(s.timeNs)},"dur":${micros(t.endNs - s.timeNs)},"args":${JSON.stringify(args)}}`);
+    this.event(
+      `{"ph":"X","name":${JSON.stringify(j.summary)},"cat":"${cat}","pid":${pid},"tid":${tid},"ts":${micros(s.timeNs)},"dur":${micros(t.endNs - s.timeNs)},"args":${JSON.stringify(args)}}`,
+    );
     if (t.complete) this.countBytes(t.complete, s.direction);
   }
 
@@ -247,7 +253,9 @@ export class PerfettoWriter {
 
   private onOrphan(c: TaskCompleted): void {
     const args = { 'task id': jsonInteger(c.taskId), status: c.status, 'service response': c.serviceResponse, 'record offset': c.offset, record: c.index };
-    this.event(`{"ph":"i","s":"t","name":"completion without a task","pid":${HBA_PID},"tid":${TID_ORPHANS},"ts":${micros(c.timeNs)},"args":${JSON.stringify(args)}}`);
+    this.event(
+      `{"ph":"i","s":"t","name":"completion without a task","pid":${HBA_PID},"tid":${TID_ORPHANS},"ts":${micros(c.timeNs)},"args":${JSON.stringify(args)}}`,
+    );
   }
 
   private onHba(op: HbaOperation, neverCompleted: boolean): void {
@@ -275,7 +283,11 @@ export class PerfettoWriter {
     }
     // A completed event without its issued one started its recorded duration earlier (drawn from
     // the trace's start at the earliest; the args keep the recorded duration).
-    const start = op.issued ? op.issued.timeNs : e.phase === HbaEventPhase.Completed && op.durationNs > 0 ? Math.max(e.timeNs - op.durationNs, Math.min(this.lanes.startNs, e.timeNs)) : e.timeNs;
+    const start = op.issued
+      ? op.issued.timeNs
+      : e.phase === HbaEventPhase.Completed && op.durationNs > 0
+        ? Math.max(e.timeNs - op.durationNs, Math.min(this.lanes.startNs, e.timeNs))
+        : e.timeNs;
     const end = op.issued ? e.timeNs : start + (op.source === 'recorded' && e.phase === HbaEventPhase.Instant ? op.durationNs : e.timeNs - start);
     const lane = end > start ? th.lanes.place(start, end) : -1;
     if (lane < 0) {
@@ -287,7 +299,9 @@ export class PerfettoWriter {
       tid = th.laneTids[lane] = th.tid + 1 + lane;
       this.metadata(HBA_PID, tid, 'thread_name', `${hbaKindName(e.hbaKind)}${lane ? ` · lane ${lane}` : ''}`);
     }
-    this.event(`{"ph":"X","name":${JSON.stringify(name)},"pid":${HBA_PID},"tid":${tid},"ts":${micros(start)},"dur":${micros(end - start)},"args":${JSON.stringify(args)}}`);
+    this.event(
+      `{"ph":"X","name":${JSON.stringify(name)},"pid":${HBA_PID},"tid":${tid},"ts":${micros(start)},"dur":${micros(end - start)},"args":${JSON.stringify(args)}}`,
+    );
   }
 
   private gapTid(lane: number): number {

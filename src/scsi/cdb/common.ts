@@ -51,12 +51,7 @@ export function allocationLength(r: CdbReader, start: number, size: number, name
 }
 
 /** A parameter list length: the bytes the application client sends. */
-export function parameterListLength(
-  r: CdbReader,
-  start: number,
-  size: number,
-  name = 'PARAMETER LIST LENGTH',
-): number {
+export function parameterListLength(r: CdbReader, start: number, size: number, name = 'PARAMETER LIST LENGTH'): number {
   if (!r.has(start, size)) return 0;
   const length = r.uint(name, start, size, { unit: 'bytes' });
   r.transfer(length, 'bytes', 'to-device');

@@ -116,7 +116,10 @@ export class CdbReader {
     if (start >= stop) return;
     const parts: string[] = [];
     for (let i = start; i < stop; i++) parts.push(this.cdb[i]!.toString(16).padStart(2, '0'));
-    this.push(name, parts.join(' '), { text: stop - start === 1 ? `byte ${start}` : `bytes ${start}-${stop - 1}` }, undefined, { byte: start, bytes: stop - start });
+    this.push(name, parts.join(' '), { text: stop - start === 1 ? `byte ${start}` : `bytes ${start}-${stop - 1}` }, undefined, {
+      byte: start,
+      bytes: stop - start,
+    });
   }
 
   /** SAM-6 CONTROL byte: NACA (bit 2); bit 0 was LINK, obsolete. */
@@ -158,9 +161,7 @@ export class CdbReader {
 
 /** Lookup helper for name tables used as field texts. */
 export function nameOf(table: ReadonlyMap<number, string> | readonly string[]): (v: number) => string | undefined {
-  return Array.isArray(table)
-    ? (v: number) => (table as readonly string[])[v]
-    : (v: number) => (table as ReadonlyMap<number, string>).get(v);
+  return Array.isArray(table) ? (v: number) => (table as readonly string[])[v] : (v: number) => (table as ReadonlyMap<number, string>).get(v);
 }
 
 /** A command decoder: one row of a command set's table. */

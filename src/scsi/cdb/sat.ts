@@ -20,14 +20,7 @@ function protocolAndTransferFlags(r: CdbReader, extendBit: boolean) {
   return { protocol, extend, ckCond, tType, tDir, bytBlok, tLength };
 }
 
-function finish(
-  r: CdbReader,
-  flags: ReturnType<typeof protocolAndTransferFlags>,
-  features: number,
-  count: number,
-  lbaText: string,
-  command: number,
-): void {
+function finish(r: CdbReader, flags: ReturnType<typeof protocolAndTransferFlags>, features: number, count: number, lbaText: string, command: number): void {
   if (!r.has(2)) return;
   const ataName = ATA_COMMANDS.get(command) ?? `ATA command ${hex(command)}`;
   r.note(ataName);
@@ -89,7 +82,7 @@ function ataPassThrough16(r: CdbReader): void {
   const command = r.uint('COMMAND', 14, 1, { hex: true, text: (v) => ATA_COMMANDS.get(v) });
   const low24 = (b[5] << 16) | (b[3] << 8) | b[1];
   // Without EXTEND only the 28-bit registers count (SAT-5): the high bytes are ignored.
-  const lba = flags.extend ? (b[4] * 2 ** 40 + b[2] * 2 ** 32 + b[0] * 2 ** 24 + low24) : low24;
+  const lba = flags.extend ? b[4] * 2 ** 40 + b[2] * 2 ** 32 + b[0] * 2 ** 24 + low24 : low24;
   const features = flags.extend ? (featuresHigh << 8) | featuresLow : featuresLow;
   const count = flags.extend ? (countHigh << 8) | countLow : countLow;
   if (r.has(14)) finish(r, flags, features, count, hex(lba), command);

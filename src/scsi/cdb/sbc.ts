@@ -8,14 +8,7 @@ import { CdbReader, nameOf, type CommandDecoder } from './reader.js';
 import { BYTCHK, WRITE_AND_VERIFY_BYTCHK, DEFECT_LIST_FORMATS, FMTPINFO, LBA_STATUS_REPORT_TYPES, POWER_CONDITIONS } from './values.js';
 
 /** TRANSFER LENGTH in logical blocks; `zeroMeans` for READ(6)/WRITE(6), where 0 is 256. */
-function blocks(
-  r: CdbReader,
-  start: number,
-  size: number,
-  direction: 'to-device' | 'from-device',
-  name = 'TRANSFER LENGTH',
-  zeroMeans?: number,
-): number {
+function blocks(r: CdbReader, start: number, size: number, direction: 'to-device' | 'from-device', name = 'TRANSFER LENGTH', zeroMeans?: number): number {
   if (!r.has(start, size)) return 0;
   const raw = r.uint(name, start, size, {
     unit: 'blocks',
@@ -157,9 +150,7 @@ function cacheRange(layout: RwLayout, command: 'synchronize-cache' | 'pre-fetch'
       r.noteFlag('IMMED', 1, 1, 'return before the blocks are read');
     }
     const lengthName = command === 'synchronize-cache' ? 'NUMBER OF LOGICAL BLOCKS' : 'PREFETCH LENGTH';
-    addressedRange(r, layout, () =>
-      blockRange(r, layout.lengthAt, layout.lengthSize, lengthName, 'all blocks from LBA to the end'),
-    );
+    addressedRange(r, layout, () => blockRange(r, layout.lengthAt, layout.lengthSize, lengthName, 'all blocks from LBA to the end'));
     r.noData();
   };
 }
@@ -176,9 +167,7 @@ function writeSame(layout: RwLayout, ndob: boolean) {
     if (unmap) r.note('UNMAP');
     const noData = ndob ? r.flag('NDOB', 1, 0, 'no data-out buffer: write zeros') : false;
     if (noData) r.note('NDOB');
-    addressedRange(r, layout, () =>
-      blockRange(r, layout.lengthAt, layout.lengthSize, 'NUMBER OF LOGICAL BLOCKS', WRITE_SAME_ZERO),
-    );
+    addressedRange(r, layout, () => blockRange(r, layout.lengthAt, layout.lengthSize, 'NUMBER OF LOGICAL BLOCKS', WRITE_SAME_ZERO));
     if (noData) r.noData();
     else r.transfer(1, 'blocks', 'to-device');
   };
@@ -234,7 +223,9 @@ function formatUnit(r: CdbReader): void {
   r.flag('CMPLST', 1, 3, 'replace the grown defect list');
   r.bits('DEFECT LIST FORMAT', 1, 0, 3, { text: nameOf(DEFECT_LIST_FORMATS) });
   r.uint('VENDOR SPECIFIC', 2, 1, { hex: true });
-  const ffmt = r.bits('FFMT', 4, 0, 2, { text: (v) => ['normal format', 'fast, new blocks read as initialized', 'fast, new blocks may be unreadable', 'reserved'][v] });
+  const ffmt = r.bits('FFMT', 4, 0, 2, {
+    text: (v) => ['normal format', 'fast, new blocks read as initialized', 'fast, new blocks may be unreadable', 'reserved'][v],
+  });
   if (ffmt !== 0) r.note(`FFMT ${ffmt}`);
   if (fmtdata) {
     r.direction = 'to-device';
@@ -347,7 +338,6 @@ function variable32(kind: 'read' | 'write' | 'verify' | 'write-and-verify' | 'wr
     }
   };
 }
-
 
 export const SBC_COMMANDS: readonly CommandDecoder[] = [
   { opcode: 0x04, length: 6, decode: formatUnit },

@@ -3,13 +3,7 @@
  */
 import { hex } from '../hex.js';
 import { serviceActionName } from '../names.js';
-import {
-  allocationLength,
-  groupNumber,
-  opcodeField,
-  parameterListLength,
-  serviceAction5,
-} from './common.js';
+import { allocationLength, groupNumber, opcodeField, parameterListLength, serviceAction5 } from './common.js';
 import { CdbReader, nameOf, type CommandDecoder } from './reader.js';
 import {
   diagnosticPageName,
@@ -57,11 +51,7 @@ function inquiry(r: CdbReader): void {
 }
 
 /** PC and PAGE CODE in one byte, SUBPAGE CODE in the next (MODE SENSE, LOG SENSE/SELECT). */
-function pageAndSubpage(
-  r: CdbReader,
-  controls: readonly string[],
-  pageName: (page: number, subpage: number) => string | undefined,
-): void {
+function pageAndSubpage(r: CdbReader, controls: readonly string[], pageName: (page: number, subpage: number) => string | undefined): void {
   r.bits('PC', 2, 6, 2, { text: nameOf(controls) });
   const page = r.bits('PAGE CODE', 2, 0, 6, { hex: true });
   const subpage = r.uint('SUBPAGE CODE', 3, 1, { hex: true });
@@ -298,7 +288,8 @@ function thirdPartyCopy(direction: 'in' | 'out') {
   return (r: CdbReader): void => {
     const action = serviceAction5(r);
     if (direction === 'in') {
-      if (action === 0x00 || action === 0x01 || action === 0x04) r.uint('LIST IDENTIFIER', 2, 1); // LID1
+      if (action === 0x00 || action === 0x01 || action === 0x04)
+        r.uint('LIST IDENTIFIER', 2, 1); // LID1
       else if (action === 0x05 || action === 0x06 || action === 0x07) r.uint('LIST IDENTIFIER', 2, 4);
       allocationLength(r, 10, 4);
     } else {

@@ -127,12 +127,7 @@ export function logPageName(page: number, subpage: number): string | undefined {
 }
 
 /** SPC-6 LOG SENSE / LOG SELECT: PC (page control) field. */
-export const LOG_PAGE_CONTROL = [
-  'threshold values',
-  'cumulative values',
-  'default threshold values',
-  'default cumulative values',
-];
+export const LOG_PAGE_CONTROL = ['threshold values', 'cumulative values', 'default threshold values', 'default cumulative values'];
 
 /** SPC-6 and SES-4 diagnostic page codes. */
 export function diagnosticPageName(page: number): string | undefined {
@@ -314,12 +309,7 @@ export const LBA_STATUS_REPORT_TYPES = table([
 ]);
 
 /** SBC-5 FORMAT UNIT: FMTPINFO field (with PROTECTION FIELD USAGE 0). */
-export const FMTPINFO = [
-  'no protection information',
-  'reserved',
-  'protection type 1',
-  'protection type 2 or 3 (see PROTECTION FIELD USAGE)',
-];
+export const FMTPINFO = ['no protection information', 'reserved', 'protection type 1', 'protection type 2 or 3 (see PROTECTION FIELD USAGE)'];
 
 /** SBC-5 address descriptor (defect list) formats. */
 export const DEFECT_LIST_FORMATS = table([
@@ -340,20 +330,10 @@ export function protectText(value: number): string | undefined {
 }
 
 /** SBC-5 VERIFY / WRITE AND VERIFY: BYTCHK field. */
-export const BYTCHK = [
-  'no data transferred; medium verified',
-  'compare with data-out buffer',
-  'reserved',
-  'compare each block with one block of data-out',
-];
+export const BYTCHK = ['no data transferred; medium verified', 'compare with data-out buffer', 'reserved', 'compare each block with one block of data-out'];
 
 /** SBC-5 WRITE AND VERIFY: BYTCHK field. */
-export const WRITE_AND_VERIFY_BYTCHK = [
-  'verify the medium after writing',
-  'compare the medium with the data-out buffer',
-  'reserved',
-  'reserved',
-];
+export const WRITE_AND_VERIFY_BYTCHK = ['verify the medium after writing', 'compare the medium with the data-out buffer', 'reserved', 'reserved'];
 
 /** ZBC-2 REPORT ZONES: REPORTING OPTIONS field (common values). */
 export const ZONE_REPORTING_OPTIONS = table([

@@ -35,7 +35,7 @@ export const dmaOver2Gib: Scenario = {
     '64 KiB-2 MiB segments) with many requests outstanding, to a RAID volume whose DEXT',
     'allows 32 MiB transfers (IOMaximumByteCountWrite 0x2000000) and 128 tasks.',
     'The controller drains them at ~2.4 GB/s, so the mapped bytes of tasks in flight climb',
-    'past 2 GiB; from then on the DEXT\'s PrepareForDMA fails: each such task completes at',
+    "past 2 GiB; from then on the DEXT's PrepareForDMA fails: each such task completes at",
     'once with SERVICE_DELIVERY_OR_TARGET_FAILURE / DELIVERY_FAILURE and a note',
     '"PrepareForDMA failed: 0xe00002bd (kIOReturnNoMemory) ...". The I/O is retried later',
     'under new task ids and succeeds; a SYNCHRONIZE CACHE with controller flush ends it.',
@@ -65,7 +65,13 @@ export const dmaOver2Gib: Scenario = {
     const write = (index: number): void => {
       const sg = scatter.build(bufferBytes, limits, policy);
       const lba = firstLba + index * blocksPerBuffer;
-      const base = { cdb: cdb.rw(true, lba, sg.bytes / RAID_VOLUME.blockBytes), direction: DataDirection.ToDevice, requestedBytes: sg.bytes, segments: sg.packed, timeoutMs: Timeout.io };
+      const base = {
+        cdb: cdb.rw(true, lba, sg.bytes / RAID_VOLUME.blockBytes),
+        direction: DataDirection.ToDevice,
+        requestedBytes: sg.bytes,
+        segments: sg.packed,
+        timeoutMs: Timeout.io,
+      };
       if (mapped >= DMA_MAPPING_LIMIT) {
         const inFlightBytes = mapped;
         const inFlightTasks = mappedTasks;
@@ -74,7 +80,10 @@ export const dmaOver2Gib: Scenario = {
           latencyNs: rng.int(4_000, 9_000),
           outcome: { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeliveryFailure, bytesTransferred: 0 },
           onComplete: (taskId) =>
-            sim.note(`PrepareForDMA failed: 0x${K_IO_RETURN_NO_MEMORY.toString(16)} (kIOReturnNoMemory) mapping ${sg.bytes} bytes; ${inFlightBytes} bytes already mapped by ${inFlightTasks} tasks in flight`, taskId),
+            sim.note(
+              `PrepareForDMA failed: 0x${K_IO_RETURN_NO_MEMORY.toString(16)} (kIOReturnNoMemory) mapping ${sg.bytes} bytes; ${inFlightBytes} bytes already mapped by ${inFlightTasks} tasks in flight`,
+              taskId,
+            ),
         });
         retry.push(index);
         return;

@@ -53,7 +53,12 @@ export const healthyCopy: Scenario = {
     const rng = new Prng(o.seed);
     const d = HEALTHY_DEXT;
     // Little room below 4 GiB: most ranges are mapped above it, some across it.
-    const { sim, path, othersAtRest } = dextModel(w, rng, { declarations: d, sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: false }, lowFreeBytes: 4 * MiB, straddleProbability: 0.05 });
+    const { sim, path, othersAtRest } = dextModel(w, rng, {
+      declarations: d,
+      sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: false },
+      lowFreeBytes: 4 * MiB,
+      straddleProbability: 0.05,
+    });
     controllerInit(sim);
     sim.note('lun-info target=0 lun=0 write-cache=on write-cache-volatile=yes');
     w.constraints(sim.now, { ...d });

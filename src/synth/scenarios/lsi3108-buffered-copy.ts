@@ -18,19 +18,20 @@ export const LSI3108_DEXT_PRODUCER = 'MegaRAID3108 dext 1.4.2 (com.example.drive
 
 export const lsi3108BufferedCopy: Scenario = {
   name: 'lsi3108-buffered-copy',
-  summary: 'LSI 3108 dext copying a file onto its RAID volume: IOVM ranges above 4 GiB cut into 32-bit SGL elements, flushes never reach the controller, corrupt read-back',
+  summary:
+    'LSI 3108 dext copying a file onto its RAID volume: IOVM ranges above 4 GiB cut into 32-bit SGL elements, flushes never reach the controller, corrupt read-back',
   producer: LSI3108_DEXT_PRODUCER,
   details: [
     'A DriverKit capture, as the ring reader writes it: every task records the one IOVM range the',
     'framework handed (fBufferIOVMAddr, fRequestedTransferCount) and the SGL the dext built from',
-    'it (64 KiB elements); task ids are the framework\'s pooled fControllerTaskIdentifier values.',
+    "it (64 KiB elements); task ids are the framework's pooled fControllerTaskIdentifier values.",
     'The dext declares IOMaximumSegmentAddressableBitCount 32 and HBA Data Alignment',
     '0x00000000FFFFFFFC to UserReportHBAConstraints but returns numAddressBits 64 (512 KiB, 4-byte',
     'alignment) from UserGetDMASpecification; its constraints record says so, with platform dext.',
     'After MR_DCMD_CTRL_GET_INFO it notes the controller cache is volatile (hw_present.bbu = 0):',
     '"lun-info ... write-cache-volatile=yes". A file on another disk is copied onto the volume',
     '(512 KiB WRITE(16)s, journal WRITE(10)s), then read back (READ(16)). Modelled mapper: the',
-    'IOVM space below 4 GiB left to this controller shrinks as the copy\'s data piles up (1 MiB per',
+    "IOVM space below 4 GiB left to this controller shrinks as the copy's data piles up (1 MiB per",
     '16 MiB copied, from 20 MiB free); once a task does not fit there the mapper, allowed 64 bits,',
     'maps it above 4 GiB, and the dext keeps only the low 32 bits of each SGL element address',
     '(a 32-bit SGE). A copy up to ~192 MiB stays below 4 GiB and reads back intact; past that,',
@@ -44,7 +45,12 @@ export const lsi3108BufferedCopy: Scenario = {
     const rng = new Prng(o.seed);
     const bytes = o.size ?? 256 * MiB;
     const d = LSI3108_DEXT;
-    const { sim, path, othersAtRest } = dextModel(w, rng, { declarations: d, sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: true }, lowFreeBytes: LOW_FREE_AT_START, straddleProbability: 0.03 });
+    const { sim, path, othersAtRest } = dextModel(w, rng, {
+      declarations: d,
+      sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: true },
+      lowFreeBytes: LOW_FREE_AT_START,
+      straddleProbability: 0.03,
+    });
     controllerInit(sim);
     sim.note('MR_DCMD_CTRL_GET_INFO: hw_present.bbu=0 (no battery backup unit): the write-back cache of logical drive 0 is volatile');
     sim.note('lun-info target=0 lun=0 write-cache=on write-cache-volatile=yes');

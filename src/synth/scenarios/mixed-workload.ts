@@ -34,7 +34,7 @@ export const mixedWorkload: Scenario = {
     'OPERATION CODE. The LUN is grown on the array: a READ gets UNIT ATTENTION 2A/09',
     '(capacity data has changed), READ CAPACITY is re-read, the READ retried.',
     'Another node holds a persistent reservation: WRITEs end in RESERVATION CONFLICT.',
-    'A burst beyond the array\'s 32-command queue gets TASK SET FULL, and BUSY during a',
+    "A burst beyond the array's 32-command queue gets TASK SET FULL, and BUSY during a",
     'controller failover; both are retried. One WRITE times out after 30 s: DriverTimeout,',
     'TaskAbort issued and completed, then TASK_TIMEOUT_OCCURRED; it is retried. A READ',
     'submitted near the end never completes before the capture stops.',

@@ -36,7 +36,11 @@ export const slowPowerTransition: Scenario = {
   generate(w, o) {
     const rng = new Prng(o.seed);
     const d = HEALTHY_DEXT;
-    const { sim, path, othersAtRest } = dextModel(w, rng, { declarations: d, sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: false }, lowFreeBytes: 8 * 1024 * 1024 });
+    const { sim, path, othersAtRest } = dextModel(w, rng, {
+      declarations: d,
+      sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: false },
+      lowFreeBytes: 8 * 1024 * 1024,
+    });
     const dma = path(() => othersAtRest);
     const scatter = new PageScatter(rng.fork(0x5ca7));
     const disk = RAID_VOLUME;

@@ -12,12 +12,26 @@ import { randomIo } from '../workload.js';
 export const SAS_HBA_DEXT_PRODUCER = 'SAS3008 IT dext 2.0.1 (com.example.driver.SAS3008), sctring-drain';
 
 /** What a vendor's SSD tool sends: 16-byte vendor CDBs, and what this drive's firmware makes of each. */
-const VENDOR_COMMANDS: ReadonlyArray<{ opcode: number; what: string; direction: DataDirection; bytes: number; payload: number[]; answer: 'data' | 'invalid-opcode' | 'invalid-field' }> = [
+const VENDOR_COMMANDS: ReadonlyArray<{
+  opcode: number;
+  what: string;
+  direction: DataDirection;
+  bytes: number;
+  payload: number[];
+  answer: 'data' | 'invalid-opcode' | 'invalid-field';
+}> = [
   { opcode: 0xe0, what: 'read firmware version', direction: DataDirection.FromDevice, bytes: 512, payload: [0x01, 0x00, 0x00, 0x00, 0x02], answer: 'data' },
   { opcode: 0xe4, what: 'read controller register', direction: DataDirection.FromDevice, bytes: 4, payload: [0x00, 0x00, 0x07, 0x10], answer: 'invalid-field' },
   { opcode: 0xc0, what: 'enter firmware update mode', direction: DataDirection.None, bytes: 0, payload: [0x5a, 0xa5], answer: 'invalid-opcode' },
   { opcode: 0xd8, what: 'read flash ID', direction: DataDirection.FromDevice, bytes: 8, payload: [0x9f], answer: 'data' },
-  { opcode: 0xff, what: 'vendor diagnostic', direction: DataDirection.FromDevice, bytes: 64, payload: [0x26, 0x00, 0x00, 0x00, 0x40], answer: 'invalid-opcode' },
+  {
+    opcode: 0xff,
+    what: 'vendor diagnostic',
+    direction: DataDirection.FromDevice,
+    bytes: 64,
+    payload: [0x26, 0x00, 0x00, 0x00, 0x40],
+    answer: 'invalid-opcode',
+  },
 ];
 
 export const vendorCdbRejected: Scenario = {
@@ -26,11 +40,11 @@ export const vendorCdbRejected: Scenario = {
   producer: SAS_HBA_DEXT_PRODUCER,
   details: [
     'A DriverKit capture of a SAS HBA dext (IT mode: CDBs pass through to the drive), with a SAS',
-    'SSD behind it. An SSD vendor\'s tool sends 16-byte vendor-specific CDBs, as its',
+    "SSD behind it. An SSD vendor's tool sends 16-byte vendor-specific CDBs, as its",
     'SCSIPeripheralsDriverKit peripheral driver can with UserSendCDB; every one reaches the HBA',
-    'dext\'s UserProcessParallelTask, which passes it on like any other task (its IOVM range and',
-    'SGL recorded). The drive\'s firmware answers: 0xE0 (read firmware version) and 0xD8 (read',
-    'flash ID) complete GOOD with data; 0xC0 and 0xFF are not this product\'s opcodes: CHECK',
+    "dext's UserProcessParallelTask, which passes it on like any other task (its IOVM range and",
+    "SGL recorded). The drive's firmware answers: 0xE0 (read firmware version) and 0xD8 (read",
+    "flash ID) complete GOOD with data; 0xC0 and 0xFF are not this product's opcodes: CHECK",
     'CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (20/00); 0xE4 names a register',
     'this drive lacks: INVALID FIELD IN CDB (24/00) with a field pointer at CDB byte 2. The tool',
     'retries a rejected command twice. INQUIRY / VPD 0x80 / TEST UNIT READY and ordinary reads and',
@@ -39,7 +53,11 @@ export const vendorCdbRejected: Scenario = {
   generate(w, o) {
     const rng = new Prng(o.seed);
     const d = HEALTHY_DEXT;
-    const { sim, path, othersAtRest } = dextModel(w, rng, { declarations: d, sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: false }, lowFreeBytes: 8 * 1024 * 1024 });
+    const { sim, path, othersAtRest } = dextModel(w, rng, {
+      declarations: d,
+      sgl: { elementBytes: d.IOMaximumSegmentByteCountWrite, truncateTo32: false },
+      lowFreeBytes: 8 * 1024 * 1024,
+    });
     const dma = path(() => othersAtRest);
     const scatter = new PageScatter(rng.fork(0x5ca7));
     const blockBytes = 512;
@@ -87,7 +105,10 @@ export const vendorCdbRejected: Scenario = {
             : {
                 status: SamStatus.CheckCondition,
                 bytesTransferred: 0,
-                sense: v.answer === 'invalid-opcode' ? fixedSense(SenseKey.IllegalRequest, Asc.InvalidOpcode) : fixedSense(SenseKey.IllegalRequest, Asc.InvalidFieldInCdb, { fieldPointer: { cdb: true, byte: 2 } }),
+                sense:
+                  v.answer === 'invalid-opcode'
+                    ? fixedSense(SenseKey.IllegalRequest, Asc.InvalidOpcode)
+                    : fixedSense(SenseKey.IllegalRequest, Asc.InvalidFieldInCdb, { fieldPointer: { cdb: true, byte: 2 } }),
               };
         sim.submit({
           cdb: cdb.vendorSpecific(v.opcode, 16, v.payload),

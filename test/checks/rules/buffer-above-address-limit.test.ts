@@ -7,12 +7,17 @@ const SEED = { IOMaximumSegmentAddressableBitCount: 32, dmaNumAddressBits: 64 };
 
 testRule(rule, {
   valid: [
-    { name: 'a 64-bit HBA handed a range above 4 GiB', constraints: { addressBits: 64, dmaNumAddressBits: 64 }, build: (b) => void dextTask(b, { blocks: 1024, iova: 0x8_0000_0000 }) },
+    {
+      name: 'a 64-bit HBA handed a range above 4 GiB',
+      constraints: { addressBits: 64, dmaNumAddressBits: 64 },
+      build: (b) => void dextTask(b, { blocks: 1024, iova: 0x8_0000_0000 }),
+    },
     { name: 'a 32-bit HBA handed a range ending exactly at 4 GiB', constraints: SEED, build: (b) => void dextTask(b, { blocks: 8, iova: 0xffff_f000 }) },
     {
       name: 'a kext trace (segments above 4 GiB, no range): segment-above-address-limit says it, not this rule',
       constraints: SEED,
-      build: (b) => void b.task({ cdb: rw10(true, 0, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, segments: [{ address: 0x1_2345_6000, length: 4096 }] }),
+      build: (b) =>
+        void b.task({ cdb: rw10(true, 0, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, segments: [{ address: 0x1_2345_6000, length: 4096 }] }),
     },
     { name: 'nothing declared: no limit to judge by', build: (b) => void dextTask(b, { blocks: 8, iova: 0x7_0000_0000 }) },
     {
@@ -28,7 +33,13 @@ testRule(rule, {
         constraints(b, SEED);
         dextTask(b, { blocks: 1024, iova: 0x1_2340_0000 });
       },
-      errors: [{ messageId: 'above', message: 'return numAddressBits 32 from UserGetDMASpecification', evidence: { bufferAddress: '0x123400000', bufferLength: 524288, addressBits: 32, dmaNumAddressBits: 64, straddles: false } }],
+      errors: [
+        {
+          messageId: 'above',
+          message: 'return numAddressBits 32 from UserGetDMASpecification',
+          evidence: { bufferAddress: '0x123400000', bufferLength: 524288, addressBits: 32, dmaNumAddressBits: 64, straddles: false },
+        },
+      ],
     },
     {
       name: 'a range running across 4 GiB',

@@ -4,8 +4,23 @@ import { HbaEventKind, HbaEventPhase, TUR, hba } from '../fixtures.js';
 
 testRule(rule, {
   valid: [
-    { name: 'commands before power-down and after power-up', build: (b) => { b.task({ cdb: TUR }); hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0 }); b.wait(1e9); hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2 }); b.task({ cdb: TUR }); } },
-    { name: 'low-power state 1 is not off', build: (b) => { hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 1 }); b.task({ cdb: TUR }); } },
+    {
+      name: 'commands before power-down and after power-up',
+      build: (b) => {
+        b.task({ cdb: TUR });
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 0 });
+        b.wait(1e9);
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2 });
+        b.task({ cdb: TUR });
+      },
+    },
+    {
+      name: 'low-power state 1 is not off',
+      build: (b) => {
+        hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 2, arg1: 1 });
+        b.task({ cdb: TUR });
+      },
+    },
   ],
   invalid: [
     {

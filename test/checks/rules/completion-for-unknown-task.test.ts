@@ -6,7 +6,13 @@ import { TUR } from '../fixtures.js';
 testRule(rule, {
   valid: [
     { name: 'matched completion', build: (b) => void b.task({ cdb: TUR }) },
-    { name: 'second completion is duplicate-completion, not this rule', build: (b) => { const id = b.task({ cdb: TUR }); b.complete(id); } },
+    {
+      name: 'second completion is duplicate-completion, not this rule',
+      build: (b) => {
+        const id = b.task({ cdb: TUR });
+        b.complete(id);
+      },
+    },
   ],
   invalid: [
     {
@@ -19,6 +25,10 @@ testRule(rule, {
       build: (b) => (b.task({ cdb: TUR }), b.gap({ affects: GapAffects.Completions }), b.complete(4242)),
       errors: [{ messageId: 'unknown', severity: 'error' }],
     },
-    { name: 'completion for a never-submitted id', build: (b) => (b.task({ cdb: TUR }), b.complete(4242)), errors: [{ messageId: 'unknown', message: 'task id 4242' }] },
+    {
+      name: 'completion for a never-submitted id',
+      build: (b) => (b.task({ cdb: TUR }), b.complete(4242)),
+      errors: [{ messageId: 'unknown', message: 'task id 4242' }],
+    },
   ],
 });

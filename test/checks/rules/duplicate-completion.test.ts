@@ -10,9 +10,21 @@ testRule(rule, {
   invalid: [
     {
       name: 'a gap may hold a new submission under the same id',
-      build: (b) => { const id = b.task({ cdb: TUR }); b.gap(); b.complete(id); },
+      build: (b) => {
+        const id = b.task({ cdb: TUR });
+        b.gap();
+        b.complete(id);
+      },
       errors: [{ messageId: 'afterGap', severity: 'info' }],
     },
-    { name: 'completed twice', build: (b) => { const id = b.task({ cdb: TUR }); b.wait(1000); b.complete(id); }, errors: [{ messageId: 'again' }] },
+    {
+      name: 'completed twice',
+      build: (b) => {
+        const id = b.task({ cdb: TUR });
+        b.wait(1000);
+        b.complete(id);
+      },
+      errors: [{ messageId: 'again' }],
+    },
   ],
 });

@@ -12,14 +12,24 @@ testRule(rule, {
     { name: 'GOOD with RECOVERED ERROR sense (the command succeeded after recovery)', build: (b) => void b.task(unmap, { sense: sense(1, 0x17, 0x01) }) },
     { name: 'GOOD with NO SENSE sense data', build: (b) => void b.task(unmap, { sense: sense(0, 0, 0) }) },
     { name: 'GOOD with COMPLETED sense (command completed sense data)', build: (b) => void b.task(unmap, { sense: sense(0xf, 0, 0) }) },
-    { name: 'CHECK CONDITION with an error sense is what it should be', build: (b) => void b.task(unmap, { status: CHECK_CONDITION, sense: sense(5, 0x26, 0) }) },
+    {
+      name: 'CHECK CONDITION with an error sense is what it should be',
+      build: (b) => void b.task(unmap, { status: CHECK_CONDITION, sense: sense(5, 0x26, 0) }),
+    },
     { name: 'GOOD with unreadable sense bytes (malformed-sense reports those)', build: (b) => void b.task({ cdb: TUR }, { sense: [0x12, 0x34] }) },
   ],
   invalid: [
     {
       name: 'UNMAP answered GOOD with ILLEGAL REQUEST / INVALID FIELD IN PARAMETER LIST (seen from a real target)',
       build: (b) => void b.task(unmap, { sense: sense(5, 0x26, 0) }),
-      errors: [{ messageId: 'contradicts', severity: 'warning', message: 'UNMAP completed GOOD but its sense data reports ILLEGAL REQUEST', evidence: { senseKey: 5, asc: 0x26, status: 0 } }],
+      errors: [
+        {
+          messageId: 'contradicts',
+          severity: 'warning',
+          message: 'UNMAP completed GOOD but its sense data reports ILLEGAL REQUEST',
+          evidence: { senseKey: 5, asc: 0x26, status: 0 },
+        },
+      ],
     },
     {
       name: 'CONDITION MET with MEDIUM ERROR',

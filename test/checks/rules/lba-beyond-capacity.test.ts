@@ -5,7 +5,11 @@ import { DataDirection, SYNC10, rw10, rw16 } from '../fixtures.js';
 testRule(rule, {
   valid: [
     { name: 'capacity unknown', build: (b) => void b.task({ cdb: rw16(false, 2 ** 40, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }) },
-    { name: 'last block of the device', constraints: { capacityBlocks: 1000 }, build: (b) => void b.task({ cdb: rw10(false, 992, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }) },
+    {
+      name: 'last block of the device',
+      constraints: { capacityBlocks: 1000 },
+      build: (b) => void b.task({ cdb: rw10(false, 992, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }),
+    },
     { name: 'SYNCHRONIZE CACHE of everything (0 blocks)', constraints: { capacityBlocks: 1000 }, build: (b) => void b.task({ cdb: SYNC10 }) },
   ],
   invalid: [

@@ -18,9 +18,21 @@ testRule(rule, {
     },
   ],
   invalid: [
-    { name: 'response code not 70h-73h', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: [0x05, 0, 0x20, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0] }), errors: [{ messageId: 'unknownFormat', message: '0x05' }] },
-    { name: 'fixed sense cut short', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: [0x70, 0, 0x05] }), errors: [{ messageId: 'problems' }] },
-    { name: 'sense 16 of 18 bytes with no note: the device sent it short', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(6, 0x29, 0).slice(0, 16) }), errors: [{ messageId: 'problems' }] },
+    {
+      name: 'response code not 70h-73h',
+      build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: [0x05, 0, 0x20, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0] }),
+      errors: [{ messageId: 'unknownFormat', message: '0x05' }],
+    },
+    {
+      name: 'fixed sense cut short',
+      build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: [0x70, 0, 0x05] }),
+      errors: [{ messageId: 'problems' }],
+    },
+    {
+      name: 'sense 16 of 18 bytes with no note: the device sent it short',
+      build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(6, 0x29, 0).slice(0, 16) }),
+      errors: [{ messageId: 'problems' }],
+    },
     {
       name: 'a cut note on another task does not excuse this one',
       build: (b) => {

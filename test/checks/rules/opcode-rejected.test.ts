@@ -11,9 +11,18 @@ const LOG_SENSE = [0x4d, 0, 0x40, 0, 0, 0, 0, 0x10, 0, 0];
 testRule(rule, {
   valid: [
     { name: 'GOOD', build: (b) => void b.task({ cdb: INQUIRY_36, requestedBytes: 36 }) },
-    { name: 'ILLEGAL REQUEST for another reason (LBA out of range)', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(5, 0x21, 0) }) },
-    { name: 'SYNCHRONIZE CACHE rejected (sync-cache-rejected reports it)', build: (b) => void b.task({ cdb: [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) }) },
-    { name: 'vendor-specific opcode rejected (vendor-specific-cdb reports it)', build: (b) => void b.task({ cdb: [0xd9, 0, 0, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) }) },
+    {
+      name: 'ILLEGAL REQUEST for another reason (LBA out of range)',
+      build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(5, 0x21, 0) }),
+    },
+    {
+      name: 'SYNCHRONIZE CACHE rejected (sync-cache-rejected reports it)',
+      build: (b) => void b.task({ cdb: [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) }),
+    },
+    {
+      name: 'vendor-specific opcode rejected (vendor-specific-cdb reports it)',
+      build: (b) => void b.task({ cdb: [0xd9, 0, 0, 0, 0, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) }),
+    },
     { name: 'NOT READY', build: (b) => void b.task({ cdb: TUR }, { status: CHECK_CONDITION, sense: sense(2, 0x04, 0x01) }) },
   ],
   invalid: [
@@ -40,7 +49,9 @@ testRule(rule, {
         s[17] = 2;
         b.task({ cdb: LOG_SENSE }, { status: CHECK_CONDITION, sense: s });
       },
-      errors: [{ messageId: 'invalidField', message: 'the device refused PAGE CODE (byte 2 bit 5)', evidence: { fieldPointer: 2, bitPointer: 5, field: 'PAGE CODE' } }],
+      errors: [
+        { messageId: 'invalidField', message: 'the device refused PAGE CODE (byte 2 bit 5)', evidence: { fieldPointer: 2, bitPointer: 5, field: 'PAGE CODE' } },
+      ],
     },
   ],
 });
@@ -51,8 +62,10 @@ it('groups rejections per command', () => {
     b.task({ cdb: LOG_SENSE }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) });
   });
   const result = checkEvents(events, { rules: [rule] });
-  expect(result.groups.map((g) => [g.subject, g.count])).toEqual([
-    ['LOG SENSE', 1],
-    ['REPORT SUPPORTED OPERATION CODES', 3],
-  ].sort((a, b) => (b[1] as number) - (a[1] as number)));
+  expect(result.groups.map((g) => [g.subject, g.count])).toEqual(
+    [
+      ['LOG SENSE', 1],
+      ['REPORT SUPPORTED OPERATION CODES', 3],
+    ].sort((a, b) => (b[1] as number) - (a[1] as number)),
+  );
 });

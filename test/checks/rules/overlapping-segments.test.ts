@@ -11,11 +11,51 @@ const task = (direction: DataDirection, segments: Array<{ address: number; lengt
 
 testRule(rule, {
   valid: [
-    { name: 'ascending, touching', build: (b) => void b.task(task(DataDirection.FromDevice, [{ address: 0x1000, length: 0x1000 }, { address: 0x2000, length: 0x1000 }])) },
-    { name: 'descending, apart', build: (b) => void b.task(task(DataDirection.FromDevice, [{ address: 0x9000, length: 0x1000 }, { address: 0x2000, length: 0x1000 }, { address: 0x5000, length: 0x1000 }])) },
+    {
+      name: 'ascending, touching',
+      build: (b) =>
+        void b.task(
+          task(DataDirection.FromDevice, [
+            { address: 0x1000, length: 0x1000 },
+            { address: 0x2000, length: 0x1000 },
+          ]),
+        ),
+    },
+    {
+      name: 'descending, apart',
+      build: (b) =>
+        void b.task(
+          task(DataDirection.FromDevice, [
+            { address: 0x9000, length: 0x1000 },
+            { address: 0x2000, length: 0x1000 },
+            { address: 0x5000, length: 0x1000 },
+          ]),
+        ),
+    },
   ],
   invalid: [
-    { name: 'read into overlapping memory', build: (b) => void b.task(task(DataDirection.FromDevice, [{ address: 0x1000, length: 0x2000 }, { address: 0x2000, length: 0x1000 }])), errors: [{ messageId: 'overlap', severity: 'error', evidence: { segmentA: 0, segmentB: 1 } }] },
-    { name: 'write from the same page twice, out of order', build: (b) => void b.task(task(DataDirection.ToDevice, [{ address: 0x8000, length: 0x1000 }, { address: 0x3000, length: 0x1000 }, { address: 0x8800, length: 0x1000 }])), errors: [{ messageId: 'overlap', severity: 'warning', evidence: { segmentA: 0, segmentB: 2 } }] },
+    {
+      name: 'read into overlapping memory',
+      build: (b) =>
+        void b.task(
+          task(DataDirection.FromDevice, [
+            { address: 0x1000, length: 0x2000 },
+            { address: 0x2000, length: 0x1000 },
+          ]),
+        ),
+      errors: [{ messageId: 'overlap', severity: 'error', evidence: { segmentA: 0, segmentB: 1 } }],
+    },
+    {
+      name: 'write from the same page twice, out of order',
+      build: (b) =>
+        void b.task(
+          task(DataDirection.ToDevice, [
+            { address: 0x8000, length: 0x1000 },
+            { address: 0x3000, length: 0x1000 },
+            { address: 0x8800, length: 0x1000 },
+          ]),
+        ),
+      errors: [{ messageId: 'overlap', severity: 'warning', evidence: { segmentA: 0, segmentB: 2 } }],
+    },
   ],
 });

@@ -4,7 +4,10 @@ import { DataDirection, pages, rw10 } from '../fixtures.js';
 
 testRule(rule, {
   valid: [
-    { name: 'segments add up', build: (b) => void b.task({ cdb: rw10(true, 0, 16), direction: DataDirection.ToDevice, requestedBytes: 8192, segments: pages(0x1000, 8192) }) },
+    {
+      name: 'segments add up',
+      build: (b) => void b.task({ cdb: rw10(true, 0, 16), direction: DataDirection.ToDevice, requestedBytes: 8192, segments: pages(0x1000, 8192) }),
+    },
     { name: 'no segment list recorded', build: (b) => void b.task({ cdb: rw10(true, 0, 16), direction: DataDirection.ToDevice, requestedBytes: 8192 }) },
   ],
   invalid: [

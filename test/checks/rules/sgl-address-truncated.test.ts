@@ -7,9 +7,19 @@ import { dextTask, DataDirection, low32, pages, rw10, splitRange } from '../fixt
 testRule(rule, {
   valid: [
     { name: 'an SGL that carries the full 64-bit IOVM addresses', build: (b) => void dextTask(b, { blocks: 1024, iova: 0x1_2340_0000 }) },
-    { name: 'a range below 4 GiB: nothing to truncate', build: (b) => void dextTask(b, { blocks: 1024, iova: 0x8000_0000, sgl: splitRange(0x8000_0000, 524288, 0x10000, low32) }) },
-    { name: 'a range with no recorded SGL', build: (b) => void b.task({ cdb: rw10(true, 0, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, buffer: { address: 0x1_0000_0000, length: 4096 } }) },
-    { name: 'a kext trace: segments, no range', build: (b) => void b.task({ cdb: rw10(true, 0, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, segments: pages(0x2345_6000, 4096) }) },
+    {
+      name: 'a range below 4 GiB: nothing to truncate',
+      build: (b) => void dextTask(b, { blocks: 1024, iova: 0x8000_0000, sgl: splitRange(0x8000_0000, 524288, 0x10000, low32) }),
+    },
+    {
+      name: 'a range with no recorded SGL',
+      build: (b) =>
+        void b.task({ cdb: rw10(true, 0, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, buffer: { address: 0x1_0000_0000, length: 4096 } }),
+    },
+    {
+      name: 'a kext trace: segments, no range',
+      build: (b) => void b.task({ cdb: rw10(true, 0, 8), direction: DataDirection.ToDevice, requestedBytes: 4096, segments: pages(0x2345_6000, 4096) }),
+    },
     {
       name: 'an element elsewhere below 4 GiB is not a truncation (sgl-not-covering-buffer says it)',
       build: (b) => void dextTask(b, { blocks: 8, iova: 0x1_2345_6000, sgl: [{ address: 0x2345_7000, length: 4096 }] }),
@@ -23,14 +33,25 @@ testRule(rule, {
         {
           messageId: 'truncated',
           message: 'SGL element 0 is at 0x23400000, which is IOVM address 0x123400000 (byte 0 of the range) cut to 32 bits',
-          evidence: { element: 0, address: '0x23400000', expectedAddress: '0x123400000', transferOffset: 0, truncatedToBits: 32, truncatedElements: 8, truncatedBytes: 524288, elements: 8 },
+          evidence: {
+            element: 0,
+            address: '0x23400000',
+            expectedAddress: '0x123400000',
+            transferOffset: 0,
+            truncatedToBits: 32,
+            truncatedElements: 8,
+            truncatedBytes: 524288,
+            elements: 8,
+          },
         },
       ],
     },
     {
       name: 'a range across 4 GiB: only the elements past it are cut',
       build: (b) => void dextTask(b, { blocks: 512, iova: 0xffff_0000, sgl: splitRange(0xffff_0000, 262144, 0x10000, low32) }),
-      errors: [{ messageId: 'truncated', evidence: { element: 1, address: '0x0', expectedAddress: '0x100000000', transferOffset: 65536, truncatedElements: 3 } }],
+      errors: [
+        { messageId: 'truncated', evidence: { element: 1, address: '0x0', expectedAddress: '0x100000000', transferOffset: 65536, truncatedElements: 3 } },
+      ],
     },
     {
       name: 'cut to the 36 bits the HBA declared',

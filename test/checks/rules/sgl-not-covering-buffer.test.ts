@@ -13,8 +13,20 @@ testRule(rule, {
       name: 'truncated elements count at the address they should have had (sgl-address-truncated reports them)',
       build: (b) => void dextTask(b, { blocks: 1024, iova: 0x1_2340_0000, sgl: splitRange(0x1_2340_0000, 512 * K, 64 * K, low32) }),
     },
-    { name: 'a range with no recorded SGL', build: (b) => void b.task({ cdb: [0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0], direction: DataDirection.ToDevice, requestedBytes: 4096, buffer: { address: IOVA, length: 4096 } }) },
-    { name: 'a no-data task: empty range, empty SGL', build: (b) => void b.task({ cdb: [0, 0, 0, 0, 0, 0], buffer: { address: 0, length: 0 }, sglRecorded: true }) },
+    {
+      name: 'a range with no recorded SGL',
+      build: (b) =>
+        void b.task({
+          cdb: [0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0],
+          direction: DataDirection.ToDevice,
+          requestedBytes: 4096,
+          buffer: { address: IOVA, length: 4096 },
+        }),
+    },
+    {
+      name: 'a no-data task: empty range, empty SGL',
+      build: (b) => void b.task({ cdb: [0, 0, 0, 0, 0, 0], buffer: { address: 0, length: 0 }, sglRecorded: true }),
+    },
   ],
   invalid: [
     {
@@ -24,7 +36,15 @@ testRule(rule, {
     },
     {
       name: 'an element elsewhere in memory',
-      build: (b) => void dextTask(b, { blocks: 16, iova: IOVA, sgl: [{ address: IOVA, length: 4096 }, { address: 0x4000_0000, length: 4096 }] }),
+      build: (b) =>
+        void dextTask(b, {
+          blocks: 16,
+          iova: IOVA,
+          sgl: [
+            { address: IOVA, length: 4096 },
+            { address: 0x4000_0000, length: 4096 },
+          ],
+        }),
       errors: [{ messageId: 'outside', message: 'lies before the start of the IOVM range', evidence: { element: 1, problemBytes: 4096 } }],
     },
     {
@@ -34,12 +54,28 @@ testRule(rule, {
     },
     {
       name: 'two elements over the same bytes (and a gap they leave)',
-      build: (b) => void dextTask(b, { blocks: 24, iova: IOVA, sgl: [{ address: IOVA, length: 8192 }, { address: IOVA + 4096, length: 4096 }] }),
+      build: (b) =>
+        void dextTask(b, {
+          blocks: 24,
+          iova: IOVA,
+          sgl: [
+            { address: IOVA, length: 8192 },
+            { address: IOVA + 4096, length: 4096 },
+          ],
+        }),
       errors: [{ messageId: 'overlap', message: 'sent twice', evidence: { element: 1, rangeOffset: 4096, problemBytes: 4096 } }],
     },
     {
       name: 'a gap in the middle',
-      build: (b) => void dextTask(b, { blocks: 24, iova: IOVA, sgl: [{ address: IOVA, length: 4096 }, { address: IOVA + 8192, length: 4096 }] }),
+      build: (b) =>
+        void dextTask(b, {
+          blocks: 24,
+          iova: IOVA,
+          sgl: [
+            { address: IOVA, length: 4096 },
+            { address: IOVA + 8192, length: 4096 },
+          ],
+        }),
       errors: [{ messageId: 'gap', message: 'the device gets other data', evidence: { rangeOffset: 4096, problemBytes: 4096 } }],
     },
     {
@@ -49,7 +85,15 @@ testRule(rule, {
     },
     {
       name: 'every byte once, in the wrong order',
-      build: (b) => void dextTask(b, { blocks: 16, iova: IOVA, sgl: [{ address: IOVA + 4096, length: 4096 }, { address: IOVA, length: 4096 }] }),
+      build: (b) =>
+        void dextTask(b, {
+          blocks: 16,
+          iova: IOVA,
+          sgl: [
+            { address: IOVA + 4096, length: 4096 },
+            { address: IOVA, length: 4096 },
+          ],
+        }),
       errors: [{ messageId: 'outOfOrder', message: 'lands permuted', evidence: { element: 0, rangeOffset: 0 } }],
     },
     {

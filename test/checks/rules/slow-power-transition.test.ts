@@ -33,11 +33,23 @@ testRule(rule, {
         b.task({ cdb: TUR });
       },
     },
-    { name: 'raised warning limit', constraints: { powerTransitionWarnMs: 15000 }, build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 12 * s }) },
+    {
+      name: 'raised warning limit',
+      constraints: { powerTransitionWarnMs: 15000 },
+      build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 12 * s }),
+    },
   ],
   invalid: [
-    { name: '12 s: warning', build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 12 * s }), errors: [{ messageId: 'slow', severity: 'warning', message: '0 → 2 took 12 s' }] },
-    { name: '25 s: error (past the 21 s panic)', build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 25 * s }), errors: [{ messageId: 'slow', severity: 'error', evidence: { durationNs: 25 * s } }] },
+    {
+      name: '12 s: warning',
+      build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 12 * s }),
+      errors: [{ messageId: 'slow', severity: 'warning', message: '0 → 2 took 12 s' }],
+    },
+    {
+      name: '25 s: error (past the 21 s panic)',
+      build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 25 * s }),
+      errors: [{ messageId: 'slow', severity: 'error', evidence: { durationNs: 25 * s } }],
+    },
     {
       name: 'duration from issued/completed times',
       build: (b) => {
@@ -65,7 +77,10 @@ testRule(rule, {
         b.wait(30 * s);
         b.task({ cdb: TUR });
       },
-      errors: [{ messageId: 'unfinished', severity: 'error' }, { messageId: 'unfinished', severity: 'error' }],
+      errors: [
+        { messageId: 'unfinished', severity: 'error' },
+        { messageId: 'unfinished', severity: 'error' },
+      ],
     },
     {
       name: 'unfinished with a capture gap since it started: its completion was not captured',

@@ -21,7 +21,10 @@ testRule(rule, {
   valid: [
     { name: 'SYNCHRONIZE CACHE(10) GOOD', build: (b) => void b.task({ cdb: SYNC10 }) },
     { name: 'SYNCHRONIZE CACHE(16) GOOD', build: (b) => void b.task({ cdb: SYNC16 }) },
-    { name: 'other commands failing are not its business', build: (b) => void b.task({ cdb: [0x12, 0, 0, 0, 36, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x24, 0) }) },
+    {
+      name: 'other commands failing are not its business',
+      build: (b) => void b.task({ cdb: [0x12, 0, 0, 0, 36, 0] }, { status: CHECK_CONDITION, sense: sense(5, 0x24, 0) }),
+    },
   ],
   invalid: [
     {
@@ -72,7 +75,8 @@ testRule(rule, {
     },
     {
       name: 'delivery failure',
-      build: (b) => void b.task({ cdb: SYNC10 }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeviceNotResponding }),
+      build: (b) =>
+        void b.task({ cdb: SYNC10 }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeviceNotResponding }),
       errors: [{ messageId: 'deliveryFailed' }],
     },
     {

@@ -8,7 +8,8 @@ import { HbaEventKind, HbaEventPhase, SYNC10, SYNC10_IMMED, SYNC16, hba, writeTa
 const VOLATILE = 'lun-info target=0 lun=0 write-cache=on write-cache-volatile=yes';
 const NON_VOLATILE = 'lun-info target=0 lun=0 write-cache=on write-cache-volatile=no';
 const note = (b: TraceBuilder, text: string): void => b.w.note(b.timeNs, text);
-const flush = (b: TraceBuilder, phase: number, taskId?: number, status = 0): void => hba(b, { kind: HbaEventKind.ControllerCacheFlush, phase, status, ...(taskId !== undefined ? { taskId } : {}) });
+const flush = (b: TraceBuilder, phase: number, taskId?: number, status = 0): void =>
+  hba(b, { kind: HbaEventKind.ControllerCacheFlush, phase, status, ...(taskId !== undefined ? { taskId } : {}) });
 
 testRule(rule, {
   valid: [
@@ -110,7 +111,14 @@ testRule(rule, {
         writeTask(b, 0, 8);
         b.task({ cdb: SYNC10 }, {}, 2_000_000);
       },
-      errors: [{ messageId: 'noFlushEvent', severity: 'warning', message: 'may be volatile (unknown', evidence: { evidence: 'hba-events', writesSincePreviousFlush: 1, writeCacheVolatile: 'unknown' } }],
+      errors: [
+        {
+          messageId: 'noFlushEvent',
+          severity: 'warning',
+          message: 'may be volatile (unknown',
+          evidence: { evidence: 'hba-events', writesSincePreviousFlush: 1, writeCacheVolatile: 'unknown' },
+        },
+      ],
     },
     {
       name: 'volatile write cache (from a lun-info note): error',
@@ -170,7 +178,14 @@ testRule(rule, {
         b.wait(3_000_000);
         flush(b, HbaEventPhase.Completed, id);
       },
-      errors: [{ messageId: 'flushCompletedLate', severity: 'error', message: 'completed GOOD 3 ms before the controller cache flush', evidence: { lagNs: 3_000_000 } }],
+      errors: [
+        {
+          messageId: 'flushCompletedLate',
+          severity: 'error',
+          message: 'completed GOOD 3 ms before the controller cache flush',
+          evidence: { lagNs: 3_000_000 },
+        },
+      ],
     },
     {
       name: 'an unlinked flush issued but completed only after the GOOD',

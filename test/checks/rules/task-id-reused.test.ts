@@ -7,7 +7,7 @@ testRule(rule, {
   valid: [{ name: 'id reused after completion', build: (b) => (b.task({ cdb: TUR, taskId: 5 }), b.task({ cdb: TUR, taskId: 5 })) }],
   invalid: [
     {
-      name: 'the earlier task\'s completion may be in a capture gap',
+      name: "the earlier task's completion may be in a capture gap",
       build: (b) => {
         b.submit({ cdb: TUR, taskId: 5 });
         b.gap({ affects: GapAffects.Completions });

@@ -9,7 +9,12 @@ testRule(rule, {
     { name: 'no timeout, no limit', build: (b) => void b.task({ cdb: TUR }, {}, 90e9) },
     {
       name: 'driver aborted it and reported TASK TIMEOUT',
-      build: (b) => void b.task({ cdb: TUR, timeoutMs: 10 }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.TaskTimeoutOccurred }, 10_500_000),
+      build: (b) =>
+        void b.task(
+          { cdb: TUR, timeoutMs: 10 },
+          { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.TaskTimeoutOccurred },
+          10_500_000,
+        ),
     },
     { name: 'within the configured limit', constraints: { taskTimeoutMs: 1000 }, build: (b) => void b.task({ cdb: TUR }, {}, 999_000_000) },
   ],
@@ -35,7 +40,16 @@ testRule(rule, {
       },
       errors: [{ messageId: 'ownTimeout', severity: 'warning' }],
     },
-    { name: 'longer than its own timeout', build: (b) => void b.task({ cdb: TUR, timeoutMs: 10 }, {}, 25_000_000), errors: [{ messageId: 'ownTimeout', evidence: { latencyNs: 25_000_000, timeoutMs: 10 } }] },
-    { name: 'longer than the configured limit', constraints: { taskTimeoutMs: 100 }, build: (b) => void b.task({ cdb: TUR }, {}, 150_000_000), errors: [{ messageId: 'configured', message: '150 ms' }] },
+    {
+      name: 'longer than its own timeout',
+      build: (b) => void b.task({ cdb: TUR, timeoutMs: 10 }, {}, 25_000_000),
+      errors: [{ messageId: 'ownTimeout', evidence: { latencyNs: 25_000_000, timeoutMs: 10 } }],
+    },
+    {
+      name: 'longer than the configured limit',
+      constraints: { taskTimeoutMs: 100 },
+      build: (b) => void b.task({ cdb: TUR }, {}, 150_000_000),
+      errors: [{ messageId: 'configured', message: '150 ms' }],
+    },
   ],
 });

@@ -5,8 +5,16 @@ import { DataDirection, rw10, rw16 } from '../fixtures.js';
 testRule(rule, {
   valid: [
     { name: 'no limits', build: (b) => void b.task({ cdb: rw10(true, 0, 2048), direction: DataDirection.ToDevice, requestedBytes: 1 << 20 }) },
-    { name: 'at the byte limit', constraints: { IOMaximumByteCountWrite: '0x80000' }, build: (b) => void b.task({ cdb: rw10(true, 0, 1024), direction: DataDirection.ToDevice, requestedBytes: 0x80000 }) },
-    { name: 'write limit does not apply to reads', constraints: { IOMaximumByteCountWrite: '0x80000' }, build: (b) => void b.task({ cdb: rw10(false, 0, 2048), direction: DataDirection.FromDevice, requestedBytes: 1 << 20 }) },
+    {
+      name: 'at the byte limit',
+      constraints: { IOMaximumByteCountWrite: '0x80000' },
+      build: (b) => void b.task({ cdb: rw10(true, 0, 1024), direction: DataDirection.ToDevice, requestedBytes: 0x80000 }),
+    },
+    {
+      name: 'write limit does not apply to reads',
+      constraints: { IOMaximumByteCountWrite: '0x80000' },
+      build: (b) => void b.task({ cdb: rw10(false, 0, 2048), direction: DataDirection.FromDevice, requestedBytes: 1 << 20 }),
+    },
   ],
   invalid: [
     {

@@ -105,7 +105,7 @@ testRule(rule, {
       errors: [{ messageId: 'atReset', severity: 'info', message: 'may hold the flush that covered them' }],
     },
     {
-      name: 'an HBA event after the GOOD SYNCHRONIZE CACHE still makes the controller\'s flush the evidence (decided at the end)',
+      name: "an HBA event after the GOOD SYNCHRONIZE CACHE still makes the controller's flush the evidence (decided at the end)",
       constraints: { writeCacheEnabled: true },
       build: (b) => {
         b.w.note(0, VOLATILE);

@@ -13,7 +13,11 @@ testRule(rule, {
     { name: 'opcode 0xBF is not vendor specific', build: (b) => void b.task({ cdb: [0xbf, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }) },
   ],
   invalid: [
-    { name: 'issued and GOOD', build: (b) => void b.task({ cdb: VENDOR_C5 }), errors: [{ messageId: 'issued', severity: 'info', evidence: { opcode: '0xc5' } }] },
+    {
+      name: 'issued and GOOD',
+      build: (b) => void b.task({ cdb: VENDOR_C5 }),
+      errors: [{ messageId: 'issued', severity: 'info', evidence: { opcode: '0xc5' } }],
+    },
     {
       name: 'rejected by the device: INVALID COMMAND OPERATION CODE (issue 11)',
       build: (b) => void b.task({ cdb: VENDOR_C5 }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) }),
@@ -21,7 +25,8 @@ testRule(rule, {
         {
           messageId: 'rejectedByDevice',
           severity: 'warning',
-          message: 'rejected by the device: CHECK CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (20/00): the device does not implement this operation code',
+          message:
+            'rejected by the device: CHECK CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (20/00): the device does not implement this operation code',
           evidence: { asc: 0x20 },
         },
       ],
@@ -54,7 +59,11 @@ testRule(rule, {
         b.task({ cdb: VENDOR_C5 }, { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: 0x05 });
       },
       errors: [
-        { messageId: 'notDelivered', message: "the driver's own decision", evidence: { driverNote: 'firmware update commands are refused while the array is degraded' } },
+        {
+          messageId: 'notDelivered',
+          message: "the driver's own decision",
+          evidence: { driverNote: 'firmware update commands are refused while the array is degraded' },
+        },
         { messageId: 'notDelivered' },
       ],
     },
@@ -72,7 +81,10 @@ testRule(rule, {
 
 describe('what a device rejection is blamed on (issue 11)', () => {
   it('never on the framework: no UserSendCDB or kIOReturnNotPrivileged story for a CDB the device answered', () => {
-    const found = runRule(rule, buildTraceEvents((b) => void b.task({ cdb: VENDOR_C5 }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) })));
+    const found = runRule(
+      rule,
+      buildTraceEvents((b) => void b.task({ cdb: VENDOR_C5 }, { status: CHECK_CONDITION, sense: sense(5, 0x20, 0) })),
+    );
     expect(found).toHaveLength(1);
     expect(found[0]!.message).not.toMatch(/UserSendCDB|kIOReturnNotPrivileged|framework/);
   });

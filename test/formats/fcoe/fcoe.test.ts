@@ -24,19 +24,47 @@ function readExchange(l: FcpLink, oxId: number, data: Uint8Array, rsp = fcpRsp({
 }
 
 describe('FCoE frames (FC-BB-5) and FC frame headers', () => {
-  const pdu = (o: Partial<Parameters<typeof fcoePdu>[0]> = {}) => fcoePdu({ rCtl: 0x06, dId: 0x010201, sId: 0x010101, type: 0x08, fCtl: F.firstSeq | F.endSeq | F.si, oxId: 0x1234, rxId: 0xffff, payload: fcpCmnd({ cdb: FCP_CDB.testUnitReady, dl: 0 }), ...o });
+  const pdu = (o: Partial<Parameters<typeof fcoePdu>[0]> = {}) =>
+    fcoePdu({
+      rCtl: 0x06,
+      dId: 0x010201,
+      sId: 0x010101,
+      type: 0x08,
+      fCtl: F.firstSeq | F.endSeq | F.si,
+      oxId: 0x1234,
+      rxId: 0xffff,
+      payload: fcpCmnd({ cdb: FCP_CDB.testUnitReady, dl: 0 }),
+      ...o,
+    });
 
   it('computes CRC-32 as Ethernet does, natively and in JavaScript alike', () => {
     const check = new TextEncoder().encode('123456789');
     expect(crc32(check)).toBe(0xcbf43926);
     expect(crc32Js(check)).toBe(0xcbf43926);
     const b = Uint8Array.from({ length: 2200 }, (_, i) => (i * 31 + 7) & 0xff);
-    for (const [from, to] of [[0, 0], [3, 4], [5, 2117], [0, 2200]] as const) expect(crc32(b, from, to)).toBe(crc32Js(b, from, to));
+    for (const [from, to] of [
+      [0, 0],
+      [3, 4],
+      [5, 2117],
+      [0, 2200],
+    ] as const)
+      expect(crc32(b, from, to)).toBe(crc32Js(b, from, to));
   });
 
   it('reads the frame header fields and checks the CRC', () => {
     const r = parseFcoe(pdu(), 0, pdu().length);
-    expect('frame' in r && r.frame).toMatchObject({ rCtl: 0x06, dId: 0x010201, sId: 0x010101, type: 0x08, oxId: 0x1234, rxId: 0xffff, payloadLength: 32, sof: 0x2e, eof: 0x42, crc: 0 });
+    expect('frame' in r && r.frame).toMatchObject({
+      rCtl: 0x06,
+      dId: 0x010201,
+      sId: 0x010101,
+      type: 0x08,
+      oxId: 0x1234,
+      rxId: 0xffff,
+      payloadLength: 32,
+      sof: 0x2e,
+      eof: 0x42,
+      crc: 0,
+    });
   });
 
   it.each([
@@ -92,7 +120,14 @@ describe('FCP exchanges over FCoE', () => {
     const byTag = new Map(tasks.map((t) => [t.tag, t]));
     expect(tasks).toHaveLength(21);
     expect(new Set(tasks.map((t) => t.targetLabel))).toEqual(new Set(['20:00:52:54:00:12:34:57']));
-    expect(byTag.get(0x10)).toMatchObject({ command: 'REPORT LUNS', requestedBytes: 4096, bytesTransferred: 24, residual: 4072, residualKind: 'underflow', direction: 'from-device' });
+    expect(byTag.get(0x10)).toMatchObject({
+      command: 'REPORT LUNS',
+      requestedBytes: 4096,
+      bytesTransferred: 24,
+      residual: 4072,
+      residualKind: 'underflow',
+      direction: 'from-device',
+    });
     expect(byTag.get(0x12)).toMatchObject({ lun: 1, command: 'INQUIRY', bytesTransferred: 36 });
     expect(byTag.get(0x13)).toMatchObject({ statusCode: 2, sense: { key: 6, asc: 0x29, ascq: 0 }, latencyNs: 60_000 });
     expect(byTag.get(0x16)).toMatchObject({ lun: 1, command: 'READ(10)', bytesTransferred: 8192 });
@@ -110,7 +145,9 @@ describe('FCP exchanges over FCoE', () => {
     const events = decodeCapture(pcapngFile(fcoeCapture()));
     const hba = events.filter((e) => e.kind === 'hba');
     const aborted = events.find((e) => e.kind === 'submit' && e.tag === 0x21n);
-    expect(hba.map((e) => e.kind === 'hba' && [e.hbaKind, e.phase, e.status, e.taskId === (aborted?.kind === 'submit' ? aborted.taskId : -1n), e.arg1])).toEqual([
+    expect(
+      hba.map((e) => e.kind === 'hba' && [e.hbaKind, e.phase, e.status, e.taskId === (aborted?.kind === 'submit' ? aborted.taskId : -1n), e.arg1]),
+    ).toEqual([
       [HbaEventKind.TaskAbort, HbaEventPhase.Issued, 0, true, 0n],
       [HbaEventKind.TaskAbort, HbaEventPhase.Completed, 0, true, 0n],
       [HbaEventKind.TaskAbort, HbaEventPhase.Issued, 0, false, 0n],
@@ -269,7 +306,9 @@ describe('FCP exchanges over FCoE', () => {
     const events = decodeCapture(bytes);
     const offsetOf = (i: number) => 24 + packets.slice(0, i).reduce((n, p) => n + 16 + p.data.length, 0);
     const [crc, rsp] = diagnostics(events);
-    expect(crc).toMatch(new RegExp(`^at byte 0x${offsetOf(1).toString(16)} \\(packet 2\\): FCoE: FC CRC 0x[0-9a-f]{8} does not match the frame's 0x[0-9a-f]{8}; frame skipped$`));
+    expect(crc).toMatch(
+      new RegExp(`^at byte 0x${offsetOf(1).toString(16)} \\(packet 2\\): FCoE: FC CRC 0x[0-9a-f]{8} does not match the frame's 0x[0-9a-f]{8}; frame skipped$`),
+    );
     expect(rsp).toBe(
       `at byte 0x${offsetOf(4).toString(16)} (packet 5): FCP: FCP_RSP declares 0 bytes of response info and 4000 of sense; the 42-byte IU holds 18 (OX_ID 0x2); response skipped`,
     );

@@ -56,7 +56,8 @@ function explain(field: string, ours: unknown, theirs: unknown, t: TaskJson, o: 
     // FCP-4 9.2: FCP_DL follows the CDB and its ADDITIONAL FCP_CDB LENGTH words. tshark 4.0's
     // dissect_fcp_cmnd reads that length only when the task management flags are non-zero,
     // so it reads FCP_DL from inside the additional CDB bytes.
-    if (u32(cmnd, 28) === theirs && u32(cmnd, 28 + additionalWords * 4) === ours) return 'FCP_CMND with an additional CDB: tshark reads FCP_DL at byte 28 (it ignores ADDITIONAL FCP_CDB LENGTH when no task management flag is set)';
+    if (u32(cmnd, 28) === theirs && u32(cmnd, 28 + additionalWords * 4) === ours)
+      return 'FCP_CMND with an additional CDB: tshark reads FCP_DL at byte 28 (it ignores ADDITIONAL FCP_CDB LENGTH when no task management flag is set)';
   }
   if ((field === 'lba' || field === 'blocks') && theirs === null && cmnd[12] === VARIABLE_LENGTH && t.opcode === VARIABLE_LENGTH) {
     // SBC-4 5.17 READ(32): LBA in CDB bytes 12-19, length in 28-31; tshark 4.0 decodes only the
@@ -77,7 +78,21 @@ function check(name: string, capture: string, oracle: FcpRecord[], tasks: TaskJs
     if (why) reasons.set(`${field}: ${why}`, (reasons.get(`${field}: ${why}`) ?? 0) + 1);
     else unexplained.push(`frame ${frame} ${field}: ours ${JSON.stringify(ours)}, tshark ${JSON.stringify(theirs)}`);
   };
-  for (const d of c.differences) note(d.frame, d.field, d.ours, d.theirs, explain(d.field, d.ours, d.theirs, byFrame.get(d.frame)!, commands.find((o) => o.frame === d.frame)!, packets));
+  for (const d of c.differences)
+    note(
+      d.frame,
+      d.field,
+      d.ours,
+      d.theirs,
+      explain(
+        d.field,
+        d.ours,
+        d.theirs,
+        byFrame.get(d.frame)!,
+        commands.find((o) => o.frame === d.frame)!,
+        packets,
+      ),
+    );
   // FCP fields the shared comparison does not hold.
   let fieldsCompared = 0;
   for (const o of commands) {
@@ -107,10 +122,15 @@ function check(name: string, capture: string, oracle: FcpRecord[], tasks: TaskJs
     if (!issued || issued.hbaKind !== kind) unexplained.push(`frame ${o.frame}: ${o.kind} without a matching issued HBA event`);
     if (o.responseFrame !== null) {
       const status = o.kind === 'abts' ? (o.accepted ? 0 : o.reason) : o.rspCode;
-      if (!done || done.status !== status || done.durationNs !== o.responseTimeNs) unexplained.push(`frame ${o.responseFrame}: answer to ${o.kind} at frame ${o.frame} not matched (ours ${JSON.stringify(done && [done.status, done.durationNs])})`);
+      if (!done || done.status !== status || done.durationNs !== o.responseTimeNs)
+        unexplained.push(
+          `frame ${o.responseFrame}: answer to ${o.kind} at frame ${o.frame} not matched (ours ${JSON.stringify(done && [done.status, done.durationNs])})`,
+        );
     }
   }
-  console.log(`${summarise(name, c, reasons)}\n  ${fieldsCompared} FCP fields compared; ${oracle.length - commands.length} task management / ABTS exchanges matched to HBA events`);
+  console.log(
+    `${summarise(name, c, reasons)}\n  ${fieldsCompared} FCP fields compared; ${oracle.length - commands.length} task management / ABTS exchanges matched to HBA events`,
+  );
   expect(unexplained).toEqual([]);
   expect(c.matched).toBe(commands.length);
 }

@@ -67,7 +67,10 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
     expect(done.find((t) => t.submit.cdb[0] === 0xc1)!.complete!.status).toBe(2);
     expect(done.filter((t) => t.complete!.status === 0x08)).toHaveLength(1);
     expect(done.filter((t) => t.complete!.status === 0x28)).toHaveLength(1);
-    expect(done.find((t) => hexOf(t.submit.cdb) === '2800000000c800000800')!.complete).toMatchObject({ serviceResponse: 1, status: DeliveryStatus.DeliveryFailure });
+    expect(done.find((t) => hexOf(t.submit.cdb) === '2800000000c800000800')!.complete).toMatchObject({
+      serviceResponse: 1,
+      status: DeliveryStatus.DeliveryFailure,
+    });
     expect(done.find((t) => t.submit.cdb[0] === 0x88)!.submit.cdb.subarray(2, 10)).toEqual(Uint8Array.from([0, 0, 0, 1, 0x2a, 0x05, 0xf2, 0]));
   });
 
@@ -81,11 +84,16 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
     const [first, second] = evs.filter((e) => e.kind === 'submit');
     expect(first).toMatchObject({ tag: 17n });
     expect(second).toMatchObject({ tag: 18n });
-    const byTag = new Map(done.filter((t) => t.submit.cdb[0] === 0x28 && t.submit.lun === 0 && t.submit.targetId === 0n).map((t) => [t.submit.tag, t.latencyNs]));
+    const byTag = new Map(
+      done.filter((t) => t.submit.cdb[0] === 0x28 && t.submit.lun === 0 && t.submit.targetId === 0n).map((t) => [t.submit.tag, t.latencyNs]),
+    );
     expect(byTag.get(17n)).toBe(900_000);
     expect(byTag.get(18n)).toBe(490_000);
     const writes = done.filter((t) => t.submit.cdb[0] === 0x2a);
-    expect(writes.map((t) => [t.submit.lun, t.latencyNs])).toEqual([[1, 699_000], [0, 900_000]]);
+    expect(writes.map((t) => [t.submit.lun, t.latencyNs])).toEqual([
+      [1, 699_000],
+      [0, 900_000],
+    ]);
     expect(done.find((t) => t.submit.targetId === 5n)!.complete).toMatchObject({ serviceResponse: 1, status: DeliveryStatus.DeviceNotPresent });
     // Host byte 0x11 is printed as hex by the kernel (no name in its table): still a delivery failure.
     expect(done.at(-1)!.complete).toMatchObject({ serviceResponse: 1, status: DeliveryStatus.DeliveryFailure });
@@ -95,7 +103,11 @@ describe('Linux SCSI tracepoint text: kernel format fixtures', () => {
   it('6.6 tracefs (sense=()): CHECK CONDITION carries the sense key and ASC/ASCQ the kernel printed', () => {
     const evs = decodeFtrace(fixture('6.6-tracefs'));
     // sense=() is only on done lines: the header waits for the first one to name the layout.
-    expect(evs[0]).toMatchObject({ kind: 'header', version: 'linux-6.5+', producer: 'Linux SCSI tracepoints (driver_tag, sense key and ASC/ASCQ); time 0 is 7.500000000 s on the trace clock' });
+    expect(evs[0]).toMatchObject({
+      kind: 'header',
+      version: 'linux-6.5+',
+      producer: 'Linux SCSI tracepoints (driver_tag, sense key and ASC/ASCQ); time 0 is 7.500000000 s on the trace clock',
+    });
     const { done, open } = tasksOf(evs);
     expect(open).toEqual([]);
     expect(done).toHaveLength(6);
@@ -138,7 +150,17 @@ describe('Linux SCSI tracepoint text: line parsing', () => {
 
   it('reads host, channel, id, lun, tags and the raw CDB', () => {
     const l = parseScsiTraceLine(start) as ScsiTraceLine;
-    expect(l).toMatchObject({ kind: 'start', seconds: 100, nanos: 1_000, host: 0, driverTag: 3, schedulerTag: -1, dataSgl: 1, protOp: 'SCSI_PROT_NORMAL', opcodeName: 'READ_10' });
+    expect(l).toMatchObject({
+      kind: 'start',
+      seconds: 100,
+      nanos: 1_000,
+      host: 0,
+      driverTag: 3,
+      schedulerTag: -1,
+      dataSgl: 1,
+      protOp: 'SCSI_PROT_NORMAL',
+      opcodeName: 'READ_10',
+    });
     expect(l.cdbHex).toBe('28000000000800000800');
   });
 
@@ -169,9 +191,18 @@ describe('Linux SCSI tracepoint text: line parsing', () => {
   });
 
   it('reads the raw fields libtraceevent prints without its scsi plugin', () => {
-    const base = '  dd-1 [000]  5.000000000: scsi_dispatch_cmd_done: [FAILED TO PARSE] host_no=1 channel=0 id=2 lun=3 result=134217730 opcode=0 cmd_len=6 driver_tag=4 scheduler_tag=-1 data_sglen=0 prot_sglen=0 prot_op=0 cmnd=ARRAY[00, 00, 00, 00, 00, 00] sense_key=6 asc=41 ascq=0';
+    const base =
+      '  dd-1 [000]  5.000000000: scsi_dispatch_cmd_done: [FAILED TO PARSE] host_no=1 channel=0 id=2 lun=3 result=134217730 opcode=0 cmd_len=6 driver_tag=4 scheduler_tag=-1 data_sglen=0 prot_sglen=0 prot_op=0 cmnd=ARRAY[00, 00, 00, 00, 00, 00] sense_key=6 asc=41 ascq=0';
     const l = parseScsiTraceLine(base) as ScsiTraceLine;
-    expect(l).toMatchObject({ kind: 'done', host: 1, id: 2, lun: 3, driverTag: 4, result: { driverByte: 8, hostByte: 0, status: 2 }, sense: { key: 6, asc: 41, ascq: 0 } });
+    expect(l).toMatchObject({
+      kind: 'done',
+      host: 1,
+      id: 2,
+      lun: 3,
+      driverTag: 4,
+      result: { driverByte: 8, hostByte: 0, status: 2 },
+      sense: { key: 6, asc: 41, ascq: 0 },
+    });
     expect(l.cdbHex).toBe('000000000000');
     expect(parseScsiTraceLine(base.replace('cmd_len=6', 'cmd_len=10'))).toBe('scsi_dispatch_cmd_done: cmd_len=10 but the CDB has 6 bytes');
   });
@@ -238,7 +269,12 @@ describe('Linux SCSI tracepoint text: damage and detection', () => {
       const evs: TraceEvent[] = [];
       for await (const batch of opened.events) evs.push(...batch);
       expect(evs).toEqual(decodeFtrace(fixture(name)));
-      expect(opened.stats.records).toBe(fixture(name).toString().split('\n').filter((l) => /: (scsi:)?scsi_(dispatch_cmd_\w+|eh_wakeup):/.test(l)).length);
+      expect(opened.stats.records).toBe(
+        fixture(name)
+          .toString()
+          .split('\n')
+          .filter((l) => /: (scsi:)?scsi_(dispatch_cmd_\w+|eh_wakeup):/.test(l)).length,
+      );
     }
   });
 
@@ -251,9 +287,14 @@ describe('Linux SCSI tracepoint text: damage and detection', () => {
     expect(recovered.map((e) => e.kind)).toEqual(['header', 'note', 'submit', 'hba', 'complete']);
     expect(tasksOf(recovered).done.map((t) => [t.complete!.serviceResponse, t.complete!.status, t.latencyNs])).toEqual([[2, 0, 3_000_000_000]]);
     // usb-storage: the error handler aborts and dispatches again; the first attempt has no done line.
-    const retried = decodeFtrace([line('10.000000', 'start'), line('12.000000', 'timeout', good), line('20.000000', 'start'), line('22.000000', 'timeout', good)].join('\n'));
+    const retried = decodeFtrace(
+      [line('10.000000', 'start'), line('12.000000', 'timeout', good), line('20.000000', 'start'), line('22.000000', 'timeout', good)].join('\n'),
+    );
     const t = tasksOf(retried);
-    expect(t.done.map((x) => [x.complete!.status, x.latencyNs])).toEqual([[DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000], [DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000]]);
+    expect(t.done.map((x) => [x.complete!.status, x.latencyNs])).toEqual([
+      [DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000],
+      [DeliveryStatus.TaskTimeoutOccurred, 2_000_000_000],
+    ]);
     expect(t.open).toEqual([]);
   });
 

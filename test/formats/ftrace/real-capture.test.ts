@@ -30,7 +30,10 @@ function plainReading(text: string): { opcode: number; outcome: string }[] {
   const out: { opcode: number; outcome: string; order: number }[] = [];
   let order = 0;
   for (const line of text.split('\n')) {
-    const m = / scsi_dispatch_cmd_(start|done|timeout|error): host_no=(\d+) channel=(\d+) id=(\d+) lun=(\d+) .*driver_tag=(-?\d+) .*raw=([0-9a-f]{2})[^)]*\)(.*)$/.exec(line);
+    const m =
+      / scsi_dispatch_cmd_(start|done|timeout|error): host_no=(\d+) channel=(\d+) id=(\d+) lun=(\d+) .*driver_tag=(-?\d+) .*raw=([0-9a-f]{2})[^)]*\)(.*)$/.exec(
+        line,
+      );
     if (!m) continue;
     const [, ev, h, c, i, l, tag, op, rest] = m as unknown as string[];
     const key = `${h}:${c}:${i}:${l}/${tag}`;

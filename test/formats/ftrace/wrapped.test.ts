@@ -10,7 +10,13 @@ import { decodeFtrace } from '../../../src/formats/ftrace/reader.js';
 import { GapAffects, GapUnit, type TraceEvent } from '../../../src/model/events.js';
 import { tasksOf } from './tasks.js';
 
-const SAMPLES = ['linux-ftrace-6.1.0-56-amd64-megasas.txt', 'linux-ftrace-6.1.0-56-amd64-usb-bot.txt', 'linux-ftrace-fixture-6.6-tracefs.txt', 'linux-ftrace-fixture-6.1-perf.txt', 'linux-ftrace-fixture-5.10-trace-cmd.txt'];
+const SAMPLES = [
+  'linux-ftrace-6.1.0-56-amd64-megasas.txt',
+  'linux-ftrace-6.1.0-56-amd64-usb-bot.txt',
+  'linux-ftrace-fixture-6.6-tracefs.txt',
+  'linux-ftrace-fixture-6.1-perf.txt',
+  'linux-ftrace-fixture-5.10-trace-cmd.txt',
+];
 const sample = (name: string) => readFileSync(new URL(`../../../traces/${name}`, import.meta.url), 'utf8');
 
 /** Mail-client wrap: break at the last space before `width`, dropping it (or keeping it, flowed). */
@@ -47,18 +53,26 @@ function fold(text: string, width: number): string {
 /** What a user sees of each task: command, target, status, sense, and the line's time. */
 function seen(events: TraceEvent[]): string[] {
   const { done, open } = tasksOf(events);
-  return [...done, ...open].map((t) => `${t.submit.timeNs} ${t.submit.targetLabel} ${t.submit.lun} ${Buffer.from(t.submit.cdb).toString('hex')} → ${t.complete ? `${t.complete.serviceResponse}/${t.complete.status} ${Buffer.from(t.complete.sense).toString('hex')}` : 'open'}`);
+  return [...done, ...open].map(
+    (t) =>
+      `${t.submit.timeNs} ${t.submit.targetLabel} ${t.submit.lun} ${Buffer.from(t.submit.cdb).toString('hex')} → ${t.complete ? `${t.complete.serviceResponse}/${t.complete.status} ${Buffer.from(t.complete.sense).toString('hex')}` : 'open'}`,
+  );
 }
 
 const diagnostics = (events: TraceEvent[]) => events.filter((e) => e.kind === 'diagnostic');
 
 describe('hard-wrapped tracepoint text', () => {
-  it.each(SAMPLES.flatMap((name) => [
-    [name, 'mail wrap at 72', (t: string) => mailWrap(t, 72, false)],
-    [name, 'format=flowed at 78', (t: string) => mailWrap(t, 78, true)],
-    [name, 'fold -w 80', (t: string) => fold(t, 80)],
-    [name, 'fold -w 64', (t: string) => fold(t, 64)],
-  ] as const))('%s, %s: the same tasks as the unwrapped file', (name, _how, wrap) => {
+  it.each(
+    SAMPLES.flatMap(
+      (name) =>
+        [
+          [name, 'mail wrap at 72', (t: string) => mailWrap(t, 72, false)],
+          [name, 'format=flowed at 78', (t: string) => mailWrap(t, 78, true)],
+          [name, 'fold -w 80', (t: string) => fold(t, 80)],
+          [name, 'fold -w 64', (t: string) => fold(t, 64)],
+        ] as const,
+    ),
+  )('%s, %s: the same tasks as the unwrapped file', (name, _how, wrap) => {
     const text = sample(name);
     const plain = decodeFtrace(text);
     const wrapped = decodeFtrace(wrap(text));

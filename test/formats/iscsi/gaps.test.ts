@@ -6,14 +6,32 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { GapAffects, GapUnit, type CaptureGap, type TraceEvent } from '../../../src/model/events.js';
-import { Conversation, concat, dataIn, ethernet, ipTcp, loginRequest, loginResponse, nopOut, pcapFile, scsiCommand, scsiResponse, tasksOf, TCP, type Packet } from '../../helpers/pcap.js';
+import {
+  Conversation,
+  concat,
+  dataIn,
+  ethernet,
+  ipTcp,
+  loginRequest,
+  loginResponse,
+  nopOut,
+  pcapFile,
+  scsiCommand,
+  scsiResponse,
+  tasksOf,
+  TCP,
+  type Packet,
+} from '../../helpers/pcap.js';
 
 const READ10 = (lba: number, n: number) => [0x28, 0, lba >>> 24, (lba >> 16) & 255, (lba >> 8) & 255, lba & 255, 0, n >> 8, n & 255, 0];
 const TUR = [0, 0, 0, 0, 0, 0];
 
 function login(c: Conversation, maxRecv?: { initiator?: number; target?: number }): void {
   c.send(true, loginRequest({ keys: { InitiatorName: 'iqn.test:i', ...(maxRecv?.initiator ? { MaxRecvDataSegmentLength: String(maxRecv.initiator) } : {}) } }));
-  c.send(false, loginResponse({ keys: { HeaderDigest: 'None', DataDigest: 'None', ...(maxRecv?.target ? { MaxRecvDataSegmentLength: String(maxRecv.target) } : {}) } }));
+  c.send(
+    false,
+    loginResponse({ keys: { HeaderDigest: 'None', DataDigest: 'None', ...(maxRecv?.target ? { MaxRecvDataSegmentLength: String(maxRecv.target) } : {}) } }),
+  );
 }
 
 /** n READ(10)s, each answered by one Data-In with status, and a CHECK CONDITION at the end. */
@@ -34,7 +52,15 @@ const completedItts = (events: TraceEvent[]) =>
 
 /** Raw TCP segment from one side with an explicit sequence number (for holes and odd bytes). */
 function rawSegment(c: Conversation, fromInitiator: boolean, seq: number, payload: Uint8Array): Packet {
-  const ip = ipTcp({ src: fromInitiator ? '10.0.0.1' : '10.0.0.2', dst: fromInitiator ? '10.0.0.2' : '10.0.0.1', sport: fromInitiator ? 40000 : 3260, dport: fromInitiator ? 3260 : 40000, seq, flags: TCP.ACK | TCP.PSH, payload });
+  const ip = ipTcp({
+    src: fromInitiator ? '10.0.0.1' : '10.0.0.2',
+    dst: fromInitiator ? '10.0.0.2' : '10.0.0.1',
+    sport: fromInitiator ? 40000 : 3260,
+    dport: fromInitiator ? 3260 : 40000,
+    seq,
+    flags: TCP.ACK | TCP.PSH,
+    payload,
+  });
   return { timeNs: (c.timeNs += 1_000_000), data: ethernet(ip) };
 }
 
@@ -60,7 +86,9 @@ describe('iSCSI capture gaps', () => {
     // (in its own direction: the command before it; the Data-In between ran the other way)
     expect(cmdGap.timeNs).toBe(packets[lostCommand - 2]!.timeNs - packets[0]!.timeNs);
     expect(cmdGap.endNs).toBeGreaterThan(cmdGap.timeNs);
-    expect(cmdGap.detail).toMatch(/^iSCSI connection 0 10\.0\.0\.1:40000 → 10\.0\.0\.2:3260: TCP sequence (\d+)\.\.(\d+) \(48 bytes\) (acknowledged by the peer but missing from the capture|never filled before the end of the capture)$/);
+    expect(cmdGap.detail).toMatch(
+      /^iSCSI connection 0 10\.0\.0\.1:40000 → 10\.0\.0\.2:3260: TCP sequence (\d+)\.\.(\d+) \(48 bytes\) (acknowledged by the peer but missing from the capture|never filled before the end of the capture)$/,
+    );
     const [, from, to] = /sequence (\d+)\.\.(\d+)/.exec(cmdGap.detail)!;
     expect(Number(to) - Number(from) + 1).toBe(48);
     // Everything else is read: ITT 4's command and ITT 5's Data-In were lost.
@@ -93,7 +121,10 @@ describe('iSCSI capture gaps', () => {
     new DataView(after.buffer).setUint32(0, 6_252_749); // EDTL (header bytes 20..23)
     after[12] = 0x02; // CDB byte 0 (header byte 32)
     const seq = 1000;
-    const packets: Packet[] = [rawSegment(c, true, seq, before), rawSegment(c, true, seq + 2000 + 700, concat([after, nopOut(0x50), scsiCommand({ itt: 9, cdb: TUR })]))];
+    const packets: Packet[] = [
+      rawSegment(c, true, seq, before),
+      rawSegment(c, true, seq + 2000 + 700, concat([after, nopOut(0x50), scsiCommand({ itt: 9, cdb: TUR })])),
+    ];
     const t = new Conversation();
     t.timeNs = c.timeNs;
     packets.push(rawSegment(t, false, 9000, scsiResponse({ itt: 9, status: 0 })));
@@ -167,7 +198,14 @@ describe('iSCSI PDU with a wrong data segment length', () => {
     const c = new Conversation().handshake();
     login(c, { initiator: maxRecv, target: maxRecv });
     const pdus: Uint8Array[] = [];
-    for (let i = 1; i <= 12; i++) pdus.push(scsiCommand(immediate && i > 4 ? { itt: i, cdb: [0x2a, 0, 0, 0, 0, i, 0, 0, immediate / 512, 0], edtl: immediate, write: true, immediate: new Uint8Array(immediate).fill(i) } : { itt: i, cdb: TUR }));
+    for (let i = 1; i <= 12; i++)
+      pdus.push(
+        scsiCommand(
+          immediate && i > 4
+            ? { itt: i, cdb: [0x2a, 0, 0, 0, 0, i, 0, 0, immediate / 512, 0], edtl: immediate, write: true, immediate: new Uint8Array(immediate).fill(i) }
+            : { itt: i, cdb: TUR },
+        ),
+      );
     const victim = pdus[3]!;
     victim[5] = 0x01;
     victim[6] = 0;
@@ -198,7 +236,9 @@ describe('iSCSI PDU with a wrong data segment length', () => {
     const events = decodeCapture(bytes);
     const d = diagnostics(events);
     expect(d).toHaveLength(1);
-    expect(d[0]).toMatch(new RegExp(`^at byte 0x${victimOffset.toString(16)} \\(packet \\d+\\): iSCSI connection 0 .*claims a data segment of 65536 bytes, more than the 8192`));
+    expect(d[0]).toMatch(
+      new RegExp(`^at byte 0x${victimOffset.toString(16)} \\(packet \\d+\\): iSCSI connection 0 .*claims a data segment of 65536 bytes, more than the 8192`),
+    );
     // Every command but the damaged one is read, and answered.
     expect(completedItts(events)).toEqual([1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12]);
   });

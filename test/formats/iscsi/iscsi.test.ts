@@ -48,7 +48,7 @@ function expectSession(tasks: TaskRecord[]): void {
   expect(j.map((t) => [t.command, t.lba, t.transferLength, t.statusCode, t.bytesTransferred, t.lun])).toEqual([
     ['READ(10)', 100, 8, 0, 4096, 1],
     ['WRITE(10)', 7, 2, 0, 1024, 1],
-    ["TEST UNIT READY", null, null, 2, 0, 1],
+    ['TEST UNIT READY', null, null, 2, 0, 1],
   ]);
   expect(j[2]!.sense).toMatchObject({ key: 6, asc: 0x29, ascq: 0 });
   expect(j[0]!.latencyNs).toBeGreaterThan(0);
@@ -196,7 +196,10 @@ describe('iSCSI over TCP', () => {
   it('ignores non-iSCSI TCP traffic', () => {
     const c = new Conversation({ tport: 80 }).handshake();
     c.send(true, new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(400)));
-    c.send(false, new Uint8Array(100_000).map((_, i) => (i * 7919) & 0xff));
+    c.send(
+      false,
+      new Uint8Array(100_000).map((_, i) => (i * 7919) & 0xff),
+    );
     const events = decodeCapture(pcapFile(c.packets));
     expect(events.filter((e) => e.kind === 'submit' || e.kind === 'diagnostic')).toEqual([]);
   });
@@ -231,7 +234,9 @@ describe('iSCSI over TCP', () => {
     expect(events.filter((e) => e.kind === 'diagnostic')).toEqual([]);
     const gaps = events.filter((e) => e.kind === 'gap');
     expect(gaps).toHaveLength(1);
-    expect(gaps[0]!.kind === 'gap' && gaps[0]!.detail).toMatch(/^iSCSI connection 0 10\.0\.0\.\d:\d+ → 10\.0\.0\.\d:\d+: TCP sequence \d+\.\.\d+ \(\d+ bytes\)/);
+    expect(gaps[0]!.kind === 'gap' && gaps[0]!.detail).toMatch(
+      /^iSCSI connection 0 10\.0\.0\.\d:\d+ → 10\.0\.0\.\d:\d+: TCP sequence \d+\.\.\d+ \(\d+ bytes\)/,
+    );
     const tasks = tasksOf(events).filter((t) => t.complete);
     // Everything after the hole is decoded again.
     expect(tasks.some((t) => t.submit.cdb[0] === 0 && t.complete!.status === 2)).toBe(true);

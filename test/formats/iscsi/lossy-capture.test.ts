@@ -15,7 +15,7 @@ function dropPackets(file: Uint8Array, every: number, phase = 0): { bytes: Uint8
   const kept: Uint8Array[] = [];
   let epb = 0;
   let dropped = 0;
-  for (let p = 0; p + 12 <= file.length; ) {
+  for (let p = 0; p + 12 <= file.length;) {
     const type = v.getUint32(p, true);
     const total = v.getUint32(p + 4, true);
     const isPacket = type === 6;

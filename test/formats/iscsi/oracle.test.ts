@@ -7,7 +7,18 @@ import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { describe, expect, it } from 'vitest';
 import type { TaskJson } from '../../../src/report/task-view.js';
 import { decodeCdb } from '../../../src/scsi/index.js';
-import { compare, decodeJson, hexBytes, liveOracle, readOracle, summarise, tsharkAvailable, type Comparison, type Difference, type OracleRecord } from '../pcap/oracle.js';
+import {
+  compare,
+  decodeJson,
+  hexBytes,
+  liveOracle,
+  readOracle,
+  summarise,
+  tsharkAvailable,
+  type Comparison,
+  type Difference,
+  type OracleRecord,
+} from '../pcap/oracle.js';
 
 const CAPTURE = 'traces/iscsi-libiscsi.pcapng';
 const ORACLE = 'traces/iscsi-libiscsi.oracle.jsonl';
@@ -20,7 +31,8 @@ function explainDifference(d: Difference, t: TaskJson): string | undefined {
   if (d.field === 'lba' && (cdb[0] === 0x08 || cdb[0] === 0x0a)) {
     // SBC-5 READ(6)/WRITE(6): LOGICAL BLOCK ADDRESS is 21 bits, byte 1 bits 4..0 and bytes 2-3.
     const lba21 = ((cdb[1]! & 0x1f) << 16) | (cdb[2]! << 8) | cdb[3]!;
-    if (d.ours === lba21 && d.theirs === (lba21 & 0x0fffff)) return 'tshark masks the READ(6)/WRITE(6) LBA to 20 bits (hf mask 0x0FFFFF); SBC-5 gives it 21 bits';
+    if (d.ours === lba21 && d.theirs === (lba21 & 0x0fffff))
+      return 'tshark masks the READ(6)/WRITE(6) LBA to 20 bits (hf mask 0x0FFFFF); SBC-5 gives it 21 bits';
   }
   if ((d.field === 'lba' || d.field === 'blocks') && d.ours === null && decodeCdb(cdb).fields.some((f) => f.name === 'UNDECODED BYTES')) {
     return `scsitrace gap: src/scsi has no field layout for ${t.command} (opcode 0x${cdb[0]!.toString(16)}) yet`;

@@ -2,12 +2,28 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { parseTcp } from '../../../src/formats/pcap/link.js';
-import { Conversation, dataIn, dataOut, fixedSense, loginRequest, loginResponse, pcapFile, r2t, scsiCommand, scsiResponse, tasksOf, type Packet } from '../../helpers/pcap.js';
+import {
+  Conversation,
+  dataIn,
+  dataOut,
+  fixedSense,
+  loginRequest,
+  loginResponse,
+  pcapFile,
+  r2t,
+  scsiCommand,
+  scsiResponse,
+  tasksOf,
+  type Packet,
+} from '../../helpers/pcap.js';
 
 /** What a user sees of a task, without times (which depend on packet order). */
 function outcome(packets: Packet[]): string[] {
   return tasksOf(decodeCapture(pcapFile(packets)))
-    .map((t) => `${t.submit.tag} ${Buffer.from(t.submit.cdb).toString('hex')} ${t.complete?.status} ${t.complete?.bytesTransferred} ${t.complete ? Buffer.from(t.complete.sense).toString('hex') : '-'}`)
+    .map(
+      (t) =>
+        `${t.submit.tag} ${Buffer.from(t.submit.cdb).toString('hex')} ${t.complete?.status} ${t.complete?.bytesTransferred} ${t.complete ? Buffer.from(t.complete.sense).toString('hex') : '-'}`,
+    )
     .sort();
 }
 

@@ -5,7 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { decodeJsonl, eventToJson } from '../../../src/formats/jsonl/index.js';
 import { newReadStats } from '../../../src/model/stats.js';
 import { runScsitrace } from '../../helpers/cli.js';
-import { Conversation, dataIn, fixedSense, loginRequest, loginResponse, pcapFile, scsiCommand, scsiResponse, tmfRequest, tmfResponse } from '../../helpers/pcap.js';
+import {
+  Conversation,
+  dataIn,
+  fixedSense,
+  loginRequest,
+  loginResponse,
+  pcapFile,
+  scsiCommand,
+  scsiResponse,
+  tmfRequest,
+  tmfResponse,
+} from '../../helpers/pcap.js';
 import { buildTraceEvents, rw10 } from '../../helpers/trace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scsitrace-convert-'));
@@ -13,10 +24,13 @@ const dir = mkdtempSync(join(tmpdir(), 'scsitrace-convert-'));
 /** decode --format json lines without the fields that name positions in the input file. */
 async function tasks(path: string): Promise<unknown[]> {
   const r = await runScsitrace('decode', '--format', 'json', path);
-  return r.stdout.split('\n').filter(Boolean).map((l) => {
-    const { offset: _o, record: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
-    return rest;
-  });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const { offset: _o, record: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
 }
 
 function capture(): string {
@@ -51,7 +65,10 @@ describe('convert', () => {
     const input = capture();
     const jsonl = join(dir, 'out.jsonl');
     expect((await runScsitrace('convert', '--format', 'jsonl', input, '-o', jsonl)).code).toBe(0);
-    const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    const lines = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string });
     expect(lines[0]!.kind).toBe('header');
     expect(lines.map((l) => l.kind)).toContain('hba');
     expect(await tasks(jsonl)).toEqual(await tasks(input));
@@ -63,12 +80,27 @@ describe('convert', () => {
   it('round-trips every event kind through JSON Lines', () => {
     const events = buildTraceEvents((b) => {
       b.w.constraints(0, { IOMaximumSegmentCountWrite: 128, 'HBA Data Alignment': 'x', flag: true });
-      b.task({ cdb: rw10(true, 2 ** 31, 16), requestedBytes: 8192, segments: [{ address: 2n ** 60n, length: 4096 }, { address: 4096, length: 4096 }], tag: 2n ** 63n }, { sense: fixedSense(3, 0x11, 0) });
+      b.task(
+        {
+          cdb: rw10(true, 2 ** 31, 16),
+          requestedBytes: 8192,
+          segments: [
+            { address: 2n ** 60n, length: 4096 },
+            { address: 4096, length: 4096 },
+          ],
+          tag: 2n ** 63n,
+        },
+        { sense: fixedSense(3, 0x11, 0) },
+      );
       b.w.hba({ timeNs: 5, kind: 6, phase: 1, taskId: 1, arg0: 2n ** 64n - 1n, detail: 'abort' });
       b.w.digest({ timeNs: 6, taskId: 1, lba: 7, byteCount: 8192, direction: 1, crc32c: 0xdeadbeef, chunkBytes: 4096, chunkDigests: [1, 2] });
       b.w.note(7, 'hello', 1);
     });
-    const text = events.map((e) => eventToJson(e)).filter(Boolean).map((j) => JSON.stringify(j)).join('\n');
+    const text = events
+      .map((e) => eventToJson(e))
+      .filter(Boolean)
+      .map((j) => JSON.stringify(j))
+      .join('\n');
     const back = decodeJsonl(new TextEncoder().encode(text));
     const strip = (e: object) => {
       const { offset: _o, index: _i, ...rest } = e as Record<string, unknown>;
@@ -85,7 +117,14 @@ describe('convert', () => {
     const events = decodeJsonl(new TextEncoder().encode(text), stats);
     const diags = events.filter((e) => e.kind === 'diagnostic');
     expect(diags.map((d) => d.kind === 'diagnostic' && d.message)).toEqual([
-      `at byte 0x${(good.length + 1).toString(16)} (line 2): not JSON: ${(() => { try { JSON.parse('{"kind":"complete","timeNs":5,"taskId":1'); } catch (e) { return (e as Error).message; } return ''; })()}`,
+      `at byte 0x${(good.length + 1).toString(16)} (line 2): not JSON: ${(() => {
+        try {
+          JSON.parse('{"kind":"complete","timeNs":5,"taskId":1');
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return '';
+      })()}`,
       expect.stringMatching(/^at byte 0x[0-9a-f]+ \(line 3\): "submit" event, field "taskId": must be an unsigned 64-bit integer/),
     ]);
     expect(events.filter((e) => e.kind === 'submit' || e.kind === 'complete')).toHaveLength(2);

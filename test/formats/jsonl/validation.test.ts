@@ -25,16 +25,34 @@ describe('JSON Lines: every field checked against the model, one short line per 
     ['{"kind":"submit","taskId":2,"cdb":"00"}', '"submit" event, field "timeNs": missing'],
     ['{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","lun":16384}', '"submit" event, field "lun": must be an integer 0…16383, got 16384'],
     ['{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","attribute":4}', '"submit" event, field "attribute": must be an integer 0…3, got 4'],
-    ['{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","timeoutMs":4294967296}', '"submit" event, field "timeoutMs": must be an integer 0…4294967295, got 4294967296'],
-    ['{"kind":"submit","timeNs":1,"taskId":"18446744073709551616","cdb":"00"}', '"submit" event, field "taskId": must be an unsigned 64-bit integer (a number below 2^53 or a decimal string), got "18446744073709551616"'],
-    ['{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","segments":[[1]]}', '"submit" event, field "segments[0]": must be [address, length], got an array of 1'],
-    ['{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","buffer":[4096,-1]}', '"submit" event, field "buffer length": must be an integer 0…9007199254740991, got -1'],
+    [
+      '{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","timeoutMs":4294967296}',
+      '"submit" event, field "timeoutMs": must be an integer 0…4294967295, got 4294967296',
+    ],
+    [
+      '{"kind":"submit","timeNs":1,"taskId":"18446744073709551616","cdb":"00"}',
+      '"submit" event, field "taskId": must be an unsigned 64-bit integer (a number below 2^53 or a decimal string), got "18446744073709551616"',
+    ],
+    [
+      '{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","segments":[[1]]}',
+      '"submit" event, field "segments[0]": must be [address, length], got an array of 1',
+    ],
+    [
+      '{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","buffer":[4096,-1]}',
+      '"submit" event, field "buffer length": must be an integer 0…9007199254740991, got -1',
+    ],
     ['{"kind":"submit","timeNs":1,"taskId":2,"cdb":"00","sglRecorded":"yes"}', '"submit" event, field "sglRecorded": must be true or false, got "yes"'],
     ['{"kind":"hba","timeNs":1,"hbaKind":70000}', '"hba" event, field "hbaKind": must be an integer 0…65535, got 70000'],
-    ['{"kind":"digest","timeNs":1,"taskId":1,"byteCount":1,"crc32c":1,"chunkDigests":[1,"x"]}', '"digest" event, field "chunkDigests[1]": must be an integer 0…4294967295, got "x"'],
+    [
+      '{"kind":"digest","timeNs":1,"taskId":1,"byteCount":1,"crc32c":1,"chunkDigests":[1,"x"]}',
+      '"digest" event, field "chunkDigests[1]": must be an integer 0…4294967295, got "x"',
+    ],
     ['{"kind":"gap","timeNs":10,"endNs":5}', '"gap" event, field "endNs": 5 is before its timeNs 10'],
     ['{"kind":"gap","timeNs":10,"unit":9}', '"gap" event, field "unit": must be an integer 0…4, got 9'],
-    ['{"kind":"constraints","timeNs":1,"entries":{"IOMaximumSegmentCountWrite":-3}}', '"constraints" event, entry "IOMaximumSegmentCountWrite": must be an integer 0…9007199254740991, a string or a boolean, got -3'],
+    [
+      '{"kind":"constraints","timeNs":1,"entries":{"IOMaximumSegmentCountWrite":-3}}',
+      '"constraints" event, entry "IOMaximumSegmentCountWrite": must be an integer 0…9007199254740991, a string or a boolean, got -3',
+    ],
     ['{"kind":"bogus","timeNs":1}', 'field "kind": unknown event kind "bogus"'],
     ['{"timeNs":1}', 'field "kind": missing'],
     ['[1,2]', 'not a JSON object, got an array of 2'],
@@ -56,13 +74,23 @@ describe('JSON Lines: every field checked against the model, one short line per 
   it('says where a line stops being UTF-8', () => {
     const bytes = new Uint8Array([...enc.encode(`${SUBMIT}\n{"kind":"note","timeNs":1,"text":"ab`), 0xff, ...enc.encode('"}\n')]);
     const d = decodeJsonl(bytes).filter((e) => e.kind === 'diagnostic');
-    expect(d.map((e) => e.kind === 'diagnostic' && e.message)).toEqual([`at byte 0x${(SUBMIT.length + 1).toString(16)} (line 2): not UTF-8 text (byte 0x${(SUBMIT.length + 1 + 36).toString(16)})`]);
+    expect(d.map((e) => e.kind === 'diagnostic' && e.message)).toEqual([
+      `at byte 0x${(SUBMIT.length + 1).toString(16)} (line 2): not UTF-8 text (byte 0x${(SUBMIT.length + 1 + 36).toString(16)})`,
+    ]);
   });
 
   it('reads the 1.1 fields back: buffer, SGL recorded, target label, capture gaps, the time origin', () => {
     const events = decodeNative(
       writeTraceToBytes({ timeOriginNs: 1n << 60n }, (w) => {
-        w.submit({ timeNs: 0, taskId: 1, targetId: 131072, targetLabel: '0:2:0', cdb: [0, 0, 0, 0, 0, 0], sglRecorded: true, buffer: { address: 1n << 40n, length: 512 } });
+        w.submit({
+          timeNs: 0,
+          taskId: 1,
+          targetId: 131072,
+          targetLabel: '0:2:0',
+          cdb: [0, 0, 0, 0, 0, 0],
+          sglRecorded: true,
+          buffer: { address: 1n << 40n, length: 512 },
+        });
         w.gap({ timeNs: 5, endNs: 9, lost: 3, unit: GapUnit.Lines, affects: GapAffects.Completions, targetId: 131072, detail: 'lines lost' });
       }),
     );

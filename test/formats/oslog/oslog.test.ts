@@ -6,7 +6,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeNative } from '../../../src/formats/native/reader.js';
 import { writeTraceToBytes } from '../../../src/formats/native/writer.js';
-import { DEXT_MESSAGE_MAX, encodeUnitLines, FRAGMENT_BYTES_BASE64, FRAGMENT_BYTES_HEX, MAX_PARTS, messageOf, parseLine } from '../../../src/formats/oslog/encoding.js';
+import {
+  DEXT_MESSAGE_MAX,
+  encodeUnitLines,
+  FRAGMENT_BYTES_BASE64,
+  FRAGMENT_BYTES_HEX,
+  MAX_PARTS,
+  messageOf,
+  parseLine,
+} from '../../../src/formats/oslog/encoding.js';
 import { oslogFormat } from '../../../src/formats/oslog/index.js';
 import { decodeOslog, OslogDecoder } from '../../../src/formats/oslog/reader.js';
 import { DataDirection, GapAffects, GapUnit, type TraceEvent } from '../../../src/model/events.js';
@@ -25,7 +33,14 @@ function units(build: Parameters<typeof writeTraceToBytes>[1], tickNs = 1, produ
 }
 
 const bigWrite = (w: Parameters<Parameters<typeof writeTraceToBytes>[1]>[0], id: number, time: number) => {
-  w.submit({ timeNs: time, taskId: id, direction: DataDirection.ToDevice, requestedBytes: 65536, cdb: rw10(true, id * 128, 128), segments: Array.from({ length: 40 }, (_, i) => ({ address: 0x10000 * (i + 1), length: 1638 })) });
+  w.submit({
+    timeNs: time,
+    taskId: id,
+    direction: DataDirection.ToDevice,
+    requestedBytes: 65536,
+    cdb: rw10(true, id * 128, 128),
+    segments: Array.from({ length: 40 }, (_, i) => ({ address: 0x10000 * (i + 1), length: 1638 })),
+  });
   w.complete({ timeNs: time + 500, taskId: id, bytesTransferred: 65536 });
 };
 
@@ -33,7 +48,13 @@ const kinds = (evs: TraceEvent[]) => evs.map((e) => e.kind);
 
 describe('os_log SCT1 lines', () => {
   it('parses the marker anywhere in a message, and nowhere inside another payload', () => {
-    expect(parseLine('2026-01-05 10:20:30.1 Df MyHBA[1:2] SCT1B 0000000a 2/3 AAEC')).toMatchObject({ encoding: 'base64', seq: 10, part: 2, parts: 3, payload: Uint8Array.of(0, 1, 2) });
+    expect(parseLine('2026-01-05 10:20:30.1 Df MyHBA[1:2] SCT1B 0000000a 2/3 AAEC')).toMatchObject({
+      encoding: 'base64',
+      seq: 10,
+      part: 2,
+      parts: 3,
+      payload: Uint8Array.of(0, 1, 2),
+    });
     expect(parseLine('x: SCT1X FFFFFFFF 1/1 00ff"')).toMatchObject({ encoding: 'hex', seq: 0xffffffff, payload: Uint8Array.of(0, 255) });
     expect(parseLine('abcSCT1B 0000000a 1/1 AAEC')).toBeUndefined();
     expect(parseLine('+SCT1B 0000000a 1/1 AAEC')).toBeUndefined();
@@ -51,23 +72,36 @@ describe('os_log SCT1 lines', () => {
   });
 
   it('reassembles fragments of interleaved units, ignores identical repeats, and keeps the header clock', () => {
-    const u = units((w) => {
-      bigWrite(w, 1, 100);
-      bigWrite(w, 2, 200);
-    }, 40, 'slow clock');
+    const u = units(
+      (w) => {
+        bigWrite(w, 1, 100);
+        bigWrite(w, 2, 200);
+      },
+      40,
+      'slow clock',
+    );
     const [header, s1, c1, s2, c2] = u as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
     const a = encodeUnitLines(s1, 1, 'base64', 100);
     const b = encodeUnitLines(s2, 3, 'hex', 100);
     expect(a.length).toBeGreaterThan(3);
     // Two threads logging at once: fragments alternate; one line is logged twice.
-    const mixed = [...encodeUnitLines(header, 0), ...a.flatMap((l, i) => [l, b[i]!]).filter(Boolean), a[1]!, ...encodeUnitLines(c1, 2), ...encodeUnitLines(c2, 4), ...encodeUnitLines(header, 5)];
+    const mixed = [
+      ...encodeUnitLines(header, 0),
+      ...a.flatMap((l, i) => [l, b[i]!]).filter(Boolean),
+      a[1]!,
+      ...encodeUnitLines(c1, 2),
+      ...encodeUnitLines(c2, 4),
+      ...encodeUnitLines(header, 5),
+    ];
     const evs = decodeOslog(wrapInLogStyle(mixed, 'show-compact'));
     expect(kinds(evs)).toEqual(['header', 'submit', 'submit', 'complete', 'complete']);
     expect(evs[0]).toMatchObject({ format: 'oslog', producer: 'slow clock' });
-    const native = decodeNative(writeTraceToBytes({ producer: 'slow clock', tickNs: 40, startWallNs: 1_000n }, (w) => {
-      bigWrite(w, 1, 100);
-      bigWrite(w, 2, 200);
-    }));
+    const native = decodeNative(
+      writeTraceToBytes({ producer: 'slow clock', tickNs: 40, startWallNs: 1_000n }, (w) => {
+        bigWrite(w, 1, 100);
+        bigWrite(w, 2, 200);
+      }),
+    );
     // Times in ticks of 40 ns, as the header says (the log order differs from the file's).
     expect(evs.map((e) => e.timeNs).sort((x, y) => x - y)).toEqual(native.map((e) => e.timeNs).sort((x, y) => x - y));
     expect(evs.map((e) => e.timeNs)).toEqual([0, 120, 200, 600, 720]);
@@ -79,7 +113,13 @@ describe('os_log SCT1 lines', () => {
     const second = units((w) => w.note(5000, 'after'), 1000, 'B');
     const lines = [...encodeUnitLines(first[1]!, 1), ...encodeUnitLines(first[0]!, 2), ...encodeUnitLines(second[0]!, 3), ...encodeUnitLines(second[1]!, 4)];
     const evs = decodeOslog(lines.join('\n'));
-    expect(evs.map((e) => [e.kind, e.timeNs])).toEqual([['header', 0], ['note', 5], ['header', 0], ['header', 0], ['note', 5000]]);
+    expect(evs.map((e) => [e.kind, e.timeNs])).toEqual([
+      ['header', 0],
+      ['note', 5],
+      ['header', 0],
+      ['header', 0],
+      ['note', 5000],
+    ]);
     expect(evs[0]).toMatchObject({ producer: 'os_log export without a header line (timestamps read as ns)' });
   });
 
@@ -113,7 +153,17 @@ describe('os_log SCT1 lines', () => {
     ]);
     // The export ends in the middle of unit 6: a capture loss, not damage.
     expect(evs.filter((e) => e.kind === 'gap')).toEqual([
-      { kind: 'gap', offset: Buffer.byteLength(lines.slice(0, 6).join('\n') + '\n'), index: 4, timeNs: 3, endNs: 3, lost: 1, unit: GapUnit.Records, affects: GapAffects.All, detail: 'SCT1 unit 0x6 incomplete (2 of 8 parts arrived) after 0.000000003 s' },
+      {
+        kind: 'gap',
+        offset: Buffer.byteLength(lines.slice(0, 6).join('\n') + '\n'),
+        index: 4,
+        timeNs: 3,
+        endNs: 3,
+        lost: 1,
+        unit: GapUnit.Records,
+        affects: GapAffects.All,
+        detail: 'SCT1 unit 0x6 incomplete (2 of 8 parts arrived) after 0.000000003 s',
+      },
     ]);
     expect(evs.filter((e) => e.kind === 'note').map((e) => (e as { text: string }).text)).toEqual(['one', 'three']);
     expect(stats.skippedRecords).toBe(3);
@@ -125,7 +175,12 @@ describe('os_log SCT1 lines', () => {
       bigWrite(w, 1, 100);
       w.note(3, 'ünïcödé → ok');
     });
-    const text = Buffer.from(wrapInLogStyle(u.flatMap((x, i) => encodeUnitLines(x, i, 'base64', 64)), 'show-ndjson'));
+    const text = Buffer.from(
+      wrapInLogStyle(
+        u.flatMap((x, i) => encodeUnitLines(x, i, 'base64', 64)),
+        'show-ndjson',
+      ),
+    );
     const whole = decodeOslog(text);
     expect(kinds(whole)).toEqual(['header', 'submit', 'complete', 'note']);
     for (const size of [1, 5, 333]) {
@@ -199,7 +254,11 @@ describe('os_log SCT1 lines', () => {
     expect(messages[0]).toMatch(/^at byte 0x0: unit 0x0 incomplete/);
     const gaps = evs.filter((e) => e.kind === 'gap');
     expect(gaps).toHaveLength(1);
-    expect(gaps[0]).toMatchObject({ lost: 27, detail: 'SCT1 units 0x3..0x1d lost (27 units: 0x3 incomplete (3 of 4 parts arrived), 0x4 incomplete (3 of 4 parts arrived), 0x5 incomplete (3 of 4 parts arrived), 24 more incomplete)' });
+    expect(gaps[0]).toMatchObject({
+      lost: 27,
+      detail:
+        'SCT1 units 0x3..0x1d lost (27 units: 0x3 incomplete (3 of 4 parts arrived), 0x4 incomplete (3 of 4 parts arrived), 0x5 incomplete (3 of 4 parts arrived), 24 more incomplete)',
+    });
   });
 
   it('still decodes exports the C emitter wrote (fixtures): same events as the native file of the session', () => {
@@ -218,20 +277,33 @@ describe('os_log SCT1 lines', () => {
         if (message.includes('SCT1')) expect(message.slice(message.indexOf('SCT1')).length).toBeLessThanOrEqual(DEXT_MESSAGE_MAX);
       }
     }
-    expect(readFileSync(new URL('../../../traces/emitter-log-show-compact.log', import.meta.url), 'utf8').split('\n').filter((l) => l.includes('SCT1B ')).every((l) => / Df kernel\[0:[0-9a-f]+\] \(com\.example\.MyHBADriver\) SCT1B /.test(l))).toBe(true);
+    expect(
+      readFileSync(new URL('../../../traces/emitter-log-show-compact.log', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('SCT1B '))
+        .every((l) => / Df kernel\[0:[0-9a-f]+\] \(com\.example\.MyHBADriver\) SCT1B /.test(l)),
+    ).toBe(true);
   });
 });
 
 describe('SCT1 fragment sizes and lines cut by os_log', () => {
   /** A session of random records: CDBs of 6 to 16 bytes, up to 300 segments, notes up to 3000 characters. */
   const random = fc.record({
-    tasks: fc.array(fc.record({ cdb: fc.integer({ min: 6, max: 16 }), segments: fc.integer({ min: 0, max: 300 }), sense: fc.integer({ min: 0, max: 96 }) }), { minLength: 1, maxLength: 4 }),
+    tasks: fc.array(fc.record({ cdb: fc.integer({ min: 6, max: 16 }), segments: fc.integer({ min: 0, max: 300 }), sense: fc.integer({ min: 0, max: 96 }) }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
     note: fc.string({ maxLength: 3000 }),
   });
   const build = (s: { tasks: { cdb: number; segments: number; sense: number }[]; note: string }) =>
     units((w) => {
       s.tasks.forEach((t, i) => {
-        w.submit({ timeNs: 10 * i, taskId: i, cdb: [0x28, ...Array.from({ length: t.cdb - 1 }, (_, k) => k)], segments: Array.from({ length: t.segments }, (_, k) => ({ address: 0x1000 * k, length: 512 })) });
+        w.submit({
+          timeNs: 10 * i,
+          taskId: i,
+          cdb: [0x28, ...Array.from({ length: t.cdb - 1 }, (_, k) => k)],
+          segments: Array.from({ length: t.segments }, (_, k) => ({ address: 0x1000 * k, length: 512 })),
+        });
         w.complete({ timeNs: 10 * i + 5, taskId: i, status: t.sense ? 2 : 0, sense: Array.from({ length: t.sense }, (_, k) => k) });
       });
       w.note(100, s.note);
@@ -272,14 +344,16 @@ describe('SCT1 fragment sizes and lines cut by os_log', () => {
     expect(decodeOslog([...encodeUnitLines(u[0]!, 0), ...lines].join('\n')).filter((e) => e.kind === 'submit')).toHaveLength(1);
   });
 
-  it('says a line cut by os_log (a fragment too long for a dext\'s 239 characters) looks truncated by the log', () => {
+  it("says a line cut by os_log (a fragment too long for a dext's 239 characters) looks truncated by the log", () => {
     const u = units((w) => bigWrite(w, 1, 100));
     for (const encoding of ['base64', 'hex'] as const) {
       for (const seq of [7, 0x1234567, 0xfffffff]) {
         // 384-byte fragments: lines of 500 characters and more, cut where a dext's os_log cuts.
         const lines = [...encodeUnitLines(u[0]!, seq - 1, encoding), ...encodeUnitLines(u[1]!, seq, encoding, 384)];
         const cut = lines.map((l) => l.slice(0, DEXT_MESSAGE_MAX));
-        const messages = decodeOslog(wrapInLogStyle(cut, 'stream-ndjson')).filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
+        const messages = decodeOslog(wrapInLogStyle(cut, 'stream-ndjson'))
+          .filter((e) => e.kind === 'diagnostic')
+          .map((e) => (e as { message: string }).message);
         expect(messages.length).toBeGreaterThan(0);
         for (const m of messages) expect(m).toMatch(/looks truncated by the log \(a dext's os_log keeps 239 characters of a message/);
       }
@@ -290,7 +364,9 @@ describe('SCT1 fragment sizes and lines cut by os_log', () => {
     expect(lines.length).toBeGreaterThan(2);
     lines[1] = lines[1]!.slice(0, 19 + 100);
     const text = [...encodeUnitLines(u[0]!, 2), ...lines];
-    const messages = decodeOslog(text.join('\n')).filter((e) => e.kind === 'diagnostic').map((e) => (e as { message: string }).message);
+    const messages = decodeOslog(text.join('\n'))
+      .filter((e) => e.kind === 'diagnostic')
+      .map((e) => (e as { message: string }).message);
     const at = Buffer.byteLength(text.slice(0, 2).join('\n') + '\n');
     expect(messages).toEqual([
       `at byte 0x${Buffer.byteLength(text[0]! + '\n').toString(16)}: SCT1 unit 0x3 of ${u[1]!.length - 125} bytes holds a record whose length field says ${u[1]!.length}: 125 bytes are missing (part 2/${lines.length}, at byte 0x${at.toString(16)}, has 75 bytes where part 1 has 200), so a line looks truncated by the log (a dext's os_log keeps 239 characters of a message, so a line carrying a fragment too long for it loses its end); skipped`,

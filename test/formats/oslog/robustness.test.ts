@@ -19,9 +19,15 @@ function session(tasks: number, producer: string, start: number): Uint8Array[] {
   const bytes = writeTraceToBytes({ producer, tickNs: 1, startWallNs: 1n }, (w) => {
     for (let i = 0; i < tasks; i++) {
       const t = start + (i + 1) * 1_000_000;
-      const segments = i % 4 === 3 ? Array.from({ length: 30 }, (_, k) => ({ address: 0x10000 * (k + 1), length: 512 })) : [{ address: 0x1000 * i, length: 4096 }];
+      const segments =
+        i % 4 === 3 ? Array.from({ length: 30 }, (_, k) => ({ address: 0x10000 * (k + 1), length: 512 })) : [{ address: 0x1000 * i, length: 4096 }];
       w.submit({ timeNs: t, taskId: i + 1, cdb: rw10(i % 2 === 0, i * 8, 8), requestedBytes: 4096, segments });
-      w.complete({ timeNs: t + 50_000, taskId: i + 1, bytesTransferred: 4096, ...(i % 7 === 6 ? { status: 2, sense: [0x70, 0, 3, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x11, 0] } : {}) });
+      w.complete({
+        timeNs: t + 50_000,
+        taskId: i + 1,
+        bytesTransferred: 4096,
+        ...(i % 7 === 6 ? { status: 2, sense: [0x70, 0, 3, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x11, 0] } : {}),
+      });
     }
     w.note(start + tasks * 1_000_000 + 1, 'end of session');
   });
@@ -34,7 +40,8 @@ function session(tasks: number, producer: string, start: number): Uint8Array[] {
 /** Every unit as its lines: base64 and hex alternate, fragments of 150 bytes (lines fit 239 characters). */
 const unitLines = (units: Uint8Array[], first = 0) => units.map((u, i) => encodeUnitLines(u, first + i, i % 3 === 2 ? 'hex' : 'base64', 150));
 
-const key = ({ offset: _o, index: _i, ...e }: TraceEvent) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v));
+const key = ({ offset: _o, index: _i, ...e }: TraceEvent) =>
+  JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v));
 const isRecord = (e: TraceEvent) => e.kind !== 'diagnostic' && e.kind !== 'gap' && e.kind !== 'header';
 
 let rng = 20260105;
@@ -112,7 +119,10 @@ describe('os_log export under damage', () => {
       sane(evs, damaged.length, line === headerLine ? undefined : known);
       const before = textLines[line]!;
       const marker = before.indexOf('SCT1');
-      const after = damaged.subarray(lineStart[line], lineStart[line]! + before.length + 1).toString('latin1').replace(/\n$/, '');
+      const after = damaged
+        .subarray(lineStart[line], lineStart[line]! + before.length + 1)
+        .toString('latin1')
+        .replace(/\n$/, '');
       const inFields = marker >= 0 && at >= lineStart[line]! + marker + 4 && !before.includes('\n', at - lineStart[line]!);
       // The file header has no CRC (as in a native file): a flip there can go unnoticed.
       if (!inFields || line === headerLine || damaged[at] === 10 || /[\s"]/.test(String.fromCharCode(damaged[at]!))) continue;
@@ -121,7 +131,11 @@ describe('os_log export under damage', () => {
       // another delivered twice: what the log itself does).
       const same = original.has(now);
       const col = at - lineStart[line]!;
-      if (!same) expect(evs.some((e) => e.kind === 'diagnostic'), `flip at ${at}: ${before.slice(marker, marker + 20)} … ${before.slice(col - 5, col + 5)} → ${after.slice(col - 5, col + 5)}; ${evs.flatMap((e) => (e.kind === 'gap' ? [e.detail] : [])).join('; ')}`).toBe(true);
+      if (!same)
+        expect(
+          evs.some((e) => e.kind === 'diagnostic'),
+          `flip at ${at}: ${before.slice(marker, marker + 20)} … ${before.slice(col - 5, col + 5)} → ${after.slice(col - 5, col + 5)}; ${evs.flatMap((e) => (e.kind === 'gap' ? [e.detail] : [])).join('; ')}`,
+        ).toBe(true);
     }
   });
 
@@ -226,7 +240,8 @@ describe('os_log export under damage', () => {
     // Thousands of units that each claim 4096 parts and never complete: memory stays bounded
     // (256 open units, 16 MiB of fragments), every one is accounted for.
     const flood: string[] = [];
-    for (let n = 0; n < 3000; n++) flood.push(`SCT1B ${(0x4000_0000 + n * 7919).toString(16).padStart(8, '0')} ${1 + (n % 4096)}/4096 ${Buffer.alloc(150, n).toString('base64')}`);
+    for (let n = 0; n < 3000; n++)
+      flood.push(`SCT1B ${(0x4000_0000 + n * 7919).toString(16).padStart(8, '0')} ${1 + (n % 4096)}/4096 ${Buffer.alloc(150, n).toString('base64')}`);
     const out = decodeOslog([...flat.slice(0, 20), ...flood, ...flat.slice(20)].join('\n'));
     sane(out, Infinity, known);
     expect(out.filter(isRecord).length).toBe(whole.filter(isRecord).length);
@@ -253,7 +268,7 @@ describe('os_log export under damage', () => {
       // The same events whatever the chunking.
       const dec = new OslogDecoder();
       const out: TraceEvent[] = [];
-      for (let i = 0; i < spliced.length; ) {
+      for (let i = 0; i < spliced.length;) {
         const size = 1 + rand(700);
         dec.push(spliced.subarray(i, i + size), out);
         i += size;

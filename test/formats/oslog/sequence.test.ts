@@ -23,7 +23,13 @@ function session(tasks: number, producer = 'MyHBA 1.0', start = 0): Uint8Array[]
     for (let i = 0; i < tasks; i++) {
       const t = start + (i + 1) * 1_000_000;
       const write = i % 5 === 4;
-      w.submit({ timeNs: t, taskId: i + 1, cdb: rw10(write, i * 8, 8), requestedBytes: 4096, segments: write ? Array.from({ length: 40 }, (_, k) => ({ address: 0x10000 * (k + 1), length: 100 })) : [{ address: 0x1000 * i, length: 4096 }] });
+      w.submit({
+        timeNs: t,
+        taskId: i + 1,
+        cdb: rw10(write, i * 8, 8),
+        requestedBytes: 4096,
+        segments: write ? Array.from({ length: 40 }, (_, k) => ({ address: 0x10000 * (k + 1), length: 100 })) : [{ address: 0x1000 * i, length: 4096 }],
+      });
       w.complete({ timeNs: t + 100_000, taskId: i + 1, bytesTransferred: 4096 });
     }
   });
@@ -47,7 +53,9 @@ const diagnostics = (evs: TraceEvent[]) => evs.filter((e): e is Diagnostic => e.
 const records = (evs: TraceEvent[]) =>
   evs
     .filter((e) => e.kind !== 'gap' && e.kind !== 'diagnostic')
-    .map(({ offset: _o, index: _i, ...e }) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v)))
+    .map(({ offset: _o, index: _i, ...e }) =>
+      JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v)),
+    )
     .sort();
 /**
  * The reader's promise (TraceFormat.read): a capture gap comes before every event captured
@@ -58,12 +66,18 @@ function expectGapsBeforeWhatFollows(evs: TraceEvent[]): void {
   evs.forEach((g, p) => {
     if (g.kind !== 'gap') return;
     evs.forEach((e, q) => {
-      if ((e.kind === 'submit' || e.kind === 'complete') && e.timeNs > g.timeNs) expect(q, `task ${e.taskId} ${e.kind} at ${e.timeNs} ns, after the gap "${g.detail}"`).toBeGreaterThan(p);
+      if ((e.kind === 'submit' || e.kind === 'complete') && e.timeNs > g.timeNs)
+        expect(q, `task ${e.taskId} ${e.kind} at ${e.timeNs} ns, after the gap "${g.detail}"`).toBeGreaterThan(p);
     });
   });
 }
 /** What `check` says of completions for tasks it never saw submitted, by severity. */
-const unknownCompletions = (evs: TraceEvent[]) => Object.fromEntries(checkEvents(evs).groups.filter((g) => g.ruleId === 'completion-for-unknown-task').map((g) => [g.severity, g.count]));
+const unknownCompletions = (evs: TraceEvent[]) =>
+  Object.fromEntries(
+    checkEvents(evs)
+      .groups.filter((g) => g.ruleId === 'completion-for-unknown-task')
+      .map((g) => [g.severity, g.count]),
+  );
 const offsetOf = (all: string[], i: number) => Buffer.byteLength(all.slice(0, i).join('\n') + (i ? '\n' : ''));
 
 describe('SCT1 sequence numbers: lost units become capture gaps', () => {
@@ -105,7 +119,9 @@ describe('SCT1 sequence numbers: lost units become capture gaps', () => {
     all[9]!.splice(3, 1);
     const evs = decodeOslog(all.flat().join('\n'));
     expect(diagnostics(evs)).toEqual([]);
-    expect(gaps(evs).map((g) => [g.lost, g.detail])).toEqual([[1, `SCT1 unit 0x9 incomplete (${parts - 1} of ${parts} parts arrived) between 0.0041 s and 0.0051 s`]]);
+    expect(gaps(evs).map((g) => [g.lost, g.detail])).toEqual([
+      [1, `SCT1 unit 0x9 incomplete (${parts - 1} of ${parts} parts arrived) between 0.0041 s and 0.0051 s`],
+    ]);
     expect(evs.filter((e) => e.kind === 'submit')).toHaveLength(19);
   });
 
@@ -157,7 +173,7 @@ describe('SCT1 sequence numbers: lost units become capture gaps', () => {
     expect(gaps(decodeOslog(all.flat().join('\n')))).toEqual([]);
   });
 
-  it('follows each writer\'s counter on its own (per-queue counters from 0x10000000, 0x20000000)', () => {
+  it("follows each writer's counter on its own (per-queue counters from 0x10000000, 0x20000000)", () => {
     // The submission path logs with one counter, the completion path with another.
     const counters = [0x2000_0000, 0x1000_0000];
     const interleaved = units.map((u, k) => encodeUnitLines(u, counters[k % 2]!++, 'base64', 100));
@@ -165,7 +181,11 @@ describe('SCT1 sequence numbers: lost units become capture gaps', () => {
     // Each loses one unit: two gaps, each in its own numbers.
     const lossy = interleaved.filter((_, k) => k !== 7 && k !== 12);
     const evs = decodeOslog(lossy.flat().join('\n'));
-    expect(gaps(evs).map((g) => g.detail).sort()).toEqual(['SCT1 unit 0x10000003 missing between 0.003 s and 0.005 s', 'SCT1 unit 0x20000006 missing between 0.0051 s and 0.0071 s']);
+    expect(
+      gaps(evs)
+        .map((g) => g.detail)
+        .sort(),
+    ).toEqual(['SCT1 unit 0x10000003 missing between 0.003 s and 0.005 s', 'SCT1 unit 0x20000006 missing between 0.0051 s and 0.0071 s']);
     expect(diagnostics(evs)).toEqual([]);
   });
 
@@ -182,7 +202,9 @@ describe('SCT1 sequence numbers: lost units become capture gaps', () => {
       const evs = decodeOslog([...firstLines, ...lines(second)].flat().join('\n'));
       expect(diagnostics(evs)).toEqual([]);
       expectGapsBeforeWhatFollows(evs);
-      expect(gaps(evs).map((g) => g.detail)).toEqual([`SCT1 unit ${'0x' + (first.length - 3).toString(16)} missing between ${(unitTime(first.length - 4) / 1e9).toString()} s and ${(unitTime(first.length - 2) / 1e9).toString()} s`]);
+      expect(gaps(evs).map((g) => g.detail)).toEqual([
+        `SCT1 unit ${'0x' + (first.length - 3).toString(16)} missing between ${(unitTime(first.length - 4) / 1e9).toString()} s and ${(unitTime(first.length - 2) / 1e9).toString()} s`,
+      ]);
       // The unit lost is a completion.
       expect(evs.filter((e) => e.kind === 'submit')).toHaveLength(firstLength + 8);
       expect(evs.filter((e) => e.kind === 'complete')).toHaveLength(firstLength + 7);
@@ -196,7 +218,12 @@ describe('SCT1 capture gaps come before what was captured after the loss', () =>
   const units = session(20);
 
   it('a lost submission: the gap comes before its completion, which check reports as not captured, not as an error', () => {
-    const evs = decodeOslog(lines(units).filter((_, k) => k !== 11).flat().join('\n'));
+    const evs = decodeOslog(
+      lines(units)
+        .filter((_, k) => k !== 11)
+        .flat()
+        .join('\n'),
+    );
     expect(gaps(evs).map((g) => g.detail)).toEqual(['SCT1 unit 0xb missing between 0.0051 s and 0.0061 s']);
     expectGapsBeforeWhatFollows(evs);
     const at = evs.findIndex((e) => e.kind === 'gap');
@@ -232,11 +259,22 @@ describe('SCT1 capture gaps come before what was captured after the loss', () =>
     // everything later than 5 ms that was still held (completion 5 at 5.1 ms, too).
     const counters = [0x2000_0000, 0x1000_0000];
     const queued = units.map((u, k) => encodeUnitLines(u, counters[k % 2]!++, 'base64', 100));
-    const evs = decodeOslog(queued.filter((_, k) => k !== 11).flat().join('\n'));
+    const evs = decodeOslog(
+      queued
+        .filter((_, k) => k !== 11)
+        .flat()
+        .join('\n'),
+    );
     expect(gaps(evs).map((g) => g.detail)).toEqual(['SCT1 unit 0x10000005 missing between 0.005 s and 0.007 s']);
     expectGapsBeforeWhatFollows(evs);
     const at = evs.findIndex((e) => e.kind === 'gap');
-    expect(evs.slice(at - 1, at + 4).map((e) => (e.kind === 'submit' || e.kind === 'complete' ? `${e.kind} ${e.taskId}` : e.kind))).toEqual(['submit 5', 'gap', 'complete 5', 'complete 6', 'submit 7']);
+    expect(evs.slice(at - 1, at + 4).map((e) => (e.kind === 'submit' || e.kind === 'complete' ? `${e.kind} ${e.taskId}` : e.kind))).toEqual([
+      'submit 5',
+      'gap',
+      'complete 5',
+      'complete 6',
+      'submit 7',
+    ]);
     expect(unknownCompletions(evs)).toEqual({ info: 1 });
   });
 
@@ -278,7 +316,8 @@ describe('SCT1 capture gaps come before what was captured after the loss', () =>
         const decode = await runScsitrace('decode', file);
         expect(decode.code).toBe(0);
         expect(decode.stderr).not.toMatch(/completion for unknown task/);
-        for (const id of [109, 112]) expect(decode.stderr).toContain(`completion for task id ${id}, whose submission was not captured (a capture gap before it may have lost it)`);
+        for (const id of [109, 112])
+          expect(decode.stderr).toContain(`completion for task id ${id}, whose submission was not captured (a capture gap before it may have lost it)`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -323,7 +362,9 @@ describe('SCT1 repeated lines (the unified log can deliver a line twice)', () =>
     const text = [...all, again].flat();
     const evs = decodeOslog(text.join('\n'));
     expect(evs.filter((e) => e.kind === 'submit' && e.timeNs === unitTime(3, 500_000_000))).toHaveLength(1);
-    expect(diagnostics(evs)).toEqual([`at byte 0x${offsetOf(text, text.length - again.length).toString(16)}: SCT1 unit 0x3 carries the sequence number of a different unit that arrived before it (a damaged number, or a writer that restarted and counts again without a file header); its record was read`]);
+    expect(diagnostics(evs)).toEqual([
+      `at byte 0x${offsetOf(text, text.length - again.length).toString(16)}: SCT1 unit 0x3 carries the sequence number of a different unit that arrived before it (a damaged number, or a writer that restarted and counts again without a file header); its record was read`,
+    ]);
   });
 });
 
@@ -337,7 +378,9 @@ describe('SCT1 damaged sequence numbers and fields (each a one-line diagnostic a
   it('a number that is not hex', () => {
     const text = mangle(5, '0000000g');
     const evs = decodeOslog(text.join('\n'));
-    expect(diagnostics(evs)).toEqual([`at byte 0x${offsetOf(text, 5).toString(16)}: SCT1B line: sequence number "0000000g" is not 1 to 8 hex digits; line skipped`]);
+    expect(diagnostics(evs)).toEqual([
+      `at byte 0x${offsetOf(text, 5).toString(16)}: SCT1B line: sequence number "0000000g" is not 1 to 8 hex digits; line skipped`,
+    ]);
   });
 
   it('a hex digit of a one-line unit changed into another: the damaged number is named at its line, the record still read', () => {
@@ -385,12 +428,19 @@ describe('SCT1 damaged sequence numbers and fields (each a one-line diagnostic a
       ['SCT1B 0000000a 1/1 AA%C', 'SCT1B line (unit 0xa, part 1/1): payload is not base64'],
       ['SCT1B 0000000a 1/1 A=AA', 'SCT1B line (unit 0xa, part 1/1): payload is not base64'],
       ['SCT1X 0000000a 1/1 0g', 'SCT1X line (unit 0xa, part 1/1): payload is not hex'],
-      ['SCT1B 0000000a 1/1 AAE', 'SCT1B line (unit 0xa, part 1/1): payload of 3 base64 characters is cut short (not a multiple of 4): the line looks truncated by the log'],
+      [
+        'SCT1B 0000000a 1/1 AAE',
+        'SCT1B line (unit 0xa, part 1/1): payload of 3 base64 characters is cut short (not a multiple of 4): the line looks truncated by the log',
+      ],
       ['SCT1X 0000000a 1/1 abc', 'SCT1X line (unit 0xa, part 1/1): payload of 3 hex digits is cut short (an odd count): the line looks truncated by the log'],
     ];
     for (const [line, message] of cases) {
       // Under a number no other unit has (damage to a line of a real unit is covered above).
-      const text = [...all.slice(0, 4), `2026-01-05 10:20:30.123 Df kernel[0:2a1f] (com.example.MyHBADriver) ${line.replace('0000000a', '7fff000a')}`, ...all.slice(4)];
+      const text = [
+        ...all.slice(0, 4),
+        `2026-01-05 10:20:30.123 Df kernel[0:2a1f] (com.example.MyHBADriver) ${line.replace('0000000a', '7fff000a')}`,
+        ...all.slice(4),
+      ];
       const evs = decodeOslog(text.join('\n'));
       const found = diagnostics(evs);
       expect(found, line).toHaveLength(1);
@@ -420,12 +470,29 @@ describe('SCT1 damaged sequence numbers and fields (each a one-line diagnostic a
     const dir = mkdtempSync(join(tmpdir(), 'scsitrace-oslog-seq-'));
     try {
       const damaged = join(dir, 'damaged.log');
-      writeFileSync(damaged, wrapInLogStyle(mangle(all.findIndex((l) => l.startsWith('SCT1B 0000000d ')), '0000080d'), 'stream-ndjson'));
+      writeFileSync(
+        damaged,
+        wrapInLogStyle(
+          mangle(
+            all.findIndex((l) => l.startsWith('SCT1B 0000000d ')),
+            '0000080d',
+          ),
+          'stream-ndjson',
+        ),
+      );
       const bad = await runScsitrace('decode', damaged);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/at byte 0x[0-9a-f]+: SCT1 line carries sequence number 0x80d where unit 0xd was due/);
       const lossy = join(dir, 'lossy.log');
-      writeFileSync(lossy, wrapInLogStyle(lines(units).filter((_, k) => k !== 6).flat(), 'stream-ndjson'));
+      writeFileSync(
+        lossy,
+        wrapInLogStyle(
+          lines(units)
+            .filter((_, k) => k !== 6)
+            .flat(),
+          'stream-ndjson',
+        ),
+      );
       expect((await runScsitrace('decode', lossy)).code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,29 @@
  * "Reading", cites the sources). Column layouts follow published `log` output.
  */
 
-export type LogStyle = 'show-default' | 'show-compact' | 'show-syslog' | 'show-ndjson' | 'show-json' | 'stream-default' | 'stream-compact' | 'stream-syslog' | 'stream-ndjson' | 'stream-json';
-export const LOG_STYLES: readonly LogStyle[] = ['show-default', 'show-compact', 'show-syslog', 'show-ndjson', 'show-json', 'stream-default', 'stream-compact', 'stream-syslog', 'stream-ndjson', 'stream-json'];
+export type LogStyle =
+  | 'show-default'
+  | 'show-compact'
+  | 'show-syslog'
+  | 'show-ndjson'
+  | 'show-json'
+  | 'stream-default'
+  | 'stream-compact'
+  | 'stream-syslog'
+  | 'stream-ndjson'
+  | 'stream-json';
+export const LOG_STYLES: readonly LogStyle[] = [
+  'show-default',
+  'show-compact',
+  'show-syslog',
+  'show-ndjson',
+  'show-json',
+  'stream-default',
+  'stream-compact',
+  'stream-syslog',
+  'stream-ndjson',
+  'stream-json',
+];
 
 /** The dext's executable: the sender log prints in parentheses. */
 const DEXT = 'com.example.MyHBADriver';
@@ -29,12 +50,44 @@ interface Line {
 
 /** Other kernel lines an export without a message predicate holds. */
 const NOISE: Line[] = [
-  { message: 'usb-drd1-port-hs@01100000: AppleUSBHostPort::createDevice: enumerated 0x05ac/8600/0100 (Keyboard) at 480 Mbps', sender: 'IOUSBHostFamily', senderPath: '/System/Library/Extensions/IOUSBHostFamily.kext/Contents/MacOS/IOUSBHostFamily', senderUuid: '080CCAD9-1651-3258-B38F-027B76E7DCFE', thread: 0x91f22, type: 'Default', formatString: '%s: %s: enumerated %s at %s' },
-  { message: 'AppleACPIPlatformPower Wake reason: XDCI', sender: 'AppleACPIPlatform', senderPath: '/System/Library/Extensions/AppleACPIPlatform.kext/Contents/MacOS/AppleACPIPlatform', senderUuid: '5E5C46C9-6B0D-3A55-8F27-6A1A9C0B3D21', thread: 0x74, type: 'Default', formatString: 'AppleACPIPlatformPower Wake reason: %s\n' },
-  { message: 'memorystatus: low swap: unthrottling', sender: undefined, senderPath: '/kernel', senderUuid: KERNEL_UUID, thread: 0x2a1, type: 'Error', formatString: 'memorystatus: low swap: unthrottling\n' },
+  {
+    message: 'usb-drd1-port-hs@01100000: AppleUSBHostPort::createDevice: enumerated 0x05ac/8600/0100 (Keyboard) at 480 Mbps',
+    sender: 'IOUSBHostFamily',
+    senderPath: '/System/Library/Extensions/IOUSBHostFamily.kext/Contents/MacOS/IOUSBHostFamily',
+    senderUuid: '080CCAD9-1651-3258-B38F-027B76E7DCFE',
+    thread: 0x91f22,
+    type: 'Default',
+    formatString: '%s: %s: enumerated %s at %s',
+  },
+  {
+    message: 'AppleACPIPlatformPower Wake reason: XDCI',
+    sender: 'AppleACPIPlatform',
+    senderPath: '/System/Library/Extensions/AppleACPIPlatform.kext/Contents/MacOS/AppleACPIPlatform',
+    senderUuid: '5E5C46C9-6B0D-3A55-8F27-6A1A9C0B3D21',
+    thread: 0x74,
+    type: 'Default',
+    formatString: 'AppleACPIPlatformPower Wake reason: %s\n',
+  },
+  {
+    message: 'memorystatus: low swap: unthrottling',
+    sender: undefined,
+    senderPath: '/kernel',
+    senderUuid: KERNEL_UUID,
+    thread: 0x2a1,
+    type: 'Error',
+    formatString: 'memorystatus: low swap: unthrottling\n',
+  },
 ];
 
-const ours = (message: string, thread: number): Line => ({ message, sender: DEXT, senderPath: DEXT_PATH, senderUuid: DEXT_UUID, thread, type: 'Default', formatString: '%s' });
+const ours = (message: string, thread: number): Line => ({
+  message,
+  sender: DEXT,
+  senderPath: DEXT_PATH,
+  senderUuid: DEXT_UUID,
+  thread,
+  type: 'Default',
+  formatString: '%s',
+});
 
 /** A time i steps into the export: "2026-01-05 10:20:30.123473-0800" (compact: to the ms, no zone). */
 function stamp(i: number, compact: boolean): string {
@@ -110,12 +163,16 @@ export function wrapInLogStyle(messages: readonly string[], style: LogStyle, { n
       if (style === 'show-default') out.push('Skipping info and debug messages, pass --info and/or --debug to include.');
       out.push('Timestamp                       Thread     Type        Activity             PID    TTL  ');
       lines.forEach((l, i) => {
-        out.push(`${stamp(i, false)} ${hexThread(l.thread).padEnd(10)} ${l.type.padEnd(11)} ${'0x0'.padEnd(20)} ${'0'.padEnd(6)} ${'0'.padEnd(4)} kernel: ${sender(l)}${l.message}`);
+        out.push(
+          `${stamp(i, false)} ${hexThread(l.thread).padEnd(10)} ${l.type.padEnd(11)} ${'0x0'.padEnd(20)} ${'0'.padEnd(6)} ${'0'.padEnd(4)} kernel: ${sender(l)}${l.message}`,
+        );
       });
       if (style === 'show-default') {
         out.push('--------------------------------------------------------------------------------------------------------------------');
         const errors = lines.filter((l) => l.type === 'Error').length;
-        out.push(`Log      - Default:          ${lines.length - errors}, Info:                0, Debug:             0, Error:          ${errors}, Fault:          0`);
+        out.push(
+          `Log      - Default:          ${lines.length - errors}, Info:                0, Debug:             0, Error:          ${errors}, Fault:          0`,
+        );
         out.push('Activity - Create:           0, Transition:          0, Actions:           0');
       }
       break;

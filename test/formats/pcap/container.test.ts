@@ -3,7 +3,20 @@ import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { sniffFormat } from '../../../src/formats/index.js';
 import { newReadStats } from '../../../src/model/stats.js';
 import type { TraceEvent } from '../../../src/model/events.js';
-import { Conversation, concat, dataIn, ethernet, loginRequest, loginResponse, pcapFile, pcapngFile, scsiCommand, scsiResponse, tasksOf, type Packet } from '../../helpers/pcap.js';
+import {
+  Conversation,
+  concat,
+  dataIn,
+  ethernet,
+  loginRequest,
+  loginResponse,
+  pcapFile,
+  pcapngFile,
+  scsiCommand,
+  scsiResponse,
+  tasksOf,
+  type Packet,
+} from '../../helpers/pcap.js';
 
 const READ10 = [0x28, 0, 0, 0, 0, 9, 0, 0, 1, 0];
 
@@ -129,7 +142,9 @@ describe('pcap and pcapng containers', () => {
     const stats = newReadStats();
     const events = decodeCapture(concat([head, junk, tail]), {}, stats);
     const d = events.filter((e) => e.kind === 'diagnostic');
-    expect(d.map((x) => x.kind === 'diagnostic' && x.message)).toEqual([`at byte 0x${head.length.toString(16)}: implausible packet record header (length ${0xeeeeeeee}, original ${0xeeeeeeee}); skipped 333 bytes, resynchronised at byte 0x${(head.length + 333).toString(16)}`]);
+    expect(d.map((x) => x.kind === 'diagnostic' && x.message)).toEqual([
+      `at byte 0x${head.length.toString(16)}: implausible packet record header (length ${0xeeeeeeee}, original ${0xeeeeeeee}); skipped 333 bytes, resynchronised at byte 0x${(head.length + 333).toString(16)}`,
+    ]);
     expect(stats.skippedBytes).toBe(333);
     expect(tasksOf(events).filter((t) => t.complete)).toHaveLength(2);
   });

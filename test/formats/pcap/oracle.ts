@@ -125,26 +125,36 @@ export function compare(ours: TaskJson[], oracle: OracleRecord[]): Comparison {
 
 export async function decodeJson(capture: string): Promise<{ tasks: TaskJson[]; stderr: string; code: number }> {
   const r = await runScsitrace('decode', '--format', 'json', capture);
-  const tasks = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as TaskJson);
+  const tasks = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TaskJson);
   return { tasks, stderr: r.stderr, code: r.code };
 }
 
 export function readOracle(path: string): OracleRecord[] {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as OracleRecord);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as OracleRecord);
 }
 
 /** Whether tshark can run here. Under CI=true its absence is an error, not a reason to skip. */
 export function tsharkAvailable(): boolean {
   const r = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
   const ok = r.status === 0;
-  if (!ok && process.env['CI'] === 'true') throw new Error('tshark is not installed, but CI=true requires the live tshark comparison (.ci/run installs tshark)');
+  if (!ok && process.env['CI'] === 'true')
+    throw new Error('tshark is not installed, but CI=true requires the live tshark comparison (.ci/run installs tshark)');
   return ok;
 }
 
 /** Runs an oracle script on a capture and parses its JSON Lines. */
 export function liveOracle(script: string, capture: string): OracleRecord[] {
   const text = execFileSync(process.execPath, [script, capture], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as OracleRecord);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as OracleRecord);
 }
 
 /** One line per field: how many commands disagree on it and why. */

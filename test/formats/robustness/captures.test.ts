@@ -15,7 +15,20 @@ import { FtraceDecoder } from '../../../src/formats/ftrace/reader.js';
 import { CaptureDecoder } from '../../../src/formats/pcap/index.js';
 import type { TraceEvent } from '../../../src/model/events.js';
 import { newReadStats } from '../../../src/model/stats.js';
-import { Conversation, dataIn, dataOut, fixedSense, loginRequest, loginResponse, nopOut, pcapFile, pcapngFile, r2t, scsiCommand, scsiResponse } from '../../helpers/pcap.js';
+import {
+  Conversation,
+  dataIn,
+  dataOut,
+  fixedSense,
+  loginRequest,
+  loginResponse,
+  nopOut,
+  pcapFile,
+  pcapngFile,
+  r2t,
+  scsiCommand,
+  scsiResponse,
+} from '../../helpers/pcap.js';
 import { zstdFrame } from '../../helpers/zstd.js';
 import { darwinBotCapture, darwinUasCapture } from '../../helpers/usb-darwin.js';
 import { fcoeCapture } from '../../helpers/fcoe.js';
@@ -28,7 +41,7 @@ function rng(seed: number): (n: number) => number {
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0;
   };
 }
 
@@ -118,7 +131,7 @@ function sane(events: TraceEvent[], length: number, id: string, offsetsIn = true
 /** Feeds bytes in uneven chunks (readers must not care where chunks end). */
 function chunked(bytes: Uint8Array, r: (n: number) => number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let p = 0; p < bytes.length; ) {
+  for (let p = 0; p < bytes.length;) {
     const n = 1 + r(Math.max(1, bytes.length >> 2));
     out.push(bytes.subarray(p, p + n));
     p += n;
@@ -147,7 +160,10 @@ function iscsiSeed(digests: boolean): Conversation {
   const o = { headerDigest: digests, dataDigest: digests };
   const c = new Conversation().handshake();
   c.send(true, loginRequest({ keys: { InitiatorName: 'iqn.x', HeaderDigest: 'CRC32C,None', DataDigest: 'CRC32C,None', MaxRecvDataSegmentLength: '8192' } }));
-  c.send(false, loginResponse({ keys: { HeaderDigest: digests ? 'CRC32C' : 'None', DataDigest: digests ? 'CRC32C' : 'None', MaxRecvDataSegmentLength: '16384' } }));
+  c.send(
+    false,
+    loginResponse({ keys: { HeaderDigest: digests ? 'CRC32C' : 'None', DataDigest: digests ? 'CRC32C' : 'None', MaxRecvDataSegmentLength: '16384' } }),
+  );
   for (let i = 0; i < 8; i++) {
     const itt = 10 + i;
     c.send(true, scsiCommand({ itt, cdb: [0x28, 0, 0, 0, 0, i, 0, 0, 8, 0], edtl: 4096, read: true }, o), 700);
@@ -194,58 +210,72 @@ const MUTANTS_PER_SEED = 400;
 const RSS_LIMIT = 1536 * 1024 * 1024;
 
 describe('capture readers under mutation', () => {
-  it.each(SEEDS.map((s, i) => [s.name, i] as const))('%s: events and one-line diagnostics only, work and memory bounded', (_, i) => {
-    const seed = SEEDS[i]!;
-    const r = rng(0x5eed + i);
-    const clean = seed.read === 'capture' ? readCapture(seed.bytes, r) : readText(seed.bytes, r);
-    expect(clean.filter((e) => e.kind === 'diagnostic')).toEqual([]);
-    expect(clean.some((e) => e.kind === 'submit')).toBe(true);
-    for (let m = 0; m < MUTANTS_PER_SEED; m++) {
-      const { bytes, what } = mutate(seed.bytes, r);
-      const id = `${seed.name} mutant ${m} (${what.join(', ')})`;
-      let events: TraceEvent[] = [];
-      expect(() => {
-        events = seed.read === 'capture' ? readCapture(bytes, r) : readText(bytes, r);
-      }, id).not.toThrow();
-      sane(events, bytes.length, id);
-      expect(process.memoryUsage.rss(), id).toBeLessThan(RSS_LIMIT);
-    }
-  }, 120_000);
+  it.each(SEEDS.map((s, i) => [s.name, i] as const))(
+    '%s: events and one-line diagnostics only, work and memory bounded',
+    (_, i) => {
+      const seed = SEEDS[i]!;
+      const r = rng(0x5eed + i);
+      const clean = seed.read === 'capture' ? readCapture(seed.bytes, r) : readText(seed.bytes, r);
+      expect(clean.filter((e) => e.kind === 'diagnostic')).toEqual([]);
+      expect(clean.some((e) => e.kind === 'submit')).toBe(true);
+      for (let m = 0; m < MUTANTS_PER_SEED; m++) {
+        const { bytes, what } = mutate(seed.bytes, r);
+        const id = `${seed.name} mutant ${m} (${what.join(', ')})`;
+        let events: TraceEvent[] = [];
+        expect(() => {
+          events = seed.read === 'capture' ? readCapture(bytes, r) : readText(bytes, r);
+        }, id).not.toThrow();
+        sane(events, bytes.length, id);
+        expect(process.memoryUsage.rss(), id).toBeLessThan(RSS_LIMIT);
+      }
+    },
+    120_000,
+  );
 
   it.each([
     ['gzip', (b: Uint8Array) => gzipSync(b)],
     ['zstd', (b: Uint8Array) => zstdFrame(b, { blockBytes: 3000, checksum: true })],
-  ] as const)('%s-wrapped captures: damage stops decompression with one diagnostic; output bounded', async (kind, pack) => {
-    const r = rng(kind === 'gzip' ? 71 : 72);
-    const inner = pcapFile(iscsiSeed(false).packets);
-    const packed = pack(inner);
-    for (let m = 0; m < 300; m++) {
-      const { bytes, what } = mutate(packed, r);
-      const id = `${kind} mutant ${m} (${what.join(', ')})`;
-      const state: CompressionState = { kind: kind, compressedBytes: 0 };
-      const dec = new CaptureDecoder(newReadStats());
-      const events: TraceEvent[] = [];
-      let out = 0;
-      await expect(
-        (async () => {
-          for await (const piece of decompress(kind, (async function* () { yield* chunked(bytes, r); })(), state)) {
-            out += piece.length;
-            // Expansion is bounded by the formats (deflate ~1032:1; zstd blocks of at most
-            // 128 KiB, RLE from one byte): stop a runaway rather than wait for it.
-            if (out > 1100 * bytes.length + 4 * 1024 * 1024) throw new Error(`${id}: ${out} bytes out of ${bytes.length}`);
-            events.push(...dec.push(piece));
-          }
-          events.push(...dec.end());
-        })(),
-        id,
-      ).resolves.toBeUndefined();
-      if (state.problem) {
-        expect(state.problem.message, id).toMatch(/^at compressed byte 0x[0-9a-f]+: /);
-        expect(state.problem.message.includes('\n'), id).toBe(false);
-        expect(state.problem.offset, id).toBeLessThanOrEqual(bytes.length);
+  ] as const)(
+    '%s-wrapped captures: damage stops decompression with one diagnostic; output bounded',
+    async (kind, pack) => {
+      const r = rng(kind === 'gzip' ? 71 : 72);
+      const inner = pcapFile(iscsiSeed(false).packets);
+      const packed = pack(inner);
+      for (let m = 0; m < 300; m++) {
+        const { bytes, what } = mutate(packed, r);
+        const id = `${kind} mutant ${m} (${what.join(', ')})`;
+        const state: CompressionState = { kind: kind, compressedBytes: 0 };
+        const dec = new CaptureDecoder(newReadStats());
+        const events: TraceEvent[] = [];
+        let out = 0;
+        await expect(
+          (async () => {
+            for await (const piece of decompress(
+              kind,
+              (async function* () {
+                yield* chunked(bytes, r);
+              })(),
+              state,
+            )) {
+              out += piece.length;
+              // Expansion is bounded by the formats (deflate ~1032:1; zstd blocks of at most
+              // 128 KiB, RLE from one byte): stop a runaway rather than wait for it.
+              if (out > 1100 * bytes.length + 4 * 1024 * 1024) throw new Error(`${id}: ${out} bytes out of ${bytes.length}`);
+              events.push(...dec.push(piece));
+            }
+            events.push(...dec.end());
+          })(),
+          id,
+        ).resolves.toBeUndefined();
+        if (state.problem) {
+          expect(state.problem.message, id).toMatch(/^at compressed byte 0x[0-9a-f]+: /);
+          expect(state.problem.message.includes('\n'), id).toBe(false);
+          expect(state.problem.offset, id).toBeLessThanOrEqual(bytes.length);
+        }
+        sane(events, out, id);
+        expect(process.memoryUsage.rss(), id).toBeLessThan(RSS_LIMIT);
       }
-      sane(events, out, id);
-      expect(process.memoryUsage.rss(), id).toBeLessThan(RSS_LIMIT);
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

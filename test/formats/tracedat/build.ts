@@ -88,7 +88,8 @@ export function buildTraceDat(o: BuildOptions): Uint8Array {
   const sized8 = (text: string) => [u64(Buffer.byteLength(text)), Buffer.from(text)];
   parts.push(Buffer.from([0x17, 0x08, 0x44]), Buffer.from('tracing6\0'), Buffer.from([le ? 0 : 1, 8]), u32(PAGE));
   const headerPage = `\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\tfield: char data;\toffset:16;\tsize:${PAGE - 16};\tsigned:1;\n`;
-  const headerEvent = '# compressed entry header\n\ttype_len    :    5 bits\n\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n\tpadding     : type == 29\n\ttime_extend : type == 30\n\ttime_stamp : type == 31\n\tdata max type_len  == 28\n';
+  const headerEvent =
+    '# compressed entry header\n\ttype_len    :    5 bits\n\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n\tpadding     : type == 29\n\ttime_extend : type == 30\n\ttime_stamp : type == 31\n\tdata max type_len  == 28\n';
   parts.push(Buffer.from('header_page\0'), ...sized8(headerPage), Buffer.from('header_event\0'), ...sized8(headerEvent));
   parts.push(u32(0)); // ftrace event formats
   const systems = [...new Set(o.formats.map((f) => f.system))];
@@ -160,6 +161,11 @@ function page(p: BuildOptions['pages'][number], le: boolean, u32: (n: number) =>
   }
   const body = Buffer.concat(data);
   const lostFlags = p.lost !== undefined ? 0xc000_0000 : 0;
-  const out = Buffer.concat([u64(p.absoluteFirst ? 0n : first), u64(BigInt((body.length | lostFlags) >>> 0)), body, p.lost !== undefined ? u64(p.lost) : Buffer.alloc(0)]);
+  const out = Buffer.concat([
+    u64(p.absoluteFirst ? 0n : first),
+    u64(BigInt((body.length | lostFlags) >>> 0)),
+    body,
+    p.lost !== undefined ? u64(p.lost) : Buffer.alloc(0),
+  ]);
   return Buffer.concat([out, Buffer.alloc(PAGE - out.length)]);
 }

@@ -38,7 +38,12 @@ const TUR = [0, 0, 0, 0, 0, 0];
 function trace(kernel: '5.10' | '6.6', bigEndian = false): Uint8Array {
   const f = formats(kernel);
   const at = { host_no: 2, channel: 0, id: 1, lun: 0 };
-  const ev = (ts: bigint, format: FormatSpec, values: Record<string, number>, cdb: number[]): EventSpec => ({ ts, format, values: { ...at, opcode: cdb[0]!, cmd_len: cdb.length, ...values }, cmnd: cdb });
+  const ev = (ts: bigint, format: FormatSpec, values: Record<string, number>, cdb: number[]): EventSpec => ({
+    ts,
+    format,
+    values: { ...at, opcode: cdb[0]!, cmd_len: cdb.length, ...values },
+    cmnd: cdb,
+  });
   const tag = (t: number): Record<string, number> => (kernel === '6.6' ? { driver_tag: t, scheduler_tag: -1 } : {});
   const sense = (k: number, a: number, q: number): Record<string, number> => (kernel === '6.6' ? { sense_key: k, asc: a, ascq: q } : {});
   return buildTraceDat({
@@ -79,8 +84,26 @@ describe('trace.dat of other kernels', () => {
     const evs = await decodeTraceDat(trace('6.6'));
     expect(evs.filter((e) => e.kind === 'diagnostic')).toEqual([]);
     expect(view(evs)).toEqual([
-      { target: '2:0:1', cdb: Buffer.from(READ10).toString('hex'), tag: 5n, start: 0, end: 2000, response: ServiceResponse.TaskComplete, status: SamStatus.CheckCondition, sense: Buffer.from(fixedSense(3, 0x11, 0)).toString('hex') },
-      { target: '2:0:1', cdb: Buffer.from(TUR).toString('hex'), tag: 6n, start: 4_000_000_000, end: 4_000_100_000, response: ServiceResponse.TaskComplete, status: SamStatus.Good, sense: '' },
+      {
+        target: '2:0:1',
+        cdb: Buffer.from(READ10).toString('hex'),
+        tag: 5n,
+        start: 0,
+        end: 2000,
+        response: ServiceResponse.TaskComplete,
+        status: SamStatus.CheckCondition,
+        sense: Buffer.from(fixedSense(3, 0x11, 0)).toString('hex'),
+      },
+      {
+        target: '2:0:1',
+        cdb: Buffer.from(TUR).toString('hex'),
+        tag: 6n,
+        start: 4_000_000_000,
+        end: 4_000_100_000,
+        response: ServiceResponse.TaskComplete,
+        status: SamStatus.Good,
+        sense: '',
+      },
     ]);
     expect(evs.find((e) => e.kind === 'header')).toMatchObject({ version: '6; linux-6.5+' });
     expect(evs.find((e) => e.kind === 'gap')).toMatchObject({ lost: 7, timeNs: 4_000_100_000 });
@@ -113,18 +136,34 @@ describe('trace.dat of other kernels', () => {
 describe('trace.dat options and latency traces', () => {
   it('a CPU whose ring buffer overran becomes a capture gap; the clock is named', async () => {
     const f = formats('6.6');
-    const cpustat = Buffer.from('CPU: 0\nentries: 2\noverrun: 40\ncommit overrun: 0\nbytes: 0\noldest event ts: 1.0\nnow ts: 2.0\ndropped events: 2\nread events: 2\n\0');
+    const cpustat = Buffer.from(
+      'CPU: 0\nentries: 2\noverrun: 40\ncommit overrun: 0\nbytes: 0\noldest event ts: 1.0\nnow ts: 2.0\ndropped events: 2\nread events: 2\n\0',
+    );
     const file = buildTraceDat({
       formats: [f.start, f.done],
       options: [
         [4, Buffer.from('local [global] counter\0')],
         [2, cpustat],
       ],
-      pages: [{ events: [{ ts: 1_000_000_000n, format: f.start, values: { host_no: 0, channel: 0, id: 0, lun: 0, opcode: 0, cmd_len: 6, driver_tag: 1, scheduler_tag: -1 }, cmnd: TUR }] }],
+      pages: [
+        {
+          events: [
+            {
+              ts: 1_000_000_000n,
+              format: f.start,
+              values: { host_no: 0, channel: 0, id: 0, lun: 0, opcode: 0, cmd_len: 6, driver_tag: 1, scheduler_tag: -1 },
+              cmnd: TUR,
+            },
+          ],
+        },
+      ],
     });
     const evs = await decodeTraceDat(file);
     expect(evs.filter((e) => e.kind === 'diagnostic')).toEqual([]);
-    expect(evs.find((e) => e.kind === 'gap')).toMatchObject({ lost: 42, detail: 'ring buffer CPU: 0: 42 events overwritten or dropped before trace-cmd read them' });
+    expect(evs.find((e) => e.kind === 'gap')).toMatchObject({
+      lost: 42,
+      detail: 'ring buffer CPU: 0: 42 events overwritten or dropped before trace-cmd read them',
+    });
     expect(evs.find((e) => e.kind === 'header')).toMatchObject({ producer: expect.stringContaining('clock global') });
   });
 
@@ -135,6 +174,8 @@ describe('trace.dat options and latency traces', () => {
       '  <idle>-0 [000] d.h1 8.002677: scsi_dispatch_cmd_done: host_no=0 channel=0 id=0 lun=0 data_sgl=1 prot_sgl=0 prot_op=SCSI_PROT_NORMAL driver_tag=128 scheduler_tag=-1 cmnd=(INQUIRY - raw=12 00 00 00 24 00) result=(driver=DRIVER_OK host=DID_OK message=COMMAND_COMPLETE status=SAM_STAT_GOOD)\n';
     const f = formats('6.6');
     const evs = await decodeTraceDat(buildTraceDat({ formats: [f.start, f.done], pages: [], latency: text }));
-    expect(view(evs)).toEqual([{ target: '0:0:0', cdb: '120000002400', tag: 128n, start: 0, end: 6_295_000, response: ServiceResponse.TaskComplete, status: SamStatus.Good, sense: '' }]);
+    expect(view(evs)).toEqual([
+      { target: '0:0:0', cdb: '120000002400', tag: 128n, start: 0, end: 6_295_000, response: ServiceResponse.TaskComplete, status: SamStatus.Good, sense: '' },
+    ]);
   });
 });

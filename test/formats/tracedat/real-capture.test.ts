@@ -72,8 +72,12 @@ describe.each(CAPTURES)('$name', ({ name, versions, cpus }) => {
       // report prints microseconds: the times agree to within one.
       const { timeNs: at, doneNs: ad, ...restA } = a;
       const { timeNs: bt, doneNs: bd, ...restB } = b;
-      if (JSON.stringify(restA, (_, v) => (typeof v === 'bigint' ? String(v) : v)) !== JSON.stringify(restB, (_, v) => (typeof v === 'bigint' ? String(v) : v))) {
-        differences.push(`task ${i}: ${JSON.stringify(restA, (_, v) => (typeof v === 'bigint' ? String(v) : v))} vs ${JSON.stringify(restB, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+      if (
+        JSON.stringify(restA, (_, v) => (typeof v === 'bigint' ? String(v) : v)) !== JSON.stringify(restB, (_, v) => (typeof v === 'bigint' ? String(v) : v))
+      ) {
+        differences.push(
+          `task ${i}: ${JSON.stringify(restA, (_, v) => (typeof v === 'bigint' ? String(v) : v))} vs ${JSON.stringify(restB, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+        );
       }
       if (Math.abs(at - bt) >= 1000 || (ad !== undefined && Math.abs(ad - bd!) >= 1000)) differences.push(`task ${i}: times ${at}/${ad} vs ${bt}/${bd}`);
     }
@@ -85,7 +89,9 @@ describe.each(CAPTURES)('$name', ({ name, versions, cpus }) => {
     expect(findings(dat)).toEqual(findings(text));
     const header = dat.find((e) => e.kind === 'header');
     expect(header).toMatchObject({ format: 'tracedat', version: `${version === 'v6.dat' ? 6 : 7}; linux-6.0-6.4` });
-    console.log(`${name}.${version}: ${ours.rows.length - differences.length} of ${ours.rows.length} tasks agree with trace-cmd report (target, LUN, tag, CDB, response, status, sense, times within 1 µs); ${ours.hba.length} timeouts agree`);
+    console.log(
+      `${name}.${version}: ${ours.rows.length - differences.length} of ${ours.rows.length} tasks agree with trace-cmd report (target, LUN, tag, CDB, response, status, sense, times within 1 µs); ${ours.hba.length} timeouts agree`,
+    );
   });
 
   it('spreads events over the CPUs it says', async () => {

@@ -92,16 +92,27 @@ describe('trace.dat damage', () => {
     const firstChunk = Math.ceil((fly.at + 16) / 4096) * 4096 + 4;
     const cases: [string, Uint8Array, RegExp][] = [
       ['section size 2^62', patched(zstd, formats.at + 8, (v) => v.setBigUint64(0, 1n << 62n, true)), /section size \d+ is not a file offset or size/],
-      ['section size past the end', patched(zstd, formats.at + 8, (v) => v.setBigUint64(0, 1n << 40n, true)), /runs past the end of the file|runs past its section|does not fit/],
+      [
+        'section size past the end',
+        patched(zstd, formats.at + 8, (v) => v.setBigUint64(0, 1n << 40n, true)),
+        /runs past the end of the file|runs past its section|does not fit/,
+      ],
       ['section uncompressed size 4 GiB', patched(zstd, formats.at + 20, (v) => v.setUint32(0, 0xffffffff, true)), /exceeds 67108864/],
-      ['chunk uncompressed size 2 GiB', patched(zstd, firstChunk + 4, (v) => v.setUint32(0, 0x80000000, true)), /is not a whole number of 4096-byte pages up to 16777216/],
+      [
+        'chunk uncompressed size 2 GiB',
+        patched(zstd, firstChunk + 4, (v) => v.setUint32(0, 0x80000000, true)),
+        /is not a whole number of 4096-byte pages up to 16777216/,
+      ],
       ['chunk compressed size 4 GiB', patched(zstd, firstChunk, (v) => v.setUint32(0, 0xffffffff, true)), /runs past its section/],
       ['page size 2^31', patched(zstd, 14, (v) => v.setUint32(0, 0x80000000, true)), /page size 2147483648 is not a power of two/],
     ];
     for (const [what, bytes, message] of cases) {
       const evs = await decodeTraceDat(bytes);
       sane(evs, bytes.length);
-      expect(diagnostics(evs).some((m) => message.test(m)), `${what}: ${diagnostics(evs).join(' | ')}`).toBe(true);
+      expect(
+        diagnostics(evs).some((m) => message.test(m)),
+        `${what}: ${diagnostics(evs).join(' | ')}`,
+      ).toBe(true);
     }
     // v6: a CPU count of 2^31 and an event format of 2^40 bytes.
     const cpuCountAt = v6.indexOf(Buffer.from('options  \0')) - 4;
@@ -119,7 +130,11 @@ describe('trace.dat damage', () => {
     // commit = 4095 bytes: more than the page holds after its 16-byte header.
     const evs = await decodeTraceDat(patched(v7, page + 8, (v) => v.setUint32(0, 4095, true)));
     sane(evs, v7.length);
-    expect(diagnostics(evs)[0]).toMatch(new RegExp(`^at byte 0x${(page + 8).toString(16)}: ring-buffer page: page commit says 4095 bytes of events, the page holds 4080; events are read to the end of the page$`));
+    expect(diagnostics(evs)[0]).toMatch(
+      new RegExp(
+        `^at byte 0x${(page + 8).toString(16)}: ring-buffer page: page commit says 4095 bytes of events, the page holds 4080; events are read to the end of the page$`,
+      ),
+    );
   });
 });
 
@@ -145,7 +160,7 @@ describe('trace.dat with zlib sections', () => {
     const options = sections(v7).filter((s) => s.id === 0);
     const cpus: { offset: number; size: number }[] = [];
     for (const o of options) {
-      for (let p = o.at + 16; p < o.at + 16 + o.size; ) {
+      for (let p = o.at + 16; p < o.at + 16 + o.size;) {
         const id = v.getUint16(p, true);
         const size = v.getUint32(p + 2, true);
         if (id === 3) {
@@ -206,7 +221,10 @@ describe('trace.dat with zlib sections', () => {
     const plain = await decodeTraceDat(v7);
     const z = await decodeTraceDat(file);
     expect(diagnostics(z)).toEqual([]);
-    const view = (evs: TraceEvent[]) => evs.filter((e) => e.kind === 'submit' || e.kind === 'complete').map((e) => JSON.stringify({ ...e, offset: 0, segments: undefined }, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+    const view = (evs: TraceEvent[]) =>
+      evs
+        .filter((e) => e.kind === 'submit' || e.kind === 'complete')
+        .map((e) => JSON.stringify({ ...e, offset: 0, segments: undefined }, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
     expect(view(z)).toEqual(view(plain));
     expect(submits(z)).toBe(424);
     expect(z.find((e) => e.kind === 'header')).toMatchObject({ producer: expect.stringMatching(/^trace-cmd trace.dat v7 \(zlib 1\.2\.13\)/) });

@@ -22,10 +22,32 @@ function urbOf(bytes: Uint8Array) {
 
 describe('the Darwin USB header', () => {
   it('is read at the offsets Wireshark reads (little-endian, bus from the locationID)', () => {
-    const bytes = darwinPacket({ id: 0x1122334455667788n, submit: false, location: 0x1a110000, speed: 3, device: 7, endpoint: 0x81, type: DarwinEndpoint.Bulk, status: 0, length: 13, data: csw(9, 0, 0) });
+    const bytes = darwinPacket({
+      id: 0x1122334455667788n,
+      submit: false,
+      location: 0x1a110000,
+      speed: 3,
+      device: 7,
+      endpoint: 0x81,
+      type: DarwinEndpoint.Bulk,
+      status: 0,
+      length: 13,
+      data: csw(9, 0, 0),
+    });
     // hex: version | len | type | ioLength | status | frames | ioID | location | speed dev ep type
-    expect(Buffer.from(bytes.subarray(0, 32)).toString('hex')).toBe('0001' + '20' + '01' + '0d000000' + '00000000' + '00000000' + '8877665544332211' + '0000111a' + '03' + '07' + '81' + '02');
-    expect(urbOf(bytes)).toMatchObject({ urbId: 0x1122334455667788n, submit: false, bus: 0x1a, device: 7, endpoint: 0x81, transfer: UsbTransfer.Bulk, status: 0, length: 13 });
+    expect(Buffer.from(bytes.subarray(0, 32)).toString('hex')).toBe(
+      '0001' + '20' + '01' + '0d000000' + '00000000' + '00000000' + '8877665544332211' + '0000111a' + '03' + '07' + '81' + '02',
+    );
+    expect(urbOf(bytes)).toMatchObject({
+      urbId: 0x1122334455667788n,
+      submit: false,
+      bus: 0x1a,
+      device: 7,
+      endpoint: 0x81,
+      transfer: UsbTransfer.Bulk,
+      status: 0,
+      length: 13,
+    });
     expect(urbOf(bytes).data).toEqual(csw(9, 0, 0));
   });
 
@@ -58,8 +80,24 @@ describe('the Darwin USB header', () => {
     ['a header cut short', darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 2, length: 0 }).subarray(0, 20), /cut short: 20 of 32/],
     ['an unknown major version', darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 2, length: 0, version: 0x0200 }), /version 0x0200/],
     ['a header length below 32', darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 2, length: 0, headerLength: 28 }), /length 28 is below/],
-    ['a header length past the packet', (() => { const b = darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 2, length: 0 }); b[2] = 200; return b; })(), /length 200 exceeds the 32-byte packet/],
-    ['an unknown request type', (() => { const b = darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 2, length: 0 }); b[3] = 7; return b; })(), /request type 7/],
+    [
+      'a header length past the packet',
+      (() => {
+        const b = darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 2, length: 0 });
+        b[2] = 200;
+        return b;
+      })(),
+      /length 200 exceeds the 32-byte packet/,
+    ],
+    [
+      'an unknown request type',
+      (() => {
+        const b = darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 2, length: 0 });
+        b[3] = 7;
+        return b;
+      })(),
+      /request type 7/,
+    ],
     ['an unknown endpoint type', darwinPacket({ id: 1n, submit: true, endpoint: 2, type: 9, length: 0 }), /endpoint type 9/],
   ])('names what is wrong with %s', (_, bytes, message) => {
     const r = parseUsbDarwin(bytes, bytes.length);
@@ -114,7 +152,11 @@ describe('USB mass storage in LINKTYPE_USB_DARWIN captures', () => {
     expect(byTag.get(15)).toMatchObject({ serviceResponse: 'SERVICE DELIVERY OR TARGET FAILURE' });
     expect(byTag.get(16)).toMatchObject({ completed: false });
     const aborts = events.filter((e) => e.kind === 'hba' && e.hbaKind === HbaEventKind.TaskAbort);
-    expect(aborts.map((e) => e.kind === 'hba' && [e.phase, e.taskId === (byTag.get(16)!.taskId as unknown as bigint) || Number(e.taskId) === byTag.get(16)!.taskId, e.status])).toEqual([
+    expect(
+      aborts.map(
+        (e) => e.kind === 'hba' && [e.phase, e.taskId === (byTag.get(16)!.taskId as unknown as bigint) || Number(e.taskId) === byTag.get(16)!.taskId, e.status],
+      ),
+    ).toEqual([
       [1, true, 0],
       [2, true, 0],
     ]);
@@ -158,7 +200,9 @@ describe('USB mass storage in LINKTYPE_USB_DARWIN captures', () => {
     const events = decodeCapture(bytes);
     const diagnostics = events.filter((e) => e.kind === 'diagnostic');
     const offset = 24 + packets.slice(0, 20).reduce((n, p) => n + 16 + p.data.length, 0);
-    expect(diagnostics.map((e) => e.kind === 'diagnostic' && e.message)).toEqual([`at byte 0x${offset.toString(16)} (packet 21): Darwin USB header length 12 is below the 32 bytes of version 1.0; packet skipped`]);
+    expect(diagnostics.map((e) => e.kind === 'diagnostic' && e.message)).toEqual([
+      `at byte 0x${offset.toString(16)} (packet 21): Darwin USB header length 12 is below the 32 bytes of version 1.0; packet skipped`,
+    ]);
     expect(tasksOf(events).filter((t) => t.complete).length).toBeGreaterThan(3);
     const dir = mkdtempSync(join(tmpdir(), 'scsitrace-darwin-'));
     writeFileSync(join(dir, 'bad.pcap'), bytes);
@@ -174,7 +218,9 @@ describe('USB mass storage in LINKTYPE_USB_DARWIN captures', () => {
     h.bulkOut(0x02, cbw(2, 18, true, CDB.requestSense(18)));
     h.bulkIn(0x81, 18, Uint8Array.from(fixedSense(2, 0x04, 0x01)));
     h.bulkIn(0x81, 13, csw(2, 0, 0));
-    const [failed] = tasksOf(decodeCapture(pcapFile(h.packets, { linkType: DARWIN }))).map((t) => taskJson(t)).filter((t) => t.tag === 1);
+    const [failed] = tasksOf(decodeCapture(pcapFile(h.packets, { linkType: DARWIN })))
+      .map((t) => taskJson(t))
+      .filter((t) => t.tag === 1);
     expect(failed).toMatchObject({ statusCode: 2, sense: { key: 2, asc: 4, ascq: 1 } });
   });
 });

@@ -20,12 +20,23 @@ let nextId = 1n;
 function bulk(endpoint: number, data: Uint8Array, o: { device?: number; status?: number } = {}): Urb[] {
   const id = nextId++;
   const dev = o.device ?? 2;
-  if (endpoint & 0x80) return [{ id, submit: true, endpoint, device: dev, length: data.length }, { id, submit: false, endpoint, device: dev, length: data.length, data, status: o.status ?? 0 }];
-  return [{ id, submit: true, endpoint, device: dev, length: data.length, data }, { id, submit: false, endpoint, device: dev, length: data.length, status: o.status ?? 0 }];
+  if (endpoint & 0x80)
+    return [
+      { id, submit: true, endpoint, device: dev, length: data.length },
+      { id, submit: false, endpoint, device: dev, length: data.length, data, status: o.status ?? 0 },
+    ];
+  return [
+    { id, submit: true, endpoint, device: dev, length: data.length, data },
+    { id, submit: false, endpoint, device: dev, length: data.length, status: o.status ?? 0 },
+  ];
 }
 
 /** One BOT command: CBW on 0x02, data, CSW on 0x81. */
-function bot(tag: number, cdb: number[], o: { inData?: Uint8Array; outData?: Uint8Array; expected?: number; residue?: number; status?: number; device?: number } = {}): Urb[] {
+function bot(
+  tag: number,
+  cdb: number[],
+  o: { inData?: Uint8Array; outData?: Uint8Array; expected?: number; residue?: number; status?: number; device?: number } = {},
+): Urb[] {
   const expected = o.expected ?? o.inData?.length ?? o.outData?.length ?? 0;
   const dev = o.device !== undefined ? { device: o.device } : {};
   return [
@@ -72,7 +83,11 @@ describe('USB Bulk-Only Transport', () => {
   });
 
   it('keeps commands apart when the host reuses one tag (as SeaBIOS does)', () => {
-    const urbs = [...bot(999, TUR, { status: 1 }), ...bot(999, REQUEST_SENSE, { inData: Uint8Array.from(fixedSense(6, 0x29, 0)), expected: 18 }), ...bot(999, TUR)];
+    const urbs = [
+      ...bot(999, TUR, { status: 1 }),
+      ...bot(999, REQUEST_SENSE, { inData: Uint8Array.from(fixedSense(6, 0x29, 0)), expected: 18 }),
+      ...bot(999, TUR),
+    ];
     const tasks = tasksOf(decodeCapture(capture(urbs)));
     expect(tasks).toHaveLength(3);
     expect(tasks.every((t) => t.complete)).toBe(true);

@@ -8,7 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { LinkType, parseUsbPcap, parseUsbmon, type UrbEvent } from '../../../src/formats/pcap/link.js';
 import { parseUsbDarwin } from '../../../src/formats/usb/darwin.js';
 import type { TaskJson } from '../../../src/report/task-view.js';
-import { compare, decodeJson, liveOracle, packetsByFrame, readOracle, summarise, tsharkAvailable, type Comparison, type Difference, type OracleRecord } from '../pcap/oracle.js';
+import {
+  compare,
+  decodeJson,
+  liveOracle,
+  packetsByFrame,
+  readOracle,
+  summarise,
+  tsharkAvailable,
+  type Comparison,
+  type Difference,
+  type OracleRecord,
+} from '../pcap/oracle.js';
 
 const DIR = 'traces';
 /**
@@ -30,7 +41,13 @@ function urbsByFrame(path: string): Map<number, UrbEvent> {
   const urbs = new Map<number, UrbEvent>();
   for (const [frame, p] of packetsByFrame(path)) {
     const darwin = p.linkType === LinkType.UsbDarwin ? parseUsbDarwin(p.data, p.originalLength) : undefined;
-    const urb = darwin ? ('urb' in darwin ? darwin.urb : undefined) : p.linkType === LinkType.UsbPcap ? parseUsbPcap(p.data) : parseUsbmon(p.data, p.linkType === LinkType.UsbLinuxMmapped);
+    const urb = darwin
+      ? 'urb' in darwin
+        ? darwin.urb
+        : undefined
+      : p.linkType === LinkType.UsbPcap
+        ? parseUsbPcap(p.data)
+        : parseUsbmon(p.data, p.linkType === LinkType.UsbLinuxMmapped);
     if (urb) urbs.set(frame, urb);
   }
   return urbs;
@@ -57,7 +74,7 @@ function explainDifference(d: Difference, t: TaskJson, oracle: OracleRecord[], c
     // SPC-6 6.39: REQUEST SENSE returns sense data as its parameter data (data-in) and itself
     // completes GOOD. tshark decodes that data as the command's own sense; scsitrace does not
     // (after a failed BOT command it belongs to that command, see above).
-    return 'REQUEST SENSE completed GOOD; tshark shows its parameter data as the command\'s sense';
+    return "REQUEST SENSE completed GOOD; tshark shows its parameter data as the command's sense";
   }
   const theirs = c.byFrame.get(d.frame)!;
   if (d.field === 'status' && d.ours === 5 && d.theirs === 2 && t.serviceResponse === 'SERVICE DELIVERY OR TARGET FAILURE' && theirs.responseFrame !== null) {
@@ -66,10 +83,19 @@ function explainDifference(d: Difference, t: TaskJson, oracle: OracleRecord[], c
     const csw = c.urbs.get(theirs.responseFrame)?.data;
     if (csw && csw.length === 13 && csw[12] === 2) return 'BOT phase error (dCSWStatus 02h): scsitrace reports a delivery failure, tshark a CHECK CONDITION';
   }
-  if ((d.field === 'status' || d.field === 'responseTimeNs') && d.theirs === null && theirs.responseFrame === null && t.serviceResponse === 'SERVICE DELIVERY OR TARGET FAILURE' && t.latencyNs !== null) {
+  if (
+    (d.field === 'status' || d.field === 'responseTimeNs') &&
+    d.theirs === null &&
+    theirs.responseFrame === null &&
+    t.serviceResponse === 'SERVICE DELIVERY OR TARGET FAILURE' &&
+    t.latencyNs !== null
+  ) {
     // UAS-2 6.2.6: a Response IU for the command's tag means the device did not run it;
     // tshark 4.0 does not link a Response IU to its command. Find that IU in the capture.
-    const at = [...c.urbs.entries()].find(([frame, u]) => frame > d.frame && !u.submit && u.data.length === 8 && u.data[0] === 0x04 && ((u.data[2]! << 8) | u.data[3]!) === t.tag && u.data[7] !== 0);
+    const at = [...c.urbs.entries()].find(
+      ([frame, u]) =>
+        frame > d.frame && !u.submit && u.data.length === 8 && u.data[0] === 0x04 && ((u.data[2]! << 8) | u.data[3]!) === t.tag && u.data[7] !== 0,
+    );
     if (at) return 'UAS Response IU (the command was not run): scsitrace completes the command with a delivery failure, tshark links no response to it';
   }
   return undefined;

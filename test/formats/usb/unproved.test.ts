@@ -27,7 +27,7 @@ function results(events: TraceEvent[]): string[] {
 
 function packets(bytes: Buffer): { offset: number; incl: number }[] {
   const out: { offset: number; incl: number }[] = [];
-  for (let p = 24; p + 16 <= bytes.length; ) {
+  for (let p = 24; p + 16 <= bytes.length;) {
     const incl = bytes.readUInt32LE(p + 8);
     out.push({ offset: p, incl });
     p += 16 + incl;
@@ -59,7 +59,10 @@ describe('USB BOT results need proof', () => {
       }
       // What is missing is reported.
       if (got.length < base.length || got.join() !== base.join()) {
-        expect(events.some((e) => e.kind === 'gap' || e.kind === 'diagnostic'), `packet at 0x${offset.toString(16)}`).toBe(true);
+        expect(
+          events.some((e) => e.kind === 'gap' || e.kind === 'diagnostic'),
+          `packet at 0x${offset.toString(16)}`,
+        ).toBe(true);
       }
       mutants++;
     }

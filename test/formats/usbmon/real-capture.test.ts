@@ -34,7 +34,22 @@ interface Command {
   notes: string[];
 }
 
-const FIELDS = ['lun', 'cdb', 'opcode', 'lba', 'transferLength', 'requestedBytes', 'serviceResponse', 'status', 'bytesTransferred', 'residual', 'senseKey', 'asc', 'ascq', 'sense'] as const;
+const FIELDS = [
+  'lun',
+  'cdb',
+  'opcode',
+  'lba',
+  'transferLength',
+  'requestedBytes',
+  'serviceResponse',
+  'status',
+  'bytesTransferred',
+  'residual',
+  'senseKey',
+  'asc',
+  'ascq',
+  'sense',
+] as const;
 
 function commandsOf(evs: TraceEvent[]): Command[] {
   const byId = new Map<bigint, Command>();
@@ -57,7 +72,13 @@ function commandsOf(evs: TraceEvent[]): Command[] {
     } else if (e.kind === 'complete') {
       const c = byId.get(e.taskId)!;
       const s = quickSense(e.sense);
-      Object.assign(c, { serviceResponse: e.serviceResponse, status: e.status, bytesTransferred: e.bytesTransferred, residual: e.residual, sense: Buffer.from(e.sense).toString('hex') });
+      Object.assign(c, {
+        serviceResponse: e.serviceResponse,
+        status: e.status,
+        bytesTransferred: e.bytesTransferred,
+        residual: e.residual,
+        sense: Buffer.from(e.sense).toString('hex'),
+      });
       if (s) Object.assign(c, { senseKey: s.key, asc: s.asc, ascq: s.ascq });
     } else if (e.kind === 'note' && e.taskId !== undefined) {
       byId.get(e.taskId)?.notes.push(e.text);
