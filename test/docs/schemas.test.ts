@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { CONSTRAINTS } from '../../src/checks/constraints.js';
 import { sniffFormat } from '../../src/formats/index.js';
 import { runScsitrace } from '../helpers/cli.js';
 
@@ -183,6 +184,13 @@ describe('real outputs match the schemas', () => {
     }
   });
 
+  it('check of several traces: the per-file entries', async () => {
+    const r = await runScsitrace('check', '--format', 'json', '--exit-zero', 'traces/healthy-copy.sct', 'traces/usb-bot.pcap');
+    const doc = JSON.parse(r.stdout) as { perFile: unknown[] };
+    expect(doc.perFile).toHaveLength(2);
+    expectValid('scsitrace.check/1', doc, 'check of two traces');
+  });
+
   it('summary of several traces, without checks', async () => {
     const r = await runScsitrace('summary', '--format', 'json', '--no-check', 'traces/healthy-copy.sct', 'traces/usb-bot.pcap');
     const s = JSON.parse(r.stdout) as { findings: unknown };
@@ -204,6 +212,13 @@ describe('real outputs match the schemas', () => {
       const doc = JSON.parse(readFileSync(g, 'utf8')) as { schema: string };
       expectValid(doc.schema, doc, g.pathname);
     }
+  });
+
+  it('constraints: the schema names every origin the constraint table uses', () => {
+    const text = readFileSync(new URL('constraints.schema.json', schemaDir), 'utf8');
+    const enums = [...text.matchAll(/"origin":\s*\{\s*"enum":\s*\[([^\]]*)\]/g)].map((m) => JSON.parse(`[${m[1]}]`) as string[]);
+    expect(enums.length).toBeGreaterThan(0);
+    for (const e of enums) for (const c of CONSTRAINTS) expect(e, c.id).toContain(c.origin);
   });
 
   it('constraints: every sample config explained, and the key list', async () => {
