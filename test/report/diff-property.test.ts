@@ -254,7 +254,7 @@ describe('diff properties', () => {
           if (x && y) expect(x * y).toBeCloseTo(1, 3);
         }
       }),
-      // A fixed the guard below counts what the random pairs covered, and that count must not
+      // A fixed seed: the guard below counts what the random pairs covered, and that count must not
       // depend on the run (unseeded, about one run in three drew too few latency changes).
       { numRuns: 25, seed: 42 },
     );
