@@ -354,7 +354,7 @@ export class SummaryAccumulator implements PairedConsumer {
         if (!tqd) this.targetQd.set(target, (tqd = new QueueDepth()));
         acc = newLun(target, lun, tqd, this.lunList.length);
         this.lunList.push(acc);
-        if (!byLun) this.luns.set(target, (byLun = new Map()));
+        if (!byLun) this.luns.set(target, (byLun = new Map<number, LunAcc>()));
         byLun.set(lun, acc);
         this.lunCount++;
       }

@@ -120,7 +120,7 @@ class Dispatch {
       return rule.create(ctx);
     });
     const pick = <K extends keyof RuleHandlers>(k: K): HandlerList<K> =>
-      handlers.filter((h) => h[k] !== undefined).map((h) => (h[k] as Function).bind(h) as NonNullable<RuleHandlers[K]>);
+      handlers.filter((h) => h[k] !== undefined).map((h) => (h[k] as (...args: never[]) => unknown).bind(h) as NonNullable<RuleHandlers[K]>);
     this.submit = pick('submit');
     this.complete = pick('complete');
     this.orphan = pick('orphan');

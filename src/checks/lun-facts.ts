@@ -58,7 +58,7 @@ export class LunFacts {
     if (!info) {
       // Target ids and LUNs come from the input: past the cap, further units share one record.
       if (this.count >= MAX_LUNS) return this.overflow(targetKey, lun);
-      if (!target) this.byTarget.set(targetKey, (target = new Map()));
+      if (!target) this.byTarget.set(targetKey, (target = new Map<number, LunInfo>()));
       info = { targetId: BigInt(targetKey), lun, blockSize: 0, capacityBlocks: 0, writeCache: undefined };
       this.applyLimits(info);
       target.set(lun, info);

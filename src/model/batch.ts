@@ -117,7 +117,6 @@ const COLUMNS = [
   ['residualFlags', Uint8Array],
 ] as const satisfies ReadonlyArray<readonly [string, ColumnType]>;
 
-type ColumnName = (typeof COLUMNS)[number][0];
 type ColumnArray<C> = C extends Float64ArrayConstructor
   ? Float64Array
   : C extends Uint32ArrayConstructor
@@ -153,8 +152,12 @@ export interface BatchMessage {
 const DEFAULT_ROWS = 2048;
 const DEFAULT_SLAB = 64 * 1024;
 
+// The columns are typed by merging this interface into the class: the constructor creates them
+// from COLUMNS (one table of names and array types), so the class cannot declare them one by one.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface TaskBatch extends BatchColumns {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class TaskBatch {
   /** Rows the columns have room for. */
   capacity = 0;

@@ -50,11 +50,13 @@ export class RemotePipeline {
   private readonly end: TraceEnd;
 
   constructor(readonly consumers: readonly PairedConsumer[]) {
-    const self = this;
+    // Arrows see this object's current fields (both are replaced per trace).
+    const left = (): TaskBatch[] => this.leftBatches;
+    const gaps = (): GapLedger => this.gaps;
     this.end = {
-      left: () => self.leftBatches,
+      left,
       get gaps() {
-        return self.gaps;
+        return gaps();
       },
     };
   }

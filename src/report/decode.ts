@@ -161,7 +161,7 @@ const JSON_LEN_WORD = Buffer.from(' len ');
 const NO_STATUS = Buffer.from(',"serviceResponse":null,"status":null,"statusCode":null');
 
 /** The fixed text around a plain READ/WRITE's numbers, by opcode (the name depends on it alone). */
-const plainJsonCache: Array<{ head: Buffer; summary: Buffer } | undefined> = new Array(256).fill(undefined);
+const plainJsonCache: Array<{ head: Buffer; summary: Buffer } | undefined> = Array.from({ length: 256 }, () => undefined);
 function plainJson(cdb: Uint8Array): { head: Buffer; summary: Buffer } {
   const name = JSON.stringify(commandName(cdb));
   return (plainJsonCache[cdb[0]!] ??= {

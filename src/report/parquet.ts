@@ -126,6 +126,14 @@ function fdWriter(fd: number): ByteWriter {
   return w;
 }
 
+/**
+ * hyparquet-writer returns a promise only when the sink's flush does; ours writes synchronously,
+ * so a promise here would mean a row group still being encoded when the file is closed.
+ */
+function synchronous(result: void | Promise<void>): void {
+  if (result instanceof Promise) throw new Error('parquet writer went asynchronous: its sink flushes synchronously');
+}
+
 /** One Parquet file written a row group at a time. */
 class TableFile {
   private readonly fd: number;
@@ -159,17 +167,19 @@ class TableFile {
 
   private flush(): void {
     if (!this.rows) return;
-    this.writer.write({
-      columnData: this.columns.map((c, i) => ({ name: c.name, data: this.data[i]! as never })),
-      rowGroupSize: this.rows,
-    });
+    synchronous(
+      this.writer.write({
+        columnData: this.columns.map((c, i) => ({ name: c.name, data: this.data[i]! as never })),
+        rowGroupSize: this.rows,
+      }),
+    );
     for (const d of this.data) d.length = 0;
     this.rows = 0;
   }
 
   close(): void {
     this.flush();
-    this.writer.finish();
+    synchronous(this.writer.finish());
     closeSync(this.fd);
   }
 }

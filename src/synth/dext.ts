@@ -79,7 +79,7 @@ export interface DextModel {
   sim: Sim;
   space: IovmSpace;
   /** A DMA path whose low IOVM room, at a workload's progress, is what other mappings leave. */
-  path(othersLow: (progress: number) => number): DextDma;
+  path: (othersLow: (progress: number) => number) => DextDma;
   /** Bytes of the low IOVM space other mappings hold when nothing is under pressure. */
   othersAtRest: number;
 }

@@ -36,7 +36,7 @@ function printer(filter: TaskFilter) {
   const emit = (b: TaskBatch, r: number) => {
     const notCaptured = b.kind[r] !== RowKind.Complete && (b.flags[r]! & RowFlag.CompletionMayBeLost) !== 0;
     if (!matchesFilterAt(filter, b, r)) return;
-    writeTaskText(text.out, b, r, STYLE, notCaptured);
+    void writeTaskText(text.out, b, r, STYLE, notCaptured);
     json.push(jsonLine(b, r, { completionNotCaptured: notCaptured }));
   };
   const consumer: PairedConsumer = {
@@ -124,7 +124,7 @@ const record = fc.oneof(
     { requiredKeys: ['kind', 'taskId', 'cdb', 'lun', 'tag', 'targetId', 'requestedBytes'] },
   ),
   fc.record(
-    { kind: fc.constant('gap' as const), endDelta: fc.nat(5000), affects: fc.constantFrom(0, 1, 2) as fc.Arbitrary<0 | 1 | 2>, targetId: fc.nat(5) },
+    { kind: fc.constant('gap' as const), endDelta: fc.nat(5000), affects: fc.constantFrom<0 | 1 | 2>(0, 1, 2), targetId: fc.nat(5) },
     { requiredKeys: ['kind', 'endDelta', 'affects'] },
   ),
   fc.record({

@@ -13,7 +13,6 @@ import { LogHistogram } from '../stats/histogram.js';
 import { InFlightTable, taskKey, type TaskKey } from '../tasks.js';
 import {
   HbaEventKind,
-  HbaEventPhase,
   SamStatus,
   ServiceResponse,
   type ConstraintValue,

@@ -57,8 +57,9 @@ export function pairedBuckets(a: LogHistogram, b: LogHistogram): { a: number[]; 
       cb.push(nb.value.count);
       nb = ib.next();
     } else {
-      ca.push(na.value!.count);
-      cb.push(nb.value!.count);
+      // Neither is done here: the loop runs while one is not, and the branches above took the other cases.
+      ca.push((na.value as { count: number }).count);
+      cb.push((nb.value as { count: number }).count);
       na = ia.next();
       nb = ib.next();
     }

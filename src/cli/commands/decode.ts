@@ -2,7 +2,6 @@ import { Command, Option } from 'commander';
 import { matchesFilterAt, parseFilter, type TaskFilter } from '../../analysis/filter.js';
 import { GapLedger, describeGap } from '../../analysis/gaps.js';
 import { PairedPipeline, type PairedConsumer, type TraceEnd } from '../../analysis/pipeline.js';
-import type { Pairer } from '../../analysis/pairer.js';
 import type { TaskKey } from '../../analysis/slot-table.js';
 import { keyOf, RowFlag, RowKind, TaskBatch } from '../../model/batch.js';
 import { bigintAt } from '../../model/batch-builder.js';

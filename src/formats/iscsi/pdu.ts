@@ -5,7 +5,7 @@
  * bulk data of Data-In/Data-Out), and finds PDU boundaries again after a gap or when a
  * capture starts mid-stream.
  */
-import { u32be, u32le } from '../../model/byte-order.js';
+import { u32le } from '../../model/byte-order.js';
 import { crc32c } from '../../model/crc32c.js';
 import type { PacketRef } from './tcp.js';
 

@@ -7,10 +7,8 @@ import {
   HbaEventPhase,
   type CaptureGap,
   type ConstraintValue,
-  type DataBuffer,
   type DataDirection,
   type Diagnostic,
-  type TaskAttribute,
   type TraceEvent,
   type TraceHeader,
 } from '../../model/events.js';

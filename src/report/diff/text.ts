@@ -14,6 +14,11 @@ export interface DiffTextOptions {
 
 const plain: Paint = { red: (s) => s, yellow: (s) => s, green: (s) => s, dim: (s) => s, bold: (s) => s };
 
+/** New findings in red when errors are among them, yellow otherwise. */
+function paintNew(p: Paint, errors: boolean, text: string): string {
+  return errors ? p.red(text) : p.yellow(text);
+}
+
 function section(title: string, body: string): string {
   return `${title}\n${body}\n`;
 }
@@ -50,7 +55,7 @@ export function verdictLine(d: Diff, p: Paint = plain): string {
   const findings =
     newTotal === 0
       ? 'no new findings'
-      : (nf.error ? p.red : p.yellow)(`${plural(newTotal, 'new finding')} (${plural(nf.error, 'error')}, ${plural(nf.warning, 'warning')}, ${nf.info} info)`);
+      : paintNew(p, nf.error > 0, `${plural(newTotal, 'new finding')} (${plural(nf.error, 'error')}, ${plural(nf.warning, 'warning')}, ${nf.info} info)`);
   return `${changes}; candidate: ${findings}${fixed ? `, ${p.green(`${plural(fixed, 'finding')} fixed`)}` : ''}`;
 }
 

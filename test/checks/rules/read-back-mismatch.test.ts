@@ -4,7 +4,7 @@ import { runRule, testRule } from '../../helpers/rule-tester.js';
 import { buildTraceEvents, rw10 } from '../../helpers/trace.js';
 import type { TraceBuilder } from '../../helpers/trace.js';
 import { GapAffects } from '../../../src/model/events.js';
-import { constraints, dextTask, DataDirection, hba, HbaEventKind, HbaEventPhase, low32, readTask, sense, splitRange, SYNC10, writeTask } from '../fixtures.js';
+import { dextTask, DataDirection, hba, HbaEventKind, HbaEventPhase, low32, readTask, sense, splitRange, SYNC10, writeTask } from '../fixtures.js';
 
 function write(b: TraceBuilder, lba: number, blocks: number, crc: number, chunks?: number[]): void {
   const id = writeTask(b, lba, blocks);
