@@ -14,6 +14,7 @@
  * (__rel_loc: the offset counts from the end of the field). Nothing here assumes a layout:
  * kernels that add, drop or move fields read alike.
  */
+import { quoteValue } from '../../model/errors.js';
 
 export type FieldKind = 'scalar' | 'array' | 'data_loc' | 'rel_loc';
 
@@ -45,9 +46,9 @@ export function parseFields(text: string): Map<string, FieldFormat> | string {
     const decl = m[1]!.trim();
     const offset = Number(m[2]);
     const size = Number(m[3]);
-    if (offset + size > MAX_FIELD_END) return `field "${decl.slice(0, 40)}" at offset ${offset} of size ${size} is out of range`;
+    if (offset + size > MAX_FIELD_END) return `field ${quoteValue(decl)} at offset ${offset} of size ${size} is out of range`;
     const name = /([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]]*\])?$/.exec(decl)?.[1];
-    if (!name) return `cannot read the field declaration "${decl.slice(0, 40)}"`;
+    if (!name) return `cannot read the field declaration ${quoteValue(decl)}`;
     const kind: FieldKind = decl.startsWith('__data_loc')
       ? 'data_loc'
       : decl.startsWith('__rel_loc')

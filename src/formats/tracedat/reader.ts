@@ -25,7 +25,7 @@
 import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { GapAffects, GapUnit, type CaptureGap, type Diagnostic, type TraceEvent } from '../../model/events.js';
-import { describeOffset } from '../../model/errors.js';
+import { describeOffset, quoteValue } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import { FtraceDecoder } from '../ftrace/reader.js';
 import type { ScsiTraceLine } from '../ftrace/parse.js';
@@ -148,7 +148,8 @@ export class TraceDatReader {
     if (magic.length < 10 || TRACEDAT_MAGIC.some((b, i) => magic[i] !== b)) throw new Fatal(0, 'not a trace-cmd trace.dat file (no \\x17\\x08Dtracing magic)');
     const at = this.src.offset;
     const version = await this.src.cstring(16);
-    if (version !== '6' && version !== '7') throw new Fatal(at, `trace.dat version "${version ?? '(unterminated)'}" is not supported (6 and 7 are)`);
+    if (version !== '6' && version !== '7')
+      throw new Fatal(at, `trace.dat version ${version === undefined ? '(unterminated)' : quoteValue(version)} is not supported (6 and 7 are)`);
     this.version = Number(version);
     const fixed = await this.need(6, 'file header');
     if (fixed[0]! > 1) throw new Fatal(at + 2, `endianness byte ${fixed[0]} is neither 0 (little) nor 1 (big)`);
@@ -188,7 +189,7 @@ export class TraceDatReader {
       await this.latencyText(this.src);
       return;
     }
-    if (label !== 'flyrecord') throw new Fatal(this.src.offset - 10, `"${label}" where "flyrecord" or "latency" should be`);
+    if (label !== 'flyrecord') throw new Fatal(this.src.offset - 10, `${quoteValue(label)} where "flyrecord" or "latency" should be`);
     const table = await this.need(16 * cpus, 'per-CPU data offsets');
     const regions = Array.from({ length: cpus }, (_, cpu) => ({
       cpu,
@@ -259,7 +260,7 @@ export class TraceDatReader {
           ? new Uint8Array(out.buffer, out.byteOffset, out.length)
           : `zlib data gives ${out.length} bytes where ${size} were announced`;
       }
-      return `compression "${this.codec}" ${this.codecVersion} is not supported (zstd and zlib are)`;
+      return `compression ${quoteValue(this.codec)} ${quoteValue(this.codecVersion)} is not supported (zstd and zlib are)`;
     } catch (e) {
       return `${this.codec} data is damaged (${(e as Error).message})`;
     }
@@ -270,7 +271,7 @@ export class TraceDatReader {
     for (const expected of ['header_page', 'header_event']) {
       const at = s.offset;
       const name = await s.cstring(16);
-      if (name !== expected) throw new Fatal(at, `"${name ?? ''}" where "${expected}" should be`);
+      if (name !== expected) throw new Fatal(at, `${quoteValue(name ?? '')} where "${expected}" should be`);
       const size = this.u64(await this.needFrom(s, 8, `${expected} size`), 0, `${expected} size`);
       if (size > MAX_HEADER_TEXT) throw new Fatal(at, `${expected} of ${size} bytes exceeds ${MAX_HEADER_TEXT}`);
       texts[expected] = Buffer.from(await this.needFrom(s, size, expected)).toString('latin1');
@@ -367,7 +368,10 @@ export class TraceDatReader {
               Buffer.from(data.subarray(8, data.indexOf(0, 8) < 0 ? size : data.indexOf(0, 8))).toString('latin1'),
             );
           else if (v6)
-            this.diag(at, `instance buffer "${Buffer.from(data.subarray(8)).toString('latin1').replace(/\0.*$/s, '')}" is not read (only the top buffer is)`);
+            this.diag(
+              at,
+              `instance buffer ${quoteValue(Buffer.from(data.subarray(8)).toString('latin1').replace(/\0.*$/s, ''))} is not read (only the top buffer is)`,
+            );
           break;
         default:
       }
@@ -538,7 +542,7 @@ export class TraceDatReader {
         offset: 0,
         index: -1,
         timeNs: 0,
-        text: `trace clock "${this.clock}" does not count nanoseconds: times are its raw counts`,
+        text: `trace clock ${quoteValue(this.clock)} does not count nanoseconds: times are its raw counts`,
       });
     }
   }

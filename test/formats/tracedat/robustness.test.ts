@@ -85,6 +85,14 @@ describe('trace.dat damage', () => {
     }
   });
 
+  it('strings from the file are quoted on one line: a newline in the compression name (found by the property above)', async () => {
+    const bytes = Uint8Array.from(zstd);
+    bytes[20]! ^= 126; // 't' of "zstd" becomes a newline
+    const evs = await decodeTraceDat(bytes);
+    sane(evs, bytes.length);
+    expect(diagnostics(evs).some((m) => m.includes('compression "zs\\nd"'))).toBe(true);
+  });
+
   it('huge lengths are refused with a diagnostic, not believed', async () => {
     const s = sections(zstd);
     const formats = s.find((x) => x.id === 18)!;
