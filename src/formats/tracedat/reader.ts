@@ -324,7 +324,7 @@ export class TraceDatReader {
         const text = Buffer.from(await this.needFrom(s, size, 'event format')).toString('latin1');
         const f = parseEventFormat(system, text);
         if (typeof f === 'string') {
-          this.diag(fat, `${system}: ${f}; its events will not be decoded`);
+          this.diag(fat, `${quoteValue(system)}: ${f}; its events will not be decoded`);
           continue;
         }
         if (this.eventNames.size < MAX_EVENT_NAMES) this.eventNames.set(f.id, `${system}:${f.name}`);
