@@ -1,15 +1,19 @@
 /**
  * The published JSON Schemas (docs/schemas/) against what the commands really print: every
  * sample trace in traces/ through check, summary, decode and convert, every constraints sample
- * through constraints, validated by Ajv (JSON Schema 2020-12, strict mode). And the schemas
- * reject what they should, so that these tests can fail.
+ * through constraints, every command of the opcode table through cdb, sense data of every shape
+ * (and every sense the samples carry) through sense, every rule through rules, validated by Ajv
+ * (JSON Schema 2020-12, strict mode). And the schemas reject what they should, so that these
+ * tests can fail.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { CONSTRAINTS } from '../../src/checks/constraints.js';
+import { allRules } from '../../src/checks/rules/index.js';
 import { sniffFormat } from '../../src/formats/index.js';
 import { runScsitrace } from '../helpers/cli.js';
+import { cdbSamples, hexArg, senseSamples, truncatedCdbSamples, truncatedSenseSamples, type ScsiSample } from '../helpers/scsi-samples.js';
 
 const schemaDir = new URL('../../docs/schemas/', import.meta.url);
 const traceDir = new URL('../../traces/', import.meta.url);
@@ -41,11 +45,14 @@ const traces = readdirSync(traceDir)
 describe('docs/schemas', () => {
   it('every schema is JSON Schema 2020-12 with an id scsitrace.<command>/<major> named like its file', () => {
     expect(schemaFiles.sort()).toEqual([
+      'cdb.schema.json',
       'check.schema.json',
       'constraints.schema.json',
       'convert.schema.json',
       'decode.schema.json',
       'diff.schema.json',
+      'rules.schema.json',
+      'sense.schema.json',
       'summary.schema.json',
     ]);
     for (const [file, s] of schemas) {
@@ -160,9 +167,17 @@ describe('real outputs match the schemas', () => {
     const events = convert.stdout
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as { kind: string });
+      .map((l) => JSON.parse(l) as { kind: string; sense?: string });
     expect(events[0]?.kind).toBe('header');
     for (const [i, e] of events.entries()) expectValid('scsitrace.convert/1', e, `convert ${trace} line ${i + 1}`);
+
+    // Every distinct sense buffer the trace carries, through `scsitrace sense`.
+    const senses = new Set(events.flatMap((e) => (e.kind === 'complete' && e.sense ? [e.sense] : [])));
+    for (const hex of senses) {
+      const r = await runScsitrace('sense', '--format', 'json', hex);
+      expect(r.stdout, `sense ${hex} from ${trace}: ${r.stderr}`).not.toBe('');
+      expectValid('scsitrace.sense/1', JSON.parse(r.stdout), `sense ${hex} from ${trace}`);
+    }
   });
 
   it('check with findings capped, groups and every example, and an incomplete capture', async () => {
@@ -246,6 +261,68 @@ describe('real outputs match the schemas', () => {
     const keys = await runScsitrace('constraints', '--format', 'json');
     expectValid('scsitrace.constraints/1', JSON.parse(keys.stdout), 'constraints key list');
   });
+
+  /**
+   * Runs `scsitrace <command> --format json` on each sample and validates what it prints. Exit 2
+   * exactly when the input is truncated, and then the JSON is printed all the same.
+   */
+  async function expectDecoderOutputs(command: 'cdb' | 'sense', samples: ScsiSample[], truncated: boolean): Promise<void> {
+    const id = `scsitrace.${command}/1`;
+    for (const s of samples) {
+      const r = await runScsitrace(command, '--format', 'json', hexArg(s.bytes));
+      expect(r.code, `${command} ${s.what}: ${r.stderr}`).toBe(r.stderr === '' ? 0 : 2);
+      const doc = JSON.parse(r.stdout) as { schema: string; truncated?: unknown };
+      expect(doc.schema).toBe(id);
+      expect(doc.truncated !== undefined, `${command} ${s.what}: truncated`).toBe(r.code === 2);
+      if (!truncated) expect(r.code, `${command} ${s.what}: ${r.stderr}`).toBe(0);
+      expectValid(id, doc, `${command} ${s.what} (${hexArg(s.bytes)})`);
+    }
+  }
+
+  it('cdb: every command of the opcode and service action tables, and every decoded command, at full length', async () => {
+    const samples = cdbSamples();
+    expect(samples.length).toBeGreaterThan(3 * 256);
+    await expectDecoderOutputs('cdb', samples, false);
+  });
+
+  it('cdb: the same commands cut short (exit 2, the JSON printed all the same)', async () => {
+    const samples = truncatedCdbSamples();
+    await expectDecoderOutputs('cdb', samples, true);
+    const r = await runScsitrace('cdb', '--format', 'json', '28 00 00');
+    expect(r.code).toBe(2);
+    expect((JSON.parse(r.stdout) as { truncated: unknown }).truncated).toEqual({
+      length: 3,
+      needs: 10,
+      missing: 'READ(10) needs 10 bytes; bytes 3-9 are missing',
+    });
+    // No bytes at all is bad usage: an error line and no document.
+    const none = await runScsitrace('cdb', '--format', 'json', '');
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+  });
+
+  it('sense: fixed and descriptor format, every sense key and descriptor type, malformed and cut short', async () => {
+    await expectDecoderOutputs('sense', senseSamples(), false);
+    const cut = truncatedSenseSamples();
+    await expectDecoderOutputs('sense', cut, true);
+    for (const s of cut) expect((await runScsitrace('sense', '--format', 'json', hexArg(s.bytes))).code, s.what).toBe(2);
+  });
+
+  it('rules: the list and every rule', async () => {
+    const list = await runScsitrace('rules', '--format', 'json');
+    expect(list.code).toBe(0);
+    const rows = JSON.parse(list.stdout) as Array<{ id: string }>;
+    expect(rows.map((r) => r.id)).toEqual(allRules.map((r) => r.meta.id));
+    expectValid('scsitrace.rules/1', rows, 'rules list');
+    for (const rule of allRules) {
+      const r = await runScsitrace('rules', '--format', 'json', rule.meta.id);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { schema: string; doc: string | null };
+      expect(doc.schema).toBe('scsitrace.rules/1');
+      expect(doc.doc, rule.meta.id).toMatch(/^# /);
+      expectValid('scsitrace.rules/1', doc, `rules ${rule.meta.id}`);
+    }
+  });
 });
 
 describe('the schemas reject what is not the shape', () => {
@@ -298,5 +375,76 @@ describe('the schemas reject what is not the shape', () => {
 
     const c = JSON.parse((await runScsitrace('constraints', '--format', 'json', 'traces/lsi3108.constraints.json')).stdout) as Record<string, unknown>;
     expect(validator('scsitrace.constraints/1')({ ...c, valid: false })).toBe(false);
+  });
+
+  it('cdb: an unknown field, a missing field, a wrong type, a bad enum, an inexact 64-bit LBA', async () => {
+    const good = JSON.parse((await runScsitrace('cdb', '--format', 'json', '88 00 00 00 00 01 00 00 00 00 00 00 00 08 00 00')).stdout) as Record<
+      string,
+      unknown
+    > & {
+      fields: Array<Record<string, unknown>>;
+    };
+    const v = validator('scsitrace.cdb/1');
+    expect(v(good)).toBe(true);
+    const bad = (mutate: (d: typeof good) => void): boolean => {
+      const d = structuredClone(good);
+      mutate(d);
+      return v(d);
+    };
+    expect(bad((d) => (d['extra'] = 1))).toBe(false);
+    expect(bad((d) => delete d['schema'])).toBe(false);
+    expect(bad((d) => delete d['summary'])).toBe(false);
+    expect(bad((d) => (d['opcode'] = '88'))).toBe(false);
+    expect(bad((d) => (d['opcode'] = 256))).toBe(false);
+    expect(bad((d) => (d['direction'] = 'in'))).toBe(false);
+    expect(bad((d) => delete d['transferUnit'])).toBe(false);
+    expect(bad((d) => (d['lba'] = 2 ** 60))).toBe(false);
+    expect(bad((d) => (d['truncated'] = { length: 3, needs: 10 }))).toBe(false);
+    expect(bad((d) => (d.fields[0]!['value'] = { nested: 1 }))).toBe(false);
+    expect(bad((d) => (d.fields[0]!['bits'] = 8))).toBe(false);
+    expect(bad((d) => (d.fields[0]!['hex'] = false))).toBe(false);
+    expect(bad((d) => (d['lba'] = '1152921504606846976'))).toBe(true);
+  });
+
+  it('sense: an unknown field, a wrong type, a bad enum, sense-key specific data without its fields', async () => {
+    const good = JSON.parse(
+      (await runScsitrace('sense', '--format', 'json', '72 05 24 00 00 00 00 14 | 00 0a 80 00 00 00 00 00 00 00 10 00 | 02 06 00 00 cd 00 02 00')).stdout,
+    ) as Record<string, unknown> & { senseKeySpecific: Record<string, unknown>; descriptors: Array<Record<string, unknown>> };
+    expect(good.senseKeySpecific['kind']).toBe('field-pointer');
+    const v = validator('scsitrace.sense/1');
+    expect(v(good)).toBe(true);
+    const bad = (mutate: (d: typeof good) => void): boolean => {
+      const d = structuredClone(good);
+      mutate(d);
+      return v(d);
+    };
+    expect(bad((d) => (d['extra'] = 1))).toBe(false);
+    expect(bad((d) => delete d['asc'])).toBe(false);
+    expect(bad((d) => (d['senseKey'] = 16))).toBe(false);
+    expect(bad((d) => (d['asc'] = '24'))).toBe(false);
+    expect(bad((d) => (d['format'] = 'short'))).toBe(false);
+    expect(bad((d) => (d['information'] = 2 ** 60))).toBe(false);
+    expect(bad((d) => delete d.senseKeySpecific['fieldPointer'])).toBe(false);
+    expect(bad((d) => (d.senseKeySpecific['progress'] = 1.5))).toBe(false);
+    expect(bad((d) => (d.descriptors[0]!['raw'] = 'AB'))).toBe(false);
+    expect(bad((d) => (d.descriptors[0]!['raw'] = [0, 10]))).toBe(false);
+    expect(bad((d) => (d['information'] = '18446744073709551615'))).toBe(true);
+  });
+
+  it('rules: an unknown field, a wrong type, a bad enum, in the list and in one rule', async () => {
+    const list = JSON.parse((await runScsitrace('rules', '--format', 'json')).stdout) as Array<Record<string, unknown>>;
+    const one = JSON.parse((await runScsitrace('rules', '--format', 'json', 'sync-cache-without-flush')).stdout) as Record<string, unknown>;
+    const v = validator('scsitrace.rules/1');
+    expect(v(list)).toBe(true);
+    expect(v(one)).toBe(true);
+    expect(v(list.map((r, i) => (i === 1 ? { ...r, extra: 1 } : r)))).toBe(false);
+    expect(v(list.map((r, i) => (i === 1 ? { ...r, severity: 'fatal' } : r)))).toBe(false);
+    expect(v(list.map((r, i) => (i === 1 ? { ...r, category: 'storage' } : r)))).toBe(false);
+    expect(v(list.map((r, i) => (i === 1 ? { ...r, doc: null } : r)))).toBe(false);
+    expect(v({ ...one, extra: 1 })).toBe(false);
+    expect(v({ ...one, schema: 'scsitrace.rules/2' })).toBe(false);
+    expect(v({ ...one, messages: { flushed: 3 } })).toBe(false);
+    expect(v({ ...one, doc: 7 })).toBe(false);
+    expect(v({ ...one, doc: null })).toBe(true);
   });
 });

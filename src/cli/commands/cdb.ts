@@ -1,8 +1,18 @@
 import { Command } from 'commander';
+import { jsonValue } from '../../model/json.js';
 import { decodeCdb, decodeSense, parseHexBytes, renderDecodedCdb, renderDecodedSense } from '../../scsi/index.js';
 import type { Truncation } from '../../scsi/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { choiceOption, type CliContext } from '../context.js';
+
+/** Ids of the JSON documents `cdb` and `sense` print (docs/schemas/cdb.schema.json, sense.schema.json). */
+export const CDB_JSON_SCHEMA = 'scsitrace.cdb/1';
+export const SENSE_JSON_SCHEMA = 'scsitrace.sense/1';
+
+/** The decoder's result as a JSON document naming its schema first (bigints and bytes as model/json writes them). */
+function jsonDocument(schema: string, decoded: object): string {
+  return JSON.stringify({ schema, ...(jsonValue(decoded) as object) }, null, 2);
+}
 
 /**
  * Prints what could be decoded; a truncated input then says what is missing on stderr and
@@ -25,7 +35,8 @@ export function cdbCommand(ctx: CliContext): Command {
       'after',
       `
 A CDB shorter than its command needs is decoded as far as it goes; then the missing bytes are
-named on stderr and the exit status is 2.
+named on stderr and the exit status is 2. JSON output has a stable schema ("scsitrace.cdb/1",
+docs/schemas/cdb.schema.json), printed for a truncated CDB too.
 
 Examples:
   $ scsitrace cdb 2a 00 00 00 10 00 00 00 08 00        WRITE(10), LBA 4096, 8 blocks
@@ -34,7 +45,7 @@ Examples:
     )
     .action((hex: string[], o: { format: 'text' | 'json' }) => {
       const decoded = decodeCdb(parseHexBytes(hex.join(' ')));
-      finish(ctx, 'cdb', o.format === 'json' ? JSON.stringify(decoded, null, 2) : renderDecodedCdb(decoded), decoded.truncated);
+      finish(ctx, 'cdb', o.format === 'json' ? jsonDocument(CDB_JSON_SCHEMA, decoded) : renderDecodedCdb(decoded), decoded.truncated);
     });
 }
 
@@ -48,7 +59,9 @@ export function senseCommand(ctx: CliContext): Command {
       `
 Sense data that stops before its header (8 bytes) or before the length its ADDITIONAL SENSE
 LENGTH declares is decoded as far as it goes; ASC/ASCQ are never shown as 00/00 when they are
-not there. The missing bytes are named on stderr and the exit status is 2.
+not there. The missing bytes are named on stderr and the exit status is 2. JSON output has a
+stable schema ("scsitrace.sense/1", docs/schemas/sense.schema.json), printed for truncated
+sense data too.
 
 Examples:
   $ scsitrace sense 70 00 05 00 00 00 00 0a 00 00 00 00 20 00 00 00 00 00
@@ -57,6 +70,6 @@ Examples:
     )
     .action((hex: string[], o: { format: 'text' | 'json' }) => {
       const decoded = decodeSense(parseHexBytes(hex.join(' ')));
-      finish(ctx, 'sense', o.format === 'json' ? JSON.stringify(decoded, null, 2) : renderDecodedSense(decoded), decoded.truncated);
+      finish(ctx, 'sense', o.format === 'json' ? jsonDocument(SENSE_JSON_SCHEMA, decoded) : renderDecodedSense(decoded), decoded.truncated);
     });
 }

@@ -5,6 +5,9 @@ import { UsageError } from '../../model/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { choiceOption, type CliContext } from '../context.js';
 
+/** Id of the JSON document `rules <id> --format json` prints (docs/schemas/rules.schema.json; the list is an array of the same schema). */
+export const RULES_JSON_SCHEMA = 'scsitrace.rules/1';
+
 const CATEGORY_TITLES: Record<string, string> = {
   cache: 'Cache and flush',
   commands: 'Unhandled and rejected commands',
@@ -21,6 +24,9 @@ export function rulesCommand(ctx: CliContext): Command {
     .addHelpText(
       'after',
       `
+JSON output has a stable schema ("scsitrace.rules/1", docs/schemas/rules.schema.json): the
+list is an array, one rule a document that names the schema.
+
 Examples:
   $ scsitrace rules
   $ scsitrace rules sync-cache-without-flush`,
@@ -69,7 +75,15 @@ function showRule(ctx: CliContext, id: string, format: 'text' | 'json'): number 
   if (format === 'json') {
     ctx.stdout.write(
       JSON.stringify(
-        { id, severity: rule.meta.severity, category: rule.meta.category, description: rule.meta.description, messages: rule.meta.messages, doc: doc ?? null },
+        {
+          schema: RULES_JSON_SCHEMA,
+          id,
+          severity: rule.meta.severity,
+          category: rule.meta.category,
+          description: rule.meta.description,
+          messages: rule.meta.messages,
+          doc: doc ?? null,
+        },
         null,
         2,
       ) + '\n',
