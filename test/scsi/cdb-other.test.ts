@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { commandName, decodeCdb, decodedCommands } from '../../src/scsi/index.js';
 import { hex } from '../helpers/hex.js';
-import { fieldNames, fieldText, fieldValue } from './cdb-helpers.js';
+import { cdbSamples, truncatedCdbSamples } from '../helpers/scsi-samples.js';
+import { expectSameAsJson, fieldNames, fieldText, fieldValue } from './cdb-helpers.js';
 
 describe('ATA PASS-THROUGH (SAT-5)', () => {
   it('(16) IDENTIFY DEVICE: PIO data-in, one 512-byte block', () => {
@@ -115,6 +116,19 @@ describe('commands without a decoder, and malformed CDBs', () => {
     const big = JSON.parse(JSON.stringify(decodeCdb(hex`88 00 | ff ff ff ff ff ff ff ff | 00 00 00 08 | 00 00`)));
     expect(big.lba).toBe('18446744073709551615');
     expect(big.name).toBe('READ(16)');
+  });
+
+  it('every command of the opcode table, whole and cut short, goes through JSON.stringify as is (no raw bigint)', () => {
+    const samples = [...cdbSamples(), ...truncatedCdbSamples()];
+    expect(samples.length).toBeGreaterThan(6 * 256);
+    let past2to53 = 0;
+    for (const s of samples) {
+      const d = decodeCdb(s.bytes);
+      expectSameAsJson(d, JSON.parse(JSON.stringify(d)), s.what);
+      if (typeof d.lba === 'bigint' && d.lba > BigInt(Number.MAX_SAFE_INTEGER)) past2to53++;
+    }
+    // The samples reach the 64-bit LBAs that JSON.stringify alone would throw on.
+    expect(past2to53).toBeGreaterThan(10);
   });
 
   it('zero padding after the CDB is normal; other bytes are a problem', () => {

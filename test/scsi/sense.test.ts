@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeSense, quickSense } from '../../src/scsi/index.js';
 import { hex } from '../helpers/hex.js';
-import { fieldText, fieldValue } from './cdb-helpers.js';
+import { senseSamples, truncatedSenseSamples } from '../helpers/scsi-samples.js';
+import { expectSameAsJson, fieldText, fieldValue } from './cdb-helpers.js';
 
 describe('fixed format sense data', () => {
   it('ILLEGAL REQUEST: INVALID COMMAND OPERATION CODE', () => {
@@ -305,5 +306,12 @@ describe('truncated sense data', () => {
     expect(j.information).toBe('18446744073709551615');
     expect(j.descriptors[0].raw).toBe('000a8000ffffffffffffffff');
     expect(j.summary).toBe(d.summary);
+  });
+
+  it('sense data of every shape goes through JSON.stringify as is (no raw bigint, bytes as hex)', () => {
+    for (const s of [...senseSamples(), ...truncatedSenseSamples()]) {
+      const d = decodeSense(s.bytes);
+      expectSameAsJson(d, JSON.parse(JSON.stringify(d)), s.what);
+    }
   });
 });
