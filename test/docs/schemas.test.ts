@@ -37,6 +37,20 @@ function expectValid(id: string, value: unknown, what: string): void {
   expect(ok ? [] : ajv.errorsText(v.errors, { separator: '\n' }).split('\n').slice(0, 5), `${what} against ${id}`).toEqual([]);
 }
 
+/**
+ * Asserts `good` matches schema `id` and returns a check of a mutated copy: whether the copy,
+ * changed by `mutate`, still matches.
+ */
+function mutant<T>(id: string, good: T): (mutate: (d: T) => void) => boolean {
+  const v = validator(id);
+  expect(v(good), id).toBe(true);
+  return (mutate) => {
+    const d = structuredClone(good);
+    mutate(d);
+    return v(d);
+  };
+}
+
 /** Every sample trace: the files in traces/ that are detected as a trace format. */
 const traces = readdirSync(traceDir)
   .filter((f) => sniffFormat(readFileSync(new URL(f, traceDir)).subarray(0, 64 * 1024)) !== undefined)
@@ -331,13 +345,7 @@ describe('the schemas reject what is not the shape', () => {
       string,
       unknown
     > & { findings: Array<Record<string, unknown>> };
-    const v = validator('scsitrace.check/1');
-    expect(v(good)).toBe(true);
-    const bad = (mutate: (d: typeof good) => void): boolean => {
-      const d = structuredClone(good);
-      mutate(d);
-      return v(d);
-    };
+    const bad = mutant('scsitrace.check/1', good);
     expect(bad((d) => (d['extra'] = 1))).toBe(false);
     expect(bad((d) => delete d['verdict'])).toBe(false);
     expect(bad((d) => (d['tasks'] = '12'))).toBe(false);
@@ -384,13 +392,7 @@ describe('the schemas reject what is not the shape', () => {
     > & {
       fields: Array<Record<string, unknown>>;
     };
-    const v = validator('scsitrace.cdb/1');
-    expect(v(good)).toBe(true);
-    const bad = (mutate: (d: typeof good) => void): boolean => {
-      const d = structuredClone(good);
-      mutate(d);
-      return v(d);
-    };
+    const bad = mutant('scsitrace.cdb/1', good);
     expect(bad((d) => (d['extra'] = 1))).toBe(false);
     expect(bad((d) => delete d['schema'])).toBe(false);
     expect(bad((d) => delete d['summary'])).toBe(false);
@@ -411,13 +413,7 @@ describe('the schemas reject what is not the shape', () => {
       (await runScsitrace('sense', '--format', 'json', '72 05 24 00 00 00 00 14 | 00 0a 80 00 00 00 00 00 00 00 10 00 | 02 06 00 00 cd 00 02 00')).stdout,
     ) as Record<string, unknown> & { senseKeySpecific: Record<string, unknown>; descriptors: Array<Record<string, unknown>> };
     expect(good.senseKeySpecific['kind']).toBe('field-pointer');
-    const v = validator('scsitrace.sense/1');
-    expect(v(good)).toBe(true);
-    const bad = (mutate: (d: typeof good) => void): boolean => {
-      const d = structuredClone(good);
-      mutate(d);
-      return v(d);
-    };
+    const bad = mutant('scsitrace.sense/1', good);
     expect(bad((d) => (d['extra'] = 1))).toBe(false);
     expect(bad((d) => delete d['asc'])).toBe(false);
     expect(bad((d) => (d['senseKey'] = 16))).toBe(false);
