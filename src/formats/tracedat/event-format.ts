@@ -15,6 +15,8 @@
  * kernels that add, drop or move fields read alike.
  */
 
+import { printable } from '../../model/errors.js';
+
 export type FieldKind = 'scalar' | 'array' | 'data_loc' | 'rel_loc';
 
 export interface FieldFormat {
@@ -45,9 +47,9 @@ export function parseFields(text: string): Map<string, FieldFormat> | string {
     const decl = m[1]!.trim();
     const offset = Number(m[2]);
     const size = Number(m[3]);
-    if (offset + size > MAX_FIELD_END) return `field "${decl.slice(0, 40)}" at offset ${offset} of size ${size} is out of range`;
+    if (offset + size > MAX_FIELD_END) return `field "${printable(decl.slice(0, 40))}" at offset ${offset} of size ${size} is out of range`;
     const name = /([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]]*\])?$/.exec(decl)?.[1];
-    if (!name) return `cannot read the field declaration "${decl.slice(0, 40)}"`;
+    if (!name) return `cannot read the field declaration "${printable(decl.slice(0, 40))}"`;
     const kind: FieldKind = decl.startsWith('__data_loc')
       ? 'data_loc'
       : decl.startsWith('__rel_loc')
@@ -66,7 +68,7 @@ export function parseEventFormat(system: string, text: string): EventFormat | st
   const id = /^ID:\s*(\d+)/m.exec(text)?.[1];
   if (!name || id === undefined) return 'event format without name: or ID:';
   const fields = parseFields(text);
-  if (typeof fields === 'string') return `${system}:${name}: ${fields}`;
+  if (typeof fields === 'string') return `${printable(system)}:${printable(name)}: ${fields}`;
   return { system, name, id: Number(id), fields };
 }
 
