@@ -16,6 +16,7 @@ const TINY = {
   BENCH_LUN_TASKS: '1500',
   BENCH_CAPTURE_COMMANDS: '12',
   BENCH_SMALL_CAPTURE_COMMANDS: '30',
+  BENCH_TRACEDAT_MIB: '1',
   BENCH_RUNS: '1',
 };
 
@@ -50,6 +51,7 @@ describe('npm run bench -- --quick', () => {
       'big-decode',
       'big-check',
       'big-summary',
+      'tracedat-decode',
       'deep-check',
       'long-sgl-decode',
       'long-sgl-check',
@@ -84,6 +86,7 @@ describe('npm run bench -- --quick', () => {
       'big-decode-rss',
       'big-check-rss',
       'big-summary-rss',
+      'tracedat-rss',
       'in-flight-bytes',
       'long-sgl-check',
       'luns-rss',
