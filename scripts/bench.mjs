@@ -37,6 +37,8 @@ const SIZES = {
   lunTasks: num('BENCH_LUN_TASKS', 1_000_000, 5_000),
   captureCommands: num('BENCH_CAPTURE_COMMANDS', 8_000, 40),
   smallCaptureCommands: num('BENCH_SMALL_CAPTURE_COMMANDS', 70_000, 200),
+  /** MiB of trace-cmd trace.dat (copies of the real v6 sample's pages: scripts/gen-tracedat.mjs). */
+  tracedatMiB: num('BENCH_TRACEDAT_MIB', 480, 2),
 };
 const RUNS = num('BENCH_RUNS', 3, 1);
 /** Runs of the big-trace entries, which measure peak RSS (the same every run): 1 unless asked. */
@@ -51,6 +53,7 @@ process.on('exit', () => {
 });
 
 const synth = await import(join(root, 'dist/synth/index.js'));
+const tracedat = await import(join(root, 'scripts/gen-tracedat.mjs'));
 
 /** Inputs, generated on first use: name → { path, tasks, bytes }. */
 const INPUTS = {
@@ -60,6 +63,11 @@ const INPUTS = {
   longSgl: { tasks: SIZES.longSglTasks, make: (p) => synth.writeBenchShape(p, 'long-sgl', SIZES.longSglTasks, seed) },
   luns: { tasks: SIZES.lunTasks, make: (p) => synth.writeBenchShape(p, 'many-luns', SIZES.lunTasks, seed) },
   capture: { tasks: SIZES.captureCommands, ext: 'pcap', make: (p) => synth.writeIscsiCapture(p, { commands: SIZES.captureCommands, seed }) },
+  tracedat: {
+    tasks: tracedat.planBigTraceDat(SIZES.tracedatMiB * 2 ** 20).tasks,
+    ext: 'dat',
+    make: (p) => tracedat.writeBigTraceDat(p, SIZES.tracedatMiB * 2 ** 20),
+  },
   smallCapture: {
     tasks: SIZES.smallCaptureCommands,
     ext: 'pcap',
@@ -141,6 +149,8 @@ const ENTRIES = [
   { id: 'big-decode', label: 'decode, big trace', input: 'big', args: ['decode'], runs: BIG_RUNS },
   { id: 'big-check', label: 'check, big trace', input: 'big', args: ['check', '--format', 'json'], runs: BIG_RUNS },
   { id: 'big-summary', label: 'summary, big trace', input: 'big', args: ['summary', '--format', 'json'], runs: BIG_RUNS },
+  // A big trace-cmd trace.dat (issue 14): its CPUs merged by time a page at a time, peak RSS.
+  { id: 'tracedat-decode', label: 'decode, big trace.dat', input: 'tracedat', args: ['decode'], runs: BIG_RUNS },
   // Adversarial shapes.
   { id: 'deep-check', label: 'check, all tasks in flight', input: 'deep', args: ['check', '--format', 'json'] },
   { id: 'long-sgl-decode', label: 'decode, 65,535-segment SGLs', input: 'longSgl', args: ['decode'] },
@@ -215,6 +225,14 @@ const TARGETS = [
     ok: (v) => v <= 150,
     show: megabytes,
   })),
+  {
+    id: 'tracedat-rss',
+    text: `peak RSS <= 200 MB: decode of a ${SIZES.tracedatMiB} MiB trace.dat`,
+    needs: ['tracedat-decode'],
+    value: (f) => peakMB(f('tracedat-decode')),
+    ok: (v) => v <= 200,
+    show: megabytes,
+  },
   {
     id: 'in-flight-bytes',
     text: 'memory per task in flight <= 200 B (check, all tasks in flight, vs the realistic trace)',

@@ -300,3 +300,64 @@ function push(dec: Decompress, bytes: Uint8Array, at: number, fail: (at: number,
     return false;
   }
 }
+
+/**
+ * Why zstd data (a whole number of frames, RFC 8878 3.1) would decompress to more than `size`
+ * bytes, read from its frame headers before anything is decompressed (a decoder allocates its
+ * window from them): a frame declaring more content than is left of `size`, or a window out of
+ * proportion to it. Undefined when the headers are within bounds; damage in the blocks is left
+ * to the decoder, and content a frame does not declare is counted as it comes.
+ */
+export function zstdFramesExceed(data: Uint8Array, size: number): string | undefined {
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const maxWindow = Math.max(2 * size, 8 << 20);
+  let declared = 0;
+  let o = 0;
+  while (o + 4 <= data.length) {
+    const magic = v.getUint32(o, true);
+    if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
+      if (o + 8 > data.length) return undefined;
+      o += 8 + v.getUint32(o + 4, true); // skippable frame (RFC 8878 3.1.2)
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC || o + 5 > data.length) return undefined;
+    const fhd = data[o + 4]!;
+    const fcsFlag = fhd >> 6;
+    const singleSegment = (fhd & 0x20) !== 0;
+    const checksum = (fhd & 4) !== 0;
+    let p = o + 5;
+    let window = 0;
+    if (!singleSegment) {
+      if (p >= data.length) return undefined;
+      const wd = data[p++]!;
+      const base = 2 ** (10 + (wd >> 3));
+      window = base + (base / 8) * (wd & 7);
+    }
+    p += [0, 1, 2, 4][fhd & 3]!;
+    const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
+    if (p + fcsBytes > data.length) return undefined;
+    let content = -1;
+    if (fcsBytes === 1) content = data[p]!;
+    else if (fcsBytes === 2) content = v.getUint16(p, true) + 256;
+    else if (fcsBytes === 4) content = v.getUint32(p, true);
+    else if (fcsBytes === 8) content = Number(v.getBigUint64(p, true));
+    p += fcsBytes;
+    if (singleSegment) window = content;
+    if (content >= 0) {
+      declared += content;
+      if (declared > size) return `zstd frame at data byte ${o} declares ${content} bytes, more than the ${size} announced`;
+    }
+    if (window > maxWindow) return `zstd frame at data byte ${o} asks for a ${window}-byte window for ${size} bytes of data`;
+    // Blocks (RFC 8878 3.1.1.2): 3-byte header, then Block_Size bytes (1 for an RLE block).
+    for (let last = false; !last;) {
+      if (p + 3 > data.length) return undefined;
+      const h = data[p]! | (data[p + 1]! << 8) | (data[p + 2]! << 16);
+      last = (h & 1) !== 0;
+      const type = (h >> 1) & 3;
+      if (type === 3) return undefined;
+      p += 3 + (type === 1 ? 1 : h >>> 3);
+    }
+    o = p + (checksum ? 4 : 0);
+  }
+  return undefined;
+}

@@ -4,6 +4,7 @@ import type { TraceEvent } from '../model/events.js';
 import type { TaskBatch } from '../model/batch.js';
 import { BatchBuilder, batchToEvents } from '../model/batch-builder.js';
 import { decompress, sniffCompression, type CompressionState } from './compression.js';
+import { FileAccess, type RandomAccess } from './random-access.js';
 import { TraceFormatError, UsageError } from '../model/errors.js';
 import { newReadStats, type ReadStats } from '../model/stats.js';
 import { formatById, formats, sniffFormat } from './index.js';
@@ -110,7 +111,8 @@ export async function openTrace(path: string, options: OpenOptions = {}): Promis
       await source.close();
     }
   }
-  const read = format.read(chunks(), stats, options);
+  const random = compression.length === 0 && format.readAt ? source.randomAccess?.(onBytes) : undefined;
+  const read = random && format.readAt ? closing(format.readAt(random, stats, options), () => source.close()) : format.read(chunks(), stats, options);
   const batches = compression.length ? compressedBatches(read, compression, stats) : read;
   const sizeBytes = source.sizeBytes;
   return {
@@ -165,6 +167,15 @@ async function* compressedBatches(batches: AsyncIterable<TaskBatch>, compression
   }
 }
 
+/** Batches read from a file opened for random access, which closes when they end (or the consumer stops). */
+async function* closing(batches: AsyncIterable<TaskBatch>, close: () => Promise<void>): AsyncGenerator<TaskBatch> {
+  try {
+    yield* batches;
+  } finally {
+    await close();
+  }
+}
+
 function prepend(head: Uint8Array, rest: AsyncIterable<Uint8Array> | undefined): AsyncIterable<Uint8Array> {
   return (async function* () {
     if (head.length) yield head;
@@ -197,6 +208,8 @@ interface ByteSource {
   sizeBytes: number;
   /** The chunks after `head`, read into `pool`'s buffers in turn when given. */
   chunks: (pool?: Uint8Array[]) => AsyncGenerator<Uint8Array>;
+  /** The whole input read at any offset: regular files only; `onBytes` hears the bytes read so far. */
+  randomAccess?: (onBytes?: (bytesRead: number) => void) => RandomAccess;
   close(): Promise<void>;
 }
 
@@ -283,7 +296,13 @@ async function fileSource(path: string): Promise<ByteSource> {
       if (ahead) await ahead.catch(() => undefined);
     }
   }
-  return { head, atEnd, sizeBytes, chunks, close };
+  const randomAccess = regularFile
+    ? (onBytes?: (bytesRead: number) => void) => {
+        let read = 0;
+        return new FileAccess(file.fd, sizeBytes, onBytes && ((n) => onBytes((read += n))));
+      }
+    : undefined;
+  return { head, atEnd, sizeBytes, chunks, randomAccess, close };
 }
 
 /** Standard input (`-`): read as a stream, whatever it is (pipe, file, terminal). */

@@ -1,5 +1,6 @@
 import type { TaskBatch } from '../model/batch.js';
 import type { ReadStats } from '../model/stats.js';
+import type { RandomAccess } from './random-access.js';
 
 /** Options a reader may honour; unknown ones are ignored. */
 export interface ReadOptions {
@@ -34,4 +35,11 @@ export interface TraceFormat {
    * numbers) holds those records back, in bounded memory, until it knows where its gaps go.
    */
   read(chunks: AsyncIterable<Uint8Array>, stats: ReadStats, options: ReadOptions): AsyncIterable<TaskBatch>;
+  /**
+   * The same batches as read(), from input it can read at any offset: the opener calls this
+   * instead of read() for a regular file that is not compressed. For a format whose layout asks
+   * for it (trace.dat's CPUs stored one after another, merged by time a page of each at a
+   * time); read() then holds a stream in memory to read it the same way.
+   */
+  readAt?(file: RandomAccess, stats: ReadStats, options: ReadOptions): AsyncIterable<TaskBatch>;
 }

@@ -31,6 +31,24 @@ export function quoteValue(v: unknown, max = 40): string {
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v !== null && typeof v === 'object') return 'an object';
-  const s = typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
+  const s = typeof v === 'number' || typeof v === 'bigint' ? String(v) : printable(JSON.stringify(v));
   return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`;
+}
+
+/** Characters that would break a line or hide in it: C0 and C1 controls, DEL, the Unicode line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text taken from the input (a name, a version, a label read from the file) as a message or a
+ * one-line field may show it: every control character escaped (`\n`, `\x1b`, `\x85`), so that
+ * damaged bytes can neither break the line nor hide in it. Readers echo file strings through
+ * this or through quoteValue, which uses it.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    UNPRINTABLE,
+    (c) => SHORT_ESCAPES[c] ?? (c.charCodeAt(0) <= 0xff ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`),
+  );
 }

@@ -16,6 +16,7 @@ const TINY = {
   BENCH_LUN_TASKS: '1500',
   BENCH_CAPTURE_COMMANDS: '12',
   BENCH_SMALL_CAPTURE_COMMANDS: '30',
+  BENCH_TRACEDAT_MIB: '1',
   BENCH_RUNS: '1',
 };
 
@@ -55,6 +56,7 @@ describe('npm run bench -- --quick', () => {
       'big-decode',
       'big-check',
       'big-summary',
+      'tracedat-decode',
       'deep-check',
       'long-sgl-decode',
       'long-sgl-check',
@@ -89,6 +91,7 @@ describe('npm run bench -- --quick', () => {
       'big-decode-rss',
       'big-check-rss',
       'big-summary-rss',
+      'tracedat-rss',
       'in-flight-bytes',
       'decode-text-jobs2',
       'check-jobs2',

@@ -1,3 +1,4 @@
+import { printable } from '../../model/errors.js';
 import { MAX_CDB_LENGTH } from '../native/layout.js';
 import { DRIVER_BYTE, HOST_BYTE, STATUS_BYTE, parseSymbol } from './names.js';
 
@@ -349,5 +350,5 @@ function senseOf(key?: string, asc?: string, ascq?: string): { key: number; asc:
 
 /** A bad value as quoted in a message: at most 40 characters, so a diagnostic stays one short line. */
 function quote(v: string): string {
-  return v.length <= 40 ? v : `${v.slice(0, 37)}...`;
+  return printable(v.length <= 40 ? v : `${v.slice(0, 37)}...`);
 }

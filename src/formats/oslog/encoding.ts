@@ -2,6 +2,7 @@
  * The SCT1 line encoding of native units (records or the file header) for text logs:
  * docs/FORMAT.md "Carrying records in a text log". `emit/scsitrace.h` writes the same lines.
  */
+import { printable } from '../../model/errors.js';
 
 export type LineEncoding = 'base64' | 'hex';
 
@@ -59,7 +60,7 @@ export const TRUNCATED_BY_LOG = `the line looks truncated by the log (a dext's o
 
 /** A field as it appeared, short enough for a one-line message. */
 function quote(text: string): string {
-  return JSON.stringify(text.length > 16 ? `${text.slice(0, 16)}…` : text);
+  return printable(JSON.stringify(text.length > 16 ? `${text.slice(0, 16)}…` : text));
 }
 
 /**

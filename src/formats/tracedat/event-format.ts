@@ -14,7 +14,7 @@
  * (__rel_loc: the offset counts from the end of the field). Nothing here assumes a layout:
  * kernels that add, drop or move fields read alike.
  */
-import { quoteValue } from '../../model/errors.js';
+import { printable, quoteValue } from '../../model/errors.js';
 
 export type FieldKind = 'scalar' | 'array' | 'data_loc' | 'rel_loc';
 
@@ -67,7 +67,7 @@ export function parseEventFormat(system: string, text: string): EventFormat | st
   const id = /^ID:\s*(\d+)/m.exec(text)?.[1];
   if (!name || id === undefined) return 'event format without name: or ID:';
   const fields = parseFields(text);
-  if (typeof fields === 'string') return `${system}:${name}: ${fields}`;
+  if (typeof fields === 'string') return `${printable(system)}:${printable(name)}: ${fields}`;
   return { system, name, id: Number(id), fields };
 }
 

@@ -1,6 +1,6 @@
 /**
  * trace-cmd's binary trace.dat, versions 6 and 7 (trace-cmd.dat.v6(5), trace-cmd.dat.v7(5);
- * trace-cmd's lib/trace-cmd/trace-output.c writes it), read front to back:
+ * trace-cmd's lib/trace-cmd/trace-output.c writes it):
  *
  *   "\x17\x08\x44tracing" version"\0" endian(1) long-size(1) page-size(4)
  *   v6: header_page and header_event formats, ftrace event formats, event formats by system,
@@ -12,23 +12,29 @@
  *       header info (16), ftrace events (17), event formats (18), kallsyms (19), printk (20),
  *       cmdlines (21), strings (15), buffer flyrecord (3: per CPU, page-aligned, the pages, or
  *       when compressed a chunk count and (compressed size, size, data) chunks), buffer text
- *       (22). The BUFFER option that says which CPU each run of pages belongs to comes after
- *       the data; it is not needed: every page carries its own time.
+ *       (22). The BUFFER option, in an options section after the data, names each flyrecord
+ *       section's instance and where each CPU's data starts and how long it is.
  *
- * Events are decoded from their binary fields through the scsi event formats the file carries
- * (event-format.ts, scsi-event.ts) and handed to the ftrace reader, which turns them into tasks
- * as it does tracepoint text. Per-CPU pages are stored one CPU after another, so events are
- * held (as decoded lines, not pages) and merged by time at the end; past MAX_HELD_EVENTS they
- * are merged in windows and a diagnostic says so. Pages that record lost events and CPU
- * statistics with overruns become capture gaps.
+ * Reading goes in two passes over input read at any offset (random-access.ts): first the
+ * structure (every section header, the formats and options; section bodies that SCSI events do
+ * not need are skipped without reading them), then the CPUs' pages, merged by time: each CPU's
+ * pages are in time order, so a k-way merge that holds the current page (or compressed chunk)
+ * of each CPU hands the events on in time order, as trace-cmd report does, in memory that does
+ * not grow with the file. Events are decoded from their binary fields through the scsi event
+ * formats the file carries (event-format.ts, scsi-event.ts) and handed to the ftrace reader,
+ * which turns them into tasks as it does tracepoint text. Pages that record lost events and
+ * CPU statistics with overruns become capture gaps.
  */
 import { inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
+import { Decompress } from 'fzstd';
 import { GapAffects, GapUnit, type CaptureGap, type Diagnostic, type TraceEvent } from '../../model/events.js';
-import { describeOffset, quoteValue } from '../../model/errors.js';
+import { describeOffset, printable, quoteValue } from '../../model/errors.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import { FtraceDecoder } from '../ftrace/reader.js';
 import type { ScsiTraceLine } from '../ftrace/parse.js';
+import { zstdFramesExceed } from '../compression.js';
+import { MemoryAccess, type RandomAccess } from '../random-access.js';
+import { CompressedPages, PagesEnd, PlainPages, type ChunkBudget, type PageSource } from './cpu-pages.js';
 import { parseEventFormat, parseFields, RecordReader, type EventFormat, type FieldFormat } from './event-format.js';
 import { decodePage, type PageLayout } from './ring-page.js';
 import { isScsiEvent, scsiTraceLine } from './scsi-event.js';
@@ -36,10 +42,10 @@ import { ByteSource } from './source.js';
 
 export const TRACEDAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]; // \x17\x08D"tracing"
 
-/** Decoded SCSI events held for the merge across CPUs; past this they are merged in windows. */
-const MAX_HELD_EVENTS = 1 << 20;
 /** Events handed on in batches of about this many. */
 const BATCH_EVENTS = 4096;
+/** Pages merged between turns given to the event loop (reads are synchronous). */
+const PAGES_PER_TURN = 256;
 /** Diagnostics kept; the rest are counted. */
 const MAX_DIAGNOSTICS = 1000;
 /** Bounds on lengths read from the file. */
@@ -47,6 +53,8 @@ const MAX_HEADER_TEXT = 64 * 1024;
 const MAX_FORMAT_TEXT = 1 << 20;
 const MAX_SECTION_BYTES = 64 * 1024 * 1024;
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Decompressed chunks held at once, one per CPU being merged. */
+const MAX_HELD_CHUNK_BYTES = 256 * 1024 * 1024;
 const MAX_CPUS = 8192;
 const MAX_OPTION_BYTES = 16 * 1024 * 1024;
 const MAX_EVENT_NAMES = 100_000;
@@ -70,17 +78,41 @@ const Id = {
   BufferText: 22,
 } as const;
 
-/** A decoded event waiting for the merge: a SCSI tracepoint or a page that lost events. */
+/** A decoded event waiting its turn in the merge: a SCSI tracepoint or a page that lost events. */
 interface Held {
   timestamp: bigint;
-  /** The flyrecord section (v7) the event came from, to tell instance buffers apart. */
-  section: number;
   offset: number;
   bytes: number;
   event?: ScsiTraceLine | string;
   /** Events lost before this page (-1: unknown count). */
   lost?: number;
 }
+
+/** One CPU's place in the merge: the events of its current page not yet handed on. */
+interface Cursor {
+  pages: PageSource;
+  /** Position in file order: of events at the same time, the CPU stored first goes first. */
+  order: number;
+  items: Held[];
+  next: number;
+}
+
+/** Where a CPU's data is (v6 flyrecord table, v7 BUFFER option). */
+interface CpuData {
+  cpu: number;
+  offset: number;
+  size: number;
+}
+
+/** A section found in the first pass, read in the second. */
+interface Section {
+  start: number;
+  end: number;
+  compressed: boolean;
+}
+
+/** Thrown from the zstd decoder's output callback to stop it at the first block past the announced size. */
+class TooMuch extends Error {}
 
 class Fatal extends Error {
   constructor(
@@ -103,55 +135,60 @@ export class TraceDatReader {
   private commonType: FieldFormat = { name: 'common_type', offset: 0, size: 2, signed: false, kind: 'scalar' };
   private readonly scsiFormats = new Map<number, EventFormat>();
   private readonly eventNames = new Map<number, string>();
-  private held: Held[] = [];
   private readonly out: TraceEvent[] = [];
   private diagnostics = 0;
   private readonly ftrace: FtraceDecoder;
   private clock = '';
   private uname = '';
   private producerVersion = '';
-  /** v7 BUFFER options: flyrecord section offset → instance name ("" = the top buffer). */
-  private readonly buffers = new Map<number, string>();
+  /** v7 BUFFER options: flyrecord section offset → instance name ("" = the top buffer) and its CPUs' data, when readable. */
+  private readonly buffers = new Map<number, { name: string; cpus?: CpuData[] }>();
   private readonly cpuStats: string[] = [];
-  private windows = 0;
   private baseTimestamp: bigint | undefined;
+  private headerNamed = false;
+  /** Found in the first pass: v6 CPU data, v7 flyrecord sections, latency text. */
+  private v6Cpus: CpuData[] = [];
+  private readonly flyrecords: Section[] = [];
+  private readonly texts: (Section & { v6?: boolean })[] = [];
+  private readonly budget: ChunkBudget = { held: 0, max: MAX_HELD_CHUNK_BYTES };
 
   constructor(
-    chunks: AsyncIterable<Uint8Array>,
+    private readonly file: RandomAccess,
     private readonly stats: ReadStats,
-    /** Events held for the merge across CPUs before merging in windows (tests lower it). */
-    private readonly maxHeld = MAX_HELD_EVENTS,
   ) {
-    this.src = new ByteSource(chunks, 0, (n) => (stats.bytesRead += n));
+    this.src = new ByteSource(file);
     this.ftrace = new FtraceDecoder(stats);
   }
 
   async *read(): AsyncGenerator<TraceEvent[]> {
     try {
-      await this.fileHeader();
-      if (this.version === 6) yield* this.readV6();
-      else yield* this.readV7();
+      this.fileHeader();
+      if (this.version === 6) this.readV6();
+      else this.readV7();
     } catch (e) {
       if (!(e instanceof Fatal)) throw e;
       this.diag(e.offset, e.message, true);
     }
-    this.merge(this.held.length);
+    for (const t of this.texts) yield* this.latencyText(t);
+    yield* this.merge(this.pageSources());
     this.ftrace.end(this.out);
     this.finish();
+    this.nameHeader();
+    this.stats.bytesRead = this.file.size;
     yield this.out.splice(0);
   }
 
-  // ---- file structure -------------------------------------------------------------------
+  // ---- first pass: the file's structure ---------------------------------------------------
 
-  private async fileHeader(): Promise<void> {
-    const magic = await this.src.read(10);
+  private fileHeader(): void {
+    const magic = this.src.read(10);
     if (magic.length < 10 || TRACEDAT_MAGIC.some((b, i) => magic[i] !== b)) throw new Fatal(0, 'not a trace-cmd trace.dat file (no \\x17\\x08Dtracing magic)');
     const at = this.src.offset;
-    const version = await this.src.cstring(16);
+    const version = this.src.cstring(16);
     if (version !== '6' && version !== '7')
       throw new Fatal(at, `trace.dat version ${version === undefined ? '(unterminated)' : quoteValue(version)} is not supported (6 and 7 are)`);
     this.version = Number(version);
-    const fixed = await this.need(6, 'file header');
+    const fixed = this.need(6, 'file header');
     if (fixed[0]! > 1) throw new Fatal(at + 2, `endianness byte ${fixed[0]} is neither 0 (little) nor 1 (big)`);
     this.littleEndian = fixed[0] === 0;
     this.records = new RecordReader(this.littleEndian);
@@ -160,121 +197,146 @@ export class TraceDatReader {
       throw new Fatal(at + 4, `page size ${this.pageSize} is not a power of two between 256 bytes and 16 MiB`);
     }
     if (this.version === 7) {
-      const name = await this.src.cstring(64);
-      const ver = await this.src.cstring(64);
+      const name = this.src.cstring(64);
+      const ver = this.src.cstring(64);
       if (name === undefined || ver === undefined) throw new Fatal(this.src.offset, 'compression name and version are not NUL-terminated strings');
       this.codec = name;
       this.codecVersion = ver;
-      await this.need(8, 'offset of the first options section');
+      this.need(8, 'offset of the first options section');
     }
   }
 
-  private async *readV6(): AsyncGenerator<TraceEvent[]> {
-    await this.headerInfo(this.src);
-    const ftraceCount = this.u32(await this.need(4, 'ftrace event format count'), 0);
-    for (let i = 0; i < ftraceCount; i++) await this.skipSized(this.src, 8, 'ftrace event format');
-    await this.eventFormats(this.src);
-    await this.skipSized(this.src, 4, 'kallsyms');
-    await this.skipSized(this.src, 4, 'printk formats');
-    await this.skipSized(this.src, 8, 'saved cmdlines');
+  private readV6(): void {
+    this.headerInfo(this.src);
+    const ftraceCount = this.u32(this.need(4, 'ftrace event format count'), 0);
+    for (let i = 0; i < ftraceCount; i++) this.skipSized(this.src, 8, 'ftrace event format');
+    this.eventFormats(this.src);
+    this.skipSized(this.src, 4, 'kallsyms');
+    this.skipSized(this.src, 4, 'printk formats');
+    this.skipSized(this.src, 8, 'saved cmdlines');
     const cpusAt = this.src.offset;
-    const cpus = this.u32(await this.need(4, 'CPU count'), 0);
+    const cpus = this.u32(this.need(4, 'CPU count'), 0);
     if (cpus > MAX_CPUS) throw new Fatal(cpusAt, `CPU count ${cpus} exceeds ${MAX_CPUS}`);
-    let label = await this.label();
+    let label = this.label();
     if (label === 'options  ') {
-      await this.options(this.src, true);
-      label = await this.label();
+      this.options(this.src, true);
+      label = this.label();
     }
     if (label === 'latency  ') {
-      await this.latencyText(this.src);
+      this.texts.push({ start: this.src.offset, end: this.file.size, compressed: false, v6: true });
       return;
     }
     if (label !== 'flyrecord') throw new Fatal(this.src.offset - 10, `${quoteValue(label)} where "flyrecord" or "latency" should be`);
-    const table = await this.need(16 * cpus, 'per-CPU data offsets');
+    const table = this.need(16 * cpus, 'per-CPU data offsets');
     const regions = Array.from({ length: cpus }, (_, cpu) => ({
       cpu,
       offset: this.u64(table, 16 * cpu, 'CPU data offset'),
       size: this.u64(table, 16 * cpu + 8, 'CPU data size'),
     }));
     regions.sort((a, b) => a.offset - b.offset);
+    let end = this.src.offset;
     for (const r of regions) {
       if (r.size === 0) continue;
-      if (r.offset < this.src.offset) {
-        this.diag(this.src.offset, `CPU ${r.cpu} data at byte 0x${r.offset.toString(16)} overlaps what was already read; skipped`);
+      if (r.offset < end) {
+        this.diag(end, `CPU ${r.cpu} data at byte 0x${r.offset.toString(16)} overlaps what comes before it; skipped`);
         continue;
       }
-      if ((await this.src.skip(r.offset - this.src.offset)) < r.offset - this.src.offset || (await this.src.atEnd())) {
-        throw new Fatal(this.src.offset, `the file ends before CPU ${r.cpu}'s data at byte 0x${r.offset.toString(16)}`);
-      }
-      yield* this.pages(this.src, r.size, 0);
+      this.v6Cpus.push(r);
+      end = r.offset + r.size;
     }
   }
 
-  private async *readV7(): AsyncGenerator<TraceEvent[]> {
-    while (!(await this.src.atEnd())) {
+  private readV7(): void {
+    while (!this.src.atEnd()) {
       const start = this.src.offset;
-      const h = await this.need(16, 'section header');
+      const h = this.need(16, 'section header');
       const id = this.u16(h, 0);
       const compressed = (this.u16(h, 2) & 1) !== 0;
       const size = this.u64(h, 8, 'section size');
       const end = start + 16 + size;
-      if (id === Id.Buffer) {
-        yield* this.flyrecordSection(start, end, compressed);
-      } else if (id === Id.HeaderInfo || id === Id.EventFormats || id === Id.Done || id === Id.BufferText) {
-        const body = compressed ? await this.decompressSection(start, end) : this.src;
-        if (id === Id.HeaderInfo) await this.headerInfo(body);
-        else if (id === Id.EventFormats) await this.eventFormats(body);
-        else if (id === Id.Done) await this.options(body, false);
-        else await this.latencyText(body, compressed ? undefined : end);
+      if (id === Id.Buffer) this.flyrecords.push({ start, end, compressed });
+      else if (id === Id.BufferText) this.texts.push({ start, end, compressed });
+      else if (id === Id.HeaderInfo || id === Id.EventFormats || id === Id.Done) {
+        const body = compressed ? this.decompressSection(this.src, start, end) : this.src;
+        if (id === Id.HeaderInfo) this.headerInfo(body);
+        else if (id === Id.EventFormats) this.eventFormats(body);
+        else this.options(body, false);
       }
-      // Whatever the section held beyond what was read (or all of it, for the sections that
-      // SCSI events do not need: kallsyms, printk formats, cmdlines, strings, ftrace events).
+      // Whatever the section held beyond what was read (or all of it: the flyrecord and text
+      // sections, read in the second pass, and those that SCSI events do not need: kallsyms,
+      // printk formats, cmdlines, strings, ftrace events).
       const left = end - this.src.offset;
       if (left < 0) throw new Fatal(start, `section ${id} of ${size} bytes is shorter than its contents`);
-      if ((await this.src.skip(left)) < left) throw new Fatal(start, `section ${id} of ${size} bytes runs past the end of the file`);
+      if (this.src.skip(left) < left) throw new Fatal(start, `section ${id} of ${size} bytes runs past the end of the file`);
     }
   }
 
   /** A compressed section's body: <u32 compressed size> <u32 size> <data> (trace-cmd.dat.v7(5)). */
-  private async decompressSection(start: number, end: number): Promise<ByteSource> {
-    const h = await this.need(8, 'compression header');
+  private decompressSection(s: ByteSource, start: number, end: number): ByteSource {
+    const h = this.needFrom(s, 8, 'compression header');
     const csize = this.u32(h, 0);
     const usize = this.u32(h, 4);
     if (start + 24 + csize > end) throw new Fatal(start, `compressed section of ${csize} bytes does not fit its ${end - start - 16}-byte section`);
     if (usize > MAX_SECTION_BYTES) throw new Fatal(start, `section of ${usize} bytes uncompressed exceeds ${MAX_SECTION_BYTES}`);
-    const data = await this.need(csize, 'compressed section');
-    const plain = this.decompress(data, usize);
-    if (typeof plain === 'string') throw new Fatal(start, plain);
+    const plain = this.decompress(this.needFrom(s, csize, 'compressed section'), usize);
+    if (!(plain instanceof Uint8Array)) throw new Fatal(start, plain.problem);
     return ByteSource.decompressed(plain, start);
   }
 
-  private decompress(data: Uint8Array, size: number): Uint8Array | string {
+  /**
+   * A chunk or section decompressed to exactly the `size` bytes it declares. zstd is decoded
+   * as a stream of blocks, so that data giving more than declared (a decompression bomb) stops
+   * at the first block past it; zlib stops at `size` bytes (maxOutputLength).
+   */
+  private decompress(data: Uint8Array, size: number): Uint8Array | { problem: string; bomb: boolean } {
+    const bomb = (problem: string) => ({ problem, bomb: true });
+    const over = `${this.codec} data gives more than the ${size} bytes announced`;
     try {
       if (this.codec === 'zstd') {
-        const out = zstdDecompress(data, new Uint8Array(size));
-        return out.length === size ? out : `zstd data gives ${out.length} bytes where ${size} were announced`;
+        const exceeds = zstdFramesExceed(data, size);
+        if (exceeds) return bomb(exceeds);
+        const out = new Uint8Array(size);
+        let got = 0;
+        const z = new Decompress((chunk) => {
+          if (got + chunk.length > size) throw new TooMuch();
+          out.set(chunk, got);
+          got += chunk.length;
+        });
+        try {
+          z.push(data, true);
+        } catch (e) {
+          if (e instanceof TooMuch) return bomb(over);
+          throw e;
+        }
+        return got === size ? out : { problem: `zstd data gives ${got} bytes where ${size} were announced`, bomb: false };
       }
       if (this.codec === 'zlib') {
-        const out = inflateSync(data, { maxOutputLength: Math.max(size, 1) });
+        let out: Buffer;
+        try {
+          out = inflateSync(data, { maxOutputLength: Math.max(size, 1) });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return bomb(over);
+          throw e;
+        }
         return out.length === size
           ? new Uint8Array(out.buffer, out.byteOffset, out.length)
-          : `zlib data gives ${out.length} bytes where ${size} were announced`;
+          : { problem: `zlib data gives ${out.length} bytes where ${size} were announced`, bomb: false };
       }
-      return `compression ${quoteValue(this.codec)} ${quoteValue(this.codecVersion)} is not supported (zstd and zlib are)`;
+      return { problem: `compression ${quoteValue(this.codec)} ${printable(this.codecVersion)} is not supported (zstd and zlib are)`, bomb: false };
     } catch (e) {
-      return `${this.codec} data is damaged (${(e as Error).message})`;
+      return { problem: `${this.codec} data is damaged (${printable((e as Error).message)})`, bomb: false };
     }
   }
 
-  private async headerInfo(s: ByteSource): Promise<void> {
+  private headerInfo(s: ByteSource): void {
     const texts: Record<string, string> = {};
     for (const expected of ['header_page', 'header_event']) {
       const at = s.offset;
-      const name = await s.cstring(16);
+      const name = s.cstring(16);
       if (name !== expected) throw new Fatal(at, `${quoteValue(name ?? '')} where "${expected}" should be`);
-      const size = this.u64(await this.needFrom(s, 8, `${expected} size`), 0, `${expected} size`);
+      const size = this.u64(this.needFrom(s, 8, `${expected} size`), 0, `${expected} size`);
       if (size > MAX_HEADER_TEXT) throw new Fatal(at, `${expected} of ${size} bytes exceeds ${MAX_HEADER_TEXT}`);
-      texts[expected] = Buffer.from(await this.needFrom(s, size, expected)).toString('latin1');
+      texts[expected] = Buffer.from(this.needFrom(s, size, expected)).toString('latin1');
     }
     const fields = parseFields(texts.header_page!);
     if (typeof fields === 'string') throw new Fatal(s.offset, `header_page: ${fields}`);
@@ -310,18 +372,18 @@ export class TraceDatReader {
     }
   }
 
-  private async eventFormats(s: ByteSource): Promise<void> {
-    const systems = this.u32(await this.needFrom(s, 4, 'event system count'), 0);
+  private eventFormats(s: ByteSource): void {
+    const systems = this.u32(this.needFrom(s, 4, 'event system count'), 0);
     for (let i = 0; i < systems; i++) {
       const at = s.offset;
-      const system = await s.cstring(256);
+      const system = s.cstring(256);
       if (system === undefined) throw new Fatal(at, 'event system name is not a NUL-terminated string');
-      const count = this.u32(await this.needFrom(s, 4, 'event count'), 0);
+      const count = this.u32(this.needFrom(s, 4, 'event count'), 0);
       for (let k = 0; k < count; k++) {
         const fat = s.offset;
-        const size = this.u64(await this.needFrom(s, 8, 'event format size'), 0, 'event format size');
+        const size = this.u64(this.needFrom(s, 8, 'event format size'), 0, 'event format size');
         if (size > MAX_FORMAT_TEXT) throw new Fatal(fat, `event format of ${size} bytes exceeds ${MAX_FORMAT_TEXT}`);
-        const text = Buffer.from(await this.needFrom(s, size, 'event format')).toString('latin1');
+        const text = Buffer.from(this.needFrom(s, size, 'event format')).toString('latin1');
         const f = parseEventFormat(system, text);
         if (typeof f === 'string') {
           this.diag(fat, `${quoteValue(system)}: ${f}; its events will not be decoded`);
@@ -336,14 +398,14 @@ export class TraceDatReader {
   }
 
   /** Options (trace-cmd.dat.v7(5) OPTIONS): id u16, size u32, data; id 0 ends them. */
-  private async options(s: ByteSource, v6: boolean): Promise<void> {
+  private options(s: ByteSource, v6: boolean): void {
     for (;;) {
       const at = s.offset;
-      const id = this.u16(await this.needFrom(s, 2, 'option id'), 0);
+      const id = this.u16(this.needFrom(s, 2, 'option id'), 0);
       if (v6 && id === Id.Done) return;
-      const size = this.u32(await this.needFrom(s, 4, 'option size'), 0);
+      const size = this.u32(this.needFrom(s, 4, 'option size'), 0);
       if (size > MAX_OPTION_BYTES) throw new Fatal(at, `option ${id} of ${size} bytes exceeds ${MAX_OPTION_BYTES}`);
-      const data = await this.needFrom(s, size, `option ${id}`);
+      const data = this.needFrom(s, size, `option ${id}`);
       const text = () => Buffer.from(data).toString('latin1').replace(/\0.*$/s, '');
       switch (id) {
         case Id.Done:
@@ -361,12 +423,9 @@ export class TraceDatReader {
           if (this.cpuStats.length < MAX_CPUS) this.cpuStats.push(text());
           break;
         case Id.Buffer:
-          // v7: offset of the flyrecord section, then the instance name; v6: an instance's data.
-          if (!v6 && size >= 9)
-            this.buffers.set(
-              this.u64(data, 0, 'buffer offset'),
-              Buffer.from(data.subarray(8, data.indexOf(0, 8) < 0 ? size : data.indexOf(0, 8))).toString('latin1'),
-            );
+          // v7: the flyrecord section's offset, instance name, clock, page size, then its CPUs'
+          // data (id u32, offset u64, size u64); v6: an instance's data, which is not read.
+          if (!v6 && size >= 9) this.bufferOption(data);
           else if (v6)
             this.diag(
               at,
@@ -378,120 +437,231 @@ export class TraceDatReader {
     }
   }
 
-  /** A BUFFER FLYRECORD section: per CPU, from the next page boundary, pages or compressed chunks of pages. */
-  private async *flyrecordSection(start: number, end: number, compressed: boolean): AsyncGenerator<TraceEvent[]> {
-    for (;;) {
-      const aligned = Math.ceil(this.src.offset / this.pageSize) * this.pageSize;
-      if (aligned >= end) return;
-      if ((await this.src.skip(aligned - this.src.offset)) < aligned - this.src.offset)
-        throw new Fatal(this.src.offset, 'the file ends inside a flyrecord section');
-      if (!compressed) {
-        yield* this.pages(this.src, end - aligned, start);
-        return;
-      }
-      const count = this.u32(await this.need(4, 'chunk count'), 0);
-      for (let c = 0; c < count; c++) {
-        const at = this.src.offset;
-        const h = await this.need(8, 'chunk header');
-        const csize = this.u32(h, 0);
-        const usize = this.u32(h, 4);
-        if (at + 8 + csize > end) throw new Fatal(at, `compressed chunk of ${csize} bytes runs past its section`);
-        if (usize > MAX_CHUNK_BYTES || usize % this.pageSize !== 0)
-          throw new Fatal(at, `chunk of ${usize} bytes uncompressed is not a whole number of ${this.pageSize}-byte pages up to ${MAX_CHUNK_BYTES}`);
-        const plain = this.decompress(await this.need(csize, 'compressed chunk'), usize);
-        if (typeof plain === 'string') {
-          this.diag(at, `${plain}; chunk of ${usize / this.pageSize} pages skipped`, false, csize);
-          continue;
-        }
-        yield* this.pages(ByteSource.decompressed(plain, at), usize, start, at);
-      }
+  /** A v7 BUFFER option; its CPU list is left out when it does not read whole (the section is then walked instead). */
+  private bufferOption(data: Uint8Array): void {
+    const offset = this.u64(data, 0, 'buffer offset');
+    const nameEnd = data.indexOf(0, 8);
+    const name = Buffer.from(data.subarray(8, nameEnd < 0 ? data.length : nameEnd)).toString('latin1');
+    const entry: { name: string; cpus?: CpuData[] } = { name };
+    this.buffers.set(offset, entry);
+    const clockEnd = nameEnd < 0 ? -1 : data.indexOf(0, nameEnd + 1);
+    if (clockEnd < 0 || clockEnd + 9 > data.length) return;
+    const count = this.u32(data, clockEnd + 5);
+    if (count > MAX_CPUS || clockEnd + 9 + 20 * count > data.length) return;
+    const cpus: CpuData[] = [];
+    for (let i = 0, p = clockEnd + 9; i < count; i++, p += 20) {
+      const v = new DataView(data.buffer, data.byteOffset + p, 20);
+      const at = v.getBigUint64(4, this.littleEndian);
+      const size = v.getBigUint64(12, this.littleEndian);
+      if (at > BigInt(Number.MAX_SAFE_INTEGER) || size > BigInt(Number.MAX_SAFE_INTEGER)) return;
+      cpus.push({ cpu: v.getUint32(0, this.littleEndian), offset: Number(at), size: Number(size) });
     }
+    entry.cpus = cpus;
   }
 
-  /** `size` bytes of ring-buffer pages. `fixedOffset`: where to say events are (a compressed chunk). */
-  private async *pages(s: ByteSource, size: number, section: number, fixedOffset?: number): AsyncGenerator<TraceEvent[]> {
-    const layout = this.layout;
-    if (!layout) throw new Fatal(s.offset, 'ring-buffer pages before the header_page format');
-    for (let done = 0; done < size; done += this.pageSize) {
-      const pageAt = s.offset;
-      const page = await s.read(Math.min(this.pageSize, size - done));
-      if (page.length < this.pageSize) {
-        if (page.length === 0 || page.every((b) => b === 0)) return;
-        throw new Fatal(pageAt, `the data ends inside a ${this.pageSize}-byte ring-buffer page (${page.length} bytes)`);
-      }
-      const where = (o: number) => fixedOffset ?? pageAt + o;
-      const p = decodePage(page, layout);
-      for (const d of p.damage) this.diag(where(d.offset), `ring-buffer page: ${d.message}`, false, d.message.endsWith('skipped') ? page.length - d.offset : 0);
-      if (p.lost !== 0) this.hold({ timestamp: p.timestamp, section, offset: where(0), bytes: 0, lost: p.lost });
-      for (const e of p.events) {
-        const type = this.records.number(e.record, this.commonType);
-        const f = type === undefined ? undefined : this.scsiFormats.get(type);
-        if (!f) {
-          const name = (type !== undefined && this.eventNames.get(type)) || `event type ${type ?? '?'}`;
-          this.stats.unknownRecords++;
-          if (this.stats.unknownTypes.size < 1024 || this.stats.unknownTypes.has(name))
-            this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + 1);
-          continue;
-        }
-        this.hold({
-          timestamp: e.timestamp,
-          section,
-          offset: where(e.offset),
-          bytes: e.record.byteLength,
-          event: scsiTraceLine(f, e.record, this.records, e.timestamp),
-        });
-      }
-      if (this.out.length >= BATCH_EVENTS) yield this.out.splice(0);
+  // ---- second pass: the CPUs' pages, merged by time ----------------------------------------
+
+  /** Each CPU's pages, in file order: v6's flyrecord CPUs, or v7's flyrecord sections (the top instance's when BUFFER options name several). */
+  private pageSources(): PageSource[] {
+    if (this.v6Cpus.length === 0 && this.flyrecords.length === 0) return [];
+    if (!this.layout) {
+      const at = this.v6Cpus[0]?.offset ?? this.flyrecords[0]!.start;
+      this.diag(at, 'ring-buffer pages before the header_page format', true);
+      return [];
     }
-  }
-
-  /** A latency trace (v6 "latency", v7 BUFFER TEXT): the trace as text, read as tracepoint text. */
-  private async latencyText(s: ByteSource, end?: number): Promise<void> {
-    for (;;) {
-      const n = end === undefined ? 1 << 16 : Math.min(1 << 16, end - s.offset);
-      const chunk = n > 0 ? await s.read(n) : new Uint8Array(0);
-      if (chunk.length === 0) return;
-      this.ftrace.push(chunk, this.out);
-    }
-  }
-
-  // ---- events -----------------------------------------------------------------------------
-
-  private hold(h: Held): void {
-    this.held.push(h);
-    if (this.held.length >= this.maxHeld) {
-      if (this.windows++ === 0) {
-        this.diag(
-          h.offset,
-          `more than ${this.maxHeld} SCSI events held to merge the CPUs by time: from here they are merged in windows of that many, so order across CPUs may be wrong at window edges`,
+    if (this.version === 6) return this.v6Cpus.map((c) => new PlainPages(this.file, c.offset, c.size, this.pageSize, `CPU ${c.cpu}`));
+    const top = this.topBuffer();
+    const sources: PageSource[] = [];
+    for (const s of this.flyrecords) {
+      if (top !== undefined && s.start !== top) continue;
+      for (const c of this.cpusOf(s)) {
+        sources.push(
+          s.compressed
+            ? new CompressedPages({
+                file: this.file,
+                offset: c.offset,
+                end: s.end,
+                pageSize: this.pageSize,
+                maxChunkBytes: MAX_CHUNK_BYTES,
+                littleEndian: this.littleEndian,
+                decompress: (data, size) => this.decompress(data, size),
+                budget: this.budget,
+                skipped: (offset, message, bytes) => this.diag(offset, message, false, bytes),
+              })
+            : new PlainPages(this.file, c.offset, Math.min(c.size, s.end - c.offset), this.pageSize, `CPU ${c.cpu}`),
         );
       }
-      this.merge(this.held.length >> 1);
     }
-  }
-
-  /** Hands the `count` earliest held events, in time order, to the tracepoint decoder. */
-  private merge(count: number): void {
-    const top = this.topBuffer();
-    this.held.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-    const batch = this.held.splice(0, count);
-    for (const h of batch) {
-      if (top !== undefined && h.section !== top) continue;
-      if (h.event === undefined) {
-        this.gapAt(h);
-        continue;
-      }
-      if (typeof h.event !== 'string') this.baseTimestamp ??= h.timestamp;
-      this.ftrace.events([{ event: h.event, offset: h.offset, bytes: h.bytes }], this.out);
-    }
+    return sources;
   }
 
   /** The top instance's flyrecord section, when BUFFER options named several buffers. */
   private topBuffer(): number | undefined {
     if (this.buffers.size < 2) return undefined;
-    for (const [offset, name] of this.buffers) if (name === '') return offset;
+    for (const [offset, b] of this.buffers) if (b.name === '') return offset;
     return undefined;
   }
+
+  /**
+   * A v7 flyrecord section's CPU data, in file order: from its BUFFER option, or, when the
+   * option is missing or unreadable, found by walking the section: compressed, each CPU's
+   * chunks from the next page boundary (the chunk headers say how far they go); uncompressed,
+   * the pages, a new CPU wherever a page starts earlier than the one before it.
+   */
+  private cpusOf(s: Section): CpuData[] {
+    const body = s.start + 16;
+    const listed = this.buffers.get(s.start)?.cpus;
+    if (listed) {
+      const cpus = listed.filter((c) => c.size > 0).sort((a, b) => a.offset - b.offset);
+      const inside = cpus.filter((c) => c.offset >= body && c.offset < s.end);
+      if (inside.length < cpus.length)
+        this.diag(s.start, `${cpus.length - inside.length} CPUs' data lies outside the flyrecord section it is listed for; skipped`);
+      return inside;
+    }
+    const cpus: CpuData[] = [];
+    const src = new ByteSource(this.file, body);
+    for (let cpu = 0; ; cpu++) {
+      const aligned = Math.ceil(src.offset / this.pageSize) * this.pageSize;
+      if (aligned >= s.end || src.skip(aligned - src.offset) < aligned - src.offset || src.atEnd()) break;
+      if (!s.compressed) return this.cpusByTime(aligned, Math.min(s.end, this.file.size));
+      try {
+        const count = this.u32(this.needFrom(src, 4, 'chunk count'), 0);
+        for (let c = 0; c < count && src.offset < s.end; c++) {
+          const csize = this.u32(this.needFrom(src, 8, 'chunk header'), 0);
+          if (src.skip(csize) < csize) break;
+        }
+      } catch (e) {
+        if (!(e instanceof Fatal)) throw e;
+        // Damage in the chunk headers: the CPU's pages are read up to it, and it is reported there.
+        cpus.push({ cpu, offset: aligned, size: s.end - aligned });
+        break;
+      }
+      cpus.push({ cpu, offset: aligned, size: src.offset - aligned });
+    }
+    return cpus;
+  }
+
+  /** Uncompressed pages without a CPU list: runs of pages whose times do not go back, a CPU each. */
+  private cpusByTime(from: number, end: number): CpuData[] {
+    const cpus: CpuData[] = [];
+    const stamp = new Uint8Array(8);
+    const v = new DataView(stamp.buffer);
+    let runStart = from;
+    let previous = -1n;
+    for (let at = from; at + this.pageSize <= end; at += this.pageSize) {
+      if (this.file.readInto(at + this.layout!.timestampOffset, stamp) < 8) break;
+      const t = v.getBigUint64(0, this.littleEndian);
+      if (t < previous) {
+        cpus.push({ cpu: cpus.length, offset: runStart, size: at - runStart });
+        runStart = at;
+      }
+      previous = t;
+    }
+    cpus.push({ cpu: cpus.length, offset: runStart, size: end - runStart });
+    return cpus;
+  }
+
+  /**
+   * The k-way merge: each CPU's next event, earliest first (of equal times, the CPU stored
+   * first), handed to the tracepoint decoder. One decoded page per CPU is held.
+   */
+  private async *merge(sources: PageSource[]): AsyncGenerator<TraceEvent[]> {
+    const heap: Cursor[] = [];
+    for (const [order, pages] of sources.entries()) {
+      const c: Cursor = { pages, order, items: [], next: 0 };
+      if (this.fill(c)) heapPush(heap, c);
+    }
+    let pages = 0;
+    while (heap.length) {
+      const c = heap[0]!;
+      this.emit(c.items[c.next++]!);
+      if (c.next < c.items.length) heapDown(heap, 0);
+      else if (this.fill(c)) {
+        heapDown(heap, 0);
+        if (++pages % PAGES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      } else heapPop(heap);
+      if (this.out.length >= BATCH_EVENTS) {
+        this.nameHeader();
+        yield this.out.splice(0);
+      }
+    }
+  }
+
+  /** Decodes the cursor's next page that holds something to merge; false when its pages end. */
+  private fill(c: Cursor): boolean {
+    c.items = [];
+    c.next = 0;
+    while (c.items.length === 0) {
+      let page;
+      try {
+        page = c.pages.next();
+      } catch (e) {
+        if (!(e instanceof PagesEnd)) throw e;
+        this.diag(e.offset, e.message, true);
+        return false;
+      }
+      if (!page) return false;
+      this.decode(page.bytes, page.fixed ? () => page.offset : (o) => page.offset + o, c.items);
+    }
+    return true;
+  }
+
+  /** A page's lost-events mark and SCSI events, as merge items; damage is reported at `where`. */
+  private decode(page: Uint8Array, where: (pageOffset: number) => number, items: Held[]): void {
+    const p = decodePage(page, this.layout!);
+    for (const d of p.damage) this.diag(where(d.offset), `ring-buffer page: ${d.message}`, false, d.message.endsWith('skipped') ? page.length - d.offset : 0);
+    if (p.lost !== 0) items.push({ timestamp: p.timestamp, offset: where(0), bytes: 0, lost: p.lost });
+    for (const e of p.events) {
+      const type = this.records.number(e.record, this.commonType);
+      const f = type === undefined ? undefined : this.scsiFormats.get(type);
+      if (!f) {
+        const name = (type !== undefined && this.eventNames.get(type)) || `event type ${type ?? '?'}`;
+        this.stats.unknownRecords++;
+        if (this.stats.unknownTypes.size < 1024 || this.stats.unknownTypes.has(name))
+          this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + 1);
+        continue;
+      }
+      items.push({ timestamp: e.timestamp, offset: where(e.offset), bytes: e.record.byteLength, event: scsiTraceLine(f, e.record, this.records, e.timestamp) });
+    }
+  }
+
+  private emit(h: Held): void {
+    if (h.event === undefined) {
+      this.gapAt(h);
+      return;
+    }
+    if (typeof h.event !== 'string') this.baseTimestamp ??= h.timestamp;
+    this.ftrace.events([{ event: h.event, offset: h.offset, bytes: h.bytes }], this.out);
+  }
+
+  /** A latency trace (v6 "latency", v7 BUFFER TEXT): the trace as text, read as tracepoint text. */
+  private async *latencyText(t: Section & { v6?: boolean }): AsyncGenerator<TraceEvent[]> {
+    let s: ByteSource;
+    let end: number | undefined = t.end;
+    try {
+      s = new ByteSource(this.file, t.v6 ? t.start : t.start + 16);
+      if (t.compressed) {
+        s = this.decompressSection(s, t.start, t.end);
+        end = undefined;
+      }
+    } catch (e) {
+      if (!(e instanceof Fatal)) throw e;
+      this.diag(e.offset, e.message, true);
+      return;
+    }
+    for (;;) {
+      const n = end === undefined ? 1 << 16 : Math.min(1 << 16, end - s.offset);
+      const chunk = n > 0 ? s.read(n) : new Uint8Array(0);
+      if (chunk.length === 0) return;
+      this.ftrace.push(chunk, this.out);
+      if (this.out.length >= BATCH_EVENTS) {
+        this.nameHeader();
+        yield this.out.splice(0);
+      }
+    }
+  }
+
+  // ---- events -----------------------------------------------------------------------------
 
   private gapAt(h: Held): void {
     const timeNs = this.baseTimestamp === undefined || h.timestamp < this.baseTimestamp ? 0 : Number(h.timestamp - this.baseTimestamp);
@@ -509,17 +679,22 @@ export class TraceDatReader {
     this.out.push(gap);
   }
 
-  /** The header names the file; CPU statistics with overruns become gaps. */
-  private finish(): void {
+  /** The header (the tracepoint decoder's, once it has one) names the file: what wrote it, on what, with which clock. */
+  private nameHeader(): void {
+    if (this.headerNamed) return;
     const header = this.out.find((e) => e.kind === 'header');
+    if (!header || header.kind !== 'header') return;
+    this.headerNamed = true;
     const what =
-      `trace-cmd trace.dat v${this.version}${this.codec !== 'none' && this.version === 7 ? ` (${this.codec} ${this.codecVersion})` : ''}` +
-      `${this.producerVersion ? ` by trace-cmd ${this.producerVersion}` : ''}${this.uname ? ` on ${this.uname}` : ''}${this.clock ? `, clock ${this.clock}` : ''}`;
-    if (header && header.kind === 'header') {
-      header.format = 'tracedat';
-      header.version = `${this.version}; ${header.version}`;
-      header.producer = `${what}: ${header.producer}`;
-    }
+      `trace-cmd trace.dat v${this.version}${this.codec !== 'none' && this.version === 7 ? ` (${printable(this.codec)} ${printable(this.codecVersion)})` : ''}` +
+      `${this.producerVersion ? ` by trace-cmd ${printable(this.producerVersion)}` : ''}${this.uname ? ` on ${printable(this.uname)}` : ''}${this.clock ? `, clock ${printable(this.clock)}` : ''}`;
+    header.format = 'tracedat';
+    header.version = `${this.version}; ${header.version}`;
+    header.producer = `${what}: ${header.producer}`;
+  }
+
+  /** CPU statistics with overruns become gaps; a clock that does not count nanoseconds, a note. */
+  private finish(): void {
     for (const text of this.cpuStats) {
       const num = (k: string) => Number(new RegExp(`^${k}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? 0);
       const lost = num('overrun') + num('dropped events');
@@ -549,28 +724,26 @@ export class TraceDatReader {
 
   // ---- primitives -------------------------------------------------------------------------
 
-  private async need(n: number, what: string): Promise<Uint8Array> {
+  private need(n: number, what: string): Uint8Array {
     return this.needFrom(this.src, n, what);
   }
 
-  private async needFrom(s: ByteSource, n: number, what: string): Promise<Uint8Array> {
+  private needFrom(s: ByteSource, n: number, what: string): Uint8Array {
     const at = s.offset;
-    const b = await s.read(n);
+    const b = s.read(n);
     if (b.length < n) throw new Fatal(at, `the data ends inside the ${what} (${b.length} of ${n} bytes)`);
     return b;
   }
 
-  private async skipSized(s: ByteSource, sizeBytes: 4 | 8, what: string): Promise<void> {
+  private skipSized(s: ByteSource, sizeBytes: 4 | 8, what: string): void {
     const at = s.offset;
-    const h = await this.needFrom(s, sizeBytes, `${what} size`);
+    const h = this.needFrom(s, sizeBytes, `${what} size`);
     const size = sizeBytes === 4 ? this.u32(h, 0) : this.u64(h, 0, `${what} size`);
-    if ((await s.skip(size)) < size) throw new Fatal(at, `${what} of ${size} bytes runs past the end of the file`);
+    if (s.skip(size) < size) throw new Fatal(at, `${what} of ${size} bytes runs past the end of the file`);
   }
 
-  private async label(): Promise<string> {
-    return Buffer.from(await this.need(10, 'section label'))
-      .toString('latin1')
-      .replace(/\0$/, '');
+  private label(): string {
+    return Buffer.from(this.need(10, 'section label')).toString('latin1').replace(/\0$/, '');
   }
 
   private u16(b: Uint8Array, o: number): number {
@@ -606,20 +779,59 @@ export class TraceDatReader {
   }
 }
 
-/** Reads a trace.dat from a stream of chunks. */
-export function readTraceDat(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
-  return new TraceDatReader(chunks, stats).read();
+/** Reads a trace.dat from input read at any offset (a regular file). */
+export function readTraceDatAt(file: RandomAccess, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
+  return new TraceDatReader(file, stats).read();
+}
+
+/**
+ * Reads a trace.dat from a stream of chunks (standard input, a pipe, a gzip/zstd wrapper):
+ * with no way to seek, the stream is held in memory and read from there.
+ */
+export async function* readTraceDat(chunks: AsyncIterable<Uint8Array>, stats: ReadStats = newReadStats()): AsyncGenerator<TraceEvent[]> {
+  yield* readTraceDatAt(await MemoryAccess.of(chunks), stats);
 }
 
 /** Decodes a trace.dat held in memory (tests, small tools). */
 export async function decodeTraceDat(bytes: Uint8Array, stats: ReadStats = newReadStats()): Promise<TraceEvent[]> {
   const out: TraceEvent[] = [];
-  for await (const batch of readTraceDat(
-    (async function* () {
-      yield bytes;
-    })(),
-    stats,
-  ))
-    out.push(...batch);
+  for await (const batch of readTraceDatAt(new MemoryAccess(bytes), stats)) out.push(...batch);
   return out;
+}
+
+/** A binary min-heap of cursors by their next event's time, then file order. */
+function before(a: Cursor, b: Cursor): boolean {
+  const ta = a.items[a.next]!.timestamp;
+  const tb = b.items[b.next]!.timestamp;
+  return ta < tb || (ta === tb && a.order < b.order);
+}
+
+function heapPush(heap: Cursor[], c: Cursor): void {
+  heap.push(c);
+  for (let i = heap.length - 1; i > 0;) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i]!, heap[parent]!)) break;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+function heapPop(heap: Cursor[]): void {
+  const last = heap.pop()!;
+  if (heap.length === 0) return;
+  heap[0] = last;
+  heapDown(heap, 0);
+}
+
+function heapDown(heap: Cursor[], i: number): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+    if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+    if (m === i) return;
+    [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+    i = m;
+  }
 }

@@ -1,110 +1,68 @@
 /**
- * Pull-style reading of a byte stream that arrives in chunks: exact-length reads, skips and
- * NUL-terminated strings, with the absolute offset of the next byte. trace.dat is a sequence
- * of length-prefixed structures, read front to back without seeking.
+ * Sequential reading of trace.dat's length-prefixed structures from input read at any offset
+ * (random-access.ts): exact-length reads, skips that move the position without reading (a
+ * skipped flyrecord section costs nothing), NUL-terminated strings, and the offset of the next
+ * byte in the file.
  */
-const EMPTY = new Uint8Array(0);
+import { MemoryAccess, type RandomAccess } from '../random-access.js';
 
 export class ByteSource {
-  private readonly it: AsyncIterator<Uint8Array>;
-  private chunk: Uint8Array = EMPTY;
-  private pos = 0;
-  private done = false;
-  private consumed = 0;
+  private pos: number;
 
   constructor(
-    chunks: AsyncIterable<Uint8Array>,
-    private readonly baseOffset = 0,
-    private readonly onBytes?: (n: number) => void,
-    /** Every byte is reported at baseOffset (bytes decompressed from what starts there). */
-    private readonly fixed = false,
+    private readonly input: RandomAccess,
+    start = 0,
+    /** Offset every byte is reported at: bytes decompressed from a section that starts there. */
+    private readonly fixedOffset?: number,
   ) {
-    this.it = chunks[Symbol.asyncIterator]();
+    this.pos = start;
   }
 
-  /**
-   * A source over bytes decompressed from the file at `fileOffset`: its bytes have no file
-   * offset of their own, so they all report that one.
-   */
+  /** A source over bytes decompressed from the file at `fileOffset`: they all report that offset. */
   static decompressed(bytes: Uint8Array, fileOffset: number): ByteSource {
-    return new ByteSource(
-      (async function* () {
-        yield bytes;
-      })(),
-      fileOffset,
-      undefined,
-      true,
-    );
+    return new ByteSource(new MemoryAccess(bytes), 0, fileOffset);
   }
 
   /** Offset of the next byte in the file. */
   get offset(): number {
-    return this.fixed ? this.baseOffset : this.baseOffset + this.consumed;
+    return this.fixedOffset ?? this.pos;
   }
 
-  private async fill(): Promise<boolean> {
-    while (this.pos >= this.chunk.length) {
-      if (this.done) return false;
-      const r = await this.it.next();
-      if (r.done) {
-        this.done = true;
-        return false;
-      }
-      this.chunk = r.value;
-      this.pos = 0;
-      this.onBytes?.(r.value.length);
-    }
-    return true;
+  /** Bytes left before the end of the input. */
+  get left(): number {
+    return Math.max(0, this.input.size - this.pos);
   }
 
-  /** `n` bytes, or fewer when the input ends first. A view when they lie in one chunk. */
-  async read(n: number): Promise<Uint8Array> {
-    if (!(await this.fill()) || n <= 0) return EMPTY;
-    if (this.chunk.length - this.pos >= n) {
-      const v = this.chunk.subarray(this.pos, this.pos + n);
-      this.pos += n;
-      this.consumed += n;
-      return v;
-    }
-    const out = new Uint8Array(n);
-    let got = 0;
-    while (got < n && (await this.fill())) {
-      const take = Math.min(n - got, this.chunk.length - this.pos);
-      out.set(this.chunk.subarray(this.pos, this.pos + take), got);
-      this.pos += take;
-      got += take;
-      this.consumed += take;
-    }
-    return got === n ? out : out.subarray(0, got);
+  /** `n` bytes, or fewer when the input ends first. */
+  read(n: number): Uint8Array {
+    const out = new Uint8Array(Math.max(0, Math.min(n, this.left)));
+    const got = this.input.readInto(this.pos, out);
+    this.pos += got;
+    return got === out.length ? out : out.subarray(0, got);
   }
 
   /** Skips `n` bytes; returns how many there were. */
-  async skip(n: number): Promise<number> {
-    let left = n;
-    while (left > 0 && (await this.fill())) {
-      const take = Math.min(left, this.chunk.length - this.pos);
-      this.pos += take;
-      this.consumed += take;
-      left -= take;
-    }
-    return n - left;
+  skip(n: number): number {
+    const skipped = Math.max(0, Math.min(n, this.left));
+    this.pos += skipped;
+    return skipped;
   }
 
   /** Bytes up to a NUL (which is consumed), at most `max`; undefined when no NUL comes in time. */
-  async cstring(max: number): Promise<string | undefined> {
-    const parts: number[] = [];
-    while (parts.length <= max) {
-      if (!(await this.fill())) return undefined;
-      const b = this.chunk[this.pos++]!;
-      this.consumed++;
-      if (b === 0) return Buffer.from(parts).toString('latin1');
-      parts.push(b);
+  cstring(max: number): string | undefined {
+    const head = new Uint8Array(Math.min(max + 1, this.left));
+    const got = this.input.readInto(this.pos, head);
+    const nul = head.subarray(0, got).indexOf(0);
+    if (nul < 0) {
+      this.pos += got;
+      return undefined;
     }
-    return undefined;
+    this.pos += nul + 1;
+    return Buffer.from(head.buffer, head.byteOffset, nul).toString('latin1');
   }
 
   /** True when nothing is left. */
-  async atEnd(): Promise<boolean> {
-    return !(await this.fill());
+  atEnd(): boolean {
+    return this.left === 0;
   }
 }

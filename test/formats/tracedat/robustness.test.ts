@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeTraceDat } from '../../../src/formats/tracedat/reader.js';
+import { zstdFramesExceed } from '../../../src/formats/compression.js';
+import { MemoryAccess, type RandomAccess } from '../../../src/formats/random-access.js';
+import { decodeTraceDat, readTraceDatAt } from '../../../src/formats/tracedat/reader.js';
 import type { TraceEvent } from '../../../src/model/events.js';
 
 const BASE = 'traces/linux-tracecmd-6.1.0-57-amd64-megasas-2cpu';
@@ -237,26 +239,140 @@ describe('trace.dat with zlib sections', () => {
     expect(submits(z)).toBe(424);
     expect(z.find((e) => e.kind === 'header')).toMatchObject({ producer: expect.stringMatching(/^trace-cmd trace.dat v7 \(zlib 1\.2\.13\)/) });
   });
+
+  it('a zlib chunk that inflates to more than it announces is refused at its offset', async () => {
+    const file = zlibFile();
+    const fly = sections(file).find((x) => x.id === 3)!;
+    const firstChunk = Math.ceil((fly.at + 16) / 4096) * 4096 + 4;
+    const evs = await decodeTraceDat(patched(file, firstChunk + 4, (v) => v.setUint32(0, 4096, true)));
+    expect(evs.filter((e) => e.kind === 'diagnostic')).toMatchObject([
+      { fatal: true, message: `at byte 0x${firstChunk.toString(16)}: zlib data gives more than the 4096 bytes announced` },
+    ]);
+  });
 });
 
 describe('trace.dat merge across CPUs', () => {
-  it('past its bound, merges in windows and says so once; tasks still pair', async () => {
-    const { TraceDatReader } = await import('../../../src/formats/tracedat/reader.js');
-    const { newReadStats } = await import('../../../src/model/stats.js');
+  const tasks = (evs: TraceEvent[]) =>
+    evs
+      .filter((e) => e.kind === 'submit' || e.kind === 'complete')
+      .map((e) => JSON.stringify({ ...e, offset: 0, segments: undefined }, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+
+  /** The input, with every read remembered: [offset, length]. */
+  function spied(bytes: Uint8Array): { file: RandomAccess; reads: [number, number][] } {
+    const inner = new MemoryAccess(bytes);
+    const reads: [number, number][] = [];
+    return {
+      reads,
+      file: {
+        size: inner.size,
+        readInto: (position, target) => {
+          reads.push([position, target.length]);
+          return inner.readInto(position, target);
+        },
+      },
+    };
+  }
+
+  async function readAll(file: RandomAccess): Promise<TraceEvent[]> {
     const out: TraceEvent[] = [];
-    const chunks = (async function* () {
-      yield v6;
-    })();
-    for await (const batch of new TraceDatReader(chunks, newReadStats(), 64).read()) out.push(...batch);
-    const windowed = diagnostics(out);
-    expect(windowed).toHaveLength(1);
-    expect(windowed[0]).toMatch(/more than 64 SCSI events held to merge the CPUs by time/);
-    expect(submits(out)).toBe(424);
-    // Windows of 64 over CPU 0's pages, then CPU 1's, hand some completions on before their
-    // dispatch: each of the 424 is then a completion or a note saying so, none is lost.
-    const completions = out.filter((e) => e.kind === 'complete').length;
-    const orphans = out.filter((e) => e.kind === 'note' && /without a traced dispatch/.test(e.text)).length;
-    expect(orphans).toBeGreaterThan(0);
-    expect(completions + orphans).toBe(424);
+    for await (const batch of readTraceDatAt(file)) out.push(...batch);
+    return out;
+  }
+
+  it('reads the CPU data a page at a time, each page once, and pairs every task', async () => {
+    const fly = v6.indexOf(Buffer.from('flyrecord\0'));
+    const dataStart = Number(Buffer.from(v6).readBigUInt64LE(fly + 10));
+    const { file, reads } = spied(v6);
+    const evs = await readAll(file);
+    expect(submits(evs)).toBe(424);
+    expect(evs.filter((e) => e.kind === 'complete')).toHaveLength(424);
+    const dataReads = reads.filter(([at]) => at >= dataStart);
+    expect(dataReads.every(([, length]) => length === 4096)).toBe(true);
+    expect(new Set(dataReads.map(([at]) => at)).size).toBe(dataReads.length);
+    expect(dataReads).toHaveLength((v6.length - dataStart) / 4096);
+  });
+
+  it('v7 chunks are decompressed one at a time per CPU, never a whole CPU at once', async () => {
+    const { file, reads } = spied(zstd);
+    const fly = sections(zstd).find((x) => x.id === 3)!;
+    expect(submits(await readAll(file))).toBe(424);
+    const inFly = reads.filter(([at]) => at > fly.at && at < fly.at + 16 + fly.size);
+    // Chunk headers (8 bytes), chunk counts (4) and compressed chunks: the sample's CPU 0 holds 13 pages in 2 chunks.
+    expect(Math.max(...inFly.map(([, length]) => length))).toBeLessThan(8099);
+  });
+
+  it('v6 CPUs stored in the other order merge to the same tasks', async () => {
+    const fly = v6.indexOf(Buffer.from('flyrecord\0')) + 10;
+    const swapped = Uint8Array.from(v6);
+    swapped.set(v6.subarray(fly + 16, fly + 32), fly);
+    swapped.set(v6.subarray(fly, fly + 16), fly + 16);
+    expect(tasks(await decodeTraceDat(swapped))).toEqual(tasks(await decodeTraceDat(v6)));
+  });
+
+  it('v7 without its BUFFER option: the CPUs are found by walking the section, compressed or not', async () => {
+    for (const file of [zstd, v7]) {
+      const options = sections(file).filter((s) => s.id === 0);
+      const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
+      const buffer = options.flatMap((o) => {
+        const at: number[] = [];
+        for (let p = o.at + 16; p < o.at + 16 + o.size; p += 6 + v.getUint32(p + 2, true)) if (v.getUint16(p, true) === 3) at.push(p);
+        return at;
+      });
+      expect(buffer).toHaveLength(1);
+      // Option id 3 (BUFFER) becomes an id no reader knows.
+      const without = patched(file, buffer[0]!, (d) => d.setUint16(0, 0x7fff, true));
+      const evs = await decodeTraceDat(without);
+      expect(diagnostics(evs)).toEqual([]);
+      expect(tasks(evs)).toEqual(tasks(await decodeTraceDat(file)));
+    }
+  });
+
+  it('a chunk that decompresses to more than it announces is refused at its offset: the CPU stops there, exit 2', async () => {
+    const fly = sections(zstd).find((x) => x.id === 3)!;
+    const firstChunk = Math.ceil((fly.at + 16) / 4096) * 4096 + 4;
+    // trace-cmd's frames do not declare their size: 40960 bytes (10 pages) announced as 4096 are caught as they come.
+    const evs = await decodeTraceDat(patched(zstd, firstChunk + 4, (v) => v.setUint32(0, 4096, true)));
+    sane(evs, zstd.length);
+    expect(evs.filter((e) => e.kind === 'diagnostic')).toMatchObject([
+      { fatal: true, message: `at byte 0x${firstChunk.toString(16)}: zstd data gives more than the 4096 bytes announced` },
+    ]);
+    expect(submits(evs)).toBeGreaterThan(0); // CPU 1 is read on
+  });
+
+  it('a zstd frame header declaring more than the chunk announces is refused before decoding', () => {
+    // Single segment, a 1-byte content size of 200, one raw block of 200 bytes (RFC 8878 3.1.1).
+    const frame = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 200]), Buffer.from([1 | (200 << 3), 200 >> 5, 0]), Buffer.alloc(200, 7)]);
+    expect(zstdFramesExceed(frame, 200)).toBeUndefined();
+    expect(zstdFramesExceed(frame, 100)).toBe('zstd frame at data byte 0 declares 200 bytes, more than the 100 announced');
+    expect(zstdFramesExceed(Buffer.concat([frame, frame]), 300)).toBe('zstd frame at data byte 209 declares 200 bytes, more than the 300 announced');
+    // A window descriptor of 2^40 bytes for 4 KiB of data.
+    const window = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 30 << 3, 1, 0, 0]);
+    expect(zstdFramesExceed(window, 4096)).toBe('zstd frame at data byte 0 asks for a 1099511627776-byte window for 4096 bytes of data');
+  });
+});
+
+describe('file strings in messages', () => {
+  it('a compression name with a newline is quoted on one line', async () => {
+    const name = zstd.indexOf(Buffer.from('zstd\0'));
+    const evs = await decodeTraceDat(patched(zstd, name + 2, (v) => v.setUint8(0, 0x0a)));
+    sane(evs, zstd.length);
+    expect(diagnostics(evs).some((m) => m.includes('compression "zs\\nd" 1.5.4 is not supported'))).toBe(true);
+  });
+
+  it('flipped bytes anywhere in the header sections never break a message line (more seeds)', async () => {
+    const headerEnd = sections(zstd).find((x) => x.id === 3)!.at;
+    for (const seed of [1, 2, 3, 14, 1414]) {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ at: fc.nat({ max: headerEnd - 1 }), byte: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 6 }),
+          async (flips) => {
+            const bytes = Uint8Array.from(zstd);
+            for (const f of flips) bytes[f.at]! ^= f.byte;
+            sane(await decodeTraceDat(bytes), bytes.length);
+          },
+        ),
+        { numRuns: 40, seed },
+      );
+    }
   });
 });
