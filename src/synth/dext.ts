@@ -32,7 +32,11 @@ export interface DextDeclarations {
   platform: 'dext';
 }
 
-/** The LSI MegaRAID SAS 3108 dext of the seed case: a 32-bit HBA that returns numAddressBits 64. */
+/**
+ * The LSI MegaRAID SAS 3108 dext of the seed case: a 32-bit HBA that returns numAddressBits 64.
+ * The one declaration of the LSI 3108's limits: the kext samples report the same ones
+ * (kextConstraints), the copy-dext port these, the fixed port these with 64 address bits.
+ */
 export const LSI3108_DEXT: DextDeclarations = {
   IOMaximumSegmentCountRead: 129,
   IOMaximumSegmentCountWrite: 129,
@@ -51,6 +55,31 @@ export const LSI3108_DEXT: DextDeclarations = {
   dmaNumAddressBits: 64,
   platform: 'dext',
 };
+
+/**
+ * What a kext driving the same HBA reports of these declarations: ReportHBAConstraints' keys and
+ * its IOMaximumByteCount / BlockCount properties, in that order; a kext has no
+ * UserGetDMASpecification, no UserReportMaximumTaskCount and no "HBA Data Alignment" key.
+ */
+const KEXT_KEYS = [
+  'IOMaximumSegmentCountRead',
+  'IOMaximumSegmentCountWrite',
+  'IOMaximumSegmentByteCountRead',
+  'IOMaximumSegmentByteCountWrite',
+  'IOMaximumByteCountRead',
+  'IOMaximumByteCountWrite',
+  'IOMaximumBlockCountRead',
+  'IOMaximumBlockCountWrite',
+  'IOMinimumSegmentAlignmentByteCount',
+  'IOMaximumSegmentAddressableBitCount',
+] as const;
+
+export type KextConstraints = Pick<DextDeclarations, (typeof KEXT_KEYS)[number]>;
+
+/** The constraints record a kext for the same HBA writes: the keys a kext reports, taken from the dext's declarations. */
+export function kextConstraints(d: DextDeclarations): KextConstraints {
+  return Object.fromEntries(KEXT_KEYS.map((k) => [k, d[k]])) as unknown as KextConstraints;
+}
 
 /** A 64-bit SAS/RAID dext that declares what its hardware does: 64-bit elements, 64 address bits, 1 MiB tasks. */
 export const HEALTHY_DEXT: DextDeclarations = {
@@ -92,9 +121,21 @@ export interface DextModel {
 export function dextModel(
   w: TraceWriter,
   rng: Prng,
-  o: { declarations: DextDeclarations; sgl: DextSglBuilder; lowFreeBytes: number; straddleProbability?: number; startNs?: number },
+  o: {
+    declarations: DextDeclarations;
+    sgl: DextSglBuilder;
+    lowFreeBytes: number;
+    straddleProbability?: number;
+    startNs?: number;
+    /**
+     * What the mapper model draws from. By default a fork of `rng`, which takes one number from
+     * its stream; a scenario that must draw the same numbers as a kext run of the same workload
+     * (the copy-* trio) passes its own.
+     */
+    mapperRng?: Prng;
+  },
 ): DextModel {
-  const space = new IovmSpace(rng.fork(0x10a), {
+  const space = new IovmSpace(o.mapperRng ?? rng.fork(0x10a), {
     numAddressBits: o.declarations.dmaNumAddressBits,
     lowBase: FOUR_GIB - LOW_IOVM_BYTES,
     lowBytes: LOW_IOVM_BYTES,

@@ -76,13 +76,13 @@ export const SAMPLE_TRACES: readonly SampleTrace[] = [
     scenario: 'copy-dext',
     seed: 7,
     shows:
-      'the same copy through the DriverKit port (512 KiB transfers, 32-bit SGEs given pages above 4 GiB, SYNCHRONIZE CACHE answered in ~9 µs with no flush, the vendor CDB refused); `diff traces/copy-kext.sct traces/copy-dext.sct`',
+      "the same copy through the DriverKit port, as a DriverKit capture (each task's IOVM range and the SGL the dext built): 512 KiB transfers mapped above 4 GiB and cut into 32-bit SGL elements, SYNCHRONIZE CACHE answered in ~9 µs with no flush, the vendor CDB refused; `diff traces/copy-kext.sct traces/copy-dext.sct`",
   },
   {
     file: 'copy-dext-fixed.sct',
     scenario: 'copy-dext-fixed',
     seed: 7,
     shows:
-      'the port after its flush fix (SYNCHRONIZE CACHE answered after a controller flush again); `diff traces/copy-dext.sct traces/copy-dext-fixed.sct` is the before/after pair',
+      'the port after its fixes (64-bit SGL addresses for the same IOVM ranges above 4 GiB, SYNCHRONIZE CACHE answered after a controller flush again); `diff traces/copy-dext.sct traces/copy-dext-fixed.sct` is the before/after pair',
   },
 ];

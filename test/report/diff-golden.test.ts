@@ -1,6 +1,6 @@
 /**
  * `scsitrace diff` end to end on the sample trio (traces/copy-*.sct): golden text and JSON for
- * kext vs dext and for the dext before vs after its flush fix, exit codes, HTML, mixed input
+ * kext vs dext and for the dext before vs after its fixes, exit codes, HTML, mixed input
  * formats and damaged input. UPDATE_GOLDEN=1 rewrites the golden files; read their diff.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,9 @@ describe('diff on the sample pairs', () => {
         'flush:flush-dropped:SYNCHRONIZE CACHE(10)',
         'commands:now-refused:VENDOR SPECIFIC 0xC5',
         'constraints:changed:IOMaximumSegmentAddressableBitCount',
-        'findings:new:segment-above-address-limit',
+        'buffers:above-4gib-appeared:WRITE(16) buffers above 4 GiB',
+        'findings:new:buffer-above-address-limit',
+        'findings:new:sgl-address-truncated',
         'findings:new:sync-cache-without-flush',
         'hba-events:only-in-baseline:controller cache flush',
       ]),
@@ -57,23 +59,27 @@ describe('diff on the sample pairs', () => {
     expect(d.alignment.writes.commands.baseline).toBeGreaterThan(d.alignment.writes.commands.candidate);
   });
 
-  it('dext before vs after the flush fix: text and JSON goldens; exit 0 (nothing new)', async () => {
+  it('dext before vs after the fixes: text and JSON goldens; exit 0 (nothing new)', async () => {
     const text = await runScsitrace('diff', DEXT, FIXED);
     expect(text.code).toBe(0);
     golden('diff-dext-fixed.txt', text.stdout);
     const json = await runScsitrace('diff', '--format', 'json', DEXT, FIXED);
     golden('diff-dext-fixed.json', json.stdout);
     const d = JSON.parse(json.stdout) as Diff;
-    expect(d.findings!.filter((f) => f.status === 'fixed').map((f) => f.ruleId)).toContain('sync-cache-without-flush');
+    expect(d.findings!.filter((f) => f.status === 'fixed').map((f) => f.ruleId)).toEqual(
+      expect.arrayContaining(['sync-cache-without-flush', 'sgl-address-truncated', 'buffer-above-address-limit']),
+    );
     expect(d.verdict.newFindings).toEqual({ error: 0, warning: 0, info: 0 });
-    // Only the fix shows: data commands unchanged.
+    // Only the fixes show: data commands as fast as before.
     for (const name of ['READ(10)', 'READ(16)', 'WRITE(16)']) expect(d.commands.find((c) => c.name === name)!.latency!.verdict).toBe('same');
   });
 
-  it('--fail-on: the fixed build passes at info; the reverse diff fails on the reintroduced warning', async () => {
+  it('--fail-on: the fixed build passes at info; the reverse diff fails on the reintroduced errors; new warnings pass at error', async () => {
     expect((await runScsitrace('diff', '--fail-on', 'info', DEXT, FIXED)).code).toBe(0);
-    expect((await runScsitrace('diff', '--fail-on', 'warning', FIXED, DEXT)).code).toBe(1);
-    expect((await runScsitrace('diff', '--fail-on', 'error', FIXED, DEXT)).code).toBe(0);
+    expect((await runScsitrace('diff', '--fail-on', 'error', FIXED, DEXT)).code).toBe(1);
+    // A candidate with new warnings only (rejected vendor CDBs) fails at warning, passes at error.
+    expect((await runScsitrace('diff', '--fail-on', 'warning', 'traces/healthy-copy.sct', 'traces/vendor-cdb-rejected.sct')).code).toBe(1);
+    expect((await runScsitrace('diff', '--fail-on', 'error', 'traces/healthy-copy.sct', 'traces/vendor-cdb-rejected.sct')).code).toBe(0);
     expect((await runScsitrace('diff', '--no-check', KEXT, DEXT)).code).toBe(0);
   });
 

@@ -11,6 +11,7 @@ import {
 } from '../../src/model/events.js';
 import { decodeCdb } from '../../src/scsi/index.js';
 import { decodeSense } from '../../src/scsi/sense.js';
+import { diffEvents } from '../../src/report/diff/index.js';
 import { scenarios, synthesize } from '../../src/synth/index.js';
 import { decode, isRw, isSync, sample, type Decoded, type Task } from './helpers.js';
 
@@ -398,6 +399,92 @@ describe('lsi3108-kext-buffered-copy', () => {
     }
     expect(bad).toBeGreaterThan(100);
     expect(good).toBeGreaterThan(bad);
+  });
+});
+
+describe('the copy-* trio (the diff samples): one copy through the KEXT, its DriverKit port and the fixed port', () => {
+  const kext = sample('copy-kext');
+  const dext = sample('copy-dext');
+  const fixed = sample('copy-dext-fixed');
+  const constraintsOf = (d: Decoded): Record<string, unknown> => {
+    const c = d.events.find((e) => e.kind === 'constraints')!;
+    return c.kind === 'constraints' ? c.entries : {};
+  };
+  /** The copy's large transfers: READ/WRITE of more than 256 KiB. */
+  const large = (d: Decoded): TaskSubmitted[] => d.tasks.map((t) => t.submit).filter((s) => isRw(s) && s.requestedBytes > 256 * 1024);
+
+  it('the KEXT capture stays kext-shaped: the lists the OS handed it, no IOVM range, no DriverKit declarations', () => {
+    for (const { submit: s } of kext.tasks) expect(s.buffer).toBeUndefined();
+    expect(constraintsOf(kext)).not.toHaveProperty('platform');
+    expect(constraintsOf(kext)).not.toHaveProperty('dmaNumAddressBits');
+  });
+
+  it("the port records each task's IOVM range above 4 GiB for the large transfers, and the SGL it built with the addresses cut to 32 bits", () => {
+    expectDriverKitCapture(dext, /^MegaRAID3108 dext 1\.4\.2 \(com\.example\.driver\.MegaRAID3108\), sctring-drain; scsitrace synth copy-dext seed=7/);
+    expect(constraintsOf(dext)).toMatchObject({
+      IOMaximumSegmentAddressableBitCount: 32,
+      IOMaximumSegmentCountWrite: 129,
+      IOMaximumByteCountWrite: 0x80000,
+      dmaNumAddressBits: 64,
+      'HBA Data Alignment': '0x00000000FFFFFFFC',
+    });
+    const big = large(dext);
+    expect(big.length).toBeGreaterThan(20);
+    for (const s of big) {
+      expect(Number(s.buffer!.address)).toBeGreaterThanOrEqual(FOUR_GIB);
+      for (const e of expectedElements(s)) expect(e.actual).toBe(e.expected % FOUR_GIB);
+    }
+  });
+
+  it('the fixed port declares 64 bits and its SGL carries the same kind of ranges whole', () => {
+    expectDriverKitCapture(fixed, /^MegaRAID3108 dext 1\.4\.3 \(com\.example\.driver\.MegaRAID3108\), sctring-drain; scsitrace synth copy-dext-fixed seed=7/);
+    expect(constraintsOf(fixed)).toMatchObject({ IOMaximumSegmentAddressableBitCount: 64, 'HBA Data Alignment': '0xFFFFFFFFFFFFFFFC', dmaNumAddressBits: 64 });
+    const big = large(fixed);
+    expect(big.filter((s) => Number(s.buffer!.address) >= FOUR_GIB).length).toBeGreaterThan(20);
+    for (const s of fixed.tasks.map((t) => t.submit)) if (s.buffer) for (const e of expectedElements(s)) expect(e.actual).toBe(e.expected);
+  });
+
+  it('diff kext → port: the DriverKit findings appear, buffers above 4 GiB appear, SYNCHRONIZE CACHE collapses from milliseconds to microseconds', async () => {
+    const d = await diffEvents(kext.events, dext.events);
+    const added = d.findings!.filter((f) => f.status === 'new' && f.severity === 'error').map((f) => f.ruleId);
+    expect(added).toEqual(expect.arrayContaining(['buffer-above-address-limit', 'sgl-address-truncated', 'read-back-mismatch']));
+    // The truncated SGL lies below 4 GiB: only the buffers show where the data really is.
+    expect(added).not.toContain('segment-above-address-limit');
+    const write = d.commands.find((c) => c.name === 'WRITE(16)')!;
+    expect(write.baseline!.buffer.tasks).toBe(0);
+    expect(write.candidate!.buffer.above4GiB).toBeGreaterThan(0);
+    expect(write.candidate!.sgl.tasksAbove4GiB).toBe(0);
+    expect(d.changes).toContainEqual(
+      expect.objectContaining({ area: 'buffers', id: 'above-4gib-appeared', subject: 'WRITE(16) buffers above 4 GiB', baseline: null }),
+    );
+    const sync = d.commands.find((c) => c.name === 'SYNCHRONIZE CACHE(10)')!;
+    expect(sync.latency!.verdict).toBe('faster');
+    expect(sync.baseline!.latencyNs.p50).toBeGreaterThan(1_000_000);
+    expect(sync.candidate!.latencyNs.p50).toBeLessThan(20_000);
+    expect(sync.candidate!.flush).toMatchObject({ beforeAnswer: 0 });
+    expect(d.findings!.find((f) => f.ruleId === 'sync-cache-without-flush')?.status).toBe('new');
+    expect(d.alignment.writes.outcome).toBe('same');
+  });
+
+  it('diff port → fixed port: those findings fixed, nothing new, the same buffers above 4 GiB now reached by 64-bit segments', async () => {
+    const d = await diffEvents(dext.events, fixed.events);
+    const fixedRules = d.findings!.filter((f) => f.status === 'fixed').map((f) => f.ruleId);
+    expect(fixedRules.sort()).toEqual([
+      'buffer-above-address-limit',
+      'read-back-mismatch',
+      'sgl-address-truncated',
+      'sync-cache-without-flush',
+      'unflushed-writes',
+    ]);
+    expect(d.verdict.newFindings).toEqual({ error: 0, warning: 0, info: 0 });
+    expect(d.changes.filter((c) => c.area === 'buffers')).toEqual([]);
+    const write = d.commands.find((c) => c.name === 'WRITE(16)')!;
+    expect(write.baseline!.sgl.tasksAbove4GiB).toBe(0);
+    expect(write.candidate!.sgl.tasksAbove4GiB).toBe(write.candidate!.buffer.above4GiB);
+    const sync = d.commands.find((c) => c.name === 'SYNCHRONIZE CACHE(10)')!;
+    expect(sync.latency!.verdict).toBe('slower');
+    expect(sync.candidate!.flush).toEqual({ beforeAnswer: sync.candidate!.completed, afterAnswer: 0, none: 0 });
+    expect(d.constraints).toContainEqual({ key: 'IOMaximumSegmentAddressableBitCount', baseline: 32, candidate: 64 });
   });
 });
 

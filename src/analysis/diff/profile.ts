@@ -30,6 +30,7 @@ export const PROFILE_LIMITS = { commands: 1024, statusesPerKind: 64, sensesPerKi
 export const OTHER = -1;
 
 const FOUR_GIB = 0x1_0000_0000;
+const FOUR_GIB_N = 0x1_0000_0000n;
 
 /** SYNCHRONIZE CACHE(10) and (16) (SBC-5 5.24, 5.25): the commands a controller flush should follow. */
 export function isSynchronizeCache(opcode: number): boolean {
@@ -76,6 +77,12 @@ export interface KindProfile {
   tasksAbove4GiB: number;
   /** Segments that start below 4 GiB and end above it. */
   segmentsStraddling4GiB: number;
+  /** Tasks that record the one buffer the framework handed them (DriverKit: the IOVM range fBufferIOVMAddr). */
+  bufferTasks: number;
+  /** Buffers starting at or above 4 GiB. */
+  buffersAbove4GiB: number;
+  /** Buffers starting below 4 GiB and ending above it. */
+  buffersStraddling4GiB: number;
   /** Tasks in flight (this one included) when each task was submitted. */
   queueDepth: LogHistogram;
   /** SYNCHRONIZE CACHE only: answered after a controller cache flush linked to it or issued while it was in flight. */
@@ -226,6 +233,12 @@ export class TraceProfile {
         kind.tasksAbove4GiB++;
       }
     }
+    const b = s.buffer;
+    if (b !== undefined) {
+      kind.bufferTasks++;
+      if (b.address >= FOUR_GIB_N) kind.buffersAbove4GiB++;
+      else if (b.length > 0 && b.address + BigInt(b.length) > FOUR_GIB_N) kind.buffersStraddling4GiB++;
+    }
     const entry: InFlight = { kind, timeNs: s.timeNs, flushed: false };
     const previous = this.inFlight.add(taskKey(s.taskId), entry);
     if (previous) {
@@ -356,6 +369,9 @@ function newKind(key: number, cdb: Uint8Array): KindProfile {
     segmentsAbove4GiB: 0,
     tasksAbove4GiB: 0,
     segmentsStraddling4GiB: 0,
+    bufferTasks: 0,
+    buffersAbove4GiB: 0,
+    buffersStraddling4GiB: 0,
     queueDepth: new LogHistogram(),
     flushBeforeAnswer: 0,
     flushAfterAnswer: 0,

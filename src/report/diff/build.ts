@@ -242,6 +242,7 @@ function kindSide(k: KindProfile): KindSide {
       tasksAbove4GiB: k.tasksAbove4GiB,
       segmentsStraddling4GiB: k.segmentsStraddling4GiB,
     },
+    buffer: { tasks: k.bufferTasks, above4GiB: k.buffersAbove4GiB, straddling4GiB: k.buffersStraddling4GiB },
     queueDepth: quantiles(k.queueDepth),
     flush: isSync
       ? { beforeAnswer: k.flushBeforeAnswer, afterAnswer: k.flushAfterAnswer, none: Math.max(0, k.completed - k.flushBeforeAnswer - k.flushAfterAnswer) }
@@ -494,6 +495,30 @@ function commandChanges(c: CommandDiff, add: Add): void {
       `${c.name} tasks with SGL segments above 4 GiB: ${formatCount(a.sgl.tasksAbove4GiB)} → ${formatCount(b.sgl.tasksAbove4GiB)}`,
     );
   }
+  // Where the framework placed the buffers: a 32-bit HBA cannot reach one that ends above 4 GiB,
+  // whatever its driver's SGL then says (an SGL cut to 32 bits lies below the line).
+  const ba = buffersAbove4GiB(a);
+  const bb = buffersAbove4GiB(b);
+  if ((ba === 0) !== (bb === 0)) {
+    add(
+      'buffers',
+      bb > 0 ? 'above-4gib-appeared' : 'above-4gib-gone',
+      `${c.name} buffers above 4 GiB`,
+      a.buffer.tasks ? ba : null,
+      b.buffer.tasks ? bb : null,
+      `${c.name} IOVM buffers reaching above 4 GiB: ${bufferShare(a)} → ${bufferShare(b)}`,
+    );
+  }
+}
+
+/** Buffers that reach above 4 GiB: starting at or above it, or running across it. */
+export function buffersAbove4GiB(k: KindSide): number {
+  return k.buffer.above4GiB + k.buffer.straddling4GiB;
+}
+
+/** "9 of 10", or "none recorded" for a trace whose tasks carry no buffer. */
+function bufferShare(k: KindSide): string {
+  return k.buffer.tasks ? `${formatCount(buffersAbove4GiB(k))} of ${formatCount(k.buffer.tasks)}` : 'none recorded';
 }
 
 function statusNames(k: KindSide): string {

@@ -82,6 +82,19 @@ export interface KindSide {
     tasksAbove4GiB: number;
     segmentsStraddling4GiB: number;
   };
+  /**
+   * Where the one buffer the framework handed each task lies (DriverKit: the IOVM range
+   * fBufferIOVMAddr + fRequestedTransferCount; tasks 0 when the trace records no buffer, as a
+   * kext's or a Linux driver's does).
+   */
+  buffer: {
+    /** Tasks that record a buffer. */
+    tasks: number;
+    /** Buffers starting at or above 4 GiB. */
+    above4GiB: number;
+    /** Buffers starting below 4 GiB and ending above it. */
+    straddling4GiB: number;
+  };
   /** Tasks in flight (this one included) at each submission. */
   queueDepth: Quantiles;
   /** SYNCHRONIZE CACHE only: how its answers relate to controller cache flush HBA events. */
@@ -143,6 +156,7 @@ export type ChangeArea =
   | 'flush'
   | 'transfers'
   | 'sgl'
+  | 'buffers'
   | 'queue-depth'
   | 'constraints'
   | 'findings'

@@ -2,7 +2,7 @@
 import type { Paint } from '../paint.js';
 import { formatBytes, formatCount, formatDuration, plural } from '../../model/units.js';
 import { renderPairs, renderTable } from '../summary/table.js';
-import { pointText } from './build.js';
+import { buffersAbove4GiB, pointText } from './build.js';
 import type { CommandDiff, Diff, DirectionAlignmentJson, Quantiles } from './model.js';
 
 export interface DiffTextOptions {
@@ -131,7 +131,9 @@ export function renderDiffText(d: Diff, options: DiffTextOptions = {}): string {
         (c.baseline?.transferBytes.max ?? 0) > 0 ||
         (c.candidate?.transferBytes.max ?? 0) > 0 ||
         (c.baseline?.sgl.tasks ?? 0) > 0 ||
-        (c.candidate?.sgl.tasks ?? 0) > 0,
+        (c.candidate?.sgl.tasks ?? 0) > 0 ||
+        (c.baseline?.buffer.tasks ?? 0) > 0 ||
+        (c.candidate?.buffer.tasks ?? 0) > 0,
     )
     .slice(0, maxRows)
     .map((c) => [
@@ -141,6 +143,7 @@ export function renderDiffText(d: Diff, options: DiffTextOptions = {}): string {
       sideFigure(c, (k) => q(k.sgl.segments, 'max', num)),
       sideFigure(c, (k) => q(k.sgl.segmentBytes, 'max', bytes)),
       sideFigure(c, (k) => formatCount(k.sgl.tasksAbove4GiB)),
+      sideFigure(c, (k) => (k.buffer.tasks ? formatCount(buffersAbove4GiB(k)) : '-')),
       sideFigure(c, (k) => q(k.queueDepth, 'p90', num)),
     ]);
   if (dataRows.length) {
@@ -148,9 +151,9 @@ export function renderDiffText(d: Diff, options: DiffTextOptions = {}): string {
       section(
         'Transfers and scatter/gather lists',
         renderTable({
-          head: ['command', 'median bytes', 'max bytes', 'max segments', 'max segment', 'tasks > 4 GiB', 'p90 queue depth'],
+          head: ['command', 'median bytes', 'max bytes', 'max segments', 'max segment', 'SGL > 4 GiB', 'IOVM > 4 GiB', 'p90 queue depth'],
           rows: dataRows,
-          align: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+          align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
           flex: 0,
           width,
         }),

@@ -4,7 +4,7 @@
  * side on common bins.
  */
 import { formatBytes, formatCount, formatDuration, plural } from '../../model/units.js';
-import { pointText } from '../diff/build.js';
+import { buffersAbove4GiB, pointText } from '../diff/build.js';
 import type { CommandDiff, Diff, DiffSide, DirectionAlignmentJson, KindSide } from '../diff/model.js';
 import { verdictLine } from '../diff/text.js';
 import { barChart, esc } from './svg.js';
@@ -135,7 +135,14 @@ export function renderDiffHtml(d: Diff, options: DiffHtmlOptions = {}): string {
   }
 
   const data = d.commands.filter(
-    (c) => (c.baseline?.sgl.tasks ?? 0) + (c.candidate?.sgl.tasks ?? 0) + (c.baseline?.transferBytes.max ?? 0) + (c.candidate?.transferBytes.max ?? 0) > 0,
+    (c) =>
+      (c.baseline?.sgl.tasks ?? 0) +
+        (c.candidate?.sgl.tasks ?? 0) +
+        (c.baseline?.buffer.tasks ?? 0) +
+        (c.candidate?.buffer.tasks ?? 0) +
+        (c.baseline?.transferBytes.max ?? 0) +
+        (c.candidate?.transferBytes.max ?? 0) >
+      0,
   );
   if (data.length) {
     const bytes = (v: number | null): string => (v === null ? '-' : formatBytes(v));
@@ -144,7 +151,7 @@ export function renderDiffHtml(d: Diff, options: DiffHtmlOptions = {}): string {
         'transfers',
         'Transfers and scatter/gather lists (baseline → candidate)',
         table(
-          ['command', 'median bytes', 'max bytes', 'max segments', 'max segment', 'tasks > 4 GiB', 'p90 queue depth'],
+          ['command', 'median bytes', 'max bytes', 'max segments', 'max segment', 'SGL > 4 GiB', 'IOVM > 4 GiB', 'p90 queue depth'],
           data.map((c) => [
             c.name,
             both(c, (k) => bytes(k.transferBytes.p50)).join(' → '),
@@ -152,6 +159,7 @@ export function renderDiffHtml(d: Diff, options: DiffHtmlOptions = {}): string {
             both(c, (k) => (k.sgl.segments.max === null ? '-' : formatCount(k.sgl.segments.max))).join(' → '),
             both(c, (k) => bytes(k.sgl.segmentBytes.max)).join(' → '),
             both(c, (k) => formatCount(k.sgl.tasksAbove4GiB)).join(' → '),
+            both(c, (k) => (k.buffer.tasks ? formatCount(buffersAbove4GiB(k)) : '-')).join(' → '),
             both(c, (k) => (k.queueDepth.p90 === null ? '-' : formatCount(k.queueDepth.p90))).join(' → '),
           ]),
         ),

@@ -1,4 +1,5 @@
 import { runCopy } from '../copy.js';
+import { kextConstraints, LSI3108_DEXT } from '../dext.js';
 import { enumerate, RAID_VOLUME } from '../device.js';
 import { controllerInit, syncWithoutFlush } from '../megaraid.js';
 import { Media, strayContent } from '../media.js';
@@ -9,19 +10,8 @@ import { Sim } from '../sim.js';
 
 const MiB = 1024 * 1024;
 
-/** What the LSI 3108 kext reports (ReportHBAConstraints, and its IOMaximumByteCount/BlockCount properties). */
-export const LSI3108_KEXT_CONSTRAINTS = {
-  IOMaximumSegmentCountRead: 129,
-  IOMaximumSegmentCountWrite: 129,
-  IOMaximumSegmentByteCountRead: 0x10000,
-  IOMaximumSegmentByteCountWrite: 0x10000,
-  IOMaximumByteCountRead: 0x80000,
-  IOMaximumByteCountWrite: 0x80000,
-  IOMaximumBlockCountRead: 1024,
-  IOMaximumBlockCountWrite: 1024,
-  IOMinimumSegmentAlignmentByteCount: 4,
-  IOMaximumSegmentAddressableBitCount: 32,
-} as const;
+/** What the LSI 3108 kext reports (ReportHBAConstraints, and its IOMaximumByteCount/BlockCount properties): the dext's limits. */
+const LSI3108_KEXT_CONSTRAINTS = kextConstraints(LSI3108_DEXT);
 
 export const lsi3108KextBufferedCopy: Scenario = {
   name: 'lsi3108-kext-buffered-copy',
@@ -53,6 +43,8 @@ export const lsi3108KextBufferedCopy: Scenario = {
     // Low memory runs out as the destination's dirty pages pile up in the buffer cache.
     const writePolicy = (progress: number): AddressPolicy =>
       progress < 0.2 ? low : { highProbability: Math.min(0.5, (progress - 0.2) * 1.2), straddleProbability: 0.015, memoryTop };
+    const k = LSI3108_KEXT_CONSTRAINTS;
+    const limits = { maxSegments: k.IOMaximumSegmentCountWrite, maxSegmentBytes: k.IOMaximumSegmentByteCountWrite };
     let flushes = 0;
     runCopy(sim, {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
@@ -61,8 +53,8 @@ export const lsi3108KextBufferedCopy: Scenario = {
       media: new Media(o.seed, RAID_VOLUME.blockBytes),
       seed: o.seed,
       queueDepth: 16,
-      read: { maxBytes: 0x80000, limits: { maxSegments: 129, maxSegmentBytes: 0x10000 }, policy: () => low },
-      write: { maxBytes: 0x80000, limits: { maxSegments: 129, maxSegmentBytes: 0x10000 }, policy: writePolicy },
+      read: { maxBytes: k.IOMaximumByteCountRead, limits, policy: () => low },
+      write: { maxBytes: k.IOMaximumByteCountWrite, limits, policy: writePolicy },
       flushEveryBytes: 32 * MiB,
       // The bug: SYNCHRONIZE CACHE answered without MR_DCMD_CTRL_CACHE_FLUSH.
       flush: (s) => syncWithoutFlush(s, flushes++),
