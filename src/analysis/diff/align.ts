@@ -11,11 +11,13 @@
  * differently).
  *
  * Memory: extents are held only until the other trace's stream reaches them; the diff reads the
- * two traces in step (src/analysis/diff/run.ts), so the queues stay near one read batch. A queue
+ * two traces in step (src/report/diff/run.ts), so the queues stay near one read batch. A queue
  * that still grows past MAX_PENDING (one trace holds a long run of data commands the other has
  * not reached) ends the comparison for that direction as "abandoned" instead of growing.
  */
-import type { Extent } from './profile.js';
+import type { TaskBatch } from '../../model/batch.js';
+import { bigintAt } from '../../model/batch-builder.js';
+import { dataCommandName, type Extent } from './profile.js';
 
 export const MAX_PENDING = 1 << 20;
 
@@ -55,9 +57,25 @@ export interface DirectionAlignment {
   divergence: [DivergencePoint | null, DivergencePoint | null] | null;
 }
 
+const FIRST_CAPACITY = 256;
+
+/**
+ * One side's queue of extents not yet matched, as columns (no object per command): rows
+ * [head, length) are queued. An Extent object is made only for a divergence point.
+ */
 class Stream {
-  items: Extent[] = [];
+  capacity = 0;
   head = 0;
+  length = 0;
+  lun = new Float64Array(0);
+  lba = new Float64Array(0);
+  blocks = new Float64Array(0);
+  offset = new Float64Array(0);
+  recordIndex = new Float64Array(0);
+  timeNs = new Float64Array(0);
+  taskIdHi = new Uint32Array(0);
+  taskIdLo = new Uint32Array(0);
+  opcode = new Uint8Array(0);
   /** Blocks of the head already matched. */
   used = 0;
   /** Commands taken off the queue (wholly matched). */
@@ -66,11 +84,22 @@ class Stream {
   ended = false;
 
   get pending(): number {
-    return this.items.length - this.head;
+    return this.length - this.head;
   }
 
-  push(e: Extent): void {
-    this.items.push(e);
+  /** Queues the extent of Submit row r of b. */
+  push(b: TaskBatch, r: number, lba: number, blocks: number): void {
+    if (this.length === this.capacity) this.makeRoom();
+    const i = this.length++;
+    this.lun[i] = b.lun[r]!;
+    this.lba[i] = lba;
+    this.blocks[i] = blocks;
+    this.offset[i] = b.subOffset[r]!;
+    this.recordIndex[i] = b.subIndex[r]!;
+    this.timeNs[i] = b.subTimeNs[r]!;
+    this.taskIdHi[i] = b.taskIdHi[r]!;
+    this.taskIdLo[i] = b.taskIdLo[r]!;
+    this.opcode[i] = b.slab[b.cdbAt[r]!]!;
     this.seen++;
   }
 
@@ -78,10 +107,57 @@ class Stream {
     this.head++;
     this.done++;
     this.used = 0;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+  }
+
+  /** The queued extent at row i. */
+  extent(i: number): Extent {
+    return {
+      lun: this.lun[i]!,
+      lba: this.lba[i]!,
+      blocks: this.blocks[i]!,
+      taskId: bigintAt(this.taskIdHi, this.taskIdLo, i),
+      offset: this.offset[i]!,
+      recordIndex: this.recordIndex[i]!,
+      timeNs: this.timeNs[i]!,
+      name: dataCommandName(this.opcode[i]!),
+    };
+  }
+
+  /** Empties the queue and gives its memory back. */
+  clear(): void {
+    this.head = this.length = 0;
+    this.resize(0);
+  }
+
+  /** Full: moves the queued rows to the front when at least half are taken off, else doubles. */
+  private makeRoom(): void {
+    const head = this.head;
+    if (head > 0 && head * 2 >= this.capacity) {
+      for (const c of [this.lun, this.lba, this.blocks, this.offset, this.recordIndex, this.timeNs, this.taskIdHi, this.taskIdLo, this.opcode])
+        c.copyWithin(0, head, this.length);
+      this.length -= head;
       this.head = 0;
+      return;
     }
+    this.resize(Math.max(FIRST_CAPACITY, this.capacity * 2));
+  }
+
+  private resize(capacity: number): void {
+    const widen = <A extends Float64Array | Uint32Array | Uint8Array>(old: A): A => {
+      const next = new (old.constructor as new (n: number) => A)(capacity);
+      if (capacity) next.set(old.subarray(0, Math.min(this.length, capacity)));
+      return next;
+    };
+    this.lun = widen(this.lun);
+    this.lba = widen(this.lba);
+    this.blocks = widen(this.blocks);
+    this.offset = widen(this.offset);
+    this.recordIndex = widen(this.recordIndex);
+    this.timeNs = widen(this.timeNs);
+    this.taskIdHi = widen(this.taskIdHi);
+    this.taskIdLo = widen(this.taskIdLo);
+    this.opcode = widen(this.opcode);
+    this.capacity = capacity;
   }
 }
 
@@ -93,13 +169,13 @@ class DirectionAligner {
 
   constructor(readonly write: boolean) {}
 
-  push(side: Side, e: Extent): void {
+  push(side: Side, b: TaskBatch, r: number, lba: number, blocks: number): void {
     if (this.outcome) {
       this.sides[side].seen++;
       return;
     }
     const s = this.sides[side];
-    s.push(e);
+    s.push(b, r, lba, blocks);
     this.advance();
     if (!this.outcome && s.pending > MAX_PENDING) {
       this.outcome = 'abandoned';
@@ -115,26 +191,28 @@ class DirectionAligner {
   private point(side: Side): DivergencePoint | null {
     const s = this.sides[side];
     if (s.pending === 0) return null;
-    return { extent: s.items[s.head]!, command: s.done, blocksIn: s.used };
+    return { extent: s.extent(s.head), command: s.done, blocksIn: s.used };
   }
 
   private advance(): void {
     const [a, b] = this.sides;
     while (!this.outcome && a.pending > 0 && b.pending > 0) {
-      const x = a.items[a.head]!;
-      const y = b.items[b.head]!;
-      if (x.lun !== y.lun || x.lba + a.used !== y.lba + b.used) {
+      const x = a.head;
+      const y = b.head;
+      if (a.lun[x] !== b.lun[y] || a.lba[x]! + a.used !== b.lba[y]! + b.used) {
         this.outcome = 'diverged';
         this.divergence = [this.point(0), this.point(1)];
         this.release();
         return;
       }
-      const n = Math.min(x.blocks - a.used, y.blocks - b.used);
+      const xBlocks = a.blocks[x]!;
+      const yBlocks = b.blocks[y]!;
+      const n = Math.min(xBlocks - a.used, yBlocks - b.used);
       this.blocks += n;
       a.used += n;
       b.used += n;
-      if (a.used === x.blocks) a.pop();
-      if (b.used === y.blocks) b.pop();
+      if (a.used === xBlocks) a.pop();
+      if (b.used === yBlocks) b.pop();
     }
     if (this.outcome) return;
     if (a.ended && b.ended) {
@@ -149,10 +227,7 @@ class DirectionAligner {
 
   /** The comparison is decided: what is queued is no longer needed. */
   private release(): void {
-    for (const s of this.sides) {
-      s.items = [];
-      s.head = 0;
-    }
+    for (const s of this.sides) s.clear();
   }
 
   result(): DirectionAlignment {
@@ -172,8 +247,9 @@ class DirectionAligner {
 export class Aligner {
   private readonly directions = [new DirectionAligner(false), new DirectionAligner(true)] as const;
 
-  push(side: Side, write: boolean, e: Extent): void {
-    this.directions[write ? 1 : 0].push(side, e);
+  /** The extent of a data command: Submit row r of b (paired batches, src/analysis/pipeline.ts), its first block and length in blocks. */
+  push(side: Side, write: boolean, b: TaskBatch, r: number, lba: number, blocks: number): void {
+    this.directions[write ? 1 : 0].push(side, b, r, lba, blocks);
   }
 
   /** A trace ended. */

@@ -1,28 +1,22 @@
 /**
  * One side of a diff: a streaming profile of a trace, per command kind (opcode + service action),
- * in memory bounded by the tasks in flight and fixed-size histograms — never by the trace's
- * length. Fed through the event API (push(events)), so it reads every input format the same way.
+ * in memory bounded by fixed-size histograms — never by the trace's length. A consumer of paired
+ * batches (src/analysis/pipeline.ts), like the checker and the summary: the pairer holds the
+ * tasks in flight, and a completion row carries its submission's columns.
  *
  * Distinct keys are capped as the summary caps them (src/report/summary/summarizer.ts LIMITS):
  * command kinds beyond the first 1,024 share one row (key OTHER), and so do status and sense
  * codes beyond their caps, HBA event kinds and power transitions.
  */
-import { commandKey } from '../../scsi/command-key.js';
+import { commandKeyAt } from '../../scsi/command-key.js';
 import { HbaOperationPairer } from '../hba-operations.js';
+import type { PairedConsumer, TraceEnd } from '../pipeline.js';
 import { LogHistogram } from '../stats/histogram.js';
-import { InFlightTable, taskKey, type TaskKey } from '../tasks.js';
-import {
-  HbaEventKind,
-  SamStatus,
-  ServiceResponse,
-  type ConstraintValue,
-  type HbaEvent,
-  type TaskCompleted,
-  type TaskSubmitted,
-  type TraceEvent,
-} from '../../model/events.js';
+import { RowFlag, RowKind, taskKey, taskKeyAt, type TaskBatch, type TaskKey } from '../../model/batch.js';
+import { HbaEventKind, SamStatus, ServiceResponse, type ConstraintValue, type HbaEvent, type TraceEvent } from '../../model/events.js';
+import { PackedSegmentList } from '../../model/segments.js';
 import { cdbHeadline, quickSense } from '../../scsi/index.js';
-import { isPlainReadWrite, rangeLba, rangeLen } from '../../scsi/quick.js';
+import { isPlainReadWriteAt, rangeLba, rangeLen } from '../../scsi/quick.js';
 
 /** Caps on distinct keys per profile (the summary's, plus per-kind status and sense caps). */
 export const PROFILE_LIMITS = { commands: 1024, statusesPerKind: 64, sensesPerKind: 256, hbaKinds: 256, powerTransitions: 1024, constraints: 256 } as const;
@@ -30,7 +24,6 @@ export const PROFILE_LIMITS = { commands: 1024, statusesPerKind: 64, sensesPerKi
 export const OTHER = -1;
 
 const FOUR_GIB = 0x1_0000_0000;
-const FOUR_GIB_N = 0x1_0000_0000n;
 
 /** SYNCHRONIZE CACHE(10) and (16) (SBC-5 5.24, 5.25): the commands a controller flush should follow. */
 export function isSynchronizeCache(opcode: number): boolean {
@@ -49,6 +42,9 @@ export interface Extent {
   /** The command's name ("WRITE(16)"). */
   name: string;
 }
+
+/** Receives each data command's extent: row r of b (a Submit row), its first block and its length in blocks. */
+export type ExtentSink = (write: boolean, b: TaskBatch, r: number, lba: number, blocks: number) => void;
 
 export interface KindProfile {
   /** commandKey of the CDB, or OTHER. */
@@ -107,17 +103,16 @@ export interface PowerProfile {
   durations: LogHistogram;
 }
 
-interface InFlight {
+/** A SYNCHRONIZE CACHE in flight: its kind, and whether a controller flush was seen for it. */
+interface SyncInFlight {
   kind: KindProfile;
-  timeNs: number;
-  /** A controller flush was seen for it (SYNCHRONIZE CACHE). */
   flushed: boolean;
 }
 
 /** Recently answered SYNCHRONIZE CACHEs remembered for a flush linked to them that comes late. */
 const RECENT_SYNCS = 64;
 
-export class TraceProfile {
+export class TraceProfile implements PairedConsumer {
   readonly kinds = new Map<number, KindProfile>();
   readonly hba = new Map<number, HbaProfile>();
   readonly power = new Map<number, PowerProfile>();
@@ -135,60 +130,63 @@ export class TraceProfile {
   firstNs = Infinity;
   lastNs = -Infinity;
   maxQueueDepth = 0;
-  private headers = 0;
-  private readonly inFlight = new InFlightTable<InFlight>();
-  /** SYNCHRONIZE CACHEs in flight (for flush events that name no task). */
-  private readonly syncsInFlight = new Set<InFlight>();
+  /** SYNCHRONIZE CACHEs in flight by task id (for flush events; the pairer holds the tasks). */
+  private readonly syncsInFlight = new Map<TaskKey, SyncInFlight>();
   private readonly recentSyncs = new Map<TaskKey, KindProfile>();
   private readonly hbaOps = new HbaOperationPairer();
+  /** The kind of the last CDB looked up (consecutive tasks are mostly of one kind). */
+  private lastKey = NaN;
+  private lastKind: KindProfile | undefined;
+  /** Reused for every submission's scatter/gather list. */
+  private readonly segments = new PackedSegmentList(new Uint8Array(0));
 
   /** Called with every data command (READ/WRITE 6/10/12/16) in submission order, when set. */
-  onExtent: ((write: boolean, e: Extent) => void) | undefined;
+  onExtent: ExtentSink | undefined;
 
-  push(events: readonly TraceEvent[]): void {
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      switch (e.kind) {
-        case 'submit':
-          this.onSubmit(e);
-          break;
-        case 'complete':
-          this.onComplete(e);
-          break;
-        case 'hba':
-          this.onHba(e);
-          break;
-        case 'header':
-          // A second header starts a new trace in the same input: what was in flight never completed.
-          if (this.headers++ > 0) this.endTrace();
-          this.format ??= e.format;
-          this.producer ??= e.producer;
-          break;
-        case 'constraints':
-          for (const [k, v] of Object.entries(e.entries)) {
-            if (this.constraints.has(k) || this.constraints.size < PROFILE_LIMITS.constraints) this.constraints.set(k, v);
-          }
-          break;
-        case 'diagnostic':
-          this.diagnostics++;
-          break;
-        case 'gap':
-          this.gaps++;
-          break;
-      }
+  /** Rows [from, to) of a paired batch (src/analysis/pipeline.ts), in order. */
+  rows(b: TaskBatch, from: number, to: number): void {
+    const kind = b.kind;
+    for (let r = from; r < to; r++) {
+      const k = kind[r]!;
+      if (k === RowKind.Submit) this.onSubmit(b, r);
+      else if (k === RowKind.Complete) this.onComplete(b, r);
+      else if (k === RowKind.Orphan) {
+        this.touch(b.timeNs[r]!);
+        this.orphanCompletions++;
+      } else if (k === RowKind.Event) this.onEvent(b.events[b.link[r]!]!);
     }
   }
 
-  /** At the end of the input: tasks still in flight never completed. */
-  finish(): void {
-    this.endTrace();
-  }
-
-  private endTrace(): void {
-    for (const f of this.inFlight.drain()) f.kind.neverCompleted++;
+  /** The trace ended (src/analysis/pipeline.ts): what is still in flight never completed. */
+  endTrace(end: TraceEnd): void {
+    for (const b of end.left()) for (let r = 0; r < b.length; r++) this.kindAt(b, r).neverCompleted++;
     this.syncsInFlight.clear();
     this.recentSyncs.clear();
     this.hbaOps.drain();
+  }
+
+  private onEvent(e: TraceEvent): void {
+    switch (e.kind) {
+      case 'hba':
+        this.onHba(e);
+        break;
+      case 'header':
+        // A later header starts a new trace: the pipeline ended the one before.
+        this.format ??= e.format;
+        this.producer ??= e.producer;
+        break;
+      case 'constraints':
+        for (const [k, v] of Object.entries(e.entries)) {
+          if (this.constraints.has(k) || this.constraints.size < PROFILE_LIMITS.constraints) this.constraints.set(k, v);
+        }
+        break;
+      case 'diagnostic':
+        this.diagnostics++;
+        break;
+      case 'gap':
+        this.gaps++;
+        break;
+    }
   }
 
   private touch(timeNs: number): void {
@@ -196,36 +194,45 @@ export class TraceProfile {
     if (timeNs > this.lastNs) this.lastNs = timeNs;
   }
 
-  private kindOf(cdb: Uint8Array): KindProfile {
-    let key = cdb.length ? commandKey(cdb) : OTHER;
+  /** The kind of row r's CDB (its submission's, for a paired row). */
+  private kindAt(b: TaskBatch, r: number): KindProfile {
+    const at = b.cdbAt[r]!;
+    const n = b.cdbLength[r]!;
+    const wanted = n ? commandKeyAt(b.slab, at, n) : OTHER;
+    if (wanted === this.lastKey) return this.lastKind!;
+    let key = wanted;
     let k = this.kinds.get(key);
-    if (k) return k;
-    if (this.kinds.size >= PROFILE_LIMITS.commands) {
+    if (!k && this.kinds.size >= PROFILE_LIMITS.commands) {
       key = OTHER;
       k = this.kinds.get(OTHER);
-      if (k) return k;
     }
-    k = newKind(key, cdb);
-    this.kinds.set(key, k);
+    if (!k) {
+      k = newKind(key, b.slab.slice(at, at + Math.min(n, 32)));
+      this.kinds.set(key, k);
+    }
+    // A key past the cap stays OTHER's: the cap never comes down and the key is never added.
+    this.lastKey = wanted;
+    this.lastKind = k;
     return k;
   }
 
-  private onSubmit(s: TaskSubmitted): void {
-    this.touch(s.timeNs);
+  private onSubmit(b: TaskBatch, r: number): void {
+    this.touch(b.subTimeNs[r]!);
     this.submitted++;
-    const kind = this.kindOf(s.cdb);
+    const kind = this.kindAt(b, r);
     kind.submitted++;
-    kind.transferBytes.record(s.requestedBytes);
-    const segs = s.segments;
-    if (s.sglRecorded ?? segs.count > 0) {
+    kind.transferBytes.record(b.requestedBytes[r]!);
+    const count = b.segmentCount[r]!;
+    const flags = b.flags[r]!;
+    if (flags & RowFlag.SglRecordedSet ? flags & RowFlag.SglRecorded : count > 0) {
       kind.sglTasks++;
-      kind.segments.record(segs.count);
+      kind.segments.record(count);
+      const segs = this.segments.point(b.slab, b.sglAt[r]!, count, b.slabWords);
       let above = 0;
-      for (let i = 0; i < segs.count; i++) {
+      for (let i = 0; i < count; i++) {
         const length = segs.length(i);
         kind.segmentBytes.record(length);
-        const high = segs.addressHigh(i);
-        if (high > 0) above++;
+        if (segs.addressHigh(i) > 0) above++;
         else if (length > 0 && segs.addressLow(i) + length > FOUR_GIB) kind.segmentsStraddling4GiB++;
       }
       if (above) {
@@ -233,76 +240,70 @@ export class TraceProfile {
         kind.tasksAbove4GiB++;
       }
     }
-    const b = s.buffer;
-    if (b !== undefined) {
+    if (flags & RowFlag.BufferPresent) {
       kind.bufferTasks++;
-      if (b.address >= FOUR_GIB_N) kind.buffersAbove4GiB++;
-      else if (b.length > 0 && b.address + BigInt(b.length) > FOUR_GIB_N) kind.buffersStraddling4GiB++;
+      const length = b.bufferLength[r]!;
+      if (b.bufferHi[r]! > 0) kind.buffersAbove4GiB++;
+      else if (length > 0 && b.bufferLo[r]! + length > FOUR_GIB) kind.buffersStraddling4GiB++;
     }
-    const entry: InFlight = { kind, timeNs: s.timeNs, flushed: false };
-    const previous = this.inFlight.add(taskKey(s.taskId), entry);
-    if (previous) {
+    if (flags & RowFlag.Reused) {
+      // The task in flight under this id is given up: it never completed.
       this.reusedTaskIds++;
-      previous.kind.neverCompleted++;
-      this.syncsInFlight.delete(previous);
+      this.kindAt(b, b.link[r]!).neverCompleted++;
+      if (this.syncsInFlight.size) this.syncsInFlight.delete(taskKeyAt(b, r));
     }
-    const depth = this.inFlight.size;
+    const depth = b.inFlightCount[r]!;
     kind.queueDepth.record(depth);
     if (depth > this.maxQueueDepth) this.maxQueueDepth = depth;
-    const op = s.cdb[0];
-    if (op !== undefined && isSynchronizeCache(op)) this.syncsInFlight.add(entry);
-    if (this.onExtent && op !== undefined && DATA_OPCODES[op]) this.extent(s, op);
+    if (b.cdbLength[r]! === 0) return;
+    const op = b.slab[b.cdbAt[r]!]!;
+    if (isSynchronizeCache(op)) this.syncsInFlight.set(taskKeyAt(b, r), { kind, flushed: false });
+    if (this.onExtent && DATA_OPCODES[op]) this.extent(b, r, op);
   }
 
-  private extent(s: TaskSubmitted, op: number): void {
+  private extent(b: TaskBatch, r: number, op: number): void {
+    const at = b.cdbAt[r]!;
+    const n = b.cdbLength[r]!;
     let lba: number;
     let blocks: number;
-    if (isPlainReadWrite(s.cdb)) {
+    if (isPlainReadWriteAt(b.slab, at, n)) {
       lba = rangeLba;
       blocks = rangeLen;
     } else {
-      const h = cdbHeadline(s.cdb);
+      const h = cdbHeadline(b.slab.subarray(at, at + n));
       if (h.lba === undefined || h.transferLength === undefined) return;
       lba = Number(h.lba);
       blocks = h.transferLength;
     }
     if (blocks <= 0) return;
-    this.onExtent!(DATA_OPCODES[op] === 2, {
-      lun: s.lun,
-      lba,
-      blocks,
-      taskId: s.taskId,
-      offset: s.offset,
-      recordIndex: s.index,
-      timeNs: s.timeNs,
-      name: DATA_NAMES[op]!,
-    });
+    this.onExtent!(DATA_OPCODES[op] === 2, b, r, lba, blocks);
   }
 
-  private onComplete(c: TaskCompleted): void {
-    this.touch(c.timeNs);
-    const key = taskKey(c.taskId);
-    const f = this.inFlight.take(key);
-    if (!f) {
-      this.orphanCompletions++;
-      return;
-    }
+  private onComplete(b: TaskBatch, r: number): void {
+    this.touch(b.timeNs[r]!);
     this.completed++;
-    const kind = f.kind;
+    const kind = this.kindAt(b, r);
     kind.completed++;
-    kind.latency.record(c.timeNs - f.timeNs);
-    if (c.serviceResponse === ServiceResponse.TaskComplete && (c.status === SamStatus.Good || c.status === SamStatus.ConditionMet)) kind.good++;
-    countCapped(kind.statuses, c.serviceResponse * 256 + c.status, PROFILE_LIMITS.statusesPerKind);
-    if (c.serviceResponse === ServiceResponse.TaskComplete && c.status === SamStatus.CheckCondition && c.sense.length) {
-      const q = quickSense(c.sense);
+    kind.latency.record(b.timeNs[r]! - b.subTimeNs[r]!);
+    const response = b.serviceResponse[r]!;
+    const status = b.status[r]!;
+    if (response === ServiceResponse.TaskComplete && (status === SamStatus.Good || status === SamStatus.ConditionMet)) kind.good++;
+    countCapped(kind.statuses, response * 256 + status, PROFILE_LIMITS.statusesPerKind);
+    const senseLength = b.senseLength[r]!;
+    if (response === ServiceResponse.TaskComplete && status === SamStatus.CheckCondition && senseLength) {
+      const at = b.senseAt[r]!;
+      const q = quickSense(b.slab.subarray(at, at + senseLength));
       if (q) countCapped(kind.senses, q.key * 65536 + q.asc * 256 + q.ascq, PROFILE_LIMITS.sensesPerKind);
     }
-    if (this.syncsInFlight.delete(f)) {
-      if (f.flushed) kind.flushBeforeAnswer++;
-      else {
-        if (this.recentSyncs.size >= RECENT_SYNCS) this.recentSyncs.delete(this.recentSyncs.keys().next().value!);
-        this.recentSyncs.set(key, kind);
-      }
+    if (this.syncsInFlight.size === 0) return;
+    const key = taskKeyAt(b, r);
+    const sync = this.syncsInFlight.get(key);
+    if (!sync) return;
+    this.syncsInFlight.delete(key);
+    if (sync.flushed) kind.flushBeforeAnswer++;
+    else {
+      if (this.recentSyncs.size >= RECENT_SYNCS) this.recentSyncs.delete(this.recentSyncs.keys().next().value!);
+      this.recentSyncs.set(key, kind);
     }
   }
 
@@ -335,8 +336,8 @@ export class TraceProfile {
   private flushSeen(e: HbaEvent): void {
     if (e.taskId !== undefined) {
       const key = taskKey(e.taskId);
-      const f = this.inFlight.get(key);
-      if (f && this.syncsInFlight.has(f)) {
+      const f = this.syncsInFlight.get(key);
+      if (f) {
         f.flushed = true;
         return;
       }
@@ -347,14 +348,14 @@ export class TraceProfile {
       }
       return;
     }
-    for (const f of this.syncsInFlight) f.flushed = true;
+    for (const f of this.syncsInFlight.values()) f.flushed = true;
   }
 }
 
-function newKind(key: number, cdb: Uint8Array): KindProfile {
+function newKind(key: number, sampleCdb: Uint8Array): KindProfile {
   return {
     key,
-    sampleCdb: cdb.slice(0, 32),
+    sampleCdb,
     submitted: 0,
     completed: 0,
     good: 0,
@@ -392,6 +393,10 @@ const DATA_OPCODES: Uint8Array = (() => {
   for (const op of [0x0a, 0x2a, 0xaa, 0x8a]) t[op] = 2;
   return t;
 })();
+/** The name of a READ/WRITE(6/10/12/16) opcode. */
+export function dataCommandName(opcode: number): string {
+  return DATA_NAMES[opcode]!;
+}
 const DATA_NAMES: Record<number, string> = {
   0x08: 'READ(6)',
   0x28: 'READ(10)',

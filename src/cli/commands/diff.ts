@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../checks/rule.js';
 import { UsageError } from '../../model/errors.js';
-import type { Diagnostic, TraceEvent } from '../../model/events.js';
+import type { TaskBatch } from '../../model/batch.js';
+import type { Diagnostic } from '../../model/events.js';
 import { openTrace, type OpenedTrace } from '../../formats/open.js';
 import { diffRenderers, diffTraces, DEFAULT_DIFF_OPTIONS, type Diff, type DiffFormat } from '../../report/diff/index.js';
 import { ExitCode } from '../exit-codes.js';
@@ -103,10 +104,10 @@ async function runDiff(baselinePath: string, candidatePath: string, o: DiffCliOp
   let diagnosticCount = 0;
   // Both are opened before reading, so a bad path or an unknown format is reported at once.
   for (const path of [baselinePath, candidatePath]) traces.push(await openTrace(path, openOptions));
-  async function* noted(trace: OpenedTrace): AsyncGenerator<TraceEvent[]> {
+  async function* noted(trace: OpenedTrace): AsyncGenerator<TaskBatch> {
     let kept = 0;
-    for await (const batch of trace.events) {
-      for (const ev of batch) {
+    for await (const batch of trace.batches) {
+      for (const ev of batch.events) {
         if (ev.kind !== 'diagnostic') continue;
         diagnosticCount++;
         if (kept++ < MAX_KEPT_DIAGNOSTICS) diagnostics.push({ ...ev, message: `${trace.path}: ${ev.message}` });
@@ -115,8 +116,8 @@ async function runDiff(baselinePath: string, candidatePath: string, o: DiffCliOp
     }
   }
   const diff = await diffTraces(
-    { events: noted(traces[0]!), path: baselinePath, format: traces[0]!.format.id },
-    { events: noted(traces[1]!), path: candidatePath, format: traces[1]!.format.id },
+    { batches: noted(traces[0]!), path: baselinePath, format: traces[0]!.format.id },
+    { batches: noted(traces[1]!), path: candidatePath, format: traces[1]!.format.id },
     {
       check: o.check,
       checkOptions: constraints ? { constraints } : {},

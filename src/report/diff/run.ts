@@ -1,23 +1,32 @@
 /**
  * Runs a diff: reads the two traces in step (whichever side holds fewer data commands the other
- * has not reached is read next), profiling each, running the checker on each, and lining up
- * their reads and writes. Memory: the two profiles, the checkers' bounded state and the
- * alignment queues (near one read batch; see src/analysis/diff/align.ts).
+ * has not reached is read next). Each side is the one data path (src/analysis/pipeline.ts): its
+ * batches are paired once, and the profile and the checker read the same paired rows, as
+ * `summary` with checks does. Memory: the two profiles, the pairers' and checkers' bounded state
+ * and the alignment queues (near one read batch; see src/analysis/diff/align.ts).
  */
 import { Aligner, type Side } from '../../analysis/diff/align.js';
 import { TraceProfile } from '../../analysis/diff/profile.js';
+import { PairedPipeline } from '../../analysis/pipeline.js';
 import { createChecker, type CheckOptions, type Checker } from '../../checks/engine.js';
+import type { TaskBatch } from '../../model/batch.js';
+import { eventBatches } from '../../model/batch-builder.js';
 import type { TraceEvent } from '../../model/events.js';
 import { buildDiff, type DiffOptions } from './build.js';
 import type { Diff } from './model.js';
 
-export interface DiffInput {
-  /** The trace's events in batches, as readers yield them (OpenedTrace.events), or an array. */
-  events: AsyncIterable<readonly TraceEvent[]> | Iterable<readonly TraceEvent[]>;
+/** One trace to diff: its batches as a reader yields them (OpenedTrace.batches), or its events (the event API). */
+export type DiffInput = (
+  | { batches: AsyncIterable<TaskBatch> | Iterable<TaskBatch> }
+  | {
+      /** The trace's events in batches (OpenedTrace.events), or arrays: put in batches first. */
+      events: AsyncIterable<readonly TraceEvent[]> | Iterable<readonly TraceEvent[]>;
+    }
+) & {
   path?: string;
   /** The input format it was read as (the registry id); default the trace header's format. */
   format?: string;
-}
+};
 
 export interface RunDiffOptions extends DiffOptions {
   /** Run the checker on both traces (default true). */
@@ -26,20 +35,22 @@ export interface RunDiffOptions extends DiffOptions {
   checkOptions?: CheckOptions;
 }
 
-/** Diffs two traces read from their event streams. */
+/** Diffs two traces read from their batches (or event streams). */
 export async function diffTraces(baseline: DiffInput, candidate: DiffInput, options: RunDiffOptions = {}): Promise<Diff> {
   const aligner = new Aligner();
   const sides = [baseline, candidate].map((input, i) => {
     const profile = new TraceProfile();
     if (input.format !== undefined) profile.format = input.format;
     const side = i as Side;
-    profile.onExtent = (write, e) => aligner.push(side, write, e);
+    profile.onExtent = (write, b, r, lba, blocks) => aligner.push(side, write, b, r, lba, blocks);
     const checker: Checker | undefined = options.check === false ? undefined : createChecker({ ...options.checkOptions });
-    if (input.path !== undefined) checker?.startFile(input.path);
-    const iterable = input.events as AsyncIterable<readonly TraceEvent[]> & Iterable<readonly TraceEvent[]>;
-    const iterator: AsyncIterator<readonly TraceEvent[]> | Iterator<readonly TraceEvent[]> =
+    // Paired once: the profile and the checker read the same rows.
+    const pipeline = new PairedPipeline(checker ? [profile, checker.consumer] : [profile]);
+    if (input.path !== undefined) pipeline.startFile(input.path);
+    const iterable = ('batches' in input ? input.batches : eventBatches(input.events)) as AsyncIterable<TaskBatch> & Iterable<TaskBatch>;
+    const iterator: AsyncIterator<TaskBatch> | Iterator<TaskBatch> =
       typeof iterable[Symbol.asyncIterator] === 'function' ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
-    return { input, profile, checker, iterator, done: false };
+    return { input, profile, checker, pipeline, iterator, done: false };
   });
   try {
     while (!sides[0]!.done || !sides[1]!.done) {
@@ -52,12 +63,11 @@ export async function diffTraces(baseline: DiffInput, candidate: DiffInput, opti
       const r = await s.iterator.next();
       if (r.done) {
         s.done = true;
-        s.profile.finish();
+        s.pipeline.finish();
         aligner.end(next);
         continue;
       }
-      s.profile.push(r.value);
-      s.checker?.push(r.value as TraceEvent[]);
+      s.pipeline.push(r.value);
     }
   } finally {
     for (const s of sides) if (!s.done) await s.iterator.return?.();
