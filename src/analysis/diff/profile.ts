@@ -16,6 +16,7 @@ import { RowFlag, RowKind, taskKey, taskKeyAt, type TaskBatch, type TaskKey } fr
 import { HbaEventKind, SamStatus, ServiceResponse, type ConstraintValue, type HbaEvent, type TraceEvent } from '../../model/events.js';
 import { PackedSegmentList } from '../../model/segments.js';
 import { cdbHeadline, quickSense } from '../../scsi/index.js';
+import { isGoodStatus } from '../../scsi/status.js';
 import { isPlainReadWriteAt, rangeLba, rangeLen } from '../../scsi/quick.js';
 
 /** Caps on distinct keys per profile (the summary's, plus per-kind status and sense caps). */
@@ -287,7 +288,7 @@ export class TraceProfile implements PairedConsumer {
     kind.latency.record(b.timeNs[r]! - b.subTimeNs[r]!);
     const response = b.serviceResponse[r]!;
     const status = b.status[r]!;
-    if (response === ServiceResponse.TaskComplete && (status === SamStatus.Good || status === SamStatus.ConditionMet)) kind.good++;
+    if (isGoodStatus(response, status)) kind.good++;
     countCapped(kind.statuses, response * 256 + status, PROFILE_LIMITS.statusesPerKind);
     const senseLength = b.senseLength[r]!;
     if (response === ServiceResponse.TaskComplete && status === SamStatus.CheckCondition && senseLength) {
