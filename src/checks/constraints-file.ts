@@ -8,7 +8,7 @@
  * Every problem is one short line naming the file, the place (byte offset and line) and the
  * key; bad files throw UsageError (exit 2). Several files merge, later over earlier.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readSync, statSync } from 'node:fs';
 import { UsageError } from '../model/errors.js';
 import { JsonObject, JsonSyntaxError, parseJson } from './config-json.js';
 import {
@@ -71,6 +71,7 @@ export function loadConstraintFile(path: string, options: LoadOptions = {}): Con
 /** Several files merged in order: a later file's value replaces an earlier one's, and a note says so. */
 export function loadConstraintFiles(paths: readonly string[], options: LoadOptions = {}): ConstraintConfig | undefined {
   if (!paths.length) return undefined;
+  if (paths.filter((p) => p === STDIN_PATH).length > 1) throw new UsageError(`${STDIN_PATH} (standard input) can be given only once`);
   const configs = paths.map((p) => loadConstraintFile(p, options));
   return configs.length === 1 ? configs[0] : mergeConfigs(configs);
 }
@@ -98,18 +99,23 @@ export function mergeConfigs(configs: readonly ConstraintConfig[]): ConstraintCo
   return merged;
 }
 
+/** '-' names standard input, as for traces. */
+export const STDIN_PATH = '-';
+
 function readText(path: string): string {
   let bytes: Buffer;
-  try {
-    const size = statSync(path).size;
-    if (size > MAX_CONSTRAINTS_FILE_BYTES)
-      throw new UsageError(`${path}: ${size} bytes is larger than a constraints file can be (${MAX_CONSTRAINTS_FILE_BYTES})`);
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
-  }
+  if (path === STDIN_PATH) bytes = readStdin();
+  else
+    try {
+      const size = statSync(path).size;
+      if (size > MAX_CONSTRAINTS_FILE_BYTES)
+        throw new UsageError(`${path}: ${size} bytes is larger than a constraints file can be (${MAX_CONSTRAINTS_FILE_BYTES})`);
+      bytes = readFileSync(path);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    }
   if (bytes.length > MAX_CONSTRAINTS_FILE_BYTES) throw new UsageError(`${path}: larger than a constraints file can be (${MAX_CONSTRAINTS_FILE_BYTES} bytes)`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -117,6 +123,37 @@ function readText(path: string): string {
     const bad = firstInvalidUtf8(bytes);
     throw new UsageError(`${path}: at byte 0x${bad.toString(16)}: not UTF-8 text`);
   }
+}
+
+/**
+ * Standard input read to its end (at most one byte past the size limit, so that a larger input
+ * is refused without reading it all). Synchronous like the file reads: constraints are loaded
+ * before any trace is opened, so stdin is still untouched. A non-blocking stdin (EAGAIN) is
+ * waited for.
+ */
+function readStdin(): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (total <= MAX_CONSTRAINTS_FILE_BYTES) {
+    const buf = Buffer.allocUnsafe(Math.min(65536, MAX_CONSTRAINTS_FILE_BYTES + 1 - total));
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw new UsageError(`${STDIN_PATH}: standard input cannot be read (${(e as Error).message})`);
+    }
+    if (n === 0) break;
+    parts.push(buf.subarray(0, n));
+    total += n;
+  }
+  return Buffer.concat(parts, total);
 }
 
 /** Offset of the first byte that breaks UTF-8 (for the message). */

@@ -1,6 +1,8 @@
 import type { Diagnostic } from '../model/events.js';
 import type { TaskBatch } from '../model/batch.js';
 import { statSync } from 'node:fs';
+import { loadConstraintFiles, STDIN_PATH } from '../checks/constraints-file.js';
+import type { ConstraintConfig } from '../checks/constraints.js';
 import { openTrace, type OpenOptions, type OpenedTrace } from '../formats/open.js';
 import { UsageError } from '../model/errors.js';
 import { ALL_PROBLEMS, ProblemList, type ProblemOptions } from '../model/problems.js';
@@ -32,6 +34,17 @@ export function parseMaxProblems(value: string | undefined): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--max-problems: "${value}" is not a whole number or "all"`);
   return n;
+}
+
+/**
+ * The constraints a command was given (`-c`, repeatable; `--controller` picks one controller of
+ * an ioreg dump). `-` reads them from standard input, which then cannot also be a trace.
+ */
+export function commandConstraints(o: { constraints?: string[]; controller?: string }, traces: readonly string[]): ConstraintConfig | undefined {
+  const files = o.constraints ?? [];
+  if (files.includes(STDIN_PATH) && traces.includes(STDIN_PATH))
+    throw new UsageError(`-c ${STDIN_PATH}: standard input is already a trace's input; give the constraints as a file`);
+  return loadConstraintFiles(files, o.controller !== undefined ? { controller: o.controller } : {});
 }
 
 /**

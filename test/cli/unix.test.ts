@@ -62,6 +62,36 @@ describe('-o - means standard output', () => {
   });
 });
 
+describe('- means standard input for constraints too', () => {
+  const constraintsFile = join(root, 'traces/lsi3108.constraints.json');
+  const constraints = readFileSync(constraintsFile);
+
+  it('check -c - reads the constraints from standard input, as check -c FILE does', () => {
+    const piped = run(['check', '--format', 'json', '-c', '-', lsi], { input: constraints });
+    const named = run(['check', '--format', 'json', '-c', constraintsFile, lsi]);
+    expect(piped.status).toBe(1);
+    expect(text(piped.stderr)).toBe(text(named.stderr));
+    const strip = (b: Buffer) => text(b).replaceAll(constraintsFile, '-');
+    expect(strip(piped.stdout)).toBe(strip(named.stdout));
+    expect(text(piped.stdout)).toContain('129');
+  });
+
+  it('constraints - validates standard input', () => {
+    const r = run(['constraints', '-'], { input: constraints });
+    expect(r.status).toBe(0);
+    expect(text(r.stdout)).toMatch(/^-: valid \(3 keys\)\n/);
+  });
+
+  it('standard input cannot be both the constraints and the trace, nor two constraints', () => {
+    const both = run(['check', '-c', '-', '-'], { input: readFileSync(lsi) });
+    expect(both.status).toBe(2);
+    expect(text(both.stderr)).toBe("scsitrace: check: -c -: standard input is already a trace's input; give the constraints as a file\n");
+    const twice = run(['constraints', '-', '-'], { input: constraints });
+    expect(twice.status).toBe(2);
+    expect(text(twice.stderr)).toBe('scsitrace: constraints: - (standard input) can be given only once\n');
+  });
+});
+
 describe('--color, FORCE_COLOR and NO_COLOR', () => {
   const colored = (args: string[], env: Record<string, string> = {}) => /\x1b\[/.test(text(run(['check', '--exit-zero', ...args, lsi], { env }).stdout));
 

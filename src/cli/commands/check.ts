@@ -1,12 +1,11 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { createChecker, failsAt, type CheckResult, type Checker } from '../../checks/engine.js';
-import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { SEVERITIES, type Severity } from '../../checks/rule.js';
 import { UsageError } from '../../model/errors.js';
 import { findingsRenderers, findingsWriters, type FindingsFormat, type FindingsHead } from '../../report/findings/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines, problemTotals, readInputs, stderrProblems } from '../input.js';
+import { commandConstraints, diagnosticLines, problemTotals, readInputs, stderrProblems } from '../input.js';
 import { LineOutput, paint } from '../output.js';
 import { choiceOption, inputOptions, parseJobs, type CliContext } from '../context.js';
 import { readInputsOnWorkers } from '../parallel-input.js';
@@ -60,7 +59,7 @@ export function checkCommand(ctx: CliContext): Command {
     .argument('<trace...>', 'trace files (native .sct or any supported capture; format detected from content)')
     .option(
       '-c, --constraints <file>',
-      "constraints file: JSON, or ioreg -a / ioreg -l output of the controller; overrides the trace's own constraints record; repeat to merge, later over earlier (see docs/constraints.md)",
+      "constraints file: JSON, or ioreg -a / ioreg -l output of the controller; overrides the trace's own constraints record; repeat to merge, later over earlier; - reads standard input (see docs/constraints.md)",
       collect,
     )
     .option('--controller <name>', 'with an ioreg dump holding several controllers: the one to use (name, class, IOUserClass, bundle id or registry id)')
@@ -107,7 +106,7 @@ async function runCheck(paths: string[], o: CheckCliOptions, ctx: CliContext): P
   const maxExamples = parseCount('--max-examples', o.maxExamples, true);
   const maxResults = o.maxResults === undefined ? undefined : parseCount('--max-results', o.maxResults, false);
   const problemOptions = stderrProblems(ctx, o.maxProblems);
-  const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
+  const constraints = commandConstraints(o, paths);
   const enable = ids(o.rule);
   const disable = ids(o.disable);
   const writer = findingsWriters[o.format];

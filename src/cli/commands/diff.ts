@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../checks/rule.js';
 import { UsageError } from '../../model/errors.js';
 import type { TaskBatch } from '../../model/batch.js';
@@ -8,7 +7,7 @@ import type { Diagnostic } from '../../model/events.js';
 import { openTrace, type OpenedTrace } from '../../formats/open.js';
 import { diffRenderers, diffTraces, DEFAULT_DIFF_OPTIONS, type Diff, type DiffFormat } from '../../report/diff/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { diagnosticLines } from '../input.js';
+import { commandConstraints, diagnosticLines } from '../input.js';
 import { paint } from '../output.js';
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 import { openOutput } from '../target.js';
@@ -96,7 +95,7 @@ export function diffFailsAt(d: Diff, threshold: Severity): boolean {
 async function runDiff(baselinePath: string, candidatePath: string, o: DiffCliOptions, ctx: CliContext): Promise<number> {
   const alpha = parseFraction('--alpha', o.alpha, 1, 1);
   const minShift = parseFraction('--min-shift', o.minShift, 100, 10000);
-  const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
+  const constraints = commandConstraints(o, [baselinePath, candidatePath]);
   const target = openOutput(o.output ?? '-', ctx, [baselinePath, candidatePath]);
   const openOptions = ctx.openOptions(o);
   const traces: OpenedTrace[] = [];

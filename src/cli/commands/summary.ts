@@ -6,11 +6,10 @@ import { batchToEvents } from '../../model/batch-builder.js';
 import type { TraceEvent } from '../../model/events.js';
 import { TimelineCollector } from '../../report/timeline/collect.js';
 import { constraintDef, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
-import { loadConstraintFiles } from '../../checks/constraints-file.js';
 import { UsageError } from '../../model/errors.js';
 import { createSummarizer, summaryRenderers, type Breakdown, type SummaryFormat } from '../../report/summary/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { problemTotals, readInputs, stderrProblems } from '../input.js';
+import { commandConstraints, problemTotals, readInputs, stderrProblems } from '../input.js';
 import { choiceOption, inputOptions, parseJobs, type CliContext } from '../context.js';
 import { openOutput } from '../target.js';
 import { formatDuration } from '../../model/units.js';
@@ -124,7 +123,7 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   const by = parseBy(o.by);
   const intervalNs = parseInterval(o.interval);
   const problems = stderrProblems(ctx, o.maxProblems);
-  const constraints = loadConstraintFiles(o.constraints ?? [], o.controller !== undefined ? { controller: o.controller } : {});
+  const constraints = commandConstraints(o, paths);
   // Opened before reading, so a bad path is reported at once, not after a long read.
   const target = openOutput(o.output ?? '-', ctx, paths);
   const summarizer = createSummarizer({
