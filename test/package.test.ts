@@ -62,6 +62,14 @@ describe('the package', () => {
       "import { decodeCdb, parseHexBytes } from 'scsitrace';\nconsole.log(JSON.stringify(decodeCdb(parseHexBytes('28 00 00 00 10 00 00 00 08 00'))).includes('\"lba\":4096'));\n",
     );
     expect(execFileSync(process.execPath, ['use.js'], { cwd: project, encoding: 'utf8' })).toBe('true\n');
+    // The published JSON Schemas are importable by the ids' file names.
+    writeFileSync(
+      join(project, 'schema.js'),
+      "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nconsole.log(require('scsitrace/schemas/check.schema.json').$id);\n",
+    );
+    expect(execFileSync(process.execPath, ['schema.js'], { cwd: project, encoding: 'utf8' }).trim()).toBe(
+      JSON.parse(readFileSync(join(root, 'docs/schemas/check.schema.json'), 'utf8')).$id,
+    );
   });
 
   it('in a fresh clone, the first run builds dist/ and then runs the command', { timeout: 240_000 }, () => {
