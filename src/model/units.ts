@@ -1,8 +1,9 @@
 /**
- * Numbers a person reads, written one way everywhere outside decode's fixed-width columns:
- * a space between a number and its unit ("54.7 s", "4 KiB", "710 MiB/s", SI style), three
- * significant digits for measured durations and sizes, binary units for bytes, thousands
- * separators for counts, and words that agree with their number ("1 warning", "2 warnings").
+ * Numbers a person reads, written one way everywhere: a space between a number and its unit
+ * ("54.7 s", "4 KiB", "710 MiB/s", SI style), three significant digits for measured durations
+ * and sizes (decode's latency column alone keeps a fixed resolution per unit, formatLatency in
+ * src/report/time.ts), binary units for bytes, thousands separators for counts, and words
+ * that agree with their number ("1 warning", "2 warnings").
  * Locale-independent, so golden files are stable.
  */
 

@@ -8,7 +8,8 @@ import { attributeName, cdbFacts, directionName, residualKind, rowSglRecorded, t
 import { jsonInteger, jsonTime } from '../model/json.js';
 import { serviceResponseName } from '../scsi/index.js';
 import { hbaKindName } from './summary/build.js';
-import { formatDuration, formatTimestamp } from './time.js';
+import { formatDuration } from '../model/units.js';
+import { formatLatency, formatTimestamp } from './time.js';
 
 /**
  * decode's output of one task, from a row of a paired batch (src/analysis/pairer.ts): a Complete
@@ -284,7 +285,7 @@ export function writeTaskText(out: LineOutput, t: TaskBatch, r: number, style: T
   } else {
     b[p++] = QUESTION;
   }
-  p = padStartAt(b, latencyAt, p, 9, chars);
+  p = padStartAt(b, latencyAt, p, LATENCY_WIDTH, chars);
   b[p++] = SPACE;
   p = label !== undefined ? putText(b, p, label) : putId(b, p, keyOf(t.targetIdHi[r]!, t.targetIdLo[r]!));
   b[p++] = COLON;
@@ -382,8 +383,10 @@ function putTimestamp(b: Buffer, p: number, ns: number, originSeconds: number): 
   return putAscii(b, p, ' '.repeat(Math.max(0, SECONDS_WIDTH - (dot < 0 ? text.length : dot))) + text);
 }
 
-const MICRO = Uint8Array.of(0xc2, 0xb5, 0x73); // "µs"
+const MICRO = Uint8Array.of(0x20, 0xc2, 0xb5, 0x73); // " µs"
 const SPACE = 0x20;
+/** The latency column's width: "+999.99 ms" (longer values push the line on). */
+const LATENCY_WIDTH = 10;
 const PLUS = 0x2b;
 const QUESTION = 0x3f;
 const COLON = 0x3a;
@@ -395,15 +398,16 @@ const LEN_WORD = new TextEncoder().encode(' len ');
 let durationChars = 0;
 
 /**
- * formatDuration, written as bytes (see durationChars). toFixed rounds the exact value of the
+ * formatLatency, written as bytes (see durationChars). toFixed rounds the exact value of the
  * double ns/10^k, so a duration exactly halfway between two printed values (where that double's
- * own rounding decides) is left to formatDuration itself.
+ * own rounding decides) is left to formatLatency itself.
  */
 function putDuration(b: Buffer, p: number, ns: number): number {
   const start = p;
   if (ns >= 0 && ns <= Number.MAX_SAFE_INTEGER && Number.isInteger(ns)) {
     if (ns < 1e3) {
       p = putInt(b, p, ns);
+      b[p++] = SPACE;
       b[p++] = 0x6e; // n
       b[p++] = 0x73; // s
       durationChars = p - start;
@@ -421,6 +425,7 @@ function putDuration(b: Buffer, p: number, ns: number): number {
       const r = (ns | 0) % 1e4;
       if (r !== 5000) {
         p = putFixed(b, p, (ns - r) / 1e4 + (r > 5000 ? 1 : 0), 100, 2);
+        b[p++] = SPACE;
         b[p++] = 0x6d; // m
         b[p++] = 0x73; // s
         durationChars = p - start;
@@ -430,13 +435,14 @@ function putDuration(b: Buffer, p: number, ns: number): number {
       const r = ns % 1e7;
       if (r !== 5e6) {
         p = putFixed(b, p, (ns - r) / 1e7 + (r > 5e6 ? 1 : 0), 100, 2);
+        b[p++] = SPACE;
         b[p++] = 0x73; // s
         durationChars = p - start;
         return p;
       }
     }
   }
-  const text = formatDuration(ns);
+  const text = formatLatency(ns);
   durationChars = text.length;
   return putText(b, p, text);
 }

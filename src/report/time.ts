@@ -8,25 +8,17 @@ export function formatTimestamp(ns: number, originSeconds = 0): string {
   return `${s + originSeconds}.${String(1e9 + Math.round(ns - s * 1e9)).slice(1)}`;
 }
 
-/** A duration in the unit a person reads fastest: 850ns, 45.2µs, 3.10ms, 21.4s. */
-export function formatDuration(ns: number): string {
+/**
+ * decode's latency column: a space before the unit (as everywhere, src/model/units.ts) and a
+ * fixed number of decimals per unit, so that latencies in one unit line up and keep their
+ * resolution (850 ns, 45.2 µs, 3.10 ms, 21.40 s; 0.1 µs / 0.01 ms / 0.01 s).
+ */
+export function formatLatency(ns: number): string {
   const a = Math.abs(ns);
-  if (a < 1e3) return `${Math.round(ns)}ns`;
-  if (a < 1e6) return `${(ns / 1e3).toFixed(1)}µs`;
-  if (a < 1e9) return `${(ns / 1e6).toFixed(2)}ms`;
-  return `${(ns / 1e9).toFixed(2)}s`;
-}
-
-/** Byte counts in binary units: 512 B, 4.0 KiB, 256.0 MiB. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let u = 0;
-  while (Math.abs(v) >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+  if (a < 1e3) return `${Math.round(ns)} ns`;
+  if (a < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (a < 1e9) return `${(ns / 1e6).toFixed(2)} ms`;
+  return `${(ns / 1e9).toFixed(2)} s`;
 }
 
 /**

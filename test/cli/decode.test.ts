@@ -205,7 +205,7 @@ describe('scsitrace decode', () => {
     expect(text.stdout.split('\n').map((l) => l.trim().replace(/\s+/g, ' '))).toEqual([
       expect.stringMatching(/task 1 tag 0x1 SYNCHRONIZE CACHE\(10\) .*→ GOOD$/),
       '0.000001500 HBA controller cache flush issued: MR_DCMD_CTRL_CACHE_FLUSH',
-      '0.002001500 HBA controller cache flush completed in 2.00ms',
+      '0.002001500 HBA controller cache flush completed in 2 ms',
       expect.stringMatching(/task 2 tag 0x2 READ\(10\) LBA 8 len 1 → GOOD$/),
       '0.002003001 digest: read LBA 8, 512 bytes, CRC32C 0xdeadbeef',
       '0.002003002 note: read back for verification',
@@ -260,7 +260,7 @@ describe('scsitrace decode', () => {
     const t = JSON.parse((await runScsitrace('decode', '--format', 'json', path)).stdout);
     expect(t).toMatchObject({ startNs: '9007199254740993', endNs: '9007199254741000', latencyNs: 7 });
     const line = (await runScsitrace('decode', path)).stdout;
-    expect(line).toMatch(/^9007199\.254740993 +\+7ns /);
+    expect(line).toMatch(/^9007199\.254740993 +\+7 ns /);
     // --since/--until are seconds since timestamp 0, as printed.
     expect((await runScsitrace('decode', '--since', '9007199.2', path)).stdout).toBe(line);
     expect((await runScsitrace('decode', '--since', '9007199.3', path)).stdout).toBe('');

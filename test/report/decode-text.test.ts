@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { LineOutput } from '../../src/cli/output.js';
 import { padStartAt, putAscii, putBytes, putInt, putText, putZeroPadded } from '../../src/report/bytes.js';
 import { textStyle, writeTaskText as writeRow, type TextStyle } from '../../src/report/decode.js';
-import { formatDuration, formatTimestamp } from '../../src/report/time.js';
+import { formatLatency, formatTimestamp } from '../../src/report/time.js';
 import { ServiceResponse } from '../../src/model/events.js';
 import { EMPTY_SEGMENTS } from '../../src/model/segments.js';
 import { BatchBuilder } from '../../src/model/batch-builder.js';
@@ -135,7 +135,7 @@ describe('LineOutput', () => {
   });
 });
 
-describe('decode text line: times and durations as formatTimestamp/formatDuration write them', () => {
+describe('decode text line: times and durations as formatTimestamp/formatLatency write them', () => {
   const line = (timeNs: number, latencyNs: number) => {
     const t = newTaskLine();
     t.timeNs = timeNs;
@@ -146,7 +146,7 @@ describe('decode text line: times and durations as formatTimestamp/formatDuratio
     return t;
   };
   const expected = (timeNs: number, latencyNs: number) =>
-    `${formatTimestamp(timeNs).padStart(15)} ${`+${formatDuration(latencyNs)}`.padStart(9)} 0:0 task 0 tag 0x0 TEST UNIT READY → GOOD`;
+    `${formatTimestamp(timeNs).padStart(15)} ${`+${formatLatency(latencyNs)}`.padStart(10)} 0:0 task 0 tag 0x0 TEST UNIT READY → GOOD`;
 
   it('for random times and latencies of every magnitude', async () => {
     const magnitude = fc.integer({ min: 0, max: 15 }).chain((e) => fc.integer({ min: 0, max: 10 ** e }));
@@ -188,8 +188,8 @@ describe('decode text line: columns and ids', () => {
     const starts = await Promise.all([0, 9.5e9, 12.25e9, 99_999e9].map((ns) => write((t) => ((t.timeNs = ns), (t.completed = true), (t.endNs = ns + 1500)))));
     const at = starts.map((l) => l.indexOf('+'));
     expect(new Set(at).size).toBe(1);
-    expect(starts[0]).toMatch(/^ {4}0\.000000000 {4}\+1\.5µs 0:0 task 0 tag 0x0 READ\(10\) LBA 8 len 1 → /);
-    expect(starts[3]).toMatch(/^99999\.000000000 {4}\+1\.5µs /);
+    expect(starts[0]).toMatch(/^ {4}0\.000000000 {4}\+1\.5 µs 0:0 task 0 tag 0x0 READ\(10\) LBA 8 len 1 → /);
+    expect(starts[3]).toMatch(/^99999\.000000000 {4}\+1\.5 µs /);
   });
 
   it('shows the task id that check findings name and the tag in hex (an iSCSI initiator task tag as the capture shows it)', async () => {
