@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../../src/model/units.js';
-import { renderTable, wrapCell } from '../../src/report/summary/table.js';
+import { clip, renderTable, wrapCell } from '../../src/report/summary/table.js';
 import { checkEvents } from '../../src/checks/engine.js';
 import { buildTraceEvents } from '../helpers/trace.js';
 
@@ -51,6 +51,15 @@ describe('table cells', () => {
     expect(wrapCell('segment-above-address-limit', 10)).toBe('segment-\nabove-\naddress-\nlimit');
     expect(wrapCell('min 17.5 µs · p50 3.56 ms · max 9.75 ms', 20)).toBe('min 17.5 µs ·\np50 3.56 ms ·\nmax 9.75 ms');
     expect(wrapCell('abcdefghijklmnopqrstuvwxyz', 10)).toBe('abcdefghij\nklmnopqrst\nuvwxyz');
+  });
+  it('clipped to a length at a space, or after a hyphen or slash, never inside a word that fits', () => {
+    expect(clip('short enough', 20)).toBe('short enough');
+    expect(clip('12.5 s: segment 4 at 0xfffff000 crosses the limit', 30)).toBe('12.5 s: segment 4 at…');
+    expect(clip('1 s: /very/long/path/without/any/spaces/at/all', 24)).toBe('1 s: /very/long/path/…');
+    expect(clip('1 s: segment-above-address-limit-again', 24)).toBe('1 s: segment-above-…');
+    expect(clip('0123456789abcdefghij', 10)).toBe('012345678…');
+    for (const t of ['a bc-def/ghi jkl', 'x'.repeat(30), 'aa bb cc dd ee ff gg'])
+      for (let n = 2; n < t.length; n++) expect(clip(t, n).length).toBeLessThanOrEqual(n);
   });
   it('are never cut mid-word, however narrow the terminal', () => {
     const text = renderTable({

@@ -107,6 +107,19 @@ export function wrapCell(text: string, width: number, glued = true): string {
   return unglue(out.join('\n'));
 }
 
+/**
+ * Shortens text to at most `max` characters, marking the cut with "…": at the last space, or
+ * after the last hyphen or slash (the places wrapCell breaks at), whichever keeps more; only a
+ * first word longer than `max` is cut inside.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  // The longest prefix that ends at a break: before a space, or after a hyphen or slash.
+  const end = Math.max(head.lastIndexOf(' '), Math.max(head.lastIndexOf('-', max - 2), head.lastIndexOf('/', max - 2)) + 1);
+  return `${(end > 0 ? head.slice(0, end) : head.slice(0, max - 1)).trimEnd()}…`;
+}
+
 export function renderTable(spec: TableSpec): string {
   const cols = Math.max(spec.head.length, ...spec.rows.map((r) => r.length));
   const natural = Array.from({ length: cols }, (_, i) => Math.max(textWidth(spec.head[i] ?? ''), ...spec.rows.map((r) => textWidth(String(r[i] ?? '')))) + 2);

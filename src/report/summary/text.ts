@@ -18,7 +18,7 @@ import {
   size,
   transition,
 } from './format.js';
-import { renderPairs, renderTable } from './table.js';
+import { clip, renderPairs, renderTable } from './table.js';
 
 export interface TextOptions {
   /** Terminal width in columns (100 when not a terminal). */
@@ -33,13 +33,6 @@ const BAR_WIDTH = 20;
 
 /** Finding examples are clipped here: `scsitrace check` prints them in full. */
 const EXAMPLE_CHARS = 160;
-
-/** Shortens text to at most `max` characters at a word boundary, marking the cut with "…". */
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.lastIndexOf(' ', max - 1);
-  return `${text.slice(0, cut > max / 2 ? cut : max - 1)}…`;
-}
 
 function section(title: string, body: string): string {
   return `${title}\n${body}\n`;
