@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real (run by `npm test` before the
-# tests): tshark (the oracle for capture decoding), chromium (the HTML report test) and gcc
-# (the C emitter test). Does nothing when they are all present.
+# tests): tshark (the oracle for capture decoding), trace-cmd (the oracle for trace.dat: its
+# `report` runs on traces/*.dat), chromium (the HTML report test) and gcc (the C emitter test).
+# Does nothing when they are all present.
 set -euo pipefail
 need=()
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
+command -v trace-cmd >/dev/null 2>&1 || need+=(trace-cmd)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v g++ >/dev/null 2>&1 || need+=(g++)

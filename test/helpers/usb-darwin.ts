@@ -28,6 +28,40 @@ export interface DarwinUrb {
   headerLength?: number;
   version?: number;
   frameCount?: number;
+  /** An isochronous transfer's frames: their headers (and, on completion, data) follow the header. */
+  isoFrames?: DarwinIsoFrameSpec[];
+}
+
+/** One isochronous frame, as src/formats/usb/darwin.ts (DarwinIsoFrame) reads it. */
+export interface DarwinIsoFrameSpec {
+  /** Requested (submission) or transferred (completion) bytes. */
+  length: number;
+  frameNumber: bigint;
+  status?: number;
+  timestamp?: bigint;
+  /** Completion only: the frame's bytes (padded to 4 after it). */
+  data?: Uint8Array;
+  /** The frame header's length field; 28 unless a test says otherwise. */
+  headerLength?: number;
+}
+
+const ISO_FRAME_HEADER = 28;
+
+/** Frame headers (28 bytes: length, frame length, status, frame number, timestamp) and data, each frame 4-byte aligned. */
+export function darwinIsoFrames(frames: DarwinIsoFrameSpec[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const f of frames) {
+    const h = new Uint8Array(ISO_FRAME_HEADER);
+    const v = new DataView(h.buffer);
+    v.setUint32(0, f.headerLength ?? ISO_FRAME_HEADER, true);
+    v.setUint32(4, f.length, true);
+    v.setUint32(8, f.status ?? 0, true);
+    v.setBigUint64(12, f.frameNumber, true);
+    v.setBigUint64(20, f.timestamp ?? 0n, true);
+    parts.push(h);
+    if (f.data) parts.push(f.data, new Uint8Array((4 - (f.data.length % 4)) % 4));
+  }
+  return concat(parts);
 }
 
 /** One LINKTYPE_USB_DARWIN packet: the 32-byte version 1.0 header, then the data. */
@@ -40,14 +74,14 @@ export function darwinPacket(u: DarwinUrb): Uint8Array {
   h[3] = u.submit ? 0 : 1;
   v.setUint32(4, u.length, true);
   v.setUint32(8, u.status ?? 0, true);
-  v.setUint32(12, u.frameCount ?? 0, true);
+  v.setUint32(12, u.frameCount ?? u.isoFrames?.length ?? 0, true);
   v.setBigUint64(16, u.id, true);
   v.setUint32(24, u.location ?? 0x14200000, true);
   h[28] = u.speed ?? 3;
   h[29] = u.device ?? 3;
   h[30] = u.endpoint;
   h[31] = u.type;
-  return concat([h, u.data ?? new Uint8Array(0)]);
+  return concat([h, u.isoFrames ? darwinIsoFrames(u.isoFrames) : (u.data ?? new Uint8Array(0))]);
 }
 
 /** A standard SETUP packet (USB 2.0 9.3). */
@@ -112,6 +146,39 @@ export class DarwinHost {
     const id = this.newId();
     this.submit(id, endpoint, DarwinEndpoint.Bulk, requested);
     this.complete(id, endpoint, DarwinEndpoint.Bulk, data.length, { data, ...(o.status !== undefined ? { status: o.status } : {}) }, o.stepNs);
+  }
+
+  /**
+   * An isochronous IN transfer of `frames.length` frames from `firstFrame` (one per 1 ms
+   * frame at full speed): submitted with each frame's requested length, completed with what
+   * each frame brought.
+   */
+  isoIn(endpoint: number, requested: number, firstFrame: bigint, frames: Uint8Array[], stepNs = 1_000_000): void {
+    const id = this.newId();
+    const count = frames.length;
+    this.urb(
+      {
+        id,
+        submit: true,
+        endpoint,
+        type: DarwinEndpoint.Isochronous,
+        length: requested * count,
+        isoFrames: frames.map((_, i) => ({ length: requested, frameNumber: firstFrame + BigInt(i) })),
+      },
+      1000,
+    );
+    const start = BigInt(this.timeNs);
+    this.urb(
+      {
+        id,
+        submit: false,
+        endpoint,
+        type: DarwinEndpoint.Isochronous,
+        length: frames.reduce((n, f) => n + f.length, 0),
+        isoFrames: frames.map((data, i) => ({ length: data.length, frameNumber: firstFrame + BigInt(i), timestamp: start + BigInt(i) * 1_000_000n, data })),
+      },
+      stepNs * count,
+    );
   }
 
   /** USB 2.0 9.4.1 CLEAR_FEATURE(ENDPOINT_HALT), as a host sends it after a stall. */
@@ -342,7 +409,15 @@ export function darwinBotCapture(): Packet[] {
   host.clearHalt(BOT_OUT);
   run({ cdb: CDB.testUnitReady });
   run({ cdb: CDB.startStop(false, true) });
-  return [...host.packets, ...keyboard.packets].sort((a, b) => a.timeNs - b.timeNs);
+  // After the eject, a full-speed USB headset (address 4) streams audio in: isochronous IN
+  // transfers of 4 frames of 48 kHz 16-bit stereo (192 bytes a frame; one frame short), which
+  // the reader checks and does not use.
+  const headset = new DarwinHost({ address: 4, location: 0x14400000, speed: 1 }, 0xffffff809abc0000n);
+  headset.timeNs = host.timeNs;
+  const audio = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 3 + seed) & 0xff);
+  headset.isoIn(0x83, 192, 0x2a10n, [audio(192, 1), audio(192, 2), audio(190, 3), audio(192, 4)]);
+  headset.isoIn(0x83, 192, 0x2a14n, [audio(192, 5), audio(192, 6), audio(192, 7), audio(192, 8)]);
+  return [...host.packets, ...keyboard.packets, ...headset.packets].sort((a, b) => a.timeNs - b.timeNs);
 }
 
 // ---- USB Attached SCSI (UAS-2), high speed: READ READY / WRITE READY, no streams --------------

@@ -1,7 +1,7 @@
 /**
- * FCP over FCoE: Fibre Channel exchanges carrying SCSI (FCP-4), matched by OX_ID within each
- * initiator/target port pair (S_ID/D_ID, the sender's role told by F_CTL's Exchange Context
- * bit), turned into task events by ./events.ts. taskId = nexus index << 32 | OX_ID; the tag is
+ * FCP over FCoE: Fibre Channel exchanges carrying SCSI (FCP-4), matched by OX_ID/RX_ID within
+ * each initiator/target port pair (S_ID/D_ID, the sender's role told by F_CTL's Exchange Context
+ * bit; the RX_ID once the responder has assigned one), turned into task events by ./events.ts. taskId = nexus index << 32 | OX_ID; the tag is
  * the OX_ID; targets are numbered per target port (N_Port ID) and labelled with the port's
  * name when a PLOGI/FLOGI/FDISC carrying it was captured.
  *
@@ -28,7 +28,12 @@ interface Exchange {
   dataBytes: number;
   /** A task management function: its name and HBA event kind. */
   tmf?: { name: string; kind: HbaEventKind };
+  /** The RX_ID the responder assigned in its first frame of the exchange (FC-FS-3 9.10); absent while unassigned (0xFFFF). */
+  rxId?: number;
 }
+
+/** FC-FS-3 9.10: the RX_ID of an exchange the responder has not yet assigned one to. */
+const RX_ID_UNASSIGNED = 0xffff;
 
 interface Nexus {
   index: number;
@@ -193,12 +198,19 @@ export class FcoeDecoder {
       }
       case FcpIu.Data: {
         const x = this.nexusOf(f, false)?.exchanges.get(f.oxId);
-        if (x) x.dataBytes += f.payloadLength;
+        if (x && this.sameExchange(x, f, at, 'FCP_DATA')) x.dataBytes += f.payloadLength;
+        return;
+      }
+      case FcpIu.XferRdy: {
+        // Tells nothing a task event holds, but may be the responder's first frame: its RX_ID.
+        const x = this.nexusOf(f, false)?.exchanges.get(f.oxId);
+        if (x) this.sameExchange(x, f, at, 'FCP_XFER_RDY');
         return;
       }
       case FcpIu.Rsp: {
         const n = this.nexusOf(f, false);
         const x = n?.exchanges.get(f.oxId);
+        if (x && !this.sameExchange(x, f, at, 'FCP_RSP')) return;
         const r = readResponse(f.payload, f.payloadLength);
         if (typeof r === 'string') {
           this.events.diagnostic(at, `FCP: ${r} (OX_ID 0x${f.oxId.toString(16)}); response skipped`, f.payloadLength);
@@ -257,9 +269,32 @@ export class FcoeDecoder {
         return;
       }
       default:
-        // FCP_XFER_RDY and FCP_CONF tell nothing a task event holds.
+        // FCP_CONF tells nothing a task event holds.
         return;
     }
+  }
+
+  /**
+   * FC-FS-3 9.10 / FCP-4: an exchange is named by OX_ID and RX_ID together. The responder
+   * assigns the RX_ID in its first frame of the exchange (0xFFFF until then) and every later
+   * frame of the exchange, either way, carries it. A frame with this OX_ID whose RX_ID is another
+   * assigned one belongs to no exchange the capture holds: its recipient rejects it (FC-LS-3
+   * P_RJT "invalid OX_ID-RX_ID combination"), so it is a diagnostic here and counts for nothing:
+   * its data bytes are not added, its FCP_RSP completes nothing.
+   */
+  private sameExchange(x: Exchange, f: FcFrame, at: PacketRef, iu: string): boolean {
+    if (f.rxId === RX_ID_UNASSIGNED) return true;
+    if (x.rxId === undefined) {
+      if ((f.fCtl & FCtl.exchangeResponder) !== 0) x.rxId = f.rxId;
+      return true;
+    }
+    if (f.rxId === x.rxId) return true;
+    this.events.diagnostic(
+      at,
+      `FCP: ${iu} for OX_ID 0x${f.oxId.toString(16)} from ${hex6(f.sId)} carries RX_ID 0x${f.rxId.toString(16)}, but the responder assigned RX_ID 0x${x.rxId.toString(16)} to that exchange; frame not used`,
+      f.payloadLength,
+    );
+    return false;
   }
 
   /** FC-FS-3 15.3: ABTS aborts the exchange named by its OX_ID/RX_ID; BA_ACC or BA_RJT answers. */

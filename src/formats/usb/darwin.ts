@@ -17,6 +17,11 @@
  * The transfer's data follows at headerLength (a later header version may be longer). A
  * control transfer's submission starts with its 8-byte setup packet (Wireshark treats every
  * control submission as a setup stage).
+ *
+ * An isochronous transfer has instead ioFrameCount frames, each a frame header (DarwinIsoFrame)
+ * and, on completion, the frame's data; every frame starts on a 4-byte boundary (Wireshark's
+ * dissect_darwin_usb_iso_transfer). The frames are checked to fit the packet and not handed on:
+ * USB mass storage (BOT, UAS) moves its commands and data on bulk endpoints only.
  */
 import { UsbTransfer, type UrbEvent } from '../pcap/link.js';
 
@@ -36,6 +41,70 @@ export const DarwinUsbHeader = {
   endpointType: 31,
   size: 32,
 } as const;
+
+/**
+ * The header before each isochronous frame (little-endian), at the offsets Wireshark's
+ * packet-usb.c reads them: its own length (at least 20 bytes; the frame's data, on completion,
+ * follows at that length), the frame's length, its frame number, and on completion its status
+ * (IOReturn) and timestamp (in a header of 28 bytes or more).
+ */
+export const DarwinIsoFrame = {
+  headerLength: 0,
+  frameLength: 4,
+  status: 8,
+  frameNumber: 12,
+  timestamp: 20,
+  minimumSize: 20,
+} as const;
+
+export interface DarwinIsoFrameHeader {
+  /** Byte offset of the frame header within the packet. */
+  at: number;
+  headerLength: number;
+  frameLength: number;
+  frameNumber: bigint;
+  /** On completion only (a submission's frames have not run). */
+  status?: number;
+  timestamp?: bigint;
+}
+
+const roundUp4 = (n: number) => (n + 3) & ~3;
+
+/**
+ * The isochronous frame headers of a Darwin packet whose header is `headerLength` bytes, or why
+ * they do not fit it (with the frame header's offset in the packet). Frames past what the snap
+ * length kept are not read and are no damage: `cut` says the packet was cut.
+ */
+export function readDarwinIsoFrames(d: Uint8Array, headerLength: number, frameCount: number, complete: boolean, cut: boolean): DarwinIsoFrameHeader[] | string {
+  const F = DarwinIsoFrame;
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const frames: DarwinIsoFrameHeader[] = [];
+  let at = headerLength;
+  // Each frame takes at least its 20-byte header: the loop ends with the packet, whatever the count says.
+  for (let i = 0; i < frameCount; i++) {
+    if (at + F.minimumSize > d.length) {
+      if (cut) break;
+      return `Darwin USB isochronous frame ${i} of ${frameCount}: its header at packet byte ${at} needs ${F.minimumSize} bytes, the ${d.length}-byte packet has ${Math.max(0, d.length - at)}`;
+    }
+    const length = v.getUint32(at + F.headerLength, true);
+    const frameLength = v.getUint32(at + F.frameLength, true);
+    if (length < F.minimumSize) return `Darwin USB isochronous frame ${i} at packet byte ${at}: header length ${length} is below ${F.minimumSize}`;
+    const end = at + length + (complete ? frameLength : 0);
+    if (end > d.length && !cut)
+      return `Darwin USB isochronous frame ${i} at packet byte ${at}: its ${length}-byte header${complete ? ` and ${frameLength} bytes of data` : ''} run past the ${d.length}-byte packet`;
+    // The timestamp is there when the header holds it (Wireshark reads it at 20 regardless).
+    const timestamp = complete && length >= F.timestamp + 8 && at + F.timestamp + 8 <= d.length ? { timestamp: v.getBigUint64(at + F.timestamp, true) } : {};
+    frames.push({
+      at,
+      headerLength: length,
+      frameLength,
+      frameNumber: v.getBigUint64(at + F.frameNumber, true),
+      ...(complete ? { status: v.getUint32(at + F.status, true), ...timestamp } : {}),
+    });
+    at = roundUp4(end);
+  }
+  return frames;
+}
 
 /** tAppleUSBHostPacketFilterRequestType (tcpdump-workers, 9 Dec 2016). */
 const REQUEST_SUBMIT = 0;
@@ -76,6 +145,10 @@ export function parseUsbDarwin(d: Uint8Array, originalLength: number): DarwinUrb
   const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
   const status = v.getUint32(H.ioStatus, true);
   const submit = requestType === REQUEST_SUBMIT;
+  if (transfer === UsbTransfer.Isochronous) {
+    const frames = readDarwinIsoFrames(d, headerLength, v.getUint32(H.ioFrameCount, true), !submit, d.length < originalLength);
+    if (typeof frames === 'string') return { problem: frames };
+  }
   const urb: UrbEvent = {
     urbId: v.getBigUint64(H.ioId, true),
     submit,
@@ -85,8 +158,8 @@ export function parseUsbDarwin(d: Uint8Array, originalLength: number): DarwinUrb
     transfer,
     status: status === IO_RETURN_UNDERRUN ? 0 : status,
     length: v.getUint32(H.ioLength, true),
-    // Isochronous payloads are frame headers and frames (tcpdump-workers, 12 Dec 2016); no
-    // mass-storage protocol uses them, so their bytes are not handed on.
+    // Isochronous payloads are frame headers and frames, checked above; no mass-storage
+    // protocol uses them, so their bytes are not handed on.
     data: d.subarray(Math.min(headerLength, d.length)),
   };
   const ioLength = urb.length;

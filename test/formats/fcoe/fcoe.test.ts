@@ -235,6 +235,71 @@ describe('FCP exchanges over FCoE', () => {
     expect(notes(events).some((n) => n.includes('after its exchange was aborted (BA_ACC)'))).toBe(true);
   });
 
+  describe('exchanges are named by OX_ID and RX_ID together (FC-FS-3 9.10)', () => {
+    const offsetOf = (packets: Packet[], i: number) => 24 + packets.slice(0, i).reduce((n, p) => n + 16 + p.data.length, 0);
+
+    it('uses no data frame whose RX_ID is not the one the responder assigned, and says where it is', () => {
+      const l = new FcpLink(INITIATOR, TARGET);
+      l.command(1, fcpCmnd({ cdb: FCP_CDB.read10(0, 8), dl: 4096, read: true }));
+      l.data(true, 1, 0x0200, new Uint8Array(2048)); // the target's first frame assigns RX_ID 0x200
+      l.data(true, 1, 0x0201, new Uint8Array(2048), 2048); // another exchange's RX_ID
+      l.data(true, 1, 0x0200, new Uint8Array(2048), 2048);
+      l.response(1, 0x0200, fcpRsp({}));
+      const events = read(l.packets);
+      expect(diagnostics(events)).toEqual([
+        `at byte 0x${offsetOf(l.packets, 2).toString(16)} (packet 3): FCP: FCP_DATA for OX_ID 0x1 from 0x010201 carries RX_ID 0x201, but the responder assigned RX_ID 0x200 to that exchange; frame not used`,
+      ]);
+      expect(tasksOf(events)[0]?.complete).toMatchObject({ status: 0, bytesTransferred: 4096 });
+    });
+
+    it("completes nothing with an FCP_RSP whose RX_ID is not the exchange's; the right one completes it", () => {
+      const l = new FcpLink(INITIATOR, TARGET);
+      l.command(1, fcpCmnd({ cdb: FCP_CDB.write10(0, 2), dl: 1024, write: true }));
+      l.xferRdy(1, 0x0300, 0, 1024); // the responder's first frame: RX_ID 0x300
+      l.data(false, 1, 0x0301, new Uint8Array(1024)); // the initiator names another RX_ID
+      l.data(false, 1, 0x0300, new Uint8Array(1024));
+      l.response(1, 0x0302, fcpRsp({ status: 2, sense: fixedSense(3, 0x0c, 0) }));
+      l.response(1, 0x0300, fcpRsp({}));
+      const events = read(l.packets);
+      const found = diagnostics(events);
+      expect(found).toHaveLength(2);
+      expect(found[0]).toBe(
+        `at byte 0x${offsetOf(l.packets, 2).toString(16)} (packet 3): FCP: FCP_DATA for OX_ID 0x1 from 0x010101 carries RX_ID 0x301, but the responder assigned RX_ID 0x300 to that exchange; frame not used`,
+      );
+      expect(found[1]).toBe(
+        `at byte 0x${offsetOf(l.packets, 4).toString(16)} (packet 5): FCP: FCP_RSP for OX_ID 0x1 from 0x010201 carries RX_ID 0x302, but the responder assigned RX_ID 0x300 to that exchange; frame not used`,
+      );
+      const tasks = tasksOf(events);
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]?.complete).toMatchObject({ status: 0, bytesTransferred: 1024 });
+    });
+
+    it('accepts RX_ID 0xFFFF (unassigned) on either side, and a new exchange on the same OX_ID gets its own RX_ID', () => {
+      const l = new FcpLink(INITIATOR, TARGET);
+      l.command(1, fcpCmnd({ cdb: FCP_CDB.read10(0, 2), dl: 1024, read: true }));
+      l.data(true, 1, 0xffff, new Uint8Array(512)); // a responder that has not assigned one yet
+      l.data(true, 1, 0x0400, new Uint8Array(512), 512);
+      l.response(1, 0x0400, fcpRsp({}));
+      l.command(1, fcpCmnd({ cdb: FCP_CDB.testUnitReady, dl: 0 }));
+      l.response(1, 0x0401, fcpRsp({}));
+      const events = read(l.packets);
+      expect(diagnostics(events)).toEqual([]);
+      expect(tasksOf(events).map((t) => t.complete?.bytesTransferred)).toEqual([1024, 0]);
+    });
+
+    it('exits 2 on a capture with a frame of a mismatched RX_ID', async () => {
+      const l = new FcpLink(INITIATOR, TARGET);
+      l.command(1, fcpCmnd({ cdb: FCP_CDB.testUnitReady, dl: 0 }));
+      l.xferRdy(1, 0x0500, 0, 0);
+      l.response(1, 0x0501, fcpRsp({}));
+      const dir = mkdtempSync(join(tmpdir(), 'scsitrace-fcoe-'));
+      writeFileSync(join(dir, 'rxid.pcap'), pcapFile(l.packets));
+      const r = await runScsitrace('decode', join(dir, 'rxid.pcap'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`at byte 0x${offsetOf(l.packets, 2).toString(16)} (packet 3): FCP: FCP_RSP for OX_ID 0x1 from 0x010201 carries RX_ID 0x501`);
+    });
+  });
+
   it('maps FCP_CMND fields: task attribute, bidirectional data, flat-space LUNs', () => {
     const l = new FcpLink(INITIATOR, TARGET);
     l.command(1, fcpCmnd({ lun: 300, cdb: FCP_CDB.write10(0, 1), dl: 512, read: true, write: true, attribute: 1 }));

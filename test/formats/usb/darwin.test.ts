@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { sniffFormat } from '../../../src/formats/index.js';
 import { decodeCapture } from '../../../src/formats/pcap/index.js';
 import { UsbTransfer } from '../../../src/formats/pcap/link.js';
-import { parseUsbDarwin } from '../../../src/formats/usb/darwin.js';
+import { DarwinUsbHeader, parseUsbDarwin, readDarwinIsoFrames, type DarwinIsoFrameHeader } from '../../../src/formats/usb/darwin.js';
 import { HbaEventKind, ServiceResponse } from '../../../src/model/events.js';
 import { taskJson } from '../../../src/report/task-view.js';
 import { runScsitrace } from '../../helpers/cli.js';
 import { cbw, csw, fixedSense, pcapFile, pcapngFile, tasksOf, uasCommand, uasSense, type Packet } from '../../helpers/pcap.js';
 import { CDB, DarwinEndpoint, DarwinHost, IOReturn, darwinBotCapture, darwinPacket, darwinUasCapture, setup } from '../../helpers/usb-darwin.js';
+import { packetsByFrame, tsharkAvailable } from '../pcap/oracle.js';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +110,143 @@ describe('the Darwin USB header', () => {
     const b = darwinPacket({ id: 1n, submit: false, endpoint: 0x81, type: 2, length: 512, data: new Uint8Array(512), headerLength: 48 });
     expect('urb' in parseUsbDarwin(b.subarray(0, 40), b.length)).toBe(true);
     expect('problem' in parseUsbDarwin(b.subarray(0, 40), 40)).toBe(true);
+  });
+});
+
+describe('isochronous frames in the Darwin header', () => {
+  const iso = (submit: boolean, frames: Parameters<typeof darwinPacket>[0]['isoFrames'], frameCount?: number) =>
+    darwinPacket({
+      id: 9n,
+      submit,
+      endpoint: 0x83,
+      type: DarwinEndpoint.Isochronous,
+      length: 0,
+      isoFrames: frames!,
+      ...(frameCount !== undefined ? { frameCount } : {}),
+    });
+  const frames = (b: Uint8Array, submit: boolean) => readDarwinIsoFrames(b, 32, new DataView(b.buffer, b.byteOffset).getUint32(12, true), !submit, false);
+
+  it('reads the frame headers of a submission and, with each frame data and 4-byte padding, of a completion', () => {
+    expect(
+      frames(
+        iso(true, [
+          { length: 192, frameNumber: 0x10n },
+          { length: 192, frameNumber: 0x11n },
+        ]),
+        true,
+      ),
+    ).toEqual([
+      { at: 32, headerLength: 28, frameLength: 192, frameNumber: 0x10n },
+      { at: 60, headerLength: 28, frameLength: 192, frameNumber: 0x11n },
+    ]);
+    const done = iso(false, [
+      { length: 3, frameNumber: 0x10n, timestamp: 7n, data: Uint8Array.of(1, 2, 3) },
+      { length: 0, frameNumber: 0x11n, status: IOReturn.Underrun, timestamp: 8n, data: new Uint8Array(0) },
+    ]);
+    expect(frames(done, false)).toEqual([
+      { at: 32, headerLength: 28, frameLength: 3, frameNumber: 0x10n, status: 0, timestamp: 7n },
+      { at: 64, headerLength: 28, frameLength: 0, frameNumber: 0x11n, status: IOReturn.Underrun, timestamp: 8n },
+    ]);
+    // Read, checked, and not handed on: no mass-storage protocol uses isochronous endpoints.
+    expect(urbOf(done)).toMatchObject({ transfer: UsbTransfer.Isochronous, data: new Uint8Array(0) });
+  });
+
+  it.each([
+    [
+      'a frame count more than the packet holds',
+      iso(true, [{ length: 192, frameNumber: 1n }], 3),
+      /frame 1 of 3: its header at packet byte 60 needs 20 bytes, the 60-byte packet has 0/,
+    ],
+    [
+      'a frame header length below 20',
+      iso(true, [{ length: 192, frameNumber: 1n, headerLength: 12 }]),
+      /frame 0 at packet byte 32: header length 12 is below 20/,
+    ],
+    [
+      'a frame header length past the packet',
+      iso(true, [{ length: 192, frameNumber: 1n, headerLength: 0x1000 }]),
+      /frame 0 at packet byte 32: its 4096-byte header run past the 60-byte packet/,
+    ],
+    [
+      'frame data past the packet',
+      iso(false, [{ length: 500, frameNumber: 1n, data: new Uint8Array(100) }]),
+      /frame 0 at packet byte 32: its 28-byte header and 500 bytes of data run past the 160-byte packet/,
+    ],
+  ])('names %s', (_, bytes, message) => {
+    const r = parseUsbDarwin(bytes, bytes.length);
+    expect('problem' in r && r.problem).toMatch(message);
+  });
+
+  it('reads no frame the snap length cut as damage', () => {
+    const b = iso(false, [
+      { length: 192, frameNumber: 1n, data: new Uint8Array(192) },
+      { length: 192, frameNumber: 2n, data: new Uint8Array(192) },
+    ]);
+    const cut = b.subarray(0, 100);
+    expect('urb' in parseUsbDarwin(cut, b.length)).toBe(true);
+    expect('problem' in parseUsbDarwin(cut, cut.length)).toBe(true);
+  });
+
+  it('reports a damaged isochronous packet at its byte offset and reads on', () => {
+    const packets = darwinBotCapture();
+    const i = packets.findIndex((p) => p.data[DarwinUsbHeader.endpointType] === DarwinEndpoint.Isochronous && p.data[DarwinUsbHeader.requestType] === 1);
+    const bad = Uint8Array.from(packets[i]!.data);
+    bad[DarwinUsbHeader.ioFrameCount] = 200; // 200 frames in a 4-frame packet
+    packets[i] = { ...packets[i]!, data: bad };
+    const events = decodeCapture(pcapFile(packets, { linkType: DARWIN }));
+    const offset = 24 + packets.slice(0, i).reduce((n, p) => n + 16 + p.data.length, 0);
+    expect(events.filter((e) => e.kind === 'diagnostic').map((e) => e.kind === 'diagnostic' && e.message)).toEqual([
+      `at byte 0x${offset.toString(16)} (packet ${i + 1}): Darwin USB isochronous frame 4 of 200: its header at packet byte ${bad.length} needs 20 bytes, the ${bad.length}-byte packet has 0; packet skipped`,
+    ]);
+    expect(tasksOf(events)).toHaveLength(27);
+  });
+
+  it('agrees with tshark on the frame count, device speed and every frame header of traces/usb-darwin-bot.pcapng', () => {
+    if (!tsharkAvailable()) return; // CI=true makes a missing tshark an error
+    const path = 'traces/usb-darwin-bot.pcapng';
+    const fields = [
+      'frame.number',
+      'usb.darwin.io_frame_count',
+      'usb.darwin_device_speed',
+      'usb.darwin.iso.frame_number',
+      'usb.iso.iso_len',
+      'usb.darwin.iso.status',
+      'usb.darwin.iso.timestamp',
+    ];
+    const text = execFileSync(
+      'tshark',
+      ['-r', path, '-Y', 'usb.darwin.endpoint_type == 1', '-T', 'fields', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    const theirs = text.trim().split('\n');
+    const packets = packetsByFrame(path);
+    const hex = (n: bigint | number | undefined, width: number) => (n === undefined ? '' : `0x${n.toString(16).padStart(width, '0')}`);
+    const ours = [...packets]
+      .filter(([, p]) => p.data[DarwinUsbHeader.endpointType] === DarwinEndpoint.Isochronous)
+      .map(([frame, p]) => {
+        const count = new DataView(p.data.buffer, p.data.byteOffset).getUint32(DarwinUsbHeader.ioFrameCount, true);
+        const complete = p.data[DarwinUsbHeader.requestType] === 1;
+        const f = readDarwinIsoFrames(p.data, p.data[DarwinUsbHeader.headerLength]!, count, complete, false);
+        if (typeof f === 'string') throw new Error(f);
+        const list = (pick: (x: DarwinIsoFrameHeader) => string) => f.map(pick).join(',');
+        return [
+          frame,
+          count,
+          p.data[DarwinUsbHeader.speed],
+          list((x) => hex(x.frameNumber, 16)),
+          list((x) => String(x.frameLength)),
+          complete ? list((x) => hex(x.status, 8)) : '',
+          complete ? list((x) => hex(x.timestamp, 16)) : '',
+        ].join('\t');
+      });
+    expect(ours).toHaveLength(4);
+    expect(ours).toEqual(theirs);
+    console.log(
+      `usb-darwin-bot isochronous packets vs live tshark: ${ours.length} of ${theirs.length} agree (frame count, device speed, ${ours.length * 4} frame headers)`,
+    );
   });
 });
 
