@@ -1,6 +1,7 @@
 /**
  * What the HTML report's timeline draws, collected in bounded memory from the paired rows the
- * summary reads (a consumer of the same PairedPipeline, after the checker). A trace can hold millions of tasks; the report holds at most:
+ * summary reads (a consumer of the same PairedPipeline, after the checker). A trace can hold
+ * millions of tasks; the report holds at most:
  *   - SAMPLE_BUCKETS equal time buckets over the capture, each keeping the first PER_BUCKET tasks
  *     that started in it (when the capture outgrows the buckets, their width doubles and
  *     neighbours merge, keeping the earliest), and the count of all tasks that started in it
