@@ -71,6 +71,7 @@ export {
   type LaidOutTask,
   type LunGroup,
   type LaneHandlers,
+  type TaskLanesOptions,
   type SglShape,
   type TaskOutcome,
 } from './analysis/task-lanes.js';

@@ -9,8 +9,9 @@
  * row points at (RowFlag.Reused, `link`). Rows for HBA events, digests and notes that name a
  * task get that task's submission columns (the task in flight, or else the task that completed
  * last). Every task row carries the count and bytes in flight after it (the rules' narrow view
- * of the in-flight set). At the end of a trace, `left()` gives the tasks still in flight as
- * NeverCompleted rows, in submission order.
+ * of the in-flight set) and its slot (`taskSlot`: consumers index their own per-task state by it).
+ * At the end of a trace, `left()` gives the tasks still in flight as NeverCompleted rows, in
+ * submission order.
  *
  * Capture gaps (src/analysis/gaps.ts) are read here too, as the rows go by, so that what they may
  * have swallowed is marked where it shows: an orphan whose submission may be in a gap, a task
@@ -197,6 +198,7 @@ export class Pairer {
     const slot = this.takeSlot();
     this.store(b, r, slot);
     const prev = this.table.add(keyOf(b.taskIdHi[r]!, b.taskIdLo[r]!), slot);
+    b.taskSlot[r] = slot;
     this.inFlightBytes += b.requestedBytes[r]!;
     if (prev === NONE) {
       this.append(slot);
@@ -204,6 +206,7 @@ export class Pairer {
       // The earlier task is given up; the new one takes its place in submission order.
       const side = b.addSideRow(RowKind.GivenUp);
       this.load(prev, b, side);
+      b.taskSlot[side] = prev;
       b.offset[side] = b.subOffset[side]!;
       b.index[side] = b.subIndex[side]!;
       b.timeNs[side] = b.subTimeNs[side]!;
@@ -225,6 +228,7 @@ export class Pairer {
     const slot = this.table.take(key);
     if (slot === NONE) {
       b.kind[r] = RowKind.Orphan;
+      b.taskSlot[r] = NONE;
       let flags = 0;
       if (this.table.recentlyCompleted(key)) flags |= RowFlag.AlreadyCompleted;
       if (this.gaps.any) {
@@ -234,6 +238,7 @@ export class Pairer {
       b.flags[r] = flags;
     } else {
       this.load(slot, b, r);
+      b.taskSlot[r] = slot;
       this.unlink(slot);
       this.inFlightBytes -= this.s.requestedBytes[slot]!;
       if (this.lastSlot !== NONE) this.releaseSlot(this.lastSlot);
@@ -276,6 +281,7 @@ export class Pairer {
     for (let slot = this.head; slot !== NONE; slot = this.s.next[slot]!) {
       const r = b.addRow(RowKind.NeverCompleted);
       this.load(slot, b, r);
+      b.taskSlot[r] = slot;
       b.offset[r] = b.subOffset[r]!;
       b.index[r] = b.subIndex[r]!;
       b.timeNs[r] = b.subTimeNs[r]!;

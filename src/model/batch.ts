@@ -105,6 +105,12 @@ const COLUMNS = [
   /** Index in `labels`, or NONE. */
   ['labelId', Int32Array],
   ['bundleSlot', Int32Array],
+  /**
+   * Task rows (Submit, Complete, GivenUp, NeverCompleted): the pairer's slot of the task, a small
+   * number a consumer can index its own per-task state by from the Submit row to the row that
+   * ends the task; in row order, a slot goes to a new task only after that row. NONE on Orphan rows.
+   */
+  ['taskSlot', Int32Array],
   /** Event row: index in `events`; Submit row with Reused: its GivenUp side row. */
   ['link', Int32Array],
   ['flags', Uint16Array],

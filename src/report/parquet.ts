@@ -11,9 +11,11 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { sglShape, TaskLanes, type LaidOutTask } from '../analysis/task-lanes.js';
+import { TaskLanes, type LaidOutTask } from '../analysis/task-lanes.js';
+import type { PairedConsumer, TraceEnd } from '../analysis/pipeline.js';
+import type { TaskBatch } from '../model/batch.js';
 import type { Finding } from '../checks/engine.js';
-import { ServiceResponse, type TaskCompleted, type TraceEvent } from '../model/events.js';
+import { ServiceResponse, type TaskCompleted } from '../model/events.js';
 import { toHex } from '../model/hex.js';
 import { cdbHeadline, cdbServiceAction, quickSense, taskStatusName } from '../scsi/index.js';
 import { directionName } from './task-view.js';
@@ -203,8 +205,11 @@ export interface ParquetOptions {
   metadata?: Record<string, string>;
 }
 
-/** Streams tasks (and findings, through onFinding) into the two Parquet files. */
-export class ParquetTables {
+/**
+ * Streams tasks (a consumer of a PairedPipeline) and findings (through onFinding) into the two
+ * Parquet files; after the pipeline's finish(), finish().
+ */
+export class ParquetTables implements PairedConsumer {
   private readonly lanes: TaskLanes;
   private readonly tasks: TableFile;
   private readonly findings: TableFile;
@@ -215,11 +220,15 @@ export class ParquetTables {
     this.source = o.sourceFile;
     this.tasks = new TableFile(o.tasksPath, TASK_COLUMNS, { ...kv, 'scsitrace.table': 'tasks' });
     this.findings = new TableFile(o.findingsPath, FINDING_COLUMNS, { ...kv, 'scsitrace.table': 'findings' });
-    this.lanes = new TaskLanes({ task: (t) => this.onTask(t), orphan: (c) => this.onOrphan(c) });
+    this.lanes = new TaskLanes({ task: (t) => this.onTask(t), orphan: (c) => this.onOrphan(c) }, { sgl: true });
   }
 
-  push(events: readonly TraceEvent[]): void {
-    this.lanes.push(events);
+  rows(b: TaskBatch, from: number, to: number): void {
+    this.lanes.rows(b, from, to);
+  }
+
+  endTrace(end: TraceEnd): void {
+    this.lanes.endTrace(end);
   }
 
   onFinding(f: Finding): void {
@@ -238,9 +247,8 @@ export class ParquetTables {
     ]);
   }
 
-  /** Ends the trace and both files; returns the rows written. */
+  /** Ends both files (the pipeline has ended the trace); returns the rows written. */
   finish(): { tasks: number; findings: number } {
-    this.lanes.finish();
     this.tasks.close();
     this.findings.close();
     return { tasks: this.tasks.total, findings: this.findings.total };
@@ -250,7 +258,7 @@ export class ParquetTables {
     const s = t.submit;
     const c = t.complete;
     const h = cdbHeadline(s.cdb);
-    const sgl = sglShape(s);
+    const sgl = t.sgl!;
     const sa = s.cdb.length ? cdbServiceAction(s.cdb) : undefined;
     this.tasks.add([
       this.source,

@@ -20,6 +20,8 @@ const COMMANDS: string[][] = [
   ['decode', '--format', 'json', '--segments', '--with-events'],
   ['check', '--format', 'json', '--exit-zero'],
   ['summary', '--format', 'json'],
+  // The HTML report's timeline is a consumer of the same rows (src/report/timeline/collect.ts).
+  ['summary', '--format', 'html'],
 ];
 
 async function sameForAllJobs(paths: string[]): Promise<void> {

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { buildTraceEvents, DataDirection, rw10 } from '../helpers/trace.js';
 import { runScsitrace } from '../helpers/cli.js';
 import { PerfettoWriter, micros } from '../../src/report/timeline/perfetto.js';
+import { PairedPipeline } from '../../src/analysis/pipeline.js';
+import { BatchBuilder, batchOf } from '../../src/model/batch-builder.js';
 import { createChecker, type Finding } from '../../src/checks/engine.js';
 import { HbaEventKind, HbaEventPhase, type TraceEvent } from '../../src/model/events.js';
 import { buildMixedWorkload } from './fixtures/sample-traces.js';
@@ -102,9 +104,10 @@ function convertEvents(events: TraceEvent[], check = true): { text: string; find
         },
       })
     : undefined;
-  checker?.push(events);
-  w.push(events);
-  checker?.finish();
+  // One pipeline, the checker first: a finding reaches the writer before its task's slice.
+  const pipeline = new PairedPipeline([...(checker ? [checker.consumer] : []), w]);
+  pipeline.push(batchOf(events));
+  pipeline.finish();
   w.finish();
   return { text, findings };
 }
@@ -231,8 +234,11 @@ describe('convert --format perfetto', () => {
     const events = buildTraceEvents((b) => {
       for (let i = 0; i < 20_000; i++) b.task({ cdb: rw10(false, i * 8, 8), direction: DataDirection.FromDevice, requestedBytes: 4096 }, {}, 10 * US);
     });
-    for (let i = 0; i < events.length; i += 1000) w.push(events.slice(i, i + 1000));
+    const pipeline = new PairedPipeline([w]);
+    const builder = new BatchBuilder(false);
+    for (let i = 0; i < events.length; i += 1000) pipeline.push(batchOf(events.slice(i, i + 1000), builder));
     const before = pieces.length;
+    pipeline.finish();
     w.finish();
     expect(before).toBeGreaterThan(2);
   });

@@ -10,6 +10,7 @@ import { problemTotals, readInputs, stderrProblems, type ProblemOptions, type Re
 import { choiceOption, inputOptions, type CliContext } from '../context.js';
 import { openOutput, type OutputTarget } from '../target.js';
 import { createChecker, type Checker, type Finding } from '../../checks/engine.js';
+import { PairedPipeline, type PairedConsumer } from '../../analysis/pipeline.js';
 import { PerfettoWriter } from '../../report/timeline/perfetto.js';
 import { ParquetTables } from '../../report/parquet.js';
 import { mkdirSync, statSync } from 'node:fs';
@@ -236,32 +237,30 @@ function jsonlSink(target: OutputTarget): EventSink {
   };
 }
 
-/** Reads the input once into an analysis output, with the checker's findings fed to it as they come. */
+/**
+ * Reads the input once through one pipeline: the checker (when on), then the output, over the
+ * same paired rows. Findings reach the output before the rows that follow them, and for the
+ * task they are about before that task's row or slice is written (the checker sees rows first).
+ */
 async function analyse(
   input: string,
   o: ConvertOptions,
   ctx: CliContext,
-  out: { push(events: readonly TraceEvent[]): void; onFinding(f: Finding): void },
+  out: PairedConsumer & { onFinding(f: Finding): void },
   problems: ProblemOptions,
 ): Promise<ReadResult> {
-  // Findings reach the output before the events that follow them, and for the task they are about
-  // before that task's row or slice is written (the checker sees each batch first).
   const checker: Checker | undefined = o.check ? createChecker({ onFinding: (f) => out.onFinding(f), maxExamples: 0 }) : undefined;
-  const events: TraceEvent[] = [];
+  const pipeline = new PairedPipeline([...(checker ? [checker.consumer] : []), out]);
   const result = await readInputs(
     [input],
     ctx.openOptions(o),
-    (batch) => {
-      checker?.pushBatch(batch);
-      events.length = 0;
-      out.push(batchToEvents(batch, events));
-    },
-    (trace) => checker?.startFile(trace.path),
+    (batch) => pipeline.push(batch),
+    (trace) => pipeline.startFile(trace.path),
     undefined,
     undefined,
     problems,
   );
-  checker?.finish();
+  pipeline.finish();
   return result;
 }
 

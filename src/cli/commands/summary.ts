@@ -2,8 +2,6 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { PairedPipeline } from '../../analysis/pipeline.js';
 import { createChecker, type Checker, type Finding } from '../../checks/engine.js';
-import { batchToEvents } from '../../model/batch-builder.js';
-import type { TraceEvent } from '../../model/events.js';
 import { TimelineCollector } from '../../report/timeline/collect.js';
 import { constraintDef, type ConstraintConfig, type ConstraintId } from '../../checks/constraints.js';
 import { UsageError } from '../../model/errors.js';
@@ -130,8 +128,8 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     ...(intervalNs !== undefined ? { intervalNs } : {}),
     ...(constraints ? { limits: limitsFrom(constraints) } : {}),
   });
-  // HTML draws a timeline: it reads the same rows as events, after the checker, so that a
-  // finding reaches it before the task it names has ended (src/report/timeline/collect.ts).
+  // HTML draws a timeline: it reads the same paired rows, after the checker, so that a finding
+  // reaches it before the task it names has ended (src/report/timeline/collect.ts).
   const timeline = o.format === 'html' ? new TimelineCollector() : undefined;
   const checker: Checker | undefined = o.check
     ? createChecker({ ...(constraints ? { constraints } : {}), ...(timeline ? { onFinding: (f: Finding) => timeline.onFinding(f) } : {}) })
@@ -140,11 +138,10 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
   // the same paired rows.
   // Over many files: a line per file besides the merged report.
   const tally = paths.length > 1 ? new FileTally(checker ? () => checker.consumer.findings.counts : undefined) : undefined;
-  const consumers = [summarizer.consumer, ...(checker ? [checker.consumer] : []), ...(tally ? [tally] : [])];
+  const consumers = [summarizer.consumer, ...(checker ? [checker.consumer] : []), ...(timeline ? [timeline] : []), ...(tally ? [tally] : [])];
   const jobs = parseJobs(o.jobs);
   let input;
-  // The HTML timeline reads each batch as events, so that report is read on this thread.
-  if (!timeline && canRunParallel(paths, jobs)) {
+  if (canRunParallel(paths, jobs)) {
     // Read workers pair; this thread aggregates (and checks) the same rows in the same order.
     const pipeline = new RemotePipeline(consumers);
     input = await readInputsOnWorkers(
@@ -158,21 +155,11 @@ async function runSummary(paths: string[], o: SummaryCliOptions, ctx: CliContext
     pipeline.finish();
   } else {
     const pipeline = new PairedPipeline(consumers);
-    const events: TraceEvent[] = [];
     input = await readInputs(
       paths,
       ctx.openOptions(o),
-      (batch) => {
-        pipeline.push(batch);
-        if (timeline) {
-          events.length = 0;
-          timeline.push(batchToEvents(batch, events));
-        }
-      },
-      (trace) => {
-        pipeline.startFile(trace.path);
-        timeline?.startTrace(trace.path);
-      },
+      (batch) => pipeline.push(batch),
+      (trace) => pipeline.startFile(trace.path),
       undefined,
       ctx,
       problems,

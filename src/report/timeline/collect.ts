@@ -1,6 +1,7 @@
 /**
- * What the HTML report's timeline draws, collected in bounded memory from the event stream (the
- * same events the summary reads). A trace can hold millions of tasks; the report holds at most:
+ * What the HTML report's timeline draws, collected in bounded memory from the paired rows the
+ * summary reads (a consumer of the same PairedPipeline, after the checker). A trace can hold
+ * millions of tasks; the report holds at most:
  *   - SAMPLE_BUCKETS equal time buckets over the capture, each keeping the first PER_BUCKET tasks
  *     that started in it (when the capture outgrows the buckets, their width doubles and
  *     neighbours merge, keeping the earliest), and the count of all tasks that started in it
@@ -11,9 +12,11 @@
  * The counts of what was left out are in the data and printed under the timeline.
  */
 import { TaskLanes, type LaidOutTask, type LunGroup } from '../../analysis/task-lanes.js';
+import type { PairedConsumer, TraceEnd } from '../../analysis/pipeline.js';
+import type { TaskBatch } from '../../model/batch.js';
 import type { HbaOperation } from '../../analysis/hba-operations.js';
 import type { Finding } from '../../checks/engine.js';
-import { HbaEventKind, ServiceResponse, type TraceEvent } from '../../model/events.js';
+import { HbaEventKind, ServiceResponse } from '../../model/events.js';
 import { toHex } from '../../model/hex.js';
 import { cdbSummary, decodeSense, taskStatusName } from '../../scsi/index.js';
 import { hbaKindName } from '../summary/build.js';
@@ -87,7 +90,8 @@ interface Pending {
   notable: boolean;
 }
 
-export class TimelineCollector {
+/** A consumer of a PairedPipeline (after the checker, whose findings go to onFinding); finish() after the pipeline's. */
+export class TimelineCollector implements PairedConsumer {
   private lanes: TaskLanes;
   private base = 0;
   private file = -1;
@@ -114,16 +118,27 @@ export class TimelineCollector {
     this.lanes = this.newLanes();
   }
 
-  /** Starts the next trace file: laid after the previous one, as the summary lays them. */
-  startTrace(path: string): void {
-    if (this.file >= 0) this.endTrace();
+  /** The next trace file (the pipeline ended the trace before it). */
+  startFile(path: string): void {
     this.file = this.files.length;
     this.files.push(path);
   }
 
-  push(events: readonly TraceEvent[]): void {
-    if (this.file < 0) this.startTrace('');
-    this.lanes.push(events);
+  rows(b: TaskBatch, from: number, to: number): void {
+    if (this.file < 0) this.startFile('');
+    this.lanes.rows(b, from, to);
+  }
+
+  /** A trace ended: the next one is laid after it, as the summary lays them. */
+  endTrace(end: TraceEnd): void {
+    this.lanes.endTrace(end);
+    const last = this.lanes.endNs;
+    if (last === last) {
+      this.base += last;
+      if (this.base > this.endNs) this.endNs = this.base;
+    }
+    this.lanes = this.newLanes();
+    this.pendingRules.clear();
   }
 
   /** A checker finding (as it comes: before the task it names has ended, usually). */
@@ -154,7 +169,6 @@ export class TimelineCollector {
   }
 
   finish(): TimelineData {
-    this.endTrace();
     const tasks = [...this.buckets.flat(), ...this.notable].sort((a, b) => a.s - b.s);
     // The view starts at the earliest thing kept, not only the first sampled task.
     let start = Number.isFinite(this.origin) ? this.origin : Infinity;
@@ -176,17 +190,6 @@ export class TimelineCollector {
       totalTasks: this.total,
       omitted: { ...this.omitted, tasks: this.total - tasks.length },
     };
-  }
-
-  private endTrace(): void {
-    this.lanes.finish();
-    const end = this.lanes.endNs;
-    if (end === end) {
-      this.base += end;
-      if (this.base > this.endNs) this.endNs = this.base;
-    }
-    this.lanes = this.newLanes();
-    this.pendingRules.clear();
   }
 
   private newLanes(): TaskLanes {

@@ -16,14 +16,17 @@
  * `decode --format json` prints it in args (CDB hex, LBA, length, status, sense, bytes, record
  * offset) plus the SGL summary and the findings about it.
  *
+ * A consumer of the one pipeline's paired rows (through TaskLanes; src/analysis/pipeline.ts).
  * Streaming: events are written as tasks end; memory is what TaskLanes holds (tasks in flight).
  * Times: `ts`/`dur` in µs, as the format wants, written with three decimals (exact ns).
  */
-import { HbaEventKind, HbaEventPhase, type TaskCompleted, type TraceEvent } from '../../model/events.js';
+import { HbaEventKind, HbaEventPhase, type TaskCompleted } from '../../model/events.js';
+import type { TaskBatch } from '../../model/batch.js';
+import type { PairedConsumer, TraceEnd } from '../../analysis/pipeline.js';
 import { jsonInteger } from '../../model/json.js';
-import { IntervalLanes, sglShape, TaskLanes, type LaidOutTask, type LunGroup } from '../../analysis/task-lanes.js';
+import { IntervalLanes, TaskLanes, type LaidOutTask, type LunGroup } from '../../analysis/task-lanes.js';
 import type { HbaOperation } from '../../analysis/hba-operations.js';
-import { taskJson } from '../task-view.js';
+import { taskJsonAt } from '../task-view.js';
 import { hbaKindName } from '../summary/build.js';
 import { describeGap } from '../../analysis/gaps.js';
 import type { Finding } from '../../checks/engine.js';
@@ -77,10 +80,11 @@ export interface PerfettoOptions {
 }
 
 /**
- * Writes the trace-event JSON of a stream of events. Push the events (and, for finding markers,
- * the checker's findings as they come: see onFinding), then finish().
+ * Writes the trace-event JSON of a trace: a consumer of a PairedPipeline (for finding markers,
+ * put the checker's consumer before it and hand its findings to onFinding as they come); after
+ * the pipeline's finish(), finish().
  */
-export class PerfettoWriter {
+export class PerfettoWriter implements PairedConsumer {
   private readonly lanes: TaskLanes;
   private parts: string[] = [];
   private size = 0;
@@ -114,37 +118,44 @@ export class PerfettoWriter {
     this.metadata(HBA_PID, TID_FINDINGS, 'thread_name', 'findings');
     this.metadata(HBA_PID, TID_GAPS, 'thread_name', 'capture gaps');
     this.metadata(HBA_PID, TID_ORPHANS, 'thread_name', 'completions without a task');
-    this.lanes = new TaskLanes({
-      task: (t) => this.onTask(t),
-      started: (s, g, _lane, depth) => {
-        this.depthAll.set(s.timeNs, { 'tasks in flight': depth });
-        this.targetDepth(g, s.timeNs, +1);
+    this.lanes = new TaskLanes(
+      {
+        task: (t) => this.onTask(t),
+        started: (s, g, _lane, depth) => {
+          this.depthAll.set(s.timeNs, { 'tasks in flight': depth });
+          this.targetDepth(g, s.timeNs, +1);
+        },
+        left: (t, g, depth) => {
+          this.depthAll.set(t, { 'tasks in flight': depth });
+          this.targetDepth(g, t, -1);
+        },
+        orphan: (c) => this.onOrphan(c),
+        hba: (op, never) => this.onHba(op, never),
+        gap: (g) => {
+          const lane = this.gapLanes.place(g.timeNs, g.endNs);
+          const args = { lost: g.lost, unit: g.unit, affects: g.affects, detail: describeGap(g), 'record offset': g.offset };
+          if (lane < 0 || g.endNs <= g.timeNs) {
+            this.event(`{"ph":"i","s":"t","name":"capture gap","pid":${HBA_PID},"tid":${TID_GAPS},"ts":${micros(g.timeNs)},"args":${JSON.stringify(args)}}`);
+            return;
+          }
+          this.event(
+            `{"ph":"X","name":"capture gap","pid":${HBA_PID},"tid":${this.gapTid(lane)},"ts":${micros(g.timeNs)},"dur":${micros(g.endNs - g.timeNs)},"args":${JSON.stringify(args)}}`,
+          );
+        },
+        header: (h) => {
+          if (h.timeOriginNs !== undefined) this.originNs = h.timeOriginNs;
+        },
       },
-      left: (t, g, depth) => {
-        this.depthAll.set(t, { 'tasks in flight': depth });
-        this.targetDepth(g, t, -1);
-      },
-      orphan: (c) => this.onOrphan(c),
-      hba: (op, never) => this.onHba(op, never),
-      gap: (g) => {
-        const lane = this.gapLanes.place(g.timeNs, g.endNs);
-        const args = { lost: g.lost, unit: g.unit, affects: g.affects, detail: describeGap(g), 'record offset': g.offset };
-        if (lane < 0 || g.endNs <= g.timeNs) {
-          this.event(`{"ph":"i","s":"t","name":"capture gap","pid":${HBA_PID},"tid":${TID_GAPS},"ts":${micros(g.timeNs)},"args":${JSON.stringify(args)}}`);
-          return;
-        }
-        this.event(
-          `{"ph":"X","name":"capture gap","pid":${HBA_PID},"tid":${this.gapTid(lane)},"ts":${micros(g.timeNs)},"dur":${micros(g.endNs - g.timeNs)},"args":${JSON.stringify(args)}}`,
-        );
-      },
-      header: (h) => {
-        if (h.timeOriginNs !== undefined) this.originNs = h.timeOriginNs;
-      },
-    });
+      { sgl: true },
+    );
   }
 
-  push(events: readonly TraceEvent[]): void {
-    this.lanes.push(events);
+  rows(b: TaskBatch, from: number, to: number): void {
+    this.lanes.rows(b, from, to);
+  }
+
+  endTrace(end: TraceEnd): void {
+    this.lanes.endTrace(end);
   }
 
   /** A checker finding (CheckOptions.onFinding): an instant on the findings row, and an arg of its task's slice. */
@@ -166,11 +177,10 @@ export class PerfettoWriter {
     );
   }
 
-  /** Ends the trace and the document; returns the number of task slices and finding markers written. */
+  /** Ends the document (the pipeline has ended the trace); returns the number of task slices and finding markers written. */
   finish(): { tasks: number; findings: number } {
     if (this.finished) return { tasks: this.tasks, findings: this.findings };
     this.finished = true;
-    this.lanes.finish();
     this.closeWindow(Infinity);
     this.depthAll.flush();
     this.throughput.flush();
@@ -189,8 +199,8 @@ export class PerfettoWriter {
   private onTask(t: LaidOutTask): void {
     this.tasks++;
     const s = t.submit;
-    const j = taskJson({ submit: s, ...(t.complete ? { complete: t.complete, latencyNs: t.complete.timeNs - s.timeNs } : {}) });
-    const sgl = sglShape(s);
+    const j = taskJsonAt(t.batch, t.row);
+    const sgl = t.sgl!;
     const args: Record<string, unknown> = {
       'task id': j.taskId,
       cdb: j.cdb,
