@@ -38,6 +38,14 @@ for (const rule of allRules) {
         expect(text.length, `${id}.md section ${name}`).toBeGreaterThan(40);
       }
     });
+    if (rule.meta.category === 'dma' || rule.meta.usesSegments === true) {
+      it('a DMA rule: its doc says what it means for a dext and for a kext or Linux driver (issue 10)', () => {
+        const doc = readFileSync(ruleDocPath(id), 'utf8');
+        const section = /^## For a dext, for a kext or Linux driver\n([\s\S]*?)(?=^## )/m.exec(doc)?.[1] ?? '';
+        expect(section, `${id}.md: "## For a dext, for a kext or Linux driver"`).toMatch(/\*\*dext\*\*/);
+        expect(section).toMatch(/\*\*(kext|Linux driver|kext or Linux driver)\*\*/);
+      });
+    }
     it('has a rule-tester test whose invalid cases show every message id', () => {
       const path = new URL(`./rules/${id}.test.ts`, import.meta.url);
       expect(existsSync(path), `test/checks/rules/${id}.test.ts exists`).toBe(true);
