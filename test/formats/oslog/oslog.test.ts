@@ -373,3 +373,55 @@ describe('SCT1 fragment sizes and lines cut by os_log', () => {
     ]);
   });
 });
+
+describe('the docs tell a dext developer how to collect the lines the reader accepts', () => {
+  const docs = ['README.md', 'emit/README.md', 'docs/driverkit.md', 'docs/FORMAT.md', 'traces/README.md'].map((p) => ({
+    path: p,
+    text: readFileSync(new URL(`../../../${p}`, import.meta.url), 'utf8'),
+  }));
+  /** default, compact, syslog, ndjson, json: every style the tests wrap lines in, for log show and log stream alike. */
+  const styles = [...new Set(LOG_STYLES.map((s) => s.slice(s.indexOf('-') + 1)))];
+  const predicate = 'process == "kernel" AND eventMessage BEGINSWITH "SCT1"';
+
+  it('every list of log styles names each style the reader accepts', () => {
+    const word = `(?:${styles.join('|')})`;
+    const list = new RegExp(`\\b${word}(?:, (?:and |or )?${word}){2,}\\b`, 'g');
+    let lists = 0;
+    for (const d of docs) {
+      for (const m of d.text.matchAll(list)) {
+        lists++;
+        const named = new Set(m[0].split(/, (?:and |or )?/));
+        expect(
+          styles.filter((s) => !named.has(s)),
+          `${d.path}: "${m[0]}"`,
+        ).toEqual([]);
+      }
+    }
+    expect(lists).toBeGreaterThanOrEqual(3);
+  });
+
+  it("every SCT1 predicate is the one that keeps a dext's lines: process kernel, the message from its start", () => {
+    let seen = 0;
+    for (const d of docs) {
+      for (const m of d.text.matchAll(/--predicate '([^']*SCT1[^']*)'/g)) {
+        seen++;
+        expect(m[1], d.path).toBe(predicate);
+      }
+    }
+    expect(seen).toBeGreaterThanOrEqual(4);
+    // What the predicate tests is what a dext's line carries in every JSON style (the text styles
+    // print the same event): process kernel, PID 0, no subsystem, the message starting with SCT1.
+    for (const style of LOG_STYLES.filter((s) => s.endsWith('json'))) {
+      const text = wrapInLogStyle(['SCT1B 00000000 1/1 AAAA'], style);
+      const events = style.endsWith('ndjson')
+        ? text
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : (JSON.parse(text.slice(text.indexOf('['))) as Array<Record<string, unknown>>);
+      const ours = events.filter((e) => String(e.eventMessage).startsWith('SCT1'));
+      expect(ours, style).toHaveLength(1);
+      expect(ours[0], style).toMatchObject({ processImagePath: '/kernel', processID: 0, subsystem: '', category: '', formatString: '%s' });
+    }
+  });
+});
