@@ -262,6 +262,32 @@ describe('emit/scsitrace.h', () => {
     expect(documented).toEqual([b64[0], b64[1], hexLines[1]]);
   });
 
+  it("os_log round trip of a dext's task: the framework's IOVM range and the driver's SGL arrive in every log style", () => {
+    // WRITE(16) of 24 blocks: fBufferIOVMAddr 0x1_2345_6000 covering fRequestedTransferCount
+    // 12288 bytes, cut by the driver into three 4 KiB elements (1.1 fields: sgl_recorded 1,
+    // has_buffer 1), then its completion.
+    const cdb = '8a000000000000000000000000180000';
+    const segs = [0x1_2345_6000n, 0x1_2345_7000n, 0x1_2345_8000n];
+    const spec =
+      `H 1 0 ${Buffer.from('MyHBA DEXT').toString('hex')}\n` +
+      `S 100 7 0 0 7 12288 30000 0 1 65535 ${cdb} 3 ${segs.map((a) => `${a} 4096`).join(' ')} 1 1 ${0x1_2345_6000n} 12288\n` +
+      `C 900 7 2 0 12288 0 0 -\n`;
+    for (const mode of ['b64', 'hex'] as const) {
+      const lines = run(programs.c99, mode, spec).toString().trimEnd().split('\n');
+      expect(lines.filter((l) => / 00000001 /.test(l)).length, 'the submission takes more than one line').toBeGreaterThan(1);
+      for (const l of lines) expect(l.length).toBeLessThanOrEqual(LINE_MAX);
+      for (const style of LOG_STYLES) {
+        const evs = decodeOslog(wrapInLogStyle(lines, style));
+        expect(evs.filter((e) => e.kind === 'diagnostic' || e.kind === 'gap'), style).toEqual([]);
+        const submits = evs.filter((e) => e.kind === 'submit');
+        expect(submits.map((e) => ({ buffer: e.buffer, sglRecorded: e.sglRecorded ?? e.segments.count > 0, segments: Array.from({ length: e.segments.count }, (_, i) => [e.segments.address(i), e.segments.length(i)]), cdb: Buffer.from(e.cdb).toString('hex') })), `${mode} ${style}`).toEqual([
+          { buffer: { address: 0x1_2345_6000n, length: 12288 }, sglRecorded: true, segments: segs.map((a) => [a, 4096]), cdb },
+        ]);
+        expect(evs.filter((e) => e.kind === 'complete')).toHaveLength(1);
+      }
+    }
+  });
+
   for (const style of LOG_STYLES) {
     it(`os_log round trip (${style}): the C emitter's lines decode to the same tasks as the native file`, () => {
       const s = sampleScenario();
