@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,14 +133,30 @@ describe('SCT1 line length (emit/scsitrace.h)', () => {
     });
   }
 
-  it('the header refuses to compile a fragment size whose lines would not fit', () => {
-    const tu = join(dir, 'too-long.c');
-    const header = join(here, '../../emit/scsitrace.h');
-    const check = (fragment: string) =>
-      `#include "${header}"\nSCT_STATIC_ASSERT_(probe, SCT_OSLOG_PREFIX_MAX + SCT_OSLOG_PAYLOAD_CHARS(SCT_OSLOG_BASE64, ${fragment}) <= SCT_OSLOG_LINE_MAX);\nint main(void) { return 0; }\n`;
-    writeFileSync(tu, check('SCT_OSLOG_FRAGMENT_BASE64'));
-    execFileSync('gcc', [...C_FLAGS, '-o', join(dir, 'fits'), tu], { stdio: 'pipe' });
-    writeFileSync(tu, check('SCT_OSLOG_FRAGMENT_BASE64 + 1'));
-    expect(() => execFileSync('gcc', [...C_FLAGS, '-o', join(dir, 'too-long'), tu], { stdio: 'pipe' })).toThrow();
+  it("the header's own static assertions refuse a fragment size whose lines would not fit", () => {
+    const header = readFileSync(join(here, '../../emit/scsitrace.h'), 'utf8');
+    /** Compiles a file that includes a copy of the header with `edit` applied; true when it compiles. */
+    const compiles = (name: string, edit: (h: string) => string) => {
+      const copy = join(dir, `${name}.h`);
+      writeFileSync(copy, edit(header));
+      const tu = join(dir, `${name}.c`);
+      writeFileSync(tu, `#include "${copy}"\nint main(void) { return 0; }\n`);
+      try {
+        execFileSync('gcc', [...C_FLAGS, '-o', join(dir, name), tu], { stdio: 'pipe' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const fragment = (macro: string, bytes: number) => (h: string) => {
+      const re = new RegExp(`(#define ${macro} )\\d+u`);
+      expect(h).toMatch(re);
+      return h.replace(re, `$1${bytes}u`);
+    };
+    expect(compiles('as-shipped', (h) => h)).toBe(true);
+    expect(compiles('base64-plus-1', fragment('SCT_OSLOG_FRAGMENT_BASE64', FRAGMENT.base64 + 1))).toBe(false);
+    expect(compiles('hex-plus-1', fragment('SCT_OSLOG_FRAGMENT_HEX', FRAGMENT.hex + 1))).toBe(false);
+    // A line limit one shorter than a dext's os_log keeps breaks the hex line, which uses all 239.
+    expect(compiles('limit-minus-1', (h) => h.replace(/#define SCT_OSLOG_LINE_MAX 239u/, '#define SCT_OSLOG_LINE_MAX 238u'))).toBe(false);
   });
 });
