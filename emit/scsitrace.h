@@ -2,9 +2,11 @@
  * scsitrace.h: a header-only C99 writer of scsitrace native records (docs/FORMAT.md), for
  * drivers that want to record what the SCSI framework handed them and what they answered.
  *
- * - No allocation, no libc I/O, no libc calls at all: every function encodes into a buffer
- *   the caller owns and returns the bytes written (0 when the buffer is too small or a field
- *   is out of range; nothing is written past `capacity`).
+ * - No allocation, no libc I/O, no libc calls: every function encodes into a buffer the caller
+ *   owns and returns the bytes written (0 when the buffer is too small or a field is out of
+ *   range; nothing is written past `capacity`). An optimising compiler may itself emit calls to
+ *   memcpy, memset, memmove or memcmp for the byte loops; GCC and Clang require every
+ *   environment, freestanding included, to provide those four.
  * - Byte order is handled here (records are little-endian whatever the CPU).
  * - Compiles as C99 and as C++ (DriverKit drivers are C++): warning-free under
  *   -std=c99 -Wall -Wextra -pedantic and g++ -std=c++17 -Wall -Wextra (also -Wconversion).
@@ -295,9 +297,13 @@ static inline void sct_zero_(uint8_t *dst, size_t n) {
     size_t i;
     for (i = 0; i < n; i++) dst[i] = 0;
 }
+/* The length of a NUL-terminated string, or SCT_MAX_BODY_LENGTH + 1 for one at least that long
+ * (no field can hold it: every caller refuses it). The bound also keeps GCC from turning the loop
+ * into a call to strlen, which a freestanding environment need not have; compilers may still
+ * emit memcpy/memset/memmove/memcmp for the byte loops above, which they require everywhere. */
 static inline size_t sct_strlen_(const char *s) {
     size_t n = 0;
-    if (s) while (s[n]) n++;
+    if (s) while (n <= SCT_MAX_BODY_LENGTH && s[n]) n++;
     return n;
 }
 

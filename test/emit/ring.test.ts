@@ -145,6 +145,37 @@ describe('shared-memory ring (emit/sctring.h)', () => {
     execFileSync('g++', [...CXX_FLAGS, '-x', 'c++', '-o', join(dir, 'drain-cxx'), join(root, 'emit/sctring-drain.c')], { stdio: 'pipe' });
   });
 
+  it('the producer side calls nothing but what compilers may emit for copies: no allocation, no lock, no system call', () => {
+    // Every function a driver calls (the encoders, the os_log lines, the ring's producer side),
+    // emitted out of line through a table of their addresses, at every optimisation level.
+    const producerSide = [
+      'sct_crc32c', 'sct_lun_from_number', 'sct_encode_file_header', 'sct_submit_size', 'sct_encode_submit', 'sct_encode_complete',
+      'sct_encode_constraints', 'sct_encode_hba_event', 'sct_encode_digest', 'sct_encode_note', 'sct_encode_target_info',
+      'sct_encode_capture_gap', 'sct_oslog_parts', 'sct_oslog_line', 'sct_oslog_emit', 'sct_ring_init', 'sct_ring_put', 'sct_ring_close',
+    ];
+    const tu = join(dir, 'producer-side.c');
+    writeFileSync(
+      tu,
+      `#include "${join(root, 'emit/sctring.h')}"\ntypedef void (*sct_fn)(void);\n` +
+        `sct_fn producer_side[] = { ${producerSide.map((f) => `(sct_fn)${f}`).join(', ')} };\n`,
+    );
+    // GCC and Clang may turn byte loops into calls to these four, and require every environment,
+    // freestanding included, to provide them (GCC manual, "Language Standards Supported by GCC";
+    // Clang's -ffreestanding); DriverKit and the Linux kernel do.
+    const compilerHelpers = new Set(['memcpy', 'memmove', 'memset', 'memcmp']);
+    for (const [compiler, flags] of [['gcc', ['-std=c99', ...C_FLAGS]], ['g++', [...CXX_FLAGS, '-x', 'c++']]] as const) {
+      for (const opt of ['-O0', '-O1', '-O2', '-O3', '-Os']) {
+        const object = join(dir, `producer-side${opt}.o`);
+        execFileSync(compiler, [...flags, opt, '-c', '-o', object, tu], { stdio: 'pipe' });
+        const defined = execFileSync('nm', ['--defined-only', object]).toString();
+        for (const f of producerSide) expect(defined, `${f} emitted`).toMatch(new RegExp(`\\b${f}\\b`));
+        const undefinedSymbols = execFileSync('nm', ['-u', object]).toString().trim().split(/\s+/).filter((w) => w && w !== 'U');
+        expect(undefinedSymbols.filter((u) => !compilerHelpers.has(u)), `${compiler} ${opt}`).toEqual([]);
+        if (opt === '-O0') expect(undefinedSymbols, `${compiler} ${opt}`).toEqual([]);
+      }
+    }
+  });
+
   it('threads: a full-speed producer, a slow reader, overruns — every record that was not dropped arrives whole and in order, every drop is reported, and the project reader decodes it', () => {
     const sct = join(dir, 'threads.sct');
     const stdout = execFileSync(bin.ring, ['threads', '60000', '4000', String(512 + 65536), sct]).toString();
