@@ -81,6 +81,37 @@ describe('DriverKit traces through every rule', () => {
   });
 });
 
+describe("the segment rules judge a dext's own SGL", () => {
+  it('each limit broken by one task, each rule naming that task (the ranges are covered exactly)', () => {
+    const hw = constraintConfig(
+      {
+        IOMaximumSegmentAddressableBitCount: 32,
+        dmaNumAddressBits: 32,
+        IOMaximumSegmentByteCountWrite: 0x10000,
+        IOMaximumSegmentCountWrite: 4,
+        IOMinimumSegmentAlignmentByteCount: 4,
+        segmentBoundary: 0x1_0000_0000,
+      },
+      'test',
+    );
+    const events = buildTraceEvents((b) => {
+      dextTask(b, { lba: 0, blocks: 256, iova: 0x8000_0000, sgl: [{ address: 0x8000_0000, length: 0x20000 }] }); // 1: one element of 128 KiB
+      dextTask(b, { lba: 256, blocks: 256, iova: 0x8100_0000, sgl: splitRange(0x8100_0000, 0x20000, 0x4000) }); // 2: eight elements
+      dextTask(b, { lba: 512, blocks: 8, iova: 0x8200_0002, sgl: [{ address: 0x8200_0002, length: 4096 }] }); // 3: at an odd address
+      dextTask(b, { lba: 600, blocks: 16, iova: 0xffff_f000, sgl: [{ address: 0xffff_f000, length: 8192 }] }); // 4: across 4 GiB
+    });
+    const found = checkEvents(events, { constraints: hw, maxExamples: Infinity }).groups.map((g) => [g.ruleId, g.examples.map((f) => Number(f.taskId))]);
+    expect(Object.fromEntries(found)).toEqual({
+      'segment-too-long': [1],
+      'segment-count-exceeded': [2],
+      'segment-misaligned': [3],
+      'segment-crosses-boundary': [4],
+      'segment-above-address-limit': [4],
+      'buffer-above-address-limit': [4],
+    });
+  });
+});
+
 describe('walking an SGL against its range', () => {
   const submitWith = (address: bigint, length: number, sgl: Array<{ address: bigint; length: number }>): TaskSubmitted => ({
     kind: 'submit',
