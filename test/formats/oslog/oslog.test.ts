@@ -48,7 +48,7 @@ const kinds = (evs: TraceEvent[]) => evs.map((e) => e.kind);
 
 describe('os_log SCT1 lines', () => {
   it('parses the marker anywhere in a message, and nowhere inside another payload', () => {
-    expect(parseLine('2026-01-05 10:20:30.1 Df MyHBA[1:2] SCT1B 0000000a 2/3 AAEC')).toMatchObject({
+    expect(parseLine('2026-01-05 10:20:30.123 Df kernel[0:2a1f] (com.example.MyHBADriver) SCT1B 0000000a 2/3 AAEC')).toMatchObject({
       encoding: 'base64',
       seq: 10,
       part: 2,
