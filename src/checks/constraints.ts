@@ -322,9 +322,10 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     id: 'powerTransitionErrorMs',
     kind: 'milliseconds',
     min: 1,
-    default: 21_000,
+    // IOUserServer::serviceSetPowerState gives a dext 20 s to acknowledge; past it macOS panics (docs/rules/slow-power-transition.md).
+    default: 20_000,
     origin: 'scsitrace',
-    description: 'power-state transitions slower than this are an error (the kernel panics past its watchdog)',
+    description: 'power-state transitions slower than this are an error (a dext has 20 s to acknowledge SetPowerState, then macOS panics)',
   },
   {
     id: 'syncCacheFastThresholdUs',
