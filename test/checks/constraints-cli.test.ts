@@ -95,6 +95,19 @@ describe('scsitrace constraints, by platform', () => {
     expect(r.stdout).toMatch(/maxTasksInFlight \| IOCommandPoolSize \| kIOCommandPoolSizeKey/);
   });
 
+  it('says which UserReportHBAConstraints keys are required, and which a dext config lacks', async () => {
+    const keys = await runScsitrace('constraints');
+    expect(keys.stdout).toMatch(/set by: UserReportHBAConstraints \(required\); header: SCSIControllerDriverKit\/SCSIDefinitions\.h/);
+    expect(keys.stdout).toMatch(/set by: UserReportHBAConstraints \(optional\)/);
+    // A registry dump never shows HBA Data Alignment: the line says so rather than blaming the driver.
+    const dump = await runScsitrace('constraints', 'traces/lsi3108-dext.ioreg.plist');
+    expect(dump.stdout).toContain(
+      'UserReportHBAConstraints requires 7 keys (a dext that leaves one out panics the system); not in this config: HBA Data Alignment (never published in the registry: add it in a JSON file)',
+    );
+    const full = await runScsitrace('constraints', 'traces/lsi3108-dext.ioreg.plist', 'traces/lsi3108-dext-dma.constraints.json');
+    expect(full.stdout).not.toContain('UserReportHBAConstraints requires');
+  });
+
   it('exits 2 with at most 20 short problem lines and a count for a file of 5,000 bad keys', async () => {
     const json: Record<string, string> = {};
     for (let i = 0; i < 5000; i++) json[`Vendor${i}`] = 'v'.repeat(1000);
