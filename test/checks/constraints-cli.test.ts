@@ -135,6 +135,15 @@ describe('check -c with ioreg dumps', () => {
     expect(j.constraints.notes.some((n: { severity: string }) => n.severity === 'contradiction')).toBe(true);
   });
 
+  it('diff takes the same files: both traces are checked against the dump', async () => {
+    const [base, cand] = ['traces/copy-dext.sct', 'traces/copy-dext-fixed.sct'];
+    expect((await runScsitrace('diff', base, cand)).stdout).not.toContain('new error: segment-above-address-limit');
+    // The fixed port's 64-bit SGL elements above 4 GiB, judged against the 32 bits the dump declares.
+    const r = await runScsitrace('diff', '-c', PLIST, '-c', DMA, base, cand);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('new error: segment-above-address-limit');
+  });
+
   it('reads ioreg text with --controller', async () => {
     const r = await runScsitrace('check', '-c', TEXT, '--controller', '0x100000a31', '--format', 'json', 'traces/healthy-copy.sct');
     const values = JSON.parse(r.stdout).constraints.values as Array<{ id: string; value: unknown; source: string }>;
