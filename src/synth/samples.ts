@@ -55,7 +55,8 @@ export const SAMPLE_TRACES: readonly SampleTrace[] = [
     file: 'slow-power-transition.sct',
     scenario: 'slow-power-transition',
     seed: 1,
-    shows: 'a DriverKit capture of sleep/wake where the HBA dext takes over 21 s from power state 0 to 2, with commands submitted while it is powered down',
+    shows:
+      'a DriverKit capture of sleep/wake where the HBA dext takes ~17.5 s from power state 0 to 2 (a warning: past 20 s macOS would panic), with commands submitted while it is powered down',
   },
   {
     file: 'mixed-workload.sct',

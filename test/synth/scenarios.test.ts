@@ -578,15 +578,17 @@ describe('slow-power-transition', () => {
 
   const power = d.hba.filter((h) => h.hbaKind === HbaEventKind.PowerStateChange);
 
-  it('takes about 21 s from power state 0 to 2, and goes 2 to 0 quickly before', () => {
+  // A dext that acknowledges SetPowerState after 20 s panics release macOS (docs/rules/slow-power-transition.md):
+  // a capture that goes on after the wake shows a transition inside that limit.
+  it('takes about 17.5 s from power state 0 to 2 (slow, but inside the 20 s a dext survives), and goes 2 to 0 quickly before', () => {
     const done = power.filter((h) => h.phase === HbaEventPhase.Completed);
     expect(done.map((h) => [Number(h.arg0), Number(h.arg1)])).toEqual([
       [2, 0],
       [0, 2],
     ]);
     expect(done[0]!.durationNs).toBeLessThan(1e9);
-    expect(done[1]!.durationNs).toBeGreaterThan(21e9);
-    expect(done[1]!.durationNs).toBeLessThan(22e9);
+    expect(done[1]!.durationNs).toBeGreaterThan(17e9);
+    expect(done[1]!.durationNs).toBeLessThan(18e9);
   });
 
   it('submits commands while powered down, and the first answer after the wake is UNIT ATTENTION 29/00', () => {
