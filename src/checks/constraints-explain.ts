@@ -157,7 +157,7 @@ export function explainConstraints(limits: Limits, options: ExplainOptions = {})
     if (!Number.isFinite(limits.maxSegmentByteCountRead) || !Number.isFinite(limits.maxSegmentByteCountWrite))
       missing.push('IOMaximumSegmentByteCountRead/Write');
     if (!Number.isFinite(limits.maxSegmentCountRead) || !Number.isFinite(limits.maxSegmentCountWrite)) missing.push('IOMaximumSegmentCountRead/Write');
-    if (!Number.isFinite(limits.maxTasksInFlight)) missing.push('maxTasksInFlight (IOCommandPoolSize)');
+    if (!Number.isFinite(limits.maxTasksInFlight)) missing.push('IOCommandPoolSize (maxTasksInFlight)');
   }
   // Without the set of given keys, a value differing from "not set" counts as given.
   const fallbackGiven: Partial<Record<ConstraintId, boolean>> = {

@@ -246,7 +246,8 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
   },
   {
     id: 'maxTasksInFlight',
-    aliases: ['IOCommandPoolSize', 'kIOCommandPoolSizeKey'],
+    iokitKey: 'IOCommandPoolSize',
+    constantName: 'kIOCommandPoolSizeKey',
     kind: 'count',
     min: 1,
     origin: 'UserReportMaximumTaskCount',

@@ -92,7 +92,10 @@ describe('scsitrace constraints, by platform', () => {
     expect(r.stdout).toMatch(
       /set by: UserGetDMASpecification; header: IOUserSCSIParallelInterfaceController\.iig; Apple's default: 32 \(kext base class\); a dext must return it/,
     );
-    expect(r.stdout).toMatch(/maxTasksInFlight \| IOCommandPoolSize \| kIOCommandPoolSizeKey/);
+    // IOCommandPoolSize is the registry property (kIOCommandPoolSizeKey, IOKitKeys.h) a trace's record carries: shown by that name.
+    expect(r.stdout).toMatch(/IOCommandPoolSize \| kIOCommandPoolSizeKey \| maxTasksInFlight/);
+    const seed = await runScsitrace('constraints', '--trace', 'traces/lsi3108-buffered-copy.sct');
+    expect(seed.stdout).toMatch(/^ {2}IOCommandPoolSize\s+240\s+trace$/m);
   });
 
   it('says which UserReportHBAConstraints keys are required, and which a dext config lacks', async () => {
