@@ -49,7 +49,8 @@ export const SAMPLE_TRACES: readonly SampleTrace[] = [
     file: 'dma-over-2gib.sct',
     scenario: 'dma-over-2gib',
     seed: 1,
-    shows: 'a burst of 32 MiB writes with more than 2 GiB mapped for DMA in flight, then PrepareForDMA failures (kIOReturnNoMemory) and retries',
+    shows:
+      "a burst of 32 MiB writes with more than 2 GiB mapped for DMA in flight, past the driver's own 2 GiB DMA window (its hardware's ceiling), then refused tasks (kIOReturnNoMemory) and retries",
   },
   {
     file: 'slow-power-transition.sct',
