@@ -9,7 +9,7 @@
  *
  * An unknown platform gets both views, labelled.
  */
-import type { ConstraintId, Limits, Platform } from './constraints.js';
+import { CONSTRAINTS, type ConstraintId, type Limits, type Platform } from './constraints.js';
 
 export interface DirectionExplanation {
   direction: 'read' | 'write';
@@ -65,6 +65,11 @@ export interface Explanation {
   blockSize: number;
   /** Keys the explanation needed but nobody gave (display names). */
   missing: string[];
+  /**
+   * dext: the keys UserReportHBAConstraints requires (IOUserSCSIParallelInterfaceController.iig)
+   * that the config does not give, by IOKit name. Empty for other platforms.
+   */
+  requiredHbaConstraintsMissing: string[];
   notes: string[];
 }
 
@@ -152,8 +157,21 @@ export function explainConstraints(limits: Limits, options: ExplainOptions = {})
     if (!Number.isFinite(limits.maxSegmentByteCountRead) || !Number.isFinite(limits.maxSegmentByteCountWrite))
       missing.push('IOMaximumSegmentByteCountRead/Write');
     if (!Number.isFinite(limits.maxSegmentCountRead) || !Number.isFinite(limits.maxSegmentCountWrite)) missing.push('IOMaximumSegmentCountRead/Write');
-    if (!Number.isFinite(limits.maxTasksInFlight)) missing.push('maxTasksInFlight (IOCommandPoolSize)');
+    if (!Number.isFinite(limits.maxTasksInFlight)) missing.push('IOCommandPoolSize (maxTasksInFlight)');
   }
+  // Without the set of given keys, a value differing from "not set" counts as given.
+  const fallbackGiven: Partial<Record<ConstraintId, boolean>> = {
+    maxSegmentCountRead: Number.isFinite(limits.maxSegmentCountRead),
+    maxSegmentCountWrite: Number.isFinite(limits.maxSegmentCountWrite),
+    maxSegmentByteCountRead: Number.isFinite(limits.maxSegmentByteCountRead),
+    maxSegmentByteCountWrite: Number.isFinite(limits.maxSegmentByteCountWrite),
+    minSegmentAlignment: limits.minSegmentAlignment > 1,
+    addressBits: limits.addressBits < 64,
+  };
+  const requiredHbaConstraintsMissing =
+    platform === 'dext'
+      ? CONSTRAINTS.filter((c) => c.hbaConstraints === 'required' && !given(c.id, fallbackGiven[c.id] ?? false)).map((c) => c.iokitKey ?? c.id)
+      : [];
   const largestAny = Math.max(...directions.map((d) => d.largestTransferBytes ?? 0));
   const perTask = Math.min(limits.dmaMaxTransferSize, largestAny || Infinity);
   const mappingCeilingBytes = Number.isFinite(limits.maxTasksInFlight) && Number.isFinite(perTask) ? limits.maxTasksInFlight * perTask : undefined;
@@ -192,6 +210,7 @@ export function explainConstraints(limits: Limits, options: ExplainOptions = {})
     blockSizeAssumed,
     blockSize,
     missing,
+    requiredHbaConstraintsMissing,
     notes,
   };
   if (platform) result.platform = platform;

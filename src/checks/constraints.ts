@@ -50,6 +50,8 @@ export interface ConstraintDef {
   header?: string;
   /** What Apple's code does when the driver leaves it out (docs/constraints.md cites each). */
   appleDefault?: string;
+  /** For the keys of UserReportHBAConstraints: whether the .iig lists the key as required or optional. */
+  hbaConstraints?: 'required' | 'optional';
 }
 
 export const CONSTRAINT_IDS = [
@@ -88,7 +90,8 @@ export const PLATFORMS = ['dext', 'kext', 'linux'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 const IOKIT_KEYS_H = 'IOKitKeys.h';
-const SPC_H = 'IOSCSIParallelControllerCharacteristics.h';
+/** Where the two SCSI-family keys are defined: for a dext, and for a kext. */
+const SCSI_KEYS_H = 'SCSIControllerDriverKit/SCSIDefinitions.h (dext), IOSCSIParallelControllerCharacteristics.h (kext)';
 const IIG = 'IOUserSCSIParallelInterfaceController.iig';
 
 /** Every constraint the checker knows. */
@@ -100,6 +103,7 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     kind: 'count',
     min: 1,
     origin: 'UserReportHBAConstraints',
+    hbaConstraints: 'required',
     header: IOKIT_KEYS_H,
     appleDefault: 'none (no limit)',
     description: 'most scatter/gather elements in one read',
@@ -111,6 +115,7 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     kind: 'count',
     min: 1,
     origin: 'UserReportHBAConstraints',
+    hbaConstraints: 'required',
     header: IOKIT_KEYS_H,
     appleDefault: 'none (no limit)',
     description: 'most scatter/gather elements in one write',
@@ -122,6 +127,7 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     kind: 'bytes',
     min: 1,
     origin: 'UserReportHBAConstraints',
+    hbaConstraints: 'required',
     header: IOKIT_KEYS_H,
     appleDefault: 'none (no limit)',
     description: 'longest scatter/gather element of a read, in bytes',
@@ -133,6 +139,7 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     kind: 'bytes',
     min: 1,
     origin: 'UserReportHBAConstraints',
+    hbaConstraints: 'required',
     header: IOKIT_KEYS_H,
     appleDefault: 'none (no limit)',
     description: 'longest scatter/gather element of a write, in bytes',
@@ -188,6 +195,7 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     kind: 'alignment',
     min: 1,
     origin: 'UserReportHBAConstraints',
+    hbaConstraints: 'required',
     header: IOKIT_KEYS_H,
     appleDefault: '4',
     description: 'every element address and length must be a multiple of this (a power of two)',
@@ -200,6 +208,7 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     min: 32,
     max: 64,
     origin: 'UserReportHBAConstraints',
+    hbaConstraints: 'required',
     header: IOKIT_KEYS_H,
     appleDefault: '32 (kext base class); a dext must report it',
     description: 'DMA address bits the HBA can drive (32 = below 4 GiB)',
@@ -219,7 +228,8 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     constantName: 'kIOMinimumHBADataAlignmentMaskKey',
     kind: 'mask',
     origin: 'UserReportHBAConstraints',
-    header: SPC_H,
+    hbaConstraints: 'required',
+    header: SCSI_KEYS_H,
     appleDefault: '0x00000000FFFFFFF0 (kext base class); a dext must report it or the system panics',
     description: 'address mask for per-task HBA data: addressable bits and minimum alignment (e.g. 0x0000FFFFFFFFFFFE); never published in the registry',
   },
@@ -229,13 +239,15 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     constantName: 'kIOHierarchicalLogicalUnitSupportKey',
     kind: 'boolean',
     origin: 'UserReportHBAConstraints',
-    header: SPC_H,
+    hbaConstraints: 'optional',
+    header: SCSI_KEYS_H,
     appleDefault: 'false (absent)',
     description: 'the HBA handles full 8-byte hierarchical LUNs',
   },
   {
     id: 'maxTasksInFlight',
-    aliases: ['IOCommandPoolSize', 'kIOCommandPoolSizeKey'],
+    iokitKey: 'IOCommandPoolSize',
+    constantName: 'kIOCommandPoolSizeKey',
     kind: 'count',
     min: 1,
     origin: 'UserReportMaximumTaskCount',
@@ -322,9 +334,10 @@ export const CONSTRAINTS: readonly ConstraintDef[] = [
     id: 'powerTransitionErrorMs',
     kind: 'milliseconds',
     min: 1,
-    default: 21_000,
+    // IOUserServer::serviceSetPowerState gives a dext 20 s to acknowledge; past it macOS panics (docs/rules/slow-power-transition.md).
+    default: 20_000,
     origin: 'scsitrace',
-    description: 'power-state transitions slower than this are an error (the kernel panics past its watchdog)',
+    description: 'power-state transitions slower than this are an error (a dext has 20 s to acknowledge SetPowerState, then macOS panics)',
   },
   {
     id: 'syncCacheFastThresholdUs',

@@ -68,11 +68,12 @@ export function syncWithControllerFlush(sim: Sim, dirtyBytes: number, c: Uint8Ar
 
 /**
  * The seed case's bug: the driver answers SYNCHRONIZE CACHE itself, without
- * MR_DCMD_CTRL_CACHE_FLUSH, in ~15-40 us; (10) and (16) alternate by `n`.
+ * MR_DCMD_CTRL_CACHE_FLUSH, in ~15-40 us. The command is the one macOS sends,
+ * SYNCHRONIZE CACHE(10) of LBA 0 and 0 blocks (IOSCSIBlockCommandsDevice::SynchronizeCache).
  */
-export function syncWithoutFlush(sim: Sim, n: number): void {
+export function syncWithoutFlush(sim: Sim): void {
   sim.submit({
-    cdb: n % 2 === 1 ? cdb.synchronizeCache16() : cdb.synchronizeCache10(),
+    cdb: cdb.synchronizeCache10(),
     direction: DataDirection.None,
     timeoutMs: Timeout.sync,
     latencyNs: sim.rng.int(14_000, 40_000),

@@ -92,7 +92,23 @@ describe('scsitrace constraints, by platform', () => {
     expect(r.stdout).toMatch(
       /set by: UserGetDMASpecification; header: IOUserSCSIParallelInterfaceController\.iig; Apple's default: 32 \(kext base class\); a dext must return it/,
     );
-    expect(r.stdout).toMatch(/maxTasksInFlight \| IOCommandPoolSize \| kIOCommandPoolSizeKey/);
+    // IOCommandPoolSize is the registry property (kIOCommandPoolSizeKey, IOKitKeys.h) a trace's record carries: shown by that name.
+    expect(r.stdout).toMatch(/IOCommandPoolSize \| kIOCommandPoolSizeKey \| maxTasksInFlight/);
+    const seed = await runScsitrace('constraints', '--trace', 'traces/lsi3108-buffered-copy.sct');
+    expect(seed.stdout).toMatch(/^ {2}IOCommandPoolSize\s+240\s+trace$/m);
+  });
+
+  it('says which UserReportHBAConstraints keys are required, and which a dext config lacks', async () => {
+    const keys = await runScsitrace('constraints');
+    expect(keys.stdout).toMatch(/set by: UserReportHBAConstraints \(required\); header: SCSIControllerDriverKit\/SCSIDefinitions\.h/);
+    expect(keys.stdout).toMatch(/set by: UserReportHBAConstraints \(optional\)/);
+    // A registry dump never shows HBA Data Alignment: the line says so rather than blaming the driver.
+    const dump = await runScsitrace('constraints', 'traces/lsi3108-dext.ioreg.plist');
+    expect(dump.stdout).toContain(
+      'UserReportHBAConstraints requires 7 keys (a dext that leaves one out panics the system); not in this config: HBA Data Alignment (never published in the registry: add it in a JSON file)',
+    );
+    const full = await runScsitrace('constraints', 'traces/lsi3108-dext.ioreg.plist', 'traces/lsi3108-dext-dma.constraints.json');
+    expect(full.stdout).not.toContain('UserReportHBAConstraints requires');
   });
 
   it('exits 2 with at most 20 short problem lines and a count for a file of 5,000 bad keys', async () => {
@@ -120,6 +136,15 @@ describe('check -c with ioreg dumps', () => {
     expect(r.stdout).toMatch(/^ {2}Contradiction: IOMaximumSegmentAddressableBitCount 32 but the DMA specification's numAddressBits 64/m);
     const j = JSON.parse((await runScsitrace('check', '-c', PLIST, '-c', DMA, '--format', 'json', 'traces/healthy-copy.sct')).stdout);
     expect(j.constraints.notes.some((n: { severity: string }) => n.severity === 'contradiction')).toBe(true);
+  });
+
+  it('diff takes the same files: both traces are checked against the dump', async () => {
+    const [base, cand] = ['traces/copy-dext.sct', 'traces/copy-dext-fixed.sct'];
+    expect((await runScsitrace('diff', base, cand)).stdout).not.toContain('new error: segment-above-address-limit');
+    // The fixed port's 64-bit SGL elements above 4 GiB, judged against the 32 bits the dump declares.
+    const r = await runScsitrace('diff', '-c', PLIST, '-c', DMA, base, cand);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('new error: segment-above-address-limit');
   });
 
   it('reads ioreg text with --controller', async () => {

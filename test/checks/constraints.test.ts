@@ -275,6 +275,50 @@ describe('explanation', () => {
     expect(x.mappingCeilingBytes).toBe(64 * 512 * 1024);
   });
 
+  it('the eight UserReportHBAConstraints keys: seven required, the hierarchical-LUN key optional (the .iig)', () => {
+    const keys = CONSTRAINTS.filter((c) => c.origin === 'UserReportHBAConstraints');
+    expect(keys.map((c) => [c.constantName, c.hbaConstraints])).toEqual([
+      ['kIOMaximumSegmentCountReadKey', 'required'],
+      ['kIOMaximumSegmentCountWriteKey', 'required'],
+      ['kIOMaximumSegmentByteCountReadKey', 'required'],
+      ['kIOMaximumSegmentByteCountWriteKey', 'required'],
+      ['kIOMinimumSegmentAlignmentByteCountKey', 'required'],
+      ['kIOMaximumSegmentAddressableBitCountKey', 'required'],
+      ['kIOMinimumHBADataAlignmentMaskKey', 'required'],
+      ['kIOHierarchicalLogicalUnitSupportKey', 'optional'],
+    ]);
+    expect(CONSTRAINTS.filter((c) => c.hbaConstraints !== undefined).length).toBe(8);
+    // A dext includes SCSIControllerDriverKit's SCSIDefinitions.h for the last two, a kext IOSCSIParallelControllerCharacteristics.h.
+    for (const c of keys.slice(6)) expect(c.header).toMatch(/SCSIDefinitions\.h.*IOSCSIParallelControllerCharacteristics\.h/);
+  });
+
+  it('for a dext: names the required UserReportHBAConstraints keys the config lacks', () => {
+    const r = resolveConstraints(constraintConfig({ platform: 'dext', IOMaximumSegmentAddressableBitCount: 32, IOMaximumSegmentCountWrite: 129 }));
+    const x = explainConstraints(r.limits, { given: new Set(r.entries.map((e) => e.id)) });
+    expect(x.requiredHbaConstraintsMissing).toEqual([
+      'IOMaximumSegmentCountRead',
+      'IOMaximumSegmentByteCountRead',
+      'IOMaximumSegmentByteCountWrite',
+      'IOMinimumSegmentAlignmentByteCount',
+      'HBA Data Alignment',
+    ]);
+    const all = resolveConstraints(
+      constraintConfig({
+        platform: 'dext',
+        IOMaximumSegmentCountRead: 129,
+        IOMaximumSegmentCountWrite: 129,
+        IOMaximumSegmentByteCountRead: 4096,
+        IOMaximumSegmentByteCountWrite: 4096,
+        IOMinimumSegmentAlignmentByteCount: 4,
+        IOMaximumSegmentAddressableBitCount: 32,
+        'HBA Data Alignment': '0x00000000FFFFFFFC',
+      }),
+    );
+    expect(explainConstraints(all.limits, { given: new Set(all.entries.map((e) => e.id)) }).requiredHbaConstraintsMissing).toEqual([]);
+    // Not a dext: the dictionary is a DriverKit (or kext base-class) matter, not Linux's.
+    expect(explainConstraints(resolveConstraints(constraintConfig({ platform: 'linux' })).limits).requiredHbaConstraintsMissing).toEqual([]);
+  });
+
   it('uses Apple’s 65535-block default only on Apple platforms', () => {
     const dext = explainConstraints(resolveConstraints(constraintConfig({ platform: 'dext' })).limits);
     expect(dext.directions[0]!.largestTransferBytes).toBe(65535 * 512);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_TRACES, scenarios } from '../../src/synth/index.js';
-import { sample } from './helpers.js';
+import { isSync, sample } from './helpers.js';
 
 const traces = fileURLToPath(new URL('../../traces', import.meta.url));
 
@@ -22,6 +22,14 @@ describe('committed sample traces', () => {
       expect(Buffer.compare(committed, Buffer.from(fresh))).toBe(0);
     },
   );
+
+  // IOSCSIBlockCommandsDevice::SynchronizeCache (IOSCSIArchitectureModelFamily-139.0.2) is macOS's only
+  // sender: SYNCHRONIZE_CACHE(request, 0, 0, 0, 0, 0), a SYNCHRONIZE CACHE(10) of LBA 0 and 0 blocks, IMMED clear.
+  const macOS = SAMPLE_TRACES.filter((s) => s.scenario !== 'mixed-workload');
+  it.each(macOS.map((s) => [s.file, s.scenario] as const))('%s, a macOS capture, carries only the SYNCHRONIZE CACHE macOS sends', (_file, scenario) => {
+    const syncs = sample(scenario).tasks.filter((t) => isSync(t.submit));
+    for (const t of syncs) expect(Array.from(t.submit.cdb)).toEqual([0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
 
   it('each have their line in traces/README.md', () => {
     const readme = readFileSync(join(traces, 'README.md'), 'utf8');

@@ -300,9 +300,10 @@ describe('lsi3108-buffered-copy (the seed case, as a dext captures it)', () => {
         expect(Number(t.submit.buffer.address) + t.submit.buffer.length).toBeLessThanOrEqual(FOUR_GIB);
   });
 
-  it('completes SYNCHRONIZE CACHE (10 and 16) GOOD within microseconds with no linked controller flush, though the trace has HBA events', () => {
+  it('completes SYNCHRONIZE CACHE(10) GOOD within microseconds with no linked controller flush, though the trace has HBA events', () => {
     const syncs = d.tasks.filter((t) => isSync(t.submit));
-    expect(new Set(syncs.map((t) => t.submit.cdb[0]))).toEqual(new Set([0x35, 0x91]));
+    // macOS sends only SYNCHRONIZE CACHE(10) (IOSCSIBlockCommandsDevice::SynchronizeCache).
+    expect(new Set(syncs.map((t) => t.submit.cdb[0]))).toEqual(new Set([0x35]));
     expect(d.hba.length).toBeGreaterThan(0);
     expect(d.hba.some((h) => h.hbaKind === HbaEventKind.ControllerCacheFlush)).toBe(false);
     for (const t of syncs) {
@@ -552,8 +553,10 @@ describe('dma-over-2gib', () => {
     }
     expect(peak).toBeGreaterThan(2 * 1024 ** 3);
     expect(failuresAfterPeak).toBeGreaterThan(0);
-    const failedNotes = d.events.filter((e) => e.kind === 'note' && /PrepareForDMA failed: 0xe00002bd/.test(e.text));
+    // The 2 GiB is the driver's own window (no Apple source sets such a limit: docs/constraints.md), and its notes say so.
+    const failedNotes = d.events.filter((e) => e.kind === 'note' && /^driver DMA window full: 0xe00002bd \(kIOReturnNoMemory\)/.test(e.text));
     expect(failedNotes.length).toBe(failuresAfterPeak);
+    expect(d.events.some((e) => e.kind === 'note' && /PrepareForDMA/.test(e.text))).toBe(false);
     // Every LBA range written ends up written GOOD once.
     const good = new Set<string>();
     const all = new Set<string>();
@@ -577,15 +580,17 @@ describe('slow-power-transition', () => {
 
   const power = d.hba.filter((h) => h.hbaKind === HbaEventKind.PowerStateChange);
 
-  it('takes about 21 s from power state 0 to 2, and goes 2 to 0 quickly before', () => {
+  // A dext that acknowledges SetPowerState after 20 s panics release macOS (docs/rules/slow-power-transition.md):
+  // a capture that goes on after the wake shows a transition inside that limit.
+  it('takes about 17.5 s from power state 0 to 2 (slow, but inside the 20 s a dext survives), and goes 2 to 0 quickly before', () => {
     const done = power.filter((h) => h.phase === HbaEventPhase.Completed);
     expect(done.map((h) => [Number(h.arg0), Number(h.arg1)])).toEqual([
       [2, 0],
       [0, 2],
     ]);
     expect(done[0]!.durationNs).toBeLessThan(1e9);
-    expect(done[1]!.durationNs).toBeGreaterThan(21e9);
-    expect(done[1]!.durationNs).toBeLessThan(22e9);
+    expect(done[1]!.durationNs).toBeGreaterThan(17e9);
+    expect(done[1]!.durationNs).toBeLessThan(18e9);
   });
 
   it('submits commands while powered down, and the first answer after the wake is UNIT ATTENTION 29/00', () => {

@@ -130,7 +130,11 @@ function keyTable(): string {
   for (const d of CONSTRAINTS) {
     lines.push(`  ${spellings(d).join(' | ')}`);
     lines.push(`      ${d.description}${d.default !== undefined ? ` (checker default ${formatSetting(d, d.default)})` : ''}`);
-    const from = [`set by: ${d.origin}`, d.header ? `header: ${d.header}` : '', d.appleDefault ? `Apple's default: ${d.appleDefault}` : '']
+    const from = [
+      `set by: ${d.origin}${d.hbaConstraints ? ` (${d.hbaConstraints})` : ''}`,
+      d.header ? `header: ${d.header}` : '',
+      d.appleDefault ? `Apple's default: ${d.appleDefault}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     lines.push(`      ${from}`);
@@ -200,6 +204,13 @@ function explainText(
       : 'DMA mapping budget: none set (no Apple source sets one; maxMappedDmaBytes is opt-in)',
   );
   if (x.missing.length) lines.push(`Not given, so not explained: ${x.missing.join(', ')}`);
+  if (x.requiredHbaConstraintsMissing.length) {
+    const required = CONSTRAINTS.filter((c) => c.hbaConstraints === 'required').length;
+    const named = x.requiredHbaConstraintsMissing.map((k) =>
+      k === constraintDef('hbaDataAlignmentMask').iokitKey ? `${k} (never published in the registry: add it in a JSON file)` : k,
+    );
+    lines.push(`UserReportHBAConstraints requires ${required} keys (a dext that leaves one out panics the system); not in this config: ${named.join(', ')}`);
+  }
   for (const n of resolved.notes) lines.push(`${n.severity === 'contradiction' ? 'Contradiction' : 'Note'}: ${n.message}`);
   for (const note of x.notes) lines.push(`Note: ${note}`);
   return lines.join('\n') + '\n';

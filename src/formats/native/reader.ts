@@ -545,7 +545,10 @@ export class NativeDecoder {
           const key = decoder.decode(buf.subarray(keyAt, valueAt));
           if (valueType === ConstraintType.Unsigned) {
             if (valueLength !== 8) throw new BadRecord(`constraint ${quoteValue(key)}: unsigned value of ${valueLength} bytes, expected 8`);
-            entries[key] = u64(v, valueAt);
+            // A u64 a number cannot hold exactly (a 64-bit HBA Data Alignment mask) goes on as hex text,
+            // which the constraints parser reads exactly; smaller values stay numbers.
+            const high = v.getUint32(valueAt + 4, true);
+            entries[key] = high < 0x20_0000 ? u64(v, valueAt) : `0x${v.getBigUint64(valueAt, true).toString(16)}`;
           } else if (valueType === ConstraintType.Boolean) {
             if (valueLength !== 1) throw new BadRecord(`constraint ${quoteValue(key)}: boolean value of ${valueLength} bytes, expected 1`);
             entries[key] = buf[valueAt] !== 0;

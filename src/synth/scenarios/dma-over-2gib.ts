@@ -9,7 +9,11 @@ import { Sim } from '../sim.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-/** DriverKit's budget for memory mapped for DMA by one driver (the limit users hit). */
+/**
+ * The driver's own ceiling: the controller translates DMA addresses through a window of 2 GiB
+ * that the driver fills as it maps tasks. Not an Apple limit (no Apple source sets one:
+ * docs/constraints.md, "The DMA mapping budget is opt-in").
+ */
 export const DMA_MAPPING_LIMIT = 2 * GiB;
 /** kIOReturnNoMemory: iokit_common_err(0x2bd). */
 export const K_IO_RETURN_NO_MEMORY = 0xe00002bd;
@@ -29,16 +33,20 @@ export const DMA_CONSTRAINTS = {
 
 export const dmaOver2Gib: Scenario = {
   name: 'dma-over-2gib',
-  summary: 'a burst of 32 MiB writes maps more than 2 GiB for DMA at once; later mappings fail',
+  summary: "a burst of 32 MiB writes maps more than the driver's 2 GiB DMA window at once; later mappings fail",
   details: [
     'A capture application writes 32 MiB buffers (F_NOCACHE, wired, mostly contiguous:',
-    '64 KiB-2 MiB segments) with many requests outstanding, to a RAID volume whose DEXT',
-    'allows 32 MiB transfers (IOMaximumByteCountWrite 0x2000000) and 128 tasks.',
-    'The controller drains them at ~2.4 GB/s, so the mapped bytes of tasks in flight climb',
-    "past 2 GiB; from then on the DEXT's PrepareForDMA fails: each such task completes at",
-    'once with SERVICE_DELIVERY_OR_TARGET_FAILURE / DELIVERY_FAILURE and a note',
-    '"PrepareForDMA failed: 0xe00002bd (kIOReturnNoMemory) ...". The I/O is retried later',
-    'under new task ids and succeeds; a SYNCHRONIZE CACHE with controller flush ends it.',
+    '64 KiB-2 MiB segments) with many requests outstanding, to a RAID volume whose driver',
+    'allows 32 MiB transfers (IOMaximumByteCountWrite 0x2000000) and 128 tasks. The trace is',
+    'kext-style: each task records the list the OS handed, no IOVM range.',
+    "The driver maps every task into the controller's own DMA address-translation window, which",
+    "holds 2 GiB (its hardware's ceiling, not an Apple limit). The controller drains the writes",
+    'at ~2.4 GB/s, so the mapped bytes of tasks in flight climb past 2 GiB; from then on the',
+    'window is full and the driver completes each new task at once with',
+    'SERVICE_DELIVERY_OR_TARGET_FAILURE / DELIVERY_FAILURE and a note "driver DMA window full:',
+    '0xe00002bd (kIOReturnNoMemory) ...". The I/O is retried later under new task ids and',
+    'succeeds; a SYNCHRONIZE CACHE with controller flush ends it. check reports the excursion',
+    'only with that ceiling configured as maxMappedDmaBytes.',
   ],
   size: { meaning: 'bytes the application writes in its burst', default: 3 * GiB, min: 2.25 * GiB, max: 64 * GiB },
   generate(w, o) {
@@ -81,7 +89,7 @@ export const dmaOver2Gib: Scenario = {
           outcome: { serviceResponse: ServiceResponse.ServiceDeliveryOrTargetFailure, status: DeliveryStatus.DeliveryFailure, bytesTransferred: 0 },
           onComplete: (taskId) =>
             sim.note(
-              `PrepareForDMA failed: 0x${K_IO_RETURN_NO_MEMORY.toString(16)} (kIOReturnNoMemory) mapping ${sg.bytes} bytes; ${inFlightBytes} bytes already mapped by ${inFlightTasks} tasks in flight`,
+              `driver DMA window full: 0x${K_IO_RETURN_NO_MEMORY.toString(16)} (kIOReturnNoMemory) mapping ${sg.bytes} bytes; ${inFlightBytes} of its ${DMA_MAPPING_LIMIT} bytes already mapped by ${inFlightTasks} tasks in flight`,
               taskId,
             ),
         });

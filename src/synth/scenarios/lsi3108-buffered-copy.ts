@@ -37,8 +37,9 @@ export const lsi3108BufferedCopy: Scenario = {
     '(a 32-bit SGE). A copy up to ~192 MiB stays below 4 GiB and reads back intact; past that,',
     'writes land with whatever the truncated addresses held, and the read-back (caches purged)',
     'returns different digests for exactly those writes (per-64 KiB chunk digests, recorded once',
-    'the DMA is done, as a debug build with UserGetDataBuffer can). SYNCHRONIZE CACHE(10) and (16)',
-    'are completed GOOD in ~15-40 us without MR_DCMD_CTRL_CACHE_FLUSH.',
+    'the DMA is done, as a debug build with UserGetDataBuffer can). SYNCHRONIZE CACHE(10) of LBA 0',
+    'and 0 blocks (the only one macOS sends) is completed GOOD in ~15-40 us without',
+    'MR_DCMD_CTRL_CACHE_FLUSH.',
   ],
   size: { meaning: 'bytes copied', default: 256 * MiB, min: 1 * MiB, max: 64 * 1024 * MiB },
   generate(w, o) {
@@ -61,7 +62,6 @@ export const lsi3108BufferedCopy: Scenario = {
     // Low IOVM space taken by other mappings: grows with the data copied, drops when the caches are purged.
     const copying = path((progress) => othersAtRest + progress * bytes * PRESSURE_PER_BYTE);
     const atRest = path(() => othersAtRest);
-    let flushes = 0;
     runCopy(sim, {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       bytes,
@@ -75,7 +75,7 @@ export const lsi3108BufferedCopy: Scenario = {
       verify: { maxBytes: d.IOMaximumByteCountRead, dma: atRest },
       flushEveryBytes: 32 * MiB,
       // The bug: SYNCHRONIZE CACHE answered without MR_DCMD_CTRL_CACHE_FLUSH.
-      flush: (s) => syncWithoutFlush(s, flushes++),
+      flush: (s) => syncWithoutFlush(s),
       digest: { at: 'complete', chunkPages: 16 },
       journalEveryBytes: 8 * MiB,
       readBack: true,

@@ -26,8 +26,8 @@ export const lsi3108KextBufferedCopy: Scenario = {
     'straddle the 4 GiB boundary. The controller drops the high address bits, so those pages',
     'land on disk with whatever sat at the truncated address: the verify pass reads back',
     'digests that differ from the written ones exactly for those pages (per-4 KiB chunk',
-    'digests show which). SYNCHRONIZE CACHE(10) and (16) are completed GOOD within ~15-40 us',
-    'with no controller flush (no ControllerCacheFlush event; the trace has other HBA events).',
+    'digests show which). SYNCHRONIZE CACHE(10) of LBA 0 and 0 blocks (the only one macOS',
+    'sends) is completed GOOD within ~15-40 us with no controller flush (no ControllerCacheFlush event; the trace has other HBA events).',
   ],
   size: { meaning: 'bytes copied', default: 256 * MiB, min: 1 * MiB, max: 64 * 1024 * MiB },
   generate(w, o) {
@@ -45,7 +45,6 @@ export const lsi3108KextBufferedCopy: Scenario = {
       progress < 0.2 ? low : { highProbability: Math.min(0.5, (progress - 0.2) * 1.2), straddleProbability: 0.015, memoryTop };
     const k = LSI3108_KEXT_CONSTRAINTS;
     const limits = { maxSegments: k.IOMaximumSegmentCountWrite, maxSegmentBytes: k.IOMaximumSegmentByteCountWrite };
-    let flushes = 0;
     runCopy(sim, {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       bytes: o.size ?? 256 * MiB,
@@ -57,7 +56,7 @@ export const lsi3108KextBufferedCopy: Scenario = {
       write: { maxBytes: k.IOMaximumByteCountWrite, limits, policy: writePolicy },
       flushEveryBytes: 32 * MiB,
       // The bug: SYNCHRONIZE CACHE answered without MR_DCMD_CTRL_CACHE_FLUSH.
-      flush: (s) => syncWithoutFlush(s, flushes++),
+      flush: (s) => syncWithoutFlush(s),
       // A 32-bit SGE carries only the low 32 bits of the page address.
       landed: (address) => (address >= FOUR_GIB ? strayContent(o.seed, address % FOUR_GIB) : undefined),
       journalEveryBytes: 8 * MiB,

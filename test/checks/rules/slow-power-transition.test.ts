@@ -46,9 +46,15 @@ testRule(rule, {
       errors: [{ messageId: 'slow', severity: 'warning', message: '0 → 2 took 12 s' }],
     },
     {
-      name: '25 s: error (past the 21 s panic)',
+      name: '25 s: error (past the 20 s a dext has to acknowledge SetPowerState)',
       build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 25 * s }),
       errors: [{ messageId: 'slow', severity: 'error', evidence: { durationNs: 25 * s } }],
+    },
+    {
+      // IOUserServer::serviceSetPowerState gives a dext 20,000,000 µs; past it macOS panics (IOService::ackTimerTick).
+      name: '20.5 s: an error, past the 20 s a dext has to acknowledge SetPowerState',
+      build: (b) => hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 20.5 * s }),
+      errors: [{ messageId: 'slow', severity: 'error', message: 'over the 20 s error limit' }],
     },
     {
       name: 'duration from issued/completed times',

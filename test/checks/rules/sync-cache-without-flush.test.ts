@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { lookupConstraintKey } from '../../../src/checks/constraints.js';
 import rule from '../../../src/checks/rules/sync-cache-without-flush.js';
 import { runRule, testRule } from '../../helpers/rule-tester.js';
 import { buildTraceEvents, type TraceBuilder } from '../../helpers/trace.js';
@@ -223,15 +222,22 @@ testRule(rule, {
   ],
 });
 
-describe('writeCacheVolatile from the constraints (once the constraints table defines the key)', () => {
-  const known = lookupConstraintKey('writeCacheVolatile') !== undefined;
-  const build = (b: TraceBuilder): void => {
-    hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
-    writeTask(b, 0, 8);
-    b.task({ cdb: SYNC10 }, {}, 2_000_000);
-  };
-  it.runIf(known)('false: no finding; true: an error', () => {
-    expect(runRule(rule, buildTraceEvents(build), { writeCacheVolatile: false })).toEqual([]);
-    expect(runRule(rule, buildTraceEvents(build), { writeCacheVolatile: true }).map((f) => f.severity)).toEqual(['error']);
+describe('writeCacheVolatile from the constraints file or the trace’s constraints record', () => {
+  const build =
+    (record?: boolean) =>
+    (b: TraceBuilder): void => {
+      if (record !== undefined) b.w.constraints(0, { writeCacheVolatile: record });
+      hba(b, { kind: HbaEventKind.PowerStateChange, arg0: 0, arg1: 2, durationNs: 1000 });
+      writeTask(b, 0, 8);
+      b.task({ cdb: SYNC10 }, {}, 2_000_000);
+    };
+  it('a config: false, no finding; true, an error', () => {
+    expect(runRule(rule, buildTraceEvents(build()), { writeCacheVolatile: false })).toEqual([]);
+    expect(runRule(rule, buildTraceEvents(build()), { writeCacheVolatile: true }).map((f) => f.severity)).toEqual(['error']);
+  });
+  it('the trace’s constraints record (a driver that knows its cache logs it): the same, and unknown is a warning', () => {
+    expect(runRule(rule, buildTraceEvents(build(false)))).toEqual([]);
+    expect(runRule(rule, buildTraceEvents(build(true))).map((f) => f.severity)).toEqual(['error']);
+    expect(runRule(rule, buildTraceEvents(build())).map((f) => f.severity)).toEqual(['warning']);
   });
 });
