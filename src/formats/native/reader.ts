@@ -34,6 +34,7 @@ import {
   MAX_CDB_LENGTH,
   MAX_HEADER_LENGTH,
   MAX_LABELLED_TARGETS,
+  MAX_OPEN_HBA_EVENTS,
   MAX_SEGMENTS,
   MAX_TARGET_LABEL,
   NO_BUNDLE_SLOT,
@@ -72,8 +73,6 @@ class BadRecord extends Error {}
 
 /** Timestamps past this many ns (about 52 days) are counted from a time origin (see TraceHeader.timeOriginNs). */
 const ORIGIN_THRESHOLD_NS = 1n << 52n;
-/** HBA events issued and not yet completed that are remembered for pairing (the oldest go first). */
-const MAX_OPEN_HBA_EVENTS = 4096;
 
 export interface NativeDecoderOptions {
   /**
