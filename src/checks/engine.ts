@@ -184,6 +184,7 @@ class CheckConsumer implements PairedConsumer {
       inFlight: this.inFlight,
       gaps: new GapLedger(),
       senseCaptured: undefined,
+      flushEventsRecorded: undefined,
       hbaEventsSeen: false,
       tasks: 0,
       lastTimeNs: 0,
@@ -313,6 +314,7 @@ class CheckConsumer implements PairedConsumer {
         return;
       case 'header':
         state.senseCaptured = ev.senseCaptured;
+        state.flushEventsRecorded = ev.flushEventsRecorded;
         return;
       default:
         return;

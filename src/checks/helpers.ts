@@ -86,3 +86,12 @@ export const durationText = formatDuration;
 
 /** Bytes in binary units for messages: "64.1 MiB" (src/model/units.ts). */
 export const bytesText = formatBytes;
+
+/**
+ * Whether the trace can show the controller's cache flushes, so that their absence is evidence:
+ * what the header says (a wire capture cannot), else whether the trace holds any HBA event (a
+ * driver that records them). Asked at the end of the trace, not as events come.
+ */
+export function flushEventsRecorded(state: CheckState): boolean {
+  return state.flushEventsRecorded ?? state.hbaEventsSeen;
+}

@@ -140,6 +140,8 @@ export interface CheckState {
   gaps: GapLedger;
   /** The trace's header says whether completions carry the sense data (undefined: not known). */
   senseCaptured: boolean | undefined;
+  /** The trace's header says whether the source can show controller cache flushes (undefined: not known). */
+  flushEventsRecorded: boolean | undefined;
   /** Any HBA event seen so far in this trace: the driver records hardware-level events. */
   hbaEventsSeen: boolean;
   /** Submissions seen in this trace. */

@@ -130,6 +130,14 @@ export interface TraceHeader extends EventOrigin {
    */
   senseCaptured?: boolean;
   /**
+   * Whether the source can show the controller's own cache flushes (CONTROLLER_CACHE_FLUSH HBA
+   * events). False for a wire capture (iSCSI, USB, FCoE) or kernel tracepoints: they see what
+   * crosses the wire or the SCSI midlayer, never inside the controller, and their HBA events are
+   * task management and timeouts. Absent: a driver's own trace, where the checker takes any HBA
+   * event as showing that the driver records them.
+   */
+  flushEventsRecorded?: boolean;
+  /**
    * Where this trace's event times are counted from, in ns after timestamp 0, when not 0: a
    * trace whose timestamps are too large for exact doubles (past 2^52 ns, e.g. a host's uptime
    * clock) has its events' timeNs counted from here, so that they and the latencies between

@@ -75,6 +75,7 @@ export function eventToJson(e: TraceEvent): JsonEvent | undefined {
         startWallNs: e.startWallNs.toString(),
         producer: e.producer,
         ...(e.senseCaptured !== undefined ? { senseCaptured: e.senseCaptured } : {}),
+        ...(e.flushEventsRecorded !== undefined ? { flushEventsRecorded: e.flushEventsRecorded } : {}),
         ...(e.timeOriginNs !== undefined ? { timeOriginNs: e.timeOriginNs.toString() } : {}),
       };
     case 'submit':

@@ -92,6 +92,50 @@ describe('native 1.1: the buffer beside the SGL', () => {
     expect(evs.map((e) => e.kind)).toEqual(['header', 'diagnostic', 'submit']);
     expect((evs[1] as any).message).toMatch(/\(record 0\): buffer length 1152921504606846976 exceeds 2\^53/);
   });
+
+  it('refuses every other count past 2^53 the same way, as JSON Lines does (issue 11: no inexact byte counts)', () => {
+    const bytes = writeTraceToBytes({ tickNs: 1000 }, (w) => {
+      w.submit({ timeNs: 1000, taskId: 1, cdb: rw10(false, 0, 8), direction: 2, requestedBytes: 4096 });
+      w.complete({ timeNs: 2000, taskId: 1, bytesTransferred: 4096 });
+      w.complete({ timeNs: 3000, taskId: 1, bytesTransferred: 4096 });
+      w.complete({ timeNs: 4000, taskId: 1, bytesTransferred: 4096 });
+      w.digest({ timeNs: 5000, taskId: 1, lba: 0, byteCount: 4096, direction: 2, crc32c: 7 });
+      w.hba({ timeNs: 6000, kind: HbaEventKind.PowerStateChange, durationNs: 1000 });
+      w.gap({ timeNs: 7000, lost: 3 });
+      w.submit({ timeNs: 8000, taskId: 2, cdb: rw10(false, 0, 1) });
+    });
+    const clean = decodeNative(bytes);
+    const at = (i: number) => clean[i]!.offset + RECORD_HEADER;
+    const big = (1n << 53n) + 1n;
+    const edits: Array<[number, number, string]> = [
+      [1, 40, 'requested transfer count'], // TASK_SUBMITTED requested transfer count
+      [2, 16, 'bytes transferred'], // TASK_COMPLETED bytes transferred
+      [3, 24, 'residual'], // TASK_COMPLETED residual
+      [5, 24, 'digest byte count'], // DATA_DIGEST byte count
+      [6, 24, 'HBA_EVENT duration of'], // HBA_EVENT duration (ticks of 1 µs)
+      [7, 16, "capture gap's lost count"], // CAPTURE_GAP lost
+    ];
+    let damaged = bytes;
+    for (const [i, field] of edits) damaged = reCrc(damaged, clean[i]!.offset, (v) => v.setBigUint64(at(i) + field, i === 6 ? big / 1000n + 1n : big, true));
+    const evs = decodeNative(damaged);
+    // Each damaged record is one diagnostic at its own offset; the rest are read.
+    expect(evs.map((e) => e.kind)).toEqual([
+      'header',
+      'diagnostic',
+      'diagnostic',
+      'diagnostic',
+      'complete',
+      'diagnostic',
+      'diagnostic',
+      'diagnostic',
+      'submit',
+    ]);
+    const messages = evs.filter((e) => e.kind === 'diagnostic').map((e) => (e.kind === 'diagnostic' ? e.message : ''));
+    edits.forEach(([i, , what], k) => {
+      expect(evs.filter((e) => e.kind === 'diagnostic')[k]!.offset).toBe(clean[i]!.offset);
+      expect(messages[k]).toMatch(new RegExp(`\\(record ${i - 1}\\): ${what} \\d+ (ticks )?exceeds 2\\^53`));
+    });
+  });
 });
 
 describe('native 1.1: target labels (TARGET_INFO)', () => {

@@ -9,7 +9,7 @@
  */
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, HbaEventKind, HbaEventPhase, type TaskCompleted, type TaskSubmitted } from '../../model/events.js';
-import { completedGood, durationText } from '../helpers.js';
+import { completedGood, durationText, flushEventsRecorded } from '../helpers.js';
 import { defineRule, type Severity } from '../rule.js';
 import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
 
@@ -54,7 +54,7 @@ export default defineRule({
       flushCompletedLate:
         'SYNCHRONIZE CACHE completed GOOD {lag} before the controller cache flush issued for it completed: GOOD says the data is already safe ({cache})',
       tooFast:
-        'SYNCHRONIZE CACHE completed GOOD in {latency} after {writes} acknowledged writes{bytes}: too fast to have flushed a volatile cache (threshold {threshold}); the trace has no HBA events, so timing is the only evidence ({cache})',
+        'SYNCHRONIZE CACHE completed GOOD in {latency} after {writes} acknowledged writes{bytes}: too fast to have flushed a volatile cache (threshold {threshold}); the trace does not record controller cache flushes, so timing is the only evidence ({cache})',
       flushNotCaptured:
         'SYNCHRONIZE CACHE completed GOOD with no controller cache flush seen for it, but a {gap} since it was submitted may hold the flush event',
     },
@@ -135,7 +135,7 @@ export default defineRule({
 
     const hold = (a: Answer): void => {
       // Past the cap, judge what is held on the evidence so far (memory stays bounded).
-      if (held.length >= MAX_HELD) for (const h of held.splice(0)) judgeHeld(h, state.hbaEventsSeen);
+      if (held.length >= MAX_HELD) for (const h of held.splice(0)) judgeHeld(h, flushEventsRecorded(state));
       held.push(a);
     };
 
@@ -236,7 +236,7 @@ export default defineRule({
       end() {
         for (const a of awaiting.values()) endWait(a);
         awaiting.clear();
-        for (const a of held) judgeHeld(a, state.hbaEventsSeen);
+        for (const a of held) judgeHeld(a, flushEventsRecorded(state));
         held.length = 0;
         inFlight.clear();
       },

@@ -5,7 +5,7 @@
  */
 import { gapText } from '../../analysis/gaps.js';
 import { GapAffects, HbaEventKind, HbaEventPhase, type EventOrigin, type TaskSubmitted } from '../../model/events.js';
-import { bytesText, completedGood } from '../helpers.js';
+import { bytesText, completedGood, flushEventsRecorded } from '../helpers.js';
 import { defineRule, type SubmittedTask } from '../rule.js';
 import { CommandKind, isWriteKind, type LunInfo } from '../state.js';
 
@@ -178,11 +178,17 @@ export default defineRule({
       });
     };
 
-    /** A reset or power-down is an HBA event: the controller's view is the evidence. */
+    /**
+     * A reset or power-down: the controller's view is the evidence when the trace records its
+     * flushes (the reset is itself an HBA event of the driver's); a capture of the wire, whose
+     * resets are task management, has only the host's.
+     */
     const lose = (at: EventOrigin, event: string, match: (i: LunInfo) => boolean): void => {
+      const view = flushEventsRecorded(state) ? 'verified' : 'host';
       for (const [info, p] of pending) {
         if (!match(info)) continue;
-        if (p.verified) flushOne(info, p.verified, 'verified', 'atReset', at, event);
+        const set = p[view];
+        if (set) flushOne(info, set, view, 'atReset', at, event);
         pending.delete(info);
       }
     };
@@ -242,7 +248,7 @@ export default defineRule({
         add(p, 'verified', t.submit, f.lba, f.rangeBlocks);
       },
       end() {
-        const view = state.hbaEventsSeen ? 'verified' : 'host';
+        const view = flushEventsRecorded(state) ? 'verified' : 'host';
         for (const [info, p] of pending) {
           const set = p[view];
           if (set) flushOne(info, set, view, 'atEnd', set.first);

@@ -191,7 +191,7 @@ class DecodePrinter implements PairedConsumer {
     const what = lost
       ? `completion for task id ${taskId}, whose submission was not captured (a capture gap before it may have lost it)`
       : `completion for unknown task id ${taskId}${again ? ' (already completed)' : ''}`;
-    this.ctx.warn(`${describeOffset(b.offset[r]!, b.index[r])}: ${what}`);
+    this.ctx.warn(`${this.st.path}: ${describeOffset(b.offset[r]!, b.index[r])}: ${what}`);
   }
 
   /** Prints the task in row r (a Complete, GivenUp or NeverCompleted row) if it passes the filters and the limit. */

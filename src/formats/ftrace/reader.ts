@@ -302,6 +302,8 @@ export class FtraceDecoder extends LineDecoder {
       version: layout.version,
       startWallNs: 0n,
       producer: `Linux SCSI tracepoints (${layout.what}); time 0 is ${this.baseSeconds}.${String(this.baseNanos).padStart(9, '0')} s on the trace clock`,
+      // The SCSI midlayer's tracepoints see commands, not the controller's own cache.
+      flushEventsRecorded: false,
     });
     for (const e of held) this.out.push(e);
   }

@@ -282,6 +282,11 @@ export class PduFramer {
    */
   maxDataSegment: number | undefined;
   private triedDataDigest = false;
+  /**
+   * The four bytes taken for a data digest while the header after them is read; given back to
+   * the search (and the guess undone) when that header proves implausible too.
+   */
+  private digestGuess: Uint8Array | undefined;
   /** Data segment length of the last PDU: a data digest, if any, followed it. */
   private lastDataLength = 0;
   /** Bytes of this direction so far (gaps counted): where the next byte lies in the stream. */
@@ -403,13 +408,26 @@ export class PduFramer {
           // by four stray bytes is what one looks like. Take them as the digest, once.
           this.triedDataDigest = true;
           this.digests.data = true;
+          this.digestGuess = this.hdr.slice(0, 4);
           this.hdr.copyWithin(0, 4, BHS_LENGTH);
           this.hdrHave = BHS_LENGTH - 4;
           this.hdrStream += 4;
           continue;
         }
         const op = this.hdr[0]! & 0x3f;
+        const guess = this.digestGuess;
+        this.digestGuess = undefined;
         if (!plausibleBhs(this.hdr, 0)) {
+          // No header after the four bytes either: they were no digest. Search from where the
+          // header was first looked for, those four bytes included (a hole in the held bytes
+          // would shift every PDU after it).
+          let header: Uint8Array = this.hdr.subarray(0, BHS_LENGTH);
+          let headerStream = this.hdrStream;
+          if (guess) {
+            this.digests.data = false;
+            header = concatBytes(guess, header);
+            headerStream -= guess.length;
+          }
           const prev = this.lastPdu;
           if (prev && prev.dataLength > 0) {
             // Either this header is damaged or the PDU before it claimed the wrong length:
@@ -419,11 +437,11 @@ export class PduFramer {
               `no PDU header where the data segment of the PDU before it ends (that PDU: opcode 0x${hex(prev.op)}, data segment length ${prev.dataLength}; found bytes with opcode 0x${hex(op)})`,
             );
             for (const r of this.retained.runs(this.retained.start)) this.scan.append(r.bytes, r.at, r.stream);
-            this.scan.append(this.hdr.subarray(0, BHS_LENGTH), at, this.hdrStream);
+            this.scan.append(header, at, headerStream);
           } else {
             this.unlock(at, `implausible PDU header (opcode 0x${hex(op)})`);
             this.skipped += 1;
-            this.scan.append(this.hdr.subarray(1, BHS_LENGTH), at, this.hdrStream + 1);
+            this.scan.append(header.subarray(1), at, headerStream + 1);
           }
           this.scan.append(d.subarray(p), at, stream + p);
           this.search(at, false);
@@ -674,6 +692,13 @@ export class PduFramer {
   pendingSkipped(): number {
     return this.skipped + this.scan.length;
   }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 function hex(n: number): string {

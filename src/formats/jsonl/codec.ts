@@ -143,6 +143,7 @@ export function jsonToEvent(o: unknown, offset: number, index: number): TraceEve
         throw new BadEvent(`"header" event, field "startWallNs": out of the signed 64-bit range, got ${quoteValue(startWall)}`);
       const origin = f.optionalU64('timeOriginNs');
       const senseCaptured = f.bool('senseCaptured');
+      const flushEventsRecorded = f.bool('flushEventsRecorded');
       return {
         kind,
         offset,
@@ -154,6 +155,7 @@ export function jsonToEvent(o: unknown, offset: number, index: number): TraceEve
         producer: f.str('producer', MAX_TEXT, ''),
         ...(origin !== undefined && origin !== 0n ? { timeOriginNs: origin } : {}),
         ...(senseCaptured !== undefined ? { senseCaptured } : {}),
+        ...(flushEventsRecorded !== undefined ? { flushEventsRecorded } : {}),
       };
     }
     case 'submit': {

@@ -3,7 +3,8 @@
  * line. Streaming: lines are cut from chunks as they come; a bad line is a diagnostic with its
  * byte offset and line number, and reading goes on with the next line.
  */
-import type { TraceEvent } from '../../model/events.js';
+import { HbaEventPhase, type HbaEvent, type TraceEvent } from '../../model/events.js';
+import { MAX_OPEN_HBA_EVENTS } from '../native/layout.js';
 import { newReadStats, type ReadStats } from '../../model/stats.js';
 import type { TraceFormat } from '../registry.js';
 import { eventBatches } from '../../model/batch-builder.js';
@@ -32,6 +33,8 @@ export class JsonlDecoder {
   private line = 0;
   private readonly text = new TextDecoder('utf-8', { fatal: true });
   private skippingLongLine = false;
+  /** Issued HBA events awaiting their completed event, by kind and task (as the native reader keeps them). */
+  private readonly openHba = new Map<string, { timeNs: number; index: number }>();
 
   constructor(readonly stats: ReadStats = newReadStats()) {}
 
@@ -117,13 +120,49 @@ export class JsonlDecoder {
       return `not JSON: ${quoteValue((err as Error).message, 80).replace(/^"|"$/g, '')}`;
     }
     try {
-      out.push(jsonToEvent(value, offset, index));
+      const event = jsonToEvent(value, offset, index);
+      out.push(event);
       this.stats.records++;
+      if (event.kind === 'hba') this.timeHba(event, out);
       return undefined;
     } catch (err) {
       if (err instanceof BadEvent) return err.message;
       throw err;
     }
+  }
+
+  /**
+   * docs/FORMAT.md, HBA_EVENT: a completed event whose issued event came before it is timed by
+   * the two timestamps, and a non-zero duration that disagrees with them (by more than a
+   * nanosecond, the unit here) is reported, as the native reader does.
+   */
+  private timeHba(e: HbaEvent, out: TraceEvent[]): void {
+    const key = `${e.hbaKind}:${e.taskId ?? ''}`;
+    if (e.phase === HbaEventPhase.Issued) {
+      this.openHba.delete(key);
+      this.openHba.set(key, { timeNs: e.timeNs, index: e.index });
+      if (this.openHba.size > MAX_OPEN_HBA_EVENTS) this.openHba.delete(this.openHba.keys().next().value!);
+      return;
+    }
+    if (e.phase !== HbaEventPhase.Completed) return;
+    const issued = this.openHba.get(key);
+    if (issued === undefined || issued.timeNs > e.timeNs) return;
+    this.openHba.delete(key);
+    const span = e.timeNs - issued.timeNs;
+    if (e.durationNs !== 0 && Math.abs(e.durationNs - span) > 1) {
+      this.stats.damagedRegions++;
+      out.push({
+        kind: 'diagnostic',
+        offset: e.offset,
+        index: e.index,
+        timeNs: e.timeNs,
+        message: `at byte 0x${e.offset.toString(16)} (line ${e.index + 1}): "hba" event, field "durationNs": ${e.durationNs} disagrees with its issued event (line ${issued.index + 1}) ${span} ns earlier; the timestamps are used`,
+        skippedBytes: 0,
+        skippedRecords: 0,
+        fatal: false,
+      });
+    }
+    e.durationNs = span;
   }
 
   private bad(offset: number, what: string, out: TraceEvent[], index = this.line): void {

@@ -192,6 +192,8 @@ export const TargetInfo = struct('7 TARGET_INFO', 24, {
 export const MAX_TARGET_LABEL = 1024;
 /** Distinct targets a reader keeps a label for; a TARGET_INFO for one more is a bad record. */
 export const MAX_LABELLED_TARGETS = 16384;
+/** HBA events issued and not yet completed that a reader remembers for pairing (the oldest go first; FORMAT.md). */
+export const MAX_OPEN_HBA_EVENTS = 4096;
 
 /** 1.1: the capture lost something between two timestamps (model CaptureGap). */
 export const CaptureGapRecord = struct('8 CAPTURE_GAP', 40, {

@@ -34,6 +34,7 @@ import {
   MAX_CDB_LENGTH,
   MAX_HEADER_LENGTH,
   MAX_LABELLED_TARGETS,
+  MAX_OPEN_HBA_EVENTS,
   MAX_SEGMENTS,
   MAX_TARGET_LABEL,
   NO_BUNDLE_SLOT,
@@ -72,8 +73,6 @@ class BadRecord extends Error {}
 
 /** Timestamps past this many ns (about 52 days) are counted from a time origin (see TraceHeader.timeOriginNs). */
 const ORIGIN_THRESHOLD_NS = 1n << 52n;
-/** HBA events issued and not yet completed that are remembered for pairing (the oldest go first). */
-const MAX_OPEN_HBA_EVENTS = 4096;
 
 export interface NativeDecoderOptions {
   /**
@@ -457,6 +456,7 @@ export class NativeDecoder {
    */
   private submitRow(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): void {
     const cdbLength = checkSubmit(v, b, len);
+    checkCount(v, b + Submit.requestedBytes, 'requested transfer count');
     const segCount = v.getUint32(b + Submit.segmentCount, true);
     const cdbAt = b + Submit.FIXED;
     const segEnd = cdbAt + pad8(cdbLength) + segCount * SEGMENT_BYTES;
@@ -511,6 +511,8 @@ export class NativeDecoder {
   /** A TASK_COMPLETED record as a Complete row. */
   private completeRow(buf: Uint8Array, v: DataView, b: number, len: number, offset: number, index: number): void {
     const senseLength = checkComplete(buf, b, len);
+    checkCount(v, b + Complete.bytesTransferred, 'bytes transferred');
+    checkCount(v, b + Complete.residual, 'residual');
     const timeNs = (this.lastTimeNs = this.time(v, b + Complete.time));
     const t = this.out.target();
     const r = t.addRow(RowKind.Complete);
@@ -566,6 +568,7 @@ export class NativeDecoder {
       case RecordType.DataDigest: {
         need(len, Digest.FIXED, 'DATA_DIGEST');
         const d = DigestToken.read(buf, b);
+        checkCount(v, b + Digest.byteCount, 'digest byte count');
         const chunkCount = d.chunkCount;
         if (Digest.FIXED + chunkCount * 4 > len) throw new BadRecord(`chunk digest count ${chunkCount} overruns record of ${len} bytes`);
         const chunkDigests = new Uint32Array(chunkCount);
@@ -632,6 +635,7 @@ export class NativeDecoder {
     const h = HbaEventToken.read(buf, b);
     const { detailLength, taskId, kind, phase, time: ticks, duration: durationTicks } = h;
     if (HbaEventRecord.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
+    if (durationTicks * this.tickBig >= EXACT_LIMIT) throw new BadRecord(`HBA_EVENT duration of ${durationTicks} ticks exceeds 2^53 ns`);
     let durationNs = Number(durationTicks * this.tickBig);
     const key = `${kind}:${taskId}`;
     if (phase === HbaEventPhase.Issued) {
@@ -680,6 +684,7 @@ export class NativeDecoder {
     const { detailLength, time: start, endTime: end, targetId: target, unit, affects, lost } = CaptureGapToken.read(buf, b);
     if (R.FIXED + detailLength > len) throw new BadRecord(`detail length ${detailLength} overruns record of ${len} bytes`);
     if (end < start) throw new BadRecord(`capture gap ends (${end}) before it starts (${start})`);
+    if (lost >= EXACT_LIMIT) throw new BadRecord(`capture gap's lost count ${lost} exceeds 2^53`);
     return {
       kind: 'gap',
       offset,
@@ -709,10 +714,21 @@ export class NativeDecoder {
   }
 }
 
+/** Counts and durations from here on are not exact numbers: a record holding one is contradictory. */
+const EXACT_LIMIT = 1n << 53n;
+
 /** A buffer length past 2^53 cannot be a number of bytes in the model: a bad record. */
 function checkBufferLength(v: DataView, at: number): void {
-  const hi = v.getUint32(at + SubmitExtension.bufferLength + 4, true);
-  if (hi >= 0x20_0000) throw new BadRecord(`buffer length ${v.getBigUint64(at + SubmitExtension.bufferLength, true)} exceeds 2^53`);
+  checkCount(v, at + SubmitExtension.bufferLength, 'buffer length');
+}
+
+/**
+ * A count of bytes (or of anything) at or past 2^53 cannot be held exactly in the model, nor
+ * come from real hardware: a contradictory record, as JSON Lines refuses it too (docs/FORMAT.md,
+ * "Limits a reader enforces").
+ */
+function checkCount(v: DataView, at: number, what: string): void {
+  if (v.getUint32(at + 4, true) >= 0x20_0000) throw new BadRecord(`${what} ${v.getBigUint64(at, true)} exceeds 2^53`);
 }
 
 /** Checks a TASK_SUBMITTED body's lengths against each other; returns the CDB length. */

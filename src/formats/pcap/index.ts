@@ -76,6 +76,8 @@ export class CaptureDecoder implements PacketSink {
       version: info.version,
       startWallNs: info.startWallNs,
       producer: info.producer,
+      // A capture of the wire never sees inside the controller.
+      flushEventsRecorded: false,
     });
   }
 

@@ -101,6 +101,8 @@ export class UsbmonDecoder extends LineDecoder {
       producer:
         `Linux usbmon text, '${first.layout}' format${first.layout === 't' ? ' (no bus numbers)' : ''}: at most ${USBMON_TEXT_DATA_MAX} data bytes per URB ` +
         `(a longer CDB or sense is cut, with a note on the task); time 0 is ${first.timestampUs} µs on the usbmon clock`,
+      // usbmon sees USB transfers, never the device's or controller's own cache.
+      flushEventsRecorded: false,
     });
   }
 

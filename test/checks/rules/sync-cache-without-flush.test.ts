@@ -241,3 +241,44 @@ describe('writeCacheVolatile from the constraints file or the trace’s constrai
     expect(runRule(rule, buildTraceEvents(build())).map((f) => f.severity)).toEqual(['warning']);
   });
 });
+
+describe('a source that cannot show controller flushes (issue 11: evidence from the trace header)', () => {
+  /** Writes, a SYNCHRONIZE CACHE answered after `latencyNs`, and a LOGICAL UNIT RESET (task management, as a wire capture has it). */
+  const events = (latencyNs: number, flushEventsRecorded?: boolean) =>
+    buildTraceEvents((b) => {
+      writeTask(b, 0, 8);
+      b.task({ cdb: SYNC10 }, {}, latencyNs);
+      b.wait(1_000_000);
+      hba(b, { kind: HbaEventKind.LogicalUnitReset, arg0: 0, arg1: 0 });
+    }).map((e) => (e.kind === 'header' && flushEventsRecorded !== undefined ? { ...e, flushEventsRecorded } : e));
+
+  it('a wire capture holding task-management events is judged by timing, not by flush events it could never hold', () => {
+    // A driver's own trace with an HBA event: no flush event is evidence.
+    expect(runRule(rule, events(2_000_000)).map((f) => f.messageId)).toEqual(['noFlushEvent']);
+    // An iSCSI/USB/FCoE capture or Linux tracepoints: the header says flushes cannot be seen.
+    expect(runRule(rule, events(2_000_000, false))).toEqual([]);
+    const fast = runRule(rule, events(5_000, false));
+    expect(fast.map((f) => f.messageId)).toEqual(['tooFast']);
+    expect(fast[0]!.evidence).toMatchObject({ evidence: 'timing' });
+  });
+
+  it('the header says so for every capture reader (pcap, ftrace, usbmon) and JSON Lines carries it', async () => {
+    const { decodeCapture } = await import('../../../src/formats/pcap/index.js');
+    const { decodeFtrace } = await import('../../../src/formats/ftrace/reader.js');
+    const { decodeUsbmon } = await import('../../../src/formats/usbmon/reader.js');
+    const { decodeJsonl, eventToJson } = await import('../../../src/formats/jsonl/index.js');
+    const { readFileSync } = await import('node:fs');
+    const sample = (name: string) => readFileSync(new URL(`../../../traces/${name}`, import.meta.url));
+    for (const evs of [
+      decodeCapture(sample('iscsi-libiscsi.pcapng')),
+      decodeCapture(sample('usb-bot.pcap')),
+      decodeFtrace(sample('linux-ftrace-6.1.0-56-amd64-megasas.txt')),
+      decodeUsbmon(sample('usbmon-bot.0u.txt')),
+    ]) {
+      const header = evs.find((e) => e.kind === 'header');
+      expect(header).toMatchObject({ flushEventsRecorded: false });
+      const line = JSON.stringify(eventToJson(header!), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+      expect(decodeJsonl(new TextEncoder().encode(`${line}\n`))[0]).toMatchObject({ flushEventsRecorded: false });
+    }
+  });
+});

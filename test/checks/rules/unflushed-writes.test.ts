@@ -1,5 +1,7 @@
 import rule from '../../../src/checks/rules/unflushed-writes.js';
-import { testRule } from '../../helpers/rule-tester.js';
+import { describe, expect, it } from 'vitest';
+import { runRule, testRule } from '../../helpers/rule-tester.js';
+import { buildTraceEvents } from '../../helpers/trace.js';
 import { DataDirection, HbaEventKind, HbaEventPhase, SYNC10, hba, rw10, writeTask } from '../fixtures.js';
 
 const VOLATILE = 'lun-info target=0 lun=0 write-cache-volatile=yes';
@@ -154,4 +156,23 @@ testRule(rule, {
       errors: [{ messageId: 'atEnd' }],
     },
   ],
+});
+
+describe('a reset in a capture that cannot show controller flushes (issue 11)', () => {
+  /** Writes, a GOOD SYNCHRONIZE CACHE, one more write, then a bus reset. */
+  const events = (flushEventsRecorded?: boolean) =>
+    buildTraceEvents((b) => {
+      writeTask(b, 0, 8);
+      writeTask(b, 8, 8);
+      b.task({ cdb: SYNC10 }, {}, 2_000_000);
+      writeTask(b, 100, 8);
+      hba(b, { kind: HbaEventKind.BusReset });
+    }).map((e) => (e.kind === 'header' && flushEventsRecorded !== undefined ? { ...e, flushEventsRecorded } : e));
+
+  it("is judged from the host's view: only the writes after the last GOOD SYNCHRONIZE CACHE are at risk", () => {
+    // A driver's trace: no controller flush was recorded, so all three writes are at risk.
+    expect(runRule(rule, events()).map((f) => f.evidence)).toMatchObject([{ writes: 3, evidence: 'hba-events' }]);
+    // A wire capture: the SYNCHRONIZE CACHE answered GOOD is all it can see of a flush.
+    expect(runRule(rule, events(false)).map((f) => f.evidence)).toMatchObject([{ writes: 1, evidence: 'host-commands' }]);
+  });
 });

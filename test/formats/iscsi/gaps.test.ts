@@ -257,3 +257,27 @@ describe('iSCSI PDU with a wrong data segment length', () => {
     expect(completedItts(events)).toEqual([1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 });
+
+describe('a Data-In whose data segment length is corrupted to 0x10000, no login captured (issue 11)', () => {
+  it('is one diagnostic; the search that follows keeps every byte, so no later PDU is misframed', () => {
+    const c = new Conversation().handshake();
+    for (let i = 1; i <= 30; i++) {
+      c.send(true, scsiCommand({ itt: i, cdb: READ10(i, 8), edtl: 4096, read: true, cmdSn: i }));
+      const pdu = dataIn({ itt: i, data: new Uint8Array(4096).fill(i), status: 0 });
+      if (i === 3) pdu.set([0x01, 0x00, 0x00], 5); // DataSegmentLength 0x010000
+      c.send(false, pdu);
+    }
+    const events = decodeCapture(pcapFile(c.packets));
+    // Without the login the reader first tries the four bytes after the claimed data as a data
+    // digest; when no header follows them either, they must go back into the search.
+    const d = diagnostics(events);
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatch(
+      /no PDU header where the data segment of the PDU before it ends \(that PDU: opcode 0x25, data segment length 65536; found bytes with opcode 0x12\)/,
+    );
+    const tasks = tasksOf(events);
+    expect(completedItts(events)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // Every answer after the damage keeps its own time: 3 ms (the command, then three Data-In segments).
+    for (const t of tasks) if (Number(t.submit.tag) > 3) expect(t.complete!.timeNs - t.submit.timeNs, `task ${t.submit.tag}`).toBe(3_000_000);
+  });
+});

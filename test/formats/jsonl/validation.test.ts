@@ -107,3 +107,37 @@ describe('JSON Lines: every field checked against the model, one short line per 
     expect(back[2]).toMatchObject({ kind: 'gap', lost: 3, targetId: 131072n });
   });
 });
+
+describe('JSON Lines HBA events: timed as the native reader times them (issue 11)', () => {
+  const hba = (timeNs: number, phase: number, durationNs: number) =>
+    `{"kind":"hba","timeNs":${timeNs},"hbaKind":1,"phase":${phase},"taskId":1,"status":0,"durationNs":${durationNs},"arg0":0,"arg1":0,"detail":""}`;
+
+  it('an issued→completed pair takes its duration from the timestamps; a duration field that disagrees is reported with both lines', () => {
+    const lines = [SUBMIT, hba(1000, 1, 0), hba(501_000, 2, 0), hba(600_000, 1, 0), hba(700_000, 2, 7), hba(800_000, 2, 3000)];
+    const events = decodeJsonl(enc.encode(lines.join('\n')));
+    const line5 = lines.slice(0, 4).reduce((n, l) => n + l.length + 1, 0);
+    const completed = events.filter((e) => e.kind === 'hba' && e.phase === 2).map((e) => (e.kind === 'hba' ? e.durationNs : -1));
+    // 500 µs from the timestamps (no duration given), 100 µs from the timestamps (7 ns disagreed), 3 µs recorded (no issued event).
+    expect(completed).toEqual([500_000, 100_000, 3000]);
+    const d = events.filter((e) => e.kind === 'diagnostic');
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({
+      offset: line5,
+      message: `at byte 0x${line5.toString(16)} (line 5): "hba" event, field "durationNs": 7 disagrees with its issued event (line 4) 100000 ns earlier; the timestamps are used`,
+    });
+  });
+
+  it('reads the pairs of a native trace converted to JSON Lines back without a word', () => {
+    const events = decodeNative(
+      writeTraceToBytes({ tickNs: 1000 }, (w) => {
+        w.hba({ timeNs: 1e6, kind: 1, phase: 1, taskId: 4 });
+        w.hba({ timeNs: 3e6, kind: 1, phase: 2, taskId: 4 });
+      }),
+    );
+    const back = decodeJsonl(
+      enc.encode(events.map((e) => JSON.stringify(eventToJson(e), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).join('\n')),
+    );
+    expect(back.filter((e) => e.kind === 'diagnostic')).toEqual([]);
+    expect(back.filter((e) => e.kind === 'hba').map((e) => (e.kind === 'hba' ? e.durationNs : -1))).toEqual([0, 2e6]);
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * Mutation robustness of the capture readers (pcap, pcapng, iSCSI over TCP, USB BOT/UAS behind
- * usbmon and macOS Darwin headers, FCP over FCoE, ftrace text, gzip and Zstandard wrappers):
+ * usbmon and macOS Darwin headers, FCP over FCoE, ftrace text, usbmon text, SCT1 log lines, JSON
+ * Lines, gzip and Zstandard wrappers; the native format has its own in native.test.ts):
  * thousands of mutants (truncations, bit flips, huge length fields, spliced and dropped chunks)
  * run in-process. The only outcomes allowed are events and
  * one-line diagnostics with a byte offset: no exception escapes, the work done (events out,
@@ -12,6 +13,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompress, type CompressionState } from '../../../src/formats/compression.js';
 import { FtraceDecoder } from '../../../src/formats/ftrace/reader.js';
+import type { ChunkDecoder } from '../../../src/formats/ftrace/lines.js';
+import { eventToJson, JsonlDecoder } from '../../../src/formats/jsonl/index.js';
+import { decodeNative } from '../../../src/formats/native/reader.js';
+import { OslogDecoder } from '../../../src/formats/oslog/reader.js';
+import { UsbmonDecoder } from '../../../src/formats/usbmon/reader.js';
 import { CaptureDecoder } from '../../../src/formats/pcap/index.js';
 import type { TraceEvent } from '../../../src/model/events.js';
 import { newReadStats } from '../../../src/model/stats.js';
@@ -147,8 +153,16 @@ function readCapture(bytes: Uint8Array, r: (n: number) => number): TraceEvent[] 
   return out;
 }
 
-function readText(bytes: Uint8Array, r: (n: number) => number): TraceEvent[] {
-  const dec = new FtraceDecoder(newReadStats());
+/** The line readers, by seed kind. */
+const LINE_DECODERS: Record<Exclude<Seed['read'], 'capture'>, () => ChunkDecoder<TraceEvent>> = {
+  text: () => new FtraceDecoder(newReadStats()),
+  usbmon: () => new UsbmonDecoder(newReadStats()),
+  oslog: () => new OslogDecoder(newReadStats()),
+  jsonl: () => new JsonlDecoder(newReadStats()),
+};
+
+function readText(bytes: Uint8Array, r: (n: number) => number, kind: Exclude<Seed['read'], 'capture'> = 'text'): TraceEvent[] {
+  const dec = LINE_DECODERS[kind]();
   const out: TraceEvent[] = [];
   for (const c of chunked(bytes, r)) dec.push(c, out);
   dec.end(out);
@@ -192,7 +206,31 @@ function pcapHead(path: string, bytes: number): Uint8Array {
 
 const text = (name: string) => readFileSync(new URL(`../../../traces/${name}`, import.meta.url));
 
-const SEEDS: { name: string; bytes: Uint8Array; read: 'capture' | 'text' }[] = [
+/** The whole lines of a text sample within its first `bytes` bytes. */
+function lines(name: string, bytes: number): Uint8Array {
+  const b = text(name);
+  return b.subarray(0, b.lastIndexOf(0x0a, bytes) + 1);
+}
+
+/** A DriverKit sample as JSON Lines (what convert --format jsonl writes), its first lines. */
+function jsonlSeed(lines: number): Uint8Array {
+  const events = decodeNative(readFileSync(new URL('../../../traces/copy-dext.sct', import.meta.url)));
+  const text = events
+    .map((e) => eventToJson(e))
+    .filter((j) => j !== undefined)
+    .slice(0, lines)
+    .map((j) => JSON.stringify(j, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+    .join('\n');
+  return new TextEncoder().encode(`${text}\n`);
+}
+
+interface Seed {
+  name: string;
+  bytes: Uint8Array;
+  read: 'capture' | 'text' | 'usbmon' | 'oslog' | 'jsonl';
+}
+
+const SEEDS: Seed[] = [
   { name: 'iSCSI pcap', bytes: pcapFile(iscsiSeed(false).packets), read: 'capture' },
   { name: 'iSCSI pcapng with digests', bytes: pcapngFile(iscsiSeed(true).packets), read: 'capture' },
   { name: 'USB BOT pcap', bytes: pcapHead('usb-bot.pcap', 24_000), read: 'capture' },
@@ -203,6 +241,9 @@ const SEEDS: { name: string; bytes: Uint8Array; read: 'capture' | 'text' }[] = [
   { name: 'ftrace tracefs', bytes: text('linux-ftrace-fixture-6.6-tracefs.txt'), read: 'text' },
   { name: 'ftrace perf', bytes: text('linux-ftrace-fixture-6.1-perf.txt'), read: 'text' },
   { name: 'ftrace trace-cmd', bytes: text('linux-ftrace-fixture-5.10-trace-cmd.txt'), read: 'text' },
+  { name: 'usbmon text', bytes: lines('usbmon-bot.0u.txt', 24_000), read: 'usbmon' },
+  { name: 'SCT1 log lines (log show)', bytes: lines('oslog-dext-lost-lines.log', 24_000), read: 'oslog' },
+  { name: 'JSON Lines', bytes: jsonlSeed(80), read: 'jsonl' },
 ];
 
 const MUTANTS_PER_SEED = 400;
@@ -215,7 +256,8 @@ describe('capture readers under mutation', () => {
     (_, i) => {
       const seed = SEEDS[i]!;
       const r = rng(0x5eed + i);
-      const clean = seed.read === 'capture' ? readCapture(seed.bytes, r) : readText(seed.bytes, r);
+      const read = (bytes: Uint8Array) => (seed.read === 'capture' ? readCapture(bytes, r) : readText(bytes, r, seed.read));
+      const clean = read(seed.bytes);
       expect(clean.filter((e) => e.kind === 'diagnostic')).toEqual([]);
       expect(clean.some((e) => e.kind === 'submit')).toBe(true);
       for (let m = 0; m < MUTANTS_PER_SEED; m++) {
@@ -223,7 +265,7 @@ describe('capture readers under mutation', () => {
         const id = `${seed.name} mutant ${m} (${what.join(', ')})`;
         let events: TraceEvent[] = [];
         expect(() => {
-          events = seed.read === 'capture' ? readCapture(bytes, r) : readText(bytes, r);
+          events = read(bytes);
         }, id).not.toThrow();
         sane(events, bytes.length, id);
         expect(process.memoryUsage.rss(), id).toBeLessThan(RSS_LIMIT);
